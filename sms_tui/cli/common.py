@@ -1,0 +1,64 @@
+"""Shared pieces of the CLI: the store on demand, output formats, errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from ..domain.text import one_line
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """One line on stderr, then exit non-zero."""
+    click.echo(f"sms-tui: error: {one_line(message)}", err=True)
+    sys.exit(code)
+
+
+@dataclass
+class AppContext:
+    db_path: Path | None = None
+    config_path: Path | None = None
+    actor: str | None = None
+    _store: Any = field(default=None, repr=False)
+
+    def store(self):
+        """Open (create and migrate) the database on first use."""
+        if self._store is None:
+            from ..services.store import open_store
+
+            self._store = open_store(self.db_path, self.config_path, self.actor)
+        return self._store
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+FORMATS = click.Choice(["table", "json", "csv"])
+
+
+def emit_rows(rows: list[dict[str, Any]], fmt: str, columns: list[str]) -> None:
+    """Print rows as an aligned table (controls made visible), JSON or CSV."""
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+        click.echo(buf.getvalue(), nl=False)
+        return
+    if not rows:
+        click.echo("(none)")
+        return
+    cells = [[one_line(str(r.get(c, "")), 60) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    click.echo("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+    for row in cells:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())

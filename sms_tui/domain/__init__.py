@@ -1,0 +1,1 @@
+"""Pure domain rules of the service desk: no I/O, no database, no Textual."""

@@ -1,0 +1,32 @@
+"""Errors raised by domain rules and services, each with a message fit for an analyst."""
+
+
+class DeskError(Exception):
+    """Base class: an error whose message can be shown to the user as is."""
+
+
+class ValidationError(DeskError):
+    """Input that breaks a rule (empty title, unknown impact...)."""
+
+
+class InvalidTransition(DeskError):
+    """A status change the record's lifecycle does not allow."""
+
+    def __init__(self, kind: str, current: str, target: str, allowed: list[str]):
+        self.kind, self.current, self.target, self.allowed = kind, current, target, allowed
+        allowed_text = ", ".join(allowed) if allowed else "none (the record is final)"
+        super().__init__(
+            f"{kind} cannot move from '{current}' to '{target}'; allowed from '{current}': {allowed_text}"
+        )
+
+
+class NotFound(DeskError):
+    """A reference or name that matches no record."""
+
+
+class ConflictError(DeskError):
+    """A write made against a stale version of a record (optimistic concurrency)."""
+
+
+class ConfigError(DeskError):
+    """A configuration file that cannot be used; the message names the file and key."""

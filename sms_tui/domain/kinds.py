@@ -1,0 +1,88 @@
+"""The record kinds of the desk and their human references (INC-000042...)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .errors import ValidationError
+
+
+class Kind(StrEnum):
+    """Record kinds, named as analysts and auditors say them."""
+
+    INCIDENT = "incident"
+    REQUEST = "request"
+    PROBLEM = "problem"
+    KNOWN_ERROR = "known_error"
+    CHANGE = "change"
+
+
+@dataclass(frozen=True)
+class KindInfo:
+    kind: Kind
+    prefix: str
+    label: str  # singular, for messages
+    plural: str  # for queue titles and the CLI
+    clause: str  # ISO/IEC 20000-1 clause the record serves
+
+
+KINDS: dict[Kind, KindInfo] = {
+    Kind.INCIDENT: KindInfo(Kind.INCIDENT, "INC", "Incident", "incidents", "8.6.1"),
+    Kind.REQUEST: KindInfo(Kind.REQUEST, "REQ", "Service request", "requests", "8.6.2"),
+    Kind.PROBLEM: KindInfo(Kind.PROBLEM, "PRB", "Problem", "problems", "8.6.3"),
+    Kind.KNOWN_ERROR: KindInfo(Kind.KNOWN_ERROR, "KE", "Known error", "known-errors", "8.6.3"),
+    Kind.CHANGE: KindInfo(Kind.CHANGE, "CHG", "Change", "changes", "8.5.1"),
+}
+
+_BY_PREFIX = {info.prefix: info.kind for info in KINDS.values()}
+_REF_RE = re.compile(r"^\s*([A-Za-z]+)-?0*(\d+)\s*$")
+
+ALIASES = {
+    "incident": Kind.INCIDENT,
+    "incidents": Kind.INCIDENT,
+    "inc": Kind.INCIDENT,
+    "request": Kind.REQUEST,
+    "requests": Kind.REQUEST,
+    "service-request": Kind.REQUEST,
+    "req": Kind.REQUEST,
+    "problem": Kind.PROBLEM,
+    "problems": Kind.PROBLEM,
+    "prb": Kind.PROBLEM,
+    "known-error": Kind.KNOWN_ERROR,
+    "known-errors": Kind.KNOWN_ERROR,
+    "known_error": Kind.KNOWN_ERROR,
+    "ke": Kind.KNOWN_ERROR,
+    "change": Kind.CHANGE,
+    "changes": Kind.CHANGE,
+    "chg": Kind.CHANGE,
+    "rfc": Kind.CHANGE,
+}
+
+
+def parse_kind(text: str) -> Kind:
+    """'incidents', 'INC', 'change'... -> Kind; refuse unknown words with the valid ones."""
+    kind = ALIASES.get(str(text).strip().lower())
+    if kind is None:
+        raise ValidationError(
+            f"unknown record type '{text}': use incident, request, problem, known-error or change"
+        )
+    return kind
+
+
+def format_ref(kind: Kind, number: int) -> str:
+    """INC-000042."""
+    return f"{KINDS[kind].prefix}-{number:06d}"
+
+
+def parse_ref(ref: str) -> tuple[Kind, int]:
+    """'INC-000042', 'inc-42', 'INC42' -> (Kind.INCIDENT, 42)."""
+    match = _REF_RE.match(str(ref))
+    if match:
+        kind = _BY_PREFIX.get(match.group(1).upper())
+        if kind is not None and int(match.group(2)) > 0:
+            return kind, int(match.group(2))
+    raise ValidationError(
+        f"'{ref}' is not a record reference (expected e.g. INC-000042, REQ-…, PRB-…, KE-…, CHG-…)"
+    )

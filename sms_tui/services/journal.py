@@ -1,0 +1,108 @@
+"""The journal: every create, change, transition and note on a record.
+
+Entries are appended in the same transaction as the change they describe.
+Each entry's ``hash`` covers its content and the previous entry's hash for
+the same record, so any later edit or removal breaks the chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from ..storage.models import JournalEntry
+from .views import JournalView
+
+
+def _digest(prev_hash: str, entry: JournalEntry) -> str:
+    payload = json.dumps(
+        [
+            prev_hash,
+            entry.record_ref,
+            entry.record_kind,
+            entry.at.isoformat(),
+            entry.actor,
+            entry.action,
+            entry.changes,
+            entry.note,
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def append(
+    session: Session,
+    *,
+    ref: str,
+    kind: str,
+    actor: str,
+    at: datetime,
+    action: str,
+    changes: dict[str, tuple[Any, Any]] | None = None,
+    note: str = "",
+) -> JournalEntry:
+    """Append one entry to ``ref``'s journal (in the caller's transaction)."""
+    last = session.exec(
+        select(JournalEntry.hash)
+        .where(JournalEntry.record_ref == ref)
+        .order_by(col(JournalEntry.id).desc())
+        .limit(1)
+    ).first()
+    prev_hash = last or ""
+    entry = JournalEntry(
+        record_ref=ref,
+        record_kind=kind,
+        at=at,
+        actor=actor,
+        action=action,
+        changes=json.dumps(
+            {k: [_json_value(a), _json_value(b)] for k, (a, b) in (changes or {}).items()},
+            ensure_ascii=False,
+            sort_keys=True,
+        ),
+        note=note,
+        prev_hash=prev_hash,
+    )
+    entry.hash = _digest(prev_hash, entry)
+    session.add(entry)
+    return entry
+
+
+def to_view(entry: JournalEntry) -> JournalView:
+    return JournalView(
+        id=entry.id or 0,
+        at=entry.at,
+        actor=entry.actor,
+        action=entry.action,
+        changes={k: tuple(v) for k, v in json.loads(entry.changes or "{}").items()},
+        note=entry.note,
+    )
+
+
+def entries_for(session: Session, ref: str, newest_first: bool = True) -> list[JournalView]:
+    order = col(JournalEntry.id).desc() if newest_first else col(JournalEntry.id)
+    rows = session.exec(select(JournalEntry).where(JournalEntry.record_ref == ref).order_by(order))
+    return [to_view(e) for e in rows]
+
+
+def verify_chain(entries: list[JournalEntry]) -> list[int]:
+    """Ids of entries (oldest first, one record) whose hash or link is broken."""
+    broken: list[int] = []
+    prev = ""
+    for entry in entries:
+        if entry.prev_hash != prev or entry.hash != _digest(prev, entry):
+            broken.append(entry.id or 0)
+        prev = entry.hash
+    return broken

@@ -1,0 +1,557 @@
+"""Record use cases: create, edit, transition, note, assign, escalate, link, list, show.
+
+Every public method is one transaction, and every write appends to the
+record's journal in that same transaction and bumps its version. Methods
+that change a record accept ``expected_version``: if the record moved on
+since the caller read it, the write is refused with :class:`ConflictError`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from ..domain.errors import ConflictError, NotFound, ValidationError
+from ..domain.kinds import KINDS, Kind, format_ref, parse_kind, parse_ref
+from ..domain.lifecycle import lifecycle_for
+from ..domain.priority import Level
+from ..storage.models import (
+    RECORD_TABLES,
+    Change,
+    ConfigurationItem,
+    Incident,
+    KnownError,
+    Problem,
+    RecordBase,
+    Service,
+)
+from . import journal
+from .store import Store
+from .views import LinkView, QueueFilter, RecordRow, RecordView
+
+MAX_TITLE = 200
+
+# Columns an analyst may edit, beyond the common ones, per kind.
+EXTRA_FIELDS: dict[Kind, tuple[str, ...]] = {
+    Kind.INCIDENT: ("major", "major_reason"),
+    Kind.REQUEST: ("request_type",),
+    Kind.PROBLEM: ("root_cause", "workaround"),
+    Kind.KNOWN_ERROR: ("root_cause", "workaround"),
+    Kind.CHANGE: ("change_type", "reason", "backout_plan", "planned_start", "planned_end", "outcome"),
+}
+COMMON_FIELDS = ("title", "description", "category", "impact", "urgency")
+
+CHANGE_TYPES = ("standard", "normal", "emergency")
+
+
+def table_for(kind: Kind) -> type[RecordBase]:
+    return RECORD_TABLES[kind.value]
+
+
+def clean_title(title: str) -> str:
+    text = (title or "").strip()
+    if not text:
+        raise ValidationError("title must not be empty")
+    if len(text) > MAX_TITLE:
+        raise ValidationError(f"title is {len(text)} characters; keep it to {MAX_TITLE}")
+    return text
+
+
+class RecordService:
+    """Use cases on incidents, requests, problems, known errors and changes."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # ----------------------------------------------------------------- helpers
+    def _load(self, session: Session, ref: str) -> tuple[Kind, RecordBase]:
+        kind, number = parse_ref(ref)
+        row = session.get(table_for(kind), number)
+        if row is None:
+            raise NotFound(f"no record {format_ref(kind, number)}")
+        return kind, row
+
+    def _check_version(self, row: RecordBase, expected: int | None) -> None:
+        if expected is not None and row.version != expected:
+            raise ConflictError(
+                f"{row.ref} was changed by someone else since you opened it "
+                f"(now version {row.version}, you had {expected}); reload it and try again"
+            )
+
+    def _check_editable(self, kind: Kind, row: RecordBase) -> None:
+        if lifecycle_for(kind).is_final(row.status):
+            raise ValidationError(f"{row.ref} is {row.status}; a {row.status} record cannot change")
+
+    def _touch(self, row: RecordBase, now: datetime) -> None:
+        row.updated_at = now
+        row.version += 1
+
+    def _service_id(self, session: Session, name: str | None) -> int | None:
+        if not name:
+            return None
+        found = session.exec(select(Service).where(Service.name == name)).first()
+        if found is None:
+            names = session.exec(select(Service.name).order_by(Service.name)).all()
+            hint = f"; known services: {', '.join(names)}" if names else "; no services exist yet"
+            raise NotFound(f"no service named '{name}'{hint}")
+        return found.id
+
+    def _ci_id(self, session: Session, name: str | None) -> int | None:
+        if not name:
+            return None
+        found = session.exec(select(ConfigurationItem).where(ConfigurationItem.name == name)).first()
+        if found is None:
+            raise NotFound(f"no configuration item named '{name}'")
+        return found.id
+
+    def _name_of(self, session: Session, model: type, row_id: int | None) -> str:
+        if row_id is None:
+            return ""
+        found = session.get(model, row_id)
+        return found.name if found else ""
+
+    def _journal(self, session: Session, kind: Kind, row: RecordBase, action: str, now: datetime,
+                 changes: dict[str, tuple[Any, Any]] | None = None, note: str = "") -> None:
+        journal.append(session, ref=row.ref, kind=kind.value, actor=self.store.actor, at=now,
+                       action=action, changes=changes, note=note)
+
+    def _normalise(self, kind: Kind, field: str, value: Any) -> Any:
+        if field == "title":
+            return clean_title(value)
+        if field in ("impact", "urgency"):
+            return Level.parse(value, field).value
+        if field == "change_type":
+            text = str(value).strip().lower()
+            if text not in CHANGE_TYPES:
+                raise ValidationError(f"unknown change type '{value}': use {', '.join(CHANGE_TYPES)}")
+            return text
+        if field == "major":
+            return bool(value)
+        if value is None:
+            return None if field.startswith("planned_") else ""
+        return value
+
+    # ----------------------------------------------------------------- create
+    def create(self, kind: Kind | str, *, title: str, **fields: Any) -> RecordView:
+        """Record a new incident/request/problem/known error/change; returns it."""
+        kind = parse_kind(kind) if isinstance(kind, str) else kind
+        with self.store.write() as session:
+            row = self.create_in(session, kind, title=title, now=self.store.now(), **fields)
+            return self._view(session, kind, row)
+
+    def create_in(self, session: Session, kind: Kind, *, title: str, now: datetime,
+                  service: str | None = None, ci: str | None = None, assignee: str = "",
+                  assignment_group: str = "", status: str | None = None,
+                  **fields: Any) -> RecordBase:
+        """Create within the caller's transaction (used by demo data and imports)."""
+        unknown = set(fields) - set(COMMON_FIELDS) - set(EXTRA_FIELDS[kind])
+        if unknown:
+            raise ValidationError(f"{KINDS[kind].label} has no field '{sorted(unknown)[0]}'")
+        values = {k: self._normalise(kind, k, v) for k, v in fields.items()}
+        values["title"] = clean_title(title)
+        values.setdefault("impact", Level.MEDIUM.value)
+        values.setdefault("urgency", Level.MEDIUM.value)
+        lifecycle = lifecycle_for(kind)
+        model = table_for(kind)
+        row = model(
+            ref="pending",
+            status=status or lifecycle.initial,
+            assignee=(assignee or "").strip(),
+            assignment_group=(assignment_group or "").strip(),
+            service_id=self._service_id(session, service),
+            ci_id=self._ci_id(session, ci),
+            created_by=self.store.actor,
+            created_at=now,
+            updated_at=now,
+            priority=self.store.config.matrix.priority_for(values["impact"], values["urgency"]),
+            **values,
+        )
+        if kind is Kind.CHANGE and row.change_type == "standard" and status is None:
+            pass  # standard changes are pre-approved; they still start as new
+        session.add(row)
+        session.flush()  # assigns the id the reference is made from
+        row.ref = format_ref(kind, row.id or 0)
+        changes = {
+            "title": (None, row.title),
+            "status": (None, row.status),
+            "impact": (None, row.impact),
+            "urgency": (None, row.urgency),
+            "priority": (None, f"P{row.priority}"),
+        }
+        for key in ("assignee", "category", "assignment_group"):
+            if getattr(row, key):
+                changes[key] = (None, getattr(row, key))
+        if service:
+            changes["service"] = (None, service)
+        if ci:
+            changes["ci"] = (None, ci)
+        self._journal(session, kind, row, "create", now, changes)
+        return row
+
+    # ----------------------------------------------------------------- edit
+    def update(self, ref: str, *, expected_version: int | None = None, note: str = "",
+               service: str | None = None, ci: str | None = None, **fields: Any) -> RecordView:
+        """Change fields; priority follows impact and urgency. Journals old → new."""
+        with self.store.write() as session:
+            kind, row = self._load(session, ref)
+            self._check_version(row, expected_version)
+            self._check_editable(kind, row)
+            allowed = set(COMMON_FIELDS) | set(EXTRA_FIELDS[kind])
+            unknown = set(fields) - allowed
+            if unknown:
+                raise ValidationError(f"{KINDS[kind].label} has no editable field '{sorted(unknown)[0]}'")
+            changes: dict[str, tuple[Any, Any]] = {}
+            for key, value in fields.items():
+                new = self._normalise(kind, key, value)
+                old = getattr(row, key)
+                if new != old:
+                    setattr(row, key, new)
+                    changes[key] = (old, new)
+            if service is not None:
+                new_id = self._service_id(session, service)
+                if new_id != row.service_id:
+                    changes["service"] = (self._name_of(session, Service, row.service_id), service)
+                    row.service_id = new_id
+            if ci is not None:
+                new_id = self._ci_id(session, ci)
+                if new_id != row.ci_id:
+                    changes["ci"] = (self._name_of(session, ConfigurationItem, row.ci_id), ci)
+                    row.ci_id = new_id
+            priority = self.store.config.matrix.priority_for(row.impact, row.urgency)
+            if priority != row.priority:
+                changes["priority"] = (f"P{row.priority}", f"P{priority}")
+                row.priority = priority
+            if not changes and not note:
+                return self._view(session, kind, row)
+            now = self.store.now()
+            self._touch(row, now)
+            self._journal(session, kind, row, "update", now, changes, note)
+            return self._view(session, kind, row)
+
+    def transition(self, ref: str, status: str, *, note: str = "",
+                   expected_version: int | None = None) -> RecordView:
+        """Move a record along its lifecycle; refused moves name the allowed ones."""
+        with self.store.write() as session:
+            kind, row = self._load(session, ref)
+            self._check_version(row, expected_version)
+            row = self.transition_in(session, kind, row, status, note=note, now=self.store.now())
+            return self._view(session, kind, row)
+
+    def transition_in(self, session: Session, kind: Kind, row: RecordBase, status: str, *,
+                      note: str, now: datetime) -> RecordBase:
+        lifecycle = lifecycle_for(kind)
+        status = status.strip().lower().replace("-", "_").replace(" ", "_")
+        lifecycle.check(row.status, status)
+        changes: dict[str, tuple[Any, Any]] = {"status": (row.status, status)}
+        if status in lifecycle.resolved_states:
+            changes["resolved_at"] = (row.resolved_at, now)
+            row.resolved_at = now
+        elif status in lifecycle.closed_states:
+            changes["closed_at"] = (row.closed_at, now)
+            row.closed_at = now
+        elif row.status in lifecycle.resolved_states and status in lifecycle.open_states:
+            changes["resolved_at"] = (row.resolved_at, None)  # reopened
+            row.resolved_at = None
+        row.status = status
+        self._touch(row, now)
+        self._journal(session, kind, row, "transition", now, changes, note)
+        return row
+
+    def add_note(self, ref: str, note: str, *, expected_version: int | None = None) -> RecordView:
+        """Add a work-log note (an action taken) to the record's journal."""
+        text = (note or "").strip()
+        if not text:
+            raise ValidationError("note must not be empty")
+        with self.store.write() as session:
+            kind, row = self._load(session, ref)
+            self._check_version(row, expected_version)
+            self._check_editable(kind, row)
+            now = self.store.now()
+            self._touch(row, now)
+            self._journal(session, kind, row, "note", now, None, note)
+            return self._view(session, kind, row)
+
+    def assign(self, ref: str, assignee: str, *, group: str | None = None, note: str = "",
+               expected_version: int | None = None) -> RecordView:
+        """Assign to a person (and optionally a group); an empty name unassigns."""
+        with self.store.write() as session:
+            kind, row = self._load(session, ref)
+            self._check_version(row, expected_version)
+            self._check_editable(kind, row)
+            changes: dict[str, tuple[Any, Any]] = {}
+            assignee = (assignee or "").strip()
+            if assignee != row.assignee:
+                changes["assignee"] = (row.assignee, assignee)
+                row.assignee = assignee
+            if group is not None and group.strip() != row.assignment_group:
+                changes["assignment_group"] = (row.assignment_group, group.strip())
+                row.assignment_group = group.strip()
+            if not changes:
+                raise ValidationError(f"{row.ref} is already assigned that way")
+            now = self.store.now()
+            self._touch(row, now)
+            self._journal(session, kind, row, "assign", now, changes, note)
+            return self._view(session, kind, row)
+
+    def escalate(self, ref: str, *, to: str, hierarchical: bool = False, group: str | None = None,
+                 reason: str, expected_version: int | None = None) -> RecordView:
+        """Functional escalation (to a more skilled person/group) or hierarchical (to a manager).
+
+        A reason is required: it is what the next person reads first.
+        """
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationError("an escalation needs a reason")
+        to = (to or "").strip()
+        if not to and not group:
+            raise ValidationError("say who to escalate to")
+        with self.store.write() as session:
+            kind, row = self._load(session, ref)
+            self._check_version(row, expected_version)
+            self._check_editable(kind, row)
+            changes: dict[str, tuple[Any, Any]] = {}
+            if hierarchical:
+                changes["escalated_to"] = (row.escalated_to, to)
+                changes["escalation_level"] = (row.escalation_level, row.escalation_level + 1)
+                row.escalated_to = to
+                row.escalation_level += 1
+                action = "escalate_hierarchical"
+            else:
+                if to and to != row.assignee:
+                    changes["assignee"] = (row.assignee, to)
+                    row.assignee = to
+                if group and group != row.assignment_group:
+                    changes["assignment_group"] = (row.assignment_group, group)
+                    row.assignment_group = group
+                action = "escalate_functional"
+            now = self.store.now()
+            self._touch(row, now)
+            self._journal(session, kind, row, action, now, changes, reason)
+            return self._view(session, kind, row)
+
+    # ----------------------------------------------------------------- links
+    # (source kind, target kind) -> (row holding the FK, FK column, label on source, label on target)
+    _LINKS = {
+        (Kind.INCIDENT, Kind.PROBLEM): ("source", "problem_id"),
+        (Kind.INCIDENT, Kind.CHANGE): ("source", "change_id"),
+        (Kind.PROBLEM, Kind.CHANGE): ("source", "change_id"),
+        (Kind.KNOWN_ERROR, Kind.PROBLEM): ("source", "problem_id"),
+        (Kind.PROBLEM, Kind.INCIDENT): ("target", "problem_id"),
+        (Kind.CHANGE, Kind.INCIDENT): ("target", "change_id"),
+        (Kind.CHANGE, Kind.PROBLEM): ("target", "change_id"),
+        (Kind.PROBLEM, Kind.KNOWN_ERROR): ("target", "problem_id"),
+    }
+
+    def link(self, ref: str, target_ref: str, *, note: str = "", unlink: bool = False) -> RecordView:
+        """Link two records (incident→problem, incident/problem→change, known error→problem).
+
+        Either order works; both records' journals get an entry.
+        """
+        with self.store.write() as session:
+            kind, row = self._load(session, ref)
+            tkind, target = self._load(session, target_ref)
+            spec = self._LINKS.get((kind, tkind))
+            if spec is None:
+                raise ValidationError(
+                    f"cannot link {KINDS[kind].label.lower()} {row.ref} to "
+                    f"{KINDS[tkind].label.lower()} {target.ref}: links go incident→problem, "
+                    "incident/problem→change, known error→problem"
+                )
+            holder, column = spec
+            holder_row, other = (row, target) if holder == "source" else (target, row)
+            holder_kind = kind if holder == "source" else tkind
+            other_kind = tkind if holder == "source" else kind
+            self._check_editable(holder_kind, holder_row)
+            old_id = getattr(holder_row, column)
+            new_id = None if unlink else other.id
+            if unlink and old_id != other.id:
+                raise ValidationError(f"{holder_row.ref} is not linked to {other.ref}")
+            if not unlink and old_id == other.id:
+                raise ValidationError(f"{holder_row.ref} is already linked to {other.ref}")
+            old_ref = ""
+            if old_id is not None:
+                old_row = session.get(table_for(other_kind), old_id)
+                old_ref = old_row.ref if old_row else ""
+            setattr(holder_row, column, new_id)
+            now = self.store.now()
+            action = "unlink" if unlink else "link"
+            field = KINDS[other_kind].label.lower().replace(" ", "_")
+            self._touch(holder_row, now)
+            self._journal(session, holder_kind, holder_row, action, now,
+                          {field: (old_ref or None, None if unlink else other.ref)}, note)
+            self._touch(other, now)
+            back = KINDS[holder_kind].label.lower().replace(" ", "_")
+            self._journal(session, other_kind, other, action, now,
+                          {f"linked_{back}": (holder_row.ref if unlink else None,
+                                              None if unlink else holder_row.ref)}, note)
+            return self._view(session, kind, row)
+
+    def _links(self, session: Session, kind: Kind, row: RecordBase) -> list[LinkView]:
+        links: list[LinkView] = []
+
+        def one(relation: str, model: type[RecordBase], row_id: int | None) -> None:
+            if row_id is not None and (other := session.get(model, row_id)) is not None:
+                links.append(LinkView(relation, other.ref, other.title, other.status))
+
+        def many(relation: str, model: type[RecordBase], column: str) -> None:
+            stmt = select(model).where(getattr(model, column) == row.id).order_by(col(model.id)).limit(200)
+            for other in session.exec(stmt):
+                links.append(LinkView(relation, other.ref, other.title, other.status))
+
+        if kind is Kind.INCIDENT:
+            one("problem", Problem, row.problem_id)
+            one("change", Change, row.change_id)
+        elif kind is Kind.PROBLEM:
+            one("change", Change, row.change_id)
+            many("known error", KnownError, "problem_id")
+            many("incident", Incident, "problem_id")
+        elif kind is Kind.KNOWN_ERROR:
+            one("problem", Problem, row.problem_id)
+        elif kind is Kind.CHANGE:
+            many("problem", Problem, "change_id")
+            many("incident", Incident, "change_id")
+        return links
+
+    # ----------------------------------------------------------------- read
+    def get(self, ref: str) -> RecordView:
+        """The record with its links and its whole journal, newest first."""
+        with self.store.read() as session:
+            kind, row = self._load(session, ref)
+            return self._view(session, kind, row, full=True)
+
+    def _view(self, session: Session, kind: Kind, row: RecordBase, full: bool = True) -> RecordView:
+        lifecycle = lifecycle_for(kind)
+        extra = {k: getattr(row, k) for k in EXTRA_FIELDS[kind]}
+        for fk in ("problem_id", "change_id"):
+            if hasattr(row, fk):
+                extra.pop(fk, None)
+        return RecordView(
+            kind=kind.value,
+            ref=row.ref,
+            title=row.title,
+            description=row.description,
+            status=row.status,
+            category=row.category,
+            assignee=row.assignee,
+            assignment_group=row.assignment_group,
+            escalated_to=row.escalated_to,
+            escalation_level=row.escalation_level,
+            impact=row.impact,
+            urgency=row.urgency,
+            priority=row.priority,
+            service=self._name_of(session, Service, row.service_id),
+            ci=self._name_of(session, ConfigurationItem, row.ci_id),
+            created_by=row.created_by,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            resolved_at=row.resolved_at,
+            closed_at=row.closed_at,
+            version=row.version,
+            is_open=lifecycle.is_open(row.status),
+            allowed_transitions=lifecycle.allowed(row.status),
+            extra=extra,
+            links=self._links(session, kind, row) if full else [],
+            journal=journal.entries_for(session, row.ref) if full else [],
+        )
+
+    def _query(self, kind: Kind, flt: QueueFilter):
+        model = table_for(kind)
+        stmt = select(model, Service.name).join(Service, isouter=True)
+        lifecycle = lifecycle_for(kind)
+        if flt.status:
+            stmt = stmt.where(model.status == flt.status)
+        elif flt.open_only:
+            stmt = stmt.where(col(model.status).in_(sorted(lifecycle.open_states)))
+        if flt.priority:
+            stmt = stmt.where(model.priority == flt.priority)
+        if flt.unassigned:
+            stmt = stmt.where(model.assignee == "")
+        elif flt.assignee:
+            stmt = stmt.where(model.assignee == flt.assignee)
+        if flt.major_only and kind is Kind.INCIDENT:
+            stmt = stmt.where(Incident.major == True)  # noqa: E712
+        if flt.text:
+            needle = f"%{flt.text.strip()}%"
+            stmt = stmt.where(
+                or_(col(model.title).ilike(needle), col(model.ref).ilike(needle),
+                    col(model.description).ilike(needle))
+            )
+        return model, stmt
+
+    _ORDER = {
+        "priority": lambda m: (col(m.priority), col(m.created_at), col(m.id)),
+        "oldest": lambda m: (col(m.created_at), col(m.id)),
+        "newest": lambda m: (col(m.created_at).desc(), col(m.id).desc()),
+        "updated": lambda m: (col(m.updated_at).desc(), col(m.id).desc()),
+    }
+
+    def list(self, kind: Kind | str, flt: QueueFilter | None = None, *, offset: int = 0,
+             limit: int | None = 50) -> list[RecordRow]:
+        """One page of a queue, ordered by priority then age (or ``flt.sort``); no limit with None."""
+        kind = parse_kind(kind) if isinstance(kind, str) else kind
+        flt = flt or QueueFilter()
+        if flt.sort not in self._ORDER:
+            raise ValidationError(f"unknown sort '{flt.sort}': use {', '.join(self._ORDER)}")
+        if (limit is not None and limit < 0) or offset < 0:
+            raise ValidationError("limit and offset must not be negative")
+        model, stmt = self._query(kind, flt)
+        stmt = stmt.order_by(*self._ORDER[flt.sort](model)).offset(offset)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        lifecycle = lifecycle_for(kind)
+        with self.store.read() as session:
+            return [
+                RecordRow(
+                    kind=kind.value,
+                    ref=row.ref,
+                    title=row.title,
+                    status=row.status,
+                    priority=row.priority,
+                    impact=row.impact,
+                    urgency=row.urgency,
+                    assignee=row.assignee,
+                    assignment_group=row.assignment_group,
+                    service=service_name or "",
+                    created_at=row.created_at,
+                    updated_at=row.updated_at,
+                    major=bool(getattr(row, "major", False)),
+                    escalation_level=row.escalation_level,
+                    escalated_to=row.escalated_to,
+                    is_open=lifecycle.is_open(row.status),
+                )
+                for row, service_name in session.exec(stmt)
+            ]
+
+    def count(self, kind: Kind | str, flt: QueueFilter | None = None) -> int:
+        """How many records a queue filter matches."""
+        kind = parse_kind(kind) if isinstance(kind, str) else kind
+        model, stmt = self._query(kind, flt or QueueFilter())
+        with self.store.read() as session:
+            return session.exec(select(func.count()).select_from(stmt.subquery())).one()
+
+    def dashboard(self) -> dict[str, dict[int, int]]:
+        """Open records per kind and priority: {'incident': {1: 2, 2: 5, ...}, ...}."""
+        out: dict[str, dict[int, int]] = {}
+        with self.store.read() as session:
+            for kind in Kind:
+                model = table_for(kind)
+                stmt = (
+                    select(model.priority, func.count())
+                    .where(col(model.status).in_(sorted(lifecycle_for(kind).open_states)))
+                    .group_by(model.priority)
+                )
+                counts = {p: 0 for p in range(1, 6)}
+                counts.update({p: n for p, n in session.exec(stmt)})
+                out[kind.value] = counts
+        return out
+
+    def data_version(self) -> int:
+        """A number that changes whenever any process commits to the database.
+
+        The TUI polls it to refresh queues when the CLI or the scheduler wrote.
+        """
+        with self.store.read() as session:
+            return session.exec(select(func.max(journal.JournalEntry.id))).one() or 0

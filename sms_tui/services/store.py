@@ -1,0 +1,94 @@
+"""The Store: one database, its configuration, who is acting, and a clock.
+
+Every service takes a Store. ``write()`` is one transaction that starts with
+``BEGIN IMMEDIATE``; ``read()`` is a deferred read transaction. The clock is
+injectable so that tests of SLAs and schedules never sleep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from ..config import Config, load_config
+from ..paths import current_user, default_config_path, default_db_path
+from ..storage.engine import READ_ONLY, DatabaseError, make_engine
+from ..storage.migrate import ensure_schema
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _database_error(exc: OperationalError, path: Path) -> DatabaseError:
+    text = str(exc.orig) if exc.orig is not None else str(exc)
+    if "locked" in text or "busy" in text:
+        return DatabaseError(f"{path} is busy (locked by another program for too long); try again")
+    if "readonly" in text or "read-only" in text:
+        return DatabaseError(f"{path} is read-only; nothing was written")
+    if "full" in text:
+        return DatabaseError(f"the disk holding {path} is full; nothing was written")
+    return DatabaseError(f"database error on {path}: {text}")
+
+
+class Store:
+    """Access to one sms-tui database."""
+
+    def __init__(
+        self,
+        db_path: Path | str,
+        config: Config | None = None,
+        actor: str | None = None,
+        clock: Clock | None = None,
+        migrate: bool = True,
+    ) -> None:
+        self.path = Path(db_path)
+        if migrate:
+            ensure_schema(self.path)
+        self.config = config or Config()
+        self.actor = actor or current_user()
+        self.clock: Clock = clock or utc_now
+        self.engine = make_engine(self.path)
+        self._read_engine = self.engine.execution_options(**{READ_ONLY: True})
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction: committed at the end, rolled back on any error."""
+        try:
+            with Session(self.engine, expire_on_commit=False) as session, session.begin():
+                yield session
+        except OperationalError as exc:
+            raise _database_error(exc, self.path) from None
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A consistent read snapshot."""
+        try:
+            with Session(self._read_engine) as session, session.begin():
+                yield session
+        except OperationalError as exc:
+            raise _database_error(exc, self.path) from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(
+    db_path: Path | str | None = None,
+    config_path: Path | str | None = None,
+    actor: str | None = None,
+    clock: Clock | None = None,
+) -> Store:
+    """Open (creating and migrating if needed) the database, with the config file."""
+    config = load_config(Path(config_path) if config_path else default_config_path())
+    return Store(Path(db_path) if db_path else default_db_path(), config, actor, clock)

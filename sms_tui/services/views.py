@@ -1,0 +1,151 @@
+"""Plain data returned by the services: safe to keep across screens and threads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class JournalView:
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    changes: dict[str, tuple[Any, Any]]
+    note: str
+
+    def summary(self) -> str:
+        """One line: 'status: new → in_progress; priority: 3 → 1'."""
+        parts = [f"{k}: {_short(a)} → {_short(b)}" for k, (a, b) in self.changes.items()]
+        return "; ".join(parts)
+
+
+def _short(value: Any) -> str:
+    if value in (None, ""):
+        return "–"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class LinkView:
+    relation: str  # e.g. "problem", "caused incident", "known error"
+    ref: str
+    title: str
+    status: str
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    """One line of a queue."""
+
+    kind: str
+    ref: str
+    title: str
+    status: str
+    priority: int
+    impact: str
+    urgency: str
+    assignee: str
+    assignment_group: str
+    service: str
+    created_at: datetime
+    updated_at: datetime
+    major: bool = False
+    escalation_level: int = 0
+    escalated_to: str = ""
+    is_open: bool = True
+
+
+@dataclass(frozen=True)
+class RecordView:
+    """A whole record with its links and journal."""
+
+    kind: str
+    ref: str
+    title: str
+    description: str
+    status: str
+    category: str
+    assignee: str
+    assignment_group: str
+    escalated_to: str
+    escalation_level: int
+    impact: str
+    urgency: str
+    priority: int
+    service: str
+    ci: str
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    version: int
+    is_open: bool
+    allowed_transitions: list[str]
+    extra: dict[str, Any] = field(default_factory=dict)
+    links: list[LinkView] = field(default_factory=list)
+    journal: list[JournalView] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (the CLI's ``show --format json``)."""
+
+        def conv(v: Any) -> Any:
+            if isinstance(v, datetime):
+                return v.isoformat()
+            return v
+
+        data = {
+            k: conv(getattr(self, k))
+            for k in self.__dataclass_fields__
+            if k not in ("extra", "links", "journal")
+        }
+        data["priority"] = f"P{self.priority}"
+        data.update({k: conv(v) for k, v in self.extra.items()})
+        data["links"] = [vars(link) for link in self.links]
+        data["journal"] = [
+            {
+                "at": e.at.isoformat(),
+                "actor": e.actor,
+                "action": e.action,
+                "changes": {k: [conv(a), conv(b)] for k, (a, b) in e.changes.items()},
+                "note": e.note,
+            }
+            for e in self.journal
+        ]
+        return data
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What a queue shows. Every field narrows; the defaults show open records."""
+
+    open_only: bool = True
+    text: str = ""
+    status: str | None = None
+    assignee: str | None = None
+    unassigned: bool = False
+    priority: int | None = None
+    major_only: bool = False
+    sort: str = "priority"  # priority | newest | oldest | updated
+
+    def describe(self) -> str:
+        """Human summary shown above the queue, e.g. 'open · P1 · text "vpn"'."""
+        parts = ["open" if self.open_only else "all"]
+        if self.status:
+            parts.append(f"status {self.status}")
+        if self.priority:
+            parts.append(f"P{self.priority}")
+        if self.unassigned:
+            parts.append("unassigned")
+        elif self.assignee:
+            parts.append(f"assignee {self.assignee}")
+        if self.major_only:
+            parts.append("major")
+        if self.text:
+            parts.append(f'text "{self.text}"')
+        if self.sort != "priority":
+            parts.append(f"sorted by {self.sort}")
+        return " · ".join(parts)

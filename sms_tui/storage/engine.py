@@ -1,0 +1,90 @@
+"""The SQLite engine: foreign keys on, WAL, a busy timeout, and writers that
+start with ``BEGIN IMMEDIATE``.
+
+Why ``BEGIN IMMEDIATE``: the stdlib driver's legacy transaction mode emits no
+BEGIN before reads, so a read-then-write transaction takes its write lock
+late and fails at once with SQLITE_BUSY when another process writes, busy
+timeout or not. Taking the write lock up front makes a second writer wait
+(up to the busy timeout) instead of failing. Reads use a plain deferred BEGIN
+and never block writers under WAL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+
+from ..domain.errors import DeskError
+
+BUSY_TIMEOUT_S = 30.0
+SQLITE_HEADER = b"SQLite format 3\x00"
+READ_ONLY = "sms_read_only"
+
+
+class DatabaseError(DeskError):
+    """The database file cannot be used (not SQLite, unreadable, read-only, full disk...)."""
+
+
+def prepare_db_file(path: Path) -> None:
+    """Create the folder (0700) and an empty file (0600) if needed; refuse non-SQLite files."""
+    path = Path(path)
+    try:
+        if not path.parent.exists():
+            path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+        if not path.exists():
+            fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+            os.close(fd)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise DatabaseError(f"cannot create database {path}: {exc.strerror or exc}") from None
+    check_sqlite_file(path)
+
+
+def check_sqlite_file(path: Path) -> None:
+    """Raise DatabaseError unless ``path`` is empty or starts with the SQLite header."""
+    if path.is_dir():
+        raise DatabaseError(f"{path} is a directory, not a database file")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise DatabaseError(f"cannot read database {path}: {exc.strerror or exc}") from None
+    if head and head != SQLITE_HEADER:
+        raise DatabaseError(f"{path} is not an SQLite database (sms-tui will not touch it)")
+
+
+def _on_connect(dbapi_connection: sqlite3.Connection, _record) -> None:
+    # Autocommit at the driver level: SQLAlchemy's "begin" event below emits the BEGIN.
+    dbapi_connection.isolation_level = None
+    cur = dbapi_connection.cursor()
+    cur.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+    cur.execute("PRAGMA foreign_keys = ON")  # per connection, outside any transaction
+    with contextlib.suppress(sqlite3.OperationalError):
+        # a read-only file cannot switch to WAL; reads still work
+        cur.execute("PRAGMA journal_mode = WAL")
+    # FULL: a committed record survives power loss, not only a process crash.
+    cur.execute("PRAGMA synchronous = FULL")
+    cur.close()
+
+
+def _on_begin(conn) -> None:
+    if conn.get_execution_options().get(READ_ONLY):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(path: Path | str) -> Engine:
+    """An engine on the SQLite file at ``path`` with the settings above."""
+    engine = create_engine(
+        f"sqlite:///{path}",
+        connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False},
+    )
+    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", _on_begin)
+    return engine

@@ -1,0 +1,115 @@
+"""Bring a database to the current schema through Alembic, preserving its data.
+
+Migrations run on a connection with foreign keys OFF: Alembic's batch mode on
+SQLite copies a table and drops the old one, and with foreign keys on that
+DROP would fire ON DELETE CASCADE and silently delete child rows. Afterwards
+``PRAGMA foreign_key_check`` must come back empty.
+
+Start-up is kept cheap: when the database is already at :data:`HEAD_REVISION`
+Alembic is not even imported.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from importlib import resources
+from pathlib import Path
+
+from .engine import DatabaseError, check_sqlite_file, prepare_db_file
+
+# The newest revision in migrations/versions; tests check it matches Alembic's head.
+HEAD_REVISION = "0001"
+
+
+def migrations_dir() -> Path:
+    """The migrations folder, inside the installed package (or the repo when editable)."""
+    return Path(str(resources.files("sms_tui.migrations")))
+
+
+def alembic_config(url: str):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    cfg.set_main_option("sqlalchemy.url", url)
+    return cfg
+
+
+def current_revision(path: Path) -> str | None:
+    """The revision stamped in the database, or None for a new/empty one."""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"cannot open database {path}: {exc}") from None
+    try:
+        row = con.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name='alembic_version'"
+        ).fetchone()
+        if row is None:
+            return None
+        row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        return row[0] if row else None
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{path} is not a usable SQLite database: {exc}") from None
+    finally:
+        con.close()
+
+
+def known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return {rev.revision for rev in script.walk_revisions()}
+
+
+def upgrade(path: Path, revision: str = "head") -> None:
+    """Run the Alembic upgrade on ``path`` with foreign keys off, then check them."""
+    from alembic import command
+    from sqlalchemy import create_engine, event
+
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _fk_off(dbapi_connection, _record):
+        dbapi_connection.execute("PRAGMA foreign_keys = OFF")
+        dbapi_connection.execute("PRAGMA busy_timeout = 30000")
+
+    try:
+        with engine.begin() as connection:
+            cfg = alembic_config(f"sqlite:///{path}")
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, revision)
+            problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if problems:
+                raise DatabaseError(
+                    f"migration left {len(problems)} broken foreign keys in {path}; nothing was changed"
+                )
+    finally:
+        engine.dispose()
+
+
+def ensure_schema(path: Path) -> None:
+    """Create the database if needed and migrate it to the newest schema.
+
+    Refuses files that are not SQLite and databases from a newer sms-tui.
+    """
+    path = Path(path)
+    prepare_db_file(path)
+    check_sqlite_file(path)
+    rev = current_revision(path)
+    if rev == HEAD_REVISION:
+        return
+    if rev is not None and rev not in known_revisions():
+        raise DatabaseError(
+            f"{path} was written by a newer sms-tui (schema {rev}); upgrade sms-tui to open it"
+        )
+    try:
+        upgrade(path)
+    except sqlite3.OperationalError as exc:
+        raise DatabaseError(f"cannot migrate {path}: {exc}") from None
+    except Exception as exc:  # SQLAlchemy wraps driver errors
+        if "readonly" in str(exc) or "read-only" in str(exc):
+            raise DatabaseError(f"{path} is read-only; sms-tui cannot create or migrate it") from None
+        if "locked" in str(exc):
+            raise DatabaseError(f"{path} is locked by another program; try again") from None
+        raise

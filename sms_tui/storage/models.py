@@ -1,0 +1,193 @@
+"""SQLModel tables of the desk.
+
+Records of every kind share :class:`RecordBase`; each kind has its own table
+so that its queue is a plain indexed scan. Constraint names follow a naming
+convention so that Alembic batch migrations can drop them later.
+
+Timestamps are timezone-aware UTC (SQLModel's UTCDateTime refuses naive ones).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, MetaData, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SQLModel.metadata = MetaData(naming_convention=NAMING_CONVENTION)
+metadata = SQLModel.metadata
+
+
+def _text(**kw):
+    return Field(default="", sa_type=Text, **kw)
+
+
+class Service(SQLModel, table=True):
+    """A service in the catalogue, with the criticality the business gives it."""
+
+    __tablename__ = "service"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    description: str = _text()
+    criticality: str = Field(default="medium")  # high | medium | low
+    created_at: datetime
+
+
+class ConfigurationItem(SQLModel, table=True):
+    """A configuration item (8.2.6): unique id, type, description, status, relationships."""
+
+    __tablename__ = "configuration_item"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)  # the CI's unique identifier, e.g. srv-mail-01
+    ci_type: str = Field(default="server")
+    description: str = _text()
+    status: str = Field(default="active")  # planned | active | retired
+    service_id: int | None = Field(default=None, foreign_key="service.id", index=True)
+    created_at: datetime
+    updated_at: datetime
+
+
+class CIRelationship(SQLModel, table=True):
+    """A directed relationship between two CIs (e.g. app-01 runs_on srv-01)."""
+
+    __tablename__ = "ci_relationship"
+    __table_args__ = (UniqueConstraint("source_id", "target_id", "relation"),)
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="configuration_item.id", index=True)
+    target_id: int = Field(foreign_key="configuration_item.id", index=True)
+    relation: str = Field(default="depends_on")
+
+
+class RecordBase(SQLModel):
+    """Columns every record kind has."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(unique=True)
+    title: str
+    description: str = _text()
+    status: str
+    category: str = Field(default="")
+    assignee: str = Field(default="")
+    assignment_group: str = Field(default="")
+    # hierarchical escalation: the manager it was raised to, and how many times
+    escalated_to: str = Field(default="")
+    escalation_level: int = Field(default=0)
+    impact: str = Field(default="medium")
+    urgency: str = Field(default="medium")
+    priority: int = Field(default=3)
+    service_id: int | None = Field(default=None, foreign_key="service.id", index=True)
+    ci_id: int | None = Field(default=None, foreign_key="configuration_item.id", index=True)
+    created_by: str = Field(default="")
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    # optimistic concurrency: +1 on every write; a write against a stale version is refused
+    version: int = Field(default=1)
+
+
+def _queue_indexes(table: str) -> tuple:
+    # The queue order is priority, then age (then id for a stable key).
+    return (
+        Index(f"ix_{table}_queue", "priority", "created_at", "id"),
+        Index(f"ix_{table}_status_queue", "status", "priority", "created_at", "id"),
+        {"sqlite_autoincrement": True},  # a reference is never reused, even after a purge
+    )
+
+
+class Change(RecordBase, table=True):
+    """A request for change (8.5.1)."""
+
+    __tablename__ = "change"
+    __table_args__ = _queue_indexes("change")
+    change_type: str = Field(default="normal")  # standard | normal | emergency
+    reason: str = _text()
+    backout_plan: str = _text()
+    planned_start: datetime | None = None
+    planned_end: datetime | None = None
+    outcome: str = Field(default="")  # successful | failed | backed_out
+
+
+class Problem(RecordBase, table=True):
+    """The cause of one or more incidents (8.6.3)."""
+
+    __tablename__ = "problem"
+    __table_args__ = _queue_indexes("problem")
+    root_cause: str = _text()
+    workaround: str = _text()
+    change_id: int | None = Field(default=None, foreign_key="change.id", index=True)
+
+
+class KnownError(RecordBase, table=True):
+    """A problem whose root cause or workaround is known (8.6.3)."""
+
+    __tablename__ = "known_error"
+    __table_args__ = _queue_indexes("known_error")
+    problem_id: int | None = Field(default=None, foreign_key="problem.id", index=True)
+    root_cause: str = _text()
+    workaround: str = _text()
+
+
+class Incident(RecordBase, table=True):
+    """An unplanned interruption or drop in quality of a service (8.6.1)."""
+
+    __tablename__ = "incident"
+    __table_args__ = _queue_indexes("incident")
+    problem_id: int | None = Field(default=None, foreign_key="problem.id", index=True)
+    change_id: int | None = Field(default=None, foreign_key="change.id", index=True)
+    major: bool = Field(default=False)
+    major_reason: str = Field(default="")
+
+
+class ServiceRequest(RecordBase, table=True):
+    """A request for information, advice, access or a standard change (8.6.2)."""
+
+    __tablename__ = "service_request"
+    __table_args__ = _queue_indexes("service_request")
+    request_type: str = Field(default="")
+
+
+class JournalEntry(SQLModel, table=True):
+    """One action on one record: who, when, what changed, the note.
+
+    Keyed by the record's reference (not a foreign key) so the journal outlives
+    even a purge. ``hash`` chains each entry to the previous one of its record.
+    """
+
+    __tablename__ = "journal_entry"
+    __table_args__ = (Index("ix_journal_entry_record", "record_ref", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    record_ref: str
+    record_kind: str
+    at: datetime = Field(index=True)
+    actor: str
+    action: str  # create | update | transition | note | assign | link | ...
+    changes: str = Field(default="{}", sa_type=Text)  # JSON {field: [old, new]}
+    note: str = _text()
+    prev_hash: str = Field(default="")
+    hash: str = Field(default="")
+
+
+class Meta(SQLModel, table=True):
+    """Key/value facts about the database itself (e.g. which app created it)."""
+
+    __tablename__ = "sms_meta"
+    key: str = Field(primary_key=True)
+    value: str = Field(default="")
+
+
+RECORD_TABLES = {
+    "incident": Incident,
+    "request": ServiceRequest,
+    "problem": Problem,
+    "known_error": KnownError,
+    "change": Change,
+}
