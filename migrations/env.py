@@ -7,8 +7,7 @@ with foreign keys off and passes it in ``config.attributes["connection"]``.
 from alembic import context
 from sqlalchemy import create_engine
 
-from sms_tui.storage import models  # noqa: F401  (registers every table)
-from sms_tui.storage.models import metadata
+from sms_tui.storage.schema import metadata  # every table module
 
 config = context.config
 target_metadata = metadata

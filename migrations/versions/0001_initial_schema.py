@@ -1,7 +1,7 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 """
 
 from collections.abc import Sequence
@@ -9,7 +9,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel  # noqa: F401
 from alembic import op
-
 
 revision: str = '0001'
 down_revision: str | None = None

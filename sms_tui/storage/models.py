@@ -11,23 +11,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, MetaData, Text, UniqueConstraint
+from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from .base import metadata, text_field
 
-SQLModel.metadata = MetaData(naming_convention=NAMING_CONVENTION)
-metadata = SQLModel.metadata
-
-
-def _text(**kw):
-    return Field(default="", sa_type=Text, **kw)
+__all__ = ["metadata"]
+_text = text_field
 
 
 class Service(SQLModel, table=True):

@@ -22,6 +22,14 @@ from alembic import command
 from .migrate import alembic_config, migrations_dir, upgrade
 
 
+def tidy(path: Path) -> None:
+    """Strip what autogenerate leaves that ruff objects to (trailing blanks, extra blank lines)."""
+    text = "\n".join(line.rstrip() for line in path.read_text().splitlines()) + "\n"
+    text = re.sub(r"Create Date: .*\n", "", text)
+    text = re.sub(r"(from alembic import op\n)\n+(revision)", r"\1\n\2", text)
+    path.write_text(text)
+
+
 def new_revision(rev_id: str, message: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "scratch.db"
@@ -30,7 +38,8 @@ def new_revision(rev_id: str, message: str) -> None:
         cfg = alembic_config(f"sqlite:///{db}")
         slug = re.sub(r"[^a-z0-9]+", "_", message.lower()).strip("_")
         cfg.set_main_option("file_template", f"{rev_id}_{slug}")
-        command.revision(cfg, message=message, autogenerate=True, rev_id=rev_id)
+        script = command.revision(cfg, message=message, autogenerate=True, rev_id=rev_id)
+        tidy(Path(script.path))
 
 
 def regen_initial() -> None:
@@ -47,8 +56,9 @@ def regen_initial() -> None:
         cfg.set_main_option("file_template", "0001_initial_schema")
         command.revision(cfg, message="initial schema", autogenerate=True, rev_id="0001")
         generated = script_dir / "versions" / "0001_initial_schema.py"
-        text = re.sub(r"Create Date: .*\n", "", generated.read_text())
-        (src / "versions" / "0001_initial_schema.py").write_text(text)
+        target = src / "versions" / "0001_initial_schema.py"
+        shutil.copy(generated, target)
+        tidy(target)
 
 
 def main(argv: list[str]) -> int:
