@@ -28,7 +28,7 @@ from ..storage.models import (
     RecordBase,
     Service,
 )
-from . import journal
+from . import hooks, journal
 from .store import Store
 from .views import LinkView, QueueFilter, RecordRow, RecordView
 
@@ -65,6 +65,10 @@ class RecordService:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        hooks.load()
+
+    def _ctx(self, session: Session, kind: Kind, row: RecordBase, now: datetime) -> hooks.HookContext:
+        return hooks.HookContext(session=session, store=self.store, kind=kind, row=row, now=now)
 
     # ----------------------------------------------------------------- helpers
     def _load(self, session: Session, ref: str) -> tuple[Kind, RecordBase]:
@@ -189,6 +193,7 @@ class RecordService:
         if ci:
             changes["ci"] = (None, ci)
         self._journal(session, kind, row, "create", now, changes)
+        hooks.run("after_create", self._ctx(session, kind, row, now))
         return row
 
     # ----------------------------------------------------------------- edit
@@ -229,6 +234,7 @@ class RecordService:
             now = self.store.now()
             self._touch(row, now)
             self._journal(session, kind, row, "update", now, changes, note)
+            hooks.run("after_update", self._ctx(session, kind, row, now), changes)
             return self._view(session, kind, row)
 
     def transition(self, ref: str, status: str, *, note: str = "",
@@ -245,6 +251,8 @@ class RecordService:
         lifecycle = lifecycle_for(kind)
         status = status.strip().lower().replace("-", "_").replace(" ", "_")
         lifecycle.check(row.status, status)
+        old_status = row.status
+        hooks.run("before_transition", self._ctx(session, kind, row, now), old_status, status, note)
         changes: dict[str, tuple[Any, Any]] = {"status": (row.status, status)}
         if status in lifecycle.resolved_states:
             changes["resolved_at"] = (row.resolved_at, now)
@@ -258,6 +266,7 @@ class RecordService:
         row.status = status
         self._touch(row, now)
         self._journal(session, kind, row, "transition", now, changes, note)
+        hooks.run("after_transition", self._ctx(session, kind, row, now), old_status, status)
         return row
 
     def add_note(self, ref: str, note: str, *, expected_version: int | None = None) -> RecordView:
@@ -272,6 +281,7 @@ class RecordService:
             now = self.store.now()
             self._touch(row, now)
             self._journal(session, kind, row, "note", now, None, note)
+            hooks.run("after_any_write", self._ctx(session, kind, row, now), "note")
             return self._view(session, kind, row)
 
     def assign(self, ref: str, assignee: str, *, group: str | None = None, note: str = "",
@@ -294,6 +304,7 @@ class RecordService:
             now = self.store.now()
             self._touch(row, now)
             self._journal(session, kind, row, "assign", now, changes, note)
+            hooks.run("after_any_write", self._ctx(session, kind, row, now), "assign")
             return self._view(session, kind, row)
 
     def escalate(self, ref: str, *, to: str, hierarchical: bool = False, group: str | None = None,
@@ -330,6 +341,7 @@ class RecordService:
             now = self.store.now()
             self._touch(row, now)
             self._journal(session, kind, row, action, now, changes, reason)
+            hooks.run("after_any_write", self._ctx(session, kind, row, now), action)
             return self._view(session, kind, row)
 
     # ----------------------------------------------------------------- links

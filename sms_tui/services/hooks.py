@@ -1,0 +1,92 @@
+"""Rules that other features attach to record writes, without editing records.py.
+
+A feature module (e.g. ``services/incidents.py`` for major incidents and SLAs,
+``services/changes.py`` for change approval) registers functions here, and
+lists itself in :data:`RULE_MODULES`. RecordService calls them inside the same
+transaction as the write, so a hook may refuse the write (raise a DeskError:
+nothing is written) or make further writes, each journaled.
+
+Hook signatures (``ctx`` is a :class:`HookContext`):
+
+* ``after_create(ctx)``
+* ``before_transition(ctx, old_status, new_status, note)`` -- raise to refuse
+* ``after_transition(ctx, old_status, new_status)``
+* ``after_update(ctx, changes)`` -- changes: {field: (old, new)}
+* ``after_any_write(ctx, action)`` -- every journaled action (note, assign, ...)
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from ..domain.kinds import Kind
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from ..storage.models import RecordBase
+    from .store import Store
+
+# Modules (relative to sms_tui.services) that register hooks when imported.
+RULE_MODULES: tuple[str, ...] = ()
+
+
+@dataclass
+class HookContext:
+    session: Session
+    store: Store
+    kind: Kind
+    row: RecordBase
+    now: datetime
+
+    def journal(self, action: str, changes: dict[str, tuple[Any, Any]] | None = None,
+                note: str = "", row: RecordBase | None = None, kind: Kind | None = None) -> None:
+        """Append a journal entry for ``row`` (default: the record being written)."""
+        from . import journal
+
+        target = row or self.row
+        journal.append(self.session, ref=target.ref, kind=(kind or self.kind).value,
+                       actor=self.store.actor, at=self.now, action=action, changes=changes, note=note)
+
+
+Hook = Callable[..., None]
+_HOOKS: dict[str, dict[Kind, list[Hook]]] = defaultdict(lambda: defaultdict(list))
+_loaded = False
+
+
+def register(event: str, kind: Kind, fn: Hook) -> Hook:
+    """Attach ``fn`` to ``event`` for records of ``kind``."""
+    if fn not in _HOOKS[event][kind]:
+        _HOOKS[event][kind].append(fn)
+    return fn
+
+
+def on(event: str, *kinds: Kind) -> Callable[[Hook], Hook]:
+    """Decorator form of :func:`register`."""
+
+    def deco(fn: Hook) -> Hook:
+        for kind in kinds:
+            register(event, kind, fn)
+        return fn
+
+    return deco
+
+
+def run(event: str, ctx: HookContext, *args: Any) -> None:
+    for fn in list(_HOOKS[event][ctx.kind]):
+        fn(ctx, *args)
+
+
+def load() -> None:
+    """Import every rule module once (idempotent)."""
+    global _loaded
+    if _loaded:
+        return
+    for name in RULE_MODULES:
+        importlib.import_module(f"{__package__}.{name}")
+    _loaded = True
