@@ -121,6 +121,8 @@ class RecordService:
                  changes: dict[str, tuple[Any, Any]] | None = None, note: str = "") -> None:
         journal.append(session, ref=row.ref, kind=kind.value, actor=self.store.actor, at=now,
                        action=action, changes=changes, note=note)
+        if action != "create":
+            hooks.run("after_any_write", self._ctx(session, kind, row, now), action)
 
     def _normalise(self, kind: Kind, field: str, value: Any) -> Any:
         if field == "title":
@@ -281,7 +283,6 @@ class RecordService:
             now = self.store.now()
             self._touch(row, now)
             self._journal(session, kind, row, "note", now, None, note)
-            hooks.run("after_any_write", self._ctx(session, kind, row, now), "note")
             return self._view(session, kind, row)
 
     def assign(self, ref: str, assignee: str, *, group: str | None = None, note: str = "",
@@ -304,7 +305,6 @@ class RecordService:
             now = self.store.now()
             self._touch(row, now)
             self._journal(session, kind, row, "assign", now, changes, note)
-            hooks.run("after_any_write", self._ctx(session, kind, row, now), "assign")
             return self._view(session, kind, row)
 
     def escalate(self, ref: str, *, to: str, hierarchical: bool = False, group: str | None = None,
@@ -341,7 +341,6 @@ class RecordService:
             now = self.store.now()
             self._touch(row, now)
             self._journal(session, kind, row, action, now, changes, reason)
-            hooks.run("after_any_write", self._ctx(session, kind, row, now), action)
             return self._view(session, kind, row)
 
     # ----------------------------------------------------------------- links
