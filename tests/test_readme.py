@@ -1,0 +1,21 @@
+"""The README is the contract: its generated parts match the code and CI runs its command."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_readme_lifecycle_tables_match_the_code():
+    result = subprocess.run([sys.executable, "-m", "sms_tui.docgen", "--check"],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("<!-- test-command -->")[1].split("<!-- /test-command -->")[0]
+    command = [line for line in block.splitlines() if line and not line.startswith("```")]
+    assert len(command) == 1 and "pytest" in command[0]
+    assert "test-command" in (ROOT / ".ci" / "run").read_text()
