@@ -279,11 +279,18 @@ class RecordService:
         with self.store.write() as session:
             kind, row = self._load(session, ref)
             self._check_version(row, expected_version)
-            self._check_editable(kind, row)
-            now = self.store.now()
-            self._touch(row, now)
-            self._journal(session, kind, row, "note", now, None, note)
+            self.add_note_in(session, kind, row, note, now=self.store.now())
             return self._view(session, kind, row)
+
+    def add_note_in(self, session: Session, kind: Kind, row: RecordBase, note: str, *,
+                    now: datetime) -> RecordBase:
+        """Add a note within the caller's transaction (used by demo data and imports)."""
+        if not (note or "").strip():
+            raise ValidationError("note must not be empty")
+        self._check_editable(kind, row)
+        self._touch(row, now)
+        self._journal(session, kind, row, "note", now, None, note)
+        return row
 
     def assign(self, ref: str, assignee: str, *, group: str | None = None, note: str = "",
                expected_version: int | None = None) -> RecordView:
@@ -291,21 +298,27 @@ class RecordService:
         with self.store.write() as session:
             kind, row = self._load(session, ref)
             self._check_version(row, expected_version)
-            self._check_editable(kind, row)
-            changes: dict[str, tuple[Any, Any]] = {}
-            assignee = (assignee or "").strip()
-            if assignee != row.assignee:
-                changes["assignee"] = (row.assignee, assignee)
-                row.assignee = assignee
-            if group is not None and group.strip() != row.assignment_group:
-                changes["assignment_group"] = (row.assignment_group, group.strip())
-                row.assignment_group = group.strip()
-            if not changes:
-                raise ValidationError(f"{row.ref} is already assigned that way")
-            now = self.store.now()
-            self._touch(row, now)
-            self._journal(session, kind, row, "assign", now, changes, note)
+            self.assign_in(session, kind, row, assignee, group=group, note=note,
+                           now=self.store.now())
             return self._view(session, kind, row)
+
+    def assign_in(self, session: Session, kind: Kind, row: RecordBase, assignee: str, *,
+                  group: str | None = None, note: str = "", now: datetime) -> RecordBase:
+        """Assign within the caller's transaction (used by demo data and imports)."""
+        self._check_editable(kind, row)
+        changes: dict[str, tuple[Any, Any]] = {}
+        assignee = (assignee or "").strip()
+        if assignee != row.assignee:
+            changes["assignee"] = (row.assignee, assignee)
+            row.assignee = assignee
+        if group is not None and group.strip() != row.assignment_group:
+            changes["assignment_group"] = (row.assignment_group, group.strip())
+            row.assignment_group = group.strip()
+        if not changes:
+            raise ValidationError(f"{row.ref} is already assigned that way")
+        self._touch(row, now)
+        self._journal(session, kind, row, "assign", now, changes, note)
+        return row
 
     def escalate(self, ref: str, *, to: str, hierarchical: bool = False, group: str | None = None,
                  reason: str, expected_version: int | None = None) -> RecordView:
@@ -313,35 +326,46 @@ class RecordService:
 
         A reason is required: it is what the next person reads first.
         """
+        if not (reason or "").strip():
+            raise ValidationError("an escalation needs a reason")
+        if not (to or "").strip() and not group:
+            raise ValidationError("say who to escalate to")
+        with self.store.write() as session:
+            kind, row = self._load(session, ref)
+            self._check_version(row, expected_version)
+            self.escalate_in(session, kind, row, to=to, hierarchical=hierarchical, group=group,
+                             reason=reason, now=self.store.now())
+            return self._view(session, kind, row)
+
+    def escalate_in(self, session: Session, kind: Kind, row: RecordBase, *, to: str,
+                    hierarchical: bool = False, group: str | None = None, reason: str,
+                    now: datetime) -> RecordBase:
+        """Escalate within the caller's transaction (used by demo data and imports)."""
         reason = (reason or "").strip()
         if not reason:
             raise ValidationError("an escalation needs a reason")
         to = (to or "").strip()
         if not to and not group:
             raise ValidationError("say who to escalate to")
-        with self.store.write() as session:
-            kind, row = self._load(session, ref)
-            self._check_version(row, expected_version)
-            self._check_editable(kind, row)
-            changes: dict[str, tuple[Any, Any]] = {}
-            if hierarchical:
-                changes["escalated_to"] = (row.escalated_to, to)
-                changes["escalation_level"] = (row.escalation_level, row.escalation_level + 1)
-                row.escalated_to = to
-                row.escalation_level += 1
-                action = "escalate_hierarchical"
-            else:
-                if to and to != row.assignee:
-                    changes["assignee"] = (row.assignee, to)
-                    row.assignee = to
-                if group and group != row.assignment_group:
-                    changes["assignment_group"] = (row.assignment_group, group)
-                    row.assignment_group = group
-                action = "escalate_functional"
-            now = self.store.now()
-            self._touch(row, now)
-            self._journal(session, kind, row, action, now, changes, reason)
-            return self._view(session, kind, row)
+        self._check_editable(kind, row)
+        changes: dict[str, tuple[Any, Any]] = {}
+        if hierarchical:
+            changes["escalated_to"] = (row.escalated_to, to)
+            changes["escalation_level"] = (row.escalation_level, row.escalation_level + 1)
+            row.escalated_to = to
+            row.escalation_level += 1
+            action = "escalate_hierarchical"
+        else:
+            if to and to != row.assignee:
+                changes["assignee"] = (row.assignee, to)
+                row.assignee = to
+            if group and group != row.assignment_group:
+                changes["assignment_group"] = (row.assignment_group, group)
+                row.assignment_group = group
+            action = "escalate_functional"
+        self._touch(row, now)
+        self._journal(session, kind, row, action, now, changes, reason)
+        return row
 
     # ----------------------------------------------------------------- links
     # (source kind, target kind) -> (row holding the FK, FK column, label on source, label on target)
@@ -364,41 +388,47 @@ class RecordService:
         with self.store.write() as session:
             kind, row = self._load(session, ref)
             tkind, target = self._load(session, target_ref)
-            spec = self._LINKS.get((kind, tkind))
-            if spec is None:
-                raise ValidationError(
-                    f"cannot link {KINDS[kind].label.lower()} {row.ref} to "
-                    f"{KINDS[tkind].label.lower()} {target.ref}: links go incident→problem, "
-                    "incident/problem→change, known error→problem"
-                )
-            holder, column = spec
-            holder_row, other = (row, target) if holder == "source" else (target, row)
-            holder_kind = kind if holder == "source" else tkind
-            other_kind = tkind if holder == "source" else kind
-            self._check_editable(holder_kind, holder_row)
-            old_id = getattr(holder_row, column)
-            new_id = None if unlink else other.id
-            if unlink and old_id != other.id:
-                raise ValidationError(f"{holder_row.ref} is not linked to {other.ref}")
-            if not unlink and old_id == other.id:
-                raise ValidationError(f"{holder_row.ref} is already linked to {other.ref}")
-            old_ref = ""
-            if old_id is not None:
-                old_row = session.get(table_for(other_kind), old_id)
-                old_ref = old_row.ref if old_row else ""
-            setattr(holder_row, column, new_id)
-            now = self.store.now()
-            action = "unlink" if unlink else "link"
-            field = KINDS[other_kind].label.lower().replace(" ", "_")
-            self._touch(holder_row, now)
-            self._journal(session, holder_kind, holder_row, action, now,
-                          {field: (old_ref or None, None if unlink else other.ref)}, note)
-            self._touch(other, now)
-            back = KINDS[holder_kind].label.lower().replace(" ", "_")
-            self._journal(session, other_kind, other, action, now,
-                          {f"linked_{back}": (holder_row.ref if unlink else None,
-                                              None if unlink else holder_row.ref)}, note)
+            self.link_in(session, kind, row, tkind, target, note=note, unlink=unlink,
+                         now=self.store.now())
             return self._view(session, kind, row)
+
+    def link_in(self, session: Session, kind: Kind, row: RecordBase, tkind: Kind,
+                target: RecordBase, *, note: str = "", unlink: bool = False,
+                now: datetime) -> None:
+        """Link (or unlink) within the caller's transaction (used by demo data and imports)."""
+        spec = self._LINKS.get((kind, tkind))
+        if spec is None:
+            raise ValidationError(
+                f"cannot link {KINDS[kind].label.lower()} {row.ref} to "
+                f"{KINDS[tkind].label.lower()} {target.ref}: links go incident→problem, "
+                "incident/problem→change, known error→problem"
+            )
+        holder, column = spec
+        holder_row, other = (row, target) if holder == "source" else (target, row)
+        holder_kind = kind if holder == "source" else tkind
+        other_kind = tkind if holder == "source" else kind
+        self._check_editable(holder_kind, holder_row)
+        old_id = getattr(holder_row, column)
+        new_id = None if unlink else other.id
+        if unlink and old_id != other.id:
+            raise ValidationError(f"{holder_row.ref} is not linked to {other.ref}")
+        if not unlink and old_id == other.id:
+            raise ValidationError(f"{holder_row.ref} is already linked to {other.ref}")
+        old_ref = ""
+        if old_id is not None:
+            old_row = session.get(table_for(other_kind), old_id)
+            old_ref = old_row.ref if old_row else ""
+        setattr(holder_row, column, new_id)
+        action = "unlink" if unlink else "link"
+        field = KINDS[other_kind].label.lower().replace(" ", "_")
+        self._touch(holder_row, now)
+        self._journal(session, holder_kind, holder_row, action, now,
+                      {field: (old_ref or None, None if unlink else other.ref)}, note)
+        self._touch(other, now)
+        back = KINDS[holder_kind].label.lower().replace(" ", "_")
+        self._journal(session, other_kind, other, action, now,
+                      {f"linked_{back}": (holder_row.ref if unlink else None,
+                                          None if unlink else holder_row.ref)}, note)
 
     def _links(self, session: Session, kind: Kind, row: RecordBase) -> list[LinkView]:
         links: list[LinkView] = []
