@@ -1,0 +1,397 @@
+"""The service catalogue and the configuration items behind it (8.2.6).
+
+Services carry the criticality the business gives them; configuration items
+(CIs) have a unique name, a type, a description, a status (planned, active,
+retired), an optional service, and directed relationships to other CIs.
+
+Every public method is one transaction. Every change is journaled under
+``SVC:<name>`` (record_kind ``service``) or ``CI:<name>`` (record_kind ``ci``),
+so the catalogue has the same who/when/what trail as the records. The ``*_in``
+methods work inside a caller's session (demo data, imports).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from ..domain.errors import NotFound, ValidationError
+from ..domain.priority import Level
+from ..storage.models import CIRelationship, ConfigurationItem, Service
+from . import journal
+from .store import Store
+from .views import JournalView
+
+CI_STATUSES = ("planned", "active", "retired")
+# Common CI types, offered as suggestions; any short word is accepted.
+CI_TYPES = ("server", "application", "database", "network", "storage", "workstation",
+            "printer", "phone", "cloud_service", "other")
+MAX_NAME = 100
+_RELATION_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+@dataclass(frozen=True)
+class ServiceView:
+    """A service of the catalogue."""
+
+    name: str
+    criticality: str
+    description: str
+    created_at: datetime
+    ci_count: int = 0
+
+
+@dataclass(frozen=True)
+class CIRelationView:
+    """One relationship seen from a CI: ``source relation target``.
+
+    ``direction`` is ``out`` when the CI asked about is the source, ``in`` when
+    it is the target.
+    """
+
+    source: str
+    relation: str
+    target: str
+    direction: str = "out"
+
+    def describe(self) -> str:
+        return f"{self.source} {self.relation} {self.target}"
+
+
+@dataclass(frozen=True)
+class CIView:
+    """A configuration item, with its relationships when read alone."""
+
+    name: str
+    ci_type: str
+    description: str
+    status: str
+    service: str
+    created_at: datetime
+    updated_at: datetime
+    relationships: list[CIRelationView] = field(default_factory=list)
+
+
+def clean_name(name: str, what: str) -> str:
+    """A stripped, non-empty, single-line name of reasonable length."""
+    text = (name or "").strip()
+    if not text:
+        raise ValidationError(f"{what} name must not be empty")
+    if any(ch in text for ch in "\n\r\t"):
+        raise ValidationError(f"{what} name must be on one line")
+    if len(text) > MAX_NAME:
+        raise ValidationError(f"{what} name is {len(text)} characters; keep it to {MAX_NAME}")
+    return text
+
+
+def parse_criticality(value: str) -> str:
+    """'high', 'Medium', 'l'... -> 'high' | 'medium' | 'low'."""
+    return Level.parse(value, "criticality").value
+
+
+def parse_ci_status(value: str) -> str:
+    text = (value or "").strip().lower()
+    if text not in CI_STATUSES:
+        raise ValidationError(f"unknown CI status '{value}': use {', '.join(CI_STATUSES)}")
+    return text
+
+
+def parse_ci_type(value: str) -> str:
+    text = (value or "").strip().lower().replace(" ", "_").replace("-", "_")
+    if not text:
+        raise ValidationError(f"CI type must not be empty (e.g. {', '.join(CI_TYPES[:4])})")
+    if len(text) > 40:
+        raise ValidationError("CI type is too long; keep it to 40 characters")
+    return text
+
+
+def parse_relation(value: str) -> str:
+    text = (value or "").strip().lower().replace(" ", "_").replace("-", "_")
+    if not _RELATION_RE.match(text):
+        raise ValidationError(
+            f"relation '{value}' must be one word of letters, digits or _ (e.g. depends_on, runs_on)"
+        )
+    return text
+
+
+def service_ref(name: str) -> str:
+    return f"SVC:{name}"
+
+
+def ci_ref(name: str) -> str:
+    return f"CI:{name}"
+
+
+class CatalogueService:
+    """Use cases on services, configuration items and their relationships."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # ----------------------------------------------------------------- helpers
+    def _journal(self, session: Session, ref: str, kind: str, action: str, now: datetime,
+                 changes: dict[str, tuple[Any, Any]] | None = None, note: str = "") -> None:
+        journal.append(session, ref=ref, kind=kind, actor=self.store.actor, at=now,
+                       action=action, changes=changes, note=note)
+
+    def _service(self, session: Session, name: str) -> Service:
+        found = session.exec(select(Service).where(Service.name == (name or "").strip())).first()
+        if found is None:
+            names = session.exec(select(Service.name).order_by(Service.name)).all()
+            hint = f"; known services: {', '.join(names)}" if names else "; no services exist yet"
+            raise NotFound(f"no service named '{name}'{hint}")
+        return found
+
+    def _ci(self, session: Session, name: str) -> ConfigurationItem:
+        stmt = select(ConfigurationItem).where(ConfigurationItem.name == (name or "").strip())
+        found = session.exec(stmt).first()
+        if found is None:
+            raise NotFound(f"no configuration item named '{name}' (see: sms-tui ci list)")
+        return found
+
+    def _refuse_duplicate(self, session: Session, model: type, name: str, what: str,
+                          except_id: int | None = None) -> None:
+        # Case-insensitive: "Email" and "email" would only confuse the desk.
+        stmt = select(model).where(func.lower(model.name) == name.lower())
+        for other in session.exec(stmt):
+            if other.id != except_id:
+                raise ValidationError(f"a {what} named '{other.name}' already exists")
+
+    def _service_view(self, session: Session, row: Service) -> ServiceView:
+        count = session.exec(
+            select(func.count()).select_from(ConfigurationItem)
+            .where(ConfigurationItem.service_id == row.id)
+        ).one()
+        return ServiceView(row.name, row.criticality, row.description, row.created_at, count)
+
+    def _ci_view(self, session: Session, row: ConfigurationItem, full: bool = True) -> CIView:
+        service = session.get(Service, row.service_id) if row.service_id else None
+        return CIView(
+            name=row.name, ci_type=row.ci_type, description=row.description, status=row.status,
+            service=service.name if service else "", created_at=row.created_at,
+            updated_at=row.updated_at,
+            relationships=self._relationships(session, row) if full else [],
+        )
+
+    def _relationships(self, session: Session, row: ConfigurationItem) -> list[CIRelationView]:
+        src, dst = aliased(ConfigurationItem), aliased(ConfigurationItem)
+        stmt = (
+            select(src.name, CIRelationship.relation, dst.name, CIRelationship.source_id)
+            .join(src, src.id == CIRelationship.source_id)
+            .join(dst, dst.id == CIRelationship.target_id)
+            .where(or_(CIRelationship.source_id == row.id, CIRelationship.target_id == row.id))
+            .order_by(col(CIRelationship.id))
+        )
+        return [
+            CIRelationView(source, relation, target, "out" if source_id == row.id else "in")
+            for source, relation, target, source_id in session.exec(stmt)
+        ]
+
+    # ----------------------------------------------------------------- services
+    def add_service(self, name: str, *, criticality: str = "medium",
+                    description: str = "") -> ServiceView:
+        """Add a service to the catalogue; names are unique (ignoring case)."""
+        with self.store.write() as session:
+            row = self.add_service_in(session, name, criticality=criticality,
+                                      description=description, now=self.store.now())
+            return self._service_view(session, row)
+
+    def add_service_in(self, session: Session, name: str, *, criticality: str = "medium",
+                       description: str = "", now: datetime) -> Service:
+        name = clean_name(name, "service")
+        criticality = parse_criticality(criticality)
+        self._refuse_duplicate(session, Service, name, "service")
+        row = Service(name=name, criticality=criticality, description=description or "",
+                      created_at=now)
+        session.add(row)
+        session.flush()
+        changes: dict[str, tuple[Any, Any]] = {"name": (None, name), "criticality": (None, criticality)}
+        if row.description:
+            changes["description"] = (None, row.description)
+        self._journal(session, service_ref(name), "service", "create", now, changes)
+        return row
+
+    def list_services(self) -> list[ServiceView]:
+        """Every service, most critical first, then by name."""
+        order = {"high": 0, "medium": 1, "low": 2}
+        with self.store.read() as session:
+            views = [self._service_view(session, row) for row in session.exec(select(Service))]
+        return sorted(views, key=lambda s: (order.get(s.criticality, 3), s.name.lower()))
+
+    def get_service(self, name: str) -> ServiceView:
+        with self.store.read() as session:
+            return self._service_view(session, self._service(session, name))
+
+    def update_service(self, name: str, *, new_name: str | None = None,
+                       criticality: str | None = None, description: str | None = None,
+                       note: str = "") -> ServiceView:
+        """Rename a service or change its criticality or description; journals old → new."""
+        with self.store.write() as session:
+            row = self._service(session, name)
+            changes: dict[str, tuple[Any, Any]] = {}
+            if new_name is not None:
+                new_name = clean_name(new_name, "service")
+                if new_name != row.name:
+                    self._refuse_duplicate(session, Service, new_name, "service", except_id=row.id)
+                    changes["name"] = (row.name, new_name)
+            if criticality is not None and (value := parse_criticality(criticality)) != row.criticality:
+                changes["criticality"] = (row.criticality, value)
+            if description is not None and description != row.description:
+                changes["description"] = (row.description, description)
+            if not changes:
+                raise ValidationError(f"service '{row.name}' already has those values")
+            old_ref = service_ref(row.name)
+            for key, (_old, new) in changes.items():
+                setattr(row, key, new)
+            now = self.store.now()
+            self._journal(session, old_ref, "service", "update", now, changes, note)
+            if "name" in changes:  # the new name's trail starts with where it came from
+                self._journal(session, service_ref(row.name), "service", "update", now, changes, note)
+            return self._service_view(session, row)
+
+    # ----------------------------------------------------------------- CIs
+    def add_ci(self, name: str, *, ci_type: str = "server", description: str = "",
+               status: str = "active", service: str | None = None) -> CIView:
+        """Add a configuration item; its name is its unique identifier (ignoring case)."""
+        with self.store.write() as session:
+            row = self.add_ci_in(session, name, ci_type=ci_type, description=description,
+                                 status=status, service=service, now=self.store.now())
+            return self._ci_view(session, row)
+
+    def add_ci_in(self, session: Session, name: str, *, ci_type: str = "server",
+                  description: str = "", status: str = "active", service: str | None = None,
+                  now: datetime) -> ConfigurationItem:
+        name = clean_name(name, "configuration item")
+        ci_type = parse_ci_type(ci_type)
+        status = parse_ci_status(status)
+        self._refuse_duplicate(session, ConfigurationItem, name, "configuration item")
+        service_row = self._service(session, service) if service else None
+        row = ConfigurationItem(
+            name=name, ci_type=ci_type, description=description or "", status=status,
+            service_id=service_row.id if service_row else None, created_at=now, updated_at=now,
+        )
+        session.add(row)
+        session.flush()
+        changes: dict[str, tuple[Any, Any]] = {
+            "name": (None, name), "ci_type": (None, ci_type), "status": (None, status),
+        }
+        if service_row:
+            changes["service"] = (None, service_row.name)
+        if row.description:
+            changes["description"] = (None, row.description)
+        self._journal(session, ci_ref(name), "ci", "create", now, changes)
+        return row
+
+    def list_cis(self, *, service: str | None = None, status: str | None = None) -> list[CIView]:
+        """CIs by name, optionally only one service's or one status's."""
+        with self.store.read() as session:
+            stmt = select(ConfigurationItem).order_by(func.lower(ConfigurationItem.name))
+            if service:
+                stmt = stmt.where(ConfigurationItem.service_id == self._service(session, service).id)
+            if status:
+                stmt = stmt.where(ConfigurationItem.status == parse_ci_status(status))
+            return [self._ci_view(session, row, full=False) for row in session.exec(stmt)]
+
+    def get_ci(self, name: str) -> CIView:
+        """A CI with its relationships in both directions."""
+        with self.store.read() as session:
+            return self._ci_view(session, self._ci(session, name))
+
+    def update_ci(self, name: str, *, ci_type: str | None = None, description: str | None = None,
+                  status: str | None = None, service: str | None = None,
+                  note: str = "") -> CIView:
+        """Change a CI's type, description, status or service (``""`` detaches it)."""
+        with self.store.write() as session:
+            row = self._ci(session, name)
+            changes: dict[str, tuple[Any, Any]] = {}
+            if ci_type is not None and (value := parse_ci_type(ci_type)) != row.ci_type:
+                changes["ci_type"] = (row.ci_type, value)
+                row.ci_type = value
+            if status is not None and (value := parse_ci_status(status)) != row.status:
+                changes["status"] = (row.status, value)
+                row.status = value
+            if description is not None and description != row.description:
+                changes["description"] = (row.description, description)
+                row.description = description
+            if service is not None:
+                new = self._service(session, service) if service.strip() else None
+                new_id = new.id if new else None
+                if new_id != row.service_id:
+                    old = session.get(Service, row.service_id) if row.service_id else None
+                    changes["service"] = (old.name if old else None, new.name if new else None)
+                    row.service_id = new_id
+            if not changes:
+                raise ValidationError(f"configuration item '{row.name}' already has those values")
+            now = self.store.now()
+            row.updated_at = now
+            self._journal(session, ci_ref(row.name), "ci", "update", now, changes, note)
+            return self._ci_view(session, row)
+
+    def relate(self, source: str, target: str, relation: str = "depends_on") -> CIRelationView:
+        """Record that ``source relation target`` (e.g. app-01 runs_on srv-01)."""
+        with self.store.write() as session:
+            return self.relate_in(session, source, target, relation, now=self.store.now())
+
+    def relate_in(self, session: Session, source: str, target: str, relation: str = "depends_on",
+                  *, now: datetime) -> CIRelationView:
+        relation = parse_relation(relation)
+        src, dst = self._ci(session, source), self._ci(session, target)
+        if src.id == dst.id:
+            raise ValidationError(f"a configuration item cannot relate to itself ('{src.name}')")
+        exists = session.exec(select(CIRelationship).where(
+            CIRelationship.source_id == src.id, CIRelationship.target_id == dst.id,
+            CIRelationship.relation == relation)).first()
+        if exists:
+            raise ValidationError(f"'{src.name} {relation} {dst.name}' is already recorded")
+        session.add(CIRelationship(source_id=src.id, target_id=dst.id, relation=relation))
+        text = f"{src.name} {relation} {dst.name}"
+        for row in (src, dst):
+            row.updated_at = now
+            self._journal(session, ci_ref(row.name), "ci", "relate", now,
+                          {"relationship": (None, text)})
+        session.flush()
+        return CIRelationView(src.name, relation, dst.name, "out")
+
+    def unrelate(self, source: str, target: str, relation: str | None = None) -> int:
+        """Remove the relationship(s) from source to target (all relations unless one is named).
+
+        Returns how many were removed; refuses when there is none.
+        """
+        with self.store.write() as session:
+            src, dst = self._ci(session, source), self._ci(session, target)
+            stmt = select(CIRelationship).where(CIRelationship.source_id == src.id,
+                                                CIRelationship.target_id == dst.id)
+            if relation:
+                stmt = stmt.where(CIRelationship.relation == parse_relation(relation))
+            found = list(session.exec(stmt))
+            if not found:
+                what = f"'{src.name} {relation} {dst.name}'" if relation else \
+                    f"relationship from '{src.name}' to '{dst.name}'"
+                raise NotFound(f"there is no {what}")
+            now = self.store.now()
+            for rel in found:
+                text = f"{src.name} {rel.relation} {dst.name}"
+                session.delete(rel)
+                for row in (src, dst):
+                    self._journal(session, ci_ref(row.name), "ci", "unrelate", now,
+                                  {"relationship": (text, None)})
+            src.updated_at = dst.updated_at = now
+            return len(found)
+
+    def relationships(self, name: str) -> list[CIRelationView]:
+        """A CI's relationships, both those it starts and those pointing at it."""
+        with self.store.read() as session:
+            return self._relationships(session, self._ci(session, name))
+
+    def history(self, name: str, *, ci: bool = False) -> list[JournalView]:
+        """The journal of a service (or of a CI with ``ci=True``), newest first."""
+        with self.store.read() as session:
+            if ci:
+                return journal.entries_for(session, ci_ref(self._ci(session, name).name))
+            return journal.entries_for(session, service_ref(self._service(session, name).name))
