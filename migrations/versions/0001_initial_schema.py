@@ -35,6 +35,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_journal_entry_at'), ['at'], unique=False)
         batch_op.create_index('ix_journal_entry_record', ['record_ref', 'id'], unique=False)
 
+    op.create_table('review_schedule',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('activity', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('clause', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('instructions', sa.Text(), nullable=False),
+    sa.Column('checklist', sa.Text(), nullable=False),
+    sa.Column('interval', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('anchor', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('next_due', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('owner', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('paused', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_review_schedule')),
+    sa.UniqueConstraint('activity', name=op.f('uq_review_schedule_activity'))
+    )
+    with op.batch_alter_table('review_schedule', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_review_schedule_next_due'), ['next_due'], unique=False)
+
     op.create_table('service',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -64,6 +85,44 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('configuration_item', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_configuration_item_service_id'), ['service_id'], unique=False)
+
+    op.create_table('review_task',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ref', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('schedule_id', sa.Integer(), nullable=True),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('source_ref', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('activity', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('clause', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('instructions', sa.Text(), nullable=False),
+    sa.Column('period_start', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('period_end', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('due', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('owner', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('checklist', sa.Text(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('outcome', sa.Text(), nullable=False),
+    sa.Column('skip_reason', sa.Text(), nullable=False),
+    sa.Column('evidence', sa.Text(), nullable=False),
+    sa.Column('raised_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('raised_late', sa.Boolean(), nullable=False),
+    sa.Column('started_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('completed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('completed_by', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['schedule_id'], ['review_schedule.id'], name=op.f('fk_review_task_schedule_id_review_schedule')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_review_task')),
+    sa.UniqueConstraint('activity', 'source_ref', name=op.f('uq_review_task_activity_source_ref')),
+    sa.UniqueConstraint('ref', name=op.f('uq_review_task_ref')),
+    sa.UniqueConstraint('schedule_id', 'period_start', 'period_end', name=op.f('uq_review_task_schedule_id_period_start_period_end')),
+    sqlite_autoincrement=True
+    )
+    with op.batch_alter_table('review_task', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_review_task_activity'), ['activity'], unique=False)
+        batch_op.create_index('ix_review_task_queue', ['status', 'due', 'id'], unique=False)
 
     op.create_table('change',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -119,6 +178,57 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_ci_relationship_source_id'), ['source_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ci_relationship_target_id'), ['target_id'], unique=False)
 
+    op.create_table('improvement_opportunity',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ref', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('review_id', sa.Integer(), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('owner', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('due', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('decision_note', sa.Text(), nullable=False),
+    sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('closed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['review_id'], ['review_task.id'], name=op.f('fk_improvement_opportunity_review_id_review_task')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_improvement_opportunity')),
+    sa.UniqueConstraint('ref', name=op.f('uq_improvement_opportunity_ref')),
+    sqlite_autoincrement=True
+    )
+    with op.batch_alter_table('improvement_opportunity', schema=None) as batch_op:
+        batch_op.create_index('ix_improvement_opportunity_queue', ['status', 'created_at', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_improvement_opportunity_review_id'), ['review_id'], unique=False)
+
+    op.create_table('nonconformity',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ref', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('clause', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('severity', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('review_id', sa.Integer(), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('owner', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('correction', sa.Text(), nullable=False),
+    sa.Column('root_cause', sa.Text(), nullable=False),
+    sa.Column('effectiveness_note', sa.Text(), nullable=False),
+    sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('closed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['review_id'], ['review_task.id'], name=op.f('fk_nonconformity_review_id_review_task')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_nonconformity')),
+    sa.UniqueConstraint('ref', name=op.f('uq_nonconformity_ref')),
+    sqlite_autoincrement=True
+    )
+    with op.batch_alter_table('nonconformity', schema=None) as batch_op:
+        batch_op.create_index('ix_nonconformity_queue', ['status', 'created_at', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_nonconformity_review_id'), ['review_id'], unique=False)
+
     op.create_table('service_request',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('ref', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -153,6 +263,22 @@ def upgrade() -> None:
         batch_op.create_index('ix_service_request_queue', ['priority', 'created_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_service_request_service_id'), ['service_id'], unique=False)
         batch_op.create_index('ix_service_request_status_queue', ['status', 'priority', 'created_at', 'id'], unique=False)
+
+    op.create_table('corrective_action',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('nonconformity_id', sa.Integer(), nullable=False),
+    sa.Column('text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('owner', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('due', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('done', sa.Boolean(), nullable=False),
+    sa.Column('done_by', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('done_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['nonconformity_id'], ['nonconformity.id'], name=op.f('fk_corrective_action_nonconformity_id_nonconformity')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_corrective_action'))
+    )
+    with op.batch_alter_table('corrective_action', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_corrective_action_nonconformity_id'), ['nonconformity_id'], unique=False)
 
     op.create_table('problem',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -304,6 +430,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_problem_change_id'))
 
     op.drop_table('problem')
+    with op.batch_alter_table('corrective_action', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_corrective_action_nonconformity_id'))
+
+    op.drop_table('corrective_action')
     with op.batch_alter_table('service_request', schema=None) as batch_op:
         batch_op.drop_index('ix_service_request_status_queue')
         batch_op.drop_index(batch_op.f('ix_service_request_service_id'))
@@ -311,6 +441,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_service_request_ci_id'))
 
     op.drop_table('service_request')
+    with op.batch_alter_table('nonconformity', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_nonconformity_review_id'))
+        batch_op.drop_index('ix_nonconformity_queue')
+
+    op.drop_table('nonconformity')
+    with op.batch_alter_table('improvement_opportunity', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_improvement_opportunity_review_id'))
+        batch_op.drop_index('ix_improvement_opportunity_queue')
+
+    op.drop_table('improvement_opportunity')
     with op.batch_alter_table('ci_relationship', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ci_relationship_target_id'))
         batch_op.drop_index(batch_op.f('ix_ci_relationship_source_id'))
@@ -323,12 +463,21 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_change_ci_id'))
 
     op.drop_table('change')
+    with op.batch_alter_table('review_task', schema=None) as batch_op:
+        batch_op.drop_index('ix_review_task_queue')
+        batch_op.drop_index(batch_op.f('ix_review_task_activity'))
+
+    op.drop_table('review_task')
     with op.batch_alter_table('configuration_item', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_configuration_item_service_id'))
 
     op.drop_table('configuration_item')
     op.drop_table('sms_meta')
     op.drop_table('service')
+    with op.batch_alter_table('review_schedule', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_review_schedule_next_due'))
+
+    op.drop_table('review_schedule')
     with op.batch_alter_table('journal_entry', schema=None) as batch_op:
         batch_op.drop_index('ix_journal_entry_record')
         batch_op.drop_index(batch_op.f('ix_journal_entry_at'))

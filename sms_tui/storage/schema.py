@@ -4,6 +4,7 @@ Alembic's env.py and the tests import this. A new table module must be added her
 """
 
 from . import models  # noqa: F401
+from . import reviews  # noqa: F401
 from .base import metadata
 
 __all__ = ["metadata"]
