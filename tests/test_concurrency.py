@@ -1,0 +1,93 @@
+"""Optimistic concurrency: two analysts open the same record; the second save is refused, never silently applied."""
+
+from __future__ import annotations
+
+import pytest
+
+from sms_tui.domain.errors import ConflictError
+from sms_tui.services.records import RecordService
+from sms_tui.services.store import Store
+
+
+@pytest.fixture
+def two_analysts(db_path, clock):
+    """Two independent stores (as two processes would have) on the same database file."""
+    alice = Store(db_path, actor="alice", clock=clock)
+    bob = Store(db_path, actor="bob", clock=clock)
+    yield RecordService(alice), RecordService(bob)
+    alice.close()
+    bob.close()
+
+
+STALE_WRITES = {
+    "update": lambda r, ref, v: r.update(ref, title="Bob's title", expected_version=v),
+    "transition": lambda r, ref, v: r.transition(ref, "on_hold", expected_version=v),
+    "note": lambda r, ref, v: r.add_note(ref, "Bob's note", expected_version=v),
+    "assign": lambda r, ref, v: r.assign(ref, "bob", expected_version=v),
+    "escalate": lambda r, ref, v: r.escalate(ref, to="manager", hierarchical=True, reason="x",
+                                             expected_version=v),
+}
+
+
+@pytest.mark.parametrize("write", list(STALE_WRITES))
+def test_second_save_on_a_stale_version_is_refused_and_the_first_is_kept(two_analysts, write):
+    alice, bob = two_analysts
+    rec = alice.create("incident", title="Shared screen")
+    bobs_copy = bob.get(rec.ref)  # both have version 1 open
+
+    alice.update(rec.ref, title="Alice's title", expected_version=rec.version)
+    before = alice.get(rec.ref)
+
+    with pytest.raises(ConflictError) as info:
+        STALE_WRITES[write](bob, rec.ref, bobs_copy.version)
+    message = str(info.value)
+    assert rec.ref in message and "reload" in message
+    assert "version 2" in message and "had 1" in message
+
+    after = alice.get(rec.ref)
+    assert after == before
+    assert after.title == "Alice's title"
+    assert [e.actor for e in after.journal] == ["alice", "alice"]
+
+
+def test_after_reloading_the_second_analyst_can_save(two_analysts):
+    alice, bob = two_analysts
+    rec = alice.create("incident", title="Shared")
+    stale = bob.get(rec.ref)
+    alice.add_note(rec.ref, "first", expected_version=rec.version)
+    with pytest.raises(ConflictError):
+        bob.add_note(rec.ref, "second", expected_version=stale.version)
+    fresh = bob.get(rec.ref)
+    saved = bob.add_note(rec.ref, "second", expected_version=fresh.version)
+    assert saved.version == 3
+    assert [e.note for e in saved.journal[:2]] == ["second", "first"]
+
+
+def test_version_increases_by_exactly_one_per_write(records):
+    inc = records.create("incident", title="Counted")
+    prb = records.create("problem", title="Cause")
+    assert inc.version == 1
+    steps = [
+        lambda v: records.update(inc.ref, urgency="high", expected_version=v),
+        lambda v: records.transition(inc.ref, "in_progress", expected_version=v),
+        lambda v: records.add_note(inc.ref, "looking", expected_version=v),
+        lambda v: records.assign(inc.ref, "alice", expected_version=v),
+        lambda v: records.escalate(inc.ref, to="bob", reason="r", expected_version=v),
+        lambda v: records.update(inc.ref, description="multi\nline", note="n", expected_version=v),
+    ]
+    version = inc.version
+    for step in steps:
+        assert step(version).version == version + 1
+        version += 1
+    linked = records.link(inc.ref, prb.ref)
+    assert linked.version == version + 1
+    assert records.get(prb.ref).version == 2
+
+
+def test_a_write_without_expected_version_still_bumps_the_version(two_analysts):
+    """Scripts (CLI, scheduler) do not hold a version; they still move it on for the TUI to notice."""
+    alice, bob = two_analysts
+    rec = alice.create("request", title="Access")
+    bob.add_note(rec.ref, "scripted note")
+    with pytest.raises(ConflictError):
+        alice.update(rec.ref, title="Access to HR share", expected_version=rec.version)
