@@ -18,15 +18,30 @@ from ..domain.errors import DeskError
 from .common import AppContext, fail
 
 # Modules that add subcommands to ``main``; each defines ``register(main)``.
-COMMAND_MODULES = ("records",)
+COMMAND_MODULES = ("records", "catalogue")
+
+
+def _usage_line(exc: click.UsageError) -> str:
+    """Click's usage error as one line, with where to find help."""
+    where = exc.ctx.command_path if exc.ctx else "sms-tui"
+    return f"{exc.format_message()} (see '{where} --help')"
 
 
 class DeskGroup(click.Group):
-    """Turns every DeskError into one clear line on stderr and exit status 1."""
+    """Turns every DeskError into one clear line on stderr and exit status 1,
+    and every usage error into one line and exit status 2."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:
+            fail(_usage_line(exc), 2)
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            fail(_usage_line(exc), 2)
         except DeskError as exc:
             fail(str(exc))
         except KeyboardInterrupt:

@@ -1,4 +1,9 @@
-"""Record subcommands: new, list, show (and the actions on a record)."""
+"""Record subcommands: new, list, show, and every action on a record.
+
+The actions (transition, note, assign, escalate, link, unlink, edit) are the
+ones the TUI offers, so the desk can be scripted from cron or monitoring hooks.
+Each prints one line saying what happened; errors are one line on stderr.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,10 @@ from .common import FORMATS, AppContext, emit_rows, pass_app
 
 LEVEL = click.Choice(["high", "medium", "low"], case_sensitive=False)
 LIST_COLUMNS = ["ref", "priority", "status", "title", "assignee", "service", "created_at"]
+KIND_PLURALS = ["incidents", "requests", "problems", "known-errors", "changes"]
+EXPECTED_VERSION = click.option(
+    "--expected-version", type=click.IntRange(min=1), default=None, metavar="N",
+    help="Refuse the change unless the record is still at version N (see 'show').")
 
 
 def _records(app: AppContext):
@@ -64,22 +73,39 @@ def register(main: click.Group) -> None:
     ]))
 
     @main.command("list")
-    @click.argument("kind", type=click.Choice(
-        ["incidents", "requests", "problems", "known-errors", "changes"]))
+    @click.argument("kind", type=click.Choice(KIND_PLURALS))
     @click.option("--open", "open_only", is_flag=True, help="Only open records.")
+    @click.option("--status", default=None, help="Only records in this status (e.g. on_hold).")
+    @click.option("--assignee", default=None, metavar="NAME", help="Only records assigned to NAME.")
+    @click.option("--unassigned", is_flag=True, help="Only records nobody is assigned to.")
+    @click.option("--priority", default=None, metavar="P1..P5", help="Only records of this priority.")
+    @click.option("--search", "text", default="", metavar="TEXT",
+                  help="Only records whose reference, title or description contains TEXT.")
     @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
     @click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N records.")
     @pass_app
-    def list_(app: AppContext, kind, open_only, fmt, limit):
-        """List records, ordered by priority then age."""
+    def list_(app: AppContext, kind, open_only, status, assignee, unassigned, priority, text,
+              fmt, limit):
+        """List records, ordered by priority then age (oldest first within a priority)."""
+        from ..domain.kinds import parse_kind
+        from ..domain.lifecycle import lifecycle_for
+        from ..domain.priority import parse_priority
         from ..services.views import QueueFilter
 
-        rows = _records(app).list(kind, QueueFilter(open_only=open_only), limit=limit)
+        if status is not None:
+            status = _status_in(lifecycle_for(parse_kind(kind)), status)
+        flt = QueueFilter(
+            open_only=open_only, status=status, assignee=assignee, unassigned=unassigned,
+            priority=parse_priority(priority) if priority is not None else None, text=text,
+        )
+        rows = _records(app).list(kind, flt, limit=limit)
         out = [
             {
                 "ref": r.ref, "title": r.title, "status": r.status, "impact": r.impact,
                 "urgency": r.urgency, "priority": f"P{r.priority}", "assignee": r.assignee,
-                "service": r.service, "major": r.major, "created_at": r.created_at.isoformat(),
+                "assignment_group": r.assignment_group, "service": r.service, "major": r.major,
+                "escalation_level": r.escalation_level, "is_open": r.is_open,
+                "created_at": r.created_at.isoformat(), "updated_at": r.updated_at.isoformat(),
             }
             for r in rows
         ]
@@ -105,6 +131,7 @@ def register(main: click.Group) -> None:
         for key, value in record.extra.items():
             if value not in (None, "", False):
                 click.echo(f"{key:>16}: {one_line(str(value))}")
+        click.echo(f"{'next statuses':>16}: {', '.join(record.allowed_transitions) or 'none (final)'}")
         if record.description:
             click.echo("\n" + "\n".join(one_line(line) for line in record.description.splitlines()))
         if record.links:
@@ -119,3 +146,171 @@ def register(main: click.Group) -> None:
             if entry.note:
                 line += f": {one_line(entry.note)}"
             click.echo(line)
+
+    _register_actions(main)
+
+
+def _status_in(lifecycle, status: str) -> str:
+    """Normalise a status the way transitions do, refusing one the kind does not have."""
+    from ..domain.errors import ValidationError
+    from ..domain.kinds import KINDS
+
+    text = status.strip().lower().replace("-", "_").replace(" ", "_")
+    if text not in lifecycle.states:
+        raise ValidationError(
+            f"unknown {KINDS[lifecycle.kind].label.lower()} status '{status}': "
+            f"use one of {', '.join(lifecycle.states)}"
+        )
+    return text
+
+
+def _latest_summary(record) -> str:
+    entry = record.journal[0] if record.journal else None
+    return entry.summary() if entry else ""
+
+
+def _parse_sets(pairs: tuple[str, ...]) -> dict[str, object]:
+    from ..domain.errors import ValidationError
+
+    fields: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or not key:
+            raise ValidationError(f"--set needs FIELD=VALUE, got '{pair}'")
+        if key == "major":
+            if value.strip().lower() not in ("yes", "no", "true", "false", "1", "0"):
+                raise ValidationError(f"major must be yes or no, got '{value}'")
+            fields[key] = value.strip().lower() in ("yes", "true", "1")
+        else:
+            fields[key] = value
+    return fields
+
+
+def _register_actions(main: click.Group) -> None:
+    @main.command("transition")
+    @click.argument("ref")
+    @click.argument("status")
+    @click.option("--note", default="", help="Why (kept in the journal).")
+    @EXPECTED_VERSION
+    @pass_app
+    def transition(app: AppContext, ref, status, note, expected_version):
+        """Move REF to STATUS along its lifecycle (e.g. INC-000042 in_progress).
+
+        A move the lifecycle does not allow is refused, naming the allowed ones.
+        """
+        record = _records(app).transition(ref, status, note=note, expected_version=expected_version)
+        old, new = record.journal[0].changes.get("status", ("?", record.status))
+        click.echo(f"{record.ref}: {old} → {new}")
+
+    @main.command("note")
+    @click.argument("ref")
+    @click.argument("text")
+    @EXPECTED_VERSION
+    @pass_app
+    def note(app: AppContext, ref, text, expected_version):
+        """Add a work-log note (an action taken) to REF's journal; TEXT '-' reads stdin."""
+        if text == "-":
+            text = click.get_text_stream("stdin").read()
+        record = _records(app).add_note(ref, text, expected_version=expected_version)
+        click.echo(f"{record.ref}: note added")
+
+    @main.command("assign")
+    @click.argument("ref")
+    @click.argument("name")
+    @click.option("--group", default=None, help="Assignment group (e.g. Network).")
+    @click.option("--note", default="", help="Kept in the journal.")
+    @EXPECTED_VERSION
+    @pass_app
+    def assign(app: AppContext, ref, name, group, note, expected_version):
+        """Assign REF to NAME (and optionally a group); an empty NAME ("") unassigns."""
+        record = _records(app).assign(ref, name, group=group, note=note,
+                                      expected_version=expected_version)
+        who = f"assigned to {one_line(record.assignee)}" if record.assignee else "unassigned"
+        if record.assignment_group:
+            who += f" (group {one_line(record.assignment_group)})"
+        click.echo(f"{record.ref}: {who}")
+
+    @main.command("escalate")
+    @click.argument("ref")
+    @click.option("--to", "to", default="", metavar="NAME",
+                  help="Who takes it: a more skilled person, or with --hierarchical a manager.")
+    @click.option("--group", default=None, help="Functional escalation to this group.")
+    @click.option("--hierarchical", is_flag=True,
+                  help="Raise to management (keeps the assignee) instead of handing over.")
+    @click.option("--reason", required=True, help="Why; the first thing the next person reads.")
+    @EXPECTED_VERSION
+    @pass_app
+    def escalate(app: AppContext, ref, to, group, hierarchical, reason, expected_version):
+        """Escalate REF functionally (hand over to --to/--group) or --hierarchical (to a manager)."""
+        record = _records(app).escalate(ref, to=to, group=group, hierarchical=hierarchical,
+                                        reason=reason, expected_version=expected_version)
+        if hierarchical:
+            click.echo(f"{record.ref}: escalated to {one_line(record.escalated_to)} "
+                       f"(hierarchical, level {record.escalation_level})")
+        else:
+            target = record.assignee or record.assignment_group
+            if record.assignee and record.assignment_group:
+                target = f"{record.assignee} (group {record.assignment_group})"
+            click.echo(f"{record.ref}: escalated to {one_line(target)}")
+
+    @main.command("link")
+    @click.argument("ref")
+    @click.argument("other")
+    @click.option("--note", default="", help="Kept in both journals.")
+    @pass_app
+    def link(app: AppContext, ref, other, note):
+        """Link two records: incident→problem, incident/problem→change, known error→problem."""
+        record = _records(app).link(ref, other, note=note)
+        click.echo(f"{record.ref}: linked to {_canonical(other)}")
+
+    @main.command("unlink")
+    @click.argument("ref")
+    @click.argument("other")
+    @click.option("--note", default="", help="Kept in both journals.")
+    @pass_app
+    def unlink(app: AppContext, ref, other, note):
+        """Remove the link between two records."""
+        record = _records(app).link(ref, other, note=note, unlink=True)
+        click.echo(f"{record.ref}: unlinked from {_canonical(other)}")
+
+    @main.command("edit")
+    @click.argument("ref")
+    @click.option("--title", default=None)
+    @click.option("--description", default=None)
+    @click.option("--impact", type=LEVEL, default=None)
+    @click.option("--urgency", type=LEVEL, default=None)
+    @click.option("--category", default=None)
+    @click.option("--service", default=None, help='Service name ("" detaches).')
+    @click.option("--ci", default=None, help='Configuration item name ("" detaches).')
+    @click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE",
+                  help="Another field of this kind, e.g. workaround=..., root_cause=..., "
+                       "change_type=emergency, request_type=..., major=yes. Repeatable.")
+    @click.option("--note", default="", help="Why (kept in the journal).")
+    @EXPECTED_VERSION
+    @pass_app
+    def edit(app: AppContext, ref, title, description, impact, urgency, category, service, ci,
+             sets, note, expected_version):
+        """Change fields of REF; priority is recomputed from impact and urgency."""
+        fields = {k: v for k, v in (("title", title), ("description", description),
+                                    ("impact", impact and impact.lower()),
+                                    ("urgency", urgency and urgency.lower()),
+                                    ("category", category)) if v is not None}
+        fields.update(_parse_sets(sets))
+        if not fields and service is None and ci is None and not note:
+            raise click.UsageError("nothing to change: give --title, --impact, --set FIELD=VALUE, ...")
+        service_records = _records(app)
+        before = service_records.get(ref).version
+        record = service_records.update(ref, expected_version=expected_version, note=note,
+                                        service=service, ci=ci, **fields)
+        if record.version == before:
+            click.echo(f"{record.ref}: nothing changed")
+        else:
+            summary = _latest_summary(record) or "note added"
+            click.echo(f"{record.ref}: {one_line(summary)} (version {record.version})")
+
+
+def _canonical(ref: str) -> str:
+    from ..domain.kinds import format_ref, parse_ref
+
+    return format_ref(*parse_ref(ref))

@@ -209,7 +209,10 @@ class RecordService:
             allowed = set(COMMON_FIELDS) | set(EXTRA_FIELDS[kind])
             unknown = set(fields) - allowed
             if unknown:
-                raise ValidationError(f"{KINDS[kind].label} has no editable field '{sorted(unknown)[0]}'")
+                raise ValidationError(
+                    f"{KINDS[kind].label} has no editable field '{sorted(unknown)[0]}'; "
+                    f"editable: {', '.join((*COMMON_FIELDS, *EXTRA_FIELDS[kind]))}"
+                )
             changes: dict[str, tuple[Any, Any]] = {}
             for key, value in fields.items():
                 new = self._normalise(kind, key, value)
