@@ -18,7 +18,7 @@ from pathlib import Path
 from .engine import DatabaseError, check_sqlite_file, prepare_db_file
 
 # The newest revision in migrations/versions; tests check it matches Alembic's head.
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 
 
 def migrations_dir() -> Path:

@@ -1,0 +1,253 @@
+"""Migrations: one head, from nothing to head, schema == models, down/up round trips, data kept."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, event
+
+from sms_tui.domain.errors import DeskError
+from sms_tui.storage import migrate
+from sms_tui.storage.migrate import HEAD_REVISION, alembic_config, ensure_schema
+from sms_tui.storage.schema import metadata
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _script() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+
+def _revisions_oldest_first() -> list[str]:
+    return [rev.revision for rev in reversed(list(_script().walk_revisions()))]
+
+
+def _run_alembic(db: Path, action: str, target: str) -> None:
+    """Run an Alembic upgrade/downgrade the way sms-tui does: foreign keys off."""
+    engine = create_engine(f"sqlite:///{db}")
+    event.listen(engine, "connect", lambda con, _r: con.execute("PRAGMA foreign_keys = OFF"))
+    try:
+        with engine.begin() as connection:
+            cfg = alembic_config(f"sqlite:///{db}")
+            cfg.attributes["connection"] = connection
+            getattr(command, action)(cfg, target)
+    finally:
+        engine.dispose()
+
+
+def _schema_diff(db: Path) -> list:
+    engine = create_engine(f"sqlite:///{db}")
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            return compare_metadata(context, metadata)
+    finally:
+        engine.dispose()
+
+
+def _tables(db: Path) -> set[str]:
+    con = sqlite3.connect(db)
+    try:
+        return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")
+                if not r[0].startswith("sqlite_")}
+    finally:
+        con.close()
+
+
+def _revision(db: Path) -> str | None:
+    return migrate.current_revision(db)
+
+
+# ---------------------------------------------------------------- the revision graph
+def test_there_is_exactly_one_head():
+    assert len(_script().get_heads()) == 1
+
+
+def test_head_revision_constant_matches_alembic_head():
+    """ensure_schema skips Alembic when the database is at HEAD_REVISION: it must be the real head."""
+    assert _script().get_current_head() == HEAD_REVISION
+
+
+def test_revisions_form_one_line_from_the_first():
+    revisions = _revisions_oldest_first()
+    assert revisions[0] == "0001"
+    for older, newer in zip(revisions, revisions[1:], strict=False):
+        assert _script().get_revision(newer).down_revision == older
+
+
+# ---------------------------------------------------------------- upgrade and downgrade
+def test_a_new_database_is_created_and_migrated_to_head(tmp_path):
+    db = tmp_path / "new" / "desk.db"
+    ensure_schema(db)
+    assert _revision(db) == HEAD_REVISION
+    assert set(metadata.tables) <= _tables(db)
+
+
+def test_the_migrated_schema_matches_the_models(tmp_path):
+    db = tmp_path / "desk.db"
+    ensure_schema(db)
+    assert _schema_diff(db) == []
+
+
+def test_downgrade_to_base_then_upgrade_again_gives_the_same_schema(tmp_path):
+    db = tmp_path / "desk.db"
+    ensure_schema(db)
+    _run_alembic(db, "downgrade", "base")
+    assert _tables(db) == {"alembic_version"}
+    assert _revision(db) is None
+    _run_alembic(db, "upgrade", "head")
+    assert _revision(db) == HEAD_REVISION
+    assert _schema_diff(db) == []
+
+
+def test_each_revision_steps_down_and_up_again(tmp_path):
+    db = tmp_path / "desk.db"
+    db.touch()
+    for rev in _revisions_oldest_first():
+        _run_alembic(db, "upgrade", rev)
+        _run_alembic(db, "downgrade", "-1")
+        _run_alembic(db, "upgrade", rev)
+        assert _revision(db) == rev
+    assert _schema_diff(db) == []
+
+
+def test_head_database_is_not_migrated_again(tmp_path, monkeypatch):
+    db = tmp_path / "desk.db"
+    ensure_schema(db)
+
+    def boom(*_a, **_k):
+        raise AssertionError("Alembic ran on a database already at head")
+
+    monkeypatch.setattr(migrate, "upgrade", boom)
+    ensure_schema(db)
+
+
+def test_a_database_from_a_newer_sms_tui_is_refused_untouched(tmp_path):
+    db = tmp_path / "desk.db"
+    ensure_schema(db)
+    con = sqlite3.connect(db)
+    con.execute("UPDATE alembic_version SET version_num = '9999'")
+    con.commit()
+    con.close()
+    before = db.read_bytes()
+    with pytest.raises(DeskError, match="newer sms-tui"):
+        ensure_schema(db)
+    assert db.read_bytes() == before
+
+
+# ---------------------------------------------------------------- data survives upgrades
+def _populate_at_first_revision(db: Path, clock) -> None:
+    """Fill a database at revision 0001 through the services, as an old sms-tui would have."""
+    from sms_tui.services.records import RecordService
+    from sms_tui.services.store import Store
+
+    _run_alembic(db, "upgrade", "0001")
+    store = Store(db, actor="old-version", clock=clock, migrate=False)
+    try:
+        with store.write() as session:
+            session.connection().exec_driver_sql(
+                "INSERT INTO service (name, description, criticality, created_at) "
+                "VALUES ('Email', 'mail for all', 'high', '2026-01-01 00:00:00.000000')"
+            )
+        records = RecordService(store)
+        inc = records.create("incident", title="Mail down", impact="high", urgency="high",
+                             service="Email", description="línea 1\nline 2 ✓")
+        prb = records.create("problem", title="Relay flaps")
+        chg = records.create("change", title="Replace relay")
+        ke = records.create("known_error", title="Relay drops TLS")
+        req = records.create("request", title="New mailbox")
+        clock.advance(minutes=5)
+        records.transition(inc.ref, "in_progress", note="on it")
+        records.add_note(inc.ref, "users told")
+        records.assign(inc.ref, "alice", group="mail")
+        records.escalate(inc.ref, to="boss", hierarchical=True, reason="CEO affected")
+        records.link(inc.ref, prb.ref)
+        records.link(prb.ref, chg.ref)
+        records.link(ke.ref, prb.ref)
+        records.transition(req.ref, "fulfilled")
+        records.transition(req.ref, "closed")
+    finally:
+        store.close()
+
+
+def _dump(db: Path) -> dict[str, list[tuple]]:
+    con = sqlite3.connect(db)
+    try:
+        out = {}
+        for table in sorted(_tables(db) - {"alembic_version"}):
+            out[table] = con.execute(f'SELECT * FROM "{table}" ORDER BY rowid').fetchall()
+        return out
+    finally:
+        con.close()
+
+
+def test_records_and_journal_written_at_the_first_revision_survive_the_upgrade(tmp_path, clock):
+    db = tmp_path / "desk.db"
+    db.touch()
+    _populate_at_first_revision(db, clock)
+    before = _dump(db)
+    assert len(before["journal_entry"]) >= 14
+
+    ensure_schema(db)
+
+    assert _revision(db) == HEAD_REVISION
+    after = _dump(db)
+    for table, rows in before.items():
+        assert after[table] == rows, f"{table} changed during the upgrade"
+    con = sqlite3.connect(db)
+    try:
+        assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    finally:
+        con.close()
+
+    from sms_tui.services.integrity import verify_database
+    from sms_tui.services.records import RecordService
+    from sms_tui.services.store import Store
+
+    store = Store(db, actor="new-version", clock=clock)
+    try:
+        inc = RecordService(store).get("INC-000001")
+        assert inc.service == "Email" and inc.escalation_level == 1
+        assert [link.ref for link in inc.links] == ["PRB-000001"]
+        assert len(inc.journal) == 6
+        assert verify_database(store).ok
+    finally:
+        store.close()
+
+
+# ---------------------------------------------------------------- packaging
+def test_the_built_wheel_ships_the_migrations(tmp_path):
+    """A wheel install must migrate its own database: env.py and every revision are inside it."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        if (REPO / name).exists():
+            (src / name).write_bytes((REPO / name).read_bytes())
+    import shutil
+
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(REPO / "sms_tui", src / "sms_tui", ignore=ignore)
+    shutil.copytree(REPO / "migrations", src / "migrations", ignore=ignore)
+    out = tmp_path / "dist"
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
+         "-w", str(out), str(src)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    [wheel] = out.glob("sms_tui-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "sms_tui/migrations/env.py" in names
+    assert "sms_tui/migrations/script.py.mako" in names
+    for path in (REPO / "migrations" / "versions").glob("0*.py"):
+        assert f"sms_tui/migrations/versions/{path.name}" in names
