@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from ..config import Config, load_config
+from ..domain.errors import ValidationError
 from ..paths import current_user, default_config_path, default_db_path
 from ..storage.engine import READ_ONLY, DatabaseError, make_engine
 from ..storage.migrate import ensure_schema
@@ -25,6 +26,12 @@ Clock = Callable[[], datetime]
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _encoding_error() -> ValidationError:
+    # Lone surrogates (e.g. a terminal that sent bytes that are not UTF-8) cannot be stored.
+    return ValidationError("text contains characters that are not valid UTF-8 "
+                           "(check the terminal's encoding); nothing was written")
 
 
 def _database_error(exc: OperationalError, path: Path) -> DatabaseError:
@@ -69,6 +76,8 @@ class Store:
                 yield session
         except OperationalError as exc:
             raise _database_error(exc, self.path) from None
+        except UnicodeEncodeError:
+            raise _encoding_error() from None
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -78,6 +87,8 @@ class Store:
                 yield session
         except OperationalError as exc:
             raise _database_error(exc, self.path) from None
+        except UnicodeEncodeError:
+            raise _encoding_error() from None
 
     def close(self) -> None:
         self.engine.dispose()

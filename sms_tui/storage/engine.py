@@ -18,9 +18,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 
-from ..domain.errors import DeskError
+from ..domain.errors import ConfigError, DeskError
 
 BUSY_TIMEOUT_S = 30.0
+BUSY_TIMEOUT_ENV = "SMS_TUI_BUSY_TIMEOUT"
 SQLITE_HEADER = b"SQLite format 3\x00"
 READ_ONLY = "sms_read_only"
 
@@ -58,11 +59,25 @@ def check_sqlite_file(path: Path) -> None:
         raise DatabaseError(f"{path} is not an SQLite database (sms-tui will not touch it)")
 
 
+def busy_timeout_s() -> float:
+    """Seconds a writer waits for another program's lock: ``SMS_TUI_BUSY_TIMEOUT`` or 30."""
+    raw = os.environ.get(BUSY_TIMEOUT_ENV, "").strip()
+    if not raw:
+        return BUSY_TIMEOUT_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:
+        raise ConfigError(f"{BUSY_TIMEOUT_ENV}={raw!r}: use a number of seconds from 0 to 3600")
+    return value
+
+
 def _on_connect(dbapi_connection: sqlite3.Connection, _record) -> None:
     # Autocommit at the driver level: SQLAlchemy's "begin" event below emits the BEGIN.
     dbapi_connection.isolation_level = None
     cur = dbapi_connection.cursor()
-    cur.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+    cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s() * 1000)}")
     cur.execute("PRAGMA foreign_keys = ON")  # per connection, outside any transaction
     with contextlib.suppress(sqlite3.OperationalError):
         # a read-only file cannot switch to WAL; reads still work
@@ -83,7 +98,7 @@ def make_engine(path: Path | str) -> Engine:
     """An engine on the SQLite file at ``path`` with the settings above."""
     engine = create_engine(
         f"sqlite:///{path}",
-        connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False},
+        connect_args={"timeout": busy_timeout_s(), "check_same_thread": False},
     )
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)

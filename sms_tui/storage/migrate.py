@@ -15,7 +15,7 @@ import sqlite3
 from importlib import resources
 from pathlib import Path
 
-from .engine import DatabaseError, check_sqlite_file, prepare_db_file
+from .engine import DatabaseError, busy_timeout_s, check_sqlite_file, prepare_db_file
 
 # The newest revision in migrations/versions; tests check it matches Alembic's head.
 HEAD_REVISION = "0002"
@@ -38,7 +38,7 @@ def alembic_config(url: str):
 def current_revision(path: Path) -> str | None:
     """The revision stamped in the database, or None for a new/empty one."""
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=busy_timeout_s())
     except sqlite3.Error as exc:
         raise DatabaseError(f"cannot open database {path}: {exc}") from None
     try:
@@ -50,6 +50,8 @@ def current_revision(path: Path) -> str | None:
         row = con.execute("SELECT version_num FROM alembic_version").fetchone()
         return row[0] if row else None
     except sqlite3.DatabaseError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise DatabaseError(f"{path} is busy (locked by another program for too long); try again") from None
         raise DatabaseError(f"{path} is not a usable SQLite database: {exc}") from None
     finally:
         con.close()
@@ -67,12 +69,13 @@ def upgrade(path: Path, revision: str = "head") -> None:
     from alembic import command
     from sqlalchemy import create_engine, event
 
-    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
+    timeout = busy_timeout_s()
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": timeout})
 
     @event.listens_for(engine, "connect")
     def _fk_off(dbapi_connection, _record):
         dbapi_connection.execute("PRAGMA foreign_keys = OFF")
-        dbapi_connection.execute("PRAGMA busy_timeout = 30000")
+        dbapi_connection.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
 
     try:
         with engine.begin() as connection:

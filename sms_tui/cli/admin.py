@@ -1,0 +1,97 @@
+"""Admin subcommands: backup, restore, verify, purge."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..domain.text import one_line
+from .common import AppContext, fail, pass_app
+
+
+def _db_path(app: AppContext) -> Path:
+    from ..paths import default_db_path
+
+    return Path(app.db_path) if app.db_path else default_db_path()
+
+
+def _existing_store(app: AppContext):
+    """The store, refusing to create a database that does not exist yet."""
+    path = _db_path(app)
+    if not path.exists():
+        fail(f"no database at {path}")
+    return app.store()
+
+
+def register(main: click.Group) -> None:
+    @main.command("backup")
+    @click.argument("target", type=click.Path(path_type=Path))
+    @pass_app
+    def backup(app: AppContext, target: Path):
+        """Copy the database to TARGET (a new file, or a folder) safely, even while in use.
+
+        Uses SQLite's online backup; the copy is readable by its owner only (0600).
+        """
+        from ..services.backup import backup_database
+
+        written = backup_database(_db_path(app), target)
+        click.echo(str(written))
+
+    @main.command("restore")
+    @click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
+    @pass_app
+    def restore(app: AppContext, source: Path):
+        """Replace the database with the backup SOURCE (checked first; the current one is kept aside)."""
+        from ..services.backup import restore_database
+
+        result = restore_database(_db_path(app), source)
+        if result.previous_kept_at:
+            click.echo(f"previous database kept as {result.previous_kept_at}")
+        click.echo(f"restored {source} into {result.database}")
+
+    @main.command("verify")
+    @pass_app
+    def verify(app: AppContext):
+        """Check the database and every journal's hash chain; exit 1 if anything is broken."""
+        from ..services.integrity import verify_database
+
+        report = verify_database(_existing_store(app))
+        for problem in report.problems:
+            click.echo(one_line(problem.line()))
+        click.echo(report.summary())
+        if not report.ok:
+            refs = sorted(report.broken_refs)
+            shown = ", ".join(refs[:10]) + (" ..." if len(refs) > 10 else "")
+            fail(f"verification failed: {len(report.problems)} problem(s)"
+                 + (f" involving {shown}" if refs else ""))
+
+    @main.command("purge")
+    @click.argument("ref")
+    @click.option("--reason", required=True, help="Why (kept in the tombstone), e.g. 'GDPR erasure request 2026-14'.")
+    @click.option("--yes", is_flag=True, help="Confirm: the record and its journal are deleted for good.")
+    @pass_app
+    def purge(app: AppContext, ref: str, reason: str, yes: bool):
+        """Delete record REF, its journal and its personal data for good; a tombstone remains.
+
+        Not for everyday work (cancel or close records instead). Without --yes
+        it asks you to type the reference back, and refuses when not run interactively.
+        """
+        from ..domain.kinds import format_ref, parse_ref
+        from ..services.admin import purge as purge_record
+
+        canonical = format_ref(*parse_ref(ref))
+        if not yes:
+            if not sys.stdin.isatty():
+                fail(f"purge deletes {canonical} and its journal for good: add --yes to confirm")
+            typed = click.prompt(f"This permanently deletes {canonical} and its journal. "
+                                 "Type the reference to confirm", default="", show_default=False)
+            if typed.strip().upper() != canonical:
+                fail("not confirmed; nothing was deleted")
+        result = purge_record(_existing_store(app), canonical, reason=reason)
+        extra = "".join(f", {n} {table} rows" for table, n in sorted(result.rows_removed.items()))
+        click.echo(f"purged {result.ref}: {result.journal_entries_removed} journal entries{extra} removed; "
+                   "tombstone written")
+        for other in result.records_unlinked:
+            click.echo(f"unlinked {other}")

@@ -1,0 +1,156 @@
+"""Purge: remove a record for good (e.g. a data-protection erasure request), leaving a tombstone.
+
+Records are never deleted in everyday work: they are cancelled or closed. A
+purge is an explicit admin action (``sms-tui purge REF --reason ... --yes``)
+and it is the only code that deletes from the append-only journal.
+
+How a purge coexists with the append-only journal
+-------------------------------------------------
+Migration 0002 puts triggers on ``journal_entry`` that abort every UPDATE,
+and every DELETE *unless* ``sms_meta`` holds the row
+``purge_authorised:<REF>`` for the entry's record. :func:`purge` does, in ONE
+write transaction:
+
+1. detaches what points at the record: other records linked to it lose the
+   link (each change journaled on that record, version bumped); rows of
+   feature tables that exist only for this record (foreign key NOT NULL to it,
+   or a ``record_ref``/``incident_ref`` column naming it: communications sent,
+   approvals, major-incident steps, request steps...) are deleted;
+2. writes the authorisation row, deletes the record's journal entries (the
+   trigger lets exactly this record's entries through), deletes the record;
+3. deletes the authorisation row again, and
+4. appends the tombstone: a new journal entry for the same reference, action
+   ``purge``, starting a fresh hash chain, that says who purged it, when, why,
+   and how many entries were removed (with the last hash of the removed
+   chain) -- but nothing of the record's content.
+
+Either all of it commits or none of it does; the authorisation never
+outlives the transaction (``sms-tui verify`` reports one left behind).
+
+What is removed: the record row (title, description, people named in it,
+notes), its whole journal (every old value and note, and who wrote them), and
+the per-record rows above. What stays: the reference itself (never reused:
+the tables use AUTOINCREMENT), the tombstone, and other records' journal
+entries that mention the reference (e.g. "linked_incident: INC-000042") --
+those say nothing about a person. Free text on *other* records (a note on a
+problem quoting a name) is not searched: review linked records by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
+
+from ..domain.errors import DeskError, NotFound, ValidationError
+from ..domain.kinds import KINDS, Kind, format_ref, parse_ref
+from ..storage.models import RECORD_TABLES, JournalEntry, Meta
+from ..storage.schema import metadata
+from . import journal
+from .integrity import PURGE_ACTION, PURGE_KEY_PREFIX
+from .store import Store
+
+# Columns that name the record a feature row belongs to, by reference.
+PER_RECORD_REF_COLUMNS = ("record_ref", "incident_ref")
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    ref: str
+    journal_entries_removed: int
+    rows_removed: dict[str, int]  # other table -> rows deleted with the record
+    records_unlinked: list[str]  # other records that lost their link to it
+
+
+class PurgeRefused(DeskError):
+    """The purge could not be done safely; nothing was changed."""
+
+
+def _kind_of_table(name: str) -> Kind | None:
+    for kind_value, model in RECORD_TABLES.items():
+        if model.__tablename__ == name:
+            return Kind(kind_value)
+    return None
+
+
+def _detach(session: Session, store: Store, kind: Kind, row: Any, now) -> tuple[dict[str, int], list[str]]:
+    """Unlink other records from ``row`` and delete rows that exist only for it."""
+    own_table = RECORD_TABLES[kind.value].__tablename__
+    removed: dict[str, int] = {}
+    unlinked: list[str] = []
+    for table in metadata.sorted_tables:
+        if table.name in (own_table, JournalEntry.__tablename__):
+            continue
+        for fk in table.foreign_keys:
+            if fk.column.table.name != own_table:
+                continue
+            column = fk.parent
+            other_kind = _kind_of_table(table.name)
+            if other_kind is not None:  # another record linked to this one
+                model = RECORD_TABLES[other_kind.value]
+                for other in session.execute(
+                        select(model).where(getattr(model, column.name) == row.id)).scalars():
+                    setattr(other, column.name, None)
+                    other.updated_at = now
+                    other.version += 1
+                    label = KINDS[kind].label.lower().replace(" ", "_")
+                    journal.append(session, ref=other.ref, kind=other_kind.value, actor=store.actor,
+                                   at=now, action="unlink", changes={label: (row.ref, None)},
+                                   note=f"{row.ref} was purged")
+                    unlinked.append(other.ref)
+            elif column.nullable:
+                session.execute(update(table).where(column == row.id).values({column.name: None}))
+            else:
+                _count_delete(session, table, column == row.id, removed)
+        for name in PER_RECORD_REF_COLUMNS:
+            if name in table.c:
+                _count_delete(session, table, table.c[name] == row.ref, removed)
+    return removed, unlinked
+
+
+def _count_delete(session: Session, table: Table, where, removed: dict[str, int]) -> None:
+    n = session.execute(select(func.count()).select_from(table).where(where)).scalar_one()
+    if n:
+        session.execute(delete(table).where(where))
+        removed[table.name] = removed.get(table.name, 0) + n
+
+
+def purge(store: Store, ref: str, *, reason: str) -> PurgeResult:
+    """Remove record ``ref``, its journal and its per-record data; leave a tombstone. One transaction."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("a purge needs a reason (it is kept in the tombstone)")
+    kind, number = parse_ref(ref)
+    ref = format_ref(kind, number)
+    model = RECORD_TABLES[kind.value]
+    try:
+        with store.write() as session:
+            row = session.get(model, number)
+            if row is None:
+                raise NotFound(f"no record {ref}")
+            now = store.now()
+            removed, unlinked = _detach(session, store, kind, row, now)
+            session.flush()
+            entries = session.execute(
+                select(JournalEntry.hash).where(JournalEntry.record_ref == ref)
+                .order_by(col(JournalEntry.id))).scalars().all()
+            old_status = row.status
+            session.expunge(row)
+            key = PURGE_KEY_PREFIX + ref
+            session.add(Meta(key=key, value=f"{store.actor} {now.isoformat()}"))
+            session.flush()
+            session.execute(delete(JournalEntry).where(col(JournalEntry.record_ref) == ref))
+            session.execute(delete(model).where(col(model.id) == number))
+            session.execute(delete(Meta).where(col(Meta.key) == key))
+            journal.append(
+                session, ref=ref, kind=kind.value, actor=store.actor, at=now, action=PURGE_ACTION,
+                changes={"status": (old_status, "purged"), "journal_entries": (len(entries), 0)},
+                note=(f"purged: {reason} (removed {len(entries)} journal entries, "
+                      f"last hash {entries[-1][:16] if entries else '-'})"),
+            )
+    except IntegrityError as exc:
+        raise PurgeRefused(f"cannot purge {ref}: other data still refers to it ({exc.orig})") from None
+    return PurgeResult(ref, len(entries), removed, unlinked)

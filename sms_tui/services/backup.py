@@ -1,0 +1,193 @@
+"""Backup and restore through SQLite's online backup API (never a file copy).
+
+``backup`` reads a consistent snapshot even while the TUI, the scheduler or a
+cron job are writing (under WAL, a reader never blocks writers), into a new
+file readable by its owner only (0600), checked before it gets its final name.
+
+``restore`` refuses anything that is not an sms-tui database it can open:
+not SQLite, damaged, without our schema version and tables, or written by a
+newer sms-tui. It keeps the current database aside under a timestamped name
+(also through the backup API), copies the chosen file in, and migrates it to
+the current schema -- so restoring an old backup is safe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..storage.engine import DatabaseError, busy_timeout_s, check_sqlite_file, prepare_db_file
+from ..storage.migrate import HEAD_REVISION, ensure_schema, known_revisions
+
+# Tables without which a file is not an sms-tui database.
+REQUIRED_TABLES = frozenset({"journal_entry", "incident", "service_request", "problem",
+                             "known_error", "change", "sms_meta"})
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    database: Path
+    previous_kept_at: Path | None  # None when there was no database before
+    restored_revision: str  # the schema the file had before it was migrated
+
+
+def _stamp(now: datetime | None) -> str:
+    return (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _free_name(path: Path) -> Path:
+    if not path.exists():
+        return path
+    for n in range(2, 1000):
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        if not candidate.exists():
+            return candidate
+    raise DatabaseError(f"too many files named like {path}")
+
+
+def _new_private_file(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 (refuses to reuse an existing file)."""
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        raise DatabaseError(f"{path} already exists; choose another name") from None
+    except OSError as exc:
+        raise DatabaseError(f"cannot create {path}: {exc.strerror or exc}") from None
+    os.close(fd)
+    os.chmod(path, 0o600)  # whatever the umask
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _copy_database(source: sqlite3.Connection, target: Path) -> None:
+    """Online-backup ``source`` into the existing (empty) file ``target`` as a single file."""
+    dst = sqlite3.connect(target, timeout=busy_timeout_s())
+    try:
+        source.backup(dst)
+        # a backup is one self-contained file: no -wal to lose when it is moved
+        dst.execute("PRAGMA journal_mode = DELETE")
+        check = dst.execute("PRAGMA quick_check").fetchall()
+        if check != [("ok",)]:
+            raise DatabaseError(f"the copy in {target} failed its check: {check[0][0]}")
+    finally:
+        dst.close()
+
+
+def _sqlite_error(exc: sqlite3.Error, path: Path, doing: str) -> DatabaseError:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return DatabaseError(f"{path} is busy (locked by another program for too long); try again")
+    if "full" in text:
+        return DatabaseError(f"the disk is full; {doing} was not completed")
+    return DatabaseError(f"{doing} failed on {path}: {text}")
+
+
+def backup_database(db_path: Path, target: Path, now: datetime | None = None) -> Path:
+    """Write a consistent copy of ``db_path`` to ``target`` (a new file, or a folder to put it in)."""
+    db_path, target = Path(db_path), Path(target)
+    if not db_path.is_file():
+        raise DatabaseError(f"no database at {db_path}: nothing to back up")
+    check_sqlite_file(db_path)
+    if target.is_dir():
+        target = _free_name(target / f"sms-tui-backup-{_stamp(now)}.db")
+    if target.exists():
+        raise DatabaseError(f"{target} already exists; choose another name")
+    if not target.parent.is_dir():
+        raise DatabaseError(f"folder {target.parent} does not exist")
+    partial = target.with_name(f".{target.name}.partial")
+    _new_private_file(partial)
+    try:
+        src = sqlite3.connect(db_path, timeout=busy_timeout_s())
+        try:
+            _copy_database(src, partial)
+        finally:
+            src.close()
+        with open(partial, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(partial, target)  # only a complete, checked copy gets the name
+        _fsync_dir(target.parent)
+    except sqlite3.Error as exc:
+        raise _sqlite_error(exc, db_path, "the backup") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            partial.unlink()
+    return target
+
+
+def inspect_backup(source: Path) -> str:
+    """The schema revision of ``source`` if it is a usable sms-tui database; else DatabaseError."""
+    source = Path(source)
+    if not source.is_file():
+        raise DatabaseError(f"no file at {source}")
+    check_sqlite_file(source)
+    if source.stat().st_size == 0:
+        raise DatabaseError(f"{source} is empty, not an sms-tui database")
+    try:
+        con = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"cannot open {source}: {exc}") from None
+    try:
+        check = con.execute("PRAGMA quick_check").fetchall()
+        if check != [("ok",)]:
+            raise DatabaseError(f"{source} is damaged ({check[0][0]}); not restored")
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "alembic_version" not in tables:
+            raise DatabaseError(f"{source} is not an sms-tui database (no schema version)")
+        row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{source} is not a usable SQLite database: {exc}") from None
+    finally:
+        con.close()
+    revision = row[0] if row else None
+    if revision is None:
+        raise DatabaseError(f"{source} is not an sms-tui database (no schema version)")
+    if revision not in known_revisions():
+        raise DatabaseError(
+            f"{source} is from a newer sms-tui (schema {revision}, this one knows up to "
+            f"{HEAD_REVISION}); upgrade sms-tui to restore it")
+    missing = REQUIRED_TABLES - tables
+    if missing:
+        raise DatabaseError(f"{source} is not an sms-tui database (no table {sorted(missing)[0]})")
+    return revision
+
+
+def restore_database(db_path: Path, source: Path, now: datetime | None = None) -> RestoreResult:
+    """Replace the database at ``db_path`` with ``source``, keeping the previous one aside."""
+    db_path, source = Path(db_path), Path(source)
+    if db_path.exists() and source.exists() and os.path.samefile(db_path, source):
+        raise DatabaseError(f"{source} is the database itself; choose a backup file")
+    revision = inspect_backup(source)
+    kept: Path | None = None
+    if db_path.exists() and db_path.stat().st_size > 0:
+        check_sqlite_file(db_path)
+        kept = _free_name(db_path.with_name(f"{db_path.name}.before-restore-{_stamp(now)}"))
+        backup_database(db_path, kept)
+    prepare_db_file(db_path)
+    try:
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        dst = sqlite3.connect(db_path, timeout=busy_timeout_s())
+        try:
+            # Leaving WAL needs the database to ourselves: refuse while sms-tui runs on it.
+            mode = dst.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+            if mode.lower() != "delete":
+                raise DatabaseError(f"{db_path} is in use; close sms-tui and try again")
+            src.backup(dst)
+        finally:
+            src.close()
+            dst.close()
+    except sqlite3.Error as exc:
+        raise _sqlite_error(exc, db_path, "the restore") from None
+    os.chmod(db_path, 0o600)
+    ensure_schema(db_path)
+    return RestoreResult(db_path, kept, revision)
