@@ -121,7 +121,9 @@ CHANGE = Lifecycle(
     kind=Kind.CHANGE,
     initial="new",
     transitions={
-        "new": ("assessing", "cancelled"),
+        # new -> approved: standard changes (pre-approved) and emergency changes
+        # (expedited approval); services/changes.py enforces which may.
+        "new": ("assessing", "approved", "rejected", "cancelled"),
         "assessing": ("approved", "rejected", "cancelled"),
         "approved": ("scheduled", "implementing", "cancelled"),
         "scheduled": ("implementing", "cancelled"),

@@ -37,10 +37,19 @@ MAX_TITLE = 200
 # Columns an analyst may edit, beyond the common ones, per kind.
 EXTRA_FIELDS: dict[Kind, tuple[str, ...]] = {
     Kind.INCIDENT: ("major", "major_reason"),
-    Kind.REQUEST: ("request_type",),
-    Kind.PROBLEM: ("root_cause", "workaround"),
-    Kind.KNOWN_ERROR: ("root_cause", "workaround"),
-    Kind.CHANGE: ("change_type", "reason", "backout_plan", "planned_start", "planned_end", "outcome"),
+    Kind.REQUEST: ("request_type", "satisfaction_score", "satisfaction_comment"),
+    Kind.PROBLEM: ("symptoms", "root_cause", "rca_method", "workaround", "permanent_fix"),
+    Kind.KNOWN_ERROR: ("symptoms", "root_cause", "workaround"),
+    Kind.CHANGE: ("change_type", "reason", "backout_plan", "planned_start", "planned_end", "outcome",
+                  "risk_likelihood", "risk_impact", "business_benefit", "cost", "impact_capacity",
+                  "impact_availability", "impact_continuity", "impact_security",
+                  "implementation_plan", "test_plan", "investigation_note"),
+}
+# Columns shown with a record but set only by the rules (derived or recorded by a service).
+DERIVED_FIELDS: dict[Kind, tuple[str, ...]] = {
+    Kind.REQUEST: ("due_at", "needs_approval"),
+    Kind.KNOWN_ERROR: ("applied_count",),
+    Kind.CHANGE: ("risk_level", "major_impact", "major_impact_reasons", "expedited"),
 }
 COMMON_FIELDS = ("title", "description", "category", "impact", "urgency")
 
@@ -468,7 +477,7 @@ class RecordService:
 
     def _view(self, session: Session, kind: Kind, row: RecordBase, full: bool = True) -> RecordView:
         lifecycle = lifecycle_for(kind)
-        extra = {k: getattr(row, k) for k in EXTRA_FIELDS[kind]}
+        extra = {k: getattr(row, k) for k in (*EXTRA_FIELDS[kind], *DERIVED_FIELDS.get(kind, ()))}
         for fk in ("problem_id", "change_id"):
             if hasattr(row, fk):
                 extra.pop(fk, None)

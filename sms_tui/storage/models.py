@@ -104,6 +104,22 @@ class Change(RecordBase, table=True):
     planned_start: datetime | None = None
     planned_end: datetime | None = None
     outcome: str = Field(default="")  # successful | failed | backed_out
+    # RFC assessment (8.5.1): risk = likelihood × impact (1..5 each) -> risk_level
+    risk_likelihood: int | None = None
+    risk_impact: int | None = None
+    risk_level: str = Field(default="")
+    business_benefit: str = _text()
+    cost: str = _text()
+    impact_capacity: str = _text()
+    impact_availability: str = _text()
+    impact_continuity: str = _text()
+    impact_security: str = _text()
+    implementation_plan: str = _text()
+    test_plan: str = _text()
+    investigation_note: str = _text()  # required when the outcome is failed/backed out
+    major_impact: bool = Field(default=False)  # flagged for service design and transition
+    major_impact_reasons: str = _text()
+    expedited: bool = Field(default=False)  # emergency change approved on the expedited path
 
 
 class Problem(RecordBase, table=True):
@@ -114,6 +130,9 @@ class Problem(RecordBase, table=True):
     root_cause: str = _text()
     workaround: str = _text()
     change_id: int | None = Field(default=None, foreign_key="change.id", index=True)
+    symptoms: str = _text()
+    rca_method: str = Field(default="")  # e.g. 5 whys, Ishikawa, fault tree
+    permanent_fix: str = _text()
 
 
 class KnownError(RecordBase, table=True):
@@ -124,6 +143,8 @@ class KnownError(RecordBase, table=True):
     problem_id: int | None = Field(default=None, foreign_key="problem.id", index=True)
     root_cause: str = _text()
     workaround: str = _text()
+    symptoms: str = _text()
+    applied_count: int = Field(default=0)  # times its workaround was applied to an incident
 
 
 class Incident(RecordBase, table=True):
@@ -143,6 +164,10 @@ class ServiceRequest(RecordBase, table=True):
     __tablename__ = "service_request"
     __table_args__ = _queue_indexes("service_request")
     request_type: str = Field(default="")
+    due_at: datetime | None = None  # fulfilment target from the request type's SLA
+    needs_approval: bool = Field(default=False)  # from its request type, when raised
+    satisfaction_score: int | None = None  # 1..5, given on closure (input to 8.3.2)
+    satisfaction_comment: str = _text()
 
 
 class JournalEntry(SQLModel, table=True):

@@ -3,8 +3,13 @@
 Alembic's env.py and the tests import this. A new table module must be added here.
 """
 
-from . import models  # noqa: F401
-from . import reviews  # noqa: F401
+from . import (
+    change_links,  # noqa: F401
+    models,  # noqa: F401
+    problem_trends,  # noqa: F401
+    request_catalogue,  # noqa: F401
+    reviews,  # noqa: F401
+)
 from .base import metadata
 
 __all__ = ["metadata"]

@@ -1,0 +1,385 @@
+"""Change management rules (ISO/IEC 20000-1 8.5.1), pure: no I/O, no database.
+
+* Risk: likelihood × impact (each 1..5) gives a score 1..25 and a risk level.
+* The change policy: the categories (standard, normal, emergency), what is
+  under change control, and the criteria that make a change "major impact"
+  (those go through service design and transition, 8.5.2). It is read from
+  the ``[changes]`` section of the config file.
+* Approval rules per category: a standard change is pre-approved; a normal
+  change is assessed (risk recorded) and needs a back-out plan before it can
+  be approved; an emergency change needs a back-out plan too, but may be
+  approved on an expedited path straight from ``new`` and is reviewed after.
+* Schedule conflicts: two changes that touch the same service or CI in
+  overlapping windows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from .errors import ConfigError, ValidationError
+
+CHANGE_TYPES: tuple[str, ...] = ("standard", "normal", "emergency")
+OUTCOMES: tuple[str, ...] = ("successful", "failed", "backed_out")
+# Outcomes that mean the change did not achieve its purpose: they must be investigated.
+UNSUCCESSFUL: frozenset[str] = frozenset({"failed", "backed_out"})
+
+LIKELIHOOD_NAMES = {1: "rare", 2: "unlikely", 3: "possible", 4: "likely", 5: "almost certain"}
+IMPACT_NAMES = {1: "negligible", 2: "minor", 3: "moderate", 4: "major", 5: "severe"}
+
+
+class RiskLevel(StrEnum):
+    """Risk level of a change, from its likelihood × impact score."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    VERY_HIGH = "very_high"
+
+    @property
+    def rank(self) -> int:
+        return list(RiskLevel).index(self)
+
+    @classmethod
+    def parse(cls, value: str | RiskLevel) -> RiskLevel:
+        text = str(value).strip().lower().replace(" ", "_").replace("-", "_")
+        for level in cls:
+            if text == level.value:
+                return level
+        raise ValidationError(
+            f"unknown risk level '{value}': use {', '.join(level.value for level in cls)}"
+        )
+
+
+# Highest score of each level (scores run 1..25). The usual 5×5 risk matrix bands.
+DEFAULT_RISK_BANDS: tuple[tuple[int, RiskLevel], ...] = (
+    (4, RiskLevel.LOW),
+    (9, RiskLevel.MEDIUM),
+    (16, RiskLevel.HIGH),
+    (25, RiskLevel.VERY_HIGH),
+)
+
+
+def _parse_scale(value: Any, names: Mapping[int, str], what: str) -> int:
+    if isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, int) and 1 <= value <= 5:
+        return value
+    text = str(value).strip().lower().replace("_", " ").replace("-", " ")
+    if text.isdigit() and 1 <= int(text) <= 5:
+        return int(text)
+    for number, name in names.items():
+        if text == name:
+            return number
+    allowed = ", ".join(f"{n} ({name})" for n, name in names.items())
+    raise ValidationError(f"unknown {what} '{value}': use 1..5 — {allowed}")
+
+
+def parse_likelihood(value: Any) -> int:
+    """1..5 or a name ('rare' .. 'almost certain')."""
+    return _parse_scale(value, LIKELIHOOD_NAMES, "likelihood")
+
+
+def parse_risk_impact(value: Any) -> int:
+    """1..5 or a name ('negligible' .. 'severe')."""
+    return _parse_scale(value, IMPACT_NAMES, "risk impact")
+
+
+def risk_score(likelihood: int, impact: int) -> int:
+    """likelihood × impact, 1..25."""
+    return parse_likelihood(likelihood) * parse_risk_impact(impact)
+
+
+def risk_level(likelihood: int, impact: int,
+               bands: Sequence[tuple[int, RiskLevel]] = DEFAULT_RISK_BANDS) -> RiskLevel:
+    """The risk level of a change from its likelihood and impact (each 1..5)."""
+    score = risk_score(likelihood, impact)
+    for ceiling, level in bands:
+        if score <= ceiling:
+            return level
+    return bands[-1][1]
+
+
+def parse_change_type(value: str) -> str:
+    text = str(value).strip().lower()
+    if text not in CHANGE_TYPES:
+        raise ValidationError(f"unknown change category '{value}': use {', '.join(CHANGE_TYPES)}")
+    return text
+
+
+def parse_outcome(value: str) -> str:
+    text = str(value).strip().lower().replace("-", "_").replace(" ", "_")
+    if text not in OUTCOMES:
+        raise ValidationError(f"unknown outcome '{value}': use {', '.join(OUTCOMES)}")
+    return text
+
+
+# ------------------------------------------------------------------ policy
+@dataclass(frozen=True)
+class CategoryPolicy:
+    """One change category as the organization describes it."""
+
+    name: str
+    description: str
+    review_within_days: int
+
+
+DEFAULT_CATEGORIES: Mapping[str, CategoryPolicy] = {
+    "standard": CategoryPolicy(
+        "standard", "Pre-approved, low-risk, repeatable change (often raised from a service request).", 14),
+    "normal": CategoryPolicy(
+        "normal", "Assessed for risk and impact, then approved or rejected before it is scheduled.", 14),
+    "emergency": CategoryPolicy(
+        "emergency", "Urgent change on an expedited approval; reviewed after implementation.", 3),
+}
+
+
+@dataclass(frozen=True)
+class ChangePolicy:
+    """The change management policy (8.5.1): categories, scope of control, major-impact criteria."""
+
+    categories: Mapping[str, CategoryPolicy] = field(default_factory=lambda: dict(DEFAULT_CATEGORIES))
+    # What is under change control: service names and CI types; "*" means all.
+    controlled_services: tuple[str, ...] = ("*",)
+    controlled_ci_types: tuple[str, ...] = ("*",)
+    # Major impact when ANY criterion holds (0 / None / empty disables that criterion).
+    major_risk_level: RiskLevel | None = RiskLevel.HIGH
+    major_min_services: int = 3
+    major_service_criticality: tuple[str, ...] = ()
+    major_categories: tuple[str, ...] = ()
+
+    def review_days(self, change_type: str) -> int:
+        return self.categories[parse_change_type(change_type)].review_within_days
+
+    def under_control(self, services: Iterable[str], ci_types: Iterable[str]) -> bool:
+        """True if any affected service or CI type is under change control."""
+        services, ci_types = list(services), list(ci_types)
+        if not services and not ci_types:
+            return "*" in self.controlled_services or "*" in self.controlled_ci_types
+
+        def covered(names: list[str], scope: tuple[str, ...]) -> bool:
+            return any("*" in scope or name in scope for name in names)
+
+        return covered(services, self.controlled_services) or covered(ci_types, self.controlled_ci_types)
+
+    def major_impact_reasons(self, *, change_type: str, level: RiskLevel | None,
+                             services: Mapping[str, str]) -> list[str]:
+        """Why the change is major-impact (empty: it is not).
+
+        ``services`` maps each affected service name to its criticality.
+        """
+        reasons: list[str] = []
+        if level is not None and self.major_risk_level is not None \
+                and level.rank >= self.major_risk_level.rank:
+            reasons.append(f"risk level {level.value} (policy: {self.major_risk_level.value} or above)")
+        if self.major_min_services and len(services) >= self.major_min_services:
+            reasons.append(f"{len(services)} services affected (policy: {self.major_min_services} or more)")
+        critical = sorted(n for n, c in services.items() if c in self.major_service_criticality)
+        if critical:
+            reasons.append(f"affects {', '.join(critical)} "
+                           f"(criticality {'/'.join(self.major_service_criticality)})")
+        if change_type in self.major_categories:
+            reasons.append(f"{change_type} change (policy: always major impact)")
+        return reasons
+
+
+def _strings(value: Any, key: str, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: {key} must be a list of strings")
+    return tuple(v.strip() for v in value)
+
+
+def _int(value: Any, key: str, where: str, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"{where}: {key} must be a whole number ≥ {minimum}")
+    return value
+
+
+def policy_from_config(section: Mapping[str, Any], where: str = "config") -> ChangePolicy:
+    """Build the policy from the ``[changes]`` config section; errors name the key.
+
+    Example::
+
+        [changes.categories.emergency]
+        description = "Expedited; reviewed after implementation"
+        review_within_days = 2
+
+        [changes.control]
+        services = ["*"]              # or a list of service names
+        ci_types = ["server", "network"]
+
+        [changes.major_impact]
+        risk_level = "high"           # at or above; "" disables
+        min_services = 3              # 0 disables
+        service_criticality = ["high"]  # any change to a high-criticality service
+        categories = ["emergency"]
+    """
+    known = {"categories", "control", "major_impact"}
+    for key in section:
+        if key not in known:
+            raise ConfigError(f"{where}: changes.{key} is not a change policy setting "
+                              f"(use {', '.join(sorted(known))})")
+    categories = dict(DEFAULT_CATEGORIES)
+    raw_categories = section.get("categories", {})
+    if not isinstance(raw_categories, dict):
+        raise ConfigError(f"{where}: changes.categories must be a table")
+    for name, spec in raw_categories.items():
+        key = f"changes.categories.{name}"
+        if name not in CHANGE_TYPES:
+            raise ConfigError(f"{where}: {key}: categories are {', '.join(CHANGE_TYPES)}")
+        if not isinstance(spec, dict):
+            raise ConfigError(f"{where}: {key} must be a table")
+        base = categories[name]
+        description = spec.get("description", base.description)
+        if not isinstance(description, str):
+            raise ConfigError(f"{where}: {key}.description must be text")
+        days = _int(spec.get("review_within_days", base.review_within_days),
+                    f"{key}.review_within_days", where, 1)
+        categories[name] = CategoryPolicy(name, description, days)
+    control = section.get("control", {})
+    major = section.get("major_impact", {})
+    if not isinstance(control, dict) or not isinstance(major, dict):
+        raise ConfigError(f"{where}: changes.control and changes.major_impact must be tables")
+    level_text = major.get("risk_level", RiskLevel.HIGH.value)
+    try:
+        level = RiskLevel.parse(level_text) if level_text else None
+    except ValidationError as exc:
+        raise ConfigError(f"{where}: changes.major_impact.risk_level: {exc}") from None
+    major_categories = _strings(major.get("categories", []), "changes.major_impact.categories", where)
+    for name in major_categories:
+        if name not in CHANGE_TYPES:
+            raise ConfigError(f"{where}: changes.major_impact.categories: '{name}' is not "
+                              f"{', '.join(CHANGE_TYPES)}")
+    return ChangePolicy(
+        categories=categories,
+        controlled_services=_strings(control.get("services", ["*"]), "changes.control.services", where),
+        controlled_ci_types=_strings(control.get("ci_types", ["*"]), "changes.control.ci_types", where),
+        major_risk_level=level,
+        major_min_services=_int(major.get("min_services", 3), "changes.major_impact.min_services", where),
+        major_service_criticality=_strings(major.get("service_criticality", []),
+                                           "changes.major_impact.service_criticality", where),
+        major_categories=major_categories,
+    )
+
+
+# ------------------------------------------------------------------ approval
+def approval_refusal(*, change_type: str, status: str, backout_plan: str,
+                     risk_assessed: bool, expedited: bool) -> str | None:
+    """Why this change cannot be approved now (None: it can).
+
+    * normal: only while ``assessing``, with a risk assessment and a back-out plan;
+    * emergency: from ``new`` or ``assessing``, with a back-out plan; approving
+      an emergency change is always the expedited path;
+    * standard: pre-approved by policy (approving it records that).
+    """
+    change_type = parse_change_type(change_type)
+    if expedited and change_type != "emergency":
+        return f"only emergency changes take an expedited approval; this is a {change_type} change"
+    if change_type == "normal":
+        if status != "assessing":
+            return f"a normal change is approved while assessing; this one is {status}"
+        if not risk_assessed:
+            return "assess the risk first (likelihood and impact) before approving a normal change"
+    elif status not in ("new", "assessing"):
+        return f"only a new or assessing change can be approved; this one is {status}"
+    if change_type in ("normal", "emergency") and not backout_plan.strip():
+        article = "an" if change_type == "emergency" else "a"
+        return f"{article} {change_type} change needs a back-out plan before it can be approved"
+    return None
+
+
+def rejection_refusal(*, status: str) -> str | None:
+    """Why this change cannot be rejected now (None: it can)."""
+    if status not in ("new", "assessing"):
+        return f"only a new or assessing change can be rejected; this one is {status}"
+    return None
+
+
+def outcome_refusal(outcome: str, investigation_note: str) -> str | None:
+    """An unsuccessful change (failed or backed out) must say how it was investigated."""
+    outcome = parse_outcome(outcome)
+    if outcome in UNSUCCESSFUL and not investigation_note.strip():
+        return f"a {outcome.replace('_', ' ')} change needs an investigation note"
+    return None
+
+
+# ------------------------------------------------------------------ schedule
+def check_window(start: datetime | None, end: datetime | None) -> None:
+    """A planned window needs both ends, and must end after it starts."""
+    if start is None or end is None:
+        raise ValidationError("a change window needs both a planned start and a planned end")
+    if end <= start:
+        raise ValidationError(f"the planned end ({end:%Y-%m-%d %H:%M}) must be after the "
+                              f"planned start ({start:%Y-%m-%d %H:%M})")
+
+
+@dataclass(frozen=True)
+class ChangeWindow:
+    """A change's planned window and what it touches."""
+
+    ref: str
+    start: datetime
+    end: datetime
+    services: frozenset[str] = frozenset()
+    cis: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Two changes touching the same service or CI in overlapping windows."""
+
+    first: str
+    second: str
+    services: tuple[str, ...]
+    cis: tuple[str, ...]
+    overlap_start: datetime
+    overlap_end: datetime
+
+    def describe(self) -> str:
+        shared = [f"service {s}" for s in self.services] + [f"CI {c}" for c in self.cis]
+        return (f"{self.first} and {self.second} both touch {', '.join(shared)} "
+                f"between {self.overlap_start:%Y-%m-%d %H:%M} and {self.overlap_end:%Y-%m-%d %H:%M}")
+
+
+def overlaps(a: ChangeWindow, b: ChangeWindow) -> bool:
+    """Half-open windows: one ending exactly when the other starts do not overlap."""
+    return a.start < b.end and b.start < a.end
+
+
+def conflict_between(a: ChangeWindow, b: ChangeWindow) -> Conflict | None:
+    """The conflict between two windows, if they overlap and share a service or CI."""
+    if a.ref == b.ref or not overlaps(a, b):
+        return None
+    services = tuple(sorted(a.services & b.services))
+    cis = tuple(sorted(a.cis & b.cis))
+    if not services and not cis:
+        return None
+    first, second = sorted((a, b), key=lambda w: (w.start, w.ref))
+    return Conflict(first.ref, second.ref, services, cis, max(a.start, b.start), min(a.end, b.end))
+
+
+def find_conflicts(windows: Iterable[ChangeWindow]) -> list[Conflict]:
+    """Every conflicting pair, ordered by when the overlap starts."""
+    ordered = sorted(windows, key=lambda w: (w.start, w.ref))
+    found: list[Conflict] = []
+    # Sweep by start time: only windows that start before this one ends can overlap it.
+    for i, a in enumerate(ordered):
+        for b in ordered[i + 1:]:
+            if b.start >= a.end:
+                break
+            conflict = conflict_between(a, b)
+            if conflict is not None:
+                found.append(conflict)
+    return sorted(found, key=lambda c: (c.overlap_start, c.first, c.second))
+
+
+def conflicts_with(window: ChangeWindow, others: Iterable[ChangeWindow]) -> list[Conflict]:
+    """Conflicts of one window against the others."""
+    found = [c for other in others if (c := conflict_between(window, other)) is not None]
+    return sorted(found, key=lambda c: (c.overlap_start, c.first, c.second))
