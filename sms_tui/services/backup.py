@@ -20,7 +20,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..storage.engine import DatabaseError, busy_timeout_s, check_sqlite_file, prepare_db_file
+from ..storage.engine import (
+    DatabaseError,
+    busy_timeout_s,
+    check_sqlite_file,
+    prepare_db_file,
+    read_only_uri,
+)
 from ..storage.migrate import HEAD_REVISION, ensure_schema, known_revisions
 
 # Tables without which a file is not an sms-tui database.
@@ -134,7 +140,7 @@ def inspect_backup(source: Path) -> str:
     if source.stat().st_size == 0:
         raise DatabaseError(f"{source} is empty, not an sms-tui database")
     try:
-        con = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        con = sqlite3.connect(read_only_uri(source), uri=True)
     except sqlite3.Error as exc:
         raise DatabaseError(f"cannot open {source}: {exc}") from None
     try:
@@ -146,6 +152,8 @@ def inspect_backup(source: Path) -> str:
             raise DatabaseError(f"{source} is not an sms-tui database (no schema version)")
         row = con.execute("SELECT version_num FROM alembic_version").fetchone()
     except sqlite3.DatabaseError as exc:
+        if "malformed" in str(exc) or "corrupt" in str(exc):
+            raise DatabaseError(f"{source} is damaged ({exc}); not restored") from None
         raise DatabaseError(f"{source} is not a usable SQLite database: {exc}") from None
     finally:
         con.close()
@@ -168,23 +176,33 @@ def restore_database(db_path: Path, source: Path, now: datetime | None = None) -
     if db_path.exists() and source.exists() and os.path.samefile(db_path, source):
         raise DatabaseError(f"{source} is the database itself; choose a backup file")
     revision = inspect_backup(source)
-    kept: Path | None = None
-    if db_path.exists() and db_path.stat().st_size > 0:
-        check_sqlite_file(db_path)
-        kept = _free_name(db_path.with_name(f"{db_path.name}.before-restore-{_stamp(now)}"))
-        backup_database(db_path, kept)
     prepare_db_file(db_path)
+    kept: Path | None = None
     try:
-        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
         dst = sqlite3.connect(db_path, timeout=busy_timeout_s())
         try:
-            # Leaving WAL needs the database to ourselves: refuse while sms-tui runs on it.
-            mode = dst.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
-            if mode.lower() != "delete":
-                raise DatabaseError(f"{db_path} is in use; close sms-tui and try again")
-            src.backup(dst)
+            # Leaving WAL needs the database to ourselves: this refuses while sms-tui runs on it.
+            try:
+                dst.execute("PRAGMA journal_mode = DELETE").fetchone()
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc) or "busy" in str(exc):
+                    raise DatabaseError(f"{db_path} is in use; close sms-tui (and anything else using "
+                                        "it) and try again; nothing was restored") from None
+                raise
+            if dst.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                kept = _free_name(db_path.with_name(f"{db_path.name}.before-restore-{_stamp(now)}"))
+                _new_private_file(kept)
+                try:
+                    _copy_database(dst, kept)
+                except BaseException:
+                    kept.unlink()
+                    raise
+            src = sqlite3.connect(read_only_uri(source), uri=True)
+            try:
+                src.backup(dst)  # one transaction on dst: all of it or nothing
+            finally:
+                src.close()
         finally:
-            src.close()
             dst.close()
     except sqlite3.Error as exc:
         raise _sqlite_error(exc, db_path, "the restore") from None

@@ -15,6 +15,7 @@ import contextlib
 import os
 import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
 
@@ -22,7 +23,6 @@ from ..domain.errors import ConfigError, DeskError
 
 BUSY_TIMEOUT_S = 30.0
 BUSY_TIMEOUT_ENV = "SMS_TUI_BUSY_TIMEOUT"
-SQLITE_HEADER = b"SQLite format 3\x00"
 READ_ONLY = "sms_read_only"
 
 
@@ -46,17 +46,38 @@ def prepare_db_file(path: Path) -> None:
     check_sqlite_file(path)
 
 
+def read_only_uri(path: Path) -> str:
+    """An SQLite URI opening ``path`` read-only (quoted: names may contain ? or #)."""
+    return f"file:{quote(str(Path(path).absolute()))}?mode=ro"
+
+
 def check_sqlite_file(path: Path) -> None:
-    """Raise DatabaseError unless ``path`` is empty or starts with the SQLite header."""
+    """Raise DatabaseError unless ``path`` is empty or an SQLite database.
+
+    The file is probed through SQLite itself, never with open()/close(): on
+    POSIX, closing *any* descriptor of a file drops every lock this process
+    holds on it -- including the locks of SQLite connections already open on
+    it (see sqlite.org/howtocorrupt.html, "POSIX advisory locks canceled by
+    close()"). SQLite knows to share its descriptors and avoids that.
+    """
+    path = Path(path)
     if path.is_dir():
         raise DatabaseError(f"{path} is a directory, not a database file")
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(len(SQLITE_HEADER))
-    except OSError as exc:
-        raise DatabaseError(f"cannot read database {path}: {exc.strerror or exc}") from None
-    if head and head != SQLITE_HEADER:
-        raise DatabaseError(f"{path} is not an SQLite database (sms-tui will not touch it)")
+        con = sqlite3.connect(read_only_uri(path), uri=True, timeout=busy_timeout_s())
+        try:
+            con.execute("PRAGMA schema_version").fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        text = str(exc)
+        if "not a database" in text:
+            raise DatabaseError(f"{path} is not an SQLite database (sms-tui will not touch it)") from None
+        if "locked" in text or "busy" in text:
+            raise DatabaseError(f"{path} is busy (locked by another program for too long); try again") from None
+        if "malformed" in text or "corrupt" in text:
+            raise DatabaseError(f"{path} is damaged ({text}); restore a backup") from None
+        raise DatabaseError(f"cannot read database {path}: {text}") from None
 
 
 def busy_timeout_s() -> float:

@@ -15,7 +15,7 @@ import sqlite3
 from importlib import resources
 from pathlib import Path
 
-from .engine import DatabaseError, busy_timeout_s, check_sqlite_file, prepare_db_file
+from .engine import DatabaseError, busy_timeout_s, check_sqlite_file, prepare_db_file, read_only_uri
 
 # The newest revision in migrations/versions; tests check it matches Alembic's head.
 HEAD_REVISION = "0002"
@@ -38,7 +38,7 @@ def alembic_config(url: str):
 def current_revision(path: Path) -> str | None:
     """The revision stamped in the database, or None for a new/empty one."""
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=busy_timeout_s())
+        con = sqlite3.connect(read_only_uri(path), uri=True, timeout=busy_timeout_s())
     except sqlite3.Error as exc:
         raise DatabaseError(f"cannot open database {path}: {exc}") from None
     try:
