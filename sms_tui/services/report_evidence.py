@@ -1,0 +1,291 @@
+"""Evidence for an audit: what the store shows per ISO/IEC 20000-1 clause, and the gaps.
+
+For each clause the product serves, :func:`build_clauses` counts the records
+of the period (created in ``[from, to)``) that show the requirement is met,
+and lists the GAPS an auditor would raise -- each with the references
+involved (cut to ``max_refs``; the count is always complete). Everything is
+SQL (counts, EXISTS sub-queries on indexed columns); only the listed
+references leave the database.
+
+Record clauses (8.5.1, 8.6.x) are here; the management-system clauses (8.2.6,
+8.3.x, planned reviews, 9.4, 10.x) are in :mod:`.report_evidence_sms`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from .report_model import ClauseEvidence, Fact, Gap, Period
+from .report_sql import Probe, refs, scalar, ts
+
+ACTIONS_LOGGED = (
+    "EXISTS (SELECT 1 FROM journal_entry j WHERE j.record_ref = {t}.ref "
+    "AND j.action <> 'create')"
+)
+OPEN_REVIEW = "status NOT IN ('done', 'skipped')"
+
+
+@dataclass
+class EvCtx:
+    session: Session
+    probe: Probe
+    period: Period
+    now: datetime
+    max_refs: int | None
+
+    @property
+    def params(self) -> dict[str, str]:
+        return {"s": ts(self.period.start), "e": ts(self.period.end), "now": ts(self.now)}
+
+    def count(self, table: str, where: str = "1", column: str = "created_at") -> int:
+        """Rows of ``table`` whose ``column`` is in the period and that match ``where``."""
+        sql = (f'SELECT COUNT(*) FROM "{table}" WHERE {column} >= :s AND {column} < :e '
+               f"AND ({where})")
+        return int(scalar(self.session, sql, **self.params) or 0)
+
+    def gap(self, key: str, description: str, table: str, where: str,
+            column: str = "created_at", ref: str = "ref") -> Gap:
+        """The rows of ``table`` in the period matching ``where``, listed by reference."""
+        sql = (f'SELECT {ref} FROM "{table}" WHERE {column} >= :s AND {column} < :e '
+               f"AND ({where}) ORDER BY {ref}")
+        count, listed = refs(self.session, sql, self.max_refs, **self.params)
+        return Gap(key, description, count, listed)
+
+    def overdue_reviews(self, key: str, activities: tuple[str, ...], what: str) -> Gap | None:
+        """Review tasks of ``activities`` due in the period and still not done past their due date."""
+        if not self.probe.has("review_task", "activity", "due", "status"):
+            return None
+        names = ", ".join(f"'{a}'" for a in activities)
+        return self.gap(key, f"{what} overdue (due in the period, not done)", "review_task",
+                        f"activity IN ({names}) AND {OPEN_REVIEW} AND due < :now", column="due")
+
+    def reviews_done(self, activities: tuple[str, ...]) -> int | None:
+        if not self.probe.has("review_task", "activity", "completed_at", "status"):
+            return None
+        names = ", ".join(f"'{a}'" for a in activities)
+        return self.count("review_task", f"activity IN ({names}) AND status = 'done'",
+                          column="completed_at")
+
+
+def share(part: int, whole: int, what: str) -> str:
+    """'all classified', 'none classified', '40 of 41 classified (98 %)'."""
+    if whole == 0:
+        return f"none {what}"
+    if part == whole:
+        return f"all {what}"
+    if part == 0:
+        return f"none {what}"
+    return f"{part} of {whole} {what} ({100 * part / whole:.0f} %)"
+
+
+def pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f} %" if whole else "–"
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
+def _keep(*gaps: Gap | None) -> tuple[Gap, ...]:
+    return tuple(g for g in gaps if g is not None and g.count)
+
+
+# --------------------------------------------------------------------- 8.6.1
+def incidents(ev: EvCtx) -> ClauseEvidence:
+    total = ev.count("incident")
+    classified_sql = "service_id IS NOT NULL AND category <> ''"
+    classified = ev.count("incident", classified_sql)
+    prioritized_sql = "priority BETWEEN 1 AND 5 AND impact <> '' AND urgency <> ''"
+    prioritized = ev.count("incident", prioritized_sql)
+    actions = ev.count("incident", ACTIONS_LOGGED.format(t="incident"))
+    escalated = ev.count("incident", "escalation_level > 0 OR assignment_group <> ''")
+    majors = ev.count("incident", "major = 1")
+    has_reviews = ev.probe.has("review_task", "activity", "source_ref", "status")
+    reviewed_sql = ("EXISTS (SELECT 1 FROM review_task r WHERE r.activity = "
+                    "'major_incident_review' AND r.source_ref = incident.ref "
+                    "AND r.status = 'done')")
+    reviewed = ev.count("incident", f"major = 1 AND {reviewed_sql}") if has_reviews else None
+    comms = ev.probe.has("communication", "record_ref")
+    informed_sql = "EXISTS (SELECT 1 FROM communication c WHERE c.record_ref = incident.ref)"
+    informed = ev.count("incident", f"major = 1 AND {informed_sql}") if comms else None
+    if total and classified == prioritized == total:
+        handled = "all classified and prioritized"
+    else:
+        handled = (f"{share(classified, total, 'classified')}, "
+                   f"{share(prioritized, total, 'prioritized')}")
+    summary = (
+        f"{plural(total, 'incident')}, {handled}, "
+        f"{pct(actions, total)} with actions logged, {plural(majors, 'major incident')}"
+        + (f", {reviewed} reviewed" if reviewed is not None else "")
+    )
+    facts = [
+        Fact("Incidents recorded", str(total)),
+        Fact("Classified (service and category)", f"{classified} ({pct(classified, total)})"),
+        Fact("Prioritized from impact and urgency", f"{prioritized} ({pct(prioritized, total)})"),
+        Fact("With actions logged in the journal", f"{actions} ({pct(actions, total)})"),
+        Fact("Escalated (functionally or hierarchically)", str(escalated)),
+        Fact("Major incidents", str(majors)),
+    ]
+    if reviewed is not None:
+        facts.append(Fact("Major incidents reviewed", str(reviewed)))
+    if informed is not None:
+        facts.append(Fact("Major incidents with top management informed", str(informed)))
+    gaps = [
+        ev.gap("incidents.unclassified", "incidents missing classification (service or category)",
+               "incident", f"NOT ({classified_sql})"),
+        ev.gap("incidents.unprioritized", "incidents without impact, urgency or priority",
+               "incident", f"NOT ({prioritized_sql})"),
+        ev.gap("incidents.no_actions", "resolved or closed incidents with no action logged",
+               "incident", "(resolved_at IS NOT NULL OR closed_at IS NOT NULL) AND NOT "
+               + ACTIONS_LOGGED.format(t="incident")),
+        ev.gap("incidents.major_unowned", "major incidents with no responsible person",
+               "incident", "major = 1 AND assignee = ''"),
+    ]
+    if has_reviews:
+        gaps.append(ev.gap(
+            "incidents.major_unreviewed", "resolved major incidents without a completed review",
+            "incident", f"major = 1 AND resolved_at IS NOT NULL AND NOT {reviewed_sql}"))
+    if comms:
+        gaps.append(ev.gap("incidents.major_uninformed",
+                           "major incidents with no communication to top management",
+                           "incident", f"major = 1 AND NOT {informed_sql}"))
+    return ClauseEvidence("8.6.1", "Incident management", summary, tuple(facts), _keep(*gaps))
+
+
+# --------------------------------------------------------------------- 8.6.2
+def requests(ev: EvCtx) -> ClauseEvidence:
+    total = ev.count("service_request")
+    has_type = ev.probe.has("service_request", "request_type")
+    classified_sql = "request_type <> ''" if has_type else "category <> ''"
+    classified = ev.count("service_request", classified_sql)
+    fulfilled = ev.count("service_request", "resolved_at IS NOT NULL")
+    actions = ev.count("service_request", ACTIONS_LOGGED.format(t="service_request"))
+    facts = [
+        Fact("Service requests recorded", str(total)),
+        Fact("Classified (request type)" if has_type else "Classified (category)",
+             f"{classified} ({pct(classified, total)})"),
+        Fact("Fulfilled", str(fulfilled)),
+        Fact("With actions logged in the journal", f"{actions} ({pct(actions, total)})"),
+    ]
+    score = ev.probe.first_column("service_request", "satisfaction_score", "satisfaction")
+    if score:
+        scored = ev.count("service_request", f"{score} IS NOT NULL")
+        facts.append(Fact("With a satisfaction score", str(scored)))
+    summary = (f"{plural(total, 'request')}, {share(classified, total, 'classified')}, "
+               f"{fulfilled} fulfilled, {pct(actions, total)} with actions logged")
+    gaps = (
+        ev.gap("requests.unclassified", "requests without a request type" if has_type else
+               "requests without a category", "service_request", f"NOT ({classified_sql})"),
+        ev.gap("requests.no_actions", "fulfilled or closed requests with no action logged",
+               "service_request", "(resolved_at IS NOT NULL OR closed_at IS NOT NULL) AND NOT "
+               + ACTIONS_LOGGED.format(t="service_request")),
+    )
+    return ClauseEvidence("8.6.2", "Service request management", summary, tuple(facts),
+                          _keep(*gaps))
+
+
+# --------------------------------------------------------------------- 8.6.3
+def problems(ev: EvCtx) -> ClauseEvidence:
+    total = ev.count("problem")
+    with_cause = ev.count("problem", "root_cause <> ''")
+    resolved = ev.count("problem", "resolved_at IS NOT NULL")
+    linked = ev.count("incident", "problem_id IS NOT NULL")
+    kes = ev.count("known_error")
+    with_workaround = ev.count("known_error", "workaround <> ''")
+    done = ev.reviews_done(("problem_effectiveness",))
+    facts = [
+        Fact("Problems recorded", str(total)),
+        Fact("With a root cause recorded", f"{with_cause} ({pct(with_cause, total)})"),
+        Fact("Resolved", str(resolved)),
+        Fact("Incidents of the period linked to a problem", str(linked)),
+        Fact("Known errors recorded", str(kes)),
+        Fact("Known errors with a workaround", f"{with_workaround} ({pct(with_workaround, kes)})"),
+    ]
+    if done is not None:
+        facts.append(Fact("Problem-effectiveness reviews done", str(done)))
+    summary = (f"{plural(total, 'problem')}, {with_cause} with a root cause, {resolved} resolved; "
+               f"{plural(kes, 'known error')}, {share(with_workaround, kes, 'with a workaround')}")
+    gaps = (
+        ev.gap("problems.resolved_no_cause", "resolved problems without a root cause",
+               "problem", "resolved_at IS NOT NULL AND root_cause = ''"),
+        ev.gap("known_errors.no_workaround", "known errors without a workaround",
+               "known_error", "workaround = ''"),
+        ev.overdue_reviews("problems.review_overdue", ("problem_effectiveness",),
+                           "problem-effectiveness reviews"),
+    )
+    return ClauseEvidence("8.6.3", "Problem management", summary, tuple(facts), _keep(*gaps))
+
+
+# --------------------------------------------------------------------- 8.5.1
+def changes(ev: EvCtx) -> ClauseEvidence:
+    if not ev.probe.has("change", "change_type", "outcome", "backout_plan"):
+        return ClauseEvidence("8.5.1", "Change management", "no data", available=False,
+                              note="no data: changes have no category, outcome or back-out plan")
+    total = ev.count("change")
+    by_type = {t: ev.count("change", f"change_type = '{t}'")
+               for t in ("standard", "normal", "emergency")}
+    implemented = ev.count("change", "1", column="resolved_at")
+    with_outcome = ev.count("change", "outcome <> ''", column="resolved_at")
+    successful = ev.count("change", "outcome = 'successful'", column="resolved_at")
+    has_reviews = ev.probe.has("review_task", "activity", "source_ref", "status")
+    review_sql = ("EXISTS (SELECT 1 FROM review_task r WHERE r.activity = "
+                  "'change_effectiveness_review' AND r.source_ref = \"change\".ref "
+                  "AND r.status = 'done')")
+    reviewed = (ev.count("change", review_sql, column="resolved_at") if has_reviews else None)
+    needs_backout = ("change_type IN ('normal', 'emergency') AND status IN "
+                     "('approved', 'scheduled', 'implementing', 'review', 'closed')")
+    facts = [
+        Fact("Changes recorded", str(total)),
+        Fact("By category", ", ".join(f"{n} {t}" for t, n in by_type.items())),
+        Fact("Implemented in the period", str(implemented)),
+        Fact("With an outcome recorded", str(with_outcome)),
+        Fact("Successful", f"{successful} ({pct(successful, with_outcome)} of those with an outcome)"),
+    ]
+    if reviewed is not None:
+        facts.append(Fact("Implemented changes reviewed for effectiveness", str(reviewed)))
+    summary = (f"{plural(total, 'change')} recorded and classified "
+               f"({by_type['emergency']} emergency), {implemented} implemented, "
+               f"{pct(successful, with_outcome)} successful"
+               + (f", {reviewed} reviewed for effectiveness" if reviewed is not None else ""))
+    gaps = [
+        ev.gap("changes.no_backout", "approved normal or emergency changes without a back-out plan",
+               "change", f"{needs_backout} AND backout_plan = ''"),
+        ev.gap("changes.no_outcome", "implemented changes without an outcome", "change",
+               "outcome = ''", column="resolved_at"),
+    ]
+    if ev.probe.has("change", "investigation_note"):
+        gaps.append(ev.gap("changes.failed_uninvestigated",
+                           "failed or backed-out changes without an investigation", "change",
+                           "outcome IN ('failed', 'backed_out') AND investigation_note = ''",
+                           column="resolved_at"))
+    if has_reviews:
+        gaps.append(ev.gap("changes.unreviewed",
+                           "implemented changes without a completed effectiveness review",
+                           "change", f"NOT {review_sql}", column="resolved_at"))
+    gaps.append(ev.overdue_reviews("changes.rfc_review_overdue", ("rfc_trends",),
+                                   "RFC trend analyses"))
+    return ClauseEvidence("8.5.1", "Change management", summary, tuple(facts), _keep(*gaps))
+
+
+def build_clauses(session: Session, probe: Probe, period: Period, now: datetime,
+                  max_refs: int | None) -> tuple[ClauseEvidence, ...]:
+    """Evidence for every clause the product serves, in clause order."""
+    from . import report_evidence_sms as sms
+
+    ev = EvCtx(session, probe, period, now, max_refs)
+    return (
+        sms.configuration(ev),
+        sms.service_trends(ev),
+        sms.service_levels(ev),
+        changes(ev),
+        incidents(ev),
+        requests(ev),
+        problems(ev),
+        sms.planned_reviews(ev),
+        sms.reporting(ev),
+        sms.nonconformities(ev),
+        sms.improvements(ev),
+    )

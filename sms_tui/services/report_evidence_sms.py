@@ -1,0 +1,234 @@
+"""Evidence for the management-system clauses: 8.2.6, 8.3.2, 8.3.3, planned reviews,
+9.4, 10.1 and 10.2 (see :mod:`.report_evidence` for the record clauses).
+
+A clause whose tables this database does not have reports "no data" (its
+feature is not installed); it never fails.
+"""
+
+from __future__ import annotations
+
+from .report_evidence import OPEN_REVIEW, EvCtx, _keep, pct, plural
+from .report_model import ClauseEvidence, Fact, Gap
+from .report_sql import refs, scalar
+
+
+def _no_data(clause: str, title: str, what: str) -> ClauseEvidence:
+    return ClauseEvidence(clause, title, "no data", available=False, note=f"no data: {what}")
+
+
+def _review_facts(ev: EvCtx, activities: tuple[str, ...], label: str) -> list[Fact]:
+    done = ev.reviews_done(activities)
+    return [] if done is None else [Fact(f"{label} done in the period", str(done))]
+
+
+# --------------------------------------------------------------------- 8.2.6
+def configuration(ev: EvCtx) -> ClauseEvidence:
+    if not ev.probe.has("configuration_item", "status", "service_id"):
+        return _no_data("8.2.6", "Configuration information", "no configuration items table")
+    total = int(scalar(ev.session, "SELECT COUNT(*) FROM configuration_item") or 0)
+    active = int(scalar(ev.session,
+                        "SELECT COUNT(*) FROM configuration_item WHERE status = 'active'") or 0)
+    with_service = int(scalar(
+        ev.session, "SELECT COUNT(*) FROM configuration_item WHERE service_id IS NOT NULL") or 0)
+    relations = (int(scalar(ev.session, "SELECT COUNT(*) FROM ci_relationship") or 0)
+                 if ev.probe.has("ci_relationship") else 0)
+    changed = int(scalar(
+        ev.session, "SELECT COUNT(DISTINCT record_ref) FROM journal_entry WHERE record_kind = 'ci' "
+        "AND at >= :s AND at < :e", **ev.params) or 0)
+    incidents = ev.count("incident")
+    with_ci = ev.count("incident", "ci_id IS NOT NULL")
+    facts = [
+        Fact("Configuration items recorded", f"{total} ({active} active)"),
+        Fact("Linked to a service", f"{with_service} ({pct(with_service, total)})"),
+        Fact("Relationships between CIs", str(relations)),
+        Fact("CIs changed in the period (journaled)", str(changed)),
+        Fact("Incidents of the period naming a CI", f"{with_ci} ({pct(with_ci, incidents)})"),
+        *_review_facts(ev, ("config_verification",), "Configuration verifications"),
+    ]
+    count, listed = refs(
+        ev.session, "SELECT name FROM configuration_item WHERE status = 'active' "
+        "AND service_id IS NULL ORDER BY name", ev.max_refs)
+    gaps = (
+        Gap("ci.no_service", "active configuration items not linked to any service", count, listed),
+        ev.overdue_reviews("ci.verification_overdue", ("config_verification",),
+                           "configuration verifications"),
+    )
+    summary = (f"{plural(total, 'configuration item')} ({active} active), "
+               f"{pct(with_service, total)} linked to a service, "
+               f"{plural(relations, 'relationship')}, {changed} changed in the period")
+    return ClauseEvidence("8.2.6", "Configuration information", summary, tuple(facts),
+                          _keep(*gaps))
+
+
+# --------------------------------------------------------------------- 8.3.2
+def service_trends(ev: EvCtx) -> ClauseEvidence:
+    score = ev.probe.first_column("service_request", "satisfaction_score", "satisfaction")
+    closed = ev.count("service_request", "status = 'closed'", column="closed_at")
+    facts = [
+        *_review_facts(ev, ("service_trends",), "Service trend reviews"),
+        *_review_facts(ev, ("customer_satisfaction",), "Customer satisfaction reviews"),
+    ]
+    gaps: list[Gap | None] = [
+        ev.overdue_reviews("trends.review_overdue", ("service_trends",), "service trend reviews"),
+        ev.overdue_reviews("satisfaction.review_overdue", ("customer_satisfaction",),
+                           "customer satisfaction reviews"),
+    ]
+    if score:
+        scored = ev.count("service_request", f"{score} IS NOT NULL", column="closed_at")
+        mean = scalar(ev.session, f"SELECT AVG({score}) FROM service_request WHERE "
+                      f"closed_at >= :s AND closed_at < :e AND {score} IS NOT NULL", **ev.params)
+        low = ev.count("service_request", f"{score} <= 2", column="closed_at")
+        facts[:0] = [
+            Fact("Requests closed in the period", str(closed)),
+            Fact("Satisfaction scores given", f"{scored} ({pct(scored, closed)} of closed requests)"),
+            Fact("Mean satisfaction", "–" if mean is None else f"{float(mean):.1f}/5"),
+            Fact("Low scores (1–2)", str(low)),
+        ]
+        summary = (f"{plural(scored, 'satisfaction score')} from {plural(closed, 'closed request')}"
+                   + ("" if mean is None else f", mean {float(mean):.1f}/5"))
+        if closed and not scored:
+            gaps.append(ev.gap("satisfaction.none",
+                               "no satisfaction measured: closed requests without a score",
+                               "service_request", f"status = 'closed' AND {score} IS NULL",
+                               column="closed_at"))
+    else:
+        facts.insert(0, Fact("Satisfaction scores", "no data: not recorded by this database"))
+        summary = "satisfaction scores are not recorded by this database"
+    return ClauseEvidence("8.3.2", "Service trends and customer satisfaction", summary,
+                          tuple(facts), _keep(*gaps))
+
+
+# --------------------------------------------------------------------- 8.3.3
+def service_levels(ev: EvCtx) -> ClauseEvidence:
+    from .report_sla import sla_evidence
+
+    return sla_evidence(ev)
+
+
+# --------------------------------------------------------------------- planned reviews
+def planned_reviews(ev: EvCtx) -> ClauseEvidence:
+    title = "Activities at planned intervals (reviews)"
+    if not ev.probe.has("review_task", "due", "status", "completed_at", "activity"):
+        return _no_data("8.2.6–9.3", title, "review tasks are not recorded yet")
+    due = ev.count("review_task", column="due")
+    on_time = ev.count("review_task", "status = 'done' AND completed_at <= due", column="due")
+    late = ev.count("review_task", "status = 'done' AND completed_at > due", column="due")
+    skipped = ev.count("review_task", "status = 'skipped'", column="due")
+    overdue_sql = f"{OPEN_REVIEW} AND due < :now"
+    overdue = ev.count("review_task", overdue_sql, column="due")
+    events = ev.count("review_task", "source = 'event'") if ev.probe.has(
+        "review_task", "source") else 0
+    facts = [
+        Fact("Reviews due in the period", str(due)),
+        Fact("Done on time", str(on_time)),
+        Fact("Done late", str(late)),
+        Fact("Skipped with a reason", str(skipped)),
+        Fact("Overdue (not done, past due)", str(overdue)),
+        Fact("Event reviews raised in the period", str(events)),
+    ]
+    gaps: list[Gap | None] = [
+        ev.gap("reviews.overdue", "overdue reviews", "review_task", overdue_sql, column="due"),
+    ]
+    if ev.probe.has("review_task", "outcome"):
+        gaps.append(ev.gap("reviews.no_outcome", "reviews done without outcome notes",
+                           "review_task", "status = 'done' AND outcome = ''",
+                           column="completed_at"))
+    if ev.probe.has("review_schedule", "paused", "activity"):
+        active = int(scalar(ev.session,
+                            "SELECT COUNT(*) FROM review_schedule WHERE paused = 0") or 0)
+        facts.insert(0, Fact("Schedules in force", str(active)))
+        count, listed = refs(ev.session, "SELECT activity FROM review_schedule WHERE paused = 1 "
+                             "ORDER BY clause, activity", ev.max_refs)
+        gaps.append(Gap("reviews.paused", "schedules paused (no review will be raised)",
+                        count, listed))
+    summary = (f"{plural(due, 'review')} due: {on_time} done on time, {late} late, "
+               f"{skipped} skipped, {overdue} overdue")
+    return ClauseEvidence("8.2.6–9.3", title, summary, tuple(facts), _keep(*gaps))
+
+
+# --------------------------------------------------------------------- 9.4
+def reporting(ev: EvCtx) -> ClauseEvidence:
+    counts = {
+        "incidents": ev.count("incident"),
+        "service requests": ev.count("service_request"),
+        "problems": ev.count("problem"),
+        "changes": ev.count("change"),
+    }
+    entries = int(scalar(ev.session, "SELECT COUNT(*) FROM journal_entry "
+                         "WHERE at >= :s AND at < :e", **ev.params) or 0)
+    facts = [Fact(f"{k.capitalize()} recorded in the period", str(n)) for k, n in counts.items()]
+    facts.append(Fact("Journal entries in the period (who, when, what)", str(entries)))
+    facts.append(Fact("Service report", "produced from these records with trends against the "
+                      "previous period of equal length (sms-tui report)"))
+    facts += _review_facts(ev, ("management_review",), "Management reviews (9.3)")
+    total = sum(counts.values())
+    summary = (f"service report with trends produced from {plural(total, 'record')} "
+               f"and {plural(entries, 'journal entry', 'journal entries')} of the period")
+    gaps = (ev.overdue_reviews("reporting.management_review_overdue", ("management_review",),
+                               "management reviews"),)
+    return ClauseEvidence("9.4", "Service reporting", summary, tuple(facts), _keep(*gaps))
+
+
+# --------------------------------------------------------------------- 10.1, 10.2
+def nonconformities(ev: EvCtx) -> ClauseEvidence:
+    title = "Nonconformity and corrective action"
+    if not ev.probe.has("nonconformity", "status", "created_at", "closed_at"):
+        return _no_data("10.1", title, "nonconformities are not recorded yet")
+    raised = ev.count("nonconformity")
+    closed = ev.count("nonconformity", "status = 'closed'", column="closed_at")
+    open_now = int(scalar(ev.session, "SELECT COUNT(*) FROM nonconformity WHERE status NOT IN "
+                          "('closed', 'cancelled')") or 0)
+    actions = ev.probe.has("corrective_action", "nonconformity_id", "done", "due")
+    has_actions = ("EXISTS (SELECT 1 FROM corrective_action a "
+                   "WHERE a.nonconformity_id = nonconformity.id)")
+    facts = [
+        Fact("Nonconformities raised in the period", str(raised)),
+        Fact("Closed in the period (effectiveness verified)", str(closed)),
+        Fact("Open now", str(open_now)),
+    ]
+    gaps: list[Gap | None] = []
+    if actions:
+        facts.append(Fact("Raised with corrective actions",
+                          str(ev.count("nonconformity", has_actions))))
+        gaps += [
+            ev.gap("nc.no_actions", "nonconformities without any corrective action",
+                   "nonconformity", f"status <> 'cancelled' AND NOT {has_actions}"),
+            ev.gap("nc.actions_overdue", "nonconformities with corrective actions past due",
+                   "nonconformity", "EXISTS (SELECT 1 FROM corrective_action a WHERE "
+                   "a.nonconformity_id = nonconformity.id AND a.done = 0 AND a.due < :now)"),
+        ]
+    if ev.probe.has("nonconformity", "effectiveness_note"):
+        gaps.append(ev.gap("nc.closed_unverified",
+                           "closed nonconformities without an effectiveness check",
+                           "nonconformity", "status = 'closed' AND effectiveness_note = ''",
+                           column="closed_at"))
+    summary = f"{plural(raised, 'nonconformity', 'nonconformities')} raised, {closed} closed"
+    return ClauseEvidence("10.1", title, summary, tuple(facts), _keep(*gaps))
+
+
+def improvements(ev: EvCtx) -> ClauseEvidence:
+    title = "Continual improvement"
+    table = "improvement_opportunity"
+    if not ev.probe.has(table, "status", "created_at", "closed_at"):
+        return _no_data("10.2", title, "improvement opportunities are not recorded yet")
+    raised = ev.count(table)
+    decided = ev.count(table, "status <> 'proposed'")
+    closed = ev.count(table, "1", column="closed_at")
+    open_states = "status IN ('proposed', 'approved', 'in_progress', 'implemented')"
+    facts = [
+        Fact("Improvement opportunities raised", str(raised)),
+        Fact("Decided (approved or rejected)", str(decided)),
+        Fact("Closed in the period", str(closed)),
+    ]
+    if ev.probe.has(table, "review_id"):
+        facts.append(Fact("Raised from a review", str(ev.count(table, "review_id IS NOT NULL"))))
+    gaps: list[Gap | None] = []
+    if ev.probe.has(table, "owner"):
+        gaps.append(ev.gap("ofi.no_owner", "open improvement opportunities without an owner",
+                           table, f"{open_states} AND owner = ''"))
+    if ev.probe.has(table, "due"):
+        gaps.append(ev.gap("ofi.past_due", "open improvement opportunities past their due date",
+                           table, f"{open_states} AND due IS NOT NULL AND due < :now"))
+    summary = (f"{plural(raised, 'improvement opportunity', 'improvement opportunities')} "
+               f"raised, {decided} decided, {closed} closed")
+    return ClauseEvidence("10.2", title, summary, tuple(facts), _keep(*gaps))

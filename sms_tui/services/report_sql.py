@@ -1,0 +1,112 @@
+"""SQL helpers shared by the reports: timestamps, a schema probe, small query wrappers.
+
+Reports aggregate in SQLite (COUNT/SUM/AVG with GROUP BY, window functions)
+and never load every record into Python. They are written against the schema
+that is actually in the database: tables of features that are not installed
+(or renamed) make the figure report "no data" instead of failing, which is
+what :class:`Probe` is for.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+# SQLAlchemy's SQLite DateTime stores UTC as 'YYYY-MM-DD HH:MM:SS.ffffff', which
+# sorts as text; bound parameters use the same layout so comparisons are exact.
+_TS = "%Y-%m-%d %H:%M:%S.%f"
+
+HOURS = "(julianday({end}) - julianday({start})) * 24.0"
+
+
+def ts(value: datetime) -> str:
+    """A timestamp as the database stores it (UTC, text)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.strftime(_TS)
+
+
+def hours_between(start_col: str, end_col: str) -> str:
+    """SQL expression: hours from ``start_col`` to ``end_col``."""
+    return HOURS.format(start=start_col, end=end_col)
+
+
+class Probe:
+    """Which tables and columns this database has (read once per report)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._columns: dict[str, set[str]] = {}
+        names = session.execute(
+            text("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")
+        ).scalars()
+        self.tables = set(names)
+
+    def has(self, table: str, *columns: str) -> bool:
+        if table not in self.tables:
+            return False
+        return all(c in self.columns(table) for c in columns)
+
+    def columns(self, table: str) -> set[str]:
+        if table not in self._columns:
+            rows = self.session.execute(text(f'PRAGMA table_info("{table}")')).all()
+            self._columns[table] = {r[1] for r in rows}
+        return self._columns[table]
+
+    def first_column(self, table: str, *candidates: str) -> str | None:
+        """The first of ``candidates`` that ``table`` has (features name things differently)."""
+        if table not in self.tables:
+            return None
+        cols = self.columns(table)
+        return next((c for c in candidates if c in cols), None)
+
+    def first_table(self, *candidates: str) -> str | None:
+        return next((t for t in candidates if t in self.tables), None)
+
+
+def scalar(session: Session, sql: str, **params: Any) -> Any:
+    """The first column of the first row (None when there is no row)."""
+    return session.execute(text(sql), params).scalar()
+
+
+def rows(session: Session, sql: str, **params: Any) -> list[tuple]:
+    return [tuple(r) for r in session.execute(text(sql), params).all()]
+
+
+def one(session: Session, sql: str, **params: Any) -> tuple:
+    row = session.execute(text(sql), params).first()
+    return tuple(row) if row is not None else ()
+
+
+def refs(session: Session, sql: str, limit: int | None, **params: Any) -> tuple[int, tuple[str, ...]]:
+    """(how many rows ``sql`` selects, the first ``limit`` of its first column).
+
+    ``sql`` selects references in the order they should be listed.
+    """
+    count = scalar(session, f"SELECT COUNT(*) FROM ({sql})", **params) or 0
+    if not count:
+        return 0, ()
+    tail = "" if limit is None else f" LIMIT {int(limit)}"
+    listed = session.execute(text(f"SELECT * FROM ({sql}){tail}"), params).scalars().all()
+    return int(count), tuple(str(r) for r in listed)
+
+
+def p90_by(session: Session, value_sql: str, from_sql: str, group_sql: str,
+           **params: Any) -> dict[Any, float]:
+    """90th percentile (nearest rank) of ``value_sql`` per ``group_sql``, in SQLite.
+
+    Nearest rank: the value at position ceil(0.9 × n) of the sorted values, found
+    with ROW_NUMBER()/COUNT() windows so only one row per group leaves the database.
+    """
+    sql = f"""
+        SELECT grp, v FROM (
+            SELECT {group_sql} AS grp, {value_sql} AS v,
+                   ROW_NUMBER() OVER (PARTITION BY {group_sql} ORDER BY {value_sql}) AS rn,
+                   COUNT(*) OVER (PARTITION BY {group_sql}) AS n
+            {from_sql}
+        ) WHERE rn = (9 * n + 9) / 10
+    """
+    return {grp: float(v) for grp, v in rows(session, sql, **params)}
