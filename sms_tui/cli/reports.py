@@ -1,0 +1,239 @@
+"""Reporting and migration subcommands: report, evidence, export, import.
+
+``report`` and ``evidence`` print to stdout or write ``--output`` (the format
+follows the file's extension unless ``--format`` says otherwise). ``export``
+and ``import`` show a progress bar on stderr when it is a terminal.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from ..domain.errors import ValidationError
+from ..domain.text import one_line
+from .common import AppContext, pass_app
+
+SUFFIX_FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html",
+                  ".csv": "csv", ".json": "json"}
+
+
+class DateParam(click.ParamType):
+    """YYYY-MM-DD (midnight UTC) or an ISO 8601 date-time."""
+
+    name = "DATE"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, datetime):
+            return value
+        from ..services.report_model import parse_when
+
+        try:
+            return parse_when(value, f"--{param.name}" if param else "date")
+        except ValidationError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def _period(start, end, kind):
+    """The period from --from/--to/--period; usage errors exit 2 with one line."""
+    from ..services.report_model import calendar_period, shift
+    from ..services.store import utc_now
+
+    if kind:
+        if start and end:
+            raise click.UsageError("give --period with --from or with --to, not with both")
+        if start:
+            return _checked(start, shift(kind, start, 1))
+        if end:
+            return _checked(shift(kind, end, -1), end)
+        return calendar_period(kind, utc_now(), -1)  # the last complete one
+    if not start or not end:
+        raise click.UsageError("give --from and --to (or --period week|month|quarter)")
+    return _checked(start, end)
+
+
+def _checked(start, end):
+    from ..services.report_model import Period
+
+    if start >= end:
+        raise click.UsageError(
+            f"--from ({start:%Y-%m-%d %H:%M}) must be before --to ({end:%Y-%m-%d %H:%M}); "
+            "--to is exclusive (--from 2026-03-01 --to 2026-04-01 is March)")
+    return Period(start, end)
+
+
+def _format(fmt: str | None, output: Path | None, allowed: tuple[str, ...]) -> str:
+    if fmt:
+        return fmt
+    guessed = SUFFIX_FORMATS.get(output.suffix.lower()) if output else None
+    return guessed if guessed in allowed else "md"
+
+
+def write_output(content: str, output: Path | None) -> None:
+    """Print, or write ``output`` atomically (a reader never sees half a report)."""
+    if output is None:
+        click.echo(content, nl=False)
+        return
+    directory = output.parent if str(output.parent) else Path(".")
+    if not directory.is_dir():
+        raise ValidationError(f"cannot write {output}: folder {directory} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(content)
+        os.replace(tmp, output)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise ValidationError(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+@contextmanager
+def progress_bar(label: str):
+    """A progress callback (done, total) drawing a bar on stderr when it is a terminal."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    bar = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=max(1, total), label=label, file=sys.stderr)
+            bar.__enter__()
+        bar.update(max(0, done - bar.pos))
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+
+def period_options(command):
+    for option in reversed((
+        click.option("--from", "start", type=DateParam(), default=None,
+                     help="First day (YYYY-MM-DD, UTC) or ISO date-time."),
+        click.option("--to", "end", type=DateParam(), default=None,
+                     help="End, exclusive (--to 2026-04-01 ends with 31 March)."),
+        click.option("--period", "kind", type=click.Choice(["week", "month", "quarter"]),
+                     default=None, help="A calendar week/month/quarter: the last complete one, "
+                     "or the one starting at --from / ending at --to."),
+        click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+                     default=None, help="Write to this file instead of stdout."),
+    )):
+        command = option(command)
+    return command
+
+
+def register(main: click.Group) -> None:
+    @main.command("report")
+    @period_options
+    @click.option("--format", "fmt", type=click.Choice(["md", "html", "csv", "json"]),
+                  default=None, help="Default: from --output's extension, else md.")
+    @pass_app
+    def report(app: AppContext, start, end, kind, output, fmt):
+        """Service report (9.4) for a period, with trends against the previous one.
+
+        The previous period has the same length and ends where this one starts.
+        """
+        from ..reports import SERVICE_FORMATS, render_service_report
+        from ..services.reports import ReportService
+
+        period = _period(start, end, kind)
+        fmt = _format(fmt, output, SERVICE_FORMATS)
+        data = ReportService(app.store()).service_report(period)
+        write_output(render_service_report(data, fmt), output)
+        if output:
+            click.echo(f"wrote service report {period.label()} ({fmt}) to {one_line(str(output))}")
+
+    @main.command("evidence")
+    @period_options
+    @click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default=None,
+                  help="Default: from --output's extension, else md.")
+    @click.option("--max-refs", type=click.IntRange(min=0), default=200, show_default=True,
+                  help="References listed per gap (0 = all); counts are always complete.")
+    @pass_app
+    def evidence(app: AppContext, start, end, kind, output, fmt, max_refs):
+        """ISO/IEC 20000-1 evidence per clause for a period, with the gaps found."""
+        from ..reports import EVIDENCE_FORMATS, render_evidence_report
+        from ..services.reports import ReportService
+
+        period = _period(start, end, kind)
+        fmt = _format(fmt, output, EVIDENCE_FORMATS)
+        data = ReportService(app.store()).evidence_report(period, max_refs or None)
+        write_output(render_evidence_report(data, fmt), output)
+        if output:
+            click.echo(f"wrote evidence report {period.label()} ({fmt}, {data.gap_count} gap(s)) "
+                       f"to {one_line(str(output))}")
+
+    @main.command("export")
+    @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
+                  show_default=True)
+    @click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
+                  help="JSON: a file (default stdout). CSV: a directory (required).")
+    @pass_app
+    def export(app: AppContext, fmt, output):
+        """Export every record, journal, review and the catalogue (for migration)."""
+        from ..services.transfer import TransferService
+
+        service = TransferService(app.store())
+        with progress_bar("exporting") as progress:
+            if fmt == "csv":
+                if output is None:
+                    raise click.UsageError("CSV export writes one file per table: give --output DIR")
+                summary = service.export_csv(output, progress)
+            elif output is None:
+                summary = service.export_json(sys.stdout, progress)
+                return
+            else:
+                summary = _export_json_file(service, output, progress)
+        click.echo(f"exported {summary.total} rows from {len(summary.counts)} tables "
+                   f"to {one_line(str(output))}")
+
+    @main.command("import")
+    @click.argument("path", type=click.Path(exists=True, path_type=Path))
+    @click.option("--dry-run", is_flag=True, help="Check every row, write nothing.")
+    @pass_app
+    def import_(app: AppContext, path, dry_run):
+        """Import a JSON export file or a CSV export directory: all rows or none.
+
+        Every row is checked first; problems are listed by line and nothing is written.
+        """
+        from ..services.transfer import ImportRefused, TransferService
+
+        service = TransferService(app.store())
+        try:
+            with progress_bar("importing") as progress:
+                summary = service.import_path(path, progress, dry_run=dry_run)
+        except ImportRefused as exc:
+            for problem in exc.problems:
+                click.echo(f"{one_line(path.name)}: {one_line(problem.line())}", err=True)
+            if exc.total > len(exc.problems):
+                click.echo(f"... and {exc.total - len(exc.problems)} more", err=True)
+            raise
+        verb = "checked (dry run, nothing written)" if dry_run else "imported"
+        click.echo(f"{verb} {summary.total} rows into {len(summary.counts)} tables "
+                   f"from {one_line(str(path))}")
+
+
+def _export_json_file(service, output: Path, progress):
+    directory = output.parent if str(output.parent) else Path(".")
+    if output.is_dir():
+        raise ValidationError(f"{output} is a directory; JSON export needs a file name")
+    if not directory.is_dir():
+        raise ValidationError(f"cannot write {output}: folder {directory} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            summary = service.export_json(fh, progress)
+        os.replace(tmp, output)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return summary

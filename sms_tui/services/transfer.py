@@ -1,0 +1,220 @@
+"""Export and import of everything in the desk, for migration to or from another tool.
+
+Export writes every table of the schema (records of every kind, the
+catalogue, reviews, journals...) from ONE read snapshot:
+
+* JSON: one document, laid out one row per line so that it can be streamed::
+
+    {"format": "sms-tui-export", "version": 1, "schema": "0002", ..., "records": [
+    {"_table": "service", "id": 1, "name": "Email", ...},
+    ...
+    ]}
+
+* CSV: a directory with one ``<table>.csv`` per table and a ``manifest.json``.
+
+Import reads either form (or any JSON document ``{"records": [...]}`` / a
+list of rows with ``_table``), validates EVERY row -- types, required values,
+the desk's rules for records, references between tables, uniqueness, journal
+hashes -- and reports each problem by line (or file and line). It writes all
+rows in ONE transaction, so either everything is imported or nothing is.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from ..domain.errors import ValidationError
+from ..domain.kinds import format_ref
+from ..storage.migrate import HEAD_REVISION
+from ..storage.schema import metadata
+from .transfer_rows import TableSpec, build_specs, export_value
+
+FORMAT_NAME = "sms-tui-export"
+FORMAT_VERSION = 1
+SKIP_TABLES = {"sms_meta"}  # facts about one database file, not data to migrate
+BATCH = 2000
+MAX_LISTED = 100
+
+Progress = Callable[[int, int], None]  # (done, total) in the caller's units
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """One row that cannot be imported: where it is, which record, what is wrong."""
+
+    where: str  # "line 12" or "incident.csv line 3" or "record 7"
+    record: str  # "incident INC-000042" or "incident" when it has no reference
+    message: str
+
+    def line(self) -> str:
+        return f"{self.where}: {self.record}: {self.message}"
+
+
+class ImportRefused(ValidationError):
+    """The import found problems; nothing was written."""
+
+    def __init__(self, problems: list[ImportProblem], total: int) -> None:
+        self.problems = problems
+        self.total = total
+        super().__init__(f"import refused: {total} problem(s) found; nothing was written")
+
+
+@dataclass(frozen=True)
+class TransferSummary:
+    counts: dict[str, int]
+    where: str
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+# --------------------------------------------------------------------- export
+class TransferService:
+    """Export and import over one store."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+
+    def _specs(self, session: Session) -> dict[str, TableSpec]:
+        names = session.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))
+        db_columns = {
+            name: [r[1] for r in session.execute(text(f'PRAGMA table_info("{name}")'))]
+            for name in names.scalars().all()
+        }
+        return build_specs(metadata, db_columns, SKIP_TABLES)
+
+    def _rows(self, session: Session, spec: TableSpec) -> Iterator[dict[str, Any]]:
+        result = session.connection().exec_driver_sql(spec.select_sql())
+        kinds = [(c.name, c.kind) for c in spec.columns]
+        while chunk := result.fetchmany(BATCH):
+            for raw in chunk:
+                yield {name: export_value(kind, v) for (name, kind), v in zip(kinds, raw, strict=True)}
+
+    def _counts(self, session: Session, specs: dict[str, TableSpec]) -> dict[str, int]:
+        return {name: int(session.execute(text(f'SELECT COUNT(*) FROM "{name}"')).scalar() or 0)
+                for name in specs}
+
+    def _header(self, counts: dict[str, int]) -> dict[str, Any]:
+        return {"format": FORMAT_NAME, "version": FORMAT_VERSION, "schema": HEAD_REVISION,
+                "exported_at": self.store.now().isoformat(), "counts": counts}
+
+    def export_json(self, out: TextIO, progress: Progress | None = None) -> TransferSummary:
+        """Write every table as one JSON document (one row per line) to ``out``."""
+        with self.store.read() as session:
+            specs = self._specs(session)
+            counts = self._counts(session, specs)
+            total, done = sum(counts.values()), 0
+            header = json.dumps(self._header(counts), ensure_ascii=False)
+            out.write(header[:-1] + ', "records": [\n')
+            first = True
+            for name, spec in specs.items():
+                for row in self._rows(session, spec):
+                    line = json.dumps({"_table": name, **row}, ensure_ascii=False)
+                    out.write(line if first else ",\n" + line)
+                    first = False
+                    done += 1
+                    if progress and done % BATCH == 0:
+                        progress(done, total)
+            out.write("\n]}\n")
+            if progress:
+                progress(total, total)
+        return TransferSummary(counts, getattr(out, "name", "output"))
+
+    def export_csv(self, directory: Path, progress: Progress | None = None) -> TransferSummary:
+        """Write one ``<table>.csv`` per table and a ``manifest.json`` into ``directory``."""
+        directory = Path(directory)
+        if directory.exists() and not directory.is_dir():
+            raise ValidationError(f"{directory} is a file; CSV export needs a directory")
+        directory.mkdir(parents=True, exist_ok=True)
+        with self.store.read() as session:
+            specs = self._specs(session)
+            counts = self._counts(session, specs)
+            total, done = sum(counts.values()), 0
+            for name, spec in specs.items():
+                with open(directory / f"{name}.csv", "w", encoding="utf-8", newline="") as fh:
+                    writer = csv.writer(fh)
+                    writer.writerow(spec.names)
+                    for row in self._rows(session, spec):
+                        writer.writerow([_csv_value(v) for v in row.values()])
+                        done += 1
+                        if progress and done % BATCH == 0:
+                            progress(done, total)
+            manifest = self._header(counts)
+            manifest["tables"] = [f"{name}.csv" for name in specs]
+            (directory / "manifest.json").write_text(
+                json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            if progress:
+                progress(total, total)
+        return TransferSummary(counts, str(directory))
+
+    # ----------------------------------------------------------------- import
+    def import_path(self, path: Path, progress: Progress | None = None,
+                    dry_run: bool = False) -> TransferSummary:
+        """Validate and import a JSON export file or a CSV export directory: all or nothing.
+
+        Raises :class:`ImportRefused` listing the problems (by line) when any row
+        is wrong; nothing is written then. ``dry_run`` validates only.
+        """
+        from .transfer_import import Importer
+
+        path = Path(path)
+        if not path.exists():
+            raise ValidationError(f"{path} does not exist")
+        size = (sum(p.stat().st_size for p in path.glob("*.csv")) if path.is_dir()
+                else os.path.getsize(path))
+        importer = Importer(self.store, path, progress, size)
+        return importer.run(self._specs, dry_run)
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""  # CSV has no null: an empty cell is read back as null where null is allowed
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+@dataclass
+class ImportState:
+    problems: list[ImportProblem] = field(default_factory=list)
+    problem_count: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def problem(self, where: str, record: str, message: str) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_LISTED:
+            self.problems.append(ImportProblem(where, record, message))
+
+
+def record_label(table: str, values_or_row: Any, spec: TableSpec | None) -> str:
+    """'incident INC-000042', 'review_task id 7' or just the table name."""
+    if isinstance(values_or_row, dict):
+        ref = values_or_row.get("ref") or values_or_row.get("name")
+        rid = values_or_row.get("id")
+    elif spec is not None:
+        names = spec.names
+        ref = values_or_row[names.index("ref")] if "ref" in names else None
+        rid = values_or_row[names.index("id")] if "id" in names else None
+    else:
+        ref = rid = None
+    if ref:
+        return f"{table} {ref}"
+    if rid is not None:
+        return f"{table} id {rid}"
+    return table
+
+
+def next_ref(spec: TableSpec, number: int) -> str:
+    assert spec.kind is not None
+    return format_ref(spec.kind, number)
+

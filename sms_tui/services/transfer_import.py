@@ -1,0 +1,312 @@
+"""The import run behind :meth:`TransferService.import_path` (see :mod:`.transfer`).
+
+Rows are streamed from the file, converted and checked one by one, and
+inserted in batches inside ONE write transaction with foreign keys deferred
+(so rows may come in any order). Problems are collected with their line; the
+rest are still checked (and inserted, to let the database find every
+conflict), so the analyst sees every problem at once. Any problem rolls the whole transaction back.
+
+A batch that breaks a database constraint (e.g. a reference that already
+exists) is replayed row by row in savepoints to name the exact line.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from ..domain.errors import ValidationError
+from . import journal
+from .transfer import (
+    BATCH,
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    ImportRefused,
+    ImportState,
+    Progress,
+    TransferSummary,
+    next_ref,
+    record_label,
+)
+from .transfer_rows import RowError, TableSpec, check_journal_hash, journal_entry
+
+JOURNAL = "journal_entry"
+
+
+class _DryRun(Exception):
+    """Raised to roll back a validate-only run."""
+
+
+class Importer:
+    def __init__(self, store, path: Path, progress: Progress | None, size: int) -> None:
+        self.store = store
+        self.path = path
+        self.progress = progress
+        self.size = max(1, size)
+        self.done_bytes = 0
+        self.state = ImportState()
+        self.blank_is_null = path.is_dir()
+
+    # ----------------------------------------------------------------- sources
+    def _advance(self, nbytes: int) -> None:
+        self.done_bytes += nbytes
+        if self.progress and self.done_bytes % (256 * 1024) < nbytes:
+            self.progress(min(self.done_bytes, self.size), self.size)
+
+    def _check_header(self, header: Any, where: str) -> None:
+        if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
+            return  # another tool's document: rows are checked on their own
+        version = header.get("version")
+        if not isinstance(version, int) or version > FORMAT_VERSION:
+            raise ValidationError(f"{where}: export format version {version!r} is newer than this "
+                                  f"sms-tui reads ({FORMAT_VERSION}); upgrade sms-tui first")
+
+    def _json_rows(self) -> Iterator[tuple[str, Any]]:
+        with open(self.path, "rb") as fh:
+            first = fh.readline()
+            self._advance(len(first))
+            stripped = first.strip()
+            if stripped.startswith(b"{") and stripped.endswith(b"["):
+                try:
+                    header = json.loads(stripped + b"]}")
+                except ValueError:
+                    header = None
+                if isinstance(header, dict) and isinstance(header.get("records"), list):
+                    self._check_header(header, f"{self.path.name} line 1")
+                    yield from self._json_lines(fh)
+                    return
+            rest = fh.read()
+            self._advance(len(rest))
+        try:
+            data = json.loads(first + rest)
+        except ValueError as exc:
+            raise ValidationError(f"{self.path.name} is not valid JSON: {exc}") from None
+        self._check_header(data, self.path.name)
+        rows = data.get("records") if isinstance(data, dict) else data
+        if not isinstance(rows, list):
+            raise ValidationError(f"{self.path.name}: expected a list of rows or "
+                                  '{"records": [...]} with "_table" in each row')
+        for i, row in enumerate(rows, start=1):
+            yield f"record {i}", row
+
+    def _json_lines(self, fh) -> Iterator[tuple[str, Any]]:
+        for lineno, line in enumerate(fh, start=2):
+            self._advance(len(line))
+            s = line.strip()
+            if not s or s in (b"]}", b"]", b"}"):
+                continue
+            if s.endswith(b","):
+                s = s[:-1]
+            try:
+                yield f"line {lineno}", json.loads(s)
+            except ValueError as exc:
+                yield f"line {lineno}", f"not valid JSON ({exc.msg} at column {exc.colno})"
+
+    def _csv_rows(self, specs: dict[str, TableSpec]) -> Iterator[tuple[str, Any]]:
+        manifest = self.path / "manifest.json"
+        if manifest.exists():
+            try:
+                self._check_header(json.loads(manifest.read_text(encoding="utf-8")),
+                                   "manifest.json")
+            except ValueError as exc:
+                raise ValidationError(f"manifest.json is not valid JSON: {exc}") from None
+        known = {f"{name}.csv" for name in specs}
+        for extra in sorted(p.name for p in self.path.glob("*.csv") if p.name not in known):
+            yield f"{extra}", f"no table named '{extra[:-4]}' (known: {', '.join(specs)})"
+        for name in specs:
+            file = self.path / f"{name}.csv"
+            if not file.exists():
+                continue
+            with open(file, encoding="utf-8", newline="") as fh:
+                lines = _counting(fh, self)
+                reader = csv.reader(lines)
+                header = next(reader, None)
+                if header is None:
+                    continue
+                start = reader.line_num + 1
+                for values in reader:
+                    where = f"{file.name} line {start}"
+                    start = reader.line_num + 1
+                    if len(values) != len(header):
+                        yield where, (f"{len(values)} values for {len(header)} columns")
+                        continue
+                    yield where, {"_table": name, **dict(zip(header, values, strict=True))}
+
+    # ----------------------------------------------------------------- run
+    def run(self, specs_of, dry_run: bool) -> TransferSummary:
+        try:
+            with self.store.write() as session:
+                summary = self._run(session, specs_of(session))
+                if dry_run:
+                    raise _DryRun
+                return summary
+        except _DryRun:
+            return summary
+
+    def _run(self, session: Session, specs: dict[str, TableSpec]) -> TransferSummary:
+        conn = session.connection()
+        conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # rows may come in any order
+        st = self.state
+        targets = {parent for spec in specs.values() for parent in spec.foreign_keys.values()}
+        ids: dict[str, set[int]] = {t: set() for t in targets}
+        next_id = {name: int(conn.exec_driver_sql(f'SELECT COALESCE(MAX(id), 0) FROM "{name}"')
+                             .scalar() or 0) + 1 for name, s in specs.items() if s.kind}
+        batches: dict[str, list[tuple[str, str, list[Any]]]] = {n: [] for n in specs}
+        self._last_hash: dict[str, str] = {}
+        pending: list[tuple[str, str, str, str, int]] = []
+        journal_rows = 0
+        source = self._csv_rows(specs) if self.path.is_dir() else self._json_rows()
+        for where, row in source:
+            if isinstance(row, str):
+                st.problem(where, "row", row)
+                continue
+            if not isinstance(row, dict) or not isinstance(row.get("_table"), str):
+                st.problem(where, "row", 'each row needs "_table" naming its table')
+                continue
+            row = dict(row)
+            name = row.pop("_table")
+            spec = specs.get(name)
+            label = record_label(name, row, None)
+            if spec is None:
+                st.problem(where, label, f"no table named '{name}' (known: {', '.join(specs)})")
+                continue
+            try:
+                values = spec.convert(row, blank_is_null=self.blank_is_null)
+                if spec.kind is not None:
+                    self._number(spec, values, next_id)
+                if name == JOURNAL:
+                    journal_rows += 1
+                    self._journal_hash(conn, spec, values)
+            except RowError as exc:
+                st.problem(where, label, str(exc))
+                continue
+            label = record_label(name, values, spec)
+            for column, parent in spec.foreign_keys.items():
+                value = values[spec.index(column)]
+                if value is not None and value not in ids[parent]:
+                    pending.append((where, label, column, parent, value))
+            if name in ids and values[spec.index("id")] is not None:
+                ids[name].add(values[spec.index("id")])
+            # Rows keep going in after a problem: the database's own checks (uniqueness)
+            # then name every conflicting line; the transaction is rolled back anyway.
+            batches[name].append((where, label, values))
+            if len(batches[name]) >= BATCH:
+                self._flush(session, spec, batches[name])
+        for name, batch in batches.items():
+            if batch:
+                self._flush(session, specs[name], batch)
+        self._check_references(conn, pending, ids)
+        if st.problem_count:
+            raise ImportRefused(st.problems, st.problem_count)
+        if not journal_rows:
+            self._journal_foreign_records(session, specs)
+        self._note_import(conn)
+        if self.progress:
+            self.progress(self.size, self.size)
+        return TransferSummary(dict(st.counts), str(self.path))
+
+    def _number(self, spec: TableSpec, values: list[Any], next_id: dict[str, int]) -> None:
+        """A record without id or reference gets the next free number."""
+        i_id, i_ref = spec.index("id"), spec.index("ref")
+        if values[i_id] is None:
+            values[i_id] = next_id[spec.name]
+            values[i_ref] = next_ref(spec, values[i_id])
+        next_id[spec.name] = max(next_id[spec.name], values[i_id] + 1)
+
+    def _journal_hash(self, conn, spec: TableSpec, values: list[Any]) -> None:
+        """Check an entry's hash; chain an entry that comes without one (another tool's)."""
+        i_ref, i_hash, i_prev = spec.index("record_ref"), spec.index("hash"), spec.index("prev_hash")
+        ref = values[i_ref]
+        if values[i_hash]:
+            check_journal_hash(spec, values)
+        else:
+            prev = self._last_hash.get(ref)
+            if prev is None:
+                prev = conn.exec_driver_sql(
+                    "SELECT hash FROM journal_entry WHERE record_ref = ? ORDER BY id DESC LIMIT 1",
+                    (ref,)).scalar() or ""
+            values[i_prev] = prev
+            values[i_hash] = ""
+            check_journal_hash(spec, values)  # validates 'changes'
+            entry = journal_entry(spec, values)
+            values[i_hash] = journal._digest(prev, entry)
+        self._last_hash[ref] = values[i_hash]
+
+    def _flush(self, session: Session, spec: TableSpec, batch: list) -> None:
+        conn = session.connection()
+        sql = spec.insert_sql()
+        try:
+            with session.begin_nested():
+                conn.exec_driver_sql(sql, [tuple(v) for _, _, v in batch])
+        except IntegrityError:
+            for where, label, values in batch:  # find the rows the database refused
+                try:
+                    with session.begin_nested():
+                        conn.exec_driver_sql(sql, tuple(values))
+                except IntegrityError as exc:
+                    self.state.problem(where, label, _explain(exc, spec, values))
+        self.state.counts[spec.name] = self.state.counts.get(spec.name, 0) + len(batch)
+        batch.clear()
+        self._last_hash.clear()  # what was flushed is now found by query
+
+    def _check_references(self, conn, pending: list, ids: dict[str, set[int]]) -> None:
+        found: dict[tuple[str, int], bool] = {}
+        for where, label, column, parent, value in pending:
+            if value in ids[parent]:
+                continue
+            key = (parent, value)
+            if key not in found:
+                found[key] = conn.exec_driver_sql(
+                    f'SELECT 1 FROM "{parent}" WHERE id = ?', (value,)).first() is not None
+            if not found[key]:
+                self.state.problem(where, label, f"{column}: no {parent} with id {value} in the "
+                                   "file or the database")
+
+    def _journal_foreign_records(self, session: Session, specs: dict[str, TableSpec]) -> None:
+        """Records from a file without journals get one 'import' entry each (who, when, from)."""
+        now = self.store.now()
+        for name, spec in specs.items():
+            if spec.kind is None or not self.state.counts.get(name):
+                continue
+            rows = session.execute(text(
+                f'SELECT ref, title, status FROM "{name}" t WHERE NOT EXISTS '
+                "(SELECT 1 FROM journal_entry j WHERE j.record_ref = t.ref)")).all()
+            for ref, title, status in rows:
+                journal.append(session, ref=ref, kind=spec.kind.value, actor=self.store.actor,
+                               at=now, action="import",
+                               changes={"title": (None, title), "status": (None, status)},
+                               note=f"imported from {self.path.name}")
+
+    def _note_import(self, conn) -> None:
+        now = self.store.now()
+        value = json.dumps({"at": now.isoformat(), "by": self.store.actor,
+                            "source": str(self.path), "counts": self.state.counts})
+        conn.exec_driver_sql("INSERT OR REPLACE INTO sms_meta (key, value) VALUES (?, ?)",
+                             (f"import:{now.isoformat()}", value))
+
+
+def _counting(fh, importer: Importer) -> Iterator[str]:
+    for line in fh:
+        importer._advance(len(line))
+        yield line
+
+
+_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)")
+
+
+def _explain(exc: IntegrityError, spec: TableSpec, values: list[Any]) -> str:
+    message = str(exc.orig) if exc.orig is not None else str(exc)
+    match = _UNIQUE.search(message)
+    if match:
+        columns = [c.strip().split(".")[-1] for c in match.group(1).split(",")]
+        shown = ", ".join(f"{c} {values[spec.index(c)]!r}" for c in columns if c in spec.names)
+        return f"{shown} already exists (in the database or earlier in the file)"
+    return message

@@ -1,0 +1,300 @@
+"""Column specs and row validation for export/import (see :mod:`.transfer`).
+
+Each table of the schema gets a :class:`TableSpec` built from the SQLModel
+metadata and the columns the database really has. ``TableSpec.convert``
+turns one incoming row (a dict from JSON, or strings from CSV) into the tuple
+that is inserted, or raises :class:`RowError` with a message naming the column
+and what is allowed. Record tables (incidents, requests...) also get the
+desk's own rules: reference, status, impact/urgency, priority, title.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..domain.errors import ValidationError
+from ..domain.kinds import Kind, format_ref, parse_ref
+from ..domain.lifecycle import lifecycle_for
+from ..domain.priority import Level
+from ..storage.models import RECORD_TABLES, JournalEntry
+from .journal import _digest
+from .records import CHANGE_TYPES, MAX_TITLE
+from .report_sql import ts
+
+TABLE_KINDS = {model.__tablename__: Kind(kind) for kind, model in RECORD_TABLES.items()}
+LEVELS = tuple(level.value for level in Level)
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f"}
+
+
+class RowError(ValueError):
+    """One row that cannot be imported; the message names the column and the rule."""
+
+
+def _kind_of(column: sa.Column) -> str:
+    try:
+        py = column.type.python_type
+    except NotImplementedError:  # pragma: no cover - every column type here has one
+        return "text"
+    if py is bool:
+        return "bool"
+    if py is int:
+        return "int"
+    if py is float:
+        return "float"
+    if py is datetime:
+        return "datetime"
+    return "text"
+
+
+def _to_int(value: Any, name: str) -> int:
+    if isinstance(value, bool):
+        raise RowError(f"{name}: expected a whole number, got {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    raise RowError(f"{name}: expected a whole number, got {value!r}")
+
+
+def _to_float(value: Any, name: str) -> float:
+    if isinstance(value, bool):
+        raise RowError(f"{name}: expected a number, got {value!r}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise RowError(f"{name}: expected a number, got {value!r}") from None
+
+
+def _to_bool(value: Any, name: str) -> int:
+    if isinstance(value, bool):
+        return int(value)
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return 1
+    if text in _FALSE:
+        return 0
+    raise RowError(f"{name}: expected true or false, got {value!r}")
+
+
+def _to_datetime(value: Any, name: str) -> str:
+    """ISO 8601 text -> the stored UTC form; a time without offset is taken as UTC."""
+    if not isinstance(value, str):
+        raise RowError(f"{name}: expected an ISO 8601 date-time, got {value!r}")
+    text = value.strip()
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise RowError(
+            f"{name}: '{value}' is not an ISO 8601 date-time (e.g. 2026-03-02T09:00:00+00:00)"
+        ) from None
+    # fast path for our own exports: already UTC with microseconds
+    if len(text) == 32 and text.endswith("+00:00") and text[10] == "T":
+        return f"{text[:10]} {text[11:26]}"
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return ts(parsed)
+
+
+def _to_text(value: Any, name: str) -> str:
+    if isinstance(value, str):
+        return value
+    raise RowError(f"{name}: expected text, got {value!r}")
+
+
+CONVERTERS: dict[str, Callable[[Any, str], Any]] = {
+    "int": _to_int,
+    "float": _to_float,
+    "bool": _to_bool,
+    "datetime": _to_datetime,
+    "text": _to_text,
+}
+
+
+def export_value(kind: str, value: Any) -> Any:
+    """A stored value in its exported form: ISO 8601 date-times (UTC), true/false booleans."""
+    if value is None:
+        return None
+    if kind == "datetime":
+        text = str(value)
+        if "T" not in text:
+            text = f"{text[:10]}T{text[11:]}"
+        return text if ("+" in text[19:] or text.endswith("Z")) else text + "+00:00"
+    if kind == "bool":
+        return bool(value)
+    return value
+
+
+@dataclass
+class ColumnSpec:
+    name: str
+    kind: str
+    nullable: bool
+    has_default: bool
+    default: Any = None
+    primary_key: bool = False
+
+
+@dataclass
+class TableSpec:
+    """How to read, check and write one table's rows."""
+
+    name: str
+    columns: list[ColumnSpec]
+    foreign_keys: dict[str, str] = field(default_factory=dict)  # column -> referenced table
+    kind: Kind | None = None  # set for record tables
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def insert_sql(self) -> str:
+        cols = ", ".join(f'"{c}"' for c in self.names)
+        marks = ", ".join("?" for _ in self.columns)
+        return f'INSERT INTO "{self.name}" ({cols}) VALUES ({marks})'
+
+    def select_sql(self) -> str:
+        cols = ", ".join(f'"{c}"' for c in self.names)
+        pk = next((c.name for c in self.columns if c.primary_key), "rowid")
+        return f'SELECT {cols} FROM "{self.name}" ORDER BY "{pk}"'
+
+    def convert(self, row: dict[str, Any], *, blank_is_null: bool) -> list[Any]:
+        """The values to insert, in column order; raises RowError."""
+        unknown = [k for k in row if k not in self._by_name]
+        if unknown:
+            raise RowError(f"unknown column '{unknown[0]}' (columns: {', '.join(self.names)})")
+        out: list[Any] = []
+        for col in self.columns:
+            value = row.get(col.name)
+            if blank_is_null and value == "" and (col.nullable or col.kind != "text"):
+                value = None
+            if value is None:
+                if col.name not in row and col.has_default:
+                    value = col.default
+                elif col.nullable or col.primary_key:
+                    out.append(None)
+                    continue
+                else:
+                    raise RowError(f"{col.name}: a value is required")
+            if value is None:
+                out.append(None)
+                continue
+            out.append(CONVERTERS[col.kind](value, col.name))
+        if self.kind is not None:
+            self._record_rules(out)
+        return out
+
+    def __post_init__(self) -> None:
+        self._by_name = {c.name: i for i, c in enumerate(self.columns)}
+
+    def index(self, name: str) -> int:
+        return self._by_name[name]
+
+    def _record_rules(self, values: list[Any]) -> None:
+        """The desk's own rules for incidents, requests, problems, known errors, changes."""
+        kind = self.kind
+        assert kind is not None
+
+        def get(name: str) -> Any:
+            return values[self._by_name[name]] if name in self._by_name else None
+
+        def put(name: str, value: Any) -> None:
+            values[self._by_name[name]] = value
+
+        ref, row_id = get("ref"), get("id")
+        if ref:
+            try:
+                ref_kind, number = parse_ref(ref)
+            except ValidationError:
+                raise RowError(f"ref: '{ref}' is not a reference like "
+                               f"{format_ref(kind, 42)}") from None
+            if ref_kind is not kind:
+                raise RowError(f"ref: '{ref}' is not a {kind.value.replace('_', ' ')} reference "
+                               f"(expected e.g. {format_ref(kind, 42)})")
+            if row_id is None:
+                put("id", number)
+            elif row_id != number:
+                raise RowError(f"ref: '{ref}' does not match id {row_id}")
+            put("ref", format_ref(kind, number))
+        title = (get("title") or "").strip()
+        if not title:
+            raise RowError("title: must not be empty")
+        if len(title) > MAX_TITLE:
+            raise RowError(f"title: {len(title)} characters; keep it to {MAX_TITLE}")
+        lifecycle = lifecycle_for(kind)
+        if get("status") not in lifecycle.transitions:
+            raise RowError(f"status: '{get('status')}' is not a {kind.value.replace('_', ' ')} "
+                           f"status (use {', '.join(lifecycle.states)})")
+        for name in ("impact", "urgency"):
+            if get(name) not in LEVELS:
+                raise RowError(f"{name}: '{get(name)}' is not one of {', '.join(LEVELS)}")
+        if not 1 <= (get("priority") or 0) <= 5:
+            raise RowError(f"priority: {get('priority')!r} is not 1 to 5")
+        if kind is Kind.CHANGE and get("change_type") not in CHANGE_TYPES:
+            raise RowError(f"change_type: '{get('change_type')}' is not one of "
+                           f"{', '.join(CHANGE_TYPES)}")
+
+
+def build_specs(metadata: sa.MetaData, db_columns: dict[str, list[str]],
+                skip: set[str]) -> dict[str, TableSpec]:
+    """Specs for every table that is both in the models and in the database, parents first."""
+    specs: dict[str, TableSpec] = {}
+    for table in metadata.sorted_tables:
+        if table.name in skip or table.name not in db_columns:
+            continue
+        present = db_columns[table.name]
+        columns = []
+        for col in table.columns:
+            if col.name not in present:
+                continue
+            default = col.default
+            scalar_default = default is not None and getattr(default, "is_scalar", False)
+            columns.append(ColumnSpec(
+                name=col.name,
+                kind=_kind_of(col),
+                nullable=bool(col.nullable) and not col.primary_key,
+                has_default=scalar_default,
+                default=default.arg if scalar_default else None,
+                primary_key=col.primary_key,
+            ))
+        kind = TABLE_KINDS.get(table.name)
+        for spec in columns:
+            if kind is not None and spec.name == "ref":
+                spec.nullable = True  # a record without a reference gets the next one
+        fks = {fk.parent.name: fk.column.table.name for fk in table.foreign_keys
+               if fk.parent.name in present}
+        specs[table.name] = TableSpec(table.name, columns, fks, kind)
+    return specs
+
+
+def check_journal_hash(spec: TableSpec, values: list[Any]) -> None:
+    """An exported journal entry must still hash to what it says (not edited since)."""
+    get = spec.index
+    try:
+        json.loads(values[get("changes")] or "{}")
+    except ValueError:
+        raise RowError("changes: not valid JSON") from None
+    if not values[get("hash")]:
+        return
+    if _digest(values[get("prev_hash")], journal_entry(spec, values)) != values[get("hash")]:
+        raise RowError("hash: does not match the entry's content (was it edited after export?)")
+
+
+def journal_entry(spec: TableSpec, values: list[Any]) -> JournalEntry:
+    """The journal entry a converted row describes (to compute its hash)."""
+    get = spec.index
+    return JournalEntry(
+        record_ref=values[get("record_ref")],
+        record_kind=values[get("record_kind")],
+        at=datetime.fromisoformat(values[get("at")]).replace(tzinfo=UTC),
+        actor=values[get("actor")],
+        action=values[get("action")],
+        changes=values[get("changes")],
+        note=values[get("note")],
+    )
