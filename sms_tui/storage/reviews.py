@@ -54,6 +54,8 @@ class ReviewSchedule(SQLModel, table=True):
     anchor: datetime
     next_due: datetime = Field(index=True)
     owner: str = Field(default="")
+    # a raised review must be completed within this many days of falling due
+    days_to_complete: int = Field(default=14)
     paused: bool = Field(default=False)
     created_at: datetime
     updated_at: datetime
