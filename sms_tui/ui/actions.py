@@ -1,0 +1,109 @@
+"""Actions on "the current record", shared by the queue and the detail screen.
+
+Each screen declares its own bindings (so they show in its footer and the
+palette) and mixes this in for the behaviour. A dialog receives the
+:class:`RecordView` the analyst is acting on -- its ``version`` is what the
+write passes as ``expected_version`` -- calls the service itself (so a refused
+write is shown in place, in the dialog) and is dismissed with the updated
+record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..domain.kinds import parse_ref
+
+if TYPE_CHECKING:
+    from ..services.views import RecordView
+
+
+class RecordActions:
+    """Mixin for a screen (with ServiceMixin) that has a current record."""
+
+    app: Any
+    backend: Any
+    service: Callable[..., None]
+
+    # -- to implement -------------------------------------------------------
+    def current_ref(self) -> str | None:
+        """Reference of the record the actions apply to (None: nothing selected)."""
+        raise NotImplementedError
+
+    def current_view(self) -> RecordView | None:
+        """The full record if the screen already shows it (its version is what the analyst saw)."""
+        return None
+
+    def record_written(self, view: RecordView) -> None:
+        """Called after a successful write from a dialog or form."""
+        self.app.notify(f"{view.ref} saved (version {view.version})", timeout=3, markup=False)
+        self.app.check_for_changes()
+
+    # -- plumbing -----------------------------------------------------------
+    def has_record(self) -> bool:
+        return self.current_ref() is not None
+
+    def with_record(self, then: Callable[[RecordView], Any]) -> None:
+        view = self.current_view()
+        if view is not None:
+            then(view)
+            return
+        ref = self.current_ref()
+        if ref is None:
+            self.app.notify("Select a record first", severity="warning", timeout=3)
+            return
+        self.service(lambda: self.backend.records.get(ref), then)
+
+    def _dialog(self, make: Callable[[RecordView], Any]) -> None:
+        def opened(view: RecordView) -> None:
+            self.app.push_screen(make(view), self._dialog_closed)
+
+        self.with_record(opened)
+
+    def _dialog_closed(self, view: RecordView | None) -> None:
+        if view is not None:
+            self.record_written(view)
+
+    # -- actions ------------------------------------------------------------
+    def action_open_record(self, ref: str | None = None) -> None:
+        ref = ref or self.current_ref()
+        if ref is None:
+            return
+        from .screens.detail import RecordScreen
+
+        self.app.push_screen(RecordScreen(ref))
+
+    def action_edit(self) -> None:
+        from .screens.form import RecordForm
+
+        self.with_record(lambda view: self.app.push_screen(
+            RecordForm(parse_ref(view.ref)[0].value, view), self._dialog_closed))
+
+    def action_transition(self) -> None:
+        from .screens.transition_dialog import TransitionDialog
+
+        self._dialog(TransitionDialog)
+
+    def action_note(self) -> None:
+        from .screens.note_dialog import NoteDialog
+
+        self._dialog(NoteDialog)
+
+    def action_assign(self) -> None:
+        from .screens.assign_dialog import AssignDialog
+
+        self._dialog(AssignDialog)
+
+    def action_link(self) -> None:
+        from .screens.link_dialog import LinkDialog
+
+        self._dialog(LinkDialog)
+
+    def action_escalate(self) -> None:
+        from .screens.escalate_dialog import EscalateDialog
+
+        self._dialog(EscalateDialog)
+
+
+RECORD_ACTIONS = ("open_record", "edit", "transition", "note", "assign", "link", "escalate")

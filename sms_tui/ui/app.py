@@ -1,0 +1,172 @@
+"""The sms-tui application: sections, the database opened after the first paint, live refresh.
+
+Start-up order matters (issue 9): the app paints its frame (header, section bar,
+an empty queue, footer) before anything imports SQLAlchemy; ``on_mount`` then
+opens the database in a thread worker (:meth:`Backend.open` migrates it), and
+screens waiting in :meth:`DeskApp.when_ready` load their rows. This module
+therefore never imports ``sms_tui.services`` or ``sms_tui.storage`` at the top.
+
+Sections (the one-key destinations: home, each queue, later reviews, outbox,
+calendar, reports) come from :mod:`sms_tui.ui.sections`; adding one needs no
+edit here. Errors from every worker reach :meth:`DeskApp.report_error`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import ModalScreen
+from textual.worker import get_current_worker
+
+from ..config import Config
+from ..domain.errors import ConflictError, DeskError, NotFound, ValidationError
+from ..domain.text import one_line
+from .backend import Backend
+from .commands import DeskCommands
+from .messages import DataChanged
+from .sections import SECTIONS, START_SECTION
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 2.0
+
+
+def _section_bindings() -> list[Binding]:
+    return [
+        Binding(sec.key, f"app.section('{sec.name}')", sec.title, show=False, id=f"section.{sec.name}")
+        for sec in SECTIONS
+    ]
+
+
+class DeskApp(App[None]):
+    """The analyst's desk."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "sms-tui"
+    MODES = {sec.name: sec.factory() for sec in SECTIONS}
+    DEFAULT_MODE = START_SECTION
+    COMMANDS = App.COMMANDS | {DeskCommands}
+    BINDINGS = [
+        *_section_bindings(),
+        Binding("question_mark,f1", "help", "Help", id="app.help"),
+        Binding("q", "quit", "Quit", id="app.quit", show=False),
+    ]
+
+    def __init__(self, *, db_path: Path | str, config: Config | None = None, actor: str = "analyst",
+                 clock: Callable[[], datetime] | None = None,
+                 poll_interval: float | None = POLL_SECONDS, backend: Backend | None = None) -> None:
+        super().__init__()
+        self.config = config or Config()
+        self.actor = actor
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
+        self.backend = backend or Backend(Path(db_path), self.config, actor, clock)
+        self.poll_interval = poll_interval
+        self.data_version = 0
+        self.startup_error: str | None = None
+        self._waiting: list[Callable[[], Any]] = []
+        self.sub_title = f"{actor} · {self.backend.db_path.name}"
+
+    # --------------------------------------------------------------- start-up
+    def on_mount(self) -> None:
+        keys = {k: v for k, v in self.config.section("keys").items() if isinstance(v, str)}
+        if keys:
+            self.set_keymap(keys)  # Posting-style: remap any binding by its id
+        self.run_worker(self._open_backend, thread=True, exit_on_error=False, name="open database")
+
+    def _open_backend(self) -> None:
+        try:
+            self.backend.open()
+            version = self.backend.records.data_version()
+        except DeskError as exc:
+            self.call_from_thread(self._startup_failed, str(exc))
+            return
+        except Exception as exc:  # a corrupt file, a permission problem: one line, no traceback
+            log.exception("opening the database failed")
+            self.call_from_thread(self._startup_failed, f"cannot open {self.backend.db_path}: {exc}")
+            return
+        if not get_current_worker().is_cancelled:
+            self.call_from_thread(self._backend_ready, version)
+
+    def _startup_failed(self, message: str) -> None:
+        self.startup_error = one_line(message)
+        self.exit(return_code=1)
+
+    def _backend_ready(self, version: int) -> None:
+        self.data_version = version
+        waiting, self._waiting = self._waiting, []
+        for callback in waiting:
+            callback()
+        if self.poll_interval:
+            self.set_interval(self.poll_interval, self.check_for_changes, name="poll data_version")
+
+    def when_ready(self, callback: Callable[[], Any]) -> None:
+        """Run ``callback`` once the database is open (now, if it already is)."""
+        if self.backend.ready and not self._waiting:
+            callback()
+        else:
+            self._waiting.append(callback)
+
+    def on_unmount(self) -> None:
+        self.backend.close()
+
+    # ----------------------------------------------------------- live refresh
+    def check_for_changes(self) -> None:
+        """Ask the database whether anyone wrote since we last looked (CLI, scheduler, us)."""
+        if not self.backend.ready:
+            return
+
+        def body() -> None:
+            try:
+                version = self.backend.records.data_version()
+            except Exception:  # a busy database: try again at the next tick
+                log.debug("data_version failed", exc_info=True)
+                return
+            with contextlib.suppress(RuntimeError):
+                self.call_from_thread(self._version_seen, version)
+
+        self.run_worker(body, thread=True, group="poll", exclusive=True, exit_on_error=False)
+
+    def _version_seen(self, version: int) -> None:
+        if version != self.data_version:
+            self.data_version = version
+            self.screen.post_message(DataChanged(version))
+
+    # ----------------------------------------------------------------- errors
+    def report_error(self, exc: BaseException) -> None:
+        """The one place worker errors end up: a notification, never a crash."""
+        if isinstance(exc, DeskError):
+            title = {ConflictError: "Changed by someone else", NotFound: "Not found",
+                     ValidationError: "Not possible"}.get(type(exc), "Error")
+            self.notify(one_line(str(exc)), title=title, severity="error", timeout=8, markup=False)
+        else:
+            log.error("unexpected error in a worker", exc_info=exc)
+            self.notify(one_line(f"{type(exc).__name__}: {exc}"), title="Unexpected error",
+                        severity="error", timeout=10, markup=False)
+
+    # ---------------------------------------------------------------- actions
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # A dialog is about one record: finish or cancel it before going elsewhere.
+        return not (action == "section" and isinstance(self.screen, ModalScreen))
+
+    def action_section(self, name: str) -> None:
+        """Go to a section (a queue, home...)."""
+        self.switch_mode(name)
+
+    def action_open_ref(self, ref: str) -> None:
+        """Open a record by reference (from the palette), over the current section."""
+        from .screens.detail import RecordScreen
+
+        self.push_screen(RecordScreen(ref))
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))

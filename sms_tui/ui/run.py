@@ -1,0 +1,29 @@
+"""Entry point of the TUI from the ``sms-tui`` command (no subcommand)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..domain.errors import DeskError
+
+if TYPE_CHECKING:
+    from ..cli.common import AppContext
+
+
+def run_tui(app_ctx: AppContext) -> None:
+    """Run the desk; a start-up problem (bad config, bad database) raises one-line DeskError.
+
+    The config is read before the first paint (it is small, and a broken one
+    should stop us before the screen flashes); the database is opened by the
+    app after its first paint.
+    """
+    from ..config import load_config
+    from ..paths import current_user, default_config_path, default_db_path
+    from .app import DeskApp
+
+    config = load_config(app_ctx.config_path or default_config_path())
+    app = DeskApp(db_path=app_ctx.db_path or default_db_path(), config=config,
+                  actor=app_ctx.actor or current_user())
+    app.run()
+    if app.startup_error:
+        raise DeskError(app.startup_error)

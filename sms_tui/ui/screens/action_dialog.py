@@ -1,0 +1,129 @@
+"""The base of the dialogs that act on one record (status, note, assign, link, escalate).
+
+A dialog shows which record (and which version of it) the analyst is acting
+on, runs the write itself in a worker with that version as
+``expected_version``, and shows a refused write in place -- a validation
+message, or a conflict with the offer to reload (what was typed is kept) --
+instead of closing. It is dismissed with the updated :class:`RecordView`, or
+``None`` when cancelled.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input, Label, Static
+
+from ...domain.errors import ConflictError, DeskError
+from ...services.views import RecordView
+from .. import display
+from .base import DeskModal
+
+if TYPE_CHECKING:
+    from ...services.records import RecordService
+
+
+def field(label: str, widget: Any, *, id: str | None = None) -> Horizontal:
+    """A labelled row; its label turns reverse while the widget has focus."""
+    return Horizontal(Label(label, classes="field-label"), widget, classes="field", id=id)
+
+
+class ActionDialog(DeskModal):
+    """Subclasses give ``heading``, ``compose_fields``, ``collect`` and ``perform``."""
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [
+        Binding("ctrl+s", "submit", "Save", id="dialog.submit"),
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
+        Binding("ctrl+r", "reload", "Reload record", id="dialog.reload",
+                tooltip="After a conflict: load the record as it is now"),
+    ]
+    heading = ""
+    hint = "Enter or ctrl+s saves · Esc cancels"
+
+    def __init__(self, record: RecordView) -> None:
+        super().__init__()
+        self.record = record
+        self.conflict = False
+
+    def compose(self):
+        with Vertical(classes="dialog"):
+            yield Static(Text(self.heading), classes="dialog-title")
+            yield Static(self._record_line(), classes="dialog-record")
+            yield from self.compose_fields()
+            yield Static(id="dialog-error", classes="error-line")
+            yield Static(Text(self.hint), classes="dialog-hint")
+
+    def _record_line(self) -> Text:
+        rec = self.record
+        return Text.assemble(
+            (rec.ref, "bold"), f"  {display.priority_label(rec.priority)}  ",
+            display.status_label(rec.status), f"  v{rec.version}  ",
+            display.line(rec.title, limit=80), end="", no_wrap=True, overflow="ellipsis",
+        )
+
+    # -- to implement -----------------------------------------------------
+    def compose_fields(self):
+        """The dialog's own widgets."""
+        return iter(())
+
+    def collect(self) -> dict[str, Any]:
+        """Read the widgets (UI thread); raise ValidationError to refuse before writing."""
+        return {}
+
+    def perform(self, records: RecordService, record: RecordView, values: dict[str, Any]) -> RecordView:
+        """The write (worker thread); must pass ``record.version`` as expected_version."""
+        raise NotImplementedError
+
+    def record_reloaded(self, view: RecordView) -> None:
+        """Refresh anything that depends on the record (e.g. the allowed statuses)."""
+
+    # -- behaviour --------------------------------------------------------
+    def action_submit(self) -> None:
+        try:
+            values = self.collect()
+        except DeskError as exc:
+            self.show_error(exc)
+            return
+        record, records = self.record, self.backend.records
+        self.service(lambda: self.perform(records, record, values), self.dismiss,
+                     on_error=self.show_error, group="submit", exclusive=True)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
+
+    def show_error(self, exc: DeskError) -> bool:
+        """Show a refused write in the dialog (returns True: handled)."""
+        self.conflict = isinstance(exc, ConflictError)
+        message = str(exc)
+        if self.conflict:
+            message += " — press ctrl+r to reload it; what you typed is kept"
+        error = self.query_one("#dialog-error", Static)
+        error.update(display.line(message))
+        error.add_class("-shown")
+        self.refresh_bindings()
+        return True
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reload":
+            return self.conflict
+        return True
+
+    def action_reload(self) -> None:
+        self.service(lambda: self.backend.records.get(self.record.ref), self._reloaded)
+
+    def _reloaded(self, view: RecordView) -> None:
+        self.record = view
+        self.conflict = False
+        self.query_one(".dialog-record", Static).update(self._record_line())
+        self.query_one("#dialog-error", Static).remove_class("-shown")
+        self.record_reloaded(view)
+        self.refresh_bindings()
+        self.app.notify(f"Reloaded {view.ref} (version {view.version})", timeout=3, markup=False)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

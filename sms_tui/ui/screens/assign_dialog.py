@@ -1,0 +1,32 @@
+"""Assign a record to a person (and group); an empty name unassigns it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import Input
+
+from .action_dialog import ActionDialog, field
+
+
+class AssignDialog(ActionDialog):
+    heading = "Assign"
+    hint = "Enter saves · an empty assignee unassigns · Esc cancels"
+
+    def compose_fields(self):
+        yield field("Assignee", Input(self.record.assignee, id="assignee", compact=True,
+                                      placeholder=f"who works on it (you are {self.app.actor})"))
+        yield field("Group", Input(self.record.assignment_group, id="group", compact=True,
+                                   placeholder="assignment group (optional)"))
+        yield field("Note", Input(id="note", compact=True, placeholder="optional"))
+
+    def on_mount(self) -> None:
+        self.query_one("#assignee", Input).focus()
+
+    def collect(self) -> dict[str, Any]:
+        return {name: self.query_one(f"#{name}", Input).value.strip()
+                for name in ("assignee", "group", "note")}
+
+    def perform(self, records, record, values):
+        return records.assign(record.ref, values["assignee"], group=values["group"],
+                              note=values["note"], expected_version=record.version)

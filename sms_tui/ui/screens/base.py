@@ -1,0 +1,70 @@
+"""What every sms-tui screen shares: access to the services and live refresh."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from textual.screen import ModalScreen, Screen
+
+from ...domain.errors import DeskError
+from ..messages import DataChanged
+from ..work import run_service
+
+if TYPE_CHECKING:
+    from ..app import DeskApp
+    from ..backend import Backend
+
+T = TypeVar("T")
+
+
+class ServiceMixin:
+    """Calls into the services from a screen (see :func:`sms_tui.ui.work.run_service`)."""
+
+    app: DeskApp
+
+    @property
+    def backend(self) -> Backend:
+        return self.app.backend
+
+    def service(self, call: Callable[[], T], then: Callable[[T], Any] | None = None, *,
+                on_error: Callable[[DeskError], bool] | None = None, group: str = "db",
+                exclusive: bool = False) -> None:
+        run_service(self, call, then, on_error=on_error, group=group, exclusive=exclusive)  # type: ignore[arg-type]
+
+
+class DeskScreen(ServiceMixin, Screen):
+    """A full screen that shows data from the store and keeps it current.
+
+    Subclasses implement :meth:`load` (called once the database is open, and
+    again whenever another process or another screen wrote to it).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.seen_version: int | None = None
+
+    def on_mount(self) -> None:
+        self.app.when_ready(self._first_load)
+
+    def _first_load(self) -> None:
+        self.seen_version = self.app.data_version
+        self.load()
+
+    def load(self) -> None:
+        """(Re)load what the screen shows; runs on the UI thread, starts workers."""
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        if self.seen_version is not None and message.version != self.seen_version:
+            self.seen_version = message.version
+            self.load()
+
+    def on_screen_resume(self) -> None:
+        # Changes made while another screen was on top (or another section shown).
+        if self.seen_version is not None and self.app.data_version != self.seen_version:
+            self.seen_version = self.app.data_version
+            self.load()
+
+
+class DeskModal(ServiceMixin, ModalScreen[Any]):
+    """A dialog over a screen; it calls services the same way."""

@@ -1,0 +1,151 @@
+"""One record: all its fields, its links (followed with Enter), its journal newest first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...domain.errors import DeskError, NotFound
+from ...domain.kinds import parse_ref
+from ...services.views import RecordView
+from .. import display
+from ..actions import RECORD_ACTIONS, RecordActions
+from ..widgets.journal_view import JournalList
+from ..widgets.record_fields import RecordFields, blocks_renderable
+from ..widgets.section_bar import SectionBar
+from .base import DeskScreen
+
+
+class RecordScreen(RecordActions, DeskScreen):
+    """The detail of a record; it follows changes made elsewhere while it is open."""
+
+    CSS_PATH = "detail.tcss"
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="detail.back"),
+        Binding("e", "edit", "Edit", id="detail.edit"),
+        Binding("t", "transition", "Status", id="detail.transition",
+                tooltip="Move the record along its lifecycle"),
+        Binding("c", "note", "Note", id="detail.note", tooltip="Add a work note"),
+        Binding("a", "assign", "Assign", id="detail.assign"),
+        Binding("l", "link", "Link", id="detail.link", tooltip="Link to another record"),
+        Binding("x", "escalate", "Escalate", id="detail.escalate"),
+        Binding("g", "links", "Go to link", id="detail.links", show=False,
+                tooltip="Move to the links; Enter opens one"),
+        Binding("r", "reload", "Reload", id="detail.reload", show=False),
+    ]
+
+    def __init__(self, ref: str) -> None:
+        super().__init__()
+        self.ref = ref
+        self.view: RecordView | None = None
+
+    def compose(self):
+        yield Header()
+        yield SectionBar(self.app.current_mode)
+        with VerticalScroll(id="body"):
+            yield Static(Text(f"{self.ref}  loading…"), id="headline")
+            yield RecordFields(id="fields")
+            yield Static(id="next-steps")
+            yield Static(id="blocks")
+            yield Static(Text("Links", style="bold underline"), classes="section-title")
+            yield OptionList(id="links")
+            yield Static(Text("Journal (newest first)", style="bold underline"),
+                         classes="section-title")
+            yield JournalList(id="journal")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#body").focus()
+
+    # ------------------------------------------------------------------ data
+    def load(self) -> None:
+        self.service(lambda: self.backend.records.get(self.ref), self.show,
+                     on_error=self._load_failed, group="detail", exclusive=True)
+
+    def _load_failed(self, exc: DeskError) -> bool:
+        if isinstance(exc, NotFound) and self.view is None:
+            self.app.notify(str(exc), severity="error", markup=False)
+            self.dismiss()
+            return True
+        return False
+
+    def show(self, view: RecordView) -> None:
+        self.view = view
+        self.ref = view.ref
+        self.query_one("#headline", Static).update(self._headline(view))
+        self.query_one(RecordFields).show(view)
+        self.query_one("#next-steps", Static).update(self._next_steps(view))
+        self.query_one("#blocks", Static).update(blocks_renderable(view))
+        links = self.query_one("#links", OptionList)
+        highlighted = links.highlighted
+        links.clear_options()
+        if view.links:
+            links.add_options(Option(self._link_prompt(link), id=link.ref) for link in view.links)
+            links.highlighted = min(highlighted or 0, len(view.links) - 1)
+        else:
+            links.add_option(Option(Text("No links. Press l to link a record.", style="dim"),
+                                    disabled=True))
+        self.query_one(JournalList).show(view.journal)
+        self.refresh_bindings()
+
+    @staticmethod
+    def _headline(view: RecordView) -> Text:
+        marks = display.flags(view.priority, bool(view.extra.get("major")), view.escalation_level)
+        return Text.assemble(
+            (view.ref, "bold"), "  ", (display.priority_long(view.priority), "bold"), "  ",
+            (marks + "  " if marks else "", "bold"), display.status_label(view.status), "\n",
+            display.line(view.title, style="bold"),
+        )
+
+    @staticmethod
+    def _next_steps(view: RecordView) -> Text:
+        if not view.allowed_transitions:
+            return Text(f"{display.status_label(view.status)} is final: no further status.",
+                        style="italic")
+        steps = ", ".join(display.status_label(s) for s in view.allowed_transitions)
+        return Text.assemble(("Next status: ", "bold"), steps, ("  (t)", "dim"))
+
+    @staticmethod
+    def _link_prompt(link: Any) -> Text:
+        return Text.assemble(
+            (f"{link.relation:<13}", "italic"), " ", (link.ref, "bold"), " ",
+            f"[{display.status_label(link.status)}] ", display.line(link.title),
+        )
+
+    # --------------------------------------------------------------- actions
+    def current_ref(self) -> str | None:
+        return self.view.ref if self.view else None
+
+    def current_view(self) -> RecordView | None:
+        return self.view
+
+    def record_written(self, view: RecordView) -> None:
+        self.show(view)  # the service returned the record as it now is
+        super().record_written(view)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in RECORD_ACTIONS:
+            return True if self.view is not None else None
+        return True
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_links(self) -> None:
+        links = self.query_one("#links", OptionList)
+        links.focus()
+        links.scroll_visible()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            parse_ref(event.option.id)  # our own data; a bad ref would be a bug
+            self.action_open_record(event.option.id)

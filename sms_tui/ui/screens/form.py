@@ -1,0 +1,263 @@
+"""Create or edit a record: validation shown in place, the priority shown live.
+
+The form reads the fields a kind has from the service, asks for impact and
+urgency on one row and shows the priority the organization's matrix gives
+them as they change. A refused save leaves the form open with the message at
+the top and the field concerned marked and focused. An edit is saved against
+the version the form was opened on; if someone else saved in between, the
+conflict is shown and ctrl+r reloads the record while keeping what the analyst
+changed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Static, TextArea
+
+from ...domain.errors import ConflictError, DeskError, ValidationError
+from ...domain.kinds import KINDS, parse_kind
+from ...domain.priority import PRIORITY_NAMES
+from ...services.views import RecordView
+from .. import display
+from ..widgets.level_picker import LevelPicker
+from .base import ServiceMixin
+from .form_fields import FieldSpec, field_for_error, from_widget_value, specs_for, to_widget_value
+
+
+def _original(view: RecordView | None, name: str) -> Any:
+    if view is None:
+        return None
+    if name in view.extra:
+        return view.extra[name]
+    return getattr(view, name, None)
+
+
+class RecordForm(ServiceMixin, Screen[RecordView | None]):
+    """A new record of ``kind``, or an edit of ``record``; dismissed with the saved record."""
+
+    CSS_PATH = "form.tcss"
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="form.save", priority=True),
+        Binding("escape", "cancel", "Cancel", id="form.cancel"),
+        Binding("ctrl+r", "reload", "Reload record", id="form.reload",
+                tooltip="After a conflict: load the record as it is now, keeping your changes"),
+    ]
+
+    def __init__(self, kind: str, record: RecordView | None = None) -> None:
+        super().__init__()
+        self.kind = parse_kind(kind)
+        self.record = record
+        self.conflict = False
+        self._confirm_discard = False
+        # the form opens after the database, so this costs nothing
+        from ...services.records import EXTRA_FIELDS
+
+        self.specs: list[FieldSpec] = specs_for(self.kind.value, record is not None,
+                                                EXTRA_FIELDS.get(self.kind, ()))
+
+    # ---------------------------------------------------------------- layout
+    def compose(self):
+        yield Header()
+        yield Static(self._title(), id="form-title")
+        yield Static(id="form-error", classes="error-line")
+        with VerticalScroll(id="form-body"):
+            for spec in self.specs:
+                yield self._row(spec)
+                if spec.name == "title":
+                    yield self._priority_row()
+                    yield Static(id="priority")
+        yield Footer(compact=True)
+
+    def _title(self) -> Text:
+        label = KINDS[self.kind].label
+        if self.record is None:
+            return Text(f"New {label.lower()}", style="bold")
+        return Text.assemble((f"Edit {self.record.ref}", "bold"), f"  version {self.record.version}  ",
+                             display.line(self.record.title, limit=60))
+
+    def _row(self, spec: FieldSpec) -> Horizontal:
+        value = to_widget_value(spec, _original(self.record, spec.name)) if self.record else None
+        wid = f"f-{spec.name}"
+        widget: Any
+        if spec.widget == "text":
+            widget = TextArea(value or "", id=wid, soft_wrap=True, compact=True)
+        elif spec.widget == "select":
+            options = [(o.replace("_", " ") if o else "(not set)", o) for o in spec.options]
+            widget = Select(options, value=value if value is not None else spec.options[0],
+                            allow_blank=False, id=wid, compact=True)
+        elif spec.widget == "check":
+            widget = Checkbox("yes", bool(value), id=wid, compact=True)
+        else:
+            widget = Input(value or "", id=wid, placeholder=spec.placeholder, compact=True)
+        classes = "field" + (" -tall" if spec.widget == "text" else "")
+        return Horizontal(Label(spec.label, classes="field-label"), widget, classes=classes,
+                          id=f"row-{spec.name}")
+
+    def _priority_row(self) -> Horizontal:
+        impact = self.record.impact if self.record else "medium"
+        urgency = self.record.urgency if self.record else "medium"
+        return Horizontal(
+            Label("Impact", classes="field-label"),
+            LevelPicker(impact, id="f-impact"),
+            Label("Urgency", classes="inline-label"),
+            LevelPicker(urgency, id="f-urgency"),
+            classes="field", id="row-impact",
+        )
+
+    def on_mount(self) -> None:
+        self._show_priority()
+        self.query_one("#f-title", Input).focus()
+
+    # -------------------------------------------------------- live priority
+    def _levels(self) -> tuple[str, str]:
+        return (self.query_one("#f-impact", LevelPicker).value,
+                self.query_one("#f-urgency", LevelPicker).value)
+
+    def _show_priority(self) -> None:
+        priority = self.app.config.matrix.priority_for(*self._levels())
+        self.query_one("#priority", Static).update(Text.assemble(
+            ("Priority ", "bold"), (f"P{priority}", "bold reverse"), f" {PRIORITY_NAMES[priority]}",
+            ("   h/m/l or ←/→ to choose", "dim")))
+
+    def on_level_picker_changed(self, event: LevelPicker.Changed) -> None:
+        self._show_priority()
+
+    # ---------------------------------------------------------------- values
+    def _raw(self, spec: FieldSpec) -> Any:
+        widget = self.query_one(f"#f-{spec.name}")
+        if isinstance(widget, TextArea):
+            return widget.text
+        return widget.value
+
+    def _values(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for spec in self.specs:
+            try:
+                values[spec.name] = from_widget_value(spec, self._raw(spec))
+            except ValidationError as exc:
+                raise _FieldError(spec.name, str(exc)) from None
+        values["impact"], values["urgency"] = self._levels()
+        if not str(values.get("title") or "").strip():
+            raise _FieldError("title", "title must not be empty: say in a few words what it is")
+        return values
+
+    def _changes(self, values: dict[str, Any]) -> dict[str, Any]:
+        """For an edit: only what differs from the record as it was opened."""
+        assert self.record is not None
+        changed = {}
+        for name, value in values.items():
+            spec = next((s for s in self.specs if s.name == name), None)
+            before = _original(self.record, name)
+            if spec is not None:
+                before = from_widget_value(spec, to_widget_value(spec, before))
+            if value != before and not (value in ("", None) and before in ("", None)):
+                changed[name] = value
+        return changed
+
+    # ----------------------------------------------------------------- save
+    def action_save(self) -> None:
+        try:
+            values = self._values()
+        except _FieldError as exc:
+            self.show_error(ValidationError(exc.message), exc.field)
+            return
+        records = self.backend.records
+        kind = self.kind.value
+        if self.record is None:
+            fields = dict(values)
+            title = fields.pop("title")
+            for name in ("service", "ci"):
+                fields[name] = fields.get(name) or None
+            self.service(lambda: records.create(kind, title=title, **fields), self.dismiss,
+                         on_error=self.show_error, group="save", exclusive=True)
+            return
+        changes = self._changes(values)
+        if not changes:
+            self.app.notify("Nothing changed", timeout=3)
+            self.dismiss(None)
+            return
+        ref, version = self.record.ref, self.record.version
+        self.service(lambda: records.update(ref, expected_version=version, **changes), self.dismiss,
+                     on_error=self.show_error, group="save", exclusive=True)
+
+    def show_error(self, exc: DeskError, field: str | None = None) -> bool:
+        """Show a refusal at the top; mark and focus the field it is about."""
+        self.conflict = isinstance(exc, ConflictError)
+        message = str(exc)
+        if self.conflict:
+            message += " — press ctrl+r to reload it; your changes are kept"
+        error = self.query_one("#form-error", Static)
+        error.update(display.line(message))
+        error.add_class("-shown")
+        for row in self.query(".field.-invalid"):
+            row.remove_class("-invalid")
+        field = field or field_for_error(message, [s.name for s in self.specs] + ["impact", "urgency"])
+        if field and not self.conflict:
+            self.query_one(f"#row-{field}").add_class("-invalid")
+            self.query_one(f"#f-{field}").focus()
+        self.refresh_bindings()
+        return True
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reload":
+            return self.conflict
+        return True
+
+    # --------------------------------------------------------------- reload
+    def action_reload(self) -> None:
+        if self.record is None:
+            return
+        ref = self.record.ref
+        self.service(lambda: self.backend.records.get(ref), self._reloaded)
+
+    def _reloaded(self, view: RecordView) -> None:
+        """Take the record as it is now; keep every field the analyst had changed."""
+        old = self.record
+        self.record = view
+        for spec in self.specs:
+            widget = self.query_one(f"#f-{spec.name}")
+            mine = self._raw(spec)
+            if mine != to_widget_value(spec, _original(old, spec.name)):
+                continue  # the analyst changed it: keep theirs
+            new = to_widget_value(spec, _original(view, spec.name))
+            if isinstance(widget, TextArea):
+                widget.text = new
+            else:
+                widget.value = new
+        self.conflict = False
+        self.query_one("#form-title", Static).update(self._title())
+        self.query_one("#form-error", Static).remove_class("-shown")
+        self.refresh_bindings()
+        self.app.notify(f"Reloaded {view.ref} (version {view.version}); your changes are kept",
+                        timeout=4, markup=False)
+
+    # --------------------------------------------------------------- cancel
+    def _dirty(self) -> bool:
+        try:
+            values = self._values()
+        except _FieldError:
+            return True
+        if self.record is None:
+            return any(v not in ("", None, False) for k, v in values.items()
+                       if k not in ("impact", "urgency")) or self._levels() != ("medium", "medium")
+        return bool(self._changes(values))
+
+    def action_cancel(self) -> None:
+        if self._dirty() and not self._confirm_discard:
+            self._confirm_discard = True
+            error = self.query_one("#form-error", Static)
+            error.update(Text("Unsaved changes: Esc again discards them, ctrl+s saves."))
+            error.add_class("-shown")
+            return
+        self.dismiss(None)
+
+
+class _FieldError(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field, self.message = field, message

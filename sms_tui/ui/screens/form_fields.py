@@ -1,0 +1,135 @@
+"""What the record forms ask for, per kind: labels, widgets, and reading values back.
+
+The fields a kind has come from the service (``EXTRA_FIELDS``), so a field a
+feature adds to a record appears in the form without an edit here; this
+module only says how to ask for it when a plain one-line input is not right.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from ...domain.errors import ValidationError
+from .. import display
+
+Widget = Literal["input", "text", "select", "check", "datetime", "int"]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    label: str
+    widget: Widget = "input"
+    options: tuple[str, ...] = ()  # for selects; "" means "not set"
+    placeholder: str = ""
+    when: Literal["always", "create", "edit"] = "always"
+
+
+# Common fields (impact and urgency have their own row, with the live priority).
+COMMON: tuple[FieldSpec, ...] = (
+    FieldSpec("title", "Title", placeholder="what is wrong or wanted, in a few words"),
+    FieldSpec("service", "Service", placeholder="service name (optional)"),
+    FieldSpec("ci", "CI", placeholder="configuration item (optional)"),
+    FieldSpec("category", "Category", placeholder="e.g. network, hardware, access"),
+    FieldSpec("assignee", "Assignee", placeholder="who works on it (optional)", when="create"),
+    FieldSpec("assignment_group", "Group", placeholder="assignment group (optional)", when="create"),
+    FieldSpec("description", "Description", "text"),
+)
+
+_TEXT = ("reason", "root_cause", "workaround", "backout_plan", "implementation_plan", "test_plan",
+         "symptoms", "permanent_fix", "investigation_note", "business_benefit",
+         "impact_capacity", "impact_availability", "impact_continuity", "impact_security",
+         "satisfaction_comment")
+
+KNOWN: dict[str, FieldSpec] = {
+    "major": FieldSpec("major", "Major", "check"),
+    "major_reason": FieldSpec("major_reason", "Why major", placeholder="criteria met, or your reason"),
+    "change_type": FieldSpec("change_type", "Change type", "select", ("normal", "standard", "emergency")),
+    "outcome": FieldSpec("outcome", "Outcome", "select", ("", "successful", "failed", "backed_out"),
+                         when="edit"),
+    "planned_start": FieldSpec("planned_start", "Planned start", "datetime",
+                               placeholder="YYYY-MM-DD HH:MM (local time)"),
+    "planned_end": FieldSpec("planned_end", "Planned end", "datetime",
+                             placeholder="YYYY-MM-DD HH:MM (local time)"),
+    "risk_likelihood": FieldSpec("risk_likelihood", "Likelihood", placeholder="1 (rare) .. 5"),
+    "risk_impact": FieldSpec("risk_impact", "Risk impact", placeholder="1 (negligible) .. 5"),
+    "satisfaction_score": FieldSpec("satisfaction_score", "Satisfaction", "int",
+                                    placeholder="1 (poor) to 5 (excellent)", when="edit"),
+    "satisfaction_comment": FieldSpec("satisfaction_comment", "Comment", "text", when="edit"),
+    "request_type": FieldSpec("request_type", "Request type", placeholder="e.g. new account"),
+    "rca_method": FieldSpec("rca_method", "RCA method", placeholder="e.g. 5 whys, fishbone"),
+}
+
+
+def spec_for(name: str) -> FieldSpec:
+    """How to ask for ``name``: a known spec, a text area for long text, else one line."""
+    if name in KNOWN:
+        return KNOWN[name]
+    label = name.replace("_", " ").capitalize()
+    return FieldSpec(name, label, "text" if name in _TEXT else "input")
+
+
+def specs_for(kind: str, editing: bool, extra_fields: tuple[str, ...]) -> list[FieldSpec]:
+    """Every field of the form for ``kind``, common first, in the service's order."""
+    wanted = "edit" if editing else "create"
+    specs = [s for s in COMMON if s.when in ("always", wanted)]
+    specs += [s for s in map(spec_for, extra_fields) if s.when in ("always", wanted)]
+    return specs
+
+
+def to_widget_value(spec: FieldSpec, value: Any) -> Any:
+    """The record's value as the widget wants it."""
+    if spec.widget == "check":
+        return bool(value)
+    if spec.widget == "datetime":
+        return display.when(value) if isinstance(value, datetime) else ""
+    if spec.widget == "select":
+        return value if value in spec.options else spec.options[0]
+    return "" if value is None else str(value)
+
+
+def from_widget_value(spec: FieldSpec, raw: Any) -> Any:
+    """What the analyst entered, as the service takes it; ValidationError names the field."""
+    if spec.widget == "check":
+        return bool(raw)
+    if spec.widget == "text":
+        return raw
+    text = str(raw if raw is not None else "").strip()
+    if spec.widget == "datetime":
+        if not text:
+            return None
+        try:
+            local = datetime.strptime(text, "%Y-%m-%d %H:%M")
+        except ValueError:
+            try:
+                local = datetime.fromisoformat(text)
+            except ValueError:
+                raise ValidationError(f"{spec.label.lower()}: '{text}' is not a date and time; "
+                                      "write it as YYYY-MM-DD HH:MM") from None
+        if local.tzinfo is None:
+            local = local.astimezone()  # the analyst types local time
+        return local
+    if spec.widget == "int":
+        if not text:
+            return None
+        if not text.isdigit():
+            raise ValidationError(f"{spec.label.lower()}: '{text}' is not a whole number")
+        return int(text)
+    return text
+
+
+def field_for_error(message: str, names: list[str]) -> str | None:
+    """Which field a service's refusal is about, to mark it and move the focus there."""
+    text = message.lower()
+    if text.startswith("title"):
+        return "title"
+    if "service named" in text:
+        return "service"
+    if "configuration item" in text:
+        return "ci"
+    for name in sorted(names, key=len, reverse=True):
+        if name.replace("_", " ") in text or name in text:
+            return name
+    return None

@@ -1,0 +1,223 @@
+"""A queue of one record kind: filter, search, and act on the selected record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from textual.binding import Binding
+from textual.widgets import Footer, Header, Input
+
+from ...domain.kinds import KINDS, parse_kind
+from ...domain.lifecycle import lifecycle_for
+from ...services.views import QueueFilter, RecordRow
+from ..actions import RECORD_ACTIONS, RecordActions
+from ..sections import QUEUE_SECTION
+from ..widgets.filter_bar import FilterBar
+from ..widgets.queue_table import QueueTable
+from ..widgets.section_bar import SectionBar
+from .base import DeskScreen
+
+if TYPE_CHECKING:
+    from ...services.records import RecordService
+
+SORTS = ("priority", "newest", "oldest", "updated")
+SEARCH_DELAY = 0.3  # seconds of typing pause before the search runs
+
+
+@dataclass(frozen=True)
+class RecordQueue:
+    """A queue source: one kind under one filter, read through the RecordService."""
+
+    records: RecordService
+    kind: str
+    flt: QueueFilter
+
+    def count(self) -> int:
+        return self.records.count(self.kind, self.flt)
+
+    def rows(self, offset: int, limit: int) -> list[RecordRow]:
+        return self.records.list(self.kind, self.flt, offset=offset, limit=limit)
+
+
+class QueueScreen(RecordActions, DeskScreen):
+    """Records of one kind, by priority then age, paged from the database."""
+
+    CSS_PATH = "queue.tcss"
+
+    BINDINGS = [
+        Binding("enter", "open_record", "Open", id="queue.open", show=False),
+        Binding("n", "new", "New", id="queue.new", tooltip="Record a new one"),
+        Binding("e", "edit", "Edit", id="queue.edit", show=False),
+        Binding("t", "transition", "Status", id="queue.transition",
+                tooltip="Move the record along its lifecycle"),
+        Binding("c", "note", "Note", id="queue.note", tooltip="Add a work note"),
+        Binding("a", "assign", "Assign", id="queue.assign"),
+        Binding("l", "link", "Link", id="queue.link", tooltip="Link to another record"),
+        Binding("x", "escalate", "Escalate", id="queue.escalate"),
+        Binding("slash", "search", "Search", id="queue.search", tooltip="Type to filter by text"),
+        Binding("o", "toggle_open", "Open/all", id="queue.open_only", show=False),
+        Binding("m", "mine", "Mine", id="queue.mine", show=False),
+        Binding("u", "unassigned", "Unassigned", id="queue.unassigned", show=False),
+        Binding("p", "priority", "Priority filter", id="queue.priority", show=False,
+                tooltip="Cycle P1..P5 and any"),
+        Binding("s", "status_filter", "Status filter", id="queue.status", show=False),
+        Binding("S", "sort", "Sort", id="queue.sort", show=False,
+                tooltip="Cycle priority, newest, oldest, recently updated"),
+        Binding("f", "clear_filters", "Clear filters", id="queue.clear", show=False),
+        Binding("r", "reload", "Refresh", id="queue.reload", show=False),
+        Binding("escape", "escape", "Back to list", id="queue.escape", show=False),
+    ]
+
+    def __init__(self, kind: str) -> None:
+        self.kind = parse_kind(kind)
+        self.info = KINDS[self.kind]
+        super().__init__(name=QUEUE_SECTION[self.kind.value])
+        self.flt = QueueFilter()
+        self._search_timer: Any = None
+
+    def compose(self):
+        yield Header()
+        yield SectionBar(QUEUE_SECTION[self.kind.value])
+        yield FilterBar(self.info.plural.replace("-", " ").capitalize(), self.flt)
+        yield Input(placeholder="search title, reference, description — Enter to apply, Esc to leave",
+                    id="search", compact=True)
+        yield QueueTable(clock=self.app.clock, id="queue",
+                         empty_text=f"No {self.info.plural.replace('-', ' ')} match this filter "
+                                    "(f clears it, n records a new one).")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(QueueTable).focus()
+        self.set_interval(60, self.query_one(QueueTable).refresh_ages)
+
+    # ------------------------------------------------------------------ data
+    def load(self) -> None:
+        table = self.query_one(QueueTable)
+        if table.source is None:
+            table.set_source(self._source())
+        else:
+            table.reload()
+
+    def _source(self) -> RecordQueue:
+        return RecordQueue(self.backend.records, self.kind.value, self.flt)
+
+    def _apply(self, flt: QueueFilter) -> None:
+        self.flt = flt
+        self.query_one(FilterBar).show(flt, None)
+        if self.backend.ready:
+            self.query_one(QueueTable).set_source(self._source())
+
+    def on_queue_table_loaded(self, message: QueueTable.Loaded) -> None:
+        self.query_one(FilterBar).show(self.flt, message.total)
+        self.refresh_bindings()
+
+    def on_queue_table_selected(self, message: QueueTable.Selected) -> None:
+        self.action_open_record(message.row.ref)
+
+    # --------------------------------------------------------- record actions
+    def current_ref(self) -> str | None:
+        row = self.query_one(QueueTable).current_row
+        return row.ref if row else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in RECORD_ACTIONS and self.is_mounted:
+            return True if self.current_ref() else None  # None: shown dimmed in the footer
+        return True
+
+    def action_new(self) -> None:
+        from .form import RecordForm
+
+        def created(view: Any) -> None:
+            if view is None:
+                return
+            self.app.notify(f"{view.ref} recorded — P{view.priority}", timeout=4, markup=False)
+            self.app.check_for_changes()
+            self.action_open_record(view.ref)
+
+        self.app.push_screen(RecordForm(self.kind.value), created)
+
+    def action_reload(self) -> None:
+        self.load()
+
+    # ---------------------------------------------------------------- search
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.display = True
+        search.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "search":
+            return
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(SEARCH_DELAY, self._search_now)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "search":
+            self._search_now()
+            self._leave_search()
+
+    def _search_now(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+            self._search_timer = None
+        text = self.query_one("#search", Input).value.strip()
+        if text != self.flt.text:
+            self._apply(replace(self.flt, text=text))
+
+    def _leave_search(self) -> None:
+        search = self.query_one("#search", Input)
+        if not search.value:
+            search.display = False
+        self.query_one(QueueTable).focus()
+
+    def action_escape(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.has_focus:
+            self._search_now()
+            self._leave_search()
+        elif self.flt.text:
+            search.value = ""
+            search.display = False
+            self._apply(replace(self.flt, text=""))
+
+    # ---------------------------------------------------------- quick filters
+    def action_toggle_open(self) -> None:
+        self._apply(replace(self.flt, open_only=not self.flt.open_only, status=None))
+
+    def action_mine(self) -> None:
+        mine = self.flt.assignee == self.app.actor
+        self._apply(replace(self.flt, assignee=None if mine else self.app.actor, unassigned=False))
+
+    def action_unassigned(self) -> None:
+        self._apply(replace(self.flt, unassigned=not self.flt.unassigned, assignee=None))
+
+    def action_priority(self) -> None:
+        nxt = {None: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: None}[self.flt.priority]
+        self._apply(replace(self.flt, priority=nxt))
+
+    def action_sort(self) -> None:
+        nxt = SORTS[(SORTS.index(self.flt.sort) + 1) % len(SORTS)]
+        self._apply(replace(self.flt, sort=nxt))
+
+    def action_status_filter(self) -> None:
+        from .status_picker import StatusPicker
+
+        lifecycle = lifecycle_for(self.kind)
+
+        def picked(status: str | None) -> None:
+            if status is None:
+                return
+            if status == "":
+                self._apply(replace(self.flt, status=None, open_only=True))
+            else:
+                self._apply(replace(self.flt, status=status, open_only=False))
+
+        self.app.push_screen(StatusPicker(self.info.label, lifecycle.states, self.flt.status), picked)
+
+    def action_clear_filters(self) -> None:
+        search = self.query_one("#search", Input)
+        search.value = ""
+        search.display = False
+        self._apply(QueueFilter())

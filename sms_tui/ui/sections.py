@@ -1,0 +1,84 @@
+"""The places an analyst reaches with one key: the registry later features extend.
+
+Each :class:`Section` becomes a Textual *mode* of :class:`~sms_tui.ui.app.DeskApp`
+(its own screen stack, so a detail opened from the incident queue is still
+there after a look at the changes), an app-wide binding on ``key``, an entry
+in the section bar at the top of every screen, a command in the command
+palette, and a line in the help screen. ``app.py`` reads this tuple and needs
+no edit when a section is added.
+
+A section's screen is named by ``"module:Class"`` and imported only when the
+analyst first goes there, so screens that need heavy imports do not slow the
+first paint.
+
+To add a screen (reviews, outbox, change calendar, reports), append one line::
+
+    Section("reviews", "6", "Reviews", "sms_tui.ui.screens.reviews:ReviewQueueScreen"),
+
+The screen should compose ``SectionBar`` and ``Footer`` like the queue screens,
+use ``self.app.when_ready(...)`` before calling services, and handle
+:class:`~sms_tui.ui.messages.DataChanged` (see :class:`~sms_tui.ui.screens.base.DeskScreen`).
+Key ``6`` is reserved for the review queue.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str  # mode name, also used in commands ("section incidents")
+    key: str  # the key that goes there from anywhere
+    title: str  # shown in the section bar, help and palette
+    target: str  # "package.module:ScreenClass", imported lazily
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    short: str = ""  # label in the section bar when the terminal is narrow
+
+    def factory(self) -> Callable[[], Any]:
+        """A zero-argument callable making the section's screen (what MODES wants)."""
+
+        def make() -> Any:
+            module, _, cls = self.target.partition(":")
+            return getattr(importlib.import_module(module), cls)(**self.kwargs)
+
+        return make
+
+    @property
+    def bar_label(self) -> str:
+        return self.short or self.title
+
+
+_QUEUE = "sms_tui.ui.screens.queue:QueueScreen"
+
+SECTIONS: tuple[Section, ...] = (
+    Section("home", "0", "Home", "sms_tui.ui.screens.dashboard:DashboardScreen"),
+    Section("incidents", "1", "Incidents", _QUEUE, {"kind": "incident"}, "Incid."),
+    Section("requests", "2", "Requests", _QUEUE, {"kind": "request"}, "Reqs"),
+    Section("problems", "3", "Problems", _QUEUE, {"kind": "problem"}, "Probs"),
+    Section("known_errors", "4", "Known errors", _QUEUE, {"kind": "known_error"}, "KEs"),
+    Section("changes", "5", "Changes", _QUEUE, {"kind": "change"}, "Chgs"),
+)
+
+# The section the app opens on: where the analyst works all day.
+START_SECTION = "incidents"
+
+# Queue section for each record kind (used to jump from the dashboard).
+QUEUE_SECTION = {
+    "incident": "incidents",
+    "request": "requests",
+    "problem": "problems",
+    "known_error": "known_errors",
+    "change": "changes",
+}
+
+
+def section(name: str) -> Section:
+    """The section called ``name``."""
+    for sec in SECTIONS:
+        if sec.name == name:
+            return sec
+    raise KeyError(name)

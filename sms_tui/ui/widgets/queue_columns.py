@@ -1,0 +1,76 @@
+"""The columns of a queue and how they fit the terminal's width.
+
+Columns are data: a feature that adds a column (the SLA clock of the incident
+issue: time to breach) appends a :class:`Column` to :data:`COLUMNS` (before
+``age``) with a ``cell`` function reading the :class:`RecordRow`. The title
+column takes whatever width is left; columns with ``min_total`` disappear on
+narrower terminals, and ``narrow`` widths apply below :data:`WIDE`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from rich.text import Text
+
+from ...services.views import RecordRow
+from .. import display
+
+WIDE = 100  # table widths from here on get the comfortable layout
+MIN_TITLE = 12
+# what goes first when the terminal is too narrow even for the narrow layout
+DROP_ORDER = ("service", "assignee", "age", "status")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    width: int  # 0 = flexible (the title): takes the rest
+    cell: Callable[[RecordRow, datetime], Text | str]
+    narrow: int | None = None  # width below WIDE
+    min_total: int = 0  # hidden when the table is narrower than this
+    justify: Literal["left", "right"] = "left"
+
+    def width_for(self, total: int) -> int:
+        if total < WIDE and self.narrow is not None:
+            return self.narrow
+        return self.width
+
+
+def _flag(row: RecordRow, _now: datetime) -> Text:
+    return Text(display.flags(row.priority, row.major, row.escalation_level), style="bold")
+
+
+COLUMNS: list[Column] = [
+    Column("flag", "", 4, _flag),
+    Column("ref", "Ref", 10, lambda r, _: r.ref),
+    Column("priority", "Pri", 3, lambda r, _: display.priority_label(r.priority)),
+    Column("title", "Title", 0, lambda r, _: display.line(r.title)),
+    Column("status", "Status", 13, lambda r, _: display.status_label(r.status), narrow=11),
+    Column("assignee", "Assignee", 12, lambda r, _: display.line(r.assignee or "–"), narrow=9),
+    Column("service", "Service", 14, lambda r, _: display.line(r.service or "–"), min_total=WIDE),
+    Column("age", "Age", 4, lambda r, now: display.age(r.created_at, now), justify="right"),
+]
+
+
+def layout(columns: list[Column], total: int) -> list[tuple[Column, int]]:
+    """The visible columns and their widths for a table ``total`` cells wide.
+
+    One space separates columns. If even the narrow layout leaves the title
+    less than MIN_TITLE, columns are dropped in DROP_ORDER.
+    """
+    visible = [c for c in columns if total >= c.min_total]
+
+    def fixed(cols: list[Column]) -> int:
+        return sum(c.width_for(total) for c in cols if c.width) + max(0, len(cols) - 1)
+
+    for key in DROP_ORDER:
+        if total - fixed(visible) >= MIN_TITLE:
+            break
+        visible = [c for c in visible if c.key != key]
+    flex = max(MIN_TITLE, total - fixed(visible))
+    return [(c, c.width_for(total) if c.width else flex) for c in visible]

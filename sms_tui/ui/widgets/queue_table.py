@@ -1,0 +1,337 @@
+"""A queue of records that pages from the database and renders only what is visible.
+
+Toolong's approach rather than ``DataTable``'s: the widget knows the total
+(``source.count()``), sets its virtual height to it, and in ``render_line``
+draws the visible rows only, fetching the pages they fall in (``source.rows``
+with an offset and a limit) in thread workers and keeping a bounded cache of
+pages. A million-record queue costs what a fifty-record one does.
+
+The cursor is a row index; ``reload`` keeps it on the same record when the
+data changes underneath (another process wrote) if that record is still near.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Protocol
+
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ...services.views import RecordRow
+from .. import display
+from ..work import run_service
+from .queue_columns import COLUMNS, Column, layout
+
+PAGE = 100  # rows per fetch
+MAX_PAGES = 40  # pages kept; older ones are fetched again when scrolled back to
+
+
+class QueueSource(Protocol):
+    """Where a queue's rows come from (a RecordService call with a filter)."""
+
+    def count(self) -> int: ...
+
+    def rows(self, offset: int, limit: int) -> list[RecordRow]: ...
+
+
+class QueueTable(ScrollView, can_focus=True):
+    """The rows of one queue, with a cursor."""
+
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "first", "First", show=False),
+        Binding("end", "last", "Last", show=False),
+    ]
+
+    COMPONENT_CLASSES = {
+        "queue-table--header",
+        "queue-table--cursor",
+        "queue-table--cursor-blurred",
+        "queue-table--urgent",
+        "queue-table--closed",
+        "queue-table--placeholder",
+    }
+
+    DEFAULT_CSS = """
+    QueueTable {
+        height: 1fr;
+        overflow-x: hidden;
+        overflow-y: auto;
+        scrollbar-size-vertical: 1;
+        background: $surface;
+        & > .queue-table--header { text-style: bold underline; background: $panel; }
+        & > .queue-table--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: bold;
+        }
+        & > .queue-table--cursor-blurred { background: $block-cursor-blurred-background; }
+        & > .queue-table--urgent { text-style: bold; }
+        & > .queue-table--closed { color: $text-muted; }
+        & > .queue-table--placeholder { color: $text-muted; text-style: italic; }
+    }
+    """
+
+    class Selected(Message):
+        """Enter was pressed on a row."""
+
+        def __init__(self, row: RecordRow) -> None:
+            self.row = row
+            super().__init__()
+
+    class Loaded(Message):
+        """The count (and the first window) arrived after a reload."""
+
+        def __init__(self, total: int) -> None:
+            self.total = total
+            super().__init__()
+
+    def __init__(self, *, clock: Callable[[], datetime] | None = None,
+                 columns: list[Column] | None = None, empty_text: str = "Nothing here.",
+                 name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.columns = columns or COLUMNS
+        self.empty_text = empty_text
+        self.source: QueueSource | None = None
+        self.total: int | None = None  # None until the first count arrives
+        self.cursor = 0
+        self._pages: OrderedDict[int, list[RecordRow]] = OrderedDict()
+        self._pending: set[int] = set()
+        self._generation = 0
+        self._lines: dict[tuple[int, int, bool, bool], Strip] = {}
+
+    # ------------------------------------------------------------------ data
+    @property
+    def current_row(self) -> RecordRow | None:
+        """The record under the cursor, if its page is loaded."""
+        return self._row(self.cursor) if self.total else None
+
+    def set_source(self, source: QueueSource, *, keep_cursor: bool = False) -> None:
+        """Show another filter's rows; the cursor goes to the top unless ``keep_cursor``."""
+        self.source = source
+        if not keep_cursor:
+            self.cursor = 0
+            self.scroll_to(y=0, animate=False, immediate=True)
+        self.reload()
+
+    def reload(self) -> None:
+        """Count again and fetch the window around the cursor, keeping it on its record."""
+        if self.source is None:
+            return
+        self._generation += 1
+        generation, source = self._generation, self.source
+        keep = self.current_row
+        first_page = max(0, self.cursor // PAGE - 1)
+
+        def fetch() -> tuple[int, list[RecordRow]]:
+            total = source.count()
+            return total, source.rows(first_page * PAGE, 3 * PAGE) if total else []
+
+        def arrived(result: tuple[int, list[RecordRow]]) -> None:
+            if generation != self._generation:
+                return  # a newer reload is on its way
+            total, rows = result
+            self._pages.clear()
+            self._pending.clear()
+            for i in range(0, len(rows), PAGE):
+                self._pages[first_page + i // PAGE] = rows[i:i + PAGE]
+            if keep is not None:
+                for i, row in enumerate(rows):
+                    if row.ref == keep.ref:
+                        self.cursor = first_page * PAGE + i
+                        break
+            self._set_total(total)
+            self.post_message(self.Loaded(total))
+
+        run_service(self, fetch, arrived, group="queue-reload", exclusive=True)
+
+    def _set_total(self, total: int) -> None:
+        self.total = total
+        self.cursor = max(0, min(self.cursor, total - 1))
+        self._lines.clear()
+        self.virtual_size = Size(self.scrollable_content_region.width, total + 1)
+        self._scroll_cursor_into_view()
+        self.refresh()
+
+    def _row(self, index: int) -> RecordRow | None:
+        page = self._pages.get(index // PAGE)
+        if page is None:
+            return None
+        self._pages.move_to_end(index // PAGE)
+        offset = index % PAGE
+        return page[offset] if offset < len(page) else None
+
+    def _request_page(self, page: int) -> None:
+        if page in self._pending or page in self._pages or self.source is None:
+            return
+        self._pending.add(page)
+        generation, source = self._generation, self.source
+
+        def arrived(rows: list[RecordRow]) -> None:
+            if generation != self._generation:
+                return
+            self._pending.discard(page)
+            self._pages[page] = rows
+            while len(self._pages) > MAX_PAGES:
+                self._pages.popitem(last=False)
+            self._lines.clear()
+            self.refresh()
+
+        run_service(self, lambda: source.rows(page * PAGE, PAGE), arrived, group="queue-page")
+
+    def refresh_ages(self) -> None:
+        """Ages move with the clock; redraw them."""
+        self._lines.clear()
+        self.refresh()
+
+    # ---------------------------------------------------------------- cursor
+    @property
+    def _body_height(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)  # minus the header line
+
+    def move_cursor(self, index: int) -> None:
+        if not self.total:
+            return
+        self.cursor = max(0, min(index, self.total - 1))
+        self._scroll_cursor_into_view()
+        self._lines.clear()
+        self.refresh()
+
+    def _scroll_cursor_into_view(self) -> None:
+        top = round(self.scroll_y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + self._body_height:
+            self.scroll_to(y=self.cursor - self._body_height + 1, animate=False, immediate=True)
+
+    def action_cursor(self, delta: int) -> None:
+        self.move_cursor(self.cursor + delta)
+
+    def action_page(self, direction: int) -> None:
+        self.move_cursor(self.cursor + direction * self._body_height)
+
+    def action_first(self) -> None:
+        self.move_cursor(0)
+
+    def action_last(self) -> None:
+        self.move_cursor((self.total or 1) - 1)
+
+    def action_select(self) -> None:
+        row = self.current_row
+        if row is not None:
+            self.post_message(self.Selected(row))
+
+    def on_click(self, event) -> None:
+        if event.y >= 1 and self.total:
+            self.move_cursor(round(self.scroll_y) + event.y - 1)
+            if event.chain == 2:
+                self.action_select()
+
+    def on_focus(self) -> None:
+        self._lines.clear()
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self._lines.clear()
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._lines.clear()
+        if self.total is not None:
+            self.virtual_size = Size(self.scrollable_content_region.width, self.total + 1)
+            self._scroll_cursor_into_view()
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        self._lines.clear()
+
+    # ---------------------------------------------------------------- render
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        if y == 0:
+            return self._header(width)
+        if self.total is None:
+            return self._message("Loading…" if y == 1 else "", width)
+        if self.total == 0:
+            return self._message(self.empty_text if y == 1 else "", width)
+        index = round(self.scroll_y) + y - 1
+        if index >= self.total:
+            return Strip.blank(width, self.rich_style)
+        key = (index, width, index == self.cursor, self.has_focus)
+        cached = self._lines.get(key)
+        if cached is not None:
+            return cached
+        row = self._row(index)
+        if row is None:
+            self._pending_page_later(index // PAGE)
+            return self._message("…", width, cursor=index == self.cursor)
+        strip = self._render_row(row, width, index == self.cursor)
+        self._lines[key] = strip
+        return strip
+
+    def _pending_page_later(self, page: int) -> None:
+        if page not in self._pending:
+            self.call_later(self._request_page, page)
+
+    def _cells(self, width: int) -> list[tuple[Column, int]]:
+        return layout(self.columns, width - 1)  # one cell for the cursor gutter
+
+    def _assemble(self, parts: list[tuple[Text | str, int, str]], gutter: str) -> Text:
+        line = Text(gutter, end="")
+        for i, (value, size, justify) in enumerate(parts):
+            cell = value.copy() if isinstance(value, Text) else Text(value, end="")
+            cell.truncate(size, overflow="ellipsis", pad=False)
+            if cell.cell_len < size:
+                pad = " " * (size - cell.cell_len)
+                cell = Text.assemble(pad, cell) if justify == "right" else Text.assemble(cell, pad)
+            if i:
+                line.append(" ")
+            line.append_text(cell)
+        return line
+
+    def _to_strip(self, text: Text, width: int, style: Style) -> Strip:
+        segments = list(text.render(self.app.console, end=""))
+        strip = Strip(segments).adjust_cell_length(width)
+        return strip.apply_style(self.rich_style + style)
+
+    def _header(self, width: int) -> Strip:
+        parts = [(c.header, w, c.justify) for c, w in self._cells(width)]
+        style = self.get_component_rich_style("queue-table--header")
+        return self._to_strip(self._assemble(parts, " "), width, style)
+
+    def _message(self, text: str, width: int, cursor: bool = False) -> Strip:
+        style = self.get_component_rich_style("queue-table--placeholder")
+        if cursor:
+            style += self._cursor_style()
+        return self._to_strip(Text((" › " if cursor else "   ") + text, end=""), width, style)
+
+    def _cursor_style(self) -> Style:
+        name = "queue-table--cursor" if self.has_focus else "queue-table--cursor-blurred"
+        return self.get_component_rich_style(name)
+
+    def _render_row(self, row: RecordRow, width: int, is_cursor: bool) -> Strip:
+        now = self.clock()
+        parts = [(c.cell(row, now), w, c.justify) for c, w in self._cells(width)]
+        # The gutter marks the cursor with a character, so it shows without colour too.
+        text = self._assemble(parts, "›" if is_cursor else " ")
+        style = Style()
+        if not row.is_open:
+            style += self.get_component_rich_style("queue-table--closed")
+        if display.is_urgent(row.priority, row.major):
+            style += self.get_component_rich_style("queue-table--urgent")
+        if is_cursor:
+            style += self._cursor_style()
+        return self._to_strip(text, width, style)
+

@@ -1,0 +1,49 @@
+"""The line of one-key destinations at the top of every screen ("1 Incidents ...")."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widget import Widget
+
+from ..sections import SECTIONS
+
+
+class SectionBar(Widget):
+    """Shows the sections with their keys; the current one in brackets (not by colour alone)."""
+
+    DEFAULT_CSS = """
+    SectionBar {
+        height: 1;
+        background: $panel;
+        color: $text-muted;
+        & > .section-bar--key { text-style: bold; color: $accent; }
+        & > .section-bar--active { text-style: bold reverse; color: $text; }
+    }
+    """
+    COMPONENT_CLASSES = {"section-bar--key", "section-bar--active"}
+
+    def __init__(self, current: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.current = current
+
+    def render(self) -> Text:
+        width = self.size.width
+        for use_short in (False, True):
+            text = self._build(use_short)
+            if text.cell_len <= width:
+                return text
+        return text
+
+    def _build(self, short: bool) -> Text:
+        key_style = self.get_component_rich_style("section-bar--key", partial=True)
+        active_style = self.get_component_rich_style("section-bar--active", partial=True)
+        text = Text(end="", no_wrap=True, overflow="ellipsis")
+        for sec in SECTIONS:
+            label = sec.bar_label if short else sec.title
+            if sec.name == self.current:
+                text.append(f"[{sec.key} {label}]", style=active_style)
+            else:
+                text.append(f" {sec.key}", style=key_style)
+                text.append(f" {label} ")
+            text.append(" " if not short else "")
+        return text
