@@ -15,6 +15,7 @@ Example ``config.toml``::
 
 from __future__ import annotations
 
+import importlib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,14 @@ from typing import Any
 
 from .domain.errors import ConfigError, ValidationError
 from .domain.priority import DEFAULT_MATRIX, LEVELS, PriorityMatrix, parse_priority
+
+# Feature modules that check their own sections when the file is read, so that a bad
+# value stops the app at start. Each has validate_section(raw, source) -> None.
+SECTION_VALIDATORS: tuple[str, ...] = (
+    "sms_tui.domain.sla",
+    "sms_tui.domain.major",
+    "sms_tui.domain.comms",
+)
 
 
 @dataclass(frozen=True)
@@ -74,4 +83,6 @@ def load_config(path: Path | None) -> Config:
         raise ConfigError(f"{path}: priority must be a table")
     if "matrix" in priority:
         matrix = _matrix_from(priority["matrix"], path)
+    for module in SECTION_VALIDATORS:
+        importlib.import_module(module).validate_section(raw, str(path))
     return Config(path=path, matrix=matrix, raw=raw)

@@ -109,7 +109,12 @@ def register(main: click.Group) -> None:
             }
             for r in rows
         ]
-        emit_rows(out, fmt, LIST_COLUMNS)
+        columns = LIST_COLUMNS
+        if parse_kind(kind) is Kind.INCIDENT:
+            from .incidents import add_sla_columns  # sla_state, sla_remaining, major marker
+
+            columns = add_sla_columns(app, out, LIST_COLUMNS)
+        emit_rows(out, fmt, columns)
 
     @main.command("show")
     @click.argument("ref")
@@ -131,6 +136,10 @@ def register(main: click.Group) -> None:
         for key, value in record.extra.items():
             if value not in (None, "", False):
                 click.echo(f"{key:>16}: {one_line(str(value))}")
+        if record.kind == Kind.INCIDENT.value:
+            from .incidents import show_incident_extras  # SLA clocks, major procedure, reminders
+
+            show_incident_extras(app, record.ref)
         click.echo(f"{'next statuses':>16}: {', '.join(record.allowed_transitions) or 'none (final)'}")
         if record.description:
             click.echo("\n" + "\n".join(one_line(line) for line in record.description.splitlines()))

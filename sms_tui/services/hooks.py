@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from .store import Store
 
 # Modules (relative to sms_tui.services) that register hooks when imported.
-RULE_MODULES: tuple[str, ...] = ("requests", "changes")
+RULE_MODULES: tuple[str, ...] = ("requests", "incidents", "changes")
 
 
 @dataclass

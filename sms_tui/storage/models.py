@@ -156,6 +156,18 @@ class Incident(RecordBase, table=True):
     change_id: int | None = Field(default=None, foreign_key="change.id", index=True)
     major: bool = Field(default=False)
     major_reason: str = Field(default="")
+    # major incident handling (services/incidents.py): who declared it, who is responsible
+    major_declared_by: str = Field(default="")
+    major_declared_at: datetime | None = None
+    major_manager: str = Field(default="")
+    # SLA clocks (domain/sla.py): business seconds counted so far; running_since is set
+    # while the clock runs (not on hold, not resolved); the respond clock's reading is
+    # frozen at the first response; sla_flags lists thresholds already journaled.
+    first_response_at: datetime | None = None
+    sla_counted_s: float = Field(default=0.0)
+    sla_running_since: datetime | None = None
+    sla_response_s: float | None = None
+    sla_flags: str = Field(default="")
 
 
 class ServiceRequest(RecordBase, table=True):

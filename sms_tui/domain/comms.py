@@ -1,0 +1,138 @@
+"""Communications to top management about major incidents: settings and wording (pure).
+
+Every communication is first a record in the database (the outbox); sending it
+by email is a second, optional step, configured here::
+
+    [smtp]
+    host = "mail.example.org"
+    port = 587
+    security = "starttls"          # none | starttls | ssl
+    username = "desk"
+    password_env = "SMS_TUI_SMTP_PASSWORD"   # read from the environment, not the file
+    from = "Service Desk <desk@example.org>"
+    timeout = 10                   # seconds
+
+Without ``[smtp]`` (or without a host) communications are only recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import getaddresses, parseaddr
+from typing import Any
+
+from .errors import ConfigError
+from .text import one_line
+
+PURPOSES = {
+    "declared": "declared",
+    "update": "status update",
+    "resolved": "resolved",
+    "undeclared": "no longer major",
+}
+SECURITY = ("none", "starttls", "ssl")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int = 25
+    security: str = "none"
+    username: str = ""
+    password: str = ""
+    password_env: str = ""
+    sender: str = "sms-tui@localhost"
+    timeout: float = 10.0
+
+
+def smtp_from_config(section: Any, source: str = "config") -> SmtpSettings | None:
+    """The ``[smtp]`` settings, or None when email is not configured."""
+    if section is None:
+        return None
+    if not isinstance(section, dict):
+        raise ConfigError(f"{source}: smtp: must be a table")
+    known = {"host", "port", "security", "username", "password", "password_env", "from", "timeout"}
+    unknown = set(section) - known
+    if unknown:
+        raise ConfigError(f"{source}: smtp.{sorted(unknown)[0]}: unknown key; use {', '.join(sorted(known))}")
+    host = section.get("host", "")
+    if not isinstance(host, str):
+        raise ConfigError(f"{source}: smtp.host: must be a host name")
+    if not host.strip():
+        return None
+    port = section.get("port", 25)
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        raise ConfigError(f"{source}: smtp.port: must be a port number 1..65535, got {port!r}")
+    security = str(section.get("security", "none")).lower()
+    if security not in SECURITY:
+        raise ConfigError(f"{source}: smtp.security: use one of {', '.join(SECURITY)}, got {security!r}")
+    sender = str(section.get("from", "sms-tui@localhost"))
+    if "@" not in parseaddr(sender)[1]:
+        raise ConfigError(f"{source}: smtp.from: {sender!r} is not an email address")
+    timeout = section.get("timeout", 10)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise ConfigError(f"{source}: smtp.timeout: must be a number of seconds above zero")
+    for key in ("username", "password", "password_env"):
+        if not isinstance(section.get(key, ""), str):
+            raise ConfigError(f"{source}: smtp.{key}: must be a string")
+    return SmtpSettings(host.strip(), port, security, section.get("username", ""),
+                        section.get("password", ""), section.get("password_env", ""), sender,
+                        float(timeout))
+
+
+def validate_section(raw: Mapping[str, Any], source: str) -> None:
+    """Config-load check: refuse a bad ``[smtp]`` section before the app starts."""
+    smtp_from_config(raw.get("smtp"), source)
+
+
+@dataclass(frozen=True)
+class IncidentBrief:
+    """What management reads about the incident."""
+
+    ref: str
+    title: str
+    status: str
+    priority: int
+    service: str
+    manager: str
+    reason: str
+
+
+def compose(purpose: str, brief: IncidentBrief, message: str, at: datetime,
+            next_update: datetime | None = None) -> tuple[str, str]:
+    """Subject and body of a communication. The subject is one safe line (no header injection)."""
+    what = PURPOSES[purpose]
+    subject = one_line(f"[Major incident] {brief.ref} {what}: {brief.title}", 200)
+    lines = [
+        f"Major incident {brief.ref} - {what}",
+        "",
+        f"Title:    {brief.title}",
+        f"Status:   {brief.status}",
+        f"Priority: P{brief.priority}",
+        f"Service:  {brief.service or '-'}",
+        f"Manager:  {brief.manager or 'not yet appointed'}",
+        f"Time:     {at:%Y-%m-%d %H:%M} UTC",
+    ]
+    if brief.reason:
+        lines.append(f"Why major: {brief.reason}")
+    if message.strip():
+        lines += ["", message.strip()]
+    if next_update is not None:
+        lines += ["", f"Next update by {next_update:%Y-%m-%d %H:%M} UTC."]
+    return subject, "\n".join(lines) + "\n"
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Wait before the next try after ``attempts`` failures: 1, 2, 4 ... minutes, at most 1 hour."""
+    return timedelta(minutes=min(60, 2 ** max(0, attempts - 1)))
+
+
+def recipients_text(contacts: tuple[str, ...] | list[str]) -> str:
+    return ", ".join(contacts)
+
+
+def split_recipients(text: str) -> list[str]:
+    """Addresses from the stored recipient list (display names kept out of SMTP's envelope)."""
+    return [address for _, address in getaddresses([text]) if address]

@@ -1,0 +1,479 @@
+"""Service level clocks (ISO/IEC 20000-1 8.3.3, 8.6.1): pure arithmetic, no I/O.
+
+A record has two clocks that run together: *time to respond* (stops at the
+first response) and *time to resolve* (stops at resolution). Both count only
+while the record is in a running state: a paused state (``on_hold``, "pending
+customer") stops them, and with a business-hours calendar only time inside
+business hours counts.
+
+The clock is kept as a fold, :class:`ClockState`: the business time counted so
+far and, while running, the instant it last started. Applying each status
+change in turn gives the same result as replaying the whole history
+(:func:`replay`), which the tests check.
+
+Config (every key optional; durations are "15m", "4h", "1h30m", "2d", or
+minutes as a number)::
+
+    [sla]
+    near_threshold = 0.75          # "near breach" once this share of a target is used
+    escalate_to = "Duty Manager"   # hierarchical escalation on breach
+    escalate_on = ["breached"]     # or ["near", "breached"]
+
+    [sla.default]                  # targets per priority
+    P1 = { respond = "15m", resolve = "4h" }
+
+    [sla.services."Email"]         # per-service overrides, per priority
+    P1 = { respond = "5m", resolve = "2h" }
+
+    [sla.business_hours]           # without it, the clock runs 24x7
+    days = ["mon", "tue", "wed", "thu", "fri"]
+    start = "08:00"
+    end = "18:00"
+    timezone = "Europe/Berlin"
+    holidays = ["2026-12-25"]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ConfigError, ValidationError
+
+ZERO = timedelta(0)
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Clock states a row can be in, worst last (the queue shows the worst of both clocks).
+STATES = ("none", "met", "ok", "paused", "near", "breached")
+
+
+def aware(value: datetime) -> datetime:
+    """Timestamps are UTC-aware everywhere; a naive one is taken as UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+# --------------------------------------------------------------------- durations
+_DURATION_RE = re.compile(r"^(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?$")
+
+
+def parse_duration(value: Any, key: str = "duration") -> timedelta:
+    """'15m', '4h', '1h30m', '2d' or a number of minutes; never negative."""
+    if isinstance(value, bool):
+        raise ValidationError(f"{key}: expected a duration like '15m', '4h' or '2d', got {value!r}")
+    if isinstance(value, int | float):
+        if value < 0:
+            raise ValidationError(f"{key}: must not be negative (got {value})")
+        return timedelta(minutes=value)
+    text = str(value).strip().lower().replace(" ", "")
+    if text.startswith("-"):
+        raise ValidationError(f"{key}: must not be negative (got {value!r})")
+    match = _DURATION_RE.match(text)
+    if not text or not match or not any(match.groups()):
+        raise ValidationError(f"{key}: expected a duration like '15m', '4h' or '2d', got {value!r}")
+    d, h, m, s = (int(g or 0) for g in match.groups())
+    return timedelta(days=d, hours=h, minutes=m, seconds=s)
+
+
+def format_duration(value: timedelta) -> str:
+    """Compact and readable: '45m', '2h 05m', '3d 4h' ('-' prefix when negative)."""
+    seconds = int(value.total_seconds())
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{sign}{days}d {hours}h"
+    if hours:
+        return f"{sign}{hours}h {minutes:02d}m"
+    return f"{sign}{minutes}m"
+
+
+# --------------------------------------------------------------------- calendar
+@dataclass(frozen=True)
+class BusinessCalendar:
+    """When the clock may run: business days, a daily window, a timezone, holidays.
+
+    ``start``/``end`` are minutes after local midnight (``end`` may be 1440,
+    i.e. 24:00). Windows never cross midnight.
+    """
+
+    days: frozenset[int] = frozenset({0, 1, 2, 3, 4})  # Monday = 0
+    start: int = 8 * 60
+    end: int = 18 * 60
+    tz: tzinfo = UTC
+    holidays: frozenset[date] = frozenset()
+
+    def __post_init__(self) -> None:
+        if not self.days:
+            raise ValidationError("a business calendar needs at least one business day")
+        if not 0 <= self.start < self.end <= 1440:
+            raise ValidationError("business hours must start before they end, within one day")
+
+    def _window(self, day: date) -> tuple[datetime, datetime] | None:
+        if day.weekday() not in self.days or day in self.holidays:
+            return None
+        midnight = datetime.combine(day, time(0), tzinfo=self.tz)
+        # aware + timedelta is wall-clock arithmetic; converting to UTC applies the offset
+        # in force at that local time, so DST days get their real length.
+        return (
+            (midnight + timedelta(minutes=self.start)).astimezone(UTC),
+            (midnight + timedelta(minutes=self.end)).astimezone(UTC),
+        )
+
+    def _days(self, start: datetime) -> Iterable[date]:
+        day = start.astimezone(self.tz).date() - timedelta(days=1)
+        while True:
+            yield day
+            day += timedelta(days=1)
+
+    def business_time(self, start: datetime, end: datetime) -> timedelta:
+        """Business time between two instants (zero if ``end`` is not after ``start``)."""
+        start, end = aware(start), aware(end)
+        if end <= start:
+            return ZERO
+        last = end.astimezone(self.tz).date()
+        total = ZERO
+        for day in self._days(start):
+            if day > last:
+                break
+            window = self._window(day)
+            if window is None:
+                continue
+            lo, hi = max(window[0], start), min(window[1], end)
+            if hi > lo:
+                total += hi - lo
+        return total
+
+    def add(self, start: datetime, amount: timedelta) -> datetime:
+        """The instant when ``amount`` of business time has passed after ``start``."""
+        start = aware(start)
+        if amount <= ZERO:
+            return start
+        for count, day in enumerate(self._days(start)):
+            if count > 366 * 20:  # a calendar made only of holidays: refuse rather than loop
+                raise ValidationError("the business calendar has no business time left")
+            window = self._window(day)
+            if window is None:
+                continue
+            lo = max(window[0], start)
+            if window[1] <= lo:
+                continue
+            available = window[1] - lo
+            if amount <= available:
+                return lo + amount
+            amount -= available
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def business_time(start: datetime, end: datetime, calendar: BusinessCalendar | None) -> timedelta:
+    """Time between two instants that counts under ``calendar`` (None: every second counts)."""
+    if calendar is None:
+        return max(ZERO, aware(end) - aware(start))
+    return calendar.business_time(start, end)
+
+
+def add_business_time(start: datetime, amount: timedelta, calendar: BusinessCalendar | None) -> datetime:
+    """The deadline ``amount`` of counted time after ``start``."""
+    if calendar is None:
+        return aware(start) + max(ZERO, amount)
+    return calendar.add(start, amount)
+
+
+# --------------------------------------------------------------------- the clock
+@dataclass(frozen=True)
+class ClockState:
+    """Counted time so far; ``running_since`` is set while the clock runs."""
+
+    counted: timedelta = ZERO
+    running_since: datetime | None = None
+
+    @classmethod
+    def started(cls, at: datetime, running: bool) -> ClockState:
+        return cls(ZERO, aware(at) if running else None)
+
+    def elapsed(self, now: datetime, calendar: BusinessCalendar | None) -> timedelta:
+        """Counted time at ``now``."""
+        if self.running_since is None:
+            return self.counted
+        return self.counted + business_time(self.running_since, now, calendar)
+
+    def apply(self, at: datetime, running: bool, calendar: BusinessCalendar | None) -> ClockState:
+        """The state after the record enters a running (or stopped/paused) status at ``at``."""
+        at = aware(at)
+        if running:
+            # already running: it keeps counting from when it started
+            return self if self.running_since is not None else ClockState(self.counted, at)
+        return ClockState(self.elapsed(at, calendar), None)
+
+
+def replay(created_at: datetime, statuses: Iterable[tuple[datetime, str]],
+           running_states: Iterable[str], calendar: BusinessCalendar | None,
+           initial: str) -> ClockState:
+    """The clock rebuilt from the whole status history (oldest first)."""
+    running = frozenset(running_states)
+    state = ClockState.started(created_at, initial in running)
+    for at, status in statuses:
+        state = state.apply(at, status in running, calendar)
+    return state
+
+
+# --------------------------------------------------------------------- readings
+@dataclass(frozen=True)
+class Target:
+    respond: timedelta
+    resolve: timedelta
+
+
+DEFAULT_TARGETS: Mapping[int, Target] = {
+    1: Target(timedelta(minutes=15), timedelta(hours=4)),
+    2: Target(timedelta(minutes=30), timedelta(hours=8)),
+    3: Target(timedelta(hours=2), timedelta(hours=24)),
+    4: Target(timedelta(hours=8), timedelta(days=3)),
+    5: Target(timedelta(days=1), timedelta(days=10)),
+}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One clock against its target."""
+
+    target: timedelta
+    elapsed: timedelta
+    done: bool  # responded / resolved: the clock no longer counts
+    near_threshold: float = 0.75
+
+    @property
+    def remaining(self) -> timedelta:
+        return self.target - self.elapsed
+
+    @property
+    def state(self) -> str:
+        """met | ok | near | breached (a finished clock over target stays breached)."""
+        if self.done:
+            return "met" if self.elapsed <= self.target else "breached"
+        if self.elapsed >= self.target:
+            return "breached"
+        if self.elapsed >= self.target * self.near_threshold:
+            return "near"
+        return "ok"
+
+
+@dataclass(frozen=True)
+class SlaStatus:
+    """Both clocks of one record, and what a queue should show for them."""
+
+    respond: Reading
+    resolve: Reading
+    paused: bool = False
+
+    @property
+    def state(self) -> str:
+        """The worst state of the clocks still counting (breached > near > paused > ok > met)."""
+        states = [r.state for r in (self.respond, self.resolve)]
+        for worst in ("breached", "near"):
+            if worst in states:
+                return worst
+        if self.paused and not self.resolve.done:
+            return "paused"
+        if all(r.done for r in (self.respond, self.resolve)):
+            return "met"
+        return "ok"
+
+    @property
+    def urgent(self) -> Reading:
+        """The clock that matters most now: the unfinished one with the least time left."""
+        open_ = [r for r in (self.respond, self.resolve) if not r.done]
+        return min(open_, key=lambda r: r.remaining) if open_ else self.resolve
+
+    @property
+    def remaining(self) -> timedelta:
+        return self.urgent.remaining
+
+    def label(self) -> str:
+        """Short text for a queue cell; meaning never relies on colour."""
+        state = self.state
+        if state == "met":
+            return "met"
+        if self.urgent.remaining <= ZERO:
+            return f"BREACHED {format_duration(-self.urgent.remaining)}"
+        left = format_duration(self.remaining)
+        if state == "breached":  # the other clock breached earlier
+            return f"BREACHED ({left} left)"
+        if state == "paused":
+            return f"paused {left}"
+        if state == "near":
+            return f"{left} left!"
+        return f"{left} left"
+
+
+def reading_pair(target: Target, respond_elapsed: timedelta, responded: bool,
+                 resolve_elapsed: timedelta, resolved: bool, near_threshold: float,
+                 paused: bool) -> SlaStatus:
+    return SlaStatus(
+        Reading(target.respond, respond_elapsed, responded, near_threshold),
+        Reading(target.resolve, resolve_elapsed, resolved, near_threshold),
+        paused,
+    )
+
+
+def crossings(status: SlaStatus) -> list[str]:
+    """Thresholds crossed so far, e.g. ['respond_near', 'respond_breached', 'resolve_near'].
+
+    The background check journals each one once; ``breached`` implies ``near``.
+    """
+    out: list[str] = []
+    for name, reading in (("respond", status.respond), ("resolve", status.resolve)):
+        if reading.done:
+            continue
+        if reading.elapsed >= reading.target * reading.near_threshold:
+            out.append(f"{name}_near")
+        if reading.elapsed >= reading.target:
+            out.append(f"{name}_breached")
+    return out
+
+
+# --------------------------------------------------------------------- policy
+@dataclass(frozen=True)
+class SlaPolicy:
+    """Targets per priority (and per service), the calendar, the breach rules."""
+
+    default: Mapping[int, Target] = field(default_factory=lambda: dict(DEFAULT_TARGETS))
+    services: Mapping[str, Mapping[int, Target]] = field(default_factory=dict)
+    near_threshold: float = 0.75
+    calendar: BusinessCalendar | None = None
+    escalate_to: str = ""
+    escalate_on: frozenset[str] = frozenset({"breached"})
+
+    def target(self, priority: int, service: str = "") -> Target:
+        """The target for a priority, the service's override first."""
+        override = self.services.get(service or "", {})
+        return override.get(priority) or self.default[priority]
+
+
+def _fail(source: str, key: str, message: str) -> ConfigError:
+    return ConfigError(f"{source}: {key}: {message}")
+
+
+def _targets(table: Any, base: Mapping[int, Target], source: str, prefix: str) -> dict[int, Target]:
+    if not isinstance(table, dict):
+        raise _fail(source, prefix, "must be a table of P1..P5 = { respond = ..., resolve = ... }")
+    out: dict[int, Target] = {}
+    for key, value in table.items():
+        name = str(key).strip().upper()
+        if name not in {f"P{n}" for n in range(1, 6)}:
+            raise _fail(source, f"{prefix}.{key}", "is not a priority; use P1 to P5")
+        priority = int(name[1])
+        if not isinstance(value, dict):
+            raise _fail(source, f"{prefix}.{key}", "must be a table { respond = ..., resolve = ... }")
+        unknown = set(value) - {"respond", "resolve"}
+        if unknown:
+            raise _fail(source, f"{prefix}.{key}.{sorted(unknown)[0]}", "unknown key; use respond, resolve")
+        parts = {}
+        for which in ("respond", "resolve"):
+            if which in value:
+                try:
+                    parts[which] = parse_duration(value[which], which)
+                except ValidationError as exc:
+                    raise _fail(source, f"{prefix}.{key}.{which}", str(exc).split(": ", 1)[-1]) from None
+        fallback = base[priority]
+        target = Target(parts.get("respond", fallback.respond), parts.get("resolve", fallback.resolve))
+        if target.resolve <= ZERO:
+            raise _fail(source, f"{prefix}.{key}.resolve", "must be more than zero")
+        if target.respond <= ZERO:
+            raise _fail(source, f"{prefix}.{key}.respond", "must be more than zero")
+        out[priority] = target
+    return out
+
+
+def _hhmm(value: Any, source: str, key: str) -> int:
+    match = re.match(r"^(\d{1,2}):(\d{2})$", str(value).strip())
+    if not match:
+        raise _fail(source, key, f"expected a time like '08:00', got {value!r}")
+    hours, minutes = int(match.group(1)), int(match.group(2))
+    if minutes > 59 or hours > 24 or (hours == 24 and minutes):
+        raise _fail(source, key, f"{value!r} is not a time of day")
+    return hours * 60 + minutes
+
+
+def _calendar(table: Any, source: str) -> BusinessCalendar:
+    prefix = "sla.business_hours"
+    if not isinstance(table, dict):
+        raise _fail(source, prefix, "must be a table")
+    unknown = set(table) - {"days", "start", "end", "timezone", "holidays"}
+    if unknown:
+        raise _fail(source, f"{prefix}.{sorted(unknown)[0]}",
+                    "unknown key; use days, start, end, timezone, holidays")
+    days = table.get("days", ["mon", "tue", "wed", "thu", "fri"])
+    if not isinstance(days, list) or not days:
+        raise _fail(source, f"{prefix}.days", "must be a non-empty list like ['mon', 'tue']")
+    day_numbers = set()
+    for name in days:
+        text = str(name).strip().lower()[:3]
+        if text not in DAY_NAMES:
+            raise _fail(source, f"{prefix}.days", f"unknown day {name!r}; use mon..sun")
+        day_numbers.add(DAY_NAMES.index(text))
+    start = _hhmm(table.get("start", "08:00"), source, f"{prefix}.start")
+    end = _hhmm(table.get("end", "18:00"), source, f"{prefix}.end")
+    if start >= end:
+        raise _fail(source, f"{prefix}.end", "must be after start (windows cannot cross midnight)")
+    tz_name = str(table.get("timezone", "UTC"))
+    try:
+        tz = UTC if tz_name.upper() == "UTC" else ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _fail(source, f"{prefix}.timezone", f"unknown timezone {tz_name!r}") from None
+    holidays = set()
+    raw_holidays = table.get("holidays", [])
+    if not isinstance(raw_holidays, list):
+        raise _fail(source, f"{prefix}.holidays", "must be a list of dates like '2026-12-25'")
+    for value in raw_holidays:
+        if isinstance(value, date) and not isinstance(value, datetime):
+            holidays.add(value)
+            continue
+        try:
+            holidays.add(date.fromisoformat(str(value)))
+        except ValueError:
+            raise _fail(source, f"{prefix}.holidays", f"{value!r} is not a date like 2026-12-25") from None
+    return BusinessCalendar(frozenset(day_numbers), start, end, tz, frozenset(holidays))
+
+
+def policy_from_config(section: Any, source: str = "config") -> SlaPolicy:
+    """Build the SLA policy from the ``[sla]`` config section; ConfigError names the key."""
+    if section is None:
+        return SlaPolicy()
+    if not isinstance(section, dict):
+        raise _fail(source, "sla", "must be a table")
+    known = {"default", "services", "near_threshold", "escalate_to", "escalate_on", "business_hours"}
+    unknown = set(section) - known
+    if unknown:
+        raise _fail(source, f"sla.{sorted(unknown)[0]}", f"unknown key; use {', '.join(sorted(known))}")
+    default = dict(DEFAULT_TARGETS)
+    default.update(_targets(section.get("default", {}), DEFAULT_TARGETS, source, "sla.default"))
+    services_table = section.get("services", {})
+    if not isinstance(services_table, dict):
+        raise _fail(source, "sla.services", 'must be a table of [sla.services."Name"] tables')
+    services = {
+        str(name): _targets(table, default, source, f'sla.services."{name}"')
+        for name, table in services_table.items()
+    }
+    near = section.get("near_threshold", 0.75)
+    if isinstance(near, bool) or not isinstance(near, int | float) or not 0 < near < 1:
+        raise _fail(source, "sla.near_threshold", f"must be a fraction between 0 and 1 (e.g. 0.75), got {near!r}")
+    escalate_to = section.get("escalate_to", "")
+    if not isinstance(escalate_to, str):
+        raise _fail(source, "sla.escalate_to", "must be the name of a person")
+    escalate_on = section.get("escalate_on", ["breached"])
+    if isinstance(escalate_on, str):
+        escalate_on = [escalate_on]
+    if not isinstance(escalate_on, list) or not set(escalate_on) <= {"near", "breached"}:
+        raise _fail(source, "sla.escalate_on", "must be a list of 'near' and/or 'breached'")
+    calendar = _calendar(section["business_hours"], source) if "business_hours" in section else None
+    return SlaPolicy(default, services, float(near), calendar, escalate_to.strip(), frozenset(escalate_on))
+
+
+def validate_section(raw: Mapping[str, Any], source: str) -> None:
+    """Config-load check: refuse a bad ``[sla]`` section before the app starts."""
+    policy_from_config(raw.get("sla"), source)

@@ -1,0 +1,305 @@
+"""SLA clocks of incidents: readings for queues, the background breach check.
+
+Design: the clock is kept ON THE INCIDENT, not recomputed from the journal.
+``sla_counted_s`` holds the business time counted so far and
+``sla_running_since`` the instant the clock last started (None while on hold
+or resolved). The transition rule (:func:`apply_status`) folds each status
+change into these two columns in the same transaction as the change, so a
+queue page reads its SLA columns from the rows it already has -- no journal
+scan per row -- and the journal still holds every status change for audit.
+``domain.sla.replay`` rebuilds the same state from a status history; the
+tests check the two agree. The first response freezes the respond clock in
+``sla_response_s``.
+
+Targets are looked up when read (priority and service may change), so a
+changed config applies at once; the counted time is history and stays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from ..config import Config
+from ..domain import sla
+from ..domain.errors import NotFound, ValidationError
+from ..domain.kinds import Kind, format_ref, parse_ref
+from ..domain.lifecycle import lifecycle_for
+from ..storage.models import Incident, Service
+from . import journal
+from .store import Store
+
+LIFECYCLE = lifecycle_for(Kind.INCIDENT)
+RUNNING = LIFECYCLE.open_states - LIFECYCLE.paused_states
+# Actors that are the software itself: their journal entries are not a response.
+SYSTEM_ACTORS = frozenset({"system", "scheduler", "sms-tui"})
+
+
+def sla_policy(config: Config) -> sla.SlaPolicy:
+    """The ``[sla]`` policy of this config (validated when the config was loaded)."""
+    return sla.policy_from_config(config.raw.get("sla"), str(config.path or "config"))
+
+
+def load_incident(session: Session, ref: str) -> Incident:
+    """The incident ``ref``; NotFound / ValidationError with a clear message otherwise."""
+    kind, number = parse_ref(ref)
+    if kind is not Kind.INCIDENT:
+        raise ValidationError(f"{format_ref(kind, number)} is not an incident")
+    row = session.get(Incident, number)
+    if row is None:
+        raise NotFound(f"no record {format_ref(kind, number)}")
+    return row
+
+
+# ------------------------------------------------------------------ rules (in the caller's transaction)
+def clock_of(row: Incident) -> sla.ClockState:
+    return sla.ClockState(timedelta(seconds=row.sla_counted_s or 0.0), row.sla_running_since)
+
+
+def start_clock(row: Incident) -> None:
+    """A new incident's clock starts at creation (unless it is created on hold)."""
+    row.sla_counted_s = 0.0
+    row.sla_running_since = row.created_at if row.status in RUNNING else None
+
+
+def apply_status(row: Incident, status: str, now: datetime, policy: sla.SlaPolicy) -> None:
+    """Fold a status change into the stored clock (pause on hold, stop on resolution)."""
+    state = clock_of(row).apply(now, status in RUNNING, policy.calendar)
+    row.sla_counted_s = state.counted.total_seconds()
+    row.sla_running_since = state.running_since
+
+
+def record_first_response(row: Incident, actor: str, now: datetime, policy: sla.SlaPolicy) -> bool:
+    """Stamp the first response (the first action by a person after creation); True if stamped."""
+    if row.first_response_at is not None or actor in SYSTEM_ACTORS:
+        return False
+    row.first_response_at = now
+    row.sla_response_s = clock_of(row).elapsed(now, policy.calendar).total_seconds()
+    return True
+
+
+def status_of(row: Incident, service: str, policy: sla.SlaPolicy, now: datetime) -> sla.SlaStatus:
+    """Both clocks of ``row`` at ``now``."""
+    target = policy.target(row.priority, service)
+    elapsed = clock_of(row).elapsed(now, policy.calendar)
+    responded = row.first_response_at is not None
+    respond_elapsed = (timedelta(seconds=row.sla_response_s)
+                       if responded and row.sla_response_s is not None else elapsed)
+    return sla.reading_pair(target, respond_elapsed, responded, elapsed,
+                            not LIFECYCLE.is_open(row.status), policy.near_threshold,
+                            row.status in LIFECYCLE.paused_states)
+
+
+# ------------------------------------------------------------------ views
+@dataclass(frozen=True)
+class RowSla:
+    """What a queue line shows about an incident's SLA and major handling."""
+
+    ref: str
+    state: str  # ok | near | breached | paused | met
+    label: str  # e.g. "2h 05m left", "BREACHED 10m", "paused 1h 00m"
+    remaining_s: int
+    major: bool = False
+    needs_manager: bool = False  # a major incident with no responsible manager yet
+
+    @property
+    def marker(self) -> str:
+        """Queue marker in words and symbols (never colour alone): 'MAJOR!' lacks a manager."""
+        if not self.major:
+            return ""
+        return "MAJOR!" if self.needs_manager else "MAJOR"
+
+
+@dataclass(frozen=True)
+class ClockView:
+    target: timedelta
+    elapsed: timedelta
+    remaining: timedelta
+    state: str
+    due: datetime | None  # when it breaches if nothing changes (None: stopped or paused)
+
+
+@dataclass(frozen=True)
+class SlaView:
+    """One incident's SLA, for the detail view and ``sla show``."""
+
+    ref: str
+    priority: int
+    service: str
+    state: str
+    label: str
+    paused: bool
+    respond: ClockView
+    resolve: ClockView
+    first_response_at: datetime | None
+    calendar: str  # "24x7" or e.g. "mon-fri 08:00-18:00 Europe/Berlin"
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SlaEvent:
+    """A threshold the background check found crossed (journaled once)."""
+
+    ref: str
+    flag: str  # respond_near | respond_breached | resolve_near | resolve_breached
+    escalated_to: str = ""
+
+
+def _calendar_text(policy: sla.SlaPolicy) -> str:
+    cal = policy.calendar
+    if cal is None:
+        return "24x7"
+    days = ",".join(sla.DAY_NAMES[d] for d in sorted(cal.days))
+    return (f"{days} {cal.start // 60:02d}:{cal.start % 60:02d}-{cal.end // 60:02d}:{cal.end % 60:02d} "
+            f"{cal.tz}" + (f", {len(cal.holidays)} holidays" if cal.holidays else ""))
+
+
+def _clock_view(reading: sla.Reading, running: bool, now: datetime, policy: sla.SlaPolicy) -> ClockView:
+    due = None
+    if running and not reading.done:
+        due = sla.add_business_time(now, max(reading.remaining, sla.ZERO), policy.calendar) \
+            if reading.remaining > sla.ZERO else None
+    return ClockView(reading.target, reading.elapsed, reading.remaining, reading.state, due)
+
+
+def _flags(row: Incident) -> set[str]:
+    return {f for f in (row.sla_flags or "").split(",") if f}
+
+
+class SlaService:
+    """SLA readings for queues and detail, and the background breach check."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def _rows(self, session: Session, stmt: Any) -> Iterable[tuple[Incident, str | None]]:
+        return session.exec(stmt.join(Service, isouter=True))
+
+    def sla_for_rows(self, refs: Iterable[str], now: datetime | None = None) -> dict[str, RowSla]:
+        """SLA and major markers for a page of queue rows (one query). Other kinds are ignored."""
+        wanted = [r for r in refs if r.upper().startswith("INC")]
+        if not wanted:
+            return {}
+        now = now or self.store.now()
+        policy = sla_policy(self.store.config)
+        stmt = select(Incident, Service.name).where(col(Incident.ref).in_(wanted))
+        out: dict[str, RowSla] = {}
+        with self.store.read() as session:
+            for row, service in self._rows(session, stmt):
+                status = status_of(row, service or "", policy, now)
+                out[row.ref] = RowSla(row.ref, status.state, status.label(),
+                                      int(status.remaining.total_seconds()), row.major,
+                                      row.major and not row.major_manager and LIFECYCLE.is_open(row.status))
+        return out
+
+    def get(self, ref: str, now: datetime | None = None) -> SlaView:
+        """The SLA of one incident, with its targets, elapsed time and deadlines."""
+        now = now or self.store.now()
+        policy = sla_policy(self.store.config)
+        with self.store.read() as session:
+            row = load_incident(session, ref)
+            service = session.get(Service, row.service_id).name if row.service_id else ""
+            status = status_of(row, service, policy, now)
+            running = row.sla_running_since is not None
+            return SlaView(
+                ref=row.ref, priority=row.priority, service=service, state=status.state,
+                label=status.label(), paused=status.paused,
+                respond=_clock_view(status.respond, running, now, policy),
+                resolve=_clock_view(status.resolve, running, now, policy),
+                first_response_at=row.first_response_at, calendar=_calendar_text(policy),
+                flags=tuple(sorted(_flags(row))),
+            )
+
+    def breaches(self, now: datetime | None = None, *, include_near: bool = False) -> list[tuple[Any, RowSla]]:
+        """Open incidents whose SLA is breached (or near), most overdue first.
+
+        Returns (row facts, RowSla) where row facts is a dict with ref, title,
+        priority, status, assignee, service, escalated_to.
+        """
+        now = now or self.store.now()
+        policy = sla_policy(self.store.config)
+        stmt = select(Incident, Service.name).where(col(Incident.status).in_(sorted(LIFECYCLE.open_states)))
+        wanted = {"breached", "near"} if include_near else {"breached"}
+        found: list[tuple[Any, RowSla]] = []
+        with self.store.read() as session:
+            for row, service in self._rows(session, stmt):
+                status = status_of(row, service or "", policy, now)
+                if status.state not in wanted:
+                    continue
+                facts = {"ref": row.ref, "title": row.title, "priority": row.priority,
+                         "status": row.status, "assignee": row.assignee, "service": service or "",
+                         "escalated_to": row.escalated_to, "escalation_level": row.escalation_level}
+                found.append((facts, RowSla(row.ref, status.state, status.label(),
+                                            int(status.remaining.total_seconds()), row.major,
+                                            row.major and not row.major_manager)))
+        found.sort(key=lambda pair: (pair[1].remaining_s, pair[0]["priority"]))
+        return found
+
+    def check(self, now: datetime | None = None) -> list[SlaEvent]:
+        """Mark incidents nearing breach and breached; journal each crossing ONCE; escalate.
+
+        One write transaction. A crossing already in ``sla_flags`` is skipped,
+        so running the check every minute (or from two processes) journals
+        each threshold once. Hierarchical escalation per ``[sla] escalate_to``
+        happens on the crossings listed in ``escalate_on``.
+        """
+        now = now or self.store.now()
+        policy = sla_policy(self.store.config)
+        open_ = col(Incident.status).in_(sorted(LIFECYCLE.open_states))
+        # Find candidates in a read snapshot first: most minutes nothing crossed, and then
+        # the check takes no write lock at all.
+        with self.store.read() as session:
+            candidates = [
+                row.id for row, service in self._rows(session, select(Incident, Service.name).where(open_))
+                if set(sla.crossings(status_of(row, service or "", policy, now))) - _flags(row)
+            ]
+        if not candidates:
+            return []
+        events: list[SlaEvent] = []
+        with self.store.write() as session:
+            stmt = select(Incident, Service.name).where(open_, col(Incident.id).in_(candidates))
+            for row, service in list(self._rows(session, stmt)):
+                status = status_of(row, service or "", policy, now)
+                flags = _flags(row)
+                new = [f for f in sla.crossings(status) if f not in flags]
+                if new:  # re-checked inside the write: another process may have marked it
+                    events.extend(self._mark(session, row, status, new, flags, policy, now))
+        return events
+
+    def _mark(self, session: Session, row: Incident, status: sla.SlaStatus, new: list[str],
+              flags: set[str], policy: sla.SlaPolicy, now: datetime) -> list[SlaEvent]:
+        events = []
+        for flag in new:
+            clock, level = flag.split("_")
+            reading = status.respond if clock == "respond" else status.resolve
+            what = "time to respond" if clock == "respond" else "time to resolve"
+            used = sla.format_duration(reading.elapsed)
+            target = sla.format_duration(reading.target)
+            note = (f"SLA breached: {what} target {target} passed ({used} counted)" if level == "breached"
+                    else f"SLA nearing breach: {what} {used} of {target} used "
+                         f"({round(policy.near_threshold * 100)}% threshold)")
+            journal.append(session, ref=row.ref, kind=Kind.INCIDENT.value, actor="sms-tui", at=now,
+                           action=f"sla_{level}", changes={"sla": (None, flag)}, note=note)
+            flags.add(flag)
+            escalated = ""
+            if policy.escalate_to and level in policy.escalate_on:
+                escalated = self._escalate(session, row, note, policy.escalate_to, now)
+            events.append(SlaEvent(row.ref, flag, escalated))
+        row.sla_flags = ",".join(sorted(flags))
+        return events
+
+    def _escalate(self, session: Session, row: Incident, reason: str, to: str, now: datetime) -> str:
+        """Hierarchical escalation to the configured manager (a change to the record: version + 1)."""
+        changes = {"escalated_to": (row.escalated_to, to),
+                   "escalation_level": (row.escalation_level, row.escalation_level + 1)}
+        row.escalated_to = to
+        row.escalation_level += 1
+        row.updated_at = now
+        row.version += 1
+        journal.append(session, ref=row.ref, kind=Kind.INCIDENT.value, actor="sms-tui", at=now,
+                       action="escalate_hierarchical", changes=changes, note=reason)
+        return to
