@@ -1,0 +1,54 @@
+"""``sms-tui demo``: fill a database with a realistic desk for trying the product."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from .common import AppContext, pass_app
+
+# The same defaults as sms_tui.services.demo (a test keeps them equal); not imported
+# from there because that module loads the database layer, and --help must stay fast.
+DEFAULT_COUNT = 200
+DEFAULT_SEED = 2026
+
+
+def register(main: click.Group) -> None:
+    from ..domain.kinds import Kind
+    from ..domain.lifecycle import lifecycle_for
+
+    full_coverage = sum(len(lifecycle_for(kind).states) for kind in Kind)
+
+    @main.command("demo")
+    @click.option("--count", type=click.IntRange(min=1, max=10_000_000), default=DEFAULT_COUNT,
+                  show_default=True,
+                  help=f"How many records (every kind in every state from {full_coverage}).")
+    @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
+                  help="Same seed, same demo (ages are counted back from now).")
+    @click.option("--force", is_flag=True,
+                  help="Add the demo even if the database already has records (nothing is deleted).")
+    @pass_app
+    def demo(app: AppContext, count: int, seed: int, force: bool):
+        """Fill the database with demo data: services, CIs, and records of every kind in
+        every state with their journals, spread over the last 90 days.
+
+        Use a separate file to keep real work apart, e.g. sms-tui --db demo.db demo
+        """
+        from ..services.demo import fill_demo
+
+        store = app.store()
+        started = time.monotonic()
+        summary = fill_demo(store, count=count, seed=seed, force=force)
+        took = time.monotonic() - started
+        click.echo(f"Demo data written to {store.path} in {took:.1f} s:")
+        click.echo(f"  {summary.services} services, {summary.cis} configuration items, "
+                   f"{summary.relationships} CI relationships")
+        for kind, n in summary.records.items():
+            click.echo(f"  {n:>7} {kind}")
+        click.echo(f"  {summary.total_records:>7} records, {summary.journal_entries} journal entries")
+        if summary.skipped:
+            left_out = ", ".join(f"{n} {verb}" for verb, n in summary.skipped.items())
+            click.echo(f"  (left out because the desk's rules refused them: {left_out})")
+        db = f" --db {store.path}" if app.db_path else ""
+        click.echo(f"Try: sms-tui{db} list incidents --open   or open the desk: sms-tui{db}")
