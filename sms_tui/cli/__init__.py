@@ -18,7 +18,7 @@ from ..domain.errors import DeskError
 from .common import AppContext, fail
 
 # Modules that add subcommands to ``main``; each defines ``register(main)``.
-COMMAND_MODULES = ("records", "catalogue", "admin", "reviews", "demo")
+COMMAND_MODULES = ("records", "catalogue", "admin", "incidents", "reviews", "demo")
 
 
 def _usage_line(exc: click.UsageError) -> str:
