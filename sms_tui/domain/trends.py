@@ -4,8 +4,10 @@ A candidate is a group of at least ``min_incidents`` incidents that share a
 service, a CI or a category and were opened within the last ``window`` (up to
 ``now``). The analyst accepts a candidate (a problem is raised and the
 incidents linked) or dismisses it; a dismissed set is never proposed again,
-nor is any part of it (when an old incident ages out of the window the rest
-of the set is not news). A set that grows by a new incident is proposed again.
+nor is any part of it, on any dimension (when an old incident ages out of the
+window the rest of the set is not news, and the same incidents seen through
+their service instead of their CI are not either). A set that grows by a new
+incident is proposed again.
 
 When the same incidents form a candidate on several dimensions (every
 incident on CI ``srv-1`` is also on service ``mail``), only the most specific
@@ -104,9 +106,7 @@ def detect(points: Iterable[IncidentPoint], now: datetime, rule: TrendRule,
             value = point.value(dimension).strip()
             if value:
                 groups[(dimension, value)].append(point)
-    dismissed_by: dict[tuple[str, str], list[frozenset[str]]] = defaultdict(list)
-    for d in dismissed:
-        dismissed_by[(d.dimension, d.value)].append(d.refs)
+    dismissed_sets = [d.refs for d in dismissed]
     found: list[Candidate] = []
     seen_sets: set[frozenset[str]] = set()
     order = {d: i for i, d in enumerate(DIMENSIONS)}
@@ -114,7 +114,8 @@ def detect(points: Iterable[IncidentPoint], now: datetime, rule: TrendRule,
         refs = frozenset(p.ref for p in members)
         if len(refs) < rule.min_incidents or refs in seen_sets:
             continue
-        if any(refs <= old for old in dismissed_by[(dimension, value)]):
+        # dismissed on any dimension: the analyst has seen these incidents together
+        if any(refs <= old for old in dismissed_sets):
             continue
         seen_sets.add(refs)
         times = [p.opened_at for p in members]

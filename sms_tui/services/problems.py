@@ -25,7 +25,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from ..domain.errors import NotFound, ValidationError
-from ..domain.kinds import Kind, parse_ref
+from ..domain.kinds import KINDS, Kind, parse_ref
 from ..domain.known_error_search import KnownErrorText, query_terms, rank
 from ..domain.lifecycle import lifecycle_for
 from ..domain.trends import Candidate, Dismissal, IncidentPoint, TrendRule, detect, rule_from_config
@@ -112,11 +112,13 @@ class ProblemService:
     # ---------------------------------------------------------- helpers
     def _load(self, session: Session, ref: str, kind: Kind) -> Any:
         found_kind, number = parse_ref(ref)
+        label = KINDS[kind].label.lower()
         if found_kind is not kind:
-            raise ValidationError(f"{ref} is not a {kind.value.replace('_', ' ')}")
+            article = "an" if label[0] in "aeiou" else "a"
+            raise ValidationError(f"{ref} is not {article} {label} ({KINDS[kind].prefix}-…)")
         row = session.get(table_for(kind), number)
         if row is None:
-            raise NotFound(f"no {kind.value.replace('_', ' ')} {ref}")
+            raise NotFound(f"no {label} {ref}")
         return row
 
     def _link_in(self, session: Session, incident: Incident, problem: Problem, now: datetime,

@@ -1,0 +1,155 @@
+"""Problems (8.6.3): incident links both ways, root cause analysis, known errors, fixes via RFC."""
+
+from __future__ import annotations
+
+import pytest
+
+from sms_tui.domain.errors import ValidationError
+
+
+@pytest.fixture
+def problems(store):
+    from sms_tui.services.problems import ProblemService
+
+    return ProblemService(store)
+
+
+@pytest.fixture
+def mail(store):
+    from sms_tui.services.catalogue import CatalogueService
+
+    catalogue = CatalogueService(store)
+    catalogue.add_service("mail", criticality="high")
+    catalogue.add_ci("srv-mail-01", service="mail")
+    return "mail"
+
+
+def _incidents(records, n, **fields):
+    return [records.create("incident", title=f"Mail down {i}", **fields).ref for i in range(n)]
+
+
+def _problem_with_rca(records, problems, **fields):
+    ref = records.create("problem", title="Mail drops connections", **fields).ref
+    problems.record_rca(ref, symptoms="Outlook shows Disconnected every hour",
+                        root_cause="Proxy closes idle TLS sessions", method="5 whys",
+                        workaround="Use webmail")
+    return ref
+
+
+# ------------------------------------------------------------------ links
+def test_any_number_of_incidents_link_to_a_problem_in_one_step(records, problems):
+    incidents = _incidents(records, 5)
+    problem = records.create("problem", title="Mail drops").ref
+    view = problems.link_incidents(problem, incidents)
+    assert sorted(link.ref for link in view.links if link.relation == "incident") == incidents
+
+
+def test_the_link_is_seen_from_the_incident_too(records, problems):
+    incident = _incidents(records, 1)[0]
+    problem = records.create("problem", title="Mail drops").ref
+    problems.link_incidents(problem, [incident])
+    assert [(link.relation, link.ref) for link in records.get(incident).links] == [("problem", problem)]
+
+
+def test_linking_is_journaled_on_both_sides(records, problems):
+    incident = _incidents(records, 1)[0]
+    problem = records.create("problem", title="Mail drops").ref
+    problems.link_incidents(problem, [incident], note="same symptom")
+    on_incident = records.get(incident).journal[0]
+    on_problem = records.get(problem).journal[0]
+    assert on_incident.action == on_problem.action == "link"
+    assert on_incident.changes == {"problem": (None, problem)}
+    assert on_problem.changes == {"linked_incident": (None, incident)}
+    assert on_incident.note == "same symptom"
+
+
+def test_an_incident_of_another_problem_is_moved_only_when_asked(records, problems):
+    incident = _incidents(records, 1)[0]
+    first = records.create("problem", title="First").ref
+    second = records.create("problem", title="Second").ref
+    problems.link_incidents(first, [incident])
+    with pytest.raises(ValidationError, match=f"already linked to {first}"):
+        problems.link_incidents(second, [incident])
+    problems.link_incidents(second, [incident], move=True)
+    assert records.get(incident).links[0].ref == second
+    assert records.get(incident).journal[0].changes == {"problem": (first, second)}
+
+
+def test_a_failed_bulk_link_writes_nothing(records, problems):
+    incidents = _incidents(records, 2)
+    problem = records.create("problem", title="Mail drops").ref
+    with pytest.raises(ValidationError):
+        problems.link_incidents(problem, [*incidents, "PRB-000001"])
+    assert not [link for link in records.get(problem).links if link.relation == "incident"]
+
+
+# ------------------------------------------------------------------ RCA and known errors
+def test_root_cause_analysis_fields_are_recorded_and_journaled(records, problems):
+    ref = _problem_with_rca(records, problems)
+    view = records.get(ref)
+    assert view.extra["symptoms"].startswith("Outlook shows")
+    assert view.extra["root_cause"] == "Proxy closes idle TLS sessions"
+    assert view.extra["rca_method"] == "5 whys"
+    assert view.extra["workaround"] == "Use webmail"
+    assert set(view.journal[0].changes) == {"symptoms", "root_cause", "rca_method", "workaround"}
+
+
+def test_a_known_error_is_raised_from_a_problem_in_one_step(records, problems, mail):
+    ref = _problem_with_rca(records, problems, service=mail)
+    known_error = problems.raise_known_error(ref)
+    assert known_error.ref.startswith("KE-")
+    assert known_error.extra["workaround"] == "Use webmail"
+    assert known_error.extra["root_cause"] == "Proxy closes idle TLS sessions"
+    assert known_error.service == "mail"
+    problem = records.get(ref)
+    assert problem.status == "known_error"
+    assert ("known error", known_error.ref) in [(link.relation, link.ref) for link in problem.links]
+    assert ("problem", ref) in [(link.relation, link.ref) for link in known_error.links]
+
+
+def test_a_known_error_needs_a_root_cause_or_workaround_first(records, problems):
+    ref = records.create("problem", title="Unknown yet").ref
+    with pytest.raises(ValidationError, match="root cause or a workaround"):
+        problems.raise_known_error(ref)
+
+
+def test_a_problem_has_one_open_known_error_at_a_time(records, problems):
+    ref = _problem_with_rca(records, problems)
+    first = problems.raise_known_error(ref).ref
+    with pytest.raises(ValidationError, match=f"already has an open known error {first}"):
+        problems.raise_known_error(ref)
+
+
+# ------------------------------------------------------------------ resolution via change
+def test_resolving_a_problem_that_needs_a_change_raises_a_linked_rfc(records, problems, mail):
+    ref = _problem_with_rca(records, problems, service=mail)
+    problem = problems.resolve(ref, permanent_fix="Raise the proxy idle timeout", needs_change=True)
+    assert problem.status == "resolved"
+    change_ref = next(link.ref for link in problem.links if link.relation == "change")
+    change = records.get(change_ref)
+    assert change.extra["change_type"] == "normal"
+    assert "Raise the proxy idle timeout" in change.extra["reason"]
+    assert ref in change.extra["reason"]
+    assert change.service == "mail"
+    assert ("problem", ref) in [(link.relation, link.ref) for link in change.links]
+
+
+def test_resolving_with_an_existing_change_links_it(records, problems):
+    ref = _problem_with_rca(records, problems)
+    change = records.create("change", title="Proxy timeout", backout_plan="revert").ref
+    problem = problems.resolve(ref, change_ref=change)
+    assert [link.ref for link in problem.links if link.relation == "change"] == [change]
+
+
+def test_an_rfc_for_a_problem_needs_the_fix_described(records, problems):
+    ref = _problem_with_rca(records, problems)
+    with pytest.raises(ValidationError, match="permanent fix"):
+        problems.resolve(ref, needs_change=True)
+    assert records.get(ref).status != "resolved"
+
+
+def test_a_problem_resolved_without_a_change_raises_none(records, problems):
+    ref = _problem_with_rca(records, problems)
+    problem = problems.resolve(ref, permanent_fix="Config corrected by hand")
+    assert problem.status == "resolved"
+    assert not [link for link in problem.links if link.relation == "change"]
