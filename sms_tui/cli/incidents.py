@@ -21,6 +21,7 @@ from typing import Any
 
 import click
 
+from ..domain.errors import DeskError
 from ..domain.sla import format_duration
 from ..domain.text import one_line
 from .common import FORMATS, AppContext, emit_rows, pass_app
@@ -96,17 +97,19 @@ def add_sla_columns(app: AppContext, rows: list[dict[str, Any]], columns: list[s
     return [*columns[:2], "major", *columns[2:4], "sla_remaining", *columns[4:]]
 
 
+MAX_REMINDED = 5
+
+
 def _after_command(result: Any, **_: Any) -> None:
     """Print major declarations and reminders for incidents this command wrote; send its messages."""
     from ..services import incidents, notify
 
-    touched = incidents.take_touched_here()
-    ids = notify.take_recorded_here()
-    if not touched and not ids:
-        return
     app = click.get_current_context().find_object(AppContext)
-    if app is None or app._store is None:
+    if app is None or app._store is None:  # the command never opened the database
         return
+    db = app.store().path
+    touched = incidents.touched_here.take(db)
+    ids = list(notify.recorded_here.take(db))
     if ids:
         report = _outbox(app).deliver(ids)
         for error in report.errors:
@@ -115,12 +118,22 @@ def _after_command(result: Any, **_: Any) -> None:
         if report.sent:
             click.echo(f"sms-tui: {report.sent} message(s) emailed to top management", err=True)
     service = _major(app)
+    needing = 0
     for ref, reason in touched.items():
-        view = service.get(ref)
-        if reason and view.major:
-            click.echo(f"sms-tui: {ref} is a MAJOR incident: {one_line(reason)}", err=True)
-        for nag in view.nags:
-            click.echo(f"sms-tui: warning: {one_line(nag)}", err=True)
+        try:
+            view = service.get(ref)
+        except DeskError:  # e.g. purged by the command itself
+            continue
+        lines = [f"{ref} is a MAJOR incident: {reason}"] if reason and view.major else []
+        lines += [f"warning: {nag}" for nag in view.nags]
+        if lines:
+            needing += 1
+        if lines and needing <= MAX_REMINDED:  # the demo or an import may write many
+            for line in lines:
+                click.echo(f"sms-tui: {one_line(line)}", err=True)
+    if needing > MAX_REMINDED:
+        click.echo(f"sms-tui: ... and {needing - MAX_REMINDED} more major incident(s) need attention; "
+                   "see 'sms-tui list incidents'", err=True)
 
 
 def _chain_result_callback(main: click.Group) -> None:

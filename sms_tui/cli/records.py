@@ -104,7 +104,8 @@ def register(main: click.Group) -> None:
                 "ref": r.ref, "title": r.title, "status": r.status, "impact": r.impact,
                 "urgency": r.urgency, "priority": f"P{r.priority}", "assignee": r.assignee,
                 "assignment_group": r.assignment_group, "service": r.service, "major": r.major,
-                "escalation_level": r.escalation_level, "is_open": r.is_open,
+                "escalation_level": r.escalation_level, "escalated_to": r.escalated_to,
+                "is_open": r.is_open,
                 "created_at": r.created_at.isoformat(), "updated_at": r.updated_at.isoformat(),
             }
             for r in rows

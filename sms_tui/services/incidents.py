@@ -48,21 +48,8 @@ CRITERIA_FIELDS = frozenset({"priority", "impact", "urgency", "category", "servi
 
 # Incidents written by this process -> the major reason if declared here ('' otherwise).
 # The CLI prints the declaration and the reminders after its command commits; the
-# TUI shows them on screen instead. Process-local on purpose.
-_touched_here: dict[str, str] = {}
-
-
-def take_touched_here() -> dict[str, str]:
-    """Incidents written by this process since the last call (ref -> reason if declared major)."""
-    out = dict(_touched_here)
-    for ref in out:
-        _touched_here.pop(ref, None)
-    return out
-
-
-def _touch(ref: str, reason: str = "") -> None:
-    if reason or ref not in _touched_here:
-        _touched_here[ref] = reason
+# TUI shows them on screen instead.
+touched_here = notify.RecentWrites()
 
 
 # ------------------------------------------------------------------ shared steps
@@ -93,9 +80,8 @@ def declare_in(session: Session, store: Store, row: Incident, reason: str, now: 
                    action="major_declared",
                    changes={"major": (old[0], True), "major_reason": (old[1], reason)},
                    note="major incident procedure started")
-    notify.record_in(session, row=row, purpose="declared", message=reason, now=now,
-                     actor=store.actor, config=store.config)
-    _touch(row.ref, reason)
+    notify.record_in(session, store=store, row=row, purpose="declared", message=reason, now=now)
+    touched_here.note(store.path, row.ref, reason)
 
 
 def _auto_declare(ctx: hooks.HookContext) -> None:
@@ -110,7 +96,7 @@ def _auto_declare(ctx: hooks.HookContext) -> None:
 # ------------------------------------------------------------------ hooks
 @hooks.on("after_create", Kind.INCIDENT)
 def _after_create(ctx: hooks.HookContext) -> None:
-    _touch(ctx.row.ref)
+    touched_here.note(ctx.store.path, ctx.row.ref, keep=True)
     start_clock(ctx.row)
     if ctx.row.major:  # created as major by the analyst
         ctx.row.major = False
@@ -163,14 +149,14 @@ def _after_transition(ctx: hooks.HookContext, old: str, new: str) -> None:
     row = ctx.row
     apply_status(row, new, ctx.now, sla_policy(ctx.store.config))
     if row.major and new in LIFECYCLE.resolved_states:
-        notify.record_in(ctx.session, row=row, purpose="resolved", message="The incident is resolved.",
-                         now=ctx.now, actor=ctx.store.actor, config=ctx.store.config)
+        notify.record_in(ctx.session, store=ctx.store, row=row, purpose="resolved",
+                         message="The incident is resolved.", now=ctx.now)
         _raise_review(ctx.session, ctx.store, row, ctx.now)
 
 
 @hooks.on("after_any_write", Kind.INCIDENT)
 def _after_any_write(ctx: hooks.HookContext, action: str) -> None:
-    _touch(ctx.row.ref)
+    touched_here.note(ctx.store.path, ctx.row.ref, keep=True)
     record_first_response(ctx.row, ctx.store.actor, ctx.now, sla_policy(ctx.store.config))
 
 
@@ -206,8 +192,7 @@ def _undeclare_in(session: Session, store: Store, row: Incident, reason: str, no
         row.major = False
     journal.append(session, ref=row.ref, kind=Kind.INCIDENT.value, actor=store.actor, at=now,
                    action="major_undeclared", changes={"major": (True, False)}, note=reason)
-    notify.record_in(session, row=row, purpose="undeclared", message=reason, now=now,
-                     actor=store.actor, config=store.config)
+    notify.record_in(session, store=store, row=row, purpose="undeclared", message=reason, now=now)
 
 
 # ------------------------------------------------------------------ views
@@ -324,8 +309,8 @@ class MajorIncidentService:
             now = self.store.now()
             row.major = False
             self._write_entry(session, row, "undeclare_major", now, {"major": (True, False)}, reason)
-            notify.record_in(session, row=row, purpose="undeclared", message=reason, now=now,
-                             actor=self.store.actor, config=self.store.config)
+            notify.record_in(session, store=self.store, row=row, purpose="undeclared", message=reason,
+                             now=now)
             return self._view(session, row, now)
 
     def set_manager(self, ref: str, name: str, *, note: str = "",
@@ -373,8 +358,8 @@ class MajorIncidentService:
             self._check(row, expected_version)
             now = self.store.now()
             self._write_entry(session, row, "major_update", now, None, message)
-            notify.record_in(session, row=row, purpose="update", message=message, now=now,
-                             actor=self.store.actor, config=self.store.config)
+            notify.record_in(session, store=self.store, row=row, purpose="update", message=message,
+                             now=now)
             return self._view(session, row, now)
 
     def get(self, ref: str) -> MajorView:

@@ -22,11 +22,14 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
@@ -44,9 +47,45 @@ from .store import Store
 
 LEASE = timedelta(minutes=5)  # longer than any SMTP timeout we allow
 
+
+
+class RecentWrites:
+    """What this process wrote, per database file, bounded (process-local on purpose).
+
+    The CLI uses it after its command committed: to send the messages the
+    command recorded and to print reminders about the incidents it touched.
+    Keyed by database so that one process with several stores (tests) never
+    mixes them up; bounded so that a long-running TUI does not grow it.
+    """
+
+    def __init__(self, limit: int = 256) -> None:
+        self._items: dict[tuple[str, Any], Any] = {}
+        self._lock = threading.Lock()
+        self.limit = limit
+
+    def note(self, db: Path, key: Any, value: Any = "", *, keep: bool = False) -> None:
+        """Remember ``key`` (with ``value``; ``keep`` leaves an existing value alone)."""
+        with self._lock:
+            item = (str(db), key)
+            if keep and item in self._items:
+                return
+            self._items.pop(item, None)
+            self._items[item] = value
+            while len(self._items) > self.limit:
+                self._items.pop(next(iter(self._items)))
+
+    def take(self, db: Path) -> dict[Any, Any]:
+        """Everything remembered for ``db`` (oldest first), forgetting it."""
+        with self._lock:
+            mine = {k: v for (d, k), v in self._items.items() if d == str(db)}
+            for key in mine:
+                self._items.pop((str(db), key), None)
+            return mine
+
+
 # Communications recorded by this process and not yet handed to deliver(); the CLI
 # sends them when its command has committed (the scheduler retries any left over).
-_recorded_here: list[int] = []
+recorded_here = RecentWrites()
 
 
 def major_policy(config: Config) -> MajorPolicy:
@@ -91,9 +130,10 @@ def _view(c: Communication) -> CommunicationView:
                              c.next_attempt_at, c.sent_at)
 
 
-def record_in(session: Session, *, row: Incident, purpose: str, message: str, now: datetime,
-              actor: str, config: Config) -> Communication:
+def record_in(session: Session, *, store: Store, row: Incident, purpose: str, message: str,
+              now: datetime) -> Communication:
     """Record a communication about ``row`` in the caller's transaction, and journal it."""
+    config, actor = store.config, store.actor
     policy = major_policy(config)
     service = session.get(Service, row.service_id).name if row.service_id else ""
     brief = comms.IncidentBrief(row.ref, row.title, row.status, row.priority, service,
@@ -114,15 +154,8 @@ def record_in(session: Session, *, row: Incident, purpose: str, message: str, no
                    changes={"communication": (None, f"#{comm.id} {comms.PURPOSES[purpose]}")},
                    note=f"to {recipients or 'nobody: no top-management contacts configured'}: {subject}")
     if send:
-        _recorded_here.append(comm.id or 0)
+        recorded_here.note(store.path, comm.id or 0)
     return comm
-
-
-def take_recorded_here() -> list[int]:
-    """Ids recorded by this process since the last call (for sending right after a command)."""
-    ids = list(_recorded_here)
-    del _recorded_here[: len(ids)]
-    return ids
 
 
 # ------------------------------------------------------------------ sending
