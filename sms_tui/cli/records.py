@@ -8,6 +8,7 @@ Each prints one line saying what happened; errors are one line on stderr.
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
@@ -174,8 +175,9 @@ def _status_in(lifecycle, status: str) -> str:
     return text
 
 
-def _latest_summary(record) -> str:
-    entry = record.journal[0] if record.journal else None
+def _latest_summary(record, action: str) -> str:
+    """The change summary of the newest ``action`` entry (rules may have journaled after it)."""
+    entry = next((e for e in record.journal if e.action == action), None)
     return entry.summary() if entry else ""
 
 
@@ -210,7 +212,8 @@ def _register_actions(main: click.Group) -> None:
         A move the lifecycle does not allow is refused, naming the allowed ones.
         """
         record = _records(app).transition(ref, status, note=note, expected_version=expected_version)
-        old, new = record.journal[0].changes.get("status", ("?", record.status))
+        entry = next((e for e in record.journal if e.action == "transition"), None)
+        old, new = entry.changes.get("status", ("?", record.status)) if entry else ("?", record.status)
         click.echo(f"{record.ref}: {old} → {new}")
 
     @main.command("note")
@@ -221,7 +224,7 @@ def _register_actions(main: click.Group) -> None:
     def note(app: AppContext, ref, text, expected_version):
         """Add a work-log note (an action taken) to REF's journal; TEXT '-' reads stdin."""
         if text == "-":
-            text = click.get_text_stream("stdin").read()
+            text = sys.stdin.read()
         record = _records(app).add_note(ref, text, expected_version=expected_version)
         click.echo(f"{record.ref}: note added")
 
@@ -316,7 +319,7 @@ def _register_actions(main: click.Group) -> None:
         if record.version == before:
             click.echo(f"{record.ref}: nothing changed")
         else:
-            summary = _latest_summary(record) or "note added"
+            summary = _latest_summary(record, "update") or "note added"
             click.echo(f"{record.ref}: {one_line(summary)} (version {record.version})")
 
 

@@ -361,7 +361,8 @@ def fill_demo(store: Store, *, count: int = DEFAULT_COUNT, seed: int = DEFAULT_S
         found = existing_records(session)
         if found and not force:
             raise ValidationError(
-                f"{store.path} already holds {found} records; demo data goes into an empty "
+                f"{store.path} already holds {found} record{'s' if found != 1 else ''}; "
+                "demo data goes into an empty "
                 "database (use another --db, or --force to add it anyway)"
             )
         journal_before = session.exec(select(func.count()).select_from(JournalEntry)).one()
