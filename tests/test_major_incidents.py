@@ -224,6 +224,28 @@ def test_a_major_incident_cannot_close_until_its_review_is_done(desk):
     assert desk.records.transition(inc.ref, "closed").status == "closed"
 
 
+def test_the_review_records_findings_and_improvement_actions(desk):
+    inc = desk.records.create("incident", title="Down", impact="high", urgency="high")
+    _resolve(desk, inc.ref)
+    review_ref = desk.major.get(inc.ref).review.split()[0]
+    reviews = ReviewService(desk.store)
+    reviews.new_improvement("Monitor certificate expiry", review_ref=review_ref)
+    reviews.tick(review_ref, all_items=True)
+    done = reviews.complete(review_ref, "Expired certificate; nobody was warned.")
+    assert done.outcome == "Expired certificate; nobody was warned."
+    assert [f.title for f in reviews.list_findings("improvement", review_ref=review_ref)] == [
+        "Monitor certificate expiry"]
+
+
+def test_declaring_a_resolved_incident_major_still_requires_a_review(desk):
+    inc = desk.records.create("incident", title="Was bad", impact="medium", urgency="medium")
+    _resolve(desk, inc.ref)
+    desk.major.declare(inc.ref, "turned out to have hit payroll")
+    assert desk.major.get(inc.ref).review.startswith("REV-")
+    with pytest.raises(ValidationError, match="must be done before it can be closed"):
+        desk.records.transition(inc.ref, "closed")
+
+
 def test_a_minor_incident_closes_without_a_review(desk):
     inc = desk.records.create("incident", title="Mouse", impact="low", urgency="low")
     _resolve(desk, inc.ref)

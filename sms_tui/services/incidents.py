@@ -82,6 +82,8 @@ def declare_in(session: Session, store: Store, row: Incident, reason: str, now: 
                    note="major incident procedure started")
     notify.record_in(session, store=store, row=row, purpose="declared", message=reason, now=now)
     touched_here.note(store.path, row.ref, reason)
+    if row.status in LIFECYCLE.resolved_states:  # declared after resolution: review it all the same
+        _raise_review(session, store, row, now)
 
 
 def _auto_declare(ctx: hooks.HookContext) -> None:
