@@ -209,6 +209,8 @@ SEVERITIES = ("major", "minor")
 
 # ---------------------------------------------------------------- references
 PREFIXES = {"review": "REV", "improvement": "OFI", "nonconformity": "NC"}
+_LABELS = {"review": "a review", "improvement": "an improvement opportunity",
+           "nonconformity": "a nonconformity"}
 _REF_RE = re.compile(r"^\s*([A-Za-z]+)-?0*(\d+)\s*$")
 
 
@@ -222,4 +224,5 @@ def parse_ref(ref: str, kind: str) -> int:
     match = _REF_RE.match(str(ref))
     if match and match.group(1).upper() == PREFIXES[kind] and int(match.group(2)) > 0:
         return int(match.group(2))
-    raise ValidationError(f"'{ref}' is not a {kind} reference (expected e.g. {PREFIXES[kind]}-000001)")
+    raise ValidationError(
+        f"'{ref}' is not {_LABELS[kind]} reference (expected e.g. {PREFIXES[kind]}-000001)")

@@ -195,11 +195,16 @@ def _sla_performance(session: Session, ev: Evidence, start: datetime, end: datet
     ev.figure("Incidents opened", _count(session, Incident, _in(Incident.created_at, start, end)))
     ev.figure("Incidents resolved", _count(session, Incident, resolved))
     policy = _sla_targets(config) if config is not None and _has(Incident, "sla_counted_s") else None
-    base = select(_service_name()).select_from(Incident).join(
-        Service, Incident.service_id == Service.id, isouter=True).where(resolved)
+
+    def per_service(*columns):
+        # one select with every column (SQLModel's one-column select stays scalar-only)
+        return session.exec(
+            select(_service_name(), *columns).select_from(Incident)
+            .join(Service, Incident.service_id == Service.id, isouter=True).where(resolved)
+            .group_by(Incident.service_id).order_by(_service_name())).all()
+
     if policy is None:
-        rows = session.exec(base.add_columns(func.count(), func.avg(_hours(Incident)))
-                            .group_by(Incident.service_id).order_by(_service_name())).all()
+        rows = per_service(func.count(), func.avg(_hours(Incident)))
         ev.table("Incidents resolved per service", ["service", "resolved", "mean hours to resolve"],
                  [[s, n, _round(h)] for s, n, h in rows])
         ev.note("No SLA clock data in this database: targets met/missed cannot be computed.")
@@ -209,8 +214,7 @@ def _sla_performance(session: Session, ev: Evidence, start: datetime, end: datet
     respond_target = _target_case(policy, "respond")
     responded = func.sum(case((col(Incident.sla_response_s).is_not(None), 1), else_=0))
     respond_met = func.sum(case((Incident.sla_response_s <= respond_target, 1), else_=0))
-    rows = session.exec(base.add_columns(func.count(), met, responded, respond_met)
-                        .group_by(Incident.service_id).order_by(_service_name())).all()
+    rows = per_service(func.count(), met, responded, respond_met)
     total = sum(r[1] for r in rows)
     total_met = sum(r[2] or 0 for r in rows)
     ev.figure("Resolution targets met", total_met)

@@ -1,0 +1,134 @@
+"""The background scheduler: raises due reviews, runs registered checks, stops promptly."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+
+from sms_tui.services.reviews import ReviewService
+from sms_tui.services.scheduler import DeskScheduler, register_periodic, unregister_periodic
+
+APRIL = datetime(2026, 4, 1, 0, 1, tzinfo=UTC)
+WAIT = 30  # seconds; only ever reached if the behaviour under test is broken
+
+
+@pytest.fixture
+def seeded(store):
+    ReviewService(store).ensure_schedules()  # first used on 2026-03-02
+    return store
+
+
+@pytest.fixture
+def check():
+    """Register a periodic check for one test only."""
+    names = []
+
+    def add(name, fn, seconds=60):
+        register_periodic(name, fn, seconds)
+        names.append(name)
+
+    yield add
+    for name in names:
+        unregister_periodic(name)
+
+
+def test_run_once_raises_the_reviews_that_fell_due_by_the_injected_clock(seeded, clock):
+    scheduler = DeskScheduler(seeded)
+    assert scheduler.run_once()["raise_due_reviews"] is None  # March: nothing due yet
+
+    clock.set(APRIL)
+    message = scheduler.run_once()["raise_due_reviews"]
+
+    assert message.startswith("14 review(s) raised")
+    assert len(ReviewService(seeded).list_reviews()) == 14
+
+
+def test_registered_checks_run_with_the_store_and_the_clocks_now(seeded, clock, check):
+    seen = []
+    check("sla_probe", lambda ctx: seen.append((ctx.store, ctx.now)) or "2 incidents breached")
+    results = []
+
+    scheduler = DeskScheduler(seeded, on_result=lambda name, msg: results.append((name, msg)))
+    scheduler.run_once()
+
+    assert seen == [(seeded, clock())]
+    assert ("sla_probe", "2 incidents breached") in results
+
+
+def test_a_failing_check_is_reported_and_the_others_still_run(seeded, clock, check):
+    def broken(ctx):
+        raise RuntimeError("database on fire")
+
+    check("broken", broken)
+    errors = []
+    clock.set(APRIL)
+
+    results = DeskScheduler(seeded, on_error=lambda name, exc: errors.append((name, str(exc)))).run_once()
+
+    assert errors == [("broken", "database on fire")]
+    assert results["raise_due_reviews"].startswith("14 review(s)")
+
+
+def test_interval_must_be_positive():
+    with pytest.raises(ValueError, match="positive"):
+        register_periodic("never", lambda ctx: None, 0)
+
+
+def test_background_scheduler_uses_only_the_memory_job_store(seeded):
+    scheduler = DeskScheduler(seeded)
+    scheduler.start()
+    try:
+        stores = scheduler._scheduler._jobstores
+        assert [type(s).__name__ for s in stores.values()] == ["MemoryJobStore"]
+        job = scheduler._scheduler.get_job("raise_due_reviews")
+        assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 1, None)
+    finally:
+        scheduler.shutdown()
+
+
+def test_background_scheduler_runs_at_start_and_shuts_down_promptly(seeded, clock, check):
+    """Started as the TUI does in on_mount; a long check sees the stop flag and returns."""
+    clock.set(APRIL)
+    entered, saw_stop = threading.Event(), threading.Event()
+
+    def long_check(ctx):
+        entered.set()
+        while not ctx.stopping():  # a check doing chunked work looks at the flag between chunks
+            ctx.stop.wait(0.01)
+        saw_stop.set()
+
+    check("long", long_check)
+    raised = threading.Event()
+    scheduler = DeskScheduler(seeded, on_result=lambda name, msg: raised.set()
+                              if name == "raise_due_reviews" else None)
+    scheduler.start()
+    assert scheduler.running
+    assert raised.wait(WAIT), "the review job did not run at start"
+    assert entered.wait(WAIT), "the long check did not start"
+
+    aps = scheduler._scheduler
+    thread = aps._thread
+    scheduler.shutdown(wait=True)  # returns only once the worker thread is idle
+
+    assert saw_stop.is_set()
+    assert not scheduler.running
+    assert not thread.is_alive()
+    assert not any(t.is_alive() for t in aps._lookup_executor("default")._pool._threads)
+    assert len(ReviewService(seeded).list_reviews()) == 14
+
+
+def test_the_sla_breach_check_of_the_incident_feature_runs_on_the_same_scheduler(seeded):
+    names = [c.name for c in DeskScheduler(seeded).checks]
+    assert names[0] == "raise_due_reviews"
+    assert "sla_check" in names
+
+
+def test_shutdown_before_start_and_twice_is_harmless(seeded):
+    scheduler = DeskScheduler(seeded)
+    scheduler.shutdown()
+    scheduler.start()
+    scheduler.shutdown()
+    scheduler.shutdown()
+    assert not scheduler.running
