@@ -18,7 +18,8 @@ from ..domain.errors import DeskError
 from .common import AppContext, fail
 
 # Modules that add subcommands to ``main``; each defines ``register(main)``.
-COMMAND_MODULES = ("records", "catalogue", "admin", "incidents", "reviews", "demo")
+COMMAND_MODULES = ("records", "catalogue", "admin", "incidents", "reviews", "demo",
+                   "requests", "problems", "changes")
 
 
 def _usage_line(exc: click.UsageError) -> str:

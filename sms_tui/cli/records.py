@@ -142,6 +142,14 @@ def register(main: click.Group) -> None:
             from .incidents import show_incident_extras  # SLA clocks, major procedure, reminders
 
             show_incident_extras(app, record.ref)
+        elif record.kind == Kind.REQUEST.value:
+            from .requests import show_request_extras  # type, SLA, approval, instructions
+
+            show_request_extras(app, record.ref)
+        elif record.kind == Kind.CHANGE.value:
+            from .changes import show_change_extras  # targets, risk, decisions, conflicts
+
+            show_change_extras(app, record.ref)
         click.echo(f"{'next statuses':>16}: {', '.join(record.allowed_transitions) or 'none (final)'}")
         if record.description:
             click.echo("\n" + "\n".join(one_line(line) for line in record.description.splitlines()))

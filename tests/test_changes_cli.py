@@ -1,0 +1,93 @@
+"""Change subcommands from a shell: RFC, assessment, approval, schedule, calendar, outcome."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.cli_helpers import Cli, dump, one_error_line
+
+
+@pytest.fixture
+def cli(db_path):
+    c = Cli(db_path)
+    c.ok("service", "add", "mail", "--criticality", "high")
+    c.ok("service", "add", "web")
+    return c
+
+
+def _approved(cli, *extra):
+    ref = cli.ok("changes", "new", "--title", "Patch mail", "--service", "mail",
+                 "--backout-plan", "Restore the snapshot", *extra).strip()
+    cli.ok("changes", "assess", ref, "--likelihood", "unlikely", "--impact", "minor")
+    cli.ok("changes", "approve", ref, "--rationale", "CAB agreed", "--approver", "cab")
+    return ref
+
+
+def test_changes_help_lists_every_subcommand(cli):
+    out = cli.ok("changes", "--help")
+    for name in ("new", "show", "assess", "targets", "approve", "reject", "schedule", "calendar",
+                 "conflicts", "start", "outcome", "policy"):
+        assert f"  {name} " in out
+
+
+def test_an_rfc_takes_several_services_and_its_plans(cli):
+    ref = cli.ok("changes", "new", "--title", "Move DNS", "--service", "mail", "--service", "web",
+                 "--reason", "Old host", "--test-plan", "dig", "--backout-plan", "Switch back").strip()
+    out = cli.ok("changes", "show", ref)
+    assert "services: mail, web" in out
+    assert "test_plan: dig" in out
+
+
+def test_assess_prints_the_risk_level(cli):
+    ref = cli.ok("changes", "new", "--title", "Patch", "--service", "web").strip()
+    assert cli.ok("changes", "assess", ref, "--likelihood", "4", "--impact", "severe") == \
+        f"{ref}: assessing, risk very_high (20); MAJOR IMPACT\n"
+
+
+def test_approval_without_a_back_out_plan_is_refused_and_writes_nothing(cli, db_path):
+    ref = cli.ok("changes", "new", "--title", "Patch", "--service", "web").strip()
+    cli.ok("changes", "assess", ref, "--likelihood", "1", "--impact", "1")
+    before = dump(db_path)
+    result = cli("changes", "approve", ref, "--rationale", "fine")
+    assert result.exit_code == 1
+    assert "needs a back-out plan" in one_error_line(result)
+    assert dump(db_path) == before
+
+
+def test_an_emergency_change_is_approved_expedited(cli):
+    ref = cli.ok("changes", "new", "--title", "Block exploit", "--type", "emergency",
+                 "--service", "web", "--backout-plan", "Remove the rule").strip()
+    assert "approved (expedited; reviewed after implementation)" in cli.ok(
+        "changes", "approve", ref, "--rationale", "Actively exploited")
+
+
+def test_scheduling_over_another_change_warns_on_stderr_and_lists_the_conflict(cli):
+    first = _approved(cli)
+    cli.ok("changes", "schedule", first, "--start", "2030-01-05 20:00", "--end", "2030-01-05 22:00")
+    second = _approved(cli)
+    result = cli("changes", "schedule", second, "--start", "2030-01-05 21:00",
+                 "--end", "2030-01-05 23:00")
+    assert result.exit_code == 0
+    assert result.stdout == f"{second}: scheduled 2030-01-05 21:00 – 2030-01-05 23:00 UTC\n"
+    assert result.stderr.startswith(f"warning: {first} and {second} both touch service mail")
+    [conflict] = json.loads(cli.ok("changes", "conflicts", "--format", "json"))
+    assert (conflict["first"], conflict["second"]) == (first, second)
+    calendar = json.loads(cli.ok("changes", "calendar", "--from", "2030-01-05", "--days", "1",
+                                 "--format", "json"))
+    assert [(e["ref"], e["conflicts"]) for e in calendar] == [(first, second), (second, first)]
+
+
+def test_the_outcome_raises_the_effectiveness_review(cli):
+    ref = _approved(cli)
+    cli.ok("changes", "start", ref)
+    failed = cli("changes", "outcome", ref, "failed")
+    assert failed.exit_code == 1 and "investigation note" in one_error_line(failed)
+    out = cli.ok("changes", "outcome", ref, "successful")
+    assert out == f"{ref}: successful; now review; raised effectiveness review REV-000001\n"
+
+
+def test_the_policy_command_shows_categories_and_major_impact_criteria(cli):
+    out = cli.ok("changes", "policy")
+    assert "emergency" in out and "3 or more services affected" in out
