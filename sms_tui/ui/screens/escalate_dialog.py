@@ -4,33 +4,45 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.widgets import Input, RadioButton, RadioSet
+from rich.text import Text
+from textual.widgets import Input, Static
 
 from ...domain.errors import ValidationError
+from ..widgets.choice_picker import ChoicePicker
 from .action_dialog import ActionDialog, field
+
+HOW = {
+    "functional": "Functional: to a more skilled person or group (becomes the assignee).",
+    "hierarchical": "Hierarchical: raise to a manager; the assignee stays.",
+}
 
 
 class EscalateDialog(ActionDialog):
     heading = "Escalate"
-    hint = "↑↓ Space picks the kind · Enter saves · a reason is required · Esc cancels"
+    hint = "f/h or ←/→ picks the kind · Enter saves · a reason is required · Esc cancels"
 
     def compose_fields(self):
-        yield RadioSet(
-            RadioButton("Functional: to a more skilled person or group", value=True, id="functional"),
-            RadioButton("Hierarchical: raise to a manager", id="hierarchical"),
-            id="how", compact=True,
-        )
+        yield field("Kind", ChoicePicker([("functional", "functional"), ("hierarchical", "hierarchical")],
+                                         id="how"))
+        yield Static(id="how-help", classes="dialog-explain")
         yield field("To", Input(id="to", compact=True, placeholder="person or manager"))
         yield field("Group", Input(id="group", compact=True, placeholder="group (functional, optional)"))
         yield field("Reason", Input(id="reason", compact=True, placeholder="what the next person reads first"))
 
     def on_mount(self) -> None:
-        self.query_one("#how", RadioSet).focus()
+        self.query_one("#how", ChoicePicker).focus()
+        self._explain("functional")
+
+    def on_choice_picker_changed(self, event: ChoicePicker.Changed) -> None:
+        self._explain(event.value)
+
+    def _explain(self, how: str) -> None:
+        self.query_one("#how-help", Static).update(Text(HOW[how]))
 
     def collect(self) -> dict[str, Any]:
         values = {name: self.query_one(f"#{name}", Input).value.strip()
                   for name in ("to", "group", "reason")}
-        values["hierarchical"] = self.query_one("#hierarchical", RadioButton).value
+        values["hierarchical"] = self.query_one("#how", ChoicePicker).value == "hierarchical"
         if not values["reason"]:
             raise ValidationError("an escalation needs a reason: say why it goes up")
         if not values["to"] and not values["group"]:

@@ -24,7 +24,7 @@ from ...domain.kinds import KINDS, parse_kind
 from ...domain.priority import PRIORITY_NAMES
 from ...services.views import RecordView
 from .. import display
-from ..widgets.level_picker import LevelPicker
+from ..widgets.choice_picker import LEVEL_CHOICES, ChoicePicker
 from .base import ServiceMixin
 from .form_fields import FieldSpec, field_for_error, from_widget_value, specs_for, to_widget_value
 
@@ -103,9 +103,9 @@ class RecordForm(ServiceMixin, Screen[RecordView | None]):
         urgency = self.record.urgency if self.record else "medium"
         return Horizontal(
             Label("Impact", classes="field-label"),
-            LevelPicker(impact, id="f-impact"),
+            ChoicePicker(LEVEL_CHOICES, impact, id="f-impact"),
             Label("Urgency", classes="inline-label"),
-            LevelPicker(urgency, id="f-urgency"),
+            ChoicePicker(LEVEL_CHOICES, urgency, id="f-urgency"),
             classes="field", id="row-impact",
         )
 
@@ -115,8 +115,8 @@ class RecordForm(ServiceMixin, Screen[RecordView | None]):
 
     # -------------------------------------------------------- live priority
     def _levels(self) -> tuple[str, str]:
-        return (self.query_one("#f-impact", LevelPicker).value,
-                self.query_one("#f-urgency", LevelPicker).value)
+        return (self.query_one("#f-impact", ChoicePicker).value,
+                self.query_one("#f-urgency", ChoicePicker).value)
 
     def _show_priority(self) -> None:
         priority = self.app.config.matrix.priority_for(*self._levels())
@@ -124,8 +124,9 @@ class RecordForm(ServiceMixin, Screen[RecordView | None]):
             ("Priority ", "bold"), (f"P{priority}", "bold reverse"), f" {PRIORITY_NAMES[priority]}",
             ("   h/m/l or ←/→ to choose", "dim")))
 
-    def on_level_picker_changed(self, event: LevelPicker.Changed) -> None:
-        self._show_priority()
+    def on_choice_picker_changed(self, event: ChoicePicker.Changed) -> None:
+        if event.picker.id in ("f-impact", "f-urgency"):
+            self._show_priority()
 
     # ---------------------------------------------------------------- values
     def _raw(self, spec: FieldSpec) -> Any:

@@ -1,62 +1,61 @@
-"""Pick high, medium or low with one key (h, m, l) or the arrows; the choice is bracketed.
+"""Pick one of a few choices with one key each or the arrows; the choice is bracketed.
 
-Brackets rather than colour mark the choice, so it reads under NO_COLOR too.
+Brackets rather than colour mark the choice (Textual's RadioButton marks it by
+colour only), so it reads under NO_COLOR too: ``[high]  medium   low``.
 """
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.events import Key
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-LEVELS = ("high", "medium", "low")
 
-
-class LevelPicker(Widget, can_focus=True):
-    """An impact or urgency level."""
+class ChoicePicker(Widget, can_focus=True):
+    """One value out of ``choices`` ((value, label) pairs); a choice's first letter selects it."""
 
     DEFAULT_CSS = """
-    LevelPicker {
+    ChoicePicker {
         width: auto;
         height: 1;
-        & > .level-picker--chosen { text-style: bold reverse; }
-        &:focus > .level-picker--chosen { text-style: bold reverse underline; }
+        & > .choice-picker--chosen { text-style: bold reverse; }
+        &:focus > .choice-picker--chosen { text-style: bold reverse underline; }
     }
     """
-    COMPONENT_CLASSES = {"level-picker--chosen"}
+    COMPONENT_CLASSES = {"choice-picker--chosen"}
     BINDINGS = [
-        Binding("left", "step(-1)", "Higher", show=False),
-        Binding("right", "step(1)", "Lower", show=False),
-        Binding("h", "choose('high')", "High", show=False),
-        Binding("m", "choose('medium')", "Medium", show=False),
-        Binding("l", "choose('low')", "Low", show=False),
+        Binding("left", "step(-1)", "Previous", show=False),
+        Binding("right", "step(1)", "Next", show=False),
     ]
 
-    value: reactive[str] = reactive("medium")
+    value: reactive[str] = reactive("")
 
     class Changed(Message):
-        def __init__(self, picker: LevelPicker, value: str) -> None:
+        def __init__(self, picker: ChoicePicker, value: str) -> None:
             self.picker, self.value = picker, value
             super().__init__()
 
         @property
-        def control(self) -> LevelPicker:
+        def control(self) -> ChoicePicker:
             return self.picker
 
-    def __init__(self, value: str = "medium", **kwargs) -> None:
+    def __init__(self, choices: list[tuple[str, str]], value: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.set_reactive(LevelPicker.value, value if value in LEVELS else "medium")
+        self.choices = choices
+        values = [v for v, _ in choices]
+        self.set_reactive(ChoicePicker.value, value if value in values else values[0])
 
     def render(self) -> Text:
-        chosen = self.get_component_rich_style("level-picker--chosen", partial=True)
+        chosen = self.get_component_rich_style("choice-picker--chosen", partial=True)
         text = Text(no_wrap=True)
-        for level in LEVELS:
-            if level == self.value:
-                text.append(f"[{level}]", style=chosen)
+        for value, label in self.choices:
+            if value == self.value:
+                text.append(f"[{label}]", style=chosen)
             else:
-                text.append(f" {level} ")
+                text.append(f" {label} ")
             text.append(" ")
         return text
 
@@ -64,8 +63,19 @@ class LevelPicker(Widget, can_focus=True):
         self.post_message(self.Changed(self, value))
 
     def action_step(self, delta: int) -> None:
-        index = LEVELS.index(self.value) + delta
-        self.value = LEVELS[max(0, min(index, len(LEVELS) - 1))]
+        values = [v for v, _ in self.choices]
+        index = max(0, min(values.index(self.value) + delta, len(values) - 1))
+        self.value = values[index]
 
-    def action_choose(self, level: str) -> None:
-        self.value = level
+    def on_key(self, event: Key) -> None:
+        # A choice's first letter picks it (h/m/l, f/h...).
+        if event.character and event.character.isalpha():
+            for value, label in self.choices:
+                if label[:1].lower() == event.character.lower():
+                    self.value = value
+                    event.stop()
+                    event.prevent_default()
+                    return
+
+
+LEVEL_CHOICES = [("high", "high"), ("medium", "medium"), ("low", "low")]

@@ -1,0 +1,94 @@
+"""The incident queue's own columns: the major marker and the SLA clock.
+
+The incident queue reads its rows through :class:`IncidentQueue`, which adds
+each page's SLA readings (one extra query per page, see
+``SlaService.sla_for_rows``) to the rows as :class:`IncidentRow`. Meaning is
+never carried by colour alone: a breach reads ``BREACHED``, nearing breach
+carries ``!``, time on hold is in parentheses (the status column says on hold),
+and a major incident without a responsible manager is flagged ``▲MAJ?``. The
+column shows what is left of the most urgent clock ('2h05m'); the detail view
+has both clocks in full.
+
+Labels are computed when a page is fetched; the queue reloads whenever the
+database changes, and the background SLA check writes at every threshold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+from ...services.views import QueueFilter, RecordRow
+from .. import display
+from .queue_columns import COLUMNS, Column
+
+if TYPE_CHECKING:
+    from ...services.records import RecordService
+    from ...services.sla import SlaService
+
+
+@dataclass(frozen=True)
+class IncidentRow(RecordRow):
+    """A queue row with its SLA reading and major-incident reminder."""
+
+    sla_state: str = ""
+    sla_label: str = ""  # "2h 05m left", "BREACHED 10m", "paused 1h 00m"
+    sla_short: str = ""  # "2h05m", "BREACHED", "(1h00m)"
+    needs_manager: bool = False
+
+
+@dataclass(frozen=True)
+class IncidentQueue:
+    """The incident queue source: records under a filter, with their SLA readings."""
+
+    records: RecordService
+    sla: SlaService
+    kind: str
+    flt: QueueFilter
+
+    def count(self) -> int:
+        return self.records.count(self.kind, self.flt)
+
+    def rows(self, offset: int, limit: int) -> list[RecordRow]:
+        rows = self.records.list(self.kind, self.flt, offset=offset, limit=limit)
+        facts = self.sla.sla_for_rows([r.ref for r in rows])
+        out: list[RecordRow] = []
+        for row in rows:
+            info = facts.get(row.ref)
+            if info is None:
+                out.append(row)
+                continue
+            out.append(IncidentRow(**asdict(row), sla_state=info.state, sla_label=info.label,
+                                   sla_short=info.short, needs_manager=info.needs_manager))
+        return out
+
+
+def _flag(row: RecordRow, _now: datetime) -> Text:
+    mark = display.flags(row.priority, row.major, row.escalation_level)
+    if getattr(row, "needs_manager", False):
+        mark = "▲MAJ?"  # major, and nobody is responsible yet
+    return Text(mark, style="bold")
+
+
+def _sla(row: RecordRow, _now: datetime) -> Text:
+    state = getattr(row, "sla_state", "")
+    style = {"breached": "bold reverse", "near": "bold"}.get(state, "") if row.is_open else ""
+    return Text(getattr(row, "sla_short", "") or "–", style=style)
+
+
+SLA_COLUMN = Column("sla", "SLA", 8, _sla)
+
+
+def incident_columns() -> list[Column]:
+    """The default columns with the incident flag (room for '▲MAJ?') and SLA before the age."""
+    columns = [Column("flag", "", 5, _flag)]
+    for column in COLUMNS:
+        if column.key == "flag":
+            continue
+        if column.key == "age":
+            columns.append(SLA_COLUMN)
+        columns.append(column)
+    return columns
