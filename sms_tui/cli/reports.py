@@ -35,9 +35,10 @@ class DateParam(click.ParamType):
         from ..services.report_model import parse_when
 
         try:
-            return parse_when(value, f"--{param.name}" if param else "date")
-        except ValidationError as exc:
-            self.fail(str(exc), param, ctx)
+            return parse_when(value)
+        except ValidationError:
+            self.fail(f"'{value}' is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM[+HH:MM]",
+                      param, ctx)
 
 
 def _period(start, end, kind):

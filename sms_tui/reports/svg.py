@@ -61,10 +61,11 @@ def weekly_chart(weeks: tuple[WeekBucket, ...] | list[WeekBucket], chart_id: str
         f'height="{height}"><title id="{chart_id}-title">{h(title)}</title>{DEFS}',
         _legend(left, 16, ("Opened", "Resolved")),
     ]
-    for i in range(5):  # gridlines and y ticks
-        value = y_max * i / 4
-        y = top + plot_h - plot_h * i / 4
-        label = f"{value:g}" if value == int(value) else f"{value:.1f}"
+    steps = y_max if y_max <= 5 else 5  # whole-number ticks: counts have no halves
+    for i in range(steps + 1):  # gridlines and y ticks
+        value = y_max * i // steps
+        y = top + plot_h - plot_h * i / steps
+        label = str(value)
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{WIDTH - right}" y2="{y:.1f}" '
                      f'stroke="#d1d5db" stroke-width="1"/>'
                      f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" {FONT}>{label}</text>')

@@ -21,9 +21,12 @@ from sqlmodel import Session
 from .report_model import ClauseEvidence, Fact, Gap, Period
 from .report_sql import Probe, refs, scalar, ts
 
+# An action logged = a journal entry after creation that says what was done (a work-log
+# note, or a note on a status change / assignment / escalation); a bare status change
+# is not a work log (DOMAIN.md: "updated with every action taken").
 ACTIONS_LOGGED = (
     "EXISTS (SELECT 1 FROM journal_entry j WHERE j.record_ref = {t}.ref "
-    "AND j.action <> 'create')"
+    "AND j.action <> 'create' AND j.note <> '')"
 )
 OPEN_REVIEW = "status NOT IN ('done', 'skipped')"
 
@@ -138,7 +141,7 @@ def incidents(ev: EvCtx) -> ClauseEvidence:
                "incident", f"NOT ({classified_sql})"),
         ev.gap("incidents.unprioritized", "incidents without impact, urgency or priority",
                "incident", f"NOT ({prioritized_sql})"),
-        ev.gap("incidents.no_actions", "resolved or closed incidents with no action logged",
+        ev.gap("incidents.no_actions", "resolved or closed incidents with no action logged (no work-log note)",
                "incident", "(resolved_at IS NOT NULL OR closed_at IS NOT NULL) AND NOT "
                + ACTIONS_LOGGED.format(t="incident")),
         ev.gap("incidents.major_unowned", "major incidents with no responsible person",
@@ -179,7 +182,7 @@ def requests(ev: EvCtx) -> ClauseEvidence:
     gaps = (
         ev.gap("requests.unclassified", "requests without a request type" if has_type else
                "requests without a category", "service_request", f"NOT ({classified_sql})"),
-        ev.gap("requests.no_actions", "fulfilled or closed requests with no action logged",
+        ev.gap("requests.no_actions", "fulfilled or closed requests with no action logged (no work-log note)",
                "service_request", "(resolved_at IS NOT NULL OR closed_at IS NOT NULL) AND NOT "
                + ACTIONS_LOGGED.format(t="service_request")),
     )

@@ -38,17 +38,16 @@ class RowError(ValueError):
 
 
 def _kind_of(column: sa.Column) -> str:
-    try:
-        py = column.type.python_type
-    except NotImplementedError:  # pragma: no cover - every column type here has one
-        return "text"
-    if py is bool:
+    typ = column.type
+    if isinstance(typ, sa.types.TypeDecorator):  # e.g. SQLModel's UTCDateTime over DateTime
+        typ = typ.impl_instance
+    if isinstance(typ, sa.Boolean):
         return "bool"
-    if py is int:
+    if isinstance(typ, sa.Integer):
         return "int"
-    if py is float:
+    if isinstance(typ, sa.Float | sa.Numeric):
         return "float"
-    if py is datetime:
+    if isinstance(typ, sa.DateTime):
         return "datetime"
     return "text"
 
@@ -229,8 +228,9 @@ class TableSpec:
             raise RowError(f"title: {len(title)} characters; keep it to {MAX_TITLE}")
         lifecycle = lifecycle_for(kind)
         if get("status") not in lifecycle.transitions:
-            raise RowError(f"status: '{get('status')}' is not a {kind.value.replace('_', ' ')} "
-                           f"status (use {', '.join(lifecycle.states)})")
+            raise RowError(f"status: '{get('status')}' is not a valid "
+                           f"{kind.value.replace('_', ' ')} status (use "
+                           f"{', '.join(lifecycle.states)})")
         for name in ("impact", "urgency"):
             if get(name) not in LEVELS:
                 raise RowError(f"{name}: '{get(name)}' is not one of {', '.join(LEVELS)}")

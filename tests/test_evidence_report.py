@@ -1,0 +1,147 @@
+"""The evidence report: facts per clause and the GAPS with the references involved.
+
+Data: ``tests/report_dataset.py`` (March 2026, generated on 15 April 2026).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from sms_tui.reports import render_evidence_report
+from sms_tui.services.report_model import Period
+from sms_tui.services.reports import ReportService
+from sms_tui.storage.models import ConfigurationItem
+from tests import report_dataset as data
+from tests.report_dataset import MARCH, REPORT_NOW, t
+
+
+@pytest.fixture
+def evidence(store, clock):
+    clock.set(REPORT_NOW)
+    data.build(store)
+    return ReportService(store).evidence_report(MARCH)
+
+
+def gaps(evidence, clause):
+    return {g.key: g.refs for g in evidence.clause(clause).gaps}
+
+
+def test_every_clause_the_product_serves_is_reported_in_order(evidence):
+    assert [c.clause for c in evidence.clauses] == [
+        "8.2.6", "8.3.2", "8.3.3", "8.5.1", "8.6.1", "8.6.2", "8.6.3", "8.2.6–9.3", "9.4",
+        "10.1", "10.2"]
+
+
+def test_incident_summary_reads_like_an_auditor_note(evidence):
+    # C, D, E, F, M: D has no category, E no service; C and D have work-log notes
+    assert evidence.clause("8.6.1").summary == (
+        "5 incidents, 3 of 5 classified (60 %), all prioritized, 40 % with actions logged, "
+        "1 major incident, 0 reviewed")
+
+
+def test_incident_gaps_list_the_references(evidence):
+    assert gaps(evidence, "8.6.1") == {
+        "incidents.unclassified": ("INC-000004", "INC-000005"),
+        # E's resolution was a bare status change; M has nothing but its creation
+        "incidents.no_actions": ("INC-000005", "INC-000008"),
+        "incidents.major_unowned": ("INC-000008",),
+        "incidents.major_unreviewed": ("INC-000008",),
+        "incidents.major_uninformed": ("INC-000008",),
+    }
+
+
+def test_a_major_incident_with_a_completed_review_is_no_gap(store, clock):
+    clock.set(REPORT_NOW)
+    data.build(store)
+    with store.write() as session:
+        from sms_tui.storage.reviews import ReviewTask
+
+        task = session.get(ReviewTask, 7)
+        task.status, task.completed_at = "done", t(3, 25)
+    evidence = ReportService(store).evidence_report(MARCH)
+    assert "incidents.major_unreviewed" not in gaps(evidence, "8.6.1")
+    assert evidence.clause("8.6.1").summary.endswith("1 major incident, 1 reviewed")
+
+
+def test_change_gaps(evidence):
+    assert gaps(evidence, "8.5.1") == {
+        "changes.no_backout": ("CHG-000003",),  # emergency, implemented without a back-out plan
+        "changes.failed_uninvestigated": ("CHG-000003", "CHG-000004"),
+        "changes.unreviewed": ("CHG-000003", "CHG-000004"),  # CHG-000002's review is done
+    }
+    assert evidence.clause("8.5.1").summary == (
+        "4 changes recorded and classified (1 emergency), 3 implemented, 33 % successful, "
+        "1 reviewed for effectiveness")
+
+
+def test_request_and_problem_gaps(evidence):
+    assert gaps(evidence, "8.6.2") == {
+        "requests.unclassified": ("REQ-000003",),
+        "requests.no_actions": ("REQ-000002", "REQ-000003"),
+    }
+    assert gaps(evidence, "8.6.3") == {
+        "problems.resolved_no_cause": ("PRB-000003",),
+        "known_errors.no_workaround": ("KE-000001",),
+        "problems.review_overdue": ("REV-000004",),
+    }
+
+
+def test_overdue_and_paused_reviews_are_gaps(evidence):
+    assert gaps(evidence, "8.2.6–9.3") == {
+        "reviews.overdue": ("REV-000004",),
+        "reviews.no_outcome": ("REV-000003",),
+        "reviews.paused": ("continuity_test",),
+    }
+    assert evidence.clause("8.2.6–9.3").summary == (
+        "5 reviews due: 2 done on time, 1 late, 1 skipped, 1 overdue")
+
+
+def test_configuration_nonconformity_and_improvement_gaps(evidence):
+    assert gaps(evidence, "8.2.6") == {"ci.no_service": ("sw-core",)}  # retired old-box is fine
+    assert gaps(evidence, "10.1") == {
+        "nc.no_actions": ("NC-000001",),
+        "nc.closed_unverified": ("NC-000002",),
+    }
+    assert gaps(evidence, "10.2") == {
+        "ofi.no_owner": ("OFI-000002",),
+        "ofi.past_due": ("OFI-000003",),
+    }
+
+
+def test_satisfaction_evidence(evidence):
+    facts = {f.label: f.value for f in evidence.clause("8.3.2").facts}
+    assert facts["Satisfaction scores given"] == "2 (100 % of closed requests)"
+    assert facts["Mean satisfaction"] == "4.5/5"
+    assert gaps(evidence, "8.3.2") == {}
+
+
+def test_gap_references_are_cut_but_the_count_is_complete(store, clock):
+    clock.set(REPORT_NOW)
+    data.build(store)
+    evidence = ReportService(store).evidence_report(MARCH, max_refs=1)
+    gap = next(g for g in evidence.clause("8.6.1").gaps if g.key == "incidents.unclassified")
+    assert (gap.count, gap.refs, gap.refs_cut) == (2, ("INC-000004",), 1)
+    assert "and 1 more" in render_evidence_report(evidence, "md")
+
+
+def test_an_empty_period_has_no_gaps(store, clock):
+    clock.set(REPORT_NOW)
+    data.build(store)
+    evidence = ReportService(store).evidence_report(Period(t(6, 1), t(7, 1)))
+    record_clauses = ("8.5.1", "8.6.1", "8.6.2", "8.6.3")
+    assert all(not evidence.clause(c).gaps for c in record_clauses)
+    assert evidence.clause("8.6.1").summary.startswith("0 incidents, none classified")
+
+
+def test_user_text_in_gaps_cannot_inject_markup(store, clock):
+    clock.set(REPORT_NOW)
+    data.build(store)
+    with store.write() as session:
+        session.add(ConfigurationItem(id=9, name="<script>alert(1)</script>[x](javascript:y)",
+                                      created_at=t(1, 1), updated_at=t(1, 1)))
+    evidence = ReportService(store).evidence_report(MARCH)
+    html = render_evidence_report(evidence, "html")
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    md = render_evidence_report(evidence, "md")
+    assert "<script>" not in md and "\\[x\\](javascript:y)" in md
