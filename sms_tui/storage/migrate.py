@@ -52,6 +52,8 @@ def current_revision(path: Path) -> str | None:
     except sqlite3.DatabaseError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             raise DatabaseError(f"{path} is busy (locked by another program for too long); try again") from None
+        if "malformed" in str(exc) or "corrupt" in str(exc):
+            raise DatabaseError(f"{path} is damaged ({exc}); restore a backup with sms-tui restore") from None
         raise DatabaseError(f"{path} is not a usable SQLite database: {exc}") from None
     finally:
         con.close()

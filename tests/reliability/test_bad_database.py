@@ -1,0 +1,189 @@
+"""A database that is not SQLite, read-only, locked or on a full disk: one clear message, no damage.
+
+Also privacy: what sms-tui creates is readable by its owner only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sqlite3
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event
+
+from sms_tui.services.records import RecordService
+from sms_tui.services.store import Store
+from sms_tui.storage.engine import DatabaseError
+
+from .helpers import assert_one_line_error, integrity_ok, run_cli
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _count(db: Path) -> int:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute("SELECT count(*) FROM incident").fetchone()[0]
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def desk(store, records, db_path):
+    records.create("incident", title="Existing")
+    store.close()  # like a desk nobody has open right now
+    return db_path
+
+
+# ---------------------------------------------------------------- not SQLite
+@pytest.mark.parametrize("args", [("new", "incident", "--title", "x"), ("list", "incidents"), ("verify",),
+                                  ("backup", "copy.db")])
+def test_a_file_that_is_not_sqlite_is_refused_and_left_untouched(tmp_path, args):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my shopping list\n" * 100)
+    before = _digest(notes)
+    result = run_cli("--db", str(notes), *args, cwd=tmp_path)
+    assert_one_line_error(result, "not an SQLite database")
+    assert _digest(notes) == before
+    assert not (tmp_path / "notes.txt-wal").exists() and not (tmp_path / "copy.db").exists()
+
+
+def test_a_damaged_sqlite_file_is_refused_with_a_clear_message(tmp_path, desk):
+    data = bytearray(desk.read_bytes())
+    data[100:4096 * 3] = b"\xee" * (4096 * 3 - 100)
+    desk.write_bytes(bytes(data))
+    before = _digest(desk)
+    result = run_cli("--db", str(desk), "list", "incidents")
+    assert_one_line_error(result, str(desk))
+    assert _digest(desk) == before
+
+
+def test_a_database_path_that_cannot_be_created_is_reported(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = run_cli("--db", str(blocker / "sub" / "desk.db"), "new", "incident", "--title", "x")
+    assert_one_line_error(result, "cannot create database")
+
+
+# ---------------------------------------------------------------- read-only
+@contextlib.contextmanager
+def _read_only(path: Path):
+    """Make ``path`` unwritable. Tests may run as root, who ignores permission bits: then use the
+    immutable flag (chattr +i), which binds root too (needs a filesystem with attributes, e.g. ext4)."""
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "+i", str(path)], check=True, capture_output=True)
+        try:
+            yield
+        finally:
+            subprocess.run(["chattr", "-i", str(path)], check=True, capture_output=True)
+    else:
+        path.chmod(0o400)
+        try:
+            yield
+        finally:
+            path.chmod(0o600)
+
+
+def test_a_read_only_database_can_be_read_but_refuses_writes_clearly(desk):
+    before = _digest(desk)
+    with _read_only(desk):
+        listing = run_cli("--db", str(desk), "list", "incidents", "--format", "json")
+        assert listing.returncode == 0, listing.stderr
+        assert '"INC-000001"' in listing.stdout
+        result = run_cli("--db", str(desk), "new", "incident", "--title", "lost?")
+        assert_one_line_error(result, "read-only", "nothing was written")
+        assert _digest(desk) == before
+    assert _count(desk) == 1 and integrity_ok(desk)
+
+
+# ---------------------------------------------------------------- locked
+def test_a_database_locked_by_another_program_gives_a_clear_message_and_writes_nothing(desk):
+    holder = sqlite3.connect(desk, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        env = {"SMS_TUI_BUSY_TIMEOUT": "0.2"}
+        result = run_cli("--db", str(desk), "new", "incident", "--title", "x", env=env)
+        assert_one_line_error(result, "busy", "try again")
+        # under WAL, readers are not blocked by a writer
+        assert run_cli("--db", str(desk), "list", "incidents", env=env).returncode == 0
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert _count(desk) == 1
+    retry = run_cli("--db", str(desk), "new", "incident", "--title", "x")
+    assert retry.returncode == 0 and _count(desk) == 2
+
+
+def test_a_bad_busy_timeout_setting_is_refused_naming_it(desk):
+    result = run_cli("--db", str(desk), "list", "incidents", env={"SMS_TUI_BUSY_TIMEOUT": "soon"})
+    assert_one_line_error(result, "SMS_TUI_BUSY_TIMEOUT")
+
+
+# ---------------------------------------------------------------- full disk
+def test_a_full_disk_refuses_the_write_and_keeps_everything_already_written(db_path, clock):
+    store = Store(db_path, actor="tester", clock=clock)
+    records = RecordService(store)
+    kept = records.create("incident", title="Written before the disk filled")
+    with store.read() as session:
+        pages = session.connection().exec_driver_sql("PRAGMA page_count").scalar()
+    # a disk with room for a few more pages only: SQLite reports SQLITE_FULL like a real full disk
+    event.listen(store.engine, "connect",
+                 lambda con, _r: con.execute(f"PRAGMA max_page_count = {pages + 8}"))
+    store.engine.dispose()
+    written = [kept.ref]
+    with pytest.raises(DatabaseError) as info:
+        for i in range(50):
+            written.append(records.create("incident", title=f"big {i}", description="x" * 20_000).ref)
+    assert "full" in str(info.value) and "nothing was written" in str(info.value)
+    store.close()
+
+    assert integrity_ok(db_path)
+    after = Store(db_path, actor="tester", clock=clock)
+    try:
+        again = RecordService(after)
+        assert [r.ref for r in again.list("incident", None, limit=None)] == sorted(written)
+        for ref in written:
+            assert again.get(ref).journal  # every record kept its journal
+        assert again.create("incident", title="room again").ref  # space freed: writes work again
+    finally:
+        after.close()
+
+
+# ---------------------------------------------------------------- privacy
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_a_new_database_and_its_folder_are_private_even_with_a_permissive_umask(tmp_path):
+    db = tmp_path / "new" / "place" / "desk.db"
+    result = run_cli("--db", str(db), "new", "incident", "--title", "x", preexec_fn=lambda: os.umask(0))
+    assert result.returncode == 0, result.stderr
+    assert _mode(db) == 0o600
+    assert _mode(db.parent) == 0o700
+
+
+def test_the_default_database_location_is_private(tmp_path):
+    # conftest points XDG_DATA_HOME at a fresh temporary home
+    result = run_cli("new", "incident", "--title", "x", preexec_fn=lambda: os.umask(0))
+    assert result.returncode == 0, result.stderr
+    db = Path(os.environ["XDG_DATA_HOME"]) / "sms-tui" / "sms-tui.db"
+    assert _mode(db) == 0o600 and _mode(db.parent) == 0o700
+
+
+def test_write_ahead_log_files_are_private_too(db_path, store, records):
+    old = os.umask(0)
+    try:
+        records.create("incident", title="x")
+        with store.read():
+            for suffix in ("-wal", "-shm"):
+                side = Path(f"{db_path}{suffix}")
+                assert side.exists() and _mode(side) == 0o600
+    finally:
+        os.umask(old)

@@ -1,0 +1,188 @@
+"""Hostile text: markup, escape sequences, control characters, NUL, huge, RTL, combining, emoji.
+
+Pushed through every text field of the service layer: stored unchanged, read
+back exactly, never interpreted, never a crash; for display, control
+characters are made visible.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sms_tui.cli import main
+from sms_tui.domain.errors import ValidationError
+from sms_tui.domain.text import one_line, visible_controls
+from sms_tui.services.integrity import verify_database
+from sms_tui.services.records import MAX_TITLE
+from sms_tui.services.views import QueueFilter
+
+from .helpers import assert_one_line_error, run_cli
+
+PIECES = [
+    "[bold]", "[/]", "[/bold]", "[@click=app.quit]quit[/]", "[link=https://evil.example]x[/link]",
+    "[b", "x[/]y [b", "[type=x, v={'a[0]'}]", "\\[escaped]", "$title", "{0}", "%s", "%(x)s",
+    "\x1b[2J\x1b[H", "\x1b]0;owned\x07", "\x1b]52;c;ZXZpbA==\x07", "\x1b]8;;https://evil\x1b\\link\x1b]8;;\x1b\\",
+    "\x9b31m", "\x90dcs\x9c", "\x00", "\r", "\r\n", "\x08\x08\x08", "\x7f", "\t", "\n",
+    "\u202eevil\u202c", "\u200f\u05e9\u05dc\u05d5\u05dd", "\u0645\u0631\u062d\u0628\u0627", "e\u0301\u0302\u0303",
+    "Z\u0351\u0352\u0353\u0354", "\u200b", "\ufeff", "\U0001f469\u200d\U0001f469\u200d\U0001f467", "\U0001f525",
+    "'; DROP TABLE incident; --", "%", "_", "\"quoted\"", "\U0010ffff",
+]
+# Arbitrary text (hypothesis' default alphabet: every code point but lone surrogates), spiked with
+# the pieces above.
+HOSTILE = st.one_of(
+    st.text(),
+    st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=5)), min_size=1, max_size=12).map("".join),
+)
+CONTROLS = {chr(c) for c in range(0x20)} - {"\n", "\t"} | {chr(c) for c in range(0x7F, 0xA0)}
+
+SETTINGS = settings(max_examples=40, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+def _has_text(text: str) -> bool:
+    return bool(text.strip())
+
+
+@SETTINGS
+@given(title=HOSTILE, description=HOSTILE, category=HOSTILE)
+def test_create_stores_and_returns_any_text_exactly(records, title, description, category):
+    if not _has_text(title) or len(title.strip()) > MAX_TITLE:
+        with pytest.raises(ValidationError):
+            records.create("incident", title=title)
+        return
+    rec = records.create("incident", title=title, description=description, category=category)
+    back = records.get(rec.ref)
+    assert (back.title, back.description, back.category) == (title.strip(), description, category)
+    assert back.journal[0].changes["title"] == (None, title.strip())
+    [row] = [r for r in records.list("incident", QueueFilter(open_only=False), limit=None)
+             if r.ref == rec.ref]
+    assert row.title == title.strip()
+
+
+@SETTINGS
+@given(fields=st.fixed_dictionaries({
+    "incident": st.fixed_dictionaries({"description": HOSTILE, "major_reason": HOSTILE}),
+    "problem": st.fixed_dictionaries({"root_cause": HOSTILE, "workaround": HOSTILE}),
+    "change": st.fixed_dictionaries({"reason": HOSTILE, "backout_plan": HOSTILE}),
+    "request": st.fixed_dictionaries({"description": HOSTILE, "category": HOSTILE}),
+}), note=HOSTILE)
+def test_update_of_every_text_field_round_trips_and_is_journaled_exactly(records, fields, note):
+    for kind, values in fields.items():
+        rec = records.create(kind, title="target")
+        records.update(rec.ref, note=note, **values)
+        back = records.get(rec.ref)
+        for key, value in values.items():
+            stored = back.extra[key] if key in back.extra else getattr(back, key)
+            assert stored == value
+        if any(values.values()) or note:
+            entry = back.journal[0]
+            assert entry.note == note
+            for key, value in values.items():
+                if value:
+                    assert entry.changes[key] == ("", value)
+
+
+@SETTINGS
+@given(note=HOSTILE, person=HOSTILE, reason=HOSTILE)
+def test_notes_assignments_and_escalations_keep_any_text(records, note, person, reason):
+    rec = records.create("incident", title="hostile actions")
+    if _has_text(note):
+        assert records.add_note(rec.ref, note).journal[0].note == note
+    else:
+        with pytest.raises(ValidationError):
+            records.add_note(rec.ref, note)
+    if person.strip():
+        assert records.assign(rec.ref, person, note=note).assignee == person.strip()
+    if _has_text(reason) and person.strip():
+        esc = records.escalate(rec.ref, to=person + "x", hierarchical=True, reason=reason)
+        assert esc.escalated_to == (person + "x").strip() and esc.journal[0].note == reason.strip()
+    records.transition(rec.ref, "on_hold", note=note)
+    assert records.get(rec.ref).journal[0].note == note
+
+
+@SETTINGS
+@given(needle=HOSTILE)
+def test_searching_with_any_text_never_crashes(records, needle):
+    records.create("incident", title="100% [bold] done_x")
+    found = records.list("incident", QueueFilter(text=needle), limit=None)
+    assert records.count("incident", QueueFilter(text=needle)) == len(found)
+
+
+def test_a_megabyte_of_hostile_text_round_trips_everywhere(records):
+    big = ("".join(PIECES) * 1000)[: 1024 * 1024]
+    rec = records.create("problem", title="huge", description=big)
+    records.update(rec.ref, root_cause=big, workaround=big[::-1], note=big)
+    records.add_note(rec.ref, big)
+    back = records.get(rec.ref)
+    assert back.description == big and back.extra["root_cause"] == big
+    assert back.extra["workaround"] == big[::-1]
+    assert back.journal[0].note == big and back.journal[1].changes["root_cause"] == ("", big)
+    assert verify_database(records.store).ok
+
+
+def test_hash_chains_hold_for_hostile_text(records):
+    for piece in PIECES:
+        rec = records.create("incident", title=f"t{piece}x")
+        records.add_note(rec.ref, piece + "!")
+    assert verify_database(records.store).ok
+
+
+# ---------------------------------------------------------------- display helpers
+@given(st.text())
+def test_visible_controls_leaves_no_control_character_but_newline_and_tab(text):
+    shown = visible_controls(text)
+    assert not CONTROLS & set(shown)
+    assert shown.count("\n") == text.count("\n") and shown.count("\t") == text.count("\t")
+    if not CONTROLS & set(text):
+        assert shown == text  # ordinary text is shown unchanged
+
+
+@given(st.text(), st.integers(min_value=1, max_value=80))
+def test_one_line_is_a_single_safe_line(text, limit):
+    shown = one_line(text, limit)
+    assert not (CONTROLS | {"\n", "\t", "\r"}) & set(shown)
+    assert len(shown) <= limit
+
+
+@pytest.mark.parametrize("piece", [p for p in PIECES if CONTROLS & set(p)])
+def test_escape_sequences_are_shown_not_executed(piece):
+    shown = visible_controls(piece)
+    assert "\x1b" not in shown and "\x9b" not in shown and "\x00" not in shown
+    assert len(shown) >= len(piece)
+
+
+# ---------------------------------------------------------------- the CLI
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(title=HOSTILE.filter(lambda t: _has_text(t) and len(t.strip()) <= MAX_TITLE), note=HOSTILE)
+def test_cli_prints_hostile_text_without_control_characters_and_json_round_trips(db_path, records,
+                                                                                  title, note):
+    rec = records.create("incident", title=title, description=note)
+    runner = CliRunner()
+    table = runner.invoke(main, ["--db", str(db_path), "list", "incidents"])
+    assert table.exit_code == 0, table.output
+    assert not CONTROLS & set(table.output)
+    shown = runner.invoke(main, ["--db", str(db_path), "show", rec.ref])
+    assert shown.exit_code == 0 and not CONTROLS & set(shown.output)
+    as_json = runner.invoke(main, ["--db", str(db_path), "show", rec.ref, "--format", "json"])
+    data = json.loads(as_json.output)
+    assert (data["title"], data["description"]) == (title.strip(), note)
+
+
+def test_cli_refuses_bytes_that_are_not_utf8_in_one_line(db_path):
+    result = run_cli("--db", str(db_path), "new", "incident", "--title", b"caf\xe9 \xff".decode(
+        "utf-8", "surrogateescape"))
+    assert_one_line_error(result, "not valid UTF-8", "nothing was written")
+
+
+def test_cli_stores_markup_and_escapes_literally(db_path):
+    title = "[@click=app.quit]x[/] \x1b]0;owned\x07 \u202eevil"
+    result = run_cli("--db", str(db_path), "new", "incident", "--title", title)
+    assert result.returncode == 0, result.stderr
+    shown = run_cli("--db", str(db_path), "show", result.stdout.strip(), "--format", "json")
+    assert json.loads(shown.stdout)["title"] == title
