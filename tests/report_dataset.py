@@ -59,19 +59,28 @@ def incidents(email: int) -> list[Incident]:
         kw.setdefault("category", "mail")
         return _record(Incident, n, "INC", title, created, **kw)
 
+    hour = 3600.0
+    # SLA clocks (default targets, resolve: P1 4h, P2 8h, P3 24h, P4 3d; respond: P1 15m,
+    # P3 2h): B misses its resolution target (318 h > 72 h); D is exactly on target (met);
+    # M's first response (30 min) misses its 15 min target.
     return [
-        inc(1, "A", t(2, 10, 10), status="closed", resolved=t(2, 10, 14), closed=t(2, 12)),
-        inc(2, "B", t(2, 20, 9), status="resolved", priority=4, resolved=t(3, 5, 15)),
+        inc(1, "A", t(2, 10, 10), status="closed", resolved=t(2, 10, 14), closed=t(2, 12),
+            sla_counted_s=4 * hour),
+        inc(2, "B", t(2, 20, 9), status="resolved", priority=4, resolved=t(3, 5, 15),
+            sla_counted_s=318 * hour),
         # exactly at the period start: in March, and not open at 1 March 00:00
-        inc(3, "C", t(3, 1), status="resolved", resolved=t(3, 1, 10)),
-        inc(4, "D", t(3, 2, 9), status="resolved", resolved=t(3, 3, 9), category=""),
+        inc(3, "C", t(3, 1), status="resolved", resolved=t(3, 1, 10), sla_counted_s=10 * hour,
+            sla_response_s=600.0),
+        inc(4, "D", t(3, 2, 9), status="resolved", resolved=t(3, 3, 9), category="",
+            sla_counted_s=24 * hour),
         inc(5, "E", t(3, 10, 12), status="resolved", priority=2, resolved=t(3, 10, 14),
-            service_id=None, category="network"),
+            service_id=None, category="network", sla_counted_s=2 * hour),
         inc(6, "F", t(3, 31, 23, 59, 59), status="new", priority=5),
         # exactly at the period end: NOT in March, not open at 1 April 00:00
         inc(7, "G", t(4, 1), status="new"),
         inc(8, "M", t(3, 20, 10), status="resolved", priority=1, resolved=t(3, 20, 13),
-            major=True, major_reason="P1", impact="high", urgency="high"),
+            major=True, major_reason="P1", impact="high", urgency="high",
+            sla_counted_s=3 * hour, sla_response_s=1800.0),
         # before both periods: cancelled in the previous one; and an old one still on hold
         inc(9, "H", t(1, 20, 8), status="cancelled", closed=t(2, 1)),
         inc(10, "J", t(1, 5, 9), status="on_hold"),

@@ -108,6 +108,16 @@ def test_configuration_nonconformity_and_improvement_gaps(evidence):
     }
 
 
+def test_service_level_evidence_lists_the_breaches(evidence):
+    clause = evidence.clause("8.3.3")
+    assert clause.summary == ("5 incidents resolved, 80 % within the resolution target, "
+                              "50 % of first responses within target")
+    assert gaps(evidence, "8.3.3") == {
+        "sla.resolve_missed": ("INC-000002",),
+        "sla.respond_missed": ("INC-000008",),
+    }
+
+
 def test_satisfaction_evidence(evidence):
     facts = {f.label: f.value for f in evidence.clause("8.3.2").facts}
     assert facts["Satisfaction scores given"] == "2 (100 % of closed requests)"

@@ -103,6 +103,32 @@ def test_major_incidents(report):
     assert values(report, "major.reviewed") == (0, 0)  # its review is still open
 
 
+def test_sla_compliance_overall_and_per_service(report):
+    # resolved in March: B (missed), C, D (exactly on target), M on Email; E without a service
+    assert values(report, "sla.resolve_compliance") == (80.0, 100.0)
+    assert report.figure("sla.resolve_compliance").trend_text() == "▼ −20 pp"
+    assert values(report, "sla.resolve_missed") == (1, 0)
+    assert values(report, "sla.respond_compliance") == (50.0, None)  # C in time, M late
+    rows = {r.label: [(c.current, c.previous) for c in r.cells]
+            for r in report.section("sla").breakdowns[0].rows}
+    assert rows == {
+        "(no service)": [(100.0, None), (1, 0), (0, 0)],
+        "Email": [(75.0, 100.0), (4, 1), (1, 0)],
+    }
+
+
+def test_sla_targets_come_from_the_config(store, clock, tmp_path):
+    from sms_tui.config import load_config
+
+    path = tmp_path / "config.toml"
+    path.write_text('[sla.services."Email"]\nP4 = { resolve = "20d" }\n', encoding="utf-8")
+    store.config = load_config(path)
+    clock.set(REPORT_NOW)
+    data.build(store)
+    report = ReportService(store).service_report(MARCH)
+    assert values(report, "sla.resolve_compliance") == (100.0, 100.0)  # B within 20 days
+
+
 def test_requests_fulfilled_on_time_and_satisfaction(report):
     assert values(report, "requests.opened") == (3, 1)
     assert values(report, "requests.fulfilled") == (2, 1)

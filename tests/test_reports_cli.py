@@ -109,7 +109,7 @@ def test_evidence_max_refs_cuts_the_lists_but_not_the_counts(cli):
 def test_evidence_json_and_file_output(cli, tmp_path):
     target = tmp_path / "audit.json"
     out = cli.ok("evidence", *MARCH, "-o", str(target))
-    assert "(json, 21 gap(s))" in out
+    assert "(json, 23 gap(s))" in out
     evidence = json.loads(target.read_text(encoding="utf-8"))
     clause = next(c for c in evidence["clauses"] if c["clause"] == "8.6.3")
     assert {g["key"]: g["refs"] for g in clause["gaps"]}["known_errors.no_workaround"] == [

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -38,6 +39,7 @@ class EvCtx:
     period: Period
     now: datetime
     max_refs: int | None
+    config: Any = None  # the store's Config (SLA targets)
 
     @property
     def params(self) -> dict[str, str]:
@@ -274,11 +276,11 @@ def changes(ev: EvCtx) -> ClauseEvidence:
 
 
 def build_clauses(session: Session, probe: Probe, period: Period, now: datetime,
-                  max_refs: int | None) -> tuple[ClauseEvidence, ...]:
+                  max_refs: int | None, config: Any = None) -> tuple[ClauseEvidence, ...]:
     """Evidence for every clause the product serves, in clause order."""
     from . import report_evidence_sms as sms
 
-    ev = EvCtx(session, probe, period, now, max_refs)
+    ev = EvCtx(session, probe, period, now, max_refs, config)
     return (
         sms.configuration(ev),
         sms.service_trends(ev),

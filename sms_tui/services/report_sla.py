@@ -1,31 +1,151 @@
-"""SLA compliance per service (8.3.3) for the service report.
+"""SLA compliance per service (8.3.3) for the service report and the evidence report.
 
-Compliance = incidents resolved in the period within their resolution target,
-over incidents resolved in the period that had a target, per service. It needs
-the SLA clock columns the incident feature stores on each incident; without
-them the section says "no data".
+An incident resolved in the period met its resolution target when the
+business time its clock counted (``incident.sla_counted_s``, frozen at
+resolution by the incident feature) is within the target for its priority and
+service (``[sla]`` in the config, see :mod:`sms_tui.domain.sla`). Likewise the
+response target against ``sla_response_s`` for incidents that had a first
+response. Targets are turned into one SQL ``CASE`` with bound parameters
+(service names are user text), so compliance is a GROUP BY in SQLite.
 """
 
 from __future__ import annotations
 
-from .report_figures import Ctx
-from .report_model import Section
+from typing import Any
+
+from ..domain.sla import SlaPolicy, policy_from_config
+from .report_figures import Ctx, fig, rate
+from .report_model import Breakdown, BreakdownRow, ClauseEvidence, Fact, Section
+from .report_sql import rows
+
+NO_CLOCKS = "no data: SLA clocks are not recorded in this database"
+CLOCK_COLUMNS = ("sla_counted_s", "sla_response_s")
+
+
+def policy_of(config) -> SlaPolicy:
+    """The configured SLA policy (defaults when there is no config or no [sla] section)."""
+    if config is None:
+        return SlaPolicy()
+    raw = getattr(config, "raw", {}) or {}
+    return policy_from_config(raw.get("sla"), str(getattr(config, "path", None) or "config"))
+
+
+def target_case(policy: SlaPolicy, which: str, params: dict[str, Any]) -> str:
+    """SQL CASE giving each incident's target in seconds (``s`` = its service row)."""
+    whens = []
+    for n, (service, targets) in enumerate(sorted(policy.services.items())):
+        params[f"svc{n}"] = service
+        for priority, target in sorted(targets.items()):
+            seconds = getattr(target, which).total_seconds()
+            whens.append(f"WHEN s.name = :svc{n} AND i.priority = {int(priority)} THEN {seconds}")
+    for priority, target in sorted(policy.default.items()):
+        whens.append(f"WHEN i.priority = {int(priority)} THEN "
+                     f"{getattr(target, which).total_seconds()}")
+    return f"CASE {' '.join(whens)} END"
+
+
+def _per_service(session, policy: SlaPolicy, start: str, split: str, end: str) -> list[tuple]:
+    """(service, in current period?, resolved, resolve met, responded, respond met)."""
+    params: dict[str, Any] = {"s": start, "c": split, "e": end}
+    resolve = target_case(policy, "resolve", params)
+    respond = target_case(policy, "respond", params)
+    sql = f"""
+        SELECT COALESCE(s.name, ''), i.resolved_at >= :c, COUNT(*),
+               COALESCE(SUM(i.sla_counted_s <= {resolve}), 0),
+               COUNT(i.sla_response_s),
+               COALESCE(SUM(i.sla_response_s <= {respond}), 0)
+        FROM incident i LEFT JOIN service s ON s.id = i.service_id
+        WHERE i.resolved_at >= :s AND i.resolved_at < :e
+        GROUP BY 1, 2 ORDER BY 1
+    """
+    return rows(session, sql, **params)
 
 
 def sla(ctx: Ctx, config=None) -> Section:
-    return Section("sla", "Service level compliance", "8.3.3", available=False,
-                   note="no data: SLA clocks are not recorded in this database yet")
+    """Resolution and response compliance, overall and per service, with trends."""
+    if not ctx.probe.has("incident", *CLOCK_COLUMNS):
+        return Section("sla", "Service level compliance", "8.3.3", available=False,
+                       note=NO_CLOCKS)
+    policy = policy_of(config)
+    p = ctx.params
+    data = _per_service(ctx.session, policy, p["ps"], p["cs"], p["ce"])
+    totals = {per: [0, 0, 0, 0] for per in (0, 1)}
+    services: dict[str, dict[int, list[int]]] = {}
+    for name, per, n, met, responded, r_met in data:
+        for i, v in enumerate((n, met, responded, r_met)):
+            totals[per][i] += int(v)
+        services.setdefault(name, {0: [0, 0, 0, 0], 1: [0, 0, 0, 0]})[per] = [
+            int(n), int(met), int(responded), int(r_met)]
+    cur, prev = totals[1], totals[0]
+    figures = (
+        fig("sla.resolve_compliance", "Resolved within the resolution target", rate(cur[1], cur[0]),
+            rate(prev[1], prev[0]), "%", "up", "" if cur[0] else "none resolved in the period"),
+        fig("sla.resolve_missed", "Resolution target missed", cur[0] - cur[1], prev[0] - prev[1],
+            better="down"),
+        fig("sla.respond_compliance", "First response within the response target",
+            rate(cur[3], cur[2]), rate(prev[3], prev[2]), "%", "up",
+            "" if cur[2] else "no first response recorded"),
+    )
+    service_rows = tuple(
+        BreakdownRow(name or "(no service)", (
+            fig(f"sla.compliance.{name}", f"Compliance {name}", rate(v[1][1], v[1][0]),
+                rate(v[0][1], v[0][0]), "%", "up"),
+            fig(f"sla.resolved.{name}", f"Resolved {name}", v[1][0], v[0][0]),
+            fig(f"sla.missed.{name}", f"Missed {name}", v[1][0] - v[1][1], v[0][0] - v[0][1],
+                better="down"),
+        ))
+        for name, v in services.items()
+    )
+    breakdowns = (Breakdown("sla.by_service", "Resolution compliance per service",
+                            ("compliance", "resolved", "missed"), service_rows, chart=True),
+                  ) if service_rows else ()
+    return Section("sla", "Service level compliance", "8.3.3", figures, breakdowns)
 
 
-def sla_evidence(ev):
-    """8.3.3 evidence: targets, compliance, breaches, SLA reviews."""
-    from .report_evidence import _keep
+def sla_evidence(ev) -> ClauseEvidence:
+    """8.3.3 evidence: targets, compliance in the period, breaches, SLA reviews."""
+    from .report_evidence import _keep, pct, plural
     from .report_evidence_sms import _review_facts
-    from .report_model import ClauseEvidence
 
-    facts = tuple(_review_facts(ev, ("sla_performance",), "SLA performance reviews"))
-    gaps = _keep(ev.overdue_reviews("sla.review_overdue", ("sla_performance",),
-                                    "SLA performance reviews"))
-    return ClauseEvidence("8.3.3", "Service level management",
-                          "SLA clocks are not recorded by this database", facts, gaps,
-                          note="no data: SLA clocks are not recorded in this database yet")
+    title = "Service level management"
+    review_facts = _review_facts(ev, ("sla_performance",), "SLA performance reviews")
+    overdue = ev.overdue_reviews("sla.review_overdue", ("sla_performance",),
+                                 "SLA performance reviews")
+    if not ev.probe.has("incident", *CLOCK_COLUMNS):
+        return ClauseEvidence("8.3.3", title, "SLA clocks are not recorded by this database",
+                              tuple(review_facts), _keep(overdue), note=NO_CLOCKS)
+    policy = policy_of(ev.config)
+    params = dict(ev.params)
+    resolve = target_case(policy, "resolve", params)
+    respond = target_case(policy, "respond", params)
+    base = ("FROM incident i LEFT JOIN service s ON s.id = i.service_id "
+            "WHERE i.resolved_at >= :s AND i.resolved_at < :e")
+    [(resolved, met, responded, r_met)] = rows(
+        ev.session, f"SELECT COUNT(*), COALESCE(SUM(i.sla_counted_s <= {resolve}), 0), "
+        f"COUNT(i.sla_response_s), COALESCE(SUM(i.sla_response_s <= {respond}), 0) {base}",
+        **params)
+    overrides = len(policy.services)
+    facts = [
+        Fact("Targets", "per priority" + (f", with overrides for {overrides} service(s)"
+                                          if overrides else " (the same for every service)")),
+        Fact("Incidents resolved in the period", str(resolved)),
+        Fact("Within the resolution target", f"{met} ({pct(met, resolved)})"),
+        Fact("First response within target", f"{r_met} of {responded} ({pct(r_met, responded)})"),
+        *review_facts,
+    ]
+    from .report_model import Gap
+    from .report_sql import refs
+
+    gaps = []
+    for key, description, where in (
+        ("sla.resolve_missed", "incidents resolved outside their resolution target "
+         "(investigate in the SLA review)", f"i.sla_counted_s > {resolve}"),
+        ("sla.respond_missed", "incidents whose first response came after the target",
+         f"i.sla_response_s > {respond}"),
+    ):
+        count, listed = refs(ev.session, f"SELECT i.ref {base} AND {where} ORDER BY i.ref",
+                             ev.max_refs, **params)
+        gaps.append(Gap(key, description, count, listed))
+    summary = (f"{plural(resolved, 'incident')} resolved, {pct(met, resolved)} within the resolution "
+               f"target, {pct(r_met, responded)} of first responses within target")
+    return ClauseEvidence("8.3.3", title, summary, tuple(facts), _keep(*gaps, overdue))

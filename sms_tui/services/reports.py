@@ -58,12 +58,12 @@ def build_service_report(session: Session, period: Period, now: datetime,
 
 
 def build_evidence_report(session: Session, period: Period, now: datetime,
-                          max_refs: int | None = DEFAULT_MAX_REFS) -> EvidenceReport:
+                          max_refs: int | None = DEFAULT_MAX_REFS, config=None) -> EvidenceReport:
     """The evidence per clause for ``period``, in the caller's session."""
     return EvidenceReport(
         period=period,
         generated_at=now,
-        clauses=build_clauses(session, Probe(session), period, now, max_refs),
+        clauses=build_clauses(session, Probe(session), period, now, max_refs, config),
     )
 
 
@@ -86,4 +86,5 @@ class ReportService:
         count of each gap is always complete.
         """
         with self.store.read() as session:
-            return build_evidence_report(session, period, self.store.now(), max_refs)
+            return build_evidence_report(session, period, self.store.now(), max_refs,
+                                         self.store.config)
