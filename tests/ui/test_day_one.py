@@ -55,6 +55,7 @@ async def test_note_resolve_close_then_find_it_again_by_search(make_app, records
         assert app.screen.view.status == "resolved"
         await press(pilot, "t", "enter")  # closed comes first from resolved
         assert app.screen.view.status == "closed"
+        await press(pilot, "home")
         assert "closed is final" in screen_text(app)
 
         await press(pilot, "escape")  # back to the queue, which shows open records only

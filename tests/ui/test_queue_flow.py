@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from sms_tui.domain.kinds import Kind
+from sms_tui.ui.screens.detail import RecordScreen
 from sms_tui.ui.screens.queue import QueueScreen
-from sms_tui.ui.widgets.queue_table import QueueTable
+from sms_tui.ui.widgets.queue_table import PAGE, QueueTable
 
-from .conftest import SMALL, settle
+from .conftest import LARGE, SMALL, press, screen_text, settle, type_text
 
 
-def refs_on_screen(app) -> list[str]:
-    table = app.screen.query_one(QueueTable)
-    return [table._row(i).ref for i in range(table.total or 0) if table._row(i)]
+def table(app) -> QueueTable:
+    return app.screen.query_one(QueueTable)
+
+
+def refs_loaded(app) -> list[str]:
+    tbl = table(app)
+    return [row.ref for i in range(tbl.total or 0) if (row := tbl._row(i))]
 
 
 async def test_queue_opens_on_incidents_ordered_by_priority_then_age(make_app, desk):
@@ -18,5 +24,108 @@ async def test_queue_opens_on_incidents_ordered_by_priority_then_age(make_app, d
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
-        assert refs_on_screen(app) == [desk[k].ref for k in ("vpn", "payroll", "laptop", "markup", "printer")]
-        assert app.screen.query_one(QueueTable).current_row.ref == desk["vpn"].ref
+        assert refs_loaded(app) == [desk[k].ref for k in ("vpn", "payroll", "laptop", "markup", "printer")]
+        assert "Incidents  5 records  filter: open" in screen_text(app)
+
+
+async def test_quick_filters_narrow_the_queue_and_the_filter_is_on_screen(make_app, desk):
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "m")
+        assert refs_loaded(app) == [desk["vpn"].ref]
+        assert "open · assignee tester" in screen_text(app)
+        await press(pilot, "u")
+        assert refs_loaded(app) == [desk[k].ref for k in ("laptop", "markup", "printer")]
+        assert "open · unassigned" in screen_text(app)
+        await press(pilot, "f", "p", "p")
+        assert refs_loaded(app) == [desk["vpn"].ref, desk["payroll"].ref]
+        assert "open · P2" in screen_text(app)
+        await press(pilot, "f", "s")
+        await press(pilot, "down", "down", "enter")  # any, new, in progress
+        assert refs_loaded(app) == [desk["vpn"].ref]
+        assert "all · status in_progress" in screen_text(app)
+        await press(pilot, "f")
+        assert table(app).total == 5
+
+
+async def test_search_finds_by_title_and_escape_clears_it(make_app, desk):
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "/")
+        await type_text(pilot, "payroll")
+        await press(pilot, "enter")
+        assert refs_loaded(app) == [desk["payroll"].ref]
+        assert 'text "payroll"' in screen_text(app)
+        await press(pilot, "escape")
+        assert table(app).total == 5
+        assert "text" not in screen_text(app).splitlines()[2]
+
+
+async def test_changes_written_elsewhere_appear_and_the_cursor_stays_on_its_record(make_app, desk, records):
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "down", "down")
+        assert table(app).current_row.ref == desk["laptop"].ref
+        urgent = records.create("incident", title="Core switch down", impact="high", urgency="high")
+        app.check_for_changes()  # what the 2-second poll does
+        await settle(pilot)
+        assert refs_loaded(app)[0] == urgent.ref
+        assert table(app).current_row.ref == desk["laptop"].ref
+
+
+async def test_a_title_with_markup_and_escapes_is_shown_literally_and_clicks_do_nothing(make_app, desk):
+    app = make_app()
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "[bold]x[/] [@click=app.quit]y[/]" in text
+        assert "\x1b" not in text
+        assert "␛]0;pwne" in text  # the escape made visible (the title cell ends there)
+        row = refs_loaded(app).index(desk["markup"].ref)
+        for x in range(20, 60, 4):  # all over the title cell
+            await pilot.click(QueueTable, offset=(x, row + 1))
+        await settle(pilot)
+        assert app.is_running and table(app).current_row.ref == desk["markup"].ref
+        await press(pilot, "enter")
+        assert isinstance(app.screen, RecordScreen)
+        assert "[bold]x[/] [@click=app.quit]y[/] ␛]0;pwned␇ z[/" in screen_text(app)
+        assert app.is_running
+
+
+async def test_a_long_queue_pages_from_the_database_instead_of_loading_every_row(make_app, store, clock):
+    from sms_tui.services.records import RecordService
+
+    service = RecordService(store)
+    with store.write() as session:  # one transaction: quick to set up
+        for i in range(3 * PAGE + 50):
+            service.create_in(session, Kind.INCIDENT, title=f"Ticket {i:04d}", now=clock(),
+                              impact="low", urgency="low")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        tbl = table(app)
+        assert tbl.total == 3 * PAGE + 50
+        assert len(refs_loaded(app)) < tbl.total  # only the window around the cursor
+        await press(pilot, "end")
+        assert tbl.current_row.title == f"Ticket {3 * PAGE + 49:04d}"
+        assert f"Ticket {3 * PAGE + 49:04d}" in screen_text(app)
+        await press(pilot, "home", "pagedown")
+        assert tbl.cursor == tbl._body_height
+        assert tbl.current_row.title == f"Ticket {tbl.cursor:04d}"
+
+
+async def test_sections_switch_with_one_key_and_keep_their_place(make_app, desk):
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")  # a detail in the incident section
+        await press(pilot, "5")
+        assert isinstance(app.screen, QueueScreen) and app.screen.kind is Kind.CHANGE
+        assert refs_loaded(app) == [desk["change"].ref]
+        await press(pilot, "0")
+        assert "Open records by priority" in screen_text(app)
+        await press(pilot, "1")
+        assert isinstance(app.screen, RecordScreen)  # still where the analyst left it

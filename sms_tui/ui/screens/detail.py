@@ -27,7 +27,7 @@ class RecordScreen(RecordActions, DeskScreen):
     CSS_PATH = "detail.tcss"
 
     BINDINGS = [
-        Binding("escape", "back", "Back", id="detail.back"),
+        Binding("escape", "back", "Back", id="detail.back", show=False),
         Binding("e", "edit", "Edit", id="detail.edit"),
         Binding("t", "transition", "Status", id="detail.transition",
                 tooltip="Move the record along its lifecycle"),

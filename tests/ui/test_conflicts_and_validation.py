@@ -1,0 +1,98 @@
+"""Refused writes stay in front of the analyst, in place, and never crash the app."""
+
+from __future__ import annotations
+
+from sms_tui.ui.screens.detail import RecordScreen
+from sms_tui.ui.screens.form import RecordForm
+from sms_tui.ui.screens.note_dialog import NoteDialog
+
+from .conftest import SMALL, press, screen_text, settle, type_text
+
+
+async def test_note_on_a_record_changed_elsewhere_shows_the_conflict_and_reload_lets_it_save(
+        make_app, records):
+    incident = records.create("incident", title="Disk full on file server")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")
+        assert isinstance(app.screen, RecordScreen)
+        await press(pilot, "c")
+        await type_text(pilot, "Freed 20 GB of old backups.")
+
+        records.add_note(incident.ref, "Another analyst was here.")  # another session writes
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, NoteDialog)  # still open, with what was typed
+        assert "changed by someone else" in screen_text(app)
+        assert "ctrl+r" in screen_text(app)
+
+        await press(pilot, "ctrl+r")
+        assert "changed by someone else" not in screen_text(app)
+        assert app.screen.record.version == records.get(incident.ref).version
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, RecordScreen)
+    notes = [e.note for e in records.get(incident.ref).journal if e.action == "note"]
+    assert notes == ["Freed 20 GB of old backups.", "Another analyst was here."]
+
+
+async def test_edit_conflict_reload_keeps_the_analysts_changes_and_takes_the_others(
+        make_app, records):
+    incident = records.create("incident", title="Printer jams", category="hardware")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "e")
+        assert isinstance(app.screen, RecordForm)
+        title = app.screen.query_one("#f-title")
+        title.value = "Printer on floor 2 jams"
+
+        records.update(incident.ref, category="printing")  # someone else, meanwhile
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, RecordForm)
+        assert "changed by someone else" in screen_text(app)
+
+        await press(pilot, "ctrl+r")
+        assert app.screen.query_one("#f-title").value == "Printer on floor 2 jams"  # kept
+        assert app.screen.query_one("#f-category").value == "printing"  # theirs
+        await press(pilot, "ctrl+s")
+        assert not isinstance(app.screen, RecordForm)
+    saved = records.get(incident.ref)
+    assert (saved.title, saved.category) == ("Printer on floor 2 jams", "printing")
+
+
+async def test_form_shows_validation_messages_in_place_and_marks_the_field(make_app, records):
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "n", "ctrl+s")
+        assert isinstance(app.screen, RecordForm)
+        assert "title must not be empty" in screen_text(app)
+        assert app.screen.query_one("#row-title").has_class("-invalid")
+
+        await type_text(pilot, "Phones down")
+        app.screen.query_one("#f-service").value = "No such service"
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, RecordForm)
+        assert "no service named 'No such service'" in screen_text(app)
+        assert app.screen.query_one("#row-service").has_class("-invalid")
+        assert app.screen.focused is app.screen.query_one("#f-service")
+    assert records.count("incident") == 0
+
+
+async def test_a_refused_transition_names_the_allowed_ones_and_keeps_the_dialog(make_app, records):
+    records.create("incident", title="Closed already")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "t")
+        # someone closes it meanwhile: our dialog still offers "in progress"
+        ref = app.screen.record.ref
+        records.transition(ref, "cancelled")
+        await press(pilot, "enter")
+        assert "changed by someone else" in screen_text(app)
+        await press(pilot, "ctrl+r")
+        assert "cancelled is final" in screen_text(app)
+        await press(pilot, "ctrl+s")
+        assert "no status to move to" in screen_text(app)
+        await press(pilot, "escape")
+        assert isinstance(app.screen, RecordScreen)
