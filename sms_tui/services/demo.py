@@ -14,10 +14,8 @@ Two steps, so that a faster bulk writer can reuse the first one later:
 
 from __future__ import annotations
 
-import copy
 import json
 import random
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,13 +23,13 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from ..domain.errors import DeskError, ValidationError
-from ..domain.kinds import KINDS, Kind
+from ..domain.errors import ValidationError
+from ..domain.kinds import Kind
 from ..domain.lifecycle import Lifecycle, lifecycle_for
 from ..storage.models import RECORD_TABLES, ConfigurationItem, JournalEntry, Meta, Service
 from . import demo_content as text
 from .catalogue import CatalogueService
-from .records import RecordService
+from .demo_writer import write_records
 from .store import Store
 
 DEFAULT_COUNT = 200
@@ -79,6 +77,8 @@ class PlannedRecord:
     created_at: datetime
     editable_until: datetime  # before its move to a final state (or now)
     actions: list[Action] = field(default_factory=list)
+    # what the desk's rules ask along the way: risk, decisions, outcome, satisfaction...
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -246,9 +246,8 @@ class _Planner:
         for i, target in enumerate(self.targets(Kind.INCIDENT, n)):
             service, (title, desc, category, ci) = must[i] if i < len(must) else rng.choice(pool)
             impact, urgency = self.level(service)
-            if target in ("closed", "cancelled") and impact == urgency == "high":
-                # a P1 is a major incident: closing waits for its review, cancelling is refused
-                urgency = "medium"
+            if target == "cancelled" and impact == urgency == "high":
+                urgency = "medium"  # a P1 is a major incident, and those are never cancelled
             fields = {"description": f"Reported by {rng.choice(text.CALLERS)}.\n{desc}",
                       "impact": impact, "urgency": urgency, "category": category,
                       "service": service, "ci": ci}
@@ -263,6 +262,9 @@ class _Planner:
                 rec.actions.append(Action(when, "escalate", rec.actions[0].actor,
                                           {"to": rng.choice(text.MANAGERS), "hierarchical": True,
                                            "reason": rng.choice(text.MAJOR_REASONS)}))
+                if rng.random() < 0.8:  # most get their major incident manager quickly
+                    rec.actions.append(Action(when, "major_manager", rec.actions[0].actor,
+                                              {"name": rng.choice(text.ANALYSTS[2:])[0]}))
 
     def requests(self, n: int) -> None:
         for target in self.targets(Kind.REQUEST, n):
@@ -270,10 +272,13 @@ class _Planner:
             pool = [r for r in text.REQUESTS
                     if not (target == "new" and r[2] in text.APPROVAL_TYPES)]
             title, desc, rtype, service = self.rng.choice(pool)
-            self.record(Kind.REQUEST, target, self.fill(title), {
+            rec = self.record(Kind.REQUEST, target, self.fill(title), {
                 "description": self.fill(desc), "request_type": rtype, "service": service,
                 "impact": "low", "urgency": self.rng.choice(["low", "medium", "medium", "high"]),
             })
+            if target == "closed" and self.rng.random() < 0.6:  # most customers answer the survey
+                score = self.rng.choices([5, 4, 3, 2, 1], [45, 30, 12, 8, 5])[0]
+                rec.data.update(score=score, comment=self.rng.choice(text.SATISFACTION[score]))
 
     def problems(self, n: int) -> None:
         for target in self.targets(Kind.PROBLEM, n):
@@ -296,8 +301,12 @@ class _Planner:
             })
 
     def changes(self, n: int) -> None:
+        rng = self.rng
         for target in self.targets(Kind.CHANGE, n):
-            title, reason, backout, ctype, service, ci = self.rng.choice(text.CHANGES)
+            # a standard change is approved the moment it is raised
+            pool = [c for c in text.CHANGES
+                    if not (target in ("new", "assessing", "rejected") and c[3] == "standard")]
+            title, reason, backout, ctype, service, ci = rng.choice(pool)
             start = self.now + timedelta(days=self.rng.randint(1, 14), hours=self.rng.randint(0, 8))
             rec = self.record(Kind.CHANGE, target, title, {
                 "description": reason, "reason": reason, "backout_plan": backout,
@@ -308,6 +317,15 @@ class _Planner:
             if implementing:
                 start = implementing[0]
             rec.fields.update(planned_start=start, planned_end=start + timedelta(hours=2))
+            outcome = rng.choices(["successful", "failed", "backed_out"], [85, 7, 8])[0]
+            rec.data.update(
+                likelihood=rng.randint(1, 4), impact=rng.randint(1, 4),
+                approver="Emergency CAB (jrossi)" if ctype == "emergency" else "CAB",
+                approval=rng.choice(text.CHANGE_APPROVALS), rejection=rng.choice(text.CHANGE_REJECTIONS),
+                outcome=outcome,
+                investigation="" if outcome == "successful" else rng.choice(text.CHANGE_INVESTIGATIONS),
+                review_outcome=rng.choice(text.CHANGE_REVIEWS[outcome == "successful"]),
+            )
 
     def links(self) -> None:
         """Incidents to problems and changes, known errors and changes to problems."""
@@ -367,7 +385,7 @@ def fill_demo(store: Store, *, count: int = DEFAULT_COUNT, seed: int = DEFAULT_S
             )
         journal_before = session.exec(select(func.count()).select_from(JournalEntry)).one()
         services, cis, relations = _write_catalogue(store, session, plan.now)
-        records, skipped = _write_records(store, session, plan)
+        records, skipped = write_records(store, session, plan)
         session.merge(Meta(key="demo_data", value=json.dumps(
             {"seed": seed, "count": count, "at": plan.now.isoformat()})))
         session.flush()
@@ -400,106 +418,3 @@ def _write_catalogue(store: Store, session: Session, now: datetime) -> tuple[int
             catalogue.relate_in(session, source, target, relation, now=when)
             added[2] += 1
     return added[0], added[1], added[2]
-
-
-def _write_records(store: Store, session: Session,
-                   plan: DemoPlan) -> tuple[dict[str, int], dict[str, int]]:
-    writer = _Writer(store, session, plan)
-    for rec, action in plan.events():
-        writer.apply(rec, action)
-    made = {KINDS[kind].plural: writer.made[kind.value] for kind in Kind}
-    return made, dict(sorted(writer.skipped.items()))
-
-
-class _Writer:
-    """Applies a plan's actions through the ordinary services, in the caller's transaction."""
-
-    def __init__(self, store: Store, session: Session, plan: DemoPlan) -> None:
-        self.store, self.session, self.plan = store, session, plan
-        self.rows: dict[int, Any] = {}
-        self.made: Counter[str] = Counter()
-        self.skipped: Counter[str] = Counter()
-        self._stores: dict[str, Store] = {}
-        self.rng = random.Random(plan.seed + 1)
-
-    def acting(self, actor: str) -> Store:
-        # the journal says which analyst did what: same engine, same session, another actor
-        if actor not in self._stores:
-            acting = copy.copy(self.store)
-            acting.actor = actor
-            self._stores[actor] = acting
-        return self._stores[actor]
-
-    def apply(self, rec: PlannedRecord, action: Action) -> None:
-        store = self.acting(action.actor)
-        records = RecordService(store)
-        at, session = action.at, self.session
-        if action.verb == "create":
-            self.rows[rec.index] = records.create_in(session, rec.kind, title=rec.title, now=at,
-                                                     **rec.fields)
-            self.made[rec.kind.value] += 1
-            return
-        row = self.rows[rec.index]
-        # A step the desk's rules refuse is left out (counted), never half-written.
-        try:
-            with session.begin_nested():
-                self._act(records, store, rec, row, action)
-        except DeskError:
-            self.skipped[action.verb] += 1
-
-    def _act(self, records: RecordService, store: Store, rec: PlannedRecord, row: Any,
-             action: Action) -> None:
-        args, at, session = action.args, action.at, self.session
-        if action.verb == "transition":
-            self.move(store, rec.kind, row, args["status"], args["note"], at)
-        elif action.verb == "assign":
-            records.assign_in(session, rec.kind, row, args["assignee"], group=args["group"], now=at)
-        elif action.verb == "note":
-            if not lifecycle_for(rec.kind).is_final(row.status):
-                records.add_note_in(session, rec.kind, row, args["note"], now=at)
-        elif action.verb == "escalate":
-            records.escalate_in(session, rec.kind, row, to=args["to"],
-                                hierarchical=args.get("hierarchical", False),
-                                reason=args["reason"], now=at)
-        elif action.verb == "link":
-            target = self.plan.records[args["target"]]
-            records.link_in(session, rec.kind, row, target.kind, self.rows[target.index], now=at)
-
-    def move(self, store: Store, kind: Kind, row: Any, status: str, note: str,
-             at: datetime) -> None:
-        """One planned lifecycle step, doing first what the desk's rules ask for."""
-        if row.status == status:  # a rule already moved it (e.g. straight to approval)
-            return
-        if kind is Kind.REQUEST:
-            self.move_request(store, row, status, note, at)
-            return
-        RecordService(store).transition_in(self.session, kind, row, status, note=note, now=at)
-
-    def move_request(self, store: Store, row: Any, status: str, note: str, at: datetime) -> None:
-        # Requests follow the request catalogue's rules: decisions are recorded
-        # (who, why) and fulfilment steps are ticked before "fulfilled".
-        from .requests import RequestService, latest_decision
-
-        requests = RequestService(store)
-        approver = self.rng.choice(["Line manager", "Data owner", "jrossi (Head of IT)"])
-        if status == "rejected":
-            requests.decide_in(self.session, row, "rejected",
-                               self.rng.choice(text.REJECTION_RATIONALES), approver, now=at)
-            return
-        approved = latest_decision(self.session, row.ref) == "approved"
-        needs = row.status == "awaiting_approval" or getattr(row, "needs_approval", False)
-        if status in ("in_progress", "on_hold", "fulfilled") and needs and not approved:
-            requests.decide_in(self.session, row, "approved",
-                               self.rng.choice(text.APPROVAL_RATIONALES), approver, now=at)
-            if row.status == status:
-                return
-        if status == "fulfilled":
-            from ..storage.request_catalogue import RequestStep
-
-            steps = self.session.exec(select(RequestStep).where(
-                RequestStep.request_id == row.id, RequestStep.done_at == None)  # noqa: E711
-                .order_by(RequestStep.position)).all()
-            for step in steps:
-                requests.tick_in(self.session, row, step.position, now=at)
-        RecordService(store).transition_in(self.session, Kind.REQUEST, row, status, note=note,
-                                           now=at)

@@ -305,3 +305,24 @@ MAJOR_REASONS = [
     "Whole service down for all staff; management to be informed.",
     "Payroll deadline at risk today.",
 ]
+
+SATISFACTION = {
+    5: ["Quick and friendly, thanks!", "Perfect.", ""],
+    4: ["Good, took a day longer than hoped.", ""],
+    3: ["OK in the end.", "Had to chase twice."],
+    2: ["Slow; nobody told me it was waiting for approval."],
+    1: ["Took two weeks for a headset."],
+}
+CHANGE_APPROVALS = ["Low risk, back-out tested; approved for the next window.",
+                    "Benefit outweighs the risk; approved with the vendor on standby.",
+                    "Security fix; approved on the expedited path."]
+CHANGE_REJECTIONS = ["Clashes with the month-end close; raise again for next month.",
+                     "Back-out plan not credible; rework and resubmit."]
+CHANGE_INVESTIGATIONS = ["Vendor patch failed its post-install check; rolled back and opened a case.",
+                         "Users reported errors after the change; backed out within the window."]
+CHANGE_REVIEWS = {
+    True: ["Worked as planned; no incidents in the week after.",
+           "Fixed the problem it was raised for; documentation updated."],
+    False: ["Root cause found in the vendor patch; retry planned with the fixed build.",
+            "Back-out worked; test plan extended before the retry."],
+}

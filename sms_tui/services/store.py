@@ -7,6 +7,7 @@ injectable so that tests of SLAs and schedules never sleep.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -48,6 +49,9 @@ def _database_error(exc: OperationalError, path: Path) -> DatabaseError:
 class Store:
     """Access to one sms-tui database."""
 
+    # Set on the copies made by bound(): the open session every write()/read() yields.
+    _bound: Session | None = None
+
     def __init__(
         self,
         db_path: Path | str,
@@ -68,9 +72,27 @@ class Store:
     def now(self) -> datetime:
         return self.clock()
 
+    def bound(self, session: Session, now: datetime, actor: str | None = None) -> Store:
+        """A copy of this store acting inside ``session``'s open transaction, at ``now``.
+
+        Every ``write()``/``read()`` of the copy yields that session (no new
+        transaction, no commit), so several use cases of any service make ONE
+        transaction: demo data and imports use this. Errors propagate to the
+        owner of the transaction, who rolls back.
+        """
+        clone = copy.copy(self)
+        clone._bound = session
+        clone.clock = lambda: now
+        if actor:
+            clone.actor = actor
+        return clone
+
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction: committed at the end, rolled back on any error."""
+        if self._bound is not None:
+            yield self._bound
+            return
         try:
             with Session(self.engine, expire_on_commit=False) as session, session.begin():
                 yield session
@@ -82,6 +104,9 @@ class Store:
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A consistent read snapshot."""
+        if self._bound is not None:
+            yield self._bound
+            return
         try:
             with Session(self._read_engine) as session, session.begin():
                 yield session
