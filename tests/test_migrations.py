@@ -219,7 +219,9 @@ def test_records_and_journal_written_at_the_first_revision_survive_the_upgrade(t
         inc = RecordService(store).get("INC-000001")
         assert inc.service == "Email" and inc.escalation_level == 1
         assert [link.ref for link in inc.links] == ["PRB-000001"]
-        assert len(inc.journal) == 6
+        actions = [e.action for e in reversed(inc.journal)]
+        mine = ["create", "transition", "note", "assign", "escalate_hierarchical", "link"]
+        assert [a for a in actions if a in mine] == mine  # feature rules may add entries of their own
         assert verify_database(store).ok
     finally:
         store.close()
