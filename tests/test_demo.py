@@ -171,7 +171,7 @@ def test_force_adds_the_demo_next_to_what_is_there_and_reuses_the_catalogue(stor
 def test_same_seed_gives_the_same_desk(tmp_path):
     def desk(name: str, seed: int):
         store = Store(tmp_path / name, actor="tester", clock=FakeClock())
-        fill_demo(store, count=60, seed=seed)
+        fill_demo(store, count=40, seed=seed)
         with store.read() as session:
             journal = session.exec(select(JournalEntry.record_ref, JournalEntry.at, JournalEntry.actor,
                                           JournalEntry.action, JournalEntry.hash)

@@ -31,14 +31,16 @@ def _records(app: AppContext):
 
 
 def _new_command(kind: Kind, name: str, extra_options=()):
-    @click.option("--title", required=True, help="Short summary (required).")
-    @click.option("--impact", type=LEVEL, default="medium", show_default=True)
-    @click.option("--urgency", type=LEVEL, default="medium", show_default=True)
+    @click.option("--title", required=True, help="Short summary.")
+    @click.option("--impact", type=LEVEL, default="medium", show_default=True,
+                  help="How much is affected.")
+    @click.option("--urgency", type=LEVEL, default="medium", show_default=True,
+                  help="How fast it hurts (priority = impact × urgency).")
     @click.option("--description", default="", help="Longer text.")
     @click.option("--service", default=None, help="Service name from the catalogue.")
     @click.option("--ci", default=None, help="Configuration item name.")
-    @click.option("--category", default="")
-    @click.option("--assignee", default="")
+    @click.option("--category", default="", help="e.g. network, access, hardware.")
+    @click.option("--assignee", default="", help="Who works on it (default: nobody yet).")
     @pass_app
     def command(app: AppContext, title, impact, urgency, description, service, ci, category,
                 assignee, **extra):
@@ -215,9 +217,11 @@ def _register_actions(main: click.Group) -> None:
     @EXPECTED_VERSION
     @pass_app
     def transition(app: AppContext, ref, status, note, expected_version):
-        """Move REF to STATUS along its lifecycle (e.g. INC-000042 in_progress).
+        """Move REF to STATUS along its lifecycle.
 
-        A move the lifecycle does not allow is refused, naming the allowed ones.
+        Example: sms-tui transition INC-000042 in_progress --note "on it".
+        A move the lifecycle does not allow is refused, naming the allowed ones
+        ('sms-tui show REF' lists them as next statuses).
         """
         record = _records(app).transition(ref, status, note=note, expected_version=expected_version)
         entry = next((e for e in record.journal if e.action == "transition"), None)
@@ -295,13 +299,13 @@ def _register_actions(main: click.Group) -> None:
         record = _records(app).link(ref, other, note=note, unlink=True)
         click.echo(f"{record.ref}: unlinked from {_canonical(other)}")
 
-    @main.command("edit")
+    @main.command("edit", short_help="Change fields of REF (priority is recomputed).")
     @click.argument("ref")
-    @click.option("--title", default=None)
-    @click.option("--description", default=None)
-    @click.option("--impact", type=LEVEL, default=None)
-    @click.option("--urgency", type=LEVEL, default=None)
-    @click.option("--category", default=None)
+    @click.option("--title", default=None, help="New title.")
+    @click.option("--description", default=None, help="New description.")
+    @click.option("--impact", type=LEVEL, default=None, help="New impact (priority follows).")
+    @click.option("--urgency", type=LEVEL, default=None, help="New urgency (priority follows).")
+    @click.option("--category", default=None, help="New category.")
     @click.option("--service", default=None, help='Service name ("" detaches).')
     @click.option("--ci", default=None, help='Configuration item name ("" detaches).')
     @click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE",

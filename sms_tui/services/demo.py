@@ -26,6 +26,7 @@ from sqlmodel import Session, select
 from ..domain.errors import ValidationError
 from ..domain.kinds import Kind
 from ..domain.lifecycle import Lifecycle, lifecycle_for
+from ..domain.priority import priority_for
 from ..storage.models import RECORD_TABLES, ConfigurationItem, JournalEntry, Meta, Service
 from . import demo_content as text
 from .catalogue import CatalogueService
@@ -52,9 +53,35 @@ STATE_WEIGHTS = {
     Kind.CHANGE: {"closed": 40, "review": 8, "implementing": 5, "scheduled": 12, "approved": 8,
                   "assessing": 10, "new": 8, "rejected": 5, "cancelled": 4},
 }
-# Typical hours between two steps of a record's lifecycle.
-GAP_HOURS = {Kind.INCIDENT: 8, Kind.REQUEST: 20, Kind.PROBLEM: 96, Kind.KNOWN_ERROR: 240,
-             Kind.CHANGE: 72}
+@dataclass(frozen=True)
+class Pace:
+    """How fast records of a kind move: typical hours between steps, how old an
+    open one usually is (hours, low..high), and how many open ones are stale."""
+
+    gap: float
+    open_age: tuple[float, float]
+    stale: float = 0.1
+
+
+PACES = {
+    Kind.INCIDENT: Pace(8, (0.2, 72)),
+    Kind.REQUEST: Pace(20, (0.5, 72)),
+    Kind.PROBLEM: Pace(96, (24, 40 * 24), stale=0.3),
+    Kind.KNOWN_ERROR: Pace(240, (48, 60 * 24), stale=0.4),
+    Kind.CHANGE: Pace(72, (24, 20 * 24), stale=0.05),
+}
+# Open incidents are mostly within their resolution target (hours by priority;
+# the default SLA targets), a few past it; P1s are never stale.
+INCIDENT_TARGET_HOURS = {1: 4, 2: 8, 3: 24, 4: 72, 5: 120}
+
+
+# A change being implemented started within its window; one in review finished recently.
+CHANGE_PACES = {"implementing": Pace(6, (0.5, 6), stale=0.0), "review": Pace(48, (24, 240))}
+
+
+def incident_pace(priority: int) -> Pace:
+    hours = INCIDENT_TARGET_HOURS.get(priority, 24)
+    return Pace(hours / 3, (0.2, hours * 1.2), stale=0.0 if priority == 1 else 0.08)
 
 
 @dataclass
@@ -182,14 +209,15 @@ class _Planner:
             caller=self.rng.choice(text.CALLERS), n=self.rng.randint(3, 40),
             case=self.rng.randint(10000, 99999), ci=ci or "the server")
 
-    def timeline(self, kind: Kind, steps: int, final: bool) -> tuple[datetime, list[datetime]]:
+    def timeline(self, steps: int, final: bool, pace: Pace) -> tuple[datetime, list[datetime]]:
+        """When the record was raised and when each lifecycle step happened."""
         rng = self.rng
-        if final or rng.random() < 0.35:
+        if final or rng.random() < pace.stale:
             age_h = rng.uniform(12, HISTORY_DAYS * 24)
         else:
-            age_h = rng.uniform(0.1, 10 * 24)
+            age_h = rng.uniform(*pace.open_age)
         created = self.now - timedelta(seconds=int(age_h * 3600))
-        gaps = [rng.expovariate(1 / GAP_HOURS[kind]) + 0.05 for _ in range(steps)]
+        gaps = [rng.expovariate(1 / pace.gap) + 0.05 for _ in range(steps)]
         room = age_h * (0.95 if final else 0.8)
         if sum(gaps) > room:
             gaps = [g * room / sum(gaps) for g in gaps]
@@ -203,12 +231,13 @@ class _Planner:
         span = max(1, int((end - start).total_seconds()))
         return start + timedelta(seconds=self.rng.randint(1, span))
 
-    def record(self, kind: Kind, target: str, title: str, fields: dict[str, Any]) -> PlannedRecord:
+    def record(self, kind: Kind, target: str, title: str, fields: dict[str, Any],
+               pace: Pace | None = None) -> PlannedRecord:
         rng = self.rng
         lifecycle = lifecycle_for(kind)
         path = path_to(lifecycle, target, rng)
         final = lifecycle.is_final(target)
-        created, times = self.timeline(kind, len(path) - 1, final)
+        created, times = self.timeline(len(path) - 1, final, pace or PACES[kind])
         service = fields.get("service") or ""
         group = text.SERVICE_GROUP.get(service, "Service Desk")
         people = [a for a, g in text.ANALYSTS if g == group] or [text.ANALYSTS[0][0]]
@@ -246,12 +275,15 @@ class _Planner:
         for i, target in enumerate(self.targets(Kind.INCIDENT, n)):
             service, (title, desc, category, ci) = must[i] if i < len(must) else rng.choice(pool)
             impact, urgency = self.level(service)
+            if category == "outage":  # a whole service down hurts everyone
+                impact = "high"
             if target == "cancelled" and impact == urgency == "high":
                 urgency = "medium"  # a P1 is a major incident, and those are never cancelled
             fields = {"description": f"Reported by {rng.choice(text.CALLERS)}.\n{desc}",
                       "impact": impact, "urgency": urgency, "category": category,
                       "service": service, "ci": ci}
-            rec = self.record(Kind.INCIDENT, target, title, fields)
+            priority = priority_for(impact, urgency)
+            rec = self.record(Kind.INCIDENT, target, title, fields, incident_pace(priority))
             if len(rec.actions) > 2 and rng.random() < 0.15 and rec.created_at < rec.editable_until:
                 to = rng.choice([a for a, g in text.ANALYSTS if g != "Service Desk"])
                 rec.actions.append(Action(self.between(rec.created_at, rec.editable_until),
@@ -262,9 +294,26 @@ class _Planner:
                 rec.actions.append(Action(when, "escalate", rec.actions[0].actor,
                                           {"to": rng.choice(text.MANAGERS), "hierarchical": True,
                                            "reason": rng.choice(text.MAJOR_REASONS)}))
-                if rng.random() < 0.8:  # most get their major incident manager quickly
-                    rec.actions.append(Action(when, "major_manager", rec.actions[0].actor,
-                                              {"name": rng.choice(text.ANALYSTS[2:])[0]}))
+                self.major_incident(rec, when)
+
+    def major_incident(self, rec: PlannedRecord, start: datetime) -> None:
+        """What the major incident procedure asks: a manager, the first steps, regular updates."""
+        rng, desk = self.rng, rec.actions[0].actor
+        rec.actions.append(Action(start, "major_manager", desk,
+                                  {"name": rng.choice(text.ANALYSTS[2:])[0]}))
+        for position in (1, 2, 3):  # manager, bridge, top management informed
+            rec.actions.append(Action(start + timedelta(minutes=2 * position), "major_step", desk,
+                                      {"step": position}))
+        resolved = [a.at for a in rec.actions
+                    if a.verb == "transition" and a.args["status"] in ("resolved", "closed")]
+        end = min(resolved[0] if resolved else self.now, start + timedelta(hours=12))
+        when = start + timedelta(minutes=rng.randint(15, 25))
+        while when < end:
+            rec.actions.append(Action(when, "major_update", desk,
+                                      {"message": rng.choice(text.MAJOR_UPDATES)}))
+            when += timedelta(minutes=rng.randint(20, 29))
+        if resolved:
+            rec.actions.append(Action(resolved[0], "major_step", desk, {"step": 5}))
 
     def requests(self, n: int) -> None:
         for target in self.targets(Kind.REQUEST, n):
@@ -308,7 +357,7 @@ class _Planner:
                     if not (target in ("new", "assessing", "rejected") and c[3] == "standard")]
             title, reason, backout, ctype, service, ci = rng.choice(pool)
             start = self.now + timedelta(days=self.rng.randint(1, 14), hours=self.rng.randint(0, 8))
-            rec = self.record(Kind.CHANGE, target, title, {
+            rec = self.record(Kind.CHANGE, target, title, pace=CHANGE_PACES.get(target), fields={
                 "description": reason, "reason": reason, "backout_plan": backout,
                 "change_type": ctype, "service": service, "ci": ci, "impact": "medium",
                 "urgency": "high" if ctype == "emergency" else "medium",

@@ -326,3 +326,9 @@ CHANGE_REVIEWS = {
     False: ["Root cause found in the vendor patch; retry planned with the fixed build.",
             "Back-out worked; test plan extended before the retry."],
 }
+MAJOR_UPDATES = [
+    "Still investigating; the vendor is on the bridge.",
+    "Cause narrowed down; a fix is being tested.",
+    "Workaround in place for most users; full fix in progress.",
+    "No change since the last update; next update in 30 minutes.",
+]

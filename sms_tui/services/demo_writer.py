@@ -79,11 +79,16 @@ class _Writer:
         elif action.verb == "link":
             target = self.plan.records[args["target"]]
             records.link_in(session, rec.kind, row, target.kind, self.rows[target.index], now=at)
-        elif action.verb == "major_manager":
+        elif action.verb.startswith("major_") and row.major:
             from .incidents import MajorIncidentService
 
-            if row.major:
-                MajorIncidentService(store).set_manager(row.ref, args["name"])
+            major = MajorIncidentService(store)
+            if action.verb == "major_manager":
+                major.set_manager(row.ref, args["name"])
+            elif action.verb == "major_step":
+                major.tick_step(row.ref, args["step"])
+            elif action.verb == "major_update":
+                major.send_update(row.ref, args["message"])
 
     # ----------------------------------------------------------------- lifecycle moves
     def move(self, store: Store, rec: PlannedRecord, row: Any, status: str, note: str) -> None:
