@@ -520,6 +520,8 @@ def upgrade() -> None:
     with op.batch_alter_table('incident', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_incident_change_id'), ['change_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_incident_ci_id'), ['ci_id'], unique=False)
+        batch_op.create_index('ix_incident_created_at', ['created_at'], unique=False)
+        batch_op.create_index('ix_incident_ended', ['resolved_at', 'closed_at', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_incident_problem_id'), ['problem_id'], unique=False)
         batch_op.create_index('ix_incident_queue', ['priority', 'created_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_incident_service_id'), ['service_id'], unique=False)
@@ -584,6 +586,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_incident_service_id'))
         batch_op.drop_index('ix_incident_queue')
         batch_op.drop_index(batch_op.f('ix_incident_problem_id'))
+        batch_op.drop_index('ix_incident_ended')
+        batch_op.drop_index('ix_incident_created_at')
         batch_op.drop_index(batch_op.f('ix_incident_ci_id'))
         batch_op.drop_index(batch_op.f('ix_incident_change_id'))
 

@@ -75,14 +75,16 @@ def pair(ctx: Ctx, table: str, column: str, where: str = "1", **params) -> tuple
 
 
 def open_filter(table: str) -> str:
-    """Rows open at :t. Three indexable branches (see ix_*_ended) joined by UNION ALL."""
+    """Rows open at :t. Three range scans of ix_*_ended (resolved_at, closed_at, created_at)
+    joined by UNION ALL; ``+created_at`` keeps the planner off the created_at index, which
+    would scan nearly every row ("created before t")."""
     t = _q(table)
     return (
-        f"SELECT created_at FROM {t} WHERE resolved_at >= :t AND created_at < :t "
+        f"SELECT created_at FROM {t} WHERE resolved_at >= :t AND +created_at < :t "
         f"UNION ALL SELECT created_at FROM {t} "
-        f"WHERE resolved_at IS NULL AND closed_at IS NULL AND created_at < :t "
+        f"WHERE resolved_at IS NULL AND closed_at IS NULL AND +created_at < :t "
         f"UNION ALL SELECT created_at FROM {t} "
-        f"WHERE resolved_at IS NULL AND closed_at >= :t AND created_at < :t"
+        f"WHERE resolved_at IS NULL AND closed_at >= :t AND +created_at < :t"
     )
 
 
@@ -156,21 +158,20 @@ def _resolve_times(ctx: Ctx, period: Period) -> tuple[dict, dict, dict]:
         counts[int(prio)] = int(n)
         means[int(prio)] = float(mean)
     total = sum(counts.values())
-    if total:
+    if total:  # the overall mean, weighted from the per-priority ones
         counts[0] = total
-        means[0] = float(scalar(ctx.session, f"SELECT AVG({hours}) {where}", **params))
-    p90 = p90_by(ctx.session, hours, where, "priority", **params)
-    overall = p90_by(ctx.session, hours, where, "0", **params)
-    if overall:
-        p90[0] = overall[0]
+        means[0] = sum(means[p] * counts[p] for p in counts if p) / total
+    p90, overall = p90_by(ctx.session, hours, where, "priority", **params)
+    if overall is not None:
+        p90[0] = overall
     return counts, means, p90
 
 
 def incidents(ctx: Ctx) -> Section:
     opened = pair(ctx, "incident", "created_at")
     resolved = pair(ctx, "incident", "resolved_at")
-    backlog = (open_at(ctx, "incident", ctx.as_of), open_at(ctx, "incident", ctx.prev_as_of))
     ages = (_age_counts(ctx, ctx.as_of), _age_counts(ctx, ctx.prev_as_of))
+    backlog = (sum(ages[0].values()), sum(ages[1].values()))
     cur_t, prev_t = _resolve_times(ctx, ctx.period), _resolve_times(ctx, ctx.previous)
     none_note = "none resolved in the period"
     figures = (

@@ -95,18 +95,28 @@ def refs(session: Session, sql: str, limit: int | None, **params: Any) -> tuple[
 
 
 def p90_by(session: Session, value_sql: str, from_sql: str, group_sql: str,
-           **params: Any) -> dict[Any, float]:
-    """90th percentile (nearest rank) of ``value_sql`` per ``group_sql``, in SQLite.
+           **params: Any) -> tuple[dict[Any, float], float | None]:
+    """90th percentile (nearest rank) of ``value_sql`` per ``group_sql`` and over all rows.
 
     Nearest rank: the value at position ceil(0.9 × n) of the sorted values, found
-    with ROW_NUMBER()/COUNT() windows so only one row per group leaves the database.
+    with ROW_NUMBER()/COUNT() windows in ONE pass, so only the chosen rows leave
+    the database (SQLite has no percentile function).
     """
     sql = f"""
-        SELECT grp, v FROM (
+        SELECT grp, v, rn = (9 * n + 9) / 10, rn_all = (9 * n_all + 9) / 10 FROM (
             SELECT {group_sql} AS grp, {value_sql} AS v,
                    ROW_NUMBER() OVER (PARTITION BY {group_sql} ORDER BY {value_sql}) AS rn,
-                   COUNT(*) OVER (PARTITION BY {group_sql}) AS n
+                   COUNT(*) OVER (PARTITION BY {group_sql}) AS n,
+                   ROW_NUMBER() OVER (ORDER BY {value_sql}) AS rn_all,
+                   COUNT(*) OVER () AS n_all
             {from_sql}
-        ) WHERE rn = (9 * n + 9) / 10
+        ) WHERE rn = (9 * n + 9) / 10 OR rn_all = (9 * n_all + 9) / 10
     """
-    return {grp: float(v) for grp, v in rows(session, sql, **params)}
+    groups: dict[Any, float] = {}
+    overall: float | None = None
+    for grp, v, is_group, is_all in rows(session, sql, **params):
+        if is_group:
+            groups[grp] = float(v)
+        if is_all:
+            overall = float(v)
+    return groups, overall
