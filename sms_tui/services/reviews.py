@@ -202,12 +202,14 @@ class ReviewSettings:
         late_after_hours = 24    # raised this long after falling due = "raised late"
         default_owner = "alice"  # owner of seeded schedules and event reviews
         check_seconds = 60       # how often the scheduler looks for due reviews
+        scheduler_in_tui = true  # run the scheduler inside the TUI (default: yes, unless headless)
     """
 
     due_soon_days: int = 7
     late_after: timedelta = timedelta(hours=24)
     default_owner: str = ""
     check_seconds: int = 60
+    scheduler_in_tui: bool | None = None  # None: on, except in headless (test) apps
 
 
 def review_settings(config: Config) -> ReviewSettings:
@@ -224,7 +226,11 @@ def review_settings(config: Config) -> ReviewSettings:
     owner = raw.get("default_owner", "")
     if not isinstance(owner, str):
         raise ConfigError(f"{where}.default_owner must be a name in quotes")
+    in_tui = raw.get("scheduler_in_tui")
+    if in_tui is not None and not isinstance(in_tui, bool):
+        raise ConfigError(f"{where}.scheduler_in_tui must be true or false, not {in_tui!r}")
     return ReviewSettings(
+        scheduler_in_tui=in_tui,
         due_soon_days=int(number("due_soon_days", 7, 0)),
         late_after=timedelta(hours=number("late_after_hours", 24, 0)),
         default_owner=owner.strip(),

@@ -31,6 +31,7 @@ from ..domain.text import one_line
 from .backend import Backend
 from .commands import DeskCommands
 from .messages import DataChanged
+from .screens.reviews_scheduler import TuiScheduler
 from .sections import SECTIONS, START_SECTION
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ class DeskApp(App[None]):
         self.data_version = 0
         self.startup_error: str | None = None
         self._waiting: list[Callable[[], Any]] = []
+        self.review_scheduler = TuiScheduler(self)  # raises due reviews in the background
         self.sub_title = f"{actor} · {self.backend.db_path.name}"
 
     # --------------------------------------------------------------- start-up
@@ -103,6 +105,7 @@ class DeskApp(App[None]):
         waiting, self._waiting = self._waiting, []
         for callback in waiting:
             callback()
+        self.review_scheduler.start()
         if self.poll_interval:
             self.set_interval(self.poll_interval, self.check_for_changes, name="poll data_version")
 
@@ -114,6 +117,7 @@ class DeskApp(App[None]):
             self._waiting.append(callback)
 
     def on_unmount(self) -> None:
+        self.review_scheduler.stop()  # before the store it uses is closed
         self.backend.close()
 
     # ----------------------------------------------------------- live refresh

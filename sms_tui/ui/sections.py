@@ -61,6 +61,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("problems", "3", "Problems", _QUEUE, {"kind": "problem"}, "Probs"),
     Section("known_errors", "4", "Known errors", _QUEUE, {"kind": "known_error"}, "KEs"),
     Section("changes", "5", "Changes", _QUEUE, {"kind": "change"}, "Chgs"),
+    Section("reviews", "6", "Reviews", "sms_tui.ui.screens.reviews:ReviewQueueScreen", short="Revs"),
 )
 
 # The section the app opens on: where the analyst works all day.

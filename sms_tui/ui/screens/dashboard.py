@@ -15,6 +15,7 @@ from ...domain.kinds import KINDS, Kind
 from ..sections import QUEUE_SECTION, SECTIONS
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
+from .reviews_home import OverdueReviews
 
 PRIORITIES = (1, 2, 3, 4, 5)
 
@@ -39,6 +40,7 @@ class DashboardScreen(DeskScreen):
                 table.add_column(f"P{p}", key=f"p{p}", width=5)
             table.add_column("Open", key="open", width=6)
             yield table
+            yield OverdueReviews(id="home-reviews")
             yield Static(id="home-hint")
         yield Footer(compact=True)
 
@@ -51,6 +53,7 @@ class DashboardScreen(DeskScreen):
 
     def load(self) -> None:
         self.service(self.backend.records.dashboard, self._show, group="home", exclusive=True)
+        self.query_one(OverdueReviews).load()
 
     def action_reload(self) -> None:
         self.load()

@@ -1,0 +1,83 @@
+"""The background scheduler inside the TUI: started once the database is open, stopped on exit.
+
+It runs the same :class:`~sms_tui.services.scheduler.DeskScheduler` as
+``sms-tui scheduler run``, on its own thread, so raising reviews (and the SLA
+check) never blocks the UI. It talks to the app only through
+``call_from_thread``: a short notification when a check has something to say,
+the app's error reporter when one fails, and a refresh so queues show what it
+wrote.
+
+``[reviews] scheduler_in_tui = true|false`` in the config turns it on or off;
+left out, it runs except in headless apps (tests drive time with a fake
+clock and must not have jobs writing behind their back).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..app import DeskApp
+
+log = logging.getLogger(__name__)
+
+
+class TuiScheduler:
+    """Owns the app's DeskScheduler; safe to stop before it finished starting."""
+
+    def __init__(self, app: DeskApp) -> None:
+        self.app = app
+        self.scheduler: Any = None
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @property
+    def enabled(self) -> bool:
+        setting = self.app.config.section("reviews").get("scheduler_in_tui")
+        return setting if isinstance(setting, bool) else not self.app.is_headless
+
+    def start(self) -> None:
+        """Start in a thread worker (APScheduler and the services are imported there)."""
+        if self.enabled:
+            self.app.run_worker(self._start, thread=True, exit_on_error=False, name="start scheduler")
+
+    def _start(self) -> None:
+        from ...services.scheduler import DeskScheduler
+
+        store = self.app.backend.store
+        if store is None:
+            return
+        scheduler = DeskScheduler(store, on_result=self._result, on_error=self._error)
+        with self._lock:
+            if self._closed:
+                return
+            scheduler.start()
+            self.scheduler = scheduler
+
+    def stop(self) -> None:
+        """Stop the jobs (they see the stop flag) and wait for the worker thread."""
+        with self._lock:
+            self._closed = True
+            scheduler, self.scheduler = self.scheduler, None
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)
+
+    @property
+    def running(self) -> bool:
+        return self.scheduler is not None and self.scheduler.running
+
+    # called on the scheduler's thread
+    def _result(self, name: str, message: str) -> None:
+        def show() -> None:
+            self.app.notify(message, title="Scheduler", timeout=6, markup=False)
+            self.app.check_for_changes()
+
+        with contextlib.suppress(RuntimeError):  # the app is closing
+            self.app.call_from_thread(show)
+
+    def _error(self, name: str, exc: BaseException) -> None:
+        with contextlib.suppress(RuntimeError):
+            self.app.call_from_thread(self.app.report_error, exc)

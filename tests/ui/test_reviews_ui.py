@@ -1,0 +1,263 @@
+"""The review queue, a review's detail (checklist, evidence, findings), the schedule editor, home."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from textual.widgets import Static
+
+from sms_tui.config import Config
+from sms_tui.services.reviews import ReviewService, raise_event_review_in
+from sms_tui.ui.screens.reviews import ReviewQueueScreen
+from sms_tui.ui.screens.reviews_detail import ReviewScreen
+from sms_tui.ui.screens.reviews_dialogs import ReviewDialog
+from sms_tui.ui.screens.reviews_schedules import ScheduleScreen
+
+from .conftest import MARKUP_TITLE, SMALL, press, screen_text, settle, type_text
+
+APRIL_10 = datetime(2026, 4, 10, 9, tzinfo=UTC)
+
+
+@pytest.fixture
+def reviews(store, records, clock):
+    """A desk first used on 2026-03-02; on April 10 it has overdue, due-soon, upcoming and done reviews."""
+    service = ReviewService(store)
+    service.ensure_schedules()
+    change = records.create("change", title="Replace VPN concentrator", change_type="emergency")
+    service.update_schedule("rfc_trends", next_due=datetime(2026, 3, 10, tzinfo=UTC))
+    clock.set(datetime(2026, 4, 1, 0, 5, tzinfo=UTC))
+    service.raise_due()  # rfc_trends for Feb 10 – Mar 9 (due Mar 24) and the April ones (due Apr 15)
+    with store.write() as session:
+        raise_event_review_in(session, activity="change_effectiveness_review", source_ref=change.ref,
+                              title=f"Effectiveness of {change.ref}", clause="8.5.1.3",
+                              due=datetime(2026, 5, 20, tzinfo=UTC), now=clock(), actor="tester")
+    done = next(r.ref for r in service.list_reviews() if r.activity == "budget_costs")
+    service.tick(done, all_items=True)
+    service.complete(done, "Costs within budget")
+    skipped = next(r.ref for r in service.list_reviews() if r.activity == "supplier_contracts")
+    service.skip(skipped, "No contract changed this quarter")
+    service.update_schedule("continuity_test", paused=True, note="plan being rewritten")
+    clock.set(APRIL_10)
+    return service
+
+
+def first_ref(service, activity):
+    return next(r.ref for r in service.list_reviews(limit=None) if r.activity == activity)
+
+
+async def open_review(pilot, ref):
+    pilot.app.push_screen(ReviewScreen(ref))
+    await settle(pilot)
+
+
+# ------------------------------------------------------------ snapshots
+def test_review_queue_shows_overdue_and_due_soon_in_words(snap_compare, make_app, reviews):
+    async def go(pilot):
+        await settle(pilot)
+        await press(pilot, "6")
+
+    assert snap_compare(make_app(), terminal_size=SMALL, run_before=go)
+
+
+def test_review_detail_shows_checklist_and_evidence(snap_compare, make_app, reviews):
+    ref = first_ref(reviews, "rfc_trends")
+    reviews.tick(ref, 1)
+
+    async def go(pilot):
+        await settle(pilot)
+        await press(pilot, "6")
+        await open_review(pilot, ref)
+
+    assert snap_compare(make_app(), terminal_size=SMALL, run_before=go)
+
+
+def test_review_evidence_section(snap_compare, make_app, reviews):
+    ref = first_ref(reviews, "rfc_trends")
+
+    async def go(pilot):
+        await settle(pilot)
+        await press(pilot, "6")
+        await open_review(pilot, ref)
+        await press(pilot, "v")
+
+    assert snap_compare(make_app(), terminal_size=SMALL, run_before=go)
+
+
+def test_schedule_editor(snap_compare, make_app, reviews):
+    async def go(pilot):
+        await settle(pilot)
+        await press(pilot, "6", "s")
+
+    assert snap_compare(make_app(), terminal_size=SMALL, run_before=go)
+
+
+def test_schedule_edit_dialog(snap_compare, make_app, reviews):
+    async def go(pilot):
+        await settle(pilot)
+        await press(pilot, "6", "s", "down", "down", "down", "enter")
+
+    assert snap_compare(make_app(), terminal_size=SMALL, run_before=go)
+
+
+def test_home_lists_overdue_reviews(snap_compare, make_app, reviews):
+    async def go(pilot):
+        await settle(pilot)
+        await press(pilot, "0")
+
+    assert snap_compare(make_app(), terminal_size=SMALL, run_before=go)
+
+
+# ------------------------------------------------------------ flows
+async def test_queue_marks_each_state_with_a_word_not_only_a_colour(make_app, reviews):
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "6")
+        assert isinstance(app.screen, ReviewQueueScreen)
+        text = screen_text(app)
+        assert "‼ 1 overdue" in text and "! 11 due soon" in text and "13 open" in text
+        rows = {r.ref: r.state for r in app.screen.rows}
+        assert list(rows.values())[0] == "overdue"
+        assert "‼ OVERDUE" in text and "! due soon" in text
+
+        await press(pilot, "f")  # finished
+        text = screen_text(app)
+        assert "✓ done" in text and "– skipped" in text
+        assert {r.state for r in app.screen.rows} == {"done", "skipped"}
+
+
+async def test_work_a_review_with_the_keyboard_tick_then_complete(make_app, reviews):
+    ref = first_ref(reviews, "rfc_trends")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "6", "enter")  # the overdue one is first
+        assert isinstance(app.screen, ReviewScreen) and app.screen.ref == ref
+
+        await press(pilot, "c")  # refused: nothing ticked
+        assert isinstance(app.screen, ReviewDialog)
+        await type_text(pilot, "Emergency changes up")
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, ReviewDialog)
+        assert "not ticked" in screen_text(app)
+        await press(pilot, "escape")
+
+        await press(pilot, "space", "down", "space", "down", "space")
+        assert all(item.done for item in app.screen.view.checklist)
+        assert app.screen.view.status == "in_progress"
+        await press(pilot, "c")
+        await type_text(pilot, "One emergency change; reviewed at the CAB")
+        await press(pilot, "ctrl+s")
+        assert app.screen.view.status == "done"
+        assert "One emergency change; reviewed at the CAB" in screen_text(app)
+
+    view = reviews.get(ref)
+    assert (view.status, view.completed_by, view.outcome) == (
+        "done", "tester", "One emergency change; reviewed at the CAB")
+    assert [e.action for e in view.journal[:4]] == ["complete", "tick", "tick", "tick"]
+
+
+async def test_skip_asks_for_a_reason(make_app, reviews):
+    ref = first_ref(reviews, "rfc_trends")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await open_review(pilot, ref)
+        await press(pilot, "k", "ctrl+s")
+        assert "must not be empty" in screen_text(app)
+        await type_text(pilot, "Change freeze all month")
+        await press(pilot, "ctrl+s")
+        assert app.screen.view.status == "skipped"
+    assert reviews.get(ref).skip_reason == "Change freeze all month"
+
+
+async def test_findings_from_a_review_show_user_text_as_typed(make_app, reviews):
+    ref = first_ref(reviews, "rfc_trends")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await open_review(pilot, ref)
+        await press(pilot, "i")
+        await type_text(pilot, MARKUP_TITLE.replace("\x1b", "").replace("\x07", ""))
+        await press(pilot, "ctrl+s")
+        await press(pilot, "n")
+        await type_text(pilot, "Emergency changes are not reviewed afterwards")
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, ReviewScreen)
+        shown = str(app.screen.query_one("#review-findings", Static).content)
+        assert "OFI-000001" in shown and "NC-000001" in shown
+        assert "[@click=app.quit]y[/]" in shown  # shown as typed, not run as markup
+    findings = reviews.get(ref).findings
+    assert [(f.ref, f.kind) for f in findings] == [("OFI-000001", "improvement"),
+                                                  ("NC-000001", "nonconformity")]
+
+
+async def test_schedule_editor_changes_interval_and_pauses_with_the_journal_kept(make_app, reviews):
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "6", "s")
+        assert isinstance(app.screen, ScheduleScreen)
+        await press(pilot, "down", "down", "down", "enter")  # sla_performance
+        await press(pilot, *["backspace"] * 10)
+        await type_text(pilot, "every 2 weeks")
+        await press(pilot, "tab", "tab")  # next due, owner
+        await type_text(pilot, "dana")
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, ScheduleScreen)
+        await press(pilot, "p")
+        assert "‖ PAUSED" in screen_text(app)
+
+    schedule = reviews.get_schedule("sla_performance")
+    assert (schedule.interval, schedule.owner, schedule.paused) == ("every 2 weeks", "dana", True)
+    assert [e.action for e in reviews.schedule_journal("sla_performance")[:2]] == ["pause", "update"]
+
+
+async def test_a_bad_interval_is_refused_in_the_dialog(make_app, reviews):
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "6", "s", "enter")
+        await press(pilot, *["backspace"] * 12)
+        await type_text(pilot, "now and then")
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, ReviewDialog)
+        assert "is not an interval" in screen_text(app)
+    assert reviews.get_schedule("config_verification").interval == "quarterly"
+
+
+async def test_background_scheduler_starts_with_the_tui_raises_due_reviews_and_stops_on_exit(
+        make_app, store, clock):
+    ReviewService(store).ensure_schedules()
+    clock.set(datetime(2026, 4, 1, 0, 5, tzinfo=UTC))
+    app = make_app(config=Config(raw={"reviews": {"scheduler_in_tui": True}}))
+    raised = threading.Event()
+    tell_ui = app.review_scheduler._result
+
+    def result(name, message):  # what the scheduler thread tells the UI, observed on the way
+        tell_ui(name, message)
+        if name == "raise_due_reviews":
+            raised.set()
+
+    app.review_scheduler._result = result
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        assert await asyncio.to_thread(raised.wait, 30), "the scheduler did not raise the due reviews"
+        scheduler = app.review_scheduler
+        assert scheduler.running
+        thread = scheduler.scheduler._scheduler._thread
+        await settle(pilot)
+        assert ReviewService(store).counts()["open"] == 14
+        assert any("14 review(s) raised" in n.message for n in app._notifications)
+    assert not scheduler.running
+    assert not thread.is_alive()
+
+
+async def test_headless_test_apps_do_not_start_the_scheduler_unless_asked(make_app, store, clock):
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        assert app.review_scheduler.scheduler is None
