@@ -27,10 +27,9 @@ from ..domain.errors import ValidationError
 from ..domain.kinds import Kind
 from ..domain.lifecycle import Lifecycle, lifecycle_for
 from ..domain.priority import priority_for
-from ..storage.models import RECORD_TABLES, ConfigurationItem, JournalEntry, Meta, Service
+from ..storage.models import RECORD_TABLES, JournalEntry, Meta
 from . import demo_content as text
-from .catalogue import CatalogueService
-from .demo_writer import write_records
+from .demo_writer import write_catalogue, write_records
 from .store import Store
 
 DEFAULT_COUNT = 200
@@ -433,37 +432,10 @@ def fill_demo(store: Store, *, count: int = DEFAULT_COUNT, seed: int = DEFAULT_S
                 "database (use another --db, or --force to add it anyway)"
             )
         journal_before = session.exec(select(func.count()).select_from(JournalEntry)).one()
-        services, cis, relations = _write_catalogue(store, session, plan.now)
+        services, cis, relations = write_catalogue(store, session, plan.now)
         records, skipped = write_records(store, session, plan)
         session.merge(Meta(key="demo_data", value=json.dumps(
             {"seed": seed, "count": count, "at": plan.now.isoformat()})))
         session.flush()
         journal_after = session.exec(select(func.count()).select_from(JournalEntry)).one()
     return DemoSummary(services, cis, relations, records, journal_after - journal_before, skipped)
-
-
-def _write_catalogue(store: Store, session: Session, now: datetime) -> tuple[int, int, int]:
-    catalogue = CatalogueService(store)
-    when = now - timedelta(days=HISTORY_DAYS + 30)  # the catalogue predates the records
-    have_services = set(session.exec(select(Service.name)).all())
-    have_cis = set(session.exec(select(ConfigurationItem.name)).all())
-    added = [0, 0, 0]
-    for name, crit, desc, items in text.SERVICES:
-        if name not in have_services:
-            catalogue.add_service_in(session, name, criticality=crit, description=desc, now=when)
-            added[0] += 1
-        for ci, ci_type, status, ci_desc in items:
-            if ci not in have_cis:
-                catalogue.add_ci_in(session, ci, ci_type=ci_type, status=status,
-                                    description=ci_desc, service=name, now=when)
-                added[1] += 1
-    for ci, ci_type, status, ci_desc in text.SHARED_CIS:
-        if ci not in have_cis:
-            catalogue.add_ci_in(session, ci, ci_type=ci_type, status=status, description=ci_desc,
-                                now=when)
-            added[1] += 1
-    for source, relation, target in text.RELATIONSHIPS:
-        if source not in have_cis and target not in have_cis:
-            catalogue.relate_in(session, source, target, relation, now=when)
-            added[2] += 1
-    return added[0], added[1], added[2]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, select
@@ -23,7 +24,9 @@ from sqlmodel import Session, col, select
 from ..domain.errors import DeskError
 from ..domain.kinds import KINDS, Kind
 from ..domain.lifecycle import lifecycle_for
+from ..storage.models import ConfigurationItem, Service
 from . import demo_content as text
+from .catalogue import CatalogueService
 from .records import RecordService
 from .store import Store
 
@@ -186,3 +189,31 @@ class _Writer:
         except DeskError:  # no checklist, or nothing left to tick
             pass
         reviews.complete(task.ref, outcome)
+
+
+def write_catalogue(store: Store, session: Session, now: datetime) -> tuple[int, int, int]:
+    """The demo catalogue (services, CIs, relationships), skipping names that exist; counts added."""
+    catalogue = CatalogueService(store)
+    when = now - timedelta(days=120)  # the catalogue predates the records (90 days)
+    have_services = set(session.exec(select(Service.name)).all())
+    have_cis = set(session.exec(select(ConfigurationItem.name)).all())
+    added = [0, 0, 0]
+    for name, crit, desc, items in text.SERVICES:
+        if name not in have_services:
+            catalogue.add_service_in(session, name, criticality=crit, description=desc, now=when)
+            added[0] += 1
+        for ci, ci_type, status, ci_desc in items:
+            if ci not in have_cis:
+                catalogue.add_ci_in(session, ci, ci_type=ci_type, status=status,
+                                    description=ci_desc, service=name, now=when)
+                added[1] += 1
+    for ci, ci_type, status, ci_desc in text.SHARED_CIS:
+        if ci not in have_cis:
+            catalogue.add_ci_in(session, ci, ci_type=ci_type, status=status, description=ci_desc,
+                                now=when)
+            added[1] += 1
+    for source, relation, target in text.RELATIONSHIPS:
+        if source not in have_cis and target not in have_cis:
+            catalogue.relate_in(session, source, target, relation, now=when)
+            added[2] += 1
+    return added[0], added[1], added[2]
