@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 from sqlmodel import select
 
@@ -240,3 +242,23 @@ def test_a_failing_create_leaves_no_record_and_no_journal(records):
         hooks._HOOKS["after_create"][Kind.PROBLEM].remove(refuse)
     assert records.count("problem") == 0
     assert _all_entries(records.store) == []
+
+
+def test_hash_chain_holds_whatever_time_zone_the_clock_uses(db_path):
+    """The database returns times in UTC; entries written with a local-time clock must still verify."""
+    from datetime import datetime, timedelta, timezone
+
+    from sms_tui.services.integrity import verify_database
+    from sms_tui.services.records import RecordService
+    from sms_tui.services.store import Store
+
+    paris = timezone(timedelta(hours=2))
+    store = Store(db_path, actor="tester", clock=lambda: datetime(2026, 6, 1, 9, 30, 0, 123456, tzinfo=paris))
+    try:
+        records = RecordService(store)
+        rec = records.create("problem", title="Local time")
+        records.add_note(rec.ref, "noted at 09:30 local")
+        assert records.get(rec.ref).journal[0].at == datetime(2026, 6, 1, 7, 30, 0, 123456, tzinfo=UTC)
+        assert verify_database(store).ok
+    finally:
+        store.close()

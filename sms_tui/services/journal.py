@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -18,13 +18,18 @@ from ..storage.models import JournalEntry
 from .views import JournalView
 
 
+def _utc(at: datetime) -> datetime:
+    # The database hands times back in UTC: hash them in UTC too, whatever clock wrote them.
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
 def _digest(prev_hash: str, entry: JournalEntry) -> str:
     payload = json.dumps(
         [
             prev_hash,
             entry.record_ref,
             entry.record_kind,
-            entry.at.isoformat(),
+            _utc(entry.at).isoformat(),
             entry.actor,
             entry.action,
             entry.changes,
@@ -64,7 +69,7 @@ def append(
     entry = JournalEntry(
         record_ref=ref,
         record_kind=kind,
-        at=at,
+        at=_utc(at),
         actor=actor,
         action=action,
         changes=json.dumps(
