@@ -42,6 +42,8 @@ BAD_CONFIGS = {
     "matrix not a table": ("[priority]\nmatrix = 3\n", "priority.matrix must be a table"),
     "priority not a table": ('priority = "P1"\n', "priority must be a table"),
     "not UTF-8": (b"\xff\xfe[priority]", "cannot read"),
+    "negative SLA target": ('[sla.default]\nP1 = { respond = "-15m", resolve = "4h" }\n',
+                            "sla.default.P1.respond: must not be negative"),
 }
 
 
@@ -79,7 +81,8 @@ def test_full_matrix_and_other_sections_are_loaded(tmp_path):
     assert config.section("absent") == {}
 
 
-@pytest.mark.parametrize("case", ["invalid TOML", "missing cell", "priority out of range"])
+@pytest.mark.parametrize("case", ["invalid TOML", "missing cell", "priority out of range",
+                                  "negative SLA target"])
 def test_cli_refuses_to_start_on_bad_config_with_one_line_and_no_traceback(tmp_path, case):
     content, expected = BAD_CONFIGS[case]
     path = _write(tmp_path, content)
