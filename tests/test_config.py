@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,10 @@ def _count_incidents(db: Path) -> int:
         return con.execute("SELECT count(*) FROM incident").fetchone()[0] if "incident" in tables else 0
     finally:
         con.close()
+
+
+def test_the_tui_refuses_to_start_on_bad_config_before_drawing_anything(tmp_path):
+    path = _write(tmp_path, BAD_CONFIGS["invalid TOML"][0])
+    result = _cli("--db", str(tmp_path / "desk.db"), "--config", str(path), stdin=subprocess.DEVNULL,
+                  env={"TERM": "xterm"})
+    assert_one_line_error(result, str(path), "invalid TOML")  # nothing on stdout: no screen drawn
