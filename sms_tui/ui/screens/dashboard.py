@@ -9,10 +9,11 @@ from __future__ import annotations
 from rich.text import Text
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from ...domain.kinds import KINDS, Kind
 from ..sections import QUEUE_SECTION, SECTIONS
+from ..widgets.desk_footer import DeskFooter
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
 from .reviews_home import OverdueReviews
@@ -37,12 +38,12 @@ class DashboardScreen(DeskScreen):
             table: DataTable = DataTable(id="counts", cursor_type="row", zebra_stripes=False)
             table.add_column("Queue", key="queue", width=14)
             for p in PRIORITIES:
-                table.add_column(f"P{p}", key=f"p{p}", width=5)
-            table.add_column("Open", key="open", width=6)
+                table.add_column(Text(f"P{p}", justify="right"), key=f"p{p}", width=5)
+            table.add_column(Text("Open", justify="right"), key="open", width=6)
             yield table
             yield OverdueReviews(id="home-reviews")
             yield Static(id="home-hint")
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one("#counts", DataTable).focus()

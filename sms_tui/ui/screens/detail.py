@@ -7,7 +7,7 @@ from typing import Any
 from rich.text import Text
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...domain.errors import DeskError, NotFound
@@ -15,6 +15,7 @@ from ...domain.kinds import parse_ref
 from ...services.views import RecordView
 from .. import display
 from ..actions import RECORD_ACTIONS, RecordActions
+from ..widgets.desk_footer import DeskFooter
 from ..widgets.journal_view import JournalList
 from ..widgets.record_fields import RecordFields, blocks_renderable
 from ..widgets.section_bar import SectionBar
@@ -50,15 +51,16 @@ class RecordScreen(RecordActions, DeskScreen):
         yield SectionBar(self.app.current_mode)
         with VerticalScroll(id="body"):
             yield Static(Text(f"{self.ref}  loading…"), id="headline")
-            yield RecordFields(id="fields")
             yield Static(id="next-steps")
-            yield Static(id="blocks")
+            # links first after the status: where this record belongs (problem, change...)
             yield Static(Text("Links", style="bold underline"), classes="section-title")
             yield OptionList(id="links")
+            yield RecordFields(id="fields")
+            yield Static(id="blocks")
             yield Static(Text("Journal (newest first)", style="bold underline"),
                          classes="section-title")
             yield JournalList(id="journal")
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one("#body").focus()

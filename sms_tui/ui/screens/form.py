@@ -17,7 +17,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Static, TextArea
+from textual.widgets import Header, Input, Label, Select, Static, TextArea
 
 from ...domain.errors import ConflictError, DeskError, ValidationError
 from ...domain.kinds import KINDS, parse_kind
@@ -25,6 +25,7 @@ from ...domain.priority import PRIORITY_NAMES
 from ...services.views import RecordView
 from .. import display
 from ..widgets.choice_picker import LEVEL_CHOICES, ChoicePicker
+from ..widgets.desk_footer import DeskFooter
 from .base import ServiceMixin
 from .form_fields import FieldSpec, field_for_error, from_widget_value, specs_for, to_widget_value
 
@@ -71,7 +72,7 @@ class RecordForm(ServiceMixin, Screen[RecordView | None]):
                 if spec.name == "title":
                     yield self._priority_row()
                     yield Static(id="priority")
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def _title(self) -> Text:
         label = KINDS[self.kind].label
@@ -91,7 +92,8 @@ class RecordForm(ServiceMixin, Screen[RecordView | None]):
             widget = Select(options, value=value if value is not None else spec.options[0],
                             allow_blank=False, id=wid, compact=True)
         elif spec.widget == "check":
-            widget = Checkbox("yes", bool(value), id=wid, compact=True)
+            # not a Checkbox: its ticked and unticked states differ by colour only
+            widget = ChoicePicker([("no", "no"), ("yes", "yes")], "yes" if value else "no", id=wid)
         else:
             widget = Input(value or "", id=wid, placeholder=spec.placeholder, compact=True)
         classes = "field" + (" -tall" if spec.widget == "text" else "")
@@ -133,6 +135,8 @@ class RecordForm(ServiceMixin, Screen[RecordView | None]):
         widget = self.query_one(f"#f-{spec.name}")
         if isinstance(widget, TextArea):
             return widget.text
+        if spec.widget == "check":
+            return widget.value == "yes"
         return widget.value
 
     def _values(self) -> dict[str, Any]:
@@ -228,6 +232,8 @@ class RecordForm(ServiceMixin, Screen[RecordView | None]):
             new = to_widget_value(spec, _original(view, spec.name))
             if isinstance(widget, TextArea):
                 widget.text = new
+            elif spec.widget == "check":
+                widget.value = "yes" if new else "no"
             else:
                 widget.value = new
         self.conflict = False

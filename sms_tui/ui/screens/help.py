@@ -11,7 +11,9 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from ..widgets.desk_footer import DeskFooter
 
 # Screens and widgets whose keys the help lists, after the global ones and the current screen's.
 HELP_TARGETS: tuple[tuple[str, str], ...] = (
@@ -55,7 +57,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self):
         with VerticalScroll(id="help-body"):
             yield Static(self._content(), id="help-text")
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one("#help-body").focus()

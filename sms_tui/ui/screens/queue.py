@@ -6,14 +6,16 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
-from textual.widgets import Footer, Header, Input
+from textual.widgets import Header, Input
 
-from ...domain.kinds import KINDS, parse_kind
+from ...domain.kinds import KINDS, Kind, parse_kind
 from ...domain.lifecycle import lifecycle_for
 from ...services.views import QueueFilter, RecordRow
 from ..actions import RECORD_ACTIONS, RecordActions
 from ..sections import QUEUE_SECTION
+from ..widgets.desk_footer import DeskFooter
 from ..widgets.filter_bar import FilterBar
+from ..widgets.incident_columns import IncidentQueue, incident_columns
 from ..widgets.queue_table import QueueTable
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
@@ -83,9 +85,10 @@ class QueueScreen(RecordActions, DeskScreen):
         yield Input(placeholder="search title, reference, description — Enter to apply, Esc to leave",
                     id="search", compact=True)
         yield QueueTable(clock=self.app.clock, id="queue",
+                         columns=incident_columns() if self.kind is Kind.INCIDENT else None,
                          empty_text=f"No {self.info.plural.replace('-', ' ')} match this filter "
                                     "(f clears it, n records a new one).")
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one(QueueTable).focus()
@@ -99,7 +102,12 @@ class QueueScreen(RecordActions, DeskScreen):
         else:
             table.reload()
 
-    def _source(self) -> RecordQueue:
+    def _source(self) -> RecordQueue | IncidentQueue:
+        if self.kind is Kind.INCIDENT:  # rows carry their SLA reading and major reminder
+            from ...services.sla import SlaService
+
+            return IncidentQueue(self.backend.records, self.backend.service(SlaService),
+                                 self.kind.value, self.flt)
         return RecordQueue(self.backend.records, self.kind.value, self.flt)
 
     def _apply(self, flt: QueueFilter) -> None:

@@ -1,0 +1,58 @@
+"""Every key is listed in the help and reachable by name from the command palette."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from sms_tui.ui.screens.detail import RecordScreen
+from sms_tui.ui.screens.escalate_dialog import EscalateDialog
+from sms_tui.ui.screens.help import HelpScreen, bindings_of
+from sms_tui.ui.screens.queue import QueueScreen
+
+from .conftest import SMALL, press, settle, type_text
+
+
+def help_text(screen: HelpScreen) -> str:
+    console = Console(file=io.StringIO(), width=120, color_system=None)
+    console.print(screen._content())
+    return console.file.getvalue()
+
+
+async def test_help_lists_every_key_of_every_screen(make_app, desk):
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = help_text(app.screen)
+        for cls in (QueueScreen, RecordScreen, type(app)):
+            for _keys, binding in bindings_of(cls, {}):
+                assert binding.description in text, binding
+        for words in ("Escalate", "Reload record", "Command palette", "Page down", "Incidents"):
+            assert words in text
+        await press(pilot, "escape")
+        assert isinstance(app.screen, QueueScreen)
+
+
+async def test_palette_runs_an_action_of_the_current_screen_by_name(make_app, desk):
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "ctrl+p")
+        await type_text(pilot, "escalate")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, EscalateDialog)
+        assert app.screen.record.ref == desk["vpn"].ref
+
+
+async def test_palette_opens_a_record_by_its_reference(make_app, desk):
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "ctrl+p")
+        await type_text(pilot, "prb-1")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, RecordScreen)
+        assert app.screen.ref == desk["problem"].ref
