@@ -257,3 +257,21 @@ def test_demo_command_prints_a_summary_and_refuses_a_second_run(db_path):
     assert "40 records" in cli.ok("demo", "--count", "40", "--force")
     assert len(json.loads(cli.ok("list", "requests", "--format", "json"))) > \
         counts_for(40)[Kind.REQUEST]
+
+
+def test_a_journal_entry_rolled_back_to_a_savepoint_is_never_chained_to(store, records, clock):
+    # the demo leaves out refused steps by rolling back to a savepoint
+    ref = records.create("incident", title="Mail down").ref
+    with store.write() as session:
+        bound = RecordService(store.bound(session, clock(), actor="alice"))
+        bound.add_note(ref, "kept 1")
+        with pytest.raises(ValidationError), session.begin_nested():
+            bound.add_note(ref, "rolled back")
+            raise ValidationError("refused by a rule")
+        bound.add_note(ref, "kept 2")
+
+    with store.read() as session:
+        entries = list(session.exec(select(JournalEntry).where(JournalEntry.record_ref == ref)
+                                    .order_by(col(JournalEntry.id))))
+        assert [e.note for e in entries if e.action == "note"] == ["kept 1", "kept 2"]
+        assert verify_chain(entries) == []

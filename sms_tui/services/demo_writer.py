@@ -71,7 +71,9 @@ class _Writer:
             if row.status != args["status"]:  # a rule may already have moved it there
                 self.move(store, rec, row, args["status"], args["note"])
         elif action.verb == "assign":
-            records.assign_in(session, rec.kind, row, args["assignee"], group=args["group"], now=at)
+            if (row.assignee, row.assignment_group) != (args["assignee"], args["group"]):
+                records.assign_in(session, rec.kind, row, args["assignee"], group=args["group"],
+                                  now=at)
         elif action.verb == "note":
             if not lifecycle_for(rec.kind).is_final(row.status):
                 records.add_note_in(session, rec.kind, row, args["note"], now=at)
