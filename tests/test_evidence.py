@@ -217,6 +217,27 @@ def test_audit_and_management_reviews_get_how_the_sms_itself_performed(store, cl
     assert f["Improvement opportunities raised"] == 1
 
 
+def test_supplier_review_gets_incidents_per_assignment_group(store, desk):
+    for day, group, resolved in [(2, "vendor-x", 5), (3, "vendor-x", None), (4, "net", 2)]:
+        ref = desk.new("incident", d(3, day), assignment_group=group)
+        if resolved:
+            desk.set("incident", ref, status="resolved", resolved_at=d(3, day + resolved))
+
+    ev = period_evidence(store, "supplier_performance")
+
+    assert table(ev, "Incidents opened in the period per assignment group") == [
+        ["vendor-x", 2, 1, 120.0], ["net", 1, 1, 48.0]]
+
+
+def test_the_evidence_queries_read_incidents_from_the_covering_index(store):
+    with store.read() as session:
+        plan = session.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT assignment_group, count(*), avg(julianday(resolved_at)) "
+            "FROM incident WHERE created_at >= '2026-03-01' AND created_at < '2026-04-01' "
+            "GROUP BY assignment_group").fetchall()
+    assert any("COVERING INDEX ix_incident_evidence" in row[-1] for row in plan)
+
+
 def test_activities_without_data_in_the_store_say_what_to_attach(store):
     ev = period_evidence(store, "budget_costs")
     assert ev["figures"] == [] and "costs" in ev["notes"][0]
