@@ -59,7 +59,7 @@ def test_declare_tick_update_and_show_the_checklist(cli):
     shown = cli("major", "show", ref).stdout
     assert "[x] 2. Open a bridge" in shown
     assert "[ ] 1. Appoint a major incident manager" in shown
-    assert "update: recorded only (no email configured)" in shown
+    assert "update: recorded (email not set up)" in shown
     data = json.loads(cli("major", "show", ref, "--format", "json").stdout)
     assert data["steps"][1]["done_by"] == "ann"
 

@@ -105,9 +105,10 @@ def compose(purpose: str, brief: IncidentBrief, message: str, at: datetime,
     """Subject and body of a communication. The subject is one safe line (no header injection)."""
     what = PURPOSES[purpose]
     subject = one_line(f"[Major incident] {brief.ref} {what}: {brief.title}", 200)
-    lines = [
-        f"Major incident {brief.ref} - {what}",
-        "",
+    lines = [f"Major incident {brief.ref} - {what}", ""]
+    if message.strip():  # what management reads first
+        lines += [message.strip(), ""]
+    lines += [
         f"Title:    {brief.title}",
         f"Status:   {brief.status}",
         f"Priority: P{brief.priority}",
@@ -117,8 +118,6 @@ def compose(purpose: str, brief: IncidentBrief, message: str, at: datetime,
     ]
     if brief.reason:
         lines.append(f"Why major: {brief.reason}")
-    if message.strip():
-        lines += ["", message.strip()]
     if next_update is not None:
         lines += ["", f"Next update by {next_update:%Y-%m-%d %H:%M} UTC."]
     return subject, "\n".join(lines) + "\n"

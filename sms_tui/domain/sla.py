@@ -310,6 +310,22 @@ class SlaStatus:
         return f"{left} left"
 
 
+def compact_duration(value: timedelta) -> str:
+    """Narrow form for tight columns: '45m', '2h05m', '3d4h'."""
+    return format_duration(value).replace(" ", "")
+
+
+def short_label(status: SlaStatus) -> str:
+    """At most 8 cells: 'BREACHED', '!2h05m' (near), '2h05m', '(2h05m)' (on hold), 'met'."""
+    state = status.state
+    if state == "met":
+        return "met"
+    if state == "breached":
+        return "BREACHED"
+    left = compact_duration(status.remaining)
+    return {"near": f"!{left}", "paused": f"({left})"}.get(state, left)
+
+
 def reading_pair(target: Target, respond_elapsed: timedelta, responded: bool,
                  resolve_elapsed: timedelta, resolved: bool, near_threshold: float,
                  paused: bool) -> SlaStatus:

@@ -114,11 +114,11 @@ class CommunicationView:
 
     @property
     def state(self) -> str:
-        """One readable word or phrase: 'sent', 'recorded only', 'FAILED (2 tries), retrying'."""
+        """One readable phrase: 'sent', 'recorded (email not set up)', 'FAILED (2 tries), retrying'."""
         if self.status == "sent":
             return "sent" + (" (some recipients refused)" if self.last_error else "")
         if self.status == "recorded":
-            return "recorded only (no email configured)"
+            return "recorded (email not set up)"
         if self.attempts:
             return f"FAILED ({self.attempts} {'try' if self.attempts == 1 else 'tries'}), retrying"
         return "sending" if self.status == "sending" else "waiting to send"

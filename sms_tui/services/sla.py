@@ -105,6 +105,7 @@ class RowSla:
     remaining_s: int
     major: bool = False
     needs_manager: bool = False  # a major incident with no responsible manager yet
+    short: str = ""  # at most 8 cells, for narrow queues: 'BREACHED', '!2h05m', '2h05m'
 
     @property
     def marker(self) -> str:
@@ -193,7 +194,8 @@ class SlaService:
                 status = status_of(row, service or "", policy, now)
                 out[row.ref] = RowSla(row.ref, status.state, status.label(),
                                       int(status.remaining.total_seconds()), row.major,
-                                      row.major and not row.major_manager and LIFECYCLE.is_open(row.status))
+                                      row.major and not row.major_manager and LIFECYCLE.is_open(row.status),
+                                      sla.short_label(status))
         return out
 
     def get(self, ref: str, now: datetime | None = None) -> SlaView:
@@ -235,7 +237,8 @@ class SlaService:
                          "escalated_to": row.escalated_to, "escalation_level": row.escalation_level}
                 found.append((facts, RowSla(row.ref, status.state, status.label(),
                                             int(status.remaining.total_seconds()), row.major,
-                                            row.major and not row.major_manager)))
+                                            row.major and not row.major_manager,
+                                            sla.short_label(status))))
         found.sort(key=lambda pair: (pair[1].remaining_s, pair[0]["priority"]))
         return found
 

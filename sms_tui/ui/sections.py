@@ -62,6 +62,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("known_errors", "4", "Known errors", _QUEUE, {"kind": "known_error"}, "KEs"),
     Section("changes", "5", "Changes", _QUEUE, {"kind": "change"}, "Chgs"),
     Section("reviews", "6", "Reviews", "sms_tui.ui.screens.reviews:ReviewQueueScreen", short="Revs"),
+    Section("outbox", "8", "Outbox", "sms_tui.ui.screens.outbox:OutboxScreen", short="Out"),
 )
 
 # The section the app opens on: where the analyst works all day.

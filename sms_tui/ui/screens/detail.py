@@ -17,6 +17,7 @@ from .. import display
 from ..actions import RECORD_ACTIONS, RecordActions
 from ..widgets.desk_footer import DeskFooter
 from ..widgets.journal_view import JournalList
+from ..widgets.major_panel import IncidentPanel, is_incident
 from ..widgets.record_fields import RecordFields, blocks_renderable
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
@@ -39,6 +40,8 @@ class RecordScreen(RecordActions, DeskScreen):
         Binding("g", "links", "Go to link", id="detail.links", show=False,
                 tooltip="Move to the links; Enter opens one"),
         Binding("r", "reload", "Reload", id="detail.reload", show=False),
+        Binding("m", "major", "Major", id="detail.major",
+                tooltip="Major incident: procedure, manager, updates to management"),
     ]
 
     def __init__(self, ref: str) -> None:
@@ -57,6 +60,8 @@ class RecordScreen(RecordActions, DeskScreen):
             yield OptionList(id="links")
             yield RecordFields(id="fields")
             yield Static(id="blocks")
+            if is_incident(self.ref):  # SLA clocks, major incident procedure, reminders
+                yield IncidentPanel(id="incident-panel")
             yield Static(Text("Journal (newest first)", style="bold underline"),
                          classes="section-title")
             yield JournalList(id="journal")
@@ -94,6 +99,8 @@ class RecordScreen(RecordActions, DeskScreen):
             links.add_option(Option(Text("No links. Press l to link a record.", style="dim"),
                                     disabled=True))
         self.query_one(JournalList).show(view.journal)
+        for panel in self.query(IncidentPanel):
+            panel.show_for(view.ref)
         self.refresh_bindings()
 
     @staticmethod
@@ -134,7 +141,14 @@ class RecordScreen(RecordActions, DeskScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in RECORD_ACTIONS:
             return True if self.view is not None else None
+        if action == "major":
+            return is_incident(self.ref)
         return True
+
+    def action_major(self) -> None:
+        from .major import MajorScreen
+
+        self.app.push_screen(MajorScreen(self.ref), lambda _view: self.load())
 
     def action_back(self) -> None:
         self.dismiss()

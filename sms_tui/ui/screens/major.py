@@ -1,0 +1,235 @@
+"""The major incident screen: the documented procedure, the manager, updates to management.
+
+Opened with ``m`` from an incident. Enter (or space) ticks or reopens the
+highlighted step; ``a`` appoints the major incident manager, ``u`` sends a
+status update to top management, ``d`` declares the incident major (or
+undeclares it, with a reason). Every action is one service call with the
+version the analyst saw, journaled with who and when.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Input, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from ...domain.errors import ValidationError
+from .. import display
+from .action_dialog import ActionDialog, field
+from .base import DeskModal
+
+if TYPE_CHECKING:
+    from ...services.incidents import MajorIncidentService, MajorView
+    from ...services.views import RecordView
+
+
+def _major(backend: Any) -> MajorIncidentService:
+    from ...services.incidents import MajorIncidentService
+
+    return backend.service(MajorIncidentService)
+
+
+class MajorScreen(DeskModal):
+    """Procedure checklist and actions of one major incident."""
+
+    CSS_PATH = "dialogs.tcss"
+    DEFAULT_CSS = """
+    MajorScreen { align: center middle; }
+    MajorScreen #steps { height: auto; max-height: 8; border: none; padding: 0; }
+    MajorScreen #major-info { height: auto; margin: 0 0 1 0; text-wrap: nowrap; text-overflow: ellipsis; }
+    """
+    BINDINGS = [
+        Binding("enter,space", "tick", "Tick step", id="major.tick", show=False),
+        Binding("a", "manager", "Manager", id="major.manager",
+                tooltip="Appoint the major incident manager"),
+        Binding("u", "update", "Update mgmt", id="major.update",
+                tooltip="Send a status update to top management"),
+        Binding("d", "declare", "Declare/undeclare", id="major.declare"),
+        Binding("escape", "close", "Close", id="major.close"),
+    ]
+
+    def __init__(self, ref: str) -> None:
+        super().__init__()
+        self.ref = ref
+        self.view: MajorView | None = None
+        self.record: RecordView | None = None
+
+    def compose(self):
+        with Vertical(classes="dialog"):
+            yield Static(Text("Major incident"), classes="dialog-title")
+            yield Static(Text(self.ref), id="major-record", classes="dialog-record")
+            yield Static(id="major-info")
+            yield OptionList(id="steps")
+            yield Static(Text("Enter ticks/reopens a step · a manager · u update management · "
+                              "d declare/undeclare · Esc closes"), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#steps", OptionList).focus()
+        self.app.when_ready(self.load)
+
+    def load(self) -> None:
+        backend, ref = self.backend, self.ref
+
+        def fetch() -> tuple[MajorView, RecordView]:
+            return _major(backend).get(ref), backend.records.get(ref)
+
+        self.service(fetch, self._show, group="major", exclusive=True)
+
+    def _show(self, result: tuple[MajorView, RecordView]) -> None:
+        self.view, self.record = result
+        rec = self.record
+        self.query_one("#major-record", Static).update(Text.assemble(
+            (rec.ref, "bold"), f"  {display.priority_label(rec.priority)}  ",
+            display.status_label(rec.status), f"  v{rec.version}  ",
+            display.line(rec.title, limit=60), no_wrap=True, overflow="ellipsis"))
+        self.query_one("#major-info", Static).update(self._summary(self.view))
+        steps = self.query_one("#steps", OptionList)
+        highlighted = steps.highlighted
+        steps.clear_options()
+        for step in self.view.steps:
+            prompt = Text(f"{'[x]' if step.done else '[ ]'} {step.position}. ")
+            prompt.append_text(display.line(step.title))
+            if step.done:
+                prompt.append_text(Text.assemble("  (", display.when(step.done_at)[-5:], " ",
+                                                 display.line(step.done_by), ")", style="dim"))
+            steps.add_option(Option(prompt, id=str(step.position)))
+        if self.view.steps:
+            steps.highlighted = min(highlighted or 0, len(self.view.steps) - 1)
+
+    @staticmethod
+    def _summary(view: MajorView) -> Text:
+        """A few lines, each cut to the width: why, who, when next, what is not sent, reminders."""
+        if not view.major:
+            return Text("Not a major incident. d declares it major (with a reason).", style="italic")
+        manager = display.line(view.manager) if view.manager else Text("NONE (a appoints)", style="bold")
+        nxt = f" · next update by {display.when(view.next_update_due)}" if view.next_update_due else ""
+        unsent = sum(1 for c in view.communications if c.status in ("pending", "sending"))
+        lines = [
+            Text.assemble(("▲ MAJOR ", "bold reverse"), " ", display.line(view.reason)),
+            Text.assemble(("Manager: ", "bold"), manager, nxt),
+            Text(f"Messages to management: {len(view.communications)}, {unsent} not sent yet"
+                 + (f" · review {view.review}" if view.review else "")),
+            *(Text.assemble(("! ", "bold"), display.line(nag)) for nag in view.nags
+              if "no responsible manager" not in nag),  # already said on the manager line
+        ]
+        return Text("\n").join(lines)  # each line cut to the width by the CSS (text-wrap: nowrap)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_tick()
+
+    def _changed(self, _result: Any = None) -> None:
+        self.app.check_for_changes()
+        self.load()
+
+    # ---------------------------------------------------------------- actions
+    def action_tick(self) -> None:
+        steps = self.query_one("#steps", OptionList)
+        if self.view is None or self.record is None or steps.highlighted is None or not self.view.major:
+            return
+        step = self.view.steps[steps.highlighted]
+        backend, ref, version = self.backend, self.ref, self.record.version
+        self.service(lambda: _major(backend).tick_step(ref, step.position, undo=step.done,
+                                                       expected_version=version),
+                     self._changed, group="major-write", exclusive=True)
+
+    def _dialog(self, make: Any) -> None:
+        if self.record is not None:
+            self.app.push_screen(make(self.record), lambda view: self._changed() if view else None)
+
+    def action_manager(self) -> None:
+        self._dialog(ManagerDialog)
+
+    def action_update(self) -> None:
+        self._dialog(UpdateDialog)
+
+    def action_declare(self) -> None:
+        if self.view is not None:
+            self._dialog(UndeclareDialog if self.view.major else DeclareDialog)
+
+    def action_close(self) -> None:
+        self.dismiss(self.record)
+
+
+class _MajorAction(ActionDialog):
+    """A dialog whose write goes to the major incident service; returns the record as it is now."""
+
+    def write(self, service: MajorIncidentService, record: RecordView, values: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def perform(self, records, record, values):
+        self.write(_major(self.backend), record, values)
+        return records.get(record.ref)
+
+
+class ManagerDialog(_MajorAction):
+    heading = "Appoint the major incident manager"
+    hint = "The one person responsible for the major incident · Enter saves · Esc cancels"
+
+    def compose_fields(self):
+        yield field("Manager", Input(id="manager", compact=True, placeholder="name"))
+
+    def on_mount(self) -> None:
+        self.query_one("#manager", Input).focus()
+
+    def collect(self) -> dict[str, Any]:
+        name = self.query_one("#manager", Input).value.strip()
+        if not name:
+            raise ValidationError("name the major incident manager")
+        return {"name": name}
+
+    def write(self, service, record, values):
+        service.set_manager(record.ref, values["name"], expected_version=record.version)
+
+
+class UpdateDialog(_MajorAction):
+    heading = "Status update to top management"
+    hint = "Recorded in the outbox and emailed if configured · ctrl+s sends · Esc cancels"
+    BINDINGS = [Binding("ctrl+s", "submit", "Send", id="major-update.submit", priority=True)]
+
+    def compose_fields(self):
+        yield TextArea(id="message", soft_wrap=True, show_line_numbers=False, compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#message", TextArea).focus()
+
+    def collect(self) -> dict[str, Any]:
+        text = self.query_one("#message", TextArea).text
+        if not text.strip():
+            raise ValidationError("write the update first (it must not be empty)")
+        return {"message": text}
+
+    def write(self, service, record, values):
+        service.send_update(record.ref, values["message"], expected_version=record.version)
+
+
+class DeclareDialog(_MajorAction):
+    heading = "Declare a major incident"
+    hint = "Starts the procedure and informs top management · Enter saves · Esc cancels"
+
+    def compose_fields(self):
+        yield field("Reason", Input(id="reason", compact=True, placeholder="why it is major"))
+
+    def on_mount(self) -> None:
+        self.query_one("#reason", Input).focus()
+
+    def collect(self) -> dict[str, Any]:
+        reason = self.query_one("#reason", Input).value.strip()
+        if not reason:
+            raise ValidationError("say why it is a major incident")
+        return {"reason": reason}
+
+    def write(self, service, record, values):
+        service.declare(record.ref, values["reason"], expected_version=record.version)
+
+
+class UndeclareDialog(DeclareDialog):
+    heading = "Not a major incident after all"
+    hint = "Top management is told · Enter saves · Esc cancels"
+
+    def write(self, service, record, values):
+        service.undeclare(record.ref, values["reason"], expected_version=record.version)

@@ -1,0 +1,185 @@
+"""What the analyst sees of SLAs and major incidents: queue column, checklist, outbox.
+
+Snapshots for the screens (80×24 unless the content needs more), Pilot flows
+for the actions. The clock stands still; times show in UTC.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from sms_tui.config import load_config
+from sms_tui.services.incidents import MajorIncidentService
+from sms_tui.services.notify import Outbox
+from sms_tui.services.records import RecordService
+from sms_tui.services.store import Store
+from sms_tui.ui.screens.detail import RecordScreen
+from sms_tui.ui.screens.major import MajorScreen
+from sms_tui.ui.screens.outbox import OutboxScreen
+
+from .conftest import LARGE, MARKUP_TITLE, SMALL, press, screen_text, settle, type_text
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def config(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[major_incident]\ncontacts = ["CIO <cio@example.org>"]\n'
+                    f'[smtp]\nhost = "127.0.0.1"\nport = {closed_port()}\ntimeout = 5\n')
+    return load_config(path)
+
+
+@pytest.fixture
+def desk(db_path, clock, config):
+    """A major incident with no manager (email to management failing), one near breach, one on hold."""
+    store = Store(db_path, config, actor="tester", clock=clock)
+    records = RecordService(store)
+    made = {}
+    made["mail"] = records.create("incident", title="Mail down for everyone", impact="high",
+                                  urgency="high")
+    clock.advance(minutes=10)
+    made["vpn"] = records.create("incident", title="VPN drops every few minutes", impact="high",
+                                 urgency="medium", assignee="alice")
+    records.add_note(made["vpn"].ref, "Looking at the concentrator")
+    clock.advance(hours=1)
+    made["printer"] = records.create("incident", title="Printer on floor 2 jams", impact="low",
+                                     urgency="low")
+    records.transition(made["printer"].ref, "on_hold", note="waiting for the toner")
+    clock.advance(hours=5)
+    MajorIncidentService(store).tick_step(made["mail"].ref, 2, note="bridge 555-0100")
+    Outbox(store).deliver()  # the mail server is down: the message stays, FAILED, retrying
+    store.close()
+    return made
+
+
+@pytest.fixture
+def app(make_app, config, desk):
+    return make_app(config=config)
+
+
+async def _settled(pilot) -> None:
+    await settle(pilot)
+
+
+# ------------------------------------------------------------------ snapshots
+def test_incident_queue_shows_the_sla_column_and_the_major_marker(snap_compare, app):
+    assert snap_compare(app, terminal_size=SMALL, run_before=_settled)
+
+
+def test_incident_detail_shows_sla_clocks_and_the_procedure_checklist(snap_compare, app, desk):
+    async def open_major(pilot):
+        await settle(pilot)
+        await press(pilot, "enter")
+
+    assert snap_compare(app, terminal_size=LARGE, run_before=open_major)
+
+
+def test_major_incident_screen_at_80x24(snap_compare, app):
+    async def open_major(pilot):
+        await settle(pilot)
+        await press(pilot, "enter", "m")
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=open_major)
+
+
+def test_outbox_shows_a_failed_message_and_why(snap_compare, app):
+    async def outbox(pilot):
+        await settle(pilot)
+        await press(pilot, "8", "enter")
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=outbox)
+
+
+# ------------------------------------------------------------------ flows
+async def test_queue_marks_breach_near_hold_and_missing_manager_in_words(app):
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+    lines = {line.split()[1] if line.startswith(("›▲", " ▲")) else line.split()[0]: line
+             for line in text.splitlines() if "INC-" in line}
+    assert "▲MAJ?" in lines["INC-000001"] and "BREACHED" in lines["INC-000001"]
+    assert "!2h00m" in lines["INC-000002"]  # P2 (8 h): 6 h gone, near
+    assert "(10d0h)" in lines["INC-000003"]  # on hold: the clock waits
+
+
+async def test_ticking_a_step_and_appointing_the_manager_from_the_keyboard(app, desk, records):
+    ref = desk["mail"].ref
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "m")
+        assert isinstance(app.screen, MajorScreen)
+        await press(pilot, "enter")  # step 1 is highlighted
+        assert app.screen.view.steps[0].done
+        await press(pilot, "a")
+        await type_text(pilot, "Dana")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, MajorScreen)
+        assert app.screen.view.manager == "Dana"
+        assert "NONE" not in screen_text(app)
+        await press(pilot, "escape")
+        assert isinstance(app.screen, RecordScreen)
+        await press(pilot, "escape")
+        assert "▲MAJ?" not in screen_text(app)
+        assert "▲MAJ " in screen_text(app)
+    actions = [e.action for e in records.get(ref).journal]
+    assert actions[:2] == ["major_manager", "major_step"]
+
+
+async def test_status_update_to_management_lands_in_the_outbox(app, desk):
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "m", "u")
+        await type_text(pilot, "Failover to site B started")
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, MajorScreen)
+        assert [c.purpose for c in app.screen.view.communications] == ["update", "declared"]
+        await press(pilot, "escape", "escape", "8")
+        assert isinstance(app.screen, OutboxScreen)
+        assert "update" in screen_text(app)
+        await press(pilot, "enter")
+        assert "Failover to site B started" in screen_text(app)
+
+
+async def test_declaring_a_minor_incident_major_needs_a_reason(app, desk, records):
+    ref = desk["vpn"].ref
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        app.screen.action_open_record(ref)
+        await settle(pilot)
+        await press(pilot, "m", "d", "enter")
+        assert "say why it is a major incident" in screen_text(app)
+        await type_text(pilot, "CEO cannot connect")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, MajorScreen)
+        assert app.screen.view.major
+    assert records.get(ref).extra["major"] is True
+
+
+async def test_outbox_retry_reports_the_failure_and_keeps_the_message(app):
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "8", "r")
+        assert "FAILED (2 tries), retrying" in screen_text(app)
+
+
+async def test_hostile_title_is_shown_literally_in_the_major_screen_and_outbox(make_app, db_path,
+                                                                               clock, config):
+    store = Store(db_path, config, actor="tester", clock=clock)
+    RecordService(store).create("incident", title=MARKUP_TITLE, impact="high", urgency="high")
+    store.close()
+    app = make_app(config=config)
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "m")
+        assert "[@click=app.quit]y[/]" in screen_text(app)
+        await press(pilot, "escape", "escape", "8", "enter")
+        text = screen_text(app)
+        assert "[@click=app.quit]y[/]" in text
+        assert "\x1b" not in text and "␛]0;pwned" in text
