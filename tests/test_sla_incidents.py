@@ -187,3 +187,11 @@ def test_changing_priority_measures_against_the_new_target(desk, clock):
     assert desk.sla.sla_for_rows([inc.ref])[inc.ref].state == "ok"
     desk.records.update(inc.ref, impact="high", urgency="medium")  # now P2: 8 h
     assert desk.sla.sla_for_rows([inc.ref])[inc.ref].label == "3h 00m left"
+
+
+def test_sla_for_rows_handles_more_references_than_sqlite_takes_at_once(desk, monkeypatch):
+    from sms_tui.services import sla as sla_service
+
+    monkeypatch.setattr(sla_service, "CHUNK", 2)
+    refs = [desk.records.create("incident", title=f"n{i}").ref for i in range(5)]
+    assert sorted(desk.sla.sla_for_rows(refs)) == refs

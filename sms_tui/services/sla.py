@@ -35,6 +35,7 @@ from .store import Store
 
 LIFECYCLE = lifecycle_for(Kind.INCIDENT)
 RUNNING = LIFECYCLE.open_states - LIFECYCLE.paused_states
+CHUNK = 500  # references per query in sla_for_rows
 # Actors that are the software itself: their journal entries are not a response.
 SYSTEM_ACTORS = frozenset({"system", "scheduler", "sms-tui"})
 
@@ -180,6 +181,12 @@ class SlaService:
     def _rows(self, session: Session, stmt: Any) -> Iterable[tuple[Incident, str | None]]:
         return session.exec(stmt.join(Service, isouter=True))
 
+    def _in_chunks(self, session: Session, refs: list[str]) -> Iterable[tuple[Incident, str | None]]:
+        # SQLite caps the number of bound parameters; a CLI list may ask for every incident
+        for start in range(0, len(refs), CHUNK):
+            stmt = select(Incident, Service.name).where(col(Incident.ref).in_(refs[start:start + CHUNK]))
+            yield from self._rows(session, stmt)
+
     def sla_for_rows(self, refs: Iterable[str], now: datetime | None = None) -> dict[str, RowSla]:
         """SLA and major markers for a page of queue rows (one query). Other kinds are ignored."""
         wanted = [r for r in refs if r.upper().startswith("INC")]
@@ -187,10 +194,9 @@ class SlaService:
             return {}
         now = now or self.store.now()
         policy = sla_policy(self.store.config)
-        stmt = select(Incident, Service.name).where(col(Incident.ref).in_(wanted))
         out: dict[str, RowSla] = {}
         with self.store.read() as session:
-            for row, service in self._rows(session, stmt):
+            for row, service in self._in_chunks(session, wanted):
                 status = status_of(row, service or "", policy, now)
                 out[row.ref] = RowSla(row.ref, status.state, status.label(),
                                       int(status.remaining.total_seconds()), row.major,
