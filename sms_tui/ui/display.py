@@ -36,6 +36,16 @@ def label_value(label: str, value: object, *, label_style: str = "bold") -> Text
     return Text.assemble((f"{label}: ", label_style), line(value if value not in (None, "") else "–"))
 
 
+ACRONYMS = {"rca": "RCA", "ci": "CI", "cis": "CIs", "sla": "SLA"}
+
+
+def field_label(key: str) -> str:
+    """A field name as a label: 'rca_method' -> 'RCA method', 'backout_plan' -> 'Backout plan'."""
+    words = [ACRONYMS.get(w, w) for w in key.split("_")]
+    first = words[0] if words[0] in ACRONYMS.values() else words[0].capitalize()
+    return " ".join([first, *words[1:]])
+
+
 def status_label(status: str) -> str:
     """'in_progress' -> 'in progress' (statuses are ours, but read better with spaces)."""
     return status.replace("_", " ")

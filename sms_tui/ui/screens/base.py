@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from textual import events
 from textual.screen import ModalScreen, Screen
 
 from ...domain.errors import DeskError
@@ -31,6 +32,28 @@ class ServiceMixin:
                 on_error: Callable[[DeskError], bool] | None = None, group: str = "db",
                 exclusive: bool = False) -> None:
         run_service(self, call, then, on_error=on_error, group=group, exclusive=exclusive)  # type: ignore[arg-type]
+
+
+class FieldFocusMixin:
+    """Marks the ``.field`` row holding the focused widget with ``-focused``.
+
+    The row's label is then shown reversed, so the focused field is plain to
+    see without colour. (CSS ``:focus-within`` would do, but Textual does not
+    restyle the label when focus leaves the row.)
+    """
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._mark_row(event.widget, True)
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        self._mark_row(event.widget, False)
+
+    @staticmethod
+    def _mark_row(widget: Any, focused: bool) -> None:
+        for node in widget.ancestors_with_self:
+            if node.has_class("field"):
+                node.set_class(focused, "-focused")
+                return
 
 
 class DeskScreen(ServiceMixin, Screen):
@@ -66,5 +89,5 @@ class DeskScreen(ServiceMixin, Screen):
             self.load()
 
 
-class DeskModal(ServiceMixin, ModalScreen[Any]):
+class DeskModal(FieldFocusMixin, ServiceMixin, ModalScreen[Any]):
     """A dialog over a screen; it calls services the same way."""

@@ -98,6 +98,7 @@ class RecordScreen(RecordActions, DeskScreen):
         else:
             links.add_option(Option(Text("No links. Press l to link a record.", style="dim"),
                                     disabled=True))
+            links.highlighted = None
         self.query_one(JournalList).show(view.journal)
         for panel in self.query(IncidentPanel):
             panel.show_for(view.ref)
@@ -125,6 +126,7 @@ class RecordScreen(RecordActions, DeskScreen):
         return Text.assemble(
             (f"{link.relation:<13}", "italic"), " ", (link.ref, "bold"), " ",
             f"[{display.status_label(link.status)}] ", display.line(link.title),
+            no_wrap=True, overflow="ellipsis",
         )
 
     # --------------------------------------------------------------- actions

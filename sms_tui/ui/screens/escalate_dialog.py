@@ -19,7 +19,7 @@ HOW = {
 
 class EscalateDialog(ActionDialog):
     heading = "Escalate"
-    hint = "f/h or ←/→ picks the kind · Enter saves · a reason is required · Esc cancels"
+    hint = "f/h picks the kind · Enter saves · a reason is required · Esc cancels"
 
     def compose_fields(self):
         yield field("Kind", ChoicePicker([("functional", "functional"), ("hierarchical", "hierarchical")],

@@ -26,7 +26,7 @@ from ...services.views import RecordView
 from .. import display
 from ..widgets.choice_picker import LEVEL_CHOICES, ChoicePicker
 from ..widgets.desk_footer import DeskFooter
-from .base import ServiceMixin
+from .base import FieldFocusMixin, ServiceMixin
 from .form_fields import FieldSpec, field_for_error, from_widget_value, specs_for, to_widget_value
 
 
@@ -38,7 +38,7 @@ def _original(view: RecordView | None, name: str) -> Any:
     return getattr(view, name, None)
 
 
-class RecordForm(ServiceMixin, Screen[RecordView | None]):
+class RecordForm(FieldFocusMixin, ServiceMixin, Screen[RecordView | None]):
     """A new record of ``kind``, or an edit of ``record``; dismissed with the saved record."""
 
     CSS_PATH = "form.tcss"

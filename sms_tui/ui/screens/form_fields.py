@@ -67,7 +67,7 @@ def spec_for(name: str) -> FieldSpec:
     """How to ask for ``name``: a known spec, a text area for long text, else one line."""
     if name in KNOWN:
         return KNOWN[name]
-    label = name.replace("_", " ").capitalize()
+    label = display.field_label(name)
     return FieldSpec(name, label, "text" if name in _TEXT else "input")
 
 

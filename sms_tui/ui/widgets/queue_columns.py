@@ -48,12 +48,13 @@ def _flag(row: RecordRow, _now: datetime) -> Text:
 COLUMNS: list[Column] = [
     Column("flag", "", 4, _flag),
     Column("ref", "Ref", 10, lambda r, _: r.ref),
-    Column("priority", "Pri", 3, lambda r, _: display.priority_label(r.priority)),
+    Column("priority", "P", 2, lambda r, _: display.priority_label(r.priority)),
     Column("title", "Title", 0, lambda r, _: display.line(r.title)),
     Column("status", "Status", 13, lambda r, _: display.status_label(r.status), narrow=11),
-    Column("assignee", "Assignee", 12, lambda r, _: display.line(r.assignee or "–"), narrow=9),
+    Column("assignee", "Assignee", 12, lambda r, _: display.line(r.assignee or "–"), narrow=8),
     Column("service", "Service", 14, lambda r, _: display.line(r.service or "–"), min_total=WIDE),
-    Column("age", "Age", 4, lambda r, now: display.age(r.created_at, now), justify="right"),
+    # ages are at most three characters: 59s, 23h, 13d, 51w, 2y
+    Column("age", "Age", 3, lambda r, now: display.age(r.created_at, now), justify="right"),
 ]
 
 

@@ -30,7 +30,7 @@ def _value(value: Any) -> str:
 
 
 def _label(key: str) -> str:
-    return key.replace("_", " ").capitalize()
+    return display.field_label(key)
 
 
 def field_pairs(view: RecordView) -> list[tuple[str, str]]:
@@ -77,7 +77,7 @@ def fields_renderable(view: RecordView, width: int) -> RenderableType:
     per_line = 2 if width >= WIDE else 1
     grid = Table.grid(padding=(0, 1), expand=True)
     for _ in range(per_line):
-        grid.add_column(style="bold", no_wrap=True, width=12)
+        grid.add_column(style="bold", no_wrap=True, width=13)
         grid.add_column(ratio=1, overflow="fold")
     for i in range(0, len(pairs), per_line):
         cells: list[Text] = []
