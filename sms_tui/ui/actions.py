@@ -70,9 +70,9 @@ class RecordActions:
         ref = ref or self.current_ref()
         if ref is None:
             return
-        from .screens.detail import RecordScreen
+        from .sections import detail_screen
 
-        self.app.push_screen(RecordScreen(ref))
+        self.app.push_screen(detail_screen(ref))
 
     def action_edit(self) -> None:
         from .screens.form import RecordForm

@@ -165,9 +165,9 @@ class DeskApp(App[None]):
 
     def action_open_ref(self, ref: str) -> None:
         """Open a record by reference (from the palette), over the current section."""
-        from .screens.detail import RecordScreen
+        from .sections import detail_screen
 
-        self.push_screen(RecordScreen(ref))
+        self.push_screen(detail_screen(ref))
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

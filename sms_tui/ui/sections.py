@@ -19,6 +19,10 @@ The screen should compose ``SectionBar`` and ``Footer`` like the queue screens,
 use ``self.app.when_ready(...)`` before calling services, and handle
 :class:`~sms_tui.ui.messages.DataChanged` (see :class:`~sms_tui.ui.screens.base.DeskScreen`).
 Key ``6`` is reserved for the review queue.
+
+A record kind that needs more than the generic detail (a request's
+instructions, a change's assessment) names its own screen in
+:data:`DETAIL_SCREENS`; :func:`detail_screen` is how every screen opens a record.
 """
 
 from __future__ import annotations
@@ -58,11 +62,15 @@ SECTIONS: tuple[Section, ...] = (
     Section("home", "0", "Home", "sms_tui.ui.screens.dashboard:DashboardScreen"),
     Section("incidents", "1", "Incidents", _QUEUE, {"kind": "incident"}, "Incid."),
     Section("requests", "2", "Requests", _QUEUE, {"kind": "request"}, "Reqs"),
-    Section("problems", "3", "Problems", _QUEUE, {"kind": "problem"}, "Probs"),
-    Section("known_errors", "4", "Known errors", _QUEUE, {"kind": "known_error"}, "KEs"),
+    Section("problems", "3", "Problems", "sms_tui.ui.screens.problem_candidates:ProblemQueueScreen",
+            {"kind": "problem"}, "Probs"),
+    Section("known_errors", "4", "Known errors", "sms_tui.ui.screens.known_errors:KnownErrorQueueScreen",
+            {"kind": "known_error"}, "KEs"),
     Section("changes", "5", "Changes", _QUEUE, {"kind": "change"}, "Chgs"),
     Section("reviews", "6", "Reviews", "sms_tui.ui.screens.reviews:ReviewQueueScreen", short="Revs"),
     Section("outbox", "8", "Outbox", "sms_tui.ui.screens.outbox:OutboxScreen", short="Out"),
+    Section("calendar", "9", "Change calendar", "sms_tui.ui.screens.change_calendar:ChangeCalendarScreen",
+            short="Cal"),
 )
 
 # The section the app opens on: where the analyst works all day.
@@ -76,6 +84,24 @@ QUEUE_SECTION = {
     "known_error": "known_errors",
     "change": "changes",
 }
+
+
+# The detail screen of each record kind ("module:Class", imported when first opened);
+# kinds not listed use the generic RecordScreen.
+DETAIL_SCREENS = {
+    "incident": "sms_tui.ui.screens.known_errors:IncidentScreen",
+    "request": "sms_tui.ui.screens.request_detail:RequestScreen",
+    "change": "sms_tui.ui.screens.change_detail:ChangeScreen",
+}
+
+
+def detail_screen(ref: str) -> Any:
+    """The screen showing record ``ref`` (its kind's own detail screen, if it has one)."""
+    from ..domain.kinds import parse_ref
+
+    target = DETAIL_SCREENS.get(parse_ref(ref)[0].value, "sms_tui.ui.screens.detail:RecordScreen")
+    module, _, cls = target.partition(":")
+    return getattr(importlib.import_module(module), cls)(ref)
 
 
 def section(name: str) -> Section:

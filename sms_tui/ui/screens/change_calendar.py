@@ -1,0 +1,144 @@
+"""The change calendar (8.5.1): planned windows day by day, conflicts marked in words.
+
+Fourteen days from today by default; ``[`` and ``]`` move a week back or on,
+``t`` returns to today, Enter opens the highlighted change. A change that
+touches the same service or CI as another in an overlapping window carries
+``! conflicts with CHG-…`` on its line, so the clash reads without colour.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...domain.kinds import parse_ref
+from .. import display
+from ..widgets.section_bar import SectionBar
+from .base import DeskScreen
+from .practice_dialogs import change_service
+
+if TYPE_CHECKING:
+    from ...services.changes import CalendarEntry
+
+DAYS = 14
+STEP_DAYS = 7
+
+
+def local_midnight(moment: datetime) -> datetime:
+    """The start of ``moment``'s day in the analyst's local time."""
+    local = display.aware(moment).astimezone()
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def entry_prompt(entry: CalendarEntry) -> Text:
+    """Window, reference, status, category, risk / title and targets / '! conflicts with …'."""
+    start = display.when(entry.start)[-5:]
+    end = display.when(entry.end)
+    end = end[-5:] if end[:10] == display.when(entry.start)[:10] else end
+    first = Text.assemble(
+        (f"{start}–{end}", "bold"), "  ", (entry.ref, "bold"), f"  {display.status_label(entry.status)}",
+        f"  {entry.change_type}", f"  risk {display.status_label(entry.risk_level) or '–'}",
+        ("  MAJOR IMPACT" if entry.major_impact else "", "bold"))
+    second = Text.assemble("    ", display.line(entry.title, limit=44), "  · ",
+                           display.line(", ".join([*entry.services, *entry.cis]) or "no service/CI",
+                                        style="italic", limit=26))
+    out = Text.assemble(first, "\n", second)
+    if entry.conflicts_with:
+        out.append(f"\n    ! conflicts with {', '.join(entry.conflicts_with)}", style="bold reverse")
+    return out
+
+
+def calendar_options(entries: list[CalendarEntry], start: datetime, end: datetime) -> list[Option]:
+    """Day headings (not selectable) with the changes starting that day."""
+    if not entries:
+        return [Option(Text(f"No changes planned between {display.when(start)[:10]} and "
+                            f"{display.when(end)[:10]}.  [ and ] move the window.", style="italic"),
+                       disabled=True)]
+    by_day: dict[str, list[CalendarEntry]] = defaultdict(list)
+    for entry in entries:
+        day = display.aware(max(entry.start, start)).astimezone().strftime("%a %d %b %Y")
+        by_day[day].append(entry)
+    options: list[Option] = []
+    for day, items in by_day.items():
+        options.append(Option(Text(day, style="bold underline"), disabled=True))
+        options.extend(Option(entry_prompt(e), id=e.ref) for e in items)
+    return options
+
+
+class ChangeCalendarScreen(DeskScreen):
+    """Planned changes over two weeks, with their conflicts."""
+
+    BINDINGS = [
+        Binding("left_square_bracket", "shift(-1)", "Week back", id="calendar.back"),
+        Binding("right_square_bracket", "shift(1)", "Week on", id="calendar.on"),
+        Binding("t", "today", "Today", id="calendar.today"),
+        Binding("r", "reload", "Refresh", id="calendar.reload", show=False),
+    ]
+    DEFAULT_CSS = """
+    ChangeCalendarScreen #calendar-title { height: auto; padding: 0 1; }
+    ChangeCalendarScreen #calendar { height: 1fr; border: none; padding: 0 1; }
+    ChangeCalendarScreen #calendar:focus > .option-list--option-highlighted { text-style: bold reverse; }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.start: datetime | None = None
+
+    def compose(self):
+        yield Header()
+        yield SectionBar("calendar")
+        yield Static(id="calendar-title")
+        yield OptionList(id="calendar")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#calendar", OptionList).focus()
+
+    def _window(self) -> tuple[datetime, datetime]:
+        if self.start is None:
+            self.start = local_midnight(self.app.clock())
+        return self.start, self.start + timedelta(days=DAYS)
+
+    def load(self) -> None:
+        start, end = self._window()
+        service = change_service(self.backend)
+        self.service(lambda: service.calendar(start, end), self.show_entries, group="calendar",
+                     exclusive=True)
+
+    def show_entries(self, entries: list[CalendarEntry]) -> None:
+        start, end = self._window()
+        clashes = sum(1 for e in entries if e.conflicts_with)
+        title = Text.assemble(("Change calendar ", "bold"), display.when(start)[:10], " – ",
+                              display.when(end - timedelta(minutes=1))[:10],
+                              f"   {len(entries)} planned")
+        if clashes:
+            title.append(f"   ! {clashes} in conflict", style="bold")
+        self.query_one("#calendar-title", Static).update(title)
+        calendar = self.query_one("#calendar", OptionList)
+        calendar.clear_options()
+        calendar.add_options(calendar_options(entries, start, end))
+
+    def action_shift(self, weeks: int) -> None:
+        start, _ = self._window()
+        self.start = start + timedelta(days=STEP_DAYS * weeks)
+        self.load()
+
+    def action_today(self) -> None:
+        self.start = None
+        self.load()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            parse_ref(event.option.id)
+            from ..sections import detail_screen
+
+            self.app.push_screen(detail_screen(event.option.id))

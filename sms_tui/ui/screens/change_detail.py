@@ -1,0 +1,138 @@
+"""A change (RFC): the record with its assessment, decisions, schedule and conflicts.
+
+Above the fields: the category and what it means for approval, the services
+and CIs affected, the risk (likelihood × impact → level), the major-impact
+flag with its reasons, every recorded decision, and any schedule conflict
+(marked ``!`` and worded, not only coloured). Keys: ``A``/``R`` approve or
+reject with a rationale, ``w`` plans the window, ``o`` records the outcome,
+``T`` changes the services and CIs affected.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import Static
+
+from ...domain.changes import IMPACT_NAMES, LIKELIHOOD_NAMES
+from .. import display
+from .detail import RecordScreen
+from .practice_dialogs import (
+    DecisionDialog,
+    OutcomeDialog,
+    ScheduleDialog,
+    TargetsDialog,
+    change_service,
+)
+
+if TYPE_CHECKING:
+    from ...services.changes import ChangeDetail
+
+CATEGORY_RULES = {
+    "standard": "pre-approved by the change policy",
+    "normal": "assessed, then approved with a back-out plan",
+    "emergency": "expedited approval, back-out plan, reviewed after implementation",
+}
+
+
+def assessment_text(detail: ChangeDetail) -> Text:
+    """The assessment panel of a change, as plain words with bold labels."""
+    out = Text()
+
+    def row(label: str, *parts: str | Text) -> None:
+        out.append_text(Text.assemble((f"{label:<13}", "bold"), *parts, "\n"))
+
+    row("Category", detail.change_type, f" — {CATEGORY_RULES.get(detail.change_type, '')}")
+    row("Services", display.line(", ".join(detail.services) or "–"))
+    row("CIs", display.line(", ".join(detail.cis) or "–"))
+    if detail.risk_score is not None:
+        row("Risk", (display.status_label(detail.risk_level), "bold"),
+            f" = likelihood {detail.risk_likelihood} ({LIKELIHOOD_NAMES[detail.risk_likelihood]})"
+            f" × impact {detail.risk_impact} ({IMPACT_NAMES[detail.risk_impact]}) = {detail.risk_score}")
+    else:
+        row("Risk", "not assessed (e: likelihood and risk impact, 1-5)")
+    if detail.major_impact:
+        row("Major impact", ("YES", "bold reverse"), " — service design and transition (8.5.2): ",
+            display.line("; ".join(detail.major_impact_reasons)))
+    if not detail.under_control:
+        row("Control", "not under change control (policy)")
+    for decision in detail.approvals:
+        path = " (expedited)" if decision.expedited else ""
+        row("Decision", f"{decision.decision}{path} by ", display.line(decision.approver), " on ",
+            display.when(decision.decided_at), ": ", display.line(decision.rationale, limit=50))
+    for conflict in detail.conflicts:
+        other = conflict.second if conflict.first == detail.ref else conflict.first
+        shared = ", ".join([*conflict.services, *conflict.cis])
+        row("! Conflict", (other, "bold"), f" also touches {shared} ",
+            f"{display.when(conflict.overlap_start)}–{display.when(conflict.overlap_end)[-5:]}")
+    out.rstrip()
+    return out
+
+
+class ChangeScreen(RecordScreen):
+    """The detail of a change, with its assessment and the change actions."""
+
+    BINDINGS = [
+        Binding("A", "approve", "Approve", id="change.approve",
+                tooltip="Record the approval: approver, date, rationale"),
+        Binding("R", "reject", "Reject", id="change.reject", tooltip="Record a rejection"),
+        Binding("w", "schedule", "Schedule", id="change.schedule",
+                tooltip="Plan the window; conflicts with other changes are warned of"),
+        Binding("o", "outcome", "Outcome", id="change.outcome",
+                tooltip="Successful, failed or backed out; raises the effectiveness review"),
+        Binding("T", "targets", "Affects", id="change.targets", show=False,
+                tooltip="Add or remove services and CIs the change affects"),
+    ]
+    DEFAULT_CSS = "ChangeScreen #assessment { height: auto; margin: 0 0 1 0; }"
+
+    def __init__(self, ref: str) -> None:
+        super().__init__(ref)
+        self.detail: ChangeDetail | None = None
+
+    def on_mount(self) -> None:
+        self.query_one("#body").mount(
+            Static(Text("Assessment", style="bold underline"), classes="section-title"),
+            Static(id="assessment"), after="#headline")  # above the long field grid
+
+    def load(self) -> None:
+        service, ref = change_service(self.backend), self.ref
+        self.service(lambda: service.detail(ref), self.show_change, on_error=self._load_failed,
+                     group="detail", exclusive=True)
+
+    def show_change(self, detail: ChangeDetail) -> None:
+        self.detail = detail
+        self.show(detail.record)
+        self.query_one("#assessment", Static).update(assessment_text(detail))
+        self.refresh_bindings()
+
+    def record_written(self, view) -> None:
+        super().record_written(view)
+        self.load()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        status = self.detail.record.status if self.detail else None
+        allowed = {
+            "approve": ("new", "assessing"), "reject": ("new", "assessing"),
+            "schedule": ("new", "assessing", "approved", "scheduled"), "outcome": ("implementing",),
+            "targets": ("new", "assessing", "approved", "scheduled", "implementing"),
+        }
+        if action in allowed:
+            return status in allowed[action]
+        return super().check_action(action, parameters)
+
+    def action_approve(self) -> None:
+        self._dialog(lambda view: DecisionDialog(view, decision="approve"))
+
+    def action_reject(self) -> None:
+        self._dialog(lambda view: DecisionDialog(view, decision="reject"))
+
+    def action_schedule(self) -> None:
+        self._dialog(ScheduleDialog)
+
+    def action_outcome(self) -> None:
+        self._dialog(OutcomeDialog)
+
+    def action_targets(self) -> None:
+        self._dialog(TargetsDialog)

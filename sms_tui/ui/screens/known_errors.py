@@ -1,0 +1,241 @@
+"""The known error database from the desk (8.6.3): search it, and use it from an incident.
+
+:class:`KnownErrorSearchScreen` ranks known errors as the analyst types
+(title, symptoms, workaround, root cause). Opened from an incident (``K`` on
+its detail) it starts with the known errors matching that incident, and
+``w`` applies the highlighted workaround to it -- journaled on both records.
+The incident detail also shows, under its fields, the best matches found
+("does this match a known error?"). The known error queue offers the search
+with ``K`` too.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from .. import display
+from ..widgets.section_bar import SectionBar
+from .base import DeskScreen
+from .detail import RecordScreen
+from .queue import QueueScreen
+
+if TYPE_CHECKING:
+    from ...services.problems import KnownErrorHit
+
+SEARCH_DELAY = 0.3
+SUGGESTIONS = 3
+
+
+def problem_service(backend: Any):
+    from ...services.problems import ProblemService
+
+    return backend.service(ProblemService)
+
+
+def hit_prompt(hit: KnownErrorHit) -> Text:
+    """'KE-000001  open  score 3.7  applied 2×  PRB-000001' / title / workaround."""
+    head = Text.assemble((hit.ref, "bold"), f"  {display.status_label(hit.status)}",
+                         f"  score {hit.score:g}", f"  applied {hit.applied_count}×",
+                         f"  {hit.problem_ref}" if hit.problem_ref else "")
+    return Text.assemble(head, "\n    ", display.line(hit.title, style="bold", limit=70), "\n    ",
+                         ("Workaround: ", "italic"), display.line(hit.workaround or "–", limit=58))
+
+
+class KnownErrorSearchScreen(DeskScreen):
+    """Search the known errors; from an incident, apply a workaround to it."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="kesearch.back"),
+        Binding("w", "apply", "Apply workaround", id="kesearch.apply",
+                tooltip="Apply the highlighted workaround to the incident (journaled on both)"),
+        Binding("slash", "focus_query", "Search", id="kesearch.query", show=False),
+    ]
+    DEFAULT_CSS = """
+    KnownErrorSearchScreen #ke-title { height: auto; padding: 0 1; }
+    KnownErrorSearchScreen #ke-query { margin: 0 1; }
+    KnownErrorSearchScreen #ke-count { height: 1; padding: 0 1; }
+    KnownErrorSearchScreen #hits { height: 1fr; border: none; padding: 0 1; }
+    KnownErrorSearchScreen #hits:focus > .option-list--option-highlighted { text-style: bold reverse; }
+    """
+
+    def __init__(self, incident_ref: str | None = None, query: str = "",
+                 incident_title: str = "") -> None:
+        super().__init__()
+        self.incident_ref = incident_ref
+        self.incident_title = incident_title
+        self.search_text = query
+        self.hits: list[KnownErrorHit] = []
+        self._timer: Any = None
+
+    def compose(self):
+        yield Header()
+        yield SectionBar(self.app.current_mode)
+        yield Static(self._title(), id="ke-title")
+        yield Input(self.search_text, id="ke-query", compact=True,
+                    placeholder="words of the symptoms, error message or title — Enter to the results")
+        yield Static(id="ke-count")
+        yield OptionList(id="hits")
+        yield Footer(compact=True)
+
+    def _title(self) -> Text:
+        if self.incident_ref:
+            return Text.assemble(("Known errors for ", "bold"), (self.incident_ref, "bold"), "  ",
+                                 display.line(self.incident_title, limit=50))
+        return Text("Search the known error database", style="bold")
+
+    def on_mount(self) -> None:
+        self.query_one("#ke-query", Input).focus()
+
+    # ------------------------------------------------------------------ data
+    def load(self) -> None:
+        service, text = problem_service(self.backend), self.search_text.strip()
+        if not text and self.incident_ref:
+            ref = self.incident_ref
+            self.service(lambda: service.suggest_for_incident(ref, limit=20), self.show_hits,
+                         group="kesearch", exclusive=True)
+        elif text:
+            self.service(lambda: service.search_known_errors(text), self.show_hits,
+                         group="kesearch", exclusive=True)
+        else:
+            self.show_hits([])
+
+    def show_hits(self, hits: list[KnownErrorHit]) -> None:
+        self.hits = hits
+        if hits:
+            what = "matching the incident" if not self.search_text.strip() else "found"
+            count = Text(f"{len(hits)} known error{'s' if len(hits) != 1 else ''} {what}, best first")
+        elif self.search_text.strip() or self.incident_ref:
+            count = Text("No known error matches.", style="italic")
+        else:
+            count = Text("Type to search.", style="italic")
+        self.query_one("#ke-count", Static).update(count)
+        options = self.query_one("#hits", OptionList)
+        options.clear_options()
+        options.add_options(Option(hit_prompt(h), id=h.ref) for h in hits)
+        if hits:
+            options.highlighted = 0
+        self.refresh_bindings()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.search_text = event.value
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(SEARCH_DELAY, self.load)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self._timer is not None:
+            self._timer.stop()
+        self.search_text = event.value
+        self.load()
+        self.query_one("#hits", OptionList).focus()
+
+    # --------------------------------------------------------------- actions
+    def _current(self) -> KnownErrorHit | None:
+        options = self.query_one("#hits", OptionList)
+        if options.highlighted is None or options.highlighted >= len(self.hits):
+            return None
+        return self.hits[options.highlighted]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "apply":
+            if not self.incident_ref:
+                return False
+            return True if self.hits else None
+        return True
+
+    def action_apply(self) -> None:
+        hit = self._current()
+        if hit is None or not self.incident_ref:
+            return
+        service, incident = problem_service(self.backend), self.incident_ref
+
+        def applied(view) -> None:
+            self.app.notify(f"Workaround from {hit.ref} applied to {view.ref}", timeout=5, markup=False)
+            self.app.check_for_changes()
+            self.dismiss(view)
+
+        self.service(lambda: service.apply_workaround(hit.ref, incident), applied)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            from ..sections import detail_screen
+
+            self.app.push_screen(detail_screen(event.option.id))
+
+    def action_focus_query(self) -> None:
+        self.query_one("#ke-query", Input).focus()
+
+    def action_back(self) -> None:
+        query = self.query_one("#ke-query", Input)
+        if query.has_focus and self.hits:
+            self.query_one("#hits", OptionList).focus()
+            return
+        self.dismiss(None)
+
+
+def suggestion_text(hits: list[KnownErrorHit]) -> Text:
+    """'Known errors that may match: KE-1 title (workaround …) · K to search and apply'."""
+    if not hits:
+        return Text("No known error matches this incident (K searches the database).", style="dim")
+    out = Text.assemble(("May match a known error", "bold"), " — K to review and apply:")
+    for hit in hits:
+        out.append_text(Text.assemble("\n  ", (hit.ref, "bold"), " ", display.line(hit.title, limit=40),
+                                      " — ", display.line(hit.workaround or "–", limit=28)))
+    return out
+
+
+class IncidentScreen(RecordScreen):
+    """An incident's detail, with the known errors that may match it and ``K`` to apply one."""
+
+    BINDINGS = [
+        # not in the footer (full at 80 columns): the suggestions line names the key,
+        # and help and the palette list it
+        Binding("K", "known_errors", "Known errors", id="incident.known_errors", show=False,
+                tooltip="Does this match a known error? Search and apply its workaround"),
+    ]
+    DEFAULT_CSS = "IncidentScreen #ke-suggestions { height: auto; margin: 0 0 1 0; display: none; }"
+
+    def on_mount(self) -> None:
+        self.query_one("#body").mount(Static(id="ke-suggestions"), after="#next-steps")
+
+    def show(self, view) -> None:
+        super().show(view)
+        if view.is_open:
+            service, ref = problem_service(self.backend), view.ref
+            self.service(lambda: service.suggest_for_incident(ref, limit=SUGGESTIONS),
+                         self._show_suggestions, group="ke-suggest", exclusive=True)
+        else:
+            self.query_one("#ke-suggestions", Static).display = False
+
+    def _show_suggestions(self, hits: list[KnownErrorHit]) -> None:
+        panel = self.query_one("#ke-suggestions", Static)
+        panel.display = bool(hits)  # nothing to say when nothing matches; K still searches
+        panel.update(suggestion_text(hits))
+
+    def action_known_errors(self) -> None:
+        view = self.view
+        if view is None:
+            return
+        self.app.push_screen(KnownErrorSearchScreen(view.ref, incident_title=view.title),
+                             lambda result: self.load() if result is not None else None)
+
+
+class KnownErrorQueueScreen(QueueScreen):
+    """The known error queue, with ``K`` to search the database by symptoms and workaround."""
+
+    BINDINGS = [
+        Binding("K", "search_known_errors", "Search KEDB", id="known_errors.search",
+                tooltip="Ranked search over title, symptoms, workaround and root cause"),
+    ]
+
+    def __init__(self, kind: str = "known_error") -> None:
+        super().__init__(kind)
+
+    def action_search_known_errors(self) -> None:
+        self.app.push_screen(KnownErrorSearchScreen())

@@ -1,0 +1,164 @@
+"""A service request: the record, its fulfilment instructions ticked off, its approval.
+
+The instructions come from the request type (8.6.2) and are shown as a
+checklist right under the headline, above the fields: ``[x]`` done (by whom, when) or ``[ ]`` to do, so
+the state reads without colour. Enter or ``k`` ticks (or unticks) the
+highlighted step; ``A``/``R`` record the approval decision with its rationale;
+``F`` records the customer's satisfaction (and closes a fulfilled request).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from .. import display
+from .detail import RecordScreen
+from .practice_dialogs import DecisionDialog, SatisfactionDialog, request_service
+
+if TYPE_CHECKING:
+    from ...services.requests import RequestDetail
+
+
+def steps_options(detail: RequestDetail) -> list[Option]:
+    """One option per step: '[x] 2. text  (when, who)' or '[ ] 3. text'."""
+    if not detail.steps:
+        return [Option(Text("This request has no fulfilment instructions.", style="dim"), disabled=True)]
+    options = []
+    for step in detail.steps:
+        text = Text.assemble(("[x] " if step.done else "[ ] ", "bold"), f"{step.position}. ",
+                             display.line(step.text))
+        if step.done:
+            text.append(f"  ({display.when(step.done_at)}, ", style="dim")
+            text.append_text(display.line(step.done_by, style="dim"))
+            text.append(")", style="dim")
+        options.append(Option(text, id=f"step-{step.position}"))
+    return options
+
+
+def request_summary(detail: RequestDetail) -> Text:
+    """Type, SLA due time, and where the approval stands."""
+    out = Text()
+    rtype = detail.request_type
+    if rtype is not None:
+        out.append_text(Text.assemble(("Request type ", "bold"), display.line(rtype.title),
+                                      f" ({rtype.name}, SLA {rtype.sla_hours} h)\n"))
+    if detail.due_at is not None:
+        out.append_text(Text.assemble(("Fulfil by ", "bold"), display.when(detail.due_at),
+                                      ("  OVERDUE" if detail.overdue else "", "bold reverse"), "\n"))
+    if detail.needs_approval or detail.approvals:
+        if detail.approved:
+            state = "approved"
+        elif detail.record.status == "rejected":
+            state = "rejected"
+        else:
+            state = "NEEDED before fulfilment — A approves, R rejects"
+        out.append_text(Text.assemble(("Approval ", "bold"), state, "\n"))
+    for decision in detail.approvals:
+        out.append_text(Text.assemble(
+            "  ", decision.decision, " by ", display.line(decision.approver), " on ",
+            display.when(decision.decided_at), ": ", display.line(decision.rationale, limit=60), "\n"))
+    out.rstrip()
+    return out
+
+
+class RequestScreen(RecordScreen):
+    """The detail of a service request, with its instructions and approval."""
+
+    BINDINGS = [
+        Binding("k", "tick", "Tick step", id="request.tick",
+                tooltip="Tick (or untick) the highlighted fulfilment step"),
+        Binding("A", "approve", "Approve", id="request.approve",
+                tooltip="Record the approval: who, when, why"),
+        Binding("R", "reject", "Reject", id="request.reject", tooltip="Record a rejection"),
+        Binding("F", "satisfaction", "Satisfaction", id="request.satisfaction",
+                tooltip="The customer's satisfaction 1-5 (closes a fulfilled request)"),
+    ]
+    DEFAULT_CSS = """
+    RequestScreen #request-summary { height: auto; margin: 0 0 1 0; }
+    RequestScreen #steps { height: auto; max-height: 12; border: none; padding: 0; margin: 0 0 1 0; }
+    RequestScreen #steps:focus > .option-list--option-highlighted { text-style: bold reverse; }
+    """
+
+    def __init__(self, ref: str) -> None:
+        super().__init__(ref)
+        self.detail: RequestDetail | None = None
+
+    def on_mount(self) -> None:
+        body = self.query_one("#body")
+        body.mount(Static(id="request-summary"), Static(Text("Fulfilment instructions",
+                                                              style="bold underline"),
+                                                         id="steps-title", classes="section-title"),
+                   OptionList(id="steps"), after="#headline")  # what the analyst works from
+
+    # ------------------------------------------------------------------ data
+    def load(self) -> None:
+        service = request_service(self.backend)
+        ref = self.ref
+        self.service(lambda: service.detail(ref), self.show_request, on_error=self._load_failed,
+                     group="detail", exclusive=True)
+
+    def show_request(self, detail: RequestDetail) -> None:
+        self.detail = detail
+        self.show(detail.record)
+        done = f"Fulfilment instructions ({detail.steps_done}/{len(detail.steps)} done)"
+        self.query_one("#steps-title", Static).update(Text(done, style="bold underline"))
+        self.query_one("#request-summary", Static).update(request_summary(detail))
+        steps = self.query_one("#steps", OptionList)
+        highlighted = steps.highlighted
+        steps.clear_options()
+        steps.add_options(steps_options(detail))
+        if detail.steps:
+            first_open = next((s.position - 1 for s in detail.steps if not s.done), 0)
+            steps.highlighted = highlighted if highlighted is not None else first_open
+        # requests take no links: no empty "Links" block inviting one
+        self.query_one("#links", OptionList).display = bool(detail.record.links)
+        for title in self.query(".section-title"):
+            if str(title.render()) == "Links":
+                title.display = bool(detail.record.links)
+        self.refresh_bindings()
+
+    def record_written(self, view) -> None:
+        super().record_written(view)
+        self.load()  # the steps and decisions changed with it
+
+    # --------------------------------------------------------------- actions
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        detail = self.detail
+        if action == "tick":
+            return bool(detail and detail.steps and detail.record.status in ("new", "in_progress", "on_hold"))
+        if action in ("approve", "reject"):
+            return bool(detail and detail.record.status in ("new", "awaiting_approval")
+                        and (detail.needs_approval or action == "approve"))
+        if action == "satisfaction":
+            return bool(detail and detail.record.status in ("fulfilled", "closed"))
+        if action == "link":
+            return False  # requests take no links (incidents, problems, changes do)
+        return super().check_action(action, parameters)
+
+    def action_tick(self) -> None:
+        steps = self.query_one("#steps", OptionList)
+        if self.detail is None or steps.highlighted is None:
+            return
+        step = self.detail.steps[steps.highlighted]
+        service, ref = request_service(self.backend), self.detail.record.ref
+        self.service(lambda: service.tick(ref, step.position, done=not step.done), self.show_request)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option_list.id == "steps":
+            event.prevent_default()  # not a link: the detail's handler must not see it
+            event.stop()
+            self.action_tick()
+
+    def action_approve(self) -> None:
+        self._dialog(lambda view: DecisionDialog(view, decision="approve"))
+
+    def action_reject(self) -> None:
+        self._dialog(lambda view: DecisionDialog(view, decision="reject"))
+
+    def action_satisfaction(self) -> None:
+        self._dialog(SatisfactionDialog)

@@ -1,0 +1,112 @@
+"""Changes on screen: the RFC form, the assessment, decisions, schedule conflicts, the calendar."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from sms_tui.ui.screens.change_detail import ChangeScreen
+
+from .conftest import LARGE, SMALL, press, screen_text, settle, type_text
+
+WINDOW = datetime(2026, 3, 4, 20, 0, tzinfo=UTC)  # two days after the fixed clock's Monday
+
+
+@pytest.fixture
+def changes(store):
+    from sms_tui.services.catalogue import CatalogueService
+    from sms_tui.services.changes import ChangeService
+
+    catalogue = CatalogueService(store)
+    catalogue.add_service("mail", criticality="high")
+    catalogue.add_ci("srv-mail-01", service="mail")
+    return ChangeService(store)
+
+
+@pytest.fixture
+def planned(changes):
+    """Two changes on mail in overlapping windows (a conflict), one the week after."""
+    from datetime import timedelta
+
+    first = changes.create(title="Patch the mail server", services=["mail"], backout_plan="Snapshot")
+    changes.assess(first.ref, likelihood=2, impact=3)
+    changes.approve(first.ref, "CAB agreed", approver="cab")
+    changes.schedule(first.ref, WINDOW, WINDOW + timedelta(hours=2))
+    second = changes.create(title="Firmware on srv-mail-01", change_type="emergency",
+                            cis=["srv-mail-01"], backout_plan="Reflash the old image")
+    changes.approve(second.ref, "Vendor advisory", approver="duty manager")
+    changes.schedule(second.ref, WINDOW + timedelta(hours=1), WINDOW + timedelta(hours=3))
+    later = changes.create(title="Renew the TLS certificate", change_type="standard", services=["mail"])
+    changes.schedule(later.ref, WINDOW + timedelta(days=6), WINDOW + timedelta(days=6, minutes=30))
+    return [first.ref, second.ref, later.ref]
+
+
+def test_the_change_form_asks_for_every_rfc_field(snap_compare, make_app, changes):
+    async def new_change(pilot):
+        await settle(pilot)
+        await press(pilot, "5", "n")
+
+    assert snap_compare(make_app(), terminal_size=LARGE, run_before=new_change)
+
+
+def test_the_change_calendar_marks_conflicts_in_words(snap_compare, make_app, planned):
+    async def calendar(pilot):
+        await settle(pilot)
+        await press(pilot, "9")
+
+    assert snap_compare(make_app(), terminal_size=SMALL, run_before=calendar)
+
+
+async def test_the_calendar_moves_by_weeks_and_opens_a_change(make_app, planned):
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "9")
+        assert planned[2] in screen_text(app)
+        await press(pilot, "right_square_bracket", "right_square_bracket")
+        assert "No changes planned" in screen_text(app)
+        await press(pilot, "t", "down", "enter")
+        assert isinstance(app.screen, ChangeScreen) and app.screen.ref == planned[0]
+        assert f"{planned[1]} also touches mail" in screen_text(app)
+
+
+async def test_approval_of_a_normal_change_without_back_out_plan_is_refused_in_place(make_app, changes):
+    ref = changes.create(title="Move mail to new storage", services=["mail"]).ref
+    changes.assess(ref, likelihood=1, impact=2)
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "5", "enter", "A")
+        await type_text(pilot, "Looks fine")
+        await press(pilot, "enter")
+        assert "needs a back-out plan" in screen_text(app)
+        await press(pilot, "escape")
+        assert isinstance(app.screen, ChangeScreen)
+        assert app.screen.view.status == "assessing"
+
+
+async def test_scheduling_over_another_change_warns_and_the_outcome_raises_the_review(
+        make_app, planned, changes, store):
+    from sms_tui.services.reviews import ReviewService
+
+    ref = changes.create(title="Mail filter rules", change_type="standard", services=["mail"]).ref
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "5")
+        app.screen.action_open_record(ref)
+        await settle(pilot)
+        await press(pilot, "w")
+        await type_text(pilot, "2026-03-04 21:30")
+        await press(pilot, "tab")
+        await type_text(pilot, "2026-03-04 22:30")
+        await press(pilot, "enter")
+        assert app.screen.view.status == "scheduled"
+        assert "! Conflict" in screen_text(app)  # in words, on the change itself
+        assert "conflict:" in app.screen.view.journal[1].note
+        await press(pilot, "t", "enter")  # implementing
+        await press(pilot, "o", "enter")  # successful
+        assert app.screen.view.status == "review"
+    reviews = [r for r in ReviewService(store).list_reviews(open_only=True) if r.source_ref == ref]
+    assert [r.activity for r in reviews] == ["change_effectiveness_review"]

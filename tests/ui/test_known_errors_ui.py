@@ -1,0 +1,73 @@
+"""The known error database on screen: the search, and applying a workaround to an incident."""
+
+from __future__ import annotations
+
+import pytest
+
+from sms_tui.ui.screens.known_errors import IncidentScreen, KnownErrorSearchScreen
+
+from .conftest import SMALL, press, screen_text, settle, type_text
+
+
+@pytest.fixture
+def kedb(records):
+    """Three known errors, two about Outlook, and an incident that looks like one of them."""
+    made = {
+        "proxy": records.create("known_error", title="Outlook disconnects behind the proxy",
+                                symptoms="Outlook shows Disconnected every hour",
+                                workaround="Use webmail until the proxy is fixed").ref,
+        "addin": records.create("known_error", title="Outlook hangs at the splash screen",
+                                symptoms="Frozen on start", workaround="Start it with /safe").ref,
+        "printer": records.create("known_error", title="Printer jams on thick paper",
+                                  workaround="Use tray 2").ref,
+    }
+    made["incident"] = records.create("incident", title="Outlook disconnected all morning").ref
+    return made
+
+
+def test_the_known_error_search_ranks_matches(snap_compare, make_app, kedb):
+    async def search(pilot):
+        await settle(pilot)
+        await press(pilot, "4", "K")
+        await type_text(pilot, "outlook disconnected")
+        await press(pilot, "enter")
+
+    assert snap_compare(make_app(), terminal_size=SMALL, run_before=search)
+
+
+async def test_an_incident_detail_proposes_matching_known_errors(make_app, kedb):
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "1", "enter")
+        assert isinstance(app.screen, IncidentScreen)
+        text = screen_text(app)
+        assert "May match a known error" in text and kedb["proxy"] in text
+
+
+async def test_a_workaround_is_applied_from_the_incident_and_journaled_on_both(make_app, kedb, records):
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "1", "enter", "K")
+        assert isinstance(app.screen, KnownErrorSearchScreen)
+        assert kedb["proxy"] in screen_text(app)  # the incident's own words are the query
+        await press(pilot, "escape", "w")  # leave the query box, apply the best match
+        assert isinstance(app.screen, IncidentScreen)
+    incident = records.get(kedb["incident"]).journal[0]
+    assert (incident.action, incident.changes["known_error"]) == ("workaround", (None, kedb["proxy"]))
+    assert records.get(kedb["proxy"]).journal[0].action == "workaround_applied"
+
+
+async def test_a_hostile_known_error_title_is_shown_as_typed(make_app, records):
+    records.create("known_error", title="[bold]Outlook[/] [@click=app.quit]x[/] \x1b]0;pwned\x07",
+                   workaround="[/")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "4", "K")
+        await type_text(pilot, "outlook")
+        await press(pilot, "enter")
+        text = screen_text(app)
+        assert "[bold]Outlook[/] [@click=app.quit]x[/]" in text
+        assert "\x1b" not in text

@@ -1,0 +1,83 @@
+"""A service request on screen: its fulfilment instructions, ticks, approval and satisfaction."""
+
+from __future__ import annotations
+
+import pytest
+
+from sms_tui.ui.screens.request_detail import RequestScreen
+
+from .conftest import SMALL, press, screen_text, settle, type_text
+
+
+@pytest.fixture
+def requests(store):
+    from sms_tui.services.requests import RequestService
+
+    return RequestService(store)
+
+
+@pytest.fixture
+def account(requests):
+    """A new-account request, approved, with two of its five steps done."""
+    ref = requests.create("new-account", title="Account for Bo Jensen (starts Monday)").record.ref
+    requests.approve(ref, "Line manager confirmed by mail", approver="carol")
+    requests.tick(ref, 1)
+    requests.tick(ref, 2)
+    return ref
+
+
+def test_a_request_shows_its_instructions_ticked_and_its_approval(snap_compare, make_app, account):
+    async def open_it(pilot):
+        await settle(pilot)
+        await press(pilot, "2", "enter")
+
+    assert snap_compare(make_app(), terminal_size=SMALL, run_before=open_it)
+
+
+async def test_k_ticks_the_next_open_step_and_the_journal_says_so(make_app, account, requests):
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "2", "enter")
+        assert isinstance(app.screen, RequestScreen)
+        await press(pilot, "k")
+        assert "[x] 3. Add the account to the groups of its role" in screen_text(app)
+        assert "(3/5 done)" in screen_text(app)
+    detail = requests.detail(account)
+    assert [s.done for s in detail.steps] == [True, True, True, False, False]
+    assert detail.record.journal[0].action == "step"
+
+
+async def test_a_request_awaiting_approval_is_approved_with_a_rationale(make_app, requests):
+    ref = requests.create("share-access", title="Finance share for Eve").record.ref
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "2", "enter")
+        assert "NEEDED before fulfilment" in screen_text(app)
+        await press(pilot, "A", "enter")  # nothing typed: refused in place
+        assert "write the rationale" in screen_text(app)
+        await type_text(pilot, "Data owner agreed")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, RequestScreen)
+        assert app.screen.view.status == "in_progress"
+    decision = requests.detail(ref).approvals[-1]
+    assert (decision.decision, decision.approver, decision.rationale) == (
+        "approved", "tester", "Data owner agreed")
+
+
+async def test_a_fulfilled_request_is_closed_with_the_customers_score(make_app, requests, records):
+    ref = requests.create("information", title="How do I reach the VPN?").record.ref
+    requests.tick(ref, 1)
+    requests.tick(ref, 2)
+    records.transition(ref, "fulfilled")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "2", "o")  # fulfilled is not open: show all
+        await press(pilot, "enter", "F", "right")  # score 4 -> 5
+        await press(pilot, "tab")
+        await type_text(pilot, "Clear answer")
+        await press(pilot, "enter")
+        assert app.screen.view.status == "closed"
+    assert records.get(ref).extra["satisfaction_score"] == 5
