@@ -261,3 +261,57 @@ async def test_headless_test_apps_do_not_start_the_scheduler_unless_asked(make_a
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         assert app.review_scheduler.scheduler is None
+
+
+# ------------------------------------------------------------ findings
+@pytest.fixture
+def findings(reviews):
+    ref = first_ref(reviews, "rfc_trends")
+    nc = reviews.new_nonconformity("Emergency changes are not reviewed afterwards", clause="8.5.1",
+                                   severity="major", review_ref=ref, owner="erin")
+    reviews.add_corrective_action(nc.ref, "Review every emergency change within 5 days", owner="erin")
+    reviews.new_improvement("Template for RFCs", review_ref=ref)
+    return nc.ref
+
+
+def test_findings_queue(snap_compare, make_app, findings):
+    async def go(pilot):
+        await settle(pilot)
+        await press(pilot, "6", "g")
+
+    assert snap_compare(make_app(), terminal_size=SMALL, run_before=go)
+
+
+async def test_nonconformity_is_worked_to_closure_from_its_screen(make_app, reviews, findings):
+    from sms_tui.ui.screens.reviews_findings import FindingScreen, FindingsScreen
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "6", "g")
+        assert isinstance(app.screen, FindingsScreen)
+        assert [r.ref for r in app.screen.rows] == ["NC-000001", "OFI-000001"]
+        await press(pilot, "enter")
+        assert isinstance(app.screen, FindingScreen) and app.screen.ref == findings
+        assert "Severity: major" in screen_text(app)
+
+        await press(pilot, "t")  # open -> action planned needs a root cause
+        await press(pilot, "ctrl+s")
+        assert "root cause" in screen_text(app)
+        await press(pilot, "tab", "tab")
+        await type_text(pilot, "Nobody owned the follow-up")
+        await press(pilot, "ctrl+s")
+        assert app.screen.view.status == "action_planned"
+
+        await press(pilot, "space")  # the only action, done
+        assert app.screen.view.actions[0].done
+        await press(pilot, "t", "ctrl+s")  # actions done
+        assert app.screen.view.status == "actions_done"
+        await press(pilot, "t", "tab", "tab", "tab")
+        await type_text(pilot, "No unreviewed emergency change in May")
+        await press(pilot, "ctrl+s")
+        assert app.screen.view.status == "closed"
+
+    view = reviews.get_finding(findings)
+    assert (view.status, view.effectiveness_note) == ("closed", "No unreviewed emergency change in May")
+    assert [e.action for e in view.journal[:4]] == ["transition", "transition", "action_done", "transition"]

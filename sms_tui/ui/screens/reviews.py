@@ -2,7 +2,8 @@
 
 Each row says where the review stands in words with a marker ("‼ OVERDUE",
 "! due soon", "✓ done"), not by colour alone. Enter opens the review; ``s``
-opens the schedule editor; ``f`` switches between open, finished and all.
+opens the schedule editor; ``g`` the findings (improvement opportunities and
+nonconformities); ``f`` switches between open, finished and all.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ class ReviewQueueScreen(DeskScreen):
         Binding("enter", "open_review", "Open", id="reviews.open", show=False),
         Binding("f", "cycle_filter", "Open/finished/all", id="reviews.filter"),
         Binding("s", "schedules", "Schedules", id="reviews.schedules"),
+        Binding("g", "findings", "Findings", id="reviews.findings",
+                tooltip="Improvement opportunities and nonconformities found by reviews"),
         Binding("u", "raise_due", "Raise due now", id="reviews.raise",
                 tooltip="Raise every review that has fallen due (the scheduler does this by itself)"),
         Binding("r", "reload", "Refresh", id="reviews.reload", show=False),
@@ -144,6 +147,11 @@ class ReviewQueueScreen(DeskScreen):
         from .reviews_schedules import ScheduleScreen
 
         self.app.push_screen(ScheduleScreen())
+
+    def action_findings(self) -> None:
+        from .reviews_findings import FindingsScreen
+
+        self.app.push_screen(FindingsScreen())
 
     def action_reload(self) -> None:
         self.load()
