@@ -15,12 +15,12 @@ from __future__ import annotations
 import csv
 import json
 import re
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from ..domain.errors import ValidationError
@@ -39,6 +39,11 @@ from .transfer import (
 from .transfer_rows import RowError, TableSpec, check_journal_hash, journal_entry
 
 JOURNAL = "journal_entry"
+_DECODER = json.JSONDecoder()
+
+
+class Unreadable(str):
+    """A row the source could not even read (bad JSON, wrong column count): the message."""
 
 
 class _DryRun(Exception):
@@ -95,20 +100,31 @@ class Importer:
             raise ValidationError(f"{self.path.name}: expected a list of rows or "
                                   '{"records": [...]} with "_table" in each row')
         for i, row in enumerate(rows, start=1):
-            yield f"record {i}", row
+            yield f"record {i}", row if not isinstance(row, dict) else dict(row)
 
-    def _json_lines(self, fh) -> Iterator[tuple[str, Any]]:
+    def _json_lines(self, fh) -> Iterator[tuple[int, Any]]:
+        decode = _DECODER.decode
+        pending = 0
         for lineno, line in enumerate(fh, start=2):
-            self._advance(len(line))
-            s = line.strip()
-            if not s or s in (b"]}", b"]", b"}"):
-                continue
-            if s.endswith(b","):
-                s = s[:-1]
+            pending += len(line)
+            if pending >= 1 << 18:  # progress every 256 KiB, not every line
+                self._advance(pending)
+                pending = 0
+            if line.endswith(b",\n"):  # our own layout: one row and a comma per line
+                line = line[:-2]
+            else:
+                line = line.strip()
+                if not line or line in (b"]}", b"]", b"}"):
+                    continue
+                if line.endswith(b","):
+                    line = line[:-1]
             try:
-                yield f"line {lineno}", json.loads(s)
-            except ValueError as exc:
-                yield f"line {lineno}", f"not valid JSON ({exc.msg} at column {exc.colno})"
+                yield lineno, decode(line.decode("utf-8"))
+            except UnicodeDecodeError:
+                yield lineno, Unreadable("not UTF-8 text")
+            except json.JSONDecodeError as exc:
+                yield lineno, Unreadable(f"not valid JSON ({exc.msg} at column {exc.colno})")
+        self._advance(pending)
 
     def _csv_rows(self, specs: dict[str, TableSpec]) -> Iterator[tuple[str, Any]]:
         manifest = self.path / "manifest.json"
@@ -120,7 +136,7 @@ class Importer:
                 raise ValidationError(f"manifest.json is not valid JSON: {exc}") from None
         known = {f"{name}.csv" for name in specs}
         for extra in sorted(p.name for p in self.path.glob("*.csv") if p.name not in known):
-            yield f"{extra}", f"no table named '{extra[:-4]}' (known: {', '.join(specs)})"
+            yield extra, Unreadable(f"no table named '{extra[:-4]}' (known: {', '.join(specs)})")
         for name in specs:
             file = self.path / f"{name}.csv"
             if not file.exists():
@@ -136,7 +152,7 @@ class Importer:
                     where = f"{file.name} line {start}"
                     start = reader.line_num + 1
                     if len(values) != len(header):
-                        yield where, (f"{len(values)} values for {len(header)} columns")
+                        yield where, Unreadable(f"{len(values)} values for {len(header)} columns")
                         continue
                     yield where, {"_table": name, **dict(zip(header, values, strict=True))}
 
@@ -159,50 +175,52 @@ class Importer:
         ids: dict[str, set[int]] = {t: set() for t in targets}
         next_id = {name: int(conn.exec_driver_sql(f'SELECT COALESCE(MAX(id), 0) FROM "{name}"')
                              .scalar() or 0) + 1 for name, s in specs.items() if s.kind}
-        batches: dict[str, list[tuple[str, str, list[Any]]]] = {n: [] for n in specs}
+        batches: dict[str, tuple[list, list]] = {n: ([], []) for n in specs}  # wheres, values
+        fk_columns = {n: [(spec.index(c), c, parent) for c, parent in spec.foreign_keys.items()]
+                      for n, spec in specs.items()}
+        id_column = {n: spec.index("id") for n, spec in specs.items() if n in ids}
         self._last_hash: dict[str, str] = {}
         pending: list[tuple[str, str, str, str, int]] = []
         journal_rows = 0
         source = self._csv_rows(specs) if self.path.is_dir() else self._json_rows()
+        blank_is_null = self.blank_is_null
         for where, row in source:
-            if isinstance(row, str):
-                st.problem(where, "row", row)
+            if row.__class__ is not dict or not isinstance(name := row.pop("_table", None), str):
+                st.problem(_where(where), "row", row if isinstance(row, Unreadable) else
+                           'each row needs "_table" naming its table')
                 continue
-            if not isinstance(row, dict) or not isinstance(row.get("_table"), str):
-                st.problem(where, "row", 'each row needs "_table" naming its table')
-                continue
-            row = dict(row)
-            name = row.pop("_table")
             spec = specs.get(name)
-            label = record_label(name, row, None)
             if spec is None:
-                st.problem(where, label, f"no table named '{name}' (known: {', '.join(specs)})")
+                st.problem(_where(where), record_label(name, row, None),
+                           f"no table named '{name}' (known: {', '.join(specs)})")
                 continue
             try:
-                values = spec.convert(row, blank_is_null=self.blank_is_null)
+                values = spec.convert(row, blank_is_null=blank_is_null)
                 if spec.kind is not None:
                     self._number(spec, values, next_id)
                 if name == JOURNAL:
                     journal_rows += 1
                     self._journal_hash(conn, spec, values)
             except RowError as exc:
-                st.problem(where, label, str(exc))
+                st.problem(_where(where), record_label(name, row, None), str(exc))
                 continue
-            label = record_label(name, values, spec)
-            for column, parent in spec.foreign_keys.items():
-                value = values[spec.index(column)]
+            for i, column, parent in fk_columns[name]:
+                value = values[i]
                 if value is not None and value not in ids[parent]:
-                    pending.append((where, label, column, parent, value))
-            if name in ids and values[spec.index("id")] is not None:
-                ids[name].add(values[spec.index("id")])
+                    pending.append((_where(where), record_label(name, values, spec), column,
+                                    parent, value))
+            if name in id_column and (row_id := values[id_column[name]]) is not None:
+                ids[name].add(row_id)
             # Rows keep going in after a problem: the database's own checks (uniqueness)
             # then name every conflicting line; the transaction is rolled back anyway.
-            batches[name].append((where, label, values))
-            if len(batches[name]) >= BATCH:
-                self._flush(session, spec, batches[name])
-        for name, batch in batches.items():
-            if batch:
-                self._flush(session, specs[name], batch)
+            wheres, rows_ = batches[name]
+            wheres.append(where)
+            rows_.append(values)
+            if len(rows_) >= BATCH:
+                self._flush(session, spec, wheres, rows_)
+        for name, (wheres, rows_) in batches.items():
+            if rows_:
+                self._flush(session, specs[name], wheres, rows_)
         self._check_references(conn, pending, ids)
         if st.problem_count:
             raise ImportRefused(st.problems, st.problem_count)
@@ -240,21 +258,24 @@ class Importer:
             values[i_hash] = journal._digest(prev, entry)
         self._last_hash[ref] = values[i_hash]
 
-    def _flush(self, session: Session, spec: TableSpec, batch: list) -> None:
-        conn = session.connection()
+    def _flush(self, session: Session, spec: TableSpec, wheres: list, rows_: list) -> None:
+        # The DB-API cursor directly: SQLAlchemy would copy every row into a tuple first.
+        raw = session.connection().connection.dbapi_connection
         sql = spec.insert_sql()
         try:
             with session.begin_nested():
-                conn.exec_driver_sql(sql, [tuple(v) for _, _, v in batch])
-        except IntegrityError:
-            for where, label, values in batch:  # find the rows the database refused
+                raw.executemany(sql, rows_)
+        except sqlite3.IntegrityError:
+            for where, values in zip(wheres, rows_, strict=True):  # which rows were refused?
                 try:
                     with session.begin_nested():
-                        conn.exec_driver_sql(sql, tuple(values))
-                except IntegrityError as exc:
-                    self.state.problem(where, label, _explain(exc, spec, values))
-        self.state.counts[spec.name] = self.state.counts.get(spec.name, 0) + len(batch)
-        batch.clear()
+                        raw.execute(sql, values)
+                except sqlite3.IntegrityError as exc:
+                    self.state.problem(_where(where), record_label(spec.name, values, spec),
+                                       _explain(exc, spec, values))
+        self.state.counts[spec.name] = self.state.counts.get(spec.name, 0) + len(rows_)
+        wheres.clear()
+        rows_.clear()
         self._last_hash.clear()  # what was flushed is now found by query
 
     def _check_references(self, conn, pending: list, ids: dict[str, set[int]]) -> None:
@@ -293,6 +314,11 @@ class Importer:
                              (f"import:{now.isoformat()}", value))
 
 
+def _where(where: int | str) -> str:
+    """JSON rows carry their line number; CSV rows already say file and line."""
+    return f"line {where}" if isinstance(where, int) else where
+
+
 def _counting(fh, importer: Importer) -> Iterator[str]:
     for line in fh:
         importer._advance(len(line))
@@ -302,8 +328,8 @@ def _counting(fh, importer: Importer) -> Iterator[str]:
 _UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)")
 
 
-def _explain(exc: IntegrityError, spec: TableSpec, values: list[Any]) -> str:
-    message = str(exc.orig) if exc.orig is not None else str(exc)
+def _explain(exc: sqlite3.IntegrityError, spec: TableSpec, values: list[Any]) -> str:
+    message = str(exc)
     match = _UNIQUE.search(message)
     if match:
         columns = [c.strip().split(".")[-1] for c in match.group(1).split(",")]

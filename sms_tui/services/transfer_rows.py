@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,7 +23,7 @@ from ..domain.errors import ValidationError
 from ..domain.kinds import Kind, format_ref, parse_ref
 from ..domain.lifecycle import lifecycle_for
 from ..domain.priority import Level
-from ..storage.models import RECORD_TABLES, JournalEntry
+from ..storage.models import RECORD_TABLES
 from .journal import _digest
 from .records import CHANGE_TYPES, MAX_TITLE
 from .report_sql import ts
@@ -101,6 +102,17 @@ def _to_datetime(value: Any, name: str) -> str:
     return ts(parsed)
 
 
+def _exported_utc(value: Any) -> str | None:
+    """Our own export's form '2026-03-02T09:00:00.000000+00:00' -> the stored form; else None."""
+    if value.__class__ is str and len(value) == 32 and value[10] == "T" and value[26:] == "+00:00":
+        try:
+            datetime.fromisoformat(value)  # still a real date and time
+        except ValueError:
+            return None
+        return f"{value[:10]} {value[11:26]}"
+    return None
+
+
 def _to_text(value: Any, name: str) -> str:
     if isinstance(value, str):
         return value
@@ -163,51 +175,74 @@ class TableSpec:
         pk = next((c.name for c in self.columns if c.primary_key), "rowid")
         return f'SELECT {cols} FROM "{self.name}" ORDER BY "{pk}"'
 
-    def convert(self, row: dict[str, Any], *, blank_is_null: bool) -> list[Any]:
-        """The values to insert, in column order; raises RowError."""
-        unknown = [k for k in row if k not in self._by_name]
-        if unknown:
-            raise RowError(f"unknown column '{unknown[0]}' (columns: {', '.join(self.names)})")
-        out: list[Any] = []
-        for col in self.columns:
-            value = row.get(col.name)
-            if blank_is_null and value == "" and (col.nullable or col.kind != "text"):
-                value = None
-            if value is None:
-                if col.name not in row and col.has_default:
-                    value = col.default
-                elif col.nullable or col.primary_key:
-                    out.append(None)
-                    continue
-                else:
-                    raise RowError(f"{col.name}: a value is required")
-            if value is None:
-                out.append(None)
-                continue
-            out.append(CONVERTERS[col.kind](value, col.name))
-        if self.kind is not None:
-            self._record_rules(out)
-        return out
-
     def __post_init__(self) -> None:
         self._by_name = {c.name: i for i, c in enumerate(self.columns)}
+        self._names = [c.name for c in self.columns]
+        self._plans = {mode: self._plan(mode) for mode in (False, True)}
+        self._prefix = format_ref(self.kind, 0)[:-6] if self.kind is not None else ""
+        self._lifecycle = lifecycle_for(self.kind) if self.kind is not None else None
+        self._journal_ix = tuple(self._by_name.get(f, -1) for f in JOURNAL_FIELDS)
+
+    def _plan(self, blank_is_null: bool) -> list[tuple[int, ColumnSpec, type | None, bool, bool]]:
+        """Per column: the Python type a value may have to be stored as is (the fast path),
+        whether None passes as is, and whether it holds a date-time."""
+        fast = {"text": str, "int": int, "bool": bool, "float": float, "datetime": None}
+        plan = []
+        for i, col in enumerate(self.columns):
+            kind_type = fast[col.kind]
+            if col.kind == "text" and blank_is_null and col.nullable:
+                kind_type = None  # an empty CSV cell means null here
+            none_ok = col.nullable and not col.has_default
+            plan.append((i, col, kind_type, none_ok, col.kind == "datetime"))
+        return plan
+
+    def convert(self, row: dict[str, Any], *, blank_is_null: bool) -> list[Any]:
+        """The values to insert, in column order; raises RowError."""
+        if not row.keys() <= self._by_name.keys():
+            unknown = next(k for k in row if k not in self._by_name)
+            raise RowError(f"unknown column '{unknown}' (columns: {', '.join(self.names)})")
+        values = list(map(row.get, self._names))
+        for i, col, fast, none_ok, is_datetime in self._plans[blank_is_null]:
+            value = values[i]
+            if value.__class__ is fast or (value is None and none_ok):
+                continue  # already what is stored
+            if is_datetime and (stored := _exported_utc(value)) is not None:
+                values[i] = stored
+                continue
+            values[i] = self._convert_one(col, value, col.name in row, blank_is_null)
+        if self.kind is not None:
+            self._record_rules(values)
+        return values
+
+    def _convert_one(self, col: ColumnSpec, value: Any, given: bool, blank_is_null: bool) -> Any:
+        if blank_is_null and value == "" and (col.nullable or col.kind != "text"):
+            value = None
+        if value is None:
+            if not given and col.has_default:
+                value = col.default
+            elif col.nullable or col.primary_key:
+                return None
+            else:
+                raise RowError(f"{col.name}: a value is required")
+        if value is None:
+            return None
+        return CONVERTERS[col.kind](value, col.name)
 
     def index(self, name: str) -> int:
         return self._by_name[name]
 
+    @property
+    def journal_ix(self) -> tuple[int, ...]:
+        """Positions of JOURNAL_FIELDS in a journal_entry row."""
+        return self._journal_ix
+
+
     def _record_rules(self, values: list[Any]) -> None:
         """The desk's own rules for incidents, requests, problems, known errors, changes."""
-        kind = self.kind
-        assert kind is not None
-
-        def get(name: str) -> Any:
-            return values[self._by_name[name]] if name in self._by_name else None
-
-        def put(name: str, value: Any) -> None:
-            values[self._by_name[name]] = value
-
-        ref, row_id = get("ref"), get("id")
-        if ref:
+        kind, ix, lifecycle = self.kind, self._by_name, self._lifecycle
+        assert kind is not None and lifecycle is not None
+        ref, row_id = values[ix["ref"]], values[ix["id"]]
+        if ref and not (row_id.__class__ is int and ref == f"{self._prefix}{row_id:06d}"):
             try:
                 ref_kind, number = parse_ref(ref)
             except ValidationError:
@@ -217,27 +252,27 @@ class TableSpec:
                 raise RowError(f"ref: '{ref}' is not a {kind.value.replace('_', ' ')} reference "
                                f"(expected e.g. {format_ref(kind, 42)})")
             if row_id is None:
-                put("id", number)
+                values[ix["id"]] = number
             elif row_id != number:
                 raise RowError(f"ref: '{ref}' does not match id {row_id}")
-            put("ref", format_ref(kind, number))
-        title = (get("title") or "").strip()
-        if not title:
+            values[ix["ref"]] = format_ref(kind, number)
+        title = values[ix["title"]]
+        if not title or not title.strip():
             raise RowError("title: must not be empty")
-        if len(title) > MAX_TITLE:
-            raise RowError(f"title: {len(title)} characters; keep it to {MAX_TITLE}")
-        lifecycle = lifecycle_for(kind)
-        if get("status") not in lifecycle.transitions:
-            raise RowError(f"status: '{get('status')}' is not a valid "
-                           f"{kind.value.replace('_', ' ')} status (use "
-                           f"{', '.join(lifecycle.states)})")
+        if len(title.strip()) > MAX_TITLE:
+            raise RowError(f"title: {len(title.strip())} characters; keep it to {MAX_TITLE}")
+        status = values[ix["status"]]
+        if status not in lifecycle.transitions:
+            raise RowError(f"status: '{status}' is not a valid {kind.value.replace('_', ' ')} "
+                           f"status (use {', '.join(lifecycle.states)})")
         for name in ("impact", "urgency"):
-            if get(name) not in LEVELS:
-                raise RowError(f"{name}: '{get(name)}' is not one of {', '.join(LEVELS)}")
-        if not 1 <= (get("priority") or 0) <= 5:
-            raise RowError(f"priority: {get('priority')!r} is not 1 to 5")
-        if kind is Kind.CHANGE and get("change_type") not in CHANGE_TYPES:
-            raise RowError(f"change_type: '{get('change_type')}' is not one of "
+            if values[ix[name]] not in LEVELS:
+                raise RowError(f"{name}: '{values[ix[name]]}' is not one of {', '.join(LEVELS)}")
+        priority = values[ix["priority"]]
+        if not 1 <= (priority or 0) <= 5:
+            raise RowError(f"priority: {priority!r} is not 1 to 5")
+        if kind is Kind.CHANGE and values[ix["change_type"]] not in CHANGE_TYPES:
+            raise RowError(f"change_type: '{values[ix['change_type']]}' is not one of "
                            f"{', '.join(CHANGE_TYPES)}")
 
 
@@ -256,7 +291,7 @@ def build_specs(metadata: sa.MetaData, db_columns: dict[str, list[str]],
             default = col.default
             scalar_default = default is not None and getattr(default, "is_scalar", False)
             columns.append(ColumnSpec(
-                name=col.name,
+                name=str(col.name),  # plain str, not SQLAlchemy's quoted_name
                 kind=_kind_of(col),
                 nullable=bool(col.nullable) and not col.primary_key,
                 has_default=scalar_default,
@@ -267,34 +302,39 @@ def build_specs(metadata: sa.MetaData, db_columns: dict[str, list[str]],
         for spec in columns:
             if kind is not None and spec.name == "ref":
                 spec.nullable = True  # a record without a reference gets the next one
-        fks = {fk.parent.name: fk.column.table.name for fk in table.foreign_keys
+        fks = {str(fk.parent.name): str(fk.column.table.name) for fk in table.foreign_keys
                if fk.parent.name in present}
-        specs[table.name] = TableSpec(table.name, columns, fks, kind)
+        specs[str(table.name)] = TableSpec(str(table.name), columns, fks, kind)
     return specs
 
 
 def check_journal_hash(spec: TableSpec, values: list[Any]) -> None:
-    """An exported journal entry must still hash to what it says (not edited since)."""
-    get = spec.index
+    """An exported journal entry must still hash to what it says (not edited since).
+
+    ``changes`` must be JSON; it is parsed only when no hash vouches for it.
+    """
+    i_hash, i_prev, i_changes = spec.journal_ix[7], spec.journal_ix[8], spec.journal_ix[5]
+    if values[i_hash] and _digest(values[i_prev], journal_entry(spec, values)) == values[i_hash]:
+        return
     try:
-        json.loads(values[get("changes")] or "{}")
+        json.loads(values[i_changes] or "{}")
     except ValueError:
         raise RowError("changes: not valid JSON") from None
-    if not values[get("hash")]:
-        return
-    if _digest(values[get("prev_hash")], journal_entry(spec, values)) != values[get("hash")]:
+    if values[i_hash]:
         raise RowError("hash: does not match the entry's content (was it edited after export?)")
 
 
-def journal_entry(spec: TableSpec, values: list[Any]) -> JournalEntry:
-    """The journal entry a converted row describes (to compute its hash)."""
-    get = spec.index
-    return JournalEntry(
-        record_ref=values[get("record_ref")],
-        record_kind=values[get("record_kind")],
-        at=datetime.fromisoformat(values[get("at")]).replace(tzinfo=UTC),
-        actor=values[get("actor")],
-        action=values[get("action")],
-        changes=values[get("changes")],
-        note=values[get("note")],
-    )
+JOURNAL_FIELDS = ("record_ref", "record_kind", "at", "actor", "action", "changes", "note",
+                  "hash", "prev_hash")
+
+
+def journal_entry(spec: TableSpec, values: list[Any]) -> SimpleNamespace:
+    """The fields of a converted journal row that its hash covers (see ``journal._digest``).
+
+    A plain namespace, not a JournalEntry: building an ORM object per row would
+    cost more than the rest of the import together.
+    """
+    ref, kind, at, actor, action, changes, note = (values[i] for i in spec.journal_ix[:7])
+    return SimpleNamespace(record_ref=ref, record_kind=kind,
+                           at=datetime.fromisoformat(at).replace(tzinfo=UTC), actor=actor,
+                           action=action, changes=changes, note=note)
