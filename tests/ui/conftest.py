@@ -8,6 +8,7 @@ cursors do not blink.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import os
 import time
@@ -48,10 +49,16 @@ def make_app(db_path, clock):
 
 async def settle(pilot) -> None:
     """Let every worker finish and its result reach the screen; stop cursors blinking."""
+    from textual.worker import WorkerCancelled, WorkerFailed
+
     app = pilot.app
     for _ in range(20):
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        # the app may be exiting (a start-up error) or a worker may have reported its error
+        with contextlib.suppress(WorkerCancelled, WorkerFailed):
+            await app.workers.wait_for_complete()
+        if not app.is_running:
+            return
         await pilot.pause()
         if not any(worker.is_running for worker in app.workers):
             break

@@ -56,3 +56,14 @@ async def test_palette_opens_a_record_by_its_reference(make_app, desk):
         await press(pilot, "enter")
         assert isinstance(app.screen, RecordScreen)
         assert app.screen.ref == desk["problem"].ref
+
+
+async def test_opening_a_reference_that_does_not_exist_says_so_and_stays_put(make_app, desk):
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "ctrl+p")
+        await type_text(pilot, "inc-999")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, QueueScreen)
+        assert any("no record INC-000999" in str(n.message) for n in app._notifications)

@@ -1,0 +1,57 @@
+"""Start-up: the first frame needs no database code, and a bad start ends in one clear line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from sms_tui.cli.common import AppContext
+from sms_tui.domain.errors import ConfigError
+
+from .conftest import SMALL, settle
+
+
+def test_the_first_screen_is_drawn_without_importing_the_database_layer():
+    code = (
+        "import sys\n"
+        "import sms_tui.ui.app, sms_tui.ui.run, sms_tui.ui.screens.queue, sms_tui.ui.screens.dashboard\n"
+        "heavy = sorted(m for m in ('sqlalchemy', 'sqlmodel', 'alembic', 'sms_tui.services.records',\n"
+        "               'sms_tui.storage') if m in sys.modules)\n"
+        "print(','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+async def test_a_file_that_is_not_a_database_stops_the_app_with_one_line(make_app, db_path):
+    db_path.write_text("these are not the records you are looking for\n")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+    assert app.return_code == 1
+    assert app.startup_error is not None
+    assert str(db_path) in app.startup_error and "\n" not in app.startup_error
+
+
+def test_a_broken_config_is_refused_before_the_app_starts(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text("[priority.matrix\n")
+    with pytest.raises(ConfigError, match="config.toml"):
+        from sms_tui.ui.run import run_tui
+
+        run_tui(AppContext(db_path=tmp_path / "desk.db", config_path=config, actor="tester"))
+
+
+def test_the_cli_prints_the_start_up_error_as_one_line(tmp_path):
+    bad = tmp_path / "desk.db"
+    bad.write_text("not sqlite")
+    out = subprocess.run([sys.executable, "-c", "from sms_tui.cli import main; main()", "--db", str(bad)],
+                         capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
+    assert out.returncode == 1
+    # after the terminal is restored: one line, naming the file and what is wrong
+    message = out.stderr[out.stderr.index("sms-tui: error: "):]
+    assert message.rstrip("\n").count("\n") == 0
+    assert str(bad) in message and "not an SQLite database" in message
+    assert "Traceback" not in out.stderr
