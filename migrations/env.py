@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from sms_tui.storage.schema import metadata  # every table module
+from sms_tui.storage.search import is_search_table
 
 config = context.config
 target_metadata = metadata
@@ -19,7 +20,13 @@ def _configure(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite cannot ALTER most things: copy-and-move
         compare_type=True,
+        include_name=_include_name,
     )
+
+
+def _include_name(name, type_, _parent_names) -> bool:
+    # The FTS5 indexes (migration 0003) are hand-made virtual tables, not models.
+    return not (type_ == "table" and is_search_table(name))
 
 
 def run_migrations_offline() -> None:

@@ -19,6 +19,7 @@ from sms_tui.domain.errors import DeskError
 from sms_tui.storage import migrate
 from sms_tui.storage.migrate import HEAD_REVISION, alembic_config, ensure_schema
 from sms_tui.storage.schema import metadata
+from sms_tui.storage.search import is_search_table
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -48,7 +49,10 @@ def _schema_diff(db: Path) -> list:
     engine = create_engine(f"sqlite:///{db}")
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(connection, opts={
+                "compare_type": True,  # the FTS5 indexes of migration 0003 are not models
+                "include_name": lambda name, type_, _p: not (type_ == "table" and is_search_table(name)),
+            })
             return compare_metadata(context, metadata)
     finally:
         engine.dispose()
@@ -58,7 +62,7 @@ def _tables(db: Path) -> set[str]:
     con = sqlite3.connect(db)
     try:
         return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")
-                if not r[0].startswith("sqlite_")}
+                if not r[0].startswith("sqlite_") and not is_search_table(r[0])}
     finally:
         con.close()
 

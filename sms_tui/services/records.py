@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from ..domain.errors import ConflictError, NotFound, ValidationError
@@ -28,6 +28,7 @@ from ..storage.models import (
     RecordBase,
     Service,
 )
+from ..storage.search import text_condition
 from . import hooks, journal
 from .store import Store
 from .views import LinkView, QueueFilter, RecordRow, RecordView
@@ -526,12 +527,8 @@ class RecordService:
             stmt = stmt.where(model.assignee == flt.assignee)
         if flt.major_only and kind is Kind.INCIDENT:
             stmt = stmt.where(Incident.major == True)  # noqa: E712
-        if flt.text:
-            needle = f"%{flt.text.strip()}%"
-            stmt = stmt.where(
-                or_(col(model.title).ilike(needle), col(model.ref).ilike(needle),
-                    col(model.description).ilike(needle))
-            )
+        if flt.text:  # FTS5 word-prefix search, or the record's number (storage/search.py)
+            stmt = stmt.where(text_condition(model, model.__tablename__, flt.text))
         return model, stmt
 
     _ORDER = {

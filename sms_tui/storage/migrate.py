@@ -18,7 +18,7 @@ from pathlib import Path
 from .engine import DatabaseError, busy_timeout_s, check_sqlite_file, prepare_db_file, read_only_uri
 
 # The newest revision in migrations/versions; tests check it matches Alembic's head.
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 
 
 def migrations_dir() -> Path:

@@ -1,0 +1,94 @@
+"""Full-text search over the titles and descriptions of records (SQLite FTS5).
+
+Each record table has an external-content FTS5 index named ``<table>_fts``
+(migration 0003), kept in step with the table by triggers: the index holds
+only the tokens, the text stays in the record table. A search is then a
+lookup of a few token lists instead of a ``LIKE '%…%'`` scan of a million
+rows.
+
+:func:`text_condition` turns what the analyst typed into a WHERE condition:
+
+* every word must appear, as a word or the start of one (``vpn`` finds
+  "VPN drops", ``print`` finds "Printer"), in the title or the description,
+  any case, accents ignored;
+* a reference or a number (``INC-000042``, ``inc42``, ``42``) also finds the
+  record with that number;
+* text with no word in it (``%``, ``[/]``) falls back to a substring match,
+  so no input can make the query fail: user text only ever reaches SQL as a
+  bound parameter, and words are quoted inside the FTS5 expression.
+
+Matching inside a word ("mail" in "Email") is not supported; that needs a
+trigram index several times larger.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import ColumnElement, bindparam, column, or_, text, true
+
+# record table -> its FTS5 index (migration 0003 creates them; keep both in step)
+FTS_TABLES = {
+    "incident": "incident_fts",
+    "service_request": "service_request_fts",
+    "problem": "problem_fts",
+    "known_error": "known_error_fts",
+    "change": "change_fts",
+}
+# FTS5 keeps each index in shadow tables named <index>_data, _idx, _docsize, _config.
+_INDEXES = "|".join(FTS_TABLES.values())
+_SHADOW = re.compile(rf"^({_INDEXES})(_(data|idx|docsize|config|content))?$")
+
+# Words as FTS5's unicode61 tokenizer sees them: letters and digits (no underscore).
+_WORD = re.compile(r"[^\W_]+")
+_REF = re.compile(r"^\s*(?:[A-Za-z]{2,4}\s*-?\s*)?0*(\d{1,9})\s*$")
+MAX_WORDS = 16  # more words than this: a substring match (FTS5 would accept it, but why)
+
+
+def is_search_table(name: str | None) -> bool:
+    """True for the FTS5 indexes and their shadow tables (not part of the models)."""
+    return bool(name) and _SHADOW.match(name) is not None
+
+
+def match_expression(typed: str) -> str | None:
+    """The FTS5 MATCH expression for ``typed``: every word as a prefix; None if no words.
+
+    Each word is double-quoted, so FTS5 operators and syntax in user text
+    (``AND``, ``NEAR``, ``"``, ``*``, ``:``) are read as plain words.
+    """
+    words = _WORD.findall(typed or "")
+    if not words or len(words) > MAX_WORDS:
+        return None
+    return " ".join(f'"{word}"*' for word in words)
+
+
+def number_in(typed: str) -> int | None:
+    """The record number in ``typed`` if it reads as a reference or a number (``INC-42``, ``42``)."""
+    match = _REF.match(typed or "")
+    return int(match.group(1)) if match and int(match.group(1)) > 0 else None
+
+
+def _like(column, typed: str) -> ColumnElement[bool]:
+    escaped = typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")
+
+
+def text_condition(model, table: str, typed: str) -> ColumnElement[bool]:
+    """A WHERE condition on ``model`` (a record table) for the text an analyst typed."""
+    typed = (typed or "").strip()
+    if not typed:
+        return true()
+    expression = match_expression(typed)
+    if expression is None:  # no words: a (slow, rare) substring match on the texts
+        found = or_(_like(model.title, typed), _like(model.description, typed),
+                    _like(model.ref, typed))
+    else:
+        fts = FTS_TABLES[table]
+        subquery = (text(f"SELECT rowid FROM {fts} WHERE {fts} MATCH :fts_query")
+                    .bindparams(bindparam("fts_query", expression))
+                    .columns(column("rowid")))
+        found = model.id.in_(subquery)
+    number = number_in(typed)
+    if number is not None:
+        found = or_(found, model.id == number)
+    return found
