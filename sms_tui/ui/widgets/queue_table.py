@@ -111,6 +111,7 @@ class QueueTable(ScrollView, can_focus=True):
         self._pending: set[int] = set()
         self._generation = 0
         self._lines: dict[tuple[int, int, bool, bool], Strip] = {}
+        self._layout: tuple[int, list[tuple[Column, int]]] | None = None
 
     # ------------------------------------------------------------------ data
     @property
@@ -286,7 +287,10 @@ class QueueTable(ScrollView, can_focus=True):
             self.call_later(self._request_page, page)
 
     def _cells(self, width: int) -> list[tuple[Column, int]]:
-        return layout(self.columns, width - 1)  # one cell for the cursor gutter
+        # one cell for the cursor gutter; laid out once per width, not once per line
+        if self._layout is None or self._layout[0] != width:
+            self._layout = (width, layout(self.columns, width - 1))
+        return self._layout[1]
 
     def _assemble(self, parts: list[tuple[Text | str, int, str]], gutter: str) -> Text:
         line = Text(gutter, end="")
