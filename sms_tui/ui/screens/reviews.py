@@ -12,9 +12,10 @@ from typing import Any
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from .. import display
+from ..widgets.desk_footer import DeskFooter
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
 from .reviews_common import date, review_service, state_text
@@ -53,7 +54,7 @@ class ReviewQueueScreen(DeskScreen):
         yield Static(id="review-filter", classes="hint")
         yield DataTable(id="review-table", cursor_type="row", zebra_stripes=False)
         yield Static(id="review-empty", classes="hint")
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

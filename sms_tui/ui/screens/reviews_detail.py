@@ -14,11 +14,12 @@ from typing import Any
 from rich.text import Text
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...domain.errors import DeskError, NotFound
 from .. import display
+from ..widgets.desk_footer import DeskFooter
 from ..widgets.journal_view import JournalList
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
@@ -84,7 +85,7 @@ class ReviewScreen(DeskScreen):
             yield Static(Text("Journal (newest first)", style="bold underline"),
                          classes="section-title")
             yield JournalList(id="review-journal")
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

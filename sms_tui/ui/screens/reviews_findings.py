@@ -14,10 +14,11 @@ from typing import Any
 from rich.text import Text
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Header, OptionList, Static
+from textual.widgets import DataTable, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from .. import display
+from ..widgets.desk_footer import DeskFooter
 from ..widgets.journal_view import JournalList
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
@@ -55,7 +56,7 @@ class FindingsScreen(DeskScreen):
         yield Static(id="findings-title")
         yield DataTable(id="findings-table", cursor_type="row", zebra_stripes=False)
         yield Static(id="findings-empty", classes="hint")
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -150,7 +151,7 @@ class FindingScreen(DeskScreen):
             yield Static(Text("Journal (newest first)", style="bold underline"),
                          classes="section-title")
             yield JournalList(id="finding-journal")
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def load(self) -> None:
         backend, ref = self.backend, self.ref

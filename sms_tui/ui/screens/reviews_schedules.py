@@ -12,10 +12,11 @@ from typing import Any
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from ...domain.errors import ValidationError
 from .. import display
+from ..widgets.desk_footer import DeskFooter
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
 from .reviews_common import review_service
@@ -57,7 +58,7 @@ class ScheduleScreen(DeskScreen):
         yield Static(Text("Review schedules", style="bold"), id="schedule-title")
         yield DataTable(id="schedule-table", cursor_type="row", zebra_stripes=False)
         yield Static(id="schedule-detail", classes="hint")
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
