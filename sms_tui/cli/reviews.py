@@ -469,7 +469,14 @@ def _register_findings(main: click.Group) -> None:
 def _register_scheduler(main: click.Group) -> None:
     @main.group("scheduler")
     def scheduler():
-        """The background scheduler that raises due reviews and runs periodic checks."""
+        """The scheduler that raises due reviews and runs periodic checks (e.g. SLA breaches).
+
+        \b
+        The TUI runs it while open. Without the TUI, run it headless:
+          systemd:  ExecStart=sms-tui --db /srv/desk.db scheduler run
+          cron:     */5 * * * *  sms-tui --db /srv/desk.db scheduler run --once
+        Running both at once is safe: each review period is raised exactly once.
+        """
 
     @scheduler.command("run")
     @click.option("--once", is_flag=True, help="Raise what is due, run every check once, and exit (cron).")
