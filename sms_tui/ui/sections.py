@@ -61,7 +61,8 @@ _QUEUE = "sms_tui.ui.screens.queue:QueueScreen"
 SECTIONS: tuple[Section, ...] = (
     Section("home", "0", "Home", "sms_tui.ui.screens.dashboard:DashboardScreen"),
     Section("incidents", "1", "Incidents", _QUEUE, {"kind": "incident"}, "Incid."),
-    Section("requests", "2", "Requests", _QUEUE, {"kind": "request"}, "Reqs"),
+    Section("requests", "2", "Requests", "sms_tui.ui.screens.requests_catalogue:RequestQueueScreen",
+            {"kind": "request"}, "Reqs"),
     Section("problems", "3", "Problems", "sms_tui.ui.screens.problem_candidates:ProblemQueueScreen",
             {"kind": "problem"}, "Probs"),
     Section("known_errors", "4", "Known errors", "sms_tui.ui.screens.known_errors:KnownErrorQueueScreen",
@@ -91,6 +92,7 @@ QUEUE_SECTION = {
 DETAIL_SCREENS = {
     "incident": "sms_tui.ui.screens.known_errors:IncidentScreen",
     "request": "sms_tui.ui.screens.request_detail:RequestScreen",
+    "problem": "sms_tui.ui.screens.problem_detail:ProblemScreen",
     "change": "sms_tui.ui.screens.change_detail:ChangeScreen",
 }
 

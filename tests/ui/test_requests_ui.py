@@ -81,3 +81,23 @@ async def test_a_fulfilled_request_is_closed_with_the_customers_score(make_app, 
         await press(pilot, "enter")
         assert app.screen.view.status == "closed"
     assert records.get(ref).extra["satisfaction_score"] == 5
+
+
+async def test_the_catalogue_opens_from_the_queue_and_a_type_gets_new_instructions(make_app, requests):
+    from sms_tui.ui.screens.requests_catalogue import RequestTypesScreen
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "2", "T")
+        assert isinstance(app.screen, RequestTypesScreen)
+        assert "Password reset" in screen_text(app) and "SLA 4 h" in screen_text(app)
+        await press(pilot, "n")
+        await type_text(pilot, "vpn-token")
+        await press(pilot, "tab")
+        await type_text(pilot, "VPN token")
+        app.screen.query_one("#steps").text = "Check the role\nIssue the token"
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, RequestTypesScreen)
+        assert "1. Check the role" in screen_text(app)
+    assert requests.get_type("vpn-token").steps == ("Check the role", "Issue the token")

@@ -210,3 +210,42 @@ class TargetsDialog(ActionDialog):
     def perform(self, records, record, values):
         return change_service(self.backend).set_targets(
             record.ref, services=values["services"], cis=values["cis"], remove=values["remove"]).record
+
+
+def problem_service(backend: Any):
+    from ...services.problems import ProblemService
+
+    return backend.service(ProblemService)
+
+
+class ResolveProblemDialog(ActionDialog):
+    """Resolve a problem with its permanent fix; a fix that needs a change raises an RFC."""
+
+    BINDINGS = ENTER_SAVES
+    hint = "n/y or ←/→ picks · Enter saves · Esc cancels"
+
+    def __init__(self, record: RecordView) -> None:
+        super().__init__(record)
+        self.heading = f"Resolve {record.ref}"
+
+    def compose_fields(self):
+        fix = self.record.extra.get("permanent_fix") or ""
+        yield field("Fix", Input(fix, id="fix", compact=True, placeholder="the permanent fix"))
+        yield field("Needs change", ChoicePicker([("no", "no"), ("yes", "yes")], "no", id="needs"))
+        yield field("Existing RFC", Input(id="change", compact=True,
+                                          placeholder="optional: CHG-… to link instead of raising one"))
+        yield Static(Text("A fix that needs a change goes through change management: an RFC is "
+                          "raised with the root cause and fix, and linked."), classes="dialog-explain")
+
+    def on_mount(self) -> None:
+        self.query_one("#fix", Input).focus()
+
+    def collect(self) -> dict[str, Any]:
+        return {"fix": self.query_one("#fix", Input).value.strip() or None,
+                "needs_change": self.query_one("#needs", ChoicePicker).value == "yes",
+                "change": self.query_one("#change", Input).value.strip() or None}
+
+    def perform(self, records, record, values):
+        return problem_service(self.backend).resolve(
+            record.ref, permanent_fix=values["fix"], needs_change=values["needs_change"],
+            change_ref=values["change"])
