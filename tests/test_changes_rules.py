@@ -206,3 +206,17 @@ def test_find_conflicts_reports_exactly_the_overlapping_pairs_sharing_a_target(w
     assert len(found) == len(expected)
     for conflict in found:
         assert conflict.overlap_start < conflict.overlap_end
+
+
+def test_the_readme_example_of_the_policy_and_trend_settings_is_valid():
+    import tomllib
+    from pathlib import Path
+
+    from sms_tui.domain.trends import rule_from_config
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = next(b for b in readme.split("```toml")[1:] if "[changes." in b).split("```")[0]
+    raw = tomllib.loads(block)
+    policy = policy_from_config(raw["changes"], "README")
+    assert policy.review_days("emergency") == 3 and policy.major_min_services == 3
+    assert rule_from_config(raw["problems"]["trends"], "README").min_incidents == 3
