@@ -97,7 +97,8 @@ def test_overdue_and_paused_reviews_are_gaps(evidence):
 
 
 def test_configuration_nonconformity_and_improvement_gaps(evidence):
-    assert gaps(evidence, "8.2.6") == {"ci.no_service": ("sw-core",)}  # retired old-box is fine
+    # sw-core is tied to nothing; srv-mail has a service; the retired old-box does not count
+    assert gaps(evidence, "8.2.6") == {"ci.orphaned": ("sw-core",)}
     assert gaps(evidence, "10.1") == {
         "nc.no_actions": ("NC-000001",),
         "nc.closed_unverified": ("NC-000002",),
@@ -116,6 +117,17 @@ def test_service_level_evidence_lists_the_breaches(evidence):
         "sla.resolve_missed": ("INC-000002",),
         "sla.respond_missed": ("INC-000008",),
     }
+
+
+def test_a_ci_related_to_another_ci_is_not_orphaned(store, clock):
+    from sms_tui.storage.models import CIRelationship
+
+    clock.set(REPORT_NOW)
+    data.build(store)
+    with store.write() as session:
+        session.add(CIRelationship(source_id=1, target_id=2, relation="depends_on"))
+    evidence = ReportService(store).evidence_report(MARCH)
+    assert "ci.orphaned" not in gaps(evidence, "8.2.6")
 
 
 def test_satisfaction_evidence(evidence):

@@ -45,11 +45,16 @@ def configuration(ev: EvCtx) -> ClauseEvidence:
         Fact("Incidents of the period naming a CI", f"{with_ci} ({pct(with_ci, incidents)})"),
         *_review_facts(ev, ("config_verification",), "Configuration verifications"),
     ]
+    # A CI with no service of its own may still serve one through a relationship (a switch
+    # under the mail servers); only CIs tied to nothing at all are a gap.
+    related = ("EXISTS (SELECT 1 FROM ci_relationship r WHERE r.source_id = c.id "
+               "OR r.target_id = c.id)") if ev.probe.has("ci_relationship") else "0"
     count, listed = refs(
-        ev.session, "SELECT name FROM configuration_item WHERE status = 'active' "
-        "AND service_id IS NULL ORDER BY name", ev.max_refs)
+        ev.session, "SELECT c.name FROM configuration_item c WHERE c.status = 'active' "
+        f"AND c.service_id IS NULL AND NOT {related} ORDER BY c.name", ev.max_refs)
     gaps = (
-        Gap("ci.no_service", "active configuration items not linked to any service", count, listed),
+        Gap("ci.orphaned", "active configuration items tied to no service and no other CI",
+            count, listed),
         ev.overdue_reviews("ci.verification_overdue", ("config_verification",),
                            "configuration verifications"),
     )

@@ -1,0 +1,194 @@
+"""The reporting screen (9.4): the service report for a period, with trends.
+
+A period picker (week, month, quarter, custom; its first letter picks it)
+chooses the calendar period; ``[`` and ``]`` step to the one before or after
+(never past the current one), ``c`` asks for a custom period. The screen opens
+on the last complete month. Figures come from
+:class:`~sms_tui.services.reports.ReportService` in a thread worker, never on
+the UI thread, and are drawn by :mod:`sms_tui.reports.terminal` (every figure
+with its previous-period value and its trend in words).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Header, Input, Static
+
+from ...domain.errors import ValidationError
+from ..widgets.choice_picker import ChoicePicker
+from ..widgets.section_bar import SectionBar
+from .base import DeskScreen
+
+if TYPE_CHECKING:
+    from ...services.report_model import Period, ServiceReport
+
+KINDS = [("week", "week"), ("month", "month"), ("quarter", "quarter"), ("custom", "custom")]
+
+
+class CustomPeriodDialog(ModalScreen["Period | None"]):
+    """Ask for a custom period: first day and the day after the last (both YYYY-MM-DD)."""
+
+    DEFAULT_CSS = """
+    CustomPeriodDialog { align: center middle; }
+    CustomPeriodDialog > Vertical {
+        width: 60; max-width: 100%; height: auto; border: round $primary;
+        background: $surface; padding: 0 1;
+    }
+    CustomPeriodDialog .row { height: 1; }
+    CustomPeriodDialog .row Static { width: 24; }
+    CustomPeriodDialog Input { width: 1fr; border: none; height: 1; padding: 0; }
+    CustomPeriodDialog #custom-error { height: auto; text-style: bold; }
+    CustomPeriodDialog #custom-hint { color: $text-muted; height: auto; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="reports.custom.cancel")]
+
+    def __init__(self, start: str, end: str) -> None:
+        super().__init__()
+        self.start, self.end = start, end
+
+    def compose(self):
+        with Vertical():
+            yield Static(Text("Custom period", style="bold"))
+            with Horizontal(classes="row"):
+                yield Static(Text("From (first day)"))
+                yield Input(self.start, placeholder="YYYY-MM-DD", id="custom-from", compact=True)
+            with Horizontal(classes="row"):
+                yield Static(Text("To (day after the last)"))
+                yield Input(self.end, placeholder="YYYY-MM-DD", id="custom-to", compact=True)
+            yield Static("", id="custom-error")
+            yield Static(Text("Enter shows the report · Esc cancels · times are UTC"),
+                         id="custom-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#custom-from", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        from ...services.report_model import Period, parse_when
+
+        try:
+            start = parse_when(self.query_one("#custom-from", Input).value, "from")
+            end = parse_when(self.query_one("#custom-to", Input).value, "to")
+            period = Period(start, end)
+        except ValidationError as exc:
+            self.query_one("#custom-error", Static).update(Text(str(exc)))
+            return
+        self.dismiss(period)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ReportsScreen(DeskScreen):
+    """Figures for a period against the previous period of equal length."""
+
+    DEFAULT_CSS = """
+    ReportsScreen #report-picker-row { height: 1; padding: 0 1; }
+    ReportsScreen #report-picker-label { width: auto; }
+    ReportsScreen #report-period { height: auto; padding: 0 1; text-style: bold; }
+    ReportsScreen #report-scroll { height: 1fr; padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("left_square_bracket", "shift(-1)", "Earlier", id="reports.earlier",
+                tooltip="The period before this one"),
+        Binding("right_square_bracket", "shift(1)", "Later", id="reports.later",
+                tooltip="The period after this one (up to the current one)"),
+        Binding("c", "custom", "Custom period", id="reports.custom"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(name="reports")
+        self.kind = "month"
+        self.period_offset = -1  # the last complete period
+        self.custom: Period | None = None
+        self.report: ServiceReport | None = None
+
+    def compose(self):
+        yield Header()
+        yield SectionBar("reports")
+        with Horizontal(id="report-picker-row"):
+            yield Static(Text("Period: "), id="report-picker-label")
+            yield ChoicePicker(KINDS, "month", id="report-kind")
+        yield Static(Text(""), id="report-period")
+        with VerticalScroll(id="report-scroll"):
+            yield Static(Text("Loading the report…", style="italic"), id="report-body")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#report-kind", ChoicePicker).focus()
+
+    # ----------------------------------------------------------------- period
+    def period(self) -> Period:
+        from ...services.report_model import calendar_period
+
+        if self.kind == "custom" and self.custom is not None:
+            return self.custom
+        return calendar_period(self.kind, self.app.clock(), self.period_offset)
+
+    def on_choice_picker_changed(self, event: ChoicePicker.Changed) -> None:
+        if event.value == self.kind:
+            return
+        if event.value == "custom":
+            self.action_custom()
+            return
+        self.kind, self.period_offset = event.value, -1
+        self.load()
+
+    def action_shift(self, steps: int) -> None:
+        if self.kind == "custom":
+            self.notify("[ and ] step through weeks, months and quarters; "
+                        "pick one first", markup=False)
+            return
+        self.period_offset = min(0, self.period_offset + steps)  # no reports on the future
+        self.load()
+
+    def action_custom(self) -> None:
+        current = self.period()
+        dialog = CustomPeriodDialog(current.start.date().isoformat(), current.end.date().isoformat())
+
+        def chosen(period: Period | None) -> None:
+            picker = self.query_one("#report-kind", ChoicePicker)
+            if period is None:
+                picker.value = self.kind  # back to what was shown
+                return
+            self.kind, self.custom = "custom", period
+            picker.value = "custom"
+            self.load()
+
+        self.app.push_screen(dialog, chosen)
+
+    # ----------------------------------------------------------------- data
+    def load(self) -> None:
+        period = self.period()
+        self._heading(period, loading=True)
+        from_ = self.backend
+
+        def build() -> ServiceReport:
+            from ...services.reports import ReportService
+
+            return from_.service(ReportService).service_report(period)
+
+        self.service(build, self._show, group="report", exclusive=True)
+
+    def _heading(self, period: Period, loading: bool = False) -> None:
+        now: datetime = self.app.clock()
+        state = " · in progress" if period.end > now else ""
+        text = Text.assemble(
+            f"{period.label()}{state}", ("  compared with ", "italic"),
+            period.previous().label(), (" · loading…" if loading else "", "italic"))
+        self.query_one("#report-period", Static).update(text)
+
+    def _show(self, report: ServiceReport) -> None:
+        from ...reports.terminal import report_view
+
+        if report.period != self.period():
+            return  # the analyst moved on while this one was computed
+        self.report = report
+        self._heading(report.period)
+        self.query_one("#report-body", Static).update(report_view(report))
