@@ -18,6 +18,7 @@ from ..actions import RECORD_ACTIONS, RecordActions
 from ..widgets.desk_footer import DeskFooter
 from ..widgets.journal_view import JournalList
 from ..widgets.major_panel import IncidentPanel, is_incident
+from ..widgets.marked_option_list import MarkedOptionList
 from ..widgets.record_fields import RecordFields, blocks_renderable
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
@@ -57,7 +58,7 @@ class RecordScreen(RecordActions, DeskScreen):
             yield Static(id="next-steps")
             # links first after the status: where this record belongs (problem, change...)
             yield Static(Text("Links", style="bold underline"), classes="section-title")
-            yield OptionList(id="links")
+            yield MarkedOptionList(id="links")
             yield RecordFields(id="fields")
             yield Static(id="blocks")
             if is_incident(self.ref):  # SLA clocks, major incident procedure, reminders
@@ -96,7 +97,7 @@ class RecordScreen(RecordActions, DeskScreen):
             links.add_options(Option(self._link_prompt(link), id=link.ref) for link in view.links)
             links.highlighted = min(highlighted or 0, len(view.links) - 1)
         else:
-            links.add_option(Option(Text("No links. Press l to link a record.", style="dim"),
+            links.add_option(Option(Text(" No links. Press l to link a record.", style="dim"),
                                     disabled=True))
             links.highlighted = None
         self.query_one(JournalList).show(view.journal)
@@ -124,7 +125,7 @@ class RecordScreen(RecordActions, DeskScreen):
     @staticmethod
     def _link_prompt(link: Any) -> Text:
         return Text.assemble(
-            (f"{link.relation:<13}", "italic"), " ", (link.ref, "bold"), " ",
+            (f" {link.relation:<13}", "italic"), " ", (link.ref, "bold"), " ",
             f"[{display.status_label(link.status)}] ", display.line(link.title),
             no_wrap=True, overflow="ellipsis",
         )

@@ -9,6 +9,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from .. import display
+from ..widgets.marked_option_list import MarkedOptionList
 
 
 class StatusPicker(ModalScreen[str | None]):
@@ -24,9 +25,9 @@ class StatusPicker(ModalScreen[str | None]):
     def compose(self):
         with Vertical(classes="dialog"):
             yield Static(f"Show {self.label.lower()}s with status", classes="dialog-title")
-            options = [Option(display.line("any open status"), id="")]
-            options += [Option(display.line(display.status_label(s)), id=s) for s in self.states]
-            picker = OptionList(*options, id="statuses")
+            options = [Option(display.line(" any open status"), id="")]
+            options += [Option(display.line(" " + display.status_label(s)), id=s) for s in self.states]
+            picker = MarkedOptionList(*options, id="statuses")
             yield picker
             yield Static("Enter picks · Esc cancels", classes="dialog-hint")
 

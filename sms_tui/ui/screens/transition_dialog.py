@@ -11,6 +11,7 @@ from textual.widgets.option_list import Option
 from ...domain.errors import ValidationError
 from ...services.views import RecordView
 from .. import display
+from ..widgets.marked_option_list import MarkedOptionList
 from .action_dialog import ActionDialog, field
 
 
@@ -19,15 +20,15 @@ class TransitionDialog(ActionDialog):
     hint = "↑↓ picks · Enter saves · Tab to the note · Esc cancels"
 
     def compose_fields(self):
-        yield OptionList(*self._options(self.record), id="targets")
+        yield MarkedOptionList(*self._options(self.record), id="targets")
         yield field("Note", Input(id="note", placeholder="optional: what was done, why", compact=True))
 
     @staticmethod
     def _options(record: RecordView) -> list[Option]:
         if not record.allowed_transitions:
-            return [Option(Text(f"{display.status_label(record.status)} is final: no further status",
+            return [Option(Text(f" {display.status_label(record.status)} is final: no further status",
                                 style="italic"), disabled=True)]
-        return [Option(Text(display.status_label(s)), id=s) for s in record.allowed_transitions]
+        return [Option(Text(" " + display.status_label(s)), id=s) for s in record.allowed_transitions]
 
     def on_mount(self) -> None:
         self.query_one("#targets", OptionList).focus()

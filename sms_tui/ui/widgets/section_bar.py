@@ -28,22 +28,25 @@ class SectionBar(Widget):
 
     def render(self) -> Text:
         width = self.size.width
-        for use_short in (False, True):
-            text = self._build(use_short)
+        # full titles, then short ones, then keys only (but the current section's name)
+        for level in (0, 1, 2):
+            text = self._build(level)
             if text.cell_len <= width:
                 return text
         return text
 
-    def _build(self, short: bool) -> Text:
+    def _build(self, level: int) -> Text:
         key_style = self.get_component_rich_style("section-bar--key", partial=True)
         active_style = self.get_component_rich_style("section-bar--active", partial=True)
         text = Text(end="", no_wrap=True, overflow="ellipsis")
         for sec in SECTIONS:
-            label = sec.bar_label if short else sec.title
+            label = sec.title if level == 0 else sec.bar_label
             if sec.name == self.current:
                 text.append(f"[{sec.key} {label}]", style=active_style)
+            elif level == 2:
+                text.append(f" {sec.key}", style=key_style)
             else:
                 text.append(f" {sec.key}", style=key_style)
                 text.append(f" {label} ")
-            text.append(" " if not short else "")
+            text.append(" " if level == 0 else "")
         return text
