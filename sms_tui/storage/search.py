@@ -27,6 +27,9 @@ import re
 
 from sqlalchemy import ColumnElement, bindparam, column, or_, text, true
 
+from ..domain.kinds import KINDS, Kind
+from .models import RECORD_TABLES
+
 # record table -> its FTS5 index (migration 0003 creates them; keep both in step)
 FTS_TABLES = {
     "incident": "incident_fts",
@@ -35,13 +38,14 @@ FTS_TABLES = {
     "known_error": "known_error_fts",
     "change": "change_fts",
 }
+_PREFIXES = {model.__tablename__: KINDS[Kind(kind)].prefix for kind, model in RECORD_TABLES.items()}
 # FTS5 keeps each index in shadow tables named <index>_data, _idx, _docsize, _config.
 _INDEXES = "|".join(FTS_TABLES.values())
 _SHADOW = re.compile(rf"^({_INDEXES})(_(data|idx|docsize|config|content))?$")
 
 # Words as FTS5's unicode61 tokenizer sees them: letters and digits (no underscore).
 _WORD = re.compile(r"[^\W_]+")
-_REF = re.compile(r"^\s*(?:[A-Za-z]{2,4}\s*-?\s*)?0*(\d{1,9})\s*$")
+_REF = re.compile(r"^\s*(?:([A-Za-z]{2,3})\s*-?\s*)?0*(\d{1,9})\s*$")
 MAX_WORDS = 16  # more words than this: a substring match (FTS5 would accept it, but why)
 
 
@@ -62,10 +66,14 @@ def match_expression(typed: str) -> str | None:
     return " ".join(f'"{word}"*' for word in words)
 
 
-def number_in(typed: str) -> int | None:
-    """The record number in ``typed`` if it reads as a reference or a number (``INC-42``, ``42``)."""
+def number_in(typed: str, prefix: str) -> int | None:
+    """The record number in ``typed`` if it reads as a number or a reference with ``prefix``
+    (``42``, ``INC-000042``, ``inc42`` for prefix INC)."""
     match = _REF.match(typed or "")
-    return int(match.group(1)) if match and int(match.group(1)) > 0 else None
+    if match is None or (match.group(1) and match.group(1).upper() != prefix):
+        return None
+    number = int(match.group(2))
+    return number or None
 
 
 def _like(column, typed: str) -> ColumnElement[bool]:
@@ -88,7 +96,7 @@ def text_condition(model, table: str, typed: str) -> ColumnElement[bool]:
                     .bindparams(bindparam("fts_query", expression))
                     .columns(column("rowid")))
         found = model.id.in_(subquery)
-    number = number_in(typed)
+    number = number_in(typed, _PREFIXES[table])
     if number is not None:
         found = or_(found, model.id == number)
     return found

@@ -1,0 +1,159 @@
+"""Text search in the queues: FTS5 over titles and descriptions, kept in step by triggers."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sms_tui.services.admin import purge
+from sms_tui.services.records import RecordService
+from sms_tui.services.store import Store
+from sms_tui.services.views import QueueFilter
+from sms_tui.storage.migrate import ensure_schema
+from sms_tui.storage.search import match_expression, number_in
+from tests.test_migrations import _run_alembic
+
+
+def found(records: RecordService, text: str, kind: str = "incident") -> list[str]:
+    rows = records.list(kind, QueueFilter(open_only=False, text=text), limit=None)
+    assert records.count(kind, QueueFilter(open_only=False, text=text)) == len(rows)
+    return sorted(r.ref for r in rows)
+
+
+@pytest.fixture
+def desk(records):
+    vpn = records.create("incident", title="VPN drops every 10 minutes",
+                         description="Home users lose the tunnel.")
+    printer = records.create("incident", title="Printer on floor 2 jams",
+                             description="Paper jam; the café printer is fine.")
+    mail = records.create("incident", title="Email bounces",
+                          description="External mail says 550 SPF check failed; see 100% [bold] done_x")
+    return {"vpn": vpn.ref, "printer": printer.ref, "mail": mail.ref}
+
+
+def test_a_word_of_the_title_finds_the_record_in_any_case(records, desk):
+    assert found(records, "vpn") == [desk["vpn"]]
+    assert found(records, "JAMS") == [desk["printer"]]
+
+
+def test_a_word_of_the_description_finds_the_record(records, desk):
+    assert found(records, "tunnel") == [desk["vpn"]]
+
+
+def test_the_start_of_a_word_is_enough(records, desk):
+    assert found(records, "print") == [desk["printer"]]
+    assert found(records, "bou") == [desk["mail"]]
+
+
+def test_accents_do_not_matter(records, desk):
+    assert found(records, "cafe") == [desk["printer"]]
+    assert found(records, "CAFÉ") == [desk["printer"]]
+
+
+def test_every_word_must_appear_in_any_order(records, desk):
+    assert found(records, "jam floor") == [desk["printer"]]
+    assert found(records, "vpn jam") == []
+
+
+def test_a_reference_or_a_number_finds_that_record(records, desk):
+    number = desk["printer"].split("-")[1]
+    assert desk["printer"] in found(records, desk["printer"])
+    assert desk["printer"] in found(records, desk["printer"].lower().replace("-", ""))
+    assert desk["printer"] in found(records, str(int(number)))
+
+
+def test_another_kinds_reference_is_read_as_words(records, desk):
+    assert found(records, "REQ-000002") == []
+
+
+def test_each_kind_is_searched_in_its_own_index(records, desk):
+    req = records.create("request", title="New VPN token for Ana")
+    assert found(records, "vpn", "request") == [req.ref]
+    assert found(records, "vpn") == [desk["vpn"]]
+
+
+def test_a_changed_title_is_found_by_its_new_words_only(records, desk):
+    records.update(desk["vpn"], title="Remote access tunnel flaps")
+    assert found(records, "flaps") == [desk["vpn"]]
+    assert found(records, "drops") == []
+    assert found(records, "tunnel") == [desk["vpn"]]  # still in the description
+
+
+def test_a_changed_status_keeps_the_record_findable(records, desk):
+    records.transition(desk["vpn"], "in_progress")
+    records.transition(desk["vpn"], "resolved")
+    assert found(records, "vpn") == [desk["vpn"]]
+
+
+def test_a_purged_record_is_no_longer_found(store, records, desk):
+    purge(store, desk["vpn"], reason="entered by mistake")
+    assert found(records, "vpn") == []
+    assert found(records, "jams") == [desk["printer"]]
+
+
+@pytest.mark.parametrize("typed", ['vpn AND', 'OR', '"', '"vpn', 'NEAR(vpn', 'vpn*', 'title:vpn',
+                                   '-vpn', '^vpn', 'vpn + drops', '(', "'", "vpn'; DROP TABLE incident;--"])
+def test_search_syntax_in_user_text_is_read_as_plain_words(records, desk, typed):
+    result = found(records, typed)
+    assert result in ([], [desk["vpn"]])
+
+
+def test_text_without_words_matches_it_as_typed(records, desk):
+    assert found(records, "%") == [desk["mail"]]
+    assert found(records, "[") == [desk["mail"]]
+    assert found(records, "_") == [desk["mail"]]
+    assert found(records, "!!!") == []
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(typed=st.text(max_size=60))
+def test_no_text_makes_the_search_fail(records, typed):
+    records.list("incident", QueueFilter(text=typed))
+    records.count("incident", QueueFilter(text=typed))
+
+
+@given(typed=st.text(max_size=80))
+def test_the_match_expression_quotes_every_word(typed):
+    expression = match_expression(typed)
+    if expression is not None:
+        for part in expression.split(" "):
+            assert part.startswith('"') and part.endswith('"*') and '"' not in part[1:-2]
+
+
+def test_numbers_are_read_only_with_the_queues_own_prefix():
+    assert number_in("INC-000042", "INC") == 42
+    assert number_in("inc42", "INC") == 42
+    assert number_in(" 42 ", "CHG") == 42
+    assert number_in("CHG-42", "INC") is None
+    assert number_in("LT-4821", "INC") is None
+    assert number_in("0", "INC") is None
+
+
+def test_records_written_before_the_search_existed_are_found_after_the_upgrade(tmp_path, clock):
+    db = tmp_path / "desk.db"
+    db.touch()
+    _run_alembic(db, "upgrade", "0002")
+    old = Store(db, actor="tester", clock=clock, migrate=False)
+    ref = RecordService(old).create("incident", title="Scanner offline").ref
+    old.close()
+
+    ensure_schema(db)
+    store = Store(db, actor="tester", clock=clock)
+    try:
+        assert found(RecordService(store), "scanner") == [ref]
+    finally:
+        store.close()
+
+
+def test_the_index_agrees_with_the_records_after_every_kind_of_write(db_path, records, desk):
+    records.update(desk["mail"], description="Now a different text")
+    records.add_note(desk["printer"], "a note does not touch the index")
+    con = sqlite3.connect(db_path)
+    try:
+        for table in ("incident", "service_request", "problem", "known_error", "change"):
+            con.execute(f"INSERT INTO {table}_fts({table}_fts, rank) VALUES ('integrity-check', 1)")
+    finally:
+        con.close()
