@@ -26,6 +26,7 @@ from sms_tui.storage.models import (
     Service,
     ServiceRequest,
 )
+from sms_tui.storage.request_catalogue import Approval
 from sms_tui.storage.reviews import (
     CorrectiveAction,
     ImprovementOpportunity,
@@ -97,7 +98,7 @@ def requests() -> list[ServiceRequest]:
         req(2, t(3, 3), status="closed", resolved=t(3, 4), closed=t(3, 5), satisfaction_score=4,
             request_type="new account", due_at=t(3, 5)),
         req(3, t(3, 10), status="closed", resolved=t(3, 12), closed=t(3, 13), satisfaction_score=5,
-            request_type="", due_at=t(3, 11)),
+            request_type="", due_at=t(3, 11), needs_approval=True),  # fulfilled unapproved
         req(4, t(3, 20), status="in_progress", request_type="access"),
     ]
 
@@ -126,6 +127,12 @@ def changes() -> list[Change]:
             outcome="backed_out"),
         chg(5, t(3, 25), "normal", status="assessing"),
     ]
+
+
+def approvals() -> list[Approval]:
+    """CHG-000002 was approved by the CAB; the emergency CHG-000003 never got a decision."""
+    return [Approval(id=1, record_ref="CHG-000002", record_kind="change", decision="approved",
+                     approver="CAB", decided_at=t(3, 3), rationale="low risk")]
 
 
 def reviews() -> list:
@@ -190,7 +197,7 @@ def build(store) -> None:
         session.add(Service(id=1, name="Email", created_at=t(1, 1)))
         session.flush()
         for row in (*catalogue(), *incidents(1), *requests(), *problems(), *changes(),
-                    *reviews(), *improvement()):
+                    *approvals(), *reviews(), *improvement()):
             session.add(row)
             session.flush()
         # Work-log: a note on D, a note on C's resolution, a bare status change on E.

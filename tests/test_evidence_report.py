@@ -66,6 +66,7 @@ def test_a_major_incident_with_a_completed_review_is_no_gap(store, clock):
 def test_change_gaps(evidence):
     assert gaps(evidence, "8.5.1") == {
         "changes.no_backout": ("CHG-000003",),  # emergency, implemented without a back-out plan
+        "changes.no_approval": ("CHG-000003",),  # CHG-000002 has the CAB's decision
         "changes.failed_uninvestigated": ("CHG-000003", "CHG-000004"),
         "changes.unreviewed": ("CHG-000003", "CHG-000004"),  # CHG-000002's review is done
     }
@@ -78,6 +79,7 @@ def test_request_and_problem_gaps(evidence):
     assert gaps(evidence, "8.6.2") == {
         "requests.unclassified": ("REQ-000003",),
         "requests.no_actions": ("REQ-000002", "REQ-000003"),
+        "requests.fulfilled_unapproved": ("REQ-000003",),
     }
     assert gaps(evidence, "8.6.3") == {
         "problems.resolved_no_cause": ("PRB-000003",),

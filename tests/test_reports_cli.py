@@ -109,8 +109,9 @@ def test_evidence_max_refs_cuts_the_lists_but_not_the_counts(cli):
 def test_evidence_json_and_file_output(cli, tmp_path):
     target = tmp_path / "audit.json"
     out = cli.ok("evidence", *MARCH, "-o", str(target))
-    assert "(json, 23 gap(s))" in out
     evidence = json.loads(target.read_text(encoding="utf-8"))
+    found = sum(1 for c in evidence["clauses"] for g in c["gaps"] if g["count"])
+    assert found > 20 and f"(json, {found} gap(s))" in out
     clause = next(c for c in evidence["clauses"] if c["clause"] == "8.6.3")
     assert {g["key"]: g["refs"] for g in clause["gaps"]}["known_errors.no_workaround"] == [
         "KE-000001"]

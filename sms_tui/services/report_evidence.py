@@ -179,6 +179,17 @@ def requests(ev: EvCtx) -> ClauseEvidence:
     if score:
         scored = ev.count("service_request", f"{score} IS NOT NULL")
         facts.append(Fact("With a satisfaction score", str(scored)))
+    approval_gap = None
+    if ev.probe.has("service_request", "needs_approval") and ev.probe.has("approval", "record_ref"):
+        approved_sql = ("EXISTS (SELECT 1 FROM approval a WHERE a.record_ref = "
+                        "service_request.ref AND a.decision = 'approved')")
+        facts.append(Fact("Needing approval / approved",
+                          f"{ev.count('service_request', 'needs_approval = 1')} / "
+                          f"{ev.count('service_request', f'needs_approval = 1 AND {approved_sql}')}"))
+        approval_gap = ev.gap("requests.fulfilled_unapproved",
+                              "requests that needed an approval, fulfilled without one",
+                              "service_request", f"needs_approval = 1 AND resolved_at IS NOT NULL "
+                              f"AND NOT {approved_sql}")
     summary = (f"{plural(total, 'request')}, {share(classified, total, 'classified')}, "
                f"{fulfilled} fulfilled, {pct(actions, total)} with actions logged")
     gaps = (
@@ -187,6 +198,7 @@ def requests(ev: EvCtx) -> ClauseEvidence:
         ev.gap("requests.no_actions", "fulfilled or closed requests with no action logged (no work-log note)",
                "service_request", "(resolved_at IS NOT NULL OR closed_at IS NOT NULL) AND NOT "
                + ACTIONS_LOGGED.format(t="service_request")),
+        approval_gap,
     )
     return ClauseEvidence("8.6.2", "Service request management", summary, tuple(facts),
                           _keep(*gaps))
@@ -261,6 +273,14 @@ def changes(ev: EvCtx) -> ClauseEvidence:
         ev.gap("changes.no_outcome", "implemented changes without an outcome", "change",
                "outcome = ''", column="resolved_at"),
     ]
+    if ev.probe.has("approval", "record_ref", "decision"):
+        approved_sql = ("EXISTS (SELECT 1 FROM approval a WHERE a.record_ref = \"change\".ref "
+                        "AND a.decision = 'approved')")
+        facts.append(Fact("Past approval with a recorded decision (who, when, why)",
+                          str(ev.count("change", f"{needs_backout} AND {approved_sql}"))))
+        gaps.append(ev.gap("changes.no_approval",
+                           "normal or emergency changes past approval with no recorded decision",
+                           "change", f"{needs_backout} AND NOT {approved_sql}"))
     if ev.probe.has("change", "investigation_note"):
         gaps.append(ev.gap("changes.failed_uninvestigated",
                            "failed or backed-out changes without an investigation", "change",
