@@ -109,6 +109,8 @@ class QueueTable(ScrollView, can_focus=True):
         self.cursor = 0
         self._pages: OrderedDict[int, list[RecordRow]] = OrderedDict()
         self._pending: set[int] = set()
+        self._missing: set[int] = set()
+        self._fetch_scheduled = False
         self._generation = 0
         self._lines: dict[tuple[int, int, bool, bool], Strip] = {}
         self._layout: tuple[int, list[tuple[Column, int]]] | None = None
@@ -174,23 +176,45 @@ class QueueTable(ScrollView, can_focus=True):
         offset = index % PAGE
         return page[offset] if offset < len(page) else None
 
-    def _request_page(self, page: int) -> None:
-        if page in self._pending or page in self._pages or self.source is None:
+    def _fetch_missing(self) -> None:
+        """Fetch the pages the last render lacked: one query per run of adjacent pages.
+
+        A window on the boundary of two pages (or a jump to the end) costs one
+        query, not two; on a large queue each query is the expensive part.
+        """
+        self._fetch_scheduled = False
+        missing = sorted(self._missing - self._pending - set(self._pages))
+        self._missing.clear()
+        if not missing or self.source is None:
             return
-        self._pending.add(page)
+        runs: list[list[int]] = [[missing[0]]]
+        for page in missing[1:]:
+            if page == runs[-1][-1] + 1:
+                runs[-1].append(page)
+            else:
+                runs.append([page])
+        for run in runs:
+            self._request_pages(run[0], len(run))
+
+    def _request_pages(self, first: int, count: int) -> None:
+        pages = range(first, first + count)
+        self._pending.update(pages)
         generation, source = self._generation, self.source
+        assert source is not None
 
         def arrived(rows: list[RecordRow]) -> None:
             if generation != self._generation:
                 return
-            self._pending.discard(page)
-            self._pages[page] = rows
+            for page in pages:
+                self._pending.discard(page)
+                offset = (page - first) * PAGE
+                self._pages[page] = rows[offset:offset + PAGE]
             while len(self._pages) > MAX_PAGES:
                 self._pages.popitem(last=False)
             self._lines.clear()
             self.refresh()
 
-        run_service(self, lambda: source.rows(page * PAGE, PAGE), arrived, group="queue-page")
+        run_service(self, lambda: source.rows(first * PAGE, count * PAGE), arrived, group="queue-page")
 
     def refresh_ages(self) -> None:
         """Ages move with the clock; redraw them."""
@@ -283,8 +307,12 @@ class QueueTable(ScrollView, can_focus=True):
         return strip
 
     def _pending_page_later(self, page: int) -> None:
+        # collected during this render, fetched together right after it
         if page not in self._pending:
-            self.call_later(self._request_page, page)
+            self._missing.add(page)
+            if not self._fetch_scheduled:
+                self._fetch_scheduled = True
+                self.call_later(self._fetch_missing)
 
     def _cells(self, width: int) -> list[tuple[Column, int]]:
         # one cell for the cursor gutter; laid out once per width, not once per line
