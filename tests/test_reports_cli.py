@@ -94,6 +94,13 @@ def test_writing_into_a_missing_folder_is_one_error_line(cli, tmp_path):
     assert "folder" in one_error_line(result)
 
 
+def test_evidence_refuses_a_csv_file_name_instead_of_writing_markdown_into_it(cli, tmp_path):
+    result = cli("evidence", *MARCH, "-o", str(tmp_path / "audit.csv"))
+    assert result.exit_code == 2
+    assert "use --format md|html|json" in one_error_line(result)
+    assert not (tmp_path / "audit.csv").exists()
+
+
 def test_evidence_lists_gaps_with_references(cli):
     out = cli.ok("evidence", *MARCH)
     assert ("- **GAP** incidents missing classification (service or category) (2): "

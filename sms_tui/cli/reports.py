@@ -73,7 +73,10 @@ def _format(fmt: str | None, output: Path | None, allowed: tuple[str, ...]) -> s
     if fmt:
         return fmt
     guessed = SUFFIX_FORMATS.get(output.suffix.lower()) if output else None
-    return guessed if guessed in allowed else "md"
+    if guessed and guessed not in allowed:
+        raise click.UsageError(f"cannot write {guessed} here: use --format "
+                               f"{'|'.join(allowed)} (or another file name)")
+    return guessed or "md"
 
 
 def write_output(content: str, output: Path | None) -> None:
