@@ -152,7 +152,8 @@ class QueueScreen(RecordActions, DeskScreen):
     def action_search(self) -> None:
         search = self.query_one("#search", Input)
         search.display = True
-        search.focus()
+        # at once, not deferred like focus(): keys typed right after "/" belong to the search
+        self.set_focus(search)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id != "search":
