@@ -73,7 +73,8 @@ class DeskApp(App[None]):
         self.startup_error: str | None = None
         self._waiting: list[Callable[[], Any]] = []
         self.review_scheduler = TuiScheduler(self)  # raises due reviews in the background
-        self.sub_title = f"{actor} · {self.backend.db_path.name}"
+        # the actor and the file name come from the user: controls made visible
+        self.sub_title = one_line(f"{actor} · {self.backend.db_path.name}")
 
     # --------------------------------------------------------------- start-up
     def on_mount(self) -> None:
