@@ -67,12 +67,14 @@ def register(main: click.Group) -> None:
     ]))
     new.add_command(_new_command(Kind.PROBLEM, "problem"))
     new.add_command(_new_command(Kind.KNOWN_ERROR, "known-error", [
-        click.option("--workaround", default=None), click.option("--root-cause", default=None),
+        click.option("--workaround", default=None, help="How users keep working meanwhile."),
+        click.option("--root-cause", default=None, help="Why it happens."),
     ]))
     new.add_command(_new_command(Kind.CHANGE, "change", [
         click.option("--type", "change_type", type=click.Choice(["standard", "normal", "emergency"]),
                      default=None, help="Change category (default normal)."),
-        click.option("--reason", default=None), click.option("--backout-plan", default=None),
+        click.option("--reason", default=None, help="Why the change is needed."),
+        click.option("--backout-plan", default=None, help="How to undo it if it goes wrong."),
     ]))
 
     @main.command("list")
