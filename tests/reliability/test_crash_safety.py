@@ -9,6 +9,7 @@ write with its journal entry, and open normally in sms-tui.
 
 from __future__ import annotations
 
+import os
 import random
 import signal
 import sqlite3
@@ -29,23 +30,41 @@ ROUNDS = 24
 ACTIONS = ["create", "note", "transition"]
 
 
-def _run_and_kill(db: Path, tag: str, after_lines: int) -> list[tuple[str, int]]:
-    child = subprocess.Popen([sys.executable, str(WRITER), str(db), tag],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lines: list[str] = []
-    try:
-        while len(lines) < after_lines:
-            line = child.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-    finally:
-        child.send_signal(signal.SIGKILL)
-        rest, err = child.communicate(timeout=30)
-    assert child.returncode == -signal.SIGKILL, f"writer ended by itself: {err}"
-    assert lines, f"writer committed nothing before the kill: {err}"
-    # lines already in the pipe were printed after their commit too
-    return [(ref, int(v)) for ref, v in (x.split() for x in lines + rest.splitlines())]
+class Writers:
+    """Forks writers from a warm zygote process (see writer.py) and kills them."""
+
+    def __init__(self, db: Path, folder: Path) -> None:
+        self.folder = folder
+        self.zygote = subprocess.Popen([sys.executable, str(WRITER), str(db), "zygote", "--zygote"],
+                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE, text=True)
+        assert self.zygote.stdout.readline().strip() == "ready", self.zygote.stderr.read()
+
+    def run_and_kill(self, tag: str, after_lines: int) -> list[tuple[str, int]]:
+        """Start a writer, let it commit ``after_lines`` writes, SIGKILL it; return what it printed."""
+        fifo = self.folder / f"{tag}.fifo"
+        os.mkfifo(fifo)
+        self.zygote.stdin.write(f"{tag} {fifo}\n")
+        self.zygote.stdin.flush()
+        with open(fifo) as reader:  # returns once the writer has opened its end
+            pid = int(self.zygote.stdout.readline())
+            lines: list[str] = []
+            try:
+                while len(lines) < after_lines:
+                    line = reader.readline()
+                    if not line:
+                        break
+                    lines.append(line)
+            finally:
+                os.kill(pid, signal.SIGKILL)
+            rest = reader.read()  # EOF once the writer is dead
+        assert len(lines) == after_lines, "the writer stopped by itself"
+        # lines already in the pipe were printed after their commit too
+        return [(ref, int(v)) for ref, v in (x.split() for x in lines + rest.splitlines())]
+
+    def close(self) -> str:
+        _out, err = self.zygote.communicate(timeout=30)  # closing its stdin ends the zygote
+        return err
 
 
 def _journal_actions(db: Path) -> tuple[dict[str, int], dict[str, list[str]]]:
@@ -81,10 +100,15 @@ def test_killing_a_writer_at_random_moments_never_loses_a_committed_write(tmp_pa
     Store(db).close()  # create and migrate once, so each child starts writing at once
     rng = random.Random(8)
     committed: dict[str, int] = {}
-    for round_no in range(ROUNDS):
-        for ref, version in _run_and_kill(db, f"r{round_no}", rng.randint(1, 40)):
-            committed[ref] = max(version, committed.get(ref, 0))
-        _assert_consistent(db, committed)
+    writers = Writers(db, tmp_path)
+    try:
+        for round_no in range(ROUNDS):
+            for ref, version in writers.run_and_kill(f"r{round_no}", rng.randint(1, 40)):
+                committed[ref] = max(version, committed.get(ref, 0))
+            _assert_consistent(db, committed)
+    finally:
+        errors = writers.close()
+    assert errors == "", errors  # no writer failed on its own
     assert len(committed) >= ROUNDS
 
     store = Store(db, actor="auditor")
