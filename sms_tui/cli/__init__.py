@@ -19,7 +19,7 @@ from .common import AppContext, fail
 
 # Modules that add subcommands to ``main``; each defines ``register(main)``.
 COMMAND_MODULES = ("records", "catalogue", "admin", "incidents", "reviews", "demo",
-                   "requests", "problems", "changes")
+                   "requests", "problems", "changes", "reports")
 
 
 def _usage_line(exc: click.UsageError) -> str:
