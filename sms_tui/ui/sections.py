@@ -69,6 +69,7 @@ SECTIONS: tuple[Section, ...] = (
             {"kind": "known_error"}, "KEs"),
     Section("changes", "5", "Changes", _QUEUE, {"kind": "change"}, "Chgs"),
     Section("reviews", "6", "Reviews", "sms_tui.ui.screens.reviews:ReviewQueueScreen", short="Revs"),
+    Section("reports", "7", "Reports", "sms_tui.ui.screens.reports:ReportsScreen", short="Rpts"),
     Section("outbox", "8", "Outbox", "sms_tui.ui.screens.outbox:OutboxScreen", short="Out"),
     Section("calendar", "9", "Change calendar", "sms_tui.ui.screens.change_calendar:ChangeCalendarScreen",
             short="Cal"),
