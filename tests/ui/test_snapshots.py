@@ -14,14 +14,15 @@ from .conftest import LARGE, SMALL, press, settle, type_text
 SIZES = pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
 
 
-def steps(*keys: str, text: str = ""):
-    """A run_before for snap_compare: press keys (settling after each), then type ``text``."""
+def steps(*keys: str, text: str = "", then: tuple[str, ...] = ()):
+    """A run_before for snap_compare: press keys (settling after each), type ``text``, press ``then``."""
 
     async def run(pilot) -> None:
         await settle(pilot)
         await press(pilot, *keys)
         if text:
             await type_text(pilot, text)
+        await press(pilot, *then)
         await settle(pilot)
 
     return run
@@ -34,7 +35,7 @@ def test_queue_shows_markup_and_escapes_in_titles_literally(snap_compare, make_a
 
 @SIZES
 def test_queue_with_a_search_and_quick_filters_shows_the_filter(snap_compare, make_app, desk, size):
-    assert snap_compare(make_app(), terminal_size=size, run_before=steps("o", "p", "p", "/", text="vpn"))
+    assert snap_compare(make_app(), terminal_size=size, run_before=steps("o", "p", "p", "/", text="vpn", then=("enter",)))
 
 
 @SIZES
