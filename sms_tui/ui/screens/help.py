@@ -32,16 +32,22 @@ def _resolve(target: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
-def bindings_of(cls: Any, keymap: dict[str, str]) -> list[Binding]:
-    """The bindings a class has (with its bases'), after the user's keymap, in declared order."""
+def bindings_of(cls: Any, keymap: dict[str, str]) -> list[tuple[str, Binding]]:
+    """(keys, binding) for each action a class binds (with its bases'), after the user's keymap.
+
+    Keys bound to the same action are listed together ("?, f1").
+    """
     bindings_map = cls._merge_bindings()
     if keymap:
         bindings_map.apply_keymap(keymap)
-    out: list[Binding] = []
-    for binding in bindings_map:
-        if binding.description and binding not in out:
-            out.append(binding)
-    return out
+    merged: dict[tuple[str, str], tuple[list[str], Binding]] = {}
+    for key, binding in bindings_map:
+        if not binding.description:
+            continue
+        keys, _ = merged.setdefault((binding.action, binding.description), ([], binding))
+        if key not in keys:
+            keys.append(key)
+    return [(",".join(keys), binding) for keys, binding in merged.values()]
 
 
 class HelpScreen(ModalScreen[None]):
@@ -71,12 +77,12 @@ class HelpScreen(ModalScreen[None]):
             table.add_row(Text(key), Text(description), Text(tooltip))
         return Group(Text(title, style="bold underline"), table, Text(""))
 
-    def _rows(self, bindings: list[Binding]) -> list[tuple[str, str, str]]:
+    def _rows(self, bindings: list[tuple[str, Binding]]) -> list[tuple[str, str, str]]:
         rows: list[tuple[str, str, str]] = []
-        for binding in bindings:
-            keys = ", ".join(self.app.get_key_display(Binding(k.strip(), binding.action))
-                             for k in binding.key.split(","))
-            rows.append((keys, binding.description, binding.tooltip or ""))
+        for keys, binding in bindings:
+            shown = ", ".join(self.app.get_key_display(Binding(k.strip(), binding.action))
+                              for k in keys.split(","))
+            rows.append((shown, binding.description, binding.tooltip or ""))
         return rows
 
     def _content(self) -> RenderableType:
@@ -84,19 +90,20 @@ class HelpScreen(ModalScreen[None]):
         groups: list[RenderableType] = [
             Text.assemble(("sms-tui keys", "bold"), "  (Esc closes; ctrl+p finds any command by name)\n")
         ]
-        app_rows = self._rows(bindings_of(type(self.app), keymap))
-        app_rows.append((self.app.get_key_display(Binding(self.app.COMMAND_PALETTE_BINDING, "")),
-                         "Command palette", "every action by name; type a reference to open it"))
-        groups.append(self._table("Everywhere", app_rows))
         targets = [(title, _resolve(target)) for title, target in HELP_TARGETS]
         under = type(self.under) if self.under is not None else None
         if under is not None and not any(cls is under for _, cls in targets):
             targets.insert(0, (under.__name__, under))
-        # the screen the analyst came from first
-        targets.sort(key=lambda item: item[1] is not under)
-        for title, cls in targets:
-            label = f"Here: {title}" if cls is under else title
-            groups.append(self._table(label, self._rows(bindings_of(cls, keymap))))
+        here = [(f"Here: {title}", cls) for title, cls in targets if cls is under]
+        elsewhere = [(title, cls) for title, cls in targets if cls is not under]
+        for title, cls in here:
+            groups.append(self._table(title, self._rows(bindings_of(cls, keymap))))
+        app_rows = self._rows(bindings_of(type(self.app), keymap))
+        app_rows.append((self.app.get_key_display(Binding(self.app.COMMAND_PALETTE_BINDING, "")),
+                         "Command palette", "every action by name; type a reference to open it"))
+        groups.append(self._table("Everywhere", app_rows))
+        for title, cls in elsewhere:
+            groups.append(self._table(title, self._rows(bindings_of(cls, keymap))))
         return Group(*groups)
 
     def action_close(self) -> None:
