@@ -268,10 +268,15 @@ def upgrade() -> None:
     sqlite_autoincrement=True
     )
     with op.batch_alter_table('change', schema=None) as batch_op:
+        batch_op.create_index('ix_change_assignee_queue', ['assignee', 'priority', 'created_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_change_ci_id'), ['ci_id'], unique=False)
+        batch_op.create_index('ix_change_closed', ['closed_at'], unique=False)
+        batch_op.create_index('ix_change_created', ['created_at', 'id'], unique=False)
+        batch_op.create_index('ix_change_ended', ['resolved_at', 'closed_at', 'created_at'], unique=False)
         batch_op.create_index('ix_change_queue', ['priority', 'created_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_change_service_id'), ['service_id'], unique=False)
         batch_op.create_index('ix_change_status_queue', ['status', 'priority', 'created_at', 'id'], unique=False)
+        batch_op.create_index('ix_change_updated', ['updated_at', 'id'], unique=False)
 
     op.create_table('ci_relationship',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -372,10 +377,15 @@ def upgrade() -> None:
     sqlite_autoincrement=True
     )
     with op.batch_alter_table('service_request', schema=None) as batch_op:
+        batch_op.create_index('ix_service_request_assignee_queue', ['assignee', 'priority', 'created_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_service_request_ci_id'), ['ci_id'], unique=False)
+        batch_op.create_index('ix_service_request_closed', ['closed_at'], unique=False)
+        batch_op.create_index('ix_service_request_created', ['created_at', 'id'], unique=False)
+        batch_op.create_index('ix_service_request_ended', ['resolved_at', 'closed_at', 'created_at'], unique=False)
         batch_op.create_index('ix_service_request_queue', ['priority', 'created_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_service_request_service_id'), ['service_id'], unique=False)
         batch_op.create_index('ix_service_request_status_queue', ['status', 'priority', 'created_at', 'id'], unique=False)
+        batch_op.create_index('ix_service_request_updated', ['updated_at', 'id'], unique=False)
 
     op.create_table('change_ci',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -455,11 +465,16 @@ def upgrade() -> None:
     sqlite_autoincrement=True
     )
     with op.batch_alter_table('problem', schema=None) as batch_op:
+        batch_op.create_index('ix_problem_assignee_queue', ['assignee', 'priority', 'created_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_problem_change_id'), ['change_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_problem_ci_id'), ['ci_id'], unique=False)
+        batch_op.create_index('ix_problem_closed', ['closed_at'], unique=False)
+        batch_op.create_index('ix_problem_created', ['created_at', 'id'], unique=False)
+        batch_op.create_index('ix_problem_ended', ['resolved_at', 'closed_at', 'created_at'], unique=False)
         batch_op.create_index('ix_problem_queue', ['priority', 'created_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_problem_service_id'), ['service_id'], unique=False)
         batch_op.create_index('ix_problem_status_queue', ['status', 'priority', 'created_at', 'id'], unique=False)
+        batch_op.create_index('ix_problem_updated', ['updated_at', 'id'], unique=False)
 
     op.create_table('request_step',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -518,6 +533,7 @@ def upgrade() -> None:
     sqlite_autoincrement=True
     )
     with op.batch_alter_table('incident', schema=None) as batch_op:
+        batch_op.create_index('ix_incident_assignee_queue', ['assignee', 'priority', 'created_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_incident_change_id'), ['change_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_incident_ci_id'), ['ci_id'], unique=False)
         batch_op.create_index('ix_incident_created_at', ['created_at'], unique=False)
@@ -527,6 +543,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_incident_queue', ['priority', 'created_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_incident_service_id'), ['service_id'], unique=False)
         batch_op.create_index('ix_incident_status_queue', ['status', 'priority', 'created_at', 'id'], unique=False)
+        batch_op.create_index('ix_incident_updated', ['updated_at', 'id'], unique=False)
 
     op.create_table('known_error',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -563,11 +580,16 @@ def upgrade() -> None:
     sqlite_autoincrement=True
     )
     with op.batch_alter_table('known_error', schema=None) as batch_op:
+        batch_op.create_index('ix_known_error_assignee_queue', ['assignee', 'priority', 'created_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_known_error_ci_id'), ['ci_id'], unique=False)
+        batch_op.create_index('ix_known_error_closed', ['closed_at'], unique=False)
+        batch_op.create_index('ix_known_error_created', ['created_at', 'id'], unique=False)
+        batch_op.create_index('ix_known_error_ended', ['resolved_at', 'closed_at', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_known_error_problem_id'), ['problem_id'], unique=False)
         batch_op.create_index('ix_known_error_queue', ['priority', 'created_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_known_error_service_id'), ['service_id'], unique=False)
         batch_op.create_index('ix_known_error_status_queue', ['status', 'priority', 'created_at', 'id'], unique=False)
+        batch_op.create_index('ix_known_error_updated', ['updated_at', 'id'], unique=False)
 
     # ### end Alembic commands ###
 
@@ -575,14 +597,20 @@ def upgrade() -> None:
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table('known_error', schema=None) as batch_op:
+        batch_op.drop_index('ix_known_error_updated')
         batch_op.drop_index('ix_known_error_status_queue')
         batch_op.drop_index(batch_op.f('ix_known_error_service_id'))
         batch_op.drop_index('ix_known_error_queue')
         batch_op.drop_index(batch_op.f('ix_known_error_problem_id'))
+        batch_op.drop_index('ix_known_error_ended')
+        batch_op.drop_index('ix_known_error_created')
+        batch_op.drop_index('ix_known_error_closed')
         batch_op.drop_index(batch_op.f('ix_known_error_ci_id'))
+        batch_op.drop_index('ix_known_error_assignee_queue')
 
     op.drop_table('known_error')
     with op.batch_alter_table('incident', schema=None) as batch_op:
+        batch_op.drop_index('ix_incident_updated')
         batch_op.drop_index('ix_incident_status_queue')
         batch_op.drop_index(batch_op.f('ix_incident_service_id'))
         batch_op.drop_index('ix_incident_queue')
@@ -592,6 +620,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_incident_created_at')
         batch_op.drop_index(batch_op.f('ix_incident_ci_id'))
         batch_op.drop_index(batch_op.f('ix_incident_change_id'))
+        batch_op.drop_index('ix_incident_assignee_queue')
 
     op.drop_table('incident')
     with op.batch_alter_table('request_step', schema=None) as batch_op:
@@ -599,11 +628,16 @@ def downgrade() -> None:
 
     op.drop_table('request_step')
     with op.batch_alter_table('problem', schema=None) as batch_op:
+        batch_op.drop_index('ix_problem_updated')
         batch_op.drop_index('ix_problem_status_queue')
         batch_op.drop_index(batch_op.f('ix_problem_service_id'))
         batch_op.drop_index('ix_problem_queue')
+        batch_op.drop_index('ix_problem_ended')
+        batch_op.drop_index('ix_problem_created')
+        batch_op.drop_index('ix_problem_closed')
         batch_op.drop_index(batch_op.f('ix_problem_ci_id'))
         batch_op.drop_index(batch_op.f('ix_problem_change_id'))
+        batch_op.drop_index('ix_problem_assignee_queue')
 
     op.drop_table('problem')
     with op.batch_alter_table('corrective_action', schema=None) as batch_op:
@@ -621,10 +655,15 @@ def downgrade() -> None:
 
     op.drop_table('change_ci')
     with op.batch_alter_table('service_request', schema=None) as batch_op:
+        batch_op.drop_index('ix_service_request_updated')
         batch_op.drop_index('ix_service_request_status_queue')
         batch_op.drop_index(batch_op.f('ix_service_request_service_id'))
         batch_op.drop_index('ix_service_request_queue')
+        batch_op.drop_index('ix_service_request_ended')
+        batch_op.drop_index('ix_service_request_created')
+        batch_op.drop_index('ix_service_request_closed')
         batch_op.drop_index(batch_op.f('ix_service_request_ci_id'))
+        batch_op.drop_index('ix_service_request_assignee_queue')
 
     op.drop_table('service_request')
     with op.batch_alter_table('nonconformity', schema=None) as batch_op:
@@ -643,10 +682,15 @@ def downgrade() -> None:
 
     op.drop_table('ci_relationship')
     with op.batch_alter_table('change', schema=None) as batch_op:
+        batch_op.drop_index('ix_change_updated')
         batch_op.drop_index('ix_change_status_queue')
         batch_op.drop_index(batch_op.f('ix_change_service_id'))
         batch_op.drop_index('ix_change_queue')
+        batch_op.drop_index('ix_change_ended')
+        batch_op.drop_index('ix_change_created')
+        batch_op.drop_index('ix_change_closed')
         batch_op.drop_index(batch_op.f('ix_change_ci_id'))
+        batch_op.drop_index('ix_change_assignee_queue')
 
     op.drop_table('change')
     with op.batch_alter_table('review_task', schema=None) as batch_op:

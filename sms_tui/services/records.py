@@ -28,8 +28,7 @@ from ..storage.models import (
     RecordBase,
     Service,
 )
-from ..storage.search import text_condition
-from . import hooks, journal
+from . import hooks, journal, queue_query
 from .store import Store
 from .views import LinkView, QueueFilter, RecordRow, RecordView
 
@@ -511,76 +510,69 @@ class RecordService:
             journal=journal.entries_for(session, row.ref) if full else [],
         )
 
-    def _query(self, kind: Kind, flt: QueueFilter):
+    def _query(self, session: Session, kind: Kind, flt: QueueFilter):
         model = table_for(kind)
-        stmt = select(model, Service.name).join(Service, isouter=True)
-        lifecycle = lifecycle_for(kind)
-        if flt.status:
-            stmt = stmt.where(model.status == flt.status)
-        elif flt.open_only:
-            stmt = stmt.where(col(model.status).in_(sorted(lifecycle.open_states)))
-        if flt.priority:
-            stmt = stmt.where(model.priority == flt.priority)
-        if flt.unassigned:
-            stmt = stmt.where(model.assignee == "")
-        elif flt.assignee:
-            stmt = stmt.where(model.assignee == flt.assignee)
-        if flt.major_only and kind is Kind.INCIDENT:
-            stmt = stmt.where(Incident.major == True)  # noqa: E712
-        if flt.text:  # FTS5 word-prefix search, or the record's number (storage/search.py)
-            stmt = stmt.where(text_condition(model, model.__tablename__, flt.text))
-        return model, stmt
-
-    _ORDER = {
-        "priority": lambda m: (col(m.priority), col(m.created_at), col(m.id)),
-        "oldest": lambda m: (col(m.created_at), col(m.id)),
-        "newest": lambda m: (col(m.created_at).desc(), col(m.id).desc()),
-        "updated": lambda m: (col(m.updated_at).desc(), col(m.id).desc()),
-    }
+        where = queue_query.conditions(session, kind, model, flt)
+        return model, select(model, Service.name).join(Service, isouter=True).where(*where)
 
     def list(self, kind: Kind | str, flt: QueueFilter | None = None, *, offset: int = 0,
-             limit: int | None = 50) -> list[RecordRow]:
-        """One page of a queue, ordered by priority then age (or ``flt.sort``); no limit with None."""
+             limit: int | None = 50, after: RecordRow | None = None,
+             before: RecordRow | None = None, from_end: bool = False) -> list[RecordRow]:
+        """One page of a queue, ordered by priority then age (or ``flt.sort``); no limit with None.
+
+        ``after``/``before``: only the rows after (before) that row of the queue,
+        read from the index without stepping over the skipped ones (keyset
+        paging); ``from_end``: ``offset`` counts from the end of the queue.
+        See :mod:`sms_tui.services.queue_query`.
+        """
         kind = parse_kind(kind) if isinstance(kind, str) else kind
         flt = flt or QueueFilter()
-        if flt.sort not in self._ORDER:
-            raise ValidationError(f"unknown sort '{flt.sort}': use {', '.join(self._ORDER)}")
+        if flt.sort not in queue_query.SORTS:
+            raise ValidationError(f"unknown sort '{flt.sort}': use {', '.join(queue_query.SORTS)}")
         if (limit is not None and limit < 0) or offset < 0:
             raise ValidationError("limit and offset must not be negative")
-        model, stmt = self._query(kind, flt)
-        stmt = stmt.order_by(*self._ORDER[flt.sort](model)).offset(offset)
-        if limit is not None:
-            stmt = stmt.limit(limit)
-        lifecycle = lifecycle_for(kind)
+        backwards = before is not None or from_end
         with self.store.read() as session:
-            return [
-                RecordRow(
-                    kind=kind.value,
-                    ref=row.ref,
-                    title=row.title,
-                    status=row.status,
-                    priority=row.priority,
-                    impact=row.impact,
-                    urgency=row.urgency,
-                    assignee=row.assignee,
-                    assignment_group=row.assignment_group,
-                    service=service_name or "",
-                    created_at=row.created_at,
-                    updated_at=row.updated_at,
-                    major=bool(getattr(row, "major", False)),
-                    escalation_level=row.escalation_level,
-                    escalated_to=row.escalated_to,
-                    is_open=lifecycle.is_open(row.status),
-                )
-                for row, service_name in session.exec(stmt)
-            ]
+            model, stmt = self._query(session, kind, flt)
+            if after is not None:
+                stmt = stmt.where(queue_query.keyset(model, flt, after, after=True))
+            if before is not None:
+                stmt = stmt.where(queue_query.keyset(model, flt, before, after=False))
+            stmt = stmt.order_by(*queue_query.order_by(model, flt.sort, backwards)).offset(offset)
+            if limit is not None:
+                stmt = stmt.limit(limit)
+            rows = self._rows(kind, session.exec(stmt))
+        return rows[::-1] if backwards else rows
+
+    def _rows(self, kind: Kind, result) -> list[RecordRow]:
+        lifecycle = lifecycle_for(kind)
+        return [
+            RecordRow(
+                kind=kind.value,
+                ref=row.ref,
+                title=row.title,
+                status=row.status,
+                priority=row.priority,
+                impact=row.impact,
+                urgency=row.urgency,
+                assignee=row.assignee,
+                assignment_group=row.assignment_group,
+                service=service_name or "",
+                created_at=row.created_at,
+                updated_at=row.updated_at,
+                major=bool(getattr(row, "major", False)),
+                escalation_level=row.escalation_level,
+                escalated_to=row.escalated_to,
+                is_open=lifecycle.is_open(row.status),
+            )
+            for row, service_name in result
+        ]
 
     def count(self, kind: Kind | str, flt: QueueFilter | None = None) -> int:
         """How many records a queue filter matches."""
         kind = parse_kind(kind) if isinstance(kind, str) else kind
-        model, stmt = self._query(kind, flt or QueueFilter())
         with self.store.read() as session:
-            return session.exec(select(func.count()).select_from(stmt.subquery())).one()
+            return queue_query.count(session, kind, table_for(kind), flt or QueueFilter())
 
     def dashboard(self) -> dict[str, dict[int, int]]:
         """Open records per kind and priority: {'incident': {1: 2, 2: 5, ...}, ...}."""

@@ -8,6 +8,7 @@ from . import (
     incidents,  # noqa: F401
     models,  # noqa: F401
     problem_trends,  # noqa: F401
+    queue_indexes,  # noqa: F401
     report_indexes,  # noqa: F401
     request_catalogue,  # noqa: F401
     reviews,  # noqa: F401

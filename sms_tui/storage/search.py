@@ -81,8 +81,30 @@ def _like(column, typed: str) -> ColumnElement[bool]:
     return column.ilike(f"%{escaped}%", escape="\\")
 
 
-def text_condition(model, table: str, typed: str) -> ColumnElement[bool]:
-    """A WHERE condition on ``model`` (a record table) for the text an analyst typed."""
+def prefix_of(table: str) -> str:
+    """The reference prefix of a record table (incident -> INC)."""
+    return _PREFIXES[table]
+
+
+def match_count(session, table: str, typed: str) -> int:
+    """How many records of ``table`` the words of ``typed`` match (0 without words)."""
+    expression = match_expression(typed)
+    if expression is None:
+        return 0
+    fts = FTS_TABLES[table]
+    return session.execute(text(f"SELECT count(*) FROM {fts} WHERE {fts} MATCH :q"),
+                           {"q": expression}).scalar_one()
+
+
+def text_condition(model, table: str, typed: str, *, dense: bool = False) -> ColumnElement[bool]:
+    """A WHERE condition on ``model`` (a record table) for the text an analyst typed.
+
+    ``dense``: the words match many records (see :func:`match_count`). The
+    condition is then written so that SQLite does not look each match up by
+    id and sort them all, but reads the queue in its order (through the queue
+    index) and keeps the matches: a page of a common word in a million
+    records then costs a few milliseconds instead of a fifth of a second.
+    """
     typed = (typed or "").strip()
     if not typed:
         return true()
@@ -95,7 +117,8 @@ def text_condition(model, table: str, typed: str) -> ColumnElement[bool]:
         subquery = (text(f"SELECT rowid FROM {fts} WHERE {fts} MATCH :fts_query")
                     .bindparams(bindparam("fts_query", expression))
                     .columns(column("rowid")))
-        found = model.id.in_(subquery)
+        # "id + 0" is not the rowid, so the rowid lookup is not the planner's choice
+        found = (model.id + 0).in_(subquery) if dense else model.id.in_(subquery)
     number = number_in(typed, _PREFIXES[table])
     if number is not None:
         found = or_(found, model.id == number)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
@@ -34,12 +34,19 @@ class RecordQueue:
     records: RecordService
     kind: str
     flt: QueueFilter
+    # pages by keyset from a neighbouring page, the far half from the end (issue 9)
+    pager: Any = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        from ...services.queue_query import QueuePager  # not before the first paint
+
+        object.__setattr__(self, "pager", QueuePager(self.records, self.kind, self.flt))
 
     def count(self) -> int:
-        return self.records.count(self.kind, self.flt)
+        return self.pager.count()
 
     def rows(self, offset: int, limit: int) -> list[RecordRow]:
-        return self.records.list(self.kind, self.flt, offset=offset, limit=limit)
+        return self.pager.rows(offset, limit)
 
 
 class QueueScreen(RecordActions, DeskScreen):

@@ -136,11 +136,14 @@ class QueueTable(ScrollView, can_focus=True):
         self._generation += 1
         generation, source = self._generation, self.source
         keep = self.current_row
-        first_page = max(0, self.cursor // PAGE - 1)
+        # only the page(s) on screen: every row fetched costs its SLA reading too (issue 9)
+        top = round(self.scroll_y)
+        first_page = top // PAGE
+        pages = (top + self._body_height) // PAGE - first_page + 1
 
         def fetch() -> tuple[int, list[RecordRow]]:
             total = source.count()
-            return total, source.rows(first_page * PAGE, 3 * PAGE) if total else []
+            return total, source.rows(first_page * PAGE, pages * PAGE) if total else []
 
         def arrived(result: tuple[int, list[RecordRow]]) -> None:
             if generation != self._generation:
