@@ -36,6 +36,12 @@ class AppContext:
             self._store = open_store(self.db_path, self.config_path, self.actor)
         return self._store
 
+    def close(self) -> None:
+        """Close the database if it was opened (the last connection tidies up the WAL)."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
 
 pass_app = click.make_pass_decorator(AppContext)
 
