@@ -17,7 +17,7 @@ import os
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 # (file name, keys pressed from the start, what it shows, size override)
@@ -28,6 +28,10 @@ SHOTS: tuple[tuple[str, tuple[str, ...], str, tuple[int, int] | None], ...] = (
     ("form", ("n", "tab", "h", "tab", "h"), "A new incident, priority shown live", None),
     ("transition", ("enter", "t"), "Moving a record along its lifecycle", None),
     ("changes", ("5",), "The change queue", None),
+    ("reviews", ("6",), "Review tasks: overdue and due soon, in words", None),
+    ("reports", ("7",), "Service report with trends against the previous period", None),
+    ("outbox", ("8",), "Communications to top management (major incidents)", None),
+    ("calendar", ("9",), "The change calendar", None),
     ("dashboard", ("0",), "Home: open records per queue and priority", None),
     ("help", ("question_mark",), "Every key, from the bindings", None),
 )
@@ -63,6 +67,7 @@ async def _shoot(db: Path, keys: tuple[str, ...], size: tuple[int, int]) -> str:
 
 def _demo_db(folder: Path, count: int) -> Path:
     from .services.demo import fill_demo
+    from .services.reviews import ReviewService
     from .services.store import Store
 
     db = folder / "demo.db"
@@ -71,6 +76,13 @@ def _demo_db(folder: Path, count: int) -> Path:
         fill_demo(store, count=count)
     finally:
         store.close()
+    # The desk has kept its review schedules for six weeks: seed them then, raise what fell due since.
+    seeded = Store(db, actor="sam", clock=lambda: CLOCK - timedelta(days=45))
+    try:
+        ReviewService(seeded).ensure_schedules()
+        ReviewService(seeded).raise_due(CLOCK - timedelta(days=3))
+    finally:
+        seeded.close()
     return db
 
 

@@ -19,3 +19,13 @@ def test_ci_runs_the_readme_test_command():
     command = [line for line in block.splitlines() if line and not line.startswith("```")]
     assert len(command) == 1 and "pytest" in command[0]
     assert "test-command" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_every_screenshot_the_readme_shows_exists():
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    shown = re.findall(r"\]\((screenshots/[^)]+\.svg)\)", readme)
+    assert len(shown) >= 6
+    for path in shown:
+        assert (ROOT / path).is_file(), path
