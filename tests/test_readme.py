@@ -29,3 +29,15 @@ def test_every_screenshot_the_readme_shows_exists():
     assert len(shown) >= 6
     for path in shown:
         assert (ROOT / path).is_file(), path
+
+
+def test_every_config_example_in_the_readme_is_accepted(tmp_path):
+    from sms_tui.config import load_config
+
+    readme = (ROOT / "README.md").read_text()
+    blocks = [b.split("```")[0] for b in readme.split("```toml")[1:]]
+    assert len(blocks) >= 3
+    for i, block in enumerate(blocks):
+        path = tmp_path / f"example{i}.toml"
+        path.write_text(block)
+        load_config(path)  # raises ConfigError naming the key if the example is wrong
