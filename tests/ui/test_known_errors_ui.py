@@ -71,3 +71,21 @@ async def test_a_hostile_known_error_title_is_shown_as_typed(make_app, records):
         text = screen_text(app)
         assert "[bold]Outlook[/] [@click=app.quit]x[/]" in text
         assert "\x1b" not in text
+
+
+async def test_the_incident_form_searches_known_errors_with_the_title_typed_so_far(make_app, kedb):
+    from sms_tui.ui.screens.form import RecordForm
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "1", "n")
+        assert isinstance(app.screen, RecordForm)
+        await type_text(pilot, "outlook disconnects")
+        await press(pilot, "f3")
+        assert isinstance(app.screen, KnownErrorSearchScreen)
+        text = screen_text(app)
+        assert kedb["proxy"] in text and kedb["printer"] not in text
+        await press(pilot, "escape", "escape")  # leave the query box, then the search
+        assert isinstance(app.screen, RecordForm)  # back to the form, nothing lost
+        assert "outlook disconnects" in app.screen.query_one("#f-title").value

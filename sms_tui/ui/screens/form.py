@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Input, Label, Select, Static, TextArea
 
 from ...domain.errors import ConflictError, DeskError, ValidationError
-from ...domain.kinds import KINDS, parse_kind
+from ...domain.kinds import KINDS, Kind, parse_kind
 from ...domain.priority import PRIORITY_NAMES
 from ...services.views import RecordView
 from .. import display
@@ -47,6 +47,9 @@ class RecordForm(FieldFocusMixin, ServiceMixin, Screen[RecordView | None]):
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
         Binding("ctrl+r", "reload", "Reload record", id="form.reload",
                 tooltip="After a conflict: load the record as it is now, keeping your changes"),
+        # not in the footer (the title line names it): only incident forms use it
+        Binding("f3", "known_errors", "Known errors", id="form.known_errors", priority=True, show=False,
+                tooltip="Incidents: does this match a known error? Searches with the title typed so far"),
     ]
 
     def __init__(self, kind: str, record: RecordView | None = None) -> None:
@@ -76,10 +79,11 @@ class RecordForm(FieldFocusMixin, ServiceMixin, Screen[RecordView | None]):
 
     def _title(self) -> Text:
         label = KINDS[self.kind].label
+        hint = "   F3: does it match a known error?" if self.kind is Kind.INCIDENT else ""
         if self.record is None:
-            return Text(f"New {label.lower()}", style="bold")
+            return Text.assemble((f"New {label.lower()}", "bold"), (hint, "italic"))
         return Text.assemble((f"Edit {self.record.ref}", "bold"), f"  version {self.record.version}  ",
-                             display.line(self.record.title, limit=60))
+                             display.line(self.record.title, limit=60 - len(hint)), (hint, "italic"))
 
     def _row(self, spec: FieldSpec) -> Horizontal:
         value = to_widget_value(spec, _original(self.record, spec.name)) if self.record else None
@@ -164,6 +168,18 @@ class RecordForm(FieldFocusMixin, ServiceMixin, Screen[RecordView | None]):
                 changed[name] = value
         return changed
 
+    def action_known_errors(self) -> None:
+        """Search the known error database with what the analyst has typed (8.6.3).
+
+        On an incident being edited, a workaround can be applied from there; on
+        a new one, the search shows the workaround to try before saving.
+        """
+        from .known_errors import KnownErrorSearchScreen
+
+        title = self.query_one("#f-title", Input).value
+        ref = self.record.ref if self.record else None
+        self.app.push_screen(KnownErrorSearchScreen(ref, query=title, incident_title=title))
+
     # ----------------------------------------------------------------- save
     def action_save(self) -> None:
         try:
@@ -209,6 +225,8 @@ class RecordForm(FieldFocusMixin, ServiceMixin, Screen[RecordView | None]):
         return True
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "known_errors":
+            return self.kind is Kind.INCIDENT
         if action == "reload":
             return self.conflict
         return True
