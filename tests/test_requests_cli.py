@@ -77,3 +77,15 @@ def test_a_score_out_of_range_is_refused_and_writes_nothing(cli, db_path):
     before = dump(db_path)
     assert cli("requests", "satisfaction", ref, "9").exit_code == 2
     assert dump(db_path) == before
+
+
+def test_new_request_with_a_type_takes_the_types_priority_unless_told_otherwise(cli):
+    typed = cli.ok("new", "request", "--title", "Reset for Dana", "--type", "password-reset").strip()
+    told = cli.ok("new", "request", "--title", "Reset for Sam", "--type", "password-reset",
+                  "--impact", "low", "--urgency", "low").strip()
+    plain = cli.ok("new", "request", "--title", "A question").strip()
+
+    assert json.loads(cli.ok("show", typed, "--format", "json"))["priority"] == "P2"
+    assert "Fulfilment instructions (0/4 done)" in cli.ok("show", typed)
+    assert json.loads(cli.ok("show", told, "--format", "json"))["priority"] == "P5"
+    assert json.loads(cli.ok("show", plain, "--format", "json"))["priority"] == "P3"

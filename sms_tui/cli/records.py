@@ -32,10 +32,10 @@ def _records(app: AppContext):
 
 def _new_command(kind: Kind, name: str, extra_options=()):
     @click.option("--title", required=True, help="Short summary.")
-    @click.option("--impact", type=LEVEL, default="medium", show_default=True,
-                  help="How much is affected.")
-    @click.option("--urgency", type=LEVEL, default="medium", show_default=True,
-                  help="How fast it hurts (priority = impact × urgency).")
+    @click.option("--impact", type=LEVEL, default=None,
+                  help="How much is affected (default: medium, or the request type's).")
+    @click.option("--urgency", type=LEVEL, default=None,
+                  help="How fast it hurts (priority = impact × urgency; default as impact).")
     @click.option("--description", default="", help="Longer text.")
     @click.option("--service", default=None, help="Service name from the catalogue.")
     @click.option("--ci", default=None, help="Configuration item name.")
@@ -44,8 +44,20 @@ def _new_command(kind: Kind, name: str, extra_options=()):
     @pass_app
     def command(app: AppContext, title, impact, urgency, description, service, ci, category,
                 assignee, **extra):
+        if kind is Kind.REQUEST and extra.get("request_type"):
+            # from the catalogue: the type's impact, urgency and category unless given
+            from ..services.requests import RequestService
+
+            request = RequestService(app.store()).create(
+                extra["request_type"], title=title, description=description,
+                impact=impact.lower() if impact else None,
+                urgency=urgency.lower() if urgency else None, service=service, ci=ci,
+                assignee=assignee, category=category or None)
+            click.echo(request.record.ref)
+            return
         record = _records(app).create(
-            kind, title=title, impact=impact.lower(), urgency=urgency.lower(),
+            kind, title=title, impact=(impact or "medium").lower(),
+            urgency=(urgency or "medium").lower(),
             description=description, service=service, ci=ci, category=category,
             assignee=assignee, **{k: v for k, v in extra.items() if v is not None},
         )
