@@ -145,24 +145,38 @@ class QueuePager:
 
     NEAR_START = 1000  # an OFFSET this small is as cheap as a keyset
     REMEMBERED = 400  # page edges kept (first and last row of 200 pages)
+    SMALL = 500  # a search among open records with at most this many matches is read whole
 
     def __init__(self, records: RecordService, kind: str, flt: QueueFilter) -> None:
         self.records, self.kind, self.flt = records, kind, flt
         self.total: int | None = None
         self._edges: OrderedDict[int, RecordRow] = OrderedDict()  # index -> row
+        self._all: list[RecordRow] | None = None  # the whole (small) queue, when read at once
         self._lock = threading.Lock()  # pages are fetched from several worker threads
 
     def count(self) -> int:
         """Count again (the queue may have changed: what was remembered is forgotten)."""
+        with self._lock:
+            self._edges.clear()
+            self._all = None
+        if by_status(self.flt) and self.flt.text.strip():
+            # A search among open records: read them all at once (they are few), so
+            # the search index is read once for the count and every page, not per query.
+            rows = self.records.list(self.kind, self.flt, limit=self.SMALL + 1)
+            if len(rows) <= self.SMALL:
+                with self._lock:
+                    self._all, self.total = rows, len(rows)
+                return len(rows)
         total = self.records.count(self.kind, self.flt)
         with self._lock:
             self.total = total
-            self._edges.clear()
         return total
 
     def rows(self, offset: int, limit: int) -> list[RecordRow]:
         """Rows ``offset`` .. ``offset + limit - 1`` of the queue."""
         with self._lock:
+            if self._all is not None:
+                return self._all[offset:offset + limit]
             before_page = self._edges.get(offset - 1)
             after_page = self._edges.get(offset + limit)
             total = self.total
