@@ -29,8 +29,10 @@ from sms_tui.services.records import RecordService
 from sms_tui.services.store import Store
 from sms_tui.services.views import QueueFilter
 
-BIG = ("incident", "journal_entry", "service_request", "incident_fts")
-_SCAN = re.compile(r"^SCAN (\w+)(?! USING)")
+BIG = ("incident", "journal_entry", "service_request", "problem", "known_error", "change")
+# "SCAN t" alone reads the whole table; "SCAN t USING [COVERING] INDEX i" walks an index
+# in order (stopping at the LIMIT), "SCAN t_fts VIRTUAL TABLE INDEX" is a search-index lookup.
+_SCAN = re.compile(r"^SCAN (\w+)$")
 
 
 class Recorder:
@@ -65,10 +67,11 @@ def queue_workload(store: Store, rec: Recorder) -> None:
         "mine open": QueueFilter(assignee=someone.assignee or "amartin"),
         "mine all": QueueFilter(open_only=False, assignee=someone.assignee or "amartin"),
         "unassigned all": QueueFilter(open_only=False, unassigned=True),
-        "major all": QueueFilter(open_only=False, major_only=True),
+        "major all": QueueFilter(open_only=False, major_only=True),  # (no screen or command uses it)
         "text open": QueueFilter(text="vpn"),
         "text all": QueueFilter(open_only=False, text="vpn"),
         "reference": QueueFilter(open_only=False, text="INC-000042"),
+        # the deliberate fallback for text without a word: a substring match reads every row
         "no words": QueueFilter(open_only=False, text="%"),
     }
     for kind in ("incident", "request", "problem", "known_error", "change"):
