@@ -20,11 +20,10 @@ from .common import AppContext, fail
 # Modules that add subcommands to ``main``; each defines ``register(main)``.
 COMMAND_MODULES = ("records", "catalogue", "admin", "incidents", "reviews", "demo",
                    "requests", "problems", "changes", "reports")
-# Modules are registered when a command is looked up, not at import: the TUI (no
-# command) loads none, and the commands scripts run most load only their own
-# module (issue 9: start-up time). Any other name, or --help, loads them all.
-COMMAND_HOME = {"list": "records", "new": "records", "show": "records", "note": "records",
-                "transition": "records", "assign": "records", "edit": "records"}
+# Modules are registered when a command is first looked up, not at import, so the
+# TUI (no command) loads none of them before its first paint (issue 9). All of them
+# are loaded then: some act on every command (incidents adds the major-incident
+# reminders as a result callback).
 
 
 def _usage_line(exc: click.UsageError) -> str:
@@ -39,26 +38,21 @@ class DeskGroup(click.Group):
 
     _registered: set[str] = set()
 
-    def _register(self, names) -> None:
+    def _register(self) -> None:
         import importlib
 
-        for name in names:
+        for name in COMMAND_MODULES:
             if name not in self._registered:
                 self._registered.add(name)
                 importlib.import_module(f"{__name__}.{name}").register(self)
 
     def list_commands(self, ctx):
-        self._register(COMMAND_MODULES)
+        self._register()
         return super().list_commands(ctx)
 
     def get_command(self, ctx, cmd_name):
-        if cmd_name in COMMAND_HOME:
-            self._register([COMMAND_HOME[cmd_name]])
-        command = super().get_command(ctx, cmd_name)
-        if command is None:
-            self._register(COMMAND_MODULES)
-            command = super().get_command(ctx, cmd_name)
-        return command
+        self._register()
+        return super().get_command(ctx, cmd_name)
 
     def make_context(self, info_name, args, parent=None, **extra):
         try:

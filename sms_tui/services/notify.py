@@ -20,14 +20,10 @@ step 3 sends it again on the next try.
 from __future__ import annotations
 
 import os
-import smtplib
-import ssl
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +160,13 @@ Sender = Callable[[comms.SmtpSettings, CommunicationView], str]
 
 def smtp_send(settings: comms.SmtpSettings, message: CommunicationView) -> str:
     """Send one message; returns '' or a note about refused recipients; raises on failure."""
+    # imported here: ssl and email cost every command ~15 ms to load (issue 9), and
+    # most never send mail
+    import smtplib
+    import ssl
+    from email.message import EmailMessage
+    from email.utils import format_datetime, make_msgid, parseaddr
+
     recipients = comms.split_recipients(message.recipients)
     email = EmailMessage()
     email["From"] = settings.sender
@@ -252,6 +255,8 @@ class Outbox:
         settings = smtp_settings(self.store.config)
         if settings is None:
             return DeliveryReport()
+        import smtplib  # only when mail is configured (see smtp_send)
+
         now = now or self.store.now()
         sent = failed = 0
         errors: list[str] = []
