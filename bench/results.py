@@ -21,6 +21,10 @@ def write_results(path: Path, info: dict, report, plans_md: str, args) -> None:
     versions = ", ".join(f"{k} {v}" for k, v in info["versions"].items())
     details = json.dumps(report.details, indent=1, default=str)
     failed = [r.figure for r in report.rows if r.ok is False]
+    demo = report.details.get("demo big", {})
+    built = (f"databases and bulk figures (demo, raw executemany, import) from the build of "
+             f"{demo['when']} (load after it: {demo.get('load_after', '?')})"
+             if args.reuse and "when" in demo else "databases built and bulk figures measured in this run")
     text = f"""# sms-tui at scale: benchmark results
 
 Produced by `python bench/run.py --results bench/RESULTS.md` (see `bench/README.md`)
@@ -35,6 +39,7 @@ on {info['when']}, commit {info['commit']}, in {info['minutes']} minutes.
   alternately with what they are compared to)
 - big database: {args.records:,} incidents and the other kinds (`sms-tui demo`),
   small database: {args.small:,} records; {args.repeat} repeats per figure
+- {built}
 
 ## Results
 

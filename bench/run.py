@@ -179,6 +179,8 @@ def built(workdir: Path, name: str) -> dict | None:
 
 
 def remember(workdir: Path, name: str, info: dict) -> None:
+    info.setdefault("when", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+    info.setdefault("load_after", load())
     (workdir / f"{name}.json").write_text(json.dumps(info))
 
 
