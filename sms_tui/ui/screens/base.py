@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from textual import events
 from textual.screen import ModalScreen, Screen
 
-from ...domain.errors import DeskError
+from ...domain.errors import DeskError, NotFound
 from ..messages import DataChanged
 from ..work import run_service
 
@@ -76,6 +76,15 @@ class DeskScreen(ServiceMixin, Screen):
 
     def load(self) -> None:
         """(Re)load what the screen shows; runs on the UI thread, starts workers."""
+
+    def _load_failed(self, exc: DeskError) -> bool:
+        """``on_error`` for a screen about one record: a reference that matches nothing
+        (never loaded, so ``view`` is still None) is reported and the screen closes."""
+        if isinstance(exc, NotFound) and getattr(self, "view", None) is None:
+            self.app.notify(str(exc), severity="error", markup=False)
+            self.dismiss()
+            return True
+        return False
 
     def on_data_changed(self, message: DataChanged) -> None:
         if self.seen_version is not None and message.version != self.seen_version:

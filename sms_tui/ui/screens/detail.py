@@ -10,7 +10,6 @@ from textual.containers import VerticalScroll
 from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...domain.errors import DeskError, NotFound
 from ...domain.kinds import parse_ref
 from ...services.views import RecordView
 from .. import display
@@ -75,13 +74,6 @@ class RecordScreen(RecordActions, DeskScreen):
     def load(self) -> None:
         self.service(lambda: self.backend.records.get(self.ref), self.show,
                      on_error=self._load_failed, group="detail", exclusive=True)
-
-    def _load_failed(self, exc: DeskError) -> bool:
-        if isinstance(exc, NotFound) and self.view is None:
-            self.app.notify(str(exc), severity="error", markup=False)
-            self.dismiss()
-            return True
-        return False
 
     def show(self, view: RecordView) -> None:
         self.view = view

@@ -17,7 +17,6 @@ from textual.containers import VerticalScroll
 from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...domain.errors import DeskError, NotFound
 from .. import display
 from ..widgets.desk_footer import DeskFooter
 from ..widgets.journal_view import JournalList
@@ -96,13 +95,6 @@ class ReviewScreen(DeskScreen):
         backend, ref = self.backend, self.ref
         self.service(lambda: review_service(backend).get(ref), self.show,
                      on_error=self._load_failed, group="review", exclusive=True)
-
-    def _load_failed(self, exc: DeskError) -> bool:
-        if isinstance(exc, NotFound) and self.view is None:
-            self.app.notify(str(exc), severity="error", markup=False)
-            self.dismiss()
-            return True
-        return False
 
     def show(self, view: Any) -> None:
         self.view = view
