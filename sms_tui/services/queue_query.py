@@ -33,19 +33,11 @@ from ..domain.kinds import Kind, parse_ref
 from ..domain.lifecycle import lifecycle_for
 from ..storage import search
 from ..storage.models import Incident
-from .views import QueueFilter, RecordRow
+from .views import SORTS, QueueFilter, RecordRow
 
 if TYPE_CHECKING:
     from .records import RecordService
 
-# Each sort: its columns, and whether it runs newest/largest first. The id
-# makes every order total, so a keyset never skips or repeats a row.
-SORTS: dict[str, tuple[tuple[str, ...], bool]] = {
-    "priority": (("priority", "created_at", "id"), False),
-    "oldest": (("created_at", "id"), False),
-    "newest": (("created_at", "id"), True),
-    "updated": (("updated_at", "id"), True),
-}
 # A search matching more records than this reads the queue in order and keeps
 # the matches (it finds a page of them quickly); fewer are fetched by id and sorted.
 DENSE_MATCHES = 2000

@@ -24,25 +24,17 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from ..config import Config
 from ..domain import sla
 from ..domain.errors import NotFound, ValidationError
 from ..domain.kinds import Kind, format_ref, parse_ref
-from ..domain.lifecycle import lifecycle_for
 from ..storage.models import Incident, Service
 from . import journal
+from .sla_readings import LIFECYCLE, RUNNING, RowSla, clock_of, row_sla, sla_policy, status_of
 from .store import Store
 
-LIFECYCLE = lifecycle_for(Kind.INCIDENT)
-RUNNING = LIFECYCLE.open_states - LIFECYCLE.paused_states
 CHUNK = 500  # references per query in sla_for_rows
 # Actors that are the software itself: their journal entries are not a response.
 SYSTEM_ACTORS = frozenset({"system", "scheduler", "sms-tui"})
-
-
-def sla_policy(config: Config) -> sla.SlaPolicy:
-    """The ``[sla]`` policy of this config (validated when the config was loaded)."""
-    return sla.policy_from_config(config.raw.get("sla"), str(config.path or "config"))
 
 
 def load_incident(session: Session, ref: str) -> Incident:
@@ -57,10 +49,6 @@ def load_incident(session: Session, ref: str) -> Incident:
 
 
 # ------------------------------------------------------------------ rules (in the caller's transaction)
-def clock_of(row: Incident) -> sla.ClockState:
-    return sla.ClockState(timedelta(seconds=row.sla_counted_s or 0.0), row.sla_running_since)
-
-
 def start_clock(row: Incident) -> None:
     """A new incident's clock starts at creation (unless it is created on hold)."""
     row.sla_counted_s = 0.0
@@ -83,39 +71,7 @@ def record_first_response(row: Incident, actor: str, now: datetime, policy: sla.
     return True
 
 
-def status_of(row: Incident, service: str, policy: sla.SlaPolicy, now: datetime) -> sla.SlaStatus:
-    """Both clocks of ``row`` at ``now``."""
-    target = policy.target(row.priority, service)
-    elapsed = clock_of(row).elapsed(now, policy.calendar)
-    responded = row.first_response_at is not None
-    respond_elapsed = (timedelta(seconds=row.sla_response_s)
-                       if responded and row.sla_response_s is not None else elapsed)
-    return sla.reading_pair(target, respond_elapsed, responded, elapsed,
-                            not LIFECYCLE.is_open(row.status), policy.near_threshold,
-                            row.status in LIFECYCLE.paused_states)
-
-
 # ------------------------------------------------------------------ views
-@dataclass(frozen=True)
-class RowSla:
-    """What a queue line shows about an incident's SLA and major handling."""
-
-    ref: str
-    state: str  # ok | near | breached | paused | met
-    label: str  # e.g. "2h 05m left", "BREACHED 10m", "paused 1h 00m"
-    remaining_s: int
-    major: bool = False
-    needs_manager: bool = False  # a major incident with no responsible manager yet
-    short: str = ""  # at most 8 cells, for narrow queues: 'BREACHED', '!2h05m', '2h05m'
-
-    @property
-    def marker(self) -> str:
-        """Queue marker in words and symbols (never colour alone): 'MAJOR!' lacks a manager."""
-        if not self.major:
-            return ""
-        return "MAJOR!" if self.needs_manager else "MAJOR"
-
-
 @dataclass(frozen=True)
 class ClockView:
     target: timedelta
@@ -197,11 +153,7 @@ class SlaService:
         out: dict[str, RowSla] = {}
         with self.store.read() as session:
             for row, service in self._in_chunks(session, wanted):
-                status = status_of(row, service or "", policy, now)
-                out[row.ref] = RowSla(row.ref, status.state, status.label(),
-                                      int(status.remaining.total_seconds()), row.major,
-                                      row.major and not row.major_manager and LIFECYCLE.is_open(row.status),
-                                      sla.short_label(status))
+                out[row.ref] = row_sla(row, service or "", policy, now)
         return out
 
     def get(self, ref: str, now: datetime | None = None) -> SlaView:

@@ -16,9 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 from .engine import DatabaseError, busy_timeout_s, check_sqlite_file, prepare_db_file, read_only_uri
-
-# The newest revision in migrations/versions; tests check it matches Alembic's head.
-HEAD_REVISION = "0003"
+from .head import HEAD_REVISION  # the newest revision (tests check it is Alembic's head)
 
 
 def migrations_dir() -> Path:

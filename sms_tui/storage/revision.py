@@ -2,7 +2,7 @@
 
     python -m sms_tui.storage.revision new 0003 "add review tasks"
         autogenerate a new revision from the models against the current head
-        (then review it and set HEAD_REVISION in migrate.py)
+        (then review it and set HEAD_REVISION in storage/head.py)
 
     python -m sms_tui.storage.revision regen-initial
         rewrite 0001 (the initial schema) from the models. Only allowed while
@@ -64,7 +64,7 @@ def regen_initial() -> None:
 def main(argv: list[str]) -> int:
     if argv[:1] == ["new"] and len(argv) == 3:
         new_revision(argv[1], argv[2])
-        print(f"wrote {migrations_dir() / 'versions'}; review it, then set HEAD_REVISION = {argv[1]!r}")
+        print(f"wrote {migrations_dir() / 'versions'}; review it, then set HEAD_REVISION = {argv[1]!r} in storage/head.py")
         return 0
     if argv == ["regen-initial"]:
         regen_initial()

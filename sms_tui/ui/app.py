@@ -1,9 +1,11 @@
 """The sms-tui application: sections, the database opened after the first paint, live refresh.
 
 Start-up order matters (issue 9): the app paints its frame (header, section bar,
-an empty queue, footer) before anything imports SQLAlchemy; ``on_mount`` then
-opens the database in a thread worker (:meth:`Backend.open` migrates it), and
-screens waiting in :meth:`DeskApp.when_ready` load their rows. This module
+an empty queue, footer) before anything imports SQLAlchemy; the queue then shows
+its first rows read with the standard library (``services.quick_queue``), and
+the database is opened in a thread worker (:meth:`Backend.open` migrates it)
+once they are painted; screens waiting in :meth:`DeskApp.when_ready` then load
+through the services. This module
 therefore never imports ``sms_tui.services`` or ``sms_tui.storage`` at the top.
 
 Sections (the one-key destinations: home, each queue, later reviews, outbox,
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +40,10 @@ from .sections import SECTIONS, START_SECTION
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 2.0
+# Importing the services keeps a core busy for half a second and shares the GIL
+# with the UI thread: it waits (at most this long) until the start screen has
+# painted the first rows it read without them (issue 9).
+FIRST_PAGE_WAIT_S = 0.3
 
 
 def _section_bindings() -> list[Binding]:
@@ -72,6 +79,7 @@ class DeskApp(App[None]):
         self.data_version = 0
         self.startup_error: str | None = None
         self._waiting: list[Callable[[], Any]] = []
+        self._first_page = threading.Event()
         self.review_scheduler = TuiScheduler(self)  # raises due reviews in the background
         # the actor and the file name come from the user: controls made visible
         self.sub_title = one_line(f"{actor} · {self.backend.db_path.name}")
@@ -83,7 +91,12 @@ class DeskApp(App[None]):
             self.set_keymap(keys)  # Posting-style: remap any binding by its id
         self.run_worker(self._open_backend, thread=True, exit_on_error=False, name="open database")
 
+    def first_page_shown(self) -> None:
+        """The start screen has painted its first rows (or has none to show): open the services."""
+        self._first_page.set()
+
     def _open_backend(self) -> None:
+        self._first_page.wait(FIRST_PAGE_WAIT_S)
         try:
             self.backend.open()
             version = self.backend.records.data_version()

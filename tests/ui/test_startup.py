@@ -55,3 +55,44 @@ def test_the_cli_prints_the_start_up_error_as_one_line(tmp_path):
     assert message.rstrip("\n").count("\n") == 0
     assert str(bad) in message and "not an SQLite database" in message
     assert "Traceback" not in out.stderr
+
+
+async def test_the_queue_shows_its_first_rows_before_the_services_are_open(make_app, desk, db_path,
+                                                                            clock):
+    """Rows read straight from the file, while the services load, are the services' rows:
+    nothing moves when they take over, and the cursor stays on its record."""
+    import threading
+
+    from sms_tui.config import Config
+    from sms_tui.ui.backend import Backend
+    from sms_tui.ui.widgets.queue_table import QueueTable
+
+    from .conftest import screen_text
+
+    gate = threading.Event()
+
+    class SlowBackend(Backend):
+        def open(self) -> None:
+            gate.wait(30)
+            super().open()
+
+    app = make_app(backend=SlowBackend(db_path, Config(), "tester", clock))
+    async with app.run_test(size=SMALL) as pilot:
+        table = app.screen.query_one(QueueTable)
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if table.total:
+                break
+        assert not app.backend.ready
+        early = screen_text(app)
+        assert desk["payroll"].ref in early and "Loading" not in early
+        assert table.total == 5
+        second = table._row(1).ref
+        await pilot.press("down")
+        assert table.current_row.ref == second
+        early = screen_text(app)
+        gate.set()
+        await settle(pilot)
+        assert app.backend.ready and table.source is not None
+        assert table.current_row.ref == second
+        assert screen_text(app) == early

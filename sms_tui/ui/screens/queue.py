@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -16,12 +17,14 @@ from ..sections import QUEUE_SECTION
 from ..widgets.desk_footer import DeskFooter
 from ..widgets.filter_bar import FilterBar
 from ..widgets.incident_columns import IncidentQueue, incident_columns
-from ..widgets.queue_table import QueueTable
+from ..widgets.queue_table import PAGE, QueueTable
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
 
 if TYPE_CHECKING:
     from ...services.records import RecordService
+
+log = logging.getLogger(__name__)
 
 SORTS = ("priority", "newest", "oldest", "updated")
 SEARCH_DELAY = 0.3  # seconds of typing pause before the search runs
@@ -100,14 +103,40 @@ class QueueScreen(RecordActions, DeskScreen):
     def on_mount(self) -> None:
         self.query_one(QueueTable).focus()
         self.set_interval(60, self.query_one(QueueTable).refresh_ages)
+        if not self.backend.ready:
+            self._show_first_page()
 
     # ------------------------------------------------------------------ data
     def load(self) -> None:
         table = self.query_one(QueueTable)
         if table.source is None:
-            table.set_source(self._source())
+            # after a first page read straight from the file, the cursor stays on its record
+            table.set_source(self._source(), keep_cursor=table.total is not None)
         else:
             table.reload()
+
+    def _show_first_page(self) -> None:
+        """The first rows read with the standard library while the services load (issue 9):
+        the same rows and SLA labels the services give, about half a second sooner."""
+        from ...services.quick_queue import first_page
+
+        backend, kind, flt, now = self.backend, self.kind, self.flt, self.app.clock()
+
+        def read() -> Any:
+            try:
+                return first_page(backend.db_path, backend.config, kind, flt, PAGE, now)
+            except Exception:  # the services will open the file and say what is wrong with it
+                log.debug("first page without the services failed", exc_info=True)
+                return None
+
+        def shown(page: Any) -> None:
+            if page is None:
+                self.app.first_page_shown()
+                return
+            self.query_one(QueueTable).show_first_page(page.total, page.rows)
+            self.call_after_refresh(self.app.first_page_shown)
+
+        self.service(read, shown, group="queue-first-page", exclusive=True)
 
     def _source(self) -> RecordQueue | IncidentQueue:
         if self.kind is Kind.INCIDENT:  # rows carry their SLA reading and major reminder
@@ -122,6 +151,8 @@ class QueueScreen(RecordActions, DeskScreen):
         self.query_one(FilterBar).show(flt, None)
         if self.backend.ready:
             self.query_one(QueueTable).set_source(self._source())
+        else:
+            self._show_first_page()
 
     def on_queue_table_loaded(self, message: QueueTable.Loaded) -> None:
         self.query_one(FilterBar).show(self.flt, message.total)

@@ -21,23 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
-from ...services.views import QueueFilter, RecordRow
+from ...services.views import QueueFilter, RecordRow, with_sla
 from .. import display
 from .queue_columns import COLUMNS, Column
 
 if TYPE_CHECKING:
     from ...services.records import RecordService
     from ...services.sla import SlaService
-
-
-@dataclass(frozen=True)
-class IncidentRow(RecordRow):
-    """A queue row with its SLA reading and major-incident reminder."""
-
-    sla_state: str = ""
-    sla_label: str = ""  # "2h 05m left", "BREACHED 10m", "paused 1h 00m"
-    sla_short: str = ""  # "2h05m", "BREACHED", "(1h00m)"
-    needs_manager: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,9 +58,7 @@ class IncidentQueue:
             if info is None:
                 out.append(row)
                 continue
-            # vars(), not asdict(): asdict deep-copies every field (a third of a page's cost)
-            out.append(IncidentRow(**vars(row), sla_state=info.state, sla_label=info.label,
-                                   sla_short=info.short, needs_manager=info.needs_manager))
+            out.append(with_sla(row, info))
         return out
 
 

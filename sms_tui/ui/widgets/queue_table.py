@@ -129,6 +129,23 @@ class QueueTable(ScrollView, can_focus=True):
             self.scroll_to(y=0, animate=False, immediate=True)
         self.reload()
 
+    def show_first_page(self, total: int, rows: list[RecordRow]) -> None:
+        """Rows read before the services were open (issue 9), shown until :meth:`set_source`.
+
+        Pages past the first show "…" until the source arrives and fetches them.
+        """
+        if self.source is not None:
+            return  # the services were quicker: their rows are on their way or shown
+        self._generation += 1
+        self._pages.clear()
+        self._pending.clear()
+        if rows:
+            self._pages[0] = rows[:PAGE]
+        self.cursor = 0
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self._set_total(total)
+        self.post_message(self.Loaded(total))
+
     def reload(self) -> None:
         """Count again and fetch the window around the cursor, keeping it on its record."""
         if self.source is None:

@@ -1,0 +1,130 @@
+"""The first page of a queue, read before SQLAlchemy is imported (issue 9).
+
+Opening the services costs most of a second (SQLAlchemy, SQLModel, the
+schema's models). The TUI paints its frame first, and with this module it
+also shows the queue's first rows while that happens: the same rows, in the
+same order, with the same SLA labels that :class:`~sms_tui.services.records.RecordService`
+and :class:`~sms_tui.services.sla.SlaService` give, read with the standard
+library from a database already at the current schema
+(:func:`sms_tui.storage.quick.read_current`). Tests compare the two for every
+kind and filter.
+
+It answers only what it can answer exactly: a queue filter without text (a
+search needs the full-text rules of :mod:`sms_tui.storage.search`). Otherwise,
+and for a database that is missing, older or unreadable, it returns None and
+the screen waits for the services, which create, migrate and report errors.
+This module imports neither SQLAlchemy nor SQLModel, and never writes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+
+from ..config import Config
+from ..domain.kinds import Kind, parse_kind
+from ..domain.lifecycle import lifecycle_for
+from ..storage.quick import read_current
+from .sla_readings import row_sla, sla_policy
+from .views import SORTS, QueueFilter, RecordRow, with_sla
+
+# The table of each record kind (a test checks these against the models).
+TABLES = {
+    Kind.INCIDENT: "incident",
+    Kind.REQUEST: "service_request",
+    Kind.PROBLEM: "problem",
+    Kind.KNOWN_ERROR: "known_error",
+    Kind.CHANGE: "change",
+}
+COLUMNS = ("ref", "title", "status", "priority", "impact", "urgency", "assignee",
+           "assignment_group", "created_at", "updated_at", "escalation_level", "escalated_to")
+# what an incident's SLA reading needs besides the columns above
+SLA_COLUMNS = ("major", "major_manager", "first_response_at", "sla_counted_s",
+               "sla_running_since", "sla_response_s")
+TIMES = ("created_at", "updated_at", "first_response_at", "sla_running_since")
+
+
+@dataclass(frozen=True)
+class FirstPage:
+    total: int
+    rows: list[RecordRow]
+
+
+def supported(flt: QueueFilter) -> bool:
+    """Whether :func:`first_page` can read this filter's queue."""
+    return not flt.text.strip() and flt.sort in SORTS
+
+
+def first_page(db_path: Path | str, config: Config, kind: Kind | str, flt: QueueFilter,
+               limit: int, now: datetime) -> FirstPage | None:
+    """The count and first ``limit`` rows of a queue, or None when only the services can tell."""
+    kind = parse_kind(kind) if isinstance(kind, str) else kind
+    if not supported(flt) or limit <= 0:
+        return None
+    where, params = _conditions(kind, flt)
+    table = TABLES[kind]
+
+    def read(con: sqlite3.Connection) -> FirstPage:
+        total = con.execute(f"SELECT count(*) FROM {table} AS r{where}", params).fetchone()[0]
+        return FirstPage(total, _rows(con, kind, table, where, params, flt, limit, config, now)
+                         if total else [])
+
+    return read_current(db_path, read)
+
+
+def _conditions(kind: Kind, flt: QueueFilter) -> tuple[str, list[object]]:
+    """The WHERE of ``flt``, as :func:`sms_tui.services.queue_query.conditions` builds it."""
+    terms: list[str] = []
+    params: list[object] = []
+    # open records are read through the status index: other conditions are
+    # made unusable for an index ("+column"), as queue_query.by_status explains
+    plain = "+" if flt.open_only and not flt.status else ""
+    if flt.status:
+        terms.append("r.status = ?")
+        params.append(flt.status)
+    elif flt.open_only:
+        states = sorted(lifecycle_for(kind).open_states)
+        terms.append(f"r.status IN ({', '.join('?' * len(states))})")
+        params.extend(states)
+    if flt.priority:
+        terms.append(f"{plain}r.priority = ?")
+        params.append(flt.priority)
+    if flt.unassigned:
+        terms.append(f"{plain}r.assignee = ''")
+    elif flt.assignee:
+        terms.append(f"{plain}r.assignee = ?")
+        params.append(flt.assignee)
+    if flt.major_only and kind is Kind.INCIDENT:
+        terms.append("r.major = 1")
+    return (" WHERE " + " AND ".join(terms) if terms else ""), params
+
+
+def _rows(con: sqlite3.Connection, kind: Kind, table: str, where: str, params: list[object],
+          flt: QueueFilter, limit: int, config: Config, now: datetime) -> list[RecordRow]:
+    incident = kind is Kind.INCIDENT
+    names = COLUMNS + (SLA_COLUMNS if incident else ())
+    names_sql = ", ".join(f"r.{n}" for n in names)
+    order, descending = SORTS[flt.sort]
+    order_sql = ", ".join(f"r.{n}{' DESC' if descending else ''}" for n in order)
+    sql = (f"SELECT {names_sql}, s.name FROM {table} AS r LEFT OUTER JOIN service AS s "
+           f"ON s.id = r.service_id{where} ORDER BY {order_sql} LIMIT ?")
+    lifecycle = lifecycle_for(kind)
+    policy = sla_policy(config) if incident else None
+    out: list[RecordRow] = []
+    for values in con.execute(sql, [*params, limit]):
+        raw = dict(zip(names, values[:-1], strict=True))
+        service = values[-1] or ""
+        for name in TIMES:
+            if isinstance(raw.get(name), str):
+                raw[name] = datetime.fromisoformat(raw[name]).replace(tzinfo=UTC)  # stored as UTC
+        row = RecordRow(kind=kind.value, service=service, major=bool(raw.get("major", False)),
+                        is_open=lifecycle.is_open(raw["status"]),
+                        **{n: raw[n] for n in COLUMNS})
+        if incident:
+            raw["major"] = bool(raw["major"])
+            row = with_sla(row, row_sla(SimpleNamespace(**raw), service, policy, now))
+        out.append(row)
+    return out

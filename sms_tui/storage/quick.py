@@ -1,0 +1,55 @@
+"""Reading a current database with the standard library alone (issue 9).
+
+The TUI shows the first page of its queue before SQLAlchemy and SQLModel are
+imported (they take most of a second): :mod:`sms_tui.services.quick_queue`
+reads it through :func:`read_current` with the stdlib ``sqlite3`` driver.
+
+Only a database that is already at :data:`~sms_tui.storage.head.HEAD_REVISION`
+is read this way, read-only, in one read transaction. Anything else -- no file
+yet, an older schema that needs migrating, a file that is not SQLite, a lock,
+any SQLite error -- gives ``None``, and the caller waits for the full storage
+layer, which creates, migrates and reports errors as it always does. Nothing
+here ever writes or creates a file.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import quote
+
+from .head import HEAD_REVISION
+
+T = TypeVar("T")
+WAIT_S = 0.5  # a reader waits this long at most for a lock (WAL readers rarely wait at all)
+
+
+def read_current(path: Path | str, read: Callable[[sqlite3.Connection], T]) -> T | None:
+    """``read(connection)`` on the database at ``path`` if its schema is current, else None."""
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        return None
+    try:
+        con = sqlite3.connect(f"file:{quote(str(path.absolute()))}?mode=ro", uri=True,
+                              timeout=WAIT_S, isolation_level=None, check_same_thread=False)
+    except sqlite3.Error:
+        return None
+    try:
+        con.execute("BEGIN")  # one snapshot for the version and everything read after it
+        if _revision(con) != HEAD_REVISION:
+            return None
+        return read(con)
+    except sqlite3.Error:
+        return None
+    finally:
+        con.close()
+
+
+def _revision(con: sqlite3.Connection) -> str | None:
+    if con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+                   ).fetchone() is None:
+        return None
+    row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+    return row[0] if row else None

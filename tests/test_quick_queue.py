@@ -1,0 +1,154 @@
+"""The first queue page read before SQLAlchemy is imported shows what the services show.
+
+The TUI paints the first rows of its queue from :mod:`sms_tui.services.quick_queue`
+while the services are still loading; the analyst must not see those rows
+change (order, status, SLA label) when the services take over a moment later.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from dataclasses import replace
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sms_tui.config import Config
+from sms_tui.domain.kinds import Kind
+from sms_tui.domain.lifecycle import lifecycle_for
+from sms_tui.services.demo_bulk import fill_bulk
+from sms_tui.services.quick_queue import TABLES, first_page
+from sms_tui.services.sla import SlaService
+from sms_tui.services.store import Store
+from sms_tui.services.views import SORTS, QueueFilter
+from sms_tui.storage.models import RECORD_TABLES
+from sms_tui.ui.widgets.incident_columns import IncidentQueue
+from tests.conftest import FakeClock
+
+LIMIT = 100
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory):
+    """A bulk demo desk: every kind, every state, majors, breached and paused SLA clocks."""
+    clock = FakeClock()
+    store = Store(tmp_path_factory.mktemp("quick") / "desk.db", actor="tester", clock=clock)
+    fill_bulk(store, count=2500, seed=11, rich=40)
+    from sms_tui.services.records import RecordService
+
+    yield store, RecordService(store), SlaService(store)
+    store.close()
+
+
+def _through_services(desk, kind: Kind, flt: QueueFilter):
+    store, records, sla = desk
+    if kind is Kind.INCIDENT:
+        source = IncidentQueue(records, sla, kind.value, flt)
+    else:
+        from sms_tui.ui.screens.queue import RecordQueue
+
+        source = RecordQueue(records, kind.value, flt)
+    total = source.count()
+    return total, source.rows(0, LIMIT) if total else []
+
+
+def _quick(desk, kind: Kind, flt: QueueFilter):
+    store = desk[0]
+    page = first_page(store.path, store.config, kind, flt, LIMIT, store.now())
+    assert page is not None
+    return page.total, page.rows
+
+
+def test_every_record_kind_has_its_table():
+    assert {kind.value: table for kind, table in TABLES.items()} == \
+        {kind: model.__tablename__ for kind, model in RECORD_TABLES.items()}
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+def test_the_default_queue_of_every_kind_is_the_services_page(desk, kind):
+    expected = _through_services(desk, kind, QueueFilter())
+    assert expected[0] > 0 and expected[1], "the demo desk has open records of every kind"
+    assert _quick(desk, kind, QueueFilter()) == expected
+
+
+def test_incident_rows_carry_the_same_sla_labels_as_the_services(desk):
+    total, rows = _quick(desk, Kind.INCIDENT, QueueFilter(open_only=False, sort="updated"))
+    labels = {row.sla_short for row in rows}
+    assert len(labels) > 3  # a real mix of clocks: the comparison below is not vacuous
+    assert (total, rows) == _through_services(desk, Kind.INCIDENT,
+                                              QueueFilter(open_only=False, sort="updated"))
+
+
+filters = st.builds(
+    QueueFilter,
+    open_only=st.booleans(),
+    status=st.none() | st.sampled_from(sorted({s for k in Kind for s in lifecycle_for(k).states})),
+    assignee=st.none() | st.sampled_from(["tester", "alice", "nobody-at-all"]),
+    unassigned=st.booleans(),
+    priority=st.none() | st.integers(1, 5),
+    major_only=st.booleans(),
+    sort=st.sampled_from(sorted(SORTS)),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(list(Kind)), flt=filters)
+def test_any_filter_without_text_gives_the_services_first_page(desk, kind, flt):
+    assert _quick(desk, kind, flt) == _through_services(desk, kind, flt)
+
+
+def test_a_search_is_left_to_the_services(desk):
+    store = desk[0]
+    assert first_page(store.path, store.config, Kind.INCIDENT, QueueFilter(text="mail"), LIMIT,
+                      store.now()) is None
+
+
+def test_a_missing_database_is_not_created(tmp_path):
+    db = tmp_path / "new.db"
+    assert first_page(db, Config(), Kind.INCIDENT, QueueFilter(), LIMIT, FakeClock()()) is None
+    assert not db.exists()
+
+
+def test_a_database_that_needs_migrating_is_left_to_the_services(desk, tmp_path):
+    old = tmp_path / "old.db"
+    with sqlite3.connect(desk[0].path) as src, sqlite3.connect(old) as dst:
+        src.backup(dst)
+        dst.execute("UPDATE alembic_version SET version_num = '0002'")
+    before = old.read_bytes()
+    assert first_page(old, Config(), Kind.INCIDENT, QueueFilter(), LIMIT, FakeClock()()) is None
+    assert old.read_bytes() == before
+
+
+def test_a_file_that_is_not_sqlite_is_left_to_the_services(tmp_path):
+    junk = tmp_path / "notes.db"
+    junk.write_text("these are my notes, not a database\n")
+    assert first_page(junk, Config(), Kind.INCIDENT, QueueFilter(), LIMIT, FakeClock()()) is None
+    assert junk.read_text() == "these are my notes, not a database\n"
+
+
+def test_reading_the_first_page_imports_neither_sqlalchemy_nor_sqlmodel(desk):
+    store = desk[0]
+    code = (
+        "import json, sys\n"
+        "from datetime import UTC, datetime\n"
+        "from sms_tui.config import Config\n"
+        "from sms_tui.services.quick_queue import first_page\n"
+        "from sms_tui.services.views import QueueFilter\n"
+        f"page = first_page({str(store.path)!r}, Config(), 'incident', QueueFilter(), 50,"
+        " datetime.now(UTC))\n"
+        "print(json.dumps([len(page.rows), sorted(m for m in sys.modules"
+        " if m.split('.')[0] in ('sqlalchemy', 'sqlmodel', 'alembic', 'textual'))]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    rows, heavy = json.loads(out.stdout)
+    assert rows > 0 and heavy == []
+
+
+def test_sorts_are_total_orders_on_indexed_columns():
+    # every order ends with the id, so the quick page and the keyset pages agree on ties
+    assert all(columns[-1] == "id" for columns, _ in SORTS.values())
+    assert replace(QueueFilter(), sort="newest").sort in SORTS
