@@ -37,7 +37,8 @@ from raw_baseline import count_rows  # noqa: E402
 SMS = [PY, "-m", "sms_tui"]
 if shutil.which("sms-tui"):
     SMS = [shutil.which("sms-tui")]  # the installed console script, as an analyst runs it
-FRAME_MARKERS = ["Loading", "Help"]  # the queue's frame and the footer, before any row
+# the queue's frame (its column header, drawn with or without rows) and the footer
+FRAME_MARKERS = ["Title", "Help"]
 BARE_MARKERS = ["ROW-000020", "Quit"]
 
 

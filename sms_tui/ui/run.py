@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..domain.errors import DeskError
 
@@ -10,8 +10,11 @@ if TYPE_CHECKING:
     from ..cli.common import AppContext
 
 
-def run_tui(app_ctx: AppContext) -> None:
+def run_tui(app_ctx: AppContext | Any) -> None:
     """Run the desk; a start-up problem (bad config, bad database) raises one-line DeskError.
+
+    ``app_ctx`` has ``db_path``, ``config_path`` and ``actor`` (None: the defaults):
+    the CLI's context, or the console script's options (:mod:`sms_tui.entry`).
 
     The config is read before the first paint (it is small, and a broken one
     should stop us before the screen flashes); the database is opened by the

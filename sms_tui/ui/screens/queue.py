@@ -118,12 +118,12 @@ class QueueScreen(RecordActions, DeskScreen):
     def _show_first_page(self) -> None:
         """The first rows read with the standard library while the services load (issue 9):
         the same rows and SLA labels the services give, about half a second sooner."""
-        from ...services.quick_queue import first_page
-
         backend, kind, flt, now = self.backend, self.kind, self.flt, self.app.clock()
 
         def read() -> Any:
             try:
+                from ...services.quick_queue import first_page  # in the worker, not the UI thread
+
                 return first_page(backend.db_path, backend.config, kind, flt, PAGE, now)
             except Exception:  # the services will open the file and say what is wrong with it
                 log.debug("first page without the services failed", exc_info=True)
