@@ -32,6 +32,7 @@ from .queue_columns import COLUMNS, Column, layout
 
 PAGE = 100  # rows per fetch
 MAX_PAGES = 40  # pages kept; older ones are fetched again when scrolled back to
+MAX_LINES = 2000  # drawn lines kept; beyond this the cache starts again
 
 
 class QueueSource(Protocol):
@@ -112,7 +113,8 @@ class QueueTable(ScrollView, can_focus=True):
         self._missing: set[int] = set()
         self._fetch_scheduled = False
         self._generation = 0
-        self._lines: dict[tuple[int, int, bool, bool], Strip] = {}
+        self._lines: dict[tuple[int, int, int], Strip] = {}
+        self._styles_by_name: dict[str, Style] = {}
         self._layout: tuple[int, list[tuple[Column, int]]] | None = None
 
     # ------------------------------------------------------------------ data
@@ -231,8 +233,7 @@ class QueueTable(ScrollView, can_focus=True):
                 self._pages[page] = rows[offset:offset + PAGE]
             while len(self._pages) > MAX_PAGES:
                 self._pages.popitem(last=False)
-            self._lines.clear()
-            self.refresh()
+            self.refresh()  # lines waiting for these rows were not cached: they draw now
 
         run_service(self, lambda: source.rows(first * PAGE, count * PAGE), arrived, group="queue-page")
 
@@ -251,8 +252,7 @@ class QueueTable(ScrollView, can_focus=True):
             return
         self.cursor = max(0, min(index, self.total - 1))
         self._scroll_cursor_into_view()
-        self._lines.clear()
-        self.refresh()
+        self.refresh()  # only the old and new cursor lines are drawn again (see render_line)
 
     def _scroll_cursor_into_view(self) -> None:
         top = round(self.scroll_y)
@@ -285,12 +285,15 @@ class QueueTable(ScrollView, can_focus=True):
                 self.action_select()
 
     def on_focus(self) -> None:
-        self._lines.clear()
         self.refresh()
 
     def on_blur(self) -> None:
-        self._lines.clear()
         self.refresh()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles_by_name.clear()
+        self._lines.clear()
 
     def on_resize(self) -> None:
         self._lines.clear()
@@ -300,7 +303,8 @@ class QueueTable(ScrollView, can_focus=True):
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
-        self._lines.clear()
+        if len(self._lines) > MAX_LINES:
+            self._lines.clear()
 
     # ---------------------------------------------------------------- render
     def render_line(self, y: int) -> Strip:
@@ -314,7 +318,9 @@ class QueueTable(ScrollView, can_focus=True):
         index = round(self.scroll_y) + y - 1
         if index >= self.total:
             return Strip.blank(width, self.rich_style)
-        key = (index, width, index == self.cursor, self.has_focus)
+        # Lines are drawn once and kept: only the cursor's line depends on the cursor
+        # and the focus, so moving the cursor or the focus redraws two lines, not all.
+        key = (index, width, (1 if self.has_focus else 2) if index == self.cursor else 0)
         cached = self._lines.get(key)
         if cached is not None:
             return cached
@@ -356,22 +362,32 @@ class QueueTable(ScrollView, can_focus=True):
     def _to_strip(self, text: Text, width: int, style: Style) -> Strip:
         segments = list(text.render(self.app.console, end=""))
         strip = Strip(segments).adjust_cell_length(width)
-        return strip.apply_style(self.rich_style + style)
+        base = self._styles_by_name.get("")
+        if base is None:
+            base = self._styles_by_name[""] = self.rich_style
+        return strip.apply_style(base + style)
 
     def _header(self, width: int) -> Strip:
         parts = [(c.header, w, c.justify) for c, w in self._cells(width)]
-        style = self.get_component_rich_style("queue-table--header")
+        style = self._style("queue-table--header")
         return self._to_strip(self._assemble(parts, " "), width, style)
 
     def _message(self, text: str, width: int, cursor: bool = False) -> Strip:
-        style = self.get_component_rich_style("queue-table--placeholder")
+        style = self._style("queue-table--placeholder")
         if cursor:
             style += self._cursor_style()
         return self._to_strip(Text((" › " if cursor else "   ") + text, end=""), width, style)
 
+    def _style(self, name: str) -> Style:
+        """A component's style, looked up once until the styles change (every row uses them)."""
+        style = self._styles_by_name.get(name)
+        if style is None:
+            style = self._styles_by_name[name] = self.get_component_rich_style(name)
+        return style
+
     def _cursor_style(self) -> Style:
         name = "queue-table--cursor" if self.has_focus else "queue-table--cursor-blurred"
-        return self.get_component_rich_style(name)
+        return self._style(name)
 
     def _render_row(self, row: RecordRow, width: int, is_cursor: bool) -> Strip:
         now = self.clock()
@@ -380,9 +396,9 @@ class QueueTable(ScrollView, can_focus=True):
         text = self._assemble(parts, "›" if is_cursor else " ")
         style = Style()
         if not row.is_open:
-            style += self.get_component_rich_style("queue-table--closed")
+            style += self._style("queue-table--closed")
         if display.is_urgent(row.priority, row.major):
-            style += self.get_component_rich_style("queue-table--urgent")
+            style += self._style("queue-table--urgent")
         if is_cursor:
             style += self._cursor_style()
         return self._to_strip(text, width, style)
