@@ -89,7 +89,7 @@ class Harness:
         if not isinstance(self.app.screen, QueueScreen):
             return False
         table = self.table
-        if table.total is None:
+        if table.total is None or table.source is None:  # no source: the first page, before the services
             return False
         top = round(table.scroll_y)
         visible = range(top, min(table.total, top + table._body_height))
