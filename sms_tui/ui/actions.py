@@ -72,7 +72,21 @@ class RecordActions:
             return
         from .sections import detail_screen
 
-        self.app.push_screen(detail_screen(ref))
+        if not self.app.backend.ready:
+            self.app.push_screen(detail_screen(ref))  # it loads once the database is open
+            return
+        # Read the record first, then open its screen (one already built, when there is
+        # one free) showing it: one frame, with the record in it (issue 9).
+        screen, reused = self.app.detail_screen_for(ref)
+
+        def opened(data: Any) -> None:
+            if reused:
+                screen.reuse_for(ref, data)
+            else:
+                screen.preload(data)
+            self.app.push_screen(screen)
+
+        self.service(screen.fetcher(self.app.backend, ref), opened, group="open-record", exclusive=True)
 
     def action_edit(self) -> None:
         from .screens.form import RecordForm

@@ -45,6 +45,7 @@ POLL_SECONDS = 2.0
 # with the UI thread: it waits (at most this long) until the start screen has
 # painted the first rows it read without them (issue 9).
 FIRST_PAGE_WAIT_S = 0.3
+FULL_COLLECTION_S = 300.0  # see quiet_collector
 
 
 def _section_bindings() -> list[Binding]:
@@ -52,6 +53,22 @@ def _section_bindings() -> list[Binding]:
         Binding(sec.key, f"app.section('{sec.name}')", sec.title, show=False, id=f"section.{sec.name}")
         for sec in SECTIONS
     ]
+
+
+def quiet_collector() -> None:
+    """Keep Python's cyclic garbage collector out of the analyst's keystrokes (issue 9).
+
+    A full collection walks every object: ~120 ms with SQLAlchemy, SQLModel and
+    the schema loaded, several times a minute while the analyst works. The
+    objects loaded so far live as long as the app, so they are frozen (never
+    walked again), full collections run on their own a tenth as often, and the
+    app runs one every few minutes instead (so cycles left by closed screens are
+    still freed). Garbage is collected first so that none of it is frozen.
+    """
+    gc.collect()
+    gc.freeze()
+    young, middle, _old = gc.get_threshold()
+    gc.set_threshold(young, middle, 100)
 
 
 class DeskApp(App[None]):
@@ -81,6 +98,7 @@ class DeskApp(App[None]):
         self.startup_error: str | None = None
         self._waiting: list[Callable[[], Any]] = []
         self._first_page = threading.Event()
+        self._detail_screens: dict[type, Any] = {}  # one built detail screen per kind, reused
         self.review_scheduler = TuiScheduler(self)  # raises due reviews in the background
         # the actor and the file name come from the user: controls made visible
         self.sub_title = one_line(f"{actor} · {self.backend.db_path.name}")
@@ -101,10 +119,7 @@ class DeskApp(App[None]):
         try:
             self.backend.open()
             version = self.backend.records.data_version()
-            # The modules and tables loaded so far live as long as the app: keep the
-            # collector from walking them again (a full collection over them took
-            # ~120 ms, several times a minute while the analyst works: issue 9).
-            gc.freeze()
+            quiet_collector()
         except DeskError as exc:
             self.call_from_thread(self._startup_failed, str(exc))
             return
@@ -125,6 +140,7 @@ class DeskApp(App[None]):
         for callback in waiting:
             callback()
         self.review_scheduler.start()
+        self.set_interval(FULL_COLLECTION_S, gc.collect, name="full collection")
         if self.poll_interval:
             self.set_interval(self.poll_interval, self.check_for_changes, name="poll data_version")
 
@@ -181,6 +197,20 @@ class DeskApp(App[None]):
     def action_section(self, name: str) -> None:
         """Go to a section (a queue, home...)."""
         self.switch_mode(name)
+
+    def detail_screen_for(self, ref: str) -> tuple[Any, bool]:
+        """A screen to show record ``ref``: the kept screen of its kind when it is not open
+        anywhere (True: it must be refilled), else a new one (kept if it is the first)."""
+        from .sections import detail_screen
+
+        screen = detail_screen(ref)
+        kept = self._detail_screens.get(type(screen))
+        if kept is not None and not any(kept in stack for stack in self._screen_stacks.values()):
+            return kept, True
+        if kept is None:
+            self._detail_screens[type(screen)] = screen
+            self.install_screen(screen, name=f"detail:{type(screen).__name__}")
+        return screen, False
 
     def action_open_ref(self, ref: str) -> None:
         """Open a record by reference (from the palette), over the current section."""

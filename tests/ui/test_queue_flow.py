@@ -129,3 +129,28 @@ async def test_sections_switch_with_one_key_and_keep_their_place(make_app, desk)
         assert "Open records by priority" in screen_text(app)
         await press(pilot, "1")
         assert isinstance(app.screen, RecordScreen)  # still where the analyst left it
+
+
+async def test_the_next_record_opened_shows_only_its_own_details(make_app, desk, records):
+    """Detail screens are built once per kind and refilled: nothing of the record opened
+    before may remain (fields, journal, links, scroll position)."""
+    records.add_note(desk["payroll"].ref, "Called the bank about the export")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")  # the VPN incident: a note, in progress, assigned to tester
+        first = app.screen
+        assert isinstance(first, RecordScreen) and first.view.ref == desk["vpn"].ref
+        await press(pilot, "end")
+        assert "Asked the user for" in screen_text(app)
+        assert first.query_one("#body").scroll_y > 0
+        await press(pilot, "escape", "down", "enter")  # the payroll incident
+        assert app.screen is first  # the same screen, refilled
+        text = screen_text(app)
+        assert desk["payroll"].ref in text and "Payroll export fails" in text
+        assert desk["vpn"].ref not in text and "VPN drops" not in text
+        assert "Asked the user for" not in text
+        assert first.query_one("#body").scroll_y == 0
+        await press(pilot, "end")
+        assert "Called the bank about the export" in screen_text(app)
+        assert "Asked the user for" not in screen_text(app)

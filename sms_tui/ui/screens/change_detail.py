@@ -10,7 +10,8 @@ reject with a rationale, ``w`` plans the window, ``o`` records the outcome,
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.binding import Binding
@@ -96,10 +97,12 @@ class ChangeScreen(RecordScreen):
             Static(Text("Assessment", style="bold underline"), classes="section-title"),
             Static(id="assessment"), after="#headline")  # above the long field grid
 
-    def load(self) -> None:
-        service, ref = change_service(self.backend), self.ref
-        self.service(lambda: service.detail(ref), self.show_change, on_error=self._load_failed,
-                     group="detail", exclusive=True)
+    def fetcher(self, backend: Any, ref: str | None = None) -> Callable[[], Any]:
+        service, ref = change_service(backend), ref or self.ref
+        return lambda: service.detail(ref)
+
+    def present(self, data: Any) -> None:
+        self.show_change(data)
 
     def show_change(self, detail: ChangeDetail) -> None:
         self.detail = detail

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
@@ -48,6 +49,7 @@ class RecordScreen(RecordActions, DeskScreen):
         super().__init__()
         self.ref = ref
         self.view: RecordView | None = None
+        self._preloaded: Any = None
 
     def compose(self):
         yield Header()
@@ -71,9 +73,41 @@ class RecordScreen(RecordActions, DeskScreen):
         self.query_one("#body").focus()
 
     # ------------------------------------------------------------------ data
+    def fetcher(self, backend: Any, ref: str | None = None) -> Callable[[], Any]:
+        """The service call reading what this screen shows (run in a worker), or record ``ref``."""
+        records, ref = backend.records, ref or self.ref
+        return lambda: records.get(ref)
+
+    def present(self, data: Any) -> None:
+        """Show what :meth:`fetcher` read."""
+        self.show(data)
+
+    def preload(self, data: Any) -> None:
+        """What :meth:`fetcher` read before the screen is opened: its first frame shows it."""
+        self._preloaded = data
+
+    def reuse_for(self, ref: str, data: Any) -> None:
+        """Show record ``ref`` in this screen, already built, before it is opened again.
+
+        Opening a record is the analyst's most frequent move: building its screen
+        (widgets, styles, layout) cost more than reading the record (issue 9). The
+        app keeps one detail screen of each kind and refills it (:meth:`DeskApp.detail_screen_for`).
+        """
+        self.ref, self.view = ref, None
+        self.query_one("#links", OptionList).highlighted = None
+        self.present(data)
+        self.seen_version = self.app.data_version
+        body = self.query_one("#body")
+        body.scroll_home(animate=False, immediate=True)
+        self.set_focus(body)
+
     def load(self) -> None:
-        self.service(lambda: self.backend.records.get(self.ref), self.show,
-                     on_error=self._load_failed, group="detail", exclusive=True)
+        if self._preloaded is not None:
+            data, self._preloaded = self._preloaded, None
+            self.present(data)
+            return
+        self.service(self.fetcher(self.backend), self.present, on_error=self._load_failed,
+                     group="detail", exclusive=True)
 
     def show(self, view: RecordView) -> None:
         self.view = view

@@ -9,7 +9,8 @@ highlighted step; ``A``/``R`` record the approval decision with its rationale;
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.binding import Binding
@@ -96,11 +97,12 @@ class RequestScreen(RecordScreen):
                    OptionList(id="steps"), after="#headline")  # what the analyst works from
 
     # ------------------------------------------------------------------ data
-    def load(self) -> None:
-        service = request_service(self.backend)
-        ref = self.ref
-        self.service(lambda: service.detail(ref), self.show_request, on_error=self._load_failed,
-                     group="detail", exclusive=True)
+    def fetcher(self, backend: Any, ref: str | None = None) -> Callable[[], Any]:
+        service, ref = request_service(backend), ref or self.ref
+        return lambda: service.detail(ref)
+
+    def present(self, data: Any) -> None:
+        self.show_request(data)
 
     def show_request(self, detail: RequestDetail) -> None:
         self.detail = detail

@@ -7,10 +7,10 @@ from typing import Any
 from rich.console import Group, RenderableType
 from rich.padding import Padding
 from rich.text import Text
-from textual.widgets import Static
 
 from ...services.views import JournalView
 from .. import display
+from .prerendered import Prerendered
 
 
 def _value(value: Any) -> str:
@@ -36,13 +36,13 @@ def entry_renderable(entry: JournalView) -> RenderableType:
     return Group(*lines, Text(""))
 
 
-class JournalList(Static):
+class JournalList(Prerendered):
     """Every journal entry of a record (the services return them newest first)."""
 
     DEFAULT_CSS = "JournalList { height: auto; }"
 
     def show(self, entries: list[JournalView]) -> None:
         if not entries:
-            self.update(Text("No journal entries.", style="dim"))
+            self.show_renderable(Text("No journal entries.", style="dim"))
             return
-        self.update(Group(*(entry_renderable(e) for e in entries)))
+        self.show_renderable(Group(*(entry_renderable(e) for e in entries)))

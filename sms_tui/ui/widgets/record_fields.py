@@ -8,10 +8,10 @@ from typing import Any
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
-from textual.widgets import Static
 
 from ...services.views import RecordView
 from .. import display
+from .prerendered import Prerendered
 
 # Extra fields shown as blocks of text under the grid rather than as a cell.
 LONG_FIELDS = ("reason", "root_cause", "workaround", "backout_plan", "implementation_plan",
@@ -96,7 +96,7 @@ def blocks_renderable(view: RecordView) -> RenderableType:
     return Group(*parts)
 
 
-class RecordFields(Static):
+class RecordFields(Prerendered):
     """The grid of a record's fields; re-laid out when the terminal is resized."""
 
     DEFAULT_CSS = "RecordFields { height: auto; margin: 0 0 1 0; }"
@@ -107,8 +107,4 @@ class RecordFields(Static):
 
     def show(self, view: RecordView) -> None:
         self.view = view
-        self.update(fields_renderable(view, self.size.width or WIDE))
-
-    def on_resize(self) -> None:
-        if self.view is not None:
-            self.update(fields_renderable(self.view, self.size.width))
+        self.show_renderable(lambda width: fields_renderable(view, width))
