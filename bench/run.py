@@ -39,6 +39,7 @@ if shutil.which("sms-tui"):
     SMS = [shutil.which("sms-tui")]  # the installed console script, as an analyst runs it
 # the queue's frame (its column header, drawn with or without rows) and the footer
 FRAME_MARKERS = ["Title", "Help"]
+PARTS = ("bulk", "first-frame", "queue", "interactions", "memory", "cli", "reports", "plans")
 BARE_MARKERS = ["ROW-000020", "Quit"]
 
 
@@ -306,6 +307,9 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/sms-tui-bench"))
     parser.add_argument("--reuse", action="store_true", help="reuse databases built before")
     parser.add_argument("--results", type=Path, default=None, help="write the report here")
+    parser.add_argument("--only", default="", metavar="PARTS",
+                        help=f"measure only these (comma-separated: {','.join(PARTS)}); "
+                             "with --reuse, a quick look at one figure")
     args = parser.parse_args()
     if args.quick:
         args.records, args.small, args.repeat = 20_000, 5_000, 3
@@ -356,19 +360,33 @@ def main() -> None:
         remember(args.workdir, "import", imported)
     report.details.update({"demo big": demo, "raw": raw, "import": imported})
 
+    only = {p.strip() for p in args.only.split(",") if p.strip()} or set(PARTS)
+    if only - set(PARTS):
+        parser.error(f"--only: unknown part(s) {', '.join(sorted(only - set(PARTS)))}")
+    if args.results and only != set(PARTS):
+        parser.error("--results needs every part (leave out --only)")
     print("measuring ...", flush=True)
-    bulk(report, demo, raw, imported)
-    first_frame(report, big, args.repeat)
-    queue_with_rows(report, big, empty, args.repeat)
-    interactions(report, big, max(3, args.repeat // 2 + 2))
-    memory(report, big)
-    cli(report, big, small, args.repeat, args.workdir)
-    reports(report, big, max(3, args.repeat // 2), args.workdir)
-    print("query plans ...", flush=True)
+    if "bulk" in only:
+        bulk(report, demo, raw, imported)
+    if "first-frame" in only:
+        first_frame(report, big, args.repeat)
+    if "queue" in only:
+        queue_with_rows(report, big, empty, args.repeat)
+    if "interactions" in only:
+        interactions(report, big, max(3, args.repeat // 2 + 2))
+    if "memory" in only:
+        memory(report, big)
+    if "cli" in only:
+        cli(report, big, small, args.repeat, args.workdir)
+    if "reports" in only:
+        reports(report, big, max(3, args.repeat // 2), args.workdir)
     plans = args.workdir / "plans.md"
-    flagged = json.loads(run([PY, str(HERE / "plans.py"), str(big), "--markdown", str(plans)]).stdout)
-    report.details["plans"] = {"statements": flagged["statements"],
-                               "full_scans": len(flagged["flagged"])}
+    if "plans" in only:
+        print("query plans ...", flush=True)
+        flagged = json.loads(run([PY, str(HERE / "plans.py"), str(big), "--markdown", str(plans)]).stdout)
+        report.details["plans"] = {"statements": flagged["statements"],
+                                   "full_scans": len(flagged["flagged"])}
+
     info["load_after"] = load()
     info["minutes"] = round((time.monotonic() - started) / 60, 1)
     print()

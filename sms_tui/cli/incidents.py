@@ -121,6 +121,8 @@ def _after_command(result: Any, **_: Any) -> None:
     needing = 0
     for ref, reason in touched.items():
         try:
+            if not service.is_major(ref):  # no declaration, no reminders: nothing to say
+                continue
             view = service.get(ref)
         except DeskError:  # e.g. purged by the command itself
             continue

@@ -32,8 +32,15 @@ if TYPE_CHECKING:
     from ..storage.models import RecordBase
     from .store import Store
 
-# Modules (relative to sms_tui.services) that register hooks when imported.
-RULE_MODULES: tuple[str, ...] = ("requests", "incidents", "changes")
+# Modules (relative to sms_tui.services) that register hooks when imported, by the kind
+# of record whose writes they watch. A module is imported when a record of its kind is
+# first written, so a command that records an incident loads neither the request
+# catalogue's nor the change calendar's tables (issue 9).
+RULE_MODULES: dict[Kind, tuple[str, ...]] = {
+    Kind.REQUEST: ("requests",),
+    Kind.INCIDENT: ("incidents",),
+    Kind.CHANGE: ("changes",),
+}
 
 
 @dataclass
@@ -56,7 +63,7 @@ class HookContext:
 
 Hook = Callable[..., None]
 _HOOKS: dict[str, dict[Kind, list[Hook]]] = defaultdict(lambda: defaultdict(list))
-_loaded = False
+_loaded: set[Kind] = set()
 
 
 def register(event: str, kind: Kind, fn: Hook) -> Hook:
@@ -78,15 +85,16 @@ def on(event: str, *kinds: Kind) -> Callable[[Hook], Hook]:
 
 
 def run(event: str, ctx: HookContext, *args: Any) -> None:
+    load(ctx.kind)
     for fn in list(_HOOKS[event][ctx.kind]):
         fn(ctx, *args)
 
 
-def load() -> None:
-    """Import every rule module once (idempotent)."""
-    global _loaded
-    if _loaded:
-        return
-    for name in RULE_MODULES:
-        importlib.import_module(f"{__package__}.{name}")
-    _loaded = True
+def load(kind: Kind | None = None) -> None:
+    """Import the rule modules of ``kind`` (every kind: None) once (idempotent)."""
+    for each in ([kind] if kind is not None else list(RULE_MODULES)):
+        if each in _loaded:
+            continue
+        for name in RULE_MODULES.get(each, ()):
+            importlib.import_module(f"{__package__}.{name}")
+        _loaded.add(each)

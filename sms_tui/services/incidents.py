@@ -268,7 +268,7 @@ class MajorIncidentService:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        hooks.load()
+        hooks.load(Kind.INCIDENT)
 
     def _write_entry(self, session: Session, row: Incident, action: str, now: datetime,
                      changes: dict[str, tuple[Any, Any]] | None = None, note: str = "") -> None:
@@ -369,6 +369,11 @@ class MajorIncidentService:
         with self.store.read() as session:
             row = load_incident(session, ref)
             return self._view(session, row, self.store.now())
+
+    def is_major(self, ref: str) -> bool:
+        """Whether the incident is a major one (only those have reminders)."""
+        with self.store.read() as session:
+            return bool(load_incident(session, ref).major)
 
     def nags(self, ref: str) -> list[str]:
         """Reminders to show until acted on (no manager, update overdue, unsent messages...)."""

@@ -73,8 +73,7 @@ class RecordService:
     """Use cases on incidents, requests, problems, known errors and changes."""
 
     def __init__(self, store: Store) -> None:
-        self.store = store
-        hooks.load()
+        self.store = store  # the rules of a kind load when a record of it is first written
 
     def _ctx(self, session: Session, kind: Kind, row: RecordBase, now: datetime) -> hooks.HookContext:
         return hooks.HookContext(session=session, store=self.store, kind=kind, row=row, now=now)
