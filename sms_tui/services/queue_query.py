@@ -146,12 +146,18 @@ class QueuePager:
         self._all: list[RecordRow] | None = None  # the whole (small) queue, when read at once
         self._lock = threading.Lock()  # pages are fetched from several worker threads
 
+    @property
+    def count_reads_rows(self) -> bool:
+        """Whether :meth:`count` reads the queue's rows too (a search among open records):
+        then its pages come from what the count read, so read them after it, not beside it."""
+        return by_status(self.flt) and bool(self.flt.text.strip())
+
     def count(self) -> int:
         """Count again (the queue may have changed: what was remembered is forgotten)."""
         with self._lock:
             self._edges.clear()
             self._all = None
-        if by_status(self.flt) and self.flt.text.strip():
+        if self.count_reads_rows:
             # A search among open records: read them all at once (they are few), so
             # the search index is read once for the count and every page, not per query.
             rows = self.records.list(self.kind, self.flt, limit=self.SMALL + 1)

@@ -48,6 +48,10 @@ class RecordQueue:
     def count(self) -> int:
         return self.pager.count()
 
+    @property
+    def count_reads_rows(self) -> bool:
+        return self.pager.count_reads_rows
+
     def rows(self, offset: int, limit: int) -> list[RecordRow]:
         return self.pager.rows(offset, limit)
 

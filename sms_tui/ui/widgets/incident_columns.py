@@ -49,6 +49,10 @@ class IncidentQueue:
     def count(self) -> int:
         return self.pager.count()
 
+    @property
+    def count_reads_rows(self) -> bool:
+        return self.pager.count_reads_rows
+
     def rows(self, offset: int, limit: int) -> list[RecordRow]:
         rows = self.pager.rows(offset, limit)
         facts = self.sla.sla_for_rows([r.ref for r in rows])
