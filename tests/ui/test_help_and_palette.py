@@ -67,3 +67,24 @@ async def test_opening_a_reference_that_does_not_exist_says_so_and_stays_put(mak
         await press(pilot, "enter")
         assert isinstance(app.screen, QueueScreen)
         assert any("no record INC-000999" in str(n.message) for n in app._notifications)
+
+
+async def test_the_footer_fits_80_columns_keeps_help_and_a_click_presses_a_key(make_app, desk):
+    from sms_tui.ui.screens.form import RecordForm
+    from sms_tui.ui.widgets.desk_footer import DeskFooter
+
+    from .conftest import screen_text
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        footer = screen_text(app).splitlines()[-1]
+        assert footer.startswith("n New t Status") and "? Help" in footer
+        assert footer.rstrip().endswith("^p palette") and len(footer) == 80
+        await pilot.click(DeskFooter, offset=(6, 0))  # the "t Status" key
+        await settle(pilot)
+        assert type(app.screen).__name__ == "TransitionDialog"
+        await press(pilot, "escape")
+        await pilot.click(DeskFooter, offset=(0, 0))  # "n New"
+        await settle(pilot)
+        assert isinstance(app.screen, RecordForm)
