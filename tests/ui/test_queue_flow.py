@@ -154,3 +154,42 @@ async def test_the_next_record_opened_shows_only_its_own_details(make_app, desk,
         await press(pilot, "end")
         assert "Called the bank about the export" in screen_text(app)
         assert "Asked the user for" not in screen_text(app)
+
+
+async def test_rows_show_before_a_slow_count_and_the_count_follows(make_app, desk):
+    """Counting a large filter can take a while from disk: the first rows do not wait for it."""
+    import threading
+    from dataclasses import replace
+
+    gate = threading.Event()
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        tbl = table(app)
+        model = tbl._row(0)
+
+        class SlowCount:  # a queue of 5,000 records whose count takes a while
+            def count(self):
+                gate.wait(30)
+                return 5000
+
+            def rows(self, offset, limit):
+                return [replace(model, ref=f"INC-{n + 1:06d}", title=f"Record {n + 1}")
+                        for n in range(offset, min(5000, offset + limit))]
+
+        slow = SlowCount()
+        tbl.set_source(slow)
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if tbl.total == PAGE:
+                break
+        assert tbl._counted_source is not slow  # shown, not counted yet
+        assert "Record 1 " in screen_text(app) and tbl.total == PAGE
+        await pilot.press("down", "down")
+        assert tbl.current_row.ref == "INC-000003"
+        gate.set()
+        await settle(pilot)
+        assert tbl.total == 5000 and tbl._counted_source is slow
+        assert tbl.current_row.ref == "INC-000003"
+        assert "5,000 records" in screen_text(app)

@@ -12,7 +12,6 @@ data changes underneath (another process wrote) if that record is still near.
 
 from __future__ import annotations
 
-import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -34,28 +33,6 @@ from .queue_columns import COLUMNS, Column, layout
 PAGE = 100  # rows per fetch
 MAX_PAGES = 40  # pages kept; older ones are fetched again when scrolled back to
 MAX_LINES = 2000  # drawn lines kept; beyond this the cache starts again
-
-
-def _in_parallel(call: Callable[[], int]) -> Callable[[], int]:
-    """Start ``call`` in another thread; the returned function waits for its result."""
-    box: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            box["value"] = call()
-        except BaseException as exc:  # handed to the caller
-            box["error"] = exc
-
-    thread = threading.Thread(target=run, name="queue-count", daemon=True)
-    thread.start()
-
-    def result() -> int:
-        thread.join()
-        if "error" in box:
-            raise box["error"]
-        return box["value"]
-
-    return result
 
 
 class QueueSource(Protocol):
@@ -138,6 +115,7 @@ class QueueTable(ScrollView, can_focus=True):
         self._generation = 0
         self._lines: dict[tuple[int, int, int], Strip] = {}
         self._styles_by_name: dict[str, Style] = {}
+        self._counted_source: QueueSource | None = None  # whose count self.total is
         self._layout: tuple[int, list[tuple[Column, int]]] | None = None
 
     # ------------------------------------------------------------------ data
@@ -172,31 +150,27 @@ class QueueTable(ScrollView, can_focus=True):
         self.post_message(self.Loaded(total))
 
     def reload(self) -> None:
-        """Count again and fetch the window around the cursor, keeping it on its record."""
+        """Count again and fetch the window around the cursor, keeping it on its record.
+
+        The rows and the count are read at once, in two workers, and the rows are
+        shown as soon as they arrive: counting the 370,000 P3 incidents of a million
+        reads their whole index (30 ms when cached, 300 ms from disk) while their
+        first page takes a few milliseconds. Until the count arrives the queue is as
+        long as what is known of it (the filter bar says "loading…").
+        """
         if self.source is None:
             return
         self._generation += 1
         generation, source = self._generation, self.source
         keep = self.current_row
+        same_queue = self._counted_source is source and self.total is not None
         # only the page(s) on screen: every row fetched costs its SLA reading too (issue 9)
         top = round(self.scroll_y)
         first_page = top // PAGE
         pages = (top + self._body_height) // PAGE - first_page + 1
+        state: dict[str, Any] = {}
 
-        def fetch() -> tuple[int, list[RecordRow]]:
-            # the count and the rows at once (SQLite works outside the GIL): on a million
-            # records each takes 10-30 ms, and a new filter needs both before it shows
-            if getattr(source, "count_reads_rows", False):  # the rows come from the count
-                total = source.count()
-                return total, source.rows(first_page * PAGE, pages * PAGE) if total else []
-            counting = _in_parallel(source.count)
-            rows = source.rows(first_page * PAGE, pages * PAGE)
-            return counting(), rows if counting() else []
-
-        def arrived(result: tuple[int, list[RecordRow]]) -> None:
-            if generation != self._generation:
-                return  # a newer reload is on its way
-            total, rows = result
+        def show_rows(rows: list[RecordRow]) -> None:
             self._pages.clear()
             self._pending.clear()
             for i in range(0, len(rows), PAGE):
@@ -206,10 +180,50 @@ class QueueTable(ScrollView, can_focus=True):
                     if row.ref == keep.ref:
                         self.cursor = first_page * PAGE + i
                         break
+
+        def counted(total: int) -> None:
+            self._counted_source = source
             self._set_total(total)
             self.post_message(self.Loaded(total))
 
-        run_service(self, fetch, arrived, group="queue-reload", exclusive=True)
+        if getattr(source, "count_reads_rows", False):  # its pages come from what it counted
+            def fetch() -> tuple[int, list[RecordRow]]:
+                total = source.count()
+                return total, source.rows(first_page * PAGE, pages * PAGE) if total else []
+
+            def arrived(result: tuple[int, list[RecordRow]]) -> None:
+                if generation == self._generation:
+                    show_rows(result[1])
+                    counted(result[0])
+
+            run_service(self, fetch, arrived, group="queue-reload", exclusive=True)
+            return
+
+        def rows_arrived(rows: list[RecordRow]) -> None:
+            if generation != self._generation:
+                return  # a newer reload is on its way
+            show_rows(rows)
+            state["rows"] = True
+            if "total" in state:
+                counted(state["total"])
+                return
+            known = first_page * PAGE + len(rows)
+            if first_page == 0 and len(rows) < pages * PAGE:
+                counted(known)  # the whole queue is here: that is the count
+                state["done"] = True
+            else:  # as long as what is known, until the count arrives
+                self._set_total(max(known, self.total or 0) if same_queue else known)
+
+        def count_arrived(total: int) -> None:
+            if generation != self._generation or state.get("done"):
+                return
+            state["total"] = total
+            if state.get("rows"):
+                counted(total)
+
+        run_service(self, lambda: source.rows(first_page * PAGE, pages * PAGE), rows_arrived,
+                    group="queue-reload", exclusive=True)
+        run_service(self, source.count, count_arrived, group="queue-count", exclusive=True)
 
     def _set_total(self, total: int) -> None:
         self.total = total
