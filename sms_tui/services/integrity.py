@@ -5,6 +5,8 @@ Checks, each reported with the references involved:
 * SQLite's own ``integrity_check`` and ``foreign_key_check``;
 * the append-only triggers on ``journal_entry`` are in place (migration 0002)
   and no purge authorisation was left behind;
+* the triggers keeping each record table's search index in step are in place
+  (migration 0003; a batch migration re-creating a table drops them);
 * every journal's hash chain: each entry's hash covers its content and the
   previous entry's hash of the same record, so an edited, removed or inserted
   entry breaks the chain at that point;
@@ -33,6 +35,7 @@ from .journal import verify_chain
 from .store import Store
 
 APPEND_ONLY_TRIGGERS = ("journal_entry_no_update", "journal_entry_no_delete")
+SEARCH_TRIGGER_EVENTS = ("insert", "delete", "update")  # <table>_fts_<event>, migration 0003
 PURGE_KEY_PREFIX = "purge_authorised:"
 PURGE_ACTION = "purge"
 RECORD_KINDS = {kind.value for kind in Kind}
@@ -86,6 +89,14 @@ def verify_database(store: Store) -> VerifyReport:
         if missing:
             report.problems.append(Problem((), "the journal is not protected against edits "
                                                f"(missing triggers: {', '.join(missing)})"))
+        for table in sorted(model.__tablename__ for model in RECORD_TABLES.values()):
+            lost = [f"{table}_fts_{event}" for event in SEARCH_TRIGGER_EVENTS
+                    if f"{table}_fts_{event}" not in triggers]
+            if lost:
+                report.problems.append(Problem((), (
+                    f"the search index of {table} is no longer kept up to date (missing "
+                    f"triggers: {', '.join(lost)}); see migration 0003 to re-create them "
+                    "and rebuild the index")))
         leftovers = conn.execute(text("SELECT key FROM sms_meta WHERE key LIKE :p"),
                                  {"p": PURGE_KEY_PREFIX + "%"}).fetchall()
         for (key,) in leftovers:

@@ -127,6 +127,18 @@ def test_verify_reports_missing_append_only_protection(store, desk):
     assert any("missing triggers" in p.message for p in report.problems)
 
 
+def test_verify_reports_a_search_index_no_longer_kept_up_to_date(store, desk):
+    """A batch migration that re-creates a record table drops its search triggers."""
+    con = sqlite3.connect(store.path)
+    with con:
+        con.execute("DROP TRIGGER change_fts_update")
+    con.close()
+    report = verify_database(store)
+    assert [p.message for p in report.problems] == [
+        "the search index of change is no longer kept up to date (missing triggers: "
+        "change_fts_update); see migration 0003 to re-create them and rebuild the index"]
+
+
 # ---------------------------------------------------------------- purge
 def test_purge_removes_the_record_and_its_journal_and_leaves_a_tombstone(store, records, clock, desk):
     inc, prb, _chg = desk
