@@ -30,7 +30,7 @@ def test_two_writers_at_once_lose_nothing_and_never_report_locked(tmp_path):
 
     children = [
         subprocess.Popen([sys.executable, str(WRITER), str(db), tag, "--count", str(ROUNDS),
-                          "--shared", shared, "--wait"],
+                          "--shared", shared, "--wait", "--pause", "0.002"],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True)
         for tag in ("tui", "cli")

@@ -1,6 +1,6 @@
 """A child process that writes through the service layer, printing each committed write.
 
-    python writer.py DB TAG [--count N] [--shared REF] [--wait]
+    python writer.py DB TAG [--count N] [--shared REF] [--wait] [--pause SECONDS]
     python writer.py DB TAG --zygote
 
 Each line printed is ``REF VERSION`` *after* the write committed, so whatever
@@ -24,8 +24,13 @@ import signal
 import sys
 
 
-def write_loop(db: str, tag: str, count: int = 0, shared: str = "", out=None) -> None:
-    """Write records until ``count`` rounds are done (0: forever), printing each committed write."""
+def write_loop(db: str, tag: str, count: int = 0, shared: str = "", out=None,
+               pause: float = 0.0) -> None:
+    """Write records until ``count`` rounds are done (0: forever), printing each committed write;
+    ``pause`` seconds between rounds (as people and scripts do, unlike a tight loop, which can
+    take the write lock again the instant it commits and keep the other writer waiting)."""
+    import time
+
     from sms_tui.services.records import RecordService
     from sms_tui.services.store import Store
 
@@ -45,12 +50,23 @@ def write_loop(db: str, tag: str, count: int = 0, shared: str = "", out=None) ->
             note = records.add_note(shared, f"{tag} {i}")
             print(note.ref, note.version, file=out, flush=True)
         i += 1
+        if pause:
+            time.sleep(pause)
     store.close()
 
 
-def zygote(db: str) -> None:
-    import sms_tui.services.records  # noqa: F401 -- warm: every writer forked below starts at once
+def warm() -> None:
+    """Import what a write loads (the services, and the rules of every kind, which load on
+    the first write of their kind), so that writers started together write together."""
+    import sms_tui.services.records  # noqa: F401
     import sms_tui.services.store  # noqa: F401
+    from sms_tui.services import hooks
+
+    hooks.load()
+
+
+def zygote(db: str) -> None:
+    warm()  # every writer forked below starts at once
 
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # killed writers are reaped by the kernel
     print("ready", flush=True)
@@ -79,16 +95,17 @@ def main() -> int:
     parser.add_argument("--shared", default="")
     parser.add_argument("--wait", action="store_true")
     parser.add_argument("--zygote", action="store_true")
+    parser.add_argument("--pause", type=float, default=0.0, help="seconds between rounds")
     args = parser.parse_args()
     if args.zygote:
         zygote(args.db)
         return 0
     if args.wait:
-        import sms_tui.services.records  # noqa: F401 -- import before saying ready
+        warm()  # before saying ready
 
         print("ready", flush=True)
         sys.stdin.readline()
-    write_loop(args.db, args.tag, args.count, args.shared)
+    write_loop(args.db, args.tag, args.count, args.shared, pause=args.pause)
     return 0
 
 
