@@ -15,11 +15,11 @@ import contextlib
 import os
 import sqlite3
 from pathlib import Path
-from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
 
 from ..domain.errors import ConfigError, DeskError
+from .quick import read_only_uri
 
 BUSY_TIMEOUT_S = 30.0
 BUSY_TIMEOUT_ENV = "SMS_TUI_BUSY_TIMEOUT"
@@ -44,11 +44,6 @@ def prepare_db_file(path: Path) -> None:
     except OSError as exc:
         raise DatabaseError(f"cannot create database {path}: {exc.strerror or exc}") from None
     check_sqlite_file(path)
-
-
-def read_only_uri(path: Path) -> str:
-    """An SQLite URI opening ``path`` read-only (quoted: names may contain ? or #)."""
-    return f"file:{quote(str(Path(path).absolute()))}?mode=ro"
 
 
 def check_sqlite_file(path: Path) -> None:

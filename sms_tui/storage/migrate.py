@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .engine import DatabaseError, busy_timeout_s, check_sqlite_file, prepare_db_file, read_only_uri
 from .head import HEAD_REVISION  # the newest revision (tests check it is Alembic's head)
+from .quick import stored_revision
 
 
 def migrations_dir() -> Path:
@@ -40,13 +41,7 @@ def current_revision(path: Path) -> str | None:
     except sqlite3.Error as exc:
         raise DatabaseError(f"cannot open database {path}: {exc}") from None
     try:
-        row = con.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name='alembic_version'"
-        ).fetchone()
-        if row is None:
-            return None
-        row = con.execute("SELECT version_num FROM alembic_version").fetchone()
-        return row[0] if row else None
+        return stored_revision(con)
     except sqlite3.DatabaseError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             raise DatabaseError(f"{path} is busy (locked by another program for too long); try again") from None

@@ -26,30 +26,36 @@ T = TypeVar("T")
 WAIT_S = 0.5  # a reader waits this long at most for a lock (WAL readers rarely wait at all)
 
 
+def read_only_uri(path: Path | str) -> str:
+    """An SQLite URI opening ``path`` read-only (quoted: names may contain ? or #)."""
+    return f"file:{quote(str(Path(path).absolute()))}?mode=ro"
+
+
+def stored_revision(con: sqlite3.Connection) -> str | None:
+    """The schema revision stamped in the database, or None for a new/empty one."""
+    if con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+                   ).fetchone() is None:
+        return None
+    row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+    return row[0] if row else None
+
+
 def read_current(path: Path | str, read: Callable[[sqlite3.Connection], T]) -> T | None:
     """``read(connection)`` on the database at ``path`` if its schema is current, else None."""
     path = Path(path)
     if not path.is_file() or path.stat().st_size == 0:
         return None
     try:
-        con = sqlite3.connect(f"file:{quote(str(path.absolute()))}?mode=ro", uri=True,
-                              timeout=WAIT_S, isolation_level=None, check_same_thread=False)
+        con = sqlite3.connect(read_only_uri(path), uri=True, timeout=WAIT_S,
+                              isolation_level=None, check_same_thread=False)
     except sqlite3.Error:
         return None
     try:
         con.execute("BEGIN")  # one snapshot for the version and everything read after it
-        if _revision(con) != HEAD_REVISION:
+        if stored_revision(con) != HEAD_REVISION:
             return None
         return read(con)
     except sqlite3.Error:
         return None
     finally:
         con.close()
-
-
-def _revision(con: sqlite3.Connection) -> str | None:
-    if con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
-                   ).fetchone() is None:
-        return None
-    row = con.execute("SELECT version_num FROM alembic_version").fetchone()
-    return row[0] if row else None
