@@ -29,7 +29,7 @@ from ..domain.kinds import Kind, parse_kind
 from ..domain.lifecycle import lifecycle_for
 from ..storage.quick import read_current
 from .sla_readings import row_sla, sla_policy
-from .views import SORTS, QueueFilter, RecordRow, with_sla
+from .views import SORTS, QueueFilter, RecordRow, queue_row, with_sla
 
 # The table of each record kind (a test checks these against the models).
 TABLES = {
@@ -120,11 +120,9 @@ def _rows(con: sqlite3.Connection, kind: Kind, table: str, where: str, params: l
         for name in TIMES:
             if isinstance(raw.get(name), str):
                 raw[name] = datetime.fromisoformat(raw[name]).replace(tzinfo=UTC)  # stored as UTC
-        row = RecordRow(kind=kind.value, service=service, major=bool(raw.get("major", False)),
-                        is_open=lifecycle.is_open(raw["status"]),
-                        **{n: raw[n] for n in COLUMNS})
         if incident:
             raw["major"] = bool(raw["major"])
-            row = with_sla(row, row_sla(SimpleNamespace(**raw), service, policy, now))
-        out.append(row)
+        columns = SimpleNamespace(**raw)
+        row = queue_row(kind.value, columns, service, lifecycle)
+        out.append(with_sla(row, row_sla(columns, service, policy, now)) if incident else row)
     return out

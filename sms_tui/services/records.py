@@ -30,7 +30,7 @@ from ..storage.models import (
 )
 from . import hooks, journal, queue_query
 from .store import Store
-from .views import LinkView, QueueFilter, RecordRow, RecordView
+from .views import LinkView, QueueFilter, RecordRow, RecordView, queue_row
 
 MAX_TITLE = 200
 
@@ -545,27 +545,7 @@ class RecordService:
 
     def _rows(self, kind: Kind, result) -> list[RecordRow]:
         lifecycle = lifecycle_for(kind)
-        return [
-            RecordRow(
-                kind=kind.value,
-                ref=row.ref,
-                title=row.title,
-                status=row.status,
-                priority=row.priority,
-                impact=row.impact,
-                urgency=row.urgency,
-                assignee=row.assignee,
-                assignment_group=row.assignment_group,
-                service=service_name or "",
-                created_at=row.created_at,
-                updated_at=row.updated_at,
-                major=bool(getattr(row, "major", False)),
-                escalation_level=row.escalation_level,
-                escalated_to=row.escalated_to,
-                is_open=lifecycle.is_open(row.status),
-            )
-            for row, service_name in result
-        ]
+        return [queue_row(kind.value, row, service_name, lifecycle) for row, service_name in result]
 
     def count(self, kind: Kind | str, flt: QueueFilter | None = None) -> int:
         """How many records a queue filter matches."""

@@ -58,6 +58,30 @@ class RecordRow:
     is_open: bool = True
 
 
+def queue_row(kind: str, row: Any, service: str | None, lifecycle: Any) -> RecordRow:
+    """The queue line of a record ``row`` (a table row, or a namespace of its columns) of
+    ``kind``, its service's name, and its kind's lifecycle: the services' pages and the first
+    page read without them (``quick_queue``) both build their lines here."""
+    return RecordRow(
+        kind=kind,
+        ref=row.ref,
+        title=row.title,
+        status=row.status,
+        priority=row.priority,
+        impact=row.impact,
+        urgency=row.urgency,
+        assignee=row.assignee,
+        assignment_group=row.assignment_group,
+        service=service or "",
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        major=bool(getattr(row, "major", False)),
+        escalation_level=row.escalation_level,
+        escalated_to=row.escalated_to,
+        is_open=lifecycle.is_open(row.status),
+    )
+
+
 @dataclass(frozen=True)
 class IncidentRow(RecordRow):
     """An incident queue row with its SLA reading and major-incident reminder."""
