@@ -201,15 +201,16 @@ class DeskApp(App[None]):
     def detail_screen_for(self, ref: str) -> tuple[Any, bool]:
         """A screen to show record ``ref``: the kept screen of its kind when it is not open
         anywhere (True: it must be refilled), else a new one (kept if it is the first)."""
-        from .sections import detail_screen
+        from .sections import detail_screen_class
 
-        screen = detail_screen(ref)
-        kept = self._detail_screens.get(type(screen))
+        cls = detail_screen_class(ref)
+        kept = self._detail_screens.get(cls)
         if kept is not None and not any(kept in stack for stack in self._screen_stacks.values()):
             return kept, True
+        screen = cls(ref)
         if kept is None:
-            self._detail_screens[type(screen)] = screen
-            self.install_screen(screen, name=f"detail:{type(screen).__name__}")
+            self._detail_screens[cls] = screen
+            self.install_screen(screen, name=f"detail:{cls.__name__}")
         return screen, False
 
     def action_open_ref(self, ref: str) -> None:

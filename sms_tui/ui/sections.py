@@ -98,13 +98,18 @@ DETAIL_SCREENS = {
 }
 
 
-def detail_screen(ref: str) -> Any:
-    """The screen showing record ``ref`` (its kind's own detail screen, if it has one)."""
+def detail_screen_class(ref: str) -> Any:
+    """The class of the screen showing record ``ref`` (its kind's own, if it has one)."""
     from ..domain.kinds import parse_ref
 
     target = DETAIL_SCREENS.get(parse_ref(ref)[0].value, "sms_tui.ui.screens.detail:RecordScreen")
     module, _, cls = target.partition(":")
-    return getattr(importlib.import_module(module), cls)(ref)
+    return getattr(importlib.import_module(module), cls)
+
+
+def detail_screen(ref: str) -> Any:
+    """The screen showing record ``ref`` (its kind's own detail screen, if it has one)."""
+    return detail_screen_class(ref)(ref)
 
 
 def section(name: str) -> Section:

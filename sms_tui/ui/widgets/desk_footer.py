@@ -61,7 +61,6 @@ class DeskFooter(Widget):
                          "desk-footer--separator"}
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.pop("compact", None)  # always compact
         super().__init__(**kwargs)
         self._shown: Any = None  # (width, keys) of the last line drawn
         self._spans: list[tuple[int, int, str]] = []  # (start, end, key) for clicks
