@@ -140,10 +140,7 @@ class QueueTable(ScrollView, can_focus=True):
         if self.source is not None:
             return  # the services were quicker: their rows are on their way or shown
         self._generation += 1
-        self._pages.clear()
-        self._pending.clear()
-        if rows:
-            self._pages[0] = rows[:PAGE]
+        self._put_rows(0, rows[:PAGE])
         self.cursor = 0
         self.scroll_to(y=0, animate=False, immediate=True)
         self._set_total(total)
@@ -171,10 +168,7 @@ class QueueTable(ScrollView, can_focus=True):
         state: dict[str, Any] = {}
 
         def show_rows(rows: list[RecordRow]) -> None:
-            self._pages.clear()
-            self._pending.clear()
-            for i in range(0, len(rows), PAGE):
-                self._pages[first_page + i // PAGE] = rows[i:i + PAGE]
+            self._put_rows(first_page, rows)
             if keep is not None:
                 for i, row in enumerate(rows):
                     if row.ref == keep.ref:
@@ -224,6 +218,13 @@ class QueueTable(ScrollView, can_focus=True):
         run_service(self, lambda: source.rows(first_page * PAGE, pages * PAGE), rows_arrived,
                     group="queue-reload", exclusive=True)
         run_service(self, source.count, count_arrived, group="queue-count", exclusive=True)
+
+    def _put_rows(self, first_page: int, rows: list[RecordRow]) -> None:
+        """Forget every page, then keep ``rows`` as the pages from ``first_page`` on."""
+        self._pages.clear()
+        self._pending.clear()
+        for i in range(0, len(rows), PAGE):
+            self._pages[first_page + i // PAGE] = rows[i:i + PAGE]
 
     def _set_total(self, total: int) -> None:
         self.total = total
@@ -405,10 +406,7 @@ class QueueTable(ScrollView, can_focus=True):
     def _to_strip(self, text: Text, width: int, style: Style) -> Strip:
         segments = list(text.render(self.app.console, end=""))
         strip = Strip(segments).adjust_cell_length(width)
-        base = self._styles_by_name.get("")
-        if base is None:
-            base = self._styles_by_name[""] = self.rich_style
-        return strip.apply_style(base + style)
+        return strip.apply_style(self._style("") + style)
 
     def _header(self, width: int) -> Strip:
         parts = [(c.header, w, c.justify) for c, w in self._cells(width)]
@@ -422,10 +420,12 @@ class QueueTable(ScrollView, can_focus=True):
         return self._to_strip(Text((" › " if cursor else "   ") + text, end=""), width, style)
 
     def _style(self, name: str) -> Style:
-        """A component's style, looked up once until the styles change (every row uses them)."""
+        """A component's style ("": the widget's own), looked up once until the styles
+        change (every row uses them)."""
         style = self._styles_by_name.get(name)
         if style is None:
-            style = self._styles_by_name[name] = self.get_component_rich_style(name)
+            style = self.get_component_rich_style(name) if name else self.rich_style
+            self._styles_by_name[name] = style
         return style
 
     def _cursor_style(self) -> Style:
