@@ -27,6 +27,7 @@ from sms_tui.services.store import Store
 from sms_tui.services.views import SORTS, QueueFilter
 from sms_tui.storage.models import RECORD_TABLES
 from sms_tui.ui.widgets.incident_columns import IncidentQueue
+from sms_tui.ui.widgets.queue_table import RecordQueue
 from tests.conftest import FakeClock
 
 LIMIT = 100
@@ -47,10 +48,8 @@ def desk(tmp_path_factory):
 def _through_services(desk, kind: Kind, flt: QueueFilter):
     store, records, sla = desk
     if kind is Kind.INCIDENT:
-        source = IncidentQueue(records, sla, kind.value, flt)
+        source = IncidentQueue(records, kind.value, flt, sla)
     else:
-        from sms_tui.ui.screens.queue import RecordQueue
-
         source = RecordQueue(records, kind.value, flt)
     total = source.count()
     return total, source.rows(0, LIMIT) if total else []

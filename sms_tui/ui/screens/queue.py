@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
@@ -11,49 +11,23 @@ from textual.widgets import Header, Input
 
 from ...domain.kinds import KINDS, Kind, parse_kind
 from ...domain.lifecycle import lifecycle_for
-from ...services.views import QueueFilter, RecordRow
+from ...services.views import QueueFilter
 from ..actions import RECORD_ACTIONS, RecordActions
 from ..sections import QUEUE_SECTION
 from ..widgets.desk_footer import DeskFooter
 from ..widgets.filter_bar import FilterBar
 from ..widgets.incident_columns import IncidentQueue, incident_columns
-from ..widgets.queue_table import PAGE, QueueTable
+from ..widgets.queue_table import PAGE, QueueTable, RecordQueue
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
 
 if TYPE_CHECKING:
-    from ...services.records import RecordService
+    pass
 
 log = logging.getLogger(__name__)
 
 SORTS = ("priority", "newest", "oldest", "updated")
 SEARCH_DELAY = 0.3  # seconds of typing pause before the search runs
-
-
-@dataclass(frozen=True)
-class RecordQueue:
-    """A queue source: one kind under one filter, read through the RecordService."""
-
-    records: RecordService
-    kind: str
-    flt: QueueFilter
-    # pages by keyset from a neighbouring page, the far half from the end (issue 9)
-    pager: Any = field(init=False, compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        from ...services.queue_query import QueuePager  # not before the first paint
-
-        object.__setattr__(self, "pager", QueuePager(self.records, self.kind, self.flt))
-
-    def count(self) -> int:
-        return self.pager.count()
-
-    @property
-    def count_reads_rows(self) -> bool:
-        return self.pager.count_reads_rows
-
-    def rows(self, offset: int, limit: int) -> list[RecordRow]:
-        return self.pager.rows(offset, limit)
 
 
 class QueueScreen(RecordActions, DeskScreen):
@@ -146,8 +120,8 @@ class QueueScreen(RecordActions, DeskScreen):
         if self.kind is Kind.INCIDENT:  # rows carry their SLA reading and major reminder
             from ...services.sla import SlaService
 
-            return IncidentQueue(self.backend.records, self.backend.service(SlaService),
-                                 self.kind.value, self.flt)
+            return IncidentQueue(self.backend.records, self.kind.value, self.flt,
+                                 self.backend.service(SlaService))
         return RecordQueue(self.backend.records, self.kind.value, self.flt)
 
     def _apply(self, flt: QueueFilter) -> None:

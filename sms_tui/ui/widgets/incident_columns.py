@@ -15,55 +15,32 @@ database changes, and the background SLA check writes at every threshold.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from ...services.views import QueueFilter, RecordRow, with_sla
+from ...services.views import RecordRow, with_sla
 from .. import display
 from .queue_columns import COLUMNS, Column
+from .queue_table import RecordQueue
 
 if TYPE_CHECKING:
-    from ...services.records import RecordService
     from ...services.sla import SlaService
 
 
 @dataclass(frozen=True)
-class IncidentQueue:
+class IncidentQueue(RecordQueue):
     """The incident queue source: records under a filter, with their SLA readings."""
 
-    records: RecordService
     sla: SlaService
-    kind: str
-    flt: QueueFilter
-    # pages by keyset from a neighbouring page, the far half from the end (issue 9)
-    pager: Any = field(init=False, compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        from ...services.queue_query import QueuePager  # not before the first paint
-
-        object.__setattr__(self, "pager", QueuePager(self.records, self.kind, self.flt))
-
-    def count(self) -> int:
-        return self.pager.count()
-
-    @property
-    def count_reads_rows(self) -> bool:
-        return self.pager.count_reads_rows
 
     def rows(self, offset: int, limit: int) -> list[RecordRow]:
-        rows = self.pager.rows(offset, limit)
+        rows = super().rows(offset, limit)
         facts = self.sla.sla_for_rows([r.ref for r in rows])
-        out: list[RecordRow] = []
-        for row in rows:
-            info = facts.get(row.ref)
-            if info is None:
-                out.append(row)
-                continue
-            out.append(with_sla(row, info))
-        return out
+        return [row if (info := facts.get(row.ref)) is None else with_sla(row, info)
+                for row in rows]
 
 
 def _flag(row: RecordRow, _now: datetime) -> Text:

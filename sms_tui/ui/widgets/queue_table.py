@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rich.style import Style
 from rich.text import Text
@@ -25,14 +26,43 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ...services.views import RecordRow
+from ...services.views import QueueFilter, RecordRow
 from .. import display
 from ..work import run_service
 from .queue_columns import COLUMNS, Column, layout
 
+if TYPE_CHECKING:
+    from ...services.records import RecordService
+
 PAGE = 100  # rows per fetch
 MAX_PAGES = 40  # pages kept; older ones are fetched again when scrolled back to
 MAX_LINES = 2000  # drawn lines kept; beyond this the cache starts again
+
+
+@dataclass(frozen=True)
+class RecordQueue:
+    """A queue source: one kind under one filter, read through the RecordService."""
+
+    records: RecordService
+    kind: str
+    flt: QueueFilter
+    # pages by keyset from a neighbouring page, the far half from the end (issue 9)
+    pager: Any = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        from ...services.queue_query import QueuePager  # not before the first paint
+
+        object.__setattr__(self, "pager", QueuePager(self.records, self.kind, self.flt))
+
+    def count(self) -> int:
+        return self.pager.count()
+
+    @property
+    def count_reads_rows(self) -> bool:
+        return self.pager.count_reads_rows
+
+    def rows(self, offset: int, limit: int) -> list[RecordRow]:
+        return self.pager.rows(offset, limit)
 
 
 class QueueSource(Protocol):
