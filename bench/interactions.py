@@ -223,6 +223,18 @@ def summary(values: list[float]) -> dict[str, float]:
             "n": len(values)}
 
 
+async def queue_figures(h: Harness, pilot, queue: str, repeat: int, results: dict) -> None:
+    """Every keystroke figure on the queue on screen, named ``queue: figure``."""
+    results[f"{queue} queue rows"] = {"rows": h.table.total}
+    results[f"{queue}: page down"] = summary(await h.page_down(repeat * 2))
+    results[f"{queue}: jump to end"] = summary(await h.jump_to_end(pilot, repeat))
+    results[f"{queue}: change sort"] = summary(await h.sorts(4))
+    await h.settle(pilot)
+    results[f"{queue}: text filter"] = summary(await h.search(pilot, SEARCH_WORDS[:repeat]))
+    results[f"{queue}: quick filter (priority)"] = summary(await h.priority_filter(6))
+    results[f"{queue}: open a record"] = summary(await h.open_record(pilot, repeat))
+
+
 async def run(db: Path, repeat: int) -> dict:
     app = DeskApp(db_path=db, config=Config(), actor="bench", poll_interval=2.0)
     h = Harness(app)
@@ -230,24 +242,10 @@ async def run(db: Path, repeat: int) -> dict:
     async with app.run_test(size=(100, 30)) as pilot:
         await h.settle(pilot)
         h.watch_table()
-        results["open queue rows"] = {"rows": h.table.total}
-        results["open: page down"] = summary(await h.page_down(repeat * 2))
-        results["open: jump to end"] = summary(await h.jump_to_end(pilot, repeat))
-        results["open: change sort"] = summary(await h.sorts(4))
-        await h.settle(pilot)
-        results["open: text filter"] = summary(await h.search(pilot, SEARCH_WORDS[:repeat]))
-        results["open: quick filter (priority)"] = summary(await h.priority_filter(6))
-        results["open: open a record"] = summary(await h.open_record(pilot, repeat))
+        await queue_figures(h, pilot, "open", repeat, results)
         # every record of the kind: the million
         results["all: quick filter (open/all)"] = summary(await h.open_all(pilot, repeat))
-        results["all queue rows"] = {"rows": h.table.total}
-        results["all: page down"] = summary(await h.page_down(repeat * 2))
-        results["all: jump to end"] = summary(await h.jump_to_end(pilot, repeat))
-        results["all: change sort"] = summary(await h.sorts(4))
-        await h.settle(pilot)
-        results["all: text filter"] = summary(await h.search(pilot, SEARCH_WORDS[:repeat]))
-        results["all: quick filter (priority)"] = summary(await h.priority_filter(6))
-        results["all: open a record"] = summary(await h.open_record(pilot, repeat))
+        await queue_figures(h, pilot, "all", repeat, results)
         app.exit()
     return results
 
