@@ -2,6 +2,7 @@
 
 * database: ``--db PATH`` or ``SMS_TUI_DB``, else ``<user data dir>/sms-tui.db``
 * config:   ``--config PATH`` or ``SMS_TUI_CONFIG``, else ``<user config dir>/config.toml``
+* state:    ``SMS_TUI_STATE_DIR``, else ``<user state dir>`` (crash logs, form drafts)
 """
 
 from __future__ import annotations
@@ -41,3 +42,26 @@ def current_user() -> str:
         return getpass.getuser()
     except Exception:  # no login name in some containers
         return "analyst"
+
+
+def state_dir() -> Path:
+    """Crash logs and form drafts: ``SMS_TUI_STATE_DIR``, else ``<user state dir>``
+    (``$XDG_STATE_HOME/sms-tui``, by default ``~/.local/state/sms-tui``)."""
+    env = os.environ.get("SMS_TUI_STATE_DIR")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_state_path
+
+    return user_state_path(APP_NAME, appauthor=False)
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and missing parents) as 0700 folders, whatever the umask; return it."""
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        os.chmod(folder, 0o700)  # mkdir's mode is filtered by the umask
+    return path

@@ -14,6 +14,9 @@ import pytest
 # Nothing a test does may touch the real user's data or config.
 os.environ.pop("SMS_TUI_DB", None)
 os.environ.pop("SMS_TUI_CONFIG", None)
+os.environ.pop("SMS_TUI_STATE_DIR", None)
+os.environ.pop("SMS_TUI_TIMER_SCALE", None)
+os.environ.pop("SMS_TUI_LOG", None)
 os.environ.setdefault("SMS_TUI_USER", "tester")
 
 
@@ -40,6 +43,7 @@ def _isolated_dirs(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))  # crash logs, drafts
     monkeypatch.setenv("HOME", str(home))
 
 

@@ -48,6 +48,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from .. import timing
+
 if TYPE_CHECKING:
     from .store import Clock, Store
 
@@ -153,6 +155,7 @@ class DeskScheduler:
     def _run(self, check: PeriodicCheck) -> str | None:
         if self.stop.is_set():
             return None
+        timing.tick(f"scheduler: {check.name}")
         with self._busy:
             ctx = CheckContext(self.store, self.clock(), self.stop)
             try:
@@ -193,7 +196,8 @@ class DeskScheduler:
         )
         first = datetime.now(UTC)
         for n, check in enumerate(self.checks):
-            scheduler.add_job(self._run, IntervalTrigger(seconds=check.seconds, timezone=UTC),
+            seconds = timing.interval(check.seconds)  # SMS_TUI_TIMER_SCALE shortens it for tests
+            scheduler.add_job(self._run, IntervalTrigger(seconds=seconds, timezone=UTC),
                               args=[check], id=check.name, name=check.name,
                               next_run_time=first + timedelta(milliseconds=n))
         scheduler.start()

@@ -53,7 +53,8 @@ class RecordActions:
         if ref is None:
             self.app.notify("Select a record first", severity="warning", timeout=3)
             return
-        self.service(lambda: self.backend.records.get(ref), then)
+        # the record is read first: keys typed meanwhile belong to the screen it opens
+        self.service(lambda: self.backend.records.get(ref), then, opens_screen=True)
 
     def _dialog(self, make: Callable[[RecordView], Any]) -> None:
         def opened(view: RecordView) -> None:
@@ -86,7 +87,8 @@ class RecordActions:
                 screen.preload(data)
             self.app.push_screen(screen)
 
-        self.service(screen.fetcher(self.app.backend, ref), opened, group="open-record", exclusive=True)
+        self.service(screen.fetcher(self.app.backend, ref), opened, group="open-record", exclusive=True,
+                     opens_screen=True)
 
     def action_edit(self) -> None:
         from .screens.form import RecordForm

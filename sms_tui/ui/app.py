@@ -24,19 +24,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.worker import get_current_worker
 
+from .. import timing
 from ..config import Config
 from ..domain.errors import ConflictError, DeskError, NotFound, ValidationError
 from ..domain.text import one_line
 from .backend import Backend
 from .commands import DeskCommands
+from .drafts import DraftStore
 from .messages import DataChanged
 from .screens.reviews_scheduler import TuiScheduler
 from .sections import SECTIONS, START_SECTION
+from .typeahead import TypeAhead
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +104,9 @@ class DeskApp(App[None]):
         self._first_page = threading.Event()
         self._detail_screens: dict[type, Any] = {}  # one built detail screen per kind, reused
         self.review_scheduler = TuiScheduler(self)  # raises due reviews in the background
+        self.type_ahead = TypeAhead(self, lambda event: App.on_event(self, event))
+        self.drafts = DraftStore(str(Path(db_path).expanduser().absolute()))
+        self.crash: tuple[BaseException, Path | None, str] | None = None
         # the actor and the file name come from the user: controls made visible
         self.sub_title = one_line(f"{actor} · {self.backend.db_path.name}")
 
@@ -140,9 +147,24 @@ class DeskApp(App[None]):
         for callback in waiting:
             callback()
         self.review_scheduler.start()
-        self.set_interval(FULL_COLLECTION_S, gc.collect, name="full collection")
+        self.every(FULL_COLLECTION_S, gc.collect, name="full collection")
         if self.poll_interval:
-            self.set_interval(self.poll_interval, self.check_for_changes, name="poll data_version")
+            self.every(self.poll_interval, self.check_for_changes, name="poll data_version")
+
+    def every(self, seconds: float, callback: Callable[[], Any], *, name: str,
+              node: Any = None) -> Any:
+        """Run ``callback`` every ``seconds`` (on ``node``, default the app): the one way the
+        TUI installs a periodic timer (:mod:`sms_tui.timing`: scaled for tests, counted).
+
+        The timer gets a plain function, never ``callback`` itself: Textual inspects a
+        timer's callback, and a builtin such as ``gc.collect`` made its first tick, five
+        minutes after start, end the app (issue 13).
+        """
+        def run() -> Any:
+            timing.tick(name)
+            return callback()
+
+        return (node or self).set_interval(timing.interval(seconds), run, name=name)
 
     def when_ready(self, callback: Callable[[], Any]) -> None:
         """Run ``callback`` once the database is open (now, if it already is)."""
@@ -177,7 +199,32 @@ class DeskApp(App[None]):
             self.data_version = version
             self.screen.post_message(DataChanged(version))
 
+    # ------------------------------------------------------------------ input
+    async def on_event(self, event: events.Event) -> None:
+        # Keys and pastes from the terminal go through the type-ahead gate, in order.
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            await self.type_ahead.feed(event)
+        else:
+            await super().on_event(event)
+
     # ----------------------------------------------------------------- errors
+    def _handle_exception(self, error: Exception) -> None:
+        """An error nobody caught (Textual ends the app): traceback to a private crash log,
+        one line for the analyst (:func:`sms_tui.ui.run.run_tui`), a non-zero exit.
+
+        Textual would print a many-line traceback after restoring the terminal; the
+        crash log keeps it instead. Drafts are already on disk (written as typed).
+        """
+        from ..crashlog import write_crash_log
+
+        if self.crash is None:
+            path, why_not = write_crash_log(error)
+            self.crash = (error, path, why_not)
+            log.error("unexpected error, the desk stops (crash log: %s)", path, exc_info=error)
+        super()._handle_exception(error)
+        if not self.is_headless:
+            self._exit_renderables.clear()  # the one line replaces Textual's traceback
+
     def report_error(self, exc: BaseException) -> None:
         """The one place worker errors end up: a notification, never a crash."""
         if isinstance(exc, DeskError):

@@ -22,11 +22,47 @@ def run_tui(app_ctx: AppContext | Any) -> None:
     """
     from ..config import load_config
     from ..paths import current_user, default_config_path, default_db_path
+    from ..timing import timer_scale
     from .app import DeskApp
 
+    timer_scale()  # a bad SMS_TUI_TIMER_SCALE is one line now, not a crash at the first timer
+    _log_to_file()
     config = load_config(app_ctx.config_path or default_config_path())
     app = DeskApp(db_path=app_ctx.db_path or default_db_path(), config=config,
                   actor=app_ctx.actor or current_user())
     app.run()
+    if app.crash is not None:
+        from ..crashlog import crash_line
+
+        raise DeskError(crash_line(*app.crash))
     if app.startup_error:
         raise DeskError(app.startup_error)
+    if app.return_code:  # Textual ended it with an error we did not see: never exit 0
+        raise DeskError(f"the desk stopped with status {app.return_code}")
+
+
+def _log_to_file() -> None:
+    """``SMS_TUI_LOG=FILE``: the TUI's log (timer ticks, worker errors) goes to FILE (0600).
+
+    Without it, log records go nowhere: the terminal belongs to the desk, and a
+    crash has its own log (:mod:`sms_tui.crashlog`).
+    """
+    import logging
+    import os
+
+    target = os.environ.get("SMS_TUI_LOG")
+    logger = logging.getLogger("sms_tui")
+    if not target:
+        logger.addHandler(logging.NullHandler())
+        logger.propagate = False
+        return
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        stream = os.fdopen(fd, "a", encoding="utf-8", errors="backslashreplace")
+    except OSError as exc:
+        raise DeskError(f"cannot write the log file SMS_TUI_LOG={target}: {exc.strerror or exc}") from None
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False

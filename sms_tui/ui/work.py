@@ -30,19 +30,35 @@ def run_service(
     on_error: Callable[[DeskError], bool] | None = None,
     group: str = "db",
     exclusive: bool = False,
-) -> Worker[None]:
+    opens_screen: bool = False,
+    needs_services: bool = True,
+) -> Worker[None] | None:
     """Run ``call()`` in a thread worker owned by ``node``; ``then(result)`` on the UI thread.
 
     ``on_error(exc)`` may handle a DeskError in place and return True; otherwise
     the app reports it. Results for a node that has left the screen are dropped.
+    ``opens_screen``: ``then`` opens a screen or dialog; keys typed meanwhile wait
+    for it (:mod:`sms_tui.ui.typeahead`) instead of running on this one.
+
+    Before the database is open (the first half second, while the first page
+    shows rows read without the services) the call waits for it instead of
+    failing: a key pressed the moment the rows appear still does its work
+    (returns None then: the worker starts later). ``needs_services=False`` is for
+    the few calls that read the file without them (the first page).
     """
     app = node.app
+    type_ahead = getattr(app, "type_ahead", None)
+    release = type_ahead.hold() if opens_screen and type_ahead is not None else (lambda: None)
 
     def deliver(result: T) -> None:
-        if then is not None and node.is_attached:
-            then(result)
+        try:
+            if then is not None and node.is_attached:
+                then(result)
+        finally:
+            release()
 
     def fail(exc: BaseException) -> None:
+        release()
         if isinstance(exc, DeskError) and on_error is not None and node.is_attached and on_error(exc):
             return
         app.report_error(exc)
@@ -52,16 +68,32 @@ def run_service(
         try:
             result = call()
         except Exception as exc:  # every error ends up in front of the analyst, none crashes
-            if not worker.is_cancelled:
-                _call_ui(app, fail, exc)
+            _call_ui(app, fail if not worker.is_cancelled else _released(release), exc)
             return
-        if not worker.is_cancelled:
-            _call_ui(app, deliver, result)
+        _call_ui(app, deliver if not worker.is_cancelled else _released(release), result)
 
-    return node.run_worker(body, thread=True, group=group, exclusive=exclusive,
-                           exit_on_error=False, name=getattr(call, "__name__", "service"))
+    def start() -> Worker[None] | None:
+        if not node.is_attached:
+            release()
+            return None
+        worker = node.run_worker(body, thread=True, group=group, exclusive=exclusive,
+                                 exit_on_error=False, name=getattr(call, "__name__", "service"))
+        if opens_screen and type_ahead is not None:
+            release.worker = worker  # type: ignore[attr-defined]
+        return worker
+
+    backend = getattr(app, "backend", None)
+    if needs_services and backend is not None and not backend.ready and hasattr(app, "when_ready"):
+        app.when_ready(start)
+        return None
+    return start()
 
 
 def _call_ui(app: Any, fn: Callable[..., Any], *args: Any) -> None:
     with contextlib.suppress(RuntimeError):  # the app is shutting down; nobody is left to tell
         app.call_from_thread(fn, *args)
+
+
+def _released(release: Callable[[], None]) -> Callable[[Any], None]:
+    """A cancelled call delivers nothing, but the keys it held go on."""
+    return lambda _result: release()

@@ -20,6 +20,7 @@ from textual.widgets import Input, Label, Static
 from ...domain.errors import ConflictError, DeskError
 from ...services.views import RecordView
 from .. import display
+from ..drafts import DraftMixin
 from .base import DeskModal
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ def field(label: str, widget: Any, *, id: str | None = None) -> Horizontal:
     return Horizontal(Label(label, classes="field-label"), widget, classes="field", id=id)
 
 
-class ActionDialog(DeskModal):
+class ActionDialog(DraftMixin, DeskModal):
     """Subclasses give ``heading``, ``compose_fields``, ``collect`` and ``perform``."""
 
     CSS_PATH = "dialogs.tcss"
@@ -40,6 +41,8 @@ class ActionDialog(DeskModal):
         Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
         Binding("ctrl+r", "reload", "Reload record", id="dialog.reload",
                 tooltip="After a conflict: load the record as it is now"),
+        Binding("f2", "restore_draft", "Restore draft", id="dialog.restore_draft",
+                tooltip="Put back what was typed here before (kept after Esc or a crash)"),
     ]
     heading = ""
     hint = "Enter or ctrl+s saves · Esc cancels"
@@ -53,6 +56,7 @@ class ActionDialog(DeskModal):
         with Vertical(classes="dialog"):
             yield Static(Text(self.heading), classes="dialog-title")
             yield Static(self._record_line(), classes="dialog-record")
+            yield self.draft_line()
             yield from self.compose_fields()
             yield Static(id="dialog-error", classes="error-line")
             yield Static(Text(self.hint), classes="dialog-hint")
@@ -89,8 +93,19 @@ class ActionDialog(DeskModal):
             self.show_error(exc)
             return
         record, records = self.record, self.backend.records
-        self.service(lambda: self.perform(records, record, values), self.dismiss,
+        self.service(lambda: self.perform(records, record, values), self._saved,
                      on_error=self.show_error, group="submit", exclusive=True)
+
+    def _saved(self, view: RecordView) -> None:
+        self.draft_done()
+        self.dismiss(view)
+
+    def _on_mount(self, event: Any) -> None:
+        # after the subclass's on_mount has filled and focused its fields
+        self.call_after_refresh(self.start_drafts)
+
+    def draft_key(self) -> str:
+        return f"dialog:{type(self).__name__}:{self.record.ref}"
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -111,6 +126,8 @@ class ActionDialog(DeskModal):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "reload":
             return self.conflict
+        if action == "restore_draft":
+            return self.draft_offered()
         return True
 
     def action_reload(self) -> None:

@@ -30,8 +30,10 @@ class ServiceMixin:
 
     def service(self, call: Callable[[], T], then: Callable[[T], Any] | None = None, *,
                 on_error: Callable[[DeskError], bool] | None = None, group: str = "db",
-                exclusive: bool = False) -> None:
-        run_service(self, call, then, on_error=on_error, group=group, exclusive=exclusive)  # type: ignore[arg-type]
+                exclusive: bool = False, opens_screen: bool = False,
+                needs_services: bool = True) -> None:
+        run_service(self, call, then, on_error=on_error, group=group,  # type: ignore[arg-type]
+                    exclusive=exclusive, opens_screen=opens_screen, needs_services=needs_services)
 
 
 class FieldFocusMixin:

@@ -24,6 +24,7 @@ from ...domain.kinds import KINDS, Kind, parse_kind
 from ...domain.priority import PRIORITY_NAMES
 from ...services.views import RecordView
 from .. import display
+from ..drafts import DraftMixin
 from ..widgets.choice_picker import LEVEL_CHOICES, ChoicePicker
 from ..widgets.desk_footer import DeskFooter
 from .base import FieldFocusMixin, ServiceMixin
@@ -38,7 +39,7 @@ def _original(view: RecordView | None, name: str) -> Any:
     return getattr(view, name, None)
 
 
-class RecordForm(FieldFocusMixin, ServiceMixin, Screen[RecordView | None]):
+class RecordForm(DraftMixin, FieldFocusMixin, ServiceMixin, Screen[RecordView | None]):
     """A new record of ``kind``, or an edit of ``record``; dismissed with the saved record."""
 
     CSS_PATH = "form.tcss"
@@ -47,6 +48,8 @@ class RecordForm(FieldFocusMixin, ServiceMixin, Screen[RecordView | None]):
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
         Binding("ctrl+r", "reload", "Reload record", id="form.reload",
                 tooltip="After a conflict: load the record as it is now, keeping your changes"),
+        Binding("f2", "restore_draft", "Restore draft", id="form.restore_draft",
+                tooltip="Put back what was typed here before (kept after Esc or a crash)"),
         # not in the footer (the title line names it): only incident forms use it
         Binding("f3", "known_errors", "Known errors", id="form.known_errors", priority=True, show=False,
                 tooltip="Incidents: does this match a known error? Searches with the title typed so far"),
@@ -69,6 +72,7 @@ class RecordForm(FieldFocusMixin, ServiceMixin, Screen[RecordView | None]):
         yield Header()
         yield Static(self._title(), id="form-title")
         yield Static(id="form-error", classes="error-line")
+        yield self.draft_line()
         with VerticalScroll(id="form-body"):
             for spec in self.specs:
                 yield self._row(spec)
@@ -118,6 +122,14 @@ class RecordForm(FieldFocusMixin, ServiceMixin, Screen[RecordView | None]):
     def on_mount(self) -> None:
         self._show_priority()
         self.query_one("#f-title", Input).focus()
+        self.start_drafts()
+
+    def draft_key(self) -> str:
+        return f"form:{self.kind.value}:{self.record.ref if self.record else 'new'}"
+
+    def _saved(self, view: RecordView) -> None:
+        self.draft_done()
+        self.dismiss(view)
 
     # -------------------------------------------------------- live priority
     def _levels(self) -> tuple[str, str]:
@@ -194,7 +206,7 @@ class RecordForm(FieldFocusMixin, ServiceMixin, Screen[RecordView | None]):
             title = fields.pop("title")
             for name in ("service", "ci"):
                 fields[name] = fields.get(name) or None
-            self.service(lambda: records.create(kind, title=title, **fields), self.dismiss,
+            self.service(lambda: records.create(kind, title=title, **fields), self._saved,
                          on_error=self.show_error, group="save", exclusive=True)
             return
         changes = self._changes(values)
@@ -203,7 +215,7 @@ class RecordForm(FieldFocusMixin, ServiceMixin, Screen[RecordView | None]):
             self.dismiss(None)
             return
         ref, version = self.record.ref, self.record.version
-        self.service(lambda: records.update(ref, expected_version=version, **changes), self.dismiss,
+        self.service(lambda: records.update(ref, expected_version=version, **changes), self._saved,
                      on_error=self.show_error, group="save", exclusive=True)
 
     def show_error(self, exc: DeskError, field: str | None = None) -> bool:
@@ -229,6 +241,8 @@ class RecordForm(FieldFocusMixin, ServiceMixin, Screen[RecordView | None]):
             return self.kind is Kind.INCIDENT
         if action == "reload":
             return self.conflict
+        if action == "restore_draft":
+            return self.draft_offered()
         return True
 
     # --------------------------------------------------------------- reload
@@ -276,7 +290,8 @@ class RecordForm(FieldFocusMixin, ServiceMixin, Screen[RecordView | None]):
         if self._dirty() and not self._confirm_discard:
             self._confirm_discard = True
             error = self.query_one("#form-error", Static)
-            error.update(Text("Unsaved changes: Esc again discards them, ctrl+s saves."))
+            error.update(Text("Unsaved changes: ctrl+s saves; Esc again closes (what you typed is "
+                              "kept as a draft: F2 puts it back next time)."))
             error.add_class("-shown")
             return
         self.dismiss(None)

@@ -80,7 +80,7 @@ class QueueScreen(RecordActions, DeskScreen):
 
     def on_mount(self) -> None:
         self.query_one(QueueTable).focus()
-        self.set_interval(60, self.query_one(QueueTable).refresh_ages)
+        self.app.every(60, self.query_one(QueueTable).refresh_ages, name="queue ages", node=self)
         if not self.backend.ready:
             self._show_first_page()
 
@@ -114,7 +114,7 @@ class QueueScreen(RecordActions, DeskScreen):
             self.query_one(QueueTable).show_first_page(page.total, page.rows)
             self.call_after_refresh(self.app.first_page_shown)
 
-        self.service(read, shown, group="queue-first-page", exclusive=True)
+        self.service(read, shown, group="queue-first-page", exclusive=True, needs_services=False)
 
     def _source(self) -> RecordQueue | IncidentQueue:
         if self.kind is Kind.INCIDENT:  # rows carry their SLA reading and major reminder

@@ -19,6 +19,7 @@ from textual.widgets import Input, Label, Static, TextArea
 
 from ...domain.errors import ConflictError, DeskError, ValidationError
 from .. import display
+from ..drafts import DraftMixin
 from ..widgets.choice_picker import ChoicePicker
 from .base import DeskModal
 
@@ -35,13 +36,15 @@ class Field:
     choices: tuple[tuple[str, str], ...] = ()
 
 
-class ReviewDialog(DeskModal):
+class ReviewDialog(DraftMixin, DeskModal):
     """Fields, then ``perform(values)`` in a worker; dismissed with its result."""
 
     CSS_PATH = "reviews.tcss"
     BINDINGS = [
         Binding("ctrl+s", "submit", "Save", id="review_dialog.submit", priority=True),
         Binding("escape", "cancel", "Cancel", id="review_dialog.cancel"),
+        Binding("f2", "restore_draft", "Restore draft", id="review_dialog.restore_draft",
+                tooltip="Put back what was typed here before (kept after Esc or a crash)"),
     ]
 
     def __init__(self, heading: str, subject: Text, fields: list[Field],
@@ -59,6 +62,7 @@ class ReviewDialog(DeskModal):
         with Vertical(classes="dialog review-dialog"):
             yield Static(Text(self.heading, style="bold"), classes="dialog-title")
             yield Static(self.subject, classes="dialog-record")
+            yield self.draft_line()
             for f in self.fields:
                 if f.choices:
                     yield Horizontal(Label(f.label, classes="field-label"),
@@ -81,6 +85,17 @@ class ReviewDialog(DeskModal):
         first = self.query(f"#f-{self.fields[0].key}").first() if self.fields else None
         if first is not None:
             first.focus()
+        self.start_drafts()
+
+    def draft_key(self) -> str:
+        return f"review:{self.heading}:{self.subject.plain}"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.draft_offered() if action == "restore_draft" else True
+
+    def _saved(self, result: Any) -> None:
+        self.draft_done()
+        self.dismiss(result)
 
     def collect(self) -> dict[str, Any]:
         values: dict[str, Any] = {}
@@ -101,7 +116,7 @@ class ReviewDialog(DeskModal):
         except DeskError as exc:
             self.show_error(exc)
             return
-        self.service(lambda: self.perform(values), self.dismiss, on_error=self.show_error,
+        self.service(lambda: self.perform(values), self._saved, on_error=self.show_error,
                      group="submit", exclusive=True)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

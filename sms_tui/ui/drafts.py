@@ -1,0 +1,197 @@
+"""Drafts: what an analyst typed in a form or dialog survives Esc, a crash and a kill (issue 13).
+
+Every form and dialog that takes text (:class:`DraftMixin`) writes its fields
+to a small private file each time one changes, under a key naming the desk,
+the form and the record (``form:incident:INC-000042``, ``dialog:Escalate:INC-
+000042``, ``form:incident:new``). A save that succeeds drops the draft. When
+the same form is opened again and a draft is there, the form says so and F2
+puts it back; nothing is restored behind the analyst's back.
+
+The file is ``drafts.json`` in the state folder (:func:`sms_tui.paths.
+state_dir`), 0600, rewritten whole through a temporary file and a rename, so
+a kill mid-write leaves the previous version. Drafts are local to the
+analyst's account: nothing of them reaches the database or its journal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+MAX_DRAFTS = 200  # the oldest go first; a draft is a safety net, not an archive
+
+
+class DraftStore:
+    """Drafts of one desk (``desk`` names it: the database path)."""
+
+    def __init__(self, desk: str, path: Path | None = None) -> None:
+        self.desk = desk
+        self._path = path
+        self._drafts: dict[str, dict[str, Any]] | None = None
+
+    @property
+    def path(self) -> Path:
+        if self._path is None:
+            from ..paths import state_dir
+
+            self._path = state_dir() / "drafts.json"
+        return self._path
+
+    def _all(self) -> dict[str, dict[str, Any]]:
+        if self._drafts is None:
+            try:
+                data = json.loads(self.path.read_text(encoding="utf-8"))
+                self._drafts = data if isinstance(data, dict) else {}
+            except (OSError, ValueError):  # none yet, or unreadable: start afresh
+                self._drafts = {}
+        return self._drafts
+
+    def _key(self, key: str) -> str:
+        return f"{self.desk}|{key}"
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """The draft kept for ``key``: {"saved_at": iso, "fields": {...}} or None."""
+        entry = self._all().get(self._key(key))
+        if not isinstance(entry, dict) or not isinstance(entry.get("fields"), dict):
+            return None
+        return entry
+
+    def put(self, key: str, fields: dict[str, str]) -> None:
+        """Keep ``fields`` (widget id -> text) as the draft of ``key``, on disk at once."""
+        drafts = self._all()
+        drafts.pop(self._key(key), None)  # re-inserted last: the newest
+        drafts[self._key(key)] = {"saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                                  "fields": fields}
+        while len(drafts) > MAX_DRAFTS:
+            drafts.pop(next(iter(drafts)))
+        self._write()
+
+    def drop(self, key: str) -> None:
+        """Forget the draft of ``key`` (saved, or discarded on purpose)."""
+        if self._all().pop(self._key(key), None) is not None:
+            self._write()
+
+    def _write(self) -> None:
+        from ..paths import private_dir
+
+        try:
+            folder = private_dir(self.path.parent)
+            fd, tmp = tempfile.mkstemp(prefix=".drafts-", dir=folder)
+            try:
+                os.fchmod(fd, 0o600)
+                with os.fdopen(fd, "w", encoding="utf-8") as out:
+                    json.dump(self._drafts, out)
+                os.replace(tmp, self.path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+        except OSError:  # a full or read-only disk must not stop the analyst typing
+            log.warning("could not keep a draft in %s", self.path, exc_info=True)
+
+
+class DraftMixin:
+    """For a form or dialog screen: its text fields are kept as a draft while they differ
+    from what the screen opened with, and offered back (F2) the next time it opens.
+
+    The screen implements :meth:`draft_key`, yields :meth:`draft_line` in its
+    compose, binds ``f2`` to ``restore_draft``, calls :meth:`start_drafts` at the
+    end of its ``on_mount`` and :meth:`draft_done` once its save succeeded.
+    """
+
+    app: Any
+    _draft_baseline: dict[str, str] | None = None
+    _draft_offer: dict[str, str] | None = None
+
+    def draft_key(self) -> str:
+        raise NotImplementedError
+
+    def draft_line(self) -> Any:
+        from textual.widgets import Static
+
+        return Static(id="draft-line", classes="draft-line")
+
+    def _text_fields(self) -> dict[str, Any]:
+        from textual.widgets import Input, TextArea
+
+        return {w.id: w for w in self.query("Input, TextArea")  # type: ignore[attr-defined]
+                if w.id and isinstance(w, Input | TextArea)}
+
+    def _texts(self) -> dict[str, str]:
+        from textual.widgets import TextArea
+
+        return {wid: (w.text if isinstance(w, TextArea) else w.value)
+                for wid, w in self._text_fields().items()}
+
+    def start_drafts(self) -> None:
+        """Take what the screen shows now as its starting point; offer a kept draft."""
+        self._draft_baseline = self._texts()
+        kept = self.app.drafts.get(self.draft_key())
+        fields = {k: v for k, v in (kept or {}).get("fields", {}).items()
+                  if isinstance(v, str) and k in self._draft_baseline}
+        if fields and fields != {k: self._draft_baseline[k] for k in fields}:
+            self._draft_offer = fields
+            when = str(kept.get("saved_at", ""))[:16].replace("T", " ")  # type: ignore[union-attr]
+            self._show_draft_line(f"A draft typed here was kept ({when} UTC): F2 puts it back; "
+                                  "typing replaces it.")
+        self.refresh_bindings()  # type: ignore[attr-defined]
+
+    def _show_draft_line(self, text: str | None) -> None:
+        from rich.text import Text
+
+        with contextlib.suppress(Exception):
+            line = self.query_one("#draft-line")  # type: ignore[attr-defined]
+            line.update(Text(text or ""))
+            line.set_class(bool(text), "-shown")
+
+    def on_input_changed(self, event: Any) -> None:
+        self._draft_changed()
+
+    def on_text_area_changed(self, event: Any) -> None:
+        self._draft_changed()
+
+    def _draft_changed(self) -> None:
+        if self._draft_baseline is None:
+            return  # still opening: the values are the screen's own
+        texts = self._texts()
+        if texts == self._draft_baseline:
+            return
+        self.app.drafts.put(self.draft_key(), texts)
+        if self._draft_offer is not None:
+            self._draft_offer = None
+            self._show_draft_line(None)
+            self.refresh_bindings()  # type: ignore[attr-defined]
+
+    def draft_offered(self) -> bool:
+        return self._draft_offer is not None
+
+    def action_restore_draft(self) -> None:
+        """Put the kept draft back into the fields."""
+        from textual.widgets import TextArea
+
+        offer, self._draft_offer = self._draft_offer, None
+        if not offer:
+            return
+        widgets = self._text_fields()
+        for wid, text in offer.items():
+            widget = widgets.get(wid)
+            if isinstance(widget, TextArea):
+                widget.text = text
+            elif widget is not None:
+                widget.value = text
+        self._show_draft_line("Draft restored: save to keep it.")
+        self.app.drafts.put(self.draft_key(), self._texts())
+        self.refresh_bindings()  # type: ignore[attr-defined]
+
+    def draft_done(self) -> None:
+        """The save succeeded: the draft is no longer needed."""
+        self._draft_baseline = None
+        self.app.drafts.drop(self.draft_key())

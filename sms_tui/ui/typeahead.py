@@ -1,0 +1,212 @@
+"""Type-ahead: keys typed in a burst land where they would have landed typed slowly (issue 13).
+
+Over SSH, from a paste or from a fast typist, many keys arrive in one read.
+Textual hands each key to the widget focused *at the moment the app reads it*,
+and goes straight on to the next key. A key that moves focus (Tab), opens a
+dialog or closes one takes effect only when the widget it went to has handled
+it -- by then the keys after it were already handed to the old widget. That
+is how "Budget ok", Tab, "Priya" became the rationale "Budget okPriya", and how
+letters typed while a dialog was opening ran as commands on the screen under it.
+
+:class:`TypeAhead` puts keys (and pastes) through one at a time, in order:
+
+* a key is handed on, then the next one waits until the first has been
+  handled all the way up the widget tree (a marker follows it from the
+  focused widget to the app, one message queue at a time);
+* while the current screen is new (pushed, popped, switched) the keys wait
+  until it has been painted once, so its ``on_mount`` focus is in place;
+* while an action is fetching what a screen needs before it can open
+  (:meth:`hold`, used by :func:`~sms_tui.ui.work.run_service` with
+  ``opens_screen=True``), the keys wait for that screen.
+
+A key that arrives when nothing is pending is handled at once, so typing at
+human speed costs nothing. A watchdog lets keys through if something that
+was waited for never reports (a widget removed mid-key): a lost wait must
+never freeze the keyboard.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from textual import events
+
+STUCK_AFTER_S = 2.0  # a key or a screen not reported done by then is given up on
+HOLD_LIMIT_S = 15.0  # an opening screen waited for at most this long (a very slow disk)
+
+
+class TypeAhead:
+    """The app's key gate; ``dispatch`` is the app's own handling of one input event."""
+
+    def __init__(self, app: Any, dispatch: Callable[[events.Event], Awaitable[None]]) -> None:
+        self.app = app
+        self._dispatch = dispatch
+        self._queue: deque[events.Event] = deque()
+        self._in_flight: tuple[int, float] | None = None  # (serial, since)
+        self._serial = 0
+        self._holds: dict[int, Hold] = {}
+        self._next_token = 0
+        self._settled: Any = None  # the screen that has been painted since it became current
+        self._settling: Any = None
+        self._watchdog: Any = None
+        self._draining = False
+
+    # -------------------------------------------------------------- the gate
+    def busy(self) -> bool:
+        now = time.monotonic()
+        if self._in_flight is not None and now - self._in_flight[1] > STUCK_AFTER_S:
+            self._in_flight = None
+        for token, hold in list(self._holds.items()):
+            if now - hold.since > HOLD_LIMIT_S or hold.worker_gone():
+                del self._holds[token]
+        if self._in_flight is not None or self._holds:
+            return True
+        return not self._screen_settled()
+
+    def _screen_settled(self) -> bool:
+        try:
+            screen = self.app.screen
+        except Exception:  # no screen yet (starting) or none any more (closing)
+            return True
+        if screen is self._settled:
+            return True
+        if screen is not self._settling:
+            self._settling = screen
+            self._settling_since = time.monotonic()
+            self._await_screen(screen)
+        elif time.monotonic() - self._settling_since > STUCK_AFTER_S:
+            self._settled = screen
+        return screen is self._settled
+
+    def _await_screen(self, screen: Any) -> None:
+        """Settled once the screen and every widget on it handled what was pending
+        (composing, mounting, its ``on_mount`` asking for focus) -- as Textual's Pilot
+        waits for a screen -- and the app then ran the focus change it was asked for."""
+        nodes = [screen, *screen.walk_children(with_self=False)]
+        pending = 0
+
+        def one_done() -> None:
+            nonlocal pending
+            pending -= 1
+            if pending == 0:
+                self.app.call_later(self._screen_ready, screen)
+
+        for node in nodes:
+            if node.call_later(one_done):
+                pending += 1
+        if pending == 0:
+            self.app.call_later(self._screen_ready, screen)
+
+    def _screen_ready(self, screen: Any) -> None:
+        if self._settling is screen:
+            self._settled = screen
+        self._release()
+
+    # --------------------------------------------------------------- holding
+    def hold(self) -> Hold:
+        """Keys wait from now until the hold is released (a screen is opening)."""
+        self._next_token += 1
+        hold = Hold(self, self._next_token)
+        self._holds[hold.token] = hold
+        return hold
+
+    def _let_go(self, token: int) -> None:
+        if self._holds.pop(token, None) is not None:
+            self._release()
+
+    # ------------------------------------------------------------ the events
+    async def feed(self, event: events.Event) -> None:
+        """A key or paste from the terminal: handle it now, or queue it behind the others."""
+        if self._queue or self._draining or self.busy():
+            self._queue.append(event)
+            self._arm_watchdog()
+            return
+        await self._handle(event)
+
+    async def _handle(self, event: events.Event) -> None:
+        focused = self.app.focused
+        await self._dispatch(event)
+        if event.is_forwarded and not event._stop_propagation:
+            self._follow(event, focused or self._current_screen())
+
+    def _current_screen(self) -> Any:
+        try:
+            return self.app.screen
+        except Exception:
+            return None
+
+    def _follow(self, event: events.Event, node: Any) -> None:
+        """Mark ``event`` in flight until it has been handled by ``node`` and its ancestors."""
+        self._serial += 1
+        serial = self._serial
+        self._in_flight = (serial, time.monotonic())
+        if node is None or not node.call_later(self._step, event, node, serial):
+            self._done(serial)
+
+    def _step(self, event: events.Event, node: Any, serial: int) -> None:
+        # ``node`` has handled ``event``: it stopped there, or went on to the parent's queue.
+        parent = getattr(node, "_parent", None)
+        finished = event._stop_propagation or parent is None or node is self.app
+        if finished or not parent.call_later(self._step, event, parent, serial):
+            self._done(serial)
+
+    def _done(self, serial: int) -> None:
+        if self._in_flight is not None and self._in_flight[0] == serial:
+            self._in_flight = None
+            self._release()
+
+    # ---------------------------------------------------------------- drain
+    def _release(self) -> None:
+        if self._queue:
+            # through the app's queue: after any focus change the last key asked for
+            self.app.call_later(self._drain)
+
+    async def _drain(self) -> None:
+        if self._draining:
+            return
+        self._draining = True
+        try:
+            while self._queue and not self.busy():
+                await self._handle(self._queue.popleft())
+        finally:
+            self._draining = False
+        if self._queue:
+            self._arm_watchdog()
+
+    def _arm_watchdog(self) -> None:
+        if self._watchdog is None:
+            self._watchdog = self.app.every(0.25, self._tick, name="type-ahead watchdog")
+
+    def _tick(self) -> None:
+        if not self._queue:
+            self._watchdog.stop()
+            self._watchdog = None
+            return
+        if not self.busy():
+            self.app.call_later(self._drain)
+
+    @property
+    def pending(self) -> int:
+        """Keys waiting (tests and the bench look at this)."""
+        return len(self._queue)
+
+
+class Hold:
+    """Keys wait while this is held: until :meth:`release`, or its worker ended without it
+    (cancelled before it ran: nothing will open)."""
+
+    def __init__(self, gate: TypeAhead, token: int) -> None:
+        self.gate, self.token = gate, token
+        self.since = time.monotonic()
+        self.worker: Any = None
+
+    def release(self) -> None:
+        self.gate._let_go(self.token)
+
+    __call__ = release
+
+    def worker_gone(self) -> bool:
+        return self.worker is not None and self.worker.is_finished

@@ -1,0 +1,75 @@
+"""Keys typed in one burst land where they would have landed typed slowly (issue 13).
+
+Each test writes its keys to the pseudo-terminal in ONE write, as SSH, tmux
+``send-keys`` and pastes deliver them, to the installed ``sms-tui``; what was
+recorded is then read back through the command line.
+"""
+
+from __future__ import annotations
+
+import json
+
+
+def _journal(desk, ref: str) -> list[dict]:
+    return json.loads(desk.cli("show", ref, "--format", "json"))["journal"]
+
+
+def _incident(desk, title: str = "VPN drops every hour") -> str:
+    return desk.cli("new", "incident", "--title", title, "--impact", "medium",
+                    "--urgency", "medium").strip()
+
+
+def test_an_escalation_typed_in_one_burst_on_the_incident_is_recorded_whole(desk):
+    ref = _incident(desk)
+    term = desk.tui()
+    term.wait_for(ref)
+    term.burst("enter")
+    term.wait_for("Next status")
+    # the exact burst of the issue: the dialog opens on x, every key after it is its
+    term.burst("x", "tab", "Carol Ops", "tab", "Network", "tab", "needs the network team", "enter")
+    term.wait_for("saved (version")
+    entry = next(e for e in _journal(desk, ref) if e["action"].startswith("escalate"))
+    assert entry["note"] == "needs the network team"
+    record = json.loads(desk.cli("show", ref, "--format", "json"))
+    assert record["assignee"] == "Carol Ops"
+    assert record["assignment_group"] == "Network"
+
+
+def test_a_dialog_opened_from_the_queue_gets_the_keys_typed_while_the_record_is_read(desk):
+    ref = _incident(desk)
+    term = desk.tui()
+    term.wait_for(ref)
+    # from the queue the record is read first (a worker), then the dialog opens
+    term.burst("c", "Called the user back", "ctrl+s")
+    term.wait_for("saved (version")
+    notes = [e.get("note") for e in _journal(desk, ref) if e["action"] == "note"]
+    assert notes == ["Called the user back"]
+
+
+def test_an_approval_typed_in_one_burst_keeps_rationale_and_approver_apart(desk):
+    ref = desk.cli("changes", "new", "--title", "Patch the mail relay",
+                   "--backout-plan", "Reinstall the previous package").strip()
+    desk.cli("changes", "assess", ref, "--likelihood", "unlikely", "--impact", "minor")
+    term = desk.tui()
+    term.wait_for("Incidents")
+    term.burst("5")
+    term.wait_for(ref)
+    term.burst("enter")
+    term.wait_for("Approve")
+    term.burst("A", "Budget ok", "tab", "Priya", "enter")
+    term.wait_for("saved (version")
+    shown = desk.cli("show", ref, "--format", "json")
+    assert "Budget ok" in shown and "Priya" in shown
+    assert "Budget okPriya" not in shown
+
+
+def test_a_new_incident_typed_in_one_burst_from_the_queue_is_saved_with_its_title(desk):
+    _incident(desk, "Something else")
+    term = desk.tui()
+    term.wait_for("INC-000001")
+    term.burst("n", "Printer on fire", "ctrl+s")
+    term.wait_for("INC-000002")
+    listed = desk.cli("list", "incidents", "--format", "json")
+    assert "Printer on fire" in listed
+    # no letter of the title ran as a command on the queue underneath
+    assert "Unsaved changes" not in term.text()
