@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import os
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -92,7 +93,9 @@ class DeskApp(App[None]):
     def __init__(self, *, db_path: Path | str, config: Config | None = None, actor: str = "analyst",
                  clock: Callable[[], datetime] | None = None,
                  poll_interval: float | None = POLL_SECONDS, backend: Backend | None = None) -> None:
-        super().__init__()
+        # NO_COLOR (no-color.org): no colour codes at all, not Textual's greyscale; the
+        # cursor, focus and states are drawn with reverse, bold and underline anyway.
+        super().__init__(ansi_color=True if os.environ.get("NO_COLOR") is not None else None)
         self.config = config or Config()
         self.actor = actor
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
@@ -217,6 +220,8 @@ class DeskApp(App[None]):
         """
         from ..crashlog import write_crash_log
 
+        with contextlib.suppress(Exception):
+            self.drafts.flush()  # what the analyst typed last, before anything else
         if self.crash is None:
             path, why_not = write_crash_log(error)
             self.crash = (error, path, why_not)
@@ -240,6 +245,12 @@ class DeskApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # A dialog is about one record: finish or cancel it before going elsewhere.
         return not (action == "section" and isinstance(self.screen, ModalScreen))
+
+    def delay_update(self, delay: float = 0.05) -> None:
+        # Textual holds every frame for 50 ms on a mode switch (a section key) to hide the
+        # switch; our sections are built once and kept, so the next frame is already right:
+        # the key shows its section 50 ms sooner (issue 13, every screen at once).
+        super().delay_update(0.0)
 
     def action_section(self, name: str) -> None:
         """Go to a section (a queue, home...)."""

@@ -64,15 +64,30 @@ class DraftStore:
             return None
         return entry
 
+    def stage(self, key: str, fields: dict[str, str]) -> None:
+        """Keep ``fields`` as the draft of ``key`` in memory; :meth:`flush` writes it."""
+        self._set(key, fields)
+        self._dirty = True
+
+    def flush(self) -> None:
+        """Write staged drafts (typing paused, the form closed, or the app is crashing)."""
+        if getattr(self, "_dirty", False):
+            self._dirty = False
+            self._write()
+
     def put(self, key: str, fields: dict[str, str]) -> None:
         """Keep ``fields`` (widget id -> text) as the draft of ``key``, on disk at once."""
+        self._set(key, fields)
+        self._dirty = False
+        self._write()
+
+    def _set(self, key: str, fields: dict[str, str]) -> None:
         drafts = self._all()
         drafts.pop(self._key(key), None)  # re-inserted last: the newest
         drafts[self._key(key)] = {"saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
                                   "fields": fields}
         while len(drafts) > MAX_DRAFTS:
             drafts.pop(next(iter(drafts)))
-        self._write()
 
     def drop(self, key: str) -> None:
         """Forget the draft of ``key`` (saved, or discarded on purpose)."""
@@ -98,6 +113,9 @@ class DraftStore:
             log.warning("could not keep a draft in %s", self.path, exc_info=True)
 
 
+DRAFT_PAUSE_S = 0.3  # typing paused this long: the draft goes to disk
+
+
 class DraftMixin:
     """For a form or dialog screen: its text fields are kept as a draft while they differ
     from what the screen opened with, and offered back (F2) the next time it opens.
@@ -110,6 +128,7 @@ class DraftMixin:
     app: Any
     _draft_baseline: dict[str, str] | None = None
     _draft_offer: dict[str, str] | None = None
+    _draft_timer: Any = None
 
     def draft_key(self) -> str:
         raise NotImplementedError
@@ -164,7 +183,12 @@ class DraftMixin:
         texts = self._texts()
         if texts == self._draft_baseline:
             return
-        self.app.drafts.put(self.draft_key(), texts)
+        # in memory at once, on disk when typing pauses (a burst of 50 keys is one write)
+        self.app.drafts.stage(self.draft_key(), texts)
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self._draft_timer = self.set_timer(DRAFT_PAUSE_S, self.app.drafts.flush,  # type: ignore[attr-defined]
+                                           name="draft to disk")
         if self._draft_offer is not None:
             self._draft_offer = None
             self._show_draft_line(None)
@@ -190,6 +214,9 @@ class DraftMixin:
         self._show_draft_line("Draft restored: save to keep it.")
         self.app.drafts.put(self.draft_key(), self._texts())
         self.refresh_bindings()  # type: ignore[attr-defined]
+
+    def on_unmount(self) -> None:
+        self.app.drafts.flush()  # closed (Esc) while a draft was still only in memory
 
     def draft_done(self) -> None:
         """The save succeeded: the draft is no longer needed."""

@@ -27,12 +27,15 @@ never freeze the keyboard.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from textual import events
+
+log = logging.getLogger(__name__)
 
 STUCK_AFTER_S = 2.0  # a key or a screen not reported done by then is given up on
 HOLD_LIMIT_S = 15.0  # an opening screen waited for at most this long (a very slow disk)
@@ -46,6 +49,7 @@ class TypeAhead:
         self._dispatch = dispatch
         self._queue: deque[events.Event] = deque()
         self._in_flight: tuple[int, float] | None = None  # (serial, since)
+        self._typing_into: Any = None  # the text field the key in flight was typed into
         self._serial = 0
         self._holds: dict[int, Hold] = {}
         self._next_token = 0
@@ -120,17 +124,34 @@ class TypeAhead:
     # ------------------------------------------------------------ the events
     async def feed(self, event: events.Event) -> None:
         """A key or paste from the terminal: handle it now, or queue it behind the others."""
+        if not self._queue and not self._draining and self._streams(event):
+            await self._handle(event)
+            return
         if self._queue or self._draining or self.busy():
+            log.debug("key %r waits (in flight %s, holds %d, screen settled %s)",
+                      getattr(event, "key", "paste"), self._in_flight, len(self._holds),
+                      self._settled is self._current_screen())
             self._queue.append(event)
             self._arm_watchdog()
             return
         await self._handle(event)
 
+    def _streams(self, event: events.Event) -> bool:
+        """A letter typed into the text field the previous letter went to goes at once: the
+        field takes it and nothing moves focus, so waiting would only slow typing down."""
+        return (self._typing_into is not None and self._in_flight is not None
+                and not self._holds and _typed(event) and self.app.focused is self._typing_into
+                and self._screen_settled())
+
     async def _handle(self, event: events.Event) -> None:
         focused = self.app.focused
+        log.debug("key %r to %r", getattr(event, "key", "paste"), focused)
         await self._dispatch(event)
         if event.is_forwarded and not event._stop_propagation:
             self._follow(event, focused or self._current_screen())
+            self._typing_into = focused if _typed(event) and _is_text_field(focused) else None
+        else:
+            self._typing_into = None
 
     def _current_screen(self) -> Any:
         try:
@@ -192,6 +213,16 @@ class TypeAhead:
     def pending(self) -> int:
         """Keys waiting (tests and the bench look at this)."""
         return len(self._queue)
+
+
+def _typed(event: events.Event) -> bool:
+    return isinstance(event, events.Key) and event.is_printable
+
+
+def _is_text_field(widget: Any) -> bool:
+    from textual.widgets import Input, TextArea
+
+    return isinstance(widget, Input | TextArea)
 
 
 class Hold:

@@ -92,8 +92,8 @@ class ActionDialog(DraftMixin, DeskModal):
         except DeskError as exc:
             self.show_error(exc)
             return
-        record, records = self.record, self.backend.records
-        self.service(lambda: self.perform(records, record, values), self._saved,
+        record, backend = self.record, self.backend  # services may still be opening
+        self.service(lambda: self.perform(backend.records, record, values), self._saved,
                      on_error=self.show_error, group="submit", exclusive=True)
 
     def _saved(self, view: RecordView) -> None:

@@ -199,14 +199,14 @@ class RecordForm(DraftMixin, FieldFocusMixin, ServiceMixin, Screen[RecordView | 
         except _FieldError as exc:
             self.show_error(ValidationError(exc.message), exc.field)
             return
-        records = self.backend.records
+        backend = self.backend  # its services are used in the worker: they may still be opening
         kind = self.kind.value
         if self.record is None:
             fields = dict(values)
             title = fields.pop("title")
             for name in ("service", "ci"):
                 fields[name] = fields.get(name) or None
-            self.service(lambda: records.create(kind, title=title, **fields), self._saved,
+            self.service(lambda: backend.records.create(kind, title=title, **fields), self._saved,
                          on_error=self.show_error, group="save", exclusive=True)
             return
         changes = self._changes(values)
@@ -215,7 +215,8 @@ class RecordForm(DraftMixin, FieldFocusMixin, ServiceMixin, Screen[RecordView | 
             self.dismiss(None)
             return
         ref, version = self.record.ref, self.record.version
-        self.service(lambda: records.update(ref, expected_version=version, **changes), self._saved,
+        self.service(lambda: backend.records.update(ref, expected_version=version, **changes),
+                     self._saved,
                      on_error=self.show_error, group="save", exclusive=True)
 
     def show_error(self, exc: DeskError, field: str | None = None) -> bool:

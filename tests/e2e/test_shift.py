@@ -1,0 +1,171 @@
+"""The installed program through a shift: every timer firing, a crash, drafts, terminals.
+
+Everything here runs the real ``sms-tui`` in a pseudo-terminal (issue 13): the
+TUI once ended five minutes after it started, at a timer's first tick, and no
+test had ever run it that long.
+"""
+
+from __future__ import annotations
+
+import re
+import stat
+import textwrap
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from .terminal import installed_program
+
+# Every periodic callback the TUI and its scheduler install (sms_tui.timing names them).
+TIMERS = ("full collection", "poll data_version", "queue ages", "scheduler: raise_due_reviews",
+          "scheduler: sla_check", "scheduler: outbox_retry")
+SOAK_FIRES = 50
+
+
+def _fired(log: Path) -> Counter[str]:
+    return Counter(m.group(1) for m in re.finditer(r"timer fired: (.+)", log.read_text()))
+
+
+def test_the_desk_lives_through_every_timer_firing_fifty_times(desk, tmp_path):
+    """A whole shift's timers in seconds: SMS_TUI_TIMER_SCALE (documented in the README)
+    turns 5 minutes into 0.3 s; the app must still answer keys, then quit cleanly."""
+    desk.cli("new", "incident", "--title", "Printer jams on tray 2")
+    log = tmp_path / "timers.log"
+    term = desk.tui(SMS_TUI_TIMER_SCALE="0.001", SMS_TUI_LOG=str(log))
+    term.wait_for("INC-000001")
+    deadline = 120.0
+    while deadline > 0:
+        term.settle(1.0)
+        deadline -= 1.0
+        assert term.child.isalive(), f"the TUI ended during the soak:\n{term.text()}"
+        counts = _fired(log) if log.exists() else Counter()
+        if all(counts[name] >= SOAK_FIRES for name in TIMERS):
+            break
+    counts = _fired(log)
+    assert {name: counts[name] for name in TIMERS if counts[name] < SOAK_FIRES} == {}
+    # still the analyst's desk: a key works, and q quits with status 0
+    term.burst("n", "Still here", "ctrl+s")
+    term.wait_for("INC-000002")
+    term.burst("q")
+    assert term.wait_exit() == 0
+    assert "Traceback" not in term.raw.decode(errors="replace")
+
+
+CRASH_ON_HELP = textwrap.dedent("""
+    # Loaded by Python at start (PYTHONPATH): F1 (help) raises, as a bug would.
+    from sms_tui.ui import app as _app
+
+    def _boom(self):
+        raise RuntimeError("injected by the test")
+
+    _app.DeskApp.action_help = _boom
+""")
+
+
+@pytest.fixture
+def crashing(tmp_path):
+    """An environment in which the installed program meets an unexpected error on F1."""
+    folder = tmp_path / "inject"
+    folder.mkdir()
+    (folder / "sitecustomize.py").write_text(CRASH_ON_HELP)
+    return {"PYTHONPATH": str(folder)}
+
+
+def test_an_unexpected_error_exits_non_zero_with_one_line_and_a_private_crash_log(desk, crashing):
+    desk.cli("new", "incident", "--title", "Mail bounces")
+    # through a shell, so that the terminal's modes can be read after the program ends
+    script = (f"'{installed_program()}' --db '{desk.db}'; echo \"status=$?\"; "
+              "stty -a | tr ' ' '\\n' | grep -x -e '-\\?echo' -e '-\\?icanon'")
+    term = desk.tui(program="/bin/sh", args=["-c", script], **crashing)
+    term.wait_for("INC-000001")
+    term.burst("\x1bOP")  # F1
+    term.wait_exit()
+    after = term.raw.decode(errors="replace").rsplit("\x1b[?1049l", 1)[-1]
+    after = re.sub(r"\x1b\[[0-9;?<>=$]*[A-Za-z~]", "", after)  # the terminal's mode resets
+    assert "status=1" in after
+    lines = [line for line in after.replace("\r", "").splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("sms-tui: error:")]
+    assert len(errors) == 1 and "RuntimeError: injected by the test" in errors[0]
+    assert "Traceback" not in after
+    # the terminal is usable again: echo and line editing back on
+    assert "echo" in lines and "icanon" in lines
+    logs = list((desk.home / "state" / "sms-tui").glob("crash-*.log"))
+    assert len(logs) == 1 and str(logs[0]) in errors[0]
+    assert stat.S_IMODE(logs[0].stat().st_mode) == 0o600
+    assert stat.S_IMODE(logs[0].parent.stat().st_mode) == 0o700
+    report = logs[0].read_text()
+    assert "Traceback" in report and "RuntimeError: injected by the test" in report
+
+
+def test_what_was_typed_in_a_form_survives_a_crash_and_is_offered_back(desk, crashing):
+    desk.cli("new", "incident", "--title", "Mail bounces")
+    term = desk.tui(**crashing)
+    term.wait_for("INC-000001")
+    term.burst("n", "Scanner on floor 3 offline")
+    term.wait_for("Scanner on floor 3 offline")
+    term.burst("\x1bOP")  # the crash, with the form open and unsaved
+    assert term.wait_exit() == 1
+    term = desk.tui()
+    term.wait_for("INC-000001")
+    term.burst("n")
+    term.wait_for("F2 puts it back")
+    term.burst("f2", "ctrl+s")
+    term.wait_for("INC-000002")
+    assert "Scanner on floor 3 offline" in desk.cli("list", "incidents")
+
+
+def test_a_dialog_closed_by_an_accidental_escape_offers_its_text_back(desk):
+    ref = desk.cli("new", "incident", "--title", "Mail bounces").strip()
+    term = desk.tui()
+    term.wait_for(ref)
+    term.burst("enter")
+    term.wait_for("Next status")
+    term.burst("c", "Spoke to the mail admin, waiting on the vendor")
+    term.wait_for("waiting on the vendor")
+    term.burst("escape")
+    term.wait_gone("Add a note")
+    term.burst("c")
+    term.wait_for("F2 puts it back")
+    term.burst("f2", "ctrl+s")
+    term.wait_for("saved (version")
+    assert "Spoke to the mail admin, waiting on the vendor" in desk.cli("show", ref)
+
+
+@pytest.mark.parametrize("env", [{"NO_COLOR": "1"}, {"TERM": "vt100"}, {"TERM": "linux"}],
+                         ids=["NO_COLOR", "vt100", "linux"])
+def test_the_desk_works_in_plain_terminals(desk, env):
+    desk.cli("new", "incident", "--title", "Badge reader dead")
+    term = desk.tui(cols=80, rows=24, **env)
+    term.wait_for("INC-000001")
+    term.burst("enter")
+    term.wait_for("Next status")
+    term.burst("escape")
+    term.wait_for("filter: open")
+    term.burst("q")
+    assert term.wait_exit() == 0
+    raw = term.raw.decode(errors="replace")
+    assert "Traceback" not in raw
+    if "NO_COLOR" in env:
+        # no colour at all: no 256-colour or true-colour foreground/background codes
+        assert not re.search(r"\x1b\[[0-9;]*[34]8;[25];", raw)
+
+
+def test_the_desk_redraws_for_the_new_size_when_the_terminal_is_resized(desk):
+    desk.cli("new", "incident", "--title", "A title long enough to be cut at eighty columns wide, surely")
+    term = desk.tui(cols=80, rows=24)
+    term.wait_for("INC-000001")
+    term.resize(140, 40)
+    text = term.wait_for("surely")
+    assert len(text.splitlines()) == 40
+    term.resize(80, 24)
+    term.wait_gone("surely")
+    term.burst("q")
+    assert term.wait_exit() == 0
+
+
+def test_a_bad_timer_scale_is_one_line_not_a_crash(desk):
+    term = desk.tui(SMS_TUI_TIMER_SCALE="fast")
+    assert term.wait_exit() == 1
+    out = term.raw.decode(errors="replace")
+    assert "SMS_TUI_TIMER_SCALE must be a number" in out and "Traceback" not in out
