@@ -246,12 +246,6 @@ class DeskApp(App[None]):
         # A dialog is about one record: finish or cancel it before going elsewhere.
         return not (action == "section" and isinstance(self.screen, ModalScreen))
 
-    def delay_update(self, delay: float = 0.05) -> None:
-        # Textual holds every frame for 50 ms on a mode switch (a section key) to hide the
-        # switch; our sections are built once and kept, so the next frame is already right:
-        # the key shows its section 50 ms sooner (issue 13, every screen at once).
-        super().delay_update(0.0)
-
     def action_section(self, name: str) -> None:
         """Go to a section (a queue, home...)."""
         self.switch_mode(name)

@@ -176,6 +176,15 @@ class TypeAhead:
 
     def _done(self, serial: int) -> None:
         if self._in_flight is not None and self._in_flight[0] == serial:
+            if self._typing_into is None:
+                # a command key: what its action asked the app to do next (a screen to
+                # push, a focus to move) runs before the next key is looked at
+                self.app.call_later(self._done_now, serial)
+            else:
+                self._done_now(serial)
+
+    def _done_now(self, serial: int) -> None:
+        if self._in_flight is not None and self._in_flight[0] == serial:
             self._in_flight = None
             self._release()
 

@@ -73,3 +73,15 @@ def test_a_new_incident_typed_in_one_burst_from_the_queue_is_saved_with_its_titl
     assert "Printer on fire" in listed
     # no letter of the title ran as a command on the queue underneath
     assert "Unsaved changes" not in term.text()
+
+
+def test_a_record_typed_and_saved_while_a_new_desk_is_still_being_created_is_kept(desk):
+    """The very first keys on a new desk arrive while the database is created and migrated:
+    the save waits for it (it ended the app with 'the database is not open yet')."""
+    term = desk.tui()
+    term.wait_for("Incidents")
+    term.burst("n", "First ticket of the day", "tab", "h", "tab", "h", "ctrl+s")
+    term.wait_for("INC-000001", timeout=30)
+    assert term.child.isalive()
+    shown = desk.cli("show", "INC-000001", "--format", "json")
+    assert '"title": "First ticket of the day"' in shown and '"priority": "P1"' in shown
