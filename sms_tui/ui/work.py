@@ -21,6 +21,8 @@ from ..domain.errors import DeskError
 
 T = TypeVar("T")
 
+SAVE_GROUPS = ("save", "submit")  # the workers of forms and dialogs saving what was typed
+
 
 def run_service(
     node: DOMNode,
@@ -38,7 +40,10 @@ def run_service(
     ``on_error(exc)`` may handle a DeskError in place and return True; otherwise
     the app reports it. Results for a node that has left the screen are dropped.
     ``opens_screen``: ``then`` opens a screen or dialog; keys typed meanwhile wait
-    for it (:mod:`sms_tui.ui.typeahead`) instead of running on this one.
+    for it (:mod:`sms_tui.ui.typeahead`) instead of running on this one. A save
+    (``group`` "save" or "submit") holds keys the same way: it closes its form or
+    dialog, and keys typed after ctrl+s belong to the screen it uncovers (typed
+    slowly, they would have reached it).
 
     Before the database is open (the first half second, while the first page
     shows rows read without the services) the call waits for it instead of
@@ -48,6 +53,7 @@ def run_service(
     """
     app = node.app
     type_ahead = getattr(app, "type_ahead", None)
+    opens_screen = opens_screen or group in SAVE_GROUPS
     release = type_ahead.hold() if opens_screen and type_ahead is not None else (lambda: None)
 
     def deliver(result: T) -> None:

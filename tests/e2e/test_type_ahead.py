@@ -85,3 +85,38 @@ def test_a_record_typed_and_saved_while_a_new_desk_is_still_being_created_is_kep
     assert term.child.isalive()
     shown = desk.cli("show", "INC-000001", "--format", "json")
     assert '"title": "First ticket of the day"' in shown and '"priority": "P1"' in shown
+
+
+def test_every_dialog_of_a_record_takes_its_keys_in_one_burst(desk):
+    ref = _incident(desk, "Switch down")
+    term = desk.tui()
+    term.wait_for(ref)
+    term.burst("enter")
+    term.wait_for("Next status")
+    bursts = [
+        ("a", "Priya", "tab", "Service desk", "tab", "took it over", "enter"),
+        ("c", "Rebooted the switch", "ctrl+s"),
+        ("t", "tab", "working on it", "enter"),
+        ("e", " on floor 3", "ctrl+s"),
+        ("x", "tab", "Net Team", "tab", "Network", "tab", "needs the network team", "enter"),
+    ]
+    for version, keys in enumerate(bursts, start=2):
+        term.burst(*keys)
+        term.wait_for(f"saved (version {version})")
+    record = json.loads(desk.cli("show", ref, "--format", "json"))
+    assert record["title"] == "Switch down on floor 3"
+    assert record["status"] == "in_progress"
+    assert (record["assignee"], record["assignment_group"]) == ("Net Team", "Network")
+    notes = {e["action"]: e.get("note") for e in record["journal"]}
+    assert notes["note"] == "Rebooted the switch"
+    assert "working on it" in notes.values() and "took it over" in notes.values()
+
+
+def test_two_dialogs_typed_in_one_burst_are_both_recorded_in_order(desk):
+    ref = _incident(desk)
+    term = desk.tui()
+    term.wait_for(ref)
+    term.burst("c", "first call", "ctrl+s", "c", "second call", "ctrl+s")
+    term.wait_for("saved (version 3)")
+    notes = [e.get("note") for e in reversed(_journal(desk, ref)) if e["action"] == "note"]
+    assert notes == ["first call", "second call"]

@@ -103,7 +103,10 @@ class RecordForm(DraftMixin, FieldFocusMixin, ServiceMixin, Screen[RecordView | 
             # not a Checkbox: its ticked and unticked states differ by colour only
             widget = ChoicePicker([("no", "no"), ("yes", "yes")], "yes" if value else "no", id=wid)
         else:
-            widget = Input(value or "", id=wid, placeholder=spec.placeholder, compact=True)
+            # typing after the form opens (or after Tab) adds to what is there, as in a
+            # terminal; it does not silently replace a whole field the analyst cannot see
+            widget = Input(value or "", id=wid, placeholder=spec.placeholder, compact=True,
+                           select_on_focus=False)
         classes = "field" + (" -tall" if spec.widget == "text" else "")
         return Horizontal(Label(spec.label, classes="field-label"), widget, classes=classes,
                           id=f"row-{spec.name}")

@@ -163,7 +163,7 @@ class DismissCandidateDialog(DeskModal):
         event.stop()
         service, key = problem_service(self.backend), self.candidate.key
         reason = event.value.strip()
-        self.service(lambda: service.dismiss_candidate(key, reason=reason), self.dismiss)
+        self.service(lambda: service.dismiss_candidate(key, reason=reason), self.dismiss, group="submit")
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -178,7 +178,8 @@ class RequestTypeDialog(DeskModal):
             return
         service = request_service(self.backend)
         name = values.pop("name")
-        self.service(lambda: service.save_type(name, **values), self.dismiss, on_error=self._error)
+        self.service(lambda: service.save_type(name, **values), self.dismiss, on_error=self._error,
+                     group="submit")
 
     def _values(self) -> dict[str, Any]:
         sla = self.query_one("#sla", Input).value.strip()
