@@ -58,6 +58,7 @@ class RecordForm(FieldFocusMixin, ServiceMixin, Screen[RecordView | None]):
         self.record = record
         self.conflict = False
         self._confirm_discard = False
+        self.workaround_from: str | None = None  # a new incident: KE whose workaround F3 picked
         # the form opens after the database, so this costs nothing
         from ...services.records import EXTRA_FIELDS
 
@@ -81,6 +82,8 @@ class RecordForm(FieldFocusMixin, ServiceMixin, Screen[RecordView | None]):
         label = KINDS[self.kind].label
         hint = "   F3: does it match a known error?" if self.kind is Kind.INCIDENT else ""
         if self.record is None:
+            if self.workaround_from:
+                hint = f"   workaround from {self.workaround_from} applied on save (F3 changes it)"
             return Text.assemble((f"New {label.lower()}", "bold"), (hint, "italic"))
         return Text.assemble((f"Edit {self.record.ref}", "bold"), f"  version {self.record.version}  ",
                              display.line(self.record.title, limit=60 - len(hint)), (hint, "italic"))
@@ -177,8 +180,22 @@ class RecordForm(FieldFocusMixin, ServiceMixin, Screen[RecordView | None]):
         from .known_errors import KnownErrorSearchScreen
 
         title = self.query_one("#f-title", Input).value
-        ref = self.record.ref if self.record else None
-        self.app.push_screen(KnownErrorSearchScreen(ref, query=title, incident_title=title))
+        if self.record is None:
+            self.app.push_screen(KnownErrorSearchScreen(None, query=title, incident_title=title,
+                                                        for_new_incident=True), self._workaround_picked)
+            return
+        self.app.push_screen(KnownErrorSearchScreen(self.record.ref, query=title, incident_title=title),
+                             self._workaround_applied)
+
+    def _workaround_picked(self, hit: Any) -> None:
+        if hit is not None:
+            self.workaround_from = hit.ref
+            self.query_one("#form-title", Static).update(self._title())
+
+    def _workaround_applied(self, view: RecordView | None) -> None:
+        # the incident moved on a version: take it, keeping what the analyst typed
+        if view is not None:
+            self._reloaded(view, quiet=True)
 
     # ----------------------------------------------------------------- save
     def action_save(self) -> None:
@@ -194,7 +211,7 @@ class RecordForm(FieldFocusMixin, ServiceMixin, Screen[RecordView | None]):
             title = fields.pop("title")
             for name in ("service", "ci"):
                 fields[name] = fields.get(name) or None
-            self.service(lambda: records.create(kind, title=title, **fields), self.dismiss,
+            self.service(lambda: records.create(kind, title=title, **fields), self._created,
                          on_error=self.show_error, group="save", exclusive=True)
             return
         changes = self._changes(values)
@@ -205,6 +222,24 @@ class RecordForm(FieldFocusMixin, ServiceMixin, Screen[RecordView | None]):
         ref, version = self.record.ref, self.record.version
         self.service(lambda: records.update(ref, expected_version=version, **changes), self.dismiss,
                      on_error=self.show_error, group="save", exclusive=True)
+
+    def _created(self, view: RecordView) -> None:
+        ke = self.workaround_from
+        if ke is None:
+            self.dismiss(view)
+            return
+        from ...services.problems import ProblemService
+
+        problems = self.backend.service(ProblemService)
+
+        def failed(exc: DeskError) -> bool:  # the incident is saved all the same
+            self.app.notify(f"{view.ref} saved; the workaround was not applied: {exc}",
+                            severity="warning", timeout=8, markup=False)
+            self.dismiss(view)
+            return True
+
+        self.service(lambda: problems.apply_workaround(ke, view.ref), self.dismiss, on_error=failed,
+                     group="save", exclusive=True)
 
     def show_error(self, exc: DeskError, field: str | None = None) -> bool:
         """Show a refusal at the top; mark and focus the field it is about."""
@@ -238,7 +273,7 @@ class RecordForm(FieldFocusMixin, ServiceMixin, Screen[RecordView | None]):
         ref = self.record.ref
         self.service(lambda: self.backend.records.get(ref), self._reloaded)
 
-    def _reloaded(self, view: RecordView) -> None:
+    def _reloaded(self, view: RecordView, *, quiet: bool = False) -> None:
         """Take the record as it is now; keep every field the analyst had changed."""
         old = self.record
         self.record = view
@@ -258,8 +293,9 @@ class RecordForm(FieldFocusMixin, ServiceMixin, Screen[RecordView | None]):
         self.query_one("#form-title", Static).update(self._title())
         self.query_one("#form-error", Static).remove_class("-shown")
         self.refresh_bindings()
-        self.app.notify(f"Reloaded {view.ref} (version {view.version}); your changes are kept",
-                        timeout=4, markup=False)
+        if not quiet:
+            self.app.notify(f"Reloaded {view.ref} (version {view.version}); your changes are kept",
+                            timeout=4, markup=False)
 
     # --------------------------------------------------------------- cancel
     def _dirty(self) -> bool:
