@@ -101,3 +101,21 @@ async def test_the_catalogue_opens_from_the_queue_and_a_type_gets_new_instructio
         assert isinstance(app.screen, RequestTypesScreen)
         assert "1. Check the role" in screen_text(app)
     assert requests.get_type("vpn-token").steps == ("Check the role", "Issue the token")
+
+
+async def test_steps_have_the_cursor_and_a_burst_ticks_each_step_once(make_app, account, requests):
+    from textual.widgets import OptionList
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "2", "enter")
+        steps = app.screen.query_one("#steps", OptionList)
+        assert app.focused is steps  # visible without Tab: the first open step
+        assert "›[ ] 3. Add the account" in screen_text(app)
+        await pilot.press("space", "enter", "k")  # one burst, faster than the writes
+        await settle(pilot)
+        assert "(5/5 done)" in screen_text(app)
+    detail = requests.detail(account)
+    assert [s.done for s in detail.steps] == [True] * 5
+    assert [e.action for e in detail.record.journal].count("step") == 5  # 2 before, 3 now: no untick
