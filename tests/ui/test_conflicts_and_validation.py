@@ -96,3 +96,20 @@ async def test_a_refused_transition_names_the_allowed_ones_and_keeps_the_dialog(
         assert "no status to move to" in screen_text(app)
         await press(pilot, "escape")
         assert isinstance(app.screen, RecordScreen)
+
+
+async def test_blank_forms_close_on_the_first_esc_and_warn_only_after_a_change(make_app):
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        for section in ("1", "2", "3", "5"):  # incidents, requests, problems, changes
+            await press(pilot, section, "n")
+            assert isinstance(app.screen, RecordForm)
+            await press(pilot, "escape")  # nothing typed: nothing to lose
+            assert not isinstance(app.screen, RecordForm), section
+            assert "Unsaved changes" not in screen_text(app)
+        await press(pilot, "5", "n")
+        await type_text(pilot, "x")  # the title
+        await press(pilot, "escape")
+        assert isinstance(app.screen, RecordForm)
+        assert "Unsaved changes" in screen_text(app)

@@ -121,6 +121,11 @@ class RecordForm(FieldFocusMixin, ServiceMixin, Screen[RecordView | None]):
     def on_mount(self) -> None:
         self._show_priority()
         self.query_one("#f-title", Input).focus()
+        self._as_opened = self._entered()  # what "unsaved changes" is measured against
+
+    def _entered(self) -> tuple[Any, ...]:
+        """Every field as the widgets hold it now (selects and pickers included)."""
+        return (*(self._raw(spec) for spec in self.specs), *self._levels())
 
     # -------------------------------------------------------- live priority
     def _levels(self) -> tuple[str, str]:
@@ -299,13 +304,14 @@ class RecordForm(FieldFocusMixin, ServiceMixin, Screen[RecordView | None]):
 
     # --------------------------------------------------------------- cancel
     def _dirty(self) -> bool:
+        if self.record is None:
+            # a blank form's defaults (a change's type, "no" pickers) are not the analyst's
+            # changes: only what differs from the form as it opened is
+            return self._entered() != self._as_opened or self.workaround_from is not None
         try:
             values = self._values()
         except _FieldError:
             return True
-        if self.record is None:
-            return any(v not in ("", None, False) for k, v in values.items()
-                       if k not in ("impact", "urgency")) or self._levels() != ("medium", "medium")
         return bool(self._changes(values))
 
     def action_cancel(self) -> None:
