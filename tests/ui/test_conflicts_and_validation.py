@@ -113,3 +113,44 @@ async def test_blank_forms_close_on_the_first_esc_and_warn_only_after_a_change(m
         await press(pilot, "escape")
         assert isinstance(app.screen, RecordForm)
         assert "Unsaved changes" in screen_text(app)
+
+
+async def test_after_a_refusal_the_focus_is_on_the_field_in_error(make_app, records):
+    from sms_tui.ui.screens.escalate_dialog import EscalateDialog
+
+    incident = records.create("incident", title="Switch port flapping")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "x", "tab")
+        await type_text(pilot, "Carol Ops")
+        await press(pilot, "tab")
+        await type_text(pilot, "Network")
+        await press(pilot, "enter")  # no reason yet: refused
+        assert isinstance(app.screen, EscalateDialog)
+        assert "needs a reason" in screen_text(app)
+        assert app.focused is app.screen.query_one("#reason")
+        await type_text(pilot, "needs the network team")  # lands in the reason, not the group
+        await press(pilot, "enter")
+        assert isinstance(app.screen, RecordScreen)
+    entry = records.get(incident.ref).journal[0]
+    assert entry.action.startswith("escalate") and "needs the network team" in entry.note
+    assert "Carol Ops" in str(entry.changes) and "Network" in str(entry.changes)
+    assert "Networkneeds" not in str(entry.changes)
+
+
+async def test_a_date_that_is_not_one_focuses_its_field(make_app, records):
+    from sms_tui.ui.screens.practice_dialogs import ScheduleDialog
+
+    records.create("change", title="Patch the firewall")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "5", "enter", "w")
+        assert isinstance(app.screen, ScheduleDialog)
+        await type_text(pilot, "2026-03-10 20:00")
+        await press(pilot, "tab")
+        await type_text(pilot, "tomorrow")
+        await press(pilot, "shift+tab", "enter")  # saved from the start field
+        assert "is not a date" in screen_text(app)
+        assert app.focused is app.screen.query_one("#end")

@@ -298,7 +298,7 @@ async def test_nonconformity_is_worked_to_closure_from_its_screen(make_app, revi
         await press(pilot, "t")  # open -> action planned needs a root cause
         await press(pilot, "ctrl+s")
         assert "root cause" in screen_text(app)
-        await press(pilot, "tab", "tab")
+        assert app.focused is app.screen.query_one("#f-root_cause")  # the field in error
         await type_text(pilot, "Nobody owned the follow-up")
         await press(pilot, "ctrl+s")
         assert app.screen.view.status == "action_planned"

@@ -20,6 +20,7 @@ from textual.widgets import Input, Label, Static
 from ...domain.errors import ConflictError, DeskError
 from ...services.views import RecordView
 from .. import display
+from ..field_errors import focus_field_in_error
 from .base import DeskModal
 
 if TYPE_CHECKING:
@@ -105,6 +106,8 @@ class ActionDialog(DeskModal):
         error = self.query_one("#dialog-error", Static)
         error.update(display.line(message))
         error.add_class("-shown")
+        if not self.conflict:  # the analyst's next keys go to the field concerned
+            focus_field_in_error(self, exc)
         self.refresh_bindings()
         return True
 

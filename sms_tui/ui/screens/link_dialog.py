@@ -6,8 +6,8 @@ from typing import Any
 
 from textual.widgets import Input
 
-from ...domain.errors import ValidationError
 from ...domain.kinds import format_ref, parse_ref
+from ..field_errors import FieldError
 from .action_dialog import ActionDialog, field
 
 
@@ -26,10 +26,10 @@ class LinkDialog(ActionDialog):
     def collect(self) -> dict[str, Any]:
         text = self.query_one("#target", Input).value.strip()
         if not text:
-            raise ValidationError("type the reference of the record to link (e.g. PRB-000001)")
+            raise FieldError("target", "type the reference of the record to link (e.g. PRB-000001)")
         target = format_ref(*parse_ref(text))
         if target == self.record.ref:
-            raise ValidationError("a record cannot be linked to itself")
+            raise FieldError("target", "a record cannot be linked to itself")
         return {"target": target, "note": self.query_one("#note", Input).value.strip()}
 
     def perform(self, records, record, values):

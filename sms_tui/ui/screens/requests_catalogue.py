@@ -16,8 +16,9 @@ from textual.containers import Vertical
 from textual.widgets import Footer, Header, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from ...domain.errors import DeskError, ValidationError
+from ...domain.errors import DeskError
 from .. import display
+from ..field_errors import FieldError, focus_field_in_error
 from ..widgets.choice_picker import LEVEL_CHOICES, ChoicePicker
 from ..widgets.section_bar import SectionBar
 from .action_dialog import field
@@ -183,10 +184,10 @@ class RequestTypeDialog(DeskModal):
     def _values(self) -> dict[str, Any]:
         sla = self.query_one("#sla", Input).value.strip()
         if not sla.isdigit():
-            raise ValidationError(f"SLA hours '{sla}' must be a whole number of hours")
+            raise FieldError("sla", f"SLA hours '{sla}' must be a whole number of hours")
         name = self.rtype.name if self.rtype else self.query_one("#name", Input).value.strip()
         if not name:
-            raise ValidationError("give the type a short name, e.g. vpn-token")
+            raise FieldError("name", "give the type a short name, e.g. vpn-token")
         steps = [line.strip() for line in self.query_one("#steps", TextArea).text.splitlines() if line.strip()]
         return {
             "name": name, "title": self.query_one("#title", Input).value,
@@ -201,6 +202,7 @@ class RequestTypeDialog(DeskModal):
         error = self.query_one("#dialog-error", Static)
         error.update(display.line(str(exc)))
         error.add_class("-shown")
+        focus_field_in_error(self, exc)
         return True
 
     def action_cancel(self) -> None:
