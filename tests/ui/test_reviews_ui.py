@@ -336,3 +336,26 @@ async def test_checklist_ticks_in_a_burst_tick_each_item_once_and_the_cursor_sho
         assert checklist.highlighted == 2
     journal = [e.action for e in reviews.get(ref).journal]
     assert journal.count("tick") == 2
+
+
+async def test_nonconformity_severity_is_picked_from_minor_and_major(make_app, reviews):
+    from sms_tui.ui.widgets.choice_picker import ChoicePicker
+
+    ref = first_ref(reviews, "rfc_trends")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "6")
+        await open_review(pilot, ref)
+        await press(pilot, "n")
+        assert isinstance(app.screen, ReviewDialog)
+        severity = app.screen.query_one("#f-severity", ChoicePicker)
+        await type_text(pilot, "Emergency changes not reviewed")
+        await press(pilot, "tab", "tab")
+        assert app.focused is severity
+        await press(pilot, "m")  # minor -> major (both start with m: they take turns)
+        assert severity.value == "major"
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, ReviewScreen)
+    finding = reviews.list_findings("nonconformity", open_only=True)[0]
+    assert finding.severity == "major"

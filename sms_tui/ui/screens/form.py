@@ -27,7 +27,14 @@ from .. import display
 from ..widgets.choice_picker import LEVEL_CHOICES, ChoicePicker
 from ..widgets.desk_footer import DeskFooter
 from .base import FieldFocusMixin, ServiceMixin
-from .form_fields import FieldSpec, field_for_error, from_widget_value, specs_for, to_widget_value
+from .form_fields import (
+    SCALE_CHOICES,
+    FieldSpec,
+    field_for_error,
+    from_widget_value,
+    specs_for,
+    to_widget_value,
+)
 
 
 def _original(view: RecordView | None, name: str) -> Any:
@@ -101,6 +108,11 @@ class RecordForm(FieldFocusMixin, ServiceMixin, Screen[RecordView | None]):
         elif spec.widget == "check":
             # not a Checkbox: its ticked and unticked states differ by colour only
             widget = ChoicePicker([("no", "no"), ("yes", "yes")], "yes" if value else "no", id=wid)
+        elif spec.widget == "scale":  # 1..5: a digit picks it, the meaning of the ends beside it
+            widget = ChoicePicker(SCALE_CHOICES, value or "", id=wid)
+            return Horizontal(Label(spec.label, classes="field-label"), widget,
+                              Label(Text(spec.placeholder, style="dim"), classes="inline-label"),
+                              classes="field", id=f"row-{spec.name}")
         else:
             widget = Input(value or "", id=wid, placeholder=spec.placeholder, compact=True)
         classes = "field" + (" -tall" if spec.widget == "text" else "")

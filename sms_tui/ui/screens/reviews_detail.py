@@ -267,7 +267,8 @@ class ReviewScreen(DeskScreen):
         backend, ref, clause = self.backend, self.view.ref, self.view.clause
         self._dialog("New nonconformity (10.1)", [
             Field("title", "Title", required=True), Field("clause", "Clause", clause),
-            Field("severity", "Severity", "minor", placeholder="major or minor"),
+            Field("severity", "Severity", "minor",
+                  choices=(("minor", "minor"), ("major", "major"))),  # m, m again: the other
             Field("description", "What was found", multiline=True)],
             lambda v: review_service(backend).new_nonconformity(
                 v["title"], clause=v["clause"], severity=v["severity"],
