@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
-from ..domain.errors import NotFound, ValidationError
+from ..domain.errors import ActionRequired, NotFound, ValidationError
 from ..domain.kinds import Kind, parse_ref
 from ..domain.priority import Level
 from ..storage.models import Meta, ServiceRequest
@@ -255,14 +255,15 @@ def _request_transition_rules(ctx: hooks.HookContext, old: str, new: str, note: 
     row: ServiceRequest = ctx.row  # type: ignore[assignment]
     decided = is_deciding(row.ref)
     if new == "rejected" and not decided:
-        raise ValidationError(f"record the decision with: requests reject {row.ref} --rationale …")
+        raise ActionRequired(f"{row.ref} is rejected by recording the decision, with its rationale",
+                             action="reject", ref=row.ref)
     if old == "awaiting_approval" and new == "in_progress" and not decided:
-        raise ValidationError(f"{row.ref} is awaiting approval; record the decision with: "
-                              f"requests approve {row.ref} --rationale …")
+        raise ActionRequired(f"{row.ref} is awaiting approval; record the decision, with its "
+                             "rationale", action="approve", ref=row.ref)
     if new in ("in_progress", "on_hold", "fulfilled") and row.needs_approval and not decided \
             and latest_decision(ctx.session, row.ref) != "approved":
-        raise ValidationError(f"{row.ref} needs an approval before fulfilment; record it with: "
-                              f"requests approve {row.ref} --rationale …")
+        raise ActionRequired(f"{row.ref} needs an approval before fulfilment; record the decision, "
+                             "with its rationale", action="approve", ref=row.ref)
     if new == "fulfilled":
         left = _open_steps(ctx.session, row.id or 0)
         if left:

@@ -119,3 +119,20 @@ async def test_steps_have_the_cursor_and_a_burst_ticks_each_step_once(make_app, 
     detail = requests.detail(account)
     assert [s.done for s in detail.steps] == [True] * 5
     assert [e.action for e in detail.record.journal].count("step") == 5  # 2 before, 3 now: no untick
+
+
+async def test_a_refusal_in_the_tui_names_the_key_not_a_cli_command(make_app, requests):
+    from sms_tui.ui.screens.transition_dialog import TransitionDialog
+
+    ref = requests.create("share-access", title="Finance share for Eve").record.ref
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "2", "enter", "t")
+        assert isinstance(app.screen, TransitionDialog)
+        await press(pilot, "enter")  # in progress, without the decision
+        text = screen_text(app)
+        assert isinstance(app.screen, TransitionDialog)
+        assert "A approves, R rejects" in text
+        assert "--rationale" not in text and "requests approve" not in text
+    assert requests.detail(ref).record.status == "awaiting_approval"

@@ -21,6 +21,7 @@ from ...domain.errors import ConflictError, DeskError
 from ...services.views import RecordView
 from .. import display
 from ..field_errors import focus_field_in_error
+from ..hints import error_message
 from .base import DeskModal
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ class ActionDialog(DeskModal):
     def show_error(self, exc: DeskError) -> bool:
         """Show a refused write in the dialog (returns True: handled)."""
         self.conflict = isinstance(exc, ConflictError)
-        message = str(exc)
+        message = error_message(exc)
         if self.conflict:
             message += " — press ctrl+r to reload it; what you typed is kept"
         error = self.query_one("#dialog-error", Static)

@@ -24,6 +24,7 @@ from ...domain.kinds import KINDS, Kind, parse_kind
 from ...domain.priority import PRIORITY_NAMES
 from ...services.views import RecordView
 from .. import display
+from ..hints import error_message
 from ..widgets.choice_picker import LEVEL_CHOICES, ChoicePicker
 from ..widgets.desk_footer import DeskFooter
 from .base import FieldFocusMixin, ServiceMixin
@@ -261,7 +262,7 @@ class RecordForm(FieldFocusMixin, ServiceMixin, Screen[RecordView | None]):
     def show_error(self, exc: DeskError, field: str | None = None) -> bool:
         """Show a refusal at the top; mark and focus the field it is about."""
         self.conflict = isinstance(exc, ConflictError)
-        message = str(exc)
+        message = error_message(exc)
         if self.conflict:
             message += " — press ctrl+r to reload it; your changes are kept"
         error = self.query_one("#form-error", Static)
