@@ -60,10 +60,12 @@ class RecordForm(FieldFocusMixin, ServiceMixin, Screen[RecordView | None]):
                 tooltip="Incidents: does this match a known error? Searches with the title typed so far"),
     ]
 
-    def __init__(self, kind: str, record: RecordView | None = None) -> None:
+    def __init__(self, kind: str, record: RecordView | None = None, *,
+                 preset: dict[str, Any] | None = None) -> None:
         super().__init__()
         self.kind = parse_kind(kind)
         self.record = record
+        self.preset = preset or {}  # a new record's starting values (a request from its type)
         self.conflict = False
         self._confirm_discard = False
         self.workaround_from: str | None = None  # a new incident: KE whose workaround F3 picked
@@ -97,7 +99,8 @@ class RecordForm(FieldFocusMixin, ServiceMixin, Screen[RecordView | None]):
                              display.line(self.record.title, limit=60 - len(hint)), (hint, "italic"))
 
     def _row(self, spec: FieldSpec) -> Horizontal:
-        value = to_widget_value(spec, _original(self.record, spec.name)) if self.record else None
+        value = to_widget_value(spec, _original(self.record, spec.name) if self.record
+                                else self.preset.get(spec.name))
         wid = f"f-{spec.name}"
         widget: Any
         if spec.widget == "text":
@@ -121,8 +124,8 @@ class RecordForm(FieldFocusMixin, ServiceMixin, Screen[RecordView | None]):
                           id=f"row-{spec.name}")
 
     def _priority_row(self) -> Horizontal:
-        impact = self.record.impact if self.record else "medium"
-        urgency = self.record.urgency if self.record else "medium"
+        impact = self.record.impact if self.record else self.preset.get("impact", "medium")
+        urgency = self.record.urgency if self.record else self.preset.get("urgency", "medium")
         return Horizontal(
             Label("Impact", classes="field-label"),
             ChoicePicker(LEVEL_CHOICES, impact, id="f-impact"),

@@ -1,7 +1,9 @@
 """The request catalogue (8.6.2) on screen, and the request queue that leads to it.
 
 ``T`` on the request queue opens the catalogue: each type with its priority,
-SLA, approval rule and fulfilment instructions. ``e`` edits the highlighted
+SLA, approval rule and fulfilment instructions. Enter raises a new request of
+the highlighted type (its priority, SLA, approval and steps come with it);
+``e`` edits the highlighted
 type (instructions one per line), ``n`` adds a type, ``x`` retires it (kept
 for the requests raised from it) or offers it again. Every edit is journaled.
 """
@@ -50,6 +52,8 @@ class RequestTypesScreen(DeskScreen):
     """Every request type with its instructions; add, edit, retire."""
 
     BINDINGS = [
+        Binding("enter", "new_request", "New request", id="catalogue.new_request",
+                tooltip="Raise a request of the highlighted type"),
         Binding("e", "edit_type", "Edit", id="catalogue.edit"),
         Binding("n", "new_type", "New type", id="catalogue.new"),
         Binding("x", "retire", "Retire/offer", id="catalogue.retire",
@@ -70,8 +74,8 @@ class RequestTypesScreen(DeskScreen):
     def compose(self):
         yield Header()
         yield SectionBar(self.app.current_mode)
-        yield Static(Text("Request catalogue: types, SLAs and fulfilment instructions", style="bold"),
-                     id="types-title")
+        yield Static(Text.assemble(("Request catalogue: types, SLAs and fulfilment instructions",
+                                    "bold"), ("  Enter raises a request", "italic")), id="types-title")
         yield OptionList(id="types")
         yield Footer(compact=True)
 
@@ -101,6 +105,32 @@ class RequestTypesScreen(DeskScreen):
         if options.highlighted is None or options.highlighted >= len(self.types):
             return None
         return self.types[options.highlighted]
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_new_request()
+
+    def action_new_request(self) -> None:
+        """A new request of the highlighted type, its defaults taken from the type."""
+        current = self._current()
+        if current is None:
+            return
+        if not current.active:
+            self.app.notify(f"{current.title} is retired: x offers it again", severity="warning",
+                            timeout=4, markup=False)
+            return
+        from .request_form import record_form, type_preset
+
+        self.app.push_screen(record_form("request", preset=type_preset(current)), self._request_raised)
+
+    def _request_raised(self, view: Any) -> None:
+        if view is None:
+            return
+        from ..sections import detail_screen
+
+        self.app.notify(f"{view.ref} recorded — P{view.priority}", timeout=4, markup=False)
+        self.app.check_for_changes()
+        self.app.push_screen(detail_screen(view.ref))
 
     def action_edit_type(self) -> None:
         current = self._current()
