@@ -391,6 +391,24 @@ class RecordService:
         (Kind.PROBLEM, Kind.KNOWN_ERROR): ("target", "problem_id"),
     }
 
+    @classmethod
+    def link_targets(cls, kind: Kind) -> tuple[Kind, ...]:
+        """The kinds a record of ``kind`` can be linked to, in the order the link rules list them."""
+        return tuple(dict.fromkeys(target for source, target in cls._LINKS if source is kind))
+
+    def link_candidates(self, ref: str, text: str = "", *, limit: int = 20) -> list[RecordRow]:
+        """Records that ``ref`` could be linked to: open ones of the kinds it links to, most
+        recently updated first, or those matching ``text`` (words or a reference; open ones
+        first, then closed ones)."""
+        kind, _number = parse_ref(ref)
+        text = (text or "").strip()
+        flt = QueueFilter(open_only=not text, text=text, sort="updated")
+        found: list[RecordRow] = []
+        for target in self.link_targets(kind):
+            found += [row for row in self.list(target, flt, limit=limit) if row.ref != ref]
+        found.sort(key=lambda row: (not row.is_open, -row.updated_at.timestamp()))  # open first
+        return found[:limit]
+
     def link(self, ref: str, target_ref: str, *, note: str = "", unlink: bool = False) -> RecordView:
         """Link two records (incident→problem, incident/problem→change, known error→problem).
 

@@ -154,3 +154,41 @@ async def test_a_date_that_is_not_one_focuses_its_field(make_app, records):
         await press(pilot, "shift+tab", "enter")  # saved from the start field
         assert "is not a date" in screen_text(app)
         assert app.focused is app.screen.query_one("#end")
+
+
+async def test_link_offers_a_searchable_list_of_what_the_record_can_link_to(make_app, records):
+    from sms_tui.ui.screens.link_dialog import LinkDialog
+
+    incident = records.create("incident", title="Mail queue stuck on the relay")
+    problem = records.create("problem", title="Mail relay runs out of disk")
+    records.create("problem", title="Printers lose their IP address")
+    records.create("request", title="Mail archive access")  # requests do not link
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "1", "enter", "l")
+        assert isinstance(app.screen, LinkDialog)
+        offered = [row.ref for row in app.screen.candidates]
+        assert problem.ref in offered and incident.ref not in offered
+        assert not any(ref.startswith("REQ") for ref in offered)
+        await type_text(pilot, "mail relay")
+        await press(pilot, "enter")  # words: to the list, nothing linked yet
+        assert isinstance(app.screen, LinkDialog)
+        assert [row.ref for row in app.screen.candidates] == [problem.ref]
+        await press(pilot, "enter")  # the highlighted one
+        assert isinstance(app.screen, RecordScreen)
+    assert [(link.relation, link.ref) for link in records.get(incident.ref).links] == [
+        ("problem", problem.ref)]
+
+
+async def test_link_still_takes_a_typed_reference(make_app, records):
+    incident = records.create("incident", title="Wi-Fi drops")
+    change = records.create("change", title="Replace access points")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "1", "enter", "l")
+        await type_text(pilot, "chg1")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, RecordScreen)
+    assert [link.ref for link in records.get(incident.ref).links] == [change.ref]
