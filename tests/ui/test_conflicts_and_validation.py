@@ -192,3 +192,20 @@ async def test_link_still_takes_a_typed_reference(make_app, records):
         await press(pilot, "enter")
         assert isinstance(app.screen, RecordScreen)
     assert [link.ref for link in records.get(incident.ref).links] == [change.ref]
+
+
+async def test_an_incident_is_linked_under_a_parent_incident_from_the_list(make_app, records):
+    child = records.create("incident", title="Printer at site B offline")
+    parent = records.create("incident", title="Site B network down")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        app.screen.action_open_record(child.ref)
+        await settle(pilot)
+        await press(pilot, "l")
+        assert "links to: parent incident, problem, change" in screen_text(app)
+        await type_text(pilot, "site b network")
+        await press(pilot, "enter", "enter")
+        assert isinstance(app.screen, RecordScreen)
+        assert f"parent        {parent.ref}" in screen_text(app)
+    assert [(link.relation, link.ref) for link in records.get(parent.ref).links] == [("child", child.ref)]

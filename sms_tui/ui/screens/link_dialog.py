@@ -62,8 +62,11 @@ class LinkDialog(ActionDialog):
     def _targets_line(self) -> Text:
         from ...services.records import RecordService
 
-        kinds = RecordService.link_targets(parse_ref(self.record.ref)[0])
-        names = ", ".join(KINDS[k].label.lower() for k in kinds) or "nothing"
+        source = parse_ref(self.record.ref)[0]
+        kinds = RecordService.link_targets(source)
+        # an incident linked to an incident goes under it: say so
+        names = ", ".join("parent incident" if k is source else KINDS[k].label.lower()
+                          for k in kinds) or "nothing"
         return Text(f"{self.record.ref} links to: {names}")
 
     def on_mount(self) -> None:
