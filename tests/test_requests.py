@@ -258,3 +258,20 @@ def test_the_satisfaction_summary_covers_requests_closed_in_the_period(requests,
     assert (summary.closed, summary.responses, summary.mean) == (3, 2, 4.5)
     assert summary.distribution[5] == 1 and summary.distribution[4] == 1
     assert [c[2] for c in summary.comments] == ["great"]
+
+
+def test_a_request_takes_the_service_of_its_type_unless_one_is_named(requests, records, store):
+    from sms_tui.services.catalogue import CatalogueService
+
+    CatalogueService(store).add_service("Email", criticality="high")
+    CatalogueService(store).add_service("VPN")
+    saved = requests.save_type("password-reset", service="email")
+    assert saved.service == "Email"
+    assert requests.type_journal("password-reset")[0].changes["service"] == (None, "Email")
+    raised = requests.create("password-reset", title="Locked out").record
+    assert raised.service == "Email"
+    assert raised.journal[0].changes["service"] == (None, "Email")
+    # through the record service too (the TUI's form), and a named service wins
+    assert records.create("request", title="Reset", request_type="password-reset").service == "Email"
+    assert requests.create("password-reset", title="VPN reset", service="VPN").record.service == "VPN"
+    assert requests.save_type("password-reset", service="").service == ""

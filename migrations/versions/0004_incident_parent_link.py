@@ -1,7 +1,10 @@
-"""incident parent link: incident.parent_id, a child incident's parent (issue 13)
+"""incident parent link and request type service (issue 13)
 
 Revision ID: 0004
 Revises: 0003
+
+``request_type.service_id``: the service a type's requests are for; a request
+raised from the type takes it, like its priority and SLA.
 
 The same outage reported twice, or one site's incidents under the major one:
 an incident may have a parent incident, linked and followed like the other
@@ -27,6 +30,8 @@ def upgrade() -> None:
     op.execute('ALTER TABLE incident ADD COLUMN parent_id INTEGER '
                'CONSTRAINT fk_incident_parent_id_incident REFERENCES incident (id)')
     op.create_index(op.f('ix_incident_parent_id'), 'incident', ['parent_id'], unique=False)
+    op.execute('ALTER TABLE request_type ADD COLUMN service_id INTEGER '
+               'CONSTRAINT fk_request_type_service_id_service REFERENCES service (id)')
 
 
 def _search_revision():
@@ -38,6 +43,8 @@ def _search_revision():
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('request_type', schema=None) as batch_op:
+        batch_op.drop_column('service_id')
     op.drop_index(op.f('ix_incident_parent_id'), table_name='incident')
     with op.batch_alter_table('incident', schema=None) as batch_op:
         batch_op.drop_column('parent_id')

@@ -204,3 +204,46 @@ async def test_the_edit_form_of_a_request_shows_its_type_and_closes_on_esc(make_
         assert "New user account" in screen_text(app)
         await press(pilot, "escape")  # nothing changed
         assert isinstance(app.screen, RequestScreen)
+
+
+async def test_a_request_from_the_catalogue_takes_its_types_service(make_app, requests, store):
+    from sms_tui.services.catalogue import CatalogueService
+    from sms_tui.ui.screens.request_form import RequestForm
+
+    CatalogueService(store).add_service("Directory")
+    requests.save_type("password-reset", service="Directory")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "2", "T")
+        names = [t.name for t in app.screen.types]
+        await press(pilot, *["down"] * names.index("password-reset"), "enter")
+        assert isinstance(app.screen, RequestForm)
+        assert app.screen.query_one("#f-service").value == "Directory"
+        await type_text(pilot, "Locked out: Kim")
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, RequestScreen)
+        assert app.screen.view.service == "Directory"
+
+
+async def test_the_type_dialog_sets_the_service_its_requests_are_for(make_app, requests, store):
+    from sms_tui.services.catalogue import CatalogueService
+    from sms_tui.ui.screens.requests_catalogue import RequestTypeDialog, RequestTypesScreen
+
+    CatalogueService(store).add_service("Directory")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "2", "T", "e")
+        assert isinstance(app.screen, RequestTypeDialog)
+        await press(pilot, "tab")
+        await type_text(pilot, "Nowhere")
+        await press(pilot, "ctrl+s")
+        assert "no service named 'Nowhere'" in screen_text(app)
+        assert app.focused is app.screen.query_one("#service")  # the field in error
+        await press(pilot, *["backspace"] * 7)
+        await type_text(pilot, "Directory")
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, RequestTypesScreen)
+        assert "Directory" in screen_text(app)
+    assert requests.types()[0].service == "Directory"

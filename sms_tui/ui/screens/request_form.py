@@ -2,7 +2,7 @@
 
 The type is a picker over the catalogue's active types, not free text. Picking
 one takes the type's impact and urgency (so the priority the catalogue shows is
-the one the request gets) and its category when none is typed; a line under
+the one the request gets), and its service and category when none is typed; a line under
 the picker says the type's SLA, approval rule and steps (the request's due
 time and steps are copied from the type when it is saved). The picker comes
 first; the catalogue is read in a worker once the form is open, so keys typed
@@ -44,7 +44,7 @@ def record_form(kind: str, record: RecordView | None = None, *,
 def type_preset(rtype: RequestTypeView) -> dict[str, Any]:
     """A new request's starting values from its type."""
     return {"request_type": rtype.name, "impact": rtype.impact, "urgency": rtype.urgency,
-            "category": rtype.category}
+            "category": rtype.category, "service": rtype.service}
 
 
 def type_summary(rtype: RequestTypeView | None) -> Text:
@@ -53,7 +53,8 @@ def type_summary(rtype: RequestTypeView | None) -> Text:
         return Text("Pick the type from the catalogue: its SLA, approval and steps come with it.",
                     style="dim")
     approval = f"approval by {rtype.approver or 'an approver'}" if rtype.needs_approval else "no approval"
-    return Text.assemble(("From the catalogue: ", "dim"), f"P{rtype.priority}",
+    service = Text.assemble(" · ", display.line(rtype.service, limit=24)) if rtype.service else ""
+    return Text.assemble(("From the catalogue: ", "dim"), f"P{rtype.priority}", service,
                          f" · fulfil within {rtype.sla_hours} h · ", display.line(approval),
                          f" · {len(rtype.steps)} step{'s' if len(rtype.steps) != 1 else ''}")
 
@@ -140,6 +141,8 @@ class RequestForm(RecordForm):
         # the type's defaults: the priority the catalogue shows is the one the request gets
         self.query_one("#f-impact", ChoicePicker).value = rtype.impact
         self.query_one("#f-urgency", ChoicePicker).value = rtype.urgency
-        category = self.query_one("#f-category", Input)
-        if not category.value.strip() or (before is not None and category.value == before.category):
-            category.value = rtype.category
+        for name, value, was in (("category", rtype.category, before.category if before else None),
+                                 ("service", rtype.service, before.service if before else None)):
+            box = self.query_one(f"#f-{name}", Input)
+            if not box.value.strip() or box.value == was:  # not one the analyst typed
+                box.value = value

@@ -42,6 +42,7 @@ def type_prompt(rtype: RequestTypeView) -> Text:
     approval = f"approval: {rtype.approver or 'needed'}" if rtype.needs_approval else "no approval"
     out = Text.assemble(display.line(rtype.title, style="bold", limit=36), f"  ({rtype.name})",
                         f"  P{rtype.priority}  SLA {rtype.sla_hours} h  {approval}",
+                        Text.assemble("  ", display.line(rtype.service, limit=24)) if rtype.service else "",
                         ("" if rtype.active else "  RETIRED", "bold"))
     for number, step in enumerate(rtype.steps, start=1):
         out.append_text(Text.assemble(f"\n    {number}. ", display.line(step, limit=68)))
@@ -182,6 +183,8 @@ class RequestTypeDialog(DeskModal):
             if t is None:
                 yield field("Name", Input(id="name", compact=True, placeholder="short key, e.g. vpn-token"))
             yield field("Title", Input(t.title if t else "", id="title", compact=True))
+            yield field("Service", Input(t.service if t else "", id="service", compact=True,
+                                         placeholder="the service its requests are for (optional)"))
             yield field("Impact", ChoicePicker(LEVEL_CHOICES, t.impact if t else "medium", id="impact"))
             yield field("Urgency", ChoicePicker(LEVEL_CHOICES, t.urgency if t else "medium", id="urgency"))
             yield field("SLA hours", Input(str(t.sla_hours) if t else "24", id="sla", compact=True))
@@ -221,6 +224,7 @@ class RequestTypeDialog(DeskModal):
         steps = [line.strip() for line in self.query_one("#steps", TextArea).text.splitlines() if line.strip()]
         return {
             "name": name, "title": self.query_one("#title", Input).value,
+            "service": self.query_one("#service", Input).value.strip(),
             "impact": self.query_one("#impact", ChoicePicker).value,
             "urgency": self.query_one("#urgency", ChoicePicker).value, "sla_hours": int(sla),
             "needs_approval": self.query_one("#approval", ChoicePicker).value == "yes",
