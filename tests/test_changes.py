@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sms_tui.domain.errors import ValidationError
+from sms_tui.domain.errors import ActionRequired, ValidationError
 
 WINDOW = datetime(2026, 3, 14, 20, 0, tzinfo=UTC)  # a Saturday evening
 
@@ -158,8 +158,9 @@ def test_a_rejection_records_approver_date_and_rationale(changes, clock):
 def test_approval_cannot_bypass_the_decision_record(changes, records):
     ref = changes.create(title="Patch", backout_plan="Revert").ref
     records.transition(ref, "assessing")
-    with pytest.raises(ValidationError, match="changes approve"):
+    with pytest.raises(ActionRequired, match="recording the decision") as refused:
         records.transition(ref, "approved")
+    assert (refused.value.action, refused.value.ref) == ("approve", ref)
 
 
 def test_an_emergency_change_needs_a_back_out_plan_even_when_expedited(changes):

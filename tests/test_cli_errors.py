@@ -58,7 +58,7 @@ def desk(cli):
         (["list", "incidents", "--status", "open-ish"], 1, "unknown incident status 'open-ish'"),
         (["list", "incidents", "--priority", "P7"], 1, "unknown priority 'P7': use P1 to P5"),
         (["list", "tickets"], 2, "'tickets' is not one of"),
-        (["link", "INC-000001", "INC-000001"], 1, "cannot link incident INC-000001 to incident"),
+        (["link", "INC-000001", "INC-000001"], 1, "INC-000001 cannot be linked to itself"),
         (["service", "add", "email"], 1, "a service named 'Email' already exists"),
         (["service", "add", "Payroll", "--criticality", "vital"], 2, "'vital' is not one of"),
         (["ci", "add", "srv-mail-01", "--service", "Mail"], 1, "no service named 'Mail'"),

@@ -14,7 +14,7 @@ from sms_tui.services.store import Store
 from sms_tui.services.views import QueueFilter
 from sms_tui.storage.migrate import ensure_schema
 from sms_tui.storage.search import match_expression, number_in
-from tests.test_migrations import _run_alembic
+from tests.test_migrations import _run_alembic, with_later_columns
 
 
 def found(records: RecordService, text: str, kind: str = "incident") -> list[str]:
@@ -136,9 +136,10 @@ def test_records_written_before_the_search_existed_are_found_after_the_upgrade(t
     db = tmp_path / "desk.db"
     db.touch()
     _run_alembic(db, "upgrade", "0002")
-    old = Store(db, actor="tester", clock=clock, migrate=False)
-    ref = RecordService(old).create("incident", title="Scanner offline").ref
-    old.close()
+    with with_later_columns(db, "0002"):
+        old = Store(db, actor="tester", clock=clock, migrate=False)
+        ref = RecordService(old).create("incident", title="Scanner offline").ref
+        old.close()
 
     ensure_schema(db)
     store = Store(db, actor="tester", clock=clock)

@@ -262,3 +262,28 @@ def test_hash_chain_holds_whatever_time_zone_the_clock_uses(db_path):
         assert verify_database(store).ok
     finally:
         store.close()
+
+
+def test_an_incident_links_under_a_parent_incident_seen_and_journaled_from_both(records):
+    parent = records.create("incident", title="Site B offline")
+    child = records.create("incident", title="Printer at site B offline")
+    records.link(child.ref, parent.ref, note="same outage")
+    assert [(link.relation, link.ref) for link in records.get(child.ref).links] == [("parent", parent.ref)]
+    assert [(link.relation, link.ref) for link in records.get(parent.ref).links] == [("child", child.ref)]
+    assert _newest(records, child.ref).changes == {"parent_incident": (None, parent.ref)}
+    assert _newest(records, parent.ref).changes == {"linked_child_incident": (None, child.ref)}
+    records.link(child.ref, parent.ref, unlink=True)
+    assert records.get(child.ref).links == [] and records.get(parent.ref).links == []
+
+
+def test_an_incident_cannot_be_its_own_parent_or_its_parents_parent(records):
+    top = records.create("incident", title="Site B offline")
+    middle = records.create("incident", title="Switch at site B down")
+    bottom = records.create("incident", title="Printer at site B offline")
+    records.link(middle.ref, top.ref)
+    records.link(bottom.ref, middle.ref)
+    with pytest.raises(ValidationError, match="cannot be linked to itself"):
+        records.link(top.ref, top.ref)
+    with pytest.raises(ValidationError, match=f"{bottom.ref} is already under {top.ref}"):
+        records.link(top.ref, bottom.ref)
+    assert [(link.relation, link.ref) for link in records.get(top.ref).links] == [("child", middle.ref)]

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from sms_tui.domain.errors import InvalidTransition, NotFound, ValidationError
+from sms_tui.domain.errors import ActionRequired, InvalidTransition, NotFound, ValidationError
 
 
 @pytest.fixture
@@ -161,8 +161,9 @@ def test_fulfilment_cannot_start_before_the_approval(requests, records):
     ref = requests.create("new-account", title="Account for Bo").record.ref
     with pytest.raises(ValidationError, match="awaiting approval"):
         requests.tick(ref, 1)
-    with pytest.raises(ValidationError, match="requests approve"):
+    with pytest.raises(ActionRequired, match="record the decision") as refused:
         records.transition(ref, "in_progress")
+    assert (refused.value.action, refused.value.ref) == ("approve", ref)  # each front end says how
 
 
 def test_an_approval_records_who_when_and_why_and_starts_fulfilment(requests, clock):
@@ -195,8 +196,9 @@ def test_a_rejection_ends_the_request_with_the_reason(requests, records):
 
 def test_a_rejection_cannot_bypass_the_decision_record(requests, records):
     ref = requests.create("share-access", title="Finance share").record.ref
-    with pytest.raises(ValidationError, match="requests reject"):
+    with pytest.raises(ActionRequired, match="recording the decision") as refused:
         records.transition(ref, "rejected")
+    assert refused.value.action == "reject"
 
 
 def test_no_decision_is_recorded_once_fulfilment_started(requests):
@@ -256,3 +258,20 @@ def test_the_satisfaction_summary_covers_requests_closed_in_the_period(requests,
     assert (summary.closed, summary.responses, summary.mean) == (3, 2, 4.5)
     assert summary.distribution[5] == 1 and summary.distribution[4] == 1
     assert [c[2] for c in summary.comments] == ["great"]
+
+
+def test_a_request_takes_the_service_of_its_type_unless_one_is_named(requests, records, store):
+    from sms_tui.services.catalogue import CatalogueService
+
+    CatalogueService(store).add_service("Email", criticality="high")
+    CatalogueService(store).add_service("VPN")
+    saved = requests.save_type("password-reset", service="email")
+    assert saved.service == "Email"
+    assert requests.type_journal("password-reset")[0].changes["service"] == (None, "Email")
+    raised = requests.create("password-reset", title="Locked out").record
+    assert raised.service == "Email"
+    assert raised.journal[0].changes["service"] == (None, "Email")
+    # through the record service too (the TUI's form), and a named service wins
+    assert records.create("request", title="Reset", request_type="password-reset").service == "Email"
+    assert requests.create("password-reset", title="VPN reset", service="VPN").record.service == "VPN"
+    assert requests.save_type("password-reset", service="").service == ""

@@ -89,3 +89,10 @@ def test_new_request_with_a_type_takes_the_types_priority_unless_told_otherwise(
     assert "Fulfilment instructions (0/4 done)" in cli.ok("show", typed)
     assert json.loads(cli.ok("show", told, "--format", "json"))["priority"] == "P5"
     assert json.loads(cli.ok("show", plain, "--format", "json"))["priority"] == "P3"
+
+
+def test_a_refusal_names_the_cli_command_that_resolves_it(cli):
+    ref = cli.ok("requests", "new", "new-account", "--title", "Account for Bo").strip()
+    refused = cli("transition", ref, "in_progress")
+    assert refused.exit_code == 1
+    assert f"sms-tui requests approve {ref} --rationale" in one_error_line(refused)

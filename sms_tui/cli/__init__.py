@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from ..domain.errors import DeskError
-from .common import AppContext, fail
+from .common import AppContext, error_message, fail
 
 # Modules that add subcommands to ``main``; each defines ``register(main)``.
 COMMAND_MODULES = ("records", "catalogue", "admin", "incidents", "reviews", "demo",
@@ -88,7 +88,7 @@ class DeskGroup(click.Group):
         except click.UsageError as exc:
             fail(_usage_line(exc), 2)
         except DeskError as exc:
-            fail(str(exc))
+            fail(error_message(exc))
         except KeyboardInterrupt:
             click.echo("sms-tui: interrupted", err=True)
             sys.exit(130)

@@ -14,6 +14,28 @@ import click
 
 from ..domain.text import one_line
 
+# How the command line does what an ActionRequired refusal asks for ({ref} is filled in).
+ACTION_COMMANDS = {
+    ("REQ", "approve"): "sms-tui requests approve {ref} --rationale …",
+    ("REQ", "reject"): "sms-tui requests reject {ref} --rationale …",
+    ("CHG", "approve"): "sms-tui changes approve {ref} --rationale …",
+    ("CHG", "reject"): "sms-tui changes reject {ref} --rationale …",
+    ("CHG", "outcome"): "sms-tui changes outcome {ref} <outcome>",
+}
+
+
+def error_message(exc: Exception) -> str:
+    """A service's refusal as the command line says it: with the command that resolves it."""
+    from ..domain.errors import ActionRequired
+
+    message = str(exc)
+    if isinstance(exc, ActionRequired):
+        command = ACTION_COMMANDS.get((exc.ref.split("-", 1)[0], exc.action))
+        if command:
+            message += f": {command.format(ref=exc.ref)}"
+    hint = getattr(exc, "cli_hint", "")
+    return f"{message} ({hint})" if hint else message
+
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """One line on stderr, then exit non-zero."""

@@ -94,6 +94,7 @@ def register(main: click.Group) -> None:
         """Show one request type with its fulfilment instructions."""
         t = _requests(app).get_type(name)
         for key, value in (("name", t.name), ("title", t.title), ("category", t.category),
+                           ("service", t.service or "–"),
                            ("priority", f"P{t.priority} ({t.impact} impact, {t.urgency} urgency)"),
                            ("SLA", f"{t.sla_hours} h"),
                            ("approval", f"needed ({t.approver or 'approver not named'})"
@@ -111,6 +112,8 @@ def register(main: click.Group) -> None:
     @click.option("--title", default=None)
     @click.option("--description", default=None)
     @click.option("--category", default=None)
+    @click.option("--service", default=None,
+                  help="The service its requests are for (a request raised from it takes it); '' for none.")
     @click.option("--impact", type=LEVEL, default=None, help="Default impact of its requests.")
     @click.option("--urgency", type=LEVEL, default=None, help="Default urgency of its requests.")
     @click.option("--sla-hours", type=int, default=None, help="Hours to fulfil a request.")
@@ -122,11 +125,11 @@ def register(main: click.Group) -> None:
     @click.option("--retire/--activate", "retire", default=None,
                   help="Retire the type (kept for old requests) or offer it again.")
     @pass_app
-    def type_set(app: AppContext, name, title, description, category, impact, urgency, sla_hours,
-                 needs_approval, approver, steps, retire):
+    def type_set(app: AppContext, name, title, description, category, service, impact, urgency,
+                 sla_hours, needs_approval, approver, steps, retire):
         """Add a request type, or change one (only the options given change); journaled."""
         t = _requests(app).save_type(
-            name, title=title, description=description, category=category,
+            name, title=title, description=description, category=category, service=service,
             impact=impact and impact.lower(), urgency=urgency and urgency.lower(),
             sla_hours=sla_hours, needs_approval=needs_approval, approver=approver,
             steps=list(steps) if steps else None, active=None if retire is None else not retire)

@@ -9,6 +9,19 @@ class ValidationError(DeskError):
     """Input that breaks a rule (empty title, unknown impact...)."""
 
 
+class ActionRequired(ValidationError):
+    """A refusal that one action of the desk resolves: record a decision, an outcome...
+
+    The message says what is missing in words that fit every front end; ``action``
+    (``approve``, ``reject``, ``outcome``) and ``ref`` say which, so that each front
+    end adds how it is done there: the CLI its command, the TUI its key.
+    """
+
+    def __init__(self, message: str, *, action: str, ref: str) -> None:
+        super().__init__(message)
+        self.action, self.ref = action, ref
+
+
 class InvalidTransition(DeskError):
     """A status change the record's lifecycle does not allow."""
 

@@ -152,7 +152,9 @@ class CatalogueService:
         stmt = select(ConfigurationItem).where(ConfigurationItem.name == (name or "").strip())
         found = session.exec(stmt).first()
         if found is None:
-            raise NotFound(f"no configuration item named '{name}' (see: sms-tui ci list)")
+            missing = NotFound(f"no configuration item named '{name}'")
+            missing.cli_hint = "see: sms-tui ci list"  # type: ignore[attr-defined]  # the CLI adds it
+            raise missing
         return found
 
     def _refuse_duplicate(self, session: Session, model: type, name: str, what: str,

@@ -51,7 +51,7 @@ from ..domain.changes import (
     risk_level,
     risk_score,
 )
-from ..domain.errors import NotFound, ValidationError
+from ..domain.errors import ActionRequired, NotFound, ValidationError
 from ..domain.kinds import Kind, parse_ref
 from ..storage.change_links import ChangeCILink, ChangeServiceLink
 from ..storage.models import Change, ConfigurationItem, Problem, Service
@@ -242,7 +242,8 @@ def _change_updated(ctx: hooks.HookContext, changes: dict[str, tuple[Any, Any]])
         raise ValidationError(f"{row.ref} is {row.status}; its category cannot change after the "
                               "approval decision")
     if "outcome" in changes:
-        raise ValidationError(f"record the outcome with: changes outcome {row.ref} <outcome>")
+        raise ActionRequired(f"the outcome of {row.ref} is recorded as such (with the investigation "
+                             "of a failure), not edited", action="outcome", ref=row.ref)
     if "backout_plan" in changes and row.change_type in ("normal", "emergency") \
             and row.status in ("approved", "scheduled", "implementing") and not row.backout_plan.strip():
         raise ValidationError(f"{row.ref} is {row.status}; a {row.change_type} change keeps its "
@@ -261,14 +262,16 @@ def _change_transition_rules(ctx: hooks.HookContext, old: str, new: str, note: s
     row: Change = ctx.row  # type: ignore[assignment]
     if new in ("approved", "rejected") and not is_deciding(row.ref):
         verb = "approve" if new == "approved" else "reject"
-        raise ValidationError(f"record the decision with: changes {verb} {row.ref} --rationale …")
+        raise ActionRequired(f"{row.ref} is {new} by recording the decision, with its rationale",
+                             action=verb, ref=row.ref)
     if new == "scheduled":
         check_window(row.planned_start, row.planned_end)
     if new == "implementing" and latest_decision(ctx.session, row.ref) != "approved":
         raise ValidationError(f"{row.ref} has no recorded approval")
     if new == "review":
         if not row.outcome:
-            raise ValidationError(f"record the outcome with: changes outcome {row.ref} <outcome>")
+            raise ActionRequired(f"record the implementation outcome of {row.ref} first",
+                                 action="outcome", ref=row.ref)
         refusal = outcome_refusal(row.outcome, row.investigation_note)
         if refusal:
             raise ValidationError(refusal)

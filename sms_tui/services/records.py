@@ -381,6 +381,8 @@ class RecordService:
     # ----------------------------------------------------------------- links
     # (source kind, target kind) -> (row holding the FK, FK column, label on source, label on target)
     _LINKS = {
+        # incident → incident: the source becomes the child of the target (its parent)
+        (Kind.INCIDENT, Kind.INCIDENT): ("source", "parent_id"),
         (Kind.INCIDENT, Kind.PROBLEM): ("source", "problem_id"),
         (Kind.INCIDENT, Kind.CHANGE): ("source", "change_id"),
         (Kind.PROBLEM, Kind.CHANGE): ("source", "change_id"),
@@ -391,8 +393,27 @@ class RecordService:
         (Kind.PROBLEM, Kind.KNOWN_ERROR): ("target", "problem_id"),
     }
 
+    @classmethod
+    def link_targets(cls, kind: Kind) -> tuple[Kind, ...]:
+        """The kinds a record of ``kind`` can be linked to, in the order the link rules list them."""
+        return tuple(dict.fromkeys(target for source, target in cls._LINKS if source is kind))
+
+    def link_candidates(self, ref: str, text: str = "", *, limit: int = 20) -> list[RecordRow]:
+        """Records that ``ref`` could be linked to: open ones of the kinds it links to, most
+        recently updated first, or those matching ``text`` (words or a reference; open ones
+        first, then closed ones)."""
+        kind, _number = parse_ref(ref)
+        text = (text or "").strip()
+        flt = QueueFilter(open_only=not text, text=text, sort="updated")
+        found: list[RecordRow] = []
+        for target in self.link_targets(kind):
+            found += [row for row in self.list(target, flt, limit=limit) if row.ref != ref]
+        found.sort(key=lambda row: (not row.is_open, -row.updated_at.timestamp()))  # open first
+        return found[:limit]
+
     def link(self, ref: str, target_ref: str, *, note: str = "", unlink: bool = False) -> RecordView:
-        """Link two records (incident→problem, incident/problem→change, known error→problem).
+        """Link two records (incident→problem, incident/problem→change, known error→problem,
+        incident→incident: ``ref`` becomes the child of ``target_ref``).
 
         Either order works; both records' journals get an entry.
         """
@@ -412,9 +433,13 @@ class RecordService:
             raise ValidationError(
                 f"cannot link {KINDS[kind].label.lower()} {row.ref} to "
                 f"{KINDS[tkind].label.lower()} {target.ref}: links go incident→problem, "
-                "incident/problem→change, known error→problem"
+                "incident/problem→change, known error→problem, incident→parent incident"
             )
         holder, column = spec
+        if row is target:
+            raise ValidationError(f"{row.ref} cannot be linked to itself")
+        if column == "parent_id" and not unlink:
+            self._refuse_parent_cycle(session, row, target)
         holder_row, other = (row, target) if holder == "source" else (target, row)
         holder_kind = kind if holder == "source" else tkind
         other_kind = tkind if holder == "source" else kind
@@ -432,14 +457,28 @@ class RecordService:
         setattr(holder_row, column, new_id)
         action = "unlink" if unlink else "link"
         field = KINDS[other_kind].label.lower().replace(" ", "_")
+        back = KINDS[holder_kind].label.lower().replace(" ", "_")
+        if column == "parent_id":
+            field, back = "parent_incident", "child_incident"
         self._touch(holder_row, now)
         self._journal(session, holder_kind, holder_row, action, now,
                       {field: (old_ref or None, None if unlink else other.ref)}, note)
         self._touch(other, now)
-        back = KINDS[holder_kind].label.lower().replace(" ", "_")
         self._journal(session, other_kind, other, action, now,
                       {f"linked_{back}": (holder_row.ref if unlink else None,
                                           None if unlink else holder_row.ref)}, note)
+
+    @staticmethod
+    def _refuse_parent_cycle(session: Session, child: RecordBase, parent: RecordBase) -> None:
+        """An incident cannot become the parent of its own parent (or of any ancestor)."""
+        seen: set[int] = set()
+        ancestor: Any = parent
+        while ancestor is not None and ancestor.id not in seen:
+            if ancestor.id == child.id:
+                raise ValidationError(f"{parent.ref} is already under {child.ref}; "
+                                      f"{child.ref} cannot be its child too")
+            seen.add(ancestor.id)
+            ancestor = session.get(Incident, ancestor.parent_id) if ancestor.parent_id else None
 
     def _links(self, session: Session, kind: Kind, row: RecordBase) -> list[LinkView]:
         links: list[LinkView] = []
@@ -454,6 +493,8 @@ class RecordService:
                 links.append(LinkView(relation, other.ref, other.title, other.status))
 
         if kind is Kind.INCIDENT:
+            one("parent", Incident, row.parent_id)
+            many("child", Incident, "parent_id")
             one("problem", Problem, row.problem_id)
             one("change", Change, row.change_id)
         elif kind is Kind.PROBLEM:

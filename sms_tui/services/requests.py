@@ -26,10 +26,10 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
-from ..domain.errors import NotFound, ValidationError
+from ..domain.errors import ActionRequired, NotFound, ValidationError
 from ..domain.kinds import Kind, parse_ref
 from ..domain.priority import Level
-from ..storage.models import Meta, ServiceRequest
+from ..storage.models import Meta, Service, ServiceRequest
 from ..storage.request_catalogue import RequestStep, RequestType, RequestTypeStep
 from . import hooks, journal
 from .approvals import ApprovalView, approval_views, latest_decision, record_decision
@@ -99,6 +99,7 @@ class RequestTypeView:
     active: bool
     steps: tuple[str, ...]
     version: int
+    service: str = ""  # the service its requests are for ("" when none)
 
 
 @dataclass(frozen=True)
@@ -160,8 +161,22 @@ def _steps_of(session: Session, type_id: int) -> tuple[str, ...]:
     return tuple(session.exec(stmt))
 
 
+def _service_name(session: Session, service_id: int | None) -> str:
+    found = session.get(Service, service_id) if service_id else None
+    return found.name if found else ""
+
+
+def _service_named(session: Session, name: str) -> int:
+    found = session.exec(select(Service).where(func.lower(Service.name) == name.strip().lower())).first()
+    if found is None:
+        names = session.exec(select(Service.name).order_by(Service.name)).all()
+        hint = f"; known services: {', '.join(names)}" if names else "; no services exist yet"
+        raise NotFound(f"no service named '{name.strip()}'{hint}")
+    return found.id or 0
+
+
 def type_view(session: Session, store: Store, row: RequestType) -> RequestTypeView:
-    return RequestTypeView(
+    return RequestTypeView(service=_service_name(session, row.service_id),
         name=row.name, title=row.title, description=row.description, category=row.category,
         impact=row.impact, urgency=row.urgency,
         priority=store.config.matrix.priority_for(row.impact, row.urgency),
@@ -219,6 +234,9 @@ def _copy_type_onto(session: Session, row: ServiceRequest, rtype: RequestType) -
     row.due_at = row.created_at + timedelta(hours=rtype.sla_hours)
     row.needs_approval = rtype.needs_approval
     changes: dict[str, Any] = {"due_at": (old_due, row.due_at), "fulfilment_steps": (None, len(steps))}
+    if row.service_id is None and rtype.service_id is not None:  # the type's service, unless named
+        row.service_id = rtype.service_id
+        changes["service"] = (None, _service_name(session, rtype.service_id))
     if old_needs != row.needs_approval:
         changes["needs_approval"] = (old_needs, row.needs_approval)
     return changes
@@ -255,14 +273,15 @@ def _request_transition_rules(ctx: hooks.HookContext, old: str, new: str, note: 
     row: ServiceRequest = ctx.row  # type: ignore[assignment]
     decided = is_deciding(row.ref)
     if new == "rejected" and not decided:
-        raise ValidationError(f"record the decision with: requests reject {row.ref} --rationale …")
+        raise ActionRequired(f"{row.ref} is rejected by recording the decision, with its rationale",
+                             action="reject", ref=row.ref)
     if old == "awaiting_approval" and new == "in_progress" and not decided:
-        raise ValidationError(f"{row.ref} is awaiting approval; record the decision with: "
-                              f"requests approve {row.ref} --rationale …")
+        raise ActionRequired(f"{row.ref} is awaiting approval; record the decision, with its "
+                             "rationale", action="approve", ref=row.ref)
     if new in ("in_progress", "on_hold", "fulfilled") and row.needs_approval and not decided \
             and latest_decision(ctx.session, row.ref) != "approved":
-        raise ValidationError(f"{row.ref} needs an approval before fulfilment; record it with: "
-                              f"requests approve {row.ref} --rationale …")
+        raise ActionRequired(f"{row.ref} needs an approval before fulfilment; record the decision, "
+                             "with its rationale", action="approve", ref=row.ref)
     if new == "fulfilled":
         left = _open_steps(ctx.session, row.id or 0)
         if left:
@@ -343,8 +362,11 @@ class RequestService:
                   category: str | None = None, impact: str | None = None, urgency: str | None = None,
                   sla_hours: int | None = None, needs_approval: bool | None = None,
                   approver: str | None = None, steps: list[str] | None = None,
-                  active: bool | None = None, expected_version: int | None = None) -> RequestTypeView:
-        """Add a request type or edit one (only the given fields change); journaled."""
+                  active: bool | None = None, expected_version: int | None = None,
+                  service: str | None = None) -> RequestTypeView:
+        """Add a request type or edit one (only the given fields change); journaled.
+
+        ``service``: the service its requests are for, by name ("" for none)."""
         values: dict[str, Any] = {}
         if title is not None:
             values["title"] = clean_text(title, "title", required=True, limit=200)
@@ -378,13 +400,17 @@ class RequestService:
             key = clean_type_name(name)
             row = session.exec(select(RequestType).where(RequestType.name == key)).first()
             changes: dict[str, tuple[Any, Any]] = {}
+            if service is not None:
+                values["service_id"] = _service_named(session, service) if service.strip() else None
             if row is None:
                 if "title" not in values:
                     raise ValidationError(f"a new request type needs a title (adding '{key}')")
                 row = RequestType(name=key, created_at=now, updated_at=now, **values)
                 session.add(row)
                 session.flush()
-                changes = {k: (None, v) for k, v in values.items()}
+                changes = {k: (None, v) for k, v in values.items() if k != "service_id"}
+                if row.service_id:
+                    changes["service"] = (None, _service_name(session, row.service_id))
                 action = "create"
             else:
                 if expected_version is not None and row.version != expected_version:
@@ -392,7 +418,11 @@ class RequestService:
                                           f"(now version {row.version}); reload it and try again")
                 for k, v in values.items():
                     if getattr(row, k) != v:
-                        changes[k] = (getattr(row, k), v)
+                        if k == "service_id":  # journaled by name
+                            changes["service"] = (_service_name(session, row.service_id) or None,
+                                                  _service_name(session, v) or None)
+                        else:
+                            changes[k] = (getattr(row, k), v)
                         setattr(row, k, v)
                 action = "update"
             if new_steps is not None:

@@ -154,6 +154,9 @@ class Incident(RecordBase, table=True):
     __table_args__ = _queue_indexes("incident")
     problem_id: int | None = Field(default=None, foreign_key="problem.id", index=True)
     change_id: int | None = Field(default=None, foreign_key="change.id", index=True)
+    # the parent of a child incident (the same outage reported twice, a site's incidents
+    # under the major one): a link, followed from both sides
+    parent_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
     major: bool = Field(default=False)
     major_reason: str = Field(default="")
     # major incident handling (services/incidents.py): who declared it, who is responsible

@@ -29,6 +29,8 @@ class RequestType(SQLModel, table=True):
     title: str
     description: str = text_field()
     category: str = Field(default="")
+    # the service its requests are for (taken by a request raised from it), if one
+    service_id: int | None = Field(default=None, foreign_key="service.id")
     impact: str = Field(default="medium")
     urgency: str = Field(default="medium")
     sla_hours: int = Field(default=24)  # time to fulfil, from when the request is raised

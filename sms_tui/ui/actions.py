@@ -91,10 +91,10 @@ class RecordActions:
                      opens_screen=True)
 
     def action_edit(self) -> None:
-        from .screens.form import RecordForm
+        from .screens.request_form import record_form
 
         self.with_record(lambda view: self.app.push_screen(
-            RecordForm(parse_ref(view.ref)[0].value, view), self._dialog_closed))
+            record_form(parse_ref(view.ref)[0].value, view), self._dialog_closed))
 
     def action_transition(self) -> None:
         from .screens.transition_dialog import TransitionDialog

@@ -235,7 +235,10 @@ class DeskApp(App[None]):
         if isinstance(exc, DeskError):
             title = {ConflictError: "Changed by someone else", NotFound: "Not found",
                      ValidationError: "Not possible"}.get(type(exc), "Error")
-            self.notify(one_line(str(exc)), title=title, severity="error", timeout=8, markup=False)
+            from .hints import error_message  # the key to press, not a CLI command
+
+            self.notify(one_line(error_message(exc)), title=title, severity="error", timeout=8,
+                        markup=False)
         else:
             log.error("unexpected error in a worker", exc_info=exc)
             self.notify(one_line(f"{type(exc).__name__}: {exc}"), title="Unexpected error",

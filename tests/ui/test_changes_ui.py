@@ -110,3 +110,27 @@ async def test_scheduling_over_another_change_warns_and_the_outcome_raises_the_r
         assert app.screen.view.status == "review"
     reviews = [r for r in ReviewService(store).list_reviews(open_only=True) if r.source_ref == ref]
     assert [r.activity for r in reviews] == ["change_effectiveness_review"]
+
+
+async def test_risk_likelihood_and_impact_are_picked_not_typed(make_app, changes):
+    from sms_tui.ui.screens.form import RecordForm
+    from sms_tui.ui.widgets.choice_picker import ChoicePicker
+
+    app = make_app()
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot)
+        await press(pilot, "5", "n")
+        assert isinstance(app.screen, RecordForm)
+        likelihood = app.screen.query_one("#f-risk_likelihood", ChoicePicker)
+        impact = app.screen.query_one("#f-risk_impact", ChoicePicker)
+        await type_text(pilot, "Rotate the backup tapes")
+        likelihood.focus()
+        await press(pilot, "2")  # a digit picks it; the desk stays on this form
+        impact.focus()
+        await press(pilot, "right", "right", "right")
+        assert isinstance(app.screen, RecordForm)
+        assert (likelihood.value, impact.value) == ("2", "3")
+        await press(pilot, "ctrl+s")
+        assert not isinstance(app.screen, RecordForm)
+    detail = changes.detail("CHG-000001")
+    assert (detail.risk_likelihood, detail.risk_impact) == (2, 3)

@@ -96,3 +96,116 @@ async def test_a_refused_transition_names_the_allowed_ones_and_keeps_the_dialog(
         assert "no status to move to" in screen_text(app)
         await press(pilot, "escape")
         assert isinstance(app.screen, RecordScreen)
+
+
+async def test_blank_forms_close_on_the_first_esc_and_warn_only_after_a_change(make_app):
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        for section in ("1", "2", "3", "5"):  # incidents, requests, problems, changes
+            await press(pilot, section, "n")
+            assert isinstance(app.screen, RecordForm)
+            await press(pilot, "escape")  # nothing typed: nothing to lose
+            assert not isinstance(app.screen, RecordForm), section
+            assert "Unsaved changes" not in screen_text(app)
+        await press(pilot, "5", "n")
+        await type_text(pilot, "x")  # the title
+        await press(pilot, "escape")
+        assert isinstance(app.screen, RecordForm)
+        assert "Unsaved changes" in screen_text(app)
+
+
+async def test_after_a_refusal_the_focus_is_on_the_field_in_error(make_app, records):
+    from sms_tui.ui.screens.escalate_dialog import EscalateDialog
+
+    incident = records.create("incident", title="Switch port flapping")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "x", "tab")
+        await type_text(pilot, "Carol Ops")
+        await press(pilot, "tab")
+        await type_text(pilot, "Network")
+        await press(pilot, "enter")  # no reason yet: refused
+        assert isinstance(app.screen, EscalateDialog)
+        assert "needs a reason" in screen_text(app)
+        assert app.focused is app.screen.query_one("#reason")
+        await type_text(pilot, "needs the network team")  # lands in the reason, not the group
+        await press(pilot, "enter")
+        assert isinstance(app.screen, RecordScreen)
+    entry = records.get(incident.ref).journal[0]
+    assert entry.action.startswith("escalate") and "needs the network team" in entry.note
+    assert "Carol Ops" in str(entry.changes) and "Network" in str(entry.changes)
+    assert "Networkneeds" not in str(entry.changes)
+
+
+async def test_a_date_that_is_not_one_focuses_its_field(make_app, records):
+    from sms_tui.ui.screens.practice_dialogs import ScheduleDialog
+
+    records.create("change", title="Patch the firewall")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "5", "enter", "w")
+        assert isinstance(app.screen, ScheduleDialog)
+        await type_text(pilot, "2026-03-10 20:00")
+        await press(pilot, "tab")
+        await type_text(pilot, "tomorrow")
+        await press(pilot, "shift+tab", "enter")  # saved from the start field
+        assert "is not a date" in screen_text(app)
+        assert app.focused is app.screen.query_one("#end")
+
+
+async def test_link_offers_a_searchable_list_of_what_the_record_can_link_to(make_app, records):
+    from sms_tui.ui.screens.link_dialog import LinkDialog
+
+    incident = records.create("incident", title="Mail queue stuck on the relay")
+    problem = records.create("problem", title="Mail relay runs out of disk")
+    records.create("problem", title="Printers lose their IP address")
+    records.create("request", title="Mail archive access")  # requests do not link
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "1", "enter", "l")
+        assert isinstance(app.screen, LinkDialog)
+        offered = [row.ref for row in app.screen.candidates]
+        assert problem.ref in offered and incident.ref not in offered
+        assert not any(ref.startswith("REQ") for ref in offered)
+        await type_text(pilot, "mail relay")
+        await press(pilot, "enter")  # words: to the list, nothing linked yet
+        assert isinstance(app.screen, LinkDialog)
+        assert [row.ref for row in app.screen.candidates] == [problem.ref]
+        await press(pilot, "enter")  # the highlighted one
+        assert isinstance(app.screen, RecordScreen)
+    assert [(link.relation, link.ref) for link in records.get(incident.ref).links] == [
+        ("problem", problem.ref)]
+
+
+async def test_link_still_takes_a_typed_reference(make_app, records):
+    incident = records.create("incident", title="Wi-Fi drops")
+    change = records.create("change", title="Replace access points")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "1", "enter", "l")
+        await type_text(pilot, "chg1")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, RecordScreen)
+    assert [link.ref for link in records.get(incident.ref).links] == [change.ref]
+
+
+async def test_an_incident_is_linked_under_a_parent_incident_from_the_list(make_app, records):
+    child = records.create("incident", title="Printer at site B offline")
+    parent = records.create("incident", title="Site B network down")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        app.screen.action_open_record(child.ref)
+        await settle(pilot)
+        await press(pilot, "l")
+        assert "links to: parent incident, problem, change" in screen_text(app)
+        await type_text(pilot, "site b network")
+        await press(pilot, "enter", "enter")
+        assert isinstance(app.screen, RecordScreen)
+        assert f"parent        {parent.ref}" in screen_text(app)
+    assert [(link.relation, link.ref) for link in records.get(parent.ref).links] == [("child", child.ref)]

@@ -183,3 +183,15 @@ async def test_hostile_title_is_shown_literally_in_the_major_screen_and_outbox(m
         text = screen_text(app)
         assert "[@click=app.quit]y[/]" in text
         assert "\x1b" not in text and "␛]0;pwned" in text
+
+
+async def test_outbox_o_opens_the_incident_in_its_own_screen_with_known_errors(app, desk):
+    from sms_tui.ui.screens.known_errors import IncidentScreen, KnownErrorSearchScreen
+
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "8", "o")
+        assert isinstance(app.screen, IncidentScreen)
+        assert app.screen.view.ref == desk["mail"].ref
+        await press(pilot, "K")
+        assert isinstance(app.screen, KnownErrorSearchScreen)

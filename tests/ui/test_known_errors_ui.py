@@ -52,7 +52,7 @@ async def test_a_workaround_is_applied_from_the_incident_and_journaled_on_both(m
         await press(pilot, "1", "enter", "K")
         assert isinstance(app.screen, KnownErrorSearchScreen)
         assert kedb["proxy"] in screen_text(app)  # the incident's own words are the query
-        await press(pilot, "escape", "w")  # leave the query box, apply the best match
+        await press(pilot, "w")  # the cursor is on the results: apply the best match
         assert isinstance(app.screen, IncidentScreen)
     incident = records.get(kedb["incident"]).journal[0]
     assert (incident.action, incident.changes["known_error"]) == ("workaround", (None, kedb["proxy"]))
@@ -86,6 +86,47 @@ async def test_the_incident_form_searches_known_errors_with_the_title_typed_so_f
         assert isinstance(app.screen, KnownErrorSearchScreen)
         text = screen_text(app)
         assert kedb["proxy"] in text and kedb["printer"] not in text
-        await press(pilot, "escape", "escape")  # leave the query box, then the search
+        await press(pilot, "escape")  # the cursor is on the results: Esc leaves the search
         assert isinstance(app.screen, RecordForm)  # back to the form, nothing lost
         assert "outlook disconnects" in app.screen.query_one("#f-title").value
+
+
+async def test_k_starts_on_the_results_so_w_applies_and_slash_reaches_the_search(make_app, kedb,
+                                                                                  records):
+    from textual.widgets import Input, OptionList
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "1", "enter", "K")
+        assert isinstance(app.focused, OptionList)
+        await press(pilot, "slash")
+        assert isinstance(app.focused, Input)
+        await type_text(pilot, " proxy")
+        await press(pilot, "enter")  # back on the results
+        assert isinstance(app.focused, OptionList)
+        await press(pilot, "w")
+        assert isinstance(app.screen, IncidentScreen)
+        assert app.screen.view.ref == kedb["incident"]
+    assert records.get(kedb["incident"]).journal[0].action == "workaround"
+
+
+async def test_f3_on_a_new_incident_picks_a_workaround_applied_when_it_is_saved(make_app, kedb,
+                                                                                records):
+    from sms_tui.ui.screens.form import RecordForm
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "1", "n")
+        await type_text(pilot, "outlook disconnects")
+        await press(pilot, "f3")
+        assert isinstance(app.screen, KnownErrorSearchScreen)
+        await press(pilot, "w")
+        assert isinstance(app.screen, RecordForm)
+        assert f"workaround from {kedb['proxy']} applied on save" in screen_text(app)
+        await press(pilot, "ctrl+s")
+        assert not isinstance(app.screen, RecordForm)
+    entry = records.get("INC-000002").journal[0]  # the incident just recorded
+    assert (entry.action, entry.changes["known_error"]) == ("workaround", (None, kedb["proxy"]))
+    assert records.get(kedb["proxy"]).journal[0].action == "workaround_applied"

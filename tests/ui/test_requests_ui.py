@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from sms_tui.ui.screens.request_detail import RequestScreen
@@ -101,3 +103,147 @@ async def test_the_catalogue_opens_from_the_queue_and_a_type_gets_new_instructio
         assert isinstance(app.screen, RequestTypesScreen)
         assert "1. Check the role" in screen_text(app)
     assert requests.get_type("vpn-token").steps == ("Check the role", "Issue the token")
+
+
+async def test_steps_have_the_cursor_and_a_burst_ticks_each_step_once(make_app, account, requests):
+    from textual.widgets import OptionList
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "2", "enter")
+        steps = app.screen.query_one("#steps", OptionList)
+        assert app.focused is steps  # visible without Tab: the first open step
+        assert "›[ ] 3. Add the account" in screen_text(app)
+        await pilot.press("space", "enter", "k")  # one burst, faster than the writes
+        await settle(pilot)
+        assert "(5/5 done)" in screen_text(app)
+    detail = requests.detail(account)
+    assert [s.done for s in detail.steps] == [True] * 5
+    assert [e.action for e in detail.record.journal].count("step") == 5  # 2 before, 3 now: no untick
+
+
+async def test_a_refusal_in_the_tui_names_the_key_not_a_cli_command(make_app, requests):
+    from sms_tui.ui.screens.transition_dialog import TransitionDialog
+
+    ref = requests.create("share-access", title="Finance share for Eve").record.ref
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "2", "enter", "t")
+        assert isinstance(app.screen, TransitionDialog)
+        await press(pilot, "enter")  # in progress, without the decision
+        text = screen_text(app)
+        assert isinstance(app.screen, TransitionDialog)
+        assert "A approves, R rejects" in text
+        assert "--rationale" not in text and "requests approve" not in text
+    assert requests.detail(ref).record.status == "awaiting_approval"
+
+
+async def test_enter_on_a_catalogue_type_raises_a_request_with_its_priority_and_sla(make_app, requests):
+    from sms_tui.ui.screens.request_form import RequestForm
+    from sms_tui.ui.screens.requests_catalogue import RequestTypesScreen
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "2", "T")
+        assert isinstance(app.screen, RequestTypesScreen)
+        names = [t.name for t in app.screen.types]
+        await press(pilot, *["down"] * names.index("password-reset"), "enter")
+        assert isinstance(app.screen, RequestForm)
+        assert "Password reset" in screen_text(app) and "fulfil within 4 h" in screen_text(app)
+        assert "Priority P2" in screen_text(app)  # the catalogue's P2, not the form's P3
+        await type_text(pilot, "Locked out: Dana")
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, RequestScreen)
+        ref = app.screen.ref
+    detail = requests.detail(ref)
+    assert (detail.record.priority, detail.record.extra["request_type"]) == (2, "password-reset")
+    assert detail.due_at == detail.record.created_at + timedelta(hours=4)
+    assert len(detail.steps) == 4
+
+
+async def test_the_request_form_picks_its_type_from_the_catalogue_and_takes_its_defaults(make_app,
+                                                                                         requests):
+    from textual.widgets import Select
+
+    from sms_tui.ui.screens.request_form import RequestForm
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "2", "n")
+        assert isinstance(app.screen, RequestForm)
+        picker = app.screen.query_one("#f-request_type", Select)
+        assert app.focused is picker  # the type first: it decides the rest
+        assert "Priority P3" in screen_text(app)
+        picker.value = "password-reset"  # as picked from the list
+        await settle(pilot)
+        assert "Priority P2" in screen_text(app) and "fulfil within 4 h" in screen_text(app)
+        assert app.screen.query_one("#f-category").value == "access"
+        app.screen.query_one("#f-title").focus()
+        await type_text(pilot, "Locked out: Eve")
+        await press(pilot, "ctrl+s")
+        assert not isinstance(app.screen, RequestForm)
+    made = [r for r in requests.records.list("request") if r.title == "Locked out: Eve"]
+    assert made and made[0].priority == 2
+
+
+async def test_the_edit_form_of_a_request_shows_its_type_and_closes_on_esc(make_app, account):
+    from textual.widgets import Select
+
+    from sms_tui.ui.screens.request_form import RequestForm
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "2", "enter", "e")
+        assert isinstance(app.screen, RequestForm)
+        assert app.screen.query_one("#f-request_type", Select).value == "new-account"
+        assert "New user account" in screen_text(app)
+        await press(pilot, "escape")  # nothing changed
+        assert isinstance(app.screen, RequestScreen)
+
+
+async def test_a_request_from_the_catalogue_takes_its_types_service(make_app, requests, store):
+    from sms_tui.services.catalogue import CatalogueService
+    from sms_tui.ui.screens.request_form import RequestForm
+
+    CatalogueService(store).add_service("Directory")
+    requests.save_type("password-reset", service="Directory")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "2", "T")
+        names = [t.name for t in app.screen.types]
+        await press(pilot, *["down"] * names.index("password-reset"), "enter")
+        assert isinstance(app.screen, RequestForm)
+        assert app.screen.query_one("#f-service").value == "Directory"
+        await type_text(pilot, "Locked out: Kim")
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, RequestScreen)
+        assert app.screen.view.service == "Directory"
+
+
+async def test_the_type_dialog_sets_the_service_its_requests_are_for(make_app, requests, store):
+    from sms_tui.services.catalogue import CatalogueService
+    from sms_tui.ui.screens.requests_catalogue import RequestTypeDialog, RequestTypesScreen
+
+    CatalogueService(store).add_service("Directory")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "2", "T", "e")
+        assert isinstance(app.screen, RequestTypeDialog)
+        await press(pilot, "tab")
+        await type_text(pilot, "Nowhere")
+        await press(pilot, "ctrl+s")
+        assert "no service named 'Nowhere'" in screen_text(app)
+        assert app.focused is app.screen.query_one("#service")  # the field in error
+        await press(pilot, *["backspace"] * 7)
+        await type_text(pilot, "Directory")
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, RequestTypesScreen)
+        assert "Directory" in screen_text(app)
+    assert requests.types()[0].service == "Directory"

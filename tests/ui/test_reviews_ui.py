@@ -145,7 +145,7 @@ async def test_work_a_review_with_the_keyboard_tick_then_complete(make_app, revi
         assert "not ticked" in screen_text(app)
         await press(pilot, "escape")
 
-        await press(pilot, "space", "down", "space", "down", "space")
+        await press(pilot, "space", "space", "space")  # each tick moves to the next item
         assert all(item.done for item in app.screen.view.checklist)
         assert app.screen.view.status == "in_progress"
         await press(pilot, "c")
@@ -298,7 +298,7 @@ async def test_nonconformity_is_worked_to_closure_from_its_screen(make_app, revi
         await press(pilot, "t")  # open -> action planned needs a root cause
         await press(pilot, "ctrl+s")
         assert "root cause" in screen_text(app)
-        await press(pilot, "tab", "tab")
+        assert app.focused is app.screen.query_one("#f-root_cause")  # the field in error
         await type_text(pilot, "Nobody owned the follow-up")
         await press(pilot, "ctrl+s")
         assert app.screen.view.status == "action_planned"
@@ -315,3 +315,47 @@ async def test_nonconformity_is_worked_to_closure_from_its_screen(make_app, revi
     view = reviews.get_finding(findings)
     assert (view.status, view.effectiveness_note) == ("closed", "No unreviewed emergency change in May")
     assert [e.action for e in view.journal[:4]] == ["transition", "transition", "action_done", "transition"]
+
+
+async def test_checklist_ticks_in_a_burst_tick_each_item_once_and_the_cursor_shows(make_app, reviews):
+    from textual.widgets import OptionList
+
+    ref = first_ref(reviews, "rfc_trends")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "6", "enter")
+        assert isinstance(app.screen, ReviewScreen) and app.screen.ref == ref
+        checklist = app.screen.query_one("#review-checklist", OptionList)
+        assert app.focused is checklist  # no Tab needed
+        first = next(line for line in screen_text(app).splitlines() if " 1. " in line)
+        assert first.lstrip().startswith("›[ ] 1.")  # the cursor reads without colour
+        await pilot.press("space", "enter")  # one burst, faster than the writes
+        await settle(pilot)
+        assert [item.done for item in app.screen.view.checklist] == [True, True, False]
+        assert checklist.highlighted == 2
+    journal = [e.action for e in reviews.get(ref).journal]
+    assert journal.count("tick") == 2
+
+
+async def test_nonconformity_severity_is_picked_from_minor_and_major(make_app, reviews):
+    from sms_tui.ui.widgets.choice_picker import ChoicePicker
+
+    ref = first_ref(reviews, "rfc_trends")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "6")
+        await open_review(pilot, ref)
+        await press(pilot, "n")
+        assert isinstance(app.screen, ReviewDialog)
+        severity = app.screen.query_one("#f-severity", ChoicePicker)
+        await type_text(pilot, "Emergency changes not reviewed")
+        await press(pilot, "tab", "tab")
+        assert app.focused is severity
+        await press(pilot, "m")  # minor -> major (both start with m: they take turns)
+        assert severity.value == "major"
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, ReviewScreen)
+    finding = reviews.list_findings("nonconformity", open_only=True)[0]
+    assert finding.severity == "major"

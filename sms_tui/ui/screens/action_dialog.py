@@ -21,6 +21,8 @@ from ...domain.errors import ConflictError, DeskError
 from ...services.views import RecordView
 from .. import display
 from ..drafts import DraftMixin
+from ..field_errors import focus_field_in_error
+from ..hints import error_message
 from .base import DeskModal
 
 if TYPE_CHECKING:
@@ -114,12 +116,14 @@ class ActionDialog(DraftMixin, DeskModal):
     def show_error(self, exc: DeskError) -> bool:
         """Show a refused write in the dialog (returns True: handled)."""
         self.conflict = isinstance(exc, ConflictError)
-        message = str(exc)
+        message = error_message(exc)
         if self.conflict:
             message += " — press ctrl+r to reload it; what you typed is kept"
         error = self.query_one("#dialog-error", Static)
         error.update(display.line(message))
         error.add_class("-shown")
+        if not self.conflict:  # the analyst's next keys go to the field concerned
+            focus_field_in_error(self, exc)
         self.refresh_bindings()
         return True
 

@@ -7,7 +7,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import Input, Static
 
-from ...domain.errors import ValidationError
+from ..field_errors import FieldError
 from ..widgets.choice_picker import ChoicePicker
 from .action_dialog import ActionDialog, field
 
@@ -43,10 +43,10 @@ class EscalateDialog(ActionDialog):
         values = {name: self.query_one(f"#{name}", Input).value.strip()
                   for name in ("to", "group", "reason")}
         values["hierarchical"] = self.query_one("#how", ChoicePicker).value == "hierarchical"
-        if not values["reason"]:
-            raise ValidationError("an escalation needs a reason: say why it goes up")
         if not values["to"] and not values["group"]:
-            raise ValidationError("say who to escalate to (a person, a manager or a group)")
+            raise FieldError("to", "say who to escalate to (a person, a manager or a group)")
+        if not values["reason"]:
+            raise FieldError("reason", "an escalation needs a reason: say why it goes up")
         return values
 
     def perform(self, records, record, values):

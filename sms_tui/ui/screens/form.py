@@ -25,10 +25,18 @@ from ...domain.priority import PRIORITY_NAMES
 from ...services.views import RecordView
 from .. import display
 from ..drafts import DraftMixin
+from ..hints import error_message
 from ..widgets.choice_picker import LEVEL_CHOICES, ChoicePicker
 from ..widgets.desk_footer import DeskFooter
 from .base import FieldFocusMixin, ServiceMixin
-from .form_fields import FieldSpec, field_for_error, from_widget_value, specs_for, to_widget_value
+from .form_fields import (
+    SCALE_CHOICES,
+    FieldSpec,
+    field_for_error,
+    from_widget_value,
+    specs_for,
+    to_widget_value,
+)
 
 
 def _original(view: RecordView | None, name: str) -> Any:
@@ -55,12 +63,15 @@ class RecordForm(DraftMixin, FieldFocusMixin, ServiceMixin, Screen[RecordView | 
                 tooltip="Incidents: does this match a known error? Searches with the title typed so far"),
     ]
 
-    def __init__(self, kind: str, record: RecordView | None = None) -> None:
+    def __init__(self, kind: str, record: RecordView | None = None, *,
+                 preset: dict[str, Any] | None = None) -> None:
         super().__init__()
         self.kind = parse_kind(kind)
         self.record = record
+        self.preset = preset or {}  # a new record's starting values (a request from its type)
         self.conflict = False
         self._confirm_discard = False
+        self.workaround_from: str | None = None  # a new incident: KE whose workaround F3 picked
         # the form opens after the database, so this costs nothing
         from ...services.records import EXTRA_FIELDS
 
@@ -85,12 +96,15 @@ class RecordForm(DraftMixin, FieldFocusMixin, ServiceMixin, Screen[RecordView | 
         label = KINDS[self.kind].label
         hint = "   F3: does it match a known error?" if self.kind is Kind.INCIDENT else ""
         if self.record is None:
+            if self.workaround_from:
+                hint = f"   workaround from {self.workaround_from} applied on save (F3 changes it)"
             return Text.assemble((f"New {label.lower()}", "bold"), (hint, "italic"))
         return Text.assemble((f"Edit {self.record.ref}", "bold"), f"  version {self.record.version}  ",
                              display.line(self.record.title, limit=60 - len(hint)), (hint, "italic"))
 
     def _row(self, spec: FieldSpec) -> Horizontal:
-        value = to_widget_value(spec, _original(self.record, spec.name)) if self.record else None
+        value = to_widget_value(spec, _original(self.record, spec.name) if self.record
+                                else self.preset.get(spec.name))
         wid = f"f-{spec.name}"
         widget: Any
         if spec.widget == "text":
@@ -102,6 +116,11 @@ class RecordForm(DraftMixin, FieldFocusMixin, ServiceMixin, Screen[RecordView | 
         elif spec.widget == "check":
             # not a Checkbox: its ticked and unticked states differ by colour only
             widget = ChoicePicker([("no", "no"), ("yes", "yes")], "yes" if value else "no", id=wid)
+        elif spec.widget == "scale":  # 1..5: a digit picks it, the meaning of the ends beside it
+            widget = ChoicePicker(SCALE_CHOICES, value or "", id=wid)
+            return Horizontal(Label(spec.label, classes="field-label"), widget,
+                              Label(Text(spec.placeholder, style="dim"), classes="inline-label"),
+                              classes="field", id=f"row-{spec.name}")
         else:
             # typing after the form opens (or after Tab) adds to what is there, as in a
             # terminal; it does not silently replace a whole field the analyst cannot see
@@ -112,8 +131,8 @@ class RecordForm(DraftMixin, FieldFocusMixin, ServiceMixin, Screen[RecordView | 
                           id=f"row-{spec.name}")
 
     def _priority_row(self) -> Horizontal:
-        impact = self.record.impact if self.record else "medium"
-        urgency = self.record.urgency if self.record else "medium"
+        impact = self.record.impact if self.record else self.preset.get("impact", "medium")
+        urgency = self.record.urgency if self.record else self.preset.get("urgency", "medium")
         return Horizontal(
             Label("Impact", classes="field-label"),
             ChoicePicker(LEVEL_CHOICES, impact, id="f-impact"),
@@ -125,7 +144,12 @@ class RecordForm(DraftMixin, FieldFocusMixin, ServiceMixin, Screen[RecordView | 
     def on_mount(self) -> None:
         self._show_priority()
         self.query_one("#f-title", Input).focus()
+        self._as_opened = self._entered()  # what "unsaved changes" is measured against
         self.start_drafts()
+
+    def _entered(self) -> tuple[Any, ...]:
+        """Every field as the widgets hold it now (selects and pickers included)."""
+        return (*(self._raw(spec) for spec in self.specs), *self._levels())
 
     def draft_key(self) -> str:
         return f"form:{self.kind.value}:{self.record.ref if self.record else 'new'}"
@@ -192,8 +216,22 @@ class RecordForm(DraftMixin, FieldFocusMixin, ServiceMixin, Screen[RecordView | 
         from .known_errors import KnownErrorSearchScreen
 
         title = self.query_one("#f-title", Input).value
-        ref = self.record.ref if self.record else None
-        self.app.push_screen(KnownErrorSearchScreen(ref, query=title, incident_title=title))
+        if self.record is None:
+            self.app.push_screen(KnownErrorSearchScreen(None, query=title, incident_title=title,
+                                                        for_new_incident=True), self._workaround_picked)
+            return
+        self.app.push_screen(KnownErrorSearchScreen(self.record.ref, query=title, incident_title=title),
+                             self._workaround_applied)
+
+    def _workaround_picked(self, hit: Any) -> None:
+        if hit is not None:
+            self.workaround_from = hit.ref
+            self.query_one("#form-title", Static).update(self._title())
+
+    def _workaround_applied(self, view: RecordView | None) -> None:
+        # the incident moved on a version: take it, keeping what the analyst typed
+        if view is not None:
+            self._reloaded(view, quiet=True)
 
     # ----------------------------------------------------------------- save
     def action_save(self) -> None:
@@ -209,7 +247,7 @@ class RecordForm(DraftMixin, FieldFocusMixin, ServiceMixin, Screen[RecordView | 
             title = fields.pop("title")
             for name in ("service", "ci"):
                 fields[name] = fields.get(name) or None
-            self.service(lambda: backend.records.create(kind, title=title, **fields), self._saved,
+            self.service(lambda: backend.records.create(kind, title=title, **fields), self._created,
                          on_error=self.show_error, group="save", exclusive=True)
             return
         changes = self._changes(values)
@@ -222,10 +260,29 @@ class RecordForm(DraftMixin, FieldFocusMixin, ServiceMixin, Screen[RecordView | 
                      self._saved,
                      on_error=self.show_error, group="save", exclusive=True)
 
+    def _created(self, view: RecordView) -> None:
+        self.draft_done()
+        ke = self.workaround_from
+        if ke is None:
+            self.dismiss(view)
+            return
+        from ...services.problems import ProblemService
+
+        problems = self.backend.service(ProblemService)
+
+        def failed(exc: DeskError) -> bool:  # the incident is saved all the same
+            self.app.notify(f"{view.ref} saved; the workaround was not applied: {exc}",
+                            severity="warning", timeout=8, markup=False)
+            self.dismiss(view)
+            return True
+
+        self.service(lambda: problems.apply_workaround(ke, view.ref), self.dismiss, on_error=failed,
+                     group="save", exclusive=True)
+
     def show_error(self, exc: DeskError, field: str | None = None) -> bool:
         """Show a refusal at the top; mark and focus the field it is about."""
         self.conflict = isinstance(exc, ConflictError)
-        message = str(exc)
+        message = error_message(exc)
         if self.conflict:
             message += " — press ctrl+r to reload it; your changes are kept"
         error = self.query_one("#form-error", Static)
@@ -256,7 +313,7 @@ class RecordForm(DraftMixin, FieldFocusMixin, ServiceMixin, Screen[RecordView | 
         ref = self.record.ref
         self.service(lambda: self.backend.records.get(ref), self._reloaded)
 
-    def _reloaded(self, view: RecordView) -> None:
+    def _reloaded(self, view: RecordView, *, quiet: bool = False) -> None:
         """Take the record as it is now; keep every field the analyst had changed."""
         old = self.record
         self.record = view
@@ -276,18 +333,20 @@ class RecordForm(DraftMixin, FieldFocusMixin, ServiceMixin, Screen[RecordView | 
         self.query_one("#form-title", Static).update(self._title())
         self.query_one("#form-error", Static).remove_class("-shown")
         self.refresh_bindings()
-        self.app.notify(f"Reloaded {view.ref} (version {view.version}); your changes are kept",
-                        timeout=4, markup=False)
+        if not quiet:
+            self.app.notify(f"Reloaded {view.ref} (version {view.version}); your changes are kept",
+                            timeout=4, markup=False)
 
     # --------------------------------------------------------------- cancel
     def _dirty(self) -> bool:
+        if self.record is None:
+            # a blank form's defaults (a change's type, "no" pickers) are not the analyst's
+            # changes: only what differs from the form as it opened is
+            return self._entered() != self._as_opened or self.workaround_from is not None
         try:
             values = self._values()
         except _FieldError:
             return True
-        if self.record is None:
-            return any(v not in ("", None, False) for k, v in values.items()
-                       if k not in ("impact", "urgency")) or self._levels() != ("medium", "medium")
         return bool(self._changes(values))
 
     def action_cancel(self) -> None:

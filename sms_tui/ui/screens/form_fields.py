@@ -14,7 +14,12 @@ from typing import Any, Literal
 from ...domain.errors import ValidationError
 from .. import display
 
-Widget = Literal["input", "text", "select", "check", "datetime", "int"]
+# "scale": 1..5 or not set, picked with the digit or the arrows (a ChoicePicker)
+Widget = Literal["input", "text", "select", "check", "datetime", "int", "scale"]
+
+
+SCALE = ("1", "2", "3", "4", "5")
+SCALE_CHOICES = [("", "not set"), *((n, n) for n in SCALE)]
 
 
 @dataclass(frozen=True)
@@ -53,10 +58,11 @@ KNOWN: dict[str, FieldSpec] = {
                                placeholder="YYYY-MM-DD HH:MM (local time)"),
     "planned_end": FieldSpec("planned_end", "Planned end", "datetime",
                              placeholder="YYYY-MM-DD HH:MM (local time)"),
-    "risk_likelihood": FieldSpec("risk_likelihood", "Likelihood", placeholder="1 (rare) .. 5"),
-    "risk_impact": FieldSpec("risk_impact", "Risk impact", placeholder="1 (negligible) .. 5"),
-    "satisfaction_score": FieldSpec("satisfaction_score", "Satisfaction", "int",
-                                    placeholder="1 (poor) to 5 (excellent)", when="edit"),
+    "risk_likelihood": FieldSpec("risk_likelihood", "Likelihood", "scale",
+                                 placeholder="1 rare … 5 almost certain"),
+    "risk_impact": FieldSpec("risk_impact", "Risk impact", "scale", placeholder="1 negligible … 5 severe"),
+    "satisfaction_score": FieldSpec("satisfaction_score", "Satisfaction", "scale",
+                                    placeholder="1 poor … 5 excellent", when="edit"),
     "satisfaction_comment": FieldSpec("satisfaction_comment", "Comment", "text", when="edit"),
     "request_type": FieldSpec("request_type", "Request type", placeholder="e.g. new account"),
     "rca_method": FieldSpec("rca_method", "RCA method", placeholder="e.g. 5 whys, fishbone"),
@@ -87,6 +93,8 @@ def to_widget_value(spec: FieldSpec, value: Any) -> Any:
         return display.when(value) if isinstance(value, datetime) else ""
     if spec.widget == "select":
         return value if value in spec.options else spec.options[0]
+    if spec.widget == "scale":
+        return str(value) if str(value) in SCALE else ""
     return "" if value is None else str(value)
 
 
@@ -111,6 +119,8 @@ def from_widget_value(spec: FieldSpec, raw: Any) -> Any:
         if local.tzinfo is None:
             local = local.astimezone()  # the analyst types local time
         return local
+    if spec.widget == "scale":
+        return int(text) if text else None
     if spec.widget == "int":
         if not text:
             return None

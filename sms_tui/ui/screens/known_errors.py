@@ -4,6 +4,10 @@
 (title, symptoms, workaround, root cause). Opened from an incident (``K`` on
 its detail) it starts with the known errors matching that incident, and
 ``w`` applies the highlighted workaround to it -- journaled on both records.
+Opened from the form of a new incident (F3), ``w`` picks the workaround and
+the form applies it once the incident is saved. With results to show, the
+cursor starts on them (so ``w`` is a key, not a letter of the query); ``/``
+or Tab reaches the search box.
 The incident detail also shows, under its fields, the best matches found
 ("does this match a known error?"). The known error queue offers the search
 with ``K`` too.
@@ -64,9 +68,11 @@ class KnownErrorSearchScreen(DeskScreen):
     """
 
     def __init__(self, incident_ref: str | None = None, query: str = "",
-                 incident_title: str = "") -> None:
+                 incident_title: str = "", *, for_new_incident: bool = False) -> None:
         super().__init__()
         self.incident_ref = incident_ref
+        # from a new incident's form: ``w`` picks the workaround (dismissed with the hit)
+        self.for_new_incident = for_new_incident
         self.incident_title = incident_title
         self.search_text = query
         self.hits: list[KnownErrorHit] = []
@@ -83,13 +89,22 @@ class KnownErrorSearchScreen(DeskScreen):
         yield Footer(compact=True)
 
     def _title(self) -> Text:
+        if self.for_new_incident:
+            return Text.assemble(("Known errors for the new incident ", "bold"),
+                                 display.line(self.incident_title, limit=50),
+                                 ("  w picks the workaround, applied on save", "italic"))
         if self.incident_ref:
             return Text.assemble(("Known errors for ", "bold"), (self.incident_ref, "bold"), "  ",
                                  display.line(self.incident_title, limit=50))
         return Text("Search the known error database", style="bold")
 
     def on_mount(self) -> None:
-        self.query_one("#ke-query", Input).focus()
+        # Results to act on (an incident's matches, a query): start on them, so that the
+        # keys (w, Enter) work at once; a blank search starts in the search box.
+        if self.incident_ref or self.search_text.strip():
+            self.query_one("#hits", OptionList).focus()
+        else:
+            self.query_one("#ke-query", Input).focus()
 
     # ------------------------------------------------------------------ data
     def load(self) -> None:
@@ -144,13 +159,20 @@ class KnownErrorSearchScreen(DeskScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "apply":
-            if not self.incident_ref:
+            if not self.incident_ref and not self.for_new_incident:
                 return False
             return True if self.hits else None
         return True
 
     def action_apply(self) -> None:
         hit = self._current()
+        if hit is not None and self.for_new_incident:
+            if not hit.workaround.strip():
+                self.app.notify(f"{hit.ref} has no workaround recorded", severity="warning",
+                                timeout=4, markup=False)
+                return
+            self.dismiss(hit)  # the form applies it once the incident exists
+            return
         if hit is None or not self.incident_ref:
             return
         service, incident = problem_service(self.backend), self.incident_ref

@@ -1,35 +1,141 @@
-"""Link the record to another one by reference (incident → problem, problem → change...)."""
+"""Link the record to another one, picked from a list (incident → problem, problem → change...).
+
+The list offers the records this one can be linked to (the link rules of
+:meth:`RecordService.link_targets`): the open ones most recently updated, or,
+as the analyst types words or a reference, the ones that match. ↓ or Tab goes
+to the list; Enter links the highlighted record. A full reference typed in the
+search box still links that record directly.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from textual.widgets import Input
+from rich.text import Text
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
 
-from ...domain.errors import ValidationError
-from ...domain.kinds import format_ref, parse_ref
+from ...domain.errors import DeskError, ValidationError
+from ...domain.kinds import KINDS, format_ref, parse_ref
+from .. import display
+from ..field_errors import FieldError
+from ..widgets.marked_option_list import MarkedOptionList
 from .action_dialog import ActionDialog, field
+
+SEARCH_DELAY = 0.25
+
+
+def _as_ref(text: str) -> str | None:
+    """The reference ``text`` is (typed whole: 'prb-1', 'CHG-000004'), or None for words."""
+    try:
+        return format_ref(*parse_ref(text.strip())) if text.strip() else None
+    except ValidationError:
+        return None
+
+
+def candidate_prompt(row: Any) -> Text:
+    """' PRB-000003  investigating  Recurring VPN disconnects…' (the cursor's › in the first cell)."""
+    return Text.assemble(" ", (row.ref, "bold"), f"  {display.status_label(row.status)}  ",
+                         display.line(row.title), no_wrap=True, overflow="ellipsis")
 
 
 class LinkDialog(ActionDialog):
     heading = "Link to another record"
-    hint = ("incident → problem or change · problem → change or incident · "
-            "known error → problem · Enter saves · Esc cancels")
+    hint = "Type to search · ↓ to the list · Enter links the highlighted record · Esc cancels"
+    DEFAULT_CSS = """
+    LinkDialog #candidates { height: 8; border: none; padding: 0; margin: 0 0 1 0; }
+    LinkDialog #links-to { height: 1; color: $text-muted; }
+    """
+
+    def __init__(self, record: Any) -> None:
+        super().__init__(record)
+        self.candidates: list[Any] = []
+        self._timer: Any = None
 
     def compose_fields(self):
-        yield field("Reference", Input(id="target", compact=True, placeholder="e.g. PRB-000001 or prb-1"))
+        yield Static(self._targets_line(), id="links-to")
+        yield field("Find", Input(id="target", compact=True,
+                                  placeholder="words of the title, or a reference (PRB-1)"))
+        yield MarkedOptionList(id="candidates")
         yield field("Note", Input(id="note", compact=True, placeholder="optional: why they belong together"))
+
+    def _targets_line(self) -> Text:
+        from ...services.records import RecordService
+
+        source = parse_ref(self.record.ref)[0]
+        kinds = RecordService.link_targets(source)
+        # an incident linked to an incident goes under it: say so
+        names = ", ".join("parent incident" if k is source else KINDS[k].label.lower()
+                          for k in kinds) or "nothing"
+        return Text(f"{self.record.ref} links to: {names}")
 
     def on_mount(self) -> None:
         self.query_one("#target", Input).focus()
+        self._search()
+
+    # --------------------------------------------------------------- search
+    def _search(self) -> None:
+        records, ref = self.backend.records, self.record.ref
+        text = self.query_one("#target", Input).value
+        self.service(lambda: records.link_candidates(ref, text), self._show, on_error=self._not_found,
+                     group="link-candidates", exclusive=True)
+
+    def _not_found(self, exc: DeskError) -> bool:
+        self._show([])
+        return True
+
+    def _show(self, rows: list[Any]) -> None:
+        self.candidates = rows
+        options = self.query_one("#candidates", OptionList)
+        options.clear_options()
+        if rows:
+            options.add_options(Option(candidate_prompt(row), id=row.ref) for row in rows)
+            options.highlighted = 0
+        else:
+            options.add_option(Option(Text(" Nothing to link matches.", style="dim"), disabled=True))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "target":
+            return
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(SEARCH_DELAY, self._search)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        event.prevent_default()  # not ActionDialog's: words do not save
+        if event.input.id == "target" and _as_ref(event.value) is None:
+            # words: show what they find and go to the list, never link a stale highlight
+            if self._timer is not None:
+                self._timer.stop()
+            self._search()
+            self.query_one("#candidates", OptionList).focus()
+            return
+        self.action_submit()
+
+    def on_key(self, event: Any) -> None:
+        if event.key == "down" and self.focused is self.query_one("#target", Input):
+            event.stop()
+            self.query_one("#candidates", OptionList).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_submit()
+
+    # ----------------------------------------------------------------- save
+    def _highlighted(self) -> str | None:
+        options = self.query_one("#candidates", OptionList)
+        if options.highlighted is None or options.highlighted >= len(self.candidates):
+            return None
+        return self.candidates[options.highlighted].ref
 
     def collect(self) -> dict[str, Any]:
-        text = self.query_one("#target", Input).value.strip()
-        if not text:
-            raise ValidationError("type the reference of the record to link (e.g. PRB-000001)")
-        target = format_ref(*parse_ref(text))
+        target = _as_ref(self.query_one("#target", Input).value) or self._highlighted()
+        if target is None:
+            raise FieldError("target", "nothing picked: type words of its title or its reference, "
+                                       "then pick it from the list")
         if target == self.record.ref:
-            raise ValidationError("a record cannot be linked to itself")
+            raise FieldError("target", "a record cannot be linked to itself")
         return {"target": target, "note": self.query_one("#note", Input).value.strip()}
 
     def perform(self, records, record, values):

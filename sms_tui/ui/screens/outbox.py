@@ -120,9 +120,10 @@ class OutboxScreen(DeskScreen):
     def action_open_incident(self) -> None:
         message = self._current()
         if message is not None:
-            from .detail import RecordScreen
+            # the incident's own screen (known-error suggestions, K), as from the queue
+            from ..sections import detail_screen
 
-            self.app.push_screen(RecordScreen(message.record_ref))
+            self.app.push_screen(detail_screen(message.record_ref))
 
     def action_retry(self) -> None:
         self.app.notify("Sending unsent messages…", timeout=2, markup=False)

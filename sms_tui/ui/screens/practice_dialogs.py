@@ -16,6 +16,7 @@ from textual.widgets import Input, Static
 from ...domain.errors import ValidationError
 from ...services.views import RecordView
 from .. import display
+from ..field_errors import FieldError
 from ..widgets.choice_picker import ChoicePicker
 from .action_dialog import ActionDialog, field
 from .form_fields import FieldSpec, from_widget_value
@@ -60,7 +61,7 @@ class DecisionDialog(ActionDialog):
     def collect(self) -> dict[str, Any]:
         rationale = self.query_one("#rationale", Input).value.strip()
         if not rationale:
-            raise ValidationError(f"write the rationale: why it is {self.decision}d")
+            raise FieldError("rationale", f"write the rationale: why it is {self.decision}d")
         return {"rationale": rationale, "approver": self.query_one("#approver", Input).value.strip()}
 
     def perform(self, records, record, values):
@@ -135,9 +136,12 @@ class ScheduleDialog(ActionDialog):
         values = {}
         for name in ("start", "end"):
             spec = FieldSpec(name, name.capitalize(), "datetime")
-            value = from_widget_value(spec, self.query_one(f"#{name}", Input).value)
+            try:
+                value = from_widget_value(spec, self.query_one(f"#{name}", Input).value)
+            except ValidationError as exc:
+                raise FieldError(name, str(exc)) from None
             if value is None:
-                raise ValidationError(f"give the planned {name} (YYYY-MM-DD HH:MM)")
+                raise FieldError(name, f"give the planned {name} (YYYY-MM-DD HH:MM)")
             values[name] = value
         return values
 
@@ -203,7 +207,7 @@ class TargetsDialog(ActionDialog):
 
         services, cis = names("#services"), names("#cis")
         if not services and not cis:
-            raise ValidationError("name at least one service or CI")
+            raise FieldError("services", "name at least one service or CI")
         return {"services": services, "cis": cis,
                 "remove": self.query_one("#mode", ChoicePicker).value == "remove"}
 

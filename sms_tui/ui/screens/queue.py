@@ -150,7 +150,7 @@ class QueueScreen(RecordActions, DeskScreen):
         return True
 
     def action_new(self) -> None:
-        from .form import RecordForm
+        from .request_form import record_form
 
         def created(view: Any) -> None:
             if view is None:
@@ -159,7 +159,7 @@ class QueueScreen(RecordActions, DeskScreen):
             self.app.check_for_changes()
             self.action_open_record(view.ref)
 
-        self.app.push_screen(RecordForm(self.kind.value), created)
+        self.app.push_screen(record_form(self.kind.value), created)
 
     def action_reload(self) -> None:
         self.load()

@@ -2,8 +2,10 @@
 
 The instructions come from the request type (8.6.2) and are shown as a
 checklist right under the headline, above the fields: ``[x]`` done (by whom, when) or ``[ ]`` to do, so
-the state reads without colour. Enter or ``k`` ticks (or unticks) the
-highlighted step; ``A``/``R`` record the approval decision with its rationale;
+the state reads without colour. The steps have the cursor when the request
+opens (``›`` marks the highlighted one); space, Enter or ``k`` ticks (or
+unticks) it and moves to the next, each press exactly once however fast they
+come; ``A``/``R`` record the approval decision with its rationale;
 ``F`` records the customer's satisfaction (and closes a fulfilled request).
 """
 
@@ -18,6 +20,8 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from .. import display
+from ..ticks import TickQueue
+from ..widgets.marked_option_list import MarkedOptionList
 from .detail import RecordScreen
 from .practice_dialogs import DecisionDialog, SatisfactionDialog, request_service
 
@@ -26,12 +30,13 @@ if TYPE_CHECKING:
 
 
 def steps_options(detail: RequestDetail) -> list[Option]:
-    """One option per step: '[x] 2. text  (when, who)' or '[ ] 3. text'."""
+    """One option per step: ' [x] 2. text  (when, who)' or ' [ ] 3. text' (the cursor's '›'
+    is drawn in the first cell)."""
     if not detail.steps:
-        return [Option(Text("This request has no fulfilment instructions.", style="dim"), disabled=True)]
+        return [Option(Text(" This request has no fulfilment instructions.", style="dim"), disabled=True)]
     options = []
     for step in detail.steps:
-        text = Text.assemble(("[x] " if step.done else "[ ] ", "bold"), f"{step.position}. ",
+        text = Text.assemble((" [x] " if step.done else " [ ] ", "bold"), f"{step.position}. ",
                              display.line(step.text))
         if step.done:
             text.append(f"  ({display.when(step.done_at)}, ", style="dim")
@@ -71,8 +76,8 @@ class RequestScreen(RecordScreen):
     """The detail of a service request, with its instructions and approval."""
 
     BINDINGS = [
-        Binding("k", "tick", "Tick step", id="request.tick",
-                tooltip="Tick (or untick) the highlighted fulfilment step"),
+        Binding("k,space", "tick", "Tick step", id="request.tick",
+                tooltip="Tick (or untick) the highlighted fulfilment step, then go to the next"),
         Binding("A", "approve", "Approve", id="request.approve",
                 tooltip="Record the approval: who, when, why"),
         Binding("R", "reject", "Reject", id="request.reject", tooltip="Record a rejection"),
@@ -88,13 +93,14 @@ class RequestScreen(RecordScreen):
     def __init__(self, ref: str) -> None:
         super().__init__(ref)
         self.detail: RequestDetail | None = None
+        self.ticks = TickQueue(self, self._tick_call, self.show_request)
 
     def on_mount(self) -> None:
         body = self.query_one("#body")
         body.mount(Static(id="request-summary"), Static(Text("Fulfilment instructions",
                                                               style="bold underline"),
                                                          id="steps-title", classes="section-title"),
-                   OptionList(id="steps"), after="#headline")  # what the analyst works from
+                   MarkedOptionList(id="steps"), after="#headline")  # what the analyst works from
 
     # ------------------------------------------------------------------ data
     def fetcher(self, backend: Any, ref: str | None = None) -> Callable[[], Any]:
@@ -105,6 +111,9 @@ class RequestScreen(RecordScreen):
         self.show_request(data)
 
     def show_request(self, detail: RequestDetail) -> None:
+        other = self.detail is None or self.detail.record.ref != detail.record.ref
+        if other:
+            self.ticks.reset()
         self.detail = detail
         self.show(detail.record)
         done = f"Fulfilment instructions ({detail.steps_done}/{len(detail.steps)} done)"
@@ -116,13 +125,21 @@ class RequestScreen(RecordScreen):
         steps.add_options(steps_options(detail))
         if detail.steps:
             first_open = next((s.position - 1 for s in detail.steps if not s.done), 0)
-            steps.highlighted = highlighted if highlighted is not None else first_open
+            keep = highlighted is not None and not other
+            steps.highlighted = min(highlighted, len(detail.steps) - 1) if keep else first_open
+            if self.focused in (None, self.query_one("#body")) and self._tickable():
+                steps.focus()  # the steps are the work: the cursor starts there, visibly
         # requests take no links: no empty "Links" block inviting one
         self.query_one("#links", OptionList).display = bool(detail.record.links)
         for title in self.query(".section-title"):
             if str(title.render()) == "Links":
                 title.display = bool(detail.record.links)
         self.refresh_bindings()
+
+    def reuse_for(self, ref: str, data: Any) -> None:
+        super().reuse_for(ref, data)  # shows it, then puts the cursor on the body
+        if self._tickable():
+            self.query_one("#steps", OptionList).focus()
 
     def record_written(self, view) -> None:
         super().record_written(view)
@@ -132,7 +149,7 @@ class RequestScreen(RecordScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         detail = self.detail
         if action == "tick":
-            return bool(detail and detail.steps and detail.record.status in ("new", "in_progress", "on_hold"))
+            return self._tickable()
         if action in ("approve", "reject"):
             return bool(detail and detail.record.status in ("new", "awaiting_approval")
                         and (detail.needs_approval or action == "approve"))
@@ -142,13 +159,22 @@ class RequestScreen(RecordScreen):
             return False  # requests take no links (incidents, problems, changes do)
         return super().check_action(action, parameters)
 
+    def _tickable(self) -> bool:
+        detail = self.detail
+        return bool(detail and detail.steps and detail.record.status in ("new", "in_progress", "on_hold"))
+
     def action_tick(self) -> None:
         steps = self.query_one("#steps", OptionList)
-        if self.detail is None or steps.highlighted is None:
+        if self.detail is None or not self.detail.steps or steps.highlighted is None:
             return
-        step = self.detail.steps[steps.highlighted]
-        service, ref = request_service(self.backend), self.detail.record.ref
-        self.service(lambda: service.tick(ref, step.position, done=not step.done), self.show_request)
+        index = steps.highlighted
+        step = self.detail.steps[index]
+        self.ticks.toggle(step.position, step.done)
+        steps.highlighted = min(index + 1, len(self.detail.steps) - 1)  # on to the next step
+
+    def _tick_call(self, position: int, done: bool) -> Callable[[], Any]:
+        service, ref = request_service(self.backend), self.ref
+        return lambda: service.tick(ref, position, done=done)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option_list.id == "steps":

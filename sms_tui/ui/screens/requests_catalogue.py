@@ -1,7 +1,9 @@
 """The request catalogue (8.6.2) on screen, and the request queue that leads to it.
 
 ``T`` on the request queue opens the catalogue: each type with its priority,
-SLA, approval rule and fulfilment instructions. ``e`` edits the highlighted
+SLA, approval rule and fulfilment instructions. Enter raises a new request of
+the highlighted type (its priority, SLA, approval and steps come with it);
+``e`` edits the highlighted
 type (instructions one per line), ``n`` adds a type, ``x`` retires it (kept
 for the requests raised from it) or offers it again. Every edit is journaled.
 """
@@ -16,8 +18,9 @@ from textual.containers import Vertical
 from textual.widgets import Footer, Header, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from ...domain.errors import DeskError, ValidationError
+from ...domain.errors import DeskError
 from .. import display
+from ..field_errors import FieldError, focus_field_in_error
 from ..widgets.choice_picker import LEVEL_CHOICES, ChoicePicker
 from ..widgets.section_bar import SectionBar
 from .action_dialog import field
@@ -39,6 +42,7 @@ def type_prompt(rtype: RequestTypeView) -> Text:
     approval = f"approval: {rtype.approver or 'needed'}" if rtype.needs_approval else "no approval"
     out = Text.assemble(display.line(rtype.title, style="bold", limit=36), f"  ({rtype.name})",
                         f"  P{rtype.priority}  SLA {rtype.sla_hours} h  {approval}",
+                        Text.assemble("  ", display.line(rtype.service, limit=24)) if rtype.service else "",
                         ("" if rtype.active else "  RETIRED", "bold"))
     for number, step in enumerate(rtype.steps, start=1):
         out.append_text(Text.assemble(f"\n    {number}. ", display.line(step, limit=68)))
@@ -49,6 +53,8 @@ class RequestTypesScreen(DeskScreen):
     """Every request type with its instructions; add, edit, retire."""
 
     BINDINGS = [
+        Binding("enter", "new_request", "New request", id="catalogue.new_request",
+                tooltip="Raise a request of the highlighted type"),
         Binding("e", "edit_type", "Edit", id="catalogue.edit"),
         Binding("n", "new_type", "New type", id="catalogue.new"),
         Binding("x", "retire", "Retire/offer", id="catalogue.retire",
@@ -69,8 +75,8 @@ class RequestTypesScreen(DeskScreen):
     def compose(self):
         yield Header()
         yield SectionBar(self.app.current_mode)
-        yield Static(Text("Request catalogue: types, SLAs and fulfilment instructions", style="bold"),
-                     id="types-title")
+        yield Static(Text.assemble(("Request catalogue: types, SLAs and fulfilment instructions",
+                                    "bold"), ("  Enter raises a request", "italic")), id="types-title")
         yield OptionList(id="types")
         yield Footer(compact=True)
 
@@ -100,6 +106,32 @@ class RequestTypesScreen(DeskScreen):
         if options.highlighted is None or options.highlighted >= len(self.types):
             return None
         return self.types[options.highlighted]
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_new_request()
+
+    def action_new_request(self) -> None:
+        """A new request of the highlighted type, its defaults taken from the type."""
+        current = self._current()
+        if current is None:
+            return
+        if not current.active:
+            self.app.notify(f"{current.title} is retired: x offers it again", severity="warning",
+                            timeout=4, markup=False)
+            return
+        from .request_form import record_form, type_preset
+
+        self.app.push_screen(record_form("request", preset=type_preset(current)), self._request_raised)
+
+    def _request_raised(self, view: Any) -> None:
+        if view is None:
+            return
+        from ..sections import detail_screen
+
+        self.app.notify(f"{view.ref} recorded — P{view.priority}", timeout=4, markup=False)
+        self.app.check_for_changes()
+        self.app.push_screen(detail_screen(view.ref))
 
     def action_edit_type(self) -> None:
         current = self._current()
@@ -151,6 +183,8 @@ class RequestTypeDialog(DeskModal):
             if t is None:
                 yield field("Name", Input(id="name", compact=True, placeholder="short key, e.g. vpn-token"))
             yield field("Title", Input(t.title if t else "", id="title", compact=True))
+            yield field("Service", Input(t.service if t else "", id="service", compact=True,
+                                         placeholder="the service its requests are for (optional)"))
             yield field("Impact", ChoicePicker(LEVEL_CHOICES, t.impact if t else "medium", id="impact"))
             yield field("Urgency", ChoicePicker(LEVEL_CHOICES, t.urgency if t else "medium", id="urgency"))
             yield field("SLA hours", Input(str(t.sla_hours) if t else "24", id="sla", compact=True))
@@ -184,13 +218,14 @@ class RequestTypeDialog(DeskModal):
     def _values(self) -> dict[str, Any]:
         sla = self.query_one("#sla", Input).value.strip()
         if not sla.isdigit():
-            raise ValidationError(f"SLA hours '{sla}' must be a whole number of hours")
+            raise FieldError("sla", f"SLA hours '{sla}' must be a whole number of hours")
         name = self.rtype.name if self.rtype else self.query_one("#name", Input).value.strip()
         if not name:
-            raise ValidationError("give the type a short name, e.g. vpn-token")
+            raise FieldError("name", "give the type a short name, e.g. vpn-token")
         steps = [line.strip() for line in self.query_one("#steps", TextArea).text.splitlines() if line.strip()]
         return {
             "name": name, "title": self.query_one("#title", Input).value,
+            "service": self.query_one("#service", Input).value.strip(),
             "impact": self.query_one("#impact", ChoicePicker).value,
             "urgency": self.query_one("#urgency", ChoicePicker).value, "sla_hours": int(sla),
             "needs_approval": self.query_one("#approval", ChoicePicker).value == "yes",
@@ -202,6 +237,7 @@ class RequestTypeDialog(DeskModal):
         error = self.query_one("#dialog-error", Static)
         error.update(display.line(str(exc)))
         error.add_class("-shown")
+        focus_field_in_error(self, exc)
         return True
 
     def action_cancel(self) -> None:

@@ -1,6 +1,7 @@
 """One review: what to do, its checklist (ticked with space), the evidence, findings, journal.
 
-Keys: space ticks the highlighted checklist item; ``s`` start, ``c`` complete
+Keys: space or Enter ticks the highlighted checklist item (marked ``›``) and
+moves to the next one, each press exactly once however fast they come; ``s`` start, ``c`` complete
 with the outcome, ``k`` skip with a reason, ``o`` reopen, ``a`` owner, ``m``
 note, ``i`` improvement opportunity, ``n`` nonconformity, ``e`` recompute the
 evidence. Every write passes the version shown, so a change made meanwhile
@@ -18,8 +19,10 @@ from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from .. import display
+from ..ticks import TickQueue
 from ..widgets.desk_footer import DeskFooter
 from ..widgets.journal_view import JournalList
+from ..widgets.marked_option_list import MarkedOptionList
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
 from .reviews_common import date, review_service, review_subject, state_text
@@ -63,6 +66,7 @@ class ReviewScreen(DeskScreen):
         super().__init__()
         self.ref = ref
         self.view: Any = None
+        self.ticks = TickQueue(self, self._tick_call, self._ticked)
 
     def compose(self):
         yield Header()
@@ -72,9 +76,9 @@ class ReviewScreen(DeskScreen):
             yield Static(id="review-facts")
             yield Static(Text("What to do", style="bold underline"), classes="section-title")
             yield Static(id="review-instructions")
-            yield Static(Text("Checklist (space ticks)", style="bold underline"),
+            yield Static(Text("Checklist (space or Enter ticks)", style="bold underline"),
                          classes="section-title")
-            yield OptionList(id="review-checklist")
+            yield MarkedOptionList(id="review-checklist")
             yield Static(id="review-outcome")
             yield Static(Text("Evidence from the store (v)", style="bold underline"),
                          classes="section-title", id="review-evidence-title")
@@ -121,10 +125,12 @@ class ReviewScreen(DeskScreen):
         for item in view.checklist:
             mark = "[x]" if item.done else "[ ]"
             who = Text(f"  {display.line(item.by)} {date(item.at)}", style="dim") if item.done else ""
-            checklist.add_option(Option(Text.assemble(f"{mark} {item.number}. ", display.line(item.text),
+            checklist.add_option(Option(Text.assemble(f" {mark} {item.number}. ", display.line(item.text),
                                                       who), id=str(item.number)))
         if view.checklist:
-            checklist.highlighted = min(highlighted or 0, len(view.checklist) - 1)
+            first_open = next((i for i, item in enumerate(view.checklist) if not item.done), 0)
+            checklist.highlighted = (first_open if highlighted is None
+                                     else min(highlighted, len(view.checklist) - 1))
         outcome = Text()
         if view.outcome:
             outcome = Text.assemble(("Outcome\n", "bold underline"), display.block(view.outcome))
@@ -190,10 +196,19 @@ class ReviewScreen(DeskScreen):
         checklist = self.query_one("#review-checklist", OptionList)
         if self.view is None or checklist.highlighted is None or not self.view.checklist:
             return
-        item = self.view.checklist[checklist.highlighted]
+        index = checklist.highlighted
+        item = self.view.checklist[index]
+        self.ticks.toggle(item.number, item.done)
+        checklist.highlighted = min(index + 1, len(self.view.checklist) - 1)  # on to the next
+
+    def _tick_call(self, number: int, done: bool):
+        # built when its turn comes: the version the previous tick left
         backend, ref, version = self.backend, self.view.ref, self.view.version
-        self._write(lambda: review_service(backend).tick(ref, item.number, done=not item.done,
-                                                         expected_version=version))
+        return lambda: review_service(backend).tick(ref, number, done=done, expected_version=version)
+
+    def _ticked(self, view: Any) -> None:
+        self.show(view)
+        self.app.check_for_changes()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option_list.id == "review-checklist":
@@ -252,7 +267,8 @@ class ReviewScreen(DeskScreen):
         backend, ref, clause = self.backend, self.view.ref, self.view.clause
         self._dialog("New nonconformity (10.1)", [
             Field("title", "Title", required=True), Field("clause", "Clause", clause),
-            Field("severity", "Severity", "minor", placeholder="major or minor"),
+            Field("severity", "Severity", "minor",
+                  choices=(("minor", "minor"), ("major", "major"))),  # m, m again: the other
             Field("description", "What was found", multiline=True)],
             lambda v: review_service(backend).new_nonconformity(
                 v["title"], clause=v["clause"], severity=v["severity"],

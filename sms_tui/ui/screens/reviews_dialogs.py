@@ -17,9 +17,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static, TextArea
 
-from ...domain.errors import ConflictError, DeskError, ValidationError
+from ...domain.errors import ConflictError, DeskError
 from .. import display
 from ..drafts import DraftMixin
+from ..field_errors import FieldError, focus_field_in_error
 from ..widgets.choice_picker import ChoicePicker
 from .base import DeskModal
 
@@ -106,7 +107,7 @@ class ReviewDialog(DraftMixin, DeskModal):
                 continue
             text = widget.text if isinstance(widget, TextArea) else widget.value
             if f.required and not text.strip():
-                raise ValidationError(f"{f.label.lower()} must not be empty")
+                raise FieldError(f"f-{f.key}", f"{f.label.lower()} must not be empty")
             values[f.key] = text
         return values
 
@@ -133,4 +134,6 @@ class ReviewDialog(DraftMixin, DeskModal):
         error = self.query_one("#dialog-error", Static)
         error.update(display.line(message))
         error.add_class("-shown")
+        if not isinstance(exc, ConflictError):  # the next keys go to the field concerned
+            focus_field_in_error(self, exc, [(f.label, self.query_one(f"#f-{f.key}")) for f in self.fields])
         return True

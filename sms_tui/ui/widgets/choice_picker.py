@@ -15,7 +15,8 @@ from textual.widget import Widget
 
 
 class ChoicePicker(Widget, can_focus=True):
-    """One value out of ``choices`` ((value, label) pairs); a choice's first letter selects it."""
+    """One value out of ``choices`` ((value, label) pairs); a choice's first letter or digit
+    selects it (pressed again, the next choice with that letter: minor, then major)."""
 
     DEFAULT_CSS = """
     ChoicePicker {
@@ -68,14 +69,20 @@ class ChoicePicker(Widget, can_focus=True):
         self.value = values[index]
 
     def on_key(self, event: Key) -> None:
-        # A choice's first letter picks it (h/m/l, f/h...).
-        if event.character and event.character.isalpha():
-            for value, label in self.choices:
-                if label[:1].lower() == event.character.lower():
-                    self.value = value
-                    event.stop()
-                    event.prevent_default()
-                    return
+        # A choice's first letter or digit picks it (h/m/l, f/h, 1..5...); choices sharing
+        # that letter take turns, starting after the current one.
+        if not (event.character and event.character.isalnum()):
+            return
+        key = event.character.lower()
+        values = [v for v, _ in self.choices]
+        start = values.index(self.value) + 1 if self.value in values else 0
+        order = self.choices[start:] + self.choices[:start]
+        for value, label in order:
+            if label[:1].lower() == key:
+                self.value = value
+                event.stop()
+                event.prevent_default()
+                return
 
 
 LEVEL_CHOICES = [("high", "high"), ("medium", "medium"), ("low", "low")]
