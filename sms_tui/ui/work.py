@@ -21,7 +21,10 @@ from ..domain.errors import DeskError
 
 T = TypeVar("T")
 
-SAVE_GROUPS = ("save", "submit")  # the workers of forms and dialogs saving what was typed
+# Writes the next key depends on: forms and dialogs saving what was typed (the key after
+# ctrl+s belongs to the screen the save uncovers), checklist ticks (the key after a tick acts
+# on the record as the tick left it: 'c' completes a review with all its items ticked).
+SAVE_GROUPS = ("save", "submit", "tick")
 
 
 def run_service(
@@ -43,7 +46,7 @@ def run_service(
     for it (:mod:`sms_tui.ui.typeahead`) instead of running on this one. A save
     (``group`` "save" or "submit") holds keys the same way: it closes its form or
     dialog, and keys typed after ctrl+s belong to the screen it uncovers (typed
-    slowly, they would have reached it).
+    slowly, they would have reached it); so does a checklist tick ("tick").
 
     Before the database is open (the first half second, while the first page
     shows rows read without the services) the call waits for it instead of
