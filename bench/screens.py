@@ -65,7 +65,7 @@ SCENARIOS = [
     Scenario("incident record", (QUEUE,), Step(ENTER, "Next status"),
              Step(ESC, "Next status", gone=True)),
     Scenario("new incident form", (QUEUE,), Step("n", "New incident"),
-             Step(ESC + ESC, "New incident", gone=True)),
+             Step(ESC, "New incident", gone=True)),
     Scenario("escalate dialog", (QUEUE, Step(ENTER, "Next status")),
              Step("x", "picks the kind"), Step(ESC, "picks the kind", gone=True),
              (Step(ESC, "Next status", gone=True),)),
@@ -78,7 +78,7 @@ SCENARIOS = [
              Step("e", "Edit PRB-"), Step(ESC, "Edit PRB-", gone=True),
              (Step(ESC, "Next status", gone=True),)),
     Scenario("new change form", (Step("5", "CHG-0"),), Step("n", "New change"),
-             Step(ESC + ESC, "New change", gone=True)),
+             Step(ESC, "New change", gone=True)),
 ]
 
 

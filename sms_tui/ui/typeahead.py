@@ -164,24 +164,33 @@ class TypeAhead:
         self._serial += 1
         serial = self._serial
         self._in_flight = (serial, time.monotonic())
-        if node is None or not node.call_later(self._step, event, node, serial):
-            self._done(serial)
+        if node is None or not node.call_later(self._step, event, node, serial, node, False):
+            self._done(serial, None)
 
-    def _step(self, event: events.Event, node: Any, serial: int) -> None:
+    def _step(self, event: events.Event, node: Any, serial: int, origin: Any,
+              trailing: bool) -> None:
         # ``node`` has handled ``event``: it stopped there, or went on to the parent's queue.
+        # Trailing, the marker walks up from where the key went once more, behind what
+        # handling the key posted there (Enter in an Input posts Submitted, which bubbles
+        # up to the dialog that saves): the next key waits for that too.
         parent = getattr(node, "_parent", None)
-        finished = event._stop_propagation or parent is None or node is self.app
-        if finished or not parent.call_later(self._step, event, parent, serial):
-            self._done(serial)
+        finished = (not trailing and event._stop_propagation) or parent is None or node is self.app
+        if finished:
+            self._done(serial, None if trailing else origin)
+        elif not parent.call_later(self._step, event, parent, serial, origin, trailing):
+            self._done(serial, None)
 
-    def _done(self, serial: int) -> None:
-        if self._in_flight is not None and self._in_flight[0] == serial:
-            if self._typing_into is None:
-                # a command key: what its action asked the app to do next (a screen to
-                # push, a focus to move) runs before the next key is looked at
-                self.app.call_later(self._done_now, serial)
-            else:
-                self._done_now(serial)
+    def _done(self, serial: int, origin: Any) -> None:
+        if self._in_flight is None or self._in_flight[0] != serial:
+            return
+        if self._typing_into is not None:
+            self._done_now(serial)  # a letter in a text field: nothing follows from it
+        elif origin is not None and origin.call_later(self._step, None, origin, serial, None, True):
+            return  # a command key: trail what it set off (see _step)
+        else:
+            # and what its action asked the app to do next (a screen to push, a focus to
+            # move) runs before the next key is looked at
+            self.app.call_later(self._done_now, serial)
 
     def _done_now(self, serial: int) -> None:
         if self._in_flight is not None and self._in_flight[0] == serial:

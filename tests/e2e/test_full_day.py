@@ -8,6 +8,7 @@ SSH delivers them; the records are checked through the command line after.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 
 def _record(desk, ref: str) -> dict:
@@ -60,3 +61,99 @@ def test_a_major_incident_from_first_report_to_closure_after_its_review(desk):
     assert term.child.isalive()
     term.burst("q")
     assert term.wait_exit() == 0
+
+
+def test_a_request_from_the_catalogue_takes_its_priority_and_is_fulfilled_step_by_step(desk):
+    term = desk.tui()
+    term.wait_for("Incidents")
+    term.burst("2")
+    term.wait_for("Requests")
+    term.burst("T")
+    term.wait_for("Password reset")
+    # the fifth type of the catalogue, Password reset: P2, fulfil within 4 h
+    term.burst("down", "down", "down", "down", "enter")
+    term.wait_for("From the catalogue: P2")
+    term.burst("Cannot log in after the holiday", "ctrl+s")
+    term.wait_for("REQ-000001")
+    request = _record(desk, "REQ-000001")
+    assert request["priority"] == "P2" and request["title"] == "Cannot log in after the holiday"
+    assert "password" in json.dumps(request).lower()
+    term.wait_for("Verify the caller")
+    # every fulfilment step ticked in one burst, then fulfilled (4th status), then closed
+    term.burst(" ", " ", " ", " ")
+    term.wait_for("Version       6")
+    term.burst("t", "down", "down", "down", "enter")
+    term.wait_for("saved (version 7)")
+    term.burst("t", "enter")
+    term.wait_for("saved (version 8)")
+    request = _record(desk, "REQ-000001")
+    assert request["status"] == "closed"
+    assert [e["action"] for e in request["journal"]].count("step") == 4
+
+
+def test_a_problem_becomes_a_known_error_and_a_change_that_is_planned_done_and_reviewed(desk):
+    desk.cli("new", "problem", "--title", "Mail relay drops messages at peak")
+    desk.cli("problems", "rca", "PRB-000001", "--root-cause", "Queue limit too low",
+             "--workaround", "Resend from the outbox")
+    term = desk.tui()
+    term.wait_for("Incidents")
+    term.burst("3")
+    term.wait_for("PRB-000001")
+    term.burst("enter")
+    term.wait_for("K records the known error")
+    term.burst("K")
+    term.wait_for("KE-000001")
+    # resolved by a fix that needs a change: the RFC is raised from the problem
+    term.burst("v", "Raise the queue limit", "tab", "y", "enter")
+    term.wait_for("CHG-000001")
+    desk.cli("changes", "assess", "CHG-000001", "--likelihood", "unlikely", "--impact", "minor",
+             "--backout-plan", "Put the old limit back")
+    tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+    term.burst("5")
+    term.wait_for("CHG-000001")
+    term.burst("enter")
+    term.wait_for("Assessment")
+    # approved, then planned for tomorrow: two dialogs in one burst
+    term.burst("A", "Low risk, agreed", "tab", "Priya", "enter",
+               "w", f"{tomorrow} 09:00", "tab", f"{tomorrow} 10:00", "enter")
+    term.wait_for("Next status: implementing")
+    change = _record(desk, "CHG-000001")
+    assert change["status"] == "scheduled" and "approved by Priya" in json.dumps(change)
+    # on the change calendar for tomorrow
+    term.burst("9")
+    term.wait_for("Change calendar")
+    term.wait_for("CHG-000001")
+    # implemented (started early: it is journaled), successful; the effectiveness review follows
+    term.burst("5", "enter")
+    term.wait_for("Next status: implementing")
+    term.burst("t", "enter")
+    term.wait_for("Status        implementing")
+    term.burst("o", "enter")
+    term.wait_for("Outcome       successful")
+    term.burst("6")
+    term.wait_for("Effectiveness review")
+    term.burst("enter")
+    term.wait_for("Checklist")
+    term.burst(" ", " ", " ", "c", "Queue limit holds at peak; no new incidents", "ctrl+s")
+    term.wait_for("Status: done")
+    known_error = _record(desk, "KE-000001")
+    assert "Resend from the outbox" in json.dumps(known_error)
+    review = json.loads(desk.cli("reviews", "show", "REV-000001", "--format", "json"))
+    assert review["status"] == "done" and "CHG-000001" in json.dumps(review)
+
+
+def test_an_overdue_review_shows_as_overdue_and_is_completed(desk):
+    desk.cli("schedules", "set", "sla_performance", "--next-due", "2026-01-01", "--days-to-complete", "5")
+    term = desk.tui()
+    term.wait_for("Incidents")
+    term.burst("6")
+    term.wait_for("Showing:")
+    term.burst("u")
+    term.wait_for("OVERDUE")
+    term.wait_for("raised late")
+    term.burst("enter")
+    term.wait_for("Checklist")
+    term.burst(" ", " ", " ", " ", "c", "Targets met except P2 response in January", "ctrl+s")
+    term.wait_for("Status: done")
+    review = json.loads(desk.cli("reviews", "show", "REV-000001", "--format", "json"))
+    assert review["status"] == "done" and review["raised_late"] is True
