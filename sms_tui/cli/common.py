@@ -12,12 +12,16 @@ from typing import Any, NoReturn
 
 import click
 
+from ..domain.bounds import MAX_DB_INT, check_date, is_ascii_integer
+from ..domain.errors import ValidationError
 from ..domain.text import one_line
+
+MAX_ERROR = 1000  # an error line quoting a 5,000-digit reference is cut here
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """One line on stderr, then exit non-zero."""
-    click.echo(f"sms-tui: error: {one_line(message)}", err=True)
+    click.echo(f"sms-tui: error: {one_line(message, MAX_ERROR)}", err=True)
     sys.exit(code)
 
 
@@ -44,6 +48,42 @@ class AppContext:
 
 
 pass_app = click.make_pass_decorator(AppContext)
+
+class Int(click.IntRange):
+    """A whole number of ASCII digits within bounds (by default what SQLite can store).
+
+    Click's own INT takes ``int()``'s word: Arabic-Indic digits, and 5,000-digit
+    values that overflow SQLite later with a traceback.
+    """
+
+    def __init__(self, min: int | None = None, max: int | None = MAX_DB_INT) -> None:  # noqa: A002
+        super().__init__(min=min, max=MAX_DB_INT if max is None else max)
+        if min is None:
+            self.min = -MAX_DB_INT - 1
+
+    def _describe_range(self) -> str:
+        if self.max == MAX_DB_INT and self.min is not None and self.min > -MAX_DB_INT - 1:
+            return f"x>={self.min}"  # not the 19-digit ceiling nobody means
+        return super()._describe_range()
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and not (
+                is_ascii_integer(value) and len(value.strip().lstrip("+-").lstrip("0")) <= 19):
+            self.fail(f"{one_line(value, 40)!r} is not a whole number ({self._describe_range()})",
+                      param, ctx)
+        return super().convert(value, param, ctx)
+
+
+class When(click.DateTime):
+    """click.DateTime limited to the dates :func:`check_date` accepts (1900 to 8999)."""
+
+    def convert(self, value, param, ctx):
+        when = super().convert(value, param, ctx)
+        try:
+            return check_date(when)
+        except ValidationError as exc:
+            self.fail(str(exc), param, ctx)
+
 
 FORMATS = click.Choice(["table", "json", "csv"])
 

@@ -24,7 +24,7 @@ import click
 from ..domain.errors import DeskError
 from ..domain.sla import format_duration
 from ..domain.text import one_line
-from .common import FORMATS, AppContext, emit_rows, pass_app
+from .common import FORMATS, AppContext, Int, emit_rows, pass_app
 from .records import EXPECTED_VERSION
 
 
@@ -290,7 +290,7 @@ def register(main: click.Group) -> None:
     @click.option("--unsent", is_flag=True, help="Only messages still to be sent.")
     @click.option("--ref", default=None, help="Only messages about this incident.")
     @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
-    @click.option("--limit", type=click.IntRange(min=1), default=200, show_default=True)
+    @click.option("--limit", type=Int(min=1), default=200, show_default=True)
     @pass_app
     def outbox_list(app: AppContext, unsent, ref, fmt, limit):
         """Every communication, newest first, with whether it was sent."""

@@ -18,7 +18,7 @@ import click
 
 from ..domain.errors import ValidationError
 from ..domain.text import one_line
-from .common import AppContext, pass_app
+from .common import AppContext, Int, pass_app
 
 SUFFIX_FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html",
                   ".csv": "csv", ".json": "json"}
@@ -36,9 +36,8 @@ class DateParam(click.ParamType):
 
         try:
             return parse_when(value)
-        except ValidationError:
-            self.fail(f"'{value}' is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM[+HH:MM]",
-                      param, ctx)
+        except ValidationError as exc:
+            self.fail(str(exc).removeprefix("date "), param, ctx)
 
 
 def _period(start, end, kind):
@@ -160,7 +159,7 @@ def register(main: click.Group) -> None:
     @period_options
     @click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default=None,
                   help="Default: from --output's extension, else md.")
-    @click.option("--max-refs", type=click.IntRange(min=0), default=200, show_default=True,
+    @click.option("--max-refs", type=Int(min=0), default=200, show_default=True,
                   help="References listed per gap (0 = all); counts are always complete.")
     @pass_app
     def evidence(app: AppContext, start, end, kind, output, fmt, max_refs):

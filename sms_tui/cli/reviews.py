@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import click
 
 from ..domain.text import one_line, visible_controls
-from .common import FORMATS, AppContext, emit_rows, fail, pass_app
+from .common import FORMATS, AppContext, Int, When, emit_rows, fail, pass_app
 
 REVIEW_COLUMNS = ["ref", "state", "due", "clause", "title", "owner", "checklist", "late"]
 SCHEDULE_COLUMNS = ["activity", "clause", "interval", "next_due", "covers", "owner", "paused"]
@@ -152,7 +152,7 @@ def _register_reviews(main: click.Group) -> None:
         """Review tasks (REV-…) raised at planned intervals or by events."""
 
     @reviews.command("due")
-    @click.option("--within", "within", type=click.IntRange(min=0), default=None, metavar="DAYS",
+    @click.option("--within", "within", type=Int(min=0), default=None, metavar="DAYS",
                   help="Also list reviews due within DAYS (default: the due-soon window).")
     @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
     @pass_app
@@ -166,7 +166,7 @@ def _register_reviews(main: click.Group) -> None:
     @click.option("--open", "open_only", is_flag=True, help="Only open and in-progress reviews.")
     @click.option("--overdue", is_flag=True, help="Only open reviews past their due date.")
     @click.option("--activity", default=None, help="Only this activity (see 'schedules list').")
-    @click.option("--limit", type=click.IntRange(min=1), default=200, show_default=True)
+    @click.option("--limit", type=Int(min=1), default=200, show_default=True)
     @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
     @pass_app
     def list_(app: AppContext, status, open_only, overdue, activity, limit, fmt):
@@ -196,7 +196,7 @@ def _register_reviews(main: click.Group) -> None:
 
     @reviews.command("tick")
     @click.argument("ref")
-    @click.argument("items", nargs=-1, type=click.IntRange(min=1))
+    @click.argument("items", nargs=-1, type=Int(min=1))
     @click.option("--all", "all_items", is_flag=True, help="Tick every item.")
     @click.option("--undo", is_flag=True, help="Untick instead.")
     @pass_app
@@ -307,9 +307,9 @@ def _register_schedules(main: click.Group) -> None:
     @click.option("--interval", default=None,
                   help="monthly, quarterly, yearly, weekly, 'every N days/weeks/months/years'...")
     @click.option("--owner", default=None, help="Who owns the reviews ('' for nobody).")
-    @click.option("--next-due", "next_due", type=click.DateTime(DATE_FORMATS), default=None,
+    @click.option("--next-due", "next_due", type=When(DATE_FORMATS), default=None,
                   help="Next due date (UTC), e.g. 2026-07-01; later ones follow from it.")
-    @click.option("--days-to-complete", type=click.IntRange(0, 365), default=None,
+    @click.option("--days-to-complete", type=Int(0, 365), default=None,
                   help="Days allowed to complete a review once it falls due.")
     @click.option("--pause/--resume", "paused", default=None,
                   help="Pause (raise nothing) or resume (from the next date after now).")
@@ -351,7 +351,7 @@ def _register_findings(main: click.Group) -> None:
     @click.option("--description", default="")
     @click.option("--review", "review_ref", default=None, help="The review that found it (REV-…).")
     @click.option("--owner", default="")
-    @click.option("--due", type=click.DateTime(DATE_FORMATS), default=None)
+    @click.option("--due", type=When(DATE_FORMATS), default=None)
     @pass_app
     def ofi_new(app: AppContext, title, description, review_ref, owner, due):
         """Record an improvement opportunity; prints its reference."""
@@ -431,7 +431,7 @@ def _register_findings(main: click.Group) -> None:
     @click.argument("ref")
     @click.argument("text")
     @click.option("--owner", default="")
-    @click.option("--due", type=click.DateTime(DATE_FORMATS), default=None)
+    @click.option("--due", type=When(DATE_FORMATS), default=None)
     @pass_app
     def nc_action(app: AppContext, ref, text, owner, due):
         """Add a corrective action."""
@@ -440,7 +440,7 @@ def _register_findings(main: click.Group) -> None:
 
     @nonconformities.command("action-done")
     @click.argument("ref")
-    @click.argument("number", type=click.IntRange(min=1))
+    @click.argument("number", type=Int(min=1))
     @click.option("--note", default="")
     @pass_app
     def nc_action_done(app: AppContext, ref, number, note):

@@ -21,6 +21,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from .bounds import whole_number
 from .errors import ConfigError, ValidationError
 
 CHANGE_TYPES: tuple[str, ...] = ("standard", "normal", "emergency")
@@ -70,7 +71,7 @@ def _parse_scale(value: Any, names: Mapping[int, str], what: str) -> int:
     if isinstance(value, int) and 1 <= value <= 5:
         return value
     text = str(value).strip().lower().replace("_", " ").replace("-", " ")
-    if text.isdigit() and 1 <= int(text) <= 5:
+    if whole_number(text, 1, 5) is not None:
         return int(text)
     for number, name in names.items():
         if text == name:

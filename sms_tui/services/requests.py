@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
+from ..domain.bounds import whole_number
 from ..domain.errors import NotFound, ValidationError
 from ..domain.kinds import Kind, parse_ref
 from ..domain.priority import Level
@@ -274,9 +275,10 @@ def _request_transition_rules(ctx: hooks.HookContext, old: str, new: str, note: 
 def parse_score(value: Any) -> int:
     """A satisfaction score 1..5."""
     text = str(value).strip()
-    if isinstance(value, bool) or not text.isdigit() or not 1 <= int(text) <= 5:
+    score = None if isinstance(value, bool) else whole_number(text, 1, 5)
+    if score is None:
         raise ValidationError(f"satisfaction score '{value}' must be a whole number from 1 to 5")
-    return int(text)
+    return score
 
 
 @hooks.on("after_update", Kind.REQUEST)

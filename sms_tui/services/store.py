@@ -19,7 +19,7 @@ from sqlmodel import Session
 from ..config import Config, load_config
 from ..domain.errors import ValidationError
 from ..paths import current_user, default_config_path, default_db_path
-from ..storage.engine import READ_ONLY, DatabaseError, make_engine
+from ..storage.engine import READ_ONLY, DatabaseError, explain_sqlite, make_engine
 from ..storage.migrate import ensure_schema
 
 Clock = Callable[[], datetime]
@@ -37,13 +37,7 @@ def _encoding_error() -> ValidationError:
 
 def _database_error(exc: OperationalError, path: Path) -> DatabaseError:
     text = str(exc.orig) if exc.orig is not None else str(exc)
-    if "locked" in text or "busy" in text:
-        return DatabaseError(f"{path} is busy (locked by another program for too long); try again")
-    if "readonly" in text or "read-only" in text:
-        return DatabaseError(f"{path} is read-only; nothing was written")
-    if "full" in text:
-        return DatabaseError(f"the disk holding {path} is full; nothing was written")
-    return DatabaseError(f"database error on {path}: {text}")
+    return DatabaseError(explain_sqlite(text, path) or f"database error on {path}: {text}")
 
 
 class Store:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from ...domain.bounds import whole_number
 from ...domain.errors import ValidationError
 from .. import display
 
@@ -114,9 +115,11 @@ def from_widget_value(spec: FieldSpec, raw: Any) -> Any:
     if spec.widget == "int":
         if not text:
             return None
-        if not text.isdigit():
-            raise ValidationError(f"{spec.label.lower()}: '{text}' is not a whole number")
-        return int(text)
+        number = whole_number(text)
+        if number is None:
+            raise ValidationError(f"{spec.label.lower()}: '{text}' is not a whole number "
+                                  "(digits 0-9, at most 19)")
+        return number
     return text
 
 

@@ -16,6 +16,7 @@ from textual.containers import Vertical
 from textual.widgets import Footer, Header, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from ...domain.bounds import whole_number
 from ...domain.errors import DeskError, ValidationError
 from .. import display
 from ..widgets.choice_picker import LEVEL_CHOICES, ChoicePicker
@@ -182,7 +183,7 @@ class RequestTypeDialog(DeskModal):
 
     def _values(self) -> dict[str, Any]:
         sla = self.query_one("#sla", Input).value.strip()
-        if not sla.isdigit():
+        if whole_number(sla, 0, 100_000) is None:
             raise ValidationError(f"SLA hours '{sla}' must be a whole number of hours")
         name = self.rtype.name if self.rtype else self.query_one("#name", Input).value.strip()
         if not name:
