@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +13,7 @@ import click
 
 from ..domain.bounds import MAX_DB_INT, check_date, is_ascii_integer
 from ..domain.errors import ValidationError
-from ..domain.text import one_line
+from ..domain.text import json_text, one_line, spreadsheet_cell
 
 MAX_ERROR = 1000  # an error line quoting a 5,000-digit reference is cut here
 
@@ -89,15 +88,15 @@ FORMATS = click.Choice(["table", "json", "csv"])
 
 
 def emit_rows(rows: list[dict[str, Any]], fmt: str, columns: list[str]) -> None:
-    """Print rows as an aligned table (controls made visible), JSON or CSV."""
+    """Print rows as an aligned table or CSV (controls made visible, no formulas), or JSON."""
     if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        click.echo(json_text(rows, indent=2, default=str))
         return
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: spreadsheet_cell(v) for k, v in row.items()} for row in rows)
         click.echo(buf.getvalue(), nl=False)
         return
     if not rows:

@@ -16,14 +16,13 @@ command are emailed when SMTP is configured.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
 
 from ..domain.errors import DeskError
 from ..domain.sla import format_duration
-from ..domain.text import one_line
+from ..domain.text import json_text, one_line
 from .common import FORMATS, AppContext, Int, emit_rows, pass_app
 from .records import EXPECTED_VERSION
 
@@ -227,7 +226,7 @@ def register(main: click.Group) -> None:
         if fmt == "json":
             from dataclasses import asdict
 
-            click.echo(json.dumps(asdict(view), ensure_ascii=False, indent=2, default=str))
+            click.echo(json_text(asdict(view), indent=2, default=str))
             return
         if not view.major:
             click.echo(f"{view.ref} is not a major incident")

@@ -7,13 +7,12 @@ Each prints one line saying what happened; errors are one line on stderr.
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
 
 from ..domain.kinds import Kind
-from ..domain.text import one_line
+from ..domain.text import json_text, one_line
 from .common import FORMATS, AppContext, Int, emit_rows, pass_app
 
 LEVEL = click.Choice(["high", "medium", "low"], case_sensitive=False)
@@ -142,7 +141,7 @@ def register(main: click.Group) -> None:
         """Show a record with its links and journal."""
         record = _records(app).get(ref)
         if fmt == "json":
-            click.echo(json.dumps(record.to_dict(), ensure_ascii=False, indent=2, default=str))
+            click.echo(json_text(record.to_dict(), indent=2, default=str))
             return
         data = record.to_dict()
         for key in ("ref", "title", "status", "priority", "impact", "urgency", "assignee",

@@ -9,12 +9,11 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 import click
 
-from ..domain.text import one_line, visible_controls
+from ..domain.text import json_text, one_line, visible_controls
 from .common import FORMATS, AppContext, Int, When, emit_rows, fail, pass_app
 
 REVIEW_COLUMNS = ["ref", "state", "due", "clause", "title", "owner", "checklist", "late"]
@@ -183,7 +182,7 @@ def _register_reviews(main: click.Group) -> None:
         """A review with its instructions, checklist, evidence, findings and journal."""
         view = _service(app).get(ref)
         if fmt == "json":
-            click.echo(json.dumps(view.to_dict(), ensure_ascii=False, indent=2, default=str))
+            click.echo(json_text(view.to_dict(), indent=2, default=str))
         else:
             _echo_review(view)
 
@@ -289,7 +288,7 @@ def _register_schedules(main: click.Group) -> None:
         service = _service(app)
         view = service.get_schedule(activity)
         if fmt == "json":
-            click.echo(json.dumps(view.to_dict(), ensure_ascii=False, indent=2, default=str))
+            click.echo(json_text(view.to_dict(), indent=2, default=str))
             return
         for key, value in _schedule_row(view).items():
             if value not in (None, ""):
@@ -367,7 +366,7 @@ def _register_findings(main: click.Group) -> None:
         """One improvement opportunity with its journal."""
         view = _service(app).get_finding(ref)
         if fmt == "json":
-            click.echo(json.dumps(view.to_dict(), ensure_ascii=False, indent=2, default=str))
+            click.echo(json_text(view.to_dict(), indent=2, default=str))
         else:
             _echo_finding(view)
 
@@ -423,7 +422,7 @@ def _register_findings(main: click.Group) -> None:
         """One nonconformity with its corrective actions and journal."""
         view = _service(app).get_finding(ref)
         if fmt == "json":
-            click.echo(json.dumps(view.to_dict(), ensure_ascii=False, indent=2, default=str))
+            click.echo(json_text(view.to_dict(), indent=2, default=str))
         else:
             _echo_finding(view)
 
