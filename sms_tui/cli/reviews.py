@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import click
 
+from ..domain.errors import DeskError
 from ..domain.text import json_text, one_line, visible_controls
 from .common import FORMATS, AppContext, Int, When, emit_rows, fail, pass_app
 
@@ -485,19 +486,22 @@ def _register_scheduler(main: click.Group) -> None:
         from ..services.scheduler import DeskScheduler
 
         store = app.store()
-        errors: list[str] = []
+        errors: dict[str, BaseException] = {}
 
         def on_error(name: str, exc: BaseException) -> None:
-            errors.append(f"{name} failed: {exc}")
             click.echo(f"sms-tui: error: {one_line(f'{name} failed: {exc}')}", err=True)
 
         if once:
-            results = DeskScheduler(store, on_error=on_error).run_once()
+            results = DeskScheduler(store, on_error=lambda name, exc: errors.setdefault(name, exc)
+                                    ).run_once()
             for name, message in results.items():
-                if not any(e.startswith(f"{name} failed") for e in errors):
+                if name not in errors:
                     click.echo(f"{name}: {one_line(message or 'nothing to do')}")
-            if errors:
-                raise SystemExit(1)
+            if errors:  # one line for cron's mail, however many checks the cause stopped
+                (name, first), more = next(iter(errors.items())), len(errors) - 1
+                also = f" (and {more} more check{'s' if more > 1 else ''})" if more else ""
+                what = str(first) if isinstance(first, DeskError) else f"{type(first).__name__}: {first}"
+                fail(f"{name} failed{also}: {what}")
             return
         _run_forever(store, on_error)
 
