@@ -102,3 +102,22 @@ def private_file(path: Path, newline: str | None = "") -> TextIO:
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {os_error_text(exc)}") from None
     return os.fdopen(fd, "w", encoding="utf-8", newline=newline)
+
+
+MAX_INPUT = 1 << 30  # an export of a million records is well under this
+
+
+def check_input_file(path: Path, what: str = "file", limit: int = MAX_INPUT) -> None:
+    """Refuse to read ``path`` unless it is a regular file of sensible size.
+
+    A FIFO would block, a device such as /dev/zero or /dev/full never ends
+    (read() fills the memory), and /proc files claim to be empty.
+    """
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        raise OutputError(f"cannot read {path}: {os_error_text(exc)}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise OutputError(f"cannot read {path}: it is {file_kind(info.st_mode)}, not a {what}")
+    if info.st_size > limit:
+        raise OutputError(f"cannot read {path}: {info.st_size} bytes is too big for a {what}")

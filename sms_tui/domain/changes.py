@@ -196,9 +196,9 @@ def _strings(value: Any, key: str, where: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
-def _int(value: Any, key: str, where: str, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(f"{where}: {key} must be a whole number ≥ {minimum}")
+def _int(value: Any, key: str, where: str, minimum: int = 0, maximum: int = 3660) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        raise ConfigError(f"{where}: {key} must be a whole number from {minimum} to {maximum}")
     return value
 
 
@@ -384,3 +384,11 @@ def conflicts_with(window: ChangeWindow, others: Iterable[ChangeWindow]) -> list
     """Conflicts of one window against the others."""
     found = [c for other in others if (c := conflict_between(window, other)) is not None]
     return sorted(found, key=lambda c: (c.overlap_start, c.first, c.second))
+
+
+def validate_section(raw: Mapping[str, Any], source: str) -> None:
+    """Config-load check: refuse a bad ``[changes]`` section before the app starts."""
+    section = raw.get("changes", {})
+    if not isinstance(section, Mapping):
+        raise ConfigError(f"{source}: changes must be a table")
+    policy_from_config(section, source)

@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from ..config import Config, load_config
+from ..config import Config, config_is_required, load_config
 from ..domain.errors import ValidationError
 from ..paths import current_user, default_config_path, default_db_path
 from ..storage.engine import READ_ONLY, DatabaseError, explain_sqlite, make_engine
@@ -120,5 +120,6 @@ def open_store(
     clock: Clock | None = None,
 ) -> Store:
     """Open (creating and migrating if needed) the database, with the config file."""
-    config = load_config(Path(config_path) if config_path else default_config_path())
+    config = load_config(Path(config_path) if config_path else default_config_path(),
+                         required=config_is_required(config_path))
     return Store(Path(db_path) if db_path else default_db_path(), config, actor, clock)

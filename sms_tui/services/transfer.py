@@ -36,7 +36,7 @@ from sqlmodel import Session
 from ..domain.errors import ValidationError
 from ..domain.kinds import format_ref
 from ..domain.text import FORMULA_STARTS, json_text, visible_controls
-from ..files import OutputError, private_file, private_folder
+from ..files import OutputError, check_input_file, private_file, private_folder
 from ..storage.engine import os_error_text
 from ..storage.migrate import HEAD_REVISION
 from ..storage.schema import metadata
@@ -193,8 +193,13 @@ class TransferService:
         path = Path(path)
         if not path.exists():
             raise ValidationError(f"{path} does not exist")
-        size = (sum(p.stat().st_size for p in path.glob("*.csv")) if path.is_dir()
-                else os.path.getsize(path))
+        if path.is_dir():
+            for part in [*path.glob("*.csv"), *path.glob("manifest.json")]:
+                check_input_file(part, "CSV export file")
+            size = sum(p.stat().st_size for p in path.glob("*.csv"))
+        else:
+            check_input_file(path, "JSON export file")
+            size = os.path.getsize(path)
         importer = Importer(self.store, path, progress, size)
         return importer.run(self._specs, dry_run)
 

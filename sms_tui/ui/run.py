@@ -20,11 +20,12 @@ def run_tui(app_ctx: AppContext | Any) -> None:
     should stop us before the screen flashes); the database is opened by the
     app after its first paint.
     """
-    from ..config import load_config
+    from ..config import config_is_required, load_config
     from ..paths import current_user, default_config_path, default_db_path
     from .app import DeskApp
 
-    config = load_config(app_ctx.config_path or default_config_path())
+    config = load_config(app_ctx.config_path or default_config_path(),
+                         required=config_is_required(app_ctx.config_path))
     app = DeskApp(db_path=app_ctx.db_path or default_db_path(), config=config,
                   actor=app_ctx.actor or current_user())
     app.run()
