@@ -116,6 +116,8 @@ def _after_command(result: Any, **_: Any) -> None:
                        err=True)
         if report.sent:
             click.echo(f"sms-tui: {report.sent} message(s) emailed to top management", err=True)
+        for warning in report.warnings:
+            click.echo(f"sms-tui: warning: {warning}", err=True)
     service = _major(app)
     needing = 0
     for ref, reason in touched.items():
@@ -313,6 +315,8 @@ def register(main: click.Group) -> None:
             return
         report = _outbox(app).deliver(force=True)
         click.echo(f"sent {report.sent}, failed {report.failed}")
+        for warning in report.warnings:
+            click.echo(f"sms-tui: warning: {warning}", err=True)
         for error in report.errors:
             click.echo(f"sms-tui: error: {one_line(error)}", err=True)
         if report.failed:  # for cron: the messages stay in the outbox and are retried

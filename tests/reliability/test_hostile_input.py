@@ -240,3 +240,10 @@ def test_bidi_overrides_are_shown_visibly_and_escaped_in_json(db_path, records):
     raw = runner.invoke(main, ["--db", str(db_path), "show", rec.ref, "--format", "json"]).output
     assert not CONTROLS & set(raw) and "\\u202e" in raw and "\\u009b" in raw
     assert json.loads(raw)["title"] == "invoice\u202egnp.exe"
+
+
+def test_the_tui_display_helpers_show_bidi_overrides_visibly():
+    from sms_tui.ui import display
+
+    for shown in (display.line("invoice\u202egnp.exe").plain, display.block("a\u2066b\n\u200fc").plain):
+        assert not CONTROLS & set(shown) and "\\u" in shown
