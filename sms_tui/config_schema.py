@@ -161,6 +161,9 @@ def _describe(error: dict[str, Any], source: str) -> str:
         listing = f" (known: {', '.join(sorted(known))})" if known else ""
         return f"{source}: {key}: unknown {where}{hint}{listing}"
     value = error.get("input")
+    if loc[0] == "keys" and isinstance(value, dict):
+        return (f"{source}: {key}: binding ids have dots; quote them, "
+                f"e.g. \"{key.removeprefix('keys.')}.{next(iter(value), 'x')}\" = \"ctrl+q\"")
     if isinstance(value, float) and not math.isfinite(value):
         return f"{source}: {key}: must be a finite number, not {value}"
     message = error["msg"].replace("Input should be", "must be")

@@ -181,3 +181,23 @@ def test_every_key_in_the_readme_examples_is_known_to_the_schema():
     assert blocks
     for block in blocks:
         check_schema(tomllib.loads(block), "README.md")
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    ('[keys]\nquit = "ctrl+q"\n', "keys.quit: no key binding has this id; did you mean 'app.quit'?"),
+    ('[keys]\n"app.qiut" = "ctrl+q"\n', "did you mean 'app.quit'?"),
+    ('[keys]\napp.quit = "ctrl+q"\n', 'quote them, e.g. "app.quit"'),
+    ('[keys]\nquit = 5\n', "keys.quit: must be a valid string"),
+])
+def test_the_tui_refuses_key_remaps_of_bindings_that_do_not_exist(tmp_path, content, says):
+    path = _write(tmp_path, content)
+    result = _cli("--db", str(tmp_path / "desk.db"), "--config", str(path), stdin=subprocess.DEVNULL,
+                  env={"TERM": "xterm"})
+    assert_one_line_error(result, str(path), says)
+
+
+def test_a_remap_of_a_real_binding_id_is_accepted():
+    from sms_tui.ui.keymap import binding_ids, check_keys
+
+    assert {"app.quit", "app.help"} <= binding_ids()
+    assert check_keys({"app.quit": "ctrl+q"}, "config.toml") == {"app.quit": "ctrl+q"}
