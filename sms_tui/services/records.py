@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from ..domain.bounds import check_date
 from ..domain.errors import ConflictError, NotFound, ValidationError
 from ..domain.kinds import KINDS, Kind, format_ref, parse_kind, parse_ref
 from ..domain.lifecycle import lifecycle_for
@@ -160,6 +161,13 @@ class RecordService:
             raise ValidationError(f"category is {len(str(value))} characters; keep it to {MAX_NAME}")
         if value is None:
             return None if field.startswith("planned_") else ""
+        if field.startswith("planned_"):  # a date from a form, or text from the command line
+            if isinstance(value, str):
+                from .report_model import parse_when
+
+                return parse_when(value, field) if value.strip() else None
+            if isinstance(value, datetime):
+                return check_date(value, field)
         return value
 
     # ----------------------------------------------------------------- create

@@ -31,6 +31,7 @@ def cli(db_path):
 def desk(cli):
     cli.ok("new", "incident", "--title", "Printer jam")
     cli.ok("requests", "new", "password-reset", "--title", "Reset for Dana")
+    cli.ok("new", "change", "--title", "Patch the mail server")
     return cli
 
 
@@ -53,6 +54,8 @@ def desk(cli):
     (["report", "--from", "0001-01-01T00:00+05:00", "--to", "2026-01-01"], "out of range"),
     (["changes", "calendar", "--from", "9999-12-31"], "out of range"),
     (["requests", "satisfaction-summary", "--from", "0001-01-01", "--to", "9999-12-31"], "out of range"),
+    (["edit", "CHG-000001", "--set", "planned_start=0001-01-01"], "out of range"),
+    (["edit", "CHG-000001", "--set", "planned_end=9999-12-31T23:59+00:00"], "out of range"),
 ])
 def test_numbers_and_dates_past_the_edge_give_one_line_and_write_nothing(desk, db_path, args, says):
     before = dump(db_path)
@@ -110,3 +113,22 @@ def test_output_to_a_full_device_says_the_disk_is_full(tmp_path, args):
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert lines == ["sms-tui: error: cannot write the output: no space left on device (the disk is full)"]
+
+
+@pytest.mark.parametrize("text", ["9999-12-31", "0001-01-01", "9999-12-31 23:59"])
+def test_tui_date_fields_refuse_the_calendars_ends_with_a_message(text):
+    from sms_tui.ui.screens.form_fields import from_widget_value, spec_for
+    from sms_tui.ui.screens.reviews_schedules import parse_due
+
+    with pytest.raises(ValidationError, match="out of range"):
+        parse_due(text)
+    with pytest.raises(ValidationError, match="out of range"):
+        from_widget_value(spec_for("planned_start"), text if " " in text else text + " 00:00")
+
+
+@pytest.mark.parametrize("text", ["\u0663", "9" * 5000, "99999999999999999999", "\u00b2"])
+def test_tui_number_fields_take_ascii_digits_within_range(text):
+    from sms_tui.ui.screens.form_fields import FieldSpec, from_widget_value
+
+    with pytest.raises(ValidationError, match="not a whole number"):
+        from_widget_value(FieldSpec("n", "Number", "int"), text)

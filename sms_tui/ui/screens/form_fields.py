@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from ...domain.bounds import whole_number
+from ...domain.bounds import check_date, whole_number
 from ...domain.errors import ValidationError
 from .. import display
 
@@ -109,6 +109,7 @@ def from_widget_value(spec: FieldSpec, raw: Any) -> Any:
             except ValueError:
                 raise ValidationError(f"{spec.label.lower()}: '{text}' is not a date and time; "
                                       "write it as YYYY-MM-DD HH:MM") from None
+        check_date(local, spec.label.lower())  # the calendar's ends overflow on conversion
         if local.tzinfo is None:
             local = local.astimezone()  # the analyst types local time
         return local
