@@ -97,8 +97,10 @@ class DeskGroup(click.Group):
             sys.exit(130)
         except (click.exceptions.Exit, click.Abort, SystemExit):
             raise
+        except click.ClickException as exc:  # e.g. a FileError raised by click itself
+            fail(exc.format_message(), exc.exit_code)
         except OSError as exc:
-            _output_failed(exc)
+            _os_failed(exc)
         except Exception as exc:
             # A bug, not the user's doing: still one line and no traceback (set
             # SMS_TUI_DEBUG=1 to see it); tests look for this wording.
@@ -134,15 +136,22 @@ def main(ctx: click.Context, db_path: Path | None, config_path: Path | None, act
             fail(str(exc))
 
 
-def _output_failed(exc: OSError) -> None:
-    """Writing the output failed (a full disk, /dev/full, a closed pipe): one line, exit 1."""
+def _os_failed(exc: OSError) -> None:
+    """The system refused (a full disk, /dev/full, a closed pipe...): one line, exit 1."""
+    import errno
+
+    from ..domain.text import one_line
     from ..storage.engine import os_error_text
 
     if isinstance(exc, BrokenPipeError):  # sms-tui list | head: the reader has all it wants
         _drop_stdout()
         sys.exit(0)
-    _drop_stdout()
-    fail(f"cannot write the output: {os_error_text(exc)}")
+    if exc.filename is not None:  # a file the command itself opened
+        fail(f"{one_line(str(exc.filename), 200)}: {os_error_text(exc)}")
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EPIPE):
+        _drop_stdout()  # the exit would try to flush it again and fail a second time
+        fail(f"cannot write the output: {os_error_text(exc)}")
+    fail(f"system error: {os_error_text(exc)}")
 
 
 def _drop_stdout() -> None:

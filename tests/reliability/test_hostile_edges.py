@@ -132,3 +132,16 @@ def test_tui_number_fields_take_ascii_digits_within_range(text):
 
     with pytest.raises(ValidationError, match="not a whole number"):
         from_widget_value(FieldSpec("n", "Number", "int"), text)
+
+
+def test_an_unexpected_error_is_still_one_line_and_says_it_is_a_bug(desk, monkeypatch):
+    from sms_tui.services.records import RecordService
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(RecordService, "get", broken)
+    result = desk("show", "INC-000001")
+    assert result.exit_code == 1
+    line = one_error_line(result)
+    assert "internal error: RuntimeError: boom second line" in line and "please report" in line
