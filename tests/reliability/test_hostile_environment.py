@@ -21,14 +21,17 @@ from .helpers import assert_one_line_error, cli_command, run_cli
 ONE_LINE_FULL = "full (no space left on device)"
 
 
-def _on_full_disk(tmp_path: Path, *commands: list[str]) -> tuple[list[tuple[int, str, str]], list[str]]:
-    """Run each command with ``full/`` a full disk; returns (code, stdout, stderr) each and what
-    is left in ``full/`` afterwards (the tmpfs vanishes with the namespace)."""
+def _on_full_disk(tmp_path: Path, *commands: list[str], setup: tuple[list[str], ...] = (),
+                  size: str = "256k") -> tuple[list[tuple[int, str, str]], list[str]]:
+    """Run each command with ``full/`` a full disk (``setup`` runs before it fills); returns
+    (code, stdout, stderr) each and what is left in ``full/`` afterwards (the tmpfs vanishes
+    with the namespace)."""
     if shutil.which("unshare") is None:
         pytest.fail("unshare (util-linux) is needed to make a full disk")
     full = tmp_path / "full"
     full.mkdir(exist_ok=True)
-    lines = ["set -u", f"mount -t tmpfs -o size=256k tmpfs {shlex.quote(str(full))}",
+    lines = ["set -u", f"mount -t tmpfs -o size={size} tmpfs {shlex.quote(str(full))}",
+             *(f"{shlex.join(command)} >/dev/null" for command in setup),
              f"head -c 10000000 /dev/zero > {shlex.quote(str(full / 'filler'))} 2>/dev/null || true"]
     for n, command in enumerate(commands):
         out, err = tmp_path / f"out{n}", tmp_path / f"err{n}"
@@ -126,3 +129,14 @@ def test_a_database_in_a_read_only_folder_names_the_folder(tmp_path):
         created = run_cli("--db", str(folder / "new.db"), "list", "incidents")
     assert_one_line_error(result, str(folder), "read-only")
     assert_one_line_error(created, "cannot create database", f"cannot write in its folder {folder}")
+
+
+def test_writing_to_a_database_on_a_disk_that_fills_says_the_disk_is_full(tmp_path):
+    db = tmp_path / "full" / "desk.db"
+    sms = [*cli_command(), "--db", str(db)]
+    big = "x" * 100_000
+    results, left = _on_full_disk(
+        tmp_path, [*sms, "new", "incident", "--title", "lost?", "--description", big],
+        setup=([*sms, "new", "incident", "--title", "kept"],), size="2m")
+    _one_line(results[0], ONE_LINE_FULL, "nothing was written")
+    assert "desk.db" in left
