@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from sms_tui.cli import main
 from sms_tui.domain.bounds import ascii_number, whole_number
 from sms_tui.domain.errors import ValidationError
 from sms_tui.domain.kinds import Kind, parse_ref
@@ -145,3 +146,13 @@ def test_an_unexpected_error_is_still_one_line_and_says_it_is_a_bug(desk, monkey
     assert result.exit_code == 1
     line = one_error_line(result)
     assert "internal error: RuntimeError: boom second line" in line and "please report" in line
+
+
+@pytest.mark.parametrize(("actor", "says"), [("x" * 5000, "keep it to 100"),
+                                             ("\u200b\u202e", "nothing visible")])
+def test_the_name_to_act_as_is_bounded_and_visible(desk, db_path, actor, says):
+    before = dump(db_path)
+    result = desk.runner.invoke(main, ["--as", actor, "--db", str(db_path), "new", "incident",
+                                       "--title", "x"])
+    assert result.exit_code == 1 and says in one_error_line(result)
+    assert dump(db_path) == before
