@@ -349,7 +349,7 @@ class RequestService:
         """Add a request type or edit one (only the given fields change); journaled."""
         values: dict[str, Any] = {}
         if title is not None:
-            values["title"] = clean_text(title, "title", required=True, limit=200)
+            values["title"] = clean_text(title, "title", required=True, limit=200, visible=True)
         if description is not None:
             values["description"] = clean_text(description, "description")
         if category is not None:

@@ -247,3 +247,14 @@ def test_the_tui_display_helpers_show_bidi_overrides_visibly():
 
     for shown in (display.line("invoice\u202egnp.exe").plain, display.block("a\u2066b\n\u200fc").plain):
         assert not CONTROLS & set(shown) and "\\u" in shown
+
+
+@pytest.mark.parametrize("name", ["\u200b", "\u202e\u2069", "\u0301"])
+def test_names_and_other_titles_of_only_invisible_marks_are_refused(store, name):
+    from sms_tui.services.catalogue import CatalogueService
+    from sms_tui.services.requests import RequestService
+
+    with pytest.raises(ValidationError, match="must not be empty"):
+        CatalogueService(store).add_service(name)
+    with pytest.raises(ValidationError, match="must not be empty"):
+        RequestService(store).create("password-reset", title=name)
