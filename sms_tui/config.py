@@ -1,8 +1,11 @@
 """The organization's configuration: one TOML file, validated up front.
 
 A config that cannot be used stops the app with one message naming the file
-and the key, rather than guessing. Every section is optional; a missing file
-means the defaults.
+and the key, rather than guessing: the whole file is checked at start against
+one schema (:mod:`sms_tui.config_schema`: unknown sections and keys are refused
+with the nearest valid name), then each feature checks its own values. Every
+section is optional; a missing default file means the defaults, a missing file
+named with ``--config`` is an error.
 
 Example ``config.toml``::
 
@@ -16,6 +19,8 @@ Example ``config.toml``::
 from __future__ import annotations
 
 import importlib
+import os
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +35,10 @@ SECTION_VALIDATORS: tuple[str, ...] = (
     "sms_tui.domain.sla",
     "sms_tui.domain.major",
     "sms_tui.domain.comms",
+    "sms_tui.domain.changes",
+    "sms_tui.domain.trends",
 )
+MAX_CONFIG_BYTES = 1 << 20  # a config file is a few kilobytes; /dev/zero is not one
 
 
 @dataclass(frozen=True)
@@ -67,22 +75,52 @@ def _matrix_from(table: Any, path: Path) -> PriorityMatrix:
     return PriorityMatrix(cells)
 
 
-def load_config(path: Path | None) -> Config:
-    """Read and validate ``path``; a missing file gives the defaults."""
-    if path is None or not path.exists():
+def load_config(path: Path | None, *, required: bool = False) -> Config:
+    """Read and check ``path`` whole: structure, every section's values, nothing unknown.
+
+    A missing file gives the defaults, unless ``required`` (named with
+    ``--config`` or ``SMS_TUI_CONFIG``): then it is an error.
+    """
+    if path is None or (not required and not path.exists()):
         return Config(path=path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    raw = _read(path)
     matrix = DEFAULT_MATRIX
     priority = raw.get("priority", {})
     if not isinstance(priority, dict):
         raise ConfigError(f"{path}: priority must be a table")
     if "matrix" in priority:
         matrix = _matrix_from(priority["matrix"], path)
+    from .config_schema import check_schema
+
+    check_schema(raw, str(path))  # unknown sections and keys, types and bounds
     for module in SECTION_VALIDATORS:
         importlib.import_module(module).validate_section(raw, str(path))
     return Config(path=path, matrix=matrix, raw=raw)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file (named by --config or SMS_TUI_CONFIG)") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):  # a FIFO would block, /dev/zero never ends
+        raise ConfigError(f"{path}: not a regular file; a config file is a TOML text file")
+    if info.st_size > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: {info.st_size} bytes is too big for a config file")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_CONFIG_BYTES + 1)
+        if len(data) > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: too big for a config file")
+        return tomllib.loads(data.decode("utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+
+
+def config_is_required(config_path: Path | str | None) -> bool:
+    """True when the user named the config file (--config or SMS_TUI_CONFIG): it must exist."""
+    return config_path is not None or bool(os.environ.get("SMS_TUI_CONFIG"))

@@ -75,10 +75,10 @@ def test_missing_config_file_means_the_defaults(tmp_path):
 
 
 def test_full_matrix_and_other_sections_are_loaded(tmp_path):
-    path = _write(tmp_path, FULL_MATRIX + "\n[reviews]\nevery_days = 30\n")
+    path = _write(tmp_path, FULL_MATRIX + "\n[reviews]\ndue_soon_days = 30\n")
     config = load_config(path)
     assert config.matrix.priority_for("medium", "low") == 4
-    assert config.section("reviews") == {"every_days": 30}
+    assert config.section("reviews") == {"due_soon_days": 30}
     assert config.section("absent") == {}
 
 
@@ -115,3 +115,89 @@ def test_the_tui_refuses_to_start_on_bad_config_before_drawing_anything(tmp_path
     result = _cli("--db", str(tmp_path / "desk.db"), "--config", str(path), stdin=subprocess.DEVNULL,
                   env={"TERM": "xterm"})
     assert_one_line_error(result, str(path), "invalid TOML")  # nothing on stdout: no screen drawn
+
+
+# ---------------------------------------------------------------- the whole file, at start (issue 15)
+@pytest.mark.parametrize(("content", "says"), [
+    ('[smpt]\nhost = "mail.example.org"\n', "smpt: unknown section; did you mean 'smtp'?"),
+    ('[keys]\nquit = 5\n', "keys.quit: must be a valid string"),
+    ('[reviews]\nevery_days = 30\n', "reviews.every_days: unknown key; did you mean 'due_soon_days'?"),
+    ('[smtp]\nhost = "m"\nprot = 25\n', "smtp.prot: unknown key; did you mean 'port'?"),
+    ('[sla.default]\nP1 = { respnd = "1h" }\n', "sla.default.P1.respnd: unknown key; did you mean 'respond'?"),
+    ('[problems.trends]\nwindow_days = 1e400\n', "problems.trends.window_days: must be a finite number"),
+    ('[problems.trends]\nwindow_days = 1e12\n', "problems.trends.window_days"),
+    ('[problems.trends]\nmin_incidents = 1\n', "problems.trends.min_incidents"),
+    ('[problems.trends]\nwindow_days = 2\nwindow_hours = 3\n', "give window_days or window_hours, not both"),
+    ('[problems.trendz]\nmin_incidents = 3\n', "problems.trendz: unknown key; did you mean 'trends'?"),
+    ('[sla.default]\nP1 = { respond = "99999999999d", resolve = "4h" }\n', "sla.default.P1.respond"),
+    ('[sla.default]\nP1 = { respond = 1e400, resolve = "4h" }\n', "sla.default.P1.respond"),
+    ('[major_incident]\nupdate_interval = "99999999999999999999d"\n', "update_interval"),
+    ('[changes.categories.emergncy]\nreview_within_days = 2\n', "did you mean 'emergency'?"),
+    ('[changes.categories.emergency]\nreview_within_days = 999999999999\n', "review_within_days"),
+    ('[changes.major_impact]\nrisk_level = "extreme"\n', "changes.major_impact.risk_level"),
+    ('[reviews]\ndue_soon_days = "soon"\n', "reviews.due_soon_days"),
+    ('[reviews]\ncheck_seconds = 0\n', "reviews.check_seconds"),
+    ('[reviews]\nlate_after_hours = inf\n', "reviews.late_after_hours: must be a finite number"),
+])
+def test_the_whole_config_is_checked_at_start_naming_the_key(tmp_path, content, says):
+    path = _write(tmp_path, content)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(path) in str(info.value) and says in str(info.value), str(info.value)
+    db = tmp_path / "desk.db"
+    result = _cli("--db", str(db), "--config", str(path), "list", "incidents")  # any command, at start
+    assert_one_line_error(result, str(path), says)
+    assert not db.exists()
+
+
+def test_a_config_file_named_on_the_command_line_must_exist(tmp_path):
+    missing = tmp_path / "typo.toml"
+    result = _cli("--db", str(tmp_path / "d.db"), "--config", str(missing), "list", "incidents")
+    assert_one_line_error(result, str(missing), "no such config file")
+    result = _cli("--db", str(tmp_path / "d.db"), "list", "incidents", env={"SMS_TUI_CONFIG": str(missing)})
+    assert_one_line_error(result, str(missing), "no such config file")
+
+
+@pytest.mark.parametrize("special", ["fifo", "/dev/zero", "/dev/null"])
+def test_a_config_that_is_not_a_regular_file_is_refused_without_hanging(tmp_path, special):
+    import os
+
+    path = Path(special)
+    if special == "fifo":
+        path = tmp_path / "config.toml"
+        os.mkfifo(path)
+    result = _cli("--db", str(tmp_path / "d.db"), "--config", str(path), "list", "incidents", timeout=30)
+    assert_one_line_error(result, str(path), "not a regular file")
+
+
+def test_every_key_in_the_readme_examples_is_known_to_the_schema():
+    from sms_tui.config_schema import check_schema
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    import re
+    import tomllib
+
+    blocks = re.findall(r"```toml\n(.*?)```", readme, re.S)
+    assert blocks
+    for block in blocks:
+        check_schema(tomllib.loads(block), "README.md")
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    ('[keys]\nquit = "ctrl+q"\n', "keys.quit: no key binding has this id; did you mean 'app.quit'?"),
+    ('[keys]\n"app.qiut" = "ctrl+q"\n', "did you mean 'app.quit'?"),
+    ('[keys]\napp.quit = "ctrl+q"\n', 'quote them, e.g. "app.quit"'),
+    ('[keys]\nquit = 5\n', "keys.quit: must be a valid string"),
+])
+def test_the_tui_refuses_key_remaps_of_bindings_that_do_not_exist(tmp_path, content, says):
+    path = _write(tmp_path, content)
+    result = _cli("--db", str(tmp_path / "desk.db"), "--config", str(path), stdin=subprocess.DEVNULL,
+                  env={"TERM": "xterm"})
+    assert_one_line_error(result, str(path), says)
+
+
+def test_a_remap_of_a_real_binding_id_is_accepted():
+    from sms_tui.ui.keymap import binding_ids, check_keys
+
+    assert {"app.quit", "app.help"} <= binding_ids()
+    assert check_keys({"app.quit": "ctrl+q"}, "config.toml") == {"app.quit": "ctrl+q"}

@@ -168,3 +168,59 @@ def test_the_scheduler_retries_the_outbox_and_checks_slas(desk, clock, smtp_serv
     assert results["outbox_retry"] == "1 message(s) to top management sent"
     assert results["sla_check"] == f"SLA breached: {inc.ref}"
     assert len(smtp_server.received) == 1
+
+
+# ---------------------------------------------------------------- the password in clear (issue 15)
+def _plain_auth_config(port: int, allow: bool | None) -> str:
+    extra = "" if allow is None else f"allow_plaintext_auth = {'true' if allow else 'false'}\n"
+    return config(port) + f'username = "desk"\npassword = "s3cret"\n{extra}'
+
+
+@pytest.mark.parametrize("allow", [None, False])
+def test_auth_in_clear_is_refused_before_connecting_unless_allowed(tmp_path, clock, port, allow):
+    desk = Desk(tmp_path, clock, _plain_auth_config(port, allow))
+    try:
+        desk.records.create("incident", title="Mail down", impact="high", urgency="high")
+        report = desk.outbox.deliver()  # nothing listens: had it connected, it would say "refused"
+        assert (report.sent, report.failed) == (0, 1)
+        assert "refusing to send the SMTP password unencrypted" in report.errors[0]
+        assert "allow_plaintext_auth" in report.errors[0]
+        [comm] = desk.outbox.list()
+        assert comm.status == "pending" and "unencrypted" in comm.last_error
+    finally:
+        desk.close()
+
+
+class _AnyLogin:
+    def __init__(self) -> None:
+        self.logins: list[bytes] = []
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        from aiosmtpd.smtp import AuthResult
+
+        self.logins.append(auth_data.login)
+        return AuthResult(success=True)
+
+
+def test_auth_in_clear_when_allowed_warns_on_every_send(tmp_path, clock, port):
+    inbox, login = Inbox(), _AnyLogin()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, authenticator=login,
+                            auth_require_tls=False)
+    controller.start()
+    desk = Desk(tmp_path, clock, _plain_auth_config(port, True))
+    try:
+        for n in range(2):
+            desk.records.create("incident", title=f"Mail down {n}", impact="high", urgency="high")
+            report = desk.outbox.deliver()
+            assert report.sent == 1, report.errors
+            assert report.warnings and "password was sent unencrypted" in report.warnings[0]
+        assert login.logins == [b"desk", b"desk"] and len(inbox.received) == 2
+    finally:
+        desk.close()
+        controller.stop()
+
+
+def test_a_secure_connection_gives_no_warning(desk, smtp_server):
+    desk.records.create("incident", title="Mail down", impact="high", urgency="high")
+    report = desk.outbox.deliver()
+    assert report.sent == 1 and report.warnings == ()

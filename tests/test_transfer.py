@@ -10,7 +10,7 @@ import pytest
 
 from sms_tui.services.records import RecordService
 from sms_tui.services.store import Store
-from sms_tui.services.transfer import ImportRefused, TransferService
+from sms_tui.services.transfer import FORMAT_VERSION, ImportRefused, TransferService
 from tests import report_dataset as data
 from tests.cli_helpers import Cli, dump
 from tests.conftest import FakeClock
@@ -76,7 +76,7 @@ def test_the_json_export_has_one_row_per_line_with_its_table(source, tmp_path):
     with open(path, "w", encoding="utf-8") as fh:
         TransferService(source).export_json(fh)
     document = json.loads(path.read_text(encoding="utf-8"))  # still one valid JSON document
-    assert document["format"] == "sms-tui-export" and document["version"] == 1
+    assert document["format"] == "sms-tui-export" and document["version"] == FORMAT_VERSION
     lines = path.read_text(encoding="utf-8").splitlines()
     assert len(lines) == len(document["records"]) + 2
     first_incident = next(r for r in document["records"] if r["_table"] == "incident")

@@ -9,6 +9,7 @@ one line on stderr; nothing is written.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -84,7 +85,9 @@ class DeskGroup(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # output to a full disk or /dev/full fails here, not silently at exit
+            return result
         except click.UsageError as exc:
             fail(_usage_line(exc), 2)
         except DeskError as exc:
@@ -92,6 +95,19 @@ class DeskGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("sms-tui: interrupted", err=True)
             sys.exit(130)
+        except (click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except click.ClickException as exc:  # e.g. a FileError raised by click itself
+            fail(exc.format_message(), exc.exit_code)
+        except OSError as exc:
+            _os_failed(exc)
+        except Exception as exc:
+            # A bug, not the user's doing: still one line and no traceback (set
+            # SMS_TUI_DEBUG=1 to see it); tests look for this wording.
+            if os.environ.get("SMS_TUI_DEBUG"):
+                raise
+            fail(f"internal error: {type(exc).__name__}: {exc} (please report it; "
+                 "SMS_TUI_DEBUG=1 shows where)")
 
 
 @click.group(cls=DeskGroup, invoke_without_command=True,
@@ -120,10 +136,37 @@ def main(ctx: click.Context, db_path: Path | None, config_path: Path | None, act
             fail(str(exc))
 
 
+def _os_failed(exc: OSError) -> None:
+    """The system refused (a full disk, /dev/full, a closed pipe...): one line, exit 1."""
+    import errno
+
+    from ..domain.text import one_line
+    from ..storage.engine import os_error_text
+
+    if isinstance(exc, BrokenPipeError):  # sms-tui list | head: the reader has all it wants
+        _drop_stdout()
+        sys.exit(0)
+    if exc.filename is not None:  # a file the command itself opened
+        fail(f"{one_line(str(exc.filename), 200)}: {os_error_text(exc)}")
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EPIPE):
+        _drop_stdout()  # the exit would try to flush it again and fail a second time
+        fail(f"cannot write the output: {os_error_text(exc)}")
+    fail(f"system error: {os_error_text(exc)}")
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null so that the exit flush does not fail a second time."""
+    import contextlib
+
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
 def _leave_now(code: int) -> None:
     import contextlib
     import logging
-    import os
 
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed pipe (sms-tui list | head)

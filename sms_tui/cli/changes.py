@@ -21,10 +21,10 @@ from datetime import UTC, datetime, timedelta
 import click
 
 from ..domain.text import one_line
-from .common import FORMATS, AppContext, emit_rows, pass_app
+from .common import FORMATS, AppContext, Int, When, emit_rows, pass_app
 
 DATE_FORMATS = ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]
-WHEN = click.DateTime(DATE_FORMATS)
+WHEN = When(DATE_FORMATS)
 RFC_FIELDS = (
     ("reason", "reason", "Why the change is needed."),
     ("business-benefit", "business_benefit", "What the business gains."),
@@ -217,7 +217,7 @@ def register(main: click.Group) -> None:
     @changes.command("calendar")
     @click.option("--from", "start", type=WHEN, default=None, help="Default: today 00:00 UTC.")
     @click.option("--to", "end", type=WHEN, default=None, help="Default: --days after --from.")
-    @click.option("--days", type=click.IntRange(1, 366), default=14, show_default=True)
+    @click.option("--days", type=Int(1, 366), default=14, show_default=True)
     @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
     @pass_app
     def calendar(app: AppContext, start, end, days, fmt):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +11,11 @@ from typing import Any, NoReturn
 
 import click
 
-from ..domain.text import one_line
+from ..domain.bounds import MAX_DB_INT, check_date, is_ascii_integer
+from ..domain.errors import ValidationError
+from ..domain.text import json_text, one_line, spreadsheet_cell
+
+MAX_ERROR = 1000  # an error line quoting a 5,000-digit reference is cut here
 
 # How the command line does what an ActionRequired refusal asks for ({ref} is filled in).
 ACTION_COMMANDS = {
@@ -39,7 +42,7 @@ def error_message(exc: Exception) -> str:
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """One line on stderr, then exit non-zero."""
-    click.echo(f"sms-tui: error: {one_line(message)}", err=True)
+    click.echo(f"sms-tui: error: {one_line(message, MAX_ERROR)}", err=True)
     sys.exit(code)
 
 
@@ -67,19 +70,55 @@ class AppContext:
 
 pass_app = click.make_pass_decorator(AppContext)
 
+class Int(click.IntRange):
+    """A whole number of ASCII digits within bounds (by default what SQLite can store).
+
+    Click's own INT takes ``int()``'s word: Arabic-Indic digits, and 5,000-digit
+    values that overflow SQLite later with a traceback.
+    """
+
+    def __init__(self, min: int | None = None, max: int | None = MAX_DB_INT) -> None:  # noqa: A002
+        super().__init__(min=min, max=MAX_DB_INT if max is None else max)
+        if min is None:
+            self.min = -MAX_DB_INT - 1
+
+    def _describe_range(self) -> str:
+        if self.max == MAX_DB_INT and self.min is not None and self.min > -MAX_DB_INT - 1:
+            return f"x>={self.min}"  # not the 19-digit ceiling nobody means
+        return super()._describe_range()
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and not (
+                is_ascii_integer(value) and len(value.strip().lstrip("+-").lstrip("0")) <= 19):
+            self.fail(f"{one_line(value, 40)!r} is not a whole number ({self._describe_range()})",
+                      param, ctx)
+        return super().convert(value, param, ctx)
+
+
+class When(click.DateTime):
+    """click.DateTime limited to the dates :func:`check_date` accepts (1900 to 8999)."""
+
+    def convert(self, value, param, ctx):
+        when = super().convert(value, param, ctx)
+        try:
+            return check_date(when)
+        except ValidationError as exc:
+            self.fail(str(exc), param, ctx)
+
+
 FORMATS = click.Choice(["table", "json", "csv"])
 
 
 def emit_rows(rows: list[dict[str, Any]], fmt: str, columns: list[str]) -> None:
-    """Print rows as an aligned table (controls made visible), JSON or CSV."""
+    """Print rows as an aligned table or CSV (controls made visible, no formulas), or JSON."""
     if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        click.echo(json_text(rows, indent=2, default=str))
         return
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: spreadsheet_cell(v) for k, v in row.items()} for row in rows)
         click.echo(buf.getvalue(), nl=False)
         return
     if not rows:

@@ -6,7 +6,7 @@ import time
 
 import click
 
-from .common import AppContext, pass_app
+from .common import AppContext, Int, pass_app
 
 # The same defaults as sms_tui.services.demo (a test keeps them equal); not imported
 # from there because that module loads the database layer, and --help must stay fast.
@@ -21,10 +21,10 @@ def register(main: click.Group) -> None:
     full_coverage = sum(len(lifecycle_for(kind).states) for kind in Kind)
 
     @main.command("demo")
-    @click.option("--count", type=click.IntRange(min=1, max=10_000_000), default=DEFAULT_COUNT,
+    @click.option("--count", type=Int(min=1, max=10_000_000), default=DEFAULT_COUNT,
                   show_default=True,
                   help=f"How many records (every kind in every state from {full_coverage}).")
-    @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
+    @click.option("--seed", type=Int(), default=DEFAULT_SEED, show_default=True,
                   help="Same seed, same demo (ages are counted back from now).")
     @click.option("--force", is_flag=True,
                   help="Add the demo even if the database already has records (nothing is deleted).")

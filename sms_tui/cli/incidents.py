@@ -16,15 +16,14 @@ command are emailed when SMTP is configured.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
 
 from ..domain.errors import DeskError
 from ..domain.sla import format_duration
-from ..domain.text import one_line
-from .common import FORMATS, AppContext, emit_rows, pass_app
+from ..domain.text import json_text, one_line
+from .common import FORMATS, AppContext, Int, emit_rows, pass_app
 from .records import EXPECTED_VERSION
 
 
@@ -117,6 +116,8 @@ def _after_command(result: Any, **_: Any) -> None:
                        err=True)
         if report.sent:
             click.echo(f"sms-tui: {report.sent} message(s) emailed to top management", err=True)
+        for warning in report.warnings:
+            click.echo(f"sms-tui: warning: {warning}", err=True)
     service = _major(app)
     needing = 0
     for ref, reason in touched.items():
@@ -227,7 +228,7 @@ def register(main: click.Group) -> None:
         if fmt == "json":
             from dataclasses import asdict
 
-            click.echo(json.dumps(asdict(view), ensure_ascii=False, indent=2, default=str))
+            click.echo(json_text(asdict(view), indent=2, default=str))
             return
         if not view.major:
             click.echo(f"{view.ref} is not a major incident")
@@ -290,7 +291,7 @@ def register(main: click.Group) -> None:
     @click.option("--unsent", is_flag=True, help="Only messages still to be sent.")
     @click.option("--ref", default=None, help="Only messages about this incident.")
     @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
-    @click.option("--limit", type=click.IntRange(min=1), default=200, show_default=True)
+    @click.option("--limit", type=Int(min=1), default=200, show_default=True)
     @pass_app
     def outbox_list(app: AppContext, unsent, ref, fmt, limit):
         """Every communication, newest first, with whether it was sent."""
@@ -314,6 +315,8 @@ def register(main: click.Group) -> None:
             return
         report = _outbox(app).deliver(force=True)
         click.echo(f"sent {report.sent}, failed {report.failed}")
+        for warning in report.warnings:
+            click.echo(f"sms-tui: warning: {warning}", err=True)
         for error in report.errors:
             click.echo(f"sms-tui: error: {one_line(error)}", err=True)
         if report.failed:  # for cron: the messages stay in the outbox and are retried

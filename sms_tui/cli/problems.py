@@ -18,7 +18,7 @@ import click
 
 from ..domain.kinds import format_ref, parse_ref
 from ..domain.text import one_line
-from .common import FORMATS, AppContext, emit_rows, pass_app
+from .common import FORMATS, AppContext, Int, emit_rows, pass_app
 
 HIT_COLUMNS = ["ref", "score", "title", "workaround", "problem", "applied"]
 
@@ -147,7 +147,7 @@ def register(main: click.Group) -> None:
     @known_errors.command("search")
     @click.argument("words", nargs=-1, required=True)
     @click.option("--all", "include_closed", is_flag=True, help="Include resolved/retired ones.")
-    @click.option("--limit", type=click.IntRange(1, 200), default=20, show_default=True)
+    @click.option("--limit", type=Int(1, 200), default=20, show_default=True)
     @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
     @pass_app
     def search(app: AppContext, words, include_closed, limit, fmt):
@@ -158,7 +158,7 @@ def register(main: click.Group) -> None:
 
     @known_errors.command("match")
     @click.argument("incident")
-    @click.option("--limit", type=click.IntRange(1, 50), default=5, show_default=True)
+    @click.option("--limit", type=Int(1, 50), default=5, show_default=True)
     @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
     @pass_app
     def match(app: AppContext, incident, limit, fmt):

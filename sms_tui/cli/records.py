@@ -7,20 +7,19 @@ Each prints one line saying what happened; errors are one line on stderr.
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
 
 from ..domain.kinds import Kind
-from ..domain.text import one_line
-from .common import FORMATS, AppContext, emit_rows, pass_app
+from ..domain.text import json_text, one_line
+from .common import FORMATS, AppContext, Int, emit_rows, pass_app
 
 LEVEL = click.Choice(["high", "medium", "low"], case_sensitive=False)
 LIST_COLUMNS = ["ref", "priority", "status", "title", "assignee", "service", "created_at"]
 KIND_PLURALS = ["incidents", "requests", "problems", "known-errors", "changes"]
 EXPECTED_VERSION = click.option(
-    "--expected-version", type=click.IntRange(min=1), default=None, metavar="N",
+    "--expected-version", type=Int(min=1), default=None, metavar="N",
     help="Refuse the change unless the record is still at version N (see 'show').")
 
 
@@ -99,7 +98,7 @@ def register(main: click.Group) -> None:
     @click.option("--search", "text", default="", metavar="TEXT",
                   help="Only records whose reference, title or description contains TEXT.")
     @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
-    @click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N records.")
+    @click.option("--limit", type=Int(min=1), default=None, help="At most N records.")
     @pass_app
     def list_(app: AppContext, kind, open_only, status, assignee, unassigned, priority, text,
               fmt, limit):
@@ -142,7 +141,7 @@ def register(main: click.Group) -> None:
         """Show a record with its links and journal."""
         record = _records(app).get(ref)
         if fmt == "json":
-            click.echo(json.dumps(record.to_dict(), ensure_ascii=False, indent=2, default=str))
+            click.echo(json_text(record.to_dict(), indent=2, default=str))
             return
         data = record.to_dict()
         for key in ("ref", "title", "status", "priority", "impact", "urgency", "assignee",

@@ -7,9 +7,7 @@ and ``import`` show a progress bar on stderr when it is a terminal.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +16,8 @@ import click
 
 from ..domain.errors import ValidationError
 from ..domain.text import one_line
-from .common import AppContext, pass_app
+from ..files import atomic_text, write_text
+from .common import AppContext, Int, pass_app
 
 SUFFIX_FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html",
                   ".csv": "csv", ".json": "json"}
@@ -36,9 +35,8 @@ class DateParam(click.ParamType):
 
         try:
             return parse_when(value)
-        except ValidationError:
-            self.fail(f"'{value}' is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM[+HH:MM]",
-                      param, ctx)
+        except ValidationError as exc:
+            self.fail(str(exc).removeprefix("date "), param, ctx)
 
 
 def _period(start, end, kind):
@@ -80,21 +78,12 @@ def _format(fmt: str | None, output: Path | None, allowed: tuple[str, ...]) -> s
 
 
 def write_output(content: str, output: Path | None) -> None:
-    """Print, or write ``output`` atomically (a reader never sees half a report)."""
+    """Print, or write ``output`` atomically and privately (a reader never sees half a
+    report; only an absent path or a regular file is replaced: see :mod:`sms_tui.files`)."""
     if output is None:
         click.echo(content, nl=False)
         return
-    directory = output.parent if str(output.parent) else Path(".")
-    if not directory.is_dir():
-        raise ValidationError(f"cannot write {output}: folder {directory} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(content)
-        os.replace(tmp, output)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise ValidationError(f"cannot write {output}: {exc.strerror or exc}") from None
+    write_text(output, content)
 
 
 @contextmanager
@@ -160,7 +149,7 @@ def register(main: click.Group) -> None:
     @period_options
     @click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default=None,
                   help="Default: from --output's extension, else md.")
-    @click.option("--max-refs", type=click.IntRange(min=0), default=200, show_default=True,
+    @click.option("--max-refs", type=Int(min=0), default=200, show_default=True,
                   help="References listed per gap (0 = all); counts are always complete.")
     @pass_app
     def evidence(app: AppContext, start, end, kind, output, fmt, max_refs):
@@ -227,17 +216,7 @@ def register(main: click.Group) -> None:
 
 
 def _export_json_file(service, output: Path, progress):
-    directory = output.parent if str(output.parent) else Path(".")
     if output.is_dir():
         raise ValidationError(f"{output} is a directory; JSON export needs a file name")
-    if not directory.is_dir():
-        raise ValidationError(f"cannot write {output}: folder {directory} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            summary = service.export_json(fh, progress)
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return summary
+    with atomic_text(output) as fh:
+        return service.export_json(fh, progress)

@@ -18,7 +18,7 @@ from datetime import UTC
 import click
 
 from ..domain.text import one_line
-from .common import FORMATS, AppContext, emit_rows, pass_app
+from .common import FORMATS, AppContext, Int, When, emit_rows, pass_app
 
 LEVEL = click.Choice(["high", "medium", "low"], case_sensitive=False)
 DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]
@@ -116,7 +116,7 @@ def register(main: click.Group) -> None:
                   help="The service its requests are for (a request raised from it takes it); '' for none.")
     @click.option("--impact", type=LEVEL, default=None, help="Default impact of its requests.")
     @click.option("--urgency", type=LEVEL, default=None, help="Default urgency of its requests.")
-    @click.option("--sla-hours", type=int, default=None, help="Hours to fulfil a request.")
+    @click.option("--sla-hours", type=Int(0, 100_000), default=None, help="Hours to fulfil a request.")
     @click.option("--approval/--no-approval", "needs_approval", default=None,
                   help="Whether its requests need an approval before fulfilment.")
     @click.option("--approver", default=None, help="Who usually decides (person or role).")
@@ -174,7 +174,7 @@ def register(main: click.Group) -> None:
 
     @requests.command("tick")
     @click.argument("ref")
-    @click.argument("step", type=click.IntRange(min=1))
+    @click.argument("step", type=Int(min=1))
     @click.option("--undo", is_flag=True, help="Mark the step not done again.")
     @click.option("--note", default="", help="What was done (kept in the journal).")
     @pass_app
@@ -190,7 +190,7 @@ def register(main: click.Group) -> None:
 
     @requests.command("satisfaction")
     @click.argument("ref")
-    @click.argument("score", type=click.IntRange(1, 5))
+    @click.argument("score", type=Int(1, 5))
     @click.option("--comment", default="")
     @pass_app
     def satisfaction(app: AppContext, ref, score, comment):
@@ -200,7 +200,7 @@ def register(main: click.Group) -> None:
 
     @requests.command("close")
     @click.argument("ref")
-    @click.option("--score", type=click.IntRange(1, 5), default=None, help="Satisfaction 1-5.")
+    @click.option("--score", type=Int(1, 5), default=None, help="Satisfaction 1-5.")
     @click.option("--comment", default="", help="The customer's comment.")
     @click.option("--note", default="")
     @pass_app
@@ -211,9 +211,9 @@ def register(main: click.Group) -> None:
         click.echo(f"{detail.record.ref}: closed{extra}")
 
     @requests.command("satisfaction-summary")
-    @click.option("--from", "start", type=click.DateTime(DATE_FORMATS), required=True,
+    @click.option("--from", "start", type=When(DATE_FORMATS), required=True,
                   help="Start of the period (UTC).")
-    @click.option("--to", "end", type=click.DateTime(DATE_FORMATS), required=True,
+    @click.option("--to", "end", type=When(DATE_FORMATS), required=True,
                   help="End of the period, exclusive (UTC).")
     @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
                   show_default=True)

@@ -9,13 +9,13 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 import click
 
-from ..domain.text import one_line, visible_controls
-from .common import FORMATS, AppContext, emit_rows, fail, pass_app
+from ..domain.errors import DeskError
+from ..domain.text import json_text, one_line, visible_controls
+from .common import FORMATS, AppContext, Int, When, emit_rows, fail, pass_app
 
 REVIEW_COLUMNS = ["ref", "state", "due", "clause", "title", "owner", "checklist", "late"]
 SCHEDULE_COLUMNS = ["activity", "clause", "interval", "next_due", "covers", "owner", "paused"]
@@ -152,7 +152,7 @@ def _register_reviews(main: click.Group) -> None:
         """Review tasks (REV-…) raised at planned intervals or by events."""
 
     @reviews.command("due")
-    @click.option("--within", "within", type=click.IntRange(min=0), default=None, metavar="DAYS",
+    @click.option("--within", "within", type=Int(min=0), default=None, metavar="DAYS",
                   help="Also list reviews due within DAYS (default: the due-soon window).")
     @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
     @pass_app
@@ -166,7 +166,7 @@ def _register_reviews(main: click.Group) -> None:
     @click.option("--open", "open_only", is_flag=True, help="Only open and in-progress reviews.")
     @click.option("--overdue", is_flag=True, help="Only open reviews past their due date.")
     @click.option("--activity", default=None, help="Only this activity (see 'schedules list').")
-    @click.option("--limit", type=click.IntRange(min=1), default=200, show_default=True)
+    @click.option("--limit", type=Int(min=1), default=200, show_default=True)
     @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
     @pass_app
     def list_(app: AppContext, status, open_only, overdue, activity, limit, fmt):
@@ -183,7 +183,7 @@ def _register_reviews(main: click.Group) -> None:
         """A review with its instructions, checklist, evidence, findings and journal."""
         view = _service(app).get(ref)
         if fmt == "json":
-            click.echo(json.dumps(view.to_dict(), ensure_ascii=False, indent=2, default=str))
+            click.echo(json_text(view.to_dict(), indent=2, default=str))
         else:
             _echo_review(view)
 
@@ -196,7 +196,7 @@ def _register_reviews(main: click.Group) -> None:
 
     @reviews.command("tick")
     @click.argument("ref")
-    @click.argument("items", nargs=-1, type=click.IntRange(min=1))
+    @click.argument("items", nargs=-1, type=Int(min=1))
     @click.option("--all", "all_items", is_flag=True, help="Tick every item.")
     @click.option("--undo", is_flag=True, help="Untick instead.")
     @pass_app
@@ -289,7 +289,7 @@ def _register_schedules(main: click.Group) -> None:
         service = _service(app)
         view = service.get_schedule(activity)
         if fmt == "json":
-            click.echo(json.dumps(view.to_dict(), ensure_ascii=False, indent=2, default=str))
+            click.echo(json_text(view.to_dict(), indent=2, default=str))
             return
         for key, value in _schedule_row(view).items():
             if value not in (None, ""):
@@ -307,9 +307,9 @@ def _register_schedules(main: click.Group) -> None:
     @click.option("--interval", default=None,
                   help="monthly, quarterly, yearly, weekly, 'every N days/weeks/months/years'...")
     @click.option("--owner", default=None, help="Who owns the reviews ('' for nobody).")
-    @click.option("--next-due", "next_due", type=click.DateTime(DATE_FORMATS), default=None,
+    @click.option("--next-due", "next_due", type=When(DATE_FORMATS), default=None,
                   help="Next due date (UTC), e.g. 2026-07-01; later ones follow from it.")
-    @click.option("--days-to-complete", type=click.IntRange(0, 365), default=None,
+    @click.option("--days-to-complete", type=Int(0, 365), default=None,
                   help="Days allowed to complete a review once it falls due.")
     @click.option("--pause/--resume", "paused", default=None,
                   help="Pause (raise nothing) or resume (from the next date after now).")
@@ -351,7 +351,7 @@ def _register_findings(main: click.Group) -> None:
     @click.option("--description", default="")
     @click.option("--review", "review_ref", default=None, help="The review that found it (REV-…).")
     @click.option("--owner", default="")
-    @click.option("--due", type=click.DateTime(DATE_FORMATS), default=None)
+    @click.option("--due", type=When(DATE_FORMATS), default=None)
     @pass_app
     def ofi_new(app: AppContext, title, description, review_ref, owner, due):
         """Record an improvement opportunity; prints its reference."""
@@ -367,7 +367,7 @@ def _register_findings(main: click.Group) -> None:
         """One improvement opportunity with its journal."""
         view = _service(app).get_finding(ref)
         if fmt == "json":
-            click.echo(json.dumps(view.to_dict(), ensure_ascii=False, indent=2, default=str))
+            click.echo(json_text(view.to_dict(), indent=2, default=str))
         else:
             _echo_finding(view)
 
@@ -423,7 +423,7 @@ def _register_findings(main: click.Group) -> None:
         """One nonconformity with its corrective actions and journal."""
         view = _service(app).get_finding(ref)
         if fmt == "json":
-            click.echo(json.dumps(view.to_dict(), ensure_ascii=False, indent=2, default=str))
+            click.echo(json_text(view.to_dict(), indent=2, default=str))
         else:
             _echo_finding(view)
 
@@ -431,7 +431,7 @@ def _register_findings(main: click.Group) -> None:
     @click.argument("ref")
     @click.argument("text")
     @click.option("--owner", default="")
-    @click.option("--due", type=click.DateTime(DATE_FORMATS), default=None)
+    @click.option("--due", type=When(DATE_FORMATS), default=None)
     @pass_app
     def nc_action(app: AppContext, ref, text, owner, due):
         """Add a corrective action."""
@@ -440,7 +440,7 @@ def _register_findings(main: click.Group) -> None:
 
     @nonconformities.command("action-done")
     @click.argument("ref")
-    @click.argument("number", type=click.IntRange(min=1))
+    @click.argument("number", type=Int(min=1))
     @click.option("--note", default="")
     @pass_app
     def nc_action_done(app: AppContext, ref, number, note):
@@ -486,19 +486,22 @@ def _register_scheduler(main: click.Group) -> None:
         from ..services.scheduler import DeskScheduler
 
         store = app.store()
-        errors: list[str] = []
+        errors: dict[str, BaseException] = {}
 
         def on_error(name: str, exc: BaseException) -> None:
-            errors.append(f"{name} failed: {exc}")
             click.echo(f"sms-tui: error: {one_line(f'{name} failed: {exc}')}", err=True)
 
         if once:
-            results = DeskScheduler(store, on_error=on_error).run_once()
+            results = DeskScheduler(store, on_error=lambda name, exc: errors.setdefault(name, exc)
+                                    ).run_once()
             for name, message in results.items():
-                if not any(e.startswith(f"{name} failed") for e in errors):
+                if name not in errors:
                     click.echo(f"{name}: {one_line(message or 'nothing to do')}")
-            if errors:
-                raise SystemExit(1)
+            if errors:  # one line for cron's mail, however many checks the cause stopped
+                (name, first), more = next(iter(errors.items())), len(errors) - 1
+                also = f" (and {more} more check{'s' if more > 1 else ''})" if more else ""
+                what = str(first) if isinstance(first, DeskError) else f"{type(first).__name__}: {first}"
+                fail(f"{name} failed{also}: {what}")
             return
         _run_forever(store, on_error)
 

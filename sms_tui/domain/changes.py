@@ -21,6 +21,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from .bounds import whole_number
 from .errors import ConfigError, ValidationError
 
 CHANGE_TYPES: tuple[str, ...] = ("standard", "normal", "emergency")
@@ -70,7 +71,7 @@ def _parse_scale(value: Any, names: Mapping[int, str], what: str) -> int:
     if isinstance(value, int) and 1 <= value <= 5:
         return value
     text = str(value).strip().lower().replace("_", " ").replace("-", " ")
-    if text.isdigit() and 1 <= int(text) <= 5:
+    if whole_number(text, 1, 5) is not None:
         return int(text)
     for number, name in names.items():
         if text == name:
@@ -195,9 +196,9 @@ def _strings(value: Any, key: str, where: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
-def _int(value: Any, key: str, where: str, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(f"{where}: {key} must be a whole number ≥ {minimum}")
+def _int(value: Any, key: str, where: str, minimum: int = 0, maximum: int = 3660) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        raise ConfigError(f"{where}: {key} must be a whole number from {minimum} to {maximum}")
     return value
 
 
@@ -383,3 +384,11 @@ def conflicts_with(window: ChangeWindow, others: Iterable[ChangeWindow]) -> list
     """Conflicts of one window against the others."""
     found = [c for other in others if (c := conflict_between(window, other)) is not None]
     return sorted(found, key=lambda c: (c.overlap_start, c.first, c.second))
+
+
+def validate_section(raw: Mapping[str, Any], source: str) -> None:
+    """Config-load check: refuse a bad ``[changes]`` section before the app starts."""
+    section = raw.get("changes", {})
+    if not isinstance(section, Mapping):
+        raise ConfigError(f"{source}: changes must be a table")
+    policy_from_config(section, source)

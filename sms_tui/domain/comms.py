@@ -45,6 +45,19 @@ class SmtpSettings:
     password_env: str = ""
     sender: str = "sms-tui@localhost"
     timeout: float = 10.0
+    allow_plaintext_auth: bool = False  # AUTH without TLS sends the password readable on the wire
+
+    @property
+    def plaintext_auth(self) -> bool:
+        """True when the password would cross the network unencrypted."""
+        return bool(self.username) and self.security == "none"
+
+
+PLAINTEXT_REFUSED = ("refusing to send the SMTP password unencrypted (security = \"none\" with a "
+                     "username): use security = \"starttls\" or \"ssl\", or set "
+                     "allow_plaintext_auth = true in [smtp] if you accept the risk")
+PLAINTEXT_WARNING = ("the SMTP password was sent unencrypted (security = \"none\", "
+                     "allow_plaintext_auth = true)")
 
 
 def smtp_from_config(section: Any, source: str = "config") -> SmtpSettings | None:
@@ -53,7 +66,8 @@ def smtp_from_config(section: Any, source: str = "config") -> SmtpSettings | Non
         return None
     if not isinstance(section, dict):
         raise ConfigError(f"{source}: smtp: must be a table")
-    known = {"host", "port", "security", "username", "password", "password_env", "from", "timeout"}
+    known = {"host", "port", "security", "username", "password", "password_env", "from", "timeout",
+             "allow_plaintext_auth"}
     unknown = set(section) - known
     if unknown:
         raise ConfigError(f"{source}: smtp.{sorted(unknown)[0]}: unknown key; use {', '.join(sorted(known))}")
@@ -77,9 +91,12 @@ def smtp_from_config(section: Any, source: str = "config") -> SmtpSettings | Non
     for key in ("username", "password", "password_env"):
         if not isinstance(section.get(key, ""), str):
             raise ConfigError(f"{source}: smtp.{key}: must be a string")
+    allow_plain = section.get("allow_plaintext_auth", False)
+    if not isinstance(allow_plain, bool):
+        raise ConfigError(f"{source}: smtp.allow_plaintext_auth: must be true or false")
     return SmtpSettings(host.strip(), port, security, section.get("username", ""),
                         section.get("password", ""), section.get("password_env", ""), sender,
-                        float(timeout))
+                        float(timeout), allow_plain)
 
 
 def validate_section(raw: Mapping[str, Any], source: str) -> None:

@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .bounds import ascii_number
 from .errors import ValidationError
+from .text import one_line
 
 
 class Kind(StrEnum):
@@ -37,7 +39,7 @@ KINDS: dict[Kind, KindInfo] = {
 }
 
 _BY_PREFIX = {info.prefix: info.kind for info in KINDS.values()}
-_REF_RE = re.compile(r"^\s*([A-Za-z]+)-?0*(\d+)\s*$")
+_REF_RE = re.compile(r"^\s*([A-Za-z]+)-?([0-9]+)\s*$", re.ASCII)
 
 ALIASES = {
     "incident": Kind.INCIDENT,
@@ -81,8 +83,9 @@ def parse_ref(ref: str) -> tuple[Kind, int]:
     match = _REF_RE.match(str(ref))
     if match:
         kind = _BY_PREFIX.get(match.group(1).upper())
-        if kind is not None and int(match.group(2)) > 0:
-            return kind, int(match.group(2))
+        number = ascii_number(match.group(2))
+        if kind is not None and number:
+            return kind, number
     raise ValidationError(
-        f"'{ref}' is not a record reference (expected e.g. INC-000042, REQ-…, PRB-…, KE-…, CHG-…)"
+        f"'{one_line(str(ref), 40)}' is not a record reference (expected e.g. INC-000042, REQ-…, PRB-…, KE-…, CHG-…)"
     )

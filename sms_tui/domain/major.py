@@ -31,6 +31,7 @@ from datetime import timedelta
 from email.utils import parseaddr
 from typing import Any
 
+from .bounds import whole_number
 from .errors import ConfigError, ValidationError
 from .priority import Level, parse_priority
 from .sla import parse_duration
@@ -240,9 +241,9 @@ class Step:
 def find_step(steps: list[Step], which: str) -> Step:
     """A step by number ('2') or by the start of its title ('open'); refuses ambiguity."""
     text = str(which).strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         for step in steps:
-            if step.position == int(text):
+            if step.position == whole_number(text):
                 return step
         raise ValidationError(f"no step {text}; steps are 1 to {len(steps)}")
     needle = text.lower()

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .bounds import whole_number
 from .errors import ValidationError
 
 
@@ -51,7 +52,7 @@ def priority_label(priority: int) -> str:
 def parse_priority(value: str | int) -> int:
     """Accept 1, '1', 'P1', 'p1'; refuse anything outside P1..P5."""
     text = str(value).strip().upper().removeprefix("P")
-    if text.isdigit() and 1 <= int(text) <= 5:
+    if whole_number(text, 1, 5) is not None:
         return int(text)
     raise ValidationError(f"unknown priority '{value}': use P1 to P5")
 

@@ -11,7 +11,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .bounds import ascii_number
 from .errors import ValidationError
+from .text import one_line
 
 
 @dataclass(frozen=True)
@@ -211,7 +213,7 @@ SEVERITIES = ("major", "minor")
 PREFIXES = {"review": "REV", "improvement": "OFI", "nonconformity": "NC"}
 _LABELS = {"review": "a review", "improvement": "an improvement opportunity",
            "nonconformity": "a nonconformity"}
-_REF_RE = re.compile(r"^\s*([A-Za-z]+)-?0*(\d+)\s*$")
+_REF_RE = re.compile(r"^\s*([A-Za-z]+)-?([0-9]+)\s*$", re.ASCII)
 
 
 def format_ref(kind: str, number: int) -> str:
@@ -222,7 +224,8 @@ def format_ref(kind: str, number: int) -> str:
 def parse_ref(ref: str, kind: str) -> int:
     """'REV-000007', 'rev-7', 'REV7' -> 7; anything else is refused naming the expected form."""
     match = _REF_RE.match(str(ref))
-    if match and match.group(1).upper() == PREFIXES[kind] and int(match.group(2)) > 0:
-        return int(match.group(2))
+    number = ascii_number(match.group(2)) if match else None
+    if match and match.group(1).upper() == PREFIXES[kind] and number:
+        return number
     raise ValidationError(
-        f"'{ref}' is not {_LABELS[kind]} reference (expected e.g. {PREFIXES[kind]}-000001)")
+        f"'{one_line(str(ref), 40)}' is not {_LABELS[kind]} reference (expected e.g. {PREFIXES[kind]}-000001)")

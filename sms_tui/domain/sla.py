@@ -56,7 +56,8 @@ def aware(value: datetime) -> datetime:
 
 
 # --------------------------------------------------------------------- durations
-_DURATION_RE = re.compile(r"^(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?$")
+_DURATION_RE = re.compile(r"^(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?$", re.ASCII)
+MAX_DURATION = timedelta(days=3660)  # ten years: beyond, a target or an interval is a typo
 
 
 def parse_duration(value: Any, key: str = "duration") -> timedelta:
@@ -66,6 +67,9 @@ def parse_duration(value: Any, key: str = "duration") -> timedelta:
     if isinstance(value, int | float):
         if value < 0:
             raise ValidationError(f"{key}: must not be negative (got {value})")
+        if not 0 <= value <= MAX_DURATION.total_seconds() / 60:  # also NaN and infinity
+            raise ValidationError(f"{key}: must be a number of minutes from 0 to "
+                                  f"{MAX_DURATION.days} days (got {value})")
         return timedelta(minutes=value)
     text = str(value).strip().lower().replace(" ", "")
     if text.startswith("-"):
@@ -73,8 +77,13 @@ def parse_duration(value: Any, key: str = "duration") -> timedelta:
     match = _DURATION_RE.match(text)
     if not text or not match or not any(match.groups()):
         raise ValidationError(f"{key}: expected a duration like '15m', '4h' or '2d', got {value!r}")
+    if any(len(g or "") > 9 for g in match.groups()):
+        raise ValidationError(f"{key}: {value!r} is too long; keep it under {MAX_DURATION.days} days")
     d, h, m, s = (int(g or 0) for g in match.groups())
-    return timedelta(days=d, hours=h, minutes=m, seconds=s)
+    total = timedelta(days=d, hours=h, minutes=m, seconds=s)
+    if total > MAX_DURATION:
+        raise ValidationError(f"{key}: {value!r} is too long; keep it under {MAX_DURATION.days} days")
+    return total
 
 
 def format_duration(value: timedelta) -> str:

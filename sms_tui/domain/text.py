@@ -4,29 +4,51 @@ C0 and C1 control characters (ESC, BEL, CSI...) would reach the analyst's
 terminal and could set the window title, write the clipboard (OSC 52) or clear
 the screen; over SSH that is a real attack. For display we replace each with
 a visible stand-in (the Unicode control picture, or ``\\xNN``), keeping
-newline and tab.
+newline and tab. Bidirectional overrides and isolates (U+202E...) reorder
+what follows them on screen -- a reference or a command can be made to read
+as another -- so they are shown as ``\\u202e`` the same way.
+
+The same rules make text safe in the files we write: JSON escapes them
+(:func:`json_text`), CSV for spreadsheets gets visible controls and no
+formulas (:func:`spreadsheet_cell`).
 """
 
 from __future__ import annotations
 
+import json
+import re
+import unicodedata
+from typing import Any
+
 _C0_PICTURES = {code: chr(0x2400 + code) for code in range(0x20)}
 _C0_PICTURES[0x7F] = "\u2421"  # DEL
+
+
+# Bidi marks, embeddings, overrides and isolates; and the Unicode line/paragraph separators.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                          "\u2066\u2067\u2068\u2069")
+_SEPARATORS = frozenset("\u2028\u2029")
+_UNSAFE_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _visible(char: str) -> str:
     code = ord(char)
     if code in _C0_PICTURES:
         return _C0_PICTURES[code]
+    if code > 0xFF:
+        return f"\\u{code:04x}"
     return f"\\x{code:02x}"
 
 
 def _is_control(char: str) -> bool:
     code = ord(char)
-    return (code < 0x20 and char not in "\n\t") or 0x7F <= code <= 0x9F
+    return ((code < 0x20 and char not in "\n\t") or 0x7F <= code <= 0x9F
+            or char in BIDI_CONTROLS or char in _SEPARATORS)
 
 
 def visible_controls(text: str) -> str:
-    """Replace every C0/C1 control (but newline and tab) with a visible stand-in."""
+    """Replace every C0/C1 control (but newline and tab) and bidi control with a visible stand-in."""
     if not any(_is_control(ch) for ch in text):
         return text
     return "".join(_visible(ch) if _is_control(ch) else ch for ch in text)
@@ -38,3 +60,30 @@ def one_line(text: str, limit: int | None = None) -> str:
     if limit is not None and len(out) > limit:
         out = out[: max(0, limit - 1)] + "…"
     return out
+
+
+def has_visible_text(text: str) -> bool:
+    """True if ``text`` has something to see: not only spaces, zero-width, combining or bidi marks."""
+    return any(not ch.isspace() and unicodedata.category(ch) not in ("Mn", "Me", "Cf", "Cc", "Zs")
+               for ch in text)
+
+
+def json_text(value: Any, **options: Any) -> str:
+    """``json.dumps`` keeping readable UTF-8, but with C1 controls, DEL, bidi controls and
+    U+2028/9 escaped (``\\u202e``): JSON escapes only C0, and a terminal or an editor
+    showing the file would act on the rest. The document reads back identical."""
+    return _UNSAFE_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}",
+                            json.dumps(value, ensure_ascii=False, **options))
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """A CSV cell for people and spreadsheets: controls visible, never a formula.
+
+    A cell starting with = + - @ (or tab, CR) runs as a formula in a spreadsheet
+    (``=HYPERLINK(...)``, ``@SUM``): it is written as text, with a leading quote.
+    """
+    if not isinstance(value, str):
+        return value
+    if value[:1] in FORMULA_STARTS:
+        value = "'" + value
+    return visible_controls(value)

@@ -147,3 +147,12 @@ def rule_from_config(section: Mapping[str, Any], where: str = "config") -> Trend
         raise ConfigError(f"{where}: problems.trends.dimensions must list some of "
                           f"{', '.join(DIMENSIONS)}")
     return TrendRule(min_incidents=count, window=window, dimensions=tuple(dict.fromkeys(dims)))
+
+
+def validate_section(raw: Mapping[str, Any], source: str) -> None:
+    """Config-load check: refuse a bad ``[problems.trends]`` section before the app starts."""
+    problems = raw.get("problems", {})
+    section = problems.get("trends", {}) if isinstance(problems, Mapping) else None
+    if not isinstance(section, Mapping):
+        raise ConfigError(f"{source}: problems.trends must be a table")
+    rule_from_config(section, source)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import Any
 
+from ..domain.text import json_text, spreadsheet_cell
 from ..services.report_model import Figure, ServiceReport
 
 CSV_COLUMNS = ("section", "clause", "key", "label", "row", "column", "current", "previous",
@@ -14,15 +14,11 @@ CSV_COLUMNS = ("section", "clause", "key", "label", "row", "column", "current", 
 
 
 def to_json(data: dict[str, Any]) -> str:
-    """Indented UTF-8 JSON (text is data here: nothing is escaped but JSON's own rules)."""
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    """Indented UTF-8 JSON; C1 and bidi controls escaped (see json_text)."""
+    return json_text(data, indent=2) + "\n"
 
 
-def _csv_cell(value: Any) -> Any:
-    # A spreadsheet runs cells starting with = + - @ as formulas: quote them as text.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+_csv_cell = spreadsheet_cell  # controls visible, formulas quoted as text
 
 
 def _row(section: str, clause: str, fig: Figure, row: str = "", column: str = "") -> list:

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from ..domain.errors import NotFound, ValidationError
 from ..domain.priority import Level
+from ..domain.text import has_visible_text
 from ..storage.models import CIRelationship, ConfigurationItem, Service
 from . import journal
 from .store import Store
@@ -81,7 +82,7 @@ class CIView:
 def clean_name(name: str, what: str) -> str:
     """A stripped, non-empty, single-line name of reasonable length."""
     text = (name or "").strip()
-    if not text:
+    if not has_visible_text(text):  # zero-width or bidi marks alone name nothing
         raise ValidationError(f"{what} name must not be empty")
     if any(ch in text for ch in "\n\r\t"):
         raise ValidationError(f"{what} name must be on one line")

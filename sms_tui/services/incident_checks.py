@@ -31,9 +31,11 @@ def sla_check(ctx: CheckContext) -> str | None:
 def outbox_retry(ctx: CheckContext) -> str | None:
     """Send due communications; say what was sent or why not."""
     report = Outbox(ctx.store).deliver(now=ctx.now)
+    warning = "".join(f"; warning: {w}" for w in report.warnings)
     if report.failed:
-        return f"{report.failed} message(s) to top management not sent (will retry): {report.errors[0]}"
-    return f"{report.sent} message(s) to top management sent" if report.sent else None
+        return (f"{report.failed} message(s) to top management not sent (will retry): "
+                f"{report.errors[0]}{warning}")
+    return f"{report.sent} message(s) to top management sent{warning}" if report.sent else None
 
 
 register_periodic("sla_check", sla_check, seconds=60)

@@ -318,7 +318,7 @@ class MajorIncidentService:
     def set_manager(self, ref: str, name: str, *, note: str = "",
                     expected_version: int | None = None) -> MajorView:
         """Appoint the major incident manager, the one person responsible for it."""
-        name = clean_text(name, "the manager's name", required=True, limit=200)
+        name = clean_text(name, "the manager's name", required=True, limit=200, visible=True)
         with self.store.write() as session:
             row = load_incident(session, ref)
             self._check(row, expected_version)

@@ -167,6 +167,8 @@ def smtp_send(settings: comms.SmtpSettings, message: CommunicationView) -> str:
     from email.message import EmailMessage
     from email.utils import format_datetime, make_msgid, parseaddr
 
+    if settings.plaintext_auth and not settings.allow_plaintext_auth:
+        raise PlaintextAuthRefused(comms.PLAINTEXT_REFUSED)  # before connecting at all
     recipients = comms.split_recipients(message.recipients)
     email = EmailMessage()
     email["From"] = settings.sender
@@ -193,11 +195,16 @@ def smtp_send(settings: comms.SmtpSettings, message: CommunicationView) -> str:
     return f"refused by the server: {', '.join(sorted(refused))}" if refused else ""
 
 
+class PlaintextAuthRefused(ValueError):
+    """[smtp] would send the password unencrypted and the config does not allow it."""
+
+
 @dataclass(frozen=True)
 class DeliveryReport:
     sent: int = 0
     failed: int = 0
     errors: tuple[str, ...] = ()  # "#3 INC-000001: [Errno 111] Connection refused"
+    warnings: tuple[str, ...] = ()  # said on every send: e.g. the password went unencrypted
 
 
 class Outbox:
@@ -273,7 +280,10 @@ class Outbox:
                 failed += 1
                 errors.append(f"#{message.id} {message.record_ref}: {error}")
                 self._record_outcome(message.id, error, "", now)
-        return DeliveryReport(sent, failed, tuple(errors))
+        warnings: tuple[str, ...] = ()
+        if sent and settings.plaintext_auth and settings.allow_plaintext_auth:
+            warnings = (comms.PLAINTEXT_WARNING,)  # every caller shows it (CLI, TUI, scheduler)
+        return DeliveryReport(sent, failed, tuple(errors), warnings)
 
     def _record_outcome(self, comm_id: int, error: str | None, note: str, started: datetime) -> None:
         now = max(self.store.now(), started)

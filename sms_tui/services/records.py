@@ -14,10 +14,12 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from ..domain.bounds import check_date
 from ..domain.errors import ConflictError, NotFound, ValidationError
 from ..domain.kinds import KINDS, Kind, format_ref, parse_kind, parse_ref
 from ..domain.lifecycle import lifecycle_for
 from ..domain.priority import Level
+from ..domain.text import has_visible_text
 from ..storage.models import (
     RECORD_TABLES,
     Change,
@@ -33,6 +35,17 @@ from .store import Store
 from .views import LinkView, QueueFilter, RecordRow, RecordView, queue_row
 
 MAX_TITLE = 200
+MAX_NAME = 100  # assignee, group, category, escalated to: a name, not a paragraph
+
+
+def clean_name(value: str | None, what: str) -> str:
+    """A short single-line field (a person, a group, a category), stripped and bounded."""
+    text = (value or "").strip()
+    if len(text) > MAX_NAME:
+        raise ValidationError(f"{what} is {len(text)} characters; keep it to {MAX_NAME}")
+    if text and not has_visible_text(text):
+        raise ValidationError(f"{what} has nothing visible in it; leave it empty or give a name")
+    return text
 
 # Columns an analyst may edit, beyond the common ones, per kind.
 EXTRA_FIELDS: dict[Kind, tuple[str, ...]] = {
@@ -62,7 +75,7 @@ def table_for(kind: Kind) -> type[RecordBase]:
 
 def clean_title(title: str) -> str:
     text = (title or "").strip()
-    if not text:
+    if not has_visible_text(text):  # zero-width, combining or bidi marks alone show nothing
         raise ValidationError("title must not be empty")
     if len(text) > MAX_TITLE:
         raise ValidationError(f"title is {len(text)} characters; keep it to {MAX_TITLE}")
@@ -144,8 +157,17 @@ class RecordService:
             return text
         if field == "major":
             return bool(value)
+        if field == "category" and value is not None and len(str(value)) > MAX_NAME:
+            raise ValidationError(f"category is {len(str(value))} characters; keep it to {MAX_NAME}")
         if value is None:
             return None if field.startswith("planned_") else ""
+        if field.startswith("planned_"):  # a date from a form, or text from the command line
+            if isinstance(value, str):
+                from .report_model import parse_when
+
+                return parse_when(value, field) if value.strip() else None
+            if isinstance(value, datetime):
+                return check_date(value, field)
         return value
 
     # ----------------------------------------------------------------- create
@@ -173,8 +195,8 @@ class RecordService:
         row = model(
             ref="pending",
             status=status or lifecycle.initial,
-            assignee=(assignee or "").strip(),
-            assignment_group=(assignment_group or "").strip(),
+            assignee=clean_name(assignee, "assignee"),
+            assignment_group=clean_name(assignment_group, "assignment group"),
             service_id=self._service_id(session, service),
             ci_id=self._ci_id(session, ci),
             created_by=self.store.actor,
@@ -318,7 +340,8 @@ class RecordService:
         """Assign within the caller's transaction (used by demo data and imports)."""
         self._check_editable(kind, row)
         changes: dict[str, tuple[Any, Any]] = {}
-        assignee = (assignee or "").strip()
+        assignee = clean_name(assignee, "assignee")
+        group = None if group is None else clean_name(group, "assignment group")
         if assignee != row.assignee:
             changes["assignee"] = (row.assignee, assignee)
             row.assignee = assignee
@@ -355,7 +378,8 @@ class RecordService:
         reason = (reason or "").strip()
         if not reason:
             raise ValidationError("an escalation needs a reason")
-        to = (to or "").strip()
+        to = clean_name(to, "escalated to")
+        group = None if group is None else clean_name(group, "assignment group") or None
         if not to and not group:
             raise ValidationError("say who to escalate to")
         self._check_editable(kind, row)

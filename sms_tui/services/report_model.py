@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from ..domain.bounds import check_date
 from ..domain.errors import ValidationError
 
 PERIOD_KINDS = ("week", "month", "quarter")
@@ -72,7 +73,7 @@ def parse_when(text: str, option: str = "date") -> datetime:
         ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    return check_date(value, option).astimezone(UTC)
 
 
 def period_start(kind: str, when: datetime) -> datetime:

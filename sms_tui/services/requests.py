@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
+from ..domain.bounds import whole_number
 from ..domain.errors import ActionRequired, NotFound, ValidationError
 from ..domain.kinds import Kind, parse_ref
 from ..domain.priority import Level
@@ -293,9 +294,10 @@ def _request_transition_rules(ctx: hooks.HookContext, old: str, new: str, note: 
 def parse_score(value: Any) -> int:
     """A satisfaction score 1..5."""
     text = str(value).strip()
-    if isinstance(value, bool) or not text.isdigit() or not 1 <= int(text) <= 5:
+    score = None if isinstance(value, bool) else whole_number(text, 1, 5)
+    if score is None:
         raise ValidationError(f"satisfaction score '{value}' must be a whole number from 1 to 5")
-    return int(text)
+    return score
 
 
 @hooks.on("after_update", Kind.REQUEST)
@@ -369,7 +371,7 @@ class RequestService:
         ``service``: the service its requests are for, by name ("" for none)."""
         values: dict[str, Any] = {}
         if title is not None:
-            values["title"] = clean_text(title, "title", required=True, limit=200)
+            values["title"] = clean_text(title, "title", required=True, limit=200, visible=True)
         if description is not None:
             values["description"] = clean_text(description, "description")
         if category is not None:

@@ -48,6 +48,7 @@ from ..domain.schedule import (
     parse_interval,
     period_for,
 )
+from ..domain.text import has_visible_text
 from ..storage.reviews import ReviewSchedule, ReviewTask
 from . import journal
 from .findings import FindingsMixin
@@ -265,7 +266,7 @@ def _load_checklist(text: str) -> list[dict[str, Any]]:
 
 def _clean(text: str | None, what: str, limit: int = MAX_TITLE) -> str:
     value = (text or "").strip()
-    if not value:
+    if not has_visible_text(value):  # zero-width, combining or bidi marks alone
         raise ValidationError(f"{what} must not be empty")
     if len(value) > limit:
         raise ValidationError(f"{what} is {len(value)} characters; keep it to {limit}")

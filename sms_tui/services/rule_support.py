@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..domain.errors import ValidationError
 from ..domain.kinds import Kind
+from ..domain.text import has_visible_text
 from . import hooks, journal
 
 if TYPE_CHECKING:
@@ -57,10 +58,12 @@ def is_deciding(ref: str) -> bool:
     return ref in _deciding.get()
 
 
-def clean_text(value: Any, what: str, *, required: bool = False, limit: int = 20_000) -> str:
-    """Stripped text; refuse empty when required and anything absurdly long."""
+def clean_text(value: Any, what: str, *, required: bool = False, limit: int = 20_000,
+               visible: bool = False) -> str:
+    """Stripped text; refuse empty when required and anything absurdly long. ``visible``
+    (titles, names): zero-width, combining or bidi marks alone count as empty."""
     text = "" if value is None else str(value).strip()
-    if required and not text:
+    if required and (not text or (visible and not has_visible_text(text))):
         raise ValidationError(f"{what} must not be empty")
     if len(text) > limit:
         raise ValidationError(f"{what} is {len(text)} characters; keep it to {limit}")

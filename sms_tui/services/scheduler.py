@@ -49,6 +49,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from .. import timing
+from ..domain.errors import DeskError
 
 if TYPE_CHECKING:
     from .store import Clock, Store
@@ -161,9 +162,14 @@ class DeskScheduler:
             try:
                 message = check.fn(ctx)
             except Exception as exc:  # one failing check must not stop the scheduler
-                log.exception("periodic check %s failed", check.name)
                 if self.on_error is not None:
+                    # the owner reports it (one line); the traceback only for debugging
+                    log.debug("periodic check %s failed", check.name, exc_info=True)
                     self.on_error(check.name, exc)
+                elif isinstance(exc, DeskError):  # read-only, full disk...: said in words
+                    log.warning("periodic check %s failed: %s", check.name, exc)
+                else:
+                    log.exception("periodic check %s failed", check.name)
                 return None
         if message and self.on_result is not None:
             self.on_result(check.name, message)

@@ -16,10 +16,11 @@ from pathlib import Path
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from ..config import Config, load_config
+from ..config import Config, config_is_required, load_config
 from ..domain.errors import ValidationError
+from ..domain.text import has_visible_text
 from ..paths import current_user, default_config_path, default_db_path
-from ..storage.engine import READ_ONLY, DatabaseError, make_engine
+from ..storage.engine import READ_ONLY, DatabaseError, explain_sqlite, make_engine
 from ..storage.migrate import ensure_schema
 
 Clock = Callable[[], datetime]
@@ -37,13 +38,21 @@ def _encoding_error() -> ValidationError:
 
 def _database_error(exc: OperationalError, path: Path) -> DatabaseError:
     text = str(exc.orig) if exc.orig is not None else str(exc)
-    if "locked" in text or "busy" in text:
-        return DatabaseError(f"{path} is busy (locked by another program for too long); try again")
-    if "readonly" in text or "read-only" in text:
-        return DatabaseError(f"{path} is read-only; nothing was written")
-    if "full" in text:
-        return DatabaseError(f"the disk holding {path} is full; nothing was written")
-    return DatabaseError(f"database error on {path}: {text}")
+    return DatabaseError(explain_sqlite(text, path) or f"database error on {path}: {text}")
+
+
+MAX_ACTOR = 100
+
+
+def _checked_actor(name: str) -> str:
+    """Who acts (``--as``, ``SMS_TUI_USER`` or the OS user): a visible name, not a paragraph."""
+    name = name.strip()
+    if len(name) > MAX_ACTOR:
+        raise ValidationError(f"the name to act as (--as or SMS_TUI_USER) is {len(name)} "
+                              f"characters; keep it to {MAX_ACTOR}")
+    if not has_visible_text(name):
+        raise ValidationError("the name to act as (--as or SMS_TUI_USER) has nothing visible in it")
+    return name
 
 
 class Store:
@@ -64,7 +73,7 @@ class Store:
         if migrate:
             ensure_schema(self.path)
         self.config = config or Config()
-        self.actor = actor or current_user()
+        self.actor = _checked_actor(actor or current_user())
         self.clock: Clock = clock or utc_now
         self.engine = make_engine(self.path)
         self._read_engine = self.engine.execution_options(**{READ_ONLY: True})
@@ -126,5 +135,6 @@ def open_store(
     clock: Clock | None = None,
 ) -> Store:
     """Open (creating and migrating if needed) the database, with the config file."""
-    config = load_config(Path(config_path) if config_path else default_config_path())
+    config = load_config(Path(config_path) if config_path else default_config_path(),
+                         required=config_is_required(config_path))
     return Store(Path(db_path) if db_path else default_db_path(), config, actor, clock)

@@ -21,6 +21,7 @@ rows in ONE transaction, so either everything is imported or nothing is.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -34,12 +35,15 @@ from sqlmodel import Session
 
 from ..domain.errors import ValidationError
 from ..domain.kinds import format_ref
+from ..domain.text import FORMULA_STARTS, json_text, visible_controls
+from ..files import OutputError, check_input_file, private_file, private_folder
+from ..storage.engine import os_error_text
 from ..storage.migrate import HEAD_REVISION
 from ..storage.schema import metadata
 from .transfer_rows import TableSpec, build_specs, export_value
 
 FORMAT_NAME = "sms-tui-export"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: CSV cells that could run as formulas or hold controls are quoted (issue 15)
 SKIP_TABLES = {"sms_meta"}  # facts about one database file, not data to migrate
 BATCH = 2000
 MAX_LISTED = 100
@@ -114,12 +118,12 @@ class TransferService:
             specs = self._specs(session)
             counts = self._counts(session, specs)
             total, done = sum(counts.values()), 0
-            header = json.dumps(self._header(counts), ensure_ascii=False)
+            header = json_text(self._header(counts))
             out.write(header[:-1] + ', "records": [\n')
             first = True
             for name, spec in specs.items():
                 for row in self._rows(session, spec):
-                    line = json.dumps({"_table": name, **row}, ensure_ascii=False)
+                    line = json_text({"_table": name, **row})
                     out.write(line if first else ",\n" + line)
                     first = False
                     done += 1
@@ -131,30 +135,49 @@ class TransferService:
         return TransferSummary(counts, getattr(out, "name", "output"))
 
     def export_csv(self, directory: Path, progress: Progress | None = None) -> TransferSummary:
-        """Write one ``<table>.csv`` per table and a ``manifest.json`` into ``directory``."""
+        """Write one ``<table>.csv`` per table and a ``manifest.json`` into ``directory``.
+
+        The folder (if made here) is 0700 and each file 0600. A cell that a
+        spreadsheet would run as a formula, or that holds control or bidi
+        characters, is written quoted (:func:`export_cell`); import reads it back
+        exactly. On any failure (a full disk...) the files written are removed.
+        """
         directory = Path(directory)
-        if directory.exists() and not directory.is_dir():
-            raise ValidationError(f"{directory} is a file; CSV export needs a directory")
-        directory.mkdir(parents=True, exist_ok=True)
-        with self.store.read() as session:
-            specs = self._specs(session)
-            counts = self._counts(session, specs)
-            total, done = sum(counts.values()), 0
-            for name, spec in specs.items():
-                with open(directory / f"{name}.csv", "w", encoding="utf-8", newline="") as fh:
-                    writer = csv.writer(fh)
-                    writer.writerow(spec.names)
-                    for row in self._rows(session, spec):
-                        writer.writerow([_csv_value(v) for v in row.values()])
-                        done += 1
-                        if progress and done % BATCH == 0:
-                            progress(done, total)
-            manifest = self._header(counts)
-            manifest["tables"] = [f"{name}.csv" for name in specs]
-            (directory / "manifest.json").write_text(
-                json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-            if progress:
-                progress(total, total)
+        created = private_folder(directory)
+        written: list[Path] = []
+        try:
+            with self.store.read() as session:
+                specs = self._specs(session)
+                counts = self._counts(session, specs)
+                total, done = sum(counts.values()), 0
+                for name, spec in specs.items():
+                    written.append(directory / f"{name}.csv")
+                    with private_file(written[-1]) as fh:
+                        writer = csv.writer(fh)
+                        writer.writerow(spec.names)
+                        for row in self._rows(session, spec):
+                            writer.writerow([export_cell(_csv_value(v)) for v in row.values()])
+                            done += 1
+                            if progress and done % BATCH == 0:
+                                progress(done, total)
+                manifest = self._header(counts)
+                manifest["tables"] = [f"{name}.csv" for name in specs]
+                written.append(directory / "manifest.json")
+                with private_file(written[-1]) as fh:
+                    fh.write(json_text(manifest, indent=2) + "\n")
+                if progress:
+                    progress(total, total)
+        except BaseException as exc:
+            for path in written:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            if created:
+                with contextlib.suppress(OSError):
+                    directory.rmdir()
+            if isinstance(exc, OSError):
+                raise OutputError(f"cannot write the export to {directory}: {os_error_text(exc)}; "
+                                  "nothing was left behind") from None
+            raise
         return TransferSummary(counts, str(directory))
 
     # ----------------------------------------------------------------- import
@@ -170,10 +193,37 @@ class TransferService:
         path = Path(path)
         if not path.exists():
             raise ValidationError(f"{path} does not exist")
-        size = (sum(p.stat().st_size for p in path.glob("*.csv")) if path.is_dir()
-                else os.path.getsize(path))
+        if path.is_dir():
+            for part in [*path.glob("*.csv"), *path.glob("manifest.json")]:
+                check_input_file(part, "CSV export file")
+            size = sum(p.stat().st_size for p in path.glob("*.csv"))
+        else:
+            check_input_file(path, "JSON export file")
+            size = os.path.getsize(path)
         importer = Importer(self.store, path, progress, size)
         return importer.run(self._specs, dry_run)
+
+
+def export_cell(value: Any) -> Any:
+    """A migration CSV cell: as is, unless a spreadsheet would run it (= + - @ tab CR first)
+    or it holds control/bidi characters (or starts with the quote itself). Then ``'`` and the
+    JSON string body (controls escaped as \\u001b...); :func:`import_cell` undoes it."""
+    if not isinstance(value, str) or not value:
+        return value
+    if (value[0] in FORMULA_STARTS or value[0] == "'" or "\t" in value or "\r" in value
+            or visible_controls(value) != value):
+        return "'" + json_text(value)[1:-1]
+    return value
+
+
+def import_cell(cell: str) -> str:
+    """The value :func:`export_cell` wrote (a cell not starting with ``'`` is as written)."""
+    if not cell.startswith("'"):
+        return cell
+    try:
+        return json.loads('"' + cell[1:] + '"')
+    except ValueError:
+        return cell  # not ours after all: keep what the file says
 
 
 def _csv_value(value: Any) -> Any:

@@ -33,6 +33,7 @@ from .transfer import (
     ImportState,
     Progress,
     TransferSummary,
+    import_cell,
     next_ref,
     record_label,
 )
@@ -59,6 +60,7 @@ class Importer:
         self.done_bytes = 0
         self.state = ImportState()
         self.blank_is_null = path.is_dir()
+        self.quoted_cells = False  # CSV cells quoted by export_cell (format version 2 on)
 
     # ----------------------------------------------------------------- sources
     def _advance(self, nbytes: int) -> None:
@@ -73,6 +75,7 @@ class Importer:
         if not isinstance(version, int) or version > FORMAT_VERSION:
             raise ValidationError(f"{where}: export format version {version!r} is newer than this "
                                   f"sms-tui reads ({FORMAT_VERSION}); upgrade sms-tui first")
+        self.quoted_cells = version >= 2
 
     def _json_rows(self) -> Iterator[tuple[str, Any]]:
         with open(self.path, "rb") as fh:
@@ -154,6 +157,8 @@ class Importer:
                     if len(values) != len(header):
                         yield where, Unreadable(f"{len(values)} values for {len(header)} columns")
                         continue
+                    if self.quoted_cells:
+                        values = [import_cell(v) for v in values]
                     yield where, {"_table": name, **dict(zip(header, values, strict=True))}
 
     # ----------------------------------------------------------------- run

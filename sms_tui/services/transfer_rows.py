@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..domain.bounds import MAX_DB_INT, whole_number
 from ..domain.errors import ValidationError
 from ..domain.kinds import Kind, format_ref, parse_ref
 from ..domain.lifecycle import lifecycle_for
@@ -56,9 +57,9 @@ def _kind_of(column: sa.Column) -> str:
 def _to_int(value: Any, name: str) -> int:
     if isinstance(value, bool):
         raise RowError(f"{name}: expected a whole number, got {value!r}")
-    if isinstance(value, int):
+    if isinstance(value, int) and -MAX_DB_INT - 1 <= value <= MAX_DB_INT:
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and whole_number(value.strip().removeprefix("-")) is not None:
         return int(value.strip())
     raise RowError(f"{name}: expected a whole number, got {value!r}")
 

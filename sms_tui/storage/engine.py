@@ -12,8 +12,10 @@ and never block writers under WAL.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sqlite3
+import stat
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -30,20 +32,130 @@ class DatabaseError(DeskError):
     """The database file cannot be used (not SQLite, unreadable, read-only, full disk...)."""
 
 
-def prepare_db_file(path: Path) -> None:
-    """Create the folder (0700) and an empty file (0600) if needed; refuse non-SQLite files."""
+def prepare_db_file(path: Path) -> bool:
+    """Create the folders (0700) and an empty file (0600) if needed; refuse non-SQLite files.
+
+    Returns True when the file was created here (so that a failed first
+    migration can remove it instead of leaving an empty file behind).
+    """
     path = Path(path)
+    check_db_location(path)
+    created = False
     try:
-        if not path.parent.exists():
-            path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
-        if not path.exists():
-            fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
-            os.close(fd)
+        make_private_dirs(path.parent)
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+        os.close(fd)
+        created = True
     except FileExistsError:
         pass
     except OSError as exc:
-        raise DatabaseError(f"cannot create database {path}: {exc.strerror or exc}") from None
-    check_sqlite_file(path)
+        where = (f" (cannot write in its folder {path.parent})"
+                 if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) else "")
+        raise DatabaseError(f"cannot create database {path}: {os_error_text(exc, path)}{where}") from None
+    try:
+        check_sqlite_file(path)
+    except BaseException:
+        if created:
+            discard_new_db(path)
+        raise
+    return created
+
+
+def discard_new_db(path: Path) -> None:
+    """Remove a database file created by this run (and its -wal/-shm) after a failed start."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(OSError):
+            Path(f"{path}{suffix}").unlink()
+
+
+def check_db_location(path: Path) -> None:
+    """Refuse a path that is not a regular file (or absent) *before* SQLite opens it.
+
+    SQLite opening a FIFO blocks forever; /dev/null, devices and the virtual
+    files of /proc and /sys fail later with obscure errors. ``stat`` never blocks.
+    """
+    path = Path(path)
+    try:
+        info = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return  # to be created (a file on the way is reported then)
+    except OSError as exc:
+        raise DatabaseError(f"cannot use {path} as the database: {os_error_text(exc, path)}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise DatabaseError(f"{path} is a directory, not a database file")
+    if not stat.S_ISREG(info.st_mode):
+        raise DatabaseError(f"{path} is {file_kind(info.st_mode)}, not a database file "
+                            "(sms-tui keeps its database in a regular file)")
+    with contextlib.suppress(OSError):
+        if os.statvfs(path).f_blocks == 0 and info.st_size == 0:
+            raise DatabaseError(f"{path} is a virtual file (as in /proc or /sys), not a database file")
+
+
+def make_private_dirs(folder: Path) -> None:
+    """Create ``folder`` and any missing parents, each 0700 whatever the umask."""
+    folder = Path(folder)
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for each in reversed(missing):
+        try:
+            each.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        os.chmod(each, 0o700)  # mkdir's mode is filtered by the umask
+
+
+def file_kind(mode: int) -> str:
+    """'a FIFO', 'a device'... for messages about paths that are not regular files."""
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    return "not a regular file"
+
+
+def os_error_text(exc: OSError, path: Path | str | None = None) -> str:
+    """An OSError in words a user can act on; a full disk says so plainly."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return "no space left on device (the disk is full)"
+    if exc.errno == errno.EROFS:
+        return "the file system is read-only"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    return exc.strerror or str(exc)
+
+
+def disk_is_full(path: Path | str) -> bool:
+    """True when the file system holding ``path`` has no free block left for us."""
+    folder = Path(path).parent if not Path(path).is_dir() else Path(path)
+    try:
+        return os.statvfs(folder).f_bavail == 0
+    except OSError:
+        return False
+
+
+def explain_sqlite(text: str, path: Path) -> str | None:
+    """A clear message for the SQLite errors a user's environment causes, else None."""
+    if "locked" in text or "busy" in text:
+        return f"{path} is busy (locked by another program for too long); try again"
+    if "full" in text or (("disk I/O error" in text or "unable to open" in text) and disk_is_full(path)):
+        return f"the disk holding {path} is full (no space left on device); nothing was written"
+    if "readonly" in text or "read-only" in text:
+        return f"{path} is read-only; nothing was written"
+    if "unable to open" in text:
+        folder = Path(path).parent
+        if not os.access(folder, os.W_OK):
+            return (f"cannot open {path}: its folder {folder} is read-only (SQLite needs to "
+                    "create its -wal and -shm files beside the database)")
+        return f"cannot open {path}: {text}"
+    return None
 
 
 def check_sqlite_file(path: Path) -> None:
@@ -56,8 +168,7 @@ def check_sqlite_file(path: Path) -> None:
     close()"). SQLite knows to share its descriptors and avoids that.
     """
     path = Path(path)
-    if path.is_dir():
-        raise DatabaseError(f"{path} is a directory, not a database file")
+    check_db_location(path)
     try:
         con = sqlite3.connect(read_only_uri(path), uri=True, timeout=busy_timeout_s())
         try:
@@ -68,11 +179,9 @@ def check_sqlite_file(path: Path) -> None:
         text = str(exc)
         if "not a database" in text:
             raise DatabaseError(f"{path} is not an SQLite database (sms-tui will not touch it)") from None
-        if "locked" in text or "busy" in text:
-            raise DatabaseError(f"{path} is busy (locked by another program for too long); try again") from None
         if "malformed" in text or "corrupt" in text:
             raise DatabaseError(f"{path} is damaged ({text}); restore a backup") from None
-        raise DatabaseError(f"cannot read database {path}: {text}") from None
+        raise DatabaseError(explain_sqlite(text, path) or f"cannot read database {path}: {text}") from None
 
 
 def busy_timeout_s() -> float:

@@ -15,7 +15,14 @@ import sqlite3
 from importlib import resources
 from pathlib import Path
 
-from .engine import DatabaseError, busy_timeout_s, check_sqlite_file, prepare_db_file, read_only_uri
+from .engine import (
+    DatabaseError,
+    busy_timeout_s,
+    discard_new_db,
+    explain_sqlite,
+    prepare_db_file,
+    read_only_uri,
+)
 from .head import HEAD_REVISION  # the newest revision (tests check it is Alembic's head)
 from .quick import stored_revision
 
@@ -39,12 +46,12 @@ def current_revision(path: Path) -> str | None:
     try:
         con = sqlite3.connect(read_only_uri(path), uri=True, timeout=busy_timeout_s())
     except sqlite3.Error as exc:
-        raise DatabaseError(f"cannot open database {path}: {exc}") from None
+        raise DatabaseError(explain_sqlite(str(exc), path) or f"cannot open database {path}: {exc}") from None
     try:
         return stored_revision(con)
     except sqlite3.DatabaseError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise DatabaseError(f"{path} is busy (locked by another program for too long); try again") from None
+        if explain_sqlite(str(exc), path):
+            raise DatabaseError(explain_sqlite(str(exc), path)) from None
         if "malformed" in str(exc) or "corrupt" in str(exc):
             raise DatabaseError(f"{path} is damaged ({exc}); restore a backup with sms-tui restore") from None
         raise DatabaseError(f"{path} is not a usable SQLite database: {exc}") from None
@@ -92,8 +99,26 @@ def ensure_schema(path: Path) -> None:
     Refuses files that are not SQLite and databases from a newer sms-tui.
     """
     path = Path(path)
-    prepare_db_file(path)
-    check_sqlite_file(path)
+    created = prepare_db_file(path)
+    try:
+        _migrate(path)
+    except BaseException as exc:
+        # Never leave an empty or half-made database behind (e.g. a full disk). Only a
+        # file made by this run, and only while empty or after a full disk: another
+        # process may have started filling it meanwhile.
+        if created and ("full" in str(exc) or _is_empty(path)):
+            discard_new_db(path)
+        raise
+
+
+def _is_empty(path: Path) -> bool:
+    try:
+        return path.stat().st_size == 0
+    except OSError:
+        return False
+
+
+def _migrate(path: Path) -> None:
     rev = current_revision(path)
     if rev == HEAD_REVISION:
         return
@@ -104,10 +129,11 @@ def ensure_schema(path: Path) -> None:
     try:
         upgrade(path)
     except sqlite3.OperationalError as exc:
-        raise DatabaseError(f"cannot migrate {path}: {exc}") from None
+        raise DatabaseError(explain_sqlite(str(exc), path) or f"cannot migrate {path}: {exc}") from None
     except Exception as exc:  # SQLAlchemy wraps driver errors
         if "readonly" in str(exc) or "read-only" in str(exc):
             raise DatabaseError(f"{path} is read-only; sms-tui cannot create or migrate it") from None
-        if "locked" in str(exc):
-            raise DatabaseError(f"{path} is locked by another program; try again") from None
+        orig = getattr(exc, "orig", None)
+        if isinstance(orig, sqlite3.Error):
+            raise DatabaseError(explain_sqlite(str(orig), path) or f"cannot migrate {path}: {orig}") from None
         raise

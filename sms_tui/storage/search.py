@@ -45,7 +45,7 @@ _SHADOW = re.compile(rf"^({_INDEXES})(_(data|idx|docsize|config|content))?$")
 
 # Words as FTS5's unicode61 tokenizer sees them: letters and digits (no underscore).
 _WORD = re.compile(r"[^\W_]+")
-_REF = re.compile(r"^\s*(?:([A-Za-z]{2,3})\s*-?\s*)?0*(\d{1,9})\s*$")
+_REF = re.compile(r"^\s*(?:([A-Za-z]{2,3})\s*-?\s*)?0*([0-9]{1,9})\s*$", re.ASCII)
 MAX_WORDS = 16  # more words than this: a substring match (FTS5 would accept it, but why)
 
 

@@ -20,14 +20,19 @@ def run_tui(app_ctx: AppContext | Any) -> None:
     should stop us before the screen flashes); the database is opened by the
     app after its first paint.
     """
-    from ..config import load_config
+    from ..config import config_is_required, load_config
     from ..paths import current_user, default_config_path, default_db_path
     from ..timing import timer_scale
     from .app import DeskApp
 
     timer_scale()  # a bad SMS_TUI_TIMER_SCALE is one line now, not a crash at the first timer
     _log_to_file()
-    config = load_config(app_ctx.config_path or default_config_path())
+    config = load_config(app_ctx.config_path or default_config_path(),
+                         required=config_is_required(app_ctx.config_path))
+    if config.section("keys"):  # an id that does not exist would remap nothing, silently
+        from .keymap import check_keys
+
+        check_keys(config.section("keys"), str(config.path))
     app = DeskApp(db_path=app_ctx.db_path or default_db_path(), config=config,
                   actor=app_ctx.actor or current_user())
     app.run()

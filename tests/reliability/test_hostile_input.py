@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 from sms_tui.cli import main
 from sms_tui.domain.errors import ValidationError
-from sms_tui.domain.text import one_line, visible_controls
+from sms_tui.domain.text import BIDI_CONTROLS, has_visible_text, one_line, visible_controls
 from sms_tui.services.integrity import verify_database
-from sms_tui.services.records import MAX_TITLE
+from sms_tui.services.records import MAX_NAME, MAX_TITLE
 from sms_tui.services.views import QueueFilter
 
 from .helpers import assert_one_line_error, run_cli
@@ -38,7 +38,9 @@ HOSTILE = st.one_of(
     st.text(),
     st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=5)), min_size=1, max_size=12).map("".join),
 )
-CONTROLS = {chr(c) for c in range(0x20)} - {"\n", "\t"} | {chr(c) for c in range(0x7F, 0xA0)}
+# Control characters, and the bidi controls and line separators that reorder or break the screen.
+CONTROLS = ({chr(c) for c in range(0x20)} - {"\n", "\t"} | {chr(c) for c in range(0x7F, 0xA0)}
+            | BIDI_CONTROLS | {"\u2028", "\u2029"})
 
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -48,12 +50,26 @@ def _has_text(text: str) -> bool:
     return bool(text.strip())
 
 
+def _is_title(text: str) -> bool:
+    """What a title must be: something visible (not only zero-width, combining or bidi marks)."""
+    return has_visible_text(text.strip()) and len(text.strip()) <= MAX_TITLE
+
+
+def _is_name(text: str) -> bool:
+    """What an assignee or group must be: visible and short."""
+    return has_visible_text(text.strip()) and len(text.strip()) <= MAX_NAME
+
+
 @SETTINGS
 @given(title=HOSTILE, description=HOSTILE, category=HOSTILE)
 def test_create_stores_and_returns_any_text_exactly(records, title, description, category):
-    if not _has_text(title) or len(title.strip()) > MAX_TITLE:
+    if not _is_title(title):
         with pytest.raises(ValidationError):
             records.create("incident", title=title)
+        return
+    if len(category) > MAX_NAME:
+        with pytest.raises(ValidationError):
+            records.create("incident", title=title, category=category)
         return
     rec = records.create("incident", title=title, description=description, category=category)
     back = records.get(rec.ref)
@@ -69,7 +85,8 @@ def test_create_stores_and_returns_any_text_exactly(records, title, description,
     "incident": st.fixed_dictionaries({"description": HOSTILE, "major_reason": HOSTILE}),
     "problem": st.fixed_dictionaries({"root_cause": HOSTILE, "workaround": HOSTILE}),
     "change": st.fixed_dictionaries({"reason": HOSTILE, "backout_plan": HOSTILE}),
-    "request": st.fixed_dictionaries({"description": HOSTILE, "category": HOSTILE}),
+    "request": st.fixed_dictionaries({"description": HOSTILE,
+                                      "category": HOSTILE.filter(lambda t: len(t) <= MAX_NAME)}),
 }), note=HOSTILE)
 def test_update_of_every_text_field_round_trips_and_is_journaled_exactly(records, fields, note):
     for kind, values in fields.items():
@@ -96,9 +113,12 @@ def test_notes_assignments_and_escalations_keep_any_text(records, note, person, 
     else:
         with pytest.raises(ValidationError):
             records.add_note(rec.ref, note)
-    if person.strip():
+    if _is_name(person):
         assert records.assign(rec.ref, person, note=note).assignee == person.strip()
-    if _has_text(reason) and person.strip():
+    elif person.strip():
+        with pytest.raises(ValidationError):
+            records.assign(rec.ref, person, note=note)
+    if _has_text(reason) and _is_name(person + "x"):
         esc = records.escalate(rec.ref, to=person + "x", hierarchical=True, reason=reason)
         assert esc.escalated_to == (person + "x").strip() and esc.journal[0].note == reason.strip()
     records.transition(rec.ref, "on_hold", note=note)
@@ -159,7 +179,7 @@ def test_escape_sequences_are_shown_not_executed(piece):
 # ---------------------------------------------------------------- the CLI
 @settings(max_examples=15, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(title=HOSTILE.filter(lambda t: _has_text(t) and len(t.strip()) <= MAX_TITLE), note=HOSTILE)
+@given(title=HOSTILE.filter(_is_title), note=HOSTILE)
 def test_cli_prints_hostile_text_without_control_characters_and_json_round_trips(db_path, records,
                                                                                   title, note):
     rec = records.create("incident", title=title, description=note)
@@ -186,3 +206,55 @@ def test_cli_stores_markup_and_escapes_literally(db_path):
     assert result.returncode == 0, result.stderr
     shown = run_cli("--db", str(db_path), "show", result.stdout.strip(), "--format", "json")
     assert json.loads(shown.stdout)["title"] == title
+
+
+@pytest.mark.parametrize("title", ["\u200b\u200b", "\u0301\u0302\u0303", "\u202e\u2066\u200f",
+                                   " \ufeff\u200d ", "\u061c"])
+def test_a_title_of_only_invisible_marks_is_refused_as_empty(records, title):
+    with pytest.raises(ValidationError, match="title must not be empty"):
+        records.create("incident", title=title)
+
+
+@pytest.mark.parametrize("field", ["assignee", "group"])
+def test_assignee_and_group_have_a_length_limit(records, field):
+    rec = records.create("incident", title="limits")
+    long = "a" * (MAX_NAME + 1)
+    with pytest.raises(ValidationError, match=f"keep it to {MAX_NAME}"):
+        if field == "assignee":
+            records.assign(rec.ref, long)
+        else:
+            records.assign(rec.ref, "dana", group=long)
+    with pytest.raises(ValidationError, match=f"keep it to {MAX_NAME}"):
+        records.create("incident", title="x", assignee=long)
+    with pytest.raises(ValidationError, match=f"keep it to {MAX_NAME}"):
+        records.escalate(rec.ref, to=long, hierarchical=True, reason="r")
+
+
+def test_bidi_overrides_are_shown_visibly_and_escaped_in_json(db_path, records):
+    rec = records.create("incident", title="invoice\u202egnp.exe", description="a\u2066b\x9bc")
+    runner = CliRunner()
+    for args in (["list", "incidents"], ["show", rec.ref], ["list", "incidents", "--format", "csv"]):
+        out = runner.invoke(main, ["--db", str(db_path), *args])
+        assert out.exit_code == 0 and not CONTROLS & set(out.output), args
+        assert "\\u202e" in out.output
+    raw = runner.invoke(main, ["--db", str(db_path), "show", rec.ref, "--format", "json"]).output
+    assert not CONTROLS & set(raw) and "\\u202e" in raw and "\\u009b" in raw
+    assert json.loads(raw)["title"] == "invoice\u202egnp.exe"
+
+
+def test_the_tui_display_helpers_show_bidi_overrides_visibly():
+    from sms_tui.ui import display
+
+    for shown in (display.line("invoice\u202egnp.exe").plain, display.block("a\u2066b\n\u200fc").plain):
+        assert not CONTROLS & set(shown) and "\\u" in shown
+
+
+@pytest.mark.parametrize("name", ["\u200b", "\u202e\u2069", "\u0301"])
+def test_names_and_other_titles_of_only_invisible_marks_are_refused(store, name):
+    from sms_tui.services.catalogue import CatalogueService
+    from sms_tui.services.requests import RequestService
+
+    with pytest.raises(ValidationError, match="must not be empty"):
+        CatalogueService(store).add_service(name)
+    with pytest.raises(ValidationError, match="must not be empty"):
+        RequestService(store).create("password-reset", title=name)

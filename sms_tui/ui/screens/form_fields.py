@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from ...domain.bounds import check_date, whole_number
 from ...domain.errors import ValidationError
 from .. import display
 
@@ -116,6 +117,7 @@ def from_widget_value(spec: FieldSpec, raw: Any) -> Any:
             except ValueError:
                 raise ValidationError(f"{spec.label.lower()}: '{text}' is not a date and time; "
                                       "write it as YYYY-MM-DD HH:MM") from None
+        check_date(local, spec.label.lower())  # the calendar's ends overflow on conversion
         if local.tzinfo is None:
             local = local.astimezone()  # the analyst types local time
         return local
@@ -124,9 +126,11 @@ def from_widget_value(spec: FieldSpec, raw: Any) -> Any:
     if spec.widget == "int":
         if not text:
             return None
-        if not text.isdigit():
-            raise ValidationError(f"{spec.label.lower()}: '{text}' is not a whole number")
-        return int(text)
+        number = whole_number(text)
+        if number is None:
+            raise ValidationError(f"{spec.label.lower()}: '{text}' is not a whole number "
+                                  "(digits 0-9, at most 19)")
+        return number
     return text
 
 

@@ -142,5 +142,7 @@ class OutboxScreen(DeskScreen):
                             severity="error", timeout=8, markup=False)
         else:
             self.app.notify(f"Sent {report.sent} message(s).", timeout=4, markup=False)
+        for warning in report.warnings:
+            self.app.notify(f"Warning: {warning}", severity="warning", timeout=8, markup=False)
         self.app.check_for_changes()
         self.load()

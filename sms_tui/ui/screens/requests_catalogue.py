@@ -18,6 +18,7 @@ from textual.containers import Vertical
 from textual.widgets import Footer, Header, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from ...domain.bounds import whole_number
 from ...domain.errors import DeskError
 from .. import display
 from ..field_errors import FieldError, focus_field_in_error
@@ -217,7 +218,7 @@ class RequestTypeDialog(DeskModal):
 
     def _values(self) -> dict[str, Any]:
         sla = self.query_one("#sla", Input).value.strip()
-        if not sla.isdigit():
+        if whole_number(sla, 0, 100_000) is None:
             raise FieldError("sla", f"SLA hours '{sla}' must be a whole number of hours")
         name = self.rtype.name if self.rtype else self.query_one("#name", Input).value.strip()
         if not name:

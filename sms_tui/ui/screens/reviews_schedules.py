@@ -14,6 +14,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable, Header, Static
 
+from ...domain.bounds import check_date
 from ...domain.errors import ValidationError
 from .. import display
 from ..widgets.desk_footer import DeskFooter
@@ -31,9 +32,10 @@ def parse_due(text: str) -> datetime:
     text = text.strip()
     for fmt in DATE_FORMATS:
         try:
-            return datetime.strptime(text, fmt).astimezone().astimezone(UTC)
+            when = datetime.strptime(text, fmt)
         except ValueError:
             continue
+        return check_date(when, "next due").astimezone().astimezone(UTC)
     raise ValidationError(f"'{text}' is not a date: use YYYY-MM-DD or YYYY-MM-DD HH:MM")
 
 
