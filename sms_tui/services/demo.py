@@ -300,7 +300,7 @@ class _Planner:
         rng, desk = self.rng, rec.actions[0].actor
         rec.actions.append(Action(start, "major_manager", desk,
                                   {"name": rng.choice(text.ANALYSTS[2:])[0]}))
-        for position in (1, 2, 3):  # manager, bridge, top management informed
+        for position in (2, 3):  # bridge, top management informed (appointing ticked step 1)
             rec.actions.append(Action(start + timedelta(minutes=2 * position), "major_step", desk,
                                       {"step": position}))
         resolved = [a.at for a in rec.actions
