@@ -34,6 +34,7 @@ from ..domain.errors import ConflictError, DeskError, NotFound, ValidationError
 from ..domain.text import one_line
 from .backend import Backend
 from .commands import DeskCommands
+from .glyphs import AsciiFilter, ascii_only
 from .messages import DataChanged
 from .screens.reviews_scheduler import TuiScheduler
 from .sections import SECTIONS, START_SECTION
@@ -102,6 +103,12 @@ class DeskApp(App[None]):
         self.review_scheduler = TuiScheduler(self)  # raises due reviews in the background
         # the actor and the file name come from the user: controls made visible
         self.sub_title = one_line(f"{actor} · {self.backend.db_path.name}")
+        # TERM=vt100 / linux, or a locale that is not UTF-8: draw everything in ASCII
+        self.ascii_filter = AsciiFilter() if ascii_only() else None
+
+    def get_line_filters(self):  # noqa: ANN201 - Textual's signature
+        filters = super().get_line_filters()
+        return [*filters, self.ascii_filter] if self.ascii_filter is not None else filters
 
     # --------------------------------------------------------------- start-up
     def on_mount(self) -> None:
