@@ -177,7 +177,7 @@ def test_steps_only_exist_on_major_incidents(desk):
 def test_the_app_nags_until_a_manager_is_appointed(desk):
     inc = desk.records.create("incident", title="Down", impact="high", urgency="high")
     assert any("no responsible manager" in n for n in desk.major.nags(inc.ref))
-    assert desk.sla.sla_for_rows([inc.ref])[inc.ref].marker == "MAJOR!"
+    assert desk.sla.sla_for_rows([inc.ref])[inc.ref].marker == "MAJOR?"
     view = desk.major.set_manager(inc.ref, "Dana")
     assert view.manager == "Dana"
     assert not any("manager" in n for n in view.nags)

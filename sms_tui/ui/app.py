@@ -79,7 +79,7 @@ class DeskApp(App[None]):
     TITLE = "sms-tui"
     MODES = {sec.name: sec.factory() for sec in SECTIONS}
     DEFAULT_MODE = START_SECTION
-    COMMANDS = App.COMMANDS | {DeskCommands}
+    COMMANDS = {DeskCommands}  # the desk's own commands only (no theme, screenshot, scroll...)
     BINDINGS = [
         *_section_bindings(),
         Binding("question_mark,f1", "help", "Help", id="app.help"),

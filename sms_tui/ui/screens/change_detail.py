@@ -66,7 +66,7 @@ def assessment_text(detail: ChangeDetail) -> Text:
     for conflict in detail.conflicts:
         other = conflict.second if conflict.first == detail.ref else conflict.first
         shared = ", ".join([*conflict.services, *conflict.cis])
-        row("! Conflict", (other, "bold"), f" also touches {shared} ",
+        row("✗ Conflict", (other, "bold"), f" also touches {shared} ",
             f"{display.when(conflict.overlap_start)}–{display.when(conflict.overlap_end)[-5:]}")
     out.rstrip()
     return out
