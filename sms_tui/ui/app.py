@@ -202,8 +202,16 @@ class DeskApp(App[None]):
         return not (action == "section" and isinstance(self.screen, ModalScreen))
 
     def action_section(self, name: str) -> None:
-        """Go to a section (a queue, home...)."""
+        """Go to a section: its queue (or home...), not the record last open there.
+
+        Record screens opened in the section are put away; a form stays (with
+        what was typed in it) and is shown instead, so nothing is lost.
+        """
+        from .screens.base import DeskScreen
+
         self.switch_mode(name)
+        while len(self.screen_stack) > 1 and isinstance(self.screen, DeskScreen):
+            self.pop_screen()
 
     def detail_screen_for(self, ref: str) -> tuple[Any, bool]:
         """A screen to show record ``ref``: the kept screen of its kind when it is not open
