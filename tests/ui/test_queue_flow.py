@@ -83,7 +83,7 @@ async def test_a_title_with_markup_and_escapes_is_shown_literally_and_clicks_do_
         text = screen_text(app)
         assert "[bold]x[/] [@click=app.quit]y[/]" in text
         assert "\x1b" not in text
-        assert "␛]0;pwne" in text  # the escape made visible (the title cell ends there)
+        assert "[@click=app.quit]y[/]…" in text  # cut between words, before the escape
         row = refs_loaded(app).index(desk["markup"].ref)
         for x in range(20, 60, 4):  # all over the title cell
             await pilot.click(QueueTable, offset=(x, row + 1))

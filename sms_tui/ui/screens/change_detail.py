@@ -62,7 +62,7 @@ def assessment_text(detail: ChangeDetail) -> Text:
     for decision in detail.approvals:
         path = " (expedited)" if decision.expedited else ""
         row("Decision", f"{decision.decision}{path} by ", display.line(decision.approver), " on ",
-            display.when(decision.decided_at), ": ", display.line(decision.rationale, limit=50))
+            display.when(decision.decided_at), ": ", display.block(decision.rationale))
     for conflict in detail.conflicts:
         other = conflict.second if conflict.first == detail.ref else conflict.first
         shared = ", ".join([*conflict.services, *conflict.cis])

@@ -41,7 +41,7 @@ def type_prompt(rtype: RequestTypeView) -> Text:
                         f"  P{rtype.priority}  SLA {rtype.sla_hours} h  {approval}",
                         ("" if rtype.active else "  RETIRED", "bold"))
     for number, step in enumerate(rtype.steps, start=1):
-        out.append_text(Text.assemble(f"\n    {number}. ", display.line(step, limit=68)))
+        out.append_text(Text.assemble(f"\n    {number}. ", display.block(step)))
     return out
 
 

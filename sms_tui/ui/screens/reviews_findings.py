@@ -91,7 +91,8 @@ class FindingsScreen(DeskScreen):
             kind = KIND_LABEL[row.kind] + ("▲" if row.severity == "major" else "")
             table.add_row(Text(kind, style="bold" if row.severity == "major" else ""),
                           Text(row.ref), Text(display.status_label(row.status)),
-                          display.line(row.title), display.line(row.owner or "–"),
+                          display.line(row.title, limit=title_width - 1),  # as the table shows it
+                          display.line(row.owner or "–", limit=7),
                           Text(row.review_ref or "–"), key=row.ref)
         if rows:
             table.move_cursor(row=min(cursor, len(rows) - 1))
