@@ -82,4 +82,4 @@ def clip(text: str, limit: int) -> str:
     partial = re.search(r"\b[A-Z]{2,4}-?\d*$", head)
     if partial and any(ref.startswith(partial.group()) for ref in refs):
         head = head[:partial.start()]
-    return (head.rstrip(" ,;:-–·(") + "…" + tail)[:limit]
+    return (head.rstrip(" ,;:-–—·(") + "…" + tail)[:limit]
