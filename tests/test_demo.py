@@ -275,3 +275,33 @@ def test_a_journal_entry_rolled_back_to_a_savepoint_is_never_chained_to(store, r
                                     .order_by(col(JournalEntry.id))))
         assert [e.note for e in entries if e.action == "note"] == ["kept 1", "kept 2"]
         assert verify_chain(entries) == []
+
+
+def test_the_demo_has_one_overdue_review_raised_on_time(demo):
+    from sms_tui.services.reviews import ReviewService
+
+    store, _summary, _clock = demo
+    overdue = [r for r in ReviewService(store).list_reviews(limit=None) if r.state == "overdue"]
+    assert [r.activity for r in overdue] == ["sla_performance"]
+    assert not overdue[0].raised_late
+
+
+def test_demo_progress_is_reported_up_to_the_last_step(tmp_path):
+    seen = []
+    store = Store(tmp_path / "p.db", actor="tester", clock=FakeClock())
+    fill_demo(store, count=40, seed=1, progress=lambda done, total: seen.append((done, total)))
+    store.close()
+    assert seen and seen[-1][0] == seen[-1][1] > 40
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_demo_command_is_quiet_without_a_terminal_and_summarises_major_incidents(db_path):
+    from tests.cli_helpers import Cli
+
+    result = Cli(db_path)("demo")
+    assert result.exit_code == 0
+    err = [line for line in result.stderr.splitlines() if line.strip()]
+    assert "━" not in result.stderr  # no progress bar into a pipe
+    assert len(err) <= 3, err
+    assert any("MAJOR incidents declared: INC-" in line for line in err)
+    assert sum("no top-management contacts" in line for line in err) == 1

@@ -82,12 +82,12 @@ def test_list_shows_sla_and_the_major_marker(cli):
     major = new_incident(cli, "--impact", "high", "--urgency", "high")
     minor = new_incident(cli, "--impact", "low", "--urgency", "low")
     rows = {r["ref"]: r for r in json.loads(cli("list", "incidents", "--format", "json").stdout)}
-    assert rows[major]["major"] == "MAJOR!"
+    assert rows[major]["major"] == "MAJOR?"
     assert rows[major]["sla_state"] == "ok"
     assert rows[major]["sla_remaining"].endswith("left")
     assert rows[minor]["major"] == ""
     table = cli("list", "incidents").stdout
-    assert "MAJOR!" in table.splitlines()[1]
+    assert "MAJOR?" in table.splitlines()[1]
     assert "SLA_REMAINING" in table.splitlines()[0]
 
 

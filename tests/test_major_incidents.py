@@ -177,12 +177,13 @@ def test_steps_only_exist_on_major_incidents(desk):
 def test_the_app_nags_until_a_manager_is_appointed(desk):
     inc = desk.records.create("incident", title="Down", impact="high", urgency="high")
     assert any("no responsible manager" in n for n in desk.major.nags(inc.ref))
-    assert desk.sla.sla_for_rows([inc.ref])[inc.ref].marker == "MAJOR!"
+    assert desk.sla.sla_for_rows([inc.ref])[inc.ref].marker == "MAJOR?"
     view = desk.major.set_manager(inc.ref, "Dana")
     assert view.manager == "Dana"
     assert not any("manager" in n for n in view.nags)
     assert desk.sla.sla_for_rows([inc.ref])[inc.ref].marker == "MAJOR"
-    assert desk.records.get(inc.ref).journal[0].changes == {"major_manager": ("", "Dana")}
+    entry = next(e for e in desk.records.get(inc.ref).journal if e.action == "major_manager")
+    assert entry.changes == {"major_manager": ("", "Dana")}
 
 
 def test_status_update_overdue_is_a_reminder(desk, clock):
@@ -258,3 +259,78 @@ def test_a_major_incident_cannot_be_cancelled_while_major(desk):
         desk.records.transition(inc.ref, "cancelled")
     desk.major.undeclare(inc.ref, "duplicate of INC-000009")
     assert desk.records.transition(inc.ref, "cancelled").status == "cancelled"
+
+
+# ------------------------------------------------------------------ the checklist follows the actions
+def test_procedure_steps_are_recognised_by_what_they_say():
+    from sms_tui.domain.major import DEFAULT_PROCEDURE, step_role
+
+    assert [step_role(t) for t in DEFAULT_PROCEDURE] == [
+        "manager", "", "inform", "updates", "", "review"]
+    assert step_role("Tell top management") == ""  # no guess beyond the words
+    assert step_role("Inform senior management by phone") == "inform"
+
+
+def test_appointing_the_manager_ticks_its_step(desk, clock):
+    inc = desk.records.create("incident", title="Down", impact="high", urgency="high")
+    clock.advance(minutes=3)
+    view = desk.major.set_manager(inc.ref, "Dana")
+    step = view.steps[0]
+    assert (step.done, step.done_at, step.done_by) == (True, clock(), "ann")
+    assert "Dana" in step.note
+    assert [s.done for s in view.steps[1:]] == [False] * 5
+    entry = desk.records.get(inc.ref).journal[0]
+    assert (entry.action, entry.changes) == ("major_step", {"step 1": ("open", "done")})
+
+
+def test_sending_an_update_ticks_the_communication_steps(desk):
+    inc = desk.records.create("incident", title="Down", impact="high", urgency="high")
+    view = desk.major.send_update(inc.ref, "Failover started")
+    assert [s.done for s in view.steps] == [False, False, True, True, False, False]
+    desk.major.send_update(inc.ref, "Failover done")  # already ticked: nothing refused
+    actions = desk.actions(inc.ref)
+    assert actions.count("major_step") == 2
+
+
+def test_the_review_step_cannot_be_ticked_while_the_review_is_open(desk):
+    inc = desk.records.create("incident", title="Down", impact="high", urgency="high")
+    with pytest.raises(ValidationError, match="ticked by completing the major incident review"):
+        desk.major.tick_step(inc.ref, "hold the major incident review")
+    _resolve(desk, inc.ref)
+    with pytest.raises(ValidationError, match=r"review REV-\d+ \(open\)"):
+        desk.major.tick_step(inc.ref, 6)
+    assert not desk.major.get(inc.ref).steps[5].done
+
+
+def test_completing_the_review_ticks_the_review_step(desk):
+    inc = desk.records.create("incident", title="Down", impact="high", urgency="high")
+    _resolve(desk, inc.ref)
+    before = desk.records.get(inc.ref).version
+    review_ref = desk.major.get(inc.ref).review.split()[0]
+    reviews = ReviewService(desk.store)
+    reviews.tick(review_ref, all_items=True)
+    reviews.complete(review_ref, "Expired certificate; monitoring added.")
+    view = desk.major.get(inc.ref)
+    assert view.steps[5].done and review_ref in view.steps[5].note
+    assert view.version == before + 1  # a form opened before sees the change
+    with pytest.raises(ValidationError, match="stays ticked"):
+        desk.major.tick_step(inc.ref, 6, undo=True)
+
+
+def test_reopening_a_resolved_major_incident_informs_management(desk):
+    inc = desk.records.create("incident", title="Down", impact="high", urgency="high")
+    _resolve(desk, inc.ref)
+    desk.records.transition(inc.ref, "in_progress", note="mail stopped again")
+    view = desk.major.get(inc.ref)
+    assert [c.purpose for c in view.communications] == ["reopened", "resolved", "declared"]
+    assert "reopened" in view.communications[0].subject
+    journal = desk.records.get(inc.ref).journal
+    assert journal[0].action == "communication" and "reopened" in journal[0].note
+    assert view.next_update_due is not None  # updates are due again
+
+
+def test_reopening_a_minor_incident_informs_nobody(desk):
+    inc = desk.records.create("incident", title="Mouse", impact="low", urgency="low")
+    _resolve(desk, inc.ref)
+    desk.records.transition(inc.ref, "in_progress")
+    assert "communication" not in desk.actions(inc.ref)

@@ -46,7 +46,23 @@ def test_trend_shows_arrow_delta_and_verdict(report):
     fig = report.figure("incidents.opened")
     assert fig.trend_text() == "▲ +3"
     assert fig.verdict == "worse"  # more incidents is worse
-    assert report.figure("incidents.resolved").verdict == "better"
+    assert report.figure("incidents.resolved").verdict == ""  # follows how many came in
+
+
+@pytest.mark.parametrize("key", [
+    "incidents.resolved", "incidents.resolved.p1", "incidents.resolved.p2", "requests.fulfilled",
+    "problems.resolved", "problems.closed", "major.reviewed", "reviews.on_time"])
+def test_counts_of_work_done_are_never_judged_better_or_worse(report, key):
+    # fewer P1s resolved is what fewer P1s looks like: the rates and backlogs judge
+    assert report.figure(key).better == ""
+
+
+@pytest.mark.parametrize(("key", "better"), [
+    ("incidents.opened", "down"), ("incidents.backlog", "down"),
+    ("incidents.resolve_mean.p1", "down"), ("changes.success_rate", "up"),
+    ("changes.failed", "down"), ("reviews.overdue", "down"), ("reviews.on_time_rate", "up")])
+def test_rates_times_backlogs_and_failures_are_judged(report, key, better):
+    assert report.figure(key).better == better
 
 
 def test_backlog_counts_records_open_at_the_end_of_each_period(report):

@@ -101,6 +101,27 @@ def test_queue_label_says_breached_in_words():
     assert status.label() == "BREACHED 10m"
 
 
+@pytest.mark.parametrize("respond", [
+    Reading(15 * M, 40 * M, True),    # answered late
+    Reading(15 * M, 40 * M, False),   # not answered yet, past its target
+])
+def test_a_late_first_response_alone_is_not_called_breached_in_the_queue(respond):
+    from sms_tui.domain.sla import SHORT_WIDTH, short_label
+
+    status = SlaStatus(respond, Reading(4 * H, H, False))
+    assert status.state == "breached"
+    assert short_label(status) == "resp.BRCH"  # the queue and the detail say the same
+    assert status.label() == "response BREACHED, 3h 00m left to resolve"
+    assert len(short_label(status)) <= SHORT_WIDTH
+
+
+def test_a_missed_resolution_is_breached_in_queue_and_detail():
+    from sms_tui.domain.sla import short_label
+
+    status = SlaStatus(Reading(15 * M, 40 * M, True), Reading(4 * H, 4 * H + 10 * M, False))
+    assert short_label(status) == "BREACHED" and status.label() == "BREACHED 10m"
+
+
 def test_queue_label_shows_time_left_and_pause():
     running = SlaStatus(Reading(15 * M, 5 * M, True), Reading(4 * H, H, False))
     paused = SlaStatus(Reading(15 * M, 5 * M, True), Reading(4 * H, H, False), paused=True)

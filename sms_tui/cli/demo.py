@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import time
+from collections.abc import Callable, Iterator
 
 import click
 
@@ -12,6 +15,26 @@ from .common import AppContext, Int, pass_app
 # from there because that module loads the database layer, and --help must stay fast.
 DEFAULT_COUNT = 200
 DEFAULT_SEED = 2026
+
+
+@contextlib.contextmanager
+def progress_bar(what: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A Rich progress bar on stderr when it is a terminal; nothing at all otherwise
+    (cron, pipes and tests get the summary only)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(what, total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total or None)
+
+        yield advance
 
 
 def register(main: click.Group) -> None:
@@ -44,7 +67,8 @@ def register(main: click.Group) -> None:
         started = time.monotonic()
         # large demos: the rich demo through the services, the rest written in bulk
         fill = fill_bulk if count >= BULK_FROM else fill_demo
-        summary = fill(store, count=count, seed=seed, force=force)
+        with progress_bar(f"Writing {count:,} demo records") as progress:
+            summary = fill(store, count=count, seed=seed, force=force, progress=progress)
         took = time.monotonic() - started
         click.echo(f"Demo data written to {store.path} in {took:.1f} s:")
         click.echo(f"  {summary.services} services, {summary.cis} configuration items, "

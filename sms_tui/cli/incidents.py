@@ -119,7 +119,7 @@ def _after_command(result: Any, **_: Any) -> None:
         for warning in report.warnings:
             click.echo(f"sms-tui: warning: {warning}", err=True)
     service = _major(app)
-    needing = 0
+    found: dict[str, tuple[str, list[str]]] = {}  # ref -> (declared reason, reminders)
     for ref, reason in touched.items():
         try:
             if not service.is_major(ref):  # no declaration, no reminders: nothing to say
@@ -127,16 +127,40 @@ def _after_command(result: Any, **_: Any) -> None:
             view = service.get(ref)
         except DeskError:  # e.g. purged by the command itself
             continue
-        lines = [f"{ref} is a MAJOR incident: {reason}"] if reason and view.major else []
-        lines += [f"warning: {nag}" for nag in view.nags]
-        if lines:
-            needing += 1
-        if lines and needing <= MAX_REMINDED:  # the demo or an import may write many
-            for line in lines:
-                click.echo(f"sms-tui: {one_line(line)}", err=True)
-    if needing > MAX_REMINDED:
-        click.echo(f"sms-tui: ... and {needing - MAX_REMINDED} more major incident(s) need attention; "
-                   "see 'sms-tui list incidents'", err=True)
+        if (reason and view.major) or view.nags:
+            found[ref] = (reason if view.major else "", list(view.nags))
+    for line in reminder_lines(found):
+        click.echo(f"sms-tui: {one_line(line)}", err=True)
+
+
+def reminder_lines(found: dict[str, tuple[str, list[str]]]) -> list[str]:
+    """What to tell about the major incidents a command wrote: everything for one, and for
+    several (the demo, an import) a summary -- the declarations in one line, each reminder
+    that is the same for all once, and how many need attention -- never a line per incident."""
+    if len(found) <= 1:
+        return [line for ref, (reason, nags) in found.items()
+                for line in ([f"{ref} is a MAJOR incident: {reason}"] if reason else [])
+                + [f"warning: {nag}" for nag in nags]]
+
+    def listed(refs: list[str]) -> str:
+        more = f" and {len(refs) - MAX_REMINDED} more" if len(refs) > MAX_REMINDED else ""
+        return ", ".join(refs[:MAX_REMINDED]) + more
+
+    lines = []
+    declared = [ref for ref, (reason, _) in found.items() if reason]
+    if declared:
+        lines.append(f"{len(declared)} MAJOR incidents declared: {listed(declared)}")
+    seen: dict[str, int] = {}
+    for _, nags in found.values():
+        for nag in set(nags):
+            seen[nag] = seen.get(nag, 0) + 1
+    shared = [nag for nag, n in seen.items() if n > 1]  # e.g. no contacts configured: once
+    own = [ref for ref, (_, nags) in found.items() if any(nag not in shared for nag in nags)]
+    lines += [f"warning: {nag}" for nag in shared]
+    if own:
+        lines.append(f"warning: {len(own)} major incident(s) need attention ({listed(own)}): "
+                     "see 'sms-tui major show REF' or the desk")
+    return lines
 
 
 def _chain_result_callback(main: click.Group) -> None:

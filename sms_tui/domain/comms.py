@@ -31,6 +31,7 @@ PURPOSES = {
     "update": "status update",
     "resolved": "resolved",
     "undeclared": "no longer major",
+    "reopened": "reopened",
 }
 SECURITY = ("none", "starttls", "ssl")
 

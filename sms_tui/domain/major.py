@@ -238,6 +238,30 @@ class Step:
         return self.done_at is not None
 
 
+# What each kind of procedure step is tied to. The procedure is the organization's
+# own words (config), so a step is recognised by what it says: the first role whose
+# words all appear in the title (lower case) wins.
+STEP_ROLES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("review", ("review",)),
+    ("manager", ("manager",)),
+    ("inform", ("inform", "management")),
+    ("updates", ("update",)),
+)
+COMMUNICATION_ROLES = frozenset({"inform", "updates"})
+
+
+def step_role(title: str) -> str:
+    """Which action a procedure step follows: 'manager' (appointing the major
+    incident manager ticks it), 'inform' / 'updates' (sending a status update to
+    top management ticks them), 'review' (ticked only by completing the major
+    incident review), or '' for a step the analyst ticks by hand."""
+    text = title.lower()
+    for role, words in STEP_ROLES:
+        if all(word in text for word in words):
+            return role
+    return ""
+
+
 def find_step(steps: list[Step], which: str) -> Step:
     """A step by number ('2') or by the start of its title ('open'); refuses ambiguity."""
     text = str(which).strip()
@@ -257,5 +281,5 @@ def find_step(steps: list[Step], which: str) -> Step:
                           "give the number")
 
 
-__all__ = ["DEFAULT_PROCEDURE", "IncidentFacts", "MajorPolicy", "Rule", "Step",
-           "find_step", "policy_from_config", "validate_section"]
+__all__ = ["COMMUNICATION_ROLES", "DEFAULT_PROCEDURE", "IncidentFacts", "MajorPolicy", "Rule",
+           "STEP_ROLES", "Step", "find_step", "policy_from_config", "step_role", "validate_section"]

@@ -303,15 +303,17 @@ class SlaStatus:
         return self.urgent.remaining
 
     def label(self) -> str:
-        """Short text for a queue cell; meaning never relies on colour."""
+        """The SLA in words (detail, CLI); meaning never relies on colour. Names the
+        response clock when only it breached, as :func:`short_label` does in the queue."""
         state = self.state
         if state == "met":
             return "met"
+        if state == "breached" and self.resolve.state != "breached":
+            # only the first response was late: the resolution clock still runs
+            return f"response BREACHED, {format_duration(self.resolve.remaining)} left to resolve"
         if self.urgent.remaining <= ZERO:
             return f"BREACHED {format_duration(-self.urgent.remaining)}"
         left = format_duration(self.remaining)
-        if state == "breached":  # the other clock breached earlier
-            return f"BREACHED ({left} left)"
         if state == "paused":
             return f"paused {left}"
         if state == "near":
@@ -324,13 +326,18 @@ def compact_duration(value: timedelta) -> str:
     return format_duration(value).replace(" ", "")
 
 
+SHORT_WIDTH = 9  # the queue's SLA column
+
+
 def short_label(status: SlaStatus) -> str:
-    """At most 8 cells: 'BREACHED', '!2h05m' (near), '2h05m', '(2h05m)' (on hold), 'met'."""
+    """At most 9 cells: 'BREACHED' (resolution), 'resp.BRCH' (only the first response
+    was late: the resolution clock still runs, as the detail says), '!2h05m' (near),
+    '2h05m', '(2h05m)' (on hold), 'met'."""
     state = status.state
     if state == "met":
         return "met"
     if state == "breached":
-        return "BREACHED"
+        return "BREACHED" if status.resolve.state == "breached" else "resp.BRCH"
     left = compact_duration(status.remaining)
     return {"near": f"!{left}", "paused": f"({left})"}.get(state, left)
 

@@ -55,10 +55,11 @@ def visible_controls(text: str) -> str:
 
 
 def one_line(text: str, limit: int | None = None) -> str:
-    """Safe single-line form for tables: controls visible, newlines and tabs as spaces."""
+    """Safe single-line form for tables: controls visible, newlines and tabs as spaces;
+    cut to ``limit`` characters by :func:`clip` (words and references kept whole)."""
     out = visible_controls(text).replace("\r", " ").replace("\n", " ").replace("\t", " ")
     if limit is not None and len(out) > limit:
-        out = out[: max(0, limit - 1)] + "…"
+        out = clip(out, limit)
     return out
 
 
@@ -87,3 +88,43 @@ def spreadsheet_cell(value: Any) -> Any:
     if value[:1] in FORMULA_STARTS:
         value = "'" + value
     return visible_controls(value)
+# A record reference as people write it in titles: 'CHG-000012', 'REV-7', 'INC-42'.
+REF_IN_TEXT = re.compile(r"\b[A-Z]{2,4}-\d{1,9}\b")
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters, ending in '…' when cut.
+
+    Titles are cut, references never: a reference the cut would lose or split
+    ('… review of CHG-000012: …') is kept whole after the ellipsis, and the
+    cut falls between words when a word boundary is near, so a reader is not
+    left with 'supplier's own rep'.
+    """
+    if len(text) <= limit:
+        return text
+    if limit <= 1:
+        return "…"[:limit]
+    refs: list[str] = []
+    for match in REF_IN_TEXT.finditer(text):
+        if match.end() > limit - 1 and match.group() not in refs:
+            refs.append(match.group())
+    while True:
+        tail = "".join(f" {ref}" for ref in refs)
+        room = limit - 1 - len(tail)
+        if room >= 3 or not refs:
+            break
+        refs.pop()  # not even the references fit: keep the first ones
+    room = max(0, room)
+    head = text[:room]
+    if room < len(text) and text[room:room + 1] not in (" ", ""):
+        space = head.rfind(" ")
+        if space >= room // 2:  # a word boundary in the second half: cut there
+            head = head[:space]
+    # never leave part of a reference before the ellipsis
+    for match in REF_IN_TEXT.finditer(text):
+        if match.start() < len(head) < match.end():
+            head = head[:match.start()]
+    partial = re.search(r"\b[A-Z]{2,4}-?\d*$", head)
+    if partial and any(ref.startswith(partial.group()) for ref in refs):
+        head = head[:partial.start()]
+    return (head.rstrip(" ,;:-–—·(") + "…" + tail)[:limit]

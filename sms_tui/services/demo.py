@@ -29,7 +29,7 @@ from ..domain.lifecycle import Lifecycle, lifecycle_for
 from ..domain.priority import priority_for
 from ..storage.models import RECORD_TABLES, JournalEntry, Meta
 from . import demo_content as text
-from .demo_writer import write_catalogue, write_records
+from .demo_writer import Progress, write_catalogue, write_records
 from .store import Store
 
 DEFAULT_COUNT = 200
@@ -300,7 +300,7 @@ class _Planner:
         rng, desk = self.rng, rec.actions[0].actor
         rec.actions.append(Action(start, "major_manager", desk,
                                   {"name": rng.choice(text.ANALYSTS[2:])[0]}))
-        for position in (1, 2, 3):  # manager, bridge, top management informed
+        for position in (2, 3):  # bridge, top management informed (appointing ticked step 1)
             rec.actions.append(Action(start + timedelta(minutes=2 * position), "major_step", desk,
                                       {"step": position}))
         resolved = [a.at for a in rec.actions
@@ -415,12 +415,29 @@ def existing_records(session: Session) -> int:
     return sum(session.exec(select(func.count()).select_from(m)).one() for m in RECORD_TABLES.values())
 
 
+OVERDUE_ACTIVITY = "sla_performance"
+OVERDUE_RAISED = timedelta(days=20)  # ago; with the default 14 days to do it, 6 days overdue
+
+
+def add_overdue_review(store: Store, session: Session, now: datetime) -> None:
+    """One planned review nobody did: raised on time, now past its due date, so the
+    reviews screen (and home) show what an overdue review looks like."""
+    from .reviews import ReviewService
+
+    raised = now - OVERDUE_RAISED
+    on_time = ReviewService(store.bound(session, raised, "scheduler"))
+    on_time.ensure_schedules()  # as a desk in use 20 days ago had them
+    on_time.update_schedule(OVERDUE_ACTIVITY, next_due=raised)
+    on_time.raise_due(now=raised)
+
+
 def fill_demo(store: Store, *, count: int = DEFAULT_COUNT, seed: int = DEFAULT_SEED,
-              force: bool = False) -> DemoSummary:
+              force: bool = False, progress: Progress | None = None) -> DemoSummary:
     """Fill the database with a demo desk in one transaction; refuses a used one unless ``force``.
 
     With ``force`` the demo is added next to what is there (nothing is deleted;
-    services and CIs that already exist by name are reused).
+    services and CIs that already exist by name are reused). ``progress(done, total)``
+    follows the writing.
     """
     plan = plan_demo(count, seed, now=store.now())
     with store.write() as session:
@@ -433,7 +450,8 @@ def fill_demo(store: Store, *, count: int = DEFAULT_COUNT, seed: int = DEFAULT_S
             )
         journal_before = session.exec(select(func.count()).select_from(JournalEntry)).one()
         services, cis, relations = write_catalogue(store, session, plan.now)
-        records, skipped = write_records(store, session, plan)
+        records, skipped = write_records(store, session, plan, progress)
+        add_overdue_review(store, session, plan.now)
         session.merge(Meta(key="demo_data", value=json.dumps(
             {"seed": seed, "count": count, "at": plan.now.isoformat()})))
         session.flush()

@@ -128,9 +128,10 @@ def bulk_counts(count: int, rich: int) -> dict[Kind, int]:
 
 
 def fill_bulk(store: Store, *, count: int, seed: int = demo.DEFAULT_SEED, force: bool = False,
-              rich: int | None = None) -> demo.DemoSummary:
+              rich: int | None = None, progress: demo.Progress | None = None) -> demo.DemoSummary:
     """``rich`` records (default: the default demo's size) through the services, the rest
-    of ``count`` in bulk, all in one transaction; refuses a used database unless ``force``."""
+    of ``count`` in bulk, all in one transaction; refuses a used database unless ``force``.
+    ``progress(done, total)`` counts the rich demo's actions, then the bulk records."""
     rich = demo.DEFAULT_COUNT if rich is None else rich
     if count <= rich:
         raise ValidationError(f"a bulk demo has more than {rich} records; use the ordinary demo")
@@ -143,9 +144,15 @@ def fill_bulk(store: Store, *, count: int, seed: int = demo.DEFAULT_SEED, force:
                 "demo data goes into an empty database (use another --db, or --force to add it anyway)")
         journal_before = session.exec(select(func.count()).select_from(JournalEntry)).one()
         services, cis, relations = demo.write_catalogue(store, session, plan.now)
-        made, skipped = demo.write_records(store, session, plan)
+        steps = len(plan.events())
+        bulk = bulk_counts(count, rich)
+        total = steps + sum(bulk.values())
+        made, skipped = demo.write_records(
+            store, session, plan, None if progress is None else (lambda done, _n: progress(done, total)))
+        demo.add_overdue_review(store, session, plan.now)
         session.flush()
-        added = _write_bulk(store, session, bulk_counts(count, rich), seed, plan.now)
+        added = _write_bulk(store, session, bulk, seed, plan.now,
+                            None if progress is None else (lambda done, _n: progress(steps + done, total)))
         for kind, n in added.items():
             made[KINDS[kind].plural] = made.get(KINDS[kind].plural, 0) + n
         session.merge(Meta(key="demo_data", value=json.dumps(
@@ -156,7 +163,7 @@ def fill_bulk(store: Store, *, count: int, seed: int = demo.DEFAULT_SEED, force:
 
 
 def _write_bulk(store: Store, session: Session, counts: dict[Kind, int], seed: int,
-                now: datetime) -> dict[Kind, int]:
+                now: datetime, progress: demo.Progress | None = None) -> dict[Kind, int]:
     con = session.connection().connection.driver_connection
     services = {name: sid for sid, name in session.exec(select(Service.id, Service.name))}
     cis = {name: cid for cid, name in session.exec(select(ConfigurationItem.id, ConfigurationItem.name))}
@@ -170,6 +177,7 @@ def _write_bulk(store: Store, session: Session, counts: dict[Kind, int], seed: i
         # parents before children: incidents and known errors point at problems and changes
         order = (Kind.CHANGE, Kind.PROBLEM, Kind.KNOWN_ERROR, Kind.INCIDENT, Kind.REQUEST)
         written: dict[Kind, int] = {}
+        done = 0
         late: list[Planned] = []  # records that collect journal entries from later ones (links)
         for kind in order:
             table = _Table(con, RECORD_TABLES[kind.value].__tablename__)
@@ -179,10 +187,15 @@ def _write_bulk(store: Store, session: Session, counts: dict[Kind, int], seed: i
                     late.append(rec)
                 else:
                     journal.add(rec.values["ref"], kind.value, rec.entries)
+                done += 1
+                if progress is not None and done % 5000 == 0:
+                    progress(done, 0)
             table.flush()
             written[kind] = table.written
         _finish_linked(con, journal, late)
         journal.flush()
+        if progress is not None:
+            progress(done, 0)
     finally:
         con.execute(f"PRAGMA cache_size = {int(cache)}")
     return written

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -30,16 +31,24 @@ from .catalogue import CatalogueService
 from .records import RecordService
 from .store import Store
 
+# told (done, total) as the demo is written: the CLI draws a progress bar from it
+Progress = Callable[[int, int], None]
+
 if TYPE_CHECKING:
     from .demo import Action, DemoPlan, PlannedRecord
 
 
-def write_records(store: Store, session: Session,
-                  plan: DemoPlan) -> tuple[dict[str, int], dict[str, int]]:
-    """Apply every planned action in time order; returns (records made per kind, steps left out)."""
+def write_records(store: Store, session: Session, plan: DemoPlan,
+                  progress: Progress | None = None) -> tuple[dict[str, int], dict[str, int]]:
+    """Apply every planned action in time order; returns (records made per kind, steps left out).
+
+    ``progress(done, total)`` is told how far it got every few dozen actions."""
     writer = _Writer(store, session, plan)
-    for rec, action in plan.events():
+    events = plan.events()
+    for done, (rec, action) in enumerate(events, start=1):
         writer.apply(rec, action)
+        if progress is not None and (done % 25 == 0 or done == len(events)):
+            progress(done, len(events))
     made = {KINDS[kind].plural: writer.made[kind.value] for kind in Kind}
     return made, dict(sorted(writer.skipped.items()))
 

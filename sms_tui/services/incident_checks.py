@@ -23,9 +23,15 @@ def sla_check(ctx: CheckContext) -> str | None:
         return None
     breached = sorted({e.ref for e in events if e.flag.endswith("breached")})
     near = sorted({e.ref for e in events if e.flag.endswith("near")} - set(breached))
-    parts = [f"SLA breached: {', '.join(breached)}" if breached else "",
-             f"nearing breach: {', '.join(near)}" if near else ""]
+    parts = [f"SLA breached: {_refs(breached)}" if breached else "",
+             f"nearing breach: {_refs(near)}" if near else ""]
     return "; ".join(p for p in parts if p)
+
+
+def _refs(refs: list[str]) -> str:
+    """A few references by name; many as a count (the first check after a start finds many,
+    and its message must stay one short line: the queue shows which)."""
+    return ", ".join(refs) if len(refs) <= 3 else f"{len(refs)} incidents"
 
 
 def outbox_retry(ctx: CheckContext) -> str | None:

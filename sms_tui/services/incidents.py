@@ -10,7 +10,12 @@ Attached to record writes through :mod:`.hooks` (this module is listed in
 * every status change moves the SLA clock (paused on hold, stopped when resolved);
 * the first action by a person after creation is the first response;
 * resolving a major incident informs management and raises its review; closing
-  it is refused until the review is done; cancelling it is refused while major.
+  it is refused until the review is done; cancelling it is refused while major;
+  reopening a resolved major incident informs management;
+* the procedure checklist follows the actions (:func:`~..domain.major.step_role`):
+  appointing the manager ticks its step, a status update ticks the communication
+  steps, completing the review ticks the review step, which cannot be ticked by
+  hand while the review is not done.
 
 :class:`MajorIncidentService` holds the analyst's actions: declare/undeclare,
 appoint the manager, tick procedure steps, send status updates; and
@@ -27,7 +32,7 @@ from sqlmodel import Session, col, select
 
 from ..domain.errors import ValidationError
 from ..domain.kinds import Kind
-from ..domain.major import IncidentFacts, Step, find_step
+from ..domain.major import COMMUNICATION_ROLES, IncidentFacts, Step, find_step, step_role
 from ..storage.incidents import Communication, MajorStep
 from ..storage.models import Incident, Service
 from . import hooks, journal, notify
@@ -62,6 +67,34 @@ def _facts(session: Session, row: Incident) -> IncidentFacts:
 def _steps(session: Session, ref: str) -> list[MajorStep]:
     stmt = select(MajorStep).where(MajorStep.incident_ref == ref).order_by(col(MajorStep.position))
     return list(session.exec(stmt))
+
+
+def tick_roles_in(session: Session, store: Store, row: Incident, roles: frozenset[str],
+                  now: datetime, note: str) -> list[int]:
+    """Tick the open procedure steps of ``row`` tied to ``roles``, journaled, in the
+    caller's transaction (which journals and versions its own action)."""
+    ticked = []
+    for step in _steps(session, row.ref):
+        if step.done_at is None and step_role(step.title) in roles:
+            step.done_at, step.done_by, step.note = now, store.actor, note[:2000]
+            session.add(step)
+            journal.append(session, ref=row.ref, kind=Kind.INCIDENT.value, actor=store.actor,
+                           at=now, action="major_step",
+                           changes={f"step {step.position}": ("open", "done")},
+                           note=f"{step.title}: {note}")
+            ticked.append(step.position)
+    return ticked
+
+
+def review_done_in(session: Session, store: Store, incident_ref: str, review_ref: str,
+                   now: datetime) -> None:
+    """The major incident review of ``incident_ref`` is done: tick its review step."""
+    row = session.exec(select(Incident).where(Incident.ref == incident_ref)).first()
+    if row is None or not row.major:
+        return
+    if tick_roles_in(session, store, row, frozenset({"review"}), now, f"review {review_ref} done"):
+        row.updated_at, row.version = now, row.version + 1
+        session.add(row)
 
 
 def declare_in(session: Session, store: Store, row: Incident, reason: str, now: datetime) -> None:
@@ -150,6 +183,10 @@ def _before_transition(ctx: hooks.HookContext, old: str, new: str, note: str) ->
 def _after_transition(ctx: hooks.HookContext, old: str, new: str) -> None:
     row = ctx.row
     apply_status(row, new, ctx.now, sla_policy(ctx.store.config))
+    if row.major and old in LIFECYCLE.resolved_states and LIFECYCLE.is_open(new):
+        notify.record_in(ctx.session, store=ctx.store, row=row, purpose="reopened",
+                         message="The incident was resolved but is not fixed: it is open "
+                                 "again and work continues.", now=ctx.now)
     if row.major and new in LIFECYCLE.resolved_states:
         notify.record_in(ctx.session, store=ctx.store, row=row, purpose="resolved",
                          message="The incident is resolved.", now=ctx.now)
@@ -237,7 +274,7 @@ def _nags(session: Session, store: Store, row: Incident, now: datetime) -> tuple
     last = session.exec(
         select(Communication.created_at)
         .where(Communication.record_ref == row.ref,
-               col(Communication.purpose).in_(["declared", "update"]))
+               col(Communication.purpose).in_(["declared", "update", "reopened"]))
         .order_by(col(Communication.id).desc()).limit(1)
     ).first()
     next_due = (last + policy.update_interval) if (last is not None and is_open) else None
@@ -328,6 +365,7 @@ class MajorIncidentService:
             changes = {"major_manager": (row.major_manager, name)}
             row.major_manager = name
             self._write_entry(session, row, "major_manager", now, changes, note)
+            tick_roles_in(session, self.store, row, frozenset({"manager"}), now, f"manager: {name}")
             return self._view(session, row, now)
 
     def tick_step(self, ref: str, step: str | int, *, note: str = "", undo: bool = False,
@@ -342,6 +380,8 @@ class MajorIncidentService:
             if undo != (target.done_at is not None):
                 state = "not done" if undo else "already done"
                 raise ValidationError(f"step {target.position} ({target.title}) is {state}")
+            if step_role(target.title) == "review":
+                self._check_review_step(session, row, undo)
             now = self.store.now()
             old = "done" if target.done_at else "open"
             target.done_at, target.done_by = (None, "") if undo else (now, self.store.actor)
@@ -362,7 +402,22 @@ class MajorIncidentService:
             self._write_entry(session, row, "major_update", now, None, message)
             notify.record_in(session, store=self.store, row=row, purpose="update", message=message,
                              now=now)
+            tick_roles_in(session, self.store, row, COMMUNICATION_ROLES, now, "status update sent")
             return self._view(session, row, now)
+
+    @staticmethod
+    def _check_review_step(session: Session, row: Incident, undo: bool) -> None:
+        """The review step is the review itself: done when (and only when) it is done."""
+        from .reviews import review_done_for
+
+        done = review_done_for(session, activity=REVIEW_ACTIVITY, source_ref=row.ref)
+        if not undo and not done:
+            review = _review_ref(session, row.ref)
+            raise ValidationError(
+                f"the review step is ticked by completing the major incident review "
+                f"{review or '(raised when the incident is resolved)'}, not by hand")
+        if undo and done:
+            raise ValidationError("the major incident review is done; its step stays ticked")
 
     def get(self, ref: str) -> MajorView:
         """The major incident handling of one incident (steps, communications, reminders)."""

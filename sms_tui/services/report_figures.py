@@ -176,7 +176,7 @@ def incidents(ctx: Ctx) -> Section:
     none_note = "none resolved in the period"
     figures = (
         fig("incidents.opened", "Incidents opened", *opened, better="down"),
-        fig("incidents.resolved", "Incidents resolved", *resolved, better="up"),
+        fig("incidents.resolved", "Incidents resolved", *resolved),
         fig("incidents.backlog", "Open incidents (backlog) at the end", *backlog, better="down"),
         fig("incidents.resolve_mean", "Mean time to resolve", cur_t[1].get(0), prev_t[1].get(0),
             "h", "down", "" if cur_t[0].get(0) else none_note),
@@ -191,7 +191,7 @@ def incidents(ctx: Ctx) -> Section:
     prio_rows = tuple(
         BreakdownRow(f"P{p}", (
             fig(f"incidents.resolved.p{p}", f"Resolved P{p}", cur_t[0].get(p, 0),
-                prev_t[0].get(p, 0), better="up"),
+                prev_t[0].get(p, 0)),
             fig(f"incidents.resolve_mean.p{p}", f"Mean time to resolve P{p}", cur_t[1].get(p),
                 prev_t[1].get(p), "h", "down"),
             fig(f"incidents.resolve_p90.p{p}", f"90th percentile time to resolve P{p}",
@@ -222,8 +222,7 @@ def major_incidents(ctx: Ctx) -> Section:
             "major = 1 AND EXISTS (SELECT 1 FROM review_task r WHERE r.activity = "
             "'major_incident_review' AND r.source_ref = incident.ref AND r.status = 'done')",
         )
-        figures.append(fig("major.reviewed", "Resolved major incidents reviewed", *reviewed,
-                           better="up"))
+        figures.append(fig("major.reviewed", "Resolved major incidents reviewed", *reviewed))
     else:
         figures.append(fig("major.reviewed", "Resolved major incidents reviewed", None, None,
                            note=NO_DATA))

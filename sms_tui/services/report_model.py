@@ -116,6 +116,12 @@ class Figure:
     ``current``/``previous`` are None when there is nothing to measure (e.g. a
     mean over no resolved incidents); ``note`` says why. ``better`` tells the
     renderers which direction is an improvement ("up", "down" or "").
+
+    It is judged per figure, and only where the direction alone means something:
+    rates, times, backlogs, failures and demand (incidents opened) are judged; a
+    count of work done (resolved, fulfilled, closed, reviewed, successful, on
+    time) is not, as it follows how much came in -- fewer P1s resolved is what
+    fewer P1s looks like. Its rate or the backlog beside it says better or worse.
     """
 
     key: str

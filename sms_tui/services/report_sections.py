@@ -23,7 +23,7 @@ def requests(ctx: Ctx) -> Section:
                open_at(ctx, "service_request", ctx.prev_as_of))
     figures = [
         fig("requests.opened", "Requests raised", *opened),
-        fig("requests.fulfilled", "Requests fulfilled", *fulfilled, better="up"),
+        fig("requests.fulfilled", "Requests fulfilled", *fulfilled),
         fig("requests.backlog", "Open requests at the end", *backlog, better="down"),
     ]
     if ctx.probe.has("service_request", "due_at"):
@@ -76,10 +76,9 @@ def requests(ctx: Ctx) -> Section:
 def problems(ctx: Ctx) -> Section:
     figures = (
         fig("problems.opened", "Problems opened", *pair(ctx, "problem", "created_at")),
-        fig("problems.resolved", "Problems resolved", *pair(ctx, "problem", "resolved_at"),
-            better="up"),
+        fig("problems.resolved", "Problems resolved", *pair(ctx, "problem", "resolved_at")),
         fig("problems.closed", "Problems closed (or cancelled)",
-            *pair(ctx, "problem", "closed_at"), better="up"),
+            *pair(ctx, "problem", "closed_at")),
         fig("problems.open", "Open problems at the end", open_at(ctx, "problem", ctx.as_of),
             open_at(ctx, "problem", ctx.prev_as_of), better="down"),
         fig("known_errors.raised", "Known errors recorded", *pair(ctx, "known_error", "created_at")),
@@ -132,7 +131,7 @@ def changes(ctx: Ctx) -> Section:
             fig(f"changes.implemented.{c}", f"Implemented {c}", total(done, 1, c),
                 total(done, 0, c)),
             fig(f"changes.successful.{c}", f"Successful {c}", total(done, 1, c, "successful"),
-                total(done, 0, c, "successful"), better="up"),
+                total(done, 0, c, "successful")),
             fig(f"changes.failed.{c}", f"Failed or backed out {c}",
                 total(done, 1, c, "failed") + total(done, 1, c, "backed_out"),
                 total(done, 0, c, "failed") + total(done, 0, c, "backed_out"), better="down"),
@@ -176,7 +175,7 @@ def reviews(ctx: Ctx) -> Section:
                     for i in (0, 1)]
     figures = (
         fig("reviews.due", "Reviews due in the period", *stats["due"]),
-        fig("reviews.on_time", "Done on time", *stats["on_time"], better="up"),
+        fig("reviews.on_time", "Done on time", *stats["on_time"]),
         fig("reviews.late", "Done late", *stats["late"], better="down"),
         fig("reviews.skipped", "Skipped (with a reason)", *stats["skipped"]),
         fig("reviews.overdue", "Overdue (not done, past due)", *stats["overdue"], better="down"),

@@ -677,6 +677,10 @@ class ReviewService(FindingsMixin):
             task.outcome = outcome
             task.completed_at = now
             task.completed_by = self.store.actor
+            if task.activity == "major_incident_review" and task.source_ref:
+                from .incidents import review_done_in  # incidents imports this module
+
+                review_done_in(object_session(task), self.store, task.source_ref, task.ref, now)
             return "complete", changes, ""
         return self._change(ref, expected_version, fn)
 

@@ -122,8 +122,8 @@ def raise_due_reviews(ctx: CheckContext) -> str | None:
     if not result.raised:
         return None
     late = f", {len(result.late)} raised late" if result.late else ""
-    return f"{len(result.raised)} review(s) raised{late}: {', '.join(result.raised[:5])}" + (
-        " …" if len(result.raised) > 5 else "")
+    which = f": {', '.join(result.raised)}" if len(result.raised) <= 3 else " (key 6 lists them)"
+    return f"{len(result.raised)} review(s) raised{late}{which}"
 
 
 class DeskScheduler:

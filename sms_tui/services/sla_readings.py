@@ -58,10 +58,10 @@ class RowSla:
 
     @property
     def marker(self) -> str:
-        """Queue marker in words and symbols (never colour alone): 'MAJOR!' lacks a manager."""
+        """Queue marker in words and symbols (never colour alone): 'MAJOR?' lacks a manager."""
         if not self.major:
             return ""
-        return "MAJOR!" if self.needs_manager else "MAJOR"
+        return "MAJOR?" if self.needs_manager else "MAJOR"
 
 
 def row_sla(row: Any, service: str, policy: sla.SlaPolicy, now: datetime) -> RowSla:

@@ -88,7 +88,7 @@ class IncidentRow(RecordRow):
 
     sla_state: str = ""
     sla_label: str = ""  # "2h 05m left", "BREACHED 10m", "paused 1h 00m"
-    sla_short: str = ""  # "2h05m", "BREACHED", "(1h00m)"
+    sla_short: str = ""  # "2h05m", "BREACHED", "resp.BRCH", "(1h00m)"
     needs_manager: bool = False
 
 

@@ -38,6 +38,7 @@ from ..domain.text import one_line
 from .backend import Backend
 from .commands import DeskCommands
 from .drafts import DraftStore
+from .glyphs import AsciiFilter, ascii_only
 from .messages import DataChanged
 from .screens.reviews_scheduler import TuiScheduler
 from .sections import SECTIONS, START_SECTION
@@ -83,7 +84,7 @@ class DeskApp(App[None]):
     TITLE = "sms-tui"
     MODES = {sec.name: sec.factory() for sec in SECTIONS}
     DEFAULT_MODE = START_SECTION
-    COMMANDS = App.COMMANDS | {DeskCommands}
+    COMMANDS = {DeskCommands}  # the desk's own commands only (no theme, screenshot, scroll...)
     BINDINGS = [
         *_section_bindings(),
         Binding("question_mark,f1", "help", "Help", id="app.help"),
@@ -112,6 +113,12 @@ class DeskApp(App[None]):
         self.crash: tuple[BaseException, Path | None, str] | None = None
         # the actor and the file name come from the user: controls made visible
         self.sub_title = one_line(f"{actor} · {self.backend.db_path.name}")
+        # TERM=vt100 / linux, or a locale that is not UTF-8: draw everything in ASCII
+        self.ascii_filter = AsciiFilter() if ascii_only() else None
+
+    def get_line_filters(self):  # noqa: ANN201 - Textual's signature
+        filters = super().get_line_filters()
+        return [*filters, self.ascii_filter] if self.ascii_filter is not None else filters
 
     # --------------------------------------------------------------- start-up
     def on_mount(self) -> None:
@@ -250,8 +257,16 @@ class DeskApp(App[None]):
         return not (action == "section" and isinstance(self.screen, ModalScreen))
 
     def action_section(self, name: str) -> None:
-        """Go to a section (a queue, home...)."""
+        """Go to a section: its queue (or home...), not the record last open there.
+
+        Record screens opened in the section are put away; a form stays (with
+        what was typed in it) and is shown instead, so nothing is lost.
+        """
+        from .screens.base import DeskScreen
+
         self.switch_mode(name)
+        while len(self.screen_stack) > 1 and isinstance(self.screen, DeskScreen):
+            self.pop_screen()
 
     def detail_screen_for(self, ref: str) -> tuple[Any, bool]:
         """A screen to show record ``ref``: the kept screen of its kind when it is not open

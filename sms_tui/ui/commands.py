@@ -1,7 +1,8 @@
 """The command palette (ctrl+p): every key of the current screen, the sections, open by reference.
 
-Commands are generated from the bindings active on the screen the palette was
-opened over (the same ones its footer and help show), so each action is
+Commands are generated from the desk's bindings (those with an ``id``) active
+on the screen the palette was opened over (the same ones its footer and help
+show) -- never Textual's generic scroll and cursor keys -- so each action is
 reachable by name as well as by key, and a new binding needs no extra code.
 Typing a reference (``inc-42``) offers to open that record.
 """
@@ -30,6 +31,8 @@ class DeskCommands(Provider):
         for _key, active in self.screen.active_bindings.items():
             binding = active.binding
             if not active.enabled or not binding.description or binding.action.startswith("app.section"):
+                continue
+            if not binding.id:  # Textual's own scroll/cursor keys and pickers' arrows: not commands
                 continue
             if binding.description in seen:
                 continue

@@ -62,15 +62,16 @@ def priority_long(priority: int) -> str:
 
 
 def flags(priority: int, major: bool = False, escalation_level: int = 0) -> str:
-    """Text markers that set urgent rows apart without colour: '▲MAJ', '!', '↑'.
+    """Text markers that set urgent rows apart without colour: '▲MAJ', '●' (P1), '↑'.
 
     Colour alone is lost under NO_COLOR and on monochrome terminals, so a
-    major incident and a P1 carry a marker of their own.
+    major incident and a P1 carry a marker of their own. ('!' is kept for one
+    meaning everywhere: a deadline is near.)
     """
     if major:
         mark = "▲MAJ"
     elif priority == 1:
-        mark = "!"
+        mark = "●"
     else:
         mark = ""
     if escalation_level and len(mark) < 4:

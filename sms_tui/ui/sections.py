@@ -1,8 +1,9 @@
 """The places an analyst reaches with one key: the registry later features extend.
 
 Each :class:`Section` becomes a Textual *mode* of :class:`~sms_tui.ui.app.DeskApp`
-(its own screen stack, so a detail opened from the incident queue is still
-there after a look at the changes), an app-wide binding on ``key``, an entry
+(its own screen stack; its key always shows the section's queue, putting
+away record screens opened there, but an open form is kept and shown), an
+app-wide binding on ``key``, an entry
 in the section bar at the top of every screen, a command in the command
 palette, and a line in the help screen. ``app.py`` reads this tuple and needs
 no edit when a section is added.

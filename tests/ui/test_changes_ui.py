@@ -103,7 +103,7 @@ async def test_scheduling_over_another_change_warns_and_the_outcome_raises_the_r
         await type_text(pilot, "2026-03-04 22:30")
         await press(pilot, "enter")
         assert app.screen.view.status == "scheduled"
-        assert "! Conflict" in screen_text(app)  # in words, on the change itself
+        assert "✗ Conflict" in screen_text(app)  # in words, on the change itself
         assert "conflict:" in app.screen.view.journal[1].note
         await press(pilot, "t", "enter")  # implementing
         await press(pilot, "o", "enter")  # successful

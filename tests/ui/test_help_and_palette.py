@@ -88,3 +88,69 @@ async def test_the_footer_fits_80_columns_keeps_help_and_a_click_presses_a_key(m
         await pilot.click(DeskFooter, offset=(0, 0))  # "n New"
         await settle(pilot)
         assert isinstance(app.screen, RecordForm)
+
+
+async def test_palette_offers_only_desk_commands_never_textuals_scroll_keys(make_app, desk):
+    from .conftest import screen_text
+
+    app = make_app()
+    async with app.run_test(size=(100, 50)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")  # a record: its body is a scroll view
+        assert isinstance(app.screen, RecordScreen)
+        await press(pilot, "ctrl+p")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Escalate" in text and "Go to Incidents" in text
+        for generic in ("Scroll", "Theme", "screenshot", "Maximize", "Keys"):
+            assert generic.lower() not in text.lower(), generic
+
+
+def _here(text: str) -> str:
+    """The 'Here: ...' part of the help: up to the app-wide keys."""
+    return text.split("Everywhere")[0]
+
+
+async def test_help_names_the_screen_in_words_and_lists_only_keys_that_work_there(make_app, desk):
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "K")  # an incident, then its known-error search
+        await pilot.pause(0.2)
+        await settle(pilot)
+        from textual.widgets import Input
+
+        if isinstance(app.focused, Input):  # from the search box to the list
+            await press(pilot, "tab")
+        await press(pilot, "question_mark")
+        text = help_text(app.screen)
+        assert "Here: Known error search" in text
+        assert "Screen" not in text  # no class names
+        here = _here(text)
+        assert "Search" in here
+        assert "Apply workaround" not in here  # no known error found: w does nothing here
+        for generic in ("Scroll Left", "Page Left", "Copy selected text"):
+            assert generic not in here
+        await press(pilot, "escape", "escape", "escape", "escape")
+        await press(pilot, "ctrl+p")
+        await type_text(pilot, desk["problem"].ref)
+        await press(pilot, "enter")
+        await press(pilot, "question_mark")
+        here = _here(help_text(app.screen))
+        assert "Here: Problem" in here
+        assert "Known errors" not in here and "Major" not in here  # incident keys only
+
+
+async def test_help_explains_each_marker_once(make_app, desk):
+    from sms_tui.ui.screens.help import MARKERS
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "question_mark")
+        text = help_text(app.screen)
+    assert "Markers" in text
+    marks = [mark for mark, _ in MARKERS]
+    assert len(marks) == len(set(marks))
+    assert [m for m in marks if m.startswith("!")] == ["!"]  # one meaning for '!'

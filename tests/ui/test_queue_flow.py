@@ -83,7 +83,7 @@ async def test_a_title_with_markup_and_escapes_is_shown_literally_and_clicks_do_
         text = screen_text(app)
         assert "[bold]x[/] [@click=app.quit]y[/]" in text
         assert "\x1b" not in text
-        assert "␛]0;pwne" in text  # the escape made visible (the title cell ends there)
+        assert "[@click=app.quit]y[/]…" in text  # cut between words, before the escape
         row = refs_loaded(app).index(desk["markup"].ref)
         for x in range(20, 60, 4):  # all over the title cell
             await pilot.click(QueueTable, offset=(x, row + 1))
@@ -128,7 +128,53 @@ async def test_sections_switch_with_one_key_and_keep_their_place(make_app, desk)
         await press(pilot, "0")
         assert "Open records by priority" in screen_text(app)
         await press(pilot, "1")
-        assert isinstance(app.screen, RecordScreen)  # still where the analyst left it
+        assert isinstance(app.screen, QueueScreen) and app.screen.kind is Kind.INCIDENT
+        assert app.screen.query_one(QueueTable).current_row.ref == desk["vpn"].ref  # same row
+
+
+async def test_a_section_key_on_one_of_its_records_goes_back_to_its_queue(make_app, desk, records):
+    records.link(desk["vpn"].ref, desk["problem"].ref)
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "g", "enter")  # a record, then a record linked from it
+        assert len(app.screen_stack) == 3 and app.screen.ref == desk["problem"].ref
+        await press(pilot, "1")
+        assert isinstance(app.screen, QueueScreen) and len(app.screen_stack) == 1
+
+
+async def test_a_section_key_keeps_an_open_form_and_what_was_typed(make_app, desk):
+    from sms_tui.ui.screens.form import RecordForm
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "e")
+        form = app.screen
+        assert isinstance(form, RecordForm)
+        form.query_one("#f-title").value = "VPN drops every few minutes (site B)"
+        app.action_section("changes")
+        await settle(pilot)
+        await press(pilot, "1")
+        assert app.screen is form
+        assert form.query_one("#f-title").value == "VPN drops every few minutes (site B)"
+
+
+async def test_n_on_a_record_opens_a_new_record_of_its_kind_and_typing_goes_into_it(make_app, desk):
+    from sms_tui.ui.screens.form import RecordForm
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")
+        record = app.screen
+        assert isinstance(record, RecordScreen)
+        await press(pilot, "n")
+        assert isinstance(app.screen, RecordForm) and app.screen.kind is Kind.INCIDENT
+        assert app.screen.record is None  # a new one, not this record
+        await type_text(pilot, "tea machine leaks")
+        assert app.screen.query_one("#f-title").value == "tea machine leaks"
+        assert record.view.status == "in_progress"  # no letter ran as a command on it
 
 
 async def test_the_next_record_opened_shows_only_its_own_details(make_app, desk, records):

@@ -65,11 +65,37 @@ async def test_the_picker_chooses_week_and_quarter_by_their_first_letter(make_ap
     app = make_app()
     async with app.run_test(size=LARGE) as pilot:
         await open_reports(pilot)
+        await press(pilot, "shift+tab")  # from the report back to the period picker
         await press(pilot, "w")
         assert heading(app).startswith("2026-04-06 – 2026-04-12")
         await press(pilot, "q")  # on the picker, q picks quarter (it does not quit)
         assert app.is_running
         assert heading(app).startswith("2026-01-01 – 2026-03-31")
+
+
+async def test_focus_starts_on_the_report_so_page_down_scrolls_it(make_app, reports_desk):
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await open_reports(pilot)
+        scroll = app.screen.query_one("#report-scroll")
+        assert app.focused is scroll
+        await press(pilot, "pagedown")
+        assert scroll.scroll_y > 0
+
+
+async def test_the_current_period_is_named_and_one_key_away(make_app, reports_desk):
+    app = make_app()
+    async with app.run_test(size=LARGE) as pilot:
+        await open_reports(pilot)
+        assert "Now: this month, 2026-04-01 – 2026-04-30 so far — press t" in heading(app)
+        await press(pilot, "t")
+        assert heading(app).startswith("2026-04-01 – 2026-04-30 · in progress")
+        assert "Now:" not in heading(app)
+        await press(pilot, "p")  # months -> quarters, the last complete one
+        assert heading(app).startswith("2026-01-01 – 2026-03-31")
+        assert "Now: this quarter, 2026-04-01 – 2026-06-30 so far" in heading(app)
+        await press(pilot, "p", "p")  # weeks, then back to months
+        assert heading(app).startswith("2026-03-01 – 2026-03-31")
 
 
 async def test_a_custom_period_is_asked_for_and_checked(make_app, reports_desk):
@@ -112,7 +138,6 @@ async def test_service_names_are_shown_literally(make_app, reports_desk):
     app = make_app()
     async with app.run_test(size=LARGE) as pilot:
         await open_reports(pilot)
-        await press(pilot, "tab")  # from the period picker to the report
         await press(pilot, "pagedown")  # to the service level section
         assert app.is_running
         text = screen_text(app)

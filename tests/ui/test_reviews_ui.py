@@ -251,7 +251,10 @@ async def test_background_scheduler_starts_with_the_tui_raises_due_reviews_and_s
         thread = scheduler.scheduler._scheduler._thread
         await settle(pilot)
         assert ReviewService(store).counts()["open"] == 14
-        assert any("14 review(s) raised" in n.message for n in app._notifications)
+        toast = next(n for n in app._notifications if "14 review(s) raised" in n.message)
+        # brief, one line, no title: it must not hide the queue for seconds at every start
+        assert toast.message == "14 review(s) raised (key 6 lists them)"
+        assert toast.timeout <= 3 and not toast.title
     assert not scheduler.running
     assert not thread.is_alive()
 

@@ -3,7 +3,7 @@
 Fourteen days from today by default; ``[`` and ``]`` move a week back or on,
 ``t`` returns to today, Enter opens the highlighted change. A change that
 touches the same service or CI as another in an overlapping window carries
-``! conflicts with CHG-…`` on its line, so the clash reads without colour.
+``✗ conflicts with CHG-…`` on its line, so the clash reads without colour.
 """
 
 from __future__ import annotations
@@ -37,7 +37,10 @@ def local_midnight(moment: datetime) -> datetime:
 
 
 def entry_prompt(entry: CalendarEntry) -> Text:
-    """Window, reference, status, category, risk / title and targets / '! conflicts with …'."""
+    """Window, reference, status, category, risk / title and targets / '✗ conflicts with …'.
+
+    The title is cut between words (never through a reference); the services
+    and CIs, and the conflicts, wrap instead of being cut."""
     start = display.when(entry.start)[-5:]
     end = display.when(entry.end)
     end = end[-5:] if end[:10] == display.when(entry.start)[:10] else end
@@ -47,10 +50,10 @@ def entry_prompt(entry: CalendarEntry) -> Text:
         ("  MAJOR IMPACT" if entry.major_impact else "", "bold"))
     second = Text.assemble("    ", display.line(entry.title, limit=44), "  · ",
                            display.line(", ".join([*entry.services, *entry.cis]) or "no service/CI",
-                                        style="italic", limit=26))
+                                        style="italic"))
     out = Text.assemble(first, "\n", second)
     if entry.conflicts_with:
-        out.append(f"\n    ! conflicts with {', '.join(entry.conflicts_with)}", style="bold reverse")
+        out.append(f"\n    ✗ conflicts with {', '.join(entry.conflicts_with)}", style="bold reverse")
     return out
 
 
@@ -118,7 +121,7 @@ class ChangeCalendarScreen(DeskScreen):
                               display.when(end - timedelta(minutes=1))[:10],
                               f"   {len(entries)} planned")
         if clashes:
-            title.append(f"   ! {clashes} in conflict", style="bold")
+            title.append(f"   ✗ {clashes} in conflict", style="bold")
         self.query_one("#calendar-title", Static).update(title)
         calendar = self.query_one("#calendar", OptionList)
         calendar.clear_options()

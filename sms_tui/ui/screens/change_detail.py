@@ -62,11 +62,11 @@ def assessment_text(detail: ChangeDetail) -> Text:
     for decision in detail.approvals:
         path = " (expedited)" if decision.expedited else ""
         row("Decision", f"{decision.decision}{path} by ", display.line(decision.approver), " on ",
-            display.when(decision.decided_at), ": ", display.line(decision.rationale, limit=50))
+            display.when(decision.decided_at), ": ", display.block(decision.rationale))
     for conflict in detail.conflicts:
         other = conflict.second if conflict.first == detail.ref else conflict.first
         shared = ", ".join([*conflict.services, *conflict.cis])
-        row("! Conflict", (other, "bold"), f" also touches {shared} ",
+        row("✗ Conflict", (other, "bold"), f" also touches {shared} ",
             f"{display.when(conflict.overlap_start)}–{display.when(conflict.overlap_end)[-5:]}")
     out.rstrip()
     return out

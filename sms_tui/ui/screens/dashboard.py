@@ -71,7 +71,7 @@ class DashboardScreen(DeskScreen):
                 n = per.get(p, 0)
                 totals[p] += n
                 # P1s carry a marker, not only a colour
-                cells.append(Text(f"{n}!" if p == 1 and n else str(n) if n else "·",
+                cells.append(Text(f"{n}●" if p == 1 and n else str(n) if n else "·",
                                   style="bold" if p == 1 and n else "", justify="right"))
             cells.append(Text(str(sum(per.values())), style="bold", justify="right"))
             table.add_row(*cells, key=kind.value)

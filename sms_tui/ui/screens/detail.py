@@ -43,6 +43,8 @@ class RecordScreen(RecordActions, DeskScreen):
         Binding("r", "reload", "Reload", id="detail.reload", show=False),
         Binding("m", "major", "Major", id="detail.major",
                 tooltip="Major incident: procedure, manager, updates to management"),
+        Binding("n", "new", "New", id="detail.new", show=False,
+                tooltip="Record a new one of this kind (as n in its queue)"),
     ]
 
     def __init__(self, ref: str) -> None:
@@ -181,6 +183,28 @@ class RecordScreen(RecordActions, DeskScreen):
 
     def action_back(self) -> None:
         self.dismiss()
+
+    def action_new(self) -> None:
+        """A new record of this kind, as ``n`` does in its queue (the queue's own way when
+        it is under this screen): the form opens at once, so whatever is typed next goes
+        into it, never to this record's keys."""
+        from .form import RecordForm
+        from .queue import QueueScreen
+
+        kind = parse_ref(self.ref)[0]
+        queue = next((s for s in self.app.screen_stack
+                      if isinstance(s, QueueScreen) and s.kind is kind), None)
+        if queue is not None:
+            queue.action_new()
+            return
+
+        def created(view: Any) -> None:
+            if view is not None:
+                self.app.notify(f"{view.ref} recorded — P{view.priority}", timeout=4, markup=False)
+                self.app.check_for_changes()
+                self.action_open_record(view.ref)
+
+        self.app.push_screen(RecordForm(kind.value), created)
 
     def action_reload(self) -> None:
         self.load()

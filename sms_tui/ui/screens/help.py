@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -25,6 +26,45 @@ HELP_TARGETS: tuple[tuple[str, str], ...] = (
      "sms_tui.ui.screens.action_dialog:ActionDialog"),
     ("Home", "sms_tui.ui.screens.dashboard:DashboardScreen"),
 )
+
+
+# What the markers in queues and records mean; each symbol means one thing everywhere.
+MARKERS: tuple[tuple[str, str], ...] = (
+    ("!", "a deadline is near: an SLA clock nearing breach ('!2h05m'), a review due soon"),
+    ("BREACHED", "the resolution target is missed"),
+    ("resp.BRCH", "the first-response target is missed; the resolution clock still runs"),
+    ("(2h05m)", "on hold: the SLA clock is paused"),
+    ("‼ OVERDUE", "a review is past its due date"),
+    ("▲MAJ", "a major incident ('▲MAJ?': no responsible manager yet); NC▲ a major nonconformity"),
+    ("●", "priority P1 (critical)"),
+    ("↑", "escalated"),
+    ("→", "a reminder: something to do on this record"),
+    ("✗ Conflict", "another change touches the same service or CI at the same time"),
+)
+
+
+def screen_title(cls: type) -> str:
+    """A screen's name for people: its HELP_TITLE, else its class name in words
+    ('KnownErrorSearchScreen' -> 'Known error search')."""
+    title = getattr(cls, "HELP_TITLE", "")
+    if title:
+        return title
+    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z][a-z]*|[a-z]+|\d+", cls.__name__)
+    while len(words) > 1 and words[-1] in ("Screen", "Dialog", "Modal"):
+        words.pop()
+    text = " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in words)
+    return text[:1].upper() + text[1:]
+
+
+def _own_actions(cls: type) -> set[str]:
+    """Actions bound by the desk's own classes in ``cls``'s ancestry (not Textual's)."""
+    actions: set[str] = set()
+    for base in cls.__mro__:
+        if base.__module__.startswith("sms_tui."):
+            for binding in base.__dict__.get("BINDINGS", []):
+                if isinstance(binding, Binding):
+                    actions.add(binding.action)
+    return actions
 
 
 def _resolve(target: str) -> Any:
@@ -92,19 +132,45 @@ class HelpScreen(ModalScreen[None]):
         ]
         targets = [(title, _resolve(target)) for title, target in HELP_TARGETS]
         under = type(self.under) if self.under is not None else None
-        if under is not None and not any(cls is under for _, cls in targets):
-            targets.insert(0, (under.__name__, under))
-        here = [(f"Here: {title}", cls) for title, cls in targets if cls is under]
-        elsewhere = [(title, cls) for title, cls in targets if cls is not under]
-        for title, cls in here:
-            groups.append(self._table(title, self._rows(bindings_of(cls, keymap))))
+        if under is not None:
+            title = next((t for t, cls in targets if cls is under), screen_title(under))
+            groups.append(self._table(f"Here: {title}", self._rows(self._working_here())))
         app_rows = self._rows(bindings_of(type(self.app), keymap))
         app_rows.append((self.app.get_key_display(Binding(self.app.COMMAND_PALETTE_BINDING, "")),
                          "Command palette", "every action by name; type a reference to open it"))
         groups.append(self._table("Everywhere", app_rows))
-        for title, cls in elsewhere:
-            groups.append(self._table(title, self._rows(bindings_of(cls, keymap))))
+        groups.append(self._markers())
+        here = {type(a.node) for a in self.under.active_bindings.values()} if self.under else set()
+        for title, cls in targets:
+            if cls is not under and cls not in here:
+                groups.append(self._table(f"Elsewhere: {title}", self._rows(bindings_of(cls, keymap))))
         return Group(*groups)
+
+    def _working_here(self) -> list[tuple[str, Binding]]:
+        """The keys that do something on the screen under the help, right now: its own
+        and its focused widgets' (the user's keymap applied), not the app-wide ones,
+        none its check_action turns off."""
+        assert self.under is not None
+        merged: dict[tuple[str, str], tuple[list[str], Binding]] = {}
+        for key, active in self.under.active_bindings.items():
+            binding = active.binding
+            if (active.node is self.app or not active.enabled or not binding.description
+                    or binding.action.startswith("app.")):
+                continue
+            if not binding.id and binding.action not in _own_actions(type(active.node)):
+                continue  # Textual's generic scroll/copy keys of a focused widget
+            keys, _ = merged.setdefault((binding.action, binding.description), ([], binding))
+            if key not in keys:
+                keys.append(key)
+        return [(",".join(keys), binding) for keys, binding in merged.values()]
+
+    def _markers(self) -> RenderableType:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold", no_wrap=True, min_width=12)
+        table.add_column()
+        for mark, meaning in MARKERS:
+            table.add_row(Text(mark), Text(meaning))
+        return Group(Text("Markers", style="bold underline"), table, Text(""))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -47,7 +47,7 @@ def hit_prompt(hit: KnownErrorHit) -> Text:
                          f"  score {hit.score:g}", f"  applied {hit.applied_count}×",
                          f"  {hit.problem_ref}" if hit.problem_ref else "")
     return Text.assemble(head, "\n    ", display.line(hit.title, style="bold", limit=70), "\n    ",
-                         ("Workaround: ", "italic"), display.line(hit.workaround or "–", limit=58))
+                         ("Workaround: ", "italic"), display.block(hit.workaround or "–"))
 
 
 class KnownErrorSearchScreen(DeskScreen):

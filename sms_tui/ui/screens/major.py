@@ -36,6 +36,8 @@ def _major(backend: Any) -> MajorIncidentService:
 class MajorScreen(DeskModal):
     """Procedure checklist and actions of one major incident."""
 
+    HELP_TITLE = "Major incident"
+
     CSS_PATH = "dialogs.tcss"
     DEFAULT_CSS = """
     MajorScreen { align: center middle; }
@@ -113,7 +115,7 @@ class MajorScreen(DeskModal):
             Text.assemble(("Manager: ", "bold"), manager, nxt),
             Text(f"Messages to management: {len(view.communications)}, {unsent} not sent yet"
                  + (f" · review {view.review}" if view.review else "")),
-            *(Text.assemble(("! ", "bold"), display.line(nag)) for nag in view.nags
+            *(Text.assemble(("→ ", "bold"), display.line(nag)) for nag in view.nags
               if "no responsible manager" not in nag),  # already said on the manager line
         ]
         return Text("\n").join(lines)  # each line cut to the width by the CSS (text-wrap: nowrap)

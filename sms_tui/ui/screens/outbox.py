@@ -94,7 +94,7 @@ class OutboxScreen(DeskScreen):
             (f"#{message.id:<4}", "bold"), f"{display.when(message.created_at)}  ",
             (message.record_ref, "bold"), f"  {message.purpose:<10} ", state)
         if failed and message.last_error:
-            line.append_text(Text.assemble("\n      last error: ", display.line(message.last_error, limit=60)))
+            line.append_text(Text.assemble("\n      last error: ", display.block(message.last_error)))
         return line
 
     def _current(self) -> CommunicationView | None:

@@ -193,7 +193,7 @@ class ProblemQueueScreen(QueueScreen):
         line = self.query_one("#candidates-line", Static)
         line.display = bool(found)
         if found:
-            line.update(Text.assemble(("! ", "bold"), (f"{len(found)} problem candidate"
+            line.update(Text.assemble(("→ ", "bold"), (f"{len(found)} problem candidate"
                                                        f"{'s' if len(found) != 1 else ''}", "bold"),
                                       " from incident trends — press P to review them"))
 

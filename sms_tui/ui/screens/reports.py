@@ -2,8 +2,10 @@
 
 A period picker (week, month, quarter, custom; its first letter picks it)
 chooses the calendar period; ``[`` and ``]`` step to the one before or after
-(never past the current one), ``c`` asks for a custom period. The screen opens
-on the last complete month. Figures come from
+(never past the current one), ``t`` jumps to the current one so far, ``p``
+cycles week, month and quarter, ``c`` asks for a custom period. The screen
+opens on the last complete month with the focus on the report itself (PgDn
+scrolls it), and its heading names the current period and how to see it. Figures come from
 :class:`~sms_tui.services.reports.ReportService` in a thread worker, never on
 the UI thread, and are drawn by :mod:`sms_tui.reports.terminal` (every figure
 with its previous-period value and its trend in words).
@@ -98,6 +100,10 @@ class ReportsScreen(DeskScreen):
                 tooltip="The period before this one"),
         Binding("right_square_bracket", "shift(1)", "Later", id="reports.later",
                 tooltip="The period after this one (up to the current one)"),
+        Binding("t", "current", "This period", id="reports.current",
+                tooltip="The current week, month or quarter so far"),
+        Binding("p", "next_kind", "Week/month/quarter", id="reports.kind",
+                tooltip="Report on weeks, months or quarters (in turn)"),
         Binding("c", "custom", "Custom period", id="reports.custom"),
     ]
 
@@ -121,7 +127,7 @@ class ReportsScreen(DeskScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#report-kind", ChoicePicker).focus()
+        self.query_one("#report-scroll").focus()  # PgDn reads on; the picker is a Tab away
 
     # ----------------------------------------------------------------- period
     def period(self) -> Period:
@@ -147,6 +153,18 @@ class ReportsScreen(DeskScreen):
             return
         self.period_offset = min(0, self.period_offset + steps)  # no reports on the future
         self.load()
+
+    def action_current(self) -> None:
+        if self.kind == "custom":
+            self.kind = "month"
+            self.query_one("#report-kind", ChoicePicker).value = "month"
+        self.period_offset = 0
+        self.load()
+
+    def action_next_kind(self) -> None:
+        order = [k for k, _ in KINDS if k != "custom"]
+        kind = order[(order.index(self.kind) + 1) % len(order)] if self.kind in order else "month"
+        self.query_one("#report-kind", ChoicePicker).value = kind  # Changed loads it
 
     def action_custom(self) -> None:
         current = self.period()
@@ -177,11 +195,17 @@ class ReportsScreen(DeskScreen):
         self.service(build, self._show, group="report", exclusive=True)
 
     def _heading(self, period: Period, loading: bool = False) -> None:
+        from ...services.report_model import calendar_period
+
         now: datetime = self.app.clock()
         state = " · in progress" if period.end > now else ""
         text = Text.assemble(
             f"{period.label()}{state}", ("  compared with ", "italic"),
             period.previous().label(), (" · loading…" if loading else "", "italic"))
+        if period.end <= now:  # a past period: say where the current one is
+            kind = self.kind if self.kind != "custom" else "month"
+            current = calendar_period(kind, now, 0)
+            text.append(f"\nNow: this {kind}, {current.label()} so far — press t", style="dim")
         self.query_one("#report-period", Static).update(text)
 
     def _show(self, report: ServiceReport) -> None:

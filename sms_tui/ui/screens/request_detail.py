@@ -67,7 +67,7 @@ def request_summary(detail: RequestDetail) -> Text:
     for decision in detail.approvals:
         out.append_text(Text.assemble(
             "  ", decision.decision, " by ", display.line(decision.approver), " on ",
-            display.when(decision.decided_at), ": ", display.line(decision.rationale, limit=60), "\n"))
+            display.when(decision.decided_at), ": ", display.block(decision.rationale), "\n"))
     out.rstrip()
     return out
 

@@ -46,7 +46,7 @@ def type_prompt(rtype: RequestTypeView) -> Text:
                         Text.assemble("  ", display.line(rtype.service, limit=24)) if rtype.service else "",
                         ("" if rtype.active else "  RETIRED", "bold"))
     for number, step in enumerate(rtype.steps, start=1):
-        out.append_text(Text.assemble(f"\n    {number}. ", display.line(step, limit=68)))
+        out.append_text(Text.assemble(f"\n    {number}. ", display.block(step)))
     return out
 
 

@@ -104,9 +104,11 @@ class ReviewQueueScreen(DeskScreen):
         table.add_column("Done", key="checklist", width=WIDTHS["checklist"])
         for row in rows:
             emphasis = "bold" if row.state == "overdue" else ""
-            title = display.line(row.title, style=emphasis)
-            if row.raised_late:
-                title = Text.assemble(title, (" (raised late)", "italic"))
+            late = " (raised late)" if row.raised_late else ""
+            # cut here, between words and never through a reference, not by the table
+            title = display.line(row.title, style=emphasis, limit=max(8, title_width - 1 - len(late)))
+            if late:
+                title = Text.assemble(title, (late, "italic"))
             table.add_row(
                 state_text(row.state), Text(row.ref, style=emphasis), Text(date(row.due)), title,
                 Text(row.clause), Text(f"{row.checklist_done}/{row.checklist_total}", justify="right"),

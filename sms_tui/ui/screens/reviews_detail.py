@@ -41,6 +41,16 @@ WHEN: dict[str, tuple[str, ...]] = {
 }
 
 
+def split_evidence(text: str) -> tuple[str, str]:
+    """The evidence's figures and tables (kept as laid out) and its notes (prose, to wrap)."""
+    lines = text.split("\n")
+    notes = [line for line in lines if line.startswith("Note: ")]
+    tables = [line for line in lines if not line.startswith("Note: ")]
+    while tables and not tables[-1].strip():
+        tables.pop()
+    return "\n".join(tables), "\n".join(notes)
+
+
 class ReviewScreen(DeskScreen):
     """The detail of a review task."""
 
@@ -82,7 +92,8 @@ class ReviewScreen(DeskScreen):
             yield Static(id="review-outcome")
             yield Static(Text("Evidence from the store (v)", style="bold underline"),
                          classes="section-title", id="review-evidence-title")
-            yield Static(id="review-evidence")
+            yield Static(id="review-evidence")  # tables: never wrapped, scroll sideways
+            yield Static(id="review-evidence-notes")  # its notes: wrapped, never cut
             yield Static(Text("Findings", style="bold underline"), classes="section-title")
             yield Static(id="review-findings")
             yield Static(Text("Journal (newest first)", style="bold underline"),
@@ -139,8 +150,11 @@ class ReviewScreen(DeskScreen):
         box = self.query_one("#review-outcome", Static)
         box.update(outcome)
         box.display = bool(outcome)
-        self.query_one("#review-evidence", Static).update(
-            Text(view.evidence_text, no_wrap=True, overflow="ignore"))
+        tables, notes = split_evidence(view.evidence_text)
+        self.query_one("#review-evidence", Static).update(Text(tables, no_wrap=True, overflow="ignore"))
+        box = self.query_one("#review-evidence-notes", Static)
+        box.update(display.block(notes))
+        box.display = bool(notes)
         if view.findings:
             findings = Text("\n").join(Text.assemble(
                 (f.ref, "bold"), f"  [{display.status_label(f.status)}]  ", display.line(f.title))

@@ -76,7 +76,7 @@ class FindingsScreen(DeskScreen):
         self.rows = rows
         self.query_one("#findings-title", Static).update(Text.assemble(
             ("Findings  ", "bold"), "open ones" if self.open_only else "all",
-            "  ·  NC nonconformity (NC! major)  ·  OFI improvement"))
+            "  ·  NC nonconformity (NC▲ major)  ·  OFI improvement"))
         table = self.query_one("#findings-table", DataTable)
         cursor = table.cursor_row
         table.clear(columns=True)
@@ -88,10 +88,11 @@ class FindingsScreen(DeskScreen):
         table.add_column("Owner", key="owner", width=8)
         table.add_column("Review", key="review", width=10)
         for row in rows:
-            kind = KIND_LABEL[row.kind] + ("!" if row.severity == "major" else "")
+            kind = KIND_LABEL[row.kind] + ("▲" if row.severity == "major" else "")
             table.add_row(Text(kind, style="bold" if row.severity == "major" else ""),
                           Text(row.ref), Text(display.status_label(row.status)),
-                          display.line(row.title), display.line(row.owner or "–"),
+                          display.line(row.title, limit=title_width - 1),  # as the table shows it
+                          display.line(row.owner or "–", limit=7),
                           Text(row.review_ref or "–"), key=row.ref)
         if rows:
             table.move_cursor(row=min(cursor, len(rows) - 1))

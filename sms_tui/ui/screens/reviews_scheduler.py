@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+TOAST_S = 2.5  # how long a scheduler message stays over the screen
+
 
 class TuiScheduler:
     """Owns the app's DeskScheduler; safe to stop before it finished starting."""
@@ -72,7 +74,9 @@ class TuiScheduler:
     # called on the scheduler's thread
     def _result(self, name: str, message: str) -> None:
         def show() -> None:
-            self.app.notify(message, title="Scheduler", timeout=6, markup=False)
+            # one short line, briefly: the screens show what it wrote (a toast over the
+            # queue for seconds at every start hid the rows the analyst came for)
+            self.app.notify(message, timeout=TOAST_S, markup=False)
             self.app.check_for_changes()
 
         with contextlib.suppress(RuntimeError):  # the app is closing

@@ -4,7 +4,8 @@ The incident queue reads its rows through :class:`IncidentQueue`, which adds
 each page's SLA readings (one extra query per page, see
 ``SlaService.sla_for_rows``) to the rows as :class:`IncidentRow`. Meaning is
 never carried by colour alone: a breach reads ``BREACHED``, nearing breach
-carries ``!``, time on hold is in parentheses (the status column says on hold),
+carries ``!``, a late first response alone reads ``resp.BRCH`` (the resolution
+clock still runs), time on hold is in parentheses (the status column says on hold),
 and a major incident without a responsible manager is flagged ``▲MAJ?``. The
 column shows what is left of the most urgent clock ('2h05m'); the detail view
 has both clocks in full.
@@ -56,7 +57,7 @@ def _sla(row: RecordRow, _now: datetime) -> Text:
     return Text(getattr(row, "sla_short", "") or "–", style=style)
 
 
-SLA_COLUMN = Column("sla", "SLA", 8, _sla)
+SLA_COLUMN = Column("sla", "SLA", 9, _sla)  # 'resp.BRCH' (sla.SHORT_WIDTH)
 
 
 def incident_columns() -> list[Column]:

@@ -74,7 +74,7 @@ def major_text(view: MajorView, key: str = "m") -> Text:
     out.append(f"Communications: {len(view.communications)} recorded, {unsent} not sent yet "
                "(8: outbox)\n")
     for nag in view.nags:
-        out.append_text(Text.assemble(("! ", "bold"), display.line(nag), "\n"))
+        out.append_text(Text.assemble(("→ ", "bold"), display.line(nag), "\n"))
     out.rstrip()
     return out
 

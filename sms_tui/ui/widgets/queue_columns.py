@@ -47,7 +47,8 @@ def _flag(row: RecordRow, _now: datetime) -> Text:
 
 COLUMNS: list[Column] = [
     Column("flag", "", 4, _flag),
-    Column("ref", "Ref", 10, lambda r, _: r.ref),
+    # 11: a reference is never cut, up to INC-9999999 (the million-record desk)
+    Column("ref", "Ref", 11, lambda r, _: r.ref),
     Column("priority", "P", 2, lambda r, _: display.priority_label(r.priority)),
     Column("title", "Title", 0, lambda r, _: display.line(r.title)),
     Column("status", "Status", 13, lambda r, _: display.status_label(r.status), narrow=11),

@@ -26,6 +26,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ...domain.text import clip
 from ...services.views import QueueFilter, RecordRow
 from .. import display
 from ..work import run_service
@@ -424,6 +425,8 @@ class QueueTable(ScrollView, can_focus=True):
         line = Text(gutter, end="")
         for i, (value, size, justify) in enumerate(parts):
             cell = value.copy() if isinstance(value, Text) else Text(value, end="")
+            if cell.cell_len > size and not cell.spans:  # titles: between words, refs whole
+                cell = Text(clip(cell.plain, size), style=cell.style, end="")
             cell.truncate(size, overflow="ellipsis", pad=False)
             if cell.cell_len < size:
                 pad = " " * (size - cell.cell_len)

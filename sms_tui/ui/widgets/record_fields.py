@@ -76,8 +76,9 @@ def fields_renderable(view: RecordView, width: int) -> RenderableType:
     pairs = field_pairs(view)
     per_line = 2 if width >= WIDE else 1
     grid = Table.grid(padding=(0, 1), expand=True)
+    label_width = max([13, *(len(label) for label, _ in pairs)])  # labels are never cut
     for _ in range(per_line):
-        grid.add_column(style="bold", no_wrap=True, width=13)
+        grid.add_column(style="bold", no_wrap=True, width=label_width)
         grid.add_column(ratio=1, overflow="fold")
     for i in range(0, len(pairs), per_line):
         cells: list[Text] = []
