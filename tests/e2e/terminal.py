@@ -11,6 +11,7 @@ package imported in-process.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -97,6 +98,15 @@ class Terminal:
                 self.pump(0.2)
                 break
         raise AssertionError(f"{needle!r} never appeared; the screen shows:\n{self.text()}")
+
+    def wait_for_re(self, pattern: str, timeout: float = 20.0) -> str:
+        """Wait until the regular expression ``pattern`` matches the screen's text."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.pump(0.05)
+            if re.search(pattern, self.text()):
+                return self.text()
+        raise AssertionError(f"{pattern!r} never matched; the screen shows:\n{self.text()}")
 
     def wait_gone(self, needle: str, timeout: float = 10.0) -> str:
         deadline = time.monotonic() + timeout
