@@ -79,6 +79,13 @@ DOCUMENT_KINDS: dict[str, DocumentKind] = {d.key: d for d in (
 )}
 
 
+# Clauses whose activity happens outside the desk (contracts, budgets, plans, audits, the
+# review meeting): a registered, current document is evidence of them by itself. Elsewhere a
+# document (the change policy, the incident procedure) is needed but proves nothing alone:
+# the records must show the activity.
+DOCUMENTARY_CLAUSES = frozenset({"8.3.4", "8.4", "8.7", "9.2", "9.3"})
+
+
 def kinds_for(clause: str) -> tuple[DocumentKind, ...]:
     """The kinds of document an auditor asks for under ``clause``."""
     return tuple(d for d in DOCUMENT_KINDS.values() if clause in d.clauses)

@@ -321,7 +321,7 @@ def attach_documents(ev: EvCtx, clause: ClauseEvidence) -> ClauseEvidence:
     is a gap."""
     from dataclasses import replace
 
-    from ..domain.evidence import kinds_for
+    from ..domain.evidence import DOCUMENTARY_CLAUSES, kinds_for
 
     kinds = kinds_for(clause.clause)
     if not kinds:
@@ -345,7 +345,7 @@ def attach_documents(ev: EvCtx, clause: ClauseEvidence) -> ClauseEvidence:
     listed = tuple(f"{r[0]} {r[1]}" + (f" (version {r[2]})" if r[2] else "") for r in found)
     facts = clause.facts + (Fact("Documented information in the register",
                                  f"{len(found)} ({len(overdue)} overdue for review)"),)
-    good = sum(1 for r in found if not r[4] and not r[5])
+    good = sum(1 for r in found if not r[4] and not r[5]) if clause.clause in DOCUMENTARY_CLAUSES else 0
     return replace(clause, facts=facts, gaps=tuple(gaps), documents=listed,
                    evidence=clause.evidence + good,
                    outside=tuple(k.label for k in kinds if k.key not in held))
