@@ -52,19 +52,34 @@ def register(main: click.Group) -> None:
         click.echo(f"restored {source} into {result.database}")
 
     @main.command("verify")
+    @click.option("--digest", "show_digest", is_flag=True,
+                  help="Also print one digest of every journal's head: keep it elsewhere "
+                       "(mail, ticket, paper) to prove later that nothing before it changed.")
+    @click.option("--against", default=None, metavar="DIGEST",
+                  help="Check that the journal written before DIGEST (from --digest) is unchanged.")
     @pass_app
-    def verify(app: AppContext):
-        """Check the database and every journal's hash chain; exit 1 if anything is broken."""
+    def verify(app: AppContext, show_digest: bool, against: str | None):
+        """Check the database, every journal's hash chain and head, and every record against
+        its journal; exit 1 if anything is broken."""
         from ..services.integrity import verify_database
+        from .reports import progress_bar
 
-        report = verify_database(_existing_store(app))
+        store = _existing_store(app)
+        with progress_bar("verifying") as progress:
+            report = verify_database(store, against=against, progress=progress)
         for problem in report.problems:
             click.echo(one_line(problem.line()))
+        if report.problems_cut:
+            click.echo(f"... and {report.problems_cut} more problem(s)")
         click.echo(report.summary())
+        if against:
+            click.echo(f"against the digest: {report.against}")
+        if show_digest:
+            click.echo(f"digest: {report.digest}")
         if not report.ok:
             refs = sorted(report.broken_refs)
             shown = ", ".join(refs[:10]) + (" ..." if len(refs) > 10 else "")
-            fail(f"verification failed: {len(report.problems)} problem(s)"
+            fail(f"verification failed: {len(report.problems) + report.problems_cut} problem(s)"
                  + (f" involving {shown}" if refs else ""))
 
     @main.command("purge")

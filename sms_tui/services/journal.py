@@ -24,21 +24,20 @@ def _utc(at: datetime) -> datetime:
 
 
 def _digest(prev_hash: str, entry: JournalEntry) -> str:
-    payload = json.dumps(
-        [
-            prev_hash,
-            entry.record_ref,
-            entry.record_kind,
-            _utc(entry.at).isoformat(),
-            entry.actor,
-            entry.action,
-            entry.changes,
-            entry.note,
-        ],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    return _hash([prev_hash, entry.record_ref, entry.record_kind, _utc(entry.at).isoformat(),
+                  entry.actor, entry.action, entry.changes, entry.note])
+
+
+def _hash(fields: list) -> str:
+    payload = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def digest_row(prev_hash: str, ref: str, kind: str, at: str | datetime, actor: str, action: str,
+               changes: str, note: str) -> str:
+    """The hash of an entry from its stored columns (``at`` as the database keeps it)."""
+    when = datetime.fromisoformat(at) if isinstance(at, str) else at
+    return _hash([prev_hash, ref, kind, _utc(when).isoformat(), actor, action, changes, note])
 
 
 def _json_value(value: Any) -> Any:
