@@ -41,14 +41,23 @@ def register(main: click.Group) -> None:
 
     @main.command("restore")
     @click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
+    @click.option("--force", is_flag=True,
+                  help="Restore even a file that fails verification (journaled).")
     @pass_app
-    def restore(app: AppContext, source: Path):
-        """Replace the database with the backup SOURCE (checked first; the current one is kept aside)."""
+    def restore(app: AppContext, source: Path, force: bool):
+        """Replace the database with the backup SOURCE (checked first, as 'verify' does;
+        the current one is kept aside)."""
         from ..services.backup import restore_database
 
-        result = restore_database(_db_path(app), source)
+        result = restore_database(_db_path(app), source, force=force)
         if result.previous_kept_at:
             click.echo(f"previous database kept as {result.previous_kept_at}")
+        if result.failed_check is not None:
+            from ..services.integrity import note_forced
+
+            note_forced(app.store(), "restore_forced", str(source), result.failed_check)
+            click.echo(f"restored despite {len(result.failed_check.problems)} verification "
+                       "problem(s) (--force; journaled under SYS:integrity)")
         click.echo(f"restored {source} into {result.database}")
 
     @main.command("verify")

@@ -209,15 +209,21 @@ def _schema_checks(report: VerifyReport, con: sqlite3.Connection) -> None:
     for table, rowid, parent, _fk in con.execute("PRAGMA foreign_key_check").fetchall()[:20]:
         report.add((), f"{table} row {rowid} points to a missing {parent} row")
     triggers = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    revision = _revision(con, tables)  # a backup of an older schema lacks what came later
     missing = [t for t in APPEND_ONLY_TRIGGERS if t not in triggers]
-    if missing:
+    if missing and revision >= "0002":
         report.add((), f"the journal is not protected against edits (missing triggers: "
                    f"{', '.join(missing)})")
+    if revision >= "0004" and "journal_head" not in tables:
+        report.add((), "the journal heads (migration 0004) are missing: the table was dropped")
     missing = [t for t in HEAD_TRIGGERS if t not in triggers]
-    if missing:
+    if missing and revision >= "0004":
         report.add((), "the journal heads are not kept by the database (missing triggers: "
                    f"{', '.join(missing)}); see migration 0004")
     for table in sorted(model.__tablename__ for model in RECORD_TABLES.values()):
+        if revision < "0003":
+            break
         lost = [f"{table}_fts_{event}" for event in SEARCH_TRIGGER_EVENTS
                 if f"{table}_fts_{event}" not in triggers]
         if lost:
@@ -227,6 +233,14 @@ def _schema_checks(report: VerifyReport, con: sqlite3.Connection) -> None:
     for (key,) in con.execute("SELECT key FROM sms_meta WHERE key LIKE ?",
                               (PURGE_KEY_PREFIX + "%",)).fetchall():
         report.add((key.removeprefix(PURGE_KEY_PREFIX),), "a purge authorisation was left in place")
+
+
+def _revision(con: sqlite3.Connection, tables: set[str]) -> str:
+    """The schema revision stamped in the file; unknown means: expect everything."""
+    if "alembic_version" not in tables:
+        return "9999"
+    row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+    return str(row[0]) if row else "9999"
 
 
 def _check_head(report: VerifyReport, chain: _Chain, head: tuple | None) -> None:
@@ -360,3 +374,27 @@ def verify_database(store: Store, *, against: str | None = None,
         session.execute(text("SELECT 1"))  # start the read transaction: one snapshot
         con = session.connection().connection.driver_connection
         return verify_connection(con, against=against, progress=progress)
+
+
+def verify_file(path) -> VerifyReport:
+    """Every check on a database file opened read-only (a backup before it is restored)."""
+    from ..storage.engine import read_only_uri
+
+    con = sqlite3.connect(read_only_uri(path), uri=True)
+    try:
+        return verify_connection(con)
+    finally:
+        con.close()
+
+
+def note_forced(store: Store, action: str, source: str, report: VerifyReport) -> None:
+    """Journal that a file failing verification was taken in anyway (``--force``)."""
+    from . import journal
+
+    first = report.problems[0].line() if report.problems else ""
+    with store.write() as session:
+        journal.append(session, ref="SYS:integrity", kind="system", actor=store.actor,
+                       at=store.now(), action=action,
+                       changes={"source": (None, source),
+                                "problems": (None, len(report.problems) + report.problems_cut)},
+                       note=f"taken in with --force despite: {first}"[:2000])

@@ -173,3 +173,29 @@ def test_a_malformed_digest_is_one_line_and_exit_1(db_path, desk):
     assert result.stderr.strip().splitlines() == [
         "sms-tui: error: not a digest printed by 'sms-tui verify --digest' "
         "(sms-tui-journal-v1:ID:ENTRIES:SHA256)"]
+
+
+def test_restore_refuses_a_backup_that_fails_verification_unless_forced(
+        db_path, store, desk, tmp_path):
+    from sms_tui.services.backup import backup_database
+
+    copy = backup_database(db_path, tmp_path / "copy.db")
+    _exec(copy, "UPDATE incident SET title = 'forged' WHERE ref = 'INC-000001'")
+    target = tmp_path / "restored.db"
+    refused = run_cli("--db", str(target), "restore", str(copy))
+    assert refused.returncode == 1
+    [line] = refused.stderr.strip().splitlines()
+    assert "fails verification" in line and "INC-000001" in line and "--force" in line
+    assert not target.exists() or target.stat().st_size == 0 or run_cli(
+        "--db", str(target), "list", "incidents", "--format", "json").stdout.strip() == "[]"
+
+    forced = run_cli("--db", str(target), "restore", str(copy), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert "journaled under SYS:integrity" in forced.stdout
+    con = sqlite3.connect(target)
+    try:
+        [(action, note)] = con.execute("SELECT action, note FROM journal_entry "
+                                       "WHERE record_ref = 'SYS:integrity'").fetchall()
+    finally:
+        con.close()
+    assert action == "restore_forced" and "INC-000001" in note
