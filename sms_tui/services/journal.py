@@ -28,16 +28,29 @@ def _digest(prev_hash: str, entry: JournalEntry) -> str:
                   entry.actor, entry.action, entry.changes, entry.note])
 
 
+# json.dumps(fields, ensure_ascii=False, separators=(",", ":")) with the encoder built once
+# (the same output; verify hashes millions of entries).
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def _hash(fields: list) -> str:
-    payload = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
+    return hashlib.sha256(_ENCODE(fields).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _stored_iso(at: str) -> str:
+    """``_utc(datetime.fromisoformat(at)).isoformat()`` for a time as SQLite keeps it
+    ('YYYY-MM-DD HH:MM:SS.ffffff', UTC), without building a datetime."""
+    if len(at) == 26 and at[10] == " " and at[19] == ".":
+        whole = at[:10] + "T" + at[11:19]
+        return (whole if at.endswith(".000000") else whole + at[19:]) + "+00:00"
+    return _utc(datetime.fromisoformat(at)).isoformat()
 
 
 def digest_row(prev_hash: str, ref: str, kind: str, at: str | datetime, actor: str, action: str,
                changes: str, note: str) -> str:
     """The hash of an entry from its stored columns (``at`` as the database keeps it)."""
-    when = datetime.fromisoformat(at) if isinstance(at, str) else at
-    return _hash([prev_hash, ref, kind, _utc(when).isoformat(), actor, action, changes, note])
+    when = _stored_iso(at) if isinstance(at, str) else _utc(at).isoformat()
+    return _hash([prev_hash, ref, kind, when, actor, action, changes, note])
 
 
 def _json_value(value: Any) -> Any:
