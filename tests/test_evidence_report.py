@@ -111,6 +111,9 @@ def test_configuration_nonconformity_and_improvement_gaps(evidence):
         "ofi.past_due": ("OFI-000003",),
         # approved with no decision recorded: an auditor cannot see why
         "ofi.decided_without_reason": ("OFI-000003",),
+        # approved with no evaluation criteria, closed with nothing measured (10.2)
+        "ofi.approved_without_criteria": ("OFI-000003",),
+        "ofi.closed_unmeasured": ("OFI-000001",),
     }
 
 

@@ -272,6 +272,15 @@ def improvements(ev: EvCtx) -> ClauseEvidence:
     if ev.probe.has(table, "due"):
         gaps.append(ev.gap("ofi.past_due", "open improvement opportunities past their due date",
                            table, f"{open_states} AND due IS NOT NULL AND due < :now"))
+    if ev.probe.has(table, "criteria", "target", "measurement"):
+        gaps.append(ev.gap("ofi.approved_without_criteria",
+                           "improvement opportunities approved without evaluation criteria or a "
+                           "target", table, "status NOT IN ('proposed', 'rejected') AND "
+                           "(criteria = '' OR target = '')"))
+        gaps.append(ev.gap("ofi.closed_unmeasured",
+                           "improvement opportunities closed with nothing measured against their "
+                           "target", table, "status = 'closed' AND measurement = ''",
+                           column="closed_at"))
     if ev.probe.has(table, "decision_note"):
         gaps.append(ev.gap("ofi.decided_without_reason",
                            "improvement opportunities approved or rejected with no decision recorded",
