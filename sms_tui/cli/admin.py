@@ -66,21 +66,33 @@ def register(main: click.Group) -> None:
                        "(mail, ticket, paper) to prove later that nothing before it changed.")
     @click.option("--against", default=None, metavar="DIGEST",
                   help="Check that the journal written before DIGEST (from --digest) is unchanged.")
+    @click.option("--since", "since", type=click.Choice(["last"]), default=None,
+                  help="Check only the records written to after the last verified checkpoint "
+                       "(recorded by every verify that passes).")
+    @click.option("--full", is_flag=True, help="Check everything (the default).")
     @pass_app
-    def verify(app: AppContext, show_digest: bool, against: str | None):
+    def verify(app: AppContext, show_digest: bool, against: str | None, since: str | None,
+               full: bool):
         """Check the database, every journal's hash chain and head, and every record against
         its journal; exit 1 if anything is broken."""
         from ..services.integrity import verify_database
         from .reports import progress_bar
 
         store = _existing_store(app)
+        if since and (full or show_digest):
+            raise click.UsageError("--since last checks part of the journal: it cannot be "
+                                   "combined with --full or --digest")
         with progress_bar("verifying") as progress:
-            report = verify_database(store, against=against, progress=progress)
+            report = verify_database(store, against=against, progress=progress,
+                                     since_last=bool(since), record=True)
         for problem in report.problems:
             click.echo(one_line(problem.line()))
         if report.problems_cut:
             click.echo(f"... and {report.problems_cut} more problem(s)")
-        click.echo(report.summary())
+        if report.checkpoint.startswith("no checkpoint"):  # a recorded one goes unsaid
+            click.echo(report.checkpoint)
+        click.echo(report.summary() + (f" (written after entry #{report.since})"
+                                        if report.since is not None else ""))
         if against:
             click.echo(f"against the digest: {report.against}")
         if show_digest:

@@ -84,7 +84,10 @@ class VerifyReport:
     journals: int = 0
     entries: int = 0
     problems: list[Problem] = field(default_factory=list)
-    digest: str = ""  # of every chain head (see :func:`heads_digest`)
+    digest: str = ""  # of every chain head ('' when only part was checked)
+    since: int | None = None  # only journals written to after this entry were checked
+    last_id: int = 0  # the newest journal entry when the check ran
+    checkpoint: str = ""  # what was recorded for the next 'verify --since last'
     against: str | None = None  # 'matches' or why not, when checked against an earlier digest
     problems_cut: int = 0
 
@@ -154,11 +157,17 @@ class _Chain:
     bound_hash: str = ""
 
 
-def _chains(con: sqlite3.Connection, progress: Callable[[int], None] | None
-            ) -> Iterator[_Chain]:
-    """Every journal, checked as it streams past (ordered by record, then id)."""
-    cur = con.execute("SELECT id, record_ref, record_kind, at, actor, action, changes, note, "
-                      "prev_hash, hash FROM journal_entry ORDER BY record_ref, id")
+def _chains(con: sqlite3.Connection, progress: Callable[[int], None] | None,
+            since: int | None = None) -> Iterator[_Chain]:
+    """Every journal (or those written to after entry ``since``), checked as it streams past
+    (ordered by record, then id)."""
+    columns = "id, record_ref, record_kind, at, actor, action, changes, note, prev_hash, hash"
+    if since is None:
+        cur = con.execute(f"SELECT {columns} FROM journal_entry ORDER BY record_ref, id")
+    else:
+        cur = con.execute(f"SELECT {columns} FROM journal_entry WHERE record_ref IN (SELECT "
+                          "record_ref FROM journal_head WHERE last_id > ?) ORDER BY record_ref, id",
+                          (since,))
     chain: _Chain | None = None
     for seen, row in enumerate(cur, start=1):
         id_, ref, kind, at, actor, action, changes, note, prev_hash, hash_ = row
@@ -261,13 +270,23 @@ def _check_head(report: VerifyReport, chain: _Chain, head: tuple | None) -> None
 
 
 def verify_connection(con: sqlite3.Connection, *, against: str | None = None,
-                      progress: Callable[[int, int], None] | None = None) -> VerifyReport:
-    """Every check on an open sqlite3 connection (read only)."""
+                      progress: Callable[[int, int], None] | None = None,
+                      since: int | None = None) -> VerifyReport:
+    """Every check on an open sqlite3 connection (read only).
+
+    ``since``: check only the records whose journal was written to after that entry id
+    (their whole chain, head and fields); no digest is made then.
+    """
     report = VerifyReport()
     _schema_checks(report, con)
     has_heads = con.execute("SELECT 1 FROM sqlite_master WHERE name = 'journal_head'").fetchone()
+    if since is not None and not has_heads:
+        since = None  # nothing tells what was written after it: check everything
+    report.since = since
+    report.last_id = _max_id(con)
     bound = _parse_digest(against)[0] if against else None
-    total = con.execute("SELECT COUNT(*) FROM journal_entry").fetchone()[0]
+    total = con.execute("SELECT COUNT(*) FROM journal_entry WHERE id > ?",
+                        (since or 0,)).fetchone()[0]
     if progress is not None:
         progress(0, total)
     tick = (lambda n: progress(n, total)) if progress is not None else None
@@ -276,12 +295,13 @@ def verify_connection(con: sqlite3.Connection, *, against: str | None = None,
     record_con = con  # one connection: every read sees the same snapshot
     tables = {kind: model.__tablename__ for kind, model in RECORD_TABLES.items()}
     heads = (con.execute("SELECT record_ref, last_id, hash, entries FROM journal_head "
-                         "ORDER BY record_ref") if has_heads else iter(()))
+                         "WHERE last_id > ? ORDER BY record_ref", (since or 0,))
+             if has_heads else iter(()))
     head = next(heads, None)
     digest = hashlib.sha256()
     old = hashlib.sha256()
     journaled = dict.fromkeys(tables, 0)
-    for chain in _chains(con, tick):
+    for chain in _chains(con, tick, since):
         report.journals += 1
         report.entries += chain.count
         if chain.broken:
@@ -321,6 +341,9 @@ def verify_connection(con: sqlite3.Connection, *, against: str | None = None,
     while has_heads and head is not None:
         report.add((head[0],), "journal is gone but its head remains: its entries were deleted")
         head = next(heads, None)
+    if since is not None:
+        report.records = sum(journaled.values())
+        return report
     for kind, table in tables.items():
         n = con.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
         report.records += n
@@ -329,7 +352,7 @@ def verify_connection(con: sqlite3.Connection, *, against: str | None = None,
                     f'SELECT ref FROM "{table}" t WHERE NOT EXISTS (SELECT 1 FROM journal_entry j '
                     "WHERE j.record_ref = t.ref) ORDER BY ref LIMIT 100"):
                 report.add((ref,), "record has no journal")
-    report.digest = f"{DIGEST_PREFIX}:{_max_id(con)}:{report.entries}:{digest.hexdigest()}"
+    report.digest = f"{DIGEST_PREFIX}:{report.last_id}:{report.entries}:{digest.hexdigest()}"
     if against:
         expected_hash = _parse_digest(against)[1]
         report.against = "matches" if old.hexdigest() == expected_hash else "differs"
@@ -368,15 +391,48 @@ def _digest_as_of(con: sqlite3.Connection, chain: _Chain, bound: int, old) -> No
         old.update(f"{chain.ref}\t{count}\t{last}\n".encode())
 
 
+CHECKPOINT_KEY = "verify:checkpoint"
+
+
 def verify_database(store: Store, *, against: str | None = None,
-                    progress: Callable[[int, int], None] | None = None) -> VerifyReport:
-    """Run every check on ``store``'s database (read-only) and return what was found."""
+                    progress: Callable[[int, int], None] | None = None,
+                    since_last: bool = False, record: bool = False) -> VerifyReport:
+    """Run every check on ``store``'s database and return what was found.
+
+    ``since_last``: check only what was written after the last checkpoint. ``record``:
+    when everything checked is sound, record a checkpoint (the newest entry checked) in
+    ``sms_meta`` for the next ``since_last`` run.
+    """
+    from ..domain.errors import ValidationError
+
     if against:
         _parse_digest(against)  # a bad digest is refused before any work
+    if since_last and against:
+        raise ValidationError("--since and --against cannot be combined: --against needs "
+                              "every chain")
     with store.read() as session:
         session.execute(text("SELECT 1"))  # start the read transaction: one snapshot
         con = session.connection().connection.driver_connection
-        return verify_connection(con, against=against, progress=progress)
+        since = None
+        if since_last:
+            found = con.execute("SELECT value FROM sms_meta WHERE key = ?",
+                                (CHECKPOINT_KEY,)).fetchone()
+            if found is None:
+                raise ValidationError("no verified checkpoint yet: run 'sms-tui verify' (all of "
+                                      "it) first")
+            since = int(json.loads(found[0])["last_id"])
+        report = verify_connection(con, against=against, progress=progress, since=since)
+    if record and report.ok:
+        value = json.dumps({"last_id": report.last_id, "at": store.now().isoformat(),
+                            "by": store.actor, "since": report.since})
+        try:
+            with store.write() as session:
+                session.execute(text("INSERT OR REPLACE INTO sms_meta (key, value) VALUES "
+                                     "(:k, :v)"), {"k": CHECKPOINT_KEY, "v": value})
+            report.checkpoint = f"checkpoint recorded at journal entry #{report.last_id}"
+        except Exception as exc:  # a read-only file is still verified; it just keeps no mark
+            report.checkpoint = f"no checkpoint recorded ({str(exc).splitlines()[0][:80]})"
+    return report
 
 
 def verify_file(path) -> VerifyReport:

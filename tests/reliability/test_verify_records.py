@@ -199,3 +199,37 @@ def test_restore_refuses_a_backup_that_fails_verification_unless_forced(
     finally:
         con.close()
     assert action == "restore_forced" and "INC-000001" in note
+
+
+def test_since_last_checks_what_was_written_after_the_last_verified_checkpoint(
+        db_path, store, records, desk):
+    no_mark = run_cli("--db", str(db_path), "verify", "--since", "last")
+    assert no_mark.returncode == 1 and "run 'sms-tui verify'" in no_mark.stderr
+    full = run_cli("--db", str(db_path), "verify")
+    assert full.returncode == 0, full.stderr
+    con = sqlite3.connect(db_path)
+    try:
+        mark = con.execute("SELECT value FROM sms_meta WHERE key = 'verify:checkpoint'").fetchone()
+    finally:
+        con.close()
+    assert mark is not None and '"last_id"' in mark[0]
+
+    quiet = run_cli("--db", str(db_path), "verify", "--since", "last")
+    assert quiet.returncode == 0, quiet.stderr
+    assert "0 journals" in quiet.stdout  # nothing written since
+
+    records.add_note(desk[1], "after the checkpoint")
+    since = run_cli("--db", str(db_path), "verify", "--since", "last")
+    assert since.returncode == 0 and "1 journals" in since.stdout
+
+    records.add_note(desk[1], "to be deleted")
+    _exec(db_path, "DROP TRIGGER journal_entry_no_delete",
+          "DELETE FROM journal_entry WHERE id = (SELECT MAX(id) FROM journal_entry)")
+    caught = run_cli("--db", str(db_path), "verify", "--since", "last")
+    assert caught.returncode == 1 and desk[1] in caught.stderr
+
+
+def test_since_last_cannot_be_combined_with_a_digest(db_path, desk):
+    result = run_cli("--db", str(db_path), "verify", "--since", "last", "--digest")
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
