@@ -50,7 +50,7 @@ from sqlalchemy import text
 
 from ..domain.kinds import Kind
 from ..storage.models import RECORD_TABLES
-from .journal import digest_row
+from .journal import HMAC_PREFIX, digest_row, marker_first_id
 from .store import Store
 
 APPEND_ONLY_TRIGGERS = ("journal_entry_no_update", "journal_entry_no_delete")
@@ -152,13 +152,13 @@ class _Chain:
     first_action: str = ""
     last_action: str = ""
     last_id: int = 0
-    # the head as of an earlier digest (entries with id <= its bound)
-    bound_count: int = 0
-    bound_hash: str = ""
+    unkeyed: int = 0  # keyed entries that could not be checked (no key given)
+    plain_after_key: list[int] = field(default_factory=list)  # unkeyed though the desk is keyed
 
 
 def _chains(con: sqlite3.Connection, progress: Callable[[int], None] | None,
-            since: int | None = None) -> Iterator[_Chain]:
+            since: int | None = None, key: bytes | None = None,
+            keyed_from: int | None = None) -> Iterator[_Chain]:
     """Every journal (or those written to after entry ``since``), checked as it streams past
     (ordered by record, then id)."""
     columns = "id, record_ref, record_kind, at, actor, action, changes, note, prev_hash, hash"
@@ -175,9 +175,16 @@ def _chains(con: sqlite3.Connection, progress: Callable[[int], None] | None,
             if chain is not None:
                 yield chain
             chain = _Chain(ref, kind, first_action=action)
-        if prev_hash != chain.prev or hash_ != digest_row(prev_hash, ref, kind, at, actor, action,
-                                                          changes, note):
+        if hash_.startswith(HMAC_PREFIX) and key is None:
+            chain.unkeyed += 1  # only the key's holder can check it: the link at least
+            if prev_hash != chain.prev:
+                chain.broken.append(id_)
+        elif prev_hash != chain.prev or hash_ != digest_row(
+                prev_hash, ref, kind, at, actor, action, changes, note,
+                key if hash_.startswith(HMAC_PREFIX) else None):
             chain.broken.append(id_)
+        elif keyed_from is not None and id_ >= keyed_from and not hash_.startswith(HMAC_PREFIX):
+            chain.plain_after_key.append(id_)
         chain.prev = hash_
         chain.count += 1
         chain.last_action, chain.last_id, chain.kind = action, id_, kind
@@ -247,6 +254,23 @@ def _schema_checks(report: VerifyReport, con: sqlite3.Connection) -> None:
         report.add((key.removeprefix(PURGE_KEY_PREFIX),), "a purge authorisation was left in place")
 
 
+def _key_checks(report: VerifyReport, con: sqlite3.Connection, key: bytes | None) -> int | None:
+    """From which entry the journal is keyed (None: not keyed, or no key to tell)."""
+    found = con.execute("SELECT value FROM sms_meta WHERE key = 'journal:keyed_from'").fetchone()
+    if found is None:
+        if key is not None and con.execute(
+                "SELECT 1 FROM journal_entry WHERE hash LIKE 'hmac:%' LIMIT 1").fetchone():
+            report.add((), "the journal has keyed entries but no key marker: it was removed")
+        return None
+    if key is None:
+        return None  # keyed entries are counted as they stream past
+    first = marker_first_id(key, found[0])
+    if first is None:
+        report.add((), "the journal's key marker was not made with this key (edited, or the "
+                   "wrong key)")
+    return first
+
+
 def _revision(con: sqlite3.Connection, tables: set[str]) -> str:
     """The schema revision stamped in the file; unknown means: expect everything."""
     if "alembic_version" not in tables:
@@ -271,7 +295,7 @@ def _check_head(report: VerifyReport, chain: _Chain, head: tuple | None) -> None
 
 def verify_connection(con: sqlite3.Connection, *, against: str | None = None,
                       progress: Callable[[int, int], None] | None = None,
-                      since: int | None = None) -> VerifyReport:
+                      since: int | None = None, key: bytes | None = None) -> VerifyReport:
     """Every check on an open sqlite3 connection (read only).
 
     ``since``: check only the records whose journal was written to after that entry id
@@ -284,6 +308,7 @@ def verify_connection(con: sqlite3.Connection, *, against: str | None = None,
         since = None  # nothing tells what was written after it: check everything
     report.since = since
     report.last_id = _max_id(con)
+    keyed_from = _key_checks(report, con, key)
     bound = _parse_digest(against)[0] if against else None
     total = con.execute("SELECT COUNT(*) FROM journal_entry WHERE id > ?",
                         (since or 0,)).fetchone()[0]
@@ -301,9 +326,15 @@ def verify_connection(con: sqlite3.Connection, *, against: str | None = None,
     digest = hashlib.sha256()
     old = hashlib.sha256()
     journaled = dict.fromkeys(tables, 0)
-    for chain in _chains(con, tick, since):
+    unkeyed = 0
+    for chain in _chains(con, tick, since, key, keyed_from):
         report.journals += 1
         report.entries += chain.count
+        unkeyed += chain.unkeyed
+        if chain.plain_after_key:
+            report.add((chain.ref,), f"journal entry #{chain.plain_after_key[0]} is not keyed "
+                       f"though the journal is keyed from #{keyed_from}: written or rewritten "
+                       "without the key")
         if chain.broken:
             ids = ", ".join(f"#{i}" for i in chain.broken[:5])
             report.add((chain.ref,), f"journal hash chain broken at entry {ids} "
@@ -341,6 +372,9 @@ def verify_connection(con: sqlite3.Connection, *, against: str | None = None,
     while has_heads and head is not None:
         report.add((head[0],), "journal is gone but its head remains: its entries were deleted")
         head = next(heads, None)
+    if unkeyed:
+        report.add((), f"{unkeyed} journal entries are keyed (HMAC): set the key ([journal] "
+                   "key_env) to check them")
     if since is not None:
         report.records = sum(journaled.values())
         return report
@@ -421,7 +455,8 @@ def verify_database(store: Store, *, against: str | None = None,
                 raise ValidationError("no verified checkpoint yet: run 'sms-tui verify' (all of "
                                       "it) first")
             since = int(json.loads(found[0])["last_id"])
-        report = verify_connection(con, against=against, progress=progress, since=since)
+        report = verify_connection(con, against=against, progress=progress, since=since,
+                                   key=getattr(store, "journal_key", None))
     if record and report.ok:
         value = json.dumps({"last_id": report.last_id, "at": store.now().isoformat(),
                             "by": store.actor, "since": report.since})

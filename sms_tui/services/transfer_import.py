@@ -289,8 +289,9 @@ class Importer:
         """Check an entry's hash; chain an entry that comes without one (another tool's)."""
         i_ref, i_hash, i_prev = spec.index("record_ref"), spec.index("hash"), spec.index("prev_hash")
         ref = values[i_ref]
+        key = getattr(self.store, "journal_key", None)
         if values[i_hash]:
-            check_journal_hash(spec, values)
+            check_journal_hash(spec, values, key)
         else:
             prev = self._last_hash.get(ref)
             if prev is None:
@@ -301,7 +302,7 @@ class Importer:
             values[i_hash] = ""
             check_journal_hash(spec, values)  # validates 'changes'
             entry = journal_entry(spec, values)
-            values[i_hash] = journal._digest(prev, entry)
+            values[i_hash] = journal._digest(prev, entry, key)
         self._last_hash[ref] = values[i_hash]
 
     def _flush(self, session: Session, spec: TableSpec, wheres: list, rows_: list) -> None:
