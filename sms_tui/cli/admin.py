@@ -47,9 +47,13 @@ def register(main: click.Group) -> None:
     def restore(app: AppContext, source: Path, force: bool):
         """Replace the database with the backup SOURCE (checked first, as 'verify' does;
         the current one is kept aside)."""
+        from ..config import load_config
+        from ..paths import default_config_path
         from ..services.backup import restore_database
+        from ..services.store import journal_key
 
-        result = restore_database(_db_path(app), source, force=force)
+        config = load_config(Path(app.config_path) if app.config_path else default_config_path())
+        result = restore_database(_db_path(app), source, force=force, key=journal_key(config))
         if result.previous_kept_at:
             click.echo(f"previous database kept as {result.previous_kept_at}")
         if result.failed_check is not None:

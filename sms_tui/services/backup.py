@@ -173,7 +173,7 @@ def inspect_backup(source: Path) -> str:
 
 
 def restore_database(db_path: Path, source: Path, now: datetime | None = None,
-                     force: bool = False) -> RestoreResult:
+                     force: bool = False, key: bytes | None = None) -> RestoreResult:
     """Replace the database at ``db_path`` with ``source``, keeping the previous one aside.
 
     ``source`` must pass ``sms-tui verify`` first (chains, heads, records against their
@@ -186,7 +186,7 @@ def restore_database(db_path: Path, source: Path, now: datetime | None = None,
     from .integrity import verify_file
 
     try:
-        checked = verify_file(source)
+        checked = verify_file(source, key)
     except sqlite3.Error as exc:
         raise _sqlite_error(exc, source, "the check of the backup") from None
     if not checked.ok and not force:

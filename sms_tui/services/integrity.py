@@ -470,13 +470,13 @@ def verify_database(store: Store, *, against: str | None = None,
     return report
 
 
-def verify_file(path) -> VerifyReport:
+def verify_file(path, key: bytes | None = None) -> VerifyReport:
     """Every check on a database file opened read-only (a backup before it is restored)."""
     from ..storage.engine import read_only_uri
 
     con = sqlite3.connect(read_only_uri(path), uri=True)
     try:
-        return verify_connection(con)
+        return verify_connection(con, key=key)
     finally:
         con.close()
 

@@ -107,3 +107,20 @@ def test_a_missing_or_short_key_is_a_config_error(keyed, monkeypatch):
     monkeypatch.setenv("SMS_TUI_JOURNAL_KEY", "short")
     with pytest.raises(ConfigError, match="16 characters or more"):
         keyed()
+
+
+def test_a_keyed_backup_restores_with_the_key(keyed, tmp_path, monkeypatch):
+    from sms_tui.services.backup import backup_database
+
+    from .helpers import run_cli
+
+    store = keyed()
+    try:
+        RecordService(store).create("incident", title="Mail down")
+    finally:
+        store.close()
+    copy = backup_database(store.path, tmp_path / "copy.db")
+    config = tmp_path / "config.toml"
+    result = run_cli("--config", str(config), "--db", str(tmp_path / "new.db"), "restore",
+                     str(copy))
+    assert result.returncode == 0, result.stderr
