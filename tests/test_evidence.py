@@ -264,7 +264,7 @@ def test_major_incident_review_gets_the_incidents_facts_and_actions(store, desk,
 
 def test_change_reviews_get_the_outcome_and_the_incidents_it_caused(store, desk, records):
     chg = desk.new("change", d(3, 2), title="Upgrade mail server", service="Email")
-    desk.set("change", chg, outcome="successful", planned_end=d(3, 3))
+    desk.set("change", chg, outcome="successful", resolved_at=d(3, 3))
     inc = desk.new("incident", d(3, 4), title="Mail slow after upgrade", service="Email")
     records.link(inc, chg)
 
@@ -273,6 +273,7 @@ def test_change_reviews_get_the_outcome_and_the_incidents_it_caused(store, desk,
 
     f = figures(ev)
     assert f["Outcome"] == "successful"
+    assert f["Implemented"] == "2026-03-03 09:00 UTC"
     assert f["Incidents linked to the change"] == 1
     assert f["Incidents on the same service since the change"] == 1
     assert table(ev, "Incidents linked") == [[inc, "Mail slow after upgrade", "new", "P3"]]
@@ -315,3 +316,21 @@ def test_period_boundaries_include_the_start_and_exclude_the_end(store, desk):
     desk.new("incident", MARCH[1] - timedelta(microseconds=1))
 
     assert figures(period_evidence(store, "service_trends"))["Incidents opened"] == 2
+
+
+def test_an_emergency_change_is_reviewed_from_when_it_was_implemented_not_its_planned_end(
+        store, desk):
+    # planned to end on the 20th, actually implemented on the 3rd: the incidents caused in
+    # between belong to the change, and the evidence says when it really happened
+    chg = desk.new("change", d(3, 2), title="Emergency patch", service="Email",
+                   change_type="emergency")
+    desk.set("change", chg, outcome="successful", planned_end=d(3, 20), resolved_at=d(3, 3))
+    desk.new("incident", d(3, 5), title="Mail down after the patch", service="Email")
+
+    with store.read() as session:
+        ev = evidence_for_event(session, "change_effectiveness_review", chg, d(3, 21))
+
+    f = figures(ev)
+    assert f["Implemented"] == "2026-03-03 09:00 UTC"
+    assert f["Planned end"] == "2026-03-20 09:00 UTC"
+    assert f["Incidents on the same service since the change"] == 1

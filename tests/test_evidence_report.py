@@ -28,8 +28,8 @@ def gaps(evidence, clause):
 
 def test_every_clause_the_product_serves_is_reported_in_order(evidence):
     assert [c.clause for c in evidence.clauses] == [
-        "8.2.6", "8.3.2", "8.3.3", "8.5.1", "8.6.1", "8.6.2", "8.6.3", "8.2.6–9.3", "9.4",
-        "10.1", "10.2"]
+        "8.2.6", "8.3.2", "8.3.3", "8.3.4", "8.4", "8.5.1", "8.5.2", "8.6.1", "8.6.2", "8.6.3",
+        "8.7", "8.2.6–9.3", "9.1", "9.2", "9.3", "9.4", "10.1", "10.2"]
 
 
 def test_incident_summary_reads_like_an_auditor_note(evidence):
@@ -100,7 +100,8 @@ def test_overdue_and_paused_reviews_are_gaps(evidence):
 
 def test_configuration_nonconformity_and_improvement_gaps(evidence):
     # sw-core is tied to nothing; srv-mail has a service; the retired old-box does not count
-    assert gaps(evidence, "8.2.6") == {"ci.orphaned": ("sw-core",)}
+    # and no configuration verification was ever done: the CIs exist, proof they are right not
+    assert gaps(evidence, "8.2.6") == {"ci.orphaned": ("sw-core",), "ci.never_verified": ()}
     assert gaps(evidence, "10.1") == {
         "nc.no_actions": ("NC-000001",),
         "nc.closed_unverified": ("NC-000002",),
@@ -108,6 +109,11 @@ def test_configuration_nonconformity_and_improvement_gaps(evidence):
     assert gaps(evidence, "10.2") == {
         "ofi.no_owner": ("OFI-000002",),
         "ofi.past_due": ("OFI-000003",),
+        # approved with no decision recorded: an auditor cannot see why
+        "ofi.decided_without_reason": ("OFI-000003",),
+        # approved with no evaluation criteria, closed with nothing measured (10.2)
+        "ofi.approved_without_criteria": ("OFI-000003",),
+        "ofi.closed_unmeasured": ("OFI-000001",),
     }
 
 

@@ -56,7 +56,7 @@ def test_markdown_is_the_default_and_shows_trends_in_words(cli):
 def test_output_file_format_follows_its_extension(cli, tmp_path):
     target = tmp_path / "march.html"
     out = cli.ok("report", *MARCH, "--output", str(target))
-    assert out == f"wrote service report 2026-03-01 – 2026-03-31 (html) to {target}\n"
+    assert out == f"wrote service report 2026-03-01 – 2026-03-31 (html) to {target} as RPT-000001\n"
     assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
@@ -118,7 +118,7 @@ def test_evidence_json_and_file_output(cli, tmp_path):
     out = cli.ok("evidence", *MARCH, "-o", str(target))
     evidence = json.loads(target.read_text(encoding="utf-8"))
     found = sum(1 for c in evidence["clauses"] for g in c["gaps"] if g["count"])
-    assert found > 20 and f"(json, {found} gap(s))" in out
+    assert found > 20 and f"; {found} gap(s) found)" in out
     clause = next(c for c in evidence["clauses"] if c["clause"] == "8.6.3")
     assert {g["key"]: g["refs"] for g in clause["gaps"]}["known_errors.no_workaround"] == [
         "KE-000001"]

@@ -116,7 +116,12 @@ def test_findings_from_a_review_on_the_command_line(cli, overdue_reviews):
     cli("nonconformities", "action", nc, "Review every emergency change within 5 days")
     cli("nonconformities", "move", nc, "action_planned", "--root-cause", "No owner")
     assert "1/1 corrective actions done" in cli("nonconformities", "action-done", nc, "1").output
-    assert cli("improvements", "move", ofi, "approved").output.strip() == "OFI-000001 approved"
+    refused = cli("improvements", "move", ofi, "approved", ok=False)
+    assert refused.exit_code == 1 and "before approval" in refused.stderr
+    assert cli("improvements", "evaluate", ofi, "--criteria", "RFCs rejected for missing data",
+               "--target", "none by Q3").output.strip() == "OFI-000001 evaluated"
+    assert cli("improvements", "move", ofi, "approved", "--note", "cheap and clear").output \
+        .strip() == "OFI-000001 approved"
 
     assert "OFI-000001" in cli("improvements", "list", "--open").output
     rows = json.loads(cli("nonconformities", "list", "--review", ref, "--format", "json").output)

@@ -45,11 +45,25 @@ def test_improvement_lifecycle_is_journaled_and_rejection_needs_a_reason(reviews
     with pytest.raises(ValidationError, match="allowed: approved, rejected"):
         reviews.move_improvement(ofi.ref, "closed")
 
-    for status in ("approved", "in_progress", "implemented", "closed"):
+    with pytest.raises(ValidationError, match="evaluation criteria and target before approval"):
+        reviews.move_improvement(ofi.ref, "approved", note="worth it")
+    reviews.evaluate_improvement(ofi.ref, criteria="hours saved per month",
+                                 target="no manual check by June")
+    with pytest.raises(ValidationError, match="needs the decision"):
+        reviews.move_improvement(ofi.ref, "approved")
+    for status in ("approved", "in_progress", "implemented"):
         ofi = reviews.move_improvement(ofi.ref, status, note=f"now {status}")
+    with pytest.raises(ValidationError, match="what was measured"):
+        reviews.move_improvement(ofi.ref, "closed")
+    reviews.evaluate_improvement(ofi.ref, measurement="0 manual checks in June")
+    ofi = reviews.move_improvement(ofi.ref, "closed", note="now closed")
 
     assert ofi.status == "closed" and ofi.closed_at is not None
-    assert [e.action for e in reviews.get_finding(ofi.ref).journal] == ["transition"] * 4 + ["create"]
+    assert (ofi.criteria, ofi.target, ofi.measurement) == (
+        "hours saved per month", "no manual check by June", "0 manual checks in June")
+    assert ofi.decision_note == "now approved"
+    assert [e.action for e in reviews.get_finding(ofi.ref).journal] == [
+        "transition", "evaluate", "transition", "transition", "transition", "evaluate", "create"]
     assert reviews.list_findings("improvement", open_only=True) == []
 
 
@@ -108,3 +122,14 @@ def test_bad_finding_input_is_refused_with_what_is_allowed(reviews):
     nc = reviews.new_nonconformity("x")
     with pytest.raises(ValidationError, match="no corrective actions"):
         reviews.complete_corrective_action(nc.ref, 1)
+
+
+def test_criteria_target_and_decision_can_come_with_the_approval_in_one_write(reviews, review_ref):
+    ofi = reviews.new_improvement("Self-service password reset", review_ref=review_ref)
+    ofi = reviews.move_improvement(ofi.ref, "approved", note="halves password tickets",
+                                   criteria="password tickets per month", target="under 20")
+    assert (ofi.status, ofi.criteria, ofi.target) == ("approved", "password tickets per month",
+                                                      "under 20")
+    entry = reviews.get_finding(ofi.ref).journal[0]
+    assert entry.changes["criteria"] == (None, "password tickets per month")
+    assert ofi.version == 2

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from sms_tui.domain.errors import ValidationError
 from sms_tui.services.records import RecordService
 from sms_tui.services.store import Store
 from sms_tui.services.transfer import FORMAT_VERSION, ImportRefused, TransferService
@@ -15,7 +16,7 @@ from tests import report_dataset as data
 from tests.cli_helpers import Cli, dump
 from tests.conftest import FakeClock
 
-SKIP = {"sms_meta", "sqlite_sequence", "alembic_version"}
+SKIP = {"sms_meta", "sqlite_sequence", "alembic_version", "journal_head"}
 
 
 def contents(path: Path) -> dict[str, list[tuple]]:
@@ -252,3 +253,57 @@ def test_cli_csv_export_needs_a_directory_and_import_reports_counts(source, tmp_
     assert out.startswith("exported ") and out.rstrip().endswith(str(tmp_path / "dump"))
     out = Cli(tmp_path / "new.db").ok("import", str(tmp_path / "dump"))
     assert out.startswith("imported ") and " rows into " in out
+
+
+# ---------------------------------------------------------------- issue 16: what an export says
+def test_an_export_cut_at_a_row_boundary_is_refused(source, tmp_path):
+    lines = _export_lines(source, tmp_path)
+    cut = [line for line in lines[:-6] if line.strip()]
+    cut[-1] = cut[-1].rstrip(",")
+    path = tmp_path / "cut.json"
+    path.write_text("\n".join(cut) + "\n]}\n", encoding="utf-8")
+    target = empty(tmp_path)
+    before = dump(target.path)
+    with pytest.raises(ImportRefused) as refused:
+        TransferService(target).import_path(path)
+    assert any("cut short or edited" in p.message for p in refused.value.problems)
+    assert dump(target.path) == before
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("format", "other-tool-export", "is not an sms-tui export"),
+    ("schema", "0001", "exported from schema '0001'"),
+])
+def test_a_header_of_another_format_or_schema_is_refused(source, tmp_path, field, value,
+                                                         message):
+    lines = _export_lines(source, tmp_path)
+    header = json.loads(lines[0] + "]}")
+    header[field] = value
+    lines[0] = json.dumps(header)[:-3] + "["
+    path = tmp_path / "other.json"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    target = empty(tmp_path)
+    before = dump(target.path)
+    with pytest.raises(ValidationError, match=message):
+        TransferService(target).import_path(path)
+    assert dump(target.path) == before
+
+
+def test_journal_entries_of_a_record_that_does_not_exist_are_refused(source, tmp_path):
+    lines = _export_lines(source, tmp_path)
+    header = json.loads(lines[0] + "]}")
+    # the incident recorded through the services: it has a journal
+    index = next(i for i, line in enumerate(lines) if '"_table": "incident"' in line
+                 and "Mail down for" in line)
+    ref = json.loads(lines[index].rstrip(","))["ref"]
+    del lines[index]
+    header["counts"]["incident"] -= 1  # a consistent header: only the record is missing
+    lines[0] = json.dumps(header)[:-3] + "["
+    if lines[index - 1].endswith(",") and not lines[index].strip().startswith("{"):
+        lines[index - 1] = lines[index - 1][:-1]
+    path = tmp_path / "orphan.json"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ImportRefused) as refused:
+        TransferService(empty(tmp_path)).import_path(path)
+    assert any(ref in p.message and "neither in the file" in p.message
+               for p in refused.value.problems), refused.value.problems

@@ -41,30 +41,70 @@ def register(main: click.Group) -> None:
 
     @main.command("restore")
     @click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
+    @click.option("--force", is_flag=True,
+                  help="Restore even a file that fails verification (journaled).")
     @pass_app
-    def restore(app: AppContext, source: Path):
-        """Replace the database with the backup SOURCE (checked first; the current one is kept aside)."""
+    def restore(app: AppContext, source: Path, force: bool):
+        """Replace the database with the backup SOURCE (checked first, as 'verify' does;
+        the current one is kept aside)."""
+        from ..config import load_config
+        from ..paths import default_config_path
         from ..services.backup import restore_database
+        from ..services.store import journal_key
 
-        result = restore_database(_db_path(app), source)
+        config = load_config(Path(app.config_path) if app.config_path else default_config_path())
+        result = restore_database(_db_path(app), source, force=force, key=journal_key(config))
         if result.previous_kept_at:
             click.echo(f"previous database kept as {result.previous_kept_at}")
+        if result.failed_check is not None:
+            from ..services.integrity import note_forced
+
+            note_forced(app.store(), "restore_forced", str(source), result.failed_check)
+            click.echo(f"restored despite {len(result.failed_check.problems)} verification "
+                       "problem(s) (--force; journaled under SYS:integrity)")
         click.echo(f"restored {source} into {result.database}")
 
     @main.command("verify")
+    @click.option("--digest", "show_digest", is_flag=True,
+                  help="Also print one digest of every journal's head: keep it elsewhere "
+                       "(mail, ticket, paper) to prove later that nothing before it changed.")
+    @click.option("--against", default=None, metavar="DIGEST",
+                  help="Check that the journal written before DIGEST (from --digest) is unchanged.")
+    @click.option("--since", "since", type=click.Choice(["last"]), default=None,
+                  help="Check only the records written to after the last verified checkpoint "
+                       "(recorded by every verify that passes).")
+    @click.option("--full", is_flag=True, help="Check everything (the default).")
     @pass_app
-    def verify(app: AppContext):
-        """Check the database and every journal's hash chain; exit 1 if anything is broken."""
+    def verify(app: AppContext, show_digest: bool, against: str | None, since: str | None,
+               full: bool):
+        """Check the database, every journal's hash chain and head, and every record against
+        its journal; exit 1 if anything is broken."""
         from ..services.integrity import verify_database
+        from .reports import progress_bar
 
-        report = verify_database(_existing_store(app))
+        store = _existing_store(app)
+        if since and (full or show_digest):
+            raise click.UsageError("--since last checks part of the journal: it cannot be "
+                                   "combined with --full or --digest")
+        with progress_bar("verifying") as progress:
+            report = verify_database(store, against=against, progress=progress,
+                                     since_last=bool(since), record=True)
         for problem in report.problems:
             click.echo(one_line(problem.line()))
-        click.echo(report.summary())
+        if report.problems_cut:
+            click.echo(f"... and {report.problems_cut} more problem(s)")
+        if report.checkpoint.startswith("no checkpoint"):  # a recorded one goes unsaid
+            click.echo(report.checkpoint)
+        click.echo(report.summary() + (f" (written after entry #{report.since})"
+                                        if report.since is not None else ""))
+        if against:
+            click.echo(f"against the digest: {report.against}")
+        if show_digest:
+            click.echo(f"digest: {report.digest}")
         if not report.ok:
             refs = sorted(report.broken_refs)
             shown = ", ".join(refs[:10]) + (" ..." if len(refs) > 10 else "")
-            fail(f"verification failed: {len(report.problems)} problem(s)"
+            fail(f"verification failed: {len(report.problems) + report.problems_cut} problem(s)"
                  + (f" involving {shown}" if refs else ""))
 
     @main.command("purge")

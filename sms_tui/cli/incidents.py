@@ -195,11 +195,19 @@ def register(main: click.Group) -> None:
     @major.command("undeclare")
     @click.argument("ref")
     @click.option("--reason", required=True, help="Why it is not (or no longer) major.")
+    @click.option("--approved-by", default="", metavar="NAME",
+                  help="After resolution without a done review: the major incident manager who "
+                       "approves the reason (journaled).")
     @EXPECTED_VERSION
     @pass_app
-    def undeclare(app: AppContext, ref, reason, expected_version):
-        """REF is not a major incident after all; top management is told."""
-        view = _major(app).undeclare(ref, reason, expected_version=expected_version)
+    def undeclare(app: AppContext, ref, reason, approved_by, expected_version):
+        """REF is not a major incident after all; top management is told.
+
+        Once REF is resolved, its review must be done first, or its major incident
+        manager approves (--approved-by). It stays a major incident in the reports.
+        """
+        view = _major(app).undeclare(ref, reason, approved_by=approved_by,
+                                     expected_version=expected_version)
         click.echo(f"{view.ref}: no longer major")
 
     @major.command("manager")

@@ -140,10 +140,13 @@ def register(main: click.Group) -> None:
 
         period = _period(start, end, kind)
         fmt = _format(fmt, output, SERVICE_FORMATS)
-        data = ReportService(app.store()).service_report(period)
+        store = app.store()
+        data = ReportService(store).service_report(period)
         write_output(render_service_report(data, fmt), output)
+        run = _record_run(store, "service", period, fmt, output)
         if output:
-            click.echo(f"wrote service report {period.label()} ({fmt}) to {one_line(str(output))}")
+            click.echo(f"wrote service report {period.label()} ({fmt}) to {one_line(str(output))}"
+                       f" as {run}")
 
     @main.command("evidence")
     @period_options
@@ -151,19 +154,26 @@ def register(main: click.Group) -> None:
                   help="Default: from --output's extension, else md.")
     @click.option("--max-refs", type=Int(min=0), default=200, show_default=True,
                   help="References listed per gap (0 = all); counts are always complete.")
+    @click.option("--sample", type=click.IntRange(min=0, max=1000), default=0,
+                  help="Pick N records per clause at random and add each with its full journal.")
+    @click.option("--seed", type=click.IntRange(min=0, max=2**31), default=0, show_default=True,
+                  help="Seed of --sample: the same seed picks the same records.")
     @pass_app
-    def evidence(app: AppContext, start, end, kind, output, fmt, max_refs):
-        """ISO/IEC 20000-1 evidence per clause for a period, with the gaps found."""
+    def evidence(app: AppContext, start, end, kind, output, fmt, max_refs, sample, seed):
+        """ISO/IEC 20000-1 evidence per clause for a period: a status per clause
+        (met, gap, no_evidence, outside, not_applicable) and the gaps found."""
         from ..reports import EVIDENCE_FORMATS, render_evidence_report
         from ..services.reports import ReportService
 
         period = _period(start, end, kind)
         fmt = _format(fmt, output, EVIDENCE_FORMATS)
-        data = ReportService(app.store()).evidence_report(period, max_refs or None)
+        store = app.store()
+        data = ReportService(store).evidence_report(period, max_refs or None, sample, seed)
         write_output(render_evidence_report(data, fmt), output)
+        run = _record_run(store, "evidence", period, fmt, output)
         if output:
-            click.echo(f"wrote evidence report {period.label()} ({fmt}, {data.gap_count} gap(s)) "
-                       f"to {one_line(str(output))}")
+            click.echo(f"wrote evidence report {period.label()} ({fmt}; {data.status_line()}) "
+                       f"to {one_line(str(output))} as {run}")
 
     @main.command("export")
     @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
@@ -213,6 +223,15 @@ def register(main: click.Group) -> None:
         verb = "checked (dry run, nothing written)" if dry_run else "imported"
         click.echo(f"{verb} {summary.total} rows into {len(summary.counts)} tables "
                    f"from {one_line(str(path))}")
+
+
+def _record_run(store, report: str, period, fmt: str, output: Path | None) -> str:
+    """Record the report as issued (9.4), after it was written; returns its RPT reference."""
+    from ..services.report_runs import ReportRunService
+
+    run = ReportRunService(store).record(report=report, start=period.start, end=period.end,
+                                         fmt=fmt, output=str(output) if output else "")
+    return run.ref
 
 
 def _export_json_file(service, output: Path, progress):

@@ -111,7 +111,10 @@ def _echo_finding(view) -> None:
     if view.allowed_transitions:
         click.echo(f"{'next':>13}: {', '.join(view.allowed_transitions)}")
     _echo_block("Description", view.description)
+    _echo_block("Evaluation criteria", getattr(view, "criteria", ""))
+    _echo_block("Target", getattr(view, "target", ""))
     _echo_block("Decision", view.decision_note)
+    _echo_block("Measurement", getattr(view, "measurement", ""))
     _echo_block("Correction", view.correction)
     _echo_block("Root cause", view.root_cause)
     if view.kind == "nonconformity":
@@ -352,12 +355,28 @@ def _register_findings(main: click.Group) -> None:
     @click.option("--review", "review_ref", default=None, help="The review that found it (REV-…).")
     @click.option("--owner", default="")
     @click.option("--due", type=When(DATE_FORMATS), default=None)
+    @click.option("--criteria", default="", help="How it will be evaluated (needed to approve).")
+    @click.option("--target", default="", help="What it aims at (needed to approve).")
     @pass_app
-    def ofi_new(app: AppContext, title, description, review_ref, owner, due):
+    def ofi_new(app: AppContext, title, description, review_ref, owner, due, criteria, target):
         """Record an improvement opportunity; prints its reference."""
         view = _service(app).new_improvement(title, description=description, review_ref=review_ref,
-                                             owner=owner, due=_utc(due))
+                                             owner=owner, due=_utc(due), criteria=criteria,
+                                             target=target)
         click.echo(view.ref)
+
+    @improvements.command("evaluate")
+    @click.argument("ref")
+    @click.option("--criteria", default=None, help="How it is evaluated (needed to approve).")
+    @click.option("--target", default=None, help="What it aims at (needed to approve).")
+    @click.option("--measurement", default=None,
+                  help="What was measured against the target (needed to close).")
+    @pass_app
+    def ofi_evaluate(app: AppContext, ref, criteria, target, measurement):
+        """Record the evaluation criteria, target and measurement of REF (10.2)."""
+        view = _service(app).evaluate_improvement(ref, criteria=criteria, target=target,
+                                                  measurement=measurement)
+        click.echo(f"{view.ref} evaluated")
 
     @improvements.command("show")
     @click.argument("ref")
@@ -375,10 +394,12 @@ def _register_findings(main: click.Group) -> None:
     @click.argument("ref")
     @click.argument("status", type=click.Choice(
         ["approved", "rejected", "in_progress", "implemented", "closed"]))
-    @click.option("--note", default="", help="Decision or reason (required to reject).")
+    @click.option("--note", default="", help="The decision (required to approve) or the reason "
+                  "(required to reject).")
     @pass_app
     def ofi_move(app: AppContext, ref, status, note):
-        """Approve, reject, start, mark implemented or close."""
+        """Approve (needs criteria, target and the decision), reject, start, mark implemented,
+        or close (needs the measurement)."""
         view = _service(app).move_improvement(ref, status, note=note)
         click.echo(f"{view.ref} {view.status}")
 

@@ -35,6 +35,8 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 svg.chart { max-width: 100%; height: auto; display: block; margin: .5rem 0; }
 .summary { font-weight: 600; }
 .gap { border-left: 4px solid #991b1b; padding-left: .5rem; margin: .4rem 0; }
+.status { font-weight: 600; white-space: nowrap; }
+.status-gap { color: #991b1b; } .status-met { color: #166534; }
 .refs { font-family: ui-monospace, monospace; font-size: .85rem; word-break: break-word; }
 @media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } }
 """
@@ -133,8 +135,23 @@ def service_html(report: ServiceReport) -> str:
     return _page(title, body)
 
 
-def _clause(c: ClauseEvidence) -> str:
+def _status(c: ClauseEvidence) -> str:
+    return f'<span class="status status-{h(c.status)}">{h(c.status_text)}</span>'
+
+
+def _ref(ref: str, traced: set[str]) -> str:
+    """A reference, linked to its trace (record and journal) when the report carries one."""
+    if ref in traced:
+        return f'<a href="#trace-{h(ref)}">{h(ref)}</a>'
+    return h(ref)
+
+
+def _clause(c: ClauseEvidence, traced: set[str]) -> str:
+    from ..domain.evidence import STATUS_MEANING
+
     out = [f'<section id="clause-{h(c.clause)}"><h2>{h(c.clause)} {h(c.title)}</h2>',
+           f'<p>Status: <strong>{_status(c)}</strong> '
+           f'<span class="note">({h(STATUS_MEANING[c.status])})</span></p>',
            f'<p class="summary">{h(c.clause)}: {h(c.summary)}</p>']
     if c.note:
         out.append(f'<p class="nodata">{h(c.note)}</p>')
@@ -142,24 +159,51 @@ def _clause(c: ClauseEvidence) -> str:
         out.append("<table><tbody>" + "".join(
             f"<tr><td>{h(f.label)}</td><td>{h(f.value)}</td></tr>" for f in c.facts
         ) + "</tbody></table>")
-    if c.gaps:
-        for gap in c.gaps:
-            refs = ", ".join(h(r) for r in gap.refs)
-            more = f" and {gap.refs_cut} more" if gap.refs_cut else ""
-            out.append(f'<div class="gap"><strong>GAP</strong> {h(gap.description)} '
-                       f'({gap.count})<div class="refs">{refs}{more}</div></div>')
-    elif c.available:
-        out.append("<p>No gaps found.</p>")
+    if c.documents:
+        out.append("<p>Documented information:</p><ul>" + "".join(
+            f"<li>{h(d)}</li>" for d in c.documents) + "</ul>")
+    if c.outside:
+        out.append('<p>Outside the desk (not in its register of documented information):</p>'
+                   '<ul class="outside">' + "".join(
+                       f"<li><strong>OUTSIDE</strong> {h(o)}</li>" for o in c.outside) + "</ul>")
+    if c.samples:
+        out.append('<p>Records to trace: <span class="refs">'
+                   + ", ".join(_ref(r, traced) for r in c.samples) + "</span></p>")
+    for gap in c.gaps:
+        refs = ", ".join(_ref(r, traced) for r in gap.refs)
+        more = f" and {gap.refs_cut} more" if gap.refs_cut else ""
+        out.append(f'<div class="gap"><strong>GAP</strong> {h(gap.description)} '
+                   f'({gap.count})<div class="refs">{refs}{more}</div></div>')
     out.append("</section>")
     return "".join(out)
+
+
+def _traces(report: EvidenceReport) -> list[str]:
+    if not report.traces:
+        return []
+    out = ['<section id="traces"><h2>Records traced, with their full journal</h2>',
+           f'<p class="meta">Picked at random with seed {report.sample_seed}: the same seed '
+           "picks the same records.</p>"]
+    for trace in report.traces:
+        out.append(f'<h3 id="trace-{h(trace.ref)}">{h(trace.ref)} '
+                   f'<span class="clause">({h(trace.clause)})</span> {h(trace.title)}</h3>')
+        out.append('<table class="journal"><thead><tr><th>When (UTC)</th><th>Who</th>'
+                   "<th>Action</th><th>Changes</th><th>Note</th></tr></thead><tbody>")
+        for e in trace.entries:
+            out.append(f"<tr><td>{h(e.when)}</td><td>{h(e.actor)}</td><td>{h(e.action)}</td>"
+                       f"<td>{h(e.changes)}</td><td>{h(e.note)}</td></tr>")
+        out.append("</tbody></table>")
+    out.append("</section>")
+    return out
 
 
 def evidence_html(report: EvidenceReport) -> str:
     """The evidence report as one self-contained HTML page."""
     title = f"ISO/IEC 20000-1 evidence {report.period.label()}"
+    traced = {t.ref for t in report.traces}
     overview = "".join(
         f'<tr><td><a href="#clause-{h(c.clause)}">{h(c.clause)}</a> {h(c.title)}</td>'
-        f"<td>{h(c.summary)}</td><td class=\"num\">"
+        f"<td>{_status(c)}</td><td>{h(c.summary)}</td><td class=\"num\">"
         f"{sum(1 for g in c.gaps if g.count) if c.available else 'no data'}</td></tr>"
         for c in report.clauses
     )
@@ -167,9 +211,10 @@ def evidence_html(report: EvidenceReport) -> str:
         f"<h1>{h(title)}</h1>",
         f'<p class="meta">Period {h(report.period.label())} (end exclusive, UTC). Generated '
         f"{report.generated_at:%Y-%m-%d %H:%M} UTC from the records in the store.</p>",
-        f"<p><strong>{report.gap_count} gap(s) found.</strong></p>",
-        '<table class="overview"><thead><tr><th>Clause</th><th>Evidence</th>'
+        f"<p><strong>{h(report.status_line())}.</strong></p>",
+        '<table class="overview"><thead><tr><th>Clause</th><th>Status</th><th>Evidence</th>'
         f'<th class="num">Gaps</th></tr></thead><tbody>{overview}</tbody></table>',
-        *(_clause(c) for c in report.clauses),
+        *(_clause(c, traced) for c in report.clauses),
+        *_traces(report),
     ]
     return _page(title, body)

@@ -98,6 +98,8 @@ def service_markdown(report: ServiceReport) -> str:
 
 def evidence_markdown(report: EvidenceReport) -> str:
     """The evidence report as Markdown: an overview, then each clause with facts and gaps."""
+    from ..domain.evidence import STATUS_MEANING
+
     lines = [
         f"# ISO/IEC 20000-1 evidence {report.period.label()}",
         "",
@@ -105,27 +107,37 @@ def evidence_markdown(report: EvidenceReport) -> str:
         f"{report.period.end.isoformat()}, end exclusive, UTC); generated "
         f"{report.generated_at:%Y-%m-%d %H:%M} UTC from the records in the store.",
         "",
-        f"**{report.gap_count} gap(s) found.**",
+        f"**{report.status_line()}.**",
         "",
-        "| Clause | Evidence | Gaps |",
-        "|---|---|---:|",
+        "| Clause | Status | Evidence | Gaps |",
+        "|---|---|---|---:|",
     ]
     for c in report.clauses:
         gaps = sum(1 for g in c.gaps if g.count)
-        lines.append(f"| {md(c.clause)} {md(c.title)} | {md(c.summary)} | "
+        lines.append(f"| {md(c.clause)} {md(c.title)} | **{c.status_text}** | {md(c.summary)} | "
                      f"{gaps if c.available else 'no data'} |")
     lines.append("")
     for c in report.clauses:
-        lines += [f"## {md(c.clause)} {md(c.title)}", "", f"**{md(c.clause)}: {md(c.summary)}**",
-                  ""]
+        lines += [f"## {md(c.clause)} {md(c.title)}", "",
+                  f"**Status: {c.status_text}** ({STATUS_MEANING[c.status]})", "",
+                  f"**{md(c.clause)}: {md(c.summary)}**", ""]
         if c.note:
             lines += [f"_{md(c.note)}_", ""]
         for fact in c.facts:
             lines.append(f"- {md(fact.label)}: {md(fact.value)}")
         if c.facts:
             lines.append("")
+        if c.documents:
+            lines += ["Documented information:", ""]
+            lines += [f"- {md(d)}" for d in c.documents]
+            lines.append("")
+        if c.outside:
+            lines += ["Outside the desk (not in its register of documented information):", ""]
+            lines += [f"- **OUTSIDE** {md(o)}" for o in c.outside]
+            lines.append("")
+        if c.samples:
+            lines += ["Records to trace: " + ", ".join(md(r) for r in c.samples), ""]
         if not c.gaps:
-            lines += ["No gaps found." if c.available else "", ""]
             continue
         lines.append("Gaps:")
         lines.append("")

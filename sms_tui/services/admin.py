@@ -82,8 +82,8 @@ def _detach(session: Session, store: Store, kind: Kind, row: Any, now) -> tuple[
     removed: dict[str, int] = {}
     unlinked: list[str] = []
     for table in metadata.sorted_tables:
-        if table.name in (own_table, JournalEntry.__tablename__):
-            continue
+        if table.name in (own_table, JournalEntry.__tablename__, "journal_head"):
+            continue  # the journal head moves on with the tombstone; it is never deleted
         for fk in table.foreign_keys:
             if fk.column.table.name != own_table:
                 continue

@@ -19,6 +19,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from ..storage.engine import (
     DatabaseError,
@@ -39,6 +40,7 @@ class RestoreResult:
     database: Path
     previous_kept_at: Path | None  # None when there was no database before
     restored_revision: str  # the schema the file had before it was migrated
+    failed_check: Any = None  # the VerifyReport of a file restored with force despite problems
 
 
 def _stamp(now: datetime | None) -> str:
@@ -170,12 +172,28 @@ def inspect_backup(source: Path) -> str:
     return revision
 
 
-def restore_database(db_path: Path, source: Path, now: datetime | None = None) -> RestoreResult:
-    """Replace the database at ``db_path`` with ``source``, keeping the previous one aside."""
+def restore_database(db_path: Path, source: Path, now: datetime | None = None,
+                     force: bool = False, key: bytes | None = None) -> RestoreResult:
+    """Replace the database at ``db_path`` with ``source``, keeping the previous one aside.
+
+    ``source`` must pass ``sms-tui verify`` first (chains, heads, records against their
+    journals); ``force`` restores it anyway and the result says what failed.
+    """
     db_path, source = Path(db_path), Path(source)
     if db_path.exists() and source.exists() and os.path.samefile(db_path, source):
         raise DatabaseError(f"{source} is the database itself; choose a backup file")
     revision = inspect_backup(source)
+    from .integrity import verify_file
+
+    try:
+        checked = verify_file(source, key)
+    except sqlite3.Error as exc:
+        raise _sqlite_error(exc, source, "the check of the backup") from None
+    if not checked.ok and not force:
+        raise DatabaseError(
+            f"{source} fails verification ({len(checked.problems) + checked.problems_cut} "
+            f"problem(s), first: {checked.problems[0].line()}); nothing was restored "
+            "(--force restores it anyway, and says so in the journal)")
     prepare_db_file(db_path)
     kept: Path | None = None
     try:
@@ -208,4 +226,4 @@ def restore_database(db_path: Path, source: Path, now: datetime | None = None) -
         raise _sqlite_error(exc, db_path, "the restore") from None
     os.chmod(db_path, 0o600)
     ensure_schema(db_path)
-    return RestoreResult(db_path, kept, revision)
+    return RestoreResult(db_path, kept, revision, None if checked.ok else checked)

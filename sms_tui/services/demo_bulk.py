@@ -22,6 +22,7 @@ steps, approvals or reviews).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -36,6 +37,7 @@ from ..storage.models import RECORD_TABLES, ConfigurationItem, JournalEntry, Met
 from ..storage.schema import metadata
 from . import demo
 from .demo_bulk_plan import BULK_SHARES, BulkPlanner, Planned
+from .journal import HMAC_PREFIX
 from .store import Store
 
 BULK_FROM = 2_000  # from this many records, ``sms-tui demo`` writes in bulk
@@ -46,13 +48,16 @@ _quote = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) d
 
 
 def chain_hash(prev_hash: str, ref: str, kind: str, at_iso: str, actor: str, action: str,
-               changes: str, note: str) -> str:
+               changes: str, note: str, key: bytes | None = None) -> str:
     """The journal hash of one entry: byte for byte ``journal._digest`` without the ORM object.
 
     ``at_iso`` is the entry's UTC time as ``datetime.isoformat()`` writes it.
     """
     payload = (f"[{_quote(prev_hash)},{_quote(ref)},{_quote(kind)},{_quote(at_iso)},"
                f"{_quote(actor)},{_quote(action)},{_quote(changes)},{_quote(note)}]")
+    if key:
+        return HMAC_PREFIX + hmac.new(key, payload.encode("utf-8", "surrogatepass"),
+                                      hashlib.sha256).hexdigest()
     return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -96,8 +101,9 @@ class _Journal:
     SQL = ("INSERT INTO journal_entry (record_ref, record_kind, at, actor, action, changes, note, "
            "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
-    def __init__(self, con) -> None:
+    def __init__(self, con, key: bytes | None = None) -> None:
         self.con = con
+        self.key = key
         self.rows: list[tuple] = []
         self.written = 0
 
@@ -105,7 +111,7 @@ class _Journal:
         """Append ``events`` (at_db, at_iso, actor, action, changes_json, note) to ``ref``'s chain."""
         rows = self.rows
         for at_db, at_iso, actor, action, changes, note in events:
-            digest = chain_hash(prev, ref, kind, at_iso, actor, action, changes, note)
+            digest = chain_hash(prev, ref, kind, at_iso, actor, action, changes, note, self.key)
             rows.append((ref, kind, at_db, actor, action, changes, note, prev, digest))
             prev = digest
         if len(rows) >= BATCH:
@@ -170,7 +176,7 @@ def _write_bulk(store: Store, session: Session, counts: dict[Kind, int], seed: i
     first_ids = {kind: (session.exec(select(func.max(RECORD_TABLES[kind.value].id))).one() or 0) + 1
                  for kind in Kind}
     planner = BulkPlanner(seed, now, store.config.matrix, services, cis, first_ids)
-    journal = _Journal(con)
+    journal = _Journal(con, getattr(store, "journal_key", None))
     (cache,) = con.execute("PRAGMA cache_size").fetchone()
     con.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     try:

@@ -25,7 +25,7 @@ when present and reported as missing otherwise.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_
@@ -225,8 +225,11 @@ def _sla_performance(session: Session, ev: Evidence, start: datetime, end: datet
               "respond met", "respond missed"],
              [[s, n, m or 0, n - (m or 0), _pct(m or 0, n), rm or 0, (r or 0) - (rm or 0)]
               for s, n, m, r, rm in rows])
+    # open at the end = as the service report's backlog: neither resolved nor closed (a
+    # cancelled incident is closed) by then
     open_now = _count(session, Incident, Incident.created_at < end,
-                      or_(col(Incident.resolved_at).is_(None), Incident.resolved_at >= end))
+                      or_(col(Incident.resolved_at).is_(None), Incident.resolved_at >= end),
+                      or_(col(Incident.closed_at).is_(None), Incident.closed_at >= end))
     ev.figure("Incidents open at the end of the period (workload)", open_now)
 
 
@@ -441,7 +444,7 @@ def evidence_for_period(session: Session, activity: str, start: datetime, end: d
 
 
 # ----------------------------------------------------------------- event builders
-def _incident_facts(session: Session, ev: Evidence, ref: str) -> None:
+def _incident_facts(session: Session, ev: Evidence, ref: str, now: datetime) -> None:
     row = session.exec(select(Incident, _service_name()).join(
         Service, Incident.service_id == Service.id, isouter=True).where(Incident.ref == ref)).first()
     if row is None:
@@ -454,8 +457,8 @@ def _incident_facts(session: Session, ev: Evidence, ref: str) -> None:
     ev.figure("Major because", inc.major_reason or "declared")
     if _has(Incident, "major_manager"):
         ev.figure("Responsible (major incident manager)", inc.major_manager or "nobody assigned")
-    ev.figure("Opened", inc.created_at.isoformat())
-    ev.figure("Resolved", inc.resolved_at.isoformat() if inc.resolved_at else "not yet")
+    ev.figure("Opened", _when(inc.created_at))
+    ev.figure("Resolved", _when(inc.resolved_at) if inc.resolved_at else "not yet")
     if inc.resolved_at:
         ev.figure("Hours to resolve", _round((inc.resolved_at - inc.created_at).total_seconds() / 3600))
     ev.figure("Escalation level", inc.escalation_level)
@@ -471,7 +474,14 @@ def _incident_facts(session: Session, ev: Evidence, ref: str) -> None:
             ev.figure("Linked problem", f"{problem.ref} [{problem.status}]")
 
 
-def _change_facts(session: Session, ev: Evidence, ref: str) -> None:
+def _when(value: datetime) -> str:
+    """'2026-03-14 21:07 UTC': what a reader needs, without microseconds or offsets."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return f"{value:%Y-%m-%d %H:%M} UTC"
+
+
+def _change_facts(session: Session, ev: Evidence, ref: str, now: datetime) -> None:
     change = session.exec(select(Change).where(Change.ref == ref)).first()
     if change is None:
         ev.note(f"{ref} was not found in the store.")
@@ -481,8 +491,12 @@ def _change_facts(session: Session, ev: Evidence, ref: str) -> None:
     ev.figure("Outcome", change.outcome or "not recorded yet")
     if _has(Change, "risk_level") and change.risk_level:
         ev.figure("Risk level", change.risk_level)
-    window = change.planned_end or change.planned_start or change.updated_at
-    ev.figure("Implemented (planned end)", window.isoformat() if window else "unknown")
+    # Implemented = when it left implementation (resolved_at), or this event's time: the
+    # planned end is a plan, not a fact (an emergency change often has none, or a wrong one).
+    window = change.resolved_at or now
+    ev.figure("Implemented", _when(window))
+    if change.planned_end is not None:
+        ev.figure("Planned end", _when(change.planned_end))
     linked = session.exec(select(Incident.ref, Incident.title, Incident.status, Incident.priority)
                           .where(Incident.change_id == change.id).order_by(Incident.id)
                           .limit(MAX_ROWS)).all()
@@ -495,7 +509,7 @@ def _change_facts(session: Session, ev: Evidence, ref: str) -> None:
         ev.figure("Incidents on the same service since the change", after)
 
 
-EVENT_BUILDERS: dict[str, Callable[[Session, Evidence, str], None]] = {
+EVENT_BUILDERS: dict[str, Callable[[Session, Evidence, str, datetime], None]] = {
     "major_incident_review": _incident_facts,
     "change_effectiveness_review": _change_facts,
     "continuity_retest": _change_facts,
@@ -510,7 +524,7 @@ def evidence_for_event(session: Session, activity: str, source_ref: str, now: da
     if build is None:
         ev.note("No evidence is collected automatically for this review.")
     else:
-        build(session, ev, source_ref)
+        build(session, ev, source_ref, now)
     return ev.data
 
 

@@ -108,6 +108,8 @@ class FindingsMixin:
             **{k: getattr(base, k) for k in base.__dataclass_fields__},
             description=row.description, due=getattr(row, "due", None),
             decision_note=getattr(row, "decision_note", ""),
+            criteria=getattr(row, "criteria", ""), target=getattr(row, "target", ""),
+            measurement=getattr(row, "measurement", ""),
             correction=getattr(row, "correction", ""), root_cause=getattr(row, "root_cause", ""),
             effectiveness_note=getattr(row, "effectiveness_note", ""), actions=actions,
             updated_at=row.updated_at, closed_at=row.closed_at, version=row.version,
@@ -154,12 +156,37 @@ class FindingsMixin:
 
     # ------------------------------------------------------------ improvement opportunities
     def new_improvement(self, title: str, *, description: str = "", review_ref: str | None = None,
-                        owner: str = "", due: datetime | None = None) -> FindingView:
+                        owner: str = "", due: datetime | None = None, criteria: str = "",
+                        target: str = "") -> FindingView:
         """Record an opportunity for improvement (10.2), usually found by a review."""
         return self._create_finding("improvement", review_ref, {
             "title": _text(title, "title"), "description": description or "",
             "owner": (owner or "").strip(), "due": due,
+            "criteria": (criteria or "").strip(), "target": (target or "").strip(),
         })
+
+    def evaluate_improvement(self, ref: str, *, criteria: str | None = None,
+                             target: str | None = None, measurement: str | None = None,
+                             expected_version: int | None = None) -> FindingView:
+        """Record how an opportunity is evaluated (criteria), what it aims at (target) and,
+        once implemented, what was measured (10.2); journaled."""
+        given = {k: v.strip() for k, v in (("criteria", criteria), ("target", target),
+                                           ("measurement", measurement)) if v is not None}
+        if not given:
+            raise ValidationError("give --criteria, --target or --measurement")
+        for name, value in given.items():
+            if len(value) > 4000:
+                raise ValidationError(f"{name} is {len(value)} characters; keep it to 4000")
+
+        def fn(session, row, now):
+            changes = {k: (getattr(row, k) or None, v) for k, v in given.items()
+                       if getattr(row, k) != v}
+            if not changes:
+                raise ValidationError(f"nothing to change on {row.ref}")
+            for k, v in given.items():
+                setattr(row, k, v)
+            return "evaluate", changes, ""
+        return self._edit_finding("improvement", ref, expected_version, fn)
 
     def list_findings(self, kind: str, *, open_only: bool = False, status: str | None = None,
                       review_ref: str | None = None, limit: int | None = 200) -> list[FindingRow]:
@@ -188,15 +215,37 @@ class FindingsMixin:
             return self._finding_view(session, kind, self._finding(session, kind, ref))
 
     def move_improvement(self, ref: str, status: str, *, note: str = "",
+                         criteria: str | None = None, target: str | None = None,
+                         measurement: str | None = None,
                          expected_version: int | None = None) -> FindingView:
-        """Approve, reject (with a note), start, mark implemented, close."""
+        """Approve (criteria, target and the decision needed), reject (with a note), start,
+        mark implemented, close (measurement needed). ``criteria``/``target``/``measurement``
+        given here are recorded in the same write."""
         status = status.strip().lower().replace("-", "_").replace(" ", "_")
+        given = {k: v.strip() for k, v in (("criteria", criteria), ("target", target),
+                                           ("measurement", measurement)) if v is not None}
 
         def fn(session, row, now):
             IMPROVEMENT.check(row.status, status)
+            evaluated = {k: (getattr(row, k) or None, v) for k, v in given.items()
+                         if getattr(row, k) != v}
+            for k, v in given.items():
+                setattr(row, k, v)
             if status == "rejected" and not note.strip():
                 raise ValidationError("rejecting an improvement opportunity needs a reason")
-            changes: dict[str, tuple[Any, Any]] = {"status": (row.status, status)}
+            if status == "approved" and row.status == "proposed":
+                if not (row.criteria.strip() and row.target.strip()):
+                    raise ValidationError(
+                        f"{row.ref} needs its evaluation criteria and target before approval "
+                        f"(sms-tui improvements evaluate {row.ref} --criteria ... --target ...)")
+                if not note.strip():
+                    raise ValidationError("approving an improvement opportunity needs the "
+                                          "decision: why it is worth doing (--note)")
+            if status == "closed" and not row.measurement.strip():
+                raise ValidationError(
+                    f"{row.ref} needs what was measured against its target before it closes "
+                    f"(sms-tui improvements evaluate {row.ref} --measurement ...)")
+            changes: dict[str, tuple[Any, Any]] = {"status": (row.status, status), **evaluated}
             if status in ("approved", "rejected") and note.strip():
                 changes["decision_note"] = (row.decision_note or None, note.strip())
                 row.decision_note = note.strip()

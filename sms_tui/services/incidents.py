@@ -149,6 +149,7 @@ def _after_update(ctx: hooks.HookContext, changes: dict[str, tuple[Any, Any]]) -
             row.major = False
             declare_in(ctx.session, ctx.store, row, row.major_reason or "declared by the analyst", ctx.now)
         else:
+            check_undeclare(ctx.session, row)  # an ordinary edit carries no approval
             _undeclare_in(ctx.session, ctx.store, row, row.major_reason or "undeclared by the analyst",
                           ctx.now, already_journaled=True)
         return
@@ -223,6 +224,35 @@ def _review_ref(session: Session, ref: str) -> str:
         ReviewTask.activity == REVIEW_ACTIVITY, ReviewTask.source_ref == ref)
     found = session.exec(stmt).first()
     return f"{found[0]} ({found[1]})" if found else ""
+
+
+def check_undeclare(session: Session, row: Incident, approved_by: str = "") -> str:
+    """May ``row`` stop being major? Returns the approver's name when an approval is what
+    allows it ('' when nothing is needed); refuses otherwise.
+
+    Before resolution an analyst may undeclare with a reason. After it, the review the
+    standard asks for must be done, or the appointed major incident manager approves.
+    """
+    if row.status not in LIFECYCLE.resolved_states:
+        return ""
+    from .reviews import review_done_for
+
+    if review_done_for(session, activity=REVIEW_ACTIVITY, source_ref=row.ref):
+        return ""
+    review = _review_ref(session, row.ref) or "(not raised yet)"
+    if not approved_by:
+        raise ValidationError(
+            f"{row.ref} was resolved as a major incident: do its review {review} first, or have "
+            "the major incident manager approve the reason (--approved-by NAME)")
+    if not row.major_manager:
+        raise ValidationError(
+            f"{row.ref} has no major incident manager to approve this: appoint one first "
+            f"(sms-tui major manager {row.ref} NAME), or do its review {review}")
+    if approved_by.casefold() != row.major_manager.strip().casefold():
+        raise ValidationError(
+            f"only the major incident manager of {row.ref} ({row.major_manager}) can approve "
+            f"undeclaring it, not '{approved_by}'")
+    return row.major_manager
 
 
 def _undeclare_in(session: Session, store: Store, row: Incident, reason: str, now: datetime,
@@ -339,15 +369,27 @@ class MajorIncidentService:
                       "major_declared")
             return self._view(session, row, now)
 
-    def undeclare(self, ref: str, reason: str, *, expected_version: int | None = None) -> MajorView:
-        """It is not major after all (or no longer): a reason is required; management is told."""
+    def undeclare(self, ref: str, reason: str, *, approved_by: str = "",
+                  expected_version: int | None = None) -> MajorView:
+        """It is not major after all (or no longer): a reason is required; management is told.
+
+        Once it is resolved, its review must be done first -- or the major incident manager
+        approves the reason (``approved_by`` names them), which is journaled. Either way it
+        stays a major incident in the reports (its declaration is kept).
+        """
         reason = clean_text(reason, "the reason for undeclaring", required=True, limit=2000)
+        approved_by = clean_text(approved_by, "the approver", limit=200)
         with self.store.write() as session:
             row = load_incident(session, ref)
             self._check(row, expected_version)
+            approval = check_undeclare(session, row, approved_by)
             now = self.store.now()
             row.major = False
-            self._write_entry(session, row, "undeclare_major", now, {"major": (True, False)}, reason)
+            changes: dict[str, tuple[Any, Any]] = {"major": (True, False)}
+            if approval:
+                changes["approved_by"] = (None, approval)
+            self._write_entry(session, row, "undeclare_major_approved" if approval
+                              else "undeclare_major", now, changes, reason)
             notify.record_in(session, store=self.store, row=row, purpose="undeclared", message=reason,
                              now=now)
             return self._view(session, row, now)

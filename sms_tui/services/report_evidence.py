@@ -20,7 +20,7 @@ from typing import Any
 from sqlmodel import Session
 
 from .report_model import ClauseEvidence, Fact, Gap, Period
-from .report_sql import Probe, refs, scalar, ts
+from .report_sql import Probe, refs, rows, scalar, ts
 
 # An action logged = a journal entry after creation that says what was done (a work-log
 # note, or a note on a status change / assignment / escalation); a bare status change
@@ -30,6 +30,15 @@ ACTIONS_LOGGED = (
     "AND j.action <> 'create' AND j.note <> '')"
 )
 OPEN_REVIEW = "status NOT IN ('done', 'skipped')"
+# Escalated = raised to a manager or passed to a more skilled group by an escalation
+# (journaled as escalate_functional / escalate_hierarchical); merely having an
+# assignment group is not an escalation.
+ESCALATED = (
+    "(escalation_level > 0 OR EXISTS (SELECT 1 FROM journal_entry j WHERE j.record_ref = "
+    "{t}.ref AND j.action IN ('escalate_functional', 'escalate_hierarchical')))"
+)
+# A major incident stays one in the reports after it is undeclared: its declaration time stays.
+EVER_MAJOR = "(major = 1 OR major_declared_at IS NOT NULL)"
 
 
 @dataclass
@@ -106,16 +115,19 @@ def incidents(ev: EvCtx) -> ClauseEvidence:
     prioritized_sql = "priority BETWEEN 1 AND 5 AND impact <> '' AND urgency <> ''"
     prioritized = ev.count("incident", prioritized_sql)
     actions = ev.count("incident", ACTIONS_LOGGED.format(t="incident"))
-    escalated = ev.count("incident", "escalation_level > 0 OR assignment_group <> ''")
-    majors = ev.count("incident", "major = 1")
+    escalated = ev.count("incident", ESCALATED.format(t="incident"))
+    ever_major = EVER_MAJOR if ev.probe.has("incident", "major_declared_at") else "major = 1"
+    majors = ev.count("incident", ever_major)
+    undeclared = ev.count("incident", f"major = 0 AND {ever_major}")
+    has_manager = ev.probe.has("incident", "major_manager")
     has_reviews = ev.probe.has("review_task", "activity", "source_ref", "status")
     reviewed_sql = ("EXISTS (SELECT 1 FROM review_task r WHERE r.activity = "
                     "'major_incident_review' AND r.source_ref = incident.ref "
                     "AND r.status = 'done')")
-    reviewed = ev.count("incident", f"major = 1 AND {reviewed_sql}") if has_reviews else None
+    reviewed = ev.count("incident", f"{ever_major} AND {reviewed_sql}") if has_reviews else None
     comms = ev.probe.has("communication", "record_ref")
     informed_sql = "EXISTS (SELECT 1 FROM communication c WHERE c.record_ref = incident.ref)"
-    informed = ev.count("incident", f"major = 1 AND {informed_sql}") if comms else None
+    informed = ev.count("incident", f"{ever_major} AND {informed_sql}") if comms else None
     if total and classified == prioritized == total:
         handled = "all classified and prioritized"
     else:
@@ -132,7 +144,8 @@ def incidents(ev: EvCtx) -> ClauseEvidence:
         Fact("Prioritized from impact and urgency", f"{prioritized} ({pct(prioritized, total)})"),
         Fact("With actions logged in the journal", f"{actions} ({pct(actions, total)})"),
         Fact("Escalated (functionally or hierarchically)", str(escalated)),
-        Fact("Major incidents", str(majors)),
+        Fact("Major incidents", str(majors) + (f" ({undeclared} undeclared later)"
+                                                 if undeclared else "")),
     ]
     if reviewed is not None:
         facts.append(Fact("Major incidents reviewed", str(reviewed)))
@@ -146,18 +159,23 @@ def incidents(ev: EvCtx) -> ClauseEvidence:
         ev.gap("incidents.no_actions", "resolved or closed incidents with no action logged (no work-log note)",
                "incident", "(resolved_at IS NOT NULL OR closed_at IS NOT NULL) AND NOT "
                + ACTIONS_LOGGED.format(t="incident")),
-        ev.gap("incidents.major_unowned", "major incidents with no responsible person",
-               "incident", "major = 1 AND assignee = ''"),
+        ev.gap("incidents.major_unowned",
+               "major incidents with no responsible person (no major incident manager appointed)",
+               "incident", "major = 1 AND major_manager = ''" if has_manager
+               else "major = 1 AND assignee = ''"),
     ]
     if has_reviews:
         gaps.append(ev.gap(
             "incidents.major_unreviewed", "resolved major incidents without a completed review",
-            "incident", f"major = 1 AND resolved_at IS NOT NULL AND NOT {reviewed_sql}"))
+            "incident", f"{ever_major} AND resolved_at IS NOT NULL AND NOT {reviewed_sql}"
+            + (" AND NOT EXISTS (SELECT 1 FROM journal_entry j WHERE j.record_ref = incident.ref"
+               " AND j.action = 'undeclare_major_approved')" if ever_major != "major = 1" else "")))
     if comms:
         gaps.append(ev.gap("incidents.major_uninformed",
                            "major incidents with no communication to top management",
                            "incident", f"major = 1 AND NOT {informed_sql}"))
-    return ClauseEvidence("8.6.1", "Incident management", summary, tuple(facts), _keep(*gaps))
+    return ClauseEvidence("8.6.1", "Incident management", summary, tuple(facts), _keep(*gaps),
+                          evidence=total)
 
 
 # --------------------------------------------------------------------- 8.6.2
@@ -201,7 +219,7 @@ def requests(ev: EvCtx) -> ClauseEvidence:
         approval_gap,
     )
     return ClauseEvidence("8.6.2", "Service request management", summary, tuple(facts),
-                          _keep(*gaps))
+                          _keep(*gaps), evidence=total)
 
 
 # --------------------------------------------------------------------- 8.6.3
@@ -233,7 +251,8 @@ def problems(ev: EvCtx) -> ClauseEvidence:
         ev.overdue_reviews("problems.review_overdue", ("problem_effectiveness",),
                            "problem-effectiveness reviews"),
     )
-    return ClauseEvidence("8.6.3", "Problem management", summary, tuple(facts), _keep(*gaps))
+    return ClauseEvidence("8.6.3", "Problem management", summary, tuple(facts), _keep(*gaps),
+                          evidence=total + kes + (done or 0))
 
 
 # --------------------------------------------------------------------- 8.5.1
@@ -292,25 +311,71 @@ def changes(ev: EvCtx) -> ClauseEvidence:
                            "change", f"NOT {review_sql}", column="resolved_at"))
     gaps.append(ev.overdue_reviews("changes.rfc_review_overdue", ("rfc_trends",),
                                    "RFC trend analyses"))
-    return ClauseEvidence("8.5.1", "Change management", summary, tuple(facts), _keep(*gaps))
+    return ClauseEvidence("8.5.1", "Change management", summary, tuple(facts), _keep(*gaps),
+                          evidence=total)
+
+
+def attach_documents(ev: EvCtx, clause: ClauseEvidence) -> ClauseEvidence:
+    """Count the register's documents an auditor asks for under this clause as evidence;
+    what is not registered is ``outside`` the desk; an overdue review or a missing approval
+    is a gap."""
+    from dataclasses import replace
+
+    from ..domain.evidence import DOCUMENTARY_CLAUSES, kinds_for
+
+    kinds = kinds_for(clause.clause)
+    if not kinds:
+        return clause
+    if not ev.probe.has("document", "kind", "status", "next_review", "approved_on"):
+        return replace(clause, outside=tuple(k.label for k in kinds))
+    names = ", ".join(f"'{k.key}'" for k in kinds)
+    found = rows(ev.session, "SELECT ref, title, doc_version, kind, next_review < :now, "
+                 f"approved_on IS NULL FROM document WHERE status = 'current' AND kind IN ({names}) "
+                 "ORDER BY kind, id", now=ev.params["now"])
+    held = {r[3] for r in found}
+    overdue = tuple(r[0] for r in found if r[4])
+    unapproved = tuple(r[0] for r in found if r[5])
+    gaps = list(clause.gaps)
+    if overdue:
+        gaps.append(Gap("documents.review_overdue", "documents whose review date has passed",
+                        len(overdue), overdue[: ev.max_refs] if ev.max_refs else overdue))
+    if unapproved:
+        gaps.append(Gap("documents.unapproved", "documents with no approval date",
+                        len(unapproved), unapproved[: ev.max_refs] if ev.max_refs else unapproved))
+    listed = tuple(f"{r[0]} {r[1]}" + (f" (version {r[2]})" if r[2] else "") for r in found)
+    facts = clause.facts + (Fact("Documented information in the register",
+                                 f"{len(found)} ({len(overdue)} overdue for review)"),)
+    good = sum(1 for r in found if not r[4] and not r[5]) if clause.clause in DOCUMENTARY_CLAUSES else 0
+    return replace(clause, facts=facts, gaps=tuple(gaps), documents=listed,
+                   evidence=clause.evidence + good,
+                   outside=tuple(k.label for k in kinds if k.key not in held))
 
 
 def build_clauses(session: Session, probe: Probe, period: Period, now: datetime,
                   max_refs: int | None, config: Any = None) -> tuple[ClauseEvidence, ...]:
     """Evidence for every clause the product serves, in clause order."""
+    from . import report_evidence_more as more
     from . import report_evidence_sms as sms
 
     ev = EvCtx(session, probe, period, now, max_refs, config)
-    return (
+    built = (
         sms.configuration(ev),
         sms.service_trends(ev),
         sms.service_levels(ev),
+        more.suppliers(ev),
+        more.budget_and_capacity(ev),
         changes(ev),
+        more.design_and_transition(ev),
         incidents(ev),
         requests(ev),
         problems(ev),
+        more.continuity_and_security(ev),
         sms.planned_reviews(ev),
+        more.monitoring(ev),
+        more.internal_audit(ev),
+        more.management_review(ev),
         sms.reporting(ev),
         sms.nonconformities(ev),
         sms.improvements(ev),
     )
+    return tuple(attach_documents(ev, c) for c in built)

@@ -7,9 +7,11 @@ feature is not installed); it never fails.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from .report_evidence import OPEN_REVIEW, EvCtx, _keep, pct, plural
 from .report_model import ClauseEvidence, Fact, Gap
-from .report_sql import refs, scalar
+from .report_sql import refs, scalar, ts
 
 
 def _no_data(clause: str, title: str, what: str) -> ClauseEvidence:
@@ -52,17 +54,29 @@ def configuration(ev: EvCtx) -> ClauseEvidence:
     count, listed = refs(
         ev.session, "SELECT c.name FROM configuration_item c WHERE c.status = 'active' "
         f"AND c.service_id IS NULL AND NOT {related} ORDER BY c.name", ev.max_refs)
-    gaps = (
+    gaps = [
         Gap("ci.orphaned", "active configuration items tied to no service and no other CI",
             count, listed),
         ev.overdue_reviews("ci.verification_overdue", ("config_verification",),
                            "configuration verifications"),
-    )
+    ]
+    if total and ev.probe.has("review_task", "activity", "status", "completed_at"):
+        # CIs on record but their accuracy never verified in the year up to the period's end:
+        # the records exist, the evidence that they are right does not.
+        year_before = ts(ev.period.end - timedelta(days=366))
+        verified = scalar(ev.session, "SELECT COUNT(*) FROM review_task WHERE activity = "
+                          "'config_verification' AND status = 'done' AND completed_at >= :y "
+                          "AND completed_at < :e", y=year_before, e=ev.params["e"])
+        if not verified:
+            gaps.append(Gap("ci.never_verified", "configuration information not verified in the "
+                            "12 months up to the end of the period (no configuration "
+                            "verification done)", 1, ()))
     summary = (f"{plural(total, 'configuration item')} ({active} active), "
                f"{pct(with_service, total)} linked to a service, "
                f"{plural(relations, 'relationship')}, {changed} changed in the period")
+    done = ev.reviews_done(("config_verification",)) or 0
     return ClauseEvidence("8.2.6", "Configuration information", summary, tuple(facts),
-                          _keep(*gaps))
+                          _keep(*gaps), evidence=total + done)
 
 
 # --------------------------------------------------------------------- 8.3.2
@@ -96,11 +110,23 @@ def service_trends(ev: EvCtx) -> ClauseEvidence:
                                "no satisfaction measured: closed requests without a score",
                                "service_request", f"status = 'closed' AND {score} IS NULL",
                                column="closed_at"))
+        elif closed and scored < min(closed, max(5, -(-closed // 10))):
+            # a representative sample: at least one in ten closed requests, and at least five
+            gaps.append(Gap("satisfaction.sample_small",
+                            f"satisfaction sample too small to be representative ({scored} scores "
+                            f"from {closed} closed requests; at least "
+                            f"{min(closed, max(5, -(-closed // 10)))} needed)", 1, ()))
     else:
+        scored = 0
         facts.insert(0, Fact("Satisfaction scores", "no data: not recorded by this database"))
         summary = "satisfaction scores are not recorded by this database"
-    return ClauseEvidence("8.3.2", "Service trends and customer satisfaction", summary,
-                          tuple(facts), _keep(*gaps))
+    complaints = ev.count("incident", "category LIKE '%complain%'") + ev.count(
+        "service_request", "category LIKE '%complain%' OR request_type LIKE '%complain%'")
+    facts.append(Fact("Service complaints recorded (category 'complaint')", str(complaints)))
+    done = (ev.reviews_done(("service_trends",)) or 0) + (
+        ev.reviews_done(("customer_satisfaction",)) or 0)
+    return ClauseEvidence("8.3.2", "Customers, satisfaction, complaints and service trends",
+                          summary, tuple(facts), _keep(*gaps), evidence=scored + done + complaints)
 
 
 # --------------------------------------------------------------------- 8.3.3
@@ -148,30 +174,38 @@ def planned_reviews(ev: EvCtx) -> ClauseEvidence:
                         count, listed))
     summary = (f"{plural(due, 'review')} due: {on_time} done on time, {late} late, "
                f"{skipped} skipped, {overdue} overdue")
-    return ClauseEvidence("8.2.6–9.3", title, summary, tuple(facts), _keep(*gaps))
+    return ClauseEvidence("8.2.6–9.3", title, summary, tuple(facts), _keep(*gaps),
+                          evidence=on_time + late + skipped)
 
 
 # --------------------------------------------------------------------- 9.4
 def reporting(ev: EvCtx) -> ClauseEvidence:
-    counts = {
-        "incidents": ev.count("incident"),
-        "service requests": ev.count("service_request"),
-        "problems": ev.count("problem"),
-        "changes": ev.count("change"),
-    }
-    entries = int(scalar(ev.session, "SELECT COUNT(*) FROM journal_entry "
-                         "WHERE at >= :s AND at < :e", **ev.params) or 0)
-    facts = [Fact(f"{k.capitalize()} recorded in the period", str(n)) for k, n in counts.items()]
-    facts.append(Fact("Journal entries in the period (who, when, what)", str(entries)))
-    facts.append(Fact("Service report", "produced from these records with trends against the "
-                      "previous period of equal length (sms-tui report)"))
-    facts += _review_facts(ev, ("management_review",), "Management reviews (9.3)")
-    total = sum(counts.values())
-    summary = (f"service report with trends produced from {plural(total, 'record')} "
-               f"and {plural(entries, 'journal entry', 'journal entries')} of the period")
-    gaps = (ev.overdue_reviews("reporting.management_review_overdue", ("management_review",),
-                               "management reviews"),)
-    return ClauseEvidence("9.4", "Service reporting", summary, tuple(facts), _keep(*gaps))
+    """Reports actually issued in the period (each ``report``/``evidence`` run is recorded)
+    and the decisions recorded from them -- not the mere ability to produce one."""
+    title = "Service reporting"
+    if not ev.probe.has("report_run", "at", "decided_at"):
+        return _no_data("9.4", title, "reports issued are not recorded by this database")
+    issued = ev.count("report_run", column="at")
+    service = ev.count("report_run", "report = 'service'", column="at")
+    decided = ev.count("report_run", "decided_at IS NOT NULL", column="at")
+    facts = [
+        Fact("Reports issued in the period", f"{issued} ({service} service, "
+             f"{issued - service} evidence)"),
+        Fact("Reports with a decision recorded", str(decided)),
+        *_review_facts(ev, ("management_review",), "Management reviews (9.3)"),
+    ]
+    gaps: list[Gap | None] = [
+        ev.overdue_reviews("reporting.management_review_overdue", ("management_review",),
+                           "management reviews"),
+    ]
+    if issued and not decided:
+        gaps.append(ev.gap("reporting.no_decision",
+                           "reports issued in the period, none with a decision recorded "
+                           "(sms-tui reports-issued decide)", "report_run", "decided_at IS NULL",
+                           column="at"))
+    summary = (f"{plural(issued, 'report')} issued in the period, {decided} with a decision "
+               "recorded")
+    return ClauseEvidence("9.4", title, summary, tuple(facts), _keep(*gaps), evidence=issued)
 
 
 # --------------------------------------------------------------------- 10.1, 10.2
@@ -208,7 +242,11 @@ def nonconformities(ev: EvCtx) -> ClauseEvidence:
                            "nonconformity", "status = 'closed' AND effectiveness_note = ''",
                            column="closed_at"))
     summary = f"{plural(raised, 'nonconformity', 'nonconformities')} raised, {closed} closed"
-    return ClauseEvidence("10.1", title, summary, tuple(facts), _keep(*gaps))
+    applicable = bool(raised or closed or open_now)
+    return ClauseEvidence("10.1", title, summary, tuple(facts), _keep(*gaps),
+                          evidence=raised + closed, applicable=applicable,
+                          note="" if applicable else
+                          "not applicable: no nonconformity was raised, open or closed in the period")
 
 
 def improvements(ev: EvCtx) -> ClauseEvidence:
@@ -234,6 +272,20 @@ def improvements(ev: EvCtx) -> ClauseEvidence:
     if ev.probe.has(table, "due"):
         gaps.append(ev.gap("ofi.past_due", "open improvement opportunities past their due date",
                            table, f"{open_states} AND due IS NOT NULL AND due < :now"))
+    if ev.probe.has(table, "criteria", "target", "measurement"):
+        gaps.append(ev.gap("ofi.approved_without_criteria",
+                           "improvement opportunities approved without evaluation criteria or a "
+                           "target", table, "status NOT IN ('proposed', 'rejected') AND "
+                           "(criteria = '' OR target = '')"))
+        gaps.append(ev.gap("ofi.closed_unmeasured",
+                           "improvement opportunities closed with nothing measured against their "
+                           "target", table, "status = 'closed' AND measurement = ''",
+                           column="closed_at"))
+    if ev.probe.has(table, "decision_note"):
+        gaps.append(ev.gap("ofi.decided_without_reason",
+                           "improvement opportunities approved or rejected with no decision recorded",
+                           table, "status NOT IN ('proposed') AND decision_note = ''"))
     summary = (f"{plural(raised, 'improvement opportunity', 'improvement opportunities')} "
                f"raised, {decided} decided, {closed} closed")
-    return ClauseEvidence("10.2", title, summary, tuple(facts), _keep(*gaps))
+    return ClauseEvidence("10.2", title, summary, tuple(facts), _keep(*gaps),
+                          evidence=raised + closed)

@@ -210,8 +210,11 @@ def incidents(ctx: Ctx) -> Section:
 
 
 def major_incidents(ctx: Ctx) -> Section:
-    declared = pair(ctx, "incident", "created_at", "major = 1")
-    resolved = pair(ctx, "incident", "resolved_at", "major = 1")
+    # a major incident undeclared later keeps its history as one: its declaration time stays
+    major = ("(major = 1 OR major_declared_at IS NOT NULL)"
+             if ctx.probe.has("incident", "major_declared_at") else "major = 1")
+    declared = pair(ctx, "incident", "created_at", major)
+    resolved = pair(ctx, "incident", "resolved_at", major)
     figures = [
         fig("major.declared", "Major incidents raised", *declared, better="down"),
         fig("major.resolved", "Major incidents resolved", *resolved),
@@ -219,7 +222,7 @@ def major_incidents(ctx: Ctx) -> Section:
     if ctx.probe.has("review_task", "activity", "source_ref", "status"):
         reviewed = pair(
             ctx, "incident", "resolved_at",
-            "major = 1 AND EXISTS (SELECT 1 FROM review_task r WHERE r.activity = "
+            f"{major} AND EXISTS (SELECT 1 FROM review_task r WHERE r.activity = "
             "'major_incident_review' AND r.source_ref = incident.ref AND r.status = 'done')",
         )
         figures.append(fig("major.reviewed", "Resolved major incidents reviewed", *reviewed))

@@ -351,7 +351,14 @@ class Fact:
 
 @dataclass(frozen=True)
 class ClauseEvidence:
-    """What the store shows for one clause in the period, and its gaps."""
+    """What the store shows for one clause in the period, its gaps and its status.
+
+    ``evidence`` counts the items that show the requirement is met (records of
+    the period, reviews done, documents in the register); ``outside`` names what
+    an auditor asks for that the desk does not hold; ``applicable`` is False when
+    what the clause is about did not happen in the period (``note`` says what).
+    The status follows from these (:func:`sms_tui.domain.evidence.clause_status`).
+    """
 
     clause: str
     title: str
@@ -360,17 +367,69 @@ class ClauseEvidence:
     gaps: tuple[Gap, ...] = ()
     available: bool = True
     note: str = ""
+    evidence: int = 0
+    outside: tuple[str, ...] = ()
+    applicable: bool = True
+    documents: tuple[str, ...] = ()  # the register's documents counted here ("DOC-1 title v2")
+    samples: tuple[str, ...] = ()  # references an auditor can trace (evidence --sample)
+
+    @property
+    def status(self) -> str:
+        from ..domain.evidence import clause_status
+
+        return clause_status(evidence=self.evidence if self.available else 0,
+                             gaps=sum(1 for g in self.gaps if g.count),
+                             outside=len(self.outside), applicable=self.applicable)
+
+    @property
+    def status_text(self) -> str:
+        from ..domain.evidence import STATUS_WORDS
+
+        return STATUS_WORDS[self.status]
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "clause": self.clause,
             "title": self.title,
+            "status": self.status,
             "summary": self.summary,
             "available": self.available,
+            "applicable": self.applicable,
             "note": self.note,
+            "evidence_count": self.evidence,
             "facts": [{"label": f.label, "value": f.value} for f in self.facts],
             "gaps": [g.to_dict() for g in self.gaps],
+            "outside": list(self.outside),
+            "documents": list(self.documents),
+            "samples": list(self.samples),
         }
+
+
+@dataclass(frozen=True)
+class TraceEntry:
+    when: str  # 'YYYY-MM-DD HH:MM:SS' UTC
+    actor: str
+    action: str
+    changes: str  # 'status: new → resolved; title: – → VPN down'
+    note: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"at": self.when, "actor": self.actor, "action": self.action,
+                "changes": self.changes, "note": self.note}
+
+
+@dataclass(frozen=True)
+class Trace:
+    """One record picked for an auditor to trace: what it is and its full journal."""
+
+    ref: str
+    clause: str
+    title: str
+    entries: tuple[TraceEntry, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ref": self.ref, "clause": self.clause, "title": self.title,
+                "journal": [e.to_dict() for e in self.entries]}
 
 
 @dataclass(frozen=True)
@@ -380,6 +439,8 @@ class EvidenceReport:
     period: Period
     generated_at: datetime
     clauses: tuple[ClauseEvidence, ...] = field(default_factory=tuple)
+    traces: tuple[Trace, ...] = ()  # evidence --sample N: records picked per clause
+    sample_seed: int | None = None
 
     def clause(self, number: str) -> ClauseEvidence:
         return next(c for c in self.clauses if c.clause == number)
@@ -388,10 +449,30 @@ class EvidenceReport:
     def gap_count(self) -> int:
         return sum(1 for c in self.clauses for g in c.gaps if g.count)
 
+    def status_counts(self) -> dict[str, int]:
+        """How many clauses have each status (every status present, in a fixed order)."""
+        from ..domain.evidence import STATUSES
+
+        counts = dict.fromkeys(STATUSES, 0)
+        for c in self.clauses:
+            counts[c.status] += 1
+        return counts
+
+    def status_line(self) -> str:
+        """'2 met, 5 gap, 3 no evidence, 4 outside the desk, 1 not applicable (15 clauses)'."""
+        from ..domain.evidence import STATUS_WORDS
+
+        counts = self.status_counts()
+        parts = ", ".join(f"{n} {STATUS_WORDS[s]}" for s, n in counts.items())
+        return f"{parts} ({len(self.clauses)} clauses); {self.gap_count} gap(s) found"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "report": "evidence report",
             "period": self.period.to_dict(),
             "generated_at": self.generated_at.isoformat(),
+            "statuses": self.status_counts(),
             "clauses": [c.to_dict() for c in self.clauses],
+            **({"sample_seed": self.sample_seed, "traces": [t.to_dict() for t in self.traces]}
+               if self.sample_seed is not None else {}),
         }

@@ -58,13 +58,24 @@ def build_service_report(session: Session, period: Period, now: datetime,
 
 
 def build_evidence_report(session: Session, period: Period, now: datetime,
-                          max_refs: int | None = DEFAULT_MAX_REFS, config=None) -> EvidenceReport:
-    """The evidence per clause for ``period``, in the caller's session."""
-    return EvidenceReport(
-        period=period,
-        generated_at=now,
-        clauses=build_clauses(session, Probe(session), period, now, max_refs, config),
-    )
+                          max_refs: int | None = DEFAULT_MAX_REFS, config=None,
+                          sample: int = 0, seed: int = 0) -> EvidenceReport:
+    """The evidence per clause for ``period``, in the caller's session.
+
+    ``sample`` > 0 picks that many records per clause (seeded by ``seed``) and adds
+    each with its full journal, for an auditor to trace.
+    """
+    probe = Probe(session)
+    clauses = build_clauses(session, probe, period, now, max_refs, config)
+    if sample <= 0:
+        return EvidenceReport(period=period, generated_at=now, clauses=clauses)
+    from .report_samples import sample_clauses
+    from .report_sql import ts
+
+    params = {"s": ts(period.start), "e": ts(period.end)}
+    clauses, traces = sample_clauses(session, probe, clauses, sample, seed, params)
+    return EvidenceReport(period=period, generated_at=now, clauses=clauses, traces=traces,
+                          sample_seed=seed)
 
 
 class ReportService:
@@ -78,13 +89,14 @@ class ReportService:
         with self.store.read() as session:
             return build_service_report(session, period, self.store.now(), self.store.config)
 
-    def evidence_report(self, period: Period,
-                        max_refs: int | None = DEFAULT_MAX_REFS) -> EvidenceReport:
+    def evidence_report(self, period: Period, max_refs: int | None = DEFAULT_MAX_REFS,
+                        sample: int = 0, seed: int = 0) -> EvidenceReport:
         """Evidence per ISO/IEC 20000-1 clause, with gaps listing the references involved.
 
         ``max_refs`` caps the references listed per gap (None lists all); the
-        count of each gap is always complete.
+        count of each gap is always complete. ``sample``/``seed``: see
+        :func:`build_evidence_report`.
         """
         with self.store.read() as session:
             return build_evidence_report(session, period, self.store.now(), max_refs,
-                                         self.store.config)
+                                         self.store.config, sample, seed)

@@ -155,6 +155,9 @@ class FindingView(FindingRow):
     description: str = ""
     due: datetime | None = None
     decision_note: str = ""
+    criteria: str = ""
+    target: str = ""
+    measurement: str = ""
     correction: str = ""
     root_cause: str = ""
     effectiveness_note: str = ""

@@ -125,6 +125,20 @@ def _existing_event_review(session: Session, activity: str, source_ref: str) -> 
     return session.exec(stmt).first()
 
 
+def _refresh_evidence(session: Session, task: ReviewTask, actor: str, now: datetime) -> None:
+    """The event happened again (an incident reopened and resolved again): an open review's
+    evidence is collected afresh, so it never shows the first resolution's times."""
+    if task.status in ("done", "skipped"):
+        return  # a finished review keeps the evidence it was done on
+    from .evidence import evidence_for_event
+
+    fresh = evidence_for_event(session, task.activity, task.source_ref or "", now)
+    task.evidence = json.dumps(fresh, ensure_ascii=False, default=str)
+    task.updated_at, task.version = now, task.version + 1
+    journal.append(session, ref=task.ref, kind="review", actor=actor, at=now,
+                   action="evidence_refreshed", note="the event happened again; evidence collected anew")
+
+
 def raise_event_review_in(
     session: Session,
     *,
@@ -154,6 +168,7 @@ def raise_event_review_in(
         raise ValidationError("an event review needs the reference of the record that caused it")
     existing = _existing_event_review(session, activity, source_ref)
     if existing is not None:
+        _refresh_evidence(session, existing, actor, aware(now))
         return existing.ref
     title = (title or "").strip() or ACTIVITIES[activity].title
     if len(title) > MAX_TITLE:

@@ -8,6 +8,7 @@ injectable so that tests of SLAs and schedules never sleep.
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from ..config import Config, config_is_required, load_config
-from ..domain.errors import ValidationError
+from ..domain.errors import ConfigError, ValidationError
 from ..domain.text import has_visible_text
 from ..paths import current_user, default_config_path, default_db_path
 from ..storage.engine import READ_ONLY, DatabaseError, explain_sqlite, make_engine
@@ -77,6 +78,9 @@ class Store:
         self.clock: Clock = clock or utc_now
         self.engine = make_engine(self.path)
         self._read_engine = self.engine.execution_options(**{READ_ONLY: True})
+        self.journal_key = journal_key(self.config)
+        if self.journal_key is not None:
+            self._check_key_marker()
 
     def now(self) -> datetime:
         return self.clock()
@@ -104,6 +108,8 @@ class Store:
             return
         try:
             with Session(self.engine, expire_on_commit=False) as session, session.begin():
+                if self.journal_key is not None:
+                    session.info["journal_key"] = self.journal_key
                 yield session
         except OperationalError as exc:
             raise _database_error(exc, self.path) from None
@@ -126,6 +132,52 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def _check_key_marker(self) -> None:
+        """The journal is keyed from the entry after the newest one when a key first comes;
+        a key that did not make the marker is refused (it would break every new entry)."""
+        from sqlalchemy import text
+
+        from .journal import keyed_marker, marker_first_id
+
+        key = self.journal_key
+        assert key is not None
+        with self.write() as session:
+            found = session.execute(text("SELECT value FROM sms_meta WHERE key = :k"),
+                                    {"k": KEY_MARKER}).scalar()
+            if found is None:
+                if session.execute(text("SELECT 1 FROM journal_entry WHERE hash LIKE 'hmac:%' "
+                                        "LIMIT 1")).first() is not None:
+                    return  # keyed before and its marker removed: verify reports it
+                first = int(session.execute(text(
+                    "SELECT COALESCE(MAX(id), 0) + 1 FROM journal_entry")).scalar() or 1)
+                session.execute(text("INSERT INTO sms_meta (key, value) VALUES (:k, :v)"),
+                                {"k": KEY_MARKER, "v": keyed_marker(key, first)})
+            elif marker_first_id(key, found) is None:
+                raise ConfigError(f"{self.config.path or 'config'}: [journal] key_env: this key "
+                                  "is not the one this desk's journal is keyed with")
+
+
+KEY_MARKER = "journal:keyed_from"
+
+
+def journal_key(config: Config) -> bytes | None:
+    """The key of ``[journal] key_env`` (the NAME of an environment variable), or None."""
+    section = config.section("journal")
+    if not section:
+        return None
+    source = f"{config.path or 'config'}: [journal]"
+    unknown = set(section) - {"key_env"}
+    if unknown:
+        raise ConfigError(f"{source} has no key '{sorted(unknown)[0]}' (only key_env)")
+    name = section.get("key_env")
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f"{source} key_env must name an environment variable")
+    value = os.environ.get(name.strip(), "")
+    if len(value) < 16:
+        raise ConfigError(f"{source} key_env: environment variable {name.strip()} must hold the "
+                          "journal key (16 characters or more)")
+    return value.encode("utf-8", "surrogatepass")
 
 
 def open_store(

@@ -44,7 +44,9 @@ from .transfer_rows import TableSpec, build_specs, export_value
 
 FORMAT_NAME = "sms-tui-export"
 FORMAT_VERSION = 2  # 2: CSV cells that could run as formulas or hold controls are quoted (issue 15)
-SKIP_TABLES = {"sms_meta"}  # facts about one database file, not data to migrate
+# facts about one database file, not data to migrate; journal heads are written by the
+# database itself as the journal is imported (migration 0004)
+SKIP_TABLES = {"sms_meta", "journal_head"}
 BATCH = 2000
 MAX_LISTED = 100
 

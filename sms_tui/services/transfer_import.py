@@ -24,6 +24,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from ..domain.errors import ValidationError
+from ..storage.head import HEAD_REVISION
 from . import journal
 from .transfer import (
     BATCH,
@@ -61,6 +62,8 @@ class Importer:
         self.state = ImportState()
         self.blank_is_null = path.is_dir()
         self.quoted_cells = False  # CSV cells quoted by export_cell (format version 2 on)
+        self.expected_counts: dict[str, Any] | None = None  # from an sms-tui export's header
+        self.read_counts: dict[str, int] = {}
 
     # ----------------------------------------------------------------- sources
     def _advance(self, nbytes: int) -> None:
@@ -69,13 +72,24 @@ class Importer:
             self.progress(min(self.done_bytes, self.size), self.size)
 
     def _check_header(self, header: Any, where: str) -> None:
-        if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
-            return  # another tool's document: rows are checked on their own
+        if not isinstance(header, dict) or "format" not in header:
+            return  # another tool's rows, with no header: each row is checked on its own
+        if header.get("format") != FORMAT_NAME:
+            raise ValidationError(f"{where}: format {str(header.get('format'))[:40]!r} is not an "
+                                  f"sms-tui export ({FORMAT_NAME}); nothing was imported")
         version = header.get("version")
         if not isinstance(version, int) or version > FORMAT_VERSION:
             raise ValidationError(f"{where}: export format version {version!r} is newer than this "
                                   f"sms-tui reads ({FORMAT_VERSION}); upgrade sms-tui first")
         self.quoted_cells = version >= 2
+        schema = header.get("schema")
+        if schema != HEAD_REVISION:
+            raise ValidationError(f"{where}: exported from schema {str(schema)[:20]!r}, this sms-tui "
+                                  f"is at {HEAD_REVISION}: export it again with the same version "
+                                  "(or restore a backup, which is migrated); nothing was imported")
+        counts = header.get("counts")
+        if isinstance(counts, dict):
+            self.expected_counts = {str(k): v for k, v in counts.items()}
 
     def _json_rows(self) -> Iterator[tuple[str, Any]]:
         with open(self.path, "rb") as fh:
@@ -194,6 +208,7 @@ class Importer:
                 st.problem(_where(where), "row", row if isinstance(row, Unreadable) else
                            'each row needs "_table" naming its table')
                 continue
+            self.read_counts[name] = self.read_counts.get(name, 0) + 1
             spec = specs.get(name)
             if spec is None:
                 st.problem(_where(where), record_label(name, row, None),
@@ -227,6 +242,9 @@ class Importer:
             if rows_:
                 self._flush(session, specs[name], wheres, rows_)
         self._check_references(conn, pending, ids)
+        self._check_counts()
+        if not st.problem_count:  # a refused record row would orphan its journal here too
+            self._check_journals_have_records(conn, specs)
         if st.problem_count:
             raise ImportRefused(st.problems, st.problem_count)
         if not journal_rows:
@@ -235,6 +253,34 @@ class Importer:
         if self.progress:
             self.progress(self.size, self.size)
         return TransferSummary(dict(st.counts), str(self.path))
+
+    def _check_counts(self) -> None:
+        """An sms-tui export says how many rows of each table it holds: a file cut short (even
+        at a row boundary) or with rows added or removed is refused."""
+        if self.expected_counts is None:
+            return
+        for name in sorted(set(self.expected_counts) | set(self.read_counts)):
+            expected, found = self.expected_counts.get(name, 0), self.read_counts.get(name, 0)
+            if expected != found:
+                self.state.problem("end of file", name, f"the export's header says {expected} "
+                                   f"{name} rows but the file holds {found} (cut short or edited)")
+
+    def _check_journals_have_records(self, conn, specs: dict[str, TableSpec]) -> None:
+        """Journal entries of a record kind must belong to a record (or end in a purge
+        tombstone): their heads, kept by the database, name the chains to look at."""
+        if JOURNAL not in self.state.counts:
+            return
+        for spec in specs.values():
+            if spec.kind is None:
+                continue
+            rows = conn.exec_driver_sql(
+                "SELECT h.record_ref FROM journal_head h JOIN journal_entry j ON j.id = h.last_id "
+                f"WHERE j.record_kind = ? AND j.action <> 'purge' AND NOT EXISTS (SELECT 1 FROM "
+                f'"{spec.name}" t WHERE t.ref = h.record_ref) ORDER BY h.record_ref LIMIT 100',
+                (spec.kind.value,)).all()
+            for (ref,) in rows:
+                self.state.problem("journal", f"{JOURNAL} {ref}", f"journal entries of {ref}, "
+                                   "which is neither in the file nor in the database")
 
     def _number(self, spec: TableSpec, values: list[Any], next_id: dict[str, int]) -> None:
         """A record without id or reference gets the next free number."""
@@ -248,8 +294,9 @@ class Importer:
         """Check an entry's hash; chain an entry that comes without one (another tool's)."""
         i_ref, i_hash, i_prev = spec.index("record_ref"), spec.index("hash"), spec.index("prev_hash")
         ref = values[i_ref]
+        key = getattr(self.store, "journal_key", None)
         if values[i_hash]:
-            check_journal_hash(spec, values)
+            check_journal_hash(spec, values, key)
         else:
             prev = self._last_hash.get(ref)
             if prev is None:
@@ -260,7 +307,7 @@ class Importer:
             values[i_hash] = ""
             check_journal_hash(spec, values)  # validates 'changes'
             entry = journal_entry(spec, values)
-            values[i_hash] = journal._digest(prev, entry)
+            values[i_hash] = journal._digest(prev, entry, key)
         self._last_hash[ref] = values[i_hash]
 
     def _flush(self, session: Session, spec: TableSpec, wheres: list, rows_: list) -> None:

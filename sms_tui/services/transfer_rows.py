@@ -25,7 +25,7 @@ from ..domain.kinds import Kind, format_ref, parse_ref
 from ..domain.lifecycle import lifecycle_for
 from ..domain.priority import Level
 from ..storage.models import RECORD_TABLES
-from .journal import _digest
+from .journal import HMAC_PREFIX, _digest
 from .records import CHANGE_TYPES, MAX_TITLE
 from .report_sql import ts
 
@@ -309,13 +309,18 @@ def build_specs(metadata: sa.MetaData, db_columns: dict[str, list[str]],
     return specs
 
 
-def check_journal_hash(spec: TableSpec, values: list[Any]) -> None:
+def check_journal_hash(spec: TableSpec, values: list[Any], key: bytes | None = None) -> None:
     """An exported journal entry must still hash to what it says (not edited since).
 
     ``changes`` must be JSON; it is parsed only when no hash vouches for it.
     """
     i_hash, i_prev, i_changes = spec.journal_ix[7], spec.journal_ix[8], spec.journal_ix[5]
-    if values[i_hash] and _digest(values[i_prev], journal_entry(spec, values)) == values[i_hash]:
+    stored = values[i_hash] or ""
+    keyed = key if stored.startswith(HMAC_PREFIX) else None
+    if stored.startswith(HMAC_PREFIX) and key is None:
+        raise RowError("hash: a keyed (HMAC) entry; set this desk's journal key ([journal] "
+                       "key_env) to import it")
+    if stored and _digest(values[i_prev], journal_entry(spec, values), keyed) == stored:
         return
     try:
         json.loads(values[i_changes] or "{}")

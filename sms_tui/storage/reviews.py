@@ -132,6 +132,10 @@ class ImprovementOpportunity(SQLModel, table=True):
     owner: str = Field(default="")
     due: datetime | None = None
     decision_note: str = text_field()  # why approved / rejected
+    # 10.2: how the opportunity is judged (before approval), what it aims at, what was measured
+    criteria: str = text_field()
+    target: str = text_field()
+    measurement: str = text_field()
     created_by: str = Field(default="")
     created_at: datetime
     updated_at: datetime

@@ -234,6 +234,12 @@ class FindingScreen(DeskScreen):
             fields += [Field("root_cause", "Root cause", view.root_cause),
                        Field("effectiveness", "Verified by", view.effectiveness_note,
                              placeholder="how the actions proved effective (to close)")]
+        else:  # 10.2: judged before approval, measured before closing
+            fields += [Field("criteria", "Evaluation criteria", view.criteria,
+                             placeholder="how it is judged (to approve)"),
+                       Field("target", "Target", view.target, placeholder="what it aims at"),
+                       Field("measurement", "Measured", view.measurement,
+                             placeholder="what was measured (to close)")]
 
         def perform(values: dict[str, Any]) -> Any:
             reviews = review_service(backend)
@@ -242,6 +248,8 @@ class FindingScreen(DeskScreen):
                     ref, values["status"], note=values["note"], root_cause=values["root_cause"],
                     effectiveness_note=values["effectiveness"], expected_version=version)
             return reviews.move_improvement(ref, values["status"], note=values["note"],
+                                            criteria=values["criteria"], target=values["target"],
+                                            measurement=values["measurement"],
                                             expected_version=version)
 
         self.app.push_screen(ReviewDialog("Move to the next status", _subject(view), fields, perform),

@@ -1,7 +1,7 @@
 """incident parent link and request type service (issue 13)
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 
 ``request_type.service_id``: the service a type's requests are for; a request
 raised from the type takes it, like its priority and SLA.
@@ -20,8 +20,8 @@ from pathlib import Path
 
 from alembic import op
 
-revision: str = '0004'
-down_revision: str | None = '0003'
+revision: str = '0005'
+down_revision: str | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
