@@ -17,6 +17,7 @@ them with Esc.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -97,11 +98,8 @@ class Term:
         self.child.send(step.keys)
         deadline = start + timeout
         while time.perf_counter() < deadline:
-            try:
-                data = self.child.read_nonblocking(65536, timeout=0.002)
-                self.stream.feed(data)
-            except pexpect.TIMEOUT:
-                pass
+            with contextlib.suppress(pexpect.TIMEOUT):
+                self.stream.feed(self.child.read_nonblocking(65536, timeout=0.002))
             if self._has(step.marker) != step.gone:
                 return time.perf_counter() - start
         raise TimeoutError(f"{step} never happened:\n" + "\n".join(self.screen.display))
@@ -109,10 +107,8 @@ class Term:
     def settle(self, seconds: float) -> None:
         end = time.perf_counter() + seconds
         while time.perf_counter() < end:
-            try:
+            with contextlib.suppress(pexpect.TIMEOUT):
                 self.stream.feed(self.child.read_nonblocking(65536, timeout=0.01))
-            except pexpect.TIMEOUT:
-                pass
 
 
 def measure(db: Path, repeat: int) -> dict[str, dict[str, list[float]]]:

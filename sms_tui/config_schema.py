@@ -126,6 +126,10 @@ class Reviews(_Table):
     scheduler_in_tui: bool | None = None
 
 
+class Journal(_Table):
+    key_env: Annotated[str, Field(min_length=1, max_length=200)] | None = None  # checked in store
+
+
 class Priority(_Table):
     matrix: Any = None  # checked cell by cell by config._matrix_from
 
@@ -138,6 +142,7 @@ class ConfigFile(_Table):
     problems: Problems | None = None
     changes: Changes | None = None
     reviews: Reviews | None = None
+    journal: Journal | None = None
     keys: dict[str, Annotated[str, Field(min_length=1, max_length=100)]] = {}
 
 
