@@ -14,7 +14,7 @@ import asyncio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sms_tui.domain.text import one_line
+from sms_tui.domain.text import has_visible_text, one_line
 from tests.reliability.test_hostile_input import CONTROLS, HOSTILE
 
 from .conftest import SMALL, press, screen_text, settle
@@ -38,7 +38,8 @@ async def _show(make_app, ref: str) -> tuple[str, str, bool]:
 
 @settings(max_examples=12, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(title=HOSTILE.filter(lambda t: t.strip() and len(t.strip()) <= 200), text=HOSTILE)
+# a title with something to see (one of only controls or invisible marks is refused: issue 15)
+@given(title=HOSTILE.filter(lambda t: has_visible_text(t) and len(t.strip()) <= 200), text=HOSTILE)
 def test_any_text_is_shown_without_crashing_or_reaching_the_terminal(make_app, records, title, text):
     ref = records.create("incident", title=title, description=text).ref
     if text.strip():
