@@ -93,17 +93,9 @@ def check_db_location(path: Path) -> None:
 
 def make_private_dirs(folder: Path) -> None:
     """Create ``folder`` and any missing parents, each 0700 whatever the umask."""
-    folder = Path(folder)
-    missing = []
-    while not folder.exists() and folder != folder.parent:
-        missing.append(folder)
-        folder = folder.parent
-    for each in reversed(missing):
-        try:
-            each.mkdir(mode=0o700)
-        except FileExistsError:
-            continue
-        os.chmod(each, 0o700)  # mkdir's mode is filtered by the umask
+    from ..paths import private_dir
+
+    private_dir(Path(folder))
 
 
 def file_kind(mode: int) -> str:
