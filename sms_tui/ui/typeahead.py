@@ -12,15 +12,18 @@ letters typed while a dialog was opening ran as commands on the screen under it.
 
 * a key is handed on, then the next one waits until the first has been
   handled all the way up the widget tree (a marker follows it from the
-  focused widget to the app, one message queue at a time);
+  focused widget to the app, one message queue at a time) and, for a command
+  key, until what it set off there has been handled too;
 * while the current screen is new (pushed, popped, switched) the keys wait
-  until it has been painted once, so its ``on_mount`` focus is in place;
-* while an action is fetching what a screen needs before it can open
-  (:meth:`hold`, used by :func:`~sms_tui.ui.work.run_service` with
-  ``opens_screen=True``), the keys wait for that screen.
+  until the screen and every widget on it have handled what was pending, so
+  its ``on_mount`` focus is in place;
+* while an action is fetching what a screen needs before it can open, or a
+  save or tick is being written (:meth:`hold`, used by
+  :func:`~sms_tui.ui.work.run_service`), the keys wait for it.
 
-A key that arrives when nothing is pending is handled at once, so typing at
-human speed costs nothing. A watchdog lets keys through if something that
+A key that arrives when nothing is pending is handled at once, and a letter
+typed into the text field the previous letter went to goes straight on, so
+typing at human speed costs nothing. A watchdog lets keys through if something that
 was waited for never reports (a widget removed mid-key): a lost wait must
 never freeze the keyboard.
 """
@@ -53,8 +56,9 @@ class TypeAhead:
         self._serial = 0
         self._holds: dict[int, Hold] = {}
         self._next_token = 0
-        self._settled: Any = None  # the screen that has been painted since it became current
+        self._settled: Any = None  # the current screen, once it handled what was pending
         self._settling: Any = None
+        self._settling_since = 0.0
         self._watchdog: Any = None
         self._draining = False
 
@@ -71,11 +75,8 @@ class TypeAhead:
         return not self._screen_settled()
 
     def _screen_settled(self) -> bool:
-        try:
-            screen = self.app.screen
-        except Exception:  # no screen yet (starting) or none any more (closing)
-            return True
-        if screen is self._settled:
+        screen = self._current_screen()
+        if screen is None or screen is self._settled:
             return True
         if screen is not self._settling:
             self._settling = screen
@@ -147,16 +148,17 @@ class TypeAhead:
         focused = self.app.focused
         log.debug("key %r to %r", getattr(event, "key", "paste"), focused)
         await self._dispatch(event)
-        if event.is_forwarded and not event._stop_propagation:
+        forwarded = event.is_forwarded and not event._stop_propagation
+        # set before _follow, which may find the key done at once and read it
+        typed = forwarded and _typed(event) and _is_text_field(focused)
+        self._typing_into = focused if typed else None
+        if forwarded:
             self._follow(event, focused or self._current_screen())
-            self._typing_into = focused if _typed(event) and _is_text_field(focused) else None
-        else:
-            self._typing_into = None
 
     def _current_screen(self) -> Any:
         try:
             return self.app.screen
-        except Exception:
+        except Exception:  # no screen yet (starting) or none any more (closing)
             return None
 
     def _follow(self, event: events.Event, node: Any) -> None:
@@ -227,11 +229,6 @@ class TypeAhead:
         if not self.busy():
             self.app.call_later(self._drain)
 
-    @property
-    def pending(self) -> int:
-        """Keys waiting (tests and the bench look at this)."""
-        return len(self._queue)
-
 
 def _typed(event: events.Event) -> bool:
     return isinstance(event, events.Key) and event.is_printable
@@ -254,8 +251,6 @@ class Hold:
 
     def release(self) -> None:
         self.gate._let_go(self.token)
-
-    __call__ = release
 
     def worker_gone(self) -> bool:
         return self.worker is not None and self.worker.is_finished

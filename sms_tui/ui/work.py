@@ -57,7 +57,8 @@ def run_service(
     app = node.app
     type_ahead = getattr(app, "type_ahead", None)
     opens_screen = opens_screen or group in SAVE_GROUPS
-    release = type_ahead.hold() if opens_screen and type_ahead is not None else (lambda: None)
+    hold = type_ahead.hold() if opens_screen and type_ahead is not None else None
+    release: Callable[[], None] = hold.release if hold is not None else (lambda: None)
 
     def deliver(result: T) -> None:
         try:
@@ -87,8 +88,8 @@ def run_service(
             return None
         worker = node.run_worker(body, thread=True, group=group, exclusive=exclusive,
                                  exit_on_error=False, name=getattr(call, "__name__", "service"))
-        if opens_screen and type_ahead is not None:
-            release.worker = worker  # type: ignore[attr-defined]
+        if hold is not None:
+            hold.worker = worker  # a worker cancelled before it ran lets the keys go
         return worker
 
     backend = getattr(app, "backend", None)
