@@ -18,8 +18,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,6 +34,7 @@ class DraftStore:
         self.desk = desk
         self._path = path
         self._drafts: dict[str, dict[str, Any]] | None = None
+        self._dirty = False  # staged in memory, not yet on disk
 
     @property
     def path(self) -> Path:
@@ -71,15 +70,9 @@ class DraftStore:
 
     def flush(self) -> None:
         """Write staged drafts (typing paused, the form closed, or the app is crashing)."""
-        if getattr(self, "_dirty", False):
+        if self._dirty:
             self._dirty = False
             self._write()
-
-    def put(self, key: str, fields: dict[str, str]) -> None:
-        """Keep ``fields`` (widget id -> text) as the draft of ``key``, on disk at once."""
-        self._set(key, fields)
-        self._dirty = False
-        self._write()
 
     def _set(self, key: str, fields: dict[str, str]) -> None:
         drafts = self._all()
@@ -95,21 +88,14 @@ class DraftStore:
             self._write()
 
     def _write(self) -> None:
+        from ..domain.errors import DeskError
+        from ..files import write_text
         from ..paths import private_dir
 
         try:
-            folder = private_dir(self.path.parent)
-            fd, tmp = tempfile.mkstemp(prefix=".drafts-", dir=folder)
-            try:
-                os.fchmod(fd, 0o600)
-                with os.fdopen(fd, "w", encoding="utf-8") as out:
-                    json.dump(self._drafts, out)
-                os.replace(tmp, self.path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
-        except OSError:  # a full or read-only disk must not stop the analyst typing
+            private_dir(self.path.parent)
+            write_text(self.path, json.dumps(self._drafts))  # whole, 0600, never over a non-file
+        except (OSError, DeskError):  # a full or read-only disk must not stop the analyst typing
             log.warning("could not keep a draft in %s", self.path, exc_info=True)
 
 
@@ -139,10 +125,8 @@ class DraftMixin:
         return Static(id="draft-line", classes="draft-line")
 
     def _text_fields(self) -> dict[str, Any]:
-        from textual.widgets import Input, TextArea
-
-        return {w.id: w for w in self.query("Input, TextArea")  # type: ignore[attr-defined]
-                if w.id and isinstance(w, Input | TextArea)}
+        # a type selector matches subclasses too: every text field with an id
+        return {w.id: w for w in self.query("Input, TextArea") if w.id}  # type: ignore[attr-defined]
 
     def _texts(self) -> dict[str, str]:
         from textual.widgets import TextArea
@@ -212,7 +196,8 @@ class DraftMixin:
             elif widget is not None:
                 widget.value = text
         self._show_draft_line("Draft restored: save to keep it.")
-        self.app.drafts.put(self.draft_key(), self._texts())
+        self.app.drafts.stage(self.draft_key(), self._texts())
+        self.app.drafts.flush()
         self.refresh_bindings()  # type: ignore[attr-defined]
 
     def on_unmount(self) -> None:
