@@ -5,7 +5,7 @@
 * ``outbox_retry`` (every minute): sends communications to top management that
   are due, retrying failed ones with back-off (:meth:`Outbox.deliver`).
 
-Listed in ``scheduler.CHECK_MODULES``; both checks are short transactions and
+Loaded by ``scheduler.CHECK_MODULES``; both checks are short transactions and
 return a message for the UI only when something happened.
 """
 

@@ -8,13 +8,20 @@ in the section bar at the top of every screen, a command in the command
 palette, and a line in the help screen. ``app.py`` reads this tuple and needs
 no edit when a section is added.
 
-A section's screen is named by ``"module:Class"`` and imported only when the
-analyst first goes there, so screens that need heavy imports do not slow the
-first paint.
+A section's screen class is returned by a loader, a function holding a plain
+import statement, run only when the analyst first goes there: screens that need
+heavy imports do not slow the first paint, and import-linter's contracts see
+every import.
 
-To add a screen (reviews, outbox, change calendar, reports), append one line::
+To add a screen (reviews, outbox, change calendar, reports), write its loader
+and append one line::
 
-    Section("reviews", "6", "Reviews", "sms_tui.ui.screens.reviews:ReviewQueueScreen"),
+    def _reviews() -> type:
+        from .screens.reviews import ReviewQueueScreen
+
+        return ReviewQueueScreen
+
+    Section("reviews", "6", "Reviews", _reviews),
 
 The screen should compose ``SectionBar`` and ``Footer`` like the queue screens,
 use ``self.app.when_ready(...)`` before calling services, and handle
@@ -22,13 +29,12 @@ use ``self.app.when_ready(...)`` before calling services, and handle
 Key ``6`` is reserved for the review queue.
 
 A record kind that needs more than the generic detail (a request's
-instructions, a change's assessment) names its own screen in
+instructions, a change's assessment) has its screen's loader in
 :data:`DETAIL_SCREENS`; :func:`detail_screen` is how every screen opens a record.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,7 +45,7 @@ class Section:
     name: str  # mode name, also used in commands ("section incidents")
     key: str  # the key that goes there from anywhere
     title: str  # shown in the section bar, help and palette
-    target: str  # "package.module:ScreenClass", imported lazily
+    load: Callable[[], type]  # returns the screen class (imported when first needed)
     kwargs: dict[str, Any] = field(default_factory=dict)
     short: str = ""  # label in the section bar when the terminal is narrow
 
@@ -47,8 +53,7 @@ class Section:
         """A zero-argument callable making the section's screen (what MODES wants)."""
 
         def make() -> Any:
-            module, _, cls = self.target.partition(":")
-            return getattr(importlib.import_module(module), cls)(**self.kwargs)
+            return self.load()(**self.kwargs)
 
         return make
 
@@ -57,23 +62,72 @@ class Section:
         return self.short or self.title
 
 
-_QUEUE = "sms_tui.ui.screens.queue:QueueScreen"
+# Loaders: each imports one screen class when it is first needed.
+def _dashboard() -> type:
+    from .screens.dashboard import DashboardScreen
+
+    return DashboardScreen
+
+
+def _queue() -> type:
+    from .screens.queue import QueueScreen
+
+    return QueueScreen
+
+
+def _requests() -> type:
+    from .screens.requests_catalogue import RequestQueueScreen
+
+    return RequestQueueScreen
+
+
+def _problems() -> type:
+    from .screens.problem_candidates import ProblemQueueScreen
+
+    return ProblemQueueScreen
+
+
+def _known_errors() -> type:
+    from .screens.known_errors import KnownErrorQueueScreen
+
+    return KnownErrorQueueScreen
+
+
+def _reviews() -> type:
+    from .screens.reviews import ReviewQueueScreen
+
+    return ReviewQueueScreen
+
+
+def _reports() -> type:
+    from .screens.reports import ReportsScreen
+
+    return ReportsScreen
+
+
+def _outbox() -> type:
+    from .screens.outbox import OutboxScreen
+
+    return OutboxScreen
+
+
+def _calendar() -> type:
+    from .screens.change_calendar import ChangeCalendarScreen
+
+    return ChangeCalendarScreen
+
 
 SECTIONS: tuple[Section, ...] = (
-    Section("home", "0", "Home", "sms_tui.ui.screens.dashboard:DashboardScreen"),
-    Section("incidents", "1", "Incidents", _QUEUE, {"kind": "incident"}, "Incid."),
-    Section("requests", "2", "Requests", "sms_tui.ui.screens.requests_catalogue:RequestQueueScreen",
-            {"kind": "request"}, "Reqs"),
-    Section("problems", "3", "Problems", "sms_tui.ui.screens.problem_candidates:ProblemQueueScreen",
-            {"kind": "problem"}, "Probs"),
-    Section("known_errors", "4", "Known errors", "sms_tui.ui.screens.known_errors:KnownErrorQueueScreen",
-            {"kind": "known_error"}, "KEs"),
-    Section("changes", "5", "Changes", _QUEUE, {"kind": "change"}, "Chgs"),
-    Section("reviews", "6", "Reviews", "sms_tui.ui.screens.reviews:ReviewQueueScreen", short="Revs"),
-    Section("reports", "7", "Reports", "sms_tui.ui.screens.reports:ReportsScreen", short="Rpts"),
-    Section("outbox", "8", "Outbox", "sms_tui.ui.screens.outbox:OutboxScreen", short="Out"),
-    Section("calendar", "9", "Change calendar", "sms_tui.ui.screens.change_calendar:ChangeCalendarScreen",
-            short="Cal"),
+    Section("home", "0", "Home", _dashboard),
+    Section("incidents", "1", "Incidents", _queue, {"kind": "incident"}, "Incid."),
+    Section("requests", "2", "Requests", _requests, {"kind": "request"}, "Reqs"),
+    Section("problems", "3", "Problems", _problems, {"kind": "problem"}, "Probs"),
+    Section("known_errors", "4", "Known errors", _known_errors, {"kind": "known_error"}, "KEs"),
+    Section("changes", "5", "Changes", _queue, {"kind": "change"}, "Chgs"),
+    Section("reviews", "6", "Reviews", _reviews, short="Revs"),
+    Section("reports", "7", "Reports", _reports, short="Rpts"),
+    Section("outbox", "8", "Outbox", _outbox, short="Out"),
+    Section("calendar", "9", "Change calendar", _calendar, short="Cal"),
 )
 
 # The section the app opens on: where the analyst works all day.
@@ -89,13 +143,42 @@ QUEUE_SECTION = {
 }
 
 
-# The detail screen of each record kind ("module:Class", imported when first opened);
-# kinds not listed use the generic RecordScreen.
-DETAIL_SCREENS = {
-    "incident": "sms_tui.ui.screens.known_errors:IncidentScreen",
-    "request": "sms_tui.ui.screens.request_detail:RequestScreen",
-    "problem": "sms_tui.ui.screens.problem_detail:ProblemScreen",
-    "change": "sms_tui.ui.screens.change_detail:ChangeScreen",
+def _incident_detail() -> type:
+    from .screens.known_errors import IncidentScreen
+
+    return IncidentScreen
+
+
+def _request_detail() -> type:
+    from .screens.request_detail import RequestScreen
+
+    return RequestScreen
+
+
+def _problem_detail() -> type:
+    from .screens.problem_detail import ProblemScreen
+
+    return ProblemScreen
+
+
+def _change_detail() -> type:
+    from .screens.change_detail import ChangeScreen
+
+    return ChangeScreen
+
+
+def _record_detail() -> type:
+    from .screens.detail import RecordScreen
+
+    return RecordScreen
+
+
+# The loader of each record kind's detail screen; kinds not listed use the generic RecordScreen.
+DETAIL_SCREENS: dict[str, Callable[[], type]] = {
+    "incident": _incident_detail,
+    "request": _request_detail,
+    "problem": _problem_detail,
+    "change": _change_detail,
 }
 
 
@@ -103,9 +186,7 @@ def detail_screen_class(ref: str) -> Any:
     """The class of the screen showing record ``ref`` (its kind's own, if it has one)."""
     from ..domain.kinds import parse_ref
 
-    target = DETAIL_SCREENS.get(parse_ref(ref)[0].value, "sms_tui.ui.screens.detail:RecordScreen")
-    module, _, cls = target.partition(":")
-    return getattr(importlib.import_module(module), cls)
+    return DETAIL_SCREENS.get(parse_ref(ref)[0].value, _record_detail)()
 
 
 def detail_screen(ref: str) -> Any:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
 import re
+from collections.abc import Callable
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -16,15 +16,52 @@ from textual.widgets import Static
 
 from ..widgets.desk_footer import DeskFooter
 
-# Screens and widgets whose keys the help lists, after the global ones and the current screen's.
-HELP_TARGETS: tuple[tuple[str, str], ...] = (
-    ("Queues", "sms_tui.ui.screens.queue:QueueScreen"),
-    ("Moving in a queue", "sms_tui.ui.widgets.queue_table:QueueTable"),
-    ("Record detail", "sms_tui.ui.screens.detail:RecordScreen"),
-    ("Forms (new, edit)", "sms_tui.ui.screens.form:RecordForm"),
-    ("Dialogs (status, note, assign, link, escalate)",
-     "sms_tui.ui.screens.action_dialog:ActionDialog"),
-    ("Home", "sms_tui.ui.screens.dashboard:DashboardScreen"),
+
+def _queue_screen() -> type:
+    from .queue import QueueScreen
+
+    return QueueScreen
+
+
+def _queue_table() -> type:
+    from ..widgets.queue_table import QueueTable
+
+    return QueueTable
+
+
+def _record_screen() -> type:
+    from .detail import RecordScreen
+
+    return RecordScreen
+
+
+def _record_form() -> type:
+    from .form import RecordForm
+
+    return RecordForm
+
+
+def _action_dialog() -> type:
+    from .action_dialog import ActionDialog
+
+    return ActionDialog
+
+
+def _dashboard() -> type:
+    from .dashboard import DashboardScreen
+
+    return DashboardScreen
+
+
+# Screens and widgets whose keys the help lists, after the global ones and the current
+# screen's: a title and a loader of the class (imported when the help first opens).
+HELP_TARGETS: tuple[tuple[str, Callable[[], type]], ...] = (
+    ("Queues", _queue_screen),
+    ("Moving in a queue", _queue_table),
+    ("Record detail", _record_screen),
+    ("Forms (new, edit)", _record_form),
+    ("Dialogs (status, note, assign, link, escalate)", _action_dialog),
+    ("Home", _dashboard),
 )
 
 
@@ -65,11 +102,6 @@ def _own_actions(cls: type) -> set[str]:
                 if isinstance(binding, Binding):
                     actions.add(binding.action)
     return actions
-
-
-def _resolve(target: str) -> Any:
-    module, _, name = target.partition(":")
-    return getattr(importlib.import_module(module), name)
 
 
 def bindings_of(cls: Any, keymap: dict[str, str]) -> list[tuple[str, Binding]]:
@@ -130,7 +162,7 @@ class HelpScreen(ModalScreen[None]):
         groups: list[RenderableType] = [
             Text.assemble(("sms-tui keys", "bold"), "  (Esc closes; ctrl+p finds any command by name)\n")
         ]
-        targets = [(title, _resolve(target)) for title, target in HELP_TARGETS]
+        targets = [(title, load()) for title, load in HELP_TARGETS]
         under = type(self.under) if self.under is not None else None
         if under is not None:
             title = next((t for t, cls in targets if cls is under), screen_title(under))
