@@ -12,6 +12,3 @@ class DataChanged(Message):
         self.version = version
         super().__init__()
 
-
-class BackendReady(Message):
-    """The database is open; screens may load their data."""
