@@ -146,6 +146,35 @@ def _ref(ref: str, traced: set[str]) -> str:
     return h(ref)
 
 
+def _figure(c: ClauseEvidence, value: str) -> str:
+    """A figure, linked to the records it is drawn from (the appendix) when there are any."""
+    if not c.records_total:
+        return h(value)
+    return (f'<a href="#records-{h(c.clause)}" title="the records of the period this '
+            'clause counts">'
+            f"{h(value)}</a>")
+
+
+def _records(report: EvidenceReport, traced: set[str]) -> list[str]:
+    """The appendix: for each clause, the records its figures are drawn from."""
+    listed = [c for c in report.clauses if c.records_total]
+    if not listed:
+        return []
+    out = ['<section id="records"><h2>Records behind the figures</h2>',
+           '<p class="meta">Each figure above links here: the records of the period its clause '
+           "counts (by creation, resolution, closing or due date, as the figure says). Look any "
+           "of them up, with its full journal, with <code>sms-tui show REF</code>.</p>"]
+    for c in listed:
+        more = (f" and {c.records_total - len(c.records)} more (the first "
+                f"{len(c.records)} by number are listed)" if c.records_total > len(c.records)
+                else "")
+        out.append(f'<h3 id="records-{h(c.clause)}"><a href="#clause-{h(c.clause)}">'
+                   f"{h(c.clause)}</a> {h(c.title)}: {c.records_total} record(s)</h3>"
+                   f'<p class="refs">{", ".join(_ref(r, traced) for r in c.records)}{more}</p>')
+    out.append("</section>")
+    return out
+
+
 def _clause(c: ClauseEvidence, traced: set[str]) -> str:
     from ..domain.evidence import STATUS_MEANING
 
@@ -157,7 +186,7 @@ def _clause(c: ClauseEvidence, traced: set[str]) -> str:
         out.append(f'<p class="nodata">{h(c.note)}</p>')
     if c.facts:
         out.append("<table><tbody>" + "".join(
-            f"<tr><td>{h(f.label)}</td><td>{h(f.value)}</td></tr>" for f in c.facts
+            f"<tr><td>{h(f.label)}</td><td>{_figure(c, f.value)}</td></tr>" for f in c.facts
         ) + "</tbody></table>")
     if c.documents:
         out.append("<p>Documented information:</p><ul>" + "".join(
@@ -215,6 +244,7 @@ def evidence_html(report: EvidenceReport) -> str:
         '<table class="overview"><thead><tr><th>Clause</th><th>Status</th><th>Evidence</th>'
         f'<th class="num">Gaps</th></tr></thead><tbody>{overview}</tbody></table>',
         *(_clause(c, traced) for c in report.clauses),
+        *_records(report, traced),
         *_traces(report),
     ]
     return _page(title, body)
