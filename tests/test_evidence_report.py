@@ -226,3 +226,14 @@ def test_the_records_behind_a_clause_are_cut_but_counted_in_full(evidence, store
     clause = replace(evidence.clause("8.6.1"), records=refs, records_total=total)
     html = render_evidence_report(replace(evidence, clauses=(clause,)), "html")
     assert "and 3 more (the first 2 by number are listed)" in html
+
+
+def test_template_syntax_and_controls_in_user_text_are_printed_as_text(store, clock):
+    clock.set(REPORT_NOW)
+    data.build(store)
+    with store.write() as session:
+        session.add(ConfigurationItem(id=9, name="{{ 7*7 }}{% if x %}\x1b[2J\u202e",
+                                      created_at=t(1, 1), updated_at=t(1, 1)))
+    html = render_evidence_report(ReportService(store).evidence_report(MARCH), "html")
+    assert "{{ 7*7 }}{% if x %}" in html and ">49<" not in html
+    assert "\x1b" not in html and "\u202e" not in html
