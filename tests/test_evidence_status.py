@@ -271,6 +271,19 @@ def test_sampled_records_are_reproducible_and_carry_their_journal(store, clock):
     assert data["sample_seed"] == 7 and data["traces"]
 
 
+def test_sampled_records_are_printed_with_their_journal_in_markdown_too(store, clock):
+    clock.set(at(2))
+    records = RecordService(store)
+    ref = records.create("incident", title="Mail | down", category="network").ref
+    records.add_note(ref, "restarted the relay")
+    clock.set(NOW)
+    md = render_evidence_report(ReportService(store).evidence_report(MARCH, sample=1, seed=1),
+                                "md")
+    traced = md[md.index("## Records traced, with their full journal"):]
+    assert f"### {ref} (8.6.1) Mail \\| down" in traced
+    assert "| create | " in traced and "| note |  | restarted the relay |" in traced
+
+
 def test_a_documentary_clause_is_met_by_its_current_documents(store, clock):
     clock.set(NOW)
     docs = DocumentService(store)
