@@ -175,3 +175,65 @@ def test_user_text_in_gaps_cannot_inject_markup(store, clock):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     md = render_evidence_report(evidence, "md")
     assert "<script>" not in md and "\\[x\\](javascript:y)" in md
+
+
+# ------------------------------------------------ issue 16: every figure links to its records
+def _anchors(html: str) -> tuple[list[str], set[str]]:
+    import re
+
+    return re.findall(r'href="#([^"]+)"', html), set(re.findall(r'id="([^"]+)"', html))
+
+
+def test_html_links_every_figure_to_the_records_it_is_drawn_from(evidence):
+    import re
+
+    html = render_evidence_report(evidence, "html")
+    links, ids = _anchors(html)
+    assert set(links) <= ids, "every link lands on something in the page"
+    incident = evidence.clause("8.6.1")
+    section = html[html.index('id="clause-8.6.1"'):html.index("</section>",
+                                                               html.index('id="clause-8.6.1"'))]
+    figures = re.findall(r"<tr><td>[^<]*</td><td>(.*?)</td></tr>", section)
+    assert len(figures) == len(incident.facts) > 0
+    assert all(f.startswith('<a href="#records-8.6.1"') for f in figures)
+    records = html[html.index('id="records-8.6.1"'):]
+    records = records[:records.index("</p>")]
+    # C, D, E, F, M: the incidents of March the figures count, each a reference to look up
+    assert re.findall(r"INC-\d+", records) == [
+        "INC-000003", "INC-000004", "INC-000005", "INC-000006", "INC-000008"]
+    assert "5 record(s)" in records and "sms-tui show REF" in html
+
+
+def test_a_clause_with_no_records_in_the_period_has_figures_without_links(store, clock):
+    clock.set(REPORT_NOW)
+    data.build(store)
+    evidence = ReportService(store).evidence_report(Period(t(6, 1), t(7, 1)))
+    html = render_evidence_report(evidence, "html")
+    assert evidence.clause("8.6.1").records_total == 0
+    assert 'href="#records-8.6.1"' not in html and 'id="records-8.6.1"' not in html
+
+
+def test_the_records_behind_a_clause_are_cut_but_counted_in_full(evidence, store):
+    from dataclasses import replace
+
+    from sms_tui.services.report_samples import population
+    from sms_tui.services.report_sql import Probe, ts
+
+    with store.read() as session:
+        refs, total = population(session, Probe(session), "8.6.1",
+                                 {"s": ts(MARCH.start), "e": ts(MARCH.end)}, limit=2)
+    assert refs == ("INC-000003", "INC-000004") and total == 5
+    clause = replace(evidence.clause("8.6.1"), records=refs, records_total=total)
+    html = render_evidence_report(replace(evidence, clauses=(clause,)), "html")
+    assert "and 3 more (the first 2 by number are listed)" in html
+
+
+def test_template_syntax_and_controls_in_user_text_are_printed_as_text(store, clock):
+    clock.set(REPORT_NOW)
+    data.build(store)
+    with store.write() as session:
+        session.add(ConfigurationItem(id=9, name="{{ 7*7 }}{% if x %}\x1b[2J\u202e",
+                                      created_at=t(1, 1), updated_at=t(1, 1)))
+    html = render_evidence_report(ReportService(store).evidence_report(MARCH), "html")
+    assert "{{ 7*7 }}{% if x %}" in html and ">49<" not in html
+    assert "\x1b" not in html and "\u202e" not in html

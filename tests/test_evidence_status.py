@@ -271,6 +271,19 @@ def test_sampled_records_are_reproducible_and_carry_their_journal(store, clock):
     assert data["sample_seed"] == 7 and data["traces"]
 
 
+def test_sampled_records_are_printed_with_their_journal_in_markdown_too(store, clock):
+    clock.set(at(2))
+    records = RecordService(store)
+    ref = records.create("incident", title="Mail | down", category="network").ref
+    records.add_note(ref, "restarted the relay")
+    clock.set(NOW)
+    md = render_evidence_report(ReportService(store).evidence_report(MARCH, sample=1, seed=1),
+                                "md")
+    traced = md[md.index("## Records traced, with their full journal"):]
+    assert f"### {ref} (8.6.1) Mail \\| down" in traced
+    assert "| create | " in traced and "| note |  | restarted the relay |" in traced
+
+
 def test_a_documentary_clause_is_met_by_its_current_documents(store, clock):
     clock.set(NOW)
     docs = DocumentService(store)
@@ -281,3 +294,44 @@ def test_a_documentary_clause_is_met_by_its_current_documents(store, clock):
     docs.add(title="Capacity plan", kind="capacity_plan", approved_on="2026-01-05",
              next_review="2026-12-31")
     assert evidence(store).clause("8.4").status == "met"
+
+
+REPORT_RUN = st.fixed_dictionaries({
+    "report": st.sampled_from(["service", "evidence"]),
+    "decided": st.booleans(),
+})
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(runs=st.lists(REPORT_RUN, max_size=4))
+def test_the_reporting_clause_status_follows_from_the_reports_issued(tmp_path_factory, runs):
+    """Random desks: 9.4 counts reports issued in the period, never the ability to make one;
+    it is met when some were issued and at least one has a decision, a gap when reports were
+    issued and no decision taken from any, and never met without a report."""
+    from tests.conftest import FakeClock
+
+    clock = FakeClock()
+    store = Store(tmp_path_factory.mktemp("desk") / "desk.db", actor="tester", clock=clock)
+    try:
+        service = ReportRunService(store)
+        for n, spec in enumerate(runs):
+            clock.set(at(2 + n))
+            run = service.record(report=spec["report"], start=START, end=MARCH.end, fmt="md")
+            if spec["decided"]:
+                service.decide(run.ref, f"decision {n}")
+        clock.set(NOW)
+        clause = evidence(store).clause("9.4")
+    finally:
+        store.close()
+    if not runs:
+        expected = "no_evidence"
+    elif not any(spec["decided"] for spec in runs):
+        expected = "gap"
+    else:
+        expected = "met"
+    assert clause.status == expected
+    assert clause.evidence == len(runs)
+    figures = {f.label: f.value for f in clause.facts}
+    assert figures["Reports with a decision recorded"] == str(
+        sum(spec["decided"] for spec in runs))

@@ -202,18 +202,23 @@ def register(main: click.Group) -> None:
     @main.command("import")
     @click.argument("path", type=click.Path(exists=True, path_type=Path))
     @click.option("--dry-run", is_flag=True, help="Check every row, write nothing.")
+    @click.option("--force", is_flag=True,
+                  help="Import even records that fail verify's checks (a record that does not "
+                       "match its journal, a broken chain); the override is journaled.")
     @pass_app
-    def import_(app: AppContext, path, dry_run):
+    def import_(app: AppContext, path, dry_run, force):
         """Import a JSON export file or a CSV export directory: all rows or none.
 
-        Every row is checked first; problems are listed by line and nothing is written.
+        Every row is checked first, then what was imported gets verify's checks (hash
+        chains, heads, each record against its journal); problems are listed and nothing
+        is written.
         """
         from ..services.transfer import ImportRefused, TransferService
 
         service = TransferService(app.store())
         try:
             with progress_bar("importing") as progress:
-                summary = service.import_path(path, progress, dry_run=dry_run)
+                summary = service.import_path(path, progress, dry_run=dry_run, force=force)
         except ImportRefused as exc:
             for problem in exc.problems:
                 click.echo(f"{one_line(path.name)}: {one_line(problem.line())}", err=True)
@@ -221,6 +226,11 @@ def register(main: click.Group) -> None:
                 click.echo(f"... and {exc.total - len(exc.problems)} more", err=True)
             raise
         verb = "checked (dry run, nothing written)" if dry_run else "imported"
+        for line in summary.forced:
+            click.echo(f"forced: {one_line(line)}", err=True)
+        if summary.forced and not dry_run:
+            click.echo(f"imported despite {len(summary.forced)} verification problem(s) "
+                       "(--force; journaled under SYS:integrity)", err=True)
         click.echo(f"{verb} {summary.total} rows into {len(summary.counts)} tables "
                    f"from {one_line(str(path))}")
 

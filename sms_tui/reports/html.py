@@ -1,22 +1,24 @@
 """Self-contained HTML for the service report and the evidence report.
 
 One file a manager can open in any browser, mail or archive: inline CSS,
-inline SVG charts, no JavaScript, nothing fetched from the network. Every
-piece of user text goes through :func:`.text.h` (HTML escaping).
+inline SVG charts, no JavaScript, nothing fetched from the network.
+
+The pages are Jinja2 templates (``templates/``) with autoescaping: every value a
+template prints is made one line (:func:`.text.one_line`) and HTML-escaped, so no
+escape can be forgotten. Only the SVG charts, built and escaped by :mod:`.svg`,
+go in as markup.
 """
 
 from __future__ import annotations
 
-from ..services.report_model import (
-    Breakdown,
-    ClauseEvidence,
-    EvidenceReport,
-    Figure,
-    Section,
-    ServiceReport,
-)
+from functools import cache
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from ..services.report_model import EvidenceReport, ServiceReport
 from .svg import bar_chart, weekly_chart
-from .text import h
+from .text import one_line
 
 CSS = """
 :root { color-scheme: light; }
@@ -42,179 +44,33 @@ svg.chart { max-width: 100%; height: auto; display: block; margin: .5rem 0; }
 """
 
 
-def _page(title: str, body: list[str]) -> str:
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        # Forbid anything but inline styles and images: the file must stand alone.
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-        "style-src 'unsafe-inline'; img-src data:\">\n"
-        f"<title>{h(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
-        + "\n".join(body)
-        + "\n</body>\n</html>\n"
-    )
+def _line(value):
+    """What a template prints: markup (the charts) as it is, anything else on one line (and
+    then escaped by the environment)."""
+    return value if isinstance(value, Markup) else one_line(str(value))
 
 
-def _trend(fig: Figure) -> str:
-    verdict = f" ({fig.verdict})" if fig.verdict else ""
-    cls = f"trend {fig.verdict}".strip()
-    return f'<span class="{cls}">{h(fig.trend_text())}{verdict}</span>'
-
-
-def _figures(figures: tuple[Figure, ...]) -> str:
-    rows = [
-        '<table class="figures"><thead><tr><th>Figure</th><th class="num">This period</th>'
-        '<th class="num">Previous period</th><th>Trend</th></tr></thead><tbody>'
-    ]
-    for fig in figures:
-        note = f' <span class="note">— {h(fig.note)}</span>' if fig.note else ""
-        rows.append(
-            f'<tr data-key="{h(fig.key)}"><td>{h(fig.label)}{note}</td>'
-            f'<td class="num">{h(fig.value_text())}</td>'
-            f'<td class="num">{h(fig.value_text("previous"))}</td><td>{_trend(fig)}</td></tr>'
-        )
-    rows.append("</tbody></table>")
-    return "".join(rows)
-
-
-def _breakdown(bd: Breakdown) -> str:
-    head = "".join(f'<th class="num">{h(c)}</th>' for c in bd.columns)
-    out = [f"<h3>{h(bd.title)}</h3>"]
-    if bd.chart:
-        out.append(bar_chart(bd, f"chart-{bd.key.replace('.', '-')}"))
-    out.append(f'<table class="breakdown"><thead><tr><th></th>{head}</tr></thead><tbody>')
-    for row in bd.rows:
-        cells = "".join(
-            f'<td class="num">{h(c.value_text())}<br><span class="note">prev. '
-            f'{h(c.value_text("previous"))}</span> {_trend(c)}</td>'
-            for c in row.cells
-        )
-        out.append(f"<tr><th>{h(row.label)}</th>{cells}</tr>")
-    out.append("</tbody></table>")
-    return "".join(out)
-
-
-def _section(sec: Section) -> str:
-    out = [f'<section id="{h(sec.key)}"><h2>{h(sec.title)} '
-           f'<span class="clause">({h(sec.clause)})</span></h2>']
-    if not sec.available:
-        out.append(f'<p class="nodata">{h(sec.note)}</p></section>')
-        return "".join(out)
-    if sec.figures:
-        out.append(_figures(sec.figures))
-    out.extend(_breakdown(bd) for bd in sec.breakdowns)
-    out.append("</section>")
-    return "".join(out)
+@cache
+def _env() -> Environment:
+    return Environment(loader=PackageLoader("sms_tui.reports", "templates"), autoescape=True,
+                       finalize=_line, undefined=StrictUndefined, keep_trailing_newline=True,
+                       trim_blocks=True, lstrip_blocks=True)
 
 
 def service_html(report: ServiceReport) -> str:
     """The service report as one self-contained HTML page."""
-    title = f"Service report {report.period.label()}"
-    weeks = "".join(
-        f'<tr><td>{h(w.week)}</td><td>{w.start:%d %b} – {w.end:%d %b} ({w.days} d)</td>'
-        f'<td class="num">{w.opened}</td><td class="num">{w.resolved}</td></tr>'
-        for w in report.weekly
-    )
-    body = [
-        f"<h1>{h(title)}</h1>",
-        f'<p class="meta">Period {h(report.period.label())} (end exclusive: to '
-        f"{report.period.end:%Y-%m-%d %H:%M} UTC), compared with the previous period of equal "
-        f"length {h(report.previous.label())}. Open records measured at "
-        f"{report.as_of:%Y-%m-%d %H:%M} UTC. Generated {report.generated_at:%Y-%m-%d %H:%M} UTC "
-        "from the records (ISO/IEC 20000-1 9.4).</p>",
-        '<p class="meta">Trend: ▲ up, ▼ down, = unchanged, then the change and whether it is '
-        "better or worse.</p>",
-        '<section id="weekly"><h2>Incidents opened and resolved per week '
-        '<span class="clause">(8.6.1)</span></h2>',
-        weekly_chart(report.weekly),
-        '<table class="weekly"><thead><tr><th>Week</th><th>Days in period</th>'
-        f'<th class="num">Opened</th><th class="num">Resolved</th></tr></thead><tbody>{weeks}'
-        "</tbody></table></section>",
-        *(_section(sec) for sec in report.sections),
-    ]
-    return _page(title, body)
-
-
-def _status(c: ClauseEvidence) -> str:
-    return f'<span class="status status-{h(c.status)}">{h(c.status_text)}</span>'
-
-
-def _ref(ref: str, traced: set[str]) -> str:
-    """A reference, linked to its trace (record and journal) when the report carries one."""
-    if ref in traced:
-        return f'<a href="#trace-{h(ref)}">{h(ref)}</a>'
-    return h(ref)
-
-
-def _clause(c: ClauseEvidence, traced: set[str]) -> str:
-    from ..domain.evidence import STATUS_MEANING
-
-    out = [f'<section id="clause-{h(c.clause)}"><h2>{h(c.clause)} {h(c.title)}</h2>',
-           f'<p>Status: <strong>{_status(c)}</strong> '
-           f'<span class="note">({h(STATUS_MEANING[c.status])})</span></p>',
-           f'<p class="summary">{h(c.clause)}: {h(c.summary)}</p>']
-    if c.note:
-        out.append(f'<p class="nodata">{h(c.note)}</p>')
-    if c.facts:
-        out.append("<table><tbody>" + "".join(
-            f"<tr><td>{h(f.label)}</td><td>{h(f.value)}</td></tr>" for f in c.facts
-        ) + "</tbody></table>")
-    if c.documents:
-        out.append("<p>Documented information:</p><ul>" + "".join(
-            f"<li>{h(d)}</li>" for d in c.documents) + "</ul>")
-    if c.outside:
-        out.append('<p>Outside the desk (not in its register of documented information):</p>'
-                   '<ul class="outside">' + "".join(
-                       f"<li><strong>OUTSIDE</strong> {h(o)}</li>" for o in c.outside) + "</ul>")
-    if c.samples:
-        out.append('<p>Records to trace: <span class="refs">'
-                   + ", ".join(_ref(r, traced) for r in c.samples) + "</span></p>")
-    for gap in c.gaps:
-        refs = ", ".join(_ref(r, traced) for r in gap.refs)
-        more = f" and {gap.refs_cut} more" if gap.refs_cut else ""
-        out.append(f'<div class="gap"><strong>GAP</strong> {h(gap.description)} '
-                   f'({gap.count})<div class="refs">{refs}{more}</div></div>')
-    out.append("</section>")
-    return "".join(out)
-
-
-def _traces(report: EvidenceReport) -> list[str]:
-    if not report.traces:
-        return []
-    out = ['<section id="traces"><h2>Records traced, with their full journal</h2>',
-           f'<p class="meta">Picked at random with seed {report.sample_seed}: the same seed '
-           "picks the same records.</p>"]
-    for trace in report.traces:
-        out.append(f'<h3 id="trace-{h(trace.ref)}">{h(trace.ref)} '
-                   f'<span class="clause">({h(trace.clause)})</span> {h(trace.title)}</h3>')
-        out.append('<table class="journal"><thead><tr><th>When (UTC)</th><th>Who</th>'
-                   "<th>Action</th><th>Changes</th><th>Note</th></tr></thead><tbody>")
-        for e in trace.entries:
-            out.append(f"<tr><td>{h(e.when)}</td><td>{h(e.actor)}</td><td>{h(e.action)}</td>"
-                       f"<td>{h(e.changes)}</td><td>{h(e.note)}</td></tr>")
-        out.append("</tbody></table>")
-    out.append("</section>")
-    return out
+    charts = {bd.key: Markup(bar_chart(bd, f"chart-{bd.key.replace('.', '-')}"))
+              for sec in report.sections for bd in sec.breakdowns if bd.chart}
+    return _env().get_template("service.html.j2").render(
+        title=f"Service report {report.period.label()}", css=Markup(CSS), report=report,
+        weekly_chart=Markup(weekly_chart(report.weekly)), charts=charts)
 
 
 def evidence_html(report: EvidenceReport) -> str:
     """The evidence report as one self-contained HTML page."""
-    title = f"ISO/IEC 20000-1 evidence {report.period.label()}"
-    traced = {t.ref for t in report.traces}
-    overview = "".join(
-        f'<tr><td><a href="#clause-{h(c.clause)}">{h(c.clause)}</a> {h(c.title)}</td>'
-        f"<td>{_status(c)}</td><td>{h(c.summary)}</td><td class=\"num\">"
-        f"{sum(1 for g in c.gaps if g.count) if c.available else 'no data'}</td></tr>"
-        for c in report.clauses
-    )
-    body = [
-        f"<h1>{h(title)}</h1>",
-        f'<p class="meta">Period {h(report.period.label())} (end exclusive, UTC). Generated '
-        f"{report.generated_at:%Y-%m-%d %H:%M} UTC from the records in the store.</p>",
-        f"<p><strong>{h(report.status_line())}.</strong></p>",
-        '<table class="overview"><thead><tr><th>Clause</th><th>Status</th><th>Evidence</th>'
-        f'<th class="num">Gaps</th></tr></thead><tbody>{overview}</tbody></table>',
-        *(_clause(c, traced) for c in report.clauses),
-        *_traces(report),
-    ]
-    return _page(title, body)
+    from ..domain.evidence import STATUS_MEANING
+
+    return _env().get_template("evidence.html.j2").render(
+        title=f"ISO/IEC 20000-1 evidence {report.period.label()}", css=Markup(CSS),
+        report=report, traced={t.ref for t in report.traces}, meaning=STATUS_MEANING,
+        gap_counts=[sum(1 for g in c.gaps if g.count) for c in report.clauses])

@@ -147,4 +147,21 @@ def evidence_markdown(report: EvidenceReport) -> str:
             lines.append(f"- **GAP** {md(gap.description)} ({gap.count}): {listed}{more}"
                          if listed else f"- **GAP** {md(gap.description)} ({gap.count})")
         lines.append("")
+    lines += _traces(report)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _traces(report: EvidenceReport) -> list[str]:
+    """evidence --sample: each record picked, with its full journal, oldest first."""
+    if not report.traces:
+        return []
+    lines = ["## Records traced, with their full journal", "",
+             f"Picked at random with seed {report.sample_seed}: the same seed picks the same "
+             "records.", ""]
+    for trace in report.traces:
+        lines += [f"### {md(trace.ref)} ({md(trace.clause)}) {md(trace.title)}", "",
+                  "| When (UTC) | Who | Action | Changes | Note |", "|---|---|---|---|---|"]
+        lines += [f"| {md(e.when)} | {md(e.actor)} | {md(e.action)} | {md(e.changes)} | "
+                  f"{md(e.note)} |" for e in trace.entries]
+        lines.append("")
+    return lines

@@ -42,15 +42,18 @@ import hashlib
 import json
 import re
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from json.encoder import encode_basestring
+from json.scanner import make_scanner
 
-from sqlalchemy import text
+from sqlalchemy import Connection, bindparam, inspect, text
 
 from ..domain.kinds import Kind
 from ..storage.models import RECORD_TABLES
-from .journal import HMAC_PREFIX, digest_row, marker_first_id
+from .journal import HMAC_PREFIX, _stored_iso, digest_row, marker_first_id
 from .store import Store
 
 APPEND_ONLY_TRIGGERS = ("journal_entry_no_update", "journal_entry_no_delete")
@@ -58,6 +61,7 @@ HEAD_TRIGGERS = ("journal_head_advance", "journal_head_no_delete", "journal_head
 SEARCH_TRIGGER_EVENTS = ("insert", "delete", "update")  # <table>_fts_<event>, migration 0003
 PURGE_KEY_PREFIX = "purge_authorised:"
 PURGE_ACTION = "purge"
+IMPORT_ACTION = "import"  # the first entry of a record imported without its journal
 RECORD_KINDS = {kind.value for kind in Kind}
 DIGEST_PREFIX = "sms-tui-journal-v1"
 # Fields every record's journal starts with (create), or whose absence means the default.
@@ -156,80 +160,185 @@ class _Chain:
     plain_after_key: list[int] = field(default_factory=list)  # unkeyed though the desk is keyed
 
 
-def _chains(con: sqlite3.Connection, progress: Callable[[int], None] | None,
+_SCAN = make_scanner(json.JSONDecoder())  # json.loads without its two Python-level frames
+JOURNAL_COLUMNS = "id, record_ref, record_kind, at, actor, action, changes, note, prev_hash, hash"
+STREAM_ROWS = 5000  # rows fetched at a time (a server-side cursor where the server has them)
+SETTLE_CHAINS = 500  # chains whose heads and records are looked up together
+PROGRESS_EVERY = 20_000
+
+
+def _stream(conn: Connection, sql: str, params: dict):
+    """Rows of ``sql`` fetched a few thousand at a time, never all at once."""
+    return conn.execution_options(stream_results=True, yield_per=STREAM_ROWS).execute(
+        text(sql), params)
+
+
+def _chains(conn: Connection, progress: Callable[[int], None] | None,
             since: int | None = None, key: bytes | None = None,
             keyed_from: int | None = None) -> Iterator[_Chain]:
     """Every journal (or those written to after entry ``since``), checked as it streams past
-    (ordered by record, then id)."""
-    columns = "id, record_ref, record_kind, at, actor, action, changes, note, prev_hash, hash"
+    (ordered by record, then id).
+
+    The hot loop of ``verify``: each entry's hash is recomputed inline for the usual
+    shape of a stored time (see :func:`journal.digest_row`, which it falls back to)."""
     if since is None:
-        cur = con.execute(f"SELECT {columns} FROM journal_entry ORDER BY record_ref, id")
+        rows = _stream(conn, f"SELECT {JOURNAL_COLUMNS} FROM journal_entry "
+                       "ORDER BY record_ref, id", {})
     else:
-        cur = con.execute(f"SELECT {columns} FROM journal_entry WHERE record_ref IN (SELECT "
-                          "record_ref FROM journal_head WHERE last_id > ?) ORDER BY record_ref, id",
-                          (since,))
+        rows = _stream(conn, f"SELECT {JOURNAL_COLUMNS} FROM journal_entry WHERE record_ref IN "
+                       "(SELECT record_ref FROM journal_head WHERE last_id > :since) "
+                       "ORDER BY record_ref, id", {"since": since})
+    sha256, quote, scan = hashlib.sha256, encode_basestring, _SCAN
+    record_kinds = RECORD_KINDS
     chain: _Chain | None = None
-    for seen, row in enumerate(cur, start=1):
-        id_, ref, kind, at, actor, action, changes, note, prev_hash, hash_ = row
-        if chain is None or ref != chain.ref:
-            if chain is not None:
-                yield chain
-            chain = _Chain(ref, kind, first_action=action)
-        if hash_.startswith(HMAC_PREFIX) and key is None:
-            chain.unkeyed += 1  # only the key's holder can check it: the link at least
-            if prev_hash != chain.prev:
-                chain.broken.append(id_)
-        elif prev_hash != chain.prev or hash_ != digest_row(
-                prev_hash, ref, kind, at, actor, action, changes, note,
-                key if hash_.startswith(HMAC_PREFIX) else None):
-            chain.broken.append(id_)
-        elif keyed_from is not None and id_ >= keyed_from and not hash_.startswith(HMAC_PREFIX):
-            chain.plain_after_key.append(id_)
-        chain.prev = hash_
-        chain.count += 1
-        chain.last_action, chain.last_id, chain.kind = action, id_, kind
-        if kind in RECORD_KINDS:
-            try:
-                for name, pair in json.loads(changes or "{}").items():
-                    if isinstance(pair, list) and len(pair) == 2:
-                        chain.fields[name] = pair[1]
-            except (ValueError, AttributeError):
-                chain.broken.append(id_)
-        if progress is not None and seen % 50_000 == 0:
+    current = None
+    prev = ""
+    fields: dict = {}
+    count = seen = 0
+    for part in rows.partitions(STREAM_ROWS):
+        for id_, ref, kind, at, actor, action, changes, note, prev_hash, hash_ in part:
+            if ref != current:
+                if chain is not None:
+                    chain.prev, chain.count = prev, count
+                    yield chain
+                chain = _Chain(ref, kind, first_action=action)
+                current, prev, fields, count = ref, "", chain.fields, 0
+            if hash_[:5] == HMAC_PREFIX:
+                if key is None:
+                    chain.unkeyed += 1  # only the key's holder can check it: the link at least
+                    if prev_hash != prev:
+                        chain.broken.append(id_)
+                elif prev_hash != prev or hash_ != digest_row(
+                        prev_hash, ref, kind, at, actor, action, changes, note, key):
+                    chain.broken.append(id_)
+            else:
+                try:  # journal.digest_row, inline: the JSON of eight strings, hashed
+                    if len(at) != 26 or at[10] != " " or at[19] != ".":
+                        raise TypeError
+                    when = at[:10] + "T" + at[11:19] + ("+00:00" if at[20:] == "000000"
+                                                        else at[19:] + "+00:00")
+                    good = sha256(("[" + ",".join(map(quote, (
+                        prev_hash, ref, kind, when, actor, action, changes, note))) + "]")
+                        .encode("utf-8", "surrogatepass")).hexdigest() == hash_
+                except TypeError:  # a value that is not a string, or another time format
+                    good = hash_ == digest_row(prev_hash, ref, kind, at, actor, action,
+                                               changes, note)
+                if not good or prev_hash != prev:
+                    chain.broken.append(id_)
+                elif keyed_from is not None and id_ >= keyed_from:
+                    chain.plain_after_key.append(id_)
+            prev = hash_
+            count += 1
+            chain.last_action, chain.last_id, chain.kind = action, id_, kind
+            if kind in record_kinds and changes != "{}":
+                try:
+                    found, end = scan(changes, 0)
+                    if end != len(changes):
+                        found = json.loads(changes)  # trailing space is fine, more is not
+                    for name, pair in found.items():
+                        if pair.__class__ is list and len(pair) == 2:
+                            fields[name] = pair[1]
+                except (StopIteration, ValueError, AttributeError, TypeError):
+                    chain.broken.append(id_)
+        seen += len(part)
+        if progress is not None and seen // PROGRESS_EVERY != (seen - len(part)) // PROGRESS_EVERY:
             progress(seen)
     if chain is not None:
+        chain.prev, chain.count = prev, count
         yield chain
 
 
-def _replay(report: VerifyReport, chain: _Chain, row: sqlite3.Row) -> None:
-    columns = row.keys()
-    expected = dict(ALWAYS_REPLAYED)
-    expected.update(chain.fields)
+def _replay(report: VerifyReport, chain: _Chain, row: tuple, index: dict[str, int]) -> None:
+    fields = chain.fields
     wrong = []
-    for name, value in expected.items():
-        if name not in columns or (value is None and name not in chain.fields):
+    # A record taken in from another tool starts its journal with an 'import' entry naming
+    # only its title and status: its other fields have no default to be held to.
+    defaults = () if chain.first_action == IMPORT_ACTION else (
+        (n, d) for n, d in ALWAYS_REPLAYED.items() if n not in fields)
+    for name, value in (*defaults, *fields.items()):
+        at = index.get(name)
+        if at is None or value is None and name not in fields:
             continue
-        stored = row[name]
-        if stored == value and type(stored) is type(value):
+        stored = row[at]
+        if stored == value and stored.__class__ is value.__class__:
             continue  # the usual case, without normalising
+        if value.__class__ is str:  # the two usual differences, without normalising
+            if stored.__class__ is str and len(stored) == 26 and stored[10] == " " \
+                    and stored[19] == "." and _stored_iso(stored) == value:
+                continue  # a time as SQLite keeps it and as the journal wrote it
+            if stored.__class__ is int and value == f"P{stored}":
+                continue  # priority 3 and "P3"
         if _normal(stored) != _normal(value):
-            wrong.append(f"{name} is {_shown(row[name])} but its journal says {_shown(value)}")
+            wrong.append(f"{name} is {_shown(stored)} but its journal says {_shown(value)}")
     if wrong:
         report.add((chain.ref,), "record does not match its journal (changed outside sms-tui): "
                    + "; ".join(wrong[:5]))
 
 
 # ------------------------------------------------------------------ the checks
-def _schema_checks(report: VerifyReport, con: sqlite3.Connection) -> None:
-    result = [r[0] for r in con.execute("PRAGMA integrity_check").fetchall()]
-    if result != ["ok"]:
-        for line in result[:20]:
-            report.add((), f"SQLite integrity check: {line}")
+def _names(conn: Connection) -> tuple[set[str], set[str]]:
+    """The database's tables and triggers."""
+    if conn.dialect.name == "sqlite":
+        found = conn.execute(text("SELECT type, name FROM sqlite_master "
+                                  "WHERE type IN ('table', 'trigger')")).all()
+        return ({n for t, n in found if t == "table"}, {n for t, n in found if t == "trigger"})
+    tables = set(inspect(conn).get_table_names())
+    triggers = {r[0] for r in conn.execute(text(
+        "SELECT trigger_name FROM information_schema.triggers"))}
+    return tables, triggers
+
+
+def _integrity_problems(con: sqlite3.Connection, quick: bool = False) -> list[str]:
+    """SQLite's own checks of the file: pages, indexes (not with ``quick``), foreign keys."""
+    check = "quick_check" if quick else "integrity_check"
+    lines = [f"SQLite integrity check: {r[0]}"
+             for r in con.execute(f"PRAGMA {check}").fetchall()[:20] if r[0] != "ok"]
     for table, rowid, parent, _fk in con.execute("PRAGMA foreign_key_check").fetchall()[:20]:
-        report.add((), f"{table} row {rowid} points to a missing {parent} row")
-    triggers = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    revision = _revision(con, tables)  # a backup of an older schema lacks what came later
+        lines.append(f"{table} row {rowid} points to a missing {parent} row")
+    return lines
+
+
+class _FileCheck:
+    """SQLite's integrity check of a database file, run on its own connection in a thread
+    while the journal streams (SQLite works without the GIL: the two overlap)."""
+
+    def __init__(self, path, quick: bool = False) -> None:
+        from ..storage.engine import read_only_uri
+
+        self.quick = quick
+        self.lines: list[str] = []
+        self.error: BaseException | None = None
+        self._uri = read_only_uri(path)
+        self._thread = threading.Thread(target=self._run, name="verify-integrity", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            con = sqlite3.connect(self._uri, uri=True)
+            try:
+                self.lines = _integrity_problems(con, self.quick)
+            finally:
+                con.close()
+        except BaseException as exc:  # reported by result()
+            self.error = exc
+
+    def join(self) -> None:
+        self._thread.join()
+
+    def result(self) -> list[str]:
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.lines
+
+
+def _schema_checks(report: VerifyReport, conn: Connection, file_check: _FileCheck | None,
+                   ) -> set[str]:
+    if file_check is None and conn.dialect.name == "sqlite":
+        for line in _integrity_problems(conn.connection.driver_connection):
+            report.add((), line)
+    tables, triggers = _names(conn)
+    revision = _revision(conn, tables)  # a backup of an older schema lacks what came later
     missing = [t for t in APPEND_ONLY_TRIGGERS if t not in triggers]
     if missing and revision >= "0002":
         report.add((), f"the journal is not protected against edits (missing triggers: "
@@ -249,17 +358,19 @@ def _schema_checks(report: VerifyReport, con: sqlite3.Connection) -> None:
             report.add((), (f"the search index of {table} is no longer kept up to date (missing "
                             f"triggers: {', '.join(lost)}); see migration 0003 to re-create them "
                             "and rebuild the index"))
-    for (key,) in con.execute("SELECT key FROM sms_meta WHERE key LIKE ?",
-                              (PURGE_KEY_PREFIX + "%",)).fetchall():
+    for (key,) in conn.execute(text("SELECT key FROM sms_meta WHERE key LIKE :p"),
+                               {"p": PURGE_KEY_PREFIX + "%"}).all():
         report.add((key.removeprefix(PURGE_KEY_PREFIX),), "a purge authorisation was left in place")
+    return tables
 
 
-def _key_checks(report: VerifyReport, con: sqlite3.Connection, key: bytes | None) -> int | None:
+def _key_checks(report: VerifyReport, conn: Connection, key: bytes | None) -> int | None:
     """From which entry the journal is keyed (None: not keyed, or no key to tell)."""
-    found = con.execute("SELECT value FROM sms_meta WHERE key = 'journal:keyed_from'").fetchone()
+    found = conn.execute(text("SELECT value FROM sms_meta WHERE key = 'journal:keyed_from'")
+                         ).first()
     if found is None:
-        if key is not None and con.execute(
-                "SELECT 1 FROM journal_entry WHERE hash LIKE 'hmac:%' LIMIT 1").fetchone():
+        if key is not None and conn.execute(text(
+                "SELECT 1 FROM journal_entry WHERE hash LIKE 'hmac:%' LIMIT 1")).first():
             report.add((), "the journal has keyed entries but no key marker: it was removed")
         return None
     if key is None:
@@ -271,11 +382,11 @@ def _key_checks(report: VerifyReport, con: sqlite3.Connection, key: bytes | None
     return first
 
 
-def _revision(con: sqlite3.Connection, tables: set[str]) -> str:
+def _revision(conn: Connection, tables: set[str]) -> str:
     """The schema revision stamped in the file; unknown means: expect everything."""
     if "alembic_version" not in tables:
         return "9999"
-    row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+    row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
     return str(row[0]) if row else "9999"
 
 
@@ -284,7 +395,7 @@ def _check_head(report: VerifyReport, chain: _Chain, head: tuple | None) -> None
         report.add((chain.ref,), "journal has no head (its entries were written with the "
                    "journal-head trigger missing)")
         return
-    _ref, last_id, last_hash, entries = head
+    last_id, last_hash, entries = head
     if last_id != chain.last_id or last_hash != chain.prev:
         report.add((chain.ref,), f"journal ends at entry #{chain.last_id} but its head says "
                    f"#{last_id}: its newest entries were deleted")
@@ -293,111 +404,167 @@ def _check_head(report: VerifyReport, chain: _Chain, head: tuple | None) -> None
                    "written: entries were deleted")
 
 
-def verify_connection(con: sqlite3.Connection, *, against: str | None = None,
-                      progress: Callable[[int, int], None] | None = None,
-                      since: int | None = None, key: bytes | None = None) -> VerifyReport:
-    """Every check on an open sqlite3 connection (read only).
+class _Settler:
+    """Checks each streamed chain against its head and its record, looking both up for a
+    few hundred chains at a time (one query per table, not one per record: cheap on a
+    server too), in the order the chains came."""
 
-    ``since``: check only the records whose journal was written to after that entry id
-    (their whole chain, head and fields); no digest is made then.
-    """
-    report = VerifyReport()
-    _schema_checks(report, con)
-    has_heads = con.execute("SELECT 1 FROM sqlite_master WHERE name = 'journal_head'").fetchone()
-    if since is not None and not has_heads:
-        since = None  # nothing tells what was written after it: check everything
-    report.since = since
-    report.last_id = _max_id(con)
-    keyed_from = _key_checks(report, con, key)
-    bound = _parse_digest(against)[0] if against else None
-    total = con.execute("SELECT COUNT(*) FROM journal_entry WHERE id > ?",
-                        (since or 0,)).fetchone()[0]
-    if progress is not None:
-        progress(0, total)
-    tick = (lambda n: progress(n, total)) if progress is not None else None
+    def __init__(self, conn: Connection, report: VerifyReport, has_heads: bool,
+                 keyed_from: int | None, bound: int | None) -> None:
+        self.conn, self.report, self.has_heads = conn, report, has_heads
+        self.keyed_from, self.bound = keyed_from, bound
+        self.tables = {kind: model.__tablename__ for kind, model in RECORD_TABLES.items()}
+        self.journaled = dict.fromkeys(self.tables, 0)
+        self.heads_found = 0
+        self.unkeyed = 0
+        self.digest = hashlib.sha256()
+        self.old = hashlib.sha256()
+        self.pending: list[_Chain] = []
+        self._index: dict[str, dict[str, int]] = {}
+        self._heads_sql = text("SELECT record_ref, last_id, hash, entries FROM journal_head "
+                               "WHERE record_ref IN :refs").bindparams(
+                                   bindparam("refs", expanding=True))
 
-    lookups: dict[str, sqlite3.Cursor] = {}
-    record_con = con  # one connection: every read sees the same snapshot
-    tables = {kind: model.__tablename__ for kind, model in RECORD_TABLES.items()}
-    heads = (con.execute("SELECT record_ref, last_id, hash, entries FROM journal_head "
-                         "WHERE last_id > ? ORDER BY record_ref", (since or 0,))
-             if has_heads else iter(()))
-    head = next(heads, None)
-    digest = hashlib.sha256()
-    old = hashlib.sha256()
-    journaled = dict.fromkeys(tables, 0)
-    unkeyed = 0
-    for chain in _chains(con, tick, since, key, keyed_from):
+    def add(self, chain: _Chain) -> None:
+        self.pending.append(chain)
+        if len(self.pending) >= SETTLE_CHAINS:
+            self.settle()
+
+    def _rows(self, table: str, refs: list[str]) -> dict[str, tuple]:
+        result = self.conn.execute(text(f'SELECT * FROM "{table}" WHERE ref IN :refs')
+                                   .bindparams(bindparam("refs", expanding=True)),
+                                   {"refs": refs})
+        index = self._index.get(table)
+        if index is None:
+            index = self._index[table] = {name: i for i, name in enumerate(result.keys())}
+        at = index["ref"]
+        return {row[at]: tuple(row) for row in result.all()}
+
+    def settle(self) -> None:
+        chains, self.pending = self.pending, []
+        if not chains:
+            return
+        heads = {}
+        if self.has_heads:
+            heads = {r[0]: tuple(r[1:]) for r in self.conn.execute(
+                self._heads_sql, {"refs": [c.ref for c in chains]}).all()}
+            self.heads_found += len(heads)
+        wanted: dict[str, list[str]] = {}
+        for chain in chains:
+            if chain.kind in self.tables:
+                wanted.setdefault(self.tables[chain.kind], []).append(chain.ref)
+        rows = {table: self._rows(table, refs) for table, refs in wanted.items()}
+        for chain in chains:
+            self._one(chain, heads.get(chain.ref), rows)
+
+    def _one(self, chain: _Chain, head: tuple | None, rows: dict) -> None:
+        report = self.report
         report.journals += 1
         report.entries += chain.count
-        unkeyed += chain.unkeyed
+        self.unkeyed += chain.unkeyed
         if chain.plain_after_key:
             report.add((chain.ref,), f"journal entry #{chain.plain_after_key[0]} is not keyed "
-                       f"though the journal is keyed from #{keyed_from}: written or rewritten "
-                       "without the key")
+                       f"though the journal is keyed from #{self.keyed_from}: written or "
+                       "rewritten without the key")
         if chain.broken:
             ids = ", ".join(f"#{i}" for i in chain.broken[:5])
             report.add((chain.ref,), f"journal hash chain broken at entry {ids} "
                        "(an entry was altered, removed or inserted)")
-        if has_heads:
-            while head is not None and head[0] < chain.ref:
-                report.add((head[0],), "journal is gone but its head remains: its entries "
-                           "were deleted")
-                head = next(heads, None)
-            _check_head(report, chain, head if head is not None and head[0] == chain.ref else None)
-            if head is not None and head[0] == chain.ref:
-                head = next(heads, None)
-        digest.update(f"{chain.ref}\t{chain.count}\t{chain.prev}\n".encode())
-        if bound is not None:
-            _digest_as_of(con, chain, bound, old)
-        if chain.kind in RECORD_KINDS:
-            table = tables.get(chain.kind)
-            row = None
-            if table is not None:
-                cur = lookups.get(table)
-                if cur is None:
-                    cur = lookups[table] = record_con.cursor()
-                cur.row_factory = sqlite3.Row
-                row = cur.execute(f'SELECT * FROM "{table}" WHERE ref = ?', (chain.ref,)).fetchone()
-            if row is None:
-                if chain.last_action != PURGE_ACTION:
-                    report.add((chain.ref,), "record is missing but its journal has no purge "
-                               "tombstone (deleted outside sms-tui)")
-                continue
-            journaled[chain.kind] += 1
-            if chain.count < row["version"]:
-                report.add((chain.ref,), f"record was written {row['version']} times but its "
-                           f"journal has {chain.count} entries (entries are missing)")
-            _replay(report, chain, row)
-    while has_heads and head is not None:
-        report.add((head[0],), "journal is gone but its head remains: its entries were deleted")
-        head = next(heads, None)
-    if unkeyed:
-        report.add((), f"{unkeyed} journal entries are keyed (HMAC): set the key ([journal] "
-                   "key_env) to check them")
+        if self.has_heads:
+            _check_head(report, chain, head)
+        self.digest.update(f"{chain.ref}\t{chain.count}\t{chain.prev}\n".encode())
+        if self.bound is not None:
+            _digest_as_of(self.conn, chain, self.bound, self.old)
+        if chain.kind not in RECORD_KINDS:
+            return
+        table = self.tables.get(chain.kind)
+        row = rows.get(table, {}).get(chain.ref) if table is not None else None
+        if row is None:
+            if chain.last_action != PURGE_ACTION:
+                report.add((chain.ref,), "record is missing but its journal has no purge "
+                           "tombstone (deleted outside sms-tui)")
+            return
+        index = self._index[table]
+        self.journaled[chain.kind] += 1
+        version = row[index["version"]]
+        if chain.count < version:
+            report.add((chain.ref,), f"record was written {version} times but its "
+                       f"journal has {chain.count} entries (entries are missing)")
+        _replay(report, chain, row, index)
+
+
+def verify_connection(conn: Connection, *, against: str | None = None,
+                      progress: Callable[[int, int], None] | None = None,
+                      since: int | None = None, key: bytes | None = None,
+                      file_check: _FileCheck | None = None) -> VerifyReport:
+    """Every check, read only, on an open SQLAlchemy connection (inside one transaction,
+    so every read sees the same snapshot).
+
+    ``since``: check only the records whose journal was written to after that entry id
+    (their whole chain, head and fields); no digest is made then. ``file_check``: SQLite's
+    own check of the file, already running beside this one (else it runs here first).
+    """
+    report = VerifyReport()
+    tables = _schema_checks(report, conn, file_check)
+    has_heads = "journal_head" in tables
+    if since is not None and not has_heads:
+        since = None  # nothing tells what was written after it: check everything
+    report.since = since
+    report.last_id = _max_id(conn)
+    keyed_from = _key_checks(report, conn, key)
+    bound = _parse_digest(against)[0] if against else None
+    total = conn.execute(text("SELECT COUNT(*) FROM journal_entry WHERE id > :s"),
+                         {"s": since or 0}).scalar_one()
+    if progress is not None:
+        progress(0, total)
+    tick = (lambda n: progress(n, total)) if progress is not None else None
+
+    settler = _Settler(conn, report, has_heads, keyed_from, bound)
+    for chain in _chains(conn, tick, since, key, keyed_from):
+        settler.add(chain)
+    settler.settle()
+    if has_heads:
+        heads = conn.execute(text("SELECT COUNT(*) FROM journal_head WHERE last_id > :s"),
+                             {"s": since or 0}).scalar_one()
+        if heads != settler.heads_found:
+            for (ref,) in conn.execute(text(
+                    "SELECT record_ref FROM journal_head h WHERE last_id > :s AND NOT EXISTS "
+                    "(SELECT 1 FROM journal_entry j WHERE j.record_ref = h.record_ref) "
+                    "ORDER BY record_ref LIMIT 100"), {"s": since or 0}):
+                report.add((ref,), "journal is gone but its head remains: its entries were "
+                           "deleted")
+    if file_check is not None:
+        for line in file_check.result():
+            report.add((), line)
+    if settler.unkeyed:
+        report.add((), f"{settler.unkeyed} journal entries are keyed (HMAC): set the key "
+                   "([journal] key_env) to check them")
+    if progress is not None:
+        progress(total, total)
     if since is not None:
-        report.records = sum(journaled.values())
+        report.records = sum(settler.journaled.values())
         return report
-    for kind, table in tables.items():
-        n = con.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
+    for kind, table in settler.tables.items():
+        n = conn.execute(text(f'SELECT COUNT(*) FROM "{table}"')).scalar_one()
         report.records += n
-        if n != journaled[kind]:
-            for (ref,) in con.execute(
+        if n != settler.journaled[kind]:
+            for (ref,) in conn.execute(text(
                     f'SELECT ref FROM "{table}" t WHERE NOT EXISTS (SELECT 1 FROM journal_entry j '
-                    "WHERE j.record_ref = t.ref) ORDER BY ref LIMIT 100"):
+                    "WHERE j.record_ref = t.ref) ORDER BY ref LIMIT 100")):
                 report.add((ref,), "record has no journal")
-    report.digest = f"{DIGEST_PREFIX}:{report.last_id}:{report.entries}:{digest.hexdigest()}"
+    report.digest = (f"{DIGEST_PREFIX}:{report.last_id}:{report.entries}:"
+                     f"{settler.digest.hexdigest()}")
     if against:
         expected_hash = _parse_digest(against)[1]
-        report.against = "matches" if old.hexdigest() == expected_hash else "differs"
+        report.against = "matches" if settler.old.hexdigest() == expected_hash else "differs"
         if report.against != "matches":
             report.add((), "the journal written before the digest was taken has changed since "
                        "(a chain was rewritten, shortened or purged)")
     return report
 
 
-def _max_id(con: sqlite3.Connection) -> int:
-    return con.execute("SELECT COALESCE(MAX(id), 0) FROM journal_entry").fetchone()[0]
+def _max_id(conn: Connection) -> int:
+    return conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM journal_entry")).scalar_one()
 
 
 def _parse_digest(text_: str | None) -> tuple[int, str]:
@@ -411,15 +578,15 @@ def _parse_digest(text_: str | None) -> tuple[int, str]:
     return int(parts[1]), parts[3]
 
 
-def _digest_as_of(con: sqlite3.Connection, chain: _Chain, bound: int, old) -> None:
+def _digest_as_of(conn: Connection, chain: _Chain, bound: int, old) -> None:
     """Add this chain's head as it was when the entry ``bound`` was the newest."""
     if chain.last_id <= bound:
         count, last = chain.count, chain.prev
     else:
-        row = con.execute("SELECT COUNT(*), (SELECT hash FROM journal_entry WHERE record_ref = ? "
-                          "AND id <= ? ORDER BY id DESC LIMIT 1) FROM journal_entry "
-                          "WHERE record_ref = ? AND id <= ?",
-                          (chain.ref, bound, chain.ref, bound)).fetchone()
+        row = conn.execute(text(
+            "SELECT COUNT(*), (SELECT hash FROM journal_entry WHERE record_ref = :r "
+            "AND id <= :b ORDER BY id DESC LIMIT 1) FROM journal_entry "
+            "WHERE record_ref = :r AND id <= :b"), {"r": chain.ref, "b": bound}).first()
         count, last = row[0], row[1] or ""
     if count:
         old.update(f"{chain.ref}\t{count}\t{last}\n".encode())
@@ -444,26 +611,38 @@ def verify_database(store: Store, *, against: str | None = None,
     if since_last and against:
         raise ValidationError("--since and --against cannot be combined: --against needs "
                               "every chain")
-    with store.read() as session:
-        session.execute(text("SELECT 1"))  # start the read transaction: one snapshot
-        con = session.connection().connection.driver_connection
-        since = None
-        if since_last:
-            found = con.execute("SELECT value FROM sms_meta WHERE key = ?",
-                                (CHECKPOINT_KEY,)).fetchone()
-            if found is None:
-                raise ValidationError("no verified checkpoint yet: run 'sms-tui verify' (all of "
-                                      "it) first")
-            since = int(json.loads(found[0])["last_id"])
-        report = verify_connection(con, against=against, progress=progress, since=since,
-                                   key=getattr(store, "journal_key", None))
+    file_check = None
+    if store.engine.dialect.name == "sqlite" and getattr(store, "_bound", None) is None:
+        # beside the stream, on its own connection; --since last: the quick check (pages and
+        # rows, not the indexes' contents), so that a cron job stays quick on a big desk
+        file_check = _FileCheck(store.path, quick=since_last)
+    try:
+        with store.read() as session:
+            conn = session.connection()
+            conn.execute(text("SELECT 1"))  # start the read transaction: one snapshot
+            since = None
+            if since_last:
+                found = conn.execute(text("SELECT value FROM sms_meta WHERE key = :k"),
+                                     {"k": CHECKPOINT_KEY}).first()
+                if found is None:
+                    raise ValidationError("no verified checkpoint yet: run 'sms-tui verify' "
+                                          "(all of it) first")
+                since = int(json.loads(found[0])["last_id"])
+            report = verify_connection(conn, against=against, progress=progress, since=since,
+                                       key=getattr(store, "journal_key", None),
+                                       file_check=file_check)
+    finally:
+        if file_check is not None:
+            file_check.join()
     if record and report.ok:
         value = json.dumps({"last_id": report.last_id, "at": store.now().isoformat(),
                             "by": store.actor, "since": report.since})
         try:
             with store.write() as session:
-                session.execute(text("INSERT OR REPLACE INTO sms_meta (key, value) VALUES "
-                                     "(:k, :v)"), {"k": CHECKPOINT_KEY, "v": value})
+                session.execute(text("DELETE FROM sms_meta WHERE key = :k"),
+                                {"k": CHECKPOINT_KEY})
+                session.execute(text("INSERT INTO sms_meta (key, value) VALUES (:k, :v)"),
+                                {"k": CHECKPOINT_KEY, "v": value})
             report.checkpoint = f"checkpoint recorded at journal entry #{report.last_id}"
         except Exception as exc:  # a read-only file is still verified; it just keeps no mark
             report.checkpoint = f"no checkpoint recorded ({str(exc).splitlines()[0][:80]})"
@@ -472,13 +651,19 @@ def verify_database(store: Store, *, against: str | None = None,
 
 def verify_file(path, key: bytes | None = None) -> VerifyReport:
     """Every check on a database file opened read-only (a backup before it is restored)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
     from ..storage.engine import read_only_uri
 
-    con = sqlite3.connect(read_only_uri(path), uri=True)
+    uri = read_only_uri(path)
+    engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True),
+                           poolclass=NullPool)
     try:
-        return verify_connection(con, key=key)
+        with engine.connect() as conn:
+            return verify_connection(conn, key=key)
     finally:
-        con.close()
+        engine.dispose()
 
 
 def note_forced(store: Store, action: str, source: str, report: VerifyReport) -> None:

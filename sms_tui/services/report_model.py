@@ -372,6 +372,10 @@ class ClauseEvidence:
     applicable: bool = True
     documents: tuple[str, ...] = ()  # the register's documents counted here ("DOC-1 title v2")
     samples: tuple[str, ...] = ()  # references an auditor can trace (evidence --sample)
+    # The records its figures are drawn from (the clause's records of the period, by id, cut
+    # to a limit; records_total is the full number): the HTML links each figure to them.
+    records: tuple[str, ...] = ()
+    records_total: int = 0
 
     @property
     def status(self) -> str:

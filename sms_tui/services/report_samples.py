@@ -83,6 +83,37 @@ def pick(session: Session, probe: Probe, clause: str, n: int, seed: int,
     return picked
 
 
+RECORDS_LISTED = 500  # records listed per clause behind its figures (the count is always full)
+
+
+def population(session: Session, probe: Probe, clause: str, params: dict[str, str],
+               limit: int = RECORDS_LISTED) -> tuple[tuple[str, ...], int]:
+    """The references the clause's figures are drawn from (first ``limit`` by id) and how
+    many there are in all."""
+    spec = POPULATIONS.get(clause)
+    if spec is None:
+        return (), 0
+    table, column, where, title = spec
+    if not probe.has(table, "ref", column):
+        return (), 0
+    base = f'FROM "{table}" WHERE {column} >= :s AND {column} < :e AND ({where})'
+    total = int(scalar(session, f"SELECT COUNT(*) {base}", **params) or 0)
+    if not total:
+        return (), 0
+    found = rows(session, f"SELECT ref {base} ORDER BY id LIMIT :n", n=limit, **params)
+    return tuple(str(r[0]) for r in found), total
+
+
+def with_records(session: Session, probe: Probe, clauses: tuple[ClauseEvidence, ...],
+                 params: dict[str, str]) -> tuple[ClauseEvidence, ...]:
+    """The clauses, each with the records behind its figures."""
+    out = []
+    for clause in clauses:
+        refs, total = population(session, probe, clause.clause, params)
+        out.append(replace(clause, records=refs, records_total=total))
+    return tuple(out)
+
+
 def sample_clauses(session: Session, probe: Probe, clauses: tuple[ClauseEvidence, ...], n: int,
                    seed: int, params: dict[str, str]) -> tuple[tuple[ClauseEvidence, ...],
                                                                tuple[Trace, ...]]:

@@ -65,14 +65,15 @@ def build_evidence_report(session: Session, period: Period, now: datetime,
     ``sample`` > 0 picks that many records per clause (seeded by ``seed``) and adds
     each with its full journal, for an auditor to trace.
     """
-    probe = Probe(session)
-    clauses = build_clauses(session, probe, period, now, max_refs, config)
-    if sample <= 0:
-        return EvidenceReport(period=period, generated_at=now, clauses=clauses)
-    from .report_samples import sample_clauses
+    from .report_samples import sample_clauses, with_records
     from .report_sql import ts
 
+    probe = Probe(session)
     params = {"s": ts(period.start), "e": ts(period.end)}
+    clauses = with_records(session, probe,
+                           build_clauses(session, probe, period, now, max_refs, config), params)
+    if sample <= 0:
+        return EvidenceReport(period=period, generated_at=now, clauses=clauses)
     clauses, traces = sample_clauses(session, probe, clauses, sample, seed, params)
     return EvidenceReport(period=period, generated_at=now, clauses=clauses, traces=traces,
                           sample_seed=seed)

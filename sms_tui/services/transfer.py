@@ -78,6 +78,7 @@ class ImportRefused(ValidationError):
 class TransferSummary:
     counts: dict[str, int]
     where: str
+    forced: tuple[str, ...] = ()  # verify's problems, when imported anyway with force
 
     @property
     def total(self) -> int:
@@ -184,11 +185,14 @@ class TransferService:
 
     # ----------------------------------------------------------------- import
     def import_path(self, path: Path, progress: Progress | None = None,
-                    dry_run: bool = False) -> TransferSummary:
+                    dry_run: bool = False, force: bool = False) -> TransferSummary:
         """Validate and import a JSON export file or a CSV export directory: all or nothing.
 
         Raises :class:`ImportRefused` listing the problems (by line) when any row
-        is wrong; nothing is written then. ``dry_run`` validates only.
+        is wrong; nothing is written then. ``dry_run`` validates only. Once every row is
+        in (same transaction), the imported records get ``verify``'s checks (chains, heads,
+        every record against its journal); a failure refuses the import too, unless
+        ``force``: then it is imported and the override journaled under ``SYS:integrity``.
         """
         from .transfer_import import Importer
 
@@ -202,7 +206,7 @@ class TransferService:
         else:
             check_input_file(path, "JSON export file")
             size = os.path.getsize(path)
-        importer = Importer(self.store, path, progress, size)
+        importer = Importer(self.store, path, progress, size, force=force)
         return importer.run(self._specs, dry_run)
 
 

@@ -53,8 +53,10 @@ class _DryRun(Exception):
 
 
 class Importer:
-    def __init__(self, store, path: Path, progress: Progress | None, size: int) -> None:
+    def __init__(self, store, path: Path, progress: Progress | None, size: int,
+                 force: bool = False) -> None:
         self.store = store
+        self.force = force
         self.path = path
         self.progress = progress
         self.size = max(1, size)
@@ -192,6 +194,8 @@ class Importer:
         st = self.state
         targets = {parent for spec in specs.values() for parent in spec.foreign_keys.values()}
         ids: dict[str, set[int]] = {t: set() for t in targets}
+        journal_before = int(conn.exec_driver_sql(
+            "SELECT COALESCE(MAX(id), 0) FROM journal_entry").scalar() or 0)
         next_id = {name: int(conn.exec_driver_sql(f'SELECT COALESCE(MAX(id), 0) FROM "{name}"')
                              .scalar() or 0) + 1 for name, s in specs.items() if s.kind}
         batches: dict[str, tuple[list, list]] = {n: ([], []) for n in specs}  # wheres, values
@@ -249,10 +253,35 @@ class Importer:
             raise ImportRefused(st.problems, st.problem_count)
         if not journal_rows:
             self._journal_foreign_records(session, specs)
+        forced = self._verify_imported(session, journal_before)
         self._note_import(conn)
         if self.progress:
             self.progress(self.size, self.size)
-        return TransferSummary(dict(st.counts), str(self.path))
+        return TransferSummary(dict(st.counts), str(self.path), forced)
+
+    def _verify_imported(self, session: Session, journal_before: int) -> tuple[str, ...]:
+        """``verify``'s checks on what this import wrote (journals written to after entry
+        ``journal_before``: their chains, heads and records), inside the import's
+        transaction. A failure refuses the import, or with ``force`` is journaled."""
+        from .integrity import verify_connection
+
+        report = verify_connection(session.connection(), since=journal_before,
+                                   key=getattr(self.store, "journal_key", None))
+        if report.ok:
+            return ()
+        lines = tuple(problem.line() for problem in report.problems)
+        if not self.force:
+            for problem in report.problems:
+                self.state.problem("verify", ", ".join(problem.refs) or "database",
+                                   problem.message)
+            raise ImportRefused(self.state.problems, self.state.problem_count
+                                + report.problems_cut)
+        journal.append(session, ref="SYS:integrity", kind="system", actor=self.store.actor,
+                       at=self.store.now(), action="import_forced",
+                       changes={"source": (None, str(self.path)),
+                                "problems": (None, len(lines) + report.problems_cut)},
+                       note=f"imported with --force despite: {lines[0]}"[:2000])
+        return lines
 
     def _check_counts(self) -> None:
         """An sms-tui export says how many rows of each table it holds: a file cut short (even
