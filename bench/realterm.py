@@ -98,6 +98,8 @@ class Term:
         self.stream = pyte.ByteStream(self.screen)
         self.started = time.perf_counter()
         self.child = pexpect.spawn(argv[0], list(argv[1:]), env=env, dimensions=(ROWS, COLS))
+        # pexpect sleeps 50 ms before each send by default: that would be timed as the app's
+        self.child.delaybeforesend = None
 
     @property
     def lines(self) -> Lines:

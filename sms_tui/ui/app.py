@@ -116,6 +116,18 @@ class DeskApp(App[None]):
         # TERM=vt100 / linux, or a locale that is not UTF-8: draw everything in ASCII
         self.ascii_filter = AsciiFilter() if ascii_only() else None
 
+    def get_driver_class(self):  # noqa: ANN201 - Textual's signature
+        """Textual's choice, but on Linux/macOS a driver that delivers Esc at the escape delay
+        (:mod:`sms_tui.ui.driver`; the stock driver if the installed Textual's loop differs)."""
+        from textual import constants
+
+        chosen = super().get_driver_class()
+        if chosen.__module__ == "textual.drivers.linux_driver" and constants.DRIVER is None:
+            from .driver import desk_driver_class
+
+            return desk_driver_class(chosen)
+        return chosen
+
     def get_line_filters(self):  # noqa: ANN201 - Textual's signature
         filters = super().get_line_filters()
         return [*filters, self.ascii_filter] if self.ascii_filter is not None else filters
