@@ -107,6 +107,7 @@ class DeskApp(App[None]):
         self._waiting: list[Callable[[], Any]] = []
         self._first_page = threading.Event()
         self._detail_screens: dict[type, Any] = {}  # one built detail screen per kind, reused
+        self._kept_screens: dict[Any, Any] = {}  # one built form or dialog per kind, refilled
         self.review_scheduler = TuiScheduler(self)  # raises due reviews in the background
         self.type_ahead = TypeAhead(self, lambda event: App.on_event(self, event))
         self.drafts = DraftStore(str(Path(db_path).expanduser().absolute()))
@@ -293,6 +294,24 @@ class DeskApp(App[None]):
         if kept is None:
             self._detail_screens[cls] = screen
             self.install_screen(screen, name=f"detail:{cls.__name__}")
+        return screen, False
+
+    def kept_screen(self, key: Any, make: Callable[[], Any]) -> tuple[Any, bool]:
+        """A form or dialog for ``key`` (its class, and what decides its fields): the one kept
+        for it when it is built and not open anywhere (True: refill it before pushing it),
+        else ``make()`` (kept if it is the first for ``key``).
+
+        Building a form or dialog (widgets, styles, layout) costs 100-300 ms, more than
+        any key may take (issue 20); refilling a built one costs a few milliseconds.
+        """
+        kept = self._kept_screens.get(key)
+        if (kept is not None and kept.is_mounted
+                and not any(kept in stack for stack in self._screen_stacks.values())):
+            return kept, True
+        screen = make()
+        if kept is None:
+            self._kept_screens[key] = screen
+            self.install_screen(screen, name=f"kept:{len(self._kept_screens)}")
         return screen, False
 
     def action_open_ref(self, ref: str) -> None:

@@ -360,6 +360,55 @@ class RecordForm(DraftMixin, FieldFocusMixin, ServiceMixin, Screen[RecordView | 
         self.dismiss(None)
 
 
+    # ------------------------------------------------------ kept and refilled
+    def reopen(self, record: RecordView | None, preset: dict[str, Any] | None = None) -> None:
+        """Make this form, built and closed since, the form for ``record`` (None: a new one)
+        as a new form would open: every field its starting value, no error, no "unsaved"
+        warning, no workaround picked, the draft of *this* record offered, the title focused,
+        scrolled to the top -- nothing of the previous record (issue 20)."""
+        self.record = record
+        self.preset = preset or {}
+        self.conflict = False
+        self._confirm_discard = False
+        self.workaround_from = None
+        self.reset_drafts()
+        self.query_one("#form-title", Static).update(self._title())
+        self.query_one("#form-error", Static).remove_class("-shown")
+        for row in self.query(".field.-invalid"):
+            row.remove_class("-invalid")
+        for spec in self.specs:
+            value = to_widget_value(spec, _original(record, spec.name) if record
+                                    else self.preset.get(spec.name))
+            widget = self.query_one(f"#f-{spec.name}")
+            if isinstance(widget, TextArea):
+                widget.text = value or ""
+            elif spec.widget == "select":
+                widget.value = value if value is not None else spec.options[0]
+            elif spec.widget == "check":
+                widget.value = "yes" if value else "no"
+            elif spec.widget == "scale":
+                widget.value = value or ""
+            else:
+                widget.value = value or ""
+        impact = record.impact if record else self.preset.get("impact", "medium")
+        urgency = record.urgency if record else self.preset.get("urgency", "medium")
+        self.query_one("#f-impact", ChoicePicker).value = impact
+        self.query_one("#f-urgency", ChoicePicker).value = urgency
+        self.query_one("#form-body", VerticalScroll).scroll_home(animate=False, immediate=True)
+        self.on_mount()
+        self.refresh_bindings()
+
+
+def kept_form(app: Any, kind: str, record: RecordView | None = None) -> RecordForm:
+    """A :class:`RecordForm` for ``kind`` (new, or an edit of ``record``): the one kept built
+    for that kind and use, refilled, or a new one (:meth:`DeskApp.kept_screen`)."""
+    form, reused = app.kept_screen((RecordForm, parse_kind(kind), record is not None),
+                                   lambda: RecordForm(kind, record))
+    if reused:
+        form.reopen(record)
+    return form
+
+
 class _FieldError(Exception):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)

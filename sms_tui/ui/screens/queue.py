@@ -159,7 +159,7 @@ class QueueScreen(RecordActions, DeskScreen):
             self.app.check_for_changes()
             self.action_open_record(view.ref)
 
-        self.app.push_screen(record_form(self.kind.value), created)
+        self.app.push_screen(record_form(self.kind.value, app=self.app), created)
 
     def action_reload(self) -> None:
         self.load()
