@@ -144,6 +144,7 @@ class Figures:
     """Samples in seconds, by part and figure name, in the order taken."""
 
     data: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    stale: list[str] = field(default_factory=list)
 
     def add(self, part: str, name: str, seconds: float) -> None:
         self.data.setdefault(part, {}).setdefault(name, []).append(seconds)
@@ -300,6 +301,7 @@ def screens(desk: Desk, figures: Figures, repeat: int) -> None:
     from screens import SCENARIOS  # the same screens and markers as issue 13's bench
 
     sms = desk.sms()
+    stale: list[str] = []
     try:
         sms.wait(SMS_ROWS)
         sms.settle(3.0)
@@ -311,11 +313,24 @@ def screens(desk: Desk, figures: Figures, repeat: int) -> None:
                 label = "first open" if round_ == 0 else "later opens"
                 figures.add("screens", f"{sc.name}: {label}", sms.press(sc.open.keys, _pred(sc.open)))
                 sms.settle(0.25)
+                section = sc.open.keys.isdigit()
+                if section and INCIDENT_QUEUE(sms.lines):  # the queue left behind is still drawn
+                    stale.append(f"{sc.name}: the incident queue is still on screen")
                 figures.add("screens", f"{sc.name}: key back", sms.press(sc.back.keys, _pred(sc.back)))
+                if section:
+                    sms.settle(0.25)
+                    if not sc.open.gone and _pred(sc.open)(sms.lines):
+                        stale.append(f"{sc.name}: still on screen after the key back")
                 for step in sc.teardown:
                     sms.press(step.keys, _pred(step))
     finally:
         sms.close()
+        # a section switch that left the previous section (or part of it) drawn: counted
+        figures.stale = stale
+
+
+def INCIDENT_QUEUE(lines: Lines) -> bool:  # noqa: N802 - a marker, like the others
+    return any(line.startswith(" Incidents ") and " records" in line for line in lines)
 
 
 def _pred(step: object) -> Pred:
@@ -410,9 +425,11 @@ def main() -> None:
         desk.close()
     if args.json:
         args.json.write_text(json.dumps({"load_before": load, "load_after": os.getloadavg(),
-                                         "figures": figures.data}, indent=1))
+                                         "figures": figures.data, "stale": figures.stale}, indent=1))
     print(f"load average before {load[0]:.1f}, after {os.getloadavg()[0]:.1f}")
     print(table(figures))
+    if "screens" in args.only:
+        print(f"\nstale frames after a section key: {len(figures.stale)}", *figures.stale, sep="\n")
 
 
 if __name__ == "__main__":

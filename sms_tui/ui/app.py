@@ -281,6 +281,45 @@ class DeskApp(App[None]):
         while len(self.screen_stack) > 1 and isinstance(self.screen, DeskScreen):
             self.pop_screen()
 
+    def switch_mode(self, mode: str) -> Any:
+        """Textual's switch, but the frame is held only until the section's screen has taken
+        its resume (styles and layout refreshed), not a fixed 50 ms (see :meth:`delay_update`)."""
+        self._switching_mode = True
+        try:
+            result = super().switch_mode(mode)
+        finally:
+            self._switching_mode = False
+        release, self._release_switch_hold = self._release_switch_hold, None
+        if release is not None and not self.screen.call_later(release):  # not running: now
+            release()
+        return result
+
+    _switching_mode = False
+    _release_switch_hold: Callable[[], None] | None = None
+
+    def delay_update(self, delay: float = 0.05) -> None:
+        """Hold updates while a section is switched in, as Textual does, to never show a
+        half-switched frame -- but let go as soon as the new screen has handled its
+        ScreenResume (queued behind it), which on a built section is a few ms where Textual
+        always waits 50 ms. ``delay`` stays as the longest hold, should that never come."""
+        if not self._switching_mode:
+            super().delay_update(delay)
+            return
+        self._begin_batch()
+        held = True
+
+        def release() -> None:
+            nonlocal held
+            if not held:
+                return
+            held = False
+            self._end_batch()
+            if not self._batch_count:
+                self.screen.refresh()
+
+        self._release_switch_hold = release
+        self.set_timer(delay, release, name="delay_update")
+
     def detail_screen_for(self, ref: str) -> tuple[Any, bool]:
         """A screen to show record ``ref``: the kept screen of its kind when it is not open
         anywhere (True: it must be refilled), else a new one (kept if it is the first)."""

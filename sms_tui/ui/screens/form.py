@@ -28,7 +28,7 @@ from ..drafts import DraftMixin
 from ..hints import error_message
 from ..widgets.choice_picker import LEVEL_CHOICES, ChoicePicker
 from ..widgets.desk_footer import DeskFooter
-from .base import FieldFocusMixin, ServiceMixin
+from .base import FieldFocusMixin, KeptStyles, ServiceMixin
 from .form_fields import (
     SCALE_CHOICES,
     FieldSpec,
@@ -47,7 +47,7 @@ def _original(view: RecordView | None, name: str) -> Any:
     return getattr(view, name, None)
 
 
-class RecordForm(DraftMixin, FieldFocusMixin, ServiceMixin, Screen[RecordView | None]):
+class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[RecordView | None]):
     """A new record of ``kind``, or an edit of ``record``; dismissed with the saved record."""
 
     CSS_PATH = "form.tcss"
