@@ -209,3 +209,27 @@ def test_the_list_command_reads_without_sqlalchemy_and_prints_the_services_rows(
     through_services, loaded = _list_command(desk[0].path, quick=False)
     assert loaded and len(quick) > 3
     assert quick == through_services
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(list(Kind)), flt=filters)
+def test_the_last_page_read_first_is_the_services_last_page(desk, kind, flt):
+    """End pressed the moment the first rows appear shows the queue's real last rows."""
+    store = desk[0]
+    page = first_page(store.path, store.config, kind, flt, LIMIT, store.now())
+    total, _rows = _through_services(desk, kind, flt)
+    if total <= LIMIT:
+        assert page.last == []
+        return
+    assert page.last_start == (total - 1) // LIMIT * LIMIT
+    store_, records, sla = desk
+    source = (IncidentQueue(records, kind.value, flt, sla) if kind is Kind.INCIDENT
+              else RecordQueue(records, kind.value, flt))
+    assert page.last == source.rows(page.last_start, total - page.last_start)
+
+
+def test_the_whole_incident_history_has_a_last_page(desk):
+    store = desk[0]
+    page = first_page(store.path, store.config, Kind.INCIDENT, QueueFilter(open_only=False), LIMIT,
+                      store.now())
+    assert page.total > LIMIT and page.last and page.last[-1].ref != page.rows[-1].ref

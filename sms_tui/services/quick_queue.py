@@ -22,7 +22,7 @@ This module imports neither SQLAlchemy nor SQLModel, and never writes.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -55,6 +55,10 @@ TIMES = ("created_at", "updated_at", "first_response_at", "sla_running_since")
 class FirstPage:
     total: int
     rows: list[RecordRow]
+    # the queue's last page when it is not the first (rows from ``last_start`` to the end):
+    # End pressed the moment the rows appear shows rows, not "…" until the services open
+    last: list[RecordRow] = field(default_factory=list)
+    last_start: int = 0
 
 
 def supported(flt: QueueFilter) -> bool:
@@ -73,8 +77,13 @@ def first_page(db_path: Path | str, config: Config, kind: Kind | str, flt: Queue
 
     def read(con: sqlite3.Connection) -> FirstPage:
         total = con.execute(f"SELECT count(*) FROM {table} AS r{where}", params).fetchone()[0]
-        return FirstPage(total, _rows(con, kind, table, where, params, flt, limit, config, now)
-                         if total else [])
+        rows = _rows(con, kind, table, where, params, flt, limit, config, now) if total else []
+        if total <= limit:
+            return FirstPage(total, rows)
+        last_start = (total - 1) // limit * limit
+        last = _rows(con, kind, table, where, params, flt, total - last_start, config, now,
+                     from_end=True)
+        return FirstPage(total, rows, last, last_start)
 
     return read_current(db_path, read)
 
@@ -125,13 +134,15 @@ def _conditions(kind: Kind, flt: QueueFilter) -> tuple[str, list[object]]:
 
 def _rows(con: sqlite3.Connection, kind: Kind, table: str, where: str, params: list[object],
           flt: QueueFilter, limit: int, config: Config, now: datetime, *,
-          with_readings: bool = False) -> list[Any]:
-    """The queue's rows (``limit`` -1: all); ``with_readings``: (row, SLA reading or None)."""
+          with_readings: bool = False, from_end: bool = False) -> list[Any]:
+    """The queue's rows (``limit`` -1: all; ``from_end``: the last ``limit``, in queue order);
+    ``with_readings``: (row, SLA reading or None)."""
     incident = kind is Kind.INCIDENT
     names = COLUMNS + (SLA_COLUMNS if incident else ())
     names_sql = ", ".join(f"r.{n}" for n in names)
     order, descending = SORTS[flt.sort]
-    order_sql = ", ".join(f"r.{n}{' DESC' if descending else ''}" for n in order)
+    backwards = descending != from_end  # the sorts are total orders (they end with the id)
+    order_sql = ", ".join(f"r.{n}{' DESC' if backwards else ''}" for n in order)
     sql = (f"SELECT {names_sql}, s.name FROM {table} AS r LEFT OUTER JOIN service AS s "
            f"ON s.id = r.service_id{where} ORDER BY {order_sql} LIMIT ?")
     lifecycle = lifecycle_for(kind)
@@ -152,4 +163,4 @@ def _rows(con: sqlite3.Connection, kind: Kind, table: str, where: str, params: l
             out.append((row, reading))
         else:
             out.append(with_sla(row, reading) if reading is not None else row)
-    return out
+    return out[::-1] if from_end else out

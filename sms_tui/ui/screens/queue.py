@@ -111,7 +111,8 @@ class QueueScreen(RecordActions, DeskScreen):
             if page is None:
                 self.app.first_page_shown()
                 return
-            self.query_one(QueueTable).show_first_page(page.total, page.rows)
+            self.query_one(QueueTable).show_first_page(page.total, page.rows, page.last,
+                                                       page.last_start)
             self.call_after_refresh(self.app.first_page_shown)
 
         self.service(read, shown, group="queue-first-page", exclusive=True, needs_services=False)
