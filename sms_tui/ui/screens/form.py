@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Input, Label, Select, Static, TextArea
 
 from ...domain.errors import ConflictError, DeskError, ValidationError
-from ...domain.kinds import KINDS, Kind, parse_kind
+from ...domain.kinds import EXTRA_FIELDS, KINDS, Kind, parse_kind
 from ...domain.priority import PRIORITY_NAMES
 from ...services.views import RecordView
 from .. import display
@@ -72,9 +72,6 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
         self.conflict = False
         self._confirm_discard = False
         self.workaround_from: str | None = None  # a new incident: KE whose workaround F3 picked
-        # the form opens after the database, so this costs nothing
-        from ...services.records import EXTRA_FIELDS
-
         self.specs: list[FieldSpec] = specs_for(self.kind.value, record is not None,
                                                 EXTRA_FIELDS.get(self.kind, ()))
 
