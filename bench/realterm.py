@@ -233,8 +233,9 @@ SMS_KEYS = [
     Key("queue: home", HOME, moves=True),
     Key("queue: o (all records)", "o", both(shows("filter: all"), lambda ls: cursor_ref(ls) is not None)),
     Key("queue: o (open only)", "o", shows("filter: open")),
-    Key("queue: p (priority filter)", "p", shows("P1")),
-    Key("queue: f (clear filters)", "f", gone("P1 ·")),
+    Key("queue: p (priority filter)", "p", both(shows("open · P1"), lambda ls: " P1 " in (
+        next((x for x in ls if x.startswith("›")), "")))),
+    Key("queue: f (clear filters)", "f", gone("open · P1")),
     Key("queue: / (search box)", "/", shows("search title, reference")),
     Key("queue: Esc (leave search box)", ESC, gone("search title, reference")),
     Key("queue: Enter (open record)", ENTER, shows("Next status")),

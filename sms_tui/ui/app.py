@@ -363,4 +363,8 @@ class DeskApp(App[None]):
         from .screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.screen))
+            under = self.screen
+            help_screen, reused = self.kept_screen(HelpScreen, lambda: HelpScreen(under))
+            if reused:
+                help_screen.reopen(under)
+            self.push_screen(help_screen)
