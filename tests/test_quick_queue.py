@@ -239,3 +239,17 @@ def test_the_whole_incident_history_has_a_last_page(desk):
     page = first_page(store.path, store.config, Kind.INCIDENT, QueueFilter(open_only=False), LIMIT,
                       store.now())
     assert page.total > LIMIT and page.last and page.last[-1].ref != page.rows[-1].ref
+
+
+@pytest.mark.parametrize("env", [{"SMS_TUI_USER": "\u200b"}, {"SMS_TUI_BUSY_TIMEOUT": "soon"}])
+def test_list_refuses_what_the_services_refuse(desk, env):
+    """Read without the services, `list` still refuses a name to act as with nothing visible,
+    and leaves a lock timeout setting to the services (which refuse a bad one)."""
+    import os
+
+    result = subprocess.run([sys.executable, "-m", "sms_tui", "--db", str(desk[0].path), "list",
+                             "incidents"], capture_output=True, text=True,
+                            env={**os.environ, **env})
+    assert result.returncode != 0 and result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert ("visible" in result.stderr) or ("SMS_TUI_BUSY_TIMEOUT" in result.stderr)

@@ -193,16 +193,23 @@ def _quick_list(app: AppContext, kind: str, flt, limit: int | None):
     readings as the services give), or None: a search, or a database that is missing, not
     at the current schema or unreadable goes through the services, which migrate and
     report errors. Skipping SQLAlchemy makes ``list`` 2-4 times faster (issue 20)."""
+    import os
     from datetime import UTC, datetime
 
     from ..config import config_is_required, load_config
-    from ..paths import default_config_path, default_db_path
+    from ..domain.text import checked_actor
+    from ..paths import current_user, default_config_path, default_db_path
     from ..services.quick_queue import list_rows, supported
 
-    if not supported(flt):
-        return None
+    BUSY_TIMEOUT_ENV = "SMS_TUI_BUSY_TIMEOUT"  # noqa: N806 - storage.engine's (it loads SQLAlchemy)
+
+    if not supported(flt) or os.environ.get(BUSY_TIMEOUT_ENV, "").strip():
+        return None  # a lock timeout is the services' to check (and to refuse if it is bad)
     config = load_config(app.config_path or default_config_path(),
                          required=config_is_required(app.config_path))
+    if config.section("journal"):
+        return None  # a journal key is checked against the desk when the services open it
+    checked_actor(app.actor or current_user())  # refused here as the services refuse it
     return list_rows(app.db_path or default_db_path(), config, kind, flt, limit, datetime.now(UTC))
 
 
