@@ -88,6 +88,7 @@ class Term:
         self.screen = pyte.Screen(100, 30)
         self.stream = pyte.ByteStream(self.screen)
         self.child = pexpect.spawn(program, ["--db", str(db)], env=env, dimensions=(30, 100))
+        self.child.delaybeforesend = None  # pexpect sleeps 50 ms before each send by default
 
     def _has(self, marker: str) -> bool:
         return any(marker in line for line in self.screen.display)

@@ -46,22 +46,27 @@ def environment(workdir: Path) -> dict[str, str]:
     return {"TASKRC": str(rc), "TASKDATA": str(data)}
 
 
-def build(workdir: Path, tasks: int) -> None:
-    """Import ``tasks`` pending tasks unless the task data already has them."""
+def build(workdir: Path, tasks: int, completed: int = 0) -> None:
+    """Import ``tasks`` pending and ``completed`` completed tasks unless the data has them."""
     env = dict(os.environ, **environment(workdir))
-    marker = workdir / "taskdata" / f"built-{tasks}"
+    marker = workdir / "taskdata" / (f"built-{tasks}" + (f"-{completed}" if completed else ""))
     if marker.exists():
         return
     start = datetime(2022, 1, 1, tzinfo=UTC)
     path = workdir / "tasks.json"
     with path.open("w") as out:
-        for i in range(tasks):
-            entry = (start + timedelta(minutes=17 * i)).strftime("%Y%m%dT%H%M%SZ")
-            out.write(json.dumps({
-                "uuid": str(uuid.UUID(int=i + 1)), "status": "pending", "entry": entry,
+        for i in range(tasks + completed):
+            entry = start + timedelta(minutes=17 * i)
+            task = {
+                "uuid": str(uuid.UUID(int=i + 1)), "status": "pending",
+                "entry": entry.strftime("%Y%m%dT%H%M%SZ"),
                 "description": f"{WORDS[i % len(WORDS)]} {PROJECTS[i % 8]} item {i}",
                 "project": PROJECTS[i % len(PROJECTS)], "priority": "HML"[i % 3],
-            }) + "\n")
+            }
+            if i < completed:  # the oldest are done, as on a desk
+                task["status"] = "completed"
+                task["end"] = (entry + timedelta(hours=5)).strftime("%Y%m%dT%H%M%SZ")
+            out.write(json.dumps(task) + "\n")
     subprocess.run(["task", "import", str(path)], env=env, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     marker.touch()

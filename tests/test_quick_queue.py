@@ -21,7 +21,7 @@ from sms_tui.config import Config
 from sms_tui.domain.kinds import Kind
 from sms_tui.domain.lifecycle import lifecycle_for
 from sms_tui.services.demo_bulk import fill_bulk
-from sms_tui.services.quick_queue import TABLES, first_page
+from sms_tui.services.quick_queue import TABLES, first_page, list_rows
 from sms_tui.services.sla import SlaService
 from sms_tui.services.store import Store
 from sms_tui.services.views import SORTS, QueueFilter
@@ -166,3 +166,105 @@ def test_sorts_are_total_orders_on_indexed_columns():
     # every order ends with the id, so the quick page and the keyset pages agree on ties
     assert all(columns[-1] == "id" for columns, _ in SORTS.values())
     assert replace(QueueFilter(), sort="newest").sort in SORTS
+
+
+# --------------------------------------------------------- sms-tui list (issue 20)
+def _listed_by_services(desk, kind: Kind, flt: QueueFilter, limit: int | None):
+    store, records, sla = desk
+    rows = records.list(kind, flt, limit=limit)
+    readings = sla.sla_for_rows([r.ref for r in rows], now=store.now())
+    return [(row, readings.get(row.ref)) for row in rows]
+
+
+def _listed_quickly(desk, kind: Kind, flt: QueueFilter, limit: int | None):
+    store = desk[0]
+    return list_rows(store.path, store.config, kind, flt, limit, store.now())
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(list(Kind)), flt=filters, limit=st.none() | st.integers(1, 30))
+def test_list_without_a_search_prints_what_the_services_list(desk, kind, flt, limit):
+    """Every row (not only a first page), in order, with the SLA reading `list` prints."""
+    if flt.text.strip():  # a search is the services' (full-text rules)
+        assert _listed_quickly(desk, kind, flt, limit) is None
+        return
+    assert _listed_quickly(desk, kind, flt, limit) == _listed_by_services(desk, kind, flt, limit)
+
+
+def test_list_of_all_incidents_reads_every_row_with_its_reading(desk):
+    listed = _listed_quickly(desk, Kind.INCIDENT, QueueFilter(open_only=False), None)
+    assert len(listed) > LIMIT and all(reading is not None for _row, reading in listed)
+    assert listed == _listed_by_services(desk, Kind.INCIDENT, QueueFilter(open_only=False), None)
+
+
+def test_list_with_a_search_is_left_to_the_services(desk):
+    assert _listed_quickly(desk, Kind.INCIDENT, QueueFilter(text="mail"), None) is None
+
+
+def _list_command(db, quick: bool) -> tuple[list[dict], bool]:
+    """``sms-tui list incidents --open --format json`` in a fresh interpreter (``quick`` False:
+    the stdlib path disabled, as for a search): its rows, and whether SQLAlchemy was loaded."""
+    code = (
+        "import sys\n"
+        "import sms_tui.services.quick_queue as quick\n"
+        + ("" if quick else "quick.list_rows = lambda *args, **kwargs: None\n")
+        + "from sms_tui.cli import main\n"
+        f"main(['--db', {str(db)!r}, 'list', 'incidents', '--open', '--format', 'json'],"
+        " standalone_mode=False)\n"
+        "print('LOADED' if 'sqlalchemy' in sys.modules else 'NOT LOADED')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    printed, _, loaded = out.stdout.rpartition("]")
+    rows = json.loads(printed + "]")
+    for row in rows:
+        row.pop("sla_remaining_s")  # seconds: the two runs are not at the same instant
+    return rows, loaded.strip() == "LOADED"
+
+
+def test_the_list_command_reads_without_sqlalchemy_and_prints_the_services_rows(desk):
+    quick, loaded = _list_command(desk[0].path, quick=True)
+    assert not loaded
+    through_services, loaded = _list_command(desk[0].path, quick=False)
+    assert loaded and len(quick) > 3
+    assert quick == through_services
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(list(Kind)), flt=filters)
+def test_the_last_page_read_first_is_the_services_last_page(desk, kind, flt):
+    """End pressed the moment the first rows appear shows the queue's real last rows."""
+    store = desk[0]
+    page = first_page(store.path, store.config, kind, flt, LIMIT, store.now())
+    if flt.text.strip():  # a search is left to the services
+        assert page is None
+        return
+    total, _rows = _through_services(desk, kind, flt)
+    if total <= LIMIT:
+        assert page.last == []
+        return
+    assert page.last_start == (total - 1) // LIMIT * LIMIT
+    store_, records, sla = desk
+    source = (IncidentQueue(records, kind.value, flt, sla) if kind is Kind.INCIDENT
+              else RecordQueue(records, kind.value, flt))
+    assert page.last == source.rows(page.last_start, total - page.last_start)
+
+
+def test_the_whole_incident_history_has_a_last_page(desk):
+    store = desk[0]
+    page = first_page(store.path, store.config, Kind.INCIDENT, QueueFilter(open_only=False), LIMIT,
+                      store.now())
+    assert page.total > LIMIT and page.last and page.last[-1].ref != page.rows[-1].ref
+
+
+@pytest.mark.parametrize("env", [{"SMS_TUI_USER": "\u200b"}, {"SMS_TUI_BUSY_TIMEOUT": "soon"}])
+def test_list_refuses_what_the_services_refuse(desk, env):
+    """Read without the services, `list` still refuses a name to act as with nothing visible,
+    and leaves a lock timeout setting to the services (which refuse a bad one)."""
+    import os
+
+    result = subprocess.run([sys.executable, "-m", "sms_tui", "--db", str(desk[0].path), "list",
+                             "incidents"], capture_output=True, text=True,
+                            env={**os.environ, **env})
+    assert result.returncode != 0 and result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert ("visible" in result.stderr) or ("SMS_TUI_BUSY_TIMEOUT" in result.stderr)

@@ -84,9 +84,12 @@ def show_incident_extras(app: AppContext, ref: str) -> None:
         print_major(major)
 
 
-def add_sla_columns(app: AppContext, rows: list[dict[str, Any]], columns: list[str]) -> list[str]:
-    """Add sla_state/sla_remaining (and the major marker) to incident list rows."""
-    facts = _sla(app).sla_for_rows([r["ref"] for r in rows])
+def add_sla_columns(app: AppContext, rows: list[dict[str, Any]], columns: list[str],
+                    facts: dict[str, Any] | None = None) -> list[str]:
+    """Add sla_state/sla_remaining (and the major marker) to incident list rows (``facts``:
+    the rows' SLA readings when already read, else read through the services)."""
+    if facts is None:
+        facts = _sla(app).sla_for_rows([r["ref"] for r in rows])
     for row in rows:
         info = facts.get(row["ref"])
         row["sla_state"] = info.state if info else ""
@@ -101,11 +104,11 @@ MAX_REMINDED = 5
 
 def _after_command(result: Any, **_: Any) -> None:
     """Print major declarations and reminders for incidents this command wrote; send its messages."""
-    from ..services import incidents, notify
-
     app = click.get_current_context().find_object(AppContext)
     if app is None or app._store is None:  # the command never opened the database
-        return
+        return  # (checked first: ``list`` reads without the services and must not load them)
+    from ..services import incidents, notify
+
     db = app.store().path
     touched = incidents.touched_here.take(db)
     ids = list(notify.recorded_here.take(db))

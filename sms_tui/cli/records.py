@@ -114,7 +114,9 @@ def register(main: click.Group) -> None:
             open_only=open_only, status=status, assignee=assignee, unassigned=unassigned,
             priority=parse_priority(priority) if priority is not None else None, text=text,
         )
-        rows = _records(app).list(kind, flt, limit=limit)
+        quick = _quick_list(app, kind, flt, limit)
+        rows = [row for row, _reading in quick] if quick is not None else _records(app).list(
+            kind, flt, limit=limit)
         out = [
             {
                 "ref": r.ref, "title": r.title, "status": r.status, "impact": r.impact,
@@ -130,7 +132,8 @@ def register(main: click.Group) -> None:
         if parse_kind(kind) is Kind.INCIDENT:
             from .incidents import add_sla_columns  # sla_state, sla_remaining, major marker
 
-            columns = add_sla_columns(app, out, LIST_COLUMNS)
+            readings = {r.ref: reading for r, reading in quick} if quick is not None else None
+            columns = add_sla_columns(app, out, LIST_COLUMNS, readings)
         emit_rows(out, fmt, columns)
 
     @main.command("show")
@@ -182,6 +185,32 @@ def register(main: click.Group) -> None:
             click.echo(line)
 
     _register_actions(main)
+
+
+def _quick_list(app: AppContext, kind: str, flt, limit: int | None):
+    """``list``'s rows and SLA readings read with the standard library, as the TUI's first
+    page is (:func:`sms_tui.services.quick_queue.list_rows`: the same rows, order and
+    readings as the services give), or None: a search, or a database that is missing, not
+    at the current schema or unreadable goes through the services, which migrate and
+    report errors. Skipping SQLAlchemy makes ``list`` 2-4 times faster (issue 20)."""
+    import os
+    from datetime import UTC, datetime
+
+    from ..config import config_is_required, load_config
+    from ..domain.text import checked_actor
+    from ..paths import current_user, default_config_path, default_db_path
+    from ..services.quick_queue import list_rows, supported
+
+    BUSY_TIMEOUT_ENV = "SMS_TUI_BUSY_TIMEOUT"  # noqa: N806 - storage.engine's (it loads SQLAlchemy)
+
+    if not supported(flt) or os.environ.get(BUSY_TIMEOUT_ENV, "").strip():
+        return None  # a lock timeout is the services' to check (and to refuse if it is bad)
+    config = load_config(app.config_path or default_config_path(),
+                         required=config_is_required(app.config_path))
+    if config.section("journal"):
+        return None  # a journal key is checked against the desk when the services open it
+    checked_actor(app.actor or current_user())  # refused here as the services refuse it
+    return list_rows(app.db_path or default_db_path(), config, kind, flt, limit, datetime.now(UTC))
 
 
 def _status_in(lifecycle, status: str) -> str:

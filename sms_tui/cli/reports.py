@@ -16,7 +16,6 @@ import click
 
 from ..domain.errors import ValidationError
 from ..domain.text import one_line
-from ..files import atomic_text, write_text
 from .common import AppContext, Int, pass_app
 
 SUFFIX_FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html",
@@ -83,6 +82,8 @@ def write_output(content: str, output: Path | None) -> None:
     if output is None:
         click.echo(content, nl=False)
         return
+    from ..files import write_text  # it loads the storage layer: only when writing a file
+
     write_text(output, content)
 
 
@@ -247,5 +248,7 @@ def _record_run(store, report: str, period, fmt: str, output: Path | None) -> st
 def _export_json_file(service, output: Path, progress):
     if output.is_dir():
         raise ValidationError(f"{output} is a directory; JSON export needs a file name")
+    from ..files import atomic_text
+
     with atomic_text(output) as fh:
         return service.export_json(fh, progress)

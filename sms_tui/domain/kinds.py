@@ -89,3 +89,18 @@ def parse_ref(ref: str) -> tuple[Kind, int]:
     raise ValidationError(
         f"'{one_line(str(ref), 40)}' is not a record reference (expected e.g. INC-000042, REQ-…, PRB-…, KE-…, CHG-…)"
     )
+
+
+# The fields each kind has beyond the common ones (the services check writes against
+# them; the forms show them). Here, not in the services, so a form can be built
+# before the storage layer is loaded (issue 20).
+EXTRA_FIELDS: dict[Kind, tuple[str, ...]] = {
+    Kind.INCIDENT: ("major", "major_reason"),
+    Kind.REQUEST: ("request_type", "satisfaction_score", "satisfaction_comment"),
+    Kind.PROBLEM: ("symptoms", "root_cause", "rca_method", "workaround", "permanent_fix"),
+    Kind.KNOWN_ERROR: ("symptoms", "root_cause", "workaround"),
+    Kind.CHANGE: ("change_type", "reason", "backout_plan", "planned_start", "planned_end", "outcome",
+                  "risk_likelihood", "risk_impact", "business_benefit", "cost", "impact_capacity",
+                  "impact_availability", "impact_continuity", "impact_security",
+                  "implementation_plan", "test_plan", "investigation_note"),
+}

@@ -128,3 +128,19 @@ def clip(text: str, limit: int) -> str:
     if partial and any(ref.startswith(partial.group()) for ref in refs):
         head = head[:partial.start()]
     return (head.rstrip(" ,;:-–—·(") + "…" + tail)[:limit]
+
+
+MAX_ACTOR = 100
+
+
+def checked_actor(name: str) -> str:
+    """Who acts (``--as``, ``SMS_TUI_USER`` or the OS user): a visible name, not a paragraph."""
+    from .errors import ValidationError
+
+    name = name.strip()
+    if len(name) > MAX_ACTOR:
+        raise ValidationError(f"the name to act as (--as or SMS_TUI_USER) is {len(name)} "
+                              f"characters; keep it to {MAX_ACTOR}")
+    if not has_visible_text(name):
+        raise ValidationError("the name to act as (--as or SMS_TUI_USER) has nothing visible in it")
+    return name

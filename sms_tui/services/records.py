@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from ..domain.bounds import check_date
 from ..domain.errors import ConflictError, NotFound, ValidationError
-from ..domain.kinds import KINDS, Kind, format_ref, parse_kind, parse_ref
+from ..domain.kinds import EXTRA_FIELDS, KINDS, Kind, format_ref, parse_kind, parse_ref
 from ..domain.lifecycle import lifecycle_for
 from ..domain.priority import Level
 from ..domain.text import has_visible_text
@@ -48,16 +48,6 @@ def clean_name(value: str | None, what: str) -> str:
     return text
 
 # Columns an analyst may edit, beyond the common ones, per kind.
-EXTRA_FIELDS: dict[Kind, tuple[str, ...]] = {
-    Kind.INCIDENT: ("major", "major_reason"),
-    Kind.REQUEST: ("request_type", "satisfaction_score", "satisfaction_comment"),
-    Kind.PROBLEM: ("symptoms", "root_cause", "rca_method", "workaround", "permanent_fix"),
-    Kind.KNOWN_ERROR: ("symptoms", "root_cause", "workaround"),
-    Kind.CHANGE: ("change_type", "reason", "backout_plan", "planned_start", "planned_end", "outcome",
-                  "risk_likelihood", "risk_impact", "business_benefit", "cost", "impact_capacity",
-                  "impact_availability", "impact_continuity", "impact_security",
-                  "implementation_plan", "test_plan", "investigation_note"),
-}
 # Columns shown with a record but set only by the rules (derived or recorded by a service).
 DERIVED_FIELDS: dict[Kind, tuple[str, ...]] = {
     Kind.REQUEST: ("due_at", "needs_approval"),

@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from ..config import Config, config_is_required, load_config
 from ..domain.errors import ConfigError, ValidationError
-from ..domain.text import has_visible_text
+from ..domain.text import checked_actor
 from ..paths import current_user, default_config_path, default_db_path
 from ..storage.engine import READ_ONLY, DatabaseError, explain_sqlite, make_engine
 from ..storage.migrate import ensure_schema
@@ -42,18 +42,6 @@ def _database_error(exc: OperationalError, path: Path) -> DatabaseError:
     return DatabaseError(explain_sqlite(text, path) or f"database error on {path}: {text}")
 
 
-MAX_ACTOR = 100
-
-
-def _checked_actor(name: str) -> str:
-    """Who acts (``--as``, ``SMS_TUI_USER`` or the OS user): a visible name, not a paragraph."""
-    name = name.strip()
-    if len(name) > MAX_ACTOR:
-        raise ValidationError(f"the name to act as (--as or SMS_TUI_USER) is {len(name)} "
-                              f"characters; keep it to {MAX_ACTOR}")
-    if not has_visible_text(name):
-        raise ValidationError("the name to act as (--as or SMS_TUI_USER) has nothing visible in it")
-    return name
 
 
 class Store:
@@ -74,7 +62,7 @@ class Store:
         if migrate:
             ensure_schema(self.path)
         self.config = config or Config()
-        self.actor = _checked_actor(actor or current_user())
+        self.actor = checked_actor(actor or current_user())
         self.clock: Clock = clock or utc_now
         self.engine = make_engine(self.path)
         self._read_engine = self.engine.execution_options(**{READ_ONLY: True})

@@ -57,8 +57,12 @@ class RecordActions:
         self.service(lambda: self.backend.records.get(ref), then, opens_screen=True)
 
     def _dialog(self, make: Callable[[RecordView], Any]) -> None:
+        from .screens.action_dialog import kept_dialog
+
         def opened(view: RecordView) -> None:
-            self.app.push_screen(make(view), self._dialog_closed)
+            # a dialog class: kept built and refilled (issue 20); anything else is made
+            dialog = kept_dialog(self.app, make, view) if isinstance(make, type) else make(view)
+            self.app.push_screen(dialog, self._dialog_closed)
 
         self.with_record(opened)
 
@@ -94,7 +98,7 @@ class RecordActions:
         from .screens.request_form import record_form
 
         self.with_record(lambda view: self.app.push_screen(
-            record_form(parse_ref(view.ref)[0].value, view), self._dialog_closed))
+            record_form(parse_ref(view.ref)[0].value, view, app=self.app), self._dialog_closed))
 
     def action_transition(self) -> None:
         from .screens.transition_dialog import TransitionDialog

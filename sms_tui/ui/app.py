@@ -107,6 +107,7 @@ class DeskApp(App[None]):
         self._waiting: list[Callable[[], Any]] = []
         self._first_page = threading.Event()
         self._detail_screens: dict[type, Any] = {}  # one built detail screen per kind, reused
+        self._kept_screens: dict[Any, Any] = {}  # one built form or dialog per kind, refilled
         self.review_scheduler = TuiScheduler(self)  # raises due reviews in the background
         self.type_ahead = TypeAhead(self, lambda event: App.on_event(self, event))
         self.drafts = DraftStore(str(Path(db_path).expanduser().absolute()))
@@ -115,6 +116,18 @@ class DeskApp(App[None]):
         self.sub_title = one_line(f"{actor} · {self.backend.db_path.name}")
         # TERM=vt100 / linux, or a locale that is not UTF-8: draw everything in ASCII
         self.ascii_filter = AsciiFilter() if ascii_only() else None
+
+    def get_driver_class(self):  # noqa: ANN201 - Textual's signature
+        """Textual's choice, but on Linux/macOS a driver that delivers Esc at the escape delay
+        (:mod:`sms_tui.ui.driver`; the stock driver if the installed Textual's loop differs)."""
+        from textual import constants
+
+        chosen = super().get_driver_class()
+        if chosen.__module__ == "textual.drivers.linux_driver" and constants.DRIVER is None:
+            from .driver import desk_driver_class
+
+            return desk_driver_class(chosen)
+        return chosen
 
     def get_line_filters(self):  # noqa: ANN201 - Textual's signature
         filters = super().get_line_filters()
@@ -268,6 +281,45 @@ class DeskApp(App[None]):
         while len(self.screen_stack) > 1 and isinstance(self.screen, DeskScreen):
             self.pop_screen()
 
+    def switch_mode(self, mode: str) -> Any:
+        """Textual's switch, but the frame is held only until the section's screen has taken
+        its resume (styles and layout refreshed), not a fixed 50 ms (see :meth:`delay_update`)."""
+        self._switching_mode = True
+        try:
+            result = super().switch_mode(mode)
+        finally:
+            self._switching_mode = False
+        release, self._release_switch_hold = self._release_switch_hold, None
+        if release is not None and not self.screen.call_later(release):  # not running: now
+            release()
+        return result
+
+    _switching_mode = False
+    _release_switch_hold: Callable[[], None] | None = None
+
+    def delay_update(self, delay: float = 0.05) -> None:
+        """Hold updates while a section is switched in, as Textual does, to never show a
+        half-switched frame -- but let go as soon as the new screen has handled its
+        ScreenResume (queued behind it), which on a built section is a few ms where Textual
+        always waits 50 ms. ``delay`` stays as the longest hold, should that never come."""
+        if not self._switching_mode:
+            super().delay_update(delay)
+            return
+        self._begin_batch()
+        held = True
+
+        def release() -> None:
+            nonlocal held
+            if not held:
+                return
+            held = False
+            self._end_batch()
+            if not self._batch_count:
+                self.screen.refresh()
+
+        self._release_switch_hold = release
+        self.set_timer(delay, release, name="delay_update")
+
     def detail_screen_for(self, ref: str) -> tuple[Any, bool]:
         """A screen to show record ``ref``: the kept screen of its kind when it is not open
         anywhere (True: it must be refilled), else a new one (kept if it is the first)."""
@@ -283,6 +335,24 @@ class DeskApp(App[None]):
             self.install_screen(screen, name=f"detail:{cls.__name__}")
         return screen, False
 
+    def kept_screen(self, key: Any, make: Callable[[], Any]) -> tuple[Any, bool]:
+        """A form or dialog for ``key`` (its class, and what decides its fields): the one kept
+        for it when it is built and not open anywhere (True: refill it before pushing it),
+        else ``make()`` (kept if it is the first for ``key``).
+
+        Building a form or dialog (widgets, styles, layout) costs 100-300 ms, more than
+        any key may take (issue 20); refilling a built one costs a few milliseconds.
+        """
+        kept = self._kept_screens.get(key)
+        if (kept is not None and kept.is_mounted
+                and not any(kept in stack for stack in self._screen_stacks.values())):
+            return kept, True
+        screen = make()
+        if kept is None:
+            self._kept_screens[key] = screen
+            self.install_screen(screen, name=f"kept:{len(self._kept_screens)}")
+        return screen, False
+
     def action_open_ref(self, ref: str) -> None:
         """Open a record by reference (from the palette), over the current section."""
         from .sections import detail_screen
@@ -293,4 +363,8 @@ class DeskApp(App[None]):
         from .screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.screen))
+            under = self.screen
+            help_screen, reused = self.kept_screen(HelpScreen, lambda: HelpScreen(under))
+            if reused:
+                help_screen.reopen(under)
+            self.push_screen(help_screen)

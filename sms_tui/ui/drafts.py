@@ -147,6 +147,20 @@ class DraftMixin:
                                   "typing replaces it.")
         self.refresh_bindings()  # type: ignore[attr-defined]
 
+    def reset_drafts(self) -> None:
+        """Forget the draft state of an earlier opening (the screen is kept and reopened)."""
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+            self._draft_timer = None
+        self.app.drafts.flush()
+        self._draft_baseline = None
+        self._draft_offer = None
+        self._show_draft_line(None)
+
+    def on_screen_suspend(self) -> None:
+        # closed (Esc) but kept to be reopened: not unmounted, so flush here too
+        self.app.drafts.flush()
+
     def _show_draft_line(self, text: str | None) -> None:
         from rich.text import Text
 

@@ -154,3 +154,23 @@ async def test_help_explains_each_marker_once(make_app, desk):
     marks = [mark for mark, _ in MARKERS]
     assert len(marks) == len(set(marks))
     assert [m for m in marks if m.startswith("!")] == ["!"]  # one meaning for '!'
+
+
+async def test_help_opened_again_elsewhere_shows_that_screens_keys_from_the_top(make_app, desk):
+    """The help is built once and refilled (issue 20): what it shows is always about the
+    screen it was opened over."""
+    from .conftest import screen_text
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await press(pilot, "question_mark")
+        first = app.screen
+        assert "Here: Queues" in screen_text(app)
+        await press(pilot, "pagedown", "pagedown")
+        await press(pilot, "escape", "enter")  # close it, open a record
+        await press(pilot, "question_mark")
+        assert app.screen is first, "the help was built again instead of refilled"
+        shown = screen_text(app)
+        assert "Here: Incident" in shown and "Here: Queues" not in shown
+        assert "sms-tui keys" in shown  # from the top, not where it was scrolled to

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Label, Static, TextArea
 
 from ...domain.errors import ConflictError, DeskError
 from ...services.views import RecordView
@@ -48,6 +48,9 @@ class ActionDialog(DraftMixin, DeskModal):
     ]
     heading = ""
     hint = "Enter or ctrl+s saves · Esc cancels"
+    KEPT = False
+    """True: one dialog of the class is kept built and refilled (:meth:`reopen`); the class
+    must then put every starting value of its fields in :meth:`refill` and ``on_mount``."""
 
     def __init__(self, record: RecordView) -> None:
         super().__init__()
@@ -148,3 +151,42 @@ class ActionDialog(DraftMixin, DeskModal):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    # -- kept and refilled (issue 20) ----------------------------------------
+    def reopen(self, record: RecordView) -> None:
+        """Make this dialog, built for an earlier record and closed since, the one for
+        ``record``: as a new dialog would open, with nothing of the earlier record left
+        (its text, an error, a draft offer, focus), before it is pushed again."""
+        self.record = record
+        self.conflict = False
+        self.reset_drafts()
+        self.query_one(".dialog-record", Static).update(self._record_line())
+        self.query_one("#dialog-error", Static).remove_class("-shown")
+        for row in self.query(".-invalid"):
+            row.remove_class("-invalid")
+        for widget in self.query("Input, TextArea"):
+            if isinstance(widget, TextArea):
+                widget.text = ""
+            else:
+                widget.value = ""  # type: ignore[attr-defined]
+        self.refill()
+        self.record_reloaded(record)
+        self.on_mount()  # the subclass's: focus, and whatever it starts with
+        self.start_drafts()
+        self.refresh_bindings()
+
+    def refill(self) -> None:
+        """Put the record's starting values in the fields (text fields are empty already)."""
+
+    def on_mount(self) -> None:
+        """The subclass focuses its first field here (also when the dialog is reopened)."""
+
+
+def kept_dialog(app: Any, cls: type[ActionDialog], record: RecordView) -> ActionDialog:
+    """``cls(record)``, or the dialog of that class kept built and refilled for ``record``."""
+    if not cls.KEPT:
+        return cls(record)
+    dialog, reused = app.kept_screen(cls, lambda: cls(record))
+    if reused:
+        dialog.reopen(record)
+    return dialog

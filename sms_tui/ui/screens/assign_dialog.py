@@ -12,6 +12,7 @@ from .action_dialog import ActionDialog, field
 class AssignDialog(ActionDialog):
     heading = "Assign"
     hint = "Enter saves · an empty assignee unassigns · Esc cancels"
+    KEPT = True
 
     def compose_fields(self):
         yield field("Assignee", Input(self.record.assignee, id="assignee", compact=True,
@@ -19,6 +20,10 @@ class AssignDialog(ActionDialog):
         yield field("Group", Input(self.record.assignment_group, id="group", compact=True,
                                    placeholder="assignment group (optional)"))
         yield field("Note", Input(id="note", compact=True, placeholder="optional"))
+
+    def refill(self) -> None:
+        self.query_one("#assignee", Input).value = self.record.assignee or ""
+        self.query_one("#group", Input).value = self.record.assignment_group or ""
 
     def on_mount(self) -> None:
         self.query_one("#assignee", Input).focus()

@@ -188,8 +188,8 @@ class RecordScreen(RecordActions, DeskScreen):
         """A new record of this kind, as ``n`` does in its queue (the queue's own way when
         it is under this screen): the form opens at once, so whatever is typed next goes
         into it, never to this record's keys."""
-        from .form import RecordForm
         from .queue import QueueScreen
+        from .request_form import record_form
 
         kind = parse_ref(self.ref)[0]
         queue = next((s for s in self.app.screen_stack
@@ -204,7 +204,7 @@ class RecordScreen(RecordActions, DeskScreen):
                 self.app.check_for_changes()
                 self.action_open_record(view.ref)
 
-        self.app.push_screen(RecordForm(kind.value), created)
+        self.app.push_screen(record_form(kind.value, app=self.app), created)
 
     def action_reload(self) -> None:
         self.load()

@@ -20,6 +20,7 @@ HOW = {
 class EscalateDialog(ActionDialog):
     heading = "Escalate"
     hint = "f/h picks the kind · Enter saves · a reason is required · Esc cancels"
+    KEPT = True
 
     def compose_fields(self):
         yield field("Kind", ChoicePicker([("functional", "functional"), ("hierarchical", "hierarchical")],
@@ -28,6 +29,9 @@ class EscalateDialog(ActionDialog):
         yield field("To", Input(id="to", compact=True, placeholder="person or manager"))
         yield field("Group", Input(id="group", compact=True, placeholder="group (functional, optional)"))
         yield field("Reason", Input(id="reason", compact=True, placeholder="what the next person reads first"))
+
+    def refill(self) -> None:
+        self.query_one("#how", ChoicePicker).value = "functional"
 
     def on_mount(self) -> None:
         self.query_one("#how", ChoicePicker).focus()

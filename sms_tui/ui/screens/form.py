@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Input, Label, Select, Static, TextArea
 
 from ...domain.errors import ConflictError, DeskError, ValidationError
-from ...domain.kinds import KINDS, Kind, parse_kind
+from ...domain.kinds import EXTRA_FIELDS, KINDS, Kind, parse_kind
 from ...domain.priority import PRIORITY_NAMES
 from ...services.views import RecordView
 from .. import display
@@ -28,7 +28,7 @@ from ..drafts import DraftMixin
 from ..hints import error_message
 from ..widgets.choice_picker import LEVEL_CHOICES, ChoicePicker
 from ..widgets.desk_footer import DeskFooter
-from .base import FieldFocusMixin, ServiceMixin
+from .base import FieldFocusMixin, KeptStyles, ServiceMixin
 from .form_fields import (
     SCALE_CHOICES,
     FieldSpec,
@@ -47,7 +47,7 @@ def _original(view: RecordView | None, name: str) -> Any:
     return getattr(view, name, None)
 
 
-class RecordForm(DraftMixin, FieldFocusMixin, ServiceMixin, Screen[RecordView | None]):
+class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[RecordView | None]):
     """A new record of ``kind``, or an edit of ``record``; dismissed with the saved record."""
 
     CSS_PATH = "form.tcss"
@@ -72,9 +72,6 @@ class RecordForm(DraftMixin, FieldFocusMixin, ServiceMixin, Screen[RecordView | 
         self.conflict = False
         self._confirm_discard = False
         self.workaround_from: str | None = None  # a new incident: KE whose workaround F3 picked
-        # the form opens after the database, so this costs nothing
-        from ...services.records import EXTRA_FIELDS
-
         self.specs: list[FieldSpec] = specs_for(self.kind.value, record is not None,
                                                 EXTRA_FIELDS.get(self.kind, ()))
 
@@ -358,6 +355,55 @@ class RecordForm(DraftMixin, FieldFocusMixin, ServiceMixin, Screen[RecordView | 
             error.add_class("-shown")
             return
         self.dismiss(None)
+
+
+    # ------------------------------------------------------ kept and refilled
+    def reopen(self, record: RecordView | None, preset: dict[str, Any] | None = None) -> None:
+        """Make this form, built and closed since, the form for ``record`` (None: a new one)
+        as a new form would open: every field its starting value, no error, no "unsaved"
+        warning, no workaround picked, the draft of *this* record offered, the title focused,
+        scrolled to the top -- nothing of the previous record (issue 20)."""
+        self.record = record
+        self.preset = preset or {}
+        self.conflict = False
+        self._confirm_discard = False
+        self.workaround_from = None
+        self.reset_drafts()
+        self.query_one("#form-title", Static).update(self._title())
+        self.query_one("#form-error", Static).remove_class("-shown")
+        for row in self.query(".field.-invalid"):
+            row.remove_class("-invalid")
+        for spec in self.specs:
+            value = to_widget_value(spec, _original(record, spec.name) if record
+                                    else self.preset.get(spec.name))
+            widget = self.query_one(f"#f-{spec.name}")
+            if isinstance(widget, TextArea):
+                widget.text = value or ""
+            elif spec.widget == "select":
+                widget.value = value if value is not None else spec.options[0]
+            elif spec.widget == "check":
+                widget.value = "yes" if value else "no"
+            elif spec.widget == "scale":
+                widget.value = value or ""
+            else:
+                widget.value = value or ""
+        impact = record.impact if record else self.preset.get("impact", "medium")
+        urgency = record.urgency if record else self.preset.get("urgency", "medium")
+        self.query_one("#f-impact", ChoicePicker).value = impact
+        self.query_one("#f-urgency", ChoicePicker).value = urgency
+        self.query_one("#form-body", VerticalScroll).scroll_home(animate=False, immediate=True)
+        self.on_mount()
+        self.refresh_bindings()
+
+
+def kept_form(app: Any, kind: str, record: RecordView | None = None) -> RecordForm:
+    """A :class:`RecordForm` for ``kind`` (new, or an edit of ``record``): the one kept built
+    for that kind and use, refilled, or a new one (:meth:`DeskApp.kept_screen`)."""
+    form, reused = app.kept_screen((RecordForm, parse_kind(kind), record is not None),
+                                   lambda: RecordForm(kind, record))
+    if reused:
+        form.reopen(record)
+    return form
 
 
 class _FieldError(Exception):

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from ..widgets.desk_footer import DeskFooter
+from .base import KeptStyles
 
 
 def _queue_screen() -> type:
@@ -122,7 +123,7 @@ def bindings_of(cls: Any, keymap: dict[str, str]) -> list[tuple[str, Binding]]:
     return [(",".join(keys), binding) for keys, binding in merged.values()]
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(KeptStyles, ModalScreen[None]):
     """A scrollable list of every key, grouped by where it works."""
 
     CSS_PATH = "help.tcss"
@@ -139,6 +140,14 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#help-body").focus()
+
+    def reopen(self, under: Screen[Any] | None) -> None:
+        """Kept built (as forms and dialogs are, issue 20): the keys of ``under`` now, from the top."""
+        self.under = under
+        self.query_one("#help-text", Static).update(self._content())
+        body = self.query_one("#help-body")
+        body.scroll_home(animate=False, immediate=True)
+        self.set_focus(body)
 
     def _table(self, title: str, bindings: list[tuple[str, str, str]]) -> RenderableType:
         table = Table.grid(padding=(0, 2))

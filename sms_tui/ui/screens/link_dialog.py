@@ -42,6 +42,7 @@ def candidate_prompt(row: Any) -> Text:
 class LinkDialog(ActionDialog):
     heading = "Link to another record"
     hint = "Type to search · ↓ to the list · Enter links the highlighted record · Esc cancels"
+    KEPT = True
     DEFAULT_CSS = """
     LinkDialog #candidates { height: 8; border: none; padding: 0; margin: 0 0 1 0; }
     LinkDialog #links-to { height: 1; color: $text-muted; }
@@ -68,6 +69,13 @@ class LinkDialog(ActionDialog):
         names = ", ".join("parent incident" if k is source else KINDS[k].label.lower()
                           for k in kinds) or "nothing"
         return Text(f"{self.record.ref} links to: {names}")
+
+    def refill(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self.candidates = []
+        self.query_one("#candidates", OptionList).clear_options()
+        self.query_one("#links-to", Static).update(self._targets_line())
 
     def on_mount(self) -> None:
         self.query_one("#target", Input).focus()

@@ -14,6 +14,7 @@ from .action_dialog import ActionDialog
 class NoteDialog(ActionDialog):
     heading = "Add a note"
     hint = "ctrl+s saves · Enter starts a new line · Esc cancels"
+    KEPT = True
     BINDINGS = [Binding("ctrl+s", "submit", "Save", id="note.submit", priority=True)]
 
     def compose_fields(self):

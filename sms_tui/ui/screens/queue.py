@@ -111,7 +111,8 @@ class QueueScreen(RecordActions, DeskScreen):
             if page is None:
                 self.app.first_page_shown()
                 return
-            self.query_one(QueueTable).show_first_page(page.total, page.rows)
+            self.query_one(QueueTable).show_first_page(page.total, page.rows, page.last,
+                                                       page.last_start)
             self.call_after_refresh(self.app.first_page_shown)
 
         self.service(read, shown, group="queue-first-page", exclusive=True, needs_services=False)
@@ -159,7 +160,7 @@ class QueueScreen(RecordActions, DeskScreen):
             self.app.check_for_changes()
             self.action_open_record(view.ref)
 
-        self.app.push_screen(record_form(self.kind.value), created)
+        self.app.push_screen(record_form(self.kind.value, app=self.app), created)
 
     def action_reload(self) -> None:
         self.load()

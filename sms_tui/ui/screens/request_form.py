@@ -22,7 +22,7 @@ from textual.widgets import Input, Label, Select, Static
 
 from .. import display
 from ..widgets.choice_picker import ChoicePicker
-from .form import RecordForm
+from .form import RecordForm, kept_form
 from .form_fields import FieldSpec
 
 if TYPE_CHECKING:
@@ -35,10 +35,17 @@ READING = "\x00reading"
 
 
 def record_form(kind: str, record: RecordView | None = None, *,
-                preset: dict[str, Any] | None = None) -> RecordForm:
-    """The form for a new record of ``kind`` (or an edit of ``record``)."""
-    cls = RequestForm if kind == "request" else RecordForm
-    return cls(kind, record, preset=preset)
+                preset: dict[str, Any] | None = None, app: Any = None) -> RecordForm:
+    """The form for a new record of ``kind`` (or an edit of ``record``).
+
+    Given the ``app``, every kind but requests gets the form kept built and refilled
+    (:func:`kept_form`); a request's form (its type picked from the catalogue, which fills other fields as it
+    changes) is built each time.
+    """
+    if kind == "request" or preset or app is None:
+        cls = RequestForm if kind == "request" else RecordForm
+        return cls(kind, record, preset=preset)
+    return kept_form(app, kind, record)
 
 
 def type_preset(rtype: RequestTypeView) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from .action_dialog import ActionDialog, field
 class TransitionDialog(ActionDialog):
     heading = "Change status"
     hint = "↑↓ picks · Enter saves · Tab to the note · Esc cancels"
+    KEPT = True
 
     def compose_fields(self):
         yield MarkedOptionList(*self._options(self.record), id="targets")
@@ -37,6 +38,7 @@ class TransitionDialog(ActionDialog):
         targets = self.query_one("#targets", OptionList)
         targets.clear_options()
         targets.add_options(self._options(view))
+        targets.highlighted = 0 if view.allowed_transitions else None
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -163,15 +163,19 @@ class QueueTable(ScrollView, can_focus=True):
             self.scroll_to(y=0, animate=False, immediate=True)
         self.reload()
 
-    def show_first_page(self, total: int, rows: list[RecordRow]) -> None:
-        """Rows read before the services were open (issue 9), shown until :meth:`set_source`.
+    def show_first_page(self, total: int, rows: list[RecordRow], last: list[RecordRow] = (),
+                        last_start: int = 0) -> None:
+        """Rows read before the services were open (issue 9), shown until :meth:`set_source`:
+        the first page, and the last (``last``, from row ``last_start``) so that End works.
 
-        Pages past the first show "…" until the source arrives and fetches them.
+        Pages between show "…" until the source arrives and fetches them.
         """
         if self.source is not None:
             return  # the services were quicker: their rows are on their way or shown
         self._generation += 1
         self._put_rows(0, rows[:PAGE])
+        if last and last_start % PAGE == 0:
+            self._pages[last_start // PAGE] = list(last[:PAGE])
         self.cursor = 0
         self.scroll_to(y=0, animate=False, immediate=True)
         self._set_total(total)

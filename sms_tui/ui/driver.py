@@ -1,0 +1,149 @@
+"""A terminal driver that delivers a bare Esc at the escape delay, not up to 200 ms later.
+
+Textual's Linux driver reads the terminal in a loop that waits in
+``selector.select(0.1)`` and only then asks the input parser whether its
+escape timeout has passed. A bare Esc (which cannot be told from the start of
+an escape sequence until the delay has passed) therefore reached the app
+100-200 ms after the key: Esc back to the queue took ~120 ms and Esc out of a
+dialog ~175 ms where a letter key took ~25 ms.
+
+:class:`PromptEscapeDriver` runs the same loop but waits in ``select`` only
+until the parser's pending timeout, so an Esc is delivered at the escape delay.
+
+**The escape delay** is :data:`ESCAPE_DELAY_MS` (25 ms) unless ``ESCDELAY`` is set
+in the environment (the ncurses convention, in milliseconds, which Textual
+honours). What decides whether a delay is safe is whether the bytes of one
+escape sequence (an arrow ``ESC [ A``, Alt+x ``ESC x``, F5 ``ESC [ 1 5 ~``, the
+end of a bracketed paste ``ESC [ 2 0 1 ~``) can arrive more than the delay
+apart. A terminal writes a key's sequence in one write; ssh sends it in one
+packet and sshd writes it to the pty in one write, so the app reads it in one
+``read``. A sequence is split only when a read boundary falls inside it (a
+paste or a burst bigger than a buffer), and then the rest follows in the next
+packet of the same burst, back to back: a gap of a few milliseconds even over
+a slow link, because the round-trip time is paid once for the whole burst, not
+between its packets. Only a lost packet (a TCP retransmission takes 200 ms or
+more) would split it for longer, and no delay a user would accept covers
+that. 25 ms is 2.5 times tmux's default ``escape-time`` (10 ms since tmux 3.5)
+and half of Neovim's ``ttimeoutlen`` (50 ms); on a link that splits
+sequences more than that (a serial line, a lossy mobile link), set
+``ESCDELAY=100`` (Textual's own default) or more.
+
+**Robust to the installed Textual.** The loop is Textual's own (8.x) with
+one line changed; if the installed Textual's loop is not the one this was
+written against (its source no longer waits in ``select(0.1)``, or the parser
+has no pending-timeout attribute), :func:`desk_driver_class` returns the stock
+driver: Esc is slower, nothing else changes.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import selectors
+from codecs import getincrementaldecoder
+from typing import Any
+
+ESCAPE_DELAY_MS = 25
+"""The escape delay when ``ESCDELAY`` is not set (see the module's docstring for why)."""
+
+_STOCK_WAIT = "selector.select(0.1)"
+"""The line of the stock loop this driver changes: if it is gone, the stock driver is used."""
+
+
+def desk_driver_class(stock: type | None = None) -> type:
+    """The driver for the desk's terminal: :class:`PromptEscapeDriver` when the installed
+    Textual's input loop is the one it replaces, else ``stock`` (Textual's ``LinuxDriver``)."""
+    from textual.drivers.linux_driver import LinuxDriver
+
+    stock = stock or LinuxDriver
+    if not _loop_is_known(stock):
+        return stock
+    return _prompt_driver(stock)
+
+
+def _loop_is_known(stock: type) -> bool:
+    from textual._xterm_parser import XTermParser
+
+    try:
+        source = inspect.getsource(stock.run_input_thread)
+        parser = XTermParser(False)
+    except (AttributeError, OSError, TypeError):
+        return False
+    return (_STOCK_WAIT in source and "XTermParser" in source
+            and hasattr(parser, "_timeout_time") and hasattr(parser, "tick"))
+
+
+_classes: dict[type, type] = {}
+
+
+def _prompt_driver(stock: type) -> type:
+    """``stock`` with :func:`run_input_thread` as its input loop and the desk's escape delay."""
+    if stock not in _classes:
+        def start_application_mode(self: Any) -> None:
+            use_escape_delay()
+            stock.start_application_mode(self)
+
+        _classes[stock] = type("PromptEscapeDriver", (stock,), {
+            "__doc__": "Textual's Linux driver whose input loop wakes when the escape delay ends.",
+            "__module__": __name__,
+            "start_application_mode": start_application_mode,
+            "run_input_thread": run_input_thread,
+        })
+    return _classes[stock]
+
+
+def use_escape_delay() -> None:
+    """Textual's escape delay becomes :data:`ESCAPE_DELAY_MS` unless ``ESCDELAY`` is set."""
+    from textual import constants
+
+    if "ESCDELAY" not in os.environ:
+        constants.ESCAPE_DELAY = ESCAPE_DELAY_MS / 1000.0  # type: ignore[misc]
+
+
+def run_input_thread(self: Any) -> None:
+    """Textual 8's loop, but ``select`` waits only until the parser's pending timeout."""
+    from textual._loop import loop_last
+    from textual._parser import ParseError
+    from textual._time import get_time
+    from textual._xterm_parser import XTermParser
+
+    selector = selectors.SelectSelector()
+    selector.register(self.fileno, selectors.EVENT_READ)
+    fileno = self.fileno
+    EVENT_READ = selectors.EVENT_READ
+    parser = XTermParser(self._debug)
+    feed = parser.feed
+    tick = parser.tick
+    decode = getincrementaldecoder("utf-8")().decode
+    read = os.read
+
+    def wait() -> float:
+        """Up to 0.1 s, as the stock loop, but no later than the escape delay's end."""
+        due = parser._timeout_time
+        if due is None:
+            return 0.1
+        return min(0.1, max(0.0, due - get_time()))
+
+    def process_selector_events(selector_events: list[tuple[Any, int]], final: bool = False) -> None:
+        for last, (_key, mask) in loop_last(selector_events):
+            if mask & EVENT_READ:
+                unicode_data = decode(read(fileno, 1024 * 4), final=final and last)
+                if not unicode_data:
+                    break
+                for event in feed(unicode_data):
+                    self.process_message(event)
+        for event in tick():
+            self.process_message(event)
+
+    try:
+        while not self.exit_event.is_set():
+            process_selector_events(selector.select(wait()))
+        selector.unregister(self.fileno)
+        process_selector_events(selector.select(0.1), final=True)
+    finally:
+        selector.close()
+        try:
+            for _event in feed(""):
+                pass
+        except (EOFError, ParseError):
+            pass

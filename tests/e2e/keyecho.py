@@ -1,0 +1,39 @@
+"""A bare Textual app on sms-tui's terminal driver that writes every key it gets to a file.
+
+    python keyecho.py LOG [--stock]
+
+One line per event: the key's name, or ``paste:`` and the pasted text. The
+driver tests (``test_escape_driver.py``) write escape sequences to its
+terminal in pieces and read back what the app was told.
+"""
+
+import sys
+
+from textual import events
+from textual.app import App
+from textual.widgets import Static
+
+from sms_tui.ui.driver import desk_driver_class
+
+
+class KeyEcho(App):
+    def __init__(self, log: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.out = open(log, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 - open for the app's life
+
+    def compose(self):
+        yield Static("READY")
+
+    def on_key(self, event: events.Key) -> None:
+        event.prevent_default()
+        self.out.write(event.key + "\n")
+        if event.key == "ctrl+q":
+            self.exit()
+
+    def on_paste(self, event: events.Paste) -> None:
+        self.out.write("paste:" + event.text.replace("\n", "\\n") + "\n")
+
+
+if __name__ == "__main__":
+    driver = None if "--stock" in sys.argv else desk_driver_class()
+    KeyEcho(sys.argv[1], driver_class=driver).run()
