@@ -25,7 +25,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
@@ -150,6 +150,7 @@ def fill_bulk(store: Store, *, count: int, seed: int = demo.DEFAULT_SEED, force:
                 "demo data goes into an empty database (use another --db, or --force to add it anyway)")
         journal_before = session.exec(select(func.count()).select_from(JournalEntry)).one()
         services, cis, relations = demo.write_catalogue(store, session, plan.now)
+        demo.write_contacts(store, session, plan.now - timedelta(days=demo.HISTORY_DAYS + 1))
         steps = len(plan.events())
         bulk = bulk_counts(count, rich)
         total = steps + sum(bulk.values())

@@ -42,6 +42,11 @@ class Section:
     target: str  # "package.module:ScreenClass", imported lazily
     kwargs: dict[str, Any] = field(default_factory=dict)
     short: str = ""  # label in the section bar when the terminal is narrow
+    shown_key: str = ""  # how the key is written when its name is not the character ("at": "@")
+
+    @property
+    def key_label(self) -> str:
+        return self.shown_key or self.key
 
     def factory(self) -> Callable[[], Any]:
         """A zero-argument callable making the section's screen (what MODES wants)."""
@@ -74,6 +79,9 @@ SECTIONS: tuple[Section, ...] = (
     Section("outbox", "8", "Outbox", "sms_tui.ui.screens.outbox:OutboxScreen", short="Out"),
     Section("calendar", "9", "Change calendar", "sms_tui.ui.screens.change_calendar:ChangeCalendarScreen",
             short="Cal"),
+    Section("complaints", "C", "Complaints", _QUEUE, {"kind": "complaint"}, "Cmpl"),
+    Section("contacts", "at", "Contacts", "sms_tui.ui.screens.contacts:ContactsScreen", short="Cont",
+            shown_key="@"),
 )
 
 # The section the app opens on: where the analyst works all day.
@@ -86,6 +94,7 @@ QUEUE_SECTION = {
     "problem": "problems",
     "known_error": "known_errors",
     "change": "changes",
+    "complaint": "complaints",
 }
 
 
@@ -96,6 +105,7 @@ DETAIL_SCREENS = {
     "request": "sms_tui.ui.screens.request_detail:RequestScreen",
     "problem": "sms_tui.ui.screens.problem_detail:ProblemScreen",
     "change": "sms_tui.ui.screens.change_detail:ChangeScreen",
+    "complaint": "sms_tui.ui.screens.complaint_detail:ComplaintScreen",
 }
 
 
