@@ -7,7 +7,8 @@ The contact register (``contact``) and customer organisations with their
 relationship manager (``organisation``); a requester on incidents and service
 requests (``requester_id``, a nullable foreign key to ``contact``); service
 complaints (``complaint``, a record table like the others, with a requester and
-an outcome).
+an outcome); the mail received (``mail_message``: one row per Message-ID, so a
+message delivered twice is handled once, and replies thread to their record).
 
 Portable to PostgreSQL: tables and indexes through ``op.*``; the two requester
 columns are added with ``ALTER TABLE … ADD COLUMN … CONSTRAINT … REFERENCES``,
@@ -52,6 +53,20 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_contact_name'), ['name'], unique=False)
         batch_op.create_index(batch_op.f('ix_contact_organisation'), ['organisation'], unique=False)
 
+    op.create_table('mail_message',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('message_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('record_ref', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('sender', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('received_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('attachments', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mail_message')),
+    sa.UniqueConstraint('message_id', name=op.f('uq_mail_message_message_id'))
+    )
+    op.create_index(op.f('ix_mail_message_record_ref'), 'mail_message', ['record_ref'],
+                    unique=False)
     op.create_table('organisation',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -151,6 +166,8 @@ def downgrade() -> None:
 
     op.drop_table('complaint')
     op.drop_table('organisation')
+    op.drop_index(op.f('ix_mail_message_record_ref'), table_name='mail_message')
+    op.drop_table('mail_message')
     with op.batch_alter_table('contact', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contact_organisation'))
         batch_op.drop_index(batch_op.f('ix_contact_name'))

@@ -8,6 +8,7 @@ from . import (
     contacts,  # noqa: F401
     evidence,  # noqa: F401
     incidents,  # noqa: F401
+    mail,  # noqa: F401
     models,  # noqa: F401
     problem_trends,  # noqa: F401
     queue_indexes,  # noqa: F401
