@@ -176,8 +176,11 @@ def test_a_complaint_needs_its_requester(people):
 
 def test_purging_a_contact_leaves_a_tombstone_and_its_records_without_requester(people):
     ref = people.ok("new", "incident", "--title", "VPN", "--requester", "mark@example.org").strip()
+    people("mail-in", input=b"From: mark@example.org\r\nSubject: Re: [" + ref.encode()
+           + b"] VPN\r\nMessage-ID: <m1@example.org>\r\n\r\nthanks\r\n")
     out = people.ok("purge", "CON-3", "--reason", "erasure request 2026-7", "--yes")
-    assert out.startswith("purged CON-000003: 1 journal entries removed")
+    assert out.startswith("purged CON-000003: 1 journal entries, 1 communication rows, "
+                          "1 mail_message sender rows removed")
     assert f"requester removed from {ref}" in out
     assert "mark@example.org" not in "\n".join(dump(people.db_path))
     assert json.loads(people.ok("show", ref, "--format", "json"))["requester"] is None

@@ -201,6 +201,7 @@ def _purge_contact(store: Store, ref: str, reason: str) -> PurgeResult:
                                    at=now, action="update", changes={"requester": (ref, None)},
                                    note=f"{ref} was purged")
                     unlinked.append(other.ref)
+            removed = _forget_mail_of(session, row.email)
             session.flush()
             session.expunge(row)
             entries = _remove_journal(session, store, ref, now)
@@ -213,4 +214,23 @@ def _purge_contact(store: Store, ref: str, reason: str) -> PurgeResult:
             )
     except IntegrityError as exc:
         raise PurgeRefused(f"cannot purge {ref}: other data still refers to it ({exc.orig})") from None
-    return PurgeResult(ref, len(entries), {}, unlinked)
+    return PurgeResult(ref, len(entries), removed, unlinked)
+
+
+def _forget_mail_of(session: Session, email: str) -> dict[str, int]:
+    """The contact's address out of the mail the desk keeps: messages to them in the outbox
+    go (they name and address the person), received mail keeps its row (its Message-ID stops
+    a second delivery) without the sender."""
+    from ..storage.incidents import Communication
+    from ..storage.mail import MailMessage
+
+    removed: dict[str, int] = {}
+    to_them = (col(Communication.purpose).startswith("requester:")
+               & col(Communication.recipients).contains(f"<{email}>"))
+    _count_delete(session, Communication.__table__, to_them, removed)
+    found = session.execute(update(MailMessage.__table__)
+                            .where(func.lower(MailMessage.__table__.c.sender) == email)
+                            .values(sender=""))
+    if found.rowcount:
+        removed["mail_message sender"] = found.rowcount
+    return removed

@@ -489,6 +489,9 @@ def fill_demo(store: Store, *, count: int = DEFAULT_COUNT, seed: int = DEFAULT_S
     """
     plan = plan_demo(count, seed, now=store.now())
     with store.write() as session:
+        from .requester_mail import QUIET
+
+        session.info[QUIET] = True  # demo requesters get no mail
         found = existing_records(session)
         if found and not force:
             raise ValidationError(

@@ -143,6 +143,9 @@ def fill_bulk(store: Store, *, count: int, seed: int = demo.DEFAULT_SEED, force:
         raise ValidationError(f"a bulk demo has more than {rich} records; use the ordinary demo")
     plan = demo.plan_demo(rich, seed, now=store.now())
     with store.write() as session:
+        from .requester_mail import QUIET
+
+        session.info[QUIET] = True  # demo requesters get no mail
         found = demo.existing_records(session)
         if found and not force:
             raise ValidationError(

@@ -37,10 +37,10 @@ if TYPE_CHECKING:
 # first written, so a command that records an incident loads neither the request
 # catalogue's nor the change calendar's tables (issue 9).
 RULE_MODULES: dict[Kind, tuple[str, ...]] = {
-    Kind.REQUEST: ("requests",),
-    Kind.INCIDENT: ("incidents",),
+    Kind.REQUEST: ("requests", "requester_mail"),
+    Kind.INCIDENT: ("incidents", "requester_mail"),
     Kind.CHANGE: ("changes",),
-    Kind.COMPLAINT: ("complaints",),
+    Kind.COMPLAINT: ("complaints", "requester_mail"),
 }
 
 

@@ -19,6 +19,7 @@ Mail text is user text like any other: stored as received, shown literally.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,6 +39,8 @@ from .records import RecordService
 from .store import Store
 
 _PREFIX_KIND = {"INC": Kind.INCIDENT, "REQ": Kind.REQUEST, "CMP": Kind.COMPLAINT}
+# the Message-ID notify.smtp_send gives the desk's own mail: <…sms-tui.INC-000042.7@host>
+_OUR_ID = re.compile(r"sms-tui\.(INC|REQ|CMP)-(\d{1,12})\.\d+@", re.ASCII)
 MAX_NOTE = 20_000
 
 
@@ -167,6 +170,12 @@ class MailIn:
             if kind is not None and (row := session.get(RECORD_TABLES[kind.value], number)):
                 return kind, row
         for message_id in inbound.in_reply_to:
+            ours = _OUR_ID.search(message_id)  # a reply to a message the desk sent
+            if ours is not None:
+                kind = _PREFIX_KIND[ours.group(1).upper()]
+                row = session.get(RECORD_TABLES[kind.value], int(ours.group(2)))
+                if row is not None:
+                    return kind, row
             seen = self._seen(session, message_id)
             if seen is None or not seen.record_ref:
                 continue
@@ -181,7 +190,8 @@ class MailIn:
     def _note(self, session: Session, kind: Kind, row, inbound: mail.Inbound, contact: Contact,
               now: datetime) -> None:
         text = mail.new_text(inbound.body)[:MAX_NOTE]
-        note = f"Mail from {contact.name} <{contact.email}>:\n{text or '(no text)'}"
+        # the sender by reference: a purge of the contact leaves no address in this journal
+        note = f"Mail from {contact.ref}:\n{text or '(no text)'}"
         if inbound.attachments:
             note += "\n\nAttachments:\n" + _attachments_text(inbound)
         self.records.add_note_in(session, kind, row, note, now=now)
