@@ -263,3 +263,21 @@ def test_the_parser_gives_the_threading_ids_and_attachments():
     assert inbound.message_id == "attach-1@example.org"
     assert [(a.name, a.size) for a in inbound.attachments] == [("approval form.pdf", 3009)]
     assert read_message(raw("06")).in_reply_to == ("CAF=xyz123@mail.example.org",)
+
+
+def test_the_scheduler_fetches_the_configured_maildir(db_path, tmp_path, clock):
+    from sms_tui.config import load_config
+    from sms_tui.services.scheduler import DeskScheduler
+    from sms_tui.services.store import Store
+
+    box = mailbox.Maildir(tmp_path / "Maildir", create=True)
+    box.add(raw("01"))
+    config = tmp_path / "fetch.toml"
+    config.write_text(f'[mail]\nmaildir = "{tmp_path / "Maildir"}"\n')
+    store = Store(db_path, load_config(config, required=True), actor="cron", clock=clock)
+    try:
+        results = DeskScheduler(store).run_once()
+        assert results["mail_fetch"] == "mail: 1 message(s) recorded"
+        assert DeskScheduler(store).run_once()["mail_fetch"] is None  # already seen
+    finally:
+        store.close()

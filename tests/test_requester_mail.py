@@ -102,6 +102,7 @@ def test_the_requester_gets_the_mail_and_a_reply_to_it_threads_back(db_path, clo
         (rcpts, message), = inbox.received
         assert rcpts == ["dana@example.org"]
         assert message["Subject"] == f"[{ref}] Recorded: Printer"
+        assert message["Auto-Submitted"] == "auto-generated"  # no out-of-office answers it
         # the requester answers from a client that drops the reference from the subject
         reply = (f"From: Dana Weber <dana@example.org>\r\nSubject: Re: your printer\r\n"
                  f"Message-ID: <reply-1@example.org>\r\nIn-Reply-To: {message['Message-ID']}\r\n"

@@ -111,3 +111,28 @@ def fetch_imap(store: Store, *, connect: Callable[..., imaplib.IMAP4] | None = N
         with contextlib.suppress(OSError, imaplib.IMAP4.error):
             conn.logout()
     return report
+
+
+def mail_check(ctx) -> str | None:
+    """The scheduler's periodic fetch (``scheduler run --once`` too): [mail] maildir, else
+    [mail.imap]; nothing when neither is configured."""
+    settings = mail_settings(ctx.store.config)
+    if settings.get("maildir"):
+        report = fetch_maildir(ctx.store, settings["maildir"])
+    elif isinstance(settings.get("imap"), dict):
+        report = fetch_imap(ctx.store)
+    else:
+        return None
+    done = [r for r in report.results if r.outcome in ("created", "noted")]
+    if report.errors:
+        return f"mail: {len(done)} handled, {len(report.errors)} refused: {report.errors[0]}"
+    return f"mail: {len(done)} message(s) recorded" if done else None
+
+
+def _register() -> None:
+    from .scheduler import register_periodic
+
+    register_periodic("mail_fetch", mail_check, seconds=300)
+
+
+_register()

@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Modules (relative to sms_tui.services) that call register_periodic when imported.
-CHECK_MODULES: tuple[str, ...] = ("incident_checks",)
+CHECK_MODULES: tuple[str, ...] = ("incident_checks", "mail_fetch")
 
 REVIEW_JOB = "raise_due_reviews"
 
