@@ -102,6 +102,10 @@ class Mail(_Table):
     imap: MailImap | None = None
 
 
+class Survey(_Table):
+    sample_size: Annotated[int, Field(ge=1, le=10_000)] = 30
+
+
 class Trends(_Table):
     min_incidents: Annotated[int, Field(ge=2, le=1_000_000)] = 3
     window_days: Annotated[float, Field(gt=0, le=3660, **FINITE)] | None = None
@@ -158,6 +162,7 @@ class ConfigFile(_Table):
     major_incident: MajorIncident | None = None
     smtp: Smtp | None = None
     mail: Mail | None = None
+    survey: Survey | None = None
     problems: Problems | None = None
     changes: Changes | None = None
     reviews: Reviews | None = None

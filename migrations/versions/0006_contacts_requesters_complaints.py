@@ -7,7 +7,8 @@ The contact register (``contact``) and customer organisations with their
 relationship manager (``organisation``); a requester on incidents and service
 requests (``requester_id``, a nullable foreign key to ``contact``); service
 complaints (``complaint``, a record table like the others, with a requester and
-an outcome); the mail received (``mail_message``: one row per Message-ID, so a
+an outcome); satisfaction survey invitations (``survey_invitation``: a sampled
+record's requester, the score when they answer); the mail received (``mail_message``: one row per Message-ID, so a
 message delivered twice is handled once, and replies thread to their record).
 
 Portable to PostgreSQL: tables and indexes through ``op.*``; the two requester
@@ -67,6 +68,25 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_mail_message_record_ref'), 'mail_message', ['record_ref'],
                     unique=False)
+    op.create_table('survey_invitation',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('period', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('record_ref', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=True),
+    sa.Column('organisation', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('sent_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('score', sa.Integer(), nullable=True),
+    sa.Column('comment', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('answered_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('answered_via', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.ForeignKeyConstraint(['contact_id'], ['contact.id'],
+                            name=op.f('fk_survey_invitation_contact_id_contact')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_invitation')),
+    sa.UniqueConstraint('period', 'record_ref', name=op.f('uq_survey_invitation_period_record_ref'))
+    )
+    for column in ('contact_id', 'period', 'record_ref'):
+        op.create_index(op.f(f'ix_survey_invitation_{column}'), 'survey_invitation', [column],
+                        unique=False)
     op.create_table('organisation',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -165,6 +185,9 @@ def downgrade() -> None:
         batch_op.drop_index('ix_complaint_assignee_queue')
 
     op.drop_table('complaint')
+    for column in ('contact_id', 'period', 'record_ref'):
+        op.drop_index(op.f(f'ix_survey_invitation_{column}'), table_name='survey_invitation')
+    op.drop_table('survey_invitation')
     op.drop_table('organisation')
     op.drop_index(op.f('ix_mail_message_record_ref'), table_name='mail_message')
     op.drop_table('mail_message')

@@ -179,3 +179,67 @@ def register(main: click.Group) -> None:
         record = ComplaintService(app.store()).resolve(ref, outcome, note=note,
                                                        expected_version=expected_version)
         click.echo(f"{record.ref}: resolved")
+
+    register_survey(main)
+
+
+def register_survey(main: click.Group) -> None:
+    from .reports import period_options
+
+    @main.group("survey")
+    def survey():
+        """Customer satisfaction on a representative sample (8.3.2): sample, answer, results."""
+
+    @survey.command("sample")
+    @period_options
+    @click.option("--size", type=Int(min=1, max=10000), default=None,
+                  help="How many to ask (default: [survey] sample_size, else 30).")
+    @click.option("--seed", type=Int(min=0), default=None,
+                  help="Draw reproducibly (default: from the period).")
+    @pass_app
+    def sample(app: AppContext, start, end, kind, output, size, seed):
+        """Draw the sample of a period (e.g. --period quarter: the last complete one) from its
+        resolved incidents and fulfilled requests, stratified by organisation, and put one
+        survey per requester in the outbox."""
+        from ..services.survey import SurveyService
+        from .reports import _period
+
+        period = _period(start, end, kind)
+        invited = SurveyService(app.store()).sample(period, size=size, seed=seed)
+        for view in invited:
+            click.echo(f"{view.record_ref}  {one_line(view.organisation, 30):30}  "
+                       f"{one_line(view.contact, 60)}")
+        click.echo(f"{len(invited)} survey(s) in the outbox for {period.label()}")
+
+    @survey.command("answer")
+    @click.argument("ref")
+    @click.argument("score", type=Int(min=1, max=5))
+    @click.option("--comment", default="", help="What they said.")
+    @pass_app
+    def answer(app: AppContext, ref, score, comment):
+        """Record SCORE (1..5) given by the requester of REF (an answer by phone, say)."""
+        from ..services.survey import SurveyService
+
+        view = SurveyService(app.store()).answer(ref, score, comment=comment, via="cli")
+        click.echo(f"{view.record_ref}: satisfaction {view.score}/5 recorded")
+
+    @survey.command("results")
+    @period_options
+    @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+    @pass_app
+    def results(app: AppContext, start, end, kind, output, fmt):
+        """Sample, response rate and mean score per customer organisation for a sampled period."""
+        from ..services.survey import SurveyService
+        from .reports import _period
+
+        found = SurveyService(app.store()).results(_period(start, end, kind))
+        rows = [o.to_dict() for o in found.per_org]
+        if fmt == "table":
+            for row in rows:
+                row.update({k: "–" for k in ("response_rate", "mean_score") if row[k] is None})
+        if fmt == "table" and rows:
+            rows.append({"organisation": "ALL", "invited": found.invited,
+                         "answered": found.answered,
+                         "response_rate": round(100 * found.answered / found.invited, 1),
+                         "mean_score": "–" if found.mean is None else found.mean})
+        emit_rows(rows, fmt, ["organisation", "invited", "answered", "response_rate", "mean_score"])

@@ -201,7 +201,7 @@ def _purge_contact(store: Store, ref: str, reason: str) -> PurgeResult:
                                    at=now, action="update", changes={"requester": (ref, None)},
                                    note=f"{ref} was purged")
                     unlinked.append(other.ref)
-            removed = _forget_mail_of(session, row.email)
+            removed = _forget_mail_of(session, row.id, row.email)
             session.flush()
             session.expunge(row)
             entries = _remove_journal(session, store, ref, now)
@@ -217,14 +217,18 @@ def _purge_contact(store: Store, ref: str, reason: str) -> PurgeResult:
     return PurgeResult(ref, len(entries), removed, unlinked)
 
 
-def _forget_mail_of(session: Session, email: str) -> dict[str, int]:
+def _forget_mail_of(session: Session, contact_id: int | None, email: str) -> dict[str, int]:
     """The contact's address out of the mail the desk keeps: messages to them in the outbox
     go (they name and address the person), received mail keeps its row (its Message-ID stops
     a second delivery) without the sender."""
+    from ..storage.contacts import SurveyInvitation
     from ..storage.incidents import Communication
     from ..storage.mail import MailMessage
 
     removed: dict[str, int] = {}
+    session.execute(update(SurveyInvitation.__table__)  # their scores stay, anonymous
+                    .where(SurveyInvitation.__table__.c.contact_id == contact_id)
+                    .values(contact_id=None))
     to_them = (col(Communication.purpose).startswith("requester:")
                & col(Communication.recipients).contains(f"<{email}>"))
     _count_delete(session, Communication.__table__, to_them, removed)

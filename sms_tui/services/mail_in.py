@@ -131,6 +131,9 @@ class MailIn:
                                   "nothing was recorded") from None
         contact, new_contact = self._contact(session, inbound, email, now)
         target = self._thread(session, inbound)
+        if target is not None and (answered := self._survey_answer(session, target[1], inbound,
+                                                                   contact, now)):
+            return MailResult("survey", target[1].ref, answered, contact.ref, new_contact)
         if target is not None:
             kind, row = target
             if not lifecycle_for(kind).is_final(row.status):
@@ -186,6 +189,23 @@ class MailIn:
                 if row is not None:
                     return kind, row
         return None
+
+    def _survey_answer(self, session: Session, row, inbound: mail.Inbound, contact: Contact,
+                       now: datetime) -> str:
+        """A reply to a satisfaction survey: its score recorded ('' when it is not one)."""
+        from .survey import SurveyService, score_in
+
+        surveys = SurveyService(self.store)
+        if surveys.open_invitation(session, row.ref, contact.id or 0) is None:
+            return ""
+        text = mail.new_text(inbound.body)
+        score = score_in(text)
+        if score is None:
+            return ""
+        surveys.answer_in(session, row.ref, score, comment=text[:500], via="mail", now=now,
+                          contact_id=contact.id)
+        self._remember(session, inbound, row.ref, "survey", now)
+        return f"satisfaction score {score} recorded"
 
     def _note(self, session: Session, kind: Kind, row, inbound: mail.Inbound, contact: Contact,
               now: datetime) -> None:

@@ -124,10 +124,11 @@ def service_trends(ev: EvCtx) -> ClauseEvidence:
         summary = "satisfaction scores are not recorded by this database"
     complaints = _complaints(ev, facts, gaps)
     _customers(ev, facts, gaps)
+    surveyed = _surveys(ev, facts, gaps)
     done = (ev.reviews_done(("service_trends",)) or 0) + (
         ev.reviews_done(("customer_satisfaction",)) or 0)
     return ClauseEvidence("8.3.2", "Customers, satisfaction, complaints and service trends",
-                          summary, tuple(facts), _keep(*gaps), evidence=scored + done + complaints)
+                          summary, tuple(facts), _keep(*gaps), evidence=scored + done + complaints + surveyed)
 
 
 def _complaints(ev: EvCtx, facts: list[Fact], gaps: list[Gap | None]) -> int:
@@ -159,6 +160,27 @@ def _complaints(ev: EvCtx, facts: list[Fact], gaps: list[Gap | None]) -> int:
                          "ORDER BY ref", ev.max_refs, c=cutoff)
     gaps.append(Gap("complaints.open_long", "complaints open for more than 30 days", count, listed))
     return received + resolved
+
+
+def _surveys(ev: EvCtx, facts: list[Fact], gaps: list[Gap | None]) -> int:
+    """The satisfaction survey of a representative sample: asked, answered, per customer."""
+    if not ev.probe.has("survey_invitation", "score"):
+        return 0
+    rows = ev.session.execute(text(
+        "SELECT organisation, COUNT(*), COUNT(score), AVG(score) FROM survey_invitation "
+        "WHERE sent_at >= :s AND sent_at < :e GROUP BY organisation ORDER BY organisation"),
+        ev.params).all()
+    asked = sum(int(r[1]) for r in rows)
+    answered = sum(int(r[2]) for r in rows)
+    if not asked:  # scores on closed requests may be the measurement (their gaps are above)
+        return 0
+    facts.append(Fact("Satisfaction survey (sample stratified by organisation)",
+                      f"{asked} asked in {len(rows)} organisation(s), {answered} answered "
+                      f"({pct(answered, asked)})"))
+    facts.append(Fact("Survey results per customer", "; ".join(
+        f"{org or '(none)'}: " + (f"{float(mean):.1f}/5 ({int(a)} of {int(n)})" if a else
+                                  f"no answer (0 of {int(n)})") for org, n, a, mean in rows)))
+    return answered
 
 
 def _customers(ev: EvCtx, facts: list[Fact], gaps: list[Gap | None]) -> None:

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from .base import metadata
 
-__all__ = ["metadata", "Contact", "Organisation"]
+__all__ = ["metadata", "Contact", "Organisation", "SurveyInvitation"]
 
 
 class Contact(SQLModel, table=True):
@@ -50,3 +51,25 @@ class Organisation(SQLModel, table=True):
     created_at: datetime
     updated_at: datetime
     version: int = Field(default=1)
+
+
+class SurveyInvitation(SQLModel, table=True):
+    """One record's requester asked how satisfied they were (8.3.2), in one sampled period.
+
+    A period samples each record once; ``score`` (1..5) stays empty until they answer
+    (by mail, or entered by an analyst). ``organisation`` is kept as it was when the
+    sample was drawn, so results per customer stay what they were.
+    """
+
+    __tablename__ = "survey_invitation"
+    __table_args__ = (UniqueConstraint("period", "record_ref"),)
+    id: int | None = Field(default=None, primary_key=True)
+    period: str = Field(index=True)  # '2026-10-01/2027-01-01'
+    record_ref: str = Field(index=True)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
+    organisation: str = Field(default="")
+    sent_at: datetime
+    score: int | None = None
+    comment: str = Field(default="")
+    answered_at: datetime | None = None
+    answered_via: str = Field(default="")  # mail | cli | tui
