@@ -92,10 +92,16 @@ def read_message(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Inbound:
     threads = _ids(_header(msg, "In-Reply-To")) + _ids(_header(msg, "References"))[::-1]
     return Inbound(
         message_id=message_ids[0] if message_ids else "",
-        sender_name=sender_name, sender=sender, to=to, subject=subject, body=body[:MAX_BODY],
+        sender_name=sender_name, sender=sender, to=to, subject=subject, body=_bounded(body),
         attachments=tuple(attachments), in_reply_to=tuple(dict.fromkeys(threads)),
         automatic=_automatic(msg, sender),
     )
+
+
+def _bounded(body: str) -> str:
+    if len(body) <= MAX_BODY:
+        return body
+    return body[:MAX_BODY] + f"\n[… cut here: the message's text had {len(body)} characters]"
 
 
 def _header(msg: EmailMessage, name: str) -> str:

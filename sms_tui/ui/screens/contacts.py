@@ -109,8 +109,9 @@ class ContactsScreen(DeskScreen):
     @staticmethod
     def _prompt(contact: ContactView) -> Text:
         line = Text.assemble(
-            (f"{contact.ref} ", "bold"), display.line(contact.name), " <",
-            display.line(contact.email), ">  ", display.line(contact.organisation or "–"),
+            (f"{contact.ref} ", "bold"), display.line(contact.name, limit=40), " <",
+            display.line(contact.email, limit=60), ">  ",
+            display.line(contact.organisation or "–", limit=30),
             f"  {contact.role}", no_wrap=True, overflow="ellipsis")
         if contact.mail_opt_out:
             line.append("  (no mail)", style="italic")
@@ -176,10 +177,10 @@ class ContactsScreen(DeskScreen):
         for record in found.records:
             prompt = Text.assemble(
                 (f"{record.ref:<11}", "bold"), f" {display.status_label(record.status):<13} ",
-                display.line(record.title), no_wrap=True, overflow="ellipsis")
+                display.line(record.title, limit=60), no_wrap=True, overflow="ellipsis")
             if not one:
                 prompt.append_text(Text.assemble("  — ", display.line(
-                    found.requesters.get(record.ref, ""), style="italic")))
+                    found.requesters.get(record.ref, ""), style="italic", limit=50)))
             listing.add_option(Option(prompt, id=record.ref))
         listing.highlighted = 0
 
