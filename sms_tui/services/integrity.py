@@ -243,6 +243,8 @@ def _schema_checks(report: VerifyReport, con: sqlite3.Connection) -> None:
     for table in sorted(model.__tablename__ for model in RECORD_TABLES.values()):
         if revision < "0003":
             break
+        if table not in tables:  # a record table of a later revision (complaint: 0006)
+            continue
         lost = [f"{table}_fts_{event}" for event in SEARCH_TRIGGER_EVENTS
                 if f"{table}_fts_{event}" not in triggers]
         if lost:
@@ -318,7 +320,10 @@ def verify_connection(con: sqlite3.Connection, *, against: str | None = None,
 
     lookups: dict[str, sqlite3.Cursor] = {}
     record_con = con  # one connection: every read sees the same snapshot
-    tables = {kind: model.__tablename__ for kind, model in RECORD_TABLES.items()}
+    present = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    # a backup of an older schema has no record tables of later revisions (complaint: 0006)
+    tables = {kind: model.__tablename__ for kind, model in RECORD_TABLES.items()
+              if model.__tablename__ in present}
     heads = (con.execute("SELECT record_ref, last_id, hash, entries FROM journal_head "
                          "WHERE last_id > ? ORDER BY record_ref", (since or 0,))
              if has_heads else iter(()))
