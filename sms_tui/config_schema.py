@@ -84,6 +84,28 @@ class Smtp(_Table):
     allow_plaintext_auth: bool = False
 
 
+class MailImap(_Table):
+    host: Annotated[str, Field(min_length=1, max_length=255)]
+    port: Annotated[int, Field(ge=1, le=65535)] = 993
+    username: Annotated[str, Field(min_length=1, max_length=255)]
+    password_env: Annotated[str, Field(min_length=1, max_length=200)]
+    mailbox: Annotated[str, Field(min_length=1, max_length=200)] = "INBOX"
+    timeout: Annotated[float, Field(gt=0, le=600, **FINITE)] = 30
+
+
+class Mail(_Table):
+    # mail sent to one of these addresses becomes a service request (else an incident)
+    request_addresses: list[Annotated[str, Field(min_length=3, max_length=254)]] = []
+    max_bytes: Annotated[int, Field(ge=1024, le=100 * 1024 * 1024)] = 10 * 1024 * 1024
+    maildir: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
+    notify_requester: bool = True  # mail the requester when a record is recorded, resolved...
+    imap: MailImap | None = None
+
+
+class Survey(_Table):
+    sample_size: Annotated[int, Field(ge=1, le=10_000)] = 30
+
+
 class Trends(_Table):
     min_incidents: Annotated[int, Field(ge=2, le=1_000_000)] = 3
     window_days: Annotated[float, Field(gt=0, le=3660, **FINITE)] | None = None
@@ -139,6 +161,8 @@ class ConfigFile(_Table):
     sla: Sla | None = None
     major_incident: MajorIncident | None = None
     smtp: Smtp | None = None
+    mail: Mail | None = None
+    survey: Survey | None = None
     problems: Problems | None = None
     changes: Changes | None = None
     reviews: Reviews | None = None

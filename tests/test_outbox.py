@@ -165,7 +165,7 @@ def test_the_scheduler_retries_the_outbox_and_checks_slas(desk, clock, smtp_serv
     inc = desk.records.create("incident", title="Mail down", impact="high", urgency="high")
     clock.advance(hours=5)  # P1: 4 h to resolve
     results = DeskScheduler(desk.store, clock=clock).run_once()
-    assert results["outbox_retry"] == "1 message(s) to top management sent"
+    assert results["outbox_retry"] == "1 message(s) sent"
     assert results["sla_check"] == f"SLA breached: {inc.ref}"
     assert len(smtp_server.received) == 1
 

@@ -33,9 +33,11 @@ def command_modules() -> tuple[Any, ...]:
         admin,
         catalogue,
         changes,
+        contacts,
         demo,
         documents,
         incidents,
+        mail,
         problems,
         records,
         reports,
@@ -44,7 +46,7 @@ def command_modules() -> tuple[Any, ...]:
     )
 
     return (records, catalogue, admin, incidents, reviews, demo, requests, problems, changes, reports,
-            documents)
+            documents, contacts, mail)
 
 
 def _usage_line(exc: click.UsageError) -> str:

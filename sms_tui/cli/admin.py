@@ -115,13 +115,16 @@ def register(main: click.Group) -> None:
     def purge(app: AppContext, ref: str, reason: str, yes: bool):
         """Delete record REF, its journal and its personal data for good; a tombstone remains.
 
-        Not for everyday work (cancel or close records instead). Without --yes
-        it asks you to type the reference back, and refuses when not run interactively.
+        REF may be a contact (CON-…): its records lose their requester. Not for
+        everyday work (cancel or close records instead). Without --yes it asks you
+        to type the reference back, and refuses when not run interactively.
         """
+        from ..domain import contacts
         from ..domain.kinds import format_ref, parse_ref
         from ..services.admin import purge as purge_record
 
-        canonical = format_ref(*parse_ref(ref))
+        number = contacts.parse_ref(ref)
+        canonical = contacts.format_ref(number) if number else format_ref(*parse_ref(ref))
         if not yes:
             if not sys.stdin.isatty():
                 fail(f"purge deletes {canonical} and its journal for good: add --yes to confirm")
@@ -134,4 +137,4 @@ def register(main: click.Group) -> None:
         click.echo(f"purged {result.ref}: {result.journal_entries_removed} journal entries{extra} removed; "
                    "tombstone written")
         for other in result.records_unlinked:
-            click.echo(f"unlinked {other}")
+            click.echo(f"{'requester removed from' if number else 'unlinked'} {other}")

@@ -24,6 +24,7 @@ ACTION_COMMANDS = {
     ("CHG", "approve"): "sms-tui changes approve {ref} --rationale …",
     ("CHG", "reject"): "sms-tui changes reject {ref} --rationale …",
     ("CHG", "outcome"): "sms-tui changes outcome {ref} <outcome>",
+    ("CMP", "outcome"): "sms-tui complaints resolve {ref} --outcome …",
 }
 
 

@@ -17,7 +17,10 @@ from .common import FORMATS, AppContext, Int, emit_rows, pass_app
 
 LEVEL = click.Choice(["high", "medium", "low"], case_sensitive=False)
 LIST_COLUMNS = ["ref", "priority", "status", "title", "assignee", "service", "created_at"]
-KIND_PLURALS = ["incidents", "requests", "problems", "known-errors", "changes"]
+KIND_PLURALS = ["incidents", "requests", "problems", "known-errors", "changes", "complaints"]
+REQUESTER_OPTION = click.option(
+    "--requester", default=None, metavar="EMAIL|NAME",
+    help="Who asked: a contact's email, name or CON-… reference (see 'contacts list').")
 EXPECTED_VERSION = click.option(
     "--expected-version", type=Int(min=1), default=None, metavar="N",
     help="Refuse the change unless the record is still at version N (see 'show').")
@@ -43,6 +46,7 @@ def _new_command(kind: Kind, name: str, extra_options=()):
     @pass_app
     def command(app: AppContext, title, impact, urgency, description, service, ci, category,
                 assignee, **extra):
+        requester = extra.pop("requester", None)
         if kind is Kind.REQUEST and extra.get("request_type"):
             # from the catalogue: the type's impact, urgency and category unless given
             from ..services.requests import RequestService
@@ -51,14 +55,15 @@ def _new_command(kind: Kind, name: str, extra_options=()):
                 extra["request_type"], title=title, description=description,
                 impact=impact.lower() if impact else None,
                 urgency=urgency.lower() if urgency else None, service=service, ci=ci,
-                assignee=assignee, category=category or None)
+                assignee=assignee, category=category or None, requester=requester)
             click.echo(request.record.ref)
             return
         record = _records(app).create(
             kind, title=title, impact=(impact or "medium").lower(),
             urgency=(urgency or "medium").lower(),
             description=description, service=service, ci=ci, category=category,
-            assignee=assignee, **{k: v for k, v in extra.items() if v is not None},
+            assignee=assignee, requester=requester,
+            **{k: v for k, v in extra.items() if v is not None},
         )
         click.echo(record.ref)
 
@@ -70,11 +75,12 @@ def _new_command(kind: Kind, name: str, extra_options=()):
 def register(main: click.Group) -> None:
     @main.group("new")
     def new():
-        """Record a new incident, request, problem, known error or change."""
+        """Record a new incident, request, problem, known error, change or complaint."""
 
-    new.add_command(_new_command(Kind.INCIDENT, "incident"))
+    new.add_command(_new_command(Kind.INCIDENT, "incident", [REQUESTER_OPTION]))
     new.add_command(_new_command(Kind.REQUEST, "request", [
         click.option("--type", "request_type", default=None, help="Request type from the catalogue."),
+        REQUESTER_OPTION,
     ]))
     new.add_command(_new_command(Kind.PROBLEM, "problem"))
     new.add_command(_new_command(Kind.KNOWN_ERROR, "known-error", [
@@ -86,6 +92,10 @@ def register(main: click.Group) -> None:
                      default=None, help="Change category (default normal)."),
         click.option("--reason", default=None, help="Why the change is needed."),
         click.option("--backout-plan", default=None, help="How to undo it if it goes wrong."),
+    ]))
+    new.add_command(_new_command(Kind.COMPLAINT, "complaint", [
+        click.option("--requester", required=True, metavar="EMAIL|NAME",
+                     help="Who complains: a contact's email, name or CON-… reference."),
     ]))
 
     @main.command("list")
@@ -123,17 +133,19 @@ def register(main: click.Group) -> None:
                 "urgency": r.urgency, "priority": f"P{r.priority}", "assignee": r.assignee,
                 "assignment_group": r.assignment_group, "service": r.service, "major": r.major,
                 "escalation_level": r.escalation_level, "escalated_to": r.escalated_to,
-                "is_open": r.is_open,
+                "is_open": r.is_open, "requester": r.requester,
                 "created_at": r.created_at.isoformat(), "updated_at": r.updated_at.isoformat(),
             }
             for r in rows
         ]
         columns = LIST_COLUMNS
+        if parse_kind(kind) in (Kind.INCIDENT, Kind.REQUEST, Kind.COMPLAINT):
+            columns = [*LIST_COLUMNS[:5], "requester", *LIST_COLUMNS[5:]]
         if parse_kind(kind) is Kind.INCIDENT:
             from .incidents import add_sla_columns  # sla_state, sla_remaining, major marker
 
             readings = {r.ref: reading for r, reading in quick} if quick is not None else None
-            columns = add_sla_columns(app, out, LIST_COLUMNS, readings)
+            columns = add_sla_columns(app, out, columns, readings)
         emit_rows(out, fmt, columns)
 
     @main.command("show")
@@ -153,6 +165,9 @@ def register(main: click.Group) -> None:
             value = data.get(key)
             if value not in (None, ""):
                 click.echo(f"{key:>16}: {one_line(str(value))}")
+            if key == "assignment_group" and record.requester_ref:
+                click.echo(f"{'requester':>16}: {one_line(record.requester)} "
+                           f"<{one_line(record.requester_email)}> ({record.requester_ref})")
         for key, value in record.extra.items():
             if value not in (None, "", False):
                 click.echo(f"{key:>16}: {one_line(str(value))}")
@@ -350,6 +365,8 @@ def _register_actions(main: click.Group) -> None:
     @click.option("--category", default=None, help="New category.")
     @click.option("--service", default=None, help='Service name ("" detaches).')
     @click.option("--ci", default=None, help='Configuration item name ("" detaches).')
+    @click.option("--requester", default=None, metavar="EMAIL|NAME",
+                  help='Who asked: a contact\'s email, name or CON-… ("" removes it).')
     @click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE",
                   help="Another field of this kind, e.g. workaround=..., root_cause=..., "
                        "change_type=emergency, request_type=..., major=yes. Repeatable.")
@@ -357,19 +374,19 @@ def _register_actions(main: click.Group) -> None:
     @EXPECTED_VERSION
     @pass_app
     def edit(app: AppContext, ref, title, description, impact, urgency, category, service, ci,
-             sets, note, expected_version):
+             requester, sets, note, expected_version):
         """Change fields of REF; priority is recomputed from impact and urgency."""
         fields = {k: v for k, v in (("title", title), ("description", description),
                                     ("impact", impact and impact.lower()),
                                     ("urgency", urgency and urgency.lower()),
                                     ("category", category)) if v is not None}
         fields.update(_parse_sets(sets))
-        if not fields and service is None and ci is None and not note:
+        if not fields and service is None and ci is None and requester is None and not note:
             raise click.UsageError("nothing to change: give --title, --impact, --set FIELD=VALUE, ...")
         service_records = _records(app)
         before = service_records.get(ref).version
         record = service_records.update(ref, expected_version=expected_version, note=note,
-                                        service=service, ci=ci, **fields)
+                                        service=service, ci=ci, requester=requester, **fields)
         if record.version == before:
             click.echo(f"{record.ref}: nothing changed")
         else:

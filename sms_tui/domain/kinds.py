@@ -19,6 +19,7 @@ class Kind(StrEnum):
     PROBLEM = "problem"
     KNOWN_ERROR = "known_error"
     CHANGE = "change"
+    COMPLAINT = "complaint"
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ KINDS: dict[Kind, KindInfo] = {
     Kind.PROBLEM: KindInfo(Kind.PROBLEM, "PRB", "Problem", "problems", "8.6.3"),
     Kind.KNOWN_ERROR: KindInfo(Kind.KNOWN_ERROR, "KE", "Known error", "known-errors", "8.6.3"),
     Kind.CHANGE: KindInfo(Kind.CHANGE, "CHG", "Change", "changes", "8.5.1"),
+    Kind.COMPLAINT: KindInfo(Kind.COMPLAINT, "CMP", "Complaint", "complaints", "8.3.2"),
 }
 
 _BY_PREFIX = {info.prefix: info.kind for info in KINDS.values()}
@@ -60,6 +62,9 @@ ALIASES = {
     "changes": Kind.CHANGE,
     "chg": Kind.CHANGE,
     "rfc": Kind.CHANGE,
+    "complaint": Kind.COMPLAINT,
+    "complaints": Kind.COMPLAINT,
+    "cmp": Kind.COMPLAINT,
 }
 
 
@@ -68,7 +73,7 @@ def parse_kind(text: str) -> Kind:
     kind = ALIASES.get(str(text).strip().lower())
     if kind is None:
         raise ValidationError(
-            f"unknown record type '{text}': use incident, request, problem, known-error or change"
+            f"unknown record type '{text}': use incident, request, problem, known-error, change or complaint"
         )
     return kind
 
@@ -87,7 +92,7 @@ def parse_ref(ref: str) -> tuple[Kind, int]:
         if kind is not None and number:
             return kind, number
     raise ValidationError(
-        f"'{one_line(str(ref), 40)}' is not a record reference (expected e.g. INC-000042, REQ-…, PRB-…, KE-…, CHG-…)"
+        f"'{one_line(str(ref), 40)}' is not a record reference (expected e.g. INC-000042, REQ-…, PRB-…, KE-…, CHG-…, CMP-…)"
     )
 
 
@@ -103,4 +108,5 @@ EXTRA_FIELDS: dict[Kind, tuple[str, ...]] = {
                   "risk_likelihood", "risk_impact", "business_benefit", "cost", "impact_capacity",
                   "impact_availability", "impact_continuity", "impact_security",
                   "implementation_plan", "test_plan", "investigation_note"),
+    Kind.COMPLAINT: ("outcome",),
 }

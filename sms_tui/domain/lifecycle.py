@@ -138,8 +138,26 @@ CHANGE = Lifecycle(
     closed_states=frozenset({"closed", "rejected", "cancelled"}),
 )
 
+COMPLAINT = Lifecycle(
+    kind=Kind.COMPLAINT,
+    initial="received",
+    transitions={
+        "received": ("investigating", "escalated", "resolved", "withdrawn"),
+        "investigating": ("escalated", "resolved", "withdrawn"),
+        # escalated: the normal channels did not resolve it; raised to management
+        # (``escalate --hierarchical`` moves it here)
+        "escalated": ("investigating", "resolved"),
+        "resolved": ("closed", "investigating"),  # resolved needs an outcome
+        "closed": (),
+        "withdrawn": (),
+    },
+    open_states=frozenset({"received", "investigating", "escalated"}),
+    resolved_states=frozenset({"resolved"}),
+    closed_states=frozenset({"closed", "withdrawn"}),
+)
+
 LIFECYCLES: dict[Kind, Lifecycle] = {
-    lc.kind: lc for lc in (INCIDENT, REQUEST, PROBLEM, KNOWN_ERROR, CHANGE)
+    lc.kind: lc for lc in (INCIDENT, REQUEST, PROBLEM, KNOWN_ERROR, CHANGE, COMPLAINT)
 }
 
 

@@ -45,6 +45,7 @@ from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from ..domain import contacts as contact_rules
 from ..domain.errors import DeskError, NotFound, ValidationError
 from ..domain.kinds import KINDS, Kind, format_ref, parse_ref
 from ..storage.models import RECORD_TABLES, JournalEntry, Meta
@@ -119,10 +120,17 @@ def _count_delete(session: Session, table: Table, where, removed: dict[str, int]
 
 
 def purge(store: Store, ref: str, *, reason: str) -> PurgeResult:
-    """Remove record ``ref``, its journal and its per-record data; leave a tombstone. One transaction."""
+    """Remove record ``ref``, its journal and its per-record data; leave a tombstone. One transaction.
+
+    A contact (``CON-…``) is purged the same way: the records it asked for lose
+    their requester (journaled on each, by reference only), then its row and
+    journal go and a tombstone stays.
+    """
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("a purge needs a reason (it is kept in the tombstone)")
+    if contact_rules.parse_ref(ref) is not None:
+        return _purge_contact(store, ref, reason)
     kind, number = parse_ref(ref)
     ref = format_ref(kind, number)
     model = RECORD_TABLES[kind.value]
@@ -154,3 +162,79 @@ def purge(store: Store, ref: str, *, reason: str) -> PurgeResult:
     except IntegrityError as exc:
         raise PurgeRefused(f"cannot purge {ref}: other data still refers to it ({exc.orig})") from None
     return PurgeResult(ref, len(entries), removed, unlinked)
+
+
+def _remove_journal(session: Session, store: Store, ref: str, now) -> list[str]:
+    """Delete ``ref``'s journal under a purge authorisation; returns the removed hashes."""
+    entries = session.execute(
+        select(JournalEntry.hash).where(JournalEntry.record_ref == ref)
+        .order_by(col(JournalEntry.id))).scalars().all()
+    key = PURGE_KEY_PREFIX + ref
+    session.add(Meta(key=key, value=f"{store.actor} {now.isoformat()}"))
+    session.flush()
+    session.execute(delete(JournalEntry).where(col(JournalEntry.record_ref) == ref))
+    session.execute(delete(Meta).where(col(Meta.key) == key))
+    return list(entries)
+
+
+def _purge_contact(store: Store, ref: str, reason: str) -> PurgeResult:
+    """A data-protection erasure of a contact: see :func:`purge`."""
+    from ..storage.contacts import Contact
+
+    number = contact_rules.parse_ref(ref) or 0
+    ref = contact_rules.format_ref(number)
+    unlinked: list[str] = []
+    try:
+        with store.write() as session:
+            row = session.get(Contact, number)
+            if row is None:
+                raise NotFound(f"no contact {ref}")
+            now = store.now()
+            for kind in (Kind.INCIDENT, Kind.REQUEST, Kind.COMPLAINT):
+                model = RECORD_TABLES[kind.value]
+                for other in session.execute(
+                        select(model).where(model.requester_id == row.id)).scalars():
+                    other.requester_id = None
+                    other.updated_at = now
+                    other.version += 1
+                    journal.append(session, ref=other.ref, kind=kind.value, actor=store.actor,
+                                   at=now, action="update", changes={"requester": (ref, None)},
+                                   note=f"{ref} was purged")
+                    unlinked.append(other.ref)
+            removed = _forget_mail_of(session, row.id, row.email)
+            session.flush()
+            session.expunge(row)
+            entries = _remove_journal(session, store, ref, now)
+            session.execute(delete(Contact).where(col(Contact.id) == number))
+            journal.append(
+                session, ref=ref, kind="contact", actor=store.actor, at=now, action=PURGE_ACTION,
+                changes={"status": ("registered", "purged"), "journal_entries": (len(entries), 0)},
+                note=(f"purged: {reason} (removed {len(entries)} journal entries, "
+                      f"last hash {entries[-1][:16] if entries else '-'})"),
+            )
+    except IntegrityError as exc:
+        raise PurgeRefused(f"cannot purge {ref}: other data still refers to it ({exc.orig})") from None
+    return PurgeResult(ref, len(entries), removed, unlinked)
+
+
+def _forget_mail_of(session: Session, contact_id: int | None, email: str) -> dict[str, int]:
+    """The contact's address out of the mail the desk keeps: messages to them in the outbox
+    go (they name and address the person), received mail keeps its row (its Message-ID stops
+    a second delivery) without the sender."""
+    from ..storage.contacts import SurveyInvitation
+    from ..storage.incidents import Communication
+    from ..storage.mail import MailMessage
+
+    removed: dict[str, int] = {}
+    session.execute(update(SurveyInvitation.__table__)  # their scores stay, anonymous
+                    .where(SurveyInvitation.__table__.c.contact_id == contact_id)
+                    .values(contact_id=None))
+    to_them = (col(Communication.purpose).startswith("requester:")
+               & col(Communication.recipients).contains(f"<{email}>"))
+    _count_delete(session, Communication.__table__, to_them, removed)
+    found = session.execute(update(MailMessage.__table__)
+                            .where(func.lower(MailMessage.__table__.c.sender) == email)
+                            .values(sender=""))
+    if found.rowcount:
+        removed["mail_message sender"] = found.rowcount
+    return removed

@@ -38,8 +38,8 @@ HISTORY_DAYS = 90
 # Below this many records not every kind can be shown in every state.
 FULL_COVERAGE_COUNT = sum(len(lc.states) for lc in (lifecycle_for(k) for k in Kind))
 
-SHARES = {Kind.INCIDENT: 0.45, Kind.REQUEST: 0.30, Kind.PROBLEM: 0.08,
-          Kind.KNOWN_ERROR: 0.05, Kind.CHANGE: 0.12}
+SHARES = {Kind.INCIDENT: 0.42, Kind.REQUEST: 0.29, Kind.PROBLEM: 0.08,
+          Kind.KNOWN_ERROR: 0.05, Kind.CHANGE: 0.12, Kind.COMPLAINT: 0.04}
 # Where records end up once every state has been shown once: mostly done, some open.
 STATE_WEIGHTS = {
     Kind.INCIDENT: {"closed": 45, "resolved": 10, "in_progress": 16, "new": 12, "on_hold": 9,
@@ -51,6 +51,8 @@ STATE_WEIGHTS = {
     Kind.KNOWN_ERROR: {"open": 55, "resolved": 15, "closed": 20, "retired": 10},
     Kind.CHANGE: {"closed": 40, "review": 8, "implementing": 5, "scheduled": 12, "approved": 8,
                   "assessing": 10, "new": 8, "rejected": 5, "cancelled": 4},
+    Kind.COMPLAINT: {"closed": 45, "resolved": 10, "investigating": 20, "escalated": 10,
+                     "received": 10, "withdrawn": 5},
 }
 @dataclass(frozen=True)
 class Pace:
@@ -68,6 +70,7 @@ PACES = {
     Kind.PROBLEM: Pace(96, (24, 40 * 24), stale=0.3),
     Kind.KNOWN_ERROR: Pace(240, (48, 60 * 24), stale=0.4),
     Kind.CHANGE: Pace(72, (24, 20 * 24), stale=0.05),
+    Kind.COMPLAINT: Pace(48, (6, 10 * 24), stale=0.1),
 }
 # Open incidents are mostly within their resolution target (hours by priority;
 # the default SLA targets), a few past it; P1s are never stale.
@@ -280,7 +283,7 @@ class _Planner:
                 urgency = "medium"  # a P1 is a major incident, and those are never cancelled
             fields = {"description": f"Reported by {rng.choice(text.CALLERS)}.\n{desc}",
                       "impact": impact, "urgency": urgency, "category": category,
-                      "service": service, "ci": ci}
+                      "service": service, "ci": ci, "requester": self.requester()}
             priority = priority_for(impact, urgency)
             rec = self.record(Kind.INCIDENT, target, title, fields, incident_pace(priority))
             if len(rec.actions) > 2 and rng.random() < 0.15 and rec.created_at < rec.editable_until:
@@ -323,10 +326,35 @@ class _Planner:
             rec = self.record(Kind.REQUEST, target, self.fill(title), {
                 "description": self.fill(desc), "request_type": rtype, "service": service,
                 "impact": "low", "urgency": self.rng.choice(["low", "medium", "medium", "high"]),
+                "requester": self.requester(),
             })
             if target == "closed" and self.rng.random() < 0.6:  # most customers answer the survey
                 score = self.rng.choices([5, 4, 3, 2, 1], [45, 30, 12, 8, 5])[0]
                 rec.data.update(score=score, comment=self.rng.choice(text.SATISFACTION[score]))
+
+    def requester(self, share: float = 0.8) -> str | None:
+        """A contact's email as the requester of a record (most records have one)."""
+        if self.rng.random() >= share:
+            return None
+        return self.rng.choice(text.CONTACTS)[1]
+
+    def complaints(self, n: int) -> None:
+        for target in self.targets(Kind.COMPLAINT, n):
+            title, desc, category, outcome = self.rng.choice(text.COMPLAINTS)
+            fields = {"description": desc, "category": category, "impact": "medium",
+                      "urgency": "medium", "requester": self.requester(1.0)}
+            rec = self.record(Kind.COMPLAINT, target, title, fields)
+            for action in list(rec.actions):
+                if action.verb == "transition" and action.args["status"] == "resolved":
+                    rec.fields["outcome"] = outcome  # a complaint is resolved with its outcome
+                # escalated: hierarchically, to management
+                if action.verb == "transition" and action.args["status"] == "escalated":
+                    rec.actions.append(Action(action.at - timedelta(seconds=1), "escalate",
+                                              rec.actions[0].actor,
+                                              {"to": self.rng.choice(text.MANAGERS),
+                                               "hierarchical": True,
+                                               "reason": "Not resolved by the desk: the "
+                                                         "complainant asked for a manager."}))
 
     def problems(self, n: int) -> None:
         for target in self.targets(Kind.PROBLEM, n):
@@ -407,8 +435,28 @@ def plan_demo(count: int = DEFAULT_COUNT, seed: int = DEFAULT_SEED, *,
     planner.known_errors(counts[Kind.KNOWN_ERROR])
     planner.incidents(counts[Kind.INCIDENT])
     planner.requests(counts[Kind.REQUEST])
+    planner.complaints(counts[Kind.COMPLAINT])
     planner.links()
     return DemoPlan(seed, planner.now, planner.records)
+
+
+def write_contacts(store: Store, session: Session, at: datetime) -> int:
+    """The demo's contact register and relationship managers (existing emails are kept)."""
+    from ..storage.contacts import Contact
+    from .contacts import ContactService
+
+    contacts = ContactService(store.bound(session, at, "demo"))
+    known = set(session.exec(select(Contact.email)).all())
+    made = 0
+    for name, email, org, role in text.CONTACTS:
+        if email not in known:
+            contacts.add_in(session, now=at, name=name, email=email, organisation=org, role=role)
+            made += 1
+    managers = {o.name: o.relationship_manager for o in contacts.organisations()}
+    for org, manager in text.RELATIONSHIP_MANAGERS.items():
+        if not managers.get(org):
+            contacts.set_manager(org, manager)
+    return made
 
 
 def existing_records(session: Session) -> int:
@@ -441,6 +489,9 @@ def fill_demo(store: Store, *, count: int = DEFAULT_COUNT, seed: int = DEFAULT_S
     """
     plan = plan_demo(count, seed, now=store.now())
     with store.write() as session:
+        from .requester_mail import QUIET
+
+        session.info[QUIET] = True  # demo requesters get no mail
         found = existing_records(session)
         if found and not force:
             raise ValidationError(
@@ -450,6 +501,7 @@ def fill_demo(store: Store, *, count: int = DEFAULT_COUNT, seed: int = DEFAULT_S
             )
         journal_before = session.exec(select(func.count()).select_from(JournalEntry)).one()
         services, cis, relations = write_catalogue(store, session, plan.now)
+        write_contacts(store, session, plan.now - timedelta(days=HISTORY_DAYS + 1))
         records, skipped = write_records(store, session, plan, progress)
         add_overdue_review(store, session, plan.now)
         session.merge(Meta(key="demo_data", value=json.dumps(

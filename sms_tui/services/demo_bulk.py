@@ -25,7 +25,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
@@ -143,6 +143,9 @@ def fill_bulk(store: Store, *, count: int, seed: int = demo.DEFAULT_SEED, force:
         raise ValidationError(f"a bulk demo has more than {rich} records; use the ordinary demo")
     plan = demo.plan_demo(rich, seed, now=store.now())
     with store.write() as session:
+        from .requester_mail import QUIET
+
+        session.info[QUIET] = True  # demo requesters get no mail
         found = demo.existing_records(session)
         if found and not force:
             raise ValidationError(
@@ -150,6 +153,7 @@ def fill_bulk(store: Store, *, count: int, seed: int = demo.DEFAULT_SEED, force:
                 "demo data goes into an empty database (use another --db, or --force to add it anyway)")
         journal_before = session.exec(select(func.count()).select_from(JournalEntry)).one()
         services, cis, relations = demo.write_catalogue(store, session, plan.now)
+        demo.write_contacts(store, session, plan.now - timedelta(days=demo.HISTORY_DAYS + 1))
         steps = len(plan.events())
         bulk = bulk_counts(count, rich)
         total = steps + sum(bulk.values())

@@ -251,6 +251,8 @@ CHANGES: list[tuple[str, str, str, str, str, str]] = [
 ]
 
 NOTES = {
+    "complaint": ["Called the complainant to hear the details.",
+                  "Read the history of the records concerned.", "Discussed with the team lead."],
     "incident": [
         "Called {caller}; reproduced the issue on their machine.",
         "Asked the user to restart and reconnect; no change.",
@@ -294,7 +296,38 @@ RESOLUTIONS = {
     "problem": ["Root cause removed by the change.", "Fixed by configuration; no new incidents in 2 weeks."],
     "known_error": ["Permanent fix deployed."],
     "change": ["Implemented in the maintenance window; checks passed."],
+    "complaint": ["Complainant told the outcome and accepted it.", "Closed after the follow-up call."],
 }
+
+# The contact register (8.3.2): (name, email, organisation, role). One name shows that
+# user text is data; two people share a name (a requester is then given by email).
+CONTACTS = [
+    ("Maria Keller", "maria.keller@example.org", "Finance", "customer"),
+    ("Wei Chen", "wei.chen@example.org", "Finance", "user"),
+    ("Tom Berger", "tom.berger@example.org", "Sales", "customer"),
+    ("Priya Nair", "priya.nair@example.org", "HR", "customer"),
+    ("Lars Olsen", "lars.olsen@example.org", "Warehouse", "user"),
+    ("Sofia Marino", "sofia.marino@example.org", "CEO office", "customer"),
+    ("[b]Ahmed[/b] Haddad", "ahmed.haddad@example.org", "Marketing", "user"),
+    ("Grace Owusu", "grace.owusu@example.org", "Legal", "customer"),
+    ("Jonas Weber", "jonas.weber@example.org", "Operations", "user"),
+    ("Jonas Weber", "j.weber@partner.example.com", "Partner Logistics", "interested-party"),
+]
+# Designated relationship managers; the Legal department has none yet (a gap to show).
+RELATIONSHIP_MANAGERS = {"Finance": "jrossi", "Sales": "mdiaz", "HR": "jrossi",
+                         "CEO office": "jrossi"}
+
+# Complaints (8.3.2): (title, description, category, outcome)
+COMPLAINTS = [
+    ("Nobody called back about my laptop", "Promised a call the same day; waited three days.",
+     "communication", "Apologised; call-backs now tracked in the queue's notes."),
+    ("Rude answer on the phone", "The analyst hung up while I was explaining.",
+     "staff conduct", "Talked with the analyst; courtesy refresher done; apology sent."),
+    ("Payroll access took two weeks", "The request waited for approval nobody told me about.",
+     "delay", "Approval step now notifies the requester; request type updated."),
+    ("Same printer fault for a month", "Ticket closed three times without a fix.",
+     "quality", "Problem record raised; printer replaced."),
+]
 
 ESCALATION_REASONS = [
     "Needs network skills; the desk cannot see the firewall logs.",

@@ -233,7 +233,29 @@ def _sla_performance(session: Session, ev: Evidence, start: datetime, end: datet
     ev.figure("Incidents open at the end of the period (workload)", open_now)
 
 
+def _survey_sample(session: Session, ev: Evidence, start: datetime, end: datetime) -> None:
+    """The representative sample surveyed in the period (sms-tui survey sample), per customer."""
+    from ..storage.contacts import SurveyInvitation
+
+    sent = _in(SurveyInvitation.sent_at, start, end)
+    rows = session.exec(select(SurveyInvitation.organisation, func.count(),
+                               func.count(SurveyInvitation.score), func.avg(SurveyInvitation.score))
+                        .where(sent).group_by(SurveyInvitation.organisation)
+                        .order_by(SurveyInvitation.organisation)).all()
+    invited = sum(r[1] for r in rows)
+    answered = sum(r[2] for r in rows)
+    ev.figure("Surveyed (representative sample, 'sms-tui survey sample')",
+              f"{invited} across {len(rows)} organisation(s)")
+    ev.figure("Survey response rate", f"{answered} answered ({_pct(answered, invited)})")
+    if rows:
+        ev.table("Survey results per customer", ["organisation", "asked", "answered", "mean"],
+                 [[org, n, a, _round(mean, 2)] for org, n, a, mean in rows])
+    else:
+        ev.note("No satisfaction survey was sent in the period: run 'sms-tui survey sample'.")
+
+
 def _customer_satisfaction(session: Session, ev: Evidence, start: datetime, end: datetime) -> None:
+    _survey_sample(session, ev, start, end)
     closed = _in(ServiceRequest.closed_at, start, end)
     total = _count(session, ServiceRequest, closed)
     ev.figure("Requests closed", total)

@@ -38,21 +38,26 @@ if TYPE_CHECKING:
 # is first written, so a command that records an incident loads neither the request
 # catalogue's nor the change calendar's tables (issue 9).
 def _request_rules() -> None:
-    from . import requests  # noqa: F401
+    from . import requester_mail, requests  # noqa: F401
 
 
 def _incident_rules() -> None:
-    from . import incidents  # noqa: F401
+    from . import incidents, requester_mail  # noqa: F401
 
 
 def _change_rules() -> None:
     from . import changes  # noqa: F401
 
 
+def _complaint_rules() -> None:
+    from . import complaints, requester_mail  # noqa: F401
+
+
 RULE_MODULES: dict[Kind, tuple[Callable[[], None], ...]] = {
     Kind.REQUEST: (_request_rules,),
     Kind.INCIDENT: (_incident_rules,),
     Kind.CHANGE: (_change_rules,),
+    Kind.COMPLAINT: (_complaint_rules,),
 }
 
 

@@ -39,9 +39,9 @@ def outbox_retry(ctx: CheckContext) -> str | None:
     report = Outbox(ctx.store).deliver(now=ctx.now)
     warning = "".join(f"; warning: {w}" for w in report.warnings)
     if report.failed:
-        return (f"{report.failed} message(s) to top management not sent (will retry): "
+        return (f"{report.failed} message(s) not sent (will retry): "
                 f"{report.errors[0]}{warning}")
-    return f"{report.sent} message(s) to top management sent{warning}" if report.sent else None
+    return f"{report.sent} message(s) sent{warning}" if report.sent else None
 
 
 register_periodic("sla_check", sla_check, seconds=60)

@@ -352,6 +352,8 @@ def _schema_checks(report: VerifyReport, conn: Connection, file_check: _FileChec
     for table in sorted(model.__tablename__ for model in RECORD_TABLES.values()):
         if revision < "0003":
             break
+        if table not in tables:  # a record table of a later revision (complaint: 0006)
+            continue
         lost = [f"{table}_fts_{event}" for event in SEARCH_TRIGGER_EVENTS
                 if f"{table}_fts_{event}" not in triggers]
         if lost:
@@ -410,10 +412,12 @@ class _Settler:
     server too), in the order the chains came."""
 
     def __init__(self, conn: Connection, report: VerifyReport, has_heads: bool,
-                 keyed_from: int | None, bound: int | None) -> None:
+                 keyed_from: int | None, bound: int | None, present: set[str]) -> None:
         self.conn, self.report, self.has_heads = conn, report, has_heads
         self.keyed_from, self.bound = keyed_from, bound
-        self.tables = {kind: model.__tablename__ for kind, model in RECORD_TABLES.items()}
+        # a backup of an older schema has no record tables of later revisions (complaint: 0006)
+        self.tables = {kind: model.__tablename__ for kind, model in RECORD_TABLES.items()
+                       if model.__tablename__ in present}
         self.journaled = dict.fromkeys(self.tables, 0)
         self.heads_found = 0
         self.unkeyed = 0
@@ -519,7 +523,7 @@ def verify_connection(conn: Connection, *, against: str | None = None,
         progress(0, total)
     tick = (lambda n: progress(n, total)) if progress is not None else None
 
-    settler = _Settler(conn, report, has_heads, keyed_from, bound)
+    settler = _Settler(conn, report, has_heads, keyed_from, bound, tables)
     for chain in _chains(conn, tick, since, key, keyed_from):
         settler.add(chain)
     settler.settle()

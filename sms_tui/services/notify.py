@@ -176,6 +176,10 @@ def smtp_send(settings: comms.SmtpSettings, message: CommunicationView) -> str:
     email["Subject"] = one_line(message.subject)
     email["Date"] = format_datetime(message.created_at)
     email["Message-ID"] = make_msgid(idstring=f"sms-tui.{message.record_ref}.{message.id}")
+    if message.purpose.startswith("requester:"):
+        # RFC 3834: made by the desk, not typed by a person -- other desks and
+        # out-of-office replies do not answer it, and mail-in ignores it if it comes back
+        email["Auto-Submitted"] = "auto-generated"
     email.set_content(message.body)
     password = settings.password or (os.environ.get(settings.password_env, "")
                                      if settings.password_env else "")

@@ -42,6 +42,7 @@ TABLES = {
     Kind.PROBLEM: "problem",
     Kind.KNOWN_ERROR: "known_error",
     Kind.CHANGE: "change",
+    Kind.COMPLAINT: "complaint",
 }
 COLUMNS = ("ref", "title", "status", "priority", "impact", "urgency", "assignee",
            "assignment_group", "created_at", "updated_at", "escalation_level", "escalated_to")
@@ -143,13 +144,18 @@ def _rows(con: sqlite3.Connection, kind: Kind, table: str, where: str, params: l
     order, descending = SORTS[flt.sort]
     backwards = descending != from_end  # the sorts are total orders (they end with the id)
     order_sql = ", ".join(f"r.{n}{' DESC' if backwards else ''}" for n in order)
-    sql = (f"SELECT {names_sql}, s.name FROM {table} AS r LEFT OUTER JOIN service AS s "
-           f"ON s.id = r.service_id{where} ORDER BY {order_sql} LIMIT ?")
+    asks = kind in (Kind.INCIDENT, Kind.REQUEST, Kind.COMPLAINT)  # their requester's name too
+    requester_sql = ", c.name" if asks else ""
+    requester_join = " LEFT OUTER JOIN contact AS c ON c.id = r.requester_id" if asks else ""
+    sql = (f"SELECT {names_sql}{requester_sql}, s.name FROM {table} AS r LEFT OUTER JOIN "
+           f"service AS s ON s.id = r.service_id{requester_join}{where} ORDER BY {order_sql} "
+           "LIMIT ?")
     lifecycle = lifecycle_for(kind)
     policy = sla_policy(config) if incident else None
     out: list[Any] = []
     for values in con.execute(sql, [*params, limit]):
-        raw = dict(zip(names, values[:-1], strict=True))
+        requester = (values[-2] or "") if asks else ""
+        raw = dict(zip(names, values[:-2] if asks else values[:-1], strict=True))
         service = values[-1] or ""
         for name in TIMES:
             if isinstance(raw.get(name), str):
@@ -157,7 +163,7 @@ def _rows(con: sqlite3.Connection, kind: Kind, table: str, where: str, params: l
         if incident:
             raw["major"] = bool(raw["major"])
         columns = SimpleNamespace(**raw)
-        row = queue_row(kind.value, columns, service, lifecycle)
+        row = queue_row(kind.value, columns, service, lifecycle, requester)
         reading = row_sla(columns, service, policy, now) if incident else None
         if with_readings:
             out.append((row, reading))

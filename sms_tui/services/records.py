@@ -47,7 +47,8 @@ def clean_name(value: str | None, what: str) -> str:
         raise ValidationError(f"{what} has nothing visible in it; leave it empty or give a name")
     return text
 
-# Columns an analyst may edit, beyond the common ones, per kind.
+# Kinds whose records name who asked (8.3.2): a contact of the register.
+REQUESTER_KINDS = frozenset({Kind.INCIDENT, Kind.REQUEST, Kind.COMPLAINT})
 # Columns shown with a record but set only by the rules (derived or recorded by a service).
 DERIVED_FIELDS: dict[Kind, tuple[str, ...]] = {
     Kind.REQUEST: ("due_at", "needs_approval"),
@@ -122,6 +123,29 @@ class RecordService:
             raise NotFound(f"no configuration item named '{name}'")
         return found.id
 
+    def _requester(self, session: Session, kind: Kind, text: str | None):
+        """The contact ``text`` names, for a record of ``kind`` (None when not given)."""
+        if text is None or not str(text).strip():
+            return None
+        if kind not in REQUESTER_KINDS:
+            raise ValidationError(f"a {KINDS[kind].label.lower()} has no requester "
+                                  "(incidents, requests and complaints have one)")
+        from .contacts import resolve_in
+
+        return resolve_in(session, text)
+
+    def _set_requester(self, session: Session, kind: Kind, row: RecordBase, text: str,
+                       changes: dict[str, tuple[Any, Any]]) -> None:
+        from .contacts import label_of
+
+        found = self._requester(session, kind, text)
+        new_id = found.id if found is not None else None
+        if kind not in REQUESTER_KINDS or new_id == row.requester_id:
+            return
+        old_ref, _name, _email = label_of(session, row.requester_id)
+        changes["requester"] = (old_ref or None, found.ref if found is not None else None)
+        row.requester_id = new_id
+
     def _name_of(self, session: Session, model: type, row_id: int | None) -> str:
         if row_id is None:
             return ""
@@ -171,8 +195,13 @@ class RecordService:
     def create_in(self, session: Session, kind: Kind, *, title: str, now: datetime,
                   service: str | None = None, ci: str | None = None, assignee: str = "",
                   assignment_group: str = "", status: str | None = None,
-                  **fields: Any) -> RecordBase:
-        """Create within the caller's transaction (used by demo data and imports)."""
+                  requester: str | None = None, **fields: Any) -> RecordBase:
+        """Create within the caller's transaction (used by demo data and imports).
+
+        ``requester``: an email, a contact reference or a contact's name (incidents,
+        requests and complaints); an unknown or ambiguous one is refused.
+        """
+        requester_row = self._requester(session, kind, requester)
         unknown = set(fields) - set(COMMON_FIELDS) - set(EXTRA_FIELDS[kind])
         if unknown:
             raise ValidationError(f"{KINDS[kind].label} has no field '{sorted(unknown)[0]}'")
@@ -195,6 +224,8 @@ class RecordService:
             priority=self.store.config.matrix.priority_for(values["impact"], values["urgency"]),
             **values,
         )
+        if requester_row is not None:
+            row.requester_id = requester_row.id
         if kind is Kind.CHANGE and row.change_type == "standard" and status is None:
             pass  # standard changes are pre-approved; they still start as new
         session.add(row)
@@ -214,14 +245,21 @@ class RecordService:
             changes["service"] = (None, service)
         if ci:
             changes["ci"] = (None, ci)
+        if requester_row is not None:
+            # by reference only: a purge of the contact then leaves no name in this journal
+            changes["requester"] = (None, requester_row.ref)
         self._journal(session, kind, row, "create", now, changes)
         hooks.run("after_create", self._ctx(session, kind, row, now))
         return row
 
     # ----------------------------------------------------------------- edit
     def update(self, ref: str, *, expected_version: int | None = None, note: str = "",
-               service: str | None = None, ci: str | None = None, **fields: Any) -> RecordView:
-        """Change fields; priority follows impact and urgency. Journals old → new."""
+               service: str | None = None, ci: str | None = None, requester: str | None = None,
+               **fields: Any) -> RecordView:
+        """Change fields; priority follows impact and urgency. Journals old → new.
+
+        ``requester``: the contact who asked (an email, CON-… or a name; "" removes it).
+        """
         with self.store.write() as session:
             kind, row = self._load(session, ref)
             self._check_version(row, expected_version)
@@ -250,6 +288,8 @@ class RecordService:
                 if new_id != row.ci_id:
                     changes["ci"] = (self._name_of(session, ConfigurationItem, row.ci_id), ci)
                     row.ci_id = new_id
+            if requester is not None:
+                self._set_requester(session, kind, row, requester, changes)
             priority = self.store.config.matrix.priority_for(row.impact, row.urgency)
             if priority != row.priority:
                 changes["priority"] = (f"P{row.priority}", f"P{priority}")
@@ -390,6 +430,10 @@ class RecordService:
             action = "escalate_functional"
         self._touch(row, now)
         self._journal(session, kind, row, action, now, changes, reason)
+        if (kind is Kind.COMPLAINT and hierarchical
+                and "escalated" in lifecycle_for(kind).allowed(row.status)):
+            # 8.3.2: the normal channels did not resolve it; the complaint's status says so
+            row = self.transition_in(session, kind, row, "escalated", note=reason, now=now)
         return row
 
     # ----------------------------------------------------------------- links
@@ -535,6 +579,11 @@ class RecordService:
         for fk in ("problem_id", "change_id"):
             if hasattr(row, fk):
                 extra.pop(fk, None)
+        requester = ("", "", "")
+        if kind in REQUESTER_KINDS:
+            from .contacts import label_of
+
+            requester = label_of(session, row.requester_id)
         return RecordView(
             kind=kind.value,
             ref=row.ref,
@@ -562,11 +611,20 @@ class RecordService:
             extra=extra,
             links=self._links(session, kind, row) if full else [],
             journal=journal.entries_for(session, row.ref) if full else [],
+            requester_ref=requester[0],
+            requester=requester[1],
+            requester_email=requester[2],
         )
 
     def _query(self, session: Session, kind: Kind, flt: QueueFilter):
         model = table_for(kind)
         where = queue_query.conditions(session, kind, model, flt)
+        if kind in REQUESTER_KINDS:
+            from ..storage.contacts import Contact
+
+            return model, (select(model, Service.name, Contact.name).join(Service, isouter=True)
+                           .join(Contact, Contact.id == model.requester_id, isouter=True)
+                           .where(*where))
         return model, select(model, Service.name).join(Service, isouter=True).where(*where)
 
     def list(self, kind: Kind | str, flt: QueueFilter | None = None, *, offset: int = 0,
@@ -600,7 +658,8 @@ class RecordService:
 
     def _rows(self, kind: Kind, result) -> list[RecordRow]:
         lifecycle = lifecycle_for(kind)
-        return [queue_row(kind.value, row, service_name, lifecycle) for row, service_name in result]
+        return [queue_row(kind.value, found[0], found[1], lifecycle,
+                          found[2] if len(found) > 2 else "") for found in result]
 
     def count(self, kind: Kind | str, flt: QueueFilter | None = None) -> int:
         """How many records a queue filter matches."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import text
+
 from .report_evidence import OPEN_REVIEW, EvCtx, _keep, pct, plural
 from .report_model import ClauseEvidence, Fact, Gap
 from .report_sql import refs, scalar, ts
@@ -120,13 +122,86 @@ def service_trends(ev: EvCtx) -> ClauseEvidence:
         scored = 0
         facts.insert(0, Fact("Satisfaction scores", "no data: not recorded by this database"))
         summary = "satisfaction scores are not recorded by this database"
-    complaints = ev.count("incident", "category LIKE '%complain%'") + ev.count(
-        "service_request", "category LIKE '%complain%' OR request_type LIKE '%complain%'")
-    facts.append(Fact("Service complaints recorded (category 'complaint')", str(complaints)))
+    complaints = _complaints(ev, facts, gaps)
+    _customers(ev, facts, gaps)
+    surveyed = _surveys(ev, facts, gaps)
     done = (ev.reviews_done(("service_trends",)) or 0) + (
         ev.reviews_done(("customer_satisfaction",)) or 0)
     return ClauseEvidence("8.3.2", "Customers, satisfaction, complaints and service trends",
-                          summary, tuple(facts), _keep(*gaps), evidence=scored + done + complaints)
+                          summary, tuple(facts), _keep(*gaps), evidence=scored + done + complaints + surveyed)
+
+
+def _complaints(ev: EvCtx, facts: list[Fact], gaps: list[Gap | None]) -> int:
+    """Service complaints of the period (CMP-…): received, escalated, resolved, by category."""
+    if not ev.probe.has("complaint", "outcome"):  # before complaints were records
+        found = ev.count("incident", "category LIKE '%complain%'") + ev.count(
+            "service_request", "category LIKE '%complain%' OR request_type LIKE '%complain%'")
+        facts.append(Fact("Service complaints recorded (category 'complaint')", str(found)))
+        return found
+    received = ev.count("complaint")
+    escalated = ev.count("complaint", "escalation_level > 0")
+    resolved = ev.count("complaint", "1", column="resolved_at")
+    facts += [
+        Fact("Service complaints received", str(received)),
+        Fact("Escalated to management (not resolved through the normal channels)",
+             f"{escalated} ({pct(escalated, received)})"),
+        Fact("Complaints resolved in the period (each with its outcome)", str(resolved)),
+    ]
+    categories = [(cat or "(none)", int(n)) for cat, n in ev.session.execute(text(
+        "SELECT category, COUNT(*) FROM complaint WHERE created_at >= :s AND created_at < :e "
+        "GROUP BY category ORDER BY COUNT(*) DESC, category"), ev.params).all()]
+    if categories:
+        facts.append(Fact("Complaints by category",
+                          ", ".join(f"{cat}: {n}" for cat, n in categories)))
+    # open for more than 30 days at the end of the period: not managed to closure
+    cutoff = ts(min(ev.period.end, ev.now) - timedelta(days=30))
+    count, listed = refs(ev.session, "SELECT ref FROM complaint WHERE status IN "
+                         "('received', 'investigating', 'escalated') AND created_at < :c "
+                         "ORDER BY ref", ev.max_refs, c=cutoff)
+    gaps.append(Gap("complaints.open_long", "complaints open for more than 30 days", count, listed))
+    return received + resolved
+
+
+def _surveys(ev: EvCtx, facts: list[Fact], gaps: list[Gap | None]) -> int:
+    """The satisfaction survey of a representative sample: asked, answered, per customer."""
+    if not ev.probe.has("survey_invitation", "score"):
+        return 0
+    rows = ev.session.execute(text(
+        "SELECT organisation, COUNT(*), COUNT(score), AVG(score) FROM survey_invitation "
+        "WHERE sent_at >= :s AND sent_at < :e GROUP BY organisation ORDER BY organisation"),
+        ev.params).all()
+    asked = sum(int(r[1]) for r in rows)
+    answered = sum(int(r[2]) for r in rows)
+    if not asked:  # scores on closed requests may be the measurement (their gaps are above)
+        return 0
+    facts.append(Fact("Satisfaction survey (sample stratified by organisation)",
+                      f"{asked} asked in {len(rows)} organisation(s), {answered} answered "
+                      f"({pct(answered, asked)})"))
+    facts.append(Fact("Survey results per customer", "; ".join(
+        f"{org or '(none)'}: " + (f"{float(mean):.1f}/5 ({int(a)} of {int(n)})" if a else
+                                  f"no answer (0 of {int(n)})") for org, n, a, mean in rows)))
+    return answered
+
+
+def _customers(ev: EvCtx, facts: list[Fact], gaps: list[Gap | None]) -> None:
+    """The contact register: customers identified, and a relationship manager for each."""
+    if not ev.probe.has("contact", "organisation") or not ev.probe.has("organisation"):
+        return
+    contacts = int(scalar(ev.session, "SELECT COUNT(*) FROM contact") or 0)
+    orgs = [name for (name,) in ev.session.execute(text(
+        "SELECT DISTINCT organisation FROM contact WHERE role = 'customer' AND organisation <> '' "
+        "ORDER BY organisation")).all()]
+    managed = {name for (name,) in ev.session.execute(text(
+        "SELECT name FROM organisation WHERE relationship_manager <> ''")).all()}
+    facts += [
+        Fact("Contacts registered (customers, users, interested parties)", str(contacts)),
+        Fact("Customer organisations with a designated relationship manager",
+             f"{len([o for o in orgs if o in managed])} of {len(orgs)}"),
+    ]
+    missing = [o for o in orgs if o not in managed]
+    gaps.append(Gap("customers.no_manager",
+                    "customer organisations without a designated relationship manager",
+                    len(missing), tuple(missing[:ev.max_refs])))
 
 
 # --------------------------------------------------------------------- 8.3.3

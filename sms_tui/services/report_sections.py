@@ -72,6 +72,33 @@ def requests(ctx: Ctx) -> Section:
     return Section("requests", "Service requests", "8.6.2", tuple(figures), tuple(breakdowns))
 
 
+# --------------------------------------------------------------------- complaints
+def complaints(ctx: Ctx) -> Section:
+    """Service complaints (8.3.2): received, escalated, resolved, open; by category."""
+    if not ctx.probe.has("complaint", "outcome"):
+        return _missing("complaints", "Service complaints", "8.3.2", "no complaints table")
+    figures = (
+        fig("complaints.received", "Complaints received", *pair(ctx, "complaint", "created_at")),
+        fig("complaints.escalated", "Complaints escalated to management",
+            *pair(ctx, "complaint", "created_at", "escalation_level > 0"), better="down"),
+        fig("complaints.resolved", "Complaints resolved", *pair(ctx, "complaint", "resolved_at")),
+        fig("complaints.open", "Open complaints at the end", open_at(ctx, "complaint", ctx.as_of),
+            open_at(ctx, "complaint", ctx.prev_as_of), better="down"),
+    )
+    by_category = {(cat or "(none)", int(per)): int(n) for cat, per, n in rows(
+        ctx.session,
+        "SELECT category, CASE WHEN created_at >= :cs THEN 1 ELSE 0 END, COUNT(*) "
+        "FROM complaint WHERE created_at >= :ps AND created_at < :ce GROUP BY 1, 2",
+        **ctx.params)}
+    categories = sorted({cat for cat, _ in by_category})
+    breakdowns = (Breakdown(
+        "complaints.by_category", "Complaints by category", ("received",),
+        tuple(BreakdownRow(cat, (fig(f"complaints.by_category.{i}", cat,
+                                     by_category.get((cat, 1), 0), by_category.get((cat, 0), 0)),))
+              for i, cat in enumerate(categories))),) if categories else ()
+    return Section("complaints", "Service complaints", "8.3.2", figures, breakdowns)
+
+
 # --------------------------------------------------------------------- problems
 def problems(ctx: Ctx) -> Section:
     figures = (

@@ -449,7 +449,8 @@ class RequestService:
     # ---------------------------------------------------------- requests
     def create(self, request_type: str, *, title: str | None = None, description: str = "",
                impact: str | None = None, urgency: str | None = None, service: str | None = None,
-               ci: str | None = None, assignee: str = "", category: str | None = None) -> RequestDetail:
+               ci: str | None = None, assignee: str = "", category: str | None = None,
+               requester: str | None = None) -> RequestDetail:
         """Raise a request from the catalogue: the type's defaults, steps, SLA and approval rule."""
         self._seeded()
         with self.store.write() as session:
@@ -459,7 +460,7 @@ class RequestService:
                 service=service, ci=ci, assignee=assignee, description=description,
                 category=rtype.category if category is None else category,
                 impact=impact or rtype.impact, urgency=urgency or rtype.urgency,
-                request_type=rtype.name)
+                request_type=rtype.name, requester=requester)
             return self._detail(session, row)
 
     def _load(self, session: Session, ref: str) -> ServiceRequest:

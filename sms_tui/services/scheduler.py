@@ -60,9 +60,13 @@ def _incident_checks() -> None:
     from . import incident_checks  # noqa: F401
 
 
+def _mail_fetch() -> None:
+    from . import mail_fetch  # noqa: F401
+
+
 # Loaders of the modules that call register_periodic when imported (plain import
 # statements, so that import-linter's contracts see them).
-CHECK_MODULES: tuple[Callable[[], None], ...] = (_incident_checks,)
+CHECK_MODULES: tuple[Callable[[], None], ...] = (_incident_checks, _mail_fetch)
 
 REVIEW_JOB = "raise_due_reviews"
 

@@ -30,6 +30,7 @@ from .transfer import (
     BATCH,
     FORMAT_NAME,
     FORMAT_VERSION,
+    IMPORTABLE_SCHEMAS,
     ImportRefused,
     ImportState,
     Progress,
@@ -85,7 +86,7 @@ class Importer:
                                   f"sms-tui reads ({FORMAT_VERSION}); upgrade sms-tui first")
         self.quoted_cells = version >= 2
         schema = header.get("schema")
-        if schema != HEAD_REVISION:
+        if schema != HEAD_REVISION and schema not in IMPORTABLE_SCHEMAS:
             raise ValidationError(f"{where}: exported from schema {str(schema)[:20]!r}, this sms-tui "
                                   f"is at {HEAD_REVISION}: export it again with the same version "
                                   "(or restore a backup, which is migrated); nothing was imported")

@@ -56,9 +56,11 @@ class RecordRow:
     escalation_level: int = 0
     escalated_to: str = ""
     is_open: bool = True
+    requester: str = ""  # the requester's name (incidents, requests, complaints)
 
 
-def queue_row(kind: str, row: Any, service: str | None, lifecycle: Any) -> RecordRow:
+def queue_row(kind: str, row: Any, service: str | None, lifecycle: Any,
+              requester: str | None = "") -> RecordRow:
     """The queue line of a record ``row`` (a table row, or a namespace of its columns) of
     ``kind``, its service's name, and its kind's lifecycle: the services' pages and the first
     page read without them (``quick_queue``) both build their lines here."""
@@ -79,6 +81,7 @@ def queue_row(kind: str, row: Any, service: str | None, lifecycle: Any) -> Recor
         escalation_level=row.escalation_level,
         escalated_to=row.escalated_to,
         is_open=lifecycle.is_open(row.status),
+        requester=requester or "",
     )
 
 
@@ -129,6 +132,10 @@ class RecordView:
     extra: dict[str, Any] = field(default_factory=dict)
     links: list[LinkView] = field(default_factory=list)
     journal: list[JournalView] = field(default_factory=list)
+    # who asked (incidents, requests, complaints): a contact, or empty
+    requester_ref: str = ""
+    requester: str = ""
+    requester_email: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (the CLI's ``show --format json``)."""
@@ -141,8 +148,11 @@ class RecordView:
         data = {
             k: conv(getattr(self, k))
             for k in self.__dataclass_fields__
-            if k not in ("extra", "links", "journal")
+            if k not in ("extra", "links", "journal", "requester_ref", "requester",
+                         "requester_email")
         }
+        data["requester"] = ({"ref": self.requester_ref, "name": self.requester,
+                              "email": self.requester_email} if self.requester_ref else None)
         data["priority"] = f"P{self.priority}"
         data.update({k: conv(v) for k, v in self.extra.items()})
         data["links"] = [vars(link) for link in self.links]

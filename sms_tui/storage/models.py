@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from . import contacts as _contacts  # noqa: F401  (requester_id refers to contact.id)
 from .base import metadata, text_field
 
 __all__ = ["metadata"]
@@ -171,6 +172,8 @@ class Incident(RecordBase, table=True):
     sla_running_since: datetime | None = None
     sla_response_s: float | None = None
     sla_flags: str = Field(default="")
+    # who reported it (8.3.2): a contact of the register (storage/contacts.py)
+    requester_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
 
 
 class ServiceRequest(RecordBase, table=True):
@@ -183,6 +186,17 @@ class ServiceRequest(RecordBase, table=True):
     needs_approval: bool = Field(default=False)  # from its request type, when raised
     satisfaction_score: int | None = None  # 1..5, given on closure (input to 8.3.2)
     satisfaction_comment: str = _text()
+    requester_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
+
+
+class Complaint(RecordBase, table=True):
+    """A service complaint (8.3.2): recorded, investigated, escalated when the normal
+    channels do not resolve it, resolved with an outcome, closed."""
+
+    __tablename__ = "complaint"
+    __table_args__ = _queue_indexes("complaint")
+    requester_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
+    outcome: str = _text()  # what was found and done; required to resolve
 
 
 class JournalEntry(SQLModel, table=True):
@@ -220,4 +234,5 @@ RECORD_TABLES = {
     "problem": Problem,
     "known_error": KnownError,
     "change": Change,
+    "complaint": Complaint,
 }

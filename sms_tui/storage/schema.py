@@ -5,8 +5,10 @@ Alembic's env.py and the tests import this. A new table module must be added her
 
 from . import (
     change_links,  # noqa: F401
+    contacts,  # noqa: F401
     evidence,  # noqa: F401
     incidents,  # noqa: F401
+    mail,  # noqa: F401
     models,  # noqa: F401
     problem_trends,  # noqa: F401
     queue_indexes,  # noqa: F401

@@ -30,13 +30,14 @@ from sqlalchemy import ColumnElement, bindparam, column, or_, text, true
 from ..domain.kinds import KINDS, Kind
 from .models import RECORD_TABLES
 
-# record table -> its FTS5 index (migration 0003 creates them; keep both in step)
+# record table -> its FTS5 index (migrations 0003 and 0006 create them; keep both in step)
 FTS_TABLES = {
     "incident": "incident_fts",
     "service_request": "service_request_fts",
     "problem": "problem_fts",
     "known_error": "known_error_fts",
     "change": "change_fts",
+    "complaint": "complaint_fts",  # migration 0006
 }
 _PREFIXES = {model.__tablename__: KINDS[Kind(kind)].prefix for kind, model in RECORD_TABLES.items()}
 # FTS5 keeps each index in shadow tables named <index>_data, _idx, _docsize, _config.

@@ -56,7 +56,8 @@ FULL_COLLECTION_S = 300.0  # see quiet_collector
 
 def _section_bindings() -> list[Binding]:
     return [
-        Binding(sec.key, f"app.section('{sec.name}')", sec.title, show=False, id=f"section.{sec.name}")
+        Binding(sec.key, f"app.section('{sec.name}')", sec.title, show=False, id=f"section.{sec.name}",
+                key_display=sec.shown_key or None)
         for sec in SECTIONS
     ]
 

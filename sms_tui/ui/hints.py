@@ -14,7 +14,7 @@ from ..domain.errors import ActionRequired
 ACTION_KEYS = {
     "approve": "A approves, R rejects",
     "reject": "R rejects",
-    "outcome": "o records the outcome",
+    "outcome": "o records the outcome",  # a change's, or a complaint's (and resolves it)
 }
 
 

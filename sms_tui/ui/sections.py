@@ -48,6 +48,11 @@ class Section:
     load: Callable[[], type]  # returns the screen class (imported when first needed)
     kwargs: dict[str, Any] = field(default_factory=dict)
     short: str = ""  # label in the section bar when the terminal is narrow
+    shown_key: str = ""  # how the key is written when its name is not the character ("at": "@")
+
+    @property
+    def key_label(self) -> str:
+        return self.shown_key or self.key
 
     def factory(self) -> Callable[[], Any]:
         """A zero-argument callable making the section's screen (what MODES wants)."""
@@ -117,6 +122,12 @@ def _calendar() -> type:
     return ChangeCalendarScreen
 
 
+def _contacts() -> type:
+    from .screens.contacts import ContactsScreen
+
+    return ContactsScreen
+
+
 SECTIONS: tuple[Section, ...] = (
     Section("home", "0", "Home", _dashboard),
     Section("incidents", "1", "Incidents", _queue, {"kind": "incident"}, "Incid."),
@@ -128,6 +139,8 @@ SECTIONS: tuple[Section, ...] = (
     Section("reports", "7", "Reports", _reports, short="Rpts"),
     Section("outbox", "8", "Outbox", _outbox, short="Out"),
     Section("calendar", "9", "Change calendar", _calendar, short="Cal"),
+    Section("complaints", "C", "Complaints", _queue, {"kind": "complaint"}, "Cmpl"),
+    Section("contacts", "at", "Contacts", _contacts, short="Cont", shown_key="@"),
 )
 
 # The section the app opens on: where the analyst works all day.
@@ -140,7 +153,14 @@ QUEUE_SECTION = {
     "problem": "problems",
     "known_error": "known_errors",
     "change": "changes",
+    "complaint": "complaints",
 }
+
+
+def _complaint_detail() -> type:
+    from .screens.complaint_detail import ComplaintScreen
+
+    return ComplaintScreen
 
 
 def _incident_detail() -> type:
@@ -179,6 +199,7 @@ DETAIL_SCREENS: dict[str, Callable[[], type]] = {
     "request": _request_detail,
     "problem": _problem_detail,
     "change": _change_detail,
+    "complaint": _complaint_detail,
 }
 
 

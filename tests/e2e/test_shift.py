@@ -155,7 +155,7 @@ def test_the_desk_redraws_for_the_new_size_when_the_terminal_is_resized(desk):
     desk.cli("new", "incident", "--title", "A title long enough to be cut at eighty columns wide, surely")
     term = desk.tui(cols=80, rows=24)
     term.wait_for("INC-000001")
-    term.resize(140, 40)
+    term.resize(160, 40)  # wide enough for the title beside the requester column
     text = term.wait_for("surely")
     assert len(text.splitlines()) == 40
     term.resize(80, 24)

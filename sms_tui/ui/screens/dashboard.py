@@ -47,7 +47,7 @@ class DashboardScreen(DeskScreen):
 
     def on_mount(self) -> None:
         self.query_one("#counts", DataTable).focus()
-        keys = " · ".join(f"{s.key} {s.title}" for s in SECTIONS if s.name != "home")
+        keys = " · ".join(f"{s.key_label} {s.title}" for s in SECTIONS if s.name != "home")
         self.query_one("#home-hint", Static).update(Text.assemble(
             ("Enter", "bold"), " opens the highlighted queue.  ", ("Keys: ", "bold"), keys,
             "  ·  ? help  ·  ctrl+p commands"))

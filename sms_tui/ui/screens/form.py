@@ -42,6 +42,8 @@ from .form_fields import (
 def _original(view: RecordView | None, name: str) -> Any:
     if view is None:
         return None
+    if name == "requester":  # the email: unique, where a name may not be
+        return view.requester_email
     if name in view.extra:
         return view.extra[name]
     return getattr(view, name, None)
@@ -113,6 +115,17 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
         elif spec.widget == "check":
             # not a Checkbox: its ticked and unticked states differ by colour only
             widget = ChoicePicker([("no", "no"), ("yes", "yes")], "yes" if value else "no", id=wid)
+        elif spec.widget == "contact":
+            from ..widgets.requester_input import requester_input
+
+            backend = self.backend
+
+            def lookup(typed: str) -> list[Any]:
+                from ...services.contacts import ContactService
+
+                return backend.service(ContactService).suggestions(typed)
+
+            widget = requester_input(value or "", lookup, id=wid)
         elif spec.widget == "scale":  # 1..5: a digit picks it, the meaning of the ends beside it
             widget = ChoicePicker(SCALE_CHOICES, value or "", id=wid)
             return Horizontal(Label(spec.label, classes="field-label"), widget,
@@ -189,6 +202,9 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
         values["impact"], values["urgency"] = self._levels()
         if not str(values.get("title") or "").strip():
             raise _FieldError("title", "title must not be empty: say in a few words what it is")
+        if self.kind is Kind.COMPLAINT and not str(values.get("requester") or "").strip():
+            raise _FieldError("requester", "a complaint needs its requester: the email or name "
+                                           "of who complains")
         return values
 
     def _changes(self, values: dict[str, Any]) -> dict[str, Any]:

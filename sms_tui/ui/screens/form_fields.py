@@ -16,7 +16,7 @@ from ...domain.errors import ValidationError
 from .. import display
 
 # "scale": 1..5 or not set, picked with the digit or the arrows (a ChoicePicker)
-Widget = Literal["input", "text", "select", "check", "datetime", "int", "scale"]
+Widget = Literal["input", "text", "select", "check", "datetime", "int", "scale", "contact"]
 
 
 SCALE = ("1", "2", "3", "4", "5")
@@ -78,11 +78,25 @@ def spec_for(name: str) -> FieldSpec:
     return FieldSpec(name, label, "text" if name in _TEXT else "input")
 
 
+# Kinds whose records name who asked (a contact), and how the form asks for it.
+REQUESTER_KINDS = ("incident", "request", "complaint")
+REQUESTER = FieldSpec("requester", "Requester", "contact",
+                      placeholder="email or name of the contact who asked")
+# A complaint's outcome is what was found and done (a change's is a choice of three).
+COMPLAINT_OUTCOME = FieldSpec("outcome", "Outcome", "text", when="edit")
+
+
 def specs_for(kind: str, editing: bool, extra_fields: tuple[str, ...]) -> list[FieldSpec]:
     """Every field of the form for ``kind``, common first, in the service's order."""
     wanted = "edit" if editing else "create"
     specs = [s for s in COMMON if s.when in ("always", wanted)]
-    specs += [s for s in map(spec_for, extra_fields) if s.when in ("always", wanted)]
+    if kind in REQUESTER_KINDS:
+        specs.insert(1, REQUESTER)  # after the title: who asked comes right after what
+    for spec in map(spec_for, extra_fields):
+        if kind == "complaint" and spec.name == "outcome":
+            spec = COMPLAINT_OUTCOME
+        if spec.when in ("always", wanted):
+            specs.append(spec)
     return specs
 
 
@@ -143,6 +157,8 @@ def field_for_error(message: str, names: list[str]) -> str | None:
         return "service"
     if "configuration item" in text:
         return "ci"
+    if "requester" in names and ("contact" in text or "requester" in text or "email" in text):
+        return "requester"
     for name in sorted(names, key=len, reverse=True):
         if name.replace("_", " ") in text or name in text:
             return name

@@ -49,7 +49,7 @@ class OutboxScreen(DeskScreen):
     def compose(self):
         yield Header()
         yield SectionBar("outbox")
-        yield Static(Text("Outbox: communications to top management"), id="outbox-title")
+        yield Static(Text("Outbox: mail to top management and to requesters"), id="outbox-title")
         yield OptionList(id="messages")
         with VerticalScroll(id="message"):
             yield Static(Text("Enter shows a message.", style="dim"), id="message-body")
@@ -77,7 +77,7 @@ class OutboxScreen(DeskScreen):
         unsent = sum(1 for m in messages if m.status in ("pending", "sending"))
         which = "unsent only" if self.unsent_only else "all"
         self.query_one("#outbox-title", Static).update(Text(
-            f"Outbox: communications to top management — {len(messages)} shown ({which}), "
+            f"Outbox: mail to top management and to requesters — {len(messages)} shown ({which}), "
             f"{unsent} not sent yet"))
         if not messages:
             listing.add_option(Option(Text("No communications yet.", style="dim"), disabled=True))

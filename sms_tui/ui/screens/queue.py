@@ -17,6 +17,7 @@ from ..sections import QUEUE_SECTION
 from ..widgets.desk_footer import DeskFooter
 from ..widgets.filter_bar import FilterBar
 from ..widgets.incident_columns import IncidentQueue, incident_columns
+from ..widgets.queue_columns import COLUMNS, Column, with_requester
 from ..widgets.queue_table import PAGE, QueueTable, RecordQueue
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
@@ -72,11 +73,19 @@ class QueueScreen(RecordActions, DeskScreen):
         yield FilterBar(self.info.plural.replace("-", " ").capitalize(), self.flt)
         yield Input(placeholder="search title, reference, description — Enter to apply, Esc to leave",
                     id="search", compact=True)
-        yield QueueTable(clock=self.app.clock, id="queue",
-                         columns=incident_columns() if self.kind is Kind.INCIDENT else None,
+        yield QueueTable(clock=self.app.clock, id="queue", columns=self._columns(),
                          empty_text=f"No {self.info.plural.replace('-', ' ')} match this filter "
                                     "(f clears it, n records a new one).")
         yield DeskFooter()
+
+    def _columns(self) -> list[Column] | None:
+        if self.kind is Kind.INCIDENT:
+            return with_requester(incident_columns())
+        if self.kind is Kind.REQUEST:
+            return with_requester(COLUMNS)
+        if self.kind is Kind.COMPLAINT:
+            return with_requester(COLUMNS, always=True)
+        return None
 
     def on_mount(self) -> None:
         self.query_one(QueueTable).focus()

@@ -22,7 +22,7 @@ from .. import display
 WIDE = 100  # table widths from here on get the comfortable layout
 MIN_TITLE = 12
 # what goes first when the terminal is too narrow even for the narrow layout
-DROP_ORDER = ("service", "assignee", "age", "status")
+DROP_ORDER = ("requester", "service", "assignee", "age", "status")
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,26 @@ COLUMNS: list[Column] = [
     # ages are at most three characters: 59s, 23h, 13d, 51w, 2y
     Column("age", "Age", 3, lambda r, now: display.age(r.created_at, now), justify="right"),
 ]
+
+
+def _requester(row: RecordRow, _now: datetime) -> Text:
+    return display.line(row.requester or "–")
+
+
+# Who asked (incidents, requests: on wide terminals; complaints: always, it is their point).
+REQUESTER_COLUMN = Column("requester", "Requester", 16, _requester, narrow=12, min_total=120)
+
+
+def with_requester(columns: list[Column], *, always: bool = False) -> list[Column]:
+    """``columns`` with the requester's after the assignee (``always``: at every width)."""
+    column = Column("requester", "Requester", 16, _requester, narrow=12) if always \
+        else REQUESTER_COLUMN
+    out: list[Column] = []
+    for each in columns:
+        out.append(each)
+        if each.key == "assignee":
+            out.append(column)
+    return out
 
 
 def layout(columns: list[Column], total: int) -> list[tuple[Column, int]]:

@@ -16,6 +16,8 @@ from .prerendered import Prerendered
 # Extra fields shown as blocks of text under the grid rather than as a cell.
 LONG_FIELDS = ("reason", "root_cause", "workaround", "backout_plan", "implementation_plan",
                "test_plan", "symptoms")
+# Kinds whose records have a requester (a contact: shown as "Name <email>", user text).
+REQUESTER_KINDS = ("incident", "request", "complaint")
 WIDE = 76  # from this width on, two fields per line
 
 
@@ -45,6 +47,8 @@ def field_pairs(view: RecordView) -> list[tuple[str, str]]:
         ("Service", view.service or "–"),
         ("CI", view.ci or "–"),
         ("Category", view.category or "–"),
+        *([("Requester", f"{view.requester} <{view.requester_email}>" if view.requester_ref
+            else "–")] if view.kind in REQUESTER_KINDS else []),
         ("Assignee", view.assignee or "–"),
         ("Group", view.assignment_group or "–"),
         ("Escalated to", escalated),
@@ -55,7 +59,8 @@ def field_pairs(view: RecordView) -> list[tuple[str, str]]:
         ("Closed", display.when(view.closed_at)),
     ]
     for key, value in view.extra.items():
-        if key in LONG_FIELDS or (isinstance(value, str) and ("\n" in value or len(value) > 60)):
+        if key in LONG_FIELDS or (isinstance(value, str) and ("\n" in value or len(value) > 60)) \
+                or (view.kind == "complaint" and key == "outcome"):
             continue
         pairs.append((_label(key), _value(value)))
     pairs.append(("Version", str(view.version)))
@@ -66,7 +71,7 @@ def long_blocks(view: RecordView) -> list[tuple[str, str]]:
     """(label, text) for the description and the kind's long text fields."""
     blocks = [("Description", view.description)]
     for key, value in view.extra.items():
-        if key in LONG_FIELDS or (isinstance(value, str) and ("\n" in value or len(value) > 60)):
+        if key in LONG_FIELDS or (view.kind == "complaint" and key == "outcome") or (isinstance(value, str) and ("\n" in value or len(value) > 60)):
             blocks.append((_label(key), value or ""))
     return blocks
 

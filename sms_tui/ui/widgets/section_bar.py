@@ -42,11 +42,11 @@ class SectionBar(Widget):
         for sec in SECTIONS:
             label = sec.title if level == 0 else sec.bar_label
             if sec.name == self.current:
-                text.append(f"[{sec.key} {label}]", style=active_style)
+                text.append(f"[{sec.key_label} {label}]", style=active_style)
             elif level == 2:
-                text.append(f" {sec.key}", style=key_style)
+                text.append(f" {sec.key_label}", style=key_style)
             else:
-                text.append(f" {sec.key}", style=key_style)
+                text.append(f" {sec.key_label}", style=key_style)
                 text.append(f" {label} ")
             text.append(" " if level == 0 else "")
         return text

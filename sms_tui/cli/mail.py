@@ -1,0 +1,72 @@
+"""Mail in: ``mail-in`` (one message on stdin, for an MTA pipe) and ``mail fetch``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..domain.text import one_line
+from .common import AppContext, fail, pass_app
+
+
+def _print_report(report) -> None:
+    for result in report.results:
+        click.echo(one_line(result.line(), 300))
+    for error in report.errors:
+        click.echo(f"sms-tui: error: {one_line(error, 300)}", err=True)
+
+
+def register(main: click.Group) -> None:
+    @main.command("mail-in")
+    @pass_app
+    def mail_in(app: AppContext):
+        """Read ONE mail (RFC 5322) on stdin: a new incident (or request), or a note on the
+        record it answers; prints the reference. For an MTA pipe: '|sms-tui mail-in'.
+
+        Auto-replies, bounces and bulk mail are ignored (no record, no reply); the same
+        Message-ID twice is handled once; garbage or an over-size message is refused
+        with one line on stderr and nothing is written.
+        """
+        from ..domain.mail import DEFAULT_MAX_BYTES
+        from ..services.mail_in import MailIn, mail_settings
+
+        store = app.store()
+        limit = int(mail_settings(store.config).get("max_bytes", DEFAULT_MAX_BYTES))
+        raw = sys.stdin.buffer.read(limit + 1)
+        if len(raw) > limit:
+            fail(f"the message is over {limit} bytes ([mail] max_bytes); nothing was recorded")
+        result = MailIn(store).receive(raw)
+        click.echo(one_line(result.line(), 300))
+
+    @main.group("mail")
+    def mail():
+        """Fetch inbound mail (Maildir or IMAP over TLS) and record it as mail-in does."""
+
+    @mail.command("fetch")
+    @click.option("--maildir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                  help="Read this Maildir (default: [mail] maildir, else [mail.imap]).")
+    @click.option("--imap", "use_imap", is_flag=True, help="Read [mail.imap] (TLS).")
+    @pass_app
+    def fetch(app: AppContext, maildir, use_imap):
+        """Handle every unseen message; prints one line per message."""
+        from ..services.mail_fetch import fetch_imap, fetch_maildir
+        from ..services.mail_in import mail_settings
+
+        store = app.store()
+        settings = mail_settings(store.config)
+        if use_imap:
+            report = fetch_imap(store)
+        else:
+            folder = maildir or settings.get("maildir")
+            if folder:
+                report = fetch_maildir(store, folder)
+            elif isinstance(settings.get("imap"), dict):
+                report = fetch_imap(store)
+            else:
+                fail("nothing to fetch from: give --maildir PATH, or set [mail] maildir or "
+                     "[mail.imap] in the config")
+        _print_report(report)
+        if not report.ok:
+            sys.exit(1)

@@ -1,0 +1,161 @@
+"""Contacts, the requester field and complaints in the TUI (issue 17)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sms_tui.services.contacts import ContactService
+from sms_tui.ui.screens.complaint_detail import ComplaintScreen
+from sms_tui.ui.screens.contacts import ContactsScreen
+from sms_tui.ui.screens.form import RecordForm
+
+from .conftest import LARGE, MARKUP_TITLE, SMALL, press, screen_text, settle, type_text
+
+
+@pytest.fixture
+def people(store, records):
+    contacts = ContactService(store)
+    contacts.add(name="Dana Weber", email="dana@example.org", organisation="Finance",
+                 role="customer")
+    contacts.add(name="Dana Weber", email="dana@other.org", organisation="Ops")
+    contacts.add(name=MARKUP_TITLE.replace("\x1b", "").replace("\x07", ""),
+                 email="mark@example.org", organisation="Finance")
+    contacts.set_manager("Finance", "Sam Lead")
+    made = {
+        "vpn": records.create("incident", title="VPN down", requester="dana@example.org"),
+        "laptop": records.create("request", title="New laptop", requester="mark@example.org"),
+        "other": records.create("incident", title="Ops printer", requester="dana@other.org"),
+        "complaint": records.create("complaint", title="Nobody called back",
+                                    requester="dana@example.org"),
+    }
+    return made
+
+
+async def test_contacts_show_the_records_of_a_contact_and_of_its_organisation(make_app, people):
+    app = make_app()
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot)
+        await press(pilot, "@")
+        assert isinstance(app.screen, ContactsScreen)
+        text = screen_text(app)
+        assert "Contacts — 3 shown" in text
+        assert "[bold]x[/] [@click=app.quit]y[/]" in text  # a name with markup, shown literally
+        await press(pilot, "enter")  # Dana Weber <dana@example.org>, first in Finance
+        text = screen_text(app)
+        assert "Records of Dana Weber <dana@example.org> — 2" in text
+        assert people["vpn"].ref in text and people["complaint"].ref in text
+        assert people["other"].ref not in text
+        await press(pilot, "o")
+        text = screen_text(app)
+        assert "Records of Finance — 3 from 2 contact(s)" in text
+        assert "relationship manager: Sam Lead" in text
+        assert people["laptop"].ref in text and people["other"].ref not in text
+        await press(pilot, "tab", "enter")  # the highlighted record of Finance opens
+        opened = app.screen.ref
+        assert opened in {people[k].ref for k in ("vpn", "laptop", "complaint")}
+        assert opened in screen_text(app) and "Requester" in screen_text(app)
+
+
+async def test_a_contact_is_registered_and_a_bad_address_is_refused_in_place(make_app, people):
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "@", "n")
+        await type_text(pilot, "Eve Newman")
+        await press(pilot, "tab")
+        await type_text(pilot, "eve@@bad")
+        await press(pilot, "enter")
+        assert "'eve@@bad' is not an email address" in screen_text(app)
+        await press(pilot, *["backspace"] * 8)
+        await type_text(pilot, "dana@example.org")
+        await press(pilot, "enter")
+        assert "already CON-000001" in screen_text(app)
+        await press(pilot, *["backspace"] * 16)
+        await type_text(pilot, "eve@example.org")
+        await press(pilot, "enter")
+        assert "Contacts — 4 shown" in screen_text(app)
+        assert "Eve Newman <eve@example.org>" in screen_text(app)
+
+
+async def test_the_requester_field_completes_a_contact_and_the_record_shows_it(make_app, people):
+    app = make_app()
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot)
+        await press(pilot, "n")
+        assert isinstance(app.screen, RecordForm)
+        await type_text(pilot, "Mail bounces")
+        app.screen.query_one("#f-requester").focus()
+        await settle(pilot)
+        field = app.screen.query_one("#f-requester")
+        await type_text(pilot, "mar")  # the start of an address completes to the address
+        for _ in range(10):  # the suggestion is read in a thread
+            await pilot.pause(0.05)
+        await press(pilot, "right")
+        assert field.value == "mark@example.org"
+        field.value = ""
+        await type_text(pilot, "[bo")  # the start of a name, to "Name <address>"
+        for _ in range(10):
+            await pilot.pause(0.05)
+        await press(pilot, "right")
+        assert field.value.startswith("[bold]x[/]") and field.value.endswith("<mark@example.org>")
+        await press(pilot, "ctrl+s")
+        text = screen_text(app)
+        assert "Requester" in text and "<mark@example.org>" in text
+        assert "[bold]x[/] [@click=app.quit]y[/]" in text
+
+
+async def test_an_ambiguous_requester_is_refused_on_the_requester_field(make_app, people):
+    app = make_app()
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot)
+        await press(pilot, "C", "n")
+        await type_text(pilot, "Slow")
+        await press(pilot, "ctrl+s")
+        assert "a complaint needs its requester" in screen_text(app)
+        await type_text(pilot, "Dana Weber")
+        await press(pilot, "ctrl+s")
+        assert "names 2 contacts" in screen_text(app)
+        assert app.focused is app.screen.query_one("#f-requester")  # the field concerned
+        await press(pilot, "ctrl+u")
+        await type_text(pilot, "dana@other.org")
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, ComplaintScreen)
+        assert "Dana Weber <dana@other.org>" in screen_text(app)
+
+
+async def test_a_complaint_is_escalated_and_resolved_with_its_outcome(make_app, people):
+    ref = people["complaint"].ref
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "C")
+        assert ref in screen_text(app) and "Dana Weber" in screen_text(app)
+        await press(pilot, "enter")
+        assert isinstance(app.screen, ComplaintScreen)
+        await press(pilot, "x", "h", "tab")
+        await type_text(pilot, "Head of Service")
+        await press(pilot, "tab", "tab")
+        await type_text(pilot, "not settled by the desk")
+        await press(pilot, "enter")
+        assert "escalated" in screen_text(app)
+        await press(pilot, "t", "down", "enter")  # resolved, without an outcome
+        assert "o records the outcome" in screen_text(app)
+        await press(pilot, "escape", "o")
+        await type_text(pilot, "Apologised; call-backs tracked")
+        await press(pilot, "ctrl+s")
+        assert app.backend.records.get(ref).status == "resolved"
+        assert app.backend.records.get(ref).extra["outcome"] == "Apologised; call-backs tracked"
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+def test_contacts_screen(snap_compare, make_app, people, size):
+    from .test_snapshots import steps
+
+    assert snap_compare(make_app(), terminal_size=size, run_before=steps("@", "o"))
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+def test_complaint_queue(snap_compare, make_app, people, size):
+    from .test_snapshots import steps
+
+    assert snap_compare(make_app(), terminal_size=size, run_before=steps("C"))
