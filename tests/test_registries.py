@@ -61,9 +61,10 @@ def test_every_rule_and_check_loader_imports_its_module():
 
     hooks.load()
     scheduler.load_checks()
-    assert set(hooks.RULE_MODULES) == {Kind.REQUEST, Kind.INCIDENT, Kind.CHANGE}
+    assert set(hooks.RULE_MODULES) == {Kind.REQUEST, Kind.INCIDENT, Kind.CHANGE, Kind.COMPLAINT}
     assert {"sms_tui.services.requests", "sms_tui.services.incidents", "sms_tui.services.changes",
-            "sms_tui.services.incident_checks"} <= set(sys.modules)
+            "sms_tui.services.complaints", "sms_tui.services.requester_mail",
+            "sms_tui.services.incident_checks", "sms_tui.services.mail_fetch"} <= set(sys.modules)
 
 
 def test_every_config_section_has_its_validator():
