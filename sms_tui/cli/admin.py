@@ -11,16 +11,18 @@ from ..domain.text import one_line
 from .common import AppContext, fail, pass_app
 
 
-def _db_path(app: AppContext) -> Path:
+def _db_path(app: AppContext) -> Path | str:
     from ..paths import default_db_path
 
+    if isinstance(app.db_path, str):
+        return app.db_path  # a postgresql:// URL
     return Path(app.db_path) if app.db_path else default_db_path()
 
 
 def _existing_store(app: AppContext):
     """The store, refusing to create a database that does not exist yet."""
     path = _db_path(app)
-    if not path.exists():
+    if isinstance(path, Path) and not path.exists():
         fail(f"no database at {path}")
     return app.store()
 

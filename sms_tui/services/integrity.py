@@ -49,6 +49,7 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 
 from ..domain.kinds import Kind
+from ..storage.meta import put_meta
 from ..storage.models import RECORD_TABLES
 from .journal import HMAC_PREFIX, digest_row, marker_first_id
 from .store import Store
@@ -130,9 +131,43 @@ def _normal(value):
         if len(value) == 2 and value[0] == "P" and value[1].isdigit():  # priority "P3"
             return int(value[1])
         return value
+    if isinstance(value, datetime):  # PostgreSQL returns timestamps, SQLite text
+        when = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+        return when.isoformat()
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+class _ServerCon:
+    """A psycopg connection that reads like the sqlite3 one the checks were written for:
+    ``?`` placeholders, ``execute(...).fetchone()``, rows by name for the record lookups."""
+
+    dialect = "postgresql"
+
+    def __init__(self, con) -> None:
+        self.con = con
+
+    def execute(self, sql: str, params: tuple = ()):
+        cur = self.con.cursor()
+        return cur.execute(sql.replace("?", "%s"), params or None)
+
+    def record(self, table: str, ref: str):
+        from psycopg.rows import dict_row
+
+        cur = self.con.cursor(row_factory=dict_row)
+        return cur.execute(f'SELECT * FROM "{table}" WHERE ref = %s', (ref,)).fetchone()
+
+
+def _record(con, cursors: dict, table: str, ref: str):
+    """The record row of ``ref`` (by column name), or None."""
+    if isinstance(con, _ServerCon):
+        return con.record(table, ref)
+    cur = cursors.get(table)
+    if cur is None:
+        cur = cursors[table] = con.cursor()
+        cur.row_factory = sqlite3.Row
+    return cur.execute(f'SELECT * FROM "{table}" WHERE ref = ?', (ref,)).fetchone()
 
 
 def _shown(value) -> str:
@@ -220,7 +255,37 @@ def _replay(report: VerifyReport, chain: _Chain, row: sqlite3.Row) -> None:
 
 
 # ------------------------------------------------------------------ the checks
-def _schema_checks(report: VerifyReport, con: sqlite3.Connection) -> None:
+def _server_schema_checks(report: VerifyReport, con: _ServerCon) -> None:
+    """PostgreSQL: the triggers of migrations 0002/0004 and the search indexes of 0003."""
+    triggers = {r[0] for r in con.execute(
+        "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal").fetchall()}
+    tables = {r[0] for r in con.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()").fetchall()}
+    indexes = {r[0] for r in con.execute(
+        "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()").fetchall()}
+    missing = [t for t in APPEND_ONLY_TRIGGERS if t not in triggers]
+    if missing:
+        report.add((), f"the journal is not protected against edits (missing triggers: "
+                   f"{', '.join(missing)})")
+    if "journal_head" not in tables:
+        report.add((), "the journal heads (migration 0004) are missing: the table was dropped")
+    missing = [t for t in HEAD_TRIGGERS if t not in triggers]
+    if missing:
+        report.add((), "the journal heads are not kept by the database (missing triggers: "
+                   f"{', '.join(missing)}); see migration 0004")
+    for table in sorted(model.__tablename__ for model in RECORD_TABLES.values()):
+        if f"ix_{table}_search" not in indexes:
+            report.add((), f"the search index of {table} is missing (ix_{table}_search); see "
+                       "migration 0003 to re-create it")
+    for (key,) in con.execute("SELECT key FROM sms_meta WHERE key LIKE ?",
+                              (PURGE_KEY_PREFIX + "%",)).fetchall():
+        report.add((key.removeprefix(PURGE_KEY_PREFIX),), "a purge authorisation was left in place")
+
+
+def _schema_checks(report: VerifyReport, con) -> None:
+    if isinstance(con, _ServerCon):
+        _server_schema_checks(report, con)
+        return
     result = [r[0] for r in con.execute("PRAGMA integrity_check").fetchall()]
     if result != ["ok"]:
         for line in result[:20]:
@@ -303,7 +368,8 @@ def verify_connection(con: sqlite3.Connection, *, against: str | None = None,
     """
     report = VerifyReport()
     _schema_checks(report, con)
-    has_heads = con.execute("SELECT 1 FROM sqlite_master WHERE name = 'journal_head'").fetchone()
+    has_heads = (True if isinstance(con, _ServerCon) else
+                 con.execute("SELECT 1 FROM sqlite_master WHERE name = 'journal_head'").fetchone())
     if since is not None and not has_heads:
         since = None  # nothing tells what was written after it: check everything
     report.since = since
@@ -316,8 +382,7 @@ def verify_connection(con: sqlite3.Connection, *, against: str | None = None,
         progress(0, total)
     tick = (lambda n: progress(n, total)) if progress is not None else None
 
-    lookups: dict[str, sqlite3.Cursor] = {}
-    record_con = con  # one connection: every read sees the same snapshot
+    lookups: dict[str, sqlite3.Cursor] = {}  # one connection: every read sees the same snapshot
     tables = {kind: model.__tablename__ for kind, model in RECORD_TABLES.items()}
     heads = (con.execute("SELECT record_ref, last_id, hash, entries FROM journal_head "
                          "WHERE last_id > ? ORDER BY record_ref", (since or 0,))
@@ -352,13 +417,7 @@ def verify_connection(con: sqlite3.Connection, *, against: str | None = None,
             _digest_as_of(con, chain, bound, old)
         if chain.kind in RECORD_KINDS:
             table = tables.get(chain.kind)
-            row = None
-            if table is not None:
-                cur = lookups.get(table)
-                if cur is None:
-                    cur = lookups[table] = record_con.cursor()
-                cur.row_factory = sqlite3.Row
-                row = cur.execute(f'SELECT * FROM "{table}" WHERE ref = ?', (chain.ref,)).fetchone()
+            row = _record(con, lookups, table, chain.ref) if table is not None else None
             if row is None:
                 if chain.last_action != PURGE_ACTION:
                     report.add((chain.ref,), "record is missing but its journal has no purge "
@@ -447,6 +506,8 @@ def verify_database(store: Store, *, against: str | None = None,
     with store.read() as session:
         session.execute(text("SELECT 1"))  # start the read transaction: one snapshot
         con = session.connection().connection.driver_connection
+        if store.on_server:
+            con = _ServerCon(con)  # the same REPEATABLE READ snapshot
         since = None
         if since_last:
             found = con.execute("SELECT value FROM sms_meta WHERE key = ?",
@@ -462,8 +523,7 @@ def verify_database(store: Store, *, against: str | None = None,
                             "by": store.actor, "since": report.since})
         try:
             with store.write() as session:
-                session.execute(text("INSERT OR REPLACE INTO sms_meta (key, value) VALUES "
-                                     "(:k, :v)"), {"k": CHECKPOINT_KEY, "v": value})
+                put_meta(session, CHECKPOINT_KEY, value)
             report.checkpoint = f"checkpoint recorded at journal entry #{report.last_id}"
         except Exception as exc:  # a read-only file is still verified; it just keeps no mark
             report.checkpoint = f"no checkpoint recorded ({str(exc).splitlines()[0][:80]})"
