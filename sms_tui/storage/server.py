@@ -101,6 +101,12 @@ def _masked(message: str, url: str) -> str:
     return message.replace(password, "***") if password else message
 
 
+def _on_connect(dbapi_connection, _record) -> None:
+    # Times are UTC on the desk: text timestamps the reports bind read as UTC, as in SQLite.
+    dbapi_connection.execute("SET TIME ZONE 'UTC'")
+    dbapi_connection.commit()
+
+
 def _on_begin(conn) -> None:
     if not conn.get_execution_options().get(READ_ONLY):
         # One writer at a time for the desk, till this transaction ends.
@@ -116,6 +122,7 @@ def make_server_engine(url: str, password_env: str | None = None) -> Engine:
         pool_size=2, max_overflow=8, pool_pre_ping=True,
         hide_parameters=True,
     )
+    event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
     return engine
 
