@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from sms_tui.storage.schema import metadata  # every table module
-from sms_tui.storage.search import is_search_table
+from sms_tui.storage.search import is_search_index, is_search_table
 
 config = context.config
 target_metadata = metadata
@@ -25,8 +25,10 @@ def _configure(connection) -> None:
 
 
 def _include_name(name, type_, _parent_names) -> bool:
-    # The FTS5 indexes (migration 0003) are hand-made virtual tables, not models.
-    return not (type_ == "table" and is_search_table(name))
+    # The FTS5 indexes (migration 0003) are hand-made virtual tables, not models; on
+    # PostgreSQL the search indexes are expression indexes, not models either.
+    return not ((type_ == "table" and is_search_table(name))
+                or (type_ == "index" and is_search_index(name)))
 
 
 def run_migrations_offline() -> None:

@@ -136,6 +136,10 @@ class Store:
                 if self.journal_key is not None:
                     session.info["journal_key"] = self.journal_key
                 yield session
+                if self.url is not None:  # team mode: the other TUIs refresh (LISTEN/NOTIFY)
+                    from ..storage.server import notify_change
+
+                    notify_change(session)
         except OperationalError as exc:
             raise _database_error(exc, self.url or self.path) from None
         except UnicodeEncodeError:

@@ -56,6 +56,11 @@ def is_search_table(name: str | None) -> bool:
     return bool(name) and _SHADOW.match(name) is not None
 
 
+def is_search_index(name: str | None) -> bool:
+    """True for PostgreSQL's search indexes (``ix_<table>_search``, migration 0003): no model has them."""
+    return bool(name) and name in {f"ix_{table}_search" for table in FTS_TABLES}
+
+
 def match_expression(typed: str) -> str | None:
     """The FTS5 MATCH expression for ``typed``: every word as a prefix; None if no words.
 

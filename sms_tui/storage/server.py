@@ -19,6 +19,7 @@ The same guarantees as the SQLite file, by the server's means:
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -190,3 +191,46 @@ def _has_foreign_tables(connection) -> bool:
     return bool(connection.execute(text(
         "SELECT count(*) FROM information_schema.tables "
         "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'")).scalar())
+
+
+CHANGES_CHANNEL = "sms_tui_changes"  # NOTIFY'd in every write transaction (delivered at commit)
+
+
+def notify_change(session) -> None:
+    """Tell the other analysts' TUIs that this transaction wrote (sent only if it commits)."""
+    session.execute(text(f"SELECT pg_notify('{CHANGES_CHANNEL}', '')"))
+
+
+class Leadership:
+    """One process at a time holds the scheduler's advisory lock, on a connection of its own.
+
+    ``held()`` tries to take it (never waits) and keeps it while the connection
+    lives: the leader stays leader; when its process ends the server frees the
+    lock and the next ``held()`` elsewhere takes over.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._con = None
+
+    def held(self) -> bool:
+        if self._con is not None:
+            try:
+                self._con.exec_driver_sql("SELECT 1")
+                return True
+            except Exception:
+                self.release()
+        con = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT",
+                                                      **{READ_ONLY: True})
+        if con.exec_driver_sql(f"SELECT pg_try_advisory_lock({SCHEDULER_LOCK})").scalar():
+            self._con = con
+            return True
+        con.close()
+        return False
+
+    def release(self) -> None:
+        con, self._con = self._con, None
+        if con is not None:
+            with contextlib.suppress(Exception):
+                con.invalidate()  # closes the session itself (not back to the pool): the lock goes
+                con.close()

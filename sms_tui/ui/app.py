@@ -159,7 +159,9 @@ class DeskApp(App[None]):
             callback()
         self.review_scheduler.start()
         self.every(FULL_COLLECTION_S, gc.collect, name="full collection")
-        if self.poll_interval:
+        if self.backend.listen(self._heard_change):
+            pass  # team mode: the server says when anyone commits (LISTEN/NOTIFY), no polling
+        elif self.poll_interval:
             self.every(self.poll_interval, self.check_for_changes, name="poll data_version")
 
     def every(self, seconds: float, callback: Callable[[], Any], *, name: str,
@@ -189,6 +191,11 @@ class DeskApp(App[None]):
         self.backend.close()
 
     # ----------------------------------------------------------- live refresh
+    def _heard_change(self) -> None:
+        """From the listener thread: another process (or we) committed on the server desk."""
+        with contextlib.suppress(RuntimeError):  # the app is closing
+            self.call_from_thread(self.check_for_changes)
+
     def check_for_changes(self) -> None:
         """Ask the database whether anyone wrote since we last looked (CLI, scheduler, us)."""
         if not self.backend.ready:

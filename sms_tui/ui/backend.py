@@ -75,6 +75,19 @@ class Backend:
             self._services[factory] = factory(self.store)
         return self._services[factory]
 
+    def listen(self, on_change: Callable[[], None]) -> bool:
+        """Team mode: call ``on_change`` (from a thread) whenever anyone commits. False on SQLite."""
+        if self.store is None or not self.on_server:
+            return False
+        from ..services.live import ChangeListener
+
+        self._listener = ChangeListener(self.store, on_change)
+        self._listener.start()
+        return True
+
     def close(self) -> None:
+        listener = getattr(self, "_listener", None)
+        if listener is not None:
+            listener.close()
         if self.store is not None:
             self.store.close()
