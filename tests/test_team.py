@@ -277,8 +277,9 @@ def test_one_scheduler_leads_and_another_takes_over_when_it_stops(pg_desk, clock
 
 
 def test_schedulers_in_several_processes_raise_each_review_once(pg_desk):
-    from sms_tui.storage.reviews import ReviewTask
     from sqlmodel import select
+
+    from sms_tui.storage.reviews import ReviewTask
     from tests.conftest import empty_server_desk
 
     empty_server_desk(pg_desk)
