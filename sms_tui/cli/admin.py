@@ -35,10 +35,16 @@ def register(main: click.Group) -> None:
         """Copy the database to TARGET (a new file, or a folder) safely, even while in use.
 
         Uses SQLite's online backup; the copy is readable by its owner only (0600).
+        On a PostgreSQL desk: a consistent snapshot of the desk's tables in the
+        export format (JSON, as 'export' writes), never a partial file.
         """
-        from ..services.backup import backup_database
+        from ..services.backup import backup_database, backup_server
 
-        written = backup_database(_db_path(app), target)
+        where = _db_path(app)
+        if isinstance(where, str):
+            written = backup_server(_existing_store(app), target)
+        else:
+            written = backup_database(where, target)
         click.echo(str(written))
 
     @main.command("restore")
@@ -54,6 +60,10 @@ def register(main: click.Group) -> None:
         from ..services.backup import restore_database
         from ..services.store import journal_key
 
+        if isinstance(_db_path(app), str):
+            fail("a PostgreSQL desk is restored by the server's tools (pg_restore of a pg_dump), "
+                 "or from a 'backup' file: import it into a new SQLite desk, then "
+                 "'sms-tui migrate --to' an empty database (README: A team desk on PostgreSQL)")
         config = load_config(Path(app.config_path) if app.config_path else default_config_path())
         result = restore_database(_db_path(app), source, force=force, key=journal_key(config))
         if result.previous_kept_at:
