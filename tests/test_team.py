@@ -29,6 +29,7 @@ from sms_tui.services.records import RecordService
 from sms_tui.services.reviews import ReviewService
 from sms_tui.services.scheduler import DeskScheduler
 from sms_tui.services.store import Store
+from sms_tui.services.views import QueueFilter
 from sms_tui.storage.head import HEAD_REVISION
 from sms_tui.storage.migrate import alembic_config
 from sms_tui.storage.schema import metadata
@@ -221,6 +222,7 @@ WRITER = """
 import sys
 from sms_tui.services.records import RecordService
 from sms_tui.services.store import Store
+from sms_tui.services.views import QueueFilter
 store = Store(sys.argv[1], actor=sys.argv[2])
 records = RecordService(store)
 for n in range(int(sys.argv[3])):
@@ -340,3 +342,80 @@ def test_each_analyst_acts_as_themselves(pg_desk):
         assert journal == {"ann's": "ann", "bob's": "bob"}
     finally:
         store.close()
+
+
+# ------------------------------------------------------------------ moving a desk, backups
+def _sqlite_desk(tmp_path, clock) -> Path:
+    from sms_tui.services.demo import fill_demo
+
+    path = tmp_path / "old.db"
+    store = Store(path, actor="ann", clock=clock)
+    try:
+        fill_demo(store, count=60)
+        RecordService(store).create("incident", title="Café printer jams", description="x")
+    finally:
+        store.close()
+    return path
+
+
+def _counts(store: Store) -> dict[str, int]:
+    with store.read() as session:
+        return {t.name: session.execute(text(f'SELECT count(*) FROM "{t.name}"')).scalar()
+                for t in metadata.sorted_tables}
+
+
+def test_a_sqlite_desk_moves_to_an_empty_server_database_whole_and_verified(tmp_path, clock, new_db):
+    from tests.cli_helpers import Cli
+
+    path = _sqlite_desk(tmp_path, clock)
+    url = _pg_url(new_db)
+    out = Cli(path).ok("migrate", "--to", url)
+    assert "verified" in out
+    old, new = Store(path, actor="ann"), Store(url, actor="ann")
+    try:
+        assert _counts(new) == _counts(old)
+        assert verify_database(new).ok
+        refs = {r.ref for r in RecordService(old).list("incident", limit=None)}
+        assert {r.ref for r in RecordService(new).list("incident", limit=None)} == refs
+        assert [r.title for r in RecordService(new).list(
+            "incident", QueueFilter(open_only=False, text="cafe"), limit=None)] == ["Café printer jams"]
+        fresh = RecordService(new).create("incident", title="after the move").ref
+        assert fresh not in refs  # ids continue after the copied ones
+    finally:
+        old.close()
+        new.close()
+
+
+def test_moving_into_a_database_that_is_not_empty_is_refused_in_one_line(tmp_path, clock, new_db):
+    from tests.cli_helpers import Cli, one_error_line
+
+    path = _sqlite_desk(tmp_path, clock)
+    url = _pg_url(new_db)
+    Cli(path).ok("migrate", "--to", url)
+    store = Store(url, actor="ann")
+    try:
+        before = _counts(store)
+        line = one_error_line(Cli(path)("migrate", "--to", url))
+        assert "is not empty" in line and "nothing was copied" in line
+        assert _counts(store) == before
+    finally:
+        store.close()
+
+
+def test_a_server_backup_is_a_whole_snapshot_that_a_new_desk_imports(tmp_path, clock, new_db):
+    from tests.cli_helpers import Cli
+
+    url = _pg_url(new_db)
+    Cli(url).ok("demo")
+    written = Path(Cli(url).ok("backup", str(tmp_path)).strip())
+    assert written.suffix == ".json" and (written.stat().st_mode & 0o777) == 0o600
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no partial
+    copy = tmp_path / "restored.db"
+    Cli(copy).ok("import", str(written))
+    server, restored = Store(url, actor="ann"), Store(copy, actor="ann")
+    try:
+        assert verify_database(restored).ok
+        assert _counts(restored)["journal_entry"] == _counts(server)["journal_entry"]
+    finally:
+        server.close()
+        restored.close()

@@ -76,6 +76,26 @@ def register(main: click.Group) -> None:
                        "problem(s) (--force; journaled under SYS:integrity)")
         click.echo(f"restored {source} into {result.database}")
 
+    @main.command("migrate")
+    @click.option("--to", "url", required=True, metavar="postgresql://USER@HOST/DBNAME",
+                  help="An empty PostgreSQL database (createdb NAME) to move this desk to.")
+    @pass_app
+    def migrate(app: AppContext, url: str):
+        """Copy this SQLite desk into an empty PostgreSQL database (team mode).
+
+        All or nothing: the desk is verified first, copied in one transaction,
+        counted, then the server desk is verified (hash chains intact).
+        """
+        from ..services.move import move_to_server
+        from ..storage.url import is_server_url
+
+        if not is_server_url(url):
+            fail(f"--to needs a postgresql:// URL, not {url!r}")
+        summary = move_to_server(_existing_store(app), url.strip())
+        click.echo(f"moved {summary.rows} rows ({summary.journals} journals, {summary.entries} "
+                   f"journal entries, verified) to {summary.target}")
+        click.echo(f"from now on: sms-tui --db {summary.target} (or SMS_TUI_DB)")
+
     @main.command("verify")
     @click.option("--digest", "show_digest", is_flag=True,
                   help="Also print one digest of every journal's head: keep it elsewhere "

@@ -97,15 +97,12 @@ def append(
     note: str = "",
 ) -> JournalEntry:
     """Append one entry to ``ref``'s journal (in the caller's transaction)."""
-    # No autoflush: the record's pending values are flushed after its hooks normalised
-    # them (PostgreSQL refuses "possible" in an integer column that SQLite would take).
-    with session.no_autoflush:
-        last = session.exec(
-            select(JournalEntry.hash)
-            .where(JournalEntry.record_ref == ref)
-            .order_by(col(JournalEntry.id).desc())
-            .limit(1)
-        ).first()
+    last = session.exec(
+        select(JournalEntry.hash)
+        .where(JournalEntry.record_ref == ref)
+        .order_by(col(JournalEntry.id).desc())
+        .limit(1)
+    ).first()
     prev_hash = last or ""
     entry = JournalEntry(
         record_ref=ref,
