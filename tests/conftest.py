@@ -127,6 +127,10 @@ def empty_server_desk(url: str) -> None:
     u = make_url(url)
     with psycopg.connect(host=u.host, port=u.port or 5432, user=u.username, password=u.password,
                          dbname=u.database, autocommit=True) as con:
+        # a scheduler a test left running keeps the leader's advisory lock in its session
+        con.execute("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
+                    "AND database = (SELECT oid FROM pg_database WHERE datname = "
+                    "current_database()) AND pid <> pg_backend_pid()")
         tables = [r[0] for r in con.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
             "AND tablename <> 'alembic_version'")]

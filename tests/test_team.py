@@ -419,3 +419,38 @@ def test_a_server_backup_is_a_whole_snapshot_that_a_new_desk_imports(tmp_path, c
     finally:
         server.close()
         restored.close()
+
+
+def test_what_writes_sqlite_files_only_is_refused_on_a_server_in_one_line(pg_desk, tmp_path):
+    from tests.cli_helpers import Cli, one_error_line
+    from tests.conftest import empty_server_desk
+
+    empty_server_desk(pg_desk)
+    cli = Cli(pg_desk)
+    cli.ok("new", "incident", "--title", "only this")
+    exported = tmp_path / "x.json"
+    cli.ok("export", "-o", str(exported))
+    for args, said in ((["import", str(exported)], "import into a new file"),
+                       (["demo", "--count", "5000"], "build it in a file"),
+                       (["restore", str(exported)], "pg_restore")):
+        assert said in one_error_line(cli(*args))
+    assert len(cli.ok("list", "incidents").strip().splitlines()) == 2  # header + the one
+
+
+def test_a_writer_held_up_too_long_is_told_the_desk_is_busy_and_writes_nothing(pg_desk, monkeypatch):
+    from tests.conftest import empty_server_desk
+
+    empty_server_desk(pg_desk)
+    holder = Store(pg_desk, actor="ann")
+    monkeypatch.setenv("SMS_TUI_BUSY_TIMEOUT", "1")
+    waiter = Store(pg_desk, actor="bob")
+    try:
+        with holder.write() as session:
+            session.execute(text("SELECT 1"))  # ann's transaction now holds the desk's write lock
+            with pytest.raises(DeskError, match="is busy") as info:
+                RecordService(waiter).create("incident", title="bob's")
+            assert "\n" not in str(info.value)
+        assert RecordService(waiter).list("incident", limit=None) == []
+    finally:
+        holder.close()
+        waiter.close()

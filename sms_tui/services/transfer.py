@@ -199,6 +199,10 @@ class TransferService:
         """
         from .transfer_import import Importer
 
+        if getattr(self.store, "on_server", False):
+            raise ValidationError("import writes into a SQLite desk only (for now): import into a "
+                                  "new file (--db new.db import …), then 'sms-tui migrate --to' "
+                                  "an empty server database")
         path = Path(path)
         if not path.exists():
             raise ValidationError(f"{path} does not exist")

@@ -26,7 +26,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from ..domain.errors import ConfigError
-from .engine import READ_ONLY, DatabaseError
+from .engine import READ_ONLY, DatabaseError, busy_timeout_s
 from .head import HEAD_REVISION
 from .url import mask_url
 
@@ -77,6 +77,9 @@ def explain_server(exc: BaseException, url: str) -> str:
     except Exception:
         host, user, db, port = "the server", "", "", 5432
     low = raw.lower()
+    if "lock timeout" in low:
+        return (f"the desk on {host}:{port} is busy (another analyst's write held it too long); "
+                "nothing was written, try again")
     if "password authentication failed" in low or "no password supplied" in low \
             or "authentication failed" in low:
         return (f"PostgreSQL at {host}:{port} refused user {user!r} (wrong or missing password; "
@@ -105,6 +108,9 @@ def _masked(message: str, url: str) -> str:
 def _on_connect(dbapi_connection, _record) -> None:
     # Times are UTC on the desk: text timestamps the reports bind read as UTC, as in SQLite.
     dbapi_connection.execute("SET TIME ZONE 'UTC'")
+    # A writer waits for another's lock as long as on SQLite (SMS_TUI_BUSY_TIMEOUT), then
+    # says the desk is busy, instead of hanging behind a stuck transaction.
+    dbapi_connection.execute(f"SET lock_timeout = {int(busy_timeout_s() * 1000)}")
     dbapi_connection.commit()
 
 
@@ -154,7 +160,7 @@ def ensure_server_schema(url: str, password_env: str | None = None) -> None:
     try:
         connect_check(engine, url)
         try:
-            with engine.connect() as probe, probe.begin():
+            with engine.connect().execution_options(**{READ_ONLY: True}) as probe, probe.begin():
                 if stored_server_revision(probe) == HEAD_REVISION:
                     return
             upgrade_server(engine)
@@ -231,6 +237,8 @@ class Leadership:
     def release(self) -> None:
         con, self._con = self._con, None
         if con is not None:
+            with contextlib.suppress(Exception):  # let go now, not when the session ends
+                con.exec_driver_sql(f"SELECT pg_advisory_unlock({SCHEDULER_LOCK})")
             with contextlib.suppress(Exception):
                 con.invalidate()  # closes the session itself (not back to the pool): the lock goes
                 con.close()
