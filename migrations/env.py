@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from sms_tui.storage.schema import metadata  # every table module
-from sms_tui.storage.search import is_search_table
+from sms_tui.storage.search import is_search_index, is_search_table
 
 config = context.config
 target_metadata = metadata
@@ -25,8 +25,10 @@ def _configure(connection) -> None:
 
 
 def _include_name(name, type_, _parent_names) -> bool:
-    # The FTS5 indexes (migration 0003) are hand-made virtual tables, not models.
-    return not (type_ == "table" and is_search_table(name))
+    # The FTS5 indexes (migration 0003) are hand-made virtual tables, not models; on
+    # PostgreSQL the search indexes are expression indexes, not models either.
+    return not ((type_ == "table" and is_search_table(name))
+                or (type_ == "index" and is_search_index(name)))
 
 
 def run_migrations_offline() -> None:
@@ -49,7 +51,8 @@ def run_migrations_online() -> None:
         return
     engine = create_engine(config.get_main_option("sqlalchemy.url"))
     with engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
         _configure(connection)
         with context.begin_transaction():
             context.run_migrations()

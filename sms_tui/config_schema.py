@@ -152,6 +152,11 @@ class Journal(_Table):
     key_env: Annotated[str, Field(min_length=1, max_length=200)] | None = None  # checked in store
 
 
+class Database(_Table):
+    # the NAME of an environment variable holding the PostgreSQL password (never the password)
+    password_env: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+
+
 class Priority(_Table):
     matrix: Any = None  # checked cell by cell by config._matrix_from
 
@@ -167,6 +172,7 @@ class ConfigFile(_Table):
     changes: Changes | None = None
     reviews: Reviews | None = None
     journal: Journal | None = None
+    database: Database | None = None
     keys: dict[str, Annotated[str, Field(min_length=1, max_length=100)]] = {}
 
 

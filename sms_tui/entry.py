@@ -31,7 +31,9 @@ def tui_options(argv: list[str]) -> SimpleNamespace | None:
         if not value:
             return None
         found[OPTIONS[name]] = value
-    return SimpleNamespace(db_path=Path(found["db_path"]) if "db_path" in found else None,
+    from .storage.url import desk_location
+
+    return SimpleNamespace(db_path=desk_location(found["db_path"]) if "db_path" in found else None,
                            config_path=Path(found["config_path"]) if "config_path" in found else None,
                            actor=found.get("actor"))
 

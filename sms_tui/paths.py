@@ -13,10 +13,13 @@ from pathlib import Path
 APP_NAME = "sms-tui"
 
 
-def default_db_path() -> Path:
+def default_db_path() -> Path | str:
+    """The desk: ``SMS_TUI_DB`` (a file path or a ``postgresql://`` URL), else the user data file."""
     env = os.environ.get("SMS_TUI_DB")
     if env:
-        return Path(env).expanduser()
+        from .storage.url import desk_location
+
+        return desk_location(env)
     from platformdirs import user_data_path
 
     return user_data_path(APP_NAME, appauthor=False) / "sms-tui.db"

@@ -6,6 +6,7 @@ Tests never sleep: time moves only when a test calls ``clock.advance(...)``.
 from __future__ import annotations
 
 import os
+import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -52,8 +53,97 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+# ------------------------------------------------------------------ the two backends
+# The storage, services, CLI and concurrency tests run on the SQLite file AND on a real
+# PostgreSQL server (team mode, issue 19): these modules get every test that uses the
+# `backend` fixture (through `db_path`, `store`, `records`...) twice, ids [sqlite] and
+# [postgresql]. A test about the SQLite file itself (permissions, FIFOs, WAL, the stdlib
+# first page, the file's bytes) carries @pytest.mark.sqlite_only: one run, by design.
+BOTH_BACKENDS = {
+    "test_lifecycle", "test_journal", "test_fts_search", "test_concurrency", "test_cli",
+    "test_reviews", "test_reviews_cli", "test_reviews_events", "test_scheduler",
+    "test_migrations", "test_server_desk", "test_team", "test_requests", "test_problems",
+    "test_changes", "test_known_errors", "test_major_incidents", "test_reports",
+    "test_evidence", "test_transfer", "test_demo", "test_sla_incidents",
+}
+PG_ADMIN_URL = os.environ.get("SMS_TUI_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: about the SQLite file itself (one backend)")
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" not in metafunc.fixturenames:
+        return
+    module = metafunc.module.__name__.rsplit(".", 1)[-1]
+    if module in BOTH_BACKENDS and not metafunc.definition.get_closest_marker("sqlite_only"):
+        metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+
+
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
+def backend(request) -> str:
+    return getattr(request, "param", "sqlite")
+
+
+def _pg_url(database: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(PG_ADMIN_URL).set(database=database).render_as_string(hide_password=False)
+
+
+def _admin(sql: str) -> None:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    u = make_url(PG_ADMIN_URL)
+    with psycopg.connect(host=u.host, port=u.port or 5432, user=u.username, password=u.password,
+                         dbname=u.database, autocommit=True) as con:
+        con.execute(sql)
+
+
+@pytest.fixture(scope="session")
+def pg_desk():
+    """A fresh PostgreSQL database for this test session (this xdist worker), migrated once,
+    dropped at the end. Yields its URL."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"smspg_test_{worker}_{secrets.token_hex(4)}"
+    _admin(f'CREATE DATABASE "{name}"')
+    url = _pg_url(name)
+    try:
+        from sms_tui.storage.server import ensure_server_schema
+
+        ensure_server_schema(url)
+        yield url
+    finally:
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def empty_server_desk(url: str) -> None:
+    """Every desk table emptied, ids restarting at 1: a new desk, without migrating again."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    with psycopg.connect(host=u.host, port=u.port or 5432, user=u.username, password=u.password,
+                         dbname=u.database, autocommit=True) as con:
+        # a scheduler a test left running keeps the leader's advisory lock in its session
+        con.execute("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
+                    "AND database = (SELECT oid FROM pg_database WHERE datname = "
+                    "current_database()) AND pid <> pg_backend_pid()")
+        tables = [r[0] for r in con.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+            "AND tablename <> 'alembic_version'")]
+        con.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, backend, request) -> Path | str:
+    """The desk: a file path (sqlite) or the session's server database URL, emptied."""
+    if backend == "postgresql":
+        url = request.getfixturevalue("pg_desk")
+        empty_server_desk(url)
+        return url
     return tmp_path / "desk.db"
 
 

@@ -17,11 +17,12 @@ from sms_tui.storage.models import Service
 class Desk:
     """A store on a fresh database with the given config, and the incident services."""
 
-    def __init__(self, tmp_path: Path, clock, toml: str = "", actor: str = "ann") -> None:
+    def __init__(self, tmp_path: Path, clock, toml: str = "", actor: str = "ann",
+                 db: Path | str | None = None) -> None:
         path = tmp_path / "config.toml"
         path.write_text(textwrap.dedent(toml), encoding="utf-8")
         self.config_path = path
-        self.store = Store(tmp_path / "desk.db", load_config(path), actor=actor, clock=clock)
+        self.store = Store(db or tmp_path / "desk.db", load_config(path), actor=actor, clock=clock)
         self.clock = clock
         self.records = RecordService(self.store)
         self.major = MajorIncidentService(self.store)

@@ -229,6 +229,7 @@ def test_supplier_review_gets_incidents_per_assignment_group(store, desk):
         ["vendor-x", 2, 1, 120.0], ["net", 1, 1, 48.0]]
 
 
+@pytest.mark.sqlite_only  # SQLite's query plan (EXPLAIN QUERY PLAN)
 def test_the_evidence_queries_read_incidents_from_the_covering_index(store):
     with store.read() as session:
         plan = session.connection().exec_driver_sql(

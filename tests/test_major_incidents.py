@@ -12,8 +12,8 @@ from .incident_helpers import Desk
 
 
 @pytest.fixture
-def desk(tmp_path, clock):
-    d = Desk(tmp_path, clock)
+def desk(tmp_path, clock, db_path):
+    d = Desk(tmp_path, clock, db=db_path)
     yield d
     d.close()
 

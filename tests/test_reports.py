@@ -236,6 +236,7 @@ def test_a_report_on_an_empty_database_has_every_section(store, clock):
     assert values(report, "incidents.opened") == (0, 0)
 
 
+@pytest.mark.sqlite_only  # drops tables from the SQLite file
 def test_a_feature_whose_tables_are_missing_reports_no_data(store, clock, db_path):
     import sqlite3
 

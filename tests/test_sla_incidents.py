@@ -23,8 +23,8 @@ holidays = ["2026-03-04"]
 
 
 @pytest.fixture
-def desk(tmp_path, clock):
-    d = Desk(tmp_path, clock)
+def desk(tmp_path, clock, db_path):
+    d = Desk(tmp_path, clock, db=db_path)
     yield d
     d.close()
 

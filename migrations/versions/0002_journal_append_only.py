@@ -55,12 +55,54 @@ TRIGGERS = {
 }
 
 
+# PostgreSQL (team mode): the same two rules as trigger functions that raise.
+PG_FUNCTIONS = {
+    "journal_entry_no_update": """
+        CREATE OR REPLACE FUNCTION journal_entry_no_update() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'journal entries are append-only: UPDATE refused';
+        END $$
+    """,
+    "journal_entry_no_delete": f"""
+        CREATE OR REPLACE FUNCTION journal_entry_no_delete() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            IF NOT EXISTS (SELECT 1 FROM sms_meta
+                           WHERE key = '{PURGE_KEY_PREFIX}' || OLD.record_ref) THEN
+                RAISE EXCEPTION 'journal entries are append-only: DELETE refused';
+            END IF;
+            RETURN OLD;
+        END $$
+    """,
+}
+PG_TRIGGERS = {
+    "journal_entry_no_update": "BEFORE UPDATE ON journal_entry FOR EACH ROW",
+    "journal_entry_no_delete": "BEFORE DELETE ON journal_entry FOR EACH ROW",
+}
+
+
+def is_postgresql() -> bool:
+    return op.get_bind().dialect.name == "postgresql"
+
+
 def upgrade() -> None:
+    if is_postgresql():
+        for name, sql in PG_FUNCTIONS.items():
+            op.execute(sql)
+            op.execute(f"DROP TRIGGER IF EXISTS {name} ON journal_entry")
+            op.execute(f"CREATE TRIGGER {name} {PG_TRIGGERS[name]} EXECUTE FUNCTION {name}()")
+        return
     for name, sql in TRIGGERS.items():
         op.execute(f"DROP TRIGGER IF EXISTS {name}")
         op.execute(sql)
 
 
 def downgrade() -> None:
+    if is_postgresql():
+        for name in PG_FUNCTIONS:
+            op.execute(f"DROP TRIGGER IF EXISTS {name} ON journal_entry")
+            op.execute(f"DROP FUNCTION IF EXISTS {name}()")
+        return
     for name in TRIGGERS:
         op.execute(f"DROP TRIGGER IF EXISTS {name}")

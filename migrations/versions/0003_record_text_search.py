@@ -72,10 +72,42 @@ def drop_search(execute, table: str) -> None:
     execute(f"DROP TABLE IF EXISTS {fts}")
 
 
+# PostgreSQL (team mode): a GIN index on an expression of the same texts, through a
+# text search configuration like unicode61 with remove_diacritics: words of letters
+# and digits, lower-cased, accents removed (unaccent), no stemming, no stop words.
+# Queries use the same expression (sms_tui.storage.search.PG_DOCUMENT) with prefix terms.
+PG_CONFIG = "sms_search"
+PG_DOCUMENT = (f"to_tsvector('{PG_CONFIG}'::regconfig, "
+               "coalesce(title, '') || ' ' || coalesce(description, ''))")
+
+
+def create_pg_search(execute) -> None:
+    execute("CREATE EXTENSION IF NOT EXISTS unaccent")
+    execute(f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {PG_CONFIG}")
+    execute(f"CREATE TEXT SEARCH CONFIGURATION {PG_CONFIG} (COPY = simple)")
+    execute(f"ALTER TEXT SEARCH CONFIGURATION {PG_CONFIG} "
+            "ALTER MAPPING FOR hword, hword_part, word WITH unaccent, simple")
+    for table in RECORD_TABLES:
+        execute(f'CREATE INDEX IF NOT EXISTS ix_{table}_search ON "{table}" '
+                f"USING gin ({PG_DOCUMENT})")
+
+
+def drop_pg_search(execute) -> None:
+    for table in RECORD_TABLES:
+        execute(f"DROP INDEX IF EXISTS ix_{table}_search")
+    execute(f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {PG_CONFIG}")
+
+
 def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        create_pg_search(op.execute)
+        return
     create_search(op.execute)
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        drop_pg_search(op.execute)
+        return
     for table in RECORD_TABLES:
         drop_search(op.execute, table)

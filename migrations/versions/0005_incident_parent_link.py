@@ -48,6 +48,8 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_incident_parent_id'), table_name='incident')
     with op.batch_alter_table('incident', schema=None) as batch_op:
         batch_op.drop_column('parent_id')
+    if op.get_bind().dialect.name != "sqlite":
+        return  # PostgreSQL dropped the column in place: its search index stays
     search = _search_revision()  # batch mode re-created the table without its triggers
     search.drop_search(op.execute, "incident")
     for sql in search._statements("incident"):

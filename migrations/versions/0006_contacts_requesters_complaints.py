@@ -144,10 +144,13 @@ def upgrade() -> None:
         op.execute(f'ALTER TABLE {table} ADD COLUMN requester_id INTEGER '
                    f'CONSTRAINT fk_{table}_requester_id_contact REFERENCES contact (id)')
         op.create_index(op.f(f'ix_{table}_requester_id'), table, ['requester_id'], unique=False)
+    search = _search_revision()
     if op.get_bind().dialect.name == 'sqlite':
-        search = _search_revision()
         for sql in search._statements('complaint'):
             op.execute(sql)
+    else:  # the server searches through a GIN expression index, as 0003 made for the others
+        op.execute(f'CREATE INDEX IF NOT EXISTS ix_complaint_search ON "complaint" '
+                   f'USING gin ({search.PG_DOCUMENT})')
 
 
 def _search_revision():
@@ -163,6 +166,8 @@ def downgrade() -> None:
     search = _search_revision() if sqlite else None
     if search is not None:
         search.drop_search(op.execute, 'complaint')
+    else:
+        op.execute('DROP INDEX IF EXISTS ix_complaint_search')
     for table in ('service_request', 'incident'):
         op.drop_index(op.f(f'ix_{table}_requester_id'), table_name=table)
         with op.batch_alter_table(table, schema=None) as batch_op:

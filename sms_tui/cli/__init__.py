@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from ..domain.errors import DeskError
-from .common import AppContext, error_message, fail
+from .common import AppContext, DeskLocation, error_message, fail
 
 
 def command_modules() -> tuple[Any, ...]:
@@ -132,15 +132,16 @@ class DeskGroup(click.Group):
 
 @click.group(cls=DeskGroup, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
-              envvar="SMS_TUI_DB", help="SQLite database file (default: in the user data dir).")
+@click.option("--db", "db_path", type=DeskLocation(), envvar="SMS_TUI_DB",
+              help="SQLite database file (default: in the user data dir), or a "
+                   "postgresql://user@host/dbname URL for a team desk.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               envvar="SMS_TUI_CONFIG", help="Config TOML (default: in the user config dir).")
 @click.option("--as", "actor", metavar="NAME", envvar="SMS_TUI_USER",
               help="Who is acting, for the journal (default: the OS user).")
 @click.version_option(package_name="sms-tui")
 @click.pass_context
-def main(ctx: click.Context, db_path: Path | None, config_path: Path | None, actor: str | None):
+def main(ctx: click.Context, db_path: Path | str | None, config_path: Path | None, actor: str | None):
     """sms-tui: a keyboard-driven service desk on a local SQLite file.
 
     Run without a command to open the terminal UI.

@@ -11,16 +11,18 @@ from ..domain.text import one_line
 from .common import AppContext, fail, pass_app
 
 
-def _db_path(app: AppContext) -> Path:
+def _db_path(app: AppContext) -> Path | str:
     from ..paths import default_db_path
 
+    if isinstance(app.db_path, str):
+        return app.db_path  # a postgresql:// URL
     return Path(app.db_path) if app.db_path else default_db_path()
 
 
 def _existing_store(app: AppContext):
     """The store, refusing to create a database that does not exist yet."""
     path = _db_path(app)
-    if not path.exists():
+    if isinstance(path, Path) and not path.exists():
         fail(f"no database at {path}")
     return app.store()
 
@@ -33,10 +35,16 @@ def register(main: click.Group) -> None:
         """Copy the database to TARGET (a new file, or a folder) safely, even while in use.
 
         Uses SQLite's online backup; the copy is readable by its owner only (0600).
+        On a PostgreSQL desk: a consistent snapshot of the desk's tables in the
+        export format (JSON, as 'export' writes), never a partial file.
         """
-        from ..services.backup import backup_database
+        from ..services.backup import backup_database, backup_server
 
-        written = backup_database(_db_path(app), target)
+        where = _db_path(app)
+        if isinstance(where, str):
+            written = backup_server(_existing_store(app), target)
+        else:
+            written = backup_database(where, target)
         click.echo(str(written))
 
     @main.command("restore")
@@ -52,6 +60,10 @@ def register(main: click.Group) -> None:
         from ..services.backup import restore_database
         from ..services.store import journal_key
 
+        if isinstance(_db_path(app), str):
+            fail("a PostgreSQL desk is restored by the server's tools (pg_restore of a pg_dump), "
+                 "or from a 'backup' file: import it into a new SQLite desk, then "
+                 "'sms-tui migrate --to' an empty database (README: A team desk on PostgreSQL)")
         config = load_config(Path(app.config_path) if app.config_path else default_config_path())
         result = restore_database(_db_path(app), source, force=force, key=journal_key(config))
         if result.previous_kept_at:
@@ -63,6 +75,26 @@ def register(main: click.Group) -> None:
             click.echo(f"restored despite {len(result.failed_check.problems)} verification "
                        "problem(s) (--force; journaled under SYS:integrity)")
         click.echo(f"restored {source} into {result.database}")
+
+    @main.command("migrate")
+    @click.option("--to", "url", required=True, metavar="postgresql://USER@HOST/DBNAME",
+                  help="An empty PostgreSQL database (createdb NAME) to move this desk to.")
+    @pass_app
+    def migrate(app: AppContext, url: str):
+        """Copy this SQLite desk into an empty PostgreSQL database (team mode).
+
+        All or nothing: the desk is verified first, copied in one transaction,
+        counted, then the server desk is verified (hash chains intact).
+        """
+        from ..services.move import move_to_server
+        from ..storage.url import is_server_url
+
+        if not is_server_url(url):
+            fail(f"--to needs a postgresql:// URL, not {url!r}")
+        summary = move_to_server(_existing_store(app), url.strip())
+        click.echo(f"moved {summary.rows} rows ({summary.journals} journals, {summary.entries} "
+                   f"journal entries, verified) to {summary.target}")
+        click.echo(f"from now on: sms-tui --db {summary.target} (or SMS_TUI_DB)")
 
     @main.command("verify")
     @click.option("--digest", "show_digest", is_flag=True,

@@ -47,9 +47,23 @@ def fail(message: str, code: int = 1) -> NoReturn:
     sys.exit(code)
 
 
+class DeskLocation(click.ParamType):
+    """``--db``: a file path (the SQLite desk), or a ``postgresql://`` URL kept as text."""
+
+    name = "PATH|URL"
+
+    def convert(self, value, param, ctx):
+        from ..storage.url import desk_location, is_server_url
+
+        if isinstance(value, Path) or (isinstance(value, str) and is_server_url(value.strip())):
+            return value.strip() if isinstance(value, str) else value
+        location = click.Path(dir_okay=False, path_type=Path).convert(value, param, ctx)
+        return desk_location(str(location)) if not isinstance(location, Path) else location
+
+
 @dataclass
 class AppContext:
-    db_path: Path | None = None
+    db_path: Path | str | None = None
     config_path: Path | None = None
     actor: str | None = None
     _store: Any = field(default=None, repr=False)

@@ -25,6 +25,7 @@ from ..storage.engine import (
     DatabaseError,
     busy_timeout_s,
     check_sqlite_file,
+    os_error_text,
     prepare_db_file,
     read_only_uri,
 )
@@ -227,3 +228,37 @@ def restore_database(db_path: Path, source: Path, now: datetime | None = None,
     os.chmod(db_path, 0o600)
     ensure_schema(db_path)
     return RestoreResult(db_path, kept, revision, None if checked.ok else checked)
+
+
+def backup_server(store, target: Path, now: datetime | None = None) -> Path:
+    """Team mode: a consistent snapshot of the desk's tables in the export format (JSON).
+
+    One REPEATABLE READ transaction (``store.read()`` on the server) sees every
+    table as of one moment while analysts keep writing; the file is written
+    under a temporary name (0600) and renamed only when complete, so a full disk
+    or a dropped connection never leaves a partial backup under the real name.
+    """
+    from .transfer import TransferService
+
+    target = Path(target)
+    if target.is_dir():
+        target = _free_name(target / f"sms-tui-backup-{_stamp(now)}.json")
+    if target.exists() or target.is_symlink():
+        raise DatabaseError(f"{target} already exists; choose another name")
+    if not target.parent.is_dir():
+        raise DatabaseError(f"folder {target.parent} does not exist")
+    partial = target.with_name(f".{target.name}.partial")
+    _new_private_file(partial)
+    try:
+        with open(partial, "w", encoding="utf-8") as fh:
+            TransferService(store).export_json(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(partial, target)
+        _fsync_dir(target.parent)
+    except OSError as exc:
+        raise DatabaseError(f"the backup was not completed: {os_error_text(exc, target)}") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            partial.unlink()
+    return target

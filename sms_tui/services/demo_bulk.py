@@ -139,6 +139,9 @@ def fill_bulk(store: Store, *, count: int, seed: int = demo.DEFAULT_SEED, force:
     of ``count`` in bulk, all in one transaction; refuses a used database unless ``force``.
     ``progress(done, total)`` counts the rich demo's actions, then the bulk records."""
     rich = demo.DEFAULT_COUNT if rich is None else rich
+    if getattr(store, "on_server", False):
+        raise ValidationError(f"a bulk demo ({BULK_FROM:,} records or more) writes SQLite files "
+                              "only; build it in a file, then 'sms-tui migrate --to' the server")
     if count <= rich:
         raise ValidationError(f"a bulk demo has more than {rich} records; use the ordinary demo")
     plan = demo.plan_demo(rich, seed, now=store.now())

@@ -43,6 +43,7 @@ from ..storage.models import (
     ServiceRequest,
 )
 from ..storage.reviews import ImprovementOpportunity, Nonconformity, ReviewTask
+from ..storage.sqlfuncs import HoursBetween
 
 NO_SERVICE = "(no service)"
 MAX_ROWS = 20  # a table in a review is read by a person; the full list lives in the queues
@@ -85,7 +86,7 @@ def _count(session: Session, model, *where) -> int:
 
 
 def _hours(model):
-    return (func.julianday(model.resolved_at) - func.julianday(model.created_at)) * 24.0
+    return HoursBetween(model.created_at, model.resolved_at)
 
 
 def _round(value: float | None, digits: int = 1) -> float | None:
@@ -162,7 +163,7 @@ def _problem_effectiveness(session: Session, ev: Evidence, start: datetime, end:
         select(_service_name(), Incident.category, func.count())
         .select_from(Incident).join(Service, Incident.service_id == Service.id, isouter=True)
         .where(in_period, col(Incident.problem_id).is_(None))
-        .group_by(Incident.service_id, Incident.category).having(func.count() >= 3)
+        .group_by(Incident.service_id, Service.name, Incident.category).having(func.count() >= 3)
         .order_by(func.count().desc()).limit(MAX_ROWS)
     ).all()
     ev.table("Recurring incidents not linked to a problem (3 or more per service and category)",
@@ -201,7 +202,7 @@ def _sla_performance(session: Session, ev: Evidence, start: datetime, end: datet
         return session.exec(
             select(_service_name(), *columns).select_from(Incident)
             .join(Service, Incident.service_id == Service.id, isouter=True).where(resolved)
-            .group_by(Incident.service_id).order_by(_service_name())).all()
+            .group_by(Incident.service_id, Service.name).order_by(_service_name())).all()
 
     if policy is None:
         rows = per_service(func.count(), func.avg(_hours(Incident)))
@@ -282,7 +283,7 @@ def _customer_satisfaction(session: Session, ev: Evidence, start: datetime, end:
 def _per_service(session: Session, model, start: datetime, end: datetime) -> dict[str, int]:
     rows = session.exec(select(_service_name(), func.count()).select_from(model)
                         .join(Service, model.service_id == Service.id, isouter=True)
-                        .where(_in(model.created_at, start, end)).group_by(model.service_id)).all()
+                        .where(_in(model.created_at, start, end)).group_by(model.service_id, Service.name)).all()
     return dict(rows)
 
 
@@ -299,7 +300,7 @@ def _service_trends(session: Session, ev: Evidence, start: datetime, end: dateti
     rows = session.exec(select(_service_name(), Incident.priority, func.count()).select_from(Incident)
                         .join(Service, Incident.service_id == Service.id, isouter=True)
                         .where(_in(Incident.created_at, start, end))
-                        .group_by(Incident.service_id, Incident.priority)).all()
+                        .group_by(Incident.service_id, Service.name, Incident.priority)).all()
     grid: dict[str, list[int]] = {}
     for service, priority, n in rows:
         grid.setdefault(service, [0] * 5)[max(1, min(5, priority)) - 1] += n
@@ -358,7 +359,7 @@ def _major_incidents(session: Session, ev: Evidence, start: datetime, end: datet
     severe = session.exec(select(_service_name(), func.count()).select_from(Incident)
                           .join(Service, Incident.service_id == Service.id, isouter=True)
                           .where(_in(Incident.created_at, start, end), Incident.priority <= 2)
-                          .group_by(Incident.service_id).order_by(func.count().desc())).all()
+                          .group_by(Incident.service_id, Service.name).order_by(func.count().desc())).all()
     ev.table("P1 and P2 incidents per service", ["service", "incidents"], [list(r) for r in severe])
 
 
@@ -374,7 +375,7 @@ def _security(session: Session, ev: Evidence, start: datetime, end: datetime) ->
     ev.figure("Security incidents (category mentions security)", _count(session, Incident, security))
     rows = session.exec(select(_service_name(), Incident.priority, func.count()).select_from(Incident)
                         .join(Service, Incident.service_id == Service.id, isouter=True)
-                        .where(security).group_by(Incident.service_id, Incident.priority)
+                        .where(security).group_by(Incident.service_id, Service.name, Incident.priority)
                         .order_by(_service_name(), Incident.priority)).all()
     ev.table("Security incidents by service and priority", ["service", "priority", "incidents"],
              [[s, f"P{p}", n] for s, p, n in rows])

@@ -52,6 +52,7 @@ from json.scanner import make_scanner
 from sqlalchemy import Connection, bindparam, inspect, text
 
 from ..domain.kinds import Kind
+from ..storage.meta import put_meta
 from ..storage.models import RECORD_TABLES
 from .journal import HMAC_PREFIX, _stored_iso, digest_row, marker_first_id
 from .store import Store
@@ -134,6 +135,9 @@ def _normal(value):
         if len(value) == 2 and value[0] == "P" and value[1].isdigit():  # priority "P3"
             return int(value[1])
         return value
+    if isinstance(value, datetime):  # PostgreSQL returns timestamps, SQLite text
+        when = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+        return when.isoformat()
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
@@ -349,10 +353,19 @@ def _schema_checks(report: VerifyReport, conn: Connection, file_check: _FileChec
     if missing and revision >= "0004":
         report.add((), "the journal heads are not kept by the database (missing triggers: "
                    f"{', '.join(missing)}); see migration 0004")
+    indexes = set()
+    if conn.dialect.name != "sqlite":  # the server searches through GIN expression indexes
+        indexes = {r[0] for r in conn.execute(text(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"))}
     for table in sorted(model.__tablename__ for model in RECORD_TABLES.values()):
         if revision < "0003":
             break
         if table not in tables:  # a record table of a later revision (complaint: 0006)
+            continue
+        if conn.dialect.name != "sqlite":
+            if f"ix_{table}_search" not in indexes:
+                report.add((), f"the search index of {table} is missing (ix_{table}_search); see "
+                           "migration 0003 to re-create it")
             continue
         lost = [f"{table}_fts_{event}" for event in SEARCH_TRIGGER_EVENTS
                 if f"{table}_fts_{event}" not in triggers]
@@ -643,10 +656,7 @@ def verify_database(store: Store, *, against: str | None = None,
                             "by": store.actor, "since": report.since})
         try:
             with store.write() as session:
-                session.execute(text("DELETE FROM sms_meta WHERE key = :k"),
-                                {"k": CHECKPOINT_KEY})
-                session.execute(text("INSERT INTO sms_meta (key, value) VALUES (:k, :v)"),
-                                {"k": CHECKPOINT_KEY, "v": value})
+                put_meta(session, CHECKPOINT_KEY, value)
             report.checkpoint = f"checkpoint recorded at journal entry #{report.last_id}"
         except Exception as exc:  # a read-only file is still verified; it just keeps no mark
             report.checkpoint = f"no checkpoint recorded ({str(exc).splitlines()[0][:80]})"

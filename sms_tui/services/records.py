@@ -169,6 +169,14 @@ class RecordService:
             if text not in CHANGE_TYPES:
                 raise ValidationError(f"unknown change type '{value}': use {', '.join(CHANGE_TYPES)}")
             return text
+        if field in ("risk_likelihood", "risk_impact") and kind is Kind.CHANGE:
+            # words ("possible") become the scale's number before the row holds them:
+            # PostgreSQL refuses text in an integer column that SQLite would keep
+            from ..domain.changes import parse_likelihood, parse_risk_impact
+
+            if value in (None, ""):
+                return None
+            return (parse_likelihood if field == "risk_likelihood" else parse_risk_impact)(value)
         if field == "major":
             return bool(value)
         if field == "category" and value is not None and len(str(value)) > MAX_NAME:

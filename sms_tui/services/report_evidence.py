@@ -38,7 +38,7 @@ ESCALATED = (
     "{t}.ref AND j.action IN ('escalate_functional', 'escalate_hierarchical')))"
 )
 # A major incident stays one in the reports after it is undeclared: its declaration time stays.
-EVER_MAJOR = "(major = 1 OR major_declared_at IS NOT NULL)"
+EVER_MAJOR = "(major = TRUE OR major_declared_at IS NOT NULL)"
 
 
 @dataclass
@@ -54,7 +54,7 @@ class EvCtx:
     def params(self) -> dict[str, str]:
         return {"s": ts(self.period.start), "e": ts(self.period.end), "now": ts(self.now)}
 
-    def count(self, table: str, where: str = "1", column: str = "created_at") -> int:
+    def count(self, table: str, where: str = "1=1", column: str = "created_at") -> int:
         """Rows of ``table`` whose ``column`` is in the period and that match ``where``."""
         sql = (f'SELECT COUNT(*) FROM "{table}" WHERE {column} >= :s AND {column} < :e '
                f"AND ({where})")
@@ -116,9 +116,9 @@ def incidents(ev: EvCtx) -> ClauseEvidence:
     prioritized = ev.count("incident", prioritized_sql)
     actions = ev.count("incident", ACTIONS_LOGGED.format(t="incident"))
     escalated = ev.count("incident", ESCALATED.format(t="incident"))
-    ever_major = EVER_MAJOR if ev.probe.has("incident", "major_declared_at") else "major = 1"
+    ever_major = EVER_MAJOR if ev.probe.has("incident", "major_declared_at") else "major = TRUE"
     majors = ev.count("incident", ever_major)
-    undeclared = ev.count("incident", f"major = 0 AND {ever_major}")
+    undeclared = ev.count("incident", f"major = FALSE AND {ever_major}")
     has_manager = ev.probe.has("incident", "major_manager")
     has_reviews = ev.probe.has("review_task", "activity", "source_ref", "status")
     reviewed_sql = ("EXISTS (SELECT 1 FROM review_task r WHERE r.activity = "
@@ -161,19 +161,19 @@ def incidents(ev: EvCtx) -> ClauseEvidence:
                + ACTIONS_LOGGED.format(t="incident")),
         ev.gap("incidents.major_unowned",
                "major incidents with no responsible person (no major incident manager appointed)",
-               "incident", "major = 1 AND major_manager = ''" if has_manager
-               else "major = 1 AND assignee = ''"),
+               "incident", "major = TRUE AND major_manager = ''" if has_manager
+               else "major = TRUE AND assignee = ''"),
     ]
     if has_reviews:
         gaps.append(ev.gap(
             "incidents.major_unreviewed", "resolved major incidents without a completed review",
             "incident", f"{ever_major} AND resolved_at IS NOT NULL AND NOT {reviewed_sql}"
             + (" AND NOT EXISTS (SELECT 1 FROM journal_entry j WHERE j.record_ref = incident.ref"
-               " AND j.action = 'undeclare_major_approved')" if ever_major != "major = 1" else "")))
+               " AND j.action = 'undeclare_major_approved')" if ever_major != "major = TRUE" else "")))
     if comms:
         gaps.append(ev.gap("incidents.major_uninformed",
                            "major incidents with no communication to top management",
-                           "incident", f"major = 1 AND NOT {informed_sql}"))
+                           "incident", f"major = TRUE AND NOT {informed_sql}"))
     return ClauseEvidence("8.6.1", "Incident management", summary, tuple(facts), _keep(*gaps),
                           evidence=total)
 
@@ -202,11 +202,11 @@ def requests(ev: EvCtx) -> ClauseEvidence:
         approved_sql = ("EXISTS (SELECT 1 FROM approval a WHERE a.record_ref = "
                         "service_request.ref AND a.decision = 'approved')")
         facts.append(Fact("Needing approval / approved",
-                          f"{ev.count('service_request', 'needs_approval = 1')} / "
-                          f"{ev.count('service_request', f'needs_approval = 1 AND {approved_sql}')}"))
+                          f"{ev.count('service_request', 'needs_approval = TRUE')} / "
+                          f"{ev.count('service_request', f'needs_approval = TRUE AND {approved_sql}')}"))
         approval_gap = ev.gap("requests.fulfilled_unapproved",
                               "requests that needed an approval, fulfilled without one",
-                              "service_request", f"needs_approval = 1 AND resolved_at IS NOT NULL "
+                              "service_request", f"needs_approval = TRUE AND resolved_at IS NOT NULL "
                               f"AND NOT {approved_sql}")
     summary = (f"{plural(total, 'request')}, {share(classified, total, 'classified')}, "
                f"{fulfilled} fulfilled, {pct(actions, total)} with actions logged")
@@ -263,7 +263,7 @@ def changes(ev: EvCtx) -> ClauseEvidence:
     total = ev.count("change")
     by_type = {t: ev.count("change", f"change_type = '{t}'")
                for t in ("standard", "normal", "emergency")}
-    implemented = ev.count("change", "1", column="resolved_at")
+    implemented = ev.count("change", "1=1", column="resolved_at")
     with_outcome = ev.count("change", "outcome <> ''", column="resolved_at")
     successful = ev.count("change", "outcome = 'successful'", column="resolved_at")
     has_reviews = ev.probe.has("review_task", "activity", "source_ref", "status")

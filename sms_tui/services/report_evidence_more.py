@@ -51,8 +51,8 @@ def design_and_transition(ev: EvCtx) -> ClauseEvidence:
     if not ev.probe.has("change", "major_impact"):
         return ClauseEvidence("8.5.2", title, "no data", available=False,
                               note="no data: changes are not flagged for design and transition")
-    flagged = ev.count("change", "major_impact = 1")
-    implemented = ev.count("change", "major_impact = 1", column="resolved_at")
+    flagged = ev.count("change", "major_impact = TRUE")
+    implemented = ev.count("change", "major_impact = TRUE", column="resolved_at")
     has_reviews = ev.probe.has("review_task", "activity", "source_ref", "status")
     facts = [
         Fact("Changes flagged for service design and transition", str(flagged)),
@@ -63,11 +63,11 @@ def design_and_transition(ev: EvCtx) -> ClauseEvidence:
     if has_reviews:
         retest_sql = ("EXISTS (SELECT 1 FROM review_task r WHERE r.activity = 'continuity_retest' "
                       "AND r.source_ref = \"change\".ref AND r.status = 'done')")
-        retested = ev.count("change", f"major_impact = 1 AND {retest_sql}", column="resolved_at")
+        retested = ev.count("change", f"major_impact = TRUE AND {retest_sql}", column="resolved_at")
         facts.append(Fact("Continuity plans re-tested after them", str(retested)))
         gaps.append(ev.gap("transition.no_retest",
                            "implemented major-impact changes without a completed continuity re-test",
-                           "change", f"major_impact = 1 AND NOT {retest_sql} AND EXISTS (SELECT 1 "
+                           "change", f"major_impact = TRUE AND NOT {retest_sql} AND EXISTS (SELECT 1 "
                            "FROM review_task r WHERE r.activity = 'continuity_retest' AND "
                            "r.source_ref = \"change\".ref AND r.status NOT IN ('done', 'skipped') "
                            "AND r.due < :now)", column="resolved_at"))

@@ -241,9 +241,9 @@ def planned_reviews(ev: EvCtx) -> ClauseEvidence:
                            column="completed_at"))
     if ev.probe.has("review_schedule", "paused", "activity"):
         active = int(scalar(ev.session,
-                            "SELECT COUNT(*) FROM review_schedule WHERE paused = 0") or 0)
+                            "SELECT COUNT(*) FROM review_schedule WHERE paused = FALSE") or 0)
         facts.insert(0, Fact("Schedules in force", str(active)))
-        count, listed = refs(ev.session, "SELECT activity FROM review_schedule WHERE paused = 1 "
+        count, listed = refs(ev.session, "SELECT activity FROM review_schedule WHERE paused = TRUE "
                              "ORDER BY clause, activity", ev.max_refs)
         gaps.append(Gap("reviews.paused", "schedules paused (no review will be raised)",
                         count, listed))
@@ -309,7 +309,7 @@ def nonconformities(ev: EvCtx) -> ClauseEvidence:
                    "nonconformity", f"status <> 'cancelled' AND NOT {has_actions}"),
             ev.gap("nc.actions_overdue", "nonconformities with corrective actions past due",
                    "nonconformity", "EXISTS (SELECT 1 FROM corrective_action a WHERE "
-                   "a.nonconformity_id = nonconformity.id AND a.done = 0 AND a.due < :now)"),
+                   "a.nonconformity_id = nonconformity.id AND a.done = FALSE AND a.due < :now)"),
         ]
     if ev.probe.has("nonconformity", "effectiveness_note"):
         gaps.append(ev.gap("nc.closed_unverified",
@@ -331,7 +331,7 @@ def improvements(ev: EvCtx) -> ClauseEvidence:
         return _no_data("10.2", title, "improvement opportunities are not recorded yet")
     raised = ev.count(table)
     decided = ev.count(table, "status <> 'proposed'")
-    closed = ev.count(table, "1", column="closed_at")
+    closed = ev.count(table, "1=1", column="closed_at")
     open_states = "status IN ('proposed', 'approved', 'in_progress', 'implemented')"
     facts = [
         Fact("Improvement opportunities raised", str(raised)),

@@ -3,7 +3,7 @@
 Every builder takes a :class:`Ctx` (the read session, the schema probe, the
 period and the previous period of equal length) and returns a
 :class:`~.report_model.Section`. Counts for both periods come from ONE range
-query over ``[previous.start, period.end)`` split with ``SUM(col >= :cs)``;
+query over ``[previous.start, period.end)`` split with ``SUM(CASE WHEN col >= :cs THEN 1 ELSE 0 END)``;
 averages with ``AVG``; the 90th percentile with window functions
 (:func:`.report_sql.p90_by`). Nothing loads every record into Python.
 
@@ -29,7 +29,7 @@ from .report_model import (
     WeekBucket,
     period_start,
 )
-from .report_sql import Probe, hours_between, p90_by, rows, scalar, ts
+from .report_sql import Probe, dialect_of, hours_between, p90_by, rows, scalar, ts
 
 NO_DATA = "no data: this database does not record it yet"
 
@@ -64,21 +64,24 @@ def _q(table: str) -> str:
     return f'"{table}"'
 
 
-def pair(ctx: Ctx, table: str, column: str, where: str = "1", **params) -> tuple[int, int]:
+def pair(ctx: Ctx, table: str, column: str, where: str = "1=1", **params) -> tuple[int, int]:
     """(count in the period, count in the previous period) of rows whose ``column`` falls in it."""
     sql = (
-        f"SELECT COALESCE(SUM({column} >= :cs), 0), COALESCE(SUM({column} < :cs), 0) "
+        f"SELECT COALESCE(SUM(CASE WHEN {column} >= :cs THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN {column} < :cs THEN 1 ELSE 0 END), 0) "
         f"FROM {_q(table)} WHERE {column} >= :ps AND {column} < :ce AND ({where})"
     )
     row = ctx.session.execute(text(sql), {**ctx.params, **params}).first()
     return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
-def open_filter(table: str) -> str:
+def open_filter(table: str, dialect: str = "sqlite") -> str:
     """Rows open at :t. Three range scans of ix_*_ended (resolved_at, closed_at, created_at)
     joined by UNION ALL; ``+created_at`` keeps the planner off the created_at index, which
     would scan nearly every row ("created before t")."""
     t = _q(table)
+    if dialect == "postgresql":  # no unary plus on timestamps; its planner needs no hint
+        return (f"SELECT created_at FROM {t} WHERE created_at < :t AND (resolved_at >= :t "
+                "OR (resolved_at IS NULL AND (closed_at IS NULL OR closed_at >= :t)))")
     return (
         f"SELECT created_at FROM {t} WHERE resolved_at >= :t AND +created_at < :t "
         f"UNION ALL SELECT created_at FROM {t} "
@@ -90,7 +93,7 @@ def open_filter(table: str) -> str:
 
 def open_at(ctx: Ctx, table: str, when: datetime) -> int:
     """How many rows of a record table were open at ``when``."""
-    return int(scalar(ctx.session, f"SELECT COUNT(*) FROM ({open_filter(table)})", t=ts(when)) or 0)
+    return int(scalar(ctx.session, f"SELECT COUNT(*) FROM ({open_filter(table, dialect_of(ctx.session))}) open_now", t=ts(when)) or 0)
 
 
 def fig(key: str, label: str, cur, prev, unit: str = "", better: str = "", note: str = "") -> Figure:
@@ -107,7 +110,9 @@ def rate(part: int, whole: int) -> float | None:
 # --------------------------------------------------------------------- incidents
 def weekly(ctx: Ctx) -> tuple[WeekBucket, ...]:
     """Incidents opened and resolved per ISO week of the period (weeks clipped to it)."""
-    week_of = "strftime('%Y-%m-%d', {col}, 'weekday 0', '-6 days')"
+    week_of = ("to_char(date_trunc('week', {col}), 'YYYY-MM-DD')"
+               if dialect_of(ctx.session) == "postgresql"
+               else "strftime('%Y-%m-%d', {col}, 'weekday 0', '-6 days')")
     counts: dict[str, list[int]] = {}
     for i, column in enumerate(("created_at", "resolved_at")):
         sql = (
@@ -135,20 +140,23 @@ def weekly(ctx: Ctx) -> tuple[WeekBucket, ...]:
 
 
 def _age_counts(ctx: Ctx, when: datetime) -> dict[int, int]:
+    age_days = ("EXTRACT(EPOCH FROM (CAST(:t AS timestamptz) - created_at)) / 86400.0"
+                if dialect_of(ctx.session) == "postgresql"
+                else "julianday(:t) - julianday(created_at)")
     cases = " ".join(
         f"WHEN age < {limit} THEN {i}" for i, (limit, _) in enumerate(AGE_BUCKETS) if limit
     )
     sql = (
         f"SELECT CASE {cases} ELSE {len(AGE_BUCKETS) - 1} END AS b, COUNT(*) FROM ("
-        f"SELECT julianday(:t) - julianday(created_at) AS age FROM ({open_filter('incident')})"
-        f") GROUP BY b"
+        f"SELECT {age_days} AS age FROM ({open_filter('incident', dialect_of(ctx.session))}) open_now"
+        f") ages GROUP BY b"
     )
     return {int(b): int(n) for b, n in rows(ctx.session, sql, t=ts(when))}
 
 
 def _resolve_times(ctx: Ctx, period: Period) -> tuple[dict, dict, dict]:
     """Per priority: count and mean hours to resolve; p90 hours; (priority 0 = all)."""
-    hours = hours_between("created_at", "resolved_at")
+    hours = hours_between("created_at", "resolved_at", dialect_of(ctx.session))
     params = {"s": ts(period.start), "e": ts(period.end)}
     where = "FROM incident WHERE resolved_at >= :s AND resolved_at < :e"
     counts: dict[int, int] = {}
@@ -211,8 +219,8 @@ def incidents(ctx: Ctx) -> Section:
 
 def major_incidents(ctx: Ctx) -> Section:
     # a major incident undeclared later keeps its history as one: its declaration time stays
-    major = ("(major = 1 OR major_declared_at IS NOT NULL)"
-             if ctx.probe.has("incident", "major_declared_at") else "major = 1")
+    major = ("(major = TRUE OR major_declared_at IS NOT NULL)"
+             if ctx.probe.has("incident", "major_declared_at") else "major = TRUE")
     declared = pair(ctx, "incident", "created_at", major)
     resolved = pair(ctx, "incident", "resolved_at", major)
     figures = [

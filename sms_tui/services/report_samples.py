@@ -22,24 +22,24 @@ from .report_sql import Probe, rows, scalar
 # clause -> (table, the period column, extra condition, title column)
 POPULATIONS: dict[str, tuple[str, str, str, str]] = {
     "8.3.2": ("service_request", "closed_at", "satisfaction_score IS NOT NULL", "title"),
-    "8.3.3": ("incident", "resolved_at", "1", "title"),
+    "8.3.3": ("incident", "resolved_at", "1=1", "title"),
     "8.3.4": ("review_task", "due", "activity IN ('supplier_performance', "
               "'internal_supplier_performance', 'supplier_contracts')", "title"),
     "8.4": ("review_task", "due", "activity IN ('budget_costs', 'capacity_demand')", "title"),
-    "8.5.1": ("change", "created_at", "1", "title"),
-    "8.5.2": ("change", "created_at", "major_impact = 1", "title"),
-    "8.6.1": ("incident", "created_at", "1", "title"),
-    "8.6.2": ("service_request", "created_at", "1", "title"),
-    "8.6.3": ("problem", "created_at", "1", "title"),
+    "8.5.1": ("change", "created_at", "1=1", "title"),
+    "8.5.2": ("change", "created_at", "major_impact = TRUE", "title"),
+    "8.6.1": ("incident", "created_at", "1=1", "title"),
+    "8.6.2": ("service_request", "created_at", "1=1", "title"),
+    "8.6.3": ("problem", "created_at", "1=1", "title"),
     "8.7": ("review_task", "due", "activity IN ('continuity_test', 'continuity_retest', "
             "'availability_risk', 'continuity_risk', 'security_risk')", "title"),
-    "8.2.6–9.3": ("review_task", "due", "1", "title"),
-    "9.1": ("report_run", "at", "1", "report"),
+    "8.2.6–9.3": ("review_task", "due", "1=1", "title"),
+    "9.1": ("report_run", "at", "1=1", "report"),
     "9.2": ("review_task", "due", "activity = 'internal_audit'", "title"),
     "9.3": ("review_task", "due", "activity = 'management_review'", "title"),
-    "9.4": ("report_run", "at", "1", "report"),
-    "10.1": ("nonconformity", "created_at", "1", "title"),
-    "10.2": ("improvement_opportunity", "created_at", "1", "title"),
+    "9.4": ("report_run", "at", "1=1", "report"),
+    "10.1": ("nonconformity", "created_at", "1=1", "title"),
+    "10.2": ("improvement_opportunity", "created_at", "1=1", "title"),
 }
 
 

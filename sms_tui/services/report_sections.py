@@ -40,7 +40,7 @@ def requests(ctx: Ctx) -> Section:
             ctx.session,
             f"SELECT AVG(CASE WHEN closed_at >= :cs THEN {score} END), "
             f"AVG(CASE WHEN closed_at < :cs THEN {score} END), "
-            f"COALESCE(SUM(closed_at >= :cs), 0), COALESCE(SUM(closed_at < :cs), 0) "
+            f"COALESCE(SUM(CASE WHEN closed_at >= :cs THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN closed_at < :cs THEN 1 ELSE 0 END), 0) "
             f"FROM service_request WHERE closed_at >= :ps AND closed_at < :ce "
             f"AND {score} IS NOT NULL",
             **ctx.params,
@@ -190,7 +190,7 @@ def reviews(ctx: Ctx) -> Section:
                         "review tasks are not recorded yet")
     stats = {}
     for name, where in (
-        ("due", "1"),
+        ("due", "1=1"),
         ("on_time", "status = 'done' AND completed_at <= due"),
         ("late", "status = 'done' AND completed_at > due"),
         ("skipped", "status = 'skipped'"),

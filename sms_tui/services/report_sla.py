@@ -51,9 +51,9 @@ def _per_service(session, policy: SlaPolicy, start: str, split: str, end: str) -
     respond = target_case(policy, "respond", params)
     sql = f"""
         SELECT COALESCE(s.name, ''), i.resolved_at >= :c, COUNT(*),
-               COALESCE(SUM(i.sla_counted_s <= {resolve}), 0),
+               COALESCE(SUM(CASE WHEN i.sla_counted_s <= {resolve} THEN 1 ELSE 0 END), 0),
                COUNT(i.sla_response_s),
-               COALESCE(SUM(i.sla_response_s <= {respond}), 0)
+               COALESCE(SUM(CASE WHEN i.sla_response_s <= {respond} THEN 1 ELSE 0 END), 0)
         FROM incident i LEFT JOIN service s ON s.id = i.service_id
         WHERE i.resolved_at >= :s AND i.resolved_at < :e
         GROUP BY 1, 2 ORDER BY 1
@@ -122,8 +122,8 @@ def sla_evidence(ev) -> ClauseEvidence:
     base = ("FROM incident i LEFT JOIN service s ON s.id = i.service_id "
             "WHERE i.resolved_at >= :s AND i.resolved_at < :e")
     [(resolved, met, responded, r_met)] = rows(
-        ev.session, f"SELECT COUNT(*), COALESCE(SUM(i.sla_counted_s <= {resolve}), 0), "
-        f"COUNT(i.sla_response_s), COALESCE(SUM(i.sla_response_s <= {respond}), 0) {base}",
+        ev.session, f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN i.sla_counted_s <= {resolve} THEN 1 ELSE 0 END), 0), "
+        f"COUNT(i.sla_response_s), COALESCE(SUM(CASE WHEN i.sla_response_s <= {respond} THEN 1 ELSE 0 END), 0) {base}",
         **params)
     overrides = len(policy.services)
     facts = [

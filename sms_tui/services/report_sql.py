@@ -20,6 +20,13 @@ from sqlmodel import Session
 _TS = "%Y-%m-%d %H:%M:%S.%f"
 
 HOURS = "(julianday({end}) - julianday({start})) * 24.0"
+# PostgreSQL (team mode): the same hours from timestamptz columns
+PG_HOURS = "(EXTRACT(EPOCH FROM (({end}) - ({start}))) / 3600.0)"
+
+
+def dialect_of(session: Session) -> str:
+    """'sqlite' or 'postgresql': the few report queries that differ are chosen by it."""
+    return session.get_bind().dialect.name
 
 
 def ts(value: datetime) -> str:
@@ -29,8 +36,10 @@ def ts(value: datetime) -> str:
     return value.strftime(_TS)
 
 
-def hours_between(start_col: str, end_col: str) -> str:
+def hours_between(start_col: str, end_col: str, dialect: str = "sqlite") -> str:
     """SQL expression: hours from ``start_col`` to ``end_col``."""
+    if dialect == "postgresql":
+        return PG_HOURS.format(start=start_col, end=end_col)
     return HOURS.format(start=start_col, end=end_col)
 
 
@@ -40,9 +49,15 @@ class Probe:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._columns: dict[str, set[str]] = {}
-        names = session.execute(
-            text("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")
-        ).scalars()
+        self.dialect = dialect_of(session)
+        if self.dialect == "postgresql":
+            names = session.execute(text(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = current_schema()")).scalars()
+        else:
+            names = session.execute(
+                text("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")
+            ).scalars()
         self.tables = set(names)
 
     def has(self, table: str, *columns: str) -> bool:
@@ -52,8 +67,14 @@ class Probe:
 
     def columns(self, table: str) -> set[str]:
         if table not in self._columns:
-            rows = self.session.execute(text(f'PRAGMA table_info("{table}")')).all()
-            self._columns[table] = {r[1] for r in rows}
+            if self.dialect == "postgresql":
+                found = self.session.execute(text(
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_schema = current_schema() AND table_name = :t"), {"t": table})
+                self._columns[table] = set(found.scalars())
+            else:
+                rows = self.session.execute(text(f'PRAGMA table_info("{table}")')).all()
+                self._columns[table] = {r[1] for r in rows}
         return self._columns[table]
 
     def first_column(self, table: str, *candidates: str) -> str | None:
@@ -86,11 +107,11 @@ def refs(session: Session, sql: str, limit: int | None, **params: Any) -> tuple[
 
     ``sql`` selects references in the order they should be listed.
     """
-    count = scalar(session, f"SELECT COUNT(*) FROM ({sql})", **params) or 0
+    count = scalar(session, f"SELECT COUNT(*) FROM ({sql}) listed", **params) or 0
     if not count:
         return 0, ()
     tail = "" if limit is None else f" LIMIT {int(limit)}"
-    listed = session.execute(text(f"SELECT * FROM ({sql}){tail}"), params).scalars().all()
+    listed = session.execute(text(f"SELECT * FROM ({sql}) listed{tail}"), params).scalars().all()
     return int(count), tuple(str(r) for r in listed)
 
 
@@ -110,7 +131,7 @@ def p90_by(session: Session, value_sql: str, from_sql: str, group_sql: str,
                    ROW_NUMBER() OVER (ORDER BY {value_sql}) AS rn_all,
                    COUNT(*) OVER () AS n_all
             {from_sql}
-        ) WHERE rn = (9 * n + 9) / 10 OR rn_all = (9 * n_all + 9) / 10
+        ) ranked WHERE rn = (9 * n + 9) / 10 OR rn_all = (9 * n_all + 9) / 10
     """
     groups: dict[Any, float] = {}
     overall: float | None = None

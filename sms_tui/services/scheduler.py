@@ -160,6 +160,18 @@ class DeskScheduler:
                        *(c for c in _CHECKS.values() if c.name != REVIEW_JOB)]
         self._scheduler: Any = None
         self._busy = threading.Lock()  # run_once and the background jobs never overlap
+        # Team mode: any number of TUIs and cron jobs run a scheduler; one leads (an advisory
+        # lock) and runs the checks. The unique constraint still makes each review once.
+        self._leader: Any = None
+        if getattr(store, "on_server", False):
+            from ..storage.server import Leadership
+
+            self._leader = Leadership(store.engine)
+
+    @property
+    def leads(self) -> bool:
+        """True when this scheduler runs the checks (always on SQLite)."""
+        return self._leader is None or self._leader.held()
 
     # ------------------------------------------------------------ running the checks
     def _run(self, check: PeriodicCheck) -> str | None:
@@ -167,6 +179,8 @@ class DeskScheduler:
             return None
         timing.tick(f"scheduler: {check.name}")
         with self._busy:
+            if not self.leads:
+                return None  # another process leads: it runs the checks
             ctx = CheckContext(self.store, self.clock(), self.stop)
             try:
                 message = check.fn(ctx)
@@ -185,8 +199,14 @@ class DeskScheduler:
         return message
 
     def run_once(self) -> dict[str, str | None]:
-        """Run every check now, in this thread (cron's ``--once``, and tests)."""
-        return {check.name: self._run(check) for check in self.checks}
+        """Run every check now, in this thread (cron's ``--once``, and tests).
+
+        In team mode only if no other scheduler leads; the lead is let go after."""
+        try:
+            return {check.name: self._run(check) for check in self.checks}
+        finally:
+            if self._leader is not None and not self.running:
+                self._leader.release()
 
     # ------------------------------------------------------------ background
     @property
@@ -227,6 +247,8 @@ class DeskScheduler:
         scheduler, self._scheduler = self._scheduler, None
         if scheduler is not None and scheduler.running:
             scheduler.shutdown(wait=wait)
+        if self._leader is not None:
+            self._leader.release()
 
     def __enter__(self) -> DeskScheduler:
         self.start()

@@ -23,6 +23,7 @@ from ..domain.text import checked_actor
 from ..paths import current_user, default_config_path, default_db_path
 from ..storage.engine import READ_ONLY, DatabaseError, explain_sqlite, make_engine
 from ..storage.migrate import ensure_schema
+from ..storage.url import desk_location, display_name, is_server_url
 
 Clock = Callable[[], datetime]
 
@@ -37,7 +38,11 @@ def _encoding_error() -> ValidationError:
                            "(check the terminal's encoding); nothing was written")
 
 
-def _database_error(exc: OperationalError, path: Path) -> DatabaseError:
+def _database_error(exc: OperationalError, path: Path | str) -> DatabaseError:
+    if isinstance(path, str) and is_server_url(path):
+        from ..storage.server import explain_server
+
+        return DatabaseError(explain_server(exc, path))
     text = str(exc.orig) if exc.orig is not None else str(exc)
     return DatabaseError(explain_sqlite(text, path) or f"database error on {path}: {text}")
 
@@ -58,17 +63,37 @@ class Store:
         clock: Clock | None = None,
         migrate: bool = True,
     ) -> None:
-        self.path = Path(db_path)
-        if migrate:
-            ensure_schema(self.path)
+        location = desk_location(db_path) if isinstance(db_path, str) else Path(db_path)
         self.config = config or Config()
         self.actor = checked_actor(actor or current_user())
         self.clock: Clock = clock or utc_now
-        self.engine = make_engine(self.path)
-        self._read_engine = self.engine.execution_options(**{READ_ONLY: True})
+        if isinstance(location, str):  # a PostgreSQL server (team mode)
+            from ..storage import server
+
+            self.url = location  # secret: holds the password if the URL does
+            self.path = display_name(location)  # what messages show: no password
+            self.dialect = "postgresql"
+            password_env = password_env_of(self.config)
+            if migrate:
+                server.ensure_server_schema(location, password_env)
+            self.engine = server.make_server_engine(location, password_env)
+            self._read_engine = server.read_engine(self.engine)
+        else:
+            self.url = None
+            self.path = location
+            self.dialect = "sqlite"
+            if migrate:
+                ensure_schema(self.path)
+            self.engine = make_engine(self.path)
+            self._read_engine = self.engine.execution_options(**{READ_ONLY: True})
         self.journal_key = journal_key(self.config)
         if self.journal_key is not None:
             self._check_key_marker()
+
+    @property
+    def on_server(self) -> bool:
+        """True for a desk on a PostgreSQL server (team mode)."""
+        return self.dialect == "postgresql"
 
     def now(self) -> datetime:
         return self.clock()
@@ -99,8 +124,12 @@ class Store:
                 if self.journal_key is not None:
                     session.info["journal_key"] = self.journal_key
                 yield session
+                if self.url is not None:  # team mode: the other TUIs refresh (LISTEN/NOTIFY)
+                    from ..storage.server import notify_change
+
+                    notify_change(session)
         except OperationalError as exc:
-            raise _database_error(exc, self.path) from None
+            raise _database_error(exc, self.url or self.path) from None
         except UnicodeEncodeError:
             raise _encoding_error() from None
 
@@ -114,7 +143,7 @@ class Store:
             with Session(self._read_engine) as session, session.begin():
                 yield session
         except OperationalError as exc:
-            raise _database_error(exc, self.path) from None
+            raise _database_error(exc, self.url or self.path) from None
         except UnicodeEncodeError:
             raise _encoding_error() from None
 
@@ -149,6 +178,12 @@ class Store:
 KEY_MARKER = "journal:keyed_from"
 
 
+def password_env_of(config: Config) -> str | None:
+    """``[database] password_env``: the NAME of the variable holding the server password."""
+    name = config.section("database").get("password_env")
+    return name.strip() if isinstance(name, str) and name.strip() else None
+
+
 def journal_key(config: Config) -> bytes | None:
     """The key of ``[journal] key_env`` (the NAME of an environment variable), or None."""
     section = config.section("journal")
@@ -177,4 +212,5 @@ def open_store(
     """Open (creating and migrating if needed) the database, with the config file."""
     config = load_config(Path(config_path) if config_path else default_config_path(),
                          required=config_is_required(config_path))
-    return Store(Path(db_path) if db_path else default_db_path(), config, actor, clock)
+    location = desk_location(db_path) if db_path else default_db_path()
+    return Store(location, config, actor, clock)

@@ -97,6 +97,13 @@ class TransferService:
         self.store = store
 
     def _specs(self, session: Session) -> dict[str, TableSpec]:
+        if session.get_bind().dialect.name == "postgresql":  # team mode
+            db_columns: dict[str, list[str]] = {}
+            for table, column_name in session.execute(text(
+                    "SELECT table_name, column_name FROM information_schema.columns "
+                    "WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position")):
+                db_columns.setdefault(table, []).append(column_name)
+            return build_specs(metadata, db_columns, SKIP_TABLES)
         names = session.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))
         db_columns = {
             name: [r[1] for r in session.execute(text(f'PRAGMA table_info("{name}")'))]
@@ -200,6 +207,10 @@ class TransferService:
         """
         from .transfer_import import Importer
 
+        if getattr(self.store, "on_server", False):
+            raise ValidationError("import writes into a SQLite desk only (for now): import into a "
+                                  "new file (--db new.db import …), then 'sms-tui migrate --to' "
+                                  "an empty server database")
         path = Path(path)
         if not path.exists():
             raise ValidationError(f"{path} does not exist")

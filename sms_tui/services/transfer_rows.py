@@ -134,6 +134,8 @@ def export_value(kind: str, value: Any) -> Any:
     if value is None:
         return None
     if kind == "datetime":
+        if isinstance(value, datetime):  # PostgreSQL: the layout SQLite's text gives
+            value = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
         text = str(value)
         if "T" not in text:
             text = f"{text[:10]}T{text[11:]}"

@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import ColumnElement, bindparam, column, or_, text, true
+from sqlalchemy import Boolean, ColumnElement, bindparam, column, or_, text, true
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement as _Element
 
 from ..domain.kinds import KINDS, Kind
 from .models import RECORD_TABLES
@@ -53,6 +55,11 @@ MAX_WORDS = 16  # more words than this: a substring match (FTS5 would accept it,
 def is_search_table(name: str | None) -> bool:
     """True for the FTS5 indexes and their shadow tables (not part of the models)."""
     return bool(name) and _SHADOW.match(name) is not None
+
+
+def is_search_index(name: str | None) -> bool:
+    """True for PostgreSQL's search indexes (``ix_<table>_search``, migration 0003): no model has them."""
+    return bool(name) and name in {f"ix_{table}_search" for table in FTS_TABLES}
 
 
 def match_expression(typed: str) -> str | None:
@@ -87,14 +94,76 @@ def prefix_of(table: str) -> str:
     return _PREFIXES[table]
 
 
+# PostgreSQL (team mode): migration 0003 indexes this expression of each record table
+# with GIN, through a configuration like unicode61 (lower case, accents removed).
+PG_CONFIG = "sms_search"
+PG_DOCUMENT = (f"to_tsvector('{PG_CONFIG}'::regconfig, "
+               "coalesce(title, '') || ' ' || coalesce(description, ''))")
+
+
+def pg_query(typed: str) -> str | None:
+    """The ``to_tsquery`` text for ``typed``: every word as a prefix (``'vpn':* & 'drop':*``).
+
+    Words are letters and digits only (see ``_WORD``), quoted: no operator of
+    the tsquery syntax can come from user text.
+    """
+    words = _WORD.findall(typed or "")
+    if not words or len(words) > MAX_WORDS:
+        return None
+    return " & ".join(f"'{word}':*" for word in words)
+
+
+def _dialect(session) -> str:
+    return session.get_bind().dialect.name
+
+
 def match_count(session, table: str, typed: str) -> int:
     """How many records of ``table`` the words of ``typed`` match (0 without words)."""
     expression = match_expression(typed)
     if expression is None:
         return 0
+    if _dialect(session) == "postgresql":
+        return session.execute(
+            text(f'SELECT count(*) FROM "{table}" WHERE {PG_DOCUMENT} @@ '
+                 f"to_tsquery('{PG_CONFIG}'::regconfig, :q)"), {"q": pg_query(typed)}).scalar_one()
     fts = FTS_TABLES[table]
     return session.execute(text(f"SELECT count(*) FROM {fts} WHERE {fts} MATCH :q"),
                            {"q": expression}).scalar_one()
+
+
+class _WordsMatch(_Element):
+    """"The record's texts hold these words": FTS5 on SQLite, tsvector/GIN on PostgreSQL.
+
+    Compiled per dialect, so the services build one query for both.
+    """
+
+    inherit_cache = False
+    type = Boolean()
+
+    def __init__(self, model, table: str, typed: str, dense: bool) -> None:
+        self.model, self.table, self.typed, self.dense = model, table, typed, dense
+
+
+@compiles(_WordsMatch)
+def _match_sqlite(element: _WordsMatch, compiler, **kw) -> str:
+    fts = FTS_TABLES[element.table]
+    subquery = (text(f"SELECT rowid FROM {fts} WHERE {fts} MATCH :fts_query")
+                .bindparams(bindparam("fts_query", match_expression(element.typed)))
+                .columns(column("rowid")))
+    # "id + 0" is not the rowid, so the rowid lookup is not the planner's choice
+    model = element.model
+    found = (model.id + 0).in_(subquery) if element.dense else model.id.in_(subquery)
+    return compiler.process(found, **kw)
+
+
+@compiles(_WordsMatch, "postgresql")
+def _match_postgresql(element: _WordsMatch, compiler, **kw) -> str:
+    name = compiler.preparer.format_table(element.model.__table__)
+    document = PG_DOCUMENT.replace("coalesce(title", f"coalesce({name}.title").replace(
+        "coalesce(description", f"coalesce({name}.description")
+    query = text(f"{document} @@ to_tsquery('{PG_CONFIG}'::regconfig, :pg_query)").bindparams(
+        bindparam("pg_query", pg_query(element.typed)))
+    return compiler.process(query, **kw)
 
 
 def text_condition(model, table: str, typed: str, *, dense: bool = False) -> ColumnElement[bool]:
@@ -114,12 +183,7 @@ def text_condition(model, table: str, typed: str, *, dense: bool = False) -> Col
         found = or_(_like(model.title, typed), _like(model.description, typed),
                     _like(model.ref, typed))
     else:
-        fts = FTS_TABLES[table]
-        subquery = (text(f"SELECT rowid FROM {fts} WHERE {fts} MATCH :fts_query")
-                    .bindparams(bindparam("fts_query", expression))
-                    .columns(column("rowid")))
-        # "id + 0" is not the rowid, so the rowid lookup is not the planner's choice
-        found = (model.id + 0).in_(subquery) if dense else model.id.in_(subquery)
+        found = _WordsMatch(model, table, typed, dense)
     number = number_in(typed, _PREFIXES[table])
     if number is not None:
         found = or_(found, model.id == number)

@@ -101,7 +101,7 @@ class DeskApp(App[None]):
         self.config = config or Config()
         self.actor = actor
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
-        self.backend = backend or Backend(Path(db_path), self.config, actor, clock)
+        self.backend = backend or Backend(db_path, self.config, actor, clock)
         self.poll_interval = poll_interval
         self.data_version = 0
         self.startup_error: str | None = None
@@ -111,10 +111,11 @@ class DeskApp(App[None]):
         self._kept_screens: dict[Any, Any] = {}  # one built form or dialog per kind, refilled
         self.review_scheduler = TuiScheduler(self)  # raises due reviews in the background
         self.type_ahead = TypeAhead(self, lambda event: App.on_event(self, event))
-        self.drafts = DraftStore(str(Path(db_path).expanduser().absolute()))
+        self.drafts = DraftStore(self.backend.desk_name if self.backend.on_server
+                                 else str(Path(db_path).expanduser().absolute()))
         self.crash: tuple[BaseException, Path | None, str] | None = None
         # the actor and the file name come from the user: controls made visible
-        self.sub_title = one_line(f"{actor} · {self.backend.db_path.name}")
+        self.sub_title = one_line(f"{actor} · {self.backend.desk_name}")
         # TERM=vt100 / linux, or a locale that is not UTF-8: draw everything in ASCII
         self.ascii_filter = AsciiFilter() if ascii_only() else None
 
@@ -156,7 +157,7 @@ class DeskApp(App[None]):
             return
         except Exception as exc:  # a corrupt file, a permission problem: one line, no traceback
             log.exception("opening the database failed")
-            self.call_from_thread(self._startup_failed, f"cannot open {self.backend.db_path}: {exc}")
+            self.call_from_thread(self._startup_failed, f"cannot open {self.backend.desk_name}: {exc}")
             return
         if not get_current_worker().is_cancelled:
             self.call_from_thread(self._backend_ready, version)
@@ -172,7 +173,9 @@ class DeskApp(App[None]):
             callback()
         self.review_scheduler.start()
         self.every(FULL_COLLECTION_S, gc.collect, name="full collection")
-        if self.poll_interval:
+        if self.backend.listen(self._heard_change):
+            pass  # team mode: the server says when anyone commits (LISTEN/NOTIFY), no polling
+        elif self.poll_interval:
             self.every(self.poll_interval, self.check_for_changes, name="poll data_version")
 
     def every(self, seconds: float, callback: Callable[[], Any], *, name: str,
@@ -202,6 +205,11 @@ class DeskApp(App[None]):
         self.backend.close()
 
     # ----------------------------------------------------------- live refresh
+    def _heard_change(self) -> None:
+        """From the listener thread: another process (or we) committed on the server desk."""
+        with contextlib.suppress(RuntimeError):  # the app is closing
+            self.call_from_thread(self.check_for_changes)
+
     def check_for_changes(self) -> None:
         """Ask the database whether anyone wrote since we last looked (CLI, scheduler, us)."""
         if not self.backend.ready:

@@ -25,15 +25,29 @@ T = TypeVar("T")
 class Backend:
     """One database, the config, who is acting, the clock, and the services over them."""
 
-    def __init__(self, db_path: Path, config: Config, actor: str,
+    def __init__(self, db_path: Path | str, config: Config, actor: str,
                  clock: Callable[[], datetime] | None = None) -> None:
-        self.db_path = Path(db_path)
+        from ..storage.url import desk_location
+
+        # a file path, or a postgresql:// URL (team mode: no stdlib first page)
+        self.db_path = desk_location(db_path) if isinstance(db_path, str) else Path(db_path)
         self.config = config
         self.actor = actor
         self.clock = clock
         self.store: Store | None = None
         self._records: RecordService | None = None
         self._services: dict[Any, Any] = {}
+
+    @property
+    def on_server(self) -> bool:
+        return isinstance(self.db_path, str)
+
+    @property
+    def desk_name(self) -> str:
+        """The desk as the UI names it: the file's name, or the URL without its password."""
+        from ..storage.url import display_name
+
+        return display_name(self.db_path) if self.on_server else self.db_path.name
 
     @property
     def ready(self) -> bool:
@@ -61,6 +75,19 @@ class Backend:
             self._services[factory] = factory(self.store)
         return self._services[factory]
 
+    def listen(self, on_change: Callable[[], None]) -> bool:
+        """Team mode: call ``on_change`` (from a thread) whenever anyone commits. False on SQLite."""
+        if self.store is None or not self.on_server:
+            return False
+        from ..services.live import ChangeListener
+
+        self._listener = ChangeListener(self.store, on_change)
+        self._listener.start()
+        return True
+
     def close(self) -> None:
+        listener = getattr(self, "_listener", None)
+        if listener is not None:
+            listener.close()
         if self.store is not None:
             self.store.close()

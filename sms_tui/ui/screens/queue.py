@@ -108,6 +108,8 @@ class QueueScreen(RecordActions, DeskScreen):
         backend, kind, flt, now = self.backend, self.kind, self.flt, self.app.clock()
 
         def read() -> Any:
+            if backend.on_server:
+                return None  # the stdlib fast path reads SQLite files only: the services do it
             try:
                 from ...services.quick_queue import first_page  # in the worker, not the UI thread
 

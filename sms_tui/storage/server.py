@@ -1,0 +1,244 @@
+"""A desk on a PostgreSQL server (team mode): the engine, its errors, its migrations.
+
+The same guarantees as the SQLite file, by the server's means:
+
+* one writer at a time, like SQLite's ``BEGIN IMMEDIATE``: every write
+  transaction first takes a transaction-level advisory lock
+  (``pg_advisory_xact_lock``), so the hash chains, the journal heads and the
+  read-then-write checks of the services see every earlier write; readers never
+  wait (a ``REPEATABLE READ`` snapshot each);
+* the schema comes from the same Alembic revisions, run in one transaction
+  (PostgreSQL's DDL is transactional) under another advisory lock, so two
+  analysts starting at once cannot migrate twice;
+* the password never appears in a message: only :func:`~.url.mask_url` of the
+  URL does. Passwords come from the URL, ``PGPASSWORD``/``~/.pgpass`` (libpq
+  reads them itself) or the environment variable named by ``[database]
+  password_env`` in the config. Other libpq options in the URL's query
+  (``sslmode``, ``connect_timeout``, ``application_name``…) pass through.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+
+from ..domain.errors import ConfigError
+from .engine import READ_ONLY, DatabaseError, busy_timeout_s
+from .head import HEAD_REVISION
+from .url import mask_url
+
+WRITER_LOCK = 0x534D5354  # "SMST": held by the one write transaction at a time
+MIGRATE_LOCK = 0x534D534D  # "SMSM": held while the schema is created or upgraded
+SCHEDULER_LOCK = 0x534D5353  # "SMSS": held by the one scheduler that raises reviews
+CONNECT_TIMEOUT_S = 10
+INSTALL_HINT = "pip install 'sms-tui[postgres]'"
+
+
+def server_url(url: str, password_env: str | None = None):
+    """The SQLAlchemy URL for ``url`` on psycopg 3, with the password from ``password_env``."""
+    try:
+        parsed = make_url(url)
+    except Exception:
+        raise ConfigError(f"{mask_url(url)} is not a valid PostgreSQL URL "
+                          "(postgresql://user@host[:port]/dbname)") from None
+    if not parsed.database:
+        raise ConfigError(f"{mask_url(url)} names no database (postgresql://user@host/dbname)")
+    parsed = parsed.set(drivername="postgresql+psycopg")
+    if password_env and parsed.password is None:
+        value = os.environ.get(password_env)
+        if value is None:
+            raise ConfigError(f"[database] password_env: environment variable {password_env} "
+                              "is not set")
+        parsed = parsed.set(password=value)
+    return parsed
+
+
+def check_driver() -> None:
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        raise DatabaseError(
+            f"PostgreSQL support is not installed; install it with {INSTALL_HINT}") from None
+
+
+def explain_server(exc: BaseException, url: str) -> str:
+    """One line for a server error, naming the desk by its URL without the password."""
+    orig = getattr(exc, "orig", None) or exc
+    raw = str(orig).strip()
+    first = raw.splitlines()[0] if raw else type(orig).__name__
+    where = mask_url(url)
+    try:
+        parsed = make_url(url)
+        host, user, db = parsed.host or "localhost", parsed.username or "", parsed.database or ""
+        port = parsed.port or 5432
+    except Exception:
+        host, user, db, port = "the server", "", "", 5432
+    low = raw.lower()
+    if "lock timeout" in low:
+        return (f"the desk on {host}:{port} is busy (another analyst's write held it too long); "
+                "nothing was written, try again")
+    if "password authentication failed" in low or "no password supplied" in low \
+            or "authentication failed" in low:
+        return (f"PostgreSQL at {host}:{port} refused user {user!r} (wrong or missing password; "
+                "give it in PGPASSWORD, ~/.pgpass or [database] password_env)")
+    if "does not exist" in low and "database" in low:
+        return f"database {db!r} does not exist on {host}:{port} (create it: createdb {db})"
+    if "role" in low and "does not exist" in low:
+        return f"PostgreSQL at {host}:{port} has no role {user!r} (create it: createuser {user})"
+    if ("connection refused" in low or "could not connect" in low or "timeout" in low
+            or "could not translate host" in low or "name or service not known" in low
+            or "connection failed" in low or "no route" in low):
+        return f"cannot reach the PostgreSQL server at {host}:{port} ({where}); is it running?"
+    if "permission denied" in low:
+        return f"{where}: permission denied ({_masked(first, url)})"
+    return f"database error on {where}: {_masked(first, url)}"
+
+
+def _masked(message: str, url: str) -> str:
+    try:
+        password = make_url(url).password
+    except Exception:
+        password = None
+    return message.replace(password, "***") if password else message
+
+
+def _on_connect(dbapi_connection, _record) -> None:
+    # Times are UTC on the desk: text timestamps the reports bind read as UTC, as in SQLite.
+    dbapi_connection.execute("SET TIME ZONE 'UTC'")
+    # A writer waits for another's lock as long as on SQLite (SMS_TUI_BUSY_TIMEOUT), then
+    # says the desk is busy, instead of hanging behind a stuck transaction.
+    dbapi_connection.execute(f"SET lock_timeout = {int(busy_timeout_s() * 1000)}")
+    dbapi_connection.commit()
+
+
+def _on_begin(conn) -> None:
+    if not conn.get_execution_options().get(READ_ONLY):
+        # One writer at a time for the desk, till this transaction ends.
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
+
+
+def make_server_engine(url: str, password_env: str | None = None) -> Engine:
+    """An engine on the PostgreSQL database of ``url`` (psycopg 3), writers serialized."""
+    check_driver()
+    engine = create_engine(
+        server_url(url, password_env),
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "sms-tui"},
+        pool_size=2, max_overflow=8, pool_pre_ping=True,
+        hide_parameters=True,
+    )
+    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", _on_begin)
+    return engine
+
+
+def read_engine(engine: Engine) -> Engine:
+    """Readers: a REPEATABLE READ snapshot, no writer lock."""
+    return engine.execution_options(isolation_level="REPEATABLE READ", **{READ_ONLY: True})
+
+
+def connect_check(engine: Engine, url: str) -> None:
+    """Connect once, turning any failure into one clear line."""
+    try:
+        with engine.connect() as con:
+            con.exec_driver_sql("SELECT 1")
+    except Exception as exc:
+        raise DatabaseError(explain_server(exc, url)) from None
+
+
+def stored_server_revision(connection) -> str | None:
+    if connection.execute(text("SELECT to_regclass('alembic_version')")).scalar() is None:
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def ensure_server_schema(url: str, password_env: str | None = None) -> None:
+    """Create or upgrade the desk's schema on the server: all revisions in ONE transaction."""
+    engine = make_server_engine(url, password_env)
+    try:
+        connect_check(engine, url)
+        try:
+            with engine.connect().execution_options(**{READ_ONLY: True}) as probe, probe.begin():
+                if stored_server_revision(probe) == HEAD_REVISION:
+                    return
+            upgrade_server(engine)
+        except DatabaseError:
+            raise
+        except Exception as exc:
+            raise DatabaseError(explain_server(exc, url)) from None
+    finally:
+        engine.dispose()
+
+
+def upgrade_server(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+
+    from .migrate import alembic_config, known_revisions
+
+    with engine.connect() as connection, connection.begin():
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATE_LOCK})")
+        rev = stored_server_revision(connection)
+        if rev == HEAD_REVISION and revision == "head":
+            return  # another analyst's sms-tui migrated it while we waited
+        if rev is not None and rev not in known_revisions():
+            raise DatabaseError(f"this desk was written by a newer sms-tui (schema {rev}); "
+                                "upgrade sms-tui to open it")
+        if rev is None and _has_foreign_tables(connection):
+            raise DatabaseError("the database already holds tables that are not an sms-tui desk; "
+                                "use an empty database (createdb NAME)")
+        cfg = alembic_config("postgresql+psycopg://")
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, revision)
+
+
+def _has_foreign_tables(connection) -> bool:
+    return bool(connection.execute(text(
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'")).scalar())
+
+
+CHANGES_CHANNEL = "sms_tui_changes"  # NOTIFY'd in every write transaction (delivered at commit)
+
+
+def notify_change(session) -> None:
+    """Tell the other analysts' TUIs that this transaction wrote (sent only if it commits)."""
+    session.execute(text(f"SELECT pg_notify('{CHANGES_CHANNEL}', '')"))
+
+
+class Leadership:
+    """One process at a time holds the scheduler's advisory lock, on a connection of its own.
+
+    ``held()`` tries to take it (never waits) and keeps it while the connection
+    lives: the leader stays leader; when its process ends the server frees the
+    lock and the next ``held()`` elsewhere takes over.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._con = None
+
+    def held(self) -> bool:
+        if self._con is not None:
+            try:
+                self._con.exec_driver_sql("SELECT 1")
+                return True
+            except Exception:
+                self.release()
+        con = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT",
+                                                      **{READ_ONLY: True})
+        if con.exec_driver_sql(f"SELECT pg_try_advisory_lock({SCHEDULER_LOCK})").scalar():
+            self._con = con
+            return True
+        con.close()
+        return False
+
+    def release(self) -> None:
+        con, self._con = self._con, None
+        if con is not None:
+            with contextlib.suppress(Exception):  # let go now, not when the session ends
+                con.exec_driver_sql(f"SELECT pg_advisory_unlock({SCHEDULER_LOCK})")
+            with contextlib.suppress(Exception):
+                con.invalidate()  # closes the session itself (not back to the pool): the lock goes
+                con.close()

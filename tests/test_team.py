@@ -1,0 +1,456 @@
+"""Team mode (issue 19): the desk on a real PostgreSQL server, several analysts at once.
+
+Everything here talks to the server named by ``SMS_TUI_TEST_PG_URL`` (by default the
+local ``postgres`` user on 127.0.0.1:5432); nothing is mocked. Tests that need a
+database of their own create one named ``smspg_test_…`` and drop it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
+
+from sms_tui.domain.errors import DeskError
+from sms_tui.services.integrity import verify_database
+from sms_tui.services.live import ChangeListener
+from sms_tui.services.records import RecordService
+from sms_tui.services.reviews import ReviewService
+from sms_tui.services.scheduler import DeskScheduler
+from sms_tui.services.store import Store
+from sms_tui.services.views import QueueFilter
+from sms_tui.storage.head import HEAD_REVISION
+from sms_tui.storage.migrate import alembic_config
+from sms_tui.storage.schema import metadata
+from sms_tui.storage.search import is_search_index
+from sms_tui.storage.server import ensure_server_schema, make_server_engine, server_url
+from sms_tui.storage.url import desk_location, is_server_url, mask_url
+from tests.conftest import _admin, _pg_url
+
+REPO = Path(__file__).resolve().parents[1]
+# the search indexes of migration 0003 are expression indexes, not models
+COMPARE = {"compare_type": True,
+           "include_name": lambda name, type_, _p: not (type_ == "index" and is_search_index(name))}
+SECRET = "s3cr3t-Pw-7781"  # trust auth ignores it: the desk must still never show it
+
+
+@pytest.fixture
+def new_db():
+    """An empty database of this test's own (dropped after)."""
+    name = f"smspg_test_{secrets.token_hex(5)}"
+    _admin(f'CREATE DATABASE "{name}"')
+    yield name
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _with_password(url: str) -> str:
+    scheme, rest = url.split("://", 1)
+    user, host = rest.split("@", 1)
+    return f"{scheme}://{user.split(':')[0]}:{SECRET}@{host}"
+
+
+def _sms(*args: str) -> list[str]:
+    return [sys.executable, "-m", "sms_tui", *args]
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMS_TUI_")}
+    env.update(SMS_TUI_USER="tester", **extra)
+    return env
+
+
+# ------------------------------------------------------------------ the URL
+def test_a_postgresql_url_is_a_server_desk_and_a_path_is_a_file():
+    assert is_server_url("postgresql://u@h/db") and is_server_url("postgres://u@h/db")
+    assert desk_location("postgresql://u@h/db?sslmode=require") == "postgresql://u@h/db?sslmode=require"
+    assert isinstance(desk_location("~/desk.db"), Path)
+    assert not is_server_url("postgresql.db")
+
+
+def test_the_password_is_masked_wherever_a_url_is_shown():
+    assert mask_url(f"postgresql://ann:{SECRET}@db.example/desk") == "postgresql://ann:***@db.example/desk"
+    assert SECRET not in mask_url(f"postgresql://ann@db.example/desk?password={SECRET}&sslmode=require")
+    assert "sslmode=require" in mask_url(f"postgresql://ann@h/desk?password={SECRET}&sslmode=require")
+
+
+def test_libpq_options_in_the_url_reach_the_driver():
+    url = server_url("postgresql://ann@db.example/desk?sslmode=require&application_name=x")
+    assert url.drivername == "postgresql+psycopg"
+    assert url.query["sslmode"] == "require"
+
+
+def test_the_password_may_come_from_an_environment_variable_named_in_the_config(monkeypatch):
+    monkeypatch.setenv("DESK_DB_PASSWORD", SECRET)
+    assert server_url("postgresql://ann@h/desk", "DESK_DB_PASSWORD").password == SECRET
+    monkeypatch.delenv("DESK_DB_PASSWORD")
+    with pytest.raises(DeskError, match="DESK_DB_PASSWORD is not set"):
+        server_url("postgresql://ann@h/desk", "DESK_DB_PASSWORD")
+
+
+# ------------------------------------------------------------------ clear one-line errors
+@pytest.mark.parametrize("where, expected", [
+    ("127.0.0.1:1/smspg_nowhere", "cannot reach the PostgreSQL server at 127.0.0.1:1"),
+    ("127.0.0.1/smspg_missing_db_x", "database 'smspg_missing_db_x' does not exist"),
+])
+def test_a_server_problem_is_one_line_without_the_password(where, expected):
+    url = f"postgresql://postgres:{SECRET}@{where}"
+    done = subprocess.run(_sms("--db", url, "list", "incidents"), env=_env(), text=True,
+                          capture_output=True, timeout=60)
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("sms-tui: error: "), done.stderr
+    assert expected in lines[0]
+    assert SECRET not in done.stderr + done.stdout
+
+
+def test_an_unknown_role_is_named_in_one_line():
+    url = _pg_url("postgres").replace("postgres@", "smspg_nosuchrole@", 1)
+    with pytest.raises(DeskError, match="no role 'smspg_nosuchrole'") as info:
+        Store(url, actor="tester")
+    assert "\n" not in str(info.value)
+
+
+def test_without_the_extra_the_error_says_what_to_install(tmp_path):
+    blocker = tmp_path / "psycopg.py"
+    blocker.write_text("raise ImportError('not installed')\n")
+    done = subprocess.run(_sms("--db", "postgresql://postgres@127.0.0.1/x", "list", "incidents"),
+                          env=_env(PYTHONPATH=str(tmp_path)), text=True, capture_output=True,
+                          timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.strip() == ("sms-tui: error: PostgreSQL support is not installed; "
+                                   "install it with pip install 'sms-tui[postgres]'")
+
+
+def test_the_password_is_never_written_to_the_desk(new_db):
+    url = _with_password(_pg_url(new_db))
+    for args in (["new", "incident", "--title", "VPN down"], ["list", "incidents"],
+                 ["verify"]):
+        done = subprocess.run(_sms("--db", url, *args), env=_env(), text=True,
+                              capture_output=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert SECRET not in done.stdout + done.stderr
+    engine = create_engine(_pg_url(new_db).replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.connect() as con:
+            tables = con.execute(text("SELECT tablename FROM pg_tables "
+                                      "WHERE schemaname = 'public'")).scalars().all()
+            for table in tables:
+                found = con.execute(text(f'SELECT count(*) FROM "{table}" t '
+                                         "WHERE t::text LIKE :s"), {"s": f"%{SECRET}%"}).scalar()
+                assert found == 0, table
+    finally:
+        engine.dispose()
+
+
+# ------------------------------------------------------------------ migrations on the server
+def test_an_empty_server_database_is_migrated_to_head_and_matches_the_models(new_db):
+    url = _pg_url(new_db)
+    ensure_server_schema(url)
+    ensure_server_schema(url)  # at head: nothing to do
+    engine = make_server_engine(url)
+    try:
+        with engine.connect() as con:
+            assert con.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD_REVISION
+            context = MigrationContext.configure(con, opts=COMPARE)
+            assert compare_metadata(context, metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_down_to_nothing_and_up_again_on_the_server(new_db):
+    url = _pg_url(new_db)
+    ensure_server_schema(url)
+    engine = make_server_engine(url)
+    try:
+        for target, action in (("base", "downgrade"), ("head", "upgrade")):
+            with engine.connect() as con, con.begin():
+                cfg = alembic_config("postgresql+psycopg://")
+                cfg.attributes["connection"] = con
+                getattr(command, action)(cfg, target)
+        with engine.connect() as con:
+            context = MigrationContext.configure(con, opts=COMPARE)
+            assert compare_metadata(context, metadata) == []
+    finally:
+        engine.dispose()
+    store = Store(url, actor="tester")
+    try:
+        ref = RecordService(store).create("incident", title="after the round trip").ref
+        assert RecordService(store).list("incident")[0].ref == ref
+    finally:
+        store.close()
+
+
+def test_a_database_holding_other_tables_is_refused(new_db):
+    url = _pg_url(new_db)
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as con:
+        con.execute(text("CREATE TABLE payroll (id int)"))
+    engine.dispose()
+    with pytest.raises(DeskError, match="not an sms-tui desk"):
+        Store(url, actor="tester")
+
+
+def test_the_journal_is_append_only_on_the_server(pg_desk):
+    from tests.conftest import empty_server_desk
+
+    empty_server_desk(pg_desk)
+    store = Store(pg_desk, actor="tester")
+    try:
+        RecordService(store).create("incident", title="kept")
+        for sql in ("UPDATE journal_entry SET note = 'forged'", "DELETE FROM journal_entry",
+                    "DELETE FROM journal_head"):
+            with pytest.raises(DBAPIError, match="refused"), store.engine.begin() as con:
+                con.execute(text(sql))
+        assert verify_database(store).ok
+    finally:
+        store.close()
+
+
+# ------------------------------------------------------------------ several analysts
+WRITER = """
+import sys
+from sms_tui.services.records import RecordService
+from sms_tui.services.store import Store
+from sms_tui.services.views import QueueFilter
+store = Store(sys.argv[1], actor=sys.argv[2])
+records = RecordService(store)
+for n in range(int(sys.argv[3])):
+    ref = records.create("incident", title=f"{sys.argv[2]} write {n}").ref
+    print(ref, flush=True)  # acknowledged: committed
+store.close()
+"""
+
+
+def test_n_writer_processes_on_the_server_lose_no_acknowledged_write(pg_desk):
+    from tests.conftest import empty_server_desk
+
+    empty_server_desk(pg_desk)
+    Store(pg_desk, actor="seed").close()
+    writers, each = 6, 15
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, pg_desk, f"analyst{n}", str(each)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env=_env())
+             for n in range(writers)]
+    acknowledged = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+        acknowledged += out.split()
+    assert len(acknowledged) == writers * each == len(set(acknowledged))
+    store = Store(pg_desk, actor="auditor")
+    try:
+        stored = {r.ref for r in RecordService(store).list("incident", limit=None)}
+        assert stored == set(acknowledged)
+        report = verify_database(store)
+        assert report.ok, report.problems
+        assert report.journals == writers * each
+    finally:
+        store.close()
+
+
+def test_one_scheduler_leads_and_another_takes_over_when_it_stops(pg_desk, clock):
+    from tests.conftest import empty_server_desk
+
+    empty_server_desk(pg_desk)
+    first, second = (Store(pg_desk, actor=name, clock=clock) for name in ("tui-1", "tui-2"))
+    try:
+        ReviewService(first).ensure_schedules()
+        leader, follower = DeskScheduler(first), DeskScheduler(second)
+        assert leader.leads
+        assert not follower.leads
+        assert all(v is None for v in follower.run_once().values())
+        leader.shutdown()
+        assert follower.leads
+        follower.shutdown()
+    finally:
+        first.close()
+        second.close()
+
+
+def test_schedulers_in_several_processes_raise_each_review_once(pg_desk):
+    from sqlmodel import select
+
+    from sms_tui.storage.reviews import ReviewTask
+    from tests.conftest import empty_server_desk
+
+    empty_server_desk(pg_desk)
+    seed = Store(pg_desk, actor="seed", clock=lambda: datetime(2025, 1, 6, tzinfo=UTC))
+    ReviewService(seed).ensure_schedules()  # due ever since: every process wants to catch up
+    seed.close()
+    procs = [subprocess.Popen(_sms("--db", pg_desk, "scheduler", "run", "--once"), env=_env(),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(4)]
+    for proc in procs:
+        _out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+    store = Store(pg_desk, actor="auditor")
+    try:
+        with store.read() as session:
+            keys = session.exec(select(ReviewTask.schedule_id, ReviewTask.period_start)).all()
+        assert keys, "no review was raised"
+        assert len(keys) == len(set(keys))
+    finally:
+        store.close()
+
+
+def test_a_write_by_another_process_is_heard_through_listen_notify(pg_desk):
+    from tests.conftest import empty_server_desk
+
+    empty_server_desk(pg_desk)
+    store = Store(pg_desk, actor="watcher")
+    heard = threading.Event()
+    listener = ChangeListener(store, heard.set)
+    listener.start()
+    try:
+        assert listener.listening.wait(30)
+        assert not heard.is_set()  # nobody wrote yet: no notification
+        done = subprocess.run(_sms("--db", pg_desk, "--as", "bob", "new", "incident",
+                                   "--title", "Printer on fire"), env=_env(), text=True,
+                              capture_output=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert heard.wait(30)  # a deadline for a stuck test, not a speed check
+    finally:
+        listener.close()
+        store.close()
+
+
+def test_each_analyst_acts_as_themselves(pg_desk):
+    from tests.conftest import empty_server_desk
+
+    empty_server_desk(pg_desk)
+    for who in ("ann", "bob"):
+        done = subprocess.run(_sms("--db", pg_desk, "--as", who, "new", "incident", "--title",
+                                   f"{who}'s", "--assignee", who), env=_env(), text=True,
+                              capture_output=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+    store = Store(pg_desk, actor="ann")
+    try:
+        rows = RecordService(store).list("incident", limit=None)
+        by = {r.title: r for r in rows}
+        journal = {t: RecordService(store).get(r.ref).journal[0].actor for t, r in by.items()}
+        assert journal == {"ann's": "ann", "bob's": "bob"}
+    finally:
+        store.close()
+
+
+# ------------------------------------------------------------------ moving a desk, backups
+def _sqlite_desk(tmp_path, clock) -> Path:
+    from sms_tui.services.demo import fill_demo
+
+    path = tmp_path / "old.db"
+    store = Store(path, actor="ann", clock=clock)
+    try:
+        fill_demo(store, count=60)
+        RecordService(store).create("incident", title="Café printer jams", description="x")
+    finally:
+        store.close()
+    return path
+
+
+def _counts(store: Store) -> dict[str, int]:
+    with store.read() as session:
+        return {t.name: session.execute(text(f'SELECT count(*) FROM "{t.name}"')).scalar()
+                for t in metadata.sorted_tables}
+
+
+def test_a_sqlite_desk_moves_to_an_empty_server_database_whole_and_verified(tmp_path, clock, new_db):
+    from tests.cli_helpers import Cli
+
+    path = _sqlite_desk(tmp_path, clock)
+    url = _pg_url(new_db)
+    out = Cli(path).ok("migrate", "--to", url)
+    assert "verified" in out
+    old, new = Store(path, actor="ann"), Store(url, actor="ann")
+    try:
+        assert _counts(new) == _counts(old)
+        assert verify_database(new).ok
+        refs = {r.ref for r in RecordService(old).list("incident", limit=None)}
+        assert {r.ref for r in RecordService(new).list("incident", limit=None)} == refs
+        assert [r.title for r in RecordService(new).list(
+            "incident", QueueFilter(open_only=False, text="cafe"), limit=None)] == ["Café printer jams"]
+        fresh = RecordService(new).create("incident", title="after the move").ref
+        assert fresh not in refs  # ids continue after the copied ones
+    finally:
+        old.close()
+        new.close()
+
+
+def test_moving_into_a_database_that_is_not_empty_is_refused_in_one_line(tmp_path, clock, new_db):
+    from tests.cli_helpers import Cli, one_error_line
+
+    path = _sqlite_desk(tmp_path, clock)
+    url = _pg_url(new_db)
+    Cli(path).ok("migrate", "--to", url)
+    store = Store(url, actor="ann")
+    try:
+        before = _counts(store)
+        line = one_error_line(Cli(path)("migrate", "--to", url))
+        assert "is not empty" in line and "nothing was copied" in line
+        assert _counts(store) == before
+    finally:
+        store.close()
+
+
+def test_a_server_backup_is_a_whole_snapshot_that_a_new_desk_imports(tmp_path, clock, new_db):
+    from tests.cli_helpers import Cli
+
+    url = _pg_url(new_db)
+    Cli(url).ok("demo")
+    written = Path(Cli(url).ok("backup", str(tmp_path)).strip())
+    assert written.suffix == ".json" and (written.stat().st_mode & 0o777) == 0o600
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no partial
+    copy = tmp_path / "restored.db"
+    Cli(copy).ok("import", str(written))
+    server, restored = Store(url, actor="ann"), Store(copy, actor="ann")
+    try:
+        assert verify_database(restored).ok
+        assert _counts(restored)["journal_entry"] == _counts(server)["journal_entry"]
+    finally:
+        server.close()
+        restored.close()
+
+
+def test_what_writes_sqlite_files_only_is_refused_on_a_server_in_one_line(pg_desk, tmp_path):
+    from tests.cli_helpers import Cli, one_error_line
+    from tests.conftest import empty_server_desk
+
+    empty_server_desk(pg_desk)
+    cli = Cli(pg_desk)
+    cli.ok("new", "incident", "--title", "only this")
+    exported = tmp_path / "x.json"
+    cli.ok("export", "-o", str(exported))
+    for args, said in ((["import", str(exported)], "import into a new file"),
+                       (["demo", "--count", "5000"], "build it in a file"),
+                       (["restore", str(exported)], "pg_restore")):
+        assert said in one_error_line(cli(*args))
+    assert len(cli.ok("list", "incidents").strip().splitlines()) == 2  # header + the one
+
+
+def test_a_writer_held_up_too_long_is_told_the_desk_is_busy_and_writes_nothing(pg_desk, monkeypatch):
+    from tests.conftest import empty_server_desk
+
+    empty_server_desk(pg_desk)
+    holder = Store(pg_desk, actor="ann")
+    monkeypatch.setenv("SMS_TUI_BUSY_TIMEOUT", "1")
+    waiter = Store(pg_desk, actor="bob")
+    try:
+        with holder.write() as session:
+            session.execute(text("SELECT 1"))  # ann's transaction now holds the desk's write lock
+            with pytest.raises(DeskError, match="is busy") as info:
+                RecordService(waiter).create("incident", title="bob's")
+            assert "\n" not in str(info.value)
+        assert RecordService(waiter).list("incident", limit=None) == []
+    finally:
+        holder.close()
+        waiter.close()
