@@ -28,6 +28,8 @@ from typing import Any
 
 from .domain.errors import ConfigError, ValidationError
 from .domain.priority import DEFAULT_MATRIX, LEVELS, PriorityMatrix, parse_priority
+from .domain.security import SecurityPolicy
+from .domain.security import policy_from_config as security_policy_from
 
 # Feature modules that check their own sections when the file is read, so that a bad
 # value stops the app at start. Each has validate_section(raw, source) -> None.
@@ -45,6 +47,8 @@ MAX_CONFIG_BYTES = 1 << 20  # a config file is a few kilobytes; /dev/zero is not
 class Config:
     path: Path | None = None
     matrix: PriorityMatrix = DEFAULT_MATRIX
+    # [security_incident]: the priority floor per security risk, handling steps, contacts
+    security: SecurityPolicy = field(default_factory=SecurityPolicy)
     # every other section as read, for the features that own them
     raw: dict[str, Any] = field(default_factory=dict)
 
@@ -95,7 +99,8 @@ def load_config(path: Path | None, *, required: bool = False) -> Config:
     check_schema(raw, str(path))  # unknown sections and keys, types and bounds
     for module in SECTION_VALIDATORS:
         importlib.import_module(module).validate_section(raw, str(path))
-    return Config(path=path, matrix=matrix, raw=raw)
+    security = security_policy_from(raw.get("security_incident"), str(path))
+    return Config(path=path, matrix=matrix, security=security, raw=raw)
 
 
 def _read(path: Path) -> dict[str, Any]:

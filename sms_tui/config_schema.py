@@ -130,6 +130,12 @@ class Journal(_Table):
     key_env: Annotated[str, Field(min_length=1, max_length=200)] | None = None  # checked in store
 
 
+class SecurityIncident(_Table):
+    min_priority: Any = None  # checked by domain.security.policy_from_config
+    contacts: Any = None
+    procedure: Any = None
+
+
 class Priority(_Table):
     matrix: Any = None  # checked cell by cell by config._matrix_from
 
@@ -138,6 +144,7 @@ class ConfigFile(_Table):
     priority: Priority | None = None
     sla: Sla | None = None
     major_incident: MajorIncident | None = None
+    security_incident: SecurityIncident | None = None
     smtp: Smtp | None = None
     problems: Problems | None = None
     changes: Changes | None = None

@@ -153,7 +153,8 @@ def test_a_database_from_a_newer_sms_tui_is_refused_untouched(tmp_path):
 # Columns later revisions added to tables of older ones (table -> (revision, definition)):
 # today's services write them, so they are there while an old database is filled, and gone
 # before it is upgraded -- as an old sms-tui left it.
-LATER_COLUMNS = {"incident": [("0005", "parent_id INTEGER")],
+LATER_COLUMNS = {"incident": [("0005", "parent_id INTEGER"),
+                              ("0007", "security_risk VARCHAR NOT NULL DEFAULT 'none'")],
                  "request_type": [("0005", "service_id INTEGER")]}
 
 

@@ -20,7 +20,7 @@ from .common import AppContext, error_message, fail
 
 # Modules that add subcommands to ``main``; each defines ``register(main)``.
 COMMAND_MODULES = ("records", "catalogue", "admin", "incidents", "reviews", "demo",
-                   "requests", "problems", "changes", "reports", "documents")
+                   "requests", "problems", "changes", "reports", "documents", "security")
 # Modules are registered when a command is first looked up, not at import, so the
 # TUI (no command) loads none of them before its first paint (issue 9). All of them
 # are loaded then: some act on every command (incidents adds the major-incident

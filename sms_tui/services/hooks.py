@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 # catalogue's nor the change calendar's tables (issue 9).
 RULE_MODULES: dict[Kind, tuple[str, ...]] = {
     Kind.REQUEST: ("requests",),
-    Kind.INCIDENT: ("incidents",),
+    Kind.INCIDENT: ("incidents", "security"),
     Kind.CHANGE: ("changes",),
 }
 

@@ -19,6 +19,7 @@ from ..domain.errors import ConflictError, NotFound, ValidationError
 from ..domain.kinds import KINDS, Kind, format_ref, parse_kind, parse_ref
 from ..domain.lifecycle import lifecycle_for
 from ..domain.priority import Level
+from ..domain.security import NO_RISK, parse_risk
 from ..domain.text import has_visible_text
 from ..storage.models import (
     RECORD_TABLES,
@@ -49,7 +50,7 @@ def clean_name(value: str | None, what: str) -> str:
 
 # Columns an analyst may edit, beyond the common ones, per kind.
 EXTRA_FIELDS: dict[Kind, tuple[str, ...]] = {
-    Kind.INCIDENT: ("major", "major_reason"),
+    Kind.INCIDENT: ("security_risk", "major", "major_reason"),
     Kind.REQUEST: ("request_type", "satisfaction_score", "satisfaction_comment"),
     Kind.PROBLEM: ("symptoms", "root_cause", "rca_method", "workaround", "permanent_fix"),
     Kind.KNOWN_ERROR: ("symptoms", "root_cause", "workaround"),
@@ -124,6 +125,20 @@ class RecordService:
             raise NotFound(f"no service named '{name}'{hint}")
         return found.id
 
+    def priority_of(self, kind: Kind, impact: str, urgency: str, security_risk: str | None = None) -> int:
+        """Priority from the matrix; an incident's security risk may raise it (8.7.3.3)."""
+        priority = self.store.config.matrix.priority_for(impact, urgency)
+        if kind is Kind.INCIDENT:
+            priority = self.store.config.security.priority(priority, security_risk)
+        return priority
+
+    def _priority_rule(self, kind: Kind, row: RecordBase) -> str:
+        """Why the priority is above the matrix's, in words for the journal ('' if it is not)."""
+        if kind is not Kind.INCIDENT:
+            return ""
+        matrix = self.store.config.matrix.priority_for(row.impact, row.urgency)
+        return self.store.config.security.reason(matrix, getattr(row, "security_risk", None))
+
     def _ci_id(self, session: Session, name: str | None) -> int | None:
         if not name:
             return None
@@ -157,6 +172,8 @@ class RecordService:
             return text
         if field == "major":
             return bool(value)
+        if field == "security_risk":
+            return parse_risk(value)
         if field == "category" and value is not None and len(str(value)) > MAX_NAME:
             raise ValidationError(f"category is {len(str(value))} characters; keep it to {MAX_NAME}")
         if value is None:
@@ -202,7 +219,8 @@ class RecordService:
             created_by=self.store.actor,
             created_at=now,
             updated_at=now,
-            priority=self.store.config.matrix.priority_for(values["impact"], values["urgency"]),
+            priority=self.priority_of(kind, values["impact"], values["urgency"],
+                                      values.get("security_risk")),
             **values,
         )
         if kind is Kind.CHANGE and row.change_type == "standard" and status is None:
@@ -220,6 +238,10 @@ class RecordService:
         for key in ("assignee", "category", "assignment_group"):
             if getattr(row, key):
                 changes[key] = (None, getattr(row, key))
+        if getattr(row, "security_risk", NO_RISK) != NO_RISK:
+            changes["security_risk"] = (None, row.security_risk)
+            if rule := self._priority_rule(kind, row):
+                changes["priority_rule"] = (None, rule)
         if service:
             changes["service"] = (None, service)
         if ci:
@@ -260,10 +282,13 @@ class RecordService:
                 if new_id != row.ci_id:
                     changes["ci"] = (self._name_of(session, ConfigurationItem, row.ci_id), ci)
                     row.ci_id = new_id
-            priority = self.store.config.matrix.priority_for(row.impact, row.urgency)
+            priority = self.priority_of(kind, row.impact, row.urgency,
+                                        getattr(row, "security_risk", None))
             if priority != row.priority:
                 changes["priority"] = (f"P{row.priority}", f"P{priority}")
                 row.priority = priority
+                if rule := self._priority_rule(kind, row):
+                    changes["priority_rule"] = (None, rule)
             if not changes and not note:
                 return self._view(session, kind, row)
             now = self.store.now()

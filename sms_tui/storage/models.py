@@ -158,6 +158,9 @@ class Incident(RecordBase, table=True):
     # under the major one): a link, followed from both sides
     parent_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
     major: bool = Field(default=False)
+    # information security risk (8.7.3.3): none | low | medium | high | critical; any but
+    # none makes it a security incident, and the config's floor may raise its priority
+    security_risk: str = Field(default="none")
     major_reason: str = Field(default="")
     # major incident handling (services/incidents.py): who declared it, who is responsible
     major_declared_by: str = Field(default="")

@@ -85,10 +85,15 @@ class RecordForm(DraftMixin, FieldFocusMixin, ServiceMixin, Screen[RecordView | 
         yield Static(id="form-error", classes="error-line")
         yield self.draft_line()
         with VerticalScroll(id="form-body"):
+            # the security risk sits under impact and urgency: all three make the priority
+            risk = [spec for spec in self.specs if spec.name == "security_risk"]
             for spec in self.specs:
+                if spec in risk:
+                    continue
                 yield self._row(spec)
                 if spec.name == "title":
                     yield self._priority_row()
+                    yield from map(self._row, risk)
                     yield Static(id="priority")
         yield DeskFooter()
 
@@ -116,6 +121,8 @@ class RecordForm(DraftMixin, FieldFocusMixin, ServiceMixin, Screen[RecordView | 
         elif spec.widget == "check":
             # not a Checkbox: its ticked and unticked states differ by colour only
             widget = ChoicePicker([("no", "no"), ("yes", "yes")], "yes" if value else "no", id=wid)
+        elif spec.widget == "picker":  # a letter picks it: n/l/m/h/c for a security risk
+            widget = ChoicePicker([(o, o) for o in spec.options], value, id=wid)
         elif spec.widget == "scale":  # 1..5: a digit picks it, the meaning of the ends beside it
             widget = ChoicePicker(SCALE_CHOICES, value or "", id=wid)
             return Horizontal(Label(spec.label, classes="field-label"), widget,
@@ -164,13 +171,19 @@ class RecordForm(DraftMixin, FieldFocusMixin, ServiceMixin, Screen[RecordView | 
                 self.query_one("#f-urgency", ChoicePicker).value)
 
     def _show_priority(self) -> None:
-        priority = self.app.config.matrix.priority_for(*self._levels())
+        config = self.app.config
+        matrix = config.matrix.priority_for(*self._levels())
+        risk = ""
+        if self.kind is Kind.INCIDENT and self.query("#f-security_risk"):
+            risk = self.query_one("#f-security_risk", ChoicePicker).value
+        priority = config.security.priority(matrix, risk)  # the same rule the service applies
+        why = config.security.reason(matrix, risk)
         self.query_one("#priority", Static).update(Text.assemble(
             ("Priority ", "bold"), (f"P{priority}", "bold reverse"), f" {PRIORITY_NAMES[priority]}",
-            ("   h/m/l or ←/→ to choose", "dim")))
+            (f"   {why}" if why else "   h/m/l or ←/→ to choose", "dim")))
 
     def on_choice_picker_changed(self, event: ChoicePicker.Changed) -> None:
-        if event.picker.id in ("f-impact", "f-urgency"):
+        if event.picker.id in ("f-impact", "f-urgency", "f-security_risk"):
             self._show_priority()
 
     # ---------------------------------------------------------------- values

@@ -1,0 +1,52 @@
+"""information security incidents, change control and the full change record (issue 18)
+
+Revision ID: 0007
+Revises: 0005
+
+``incident.security_risk`` (8.7.3.3): ``none`` for every incident recorded
+before, so nothing an existing desk holds changes priority. The column is
+added with ``op.add_column`` outside batch mode (``ALTER TABLE … ADD COLUMN``
+on SQLite and PostgreSQL alike): re-creating ``incident`` would drop its
+search triggers (see 0003).
+
+``security_step``: the handling steps of a security incident, like
+``major_step``.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision: str = '0007'
+down_revision: str | None = '0005'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.add_column('incident', sa.Column('security_risk', sqlmodel.sql.sqltypes.AutoString(), nullable=False,
+                                        server_default='none'))
+    op.create_table(
+        'security_step',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('incident_ref', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column('position', sa.Integer(), nullable=False),
+        sa.Column('title', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column('done_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column('done_by', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column('note', sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_security_step')),
+        sa.UniqueConstraint('incident_ref', 'position',
+                            name=op.f('uq_security_step_incident_ref_position')),
+    )
+    op.create_index(op.f('ix_security_step_incident_ref'), 'security_step', ['incident_ref'],
+                    unique=False)
+
+
+def downgrade() -> None:
+    op.drop_index(op.f('ix_security_step_incident_ref'), table_name='security_step')
+    op.drop_table('security_step')
+    # DROP COLUMN (SQLite 3.35+, PostgreSQL): no batch copy, so the search triggers stay
+    op.drop_column('incident', 'security_risk')
