@@ -253,7 +253,20 @@ def test_service_add_and_list(cli):
     assert "Payroll" in cli.ok("service", "list")
 
 
-def test_ci_add_relate_and_show_both_directions(cli):
+class _Uncontrolled:
+    """``sms-tui --config C`` where C puts nothing under change control (the catalogue
+    itself is tested here; tests/test_change_control.py holds it under control)."""
+
+    def __init__(self, cli, tmp_path) -> None:
+        self.cli, self.config = cli, tmp_path / "config.toml"
+        self.config.write_text("[changes.control]\nservices = []\nci_types = []\n")
+
+    def ok(self, *args: str) -> str:
+        return self.cli.ok("--config", str(self.config), *args)
+
+
+def test_ci_add_relate_and_show_both_directions(cli, tmp_path):
+    cli = _Uncontrolled(cli, tmp_path)
     cli.ok("service", "add", "Payroll")
     assert cli.ok("ci", "add", "app-payroll", "--type", "application", "--service", "Payroll") == \
         "CI app-payroll added (application, active in Payroll)\n"
@@ -269,7 +282,8 @@ def test_ci_add_relate_and_show_both_directions(cli):
     assert "relate" in cli.ok("ci", "show", "app-payroll")
 
 
-def test_ci_edit_retires_a_ci_and_unrelate_removes_the_relationship(cli):
+def test_ci_edit_retires_a_ci_and_unrelate_removes_the_relationship(cli, tmp_path):
+    cli = _Uncontrolled(cli, tmp_path)
     cli.ok("ci", "add", "a")
     cli.ok("ci", "add", "b")
     cli.ok("ci", "relate", "a", "b")

@@ -155,7 +155,8 @@ def test_a_database_from_a_newer_sms_tui_is_refused_untouched(tmp_path):
 # before it is upgraded -- as an old sms-tui left it.
 LATER_COLUMNS = {"incident": [("0005", "parent_id INTEGER"),
                               ("0007", "security_risk VARCHAR NOT NULL DEFAULT 'none'")],
-                 "request_type": [("0005", "service_id INTEGER")]}
+                 "request_type": [("0005", "service_id INTEGER")],
+                 "change": [("0007", "service_change VARCHAR NOT NULL DEFAULT ''")]}
 
 
 @contextlib.contextmanager

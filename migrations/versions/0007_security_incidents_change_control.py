@@ -11,6 +11,9 @@ search triggers (see 0003).
 
 ``security_step``: the handling steps of a security incident, like
 ``major_step``.
+
+``change.service_change``: a proposal to add, remove or transfer a service
+(8.5.2), ``''`` for every change recorded before.
 """
 
 from collections.abc import Sequence
@@ -28,6 +31,8 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.add_column('incident', sa.Column('security_risk', sqlmodel.sql.sqltypes.AutoString(), nullable=False,
                                         server_default='none'))
+    op.add_column('change', sa.Column('service_change', sqlmodel.sql.sqltypes.AutoString(),
+                                      nullable=False, server_default=''))
     op.create_table(
         'security_step',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -50,3 +55,4 @@ def downgrade() -> None:
     op.drop_table('security_step')
     # DROP COLUMN (SQLite 3.35+, PostgreSQL): no batch copy, so the search triggers stay
     op.drop_column('incident', 'security_risk')
+    op.drop_column('change', 'service_change')

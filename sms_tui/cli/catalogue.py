@@ -77,11 +77,14 @@ def register(main: click.Group) -> None:
     @click.option("--criticality", type=CRITICALITY, default=None)
     @click.option("--description", default=None)
     @click.option("--note", default="", help="Why (kept in the journal).")
+    @click.option("--change", "change", default=None, metavar="CHG-…",
+                  help="The approved, scheduled or implementing change that lists it "
+                       "(required under [changes.control]).")
     @pass_app
-    def service_edit(app: AppContext, name, new_name, criticality, description, note):
+    def service_edit(app: AppContext, name, new_name, criticality, description, note, change):
         """Rename a service or change its criticality or description."""
         view = _catalogue(app).update_service(name, new_name=new_name, criticality=criticality,
-                                              description=description, note=note)
+                                              description=description, note=note, change=change)
         click.echo(f"service {one_line(view.name)} updated")
 
     @main.group("ci")
@@ -142,11 +145,14 @@ def register(main: click.Group) -> None:
     @click.option("--status", type=CI_STATUS, default=None)
     @click.option("--description", default=None)
     @click.option("--note", default="", help="Why (kept in the journal).")
+    @click.option("--change", "change", default=None, metavar="CHG-…",
+                  help="The approved, scheduled or implementing change that lists it "
+                       "(required under [changes.control]).")
     @pass_app
-    def ci_edit(app: AppContext, name, ci_type, service, status, description, note):
+    def ci_edit(app: AppContext, name, ci_type, service, status, description, note, change):
         """Change a CI's type, service, status (e.g. retired) or description."""
         view = _catalogue(app).update_ci(name, ci_type=ci_type, service=service, status=status,
-                                         description=description, note=note)
+                                         description=description, note=note, change=change)
         click.echo(f"CI {one_line(view.name)} updated")
 
     @ci.command("relate")
@@ -154,18 +160,24 @@ def register(main: click.Group) -> None:
     @click.argument("target")
     @click.option("--relation", default="depends_on", show_default=True,
                   help="One word, e.g. depends_on, runs_on, connects_to, part_of.")
+    @click.option("--change", "change", default=None, metavar="CHG-…",
+                  help="The approved, scheduled or implementing change that lists it "
+                       "(required under [changes.control]).")
     @pass_app
-    def ci_relate(app: AppContext, source, target, relation):
+    def ci_relate(app: AppContext, source, target, relation, change):
         """Record that SOURCE relates to TARGET (e.g. app-payroll runs_on srv-app-01)."""
-        rel = _catalogue(app).relate(source, target, relation)
+        rel = _catalogue(app).relate(source, target, relation, change=change)
         click.echo(f"related: {one_line(rel.describe())}")
 
     @ci.command("unrelate")
     @click.argument("source")
     @click.argument("target")
     @click.option("--relation", default=None, help="Only this relation (default: all).")
+    @click.option("--change", "change", default=None, metavar="CHG-…",
+                  help="The approved, scheduled or implementing change that lists it "
+                       "(required under [changes.control]).")
     @pass_app
-    def ci_unrelate(app: AppContext, source, target, relation):
+    def ci_unrelate(app: AppContext, source, target, relation, change):
         """Remove the relationship(s) from SOURCE to TARGET."""
-        removed = _catalogue(app).unrelate(source, target, relation)
+        removed = _catalogue(app).unrelate(source, target, relation, change=change)
         click.echo(f"removed {removed} relationship{'s' if removed != 1 else ''}")

@@ -110,15 +110,20 @@ def register(main: click.Group) -> None:
     @click.option("--title", required=True)
     @click.option("--type", "change_type", type=click.Choice(["standard", "normal", "emergency"]),
                   default="normal", show_default=True, help="Change category.")
+    @click.option("--change-type", "service_change", default=None, metavar="TYPE",
+                  help="A proposal to add_service, remove_service or transfer_service: always "
+                       "major impact, through service design and transition (8.5.2).")
     @click.option("--service", "services", multiple=True, help="Affected service; repeatable.")
     @click.option("--ci", "cis", multiple=True, help="Affected configuration item; repeatable.")
     @click.option("--description", default="")
     @_rfc_options
     @pass_app
-    def new(app: AppContext, title, change_type, services, cis, description, **kwargs):
+    def new(app: AppContext, title, change_type, service_change, services, cis, description, **kwargs):
         """Raise an RFC; prints its reference. Standard changes are pre-approved."""
+        extra = {"service_change": service_change} if service_change is not None else {}
         detail = _changes(app).create(title=title, change_type=change_type, services=list(services),
-                                      cis=list(cis), description=description, **_rfc_values(kwargs))
+                                      cis=list(cis), description=description, **extra,
+                                      **_rfc_values(kwargs))
         click.echo(detail.ref)
         if detail.major_impact:
             click.echo(f"{detail.ref}: major impact - "
@@ -250,6 +255,15 @@ def register(main: click.Group) -> None:
         """Start implementing an approved or scheduled change."""
         detail = _changes(app).start(ref, note=note)
         click.echo(f"{detail.ref}: implementing")
+        for warning in detail.warnings:
+            click.echo(f"sms-tui: warning: {one_line(warning)}", err=True)
+        # the configuration updates it planned: its CIs and services, edited under this change
+        from shlex import quote
+
+        for name in detail.cis:
+            click.echo(f"  update CI {one_line(name)}: sms-tui ci edit {one_line(quote(name))} "
+                       f"--change {detail.ref} …")
+
 
     @changes.command("outcome")
     @click.argument("ref")

@@ -112,6 +112,30 @@ def parse_change_type(value: str) -> str:
     return text
 
 
+# Proposals that add, remove or transfer a service go through service design and
+# transition (8.5.2) whatever their risk: the policy cannot switch that off.
+SERVICE_CHANGES = ("add_service", "remove_service", "transfer_service")
+
+
+def parse_service_change(value: object) -> str:
+    """'' (an ordinary change) or one of SERVICE_CHANGES; anything else refused in one line."""
+    text = str(value if value is not None else "").strip().lower().replace("-", "_")
+    if text in ("", "none", *SERVICE_CHANGES):
+        return "" if text == "none" else text
+    shown = str(value)[:40].encode("unicode_escape").decode("ascii")
+    raise ValidationError(f"unknown change type '{shown}': use {', '.join(SERVICE_CHANGES)} "
+                          "(or none)")
+
+
+def window_warning(start: datetime | None, end: datetime | None, now: datetime) -> str:
+    """Why starting now is outside the change's planned window ('' inside it, or with none)."""
+    if start is not None and now < start:
+        return f"started before its planned window (opens {start:%Y-%m-%d %H:%M} UTC)"
+    if end is not None and now > end:
+        return f"started after its planned window closed ({end:%Y-%m-%d %H:%M} UTC)"
+    return ""
+
+
 def parse_outcome(value: str) -> str:
     text = str(value).strip().lower().replace("-", "_").replace(" ", "_")
     if text not in OUTCOMES:
@@ -168,12 +192,16 @@ class ChangePolicy:
         return covered(services, self.controlled_services) or covered(ci_types, self.controlled_ci_types)
 
     def major_impact_reasons(self, *, change_type: str, level: RiskLevel | None,
-                             services: Mapping[str, str]) -> list[str]:
+                             services: Mapping[str, str], service_change: str = "") -> list[str]:
         """Why the change is major-impact (empty: it is not).
 
-        ``services`` maps each affected service name to its criticality.
+        ``services`` maps each affected service name to its criticality;
+        ``service_change`` (add/remove/transfer a service) always makes it major impact.
         """
         reasons: list[str] = []
+        if service_change:
+            reasons.append(f"proposal to {service_change.replace('_service', '')} a service "
+                           "(always through service design and transition)")
         if level is not None and self.major_risk_level is not None \
                 and level.rank >= self.major_risk_level.rank:
             reasons.append(f"risk level {level.value} (policy: {self.major_risk_level.value} or above)")

@@ -158,6 +158,22 @@ class CatalogueService:
             raise missing
         return found
 
+    def _authorise(self, session: Session, *, ci: ConfigurationItem | None = None,
+                   service: Service | None = None, change: str | None) -> Any:
+        from .change_control import authorise_in
+
+        return authorise_in(session, self.store, ci=ci, service=service, change_ref=change)
+
+    def _note_on_change(self, session: Session, change: Any, what: str, name: str,
+                        changes: dict[str, tuple[Any, Any]], now: datetime) -> None:
+        if change is None:
+            return
+        from .change_control import note_on_change_in
+
+        summary = "; ".join(f"{k}: {a if a not in (None, '') else '–'} → {b if b not in (None, '') else '–'}"
+                            for k, (a, b) in changes.items() if k != "change")
+        note_on_change_in(session, self.store, change, what=what, name=name, summary=summary, now=now)
+
     def _refuse_duplicate(self, session: Session, model: type, name: str, what: str,
                           except_id: int | None = None) -> None:
         # Case-insensitive: "Email" and "email" would only confuse the desk.
@@ -233,8 +249,10 @@ class CatalogueService:
 
     def update_service(self, name: str, *, new_name: str | None = None,
                        criticality: str | None = None, description: str | None = None,
-                       note: str = "") -> ServiceView:
-        """Rename a service or change its criticality or description; journals old → new."""
+                       note: str = "", change: str | None = None) -> ServiceView:
+        """Rename a service or change its criticality or description; journals old → new.
+
+        A service under change control needs ``change``: an authorising change listing it."""
         with self.store.write() as session:
             row = self._service(session, name)
             changes: dict[str, tuple[Any, Any]] = {}
@@ -249,13 +267,17 @@ class CatalogueService:
                 changes["description"] = (row.description, description)
             if not changes:
                 raise ValidationError(f"service '{row.name}' already has those values")
+            authorising = self._authorise(session, service=row, change=change)
             old_ref = service_ref(row.name)
             for key, (_old, new) in changes.items():
                 setattr(row, key, new)
+            if authorising is not None:
+                changes["change"] = (None, authorising.ref)
             now = self.store.now()
             self._journal(session, old_ref, "service", "update", now, changes, note)
             if "name" in changes:  # the new name's trail starts with where it came from
                 self._journal(session, service_ref(row.name), "service", "update", now, changes, note)
+            self._note_on_change(session, authorising, "service", row.name, changes, now)
             return self._service_view(session, row)
 
     # ----------------------------------------------------------------- CIs
@@ -308,10 +330,14 @@ class CatalogueService:
 
     def update_ci(self, name: str, *, ci_type: str | None = None, description: str | None = None,
                   status: str | None = None, service: str | None = None,
-                  note: str = "") -> CIView:
-        """Change a CI's type, description, status or service (``""`` detaches it)."""
+                  note: str = "", change: str | None = None) -> CIView:
+        """Change a CI's type, description, status or service (``""`` detaches it).
+
+        A CI under change control needs ``change``: an authorising change listing it."""
         with self.store.write() as session:
             row = self._ci(session, name)
+            # checked against the CI as it is (its type and service before this edit)
+            authorising = self._authorise(session, ci=row, change=change)
             changes: dict[str, tuple[Any, Any]] = {}
             if ci_type is not None and (value := parse_ci_type(ci_type)) != row.ci_type:
                 changes["ci_type"] = (row.ci_type, value)
@@ -331,18 +357,30 @@ class CatalogueService:
                     row.service_id = new_id
             if not changes:
                 raise ValidationError(f"configuration item '{row.name}' already has those values")
+            if authorising is not None:
+                changes["change"] = (None, authorising.ref)
             now = self.store.now()
             row.updated_at = now
             self._journal(session, ci_ref(row.name), "ci", "update", now, changes, note)
+            self._note_on_change(session, authorising, "ci", row.name, changes, now)
             return self._ci_view(session, row)
 
-    def relate(self, source: str, target: str, relation: str = "depends_on") -> CIRelationView:
-        """Record that ``source relation target`` (e.g. app-01 runs_on srv-01)."""
+    def relate(self, source: str, target: str, relation: str = "depends_on", *,
+               change: str | None = None) -> CIRelationView:
+        """Record that ``source relation target`` (e.g. app-01 runs_on srv-01).
+
+        A source CI under change control needs ``change``, listing it."""
         with self.store.write() as session:
-            return self.relate_in(session, source, target, relation, now=self.store.now())
+            authorising = self._authorise(session, ci=self._ci(session, source), change=change)
+            now = self.store.now()
+            view = self.relate_in(session, source, target, relation, now=now,
+                                  change_ref=authorising.ref if authorising else "")
+            self._note_on_change(session, authorising, "ci", view.source,
+                                 {"relationship": (None, view.describe())}, now)
+            return view
 
     def relate_in(self, session: Session, source: str, target: str, relation: str = "depends_on",
-                  *, now: datetime) -> CIRelationView:
+                  *, now: datetime, change_ref: str = "") -> CIRelationView:
         relation = parse_relation(relation)
         src, dst = self._ci(session, source), self._ci(session, target)
         if src.id == dst.id:
@@ -354,20 +392,25 @@ class CatalogueService:
             raise ValidationError(f"'{src.name} {relation} {dst.name}' is already recorded")
         session.add(CIRelationship(source_id=src.id, target_id=dst.id, relation=relation))
         text = f"{src.name} {relation} {dst.name}"
+        changes: dict[str, tuple[Any, Any]] = {"relationship": (None, text)}
+        if change_ref:
+            changes["change"] = (None, change_ref)
         for row in (src, dst):
             row.updated_at = now
-            self._journal(session, ci_ref(row.name), "ci", "relate", now,
-                          {"relationship": (None, text)})
+            self._journal(session, ci_ref(row.name), "ci", "relate", now, changes)
         session.flush()
         return CIRelationView(src.name, relation, dst.name, "out")
 
-    def unrelate(self, source: str, target: str, relation: str | None = None) -> int:
+    def unrelate(self, source: str, target: str, relation: str | None = None, *,
+                 change: str | None = None) -> int:
         """Remove the relationship(s) from source to target (all relations unless one is named).
 
-        Returns how many were removed; refuses when there is none.
+        Returns how many were removed; refuses when there is none. A source CI under
+        change control needs ``change``, listing it.
         """
         with self.store.write() as session:
             src, dst = self._ci(session, source), self._ci(session, target)
+            authorising = self._authorise(session, ci=src, change=change)
             stmt = select(CIRelationship).where(CIRelationship.source_id == src.id,
                                                 CIRelationship.target_id == dst.id)
             if relation:
@@ -381,9 +424,13 @@ class CatalogueService:
             for rel in found:
                 text = f"{src.name} {rel.relation} {dst.name}"
                 session.delete(rel)
+                changes: dict[str, tuple[Any, Any]] = {"relationship": (text, None)}
+                if authorising is not None:
+                    changes["change"] = (None, authorising.ref)
                 for row in (src, dst):
-                    self._journal(session, ci_ref(row.name), "ci", "unrelate", now,
-                                  {"relationship": (text, None)})
+                    self._journal(session, ci_ref(row.name), "ci", "unrelate", now, changes)
+                self._note_on_change(session, authorising, "ci", src.name, {"relationship": (text, None)},
+                                     now)
             src.updated_at = dst.updated_at = now
             return len(found)
 

@@ -50,6 +50,7 @@ from ..domain.changes import (
     rejection_refusal,
     risk_level,
     risk_score,
+    window_warning,
 )
 from ..domain.errors import ActionRequired, NotFound, ValidationError
 from ..domain.kinds import Kind, parse_ref
@@ -90,6 +91,7 @@ class ChangeDetail:
     under_control: bool
     approvals: list[ApprovalView] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # said once, by the action that caused them
 
     @property
     def ref(self) -> str:
@@ -182,7 +184,8 @@ def refresh_assessment(session: Session, store: Store, row: Change, now: datetim
         changes["risk_level"] = (row.risk_level or None, new_level or None)
         row.risk_level = new_level
     services, _ = targets_of(session, row)
-    reasons = policy.major_impact_reasons(change_type=row.change_type, level=level, services=services)
+    reasons = policy.major_impact_reasons(change_type=row.change_type, level=level, services=services,
+                                          service_change=row.service_change)
     text = "; ".join(reasons)
     if bool(reasons) != row.major_impact or text != row.major_impact_reasons:
         if bool(reasons) != row.major_impact:
@@ -251,7 +254,7 @@ def _change_updated(ctx: hooks.HookContext, changes: dict[str, tuple[Any, Any]])
     if {"planned_start", "planned_end"} & set(changes) and (
             row.planned_start or row.planned_end or row.status == "scheduled"):
         check_window(row.planned_start, row.planned_end)
-    if {"risk_likelihood", "risk_impact", "change_type", "service", "ci"} & set(changes):
+    if {"risk_likelihood", "risk_impact", "change_type", "service", "ci", "service_change"} & set(changes):
         _normalise_risk(row)
         _ensure_primary_targets(ctx.session, row)
         refresh_assessment(ctx.session, ctx.store, row, ctx.now)
@@ -284,6 +287,8 @@ def _change_transition_rules(ctx: hooks.HookContext, old: str, new: str, note: s
 
 @hooks.on("after_transition", Kind.CHANGE)
 def _change_implemented(ctx: hooks.HookContext, old: str, new: str) -> None:
+    if new == "implementing":
+        _started_in(ctx)
     if new != "review":
         return
     row: Change = ctx.row  # type: ignore[assignment]
@@ -310,6 +315,22 @@ def _change_implemented(ctx: hooks.HookContext, old: str, new: str) -> None:
     for problem in ctx.session.exec(select(Problem).where(Problem.change_id == row.id)):
         write_entry(ctx.session, ctx.store, Kind.PROBLEM, problem, "note", ctx.now, None,
                     f"fix change {row.ref} implemented: {row.outcome.replace('_', ' ')}")
+
+
+def _started_in(ctx: hooks.HookContext) -> None:
+    """Starting outside the planned window is allowed (the analyst decides) but warned of
+    and journaled, whichever way the change was started (CLI, TUI, import)."""
+    row: Change = ctx.row  # type: ignore[assignment]
+    warning = window_warning(_aware(row.planned_start), _aware(row.planned_end), ctx.now)
+    if warning:
+        ctx.journal("window_warning", {"started_at": (None, f"{ctx.now:%Y-%m-%d %H:%M} UTC")},
+                    f"{row.ref} {warning}")
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    from datetime import UTC
+
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 # ------------------------------------------------------------------ service
@@ -566,9 +587,13 @@ class ChangeService:
         """Start implementing an approved or scheduled change."""
         with self.store.write() as session:
             row = self._load(session, ref)
-            self.records.transition_in(session, Kind.CHANGE, row, "implementing", note=note,
-                                       now=self.store.now())
-            return self._detail(session, row)
+            now = self.store.now()
+            self.records.transition_in(session, Kind.CHANGE, row, "implementing", note=note, now=now)
+            detail = self._detail(session, row)
+            warning = window_warning(_aware(row.planned_start), _aware(row.planned_end), now)
+            if warning:
+                detail.warnings.append(f"{row.ref} {warning} (journaled)")
+            return detail
 
     def record_outcome(self, ref: str, outcome: str, *, investigation_note: str = "",
                        note: str = "") -> ChangeDetail:

@@ -57,7 +57,7 @@ EXTRA_FIELDS: dict[Kind, tuple[str, ...]] = {
     Kind.CHANGE: ("change_type", "reason", "backout_plan", "planned_start", "planned_end", "outcome",
                   "risk_likelihood", "risk_impact", "business_benefit", "cost", "impact_capacity",
                   "impact_availability", "impact_continuity", "impact_security",
-                  "implementation_plan", "test_plan", "investigation_note"),
+                  "implementation_plan", "test_plan", "investigation_note", "service_change"),
 }
 # Columns shown with a record but set only by the rules (derived or recorded by a service).
 DERIVED_FIELDS: dict[Kind, tuple[str, ...]] = {
@@ -174,6 +174,10 @@ class RecordService:
             return bool(value)
         if field == "security_risk":
             return parse_risk(value)
+        if field == "service_change":
+            from ..domain.changes import parse_service_change
+
+            return parse_service_change(value)
         if field == "category" and value is not None and len(str(value)) > MAX_NAME:
             raise ValidationError(f"category is {len(str(value))} characters; keep it to {MAX_NAME}")
         if value is None:

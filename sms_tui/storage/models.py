@@ -120,6 +120,8 @@ class Change(RecordBase, table=True):
     major_impact: bool = Field(default=False)  # flagged for service design and transition
     major_impact_reasons: str = _text()
     expedited: bool = Field(default=False)  # emergency change approved on the expedited path
+    # a proposal to add, remove or transfer a service (8.5.2): always major impact
+    service_change: str = Field(default="")  # "" | add_service | remove_service | transfer_service
 
 
 class Problem(RecordBase, table=True):

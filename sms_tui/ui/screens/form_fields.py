@@ -56,6 +56,8 @@ KNOWN: dict[str, FieldSpec] = {
                                ("none", "low", "medium", "high", "critical")),
     "major_reason": FieldSpec("major_reason", "Why major", placeholder="criteria met, or your reason"),
     "change_type": FieldSpec("change_type", "Change type", "select", ("normal", "standard", "emergency")),
+    "service_change": FieldSpec("service_change", "Service change", "select",
+                                ("", "add_service", "remove_service", "transfer_service")),
     "outcome": FieldSpec("outcome", "Outcome", "select", ("", "successful", "failed", "backed_out"),
                          when="edit"),
     "planned_start": FieldSpec("planned_start", "Planned start", "datetime",
