@@ -28,7 +28,8 @@ def desk(tmp_path, clock):
 
 
 def _approved_change(desk, **targets) -> str:
-    return desk.changes.create(title="Upgrade payroll", change_type="standard", **targets).ref
+    return desk.changes.create(title="Upgrade payroll", change_type="standard",
+                               verification_results="checked", backout_tested="yes", **targets).ref
 
 
 # ------------------------------------------------------------------ refused without a change
@@ -146,7 +147,8 @@ def test_cli_ci_edit_needs_the_change_and_start_offers_the_ci_updates(tmp_path):
     refused = cli("ci", "edit", "app-payroll", "--description", "v2")
     assert refused.exit_code == 1 and refused.stderr.count("\n") == 1
     assert "[changes.control]" in refused.stderr
-    ref = cli.ok("changes", "new", "--title", "Patch", "--type", "standard", "--ci", "app-payroll").strip()
+    ref = cli.ok("changes", "new", "--title", "Patch", "--type", "standard", "--ci", "app-payroll",
+                 "--verification", "checked", "--backout-tested", "yes").strip()
     assert "--change " + ref in cli.ok("changes", "start", ref)
     assert cli.ok("ci", "edit", "app-payroll", "--description", "v2", "--change", ref) == \
         "CI app-payroll updated\n"

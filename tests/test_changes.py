@@ -39,6 +39,8 @@ def catalogue(store):
 
 def _approved_normal(changes, **kw):
     kw.setdefault("services", ["mail"])
+    kw.setdefault("verification_results", "Staging run clean")  # ready to deploy (8.5.1.3)
+    kw.setdefault("backout_tested", "yes")
     detail = changes.create(title="Patch the mail server", backout_plan="Restore the VM snapshot", **kw)
     changes.assess(detail.ref, likelihood="unlikely", impact="moderate")
     return changes.approve(detail.ref, "Low risk, tested on staging", approver="cab")
@@ -171,7 +173,8 @@ def test_an_emergency_change_needs_a_back_out_plan_even_when_expedited(changes):
 
 def test_an_emergency_change_is_approved_expedited_and_implemented_at_once(changes):
     ref = changes.create(title="Block the exploit", change_type="emergency", cis=["fw-01"],
-                         backout_plan="Remove the rule").ref
+                         backout_plan="Remove the rule", verification_results="Rule checked",
+                         backout_tested="no", backout_untested_reason="no time: actively exploited").ref
     detail = changes.approve(ref, "Actively exploited", approver="duty manager")
     assert detail.record.status == "approved"
     assert detail.approvals[-1].expedited and detail.record.extra["expedited"]
@@ -275,7 +278,8 @@ def test_an_implemented_change_gets_an_effectiveness_review_task(changes, review
 
 def test_an_emergency_change_is_reviewed_sooner_after_implementation(changes, reviews, clock):
     ref = changes.create(title="Block the exploit", change_type="emergency", cis=["fw-01"],
-                         backout_plan="Remove the rule").ref
+                         backout_plan="Remove the rule", verification_results="Rule checked",
+                         backout_tested="no", backout_untested_reason="no time: actively exploited").ref
     changes.approve(ref, "Actively exploited")
     changes.start(ref)
     detail = changes.record_outcome(ref, "backed_out", investigation_note="Rule broke VPN")
@@ -313,7 +317,8 @@ def test_a_problem_fixed_by_a_change_hears_of_its_outcome(changes, records, stor
     fixed = problems.resolve(problem, permanent_fix="Raise the timeout", needs_change=True)
     change = next(link.ref for link in fixed.links if link.relation == "change")
     changes.set_targets(change, services=["mail"])
-    records.update(change, backout_plan="Lower it again")
+    records.update(change, backout_plan="Lower it again", verification_results="Tried on a test relay",
+                   backout_tested="yes")
     changes.assess(change, likelihood=1, impact=2)
     changes.approve(change, "ok")
     changes.start(change)

@@ -13,7 +13,11 @@ search triggers (see 0003).
 ``major_step``.
 
 ``change.service_change``: a proposal to add, remove or transfer a service
-(8.5.2), ``''`` for every change recorded before.
+(8.5.2), ``''`` for every change recorded before. The full change record
+(8.5.1.3): decision inputs (feasibility, impact on customers and users, on
+policies and plans), verification and test results, whether the back-out plan
+was tested (and why not), all empty for the changes recorded before; and
+``remedial_action``, the actions that remedy an unsuccessful change.
 """
 
 from collections.abc import Sequence
@@ -33,6 +37,29 @@ def upgrade() -> None:
                                         server_default='none'))
     op.add_column('change', sa.Column('service_change', sqlmodel.sql.sqltypes.AutoString(),
                                       nullable=False, server_default=''))
+    for column in ('feasibility', 'impact_customers', 'impact_policies', 'verification_results',
+                   'test_results', 'backout_untested_reason'):
+        op.add_column('change', sa.Column(column, sa.Text(), nullable=False, server_default=''))
+    op.add_column('change', sa.Column('backout_tested', sqlmodel.sql.sqltypes.AutoString(),
+                                      nullable=False, server_default=''))
+    op.create_table(
+        'remedial_action',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('change_ref', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column('position', sa.Integer(), nullable=False),
+        sa.Column('action', sa.Text(), nullable=False),
+        sa.Column('owner', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column('agreed_with', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column('done_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column('done_by', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column('note', sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_remedial_action')),
+        sa.UniqueConstraint('change_ref', 'position', name=op.f('uq_remedial_action_change_ref_position')),
+    )
+    op.create_index(op.f('ix_remedial_action_change_ref'), 'remedial_action', ['change_ref'],
+                    unique=False)
     op.create_table(
         'security_step',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -56,3 +83,8 @@ def downgrade() -> None:
     # DROP COLUMN (SQLite 3.35+, PostgreSQL): no batch copy, so the search triggers stay
     op.drop_column('incident', 'security_risk')
     op.drop_column('change', 'service_change')
+    for column in ('feasibility', 'impact_customers', 'impact_policies', 'verification_results',
+                   'test_results', 'backout_untested_reason', 'backout_tested'):
+        op.drop_column('change', column)
+    op.drop_index(op.f('ix_remedial_action_change_ref'), table_name='remedial_action')
+    op.drop_table('remedial_action')

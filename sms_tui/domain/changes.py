@@ -127,6 +127,35 @@ def parse_service_change(value: object) -> str:
                           "(or none)")
 
 
+BACKOUT_TESTED = ("yes", "no")
+
+
+def parse_backout_tested(value: object) -> str:
+    """Whether the back-out (reversal) plan was tested: yes, no, or '' (not said yet)."""
+    text = str(value if value is not None else "").strip().lower()
+    if text in ("", *BACKOUT_TESTED):
+        return text
+    shown = str(value)[:40].encode("unicode_escape").decode("ascii")
+    raise ValidationError(f"back-out tested must be yes or no, got '{shown}'")
+
+
+def deployment_refusal(*, verification_results: str, backout_tested: str,
+                       backout_untested_reason: str) -> str | None:
+    """Why a change may not start implementing yet (8.5.1.3: prepared, verified and where
+    possible tested, its reversal planned and where possible tested) -- for every category,
+    standard changes too. None when it may."""
+    missing = []
+    if not verification_results.strip():
+        missing.append("the verification results (--verification)")
+    if backout_tested not in BACKOUT_TESTED:
+        missing.append("whether the back-out plan was tested (--backout-tested yes|no)")
+    elif backout_tested == "no" and not backout_untested_reason.strip():
+        missing.append("why the back-out plan was not tested (--backout-untested-reason)")
+    if not missing:
+        return None
+    return "before it is deployed, record " + " and ".join(missing)
+
+
 def window_warning(start: datetime | None, end: datetime | None, now: datetime) -> str:
     """Why starting now is outside the change's planned window ('' inside it, or with none)."""
     if start is not None and now < start:

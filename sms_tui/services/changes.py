@@ -40,6 +40,7 @@ from ..domain.changes import (
     approval_refusal,
     check_window,
     conflicts_with,
+    deployment_refusal,
     find_conflicts,
     outcome_refusal,
     parse_change_type,
@@ -62,6 +63,17 @@ from .records import EXTRA_FIELDS, RecordService
 from .rule_support import clean_text, deciding, is_deciding, write_entry
 from .store import Store
 from .views import RecordView
+
+FAILED_REVIEW_INSTRUCTIONS = (
+    "The change was unsuccessful. Investigate why, check the service was restored (the "
+    "back-out worked), and agree the remedial actions with the interested parties; record them "
+    "on the change (sms-tui changes remedial). The change closes once they are all done.")
+FAILED_REVIEW_CHECKLIST = (
+    "Investigate why the change failed",
+    "Check the service was restored (the back-out worked)",
+    "Agree remedial actions with the interested parties and record them on the change",
+    "Record the conclusion and what the next attempt changes",
+)
 
 # Changes whose windows still matter for conflicts (planned or under way).
 ACTIVE_STATES = ("new", "assessing", "approved", "scheduled", "implementing")
@@ -271,6 +283,12 @@ def _change_transition_rules(ctx: hooks.HookContext, old: str, new: str, note: s
         check_window(row.planned_start, row.planned_end)
     if new == "implementing" and latest_decision(ctx.session, row.ref) != "approved":
         raise ValidationError(f"{row.ref} has no recorded approval")
+    if new == "implementing":
+        refusal = deployment_refusal(verification_results=row.verification_results,
+                                     backout_tested=row.backout_tested,
+                                     backout_untested_reason=row.backout_untested_reason)
+        if refusal:
+            raise ValidationError(f"{row.ref}: {refusal}")
     if new == "review":
         if not row.outcome:
             raise ActionRequired(f"record the implementation outcome of {row.ref} first",
@@ -283,6 +301,12 @@ def _change_transition_rules(ctx: hooks.HookContext, old: str, new: str, note: s
 
         if not review_done_for(ctx.session, activity="change_effectiveness_review", source_ref=row.ref):
             raise ValidationError(f"{row.ref} is closed once its effectiveness review is done")
+        if row.outcome in UNSUCCESSFUL:
+            from .remedial import remedial_refusal
+
+            refusal = remedial_refusal(ctx.session, row)
+            if refusal:
+                raise ValidationError(refusal)
 
 
 @hooks.on("after_transition", Kind.CHANGE)
@@ -299,10 +323,17 @@ def _change_implemented(ctx: hooks.HookContext, old: str, new: str) -> None:
     what = "emergency change (expedited approval)" if row.change_type == "emergency" else \
         f"{row.change_type} change"
     raised = {}
-    raised["effectiveness_review"] = raise_event_review_in(
-        ctx.session, activity="change_effectiveness_review", source_ref=row.ref,
-        title=f"Effectiveness review of {what} {row.ref} ({row.outcome.replace('_', ' ')})",
-        clause="8.5.1.3", due=ctx.now + timedelta(days=days), now=ctx.now, actor=ctx.store.actor)
+    if row.outcome in UNSUCCESSFUL:  # a failed change's review looks for why and what remedies it
+        raised["effectiveness_review"] = raise_event_review_in(
+            ctx.session, activity="change_effectiveness_review", source_ref=row.ref,
+            title=f"Review of unsuccessful {what} {row.ref} ({row.outcome.replace('_', ' ')})",
+            clause="8.5.1.3", due=ctx.now + timedelta(days=days), now=ctx.now, actor=ctx.store.actor,
+            instructions=FAILED_REVIEW_INSTRUCTIONS, checklist=FAILED_REVIEW_CHECKLIST)
+    else:
+        raised["effectiveness_review"] = raise_event_review_in(
+            ctx.session, activity="change_effectiveness_review", source_ref=row.ref,
+            title=f"Effectiveness review of {what} {row.ref} ({row.outcome.replace('_', ' ')})",
+            clause="8.5.1.3", due=ctx.now + timedelta(days=days), now=ctx.now, actor=ctx.store.actor)
     if row.major_impact:
         raised["continuity_retest"] = raise_event_review_in(
             ctx.session, activity="continuity_retest", source_ref=row.ref,

@@ -57,7 +57,9 @@ EXTRA_FIELDS: dict[Kind, tuple[str, ...]] = {
     Kind.CHANGE: ("change_type", "reason", "backout_plan", "planned_start", "planned_end", "outcome",
                   "risk_likelihood", "risk_impact", "business_benefit", "cost", "impact_capacity",
                   "impact_availability", "impact_continuity", "impact_security",
-                  "implementation_plan", "test_plan", "investigation_note", "service_change"),
+                  "implementation_plan", "test_plan", "investigation_note", "service_change",
+                  "feasibility", "impact_customers", "impact_policies", "verification_results",
+                  "test_results", "backout_tested", "backout_untested_reason"),
 }
 # Columns shown with a record but set only by the rules (derived or recorded by a service).
 DERIVED_FIELDS: dict[Kind, tuple[str, ...]] = {
@@ -174,6 +176,10 @@ class RecordService:
             return bool(value)
         if field == "security_risk":
             return parse_risk(value)
+        if field == "backout_tested":
+            from ..domain.changes import parse_backout_tested
+
+            return parse_backout_tested(value)
         if field == "service_change":
             from ..domain.changes import parse_service_change
 

@@ -48,7 +48,8 @@ COMMON: tuple[FieldSpec, ...] = (
 _TEXT = ("reason", "root_cause", "workaround", "backout_plan", "implementation_plan", "test_plan",
          "symptoms", "permanent_fix", "investigation_note", "business_benefit",
          "impact_capacity", "impact_availability", "impact_continuity", "impact_security",
-         "satisfaction_comment")
+         "satisfaction_comment", "feasibility", "impact_customers", "impact_policies",
+         "verification_results", "test_results", "backout_untested_reason")
 
 KNOWN: dict[str, FieldSpec] = {
     "major": FieldSpec("major", "Major", "check"),
@@ -56,6 +57,7 @@ KNOWN: dict[str, FieldSpec] = {
                                ("none", "low", "medium", "high", "critical")),
     "major_reason": FieldSpec("major_reason", "Why major", placeholder="criteria met, or your reason"),
     "change_type": FieldSpec("change_type", "Change type", "select", ("normal", "standard", "emergency")),
+    "backout_tested": FieldSpec("backout_tested", "Back-out tested", "select", ("", "yes", "no")),
     "service_change": FieldSpec("service_change", "Service change", "select",
                                 ("", "add_service", "remove_service", "transfer_service")),
     "outcome": FieldSpec("outcome", "Outcome", "select", ("", "successful", "failed", "backed_out"),
