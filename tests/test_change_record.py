@@ -125,3 +125,32 @@ def test_cli_full_record_and_remedial(tmp_path):
     assert "remedial action 1 recorded" in cli.ok("changes", "remedial", ref, "--add", "Roll forward")
     assert "[ ] 1. Roll forward" in cli.ok("changes", "remedial", ref)
     assert "remedial action 1 done" in cli.ok("changes", "remedial", ref, "--done", "1")
+
+
+# ------------------------------------------------------------------ deployment dates told
+def test_scheduling_tells_the_service_owners_the_proposed_dates_through_the_outbox(store, clock):
+    from datetime import timedelta
+
+    from sms_tui.services.catalogue import CatalogueService
+    from sms_tui.services.notify import Outbox
+
+    catalogue = CatalogueService(store)
+    catalogue.add_service("Payroll", owner="Dana <dana@example.org>")
+    catalogue.add_service("Intranet")  # no owner: nobody to tell for it
+    changes = ChangeService(store)
+    ref = changes.create(title="Patch payroll", change_type="standard",
+                         services=["Payroll", "Intranet"]).ref
+    start = clock() + timedelta(days=3)
+    changes.schedule(ref, start, start + timedelta(hours=2))
+    [message] = Outbox(store).list(ref=ref)
+    assert message.purpose == "change_dates" and message.recipients == "Dana <dana@example.org>"
+    assert f"{start:%Y-%m-%d %H:%M}" in message.subject and "Patch payroll" in message.body
+    changes.schedule(ref, start + timedelta(days=1), start + timedelta(days=1, hours=2))
+    assert len(Outbox(store).list(ref=ref)) == 2  # moved: told again
+
+
+def test_a_service_owner_must_be_a_mail_address(store):
+    from sms_tui.services.catalogue import CatalogueService
+
+    with pytest.raises(ValidationError, match="not a mail address"):
+        CatalogueService(store).add_service("Payroll", owner="dana\r\nBcc: x@evil")

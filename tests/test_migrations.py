@@ -156,6 +156,7 @@ def test_a_database_from_a_newer_sms_tui_is_refused_untouched(tmp_path):
 LATER_COLUMNS = {"incident": [("0005", "parent_id INTEGER"),
                               ("0007", "security_risk VARCHAR NOT NULL DEFAULT 'none'")],
                  "request_type": [("0005", "service_id INTEGER")],
+                 "service": [("0007", "owner VARCHAR NOT NULL DEFAULT ''")],
                  "change": [("0007", "service_change VARCHAR NOT NULL DEFAULT ''"),
                             *(("0007", f"{name} TEXT NOT NULL DEFAULT ''") for name in (
                                 "feasibility", "impact_customers", "impact_policies",

@@ -17,7 +17,8 @@ search triggers (see 0003).
 (8.5.1.3): decision inputs (feasibility, impact on customers and users, on
 policies and plans), verification and test results, whether the back-out plan
 was tested (and why not), all empty for the changes recorded before; and
-``remedial_action``, the actions that remedy an unsuccessful change.
+``remedial_action``, the actions that remedy an unsuccessful change;
+``service.owner``, who is told of the deployment dates of changes to it.
 """
 
 from collections.abc import Sequence
@@ -42,6 +43,8 @@ def upgrade() -> None:
         op.add_column('change', sa.Column(column, sa.Text(), nullable=False, server_default=''))
     op.add_column('change', sa.Column('backout_tested', sqlmodel.sql.sqltypes.AutoString(),
                                       nullable=False, server_default=''))
+    op.add_column('service', sa.Column('owner', sqlmodel.sql.sqltypes.AutoString(), nullable=False,
+                                       server_default=''))
     op.create_table(
         'remedial_action',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -86,5 +89,6 @@ def downgrade() -> None:
     for column in ('feasibility', 'impact_customers', 'impact_policies', 'verification_results',
                    'test_results', 'backout_untested_reason', 'backout_tested'):
         op.drop_column('change', column)
+    op.drop_column('service', 'owner')
     op.drop_index(op.f('ix_remedial_action_change_ref'), table_name='remedial_action')
     op.drop_table('remedial_action')

@@ -38,10 +38,12 @@ def register(main: click.Group) -> None:
     @click.option("--criticality", type=CRITICALITY, default="medium", show_default=True,
                   help="How much the business depends on it.")
     @click.option("--description", default="")
+    @click.option("--owner", default="", help="Service owner's mail address, told of planned changes.")
     @pass_app
-    def service_add(app: AppContext, name, criticality, description):
+    def service_add(app: AppContext, name, criticality, description, owner):
         """Add a service NAME (unique) to the catalogue."""
-        view = _catalogue(app).add_service(name, criticality=criticality, description=description)
+        view = _catalogue(app).add_service(name, criticality=criticality, description=description,
+                                           owner=owner)
         click.echo(f"service {one_line(view.name)} added ({view.criticality} criticality)")
 
     @service.command("list")
@@ -65,6 +67,8 @@ def register(main: click.Group) -> None:
         view = catalogue.get_service(name)
         click.echo(f"{'name':>12}: {one_line(view.name)}")
         click.echo(f"{'criticality':>12}: {view.criticality}")
+        if view.owner:
+            click.echo(f"{'owner':>12}: {one_line(view.owner)}")
         if view.description:
             click.echo(f"{'description':>12}: {one_line(view.description)}")
         cis = catalogue.list_cis(service=view.name)
@@ -76,15 +80,17 @@ def register(main: click.Group) -> None:
     @click.option("--rename", "new_name", default=None, metavar="NEW_NAME")
     @click.option("--criticality", type=CRITICALITY, default=None)
     @click.option("--description", default=None)
+    @click.option("--owner", default=None, help='Service owner\'s mail address ("" for none).')
     @click.option("--note", default="", help="Why (kept in the journal).")
     @click.option("--change", "change", default=None, metavar="CHG-…",
                   help="The approved, scheduled or implementing change that lists it "
                        "(required under [changes.control]).")
     @pass_app
-    def service_edit(app: AppContext, name, new_name, criticality, description, note, change):
-        """Rename a service or change its criticality or description."""
+    def service_edit(app: AppContext, name, new_name, criticality, description, owner, note, change):
+        """Rename a service or change its criticality, description or owner."""
         view = _catalogue(app).update_service(name, new_name=new_name, criticality=criticality,
-                                              description=description, note=note, change=change)
+                                              description=description, note=note, change=change,
+                                              owner=owner)
         click.echo(f"service {one_line(view.name)} updated")
 
     @main.group("ci")

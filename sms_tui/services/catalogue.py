@@ -46,6 +46,7 @@ class ServiceView:
     description: str
     created_at: datetime
     ci_count: int = 0
+    owner: str = ""  # told of the changes planned on it
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,20 @@ def clean_name(name: str, what: str) -> str:
         raise ValidationError(f"{what} name must be on one line")
     if len(text) > MAX_NAME:
         raise ValidationError(f"{what} name is {len(text)} characters; keep it to {MAX_NAME}")
+    return text
+
+
+def parse_owner(value: str | None) -> str:
+    """A service owner's mail address ('Dana <dana@example.org>'), or '' for none."""
+    from email.utils import parseaddr
+
+    text = (value or "").strip()
+    if not text:
+        return ""
+    if len(text) > 200 or "\n" in text or "\r" in text or "@" not in parseaddr(text)[1]:
+        shown = text[:60].encode("unicode_escape").decode("ascii")
+        raise ValidationError(f"service owner '{shown}' is not a mail address "
+                              "(e.g. 'Dana <dana@example.org>')")
     return text
 
 
@@ -187,7 +202,7 @@ class CatalogueService:
             select(func.count()).select_from(ConfigurationItem)
             .where(ConfigurationItem.service_id == row.id)
         ).one()
-        return ServiceView(row.name, row.criticality, row.description, row.created_at, count)
+        return ServiceView(row.name, row.criticality, row.description, row.created_at, count, row.owner)
 
     def _ci_view(self, session: Session, row: ConfigurationItem, full: bool = True) -> CIView:
         service = session.get(Service, row.service_id) if row.service_id else None
@@ -214,11 +229,16 @@ class CatalogueService:
 
     # ----------------------------------------------------------------- services
     def add_service(self, name: str, *, criticality: str = "medium",
-                    description: str = "") -> ServiceView:
+                    description: str = "", owner: str = "") -> ServiceView:
         """Add a service to the catalogue; names are unique (ignoring case)."""
+        owner = parse_owner(owner)
         with self.store.write() as session:
             row = self.add_service_in(session, name, criticality=criticality,
                                       description=description, now=self.store.now())
+            if owner:
+                row.owner = owner
+                self._journal(session, service_ref(row.name), "service", "update", self.store.now(),
+                              {"owner": (None, owner)})
             return self._service_view(session, row)
 
     def add_service_in(self, session: Session, name: str, *, criticality: str = "medium",
@@ -249,7 +269,8 @@ class CatalogueService:
 
     def update_service(self, name: str, *, new_name: str | None = None,
                        criticality: str | None = None, description: str | None = None,
-                       note: str = "", change: str | None = None) -> ServiceView:
+                       note: str = "", change: str | None = None,
+                       owner: str | None = None) -> ServiceView:
         """Rename a service or change its criticality or description; journals old → new.
 
         A service under change control needs ``change``: an authorising change listing it."""
@@ -265,6 +286,8 @@ class CatalogueService:
                 changes["criticality"] = (row.criticality, value)
             if description is not None and description != row.description:
                 changes["description"] = (row.description, description)
+            if owner is not None and (value := parse_owner(owner)) != row.owner:
+                changes["owner"] = (row.owner, value)
             if not changes:
                 raise ValidationError(f"service '{row.name}' already has those values")
             authorising = self._authorise(session, service=row, change=change)

@@ -358,6 +358,32 @@ def _started_in(ctx: hooks.HookContext) -> None:
                     f"{row.ref} {warning}")
 
 
+def _announce_dates_in(session: Session, store: Store, row: Change, now: datetime) -> None:
+    """The proposed deployment dates, to the owners of the services the change affects
+    (8.5.1.3), through the outbox: one message per (re)scheduling, journaled on the change."""
+    from . import notify
+
+    services, _cis = targets_of(session, row)
+    owners: list[str] = []
+    for name in services:
+        found = session.exec(select(Service).where(Service.name == name)).first()
+        if found is not None and found.owner.strip() and found.owner.strip() not in owners:
+            owners.append(found.owner.strip())
+    start, end = _aware(row.planned_start), _aware(row.planned_end)
+    window = f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M} UTC" if start and end else "not set"
+    body = "\n".join([
+        f"Change {row.ref} is planned for {window}.", "",
+        f"Title:    {row.title}",
+        f"Category: {row.change_type}",
+        f"Services: {', '.join(services) or '-'}",
+        f"Back-out: {row.backout_plan or '-'}", "",
+        "Reply to the change manager if this window does not suit you.",
+    ]) + "\n"
+    notify.record_message_in(session, store=store, ref=row.ref, kind=Kind.CHANGE, purpose="change_dates",
+                             contacts=tuple(owners), subject=f"[Change] {row.ref} planned {window}: "
+                             f"{row.title}", body=body, now=now)
+
+
 def _aware(value: datetime | None) -> datetime | None:
     from datetime import UTC
 
@@ -587,6 +613,8 @@ class ChangeService:
             if row.status == "approved":
                 self.records.transition_in(session, Kind.CHANGE, row, "scheduled", now=now,
                                            note=f"window {start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}")
+            if changes:
+                _announce_dates_in(session, self.store, row, now)
             return ScheduleResult(self._detail(session, row), conflicts)
 
     def calendar(self, start: datetime, end: datetime, *, include_done: bool = True) -> list[CalendarEntry]:

@@ -28,6 +28,8 @@ class Service(SQLModel, table=True):
     name: str = Field(unique=True)
     description: str = _text()
     criticality: str = Field(default="medium")  # high | medium | low
+    # who is told of the changes planned on it (8.5.1.3), e.g. "Dana <dana@example.org>"
+    owner: str = Field(default="")
     created_at: datetime
 
 
