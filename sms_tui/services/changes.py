@@ -346,6 +346,10 @@ def _change_implemented(ctx: hooks.HookContext, old: str, new: str) -> None:
     for problem in ctx.session.exec(select(Problem).where(Problem.change_id == row.id)):
         write_entry(ctx.session, ctx.store, Kind.PROBLEM, problem, "note", ctx.now, None,
                     f"fix change {row.ref} implemented: {row.outcome.replace('_', ' ')}")
+    from .problem_rules import resolve_by_change_in
+
+    hooks.load(Kind.PROBLEM)
+    resolve_by_change_in(ctx.session, ctx.store, row, ctx.now)
 
 
 def _started_in(ctx: hooks.HookContext) -> None:

@@ -40,6 +40,7 @@ RULE_MODULES: dict[Kind, tuple[str, ...]] = {
     Kind.REQUEST: ("requests",),
     Kind.INCIDENT: ("incidents", "security"),
     Kind.CHANGE: ("changes",),
+    Kind.PROBLEM: ("problem_rules",),
 }
 
 
