@@ -39,6 +39,7 @@ SECTION_VALIDATORS: tuple[str, ...] = (
     "sms_tui.domain.comms",
     "sms_tui.domain.changes",
     "sms_tui.domain.trends",
+    "sms_tui.domain.configuration",
 )
 MAX_CONFIG_BYTES = 1 << 20  # a config file is a few kilobytes; /dev/zero is not one
 

@@ -136,6 +136,10 @@ class SecurityIncident(_Table):
     procedure: Any = None
 
 
+class Configuration(_Table):
+    ci_types: Any = None  # checked by domain.configuration.ci_types_from_config
+
+
 class Priority(_Table):
     matrix: Any = None  # checked cell by cell by config._matrix_from
 
@@ -148,6 +152,7 @@ class ConfigFile(_Table):
     smtp: Smtp | None = None
     problems: Problems | None = None
     changes: Changes | None = None
+    configuration: Configuration | None = None
     reviews: Reviews | None = None
     journal: Journal | None = None
     keys: dict[str, Annotated[str, Field(min_length=1, max_length=100)]] = {}

@@ -28,6 +28,15 @@ def _echo_history(entries) -> None:
         click.echo(line)
 
 
+def _echo_linked(links) -> None:
+    """Incidents, problems and changes recorded against it (8.2.6)."""
+    click.echo("\nRecords (incidents, problems, changes):")
+    for link in links:
+        click.echo(f"  {link.relation}: {link.ref} [{link.status}] {one_line(link.title, 60)}")
+    if not links:
+        click.echo("  (none)")
+
+
 def register(main: click.Group) -> None:
     @main.group("service")
     def service():
@@ -73,6 +82,7 @@ def register(main: click.Group) -> None:
             click.echo(f"{'description':>12}: {one_line(view.description)}")
         cis = catalogue.list_cis(service=view.name)
         click.echo(f"{'CIs':>12}: {', '.join(one_line(c.name) for c in cis) or '(none)'}")
+        _echo_linked(catalogue.linked_records(view.name))
         _echo_history(catalogue.history(view.name))
 
     @service.command("edit")
@@ -100,7 +110,9 @@ def register(main: click.Group) -> None:
     @ci.command("add")
     @click.argument("name")
     @click.option("--type", "ci_type", default="server", show_default=True,
-                  help="e.g. server, application, database, network, storage, workstation.")
+                  help="One of the types in [configuration] ci_types (default: server, application, "
+                       "database, network, storage, workstation, printer, phone, cloud_service, "
+                       "service, other).")
     @click.option("--service", default=None, help="The service it belongs to.")
     @click.option("--status", type=CI_STATUS, default="active", show_default=True)
     @click.option("--description", default="")
@@ -142,6 +154,7 @@ def register(main: click.Group) -> None:
             click.echo(f"  {one_line(rel.describe())}")
         if not view.relationships:
             click.echo("  (none)")
+        _echo_linked(catalogue.linked_records(view.name, ci=True))
         _echo_history(catalogue.history(view.name, ci=True))
 
     @ci.command("edit")

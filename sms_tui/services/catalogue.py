@@ -21,18 +21,18 @@ from sqlalchemy import func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from ..domain.configuration import DEFAULT_CI_TYPES, ci_types_from_config
+from ..domain.configuration import parse_ci_type as _parse_ci_type
 from ..domain.errors import NotFound, ValidationError
 from ..domain.priority import Level
 from ..domain.text import has_visible_text
 from ..storage.models import CIRelationship, ConfigurationItem, Service
 from . import journal
 from .store import Store
-from .views import JournalView
+from .views import JournalView, LinkView
 
 CI_STATUSES = ("planned", "active", "retired")
-# Common CI types, offered as suggestions; any short word is accepted.
-CI_TYPES = ("server", "application", "database", "network", "storage", "workstation",
-            "printer", "phone", "cloud_service", "other")
+CI_TYPES = DEFAULT_CI_TYPES  # the default set; the config may define its own
 MAX_NAME = 100
 _RELATION_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -118,13 +118,9 @@ def parse_ci_status(value: str) -> str:
     return text
 
 
-def parse_ci_type(value: str) -> str:
-    text = (value or "").strip().lower().replace(" ", "_").replace("-", "_")
-    if not text:
-        raise ValidationError(f"CI type must not be empty (e.g. {', '.join(CI_TYPES[:4])})")
-    if len(text) > 40:
-        raise ValidationError("CI type is too long; keep it to 40 characters")
-    return text
+def parse_ci_type(value: str, allowed: tuple[str, ...] = DEFAULT_CI_TYPES) -> str:
+    """A CI type from the organization's list (``[configuration] ci_types``)."""
+    return _parse_ci_type(value, allowed)
 
 
 def parse_relation(value: str) -> str:
@@ -149,6 +145,8 @@ class CatalogueService:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.ci_types = ci_types_from_config(store.config.section("configuration") or None,
+                                             str(store.config.path or "config"))
 
     # ----------------------------------------------------------------- helpers
     def _journal(self, session: Session, ref: str, kind: str, action: str, now: datetime,
@@ -316,7 +314,7 @@ class CatalogueService:
                   description: str = "", status: str = "active", service: str | None = None,
                   now: datetime) -> ConfigurationItem:
         name = clean_name(name, "configuration item")
-        ci_type = parse_ci_type(ci_type)
+        ci_type = parse_ci_type(ci_type, self.ci_types)
         status = parse_ci_status(status)
         self._refuse_duplicate(session, ConfigurationItem, name, "configuration item")
         service_row = self._service(session, service) if service else None
@@ -362,7 +360,7 @@ class CatalogueService:
             # checked against the CI as it is (its type and service before this edit)
             authorising = self._authorise(session, ci=row, change=change)
             changes: dict[str, tuple[Any, Any]] = {}
-            if ci_type is not None and (value := parse_ci_type(ci_type)) != row.ci_type:
+            if ci_type is not None and (value := parse_ci_type(ci_type, self.ci_types)) != row.ci_type:
                 changes["ci_type"] = (row.ci_type, value)
                 row.ci_type = value
             if status is not None and (value := parse_ci_status(status)) != row.status:
@@ -461,6 +459,26 @@ class CatalogueService:
         """A CI's relationships, both those it starts and those pointing at it."""
         with self.store.read() as session:
             return self._relationships(session, self._ci(session, name))
+
+    def linked_records(self, name: str, *, ci: bool = False, limit: int = 20) -> list[LinkView]:
+        """The incidents, problems and changes recorded against a CI (``ci``) or a service,
+        newest first per kind, at most ``limit`` of each (8.2.6: what the CI has been through)."""
+        from ..storage.change_links import ChangeCILink, ChangeServiceLink
+        from ..storage.models import Change, Incident, Problem
+
+        with self.store.read() as session:
+            row = self._ci(session, name) if ci else self._service(session, name)
+            column = "ci_id" if ci else "service_id"
+            found: list[LinkView] = []
+            for label, model in (("incident", Incident), ("problem", Problem), ("change", Change)):
+                where = getattr(model, column) == row.id
+                if model is Change:  # a change lists any number of CIs and services
+                    link = ChangeCILink if ci else ChangeServiceLink
+                    listed = select(link.change_id).where(getattr(link, column) == row.id)
+                    where = or_(where, col(Change.id).in_(listed))
+                stmt = select(model).where(where).order_by(col(model.id).desc()).limit(limit)
+                found += [LinkView(label, r.ref, r.title, r.status) for r in session.exec(stmt)]
+            return found
 
     def history(self, name: str, *, ci: bool = False) -> list[JournalView]:
         """The journal of a service (or of a CI with ``ci=True``), newest first."""
