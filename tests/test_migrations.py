@@ -208,7 +208,7 @@ def _fill(db: Path, clock) -> None:
         prb = records.create("problem", title="Relay flaps")
         chg = records.create("change", title="Replace relay")
         ke = records.create("known_error", title="Relay drops TLS")
-        req = records.create("request", title="New mailbox")
+        req = records.create("request", title="New mailbox", request_type="other")
         clock.advance(minutes=5)
         records.transition(inc.ref, "in_progress", note="on it")
         records.add_note(inc.ref, "users told")

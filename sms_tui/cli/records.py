@@ -78,7 +78,8 @@ def register(main: click.Group) -> None:
                           "(default none; high and critical raise the priority, see the config)."),
     ]))
     new.add_command(_new_command(Kind.REQUEST, "request", [
-        click.option("--type", "request_type", default=None, help="Request type from the catalogue."),
+        click.option("--type", "request_type", default=None,
+                     help="Request type from the catalogue (required), or 'other' when none fits."),
     ]))
     new.add_command(_new_command(Kind.PROBLEM, "problem"))
     new.add_command(_new_command(Kind.KNOWN_ERROR, "known-error", [

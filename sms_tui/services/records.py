@@ -201,6 +201,10 @@ class RecordService:
     def create(self, kind: Kind | str, *, title: str, **fields: Any) -> RecordView:
         """Record a new incident/request/problem/known error/change; returns it."""
         kind = parse_kind(kind) if isinstance(kind, str) else kind
+        if kind is Kind.REQUEST and not str(fields.get("request_type") or "").strip():
+            # classified when recorded (8.6.2); imports and demo data use create_in as they are
+            raise ValidationError("a request needs a request type from the catalogue (sms-tui "
+                                  "requests types), or 'other' when none fits")
         with self.store.write() as session:
             row = self.create_in(session, kind, title=title, now=self.store.now(), **fields)
             return self._view(session, kind, row)
