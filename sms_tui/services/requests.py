@@ -472,6 +472,10 @@ class RequestService:
                impact: str | None = None, urgency: str | None = None, service: str | None = None,
                ci: str | None = None, assignee: str = "", category: str | None = None) -> RequestDetail:
         """Raise a request from the catalogue: the type's defaults, steps, SLA and approval rule."""
+        if title is not None and title.strip():
+            from .records import clean_title
+
+            clean_title(title)  # refused before the catalogue is seeded: a refusal writes nothing
         self._seeded()
         with self.store.write() as session:
             if _is_other(session, request_type):  # fits no type: classified as other (8.6.2)
