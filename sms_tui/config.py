@@ -28,6 +28,8 @@ from typing import Any
 
 from .domain.errors import ConfigError, ValidationError
 from .domain.priority import DEFAULT_MATRIX, LEVELS, PriorityMatrix, parse_priority
+from .domain.security import SecurityPolicy
+from .domain.security import policy_from_config as security_policy_from
 
 
 def section_validators() -> tuple[Callable[[dict[str, Any], str], None], ...]:
@@ -37,10 +39,10 @@ def section_validators() -> tuple[Callable[[dict[str, Any], str], None], ...]:
     Imported here, when a config file is first read (not at import: a desk with no
     config file never loads them), with plain import statements that import-linter sees.
     """
-    from .domain import changes, comms, major, sla, trends
+    from .domain import changes, comms, configuration, major, sla, trends
 
     return (sla.validate_section, major.validate_section, comms.validate_section,
-            changes.validate_section, trends.validate_section)
+            changes.validate_section, trends.validate_section, configuration.validate_section)
 MAX_CONFIG_BYTES = 1 << 20  # a config file is a few kilobytes; /dev/zero is not one
 
 
@@ -48,6 +50,8 @@ MAX_CONFIG_BYTES = 1 << 20  # a config file is a few kilobytes; /dev/zero is not
 class Config:
     path: Path | None = None
     matrix: PriorityMatrix = DEFAULT_MATRIX
+    # [security_incident]: the priority floor per security risk, handling steps, contacts
+    security: SecurityPolicy = field(default_factory=SecurityPolicy)
     # every other section as read, for the features that own them
     raw: dict[str, Any] = field(default_factory=dict)
 
@@ -98,7 +102,8 @@ def load_config(path: Path | None, *, required: bool = False) -> Config:
     check_schema(raw, str(path))  # unknown sections and keys, types and bounds
     for validate_section in section_validators():
         validate_section(raw, str(path))
-    return Config(path=path, matrix=matrix, raw=raw)
+    security = security_policy_from(raw.get("security_incident"), str(path))
+    return Config(path=path, matrix=matrix, security=security, raw=raw)
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -157,6 +157,16 @@ class Database(_Table):
     password_env: Annotated[str, Field(min_length=1, max_length=200)] | None = None
 
 
+class SecurityIncident(_Table):
+    min_priority: Any = None  # checked by domain.security.policy_from_config
+    contacts: Any = None
+    procedure: Any = None
+
+
+class Configuration(_Table):
+    ci_types: Any = None  # checked by domain.configuration.ci_types_from_config
+
+
 class Priority(_Table):
     matrix: Any = None  # checked cell by cell by config._matrix_from
 
@@ -165,11 +175,13 @@ class ConfigFile(_Table):
     priority: Priority | None = None
     sla: Sla | None = None
     major_incident: MajorIncident | None = None
+    security_incident: SecurityIncident | None = None
     smtp: Smtp | None = None
     mail: Mail | None = None
     survey: Survey | None = None
     problems: Problems | None = None
     changes: Changes | None = None
+    configuration: Configuration | None = None
     reviews: Reviews | None = None
     journal: Journal | None = None
     database: Database | None = None

@@ -9,8 +9,17 @@ from sms_tui.services.catalogue import CatalogueService
 
 
 @pytest.fixture
-def catalogue(store):
-    return CatalogueService(store)
+def catalogue(tmp_path, clock):
+    """The catalogue with nothing under change control: these tests are about the catalogue
+    itself (tests/test_change_control.py holds it under control)."""
+    from sms_tui.config import load_config
+    from sms_tui.services.store import Store
+
+    path = tmp_path / "config.toml"
+    path.write_text("[changes.control]\nservices = []\nci_types = []\n")
+    store = Store(tmp_path / "catalogue.db", load_config(path), actor="tester", clock=clock)
+    yield CatalogueService(store)
+    store.close()
 
 
 def test_added_service_is_listed_most_critical_first(catalogue):

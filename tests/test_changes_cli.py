@@ -19,7 +19,8 @@ def cli(db_path):
 
 def _approved(cli, *extra):
     ref = cli.ok("changes", "new", "--title", "Patch mail", "--service", "mail",
-                 "--backout-plan", "Restore the snapshot", *extra).strip()
+                 "--backout-plan", "Restore the snapshot", "--verification", "staging clean",
+                 "--backout-tested", "yes", *extra).strip()
     cli.ok("changes", "assess", ref, "--likelihood", "unlikely", "--impact", "minor")
     cli.ok("changes", "approve", ref, "--rationale", "CAB agreed", "--approver", "cab")
     return ref

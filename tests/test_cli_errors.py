@@ -30,7 +30,7 @@ def desk(cli):
          "'soon' is not one of 'high', 'medium', 'low'"),
         (["new", "incident", "--title", "   "], 1, "title must not be empty"),
         (["new", "incident", "--title", ""], 1, "title must not be empty"),
-        (["new", "request", "--title", "x" * 201], 1, "keep it to 200"),
+        (["new", "request", "--title", "x" * 201, "--type", "other"], 1, "keep it to 200"),
         (["new", "incident", "--title", "Mail down", "--service", "Mail"], 1,
          "no service named 'Mail'; known services: Email"),
         (["new", "incident", "--title", "Mail down", "--ci", "srv-nope"], 1,

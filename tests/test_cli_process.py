@@ -33,7 +33,7 @@ def test_a_script_records_an_incident_and_reads_it_back(db_path):
 
 
 def test_the_database_can_come_from_the_environment(db_path):
-    created = run("new", "request", "--title", "New laptop", env_extra={"SMS_TUI_DB": str(db_path)})
+    created = run("new", "request", "--title", "New laptop", "--type", "other", env_extra={"SMS_TUI_DB": str(db_path)})
 
     assert created.returncode == 0, created.stderr
     assert db_path.exists()

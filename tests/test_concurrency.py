@@ -87,7 +87,7 @@ def test_version_increases_by_exactly_one_per_write(records):
 def test_a_write_without_expected_version_still_bumps_the_version(two_analysts):
     """Scripts (CLI, scheduler) do not hold a version; they still move it on for the TUI to notice."""
     alice, bob = two_analysts
-    rec = alice.create("request", title="Access")
+    rec = alice.create("request", title="Access", request_type="other")
     bob.add_note(rec.ref, "scripted note")
     with pytest.raises(ConflictError):
         alice.update(rec.ref, title="Access to HR share", expected_version=rec.version)

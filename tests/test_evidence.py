@@ -30,6 +30,8 @@ def desk(store, records, clock):
     class Desk:
         def new(self, kind, at, title="x", **fields):
             clock.set(at)
+            if kind == "request":  # classified when recorded (8.6.2)
+                fields.setdefault("request_type", "other")
             return records.create(kind, title=title, **fields).ref
 
         def set(self, kind, ref, **values):
@@ -162,7 +164,7 @@ def test_service_trend_review_gets_incidents_by_service_and_priority_against_las
 
 def test_demand_review_compares_incidents_and_requests_per_service(store, desk):
     desk.new("incident", d(3, 2), service="Email")
-    desk.new("request", d(3, 3), service="Email", request_type="")
+    desk.new("request", d(3, 3), service="Email", request_type="other")
     desk.new("request", d(2, 3), service="Email")
 
     ev = period_evidence(store, "capacity_demand")

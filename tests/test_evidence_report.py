@@ -69,6 +69,10 @@ def test_change_gaps(evidence):
         "changes.no_approval": ("CHG-000003",),  # CHG-000002 has the CAB's decision
         "changes.failed_uninvestigated": ("CHG-000003", "CHG-000004"),
         "changes.unreviewed": ("CHG-000003", "CHG-000004"),  # CHG-000002's review is done
+        # written straight to the tables, before issue 18's rules: none was verified before
+        # it started, and the failed one closed without remedial actions
+        "changes.unverified": ("CHG-000002", "CHG-000003", "CHG-000004"),
+        "changes.unremedied": ("CHG-000004",),
     }
     assert evidence.clause("8.5.1").summary == (
         "4 changes recorded and classified (1 emergency), 3 implemented, 33 % successful, "
@@ -85,6 +89,7 @@ def test_request_and_problem_gaps(evidence):
         "problems.resolved_no_cause": ("PRB-000003",),
         "known_errors.no_workaround": ("KE-000001",),
         "problems.review_overdue": ("REV-000004",),
+        "known_errors.stale": ("KE-000001",),  # its problem resolved, the known error still open
     }
 
 

@@ -70,7 +70,7 @@ def test_another_kinds_reference_is_read_as_words(records, desk):
 
 
 def test_each_kind_is_searched_in_its_own_index(records, desk):
-    req = records.create("request", title="New VPN token for Ana")
+    req = records.create("request", title="New VPN token for Ana", request_type="other")
     assert found(records, "vpn", "request") == [req.ref]
     assert found(records, "vpn") == [desk["vpn"]]
 

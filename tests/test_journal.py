@@ -76,7 +76,7 @@ def test_transition_journals_the_status_change_and_the_note(records, clock):
 
 
 def test_add_note_journals_the_note(records, clock):
-    rec = records.create("request", title="New laptop")
+    rec = records.create("request", title="New laptop", request_type="other")
     clock.advance(minutes=1)
     records.add_note(rec.ref, "called the user back")
     entry = _newest(records, rec.ref)

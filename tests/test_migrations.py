@@ -153,9 +153,16 @@ def test_a_database_from_a_newer_sms_tui_is_refused_untouched(tmp_path):
 # Columns later revisions added to tables of older ones (table -> (revision, definition)):
 # today's services write them, so they are there while an old database is filled, and gone
 # before it is upgraded -- as an old sms-tui left it.
-LATER_COLUMNS = {"incident": [("0005", "parent_id INTEGER"), ("0006", "requester_id INTEGER")],
+LATER_COLUMNS = {"incident": [("0005", "parent_id INTEGER"), ("0006", "requester_id INTEGER"),
+                              ("0007", "security_risk VARCHAR NOT NULL DEFAULT 'none'")],
                  "request_type": [("0005", "service_id INTEGER")],
-                 "service_request": [("0006", "requester_id INTEGER")]}
+                 "service_request": [("0006", "requester_id INTEGER")],
+                 "service": [("0007", "owner VARCHAR NOT NULL DEFAULT ''")],
+                 "change": [("0007", "service_change VARCHAR NOT NULL DEFAULT ''"),
+                            *(("0007", f"{name} TEXT NOT NULL DEFAULT ''") for name in (
+                                "feasibility", "impact_customers", "impact_policies",
+                                "verification_results", "test_results", "backout_untested_reason",
+                                "backout_tested"))]}
 
 
 @contextlib.contextmanager
@@ -202,7 +209,7 @@ def _fill(db: Path, clock) -> None:
         prb = records.create("problem", title="Relay flaps")
         chg = records.create("change", title="Replace relay")
         ke = records.create("known_error", title="Relay drops TLS")
-        req = records.create("request", title="New mailbox")
+        req = records.create("request", title="New mailbox", request_type="other")
         clock.advance(minutes=5)
         records.transition(inc.ref, "in_progress", note="on it")
         records.add_note(inc.ref, "users told")

@@ -73,4 +73,4 @@ def test_rca_then_known_error_then_search_and_apply(cli):
 def test_resolving_with_a_needed_change_raises_an_rfc(cli):
     problem = cli.ok("new", "problem", "--title", "Disk fills").strip()
     out = cli.ok("problems", "resolve", problem, "--fix", "Rotate logs daily", "--needs-change")
-    assert out == f"{problem}: resolved; fix goes through CHG-000001\n"
+    assert out == f"{problem}: investigating; resolved when CHG-000001 is implemented\n"

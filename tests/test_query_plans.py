@@ -71,7 +71,8 @@ def desk(records, clock):
             records.transition(rec.ref, "cancelled", note="duplicate")
         clock.advance(minutes=7)
     for kind in KINDS[1:]:
-        records.create(kind, title=f"a {kind}")
+        records.create(kind, title=f"a {kind}",
+                       **({"request_type": "other"} if kind == "request" else {}))
     return records
 
 

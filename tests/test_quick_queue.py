@@ -93,6 +93,7 @@ FIELD_STRATEGIES = {
     "unassigned": st.booleans(),
     "priority": st.none() | st.integers(1, 5),
     "major_only": st.booleans(),
+    "security_only": st.booleans(),
     "sort": st.sampled_from(sorted(SORTS)),
 }
 filters = st.builds(QueueFilter, **{f.name: FIELD_STRATEGIES[f.name] for f in fields(QueueFilter)

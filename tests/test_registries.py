@@ -61,9 +61,11 @@ def test_every_rule_and_check_loader_imports_its_module():
 
     hooks.load()
     scheduler.load_checks()
-    assert set(hooks.RULE_MODULES) == {Kind.REQUEST, Kind.INCIDENT, Kind.CHANGE, Kind.COMPLAINT}
+    assert set(hooks.RULE_MODULES) == {Kind.REQUEST, Kind.INCIDENT, Kind.CHANGE, Kind.COMPLAINT,
+                                      Kind.PROBLEM}
     assert {"sms_tui.services.requests", "sms_tui.services.incidents", "sms_tui.services.changes",
             "sms_tui.services.complaints", "sms_tui.services.requester_mail",
+            "sms_tui.services.security", "sms_tui.services.problem_rules",
             "sms_tui.services.incident_checks", "sms_tui.services.mail_fetch"} <= set(sys.modules)
 
 
@@ -72,4 +74,5 @@ def test_every_config_section_has_its_validator():
 
     owners = {fn.__module__ for fn in section_validators()}
     assert owners == {"sms_tui.domain.sla", "sms_tui.domain.major", "sms_tui.domain.comms",
-                      "sms_tui.domain.changes", "sms_tui.domain.trends"}
+                      "sms_tui.domain.changes", "sms_tui.domain.trends",
+                      "sms_tui.domain.configuration"}

@@ -231,7 +231,8 @@ def test_an_empty_period_reports_zeros_and_no_means(store, clock):
 def test_a_report_on_an_empty_database_has_every_section(store, clock):
     report = ReportService(store).service_report(Period(t(3, 1), t(4, 1)))
     assert [s.key for s in report.sections] == [
-        "incidents", "major", "sla", "requests", "complaints", "problems", "changes", "reviews",
+        "incidents", "major", "sla", "security", "requests", "complaints", "problems", "changes",
+        "reviews",
         "improvement"]
     assert values(report, "incidents.opened") == (0, 0)
 

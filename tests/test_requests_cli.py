@@ -83,7 +83,7 @@ def test_new_request_with_a_type_takes_the_types_priority_unless_told_otherwise(
     typed = cli.ok("new", "request", "--title", "Reset for Dana", "--type", "password-reset").strip()
     told = cli.ok("new", "request", "--title", "Reset for Sam", "--type", "password-reset",
                   "--impact", "low", "--urgency", "low").strip()
-    plain = cli.ok("new", "request", "--title", "A question").strip()
+    plain = cli.ok("new", "request", "--title", "A question", "--type", "other").strip()
 
     assert json.loads(cli.ok("show", typed, "--format", "json"))["priority"] == "P2"
     assert "Fulfilment instructions (0/4 done)" in cli.ok("show", typed)

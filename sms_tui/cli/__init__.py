@@ -43,10 +43,11 @@ def command_modules() -> tuple[Any, ...]:
         reports,
         requests,
         reviews,
+        security,
     )
 
     return (records, catalogue, admin, incidents, reviews, demo, requests, problems, changes, reports,
-            documents, contacts, mail)
+            documents, security, contacts, mail)
 
 
 def _usage_line(exc: click.UsageError) -> str:

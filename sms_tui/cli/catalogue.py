@@ -28,6 +28,15 @@ def _echo_history(entries) -> None:
         click.echo(line)
 
 
+def _echo_linked(links) -> None:
+    """Incidents, problems and changes recorded against it (8.2.6)."""
+    click.echo("\nRecords (incidents, problems, changes):")
+    for link in links:
+        click.echo(f"  {link.relation}: {link.ref} [{link.status}] {one_line(link.title, 60)}")
+    if not links:
+        click.echo("  (none)")
+
+
 def register(main: click.Group) -> None:
     @main.group("service")
     def service():
@@ -38,10 +47,12 @@ def register(main: click.Group) -> None:
     @click.option("--criticality", type=CRITICALITY, default="medium", show_default=True,
                   help="How much the business depends on it.")
     @click.option("--description", default="")
+    @click.option("--owner", default="", help="Service owner's mail address, told of planned changes.")
     @pass_app
-    def service_add(app: AppContext, name, criticality, description):
+    def service_add(app: AppContext, name, criticality, description, owner):
         """Add a service NAME (unique) to the catalogue."""
-        view = _catalogue(app).add_service(name, criticality=criticality, description=description)
+        view = _catalogue(app).add_service(name, criticality=criticality, description=description,
+                                           owner=owner)
         click.echo(f"service {one_line(view.name)} added ({view.criticality} criticality)")
 
     @service.command("list")
@@ -65,10 +76,13 @@ def register(main: click.Group) -> None:
         view = catalogue.get_service(name)
         click.echo(f"{'name':>12}: {one_line(view.name)}")
         click.echo(f"{'criticality':>12}: {view.criticality}")
+        if view.owner:
+            click.echo(f"{'owner':>12}: {one_line(view.owner)}")
         if view.description:
             click.echo(f"{'description':>12}: {one_line(view.description)}")
         cis = catalogue.list_cis(service=view.name)
         click.echo(f"{'CIs':>12}: {', '.join(one_line(c.name) for c in cis) or '(none)'}")
+        _echo_linked(catalogue.linked_records(view.name))
         _echo_history(catalogue.history(view.name))
 
     @service.command("edit")
@@ -76,12 +90,17 @@ def register(main: click.Group) -> None:
     @click.option("--rename", "new_name", default=None, metavar="NEW_NAME")
     @click.option("--criticality", type=CRITICALITY, default=None)
     @click.option("--description", default=None)
+    @click.option("--owner", default=None, help='Service owner\'s mail address ("" for none).')
     @click.option("--note", default="", help="Why (kept in the journal).")
+    @click.option("--change", "change", default=None, metavar="CHG-…",
+                  help="The approved, scheduled or implementing change that lists it "
+                       "(required under [changes.control]).")
     @pass_app
-    def service_edit(app: AppContext, name, new_name, criticality, description, note):
-        """Rename a service or change its criticality or description."""
+    def service_edit(app: AppContext, name, new_name, criticality, description, owner, note, change):
+        """Rename a service or change its criticality, description or owner."""
         view = _catalogue(app).update_service(name, new_name=new_name, criticality=criticality,
-                                              description=description, note=note)
+                                              description=description, note=note, change=change,
+                                              owner=owner)
         click.echo(f"service {one_line(view.name)} updated")
 
     @main.group("ci")
@@ -91,7 +110,9 @@ def register(main: click.Group) -> None:
     @ci.command("add")
     @click.argument("name")
     @click.option("--type", "ci_type", default="server", show_default=True,
-                  help="e.g. server, application, database, network, storage, workstation.")
+                  help="One of the types in [configuration] ci_types (default: server, application, "
+                       "database, network, storage, workstation, printer, phone, cloud_service, "
+                       "service, other).")
     @click.option("--service", default=None, help="The service it belongs to.")
     @click.option("--status", type=CI_STATUS, default="active", show_default=True)
     @click.option("--description", default="")
@@ -133,6 +154,7 @@ def register(main: click.Group) -> None:
             click.echo(f"  {one_line(rel.describe())}")
         if not view.relationships:
             click.echo("  (none)")
+        _echo_linked(catalogue.linked_records(view.name, ci=True))
         _echo_history(catalogue.history(view.name, ci=True))
 
     @ci.command("edit")
@@ -142,11 +164,14 @@ def register(main: click.Group) -> None:
     @click.option("--status", type=CI_STATUS, default=None)
     @click.option("--description", default=None)
     @click.option("--note", default="", help="Why (kept in the journal).")
+    @click.option("--change", "change", default=None, metavar="CHG-…",
+                  help="The approved, scheduled or implementing change that lists it "
+                       "(required under [changes.control]).")
     @pass_app
-    def ci_edit(app: AppContext, name, ci_type, service, status, description, note):
+    def ci_edit(app: AppContext, name, ci_type, service, status, description, note, change):
         """Change a CI's type, service, status (e.g. retired) or description."""
         view = _catalogue(app).update_ci(name, ci_type=ci_type, service=service, status=status,
-                                         description=description, note=note)
+                                         description=description, note=note, change=change)
         click.echo(f"CI {one_line(view.name)} updated")
 
     @ci.command("relate")
@@ -154,18 +179,24 @@ def register(main: click.Group) -> None:
     @click.argument("target")
     @click.option("--relation", default="depends_on", show_default=True,
                   help="One word, e.g. depends_on, runs_on, connects_to, part_of.")
+    @click.option("--change", "change", default=None, metavar="CHG-…",
+                  help="The approved, scheduled or implementing change that lists it "
+                       "(required under [changes.control]).")
     @pass_app
-    def ci_relate(app: AppContext, source, target, relation):
+    def ci_relate(app: AppContext, source, target, relation, change):
         """Record that SOURCE relates to TARGET (e.g. app-payroll runs_on srv-app-01)."""
-        rel = _catalogue(app).relate(source, target, relation)
+        rel = _catalogue(app).relate(source, target, relation, change=change)
         click.echo(f"related: {one_line(rel.describe())}")
 
     @ci.command("unrelate")
     @click.argument("source")
     @click.argument("target")
     @click.option("--relation", default=None, help="Only this relation (default: all).")
+    @click.option("--change", "change", default=None, metavar="CHG-…",
+                  help="The approved, scheduled or implementing change that lists it "
+                       "(required under [changes.control]).")
     @pass_app
-    def ci_unrelate(app: AppContext, source, target, relation):
+    def ci_unrelate(app: AppContext, source, target, relation, change):
         """Remove the relationship(s) from SOURCE to TARGET."""
-        removed = _catalogue(app).unrelate(source, target, relation)
+        removed = _catalogue(app).unrelate(source, target, relation, change=change)
         click.echo(f"removed {removed} relationship{'s' if removed != 1 else ''}")

@@ -37,6 +37,15 @@ RFC_FIELDS = (
     ("backout-plan", "backout_plan", "How to undo it (required before approval of normal and "
                                      "emergency changes)."),
     ("test-plan", "test_plan", "How it will be verified."),
+    ("feasibility", "feasibility", "Whether it can be done (people, skills, time, technology)."),
+    ("impact-customers", "impact_customers", "Impact on the customers and users of the services."),
+    ("impact-policies", "impact_policies", "Impact on policies and plans."),
+    ("verification", "verification_results", "Verification results before deployment "
+                                               "(required before it starts)."),
+    ("test-results", "test_results", "Test results before deployment."),
+    ("backout-tested", "backout_tested", "Was the back-out plan tested: yes or no "
+                                         "(required before it starts, standard changes too)."),
+    ("backout-untested-reason", "backout_untested_reason", "Why the back-out plan was not tested."),
 )
 
 
@@ -110,15 +119,20 @@ def register(main: click.Group) -> None:
     @click.option("--title", required=True)
     @click.option("--type", "change_type", type=click.Choice(["standard", "normal", "emergency"]),
                   default="normal", show_default=True, help="Change category.")
+    @click.option("--change-type", "service_change", default=None, metavar="TYPE",
+                  help="A proposal to add_service, remove_service or transfer_service: always "
+                       "major impact, through service design and transition (8.5.2).")
     @click.option("--service", "services", multiple=True, help="Affected service; repeatable.")
     @click.option("--ci", "cis", multiple=True, help="Affected configuration item; repeatable.")
     @click.option("--description", default="")
     @_rfc_options
     @pass_app
-    def new(app: AppContext, title, change_type, services, cis, description, **kwargs):
+    def new(app: AppContext, title, change_type, service_change, services, cis, description, **kwargs):
         """Raise an RFC; prints its reference. Standard changes are pre-approved."""
+        extra = {"service_change": service_change} if service_change is not None else {}
         detail = _changes(app).create(title=title, change_type=change_type, services=list(services),
-                                      cis=list(cis), description=description, **_rfc_values(kwargs))
+                                      cis=list(cis), description=description, **extra,
+                                      **_rfc_values(kwargs))
         click.echo(detail.ref)
         if detail.major_impact:
             click.echo(f"{detail.ref}: major impact - "
@@ -242,6 +256,38 @@ def register(main: click.Group) -> None:
                  "cis": ", ".join(c.cis)} for c in found]
         emit_rows(rows, fmt, ["first", "second", "from", "to", "services", "cis"])
 
+    @changes.command("remedial")
+    @click.argument("ref")
+    @click.option("--add", "action", default=None, metavar="TEXT", help="Record a remedial action.")
+    @click.option("--owner", default="", help="Who carries it out.")
+    @click.option("--agreed-with", default="", help="The interested parties it was agreed with.")
+    @click.option("--done", "done", default=None, metavar="N", help="Mark remedial action N done.")
+    @click.option("--note", default="", help="What was done (with --done).")
+    @pass_app
+    def remedial(app: AppContext, ref, action, owner, agreed_with, done, note):
+        """Remedial actions of an unsuccessful change: list, --add, --done N (tracked to closure)."""
+        from ..services.remedial import RemedialService
+
+        service = RemedialService(app.store())
+        if action is not None and done is not None:
+            raise click.UsageError("give --add or --done, not both")
+        if action is not None:
+            view = service.add(ref, action, owner=owner, agreed_with=agreed_with)
+            click.echo(f"{view.change_ref}: remedial action {view.position} recorded")
+            return
+        if done is not None:
+            view = service.complete(ref, done, note=note)
+            click.echo(f"{view.change_ref}: remedial action {view.position} done")
+            return
+        actions = service.list(ref)
+        if not actions:
+            click.echo("no remedial actions")
+        for a in actions:
+            mark = "[x]" if a.done else "[ ]"
+            who = f" (owner {one_line(a.owner)})" if a.owner else ""
+            agreed = f"; agreed with {one_line(a.agreed_with)}" if a.agreed_with else ""
+            click.echo(f"  {mark} {a.position}. {one_line(a.action)}{who}{agreed}")
+
     @changes.command("start")
     @click.argument("ref")
     @click.option("--note", default="")
@@ -250,6 +296,15 @@ def register(main: click.Group) -> None:
         """Start implementing an approved or scheduled change."""
         detail = _changes(app).start(ref, note=note)
         click.echo(f"{detail.ref}: implementing")
+        for warning in detail.warnings:
+            click.echo(f"sms-tui: warning: {one_line(warning)}", err=True)
+        # the configuration updates it planned: its CIs and services, edited under this change
+        from shlex import quote
+
+        for name in detail.cis:
+            click.echo(f"  update CI {one_line(name)}: sms-tui ci edit {one_line(quote(name))} "
+                       f"--change {detail.ref} …")
+
 
     @changes.command("outcome")
     @click.argument("ref")

@@ -138,6 +138,9 @@ def register(main: click.Group) -> None:
         view = _problems(app).resolve(problem, permanent_fix=permanent_fix, needs_change=needs_change,
                                       change_ref=change_ref, change_type=change_type, note=note)
         change = next((item.ref for item in view.links if item.relation == "change"), "")
+        if view.status != "resolved":  # waits for the change (8.6.3)
+            click.echo(f"{view.ref}: {view.status}; resolved when {change} is implemented")
+            return
         click.echo(f"{view.ref}: resolved" + (f"; fix goes through {change}" if change else ""))
 
     @main.group("known-errors")

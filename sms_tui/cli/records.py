@@ -77,9 +77,15 @@ def register(main: click.Group) -> None:
     def new():
         """Record a new incident, request, problem, known error, change or complaint."""
 
-    new.add_command(_new_command(Kind.INCIDENT, "incident", [REQUESTER_OPTION]))
+    new.add_command(_new_command(Kind.INCIDENT, "incident", [
+        click.option("--security-risk", "security_risk", default=None, metavar="RISK",
+                     help="Information security risk: none, low, medium, high or critical "
+                          "(default none; high and critical raise the priority, see the config)."),
+        REQUESTER_OPTION,
+    ]))
     new.add_command(_new_command(Kind.REQUEST, "request", [
-        click.option("--type", "request_type", default=None, help="Request type from the catalogue."),
+        click.option("--type", "request_type", default=None,
+                     help="Request type from the catalogue (required), or 'other' when none fits."),
         REQUESTER_OPTION,
     ]))
     new.add_command(_new_command(Kind.PROBLEM, "problem"))
@@ -92,6 +98,8 @@ def register(main: click.Group) -> None:
                      default=None, help="Change category (default normal)."),
         click.option("--reason", default=None, help="Why the change is needed."),
         click.option("--backout-plan", default=None, help="How to undo it if it goes wrong."),
+        click.option("--change-type", "service_change", default=None, metavar="TYPE",
+                     help="add_service, remove_service or transfer_service (always major impact, 8.5.2)."),
     ]))
     new.add_command(_new_command(Kind.COMPLAINT, "complaint", [
         click.option("--requester", required=True, metavar="EMAIL|NAME",
@@ -107,11 +115,13 @@ def register(main: click.Group) -> None:
     @click.option("--priority", default=None, metavar="P1..P5", help="Only records of this priority.")
     @click.option("--search", "text", default="", metavar="TEXT",
                   help="Only records whose reference, title or description contains TEXT.")
+    @click.option("--security", "security_only", is_flag=True,
+                  help="Incidents: only information security incidents (risk not none).")
     @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
     @click.option("--limit", type=Int(min=1), default=None, help="At most N records.")
     @pass_app
     def list_(app: AppContext, kind, open_only, status, assignee, unassigned, priority, text,
-              fmt, limit):
+              security_only, fmt, limit):
         """List records, ordered by priority then age (oldest first within a priority)."""
         from ..domain.kinds import parse_kind
         from ..domain.lifecycle import lifecycle_for
@@ -123,7 +133,10 @@ def register(main: click.Group) -> None:
         flt = QueueFilter(
             open_only=open_only, status=status, assignee=assignee, unassigned=unassigned,
             priority=parse_priority(priority) if priority is not None else None, text=text,
+            security_only=security_only,
         )
+        if security_only and parse_kind(kind) is not Kind.INCIDENT:
+            raise click.UsageError("--security lists incidents only")
         quick = _quick_list(app, kind, flt, limit)
         rows = [row for row, _reading in quick] if quick is not None else _records(app).list(
             kind, flt, limit=limit)
@@ -175,6 +188,9 @@ def register(main: click.Group) -> None:
             from .incidents import show_incident_extras  # SLA clocks, major procedure, reminders
 
             show_incident_extras(app, record.ref)
+            from .security import _security, print_security
+
+            print_security(_security(app).get(record.ref))
         elif record.kind == Kind.REQUEST.value:
             from .requests import show_request_extras  # type, SLA, approval, instructions
 
@@ -367,6 +383,8 @@ def _register_actions(main: click.Group) -> None:
     @click.option("--ci", default=None, help='Configuration item name ("" detaches).')
     @click.option("--requester", default=None, metavar="EMAIL|NAME",
                   help='Who asked: a contact\'s email, name or CON-… ("" removes it).')
+    @click.option("--security-risk", "security_risk", default=None, metavar="RISK",
+                  help="Incidents: none, low, medium, high or critical (priority follows).")
     @click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE",
                   help="Another field of this kind, e.g. workaround=..., root_cause=..., "
                        "change_type=emergency, request_type=..., major=yes. Repeatable.")
@@ -374,12 +392,13 @@ def _register_actions(main: click.Group) -> None:
     @EXPECTED_VERSION
     @pass_app
     def edit(app: AppContext, ref, title, description, impact, urgency, category, service, ci,
-             requester, sets, note, expected_version):
+             requester, security_risk, sets, note, expected_version):
         """Change fields of REF; priority is recomputed from impact and urgency."""
         fields = {k: v for k, v in (("title", title), ("description", description),
                                     ("impact", impact and impact.lower()),
                                     ("urgency", urgency and urgency.lower()),
-                                    ("category", category)) if v is not None}
+                                    ("category", category), ("security_risk", security_risk))
+                  if v is not None}
         fields.update(_parse_sets(sets))
         if not fields and service is None and ci is None and requester is None and not note:
             raise click.UsageError("nothing to change: give --title, --impact, --set FIELD=VALUE, ...")

@@ -112,6 +112,59 @@ def parse_change_type(value: str) -> str:
     return text
 
 
+# Proposals that add, remove or transfer a service go through service design and
+# transition (8.5.2) whatever their risk: the policy cannot switch that off.
+SERVICE_CHANGES = ("add_service", "remove_service", "transfer_service")
+
+
+def parse_service_change(value: object) -> str:
+    """'' (an ordinary change) or one of SERVICE_CHANGES; anything else refused in one line."""
+    text = str(value if value is not None else "").strip().lower().replace("-", "_")
+    if text in ("", "none", *SERVICE_CHANGES):
+        return "" if text == "none" else text
+    shown = str(value)[:40].encode("unicode_escape").decode("ascii")
+    raise ValidationError(f"unknown change type '{shown}': use {', '.join(SERVICE_CHANGES)} "
+                          "(or none)")
+
+
+BACKOUT_TESTED = ("yes", "no")
+
+
+def parse_backout_tested(value: object) -> str:
+    """Whether the back-out (reversal) plan was tested: yes, no, or '' (not said yet)."""
+    text = str(value if value is not None else "").strip().lower()
+    if text in ("", *BACKOUT_TESTED):
+        return text
+    shown = str(value)[:40].encode("unicode_escape").decode("ascii")
+    raise ValidationError(f"back-out tested must be yes or no, got '{shown}'")
+
+
+def deployment_refusal(*, verification_results: str, backout_tested: str,
+                       backout_untested_reason: str) -> str | None:
+    """Why a change may not start implementing yet (8.5.1.3: prepared, verified and where
+    possible tested, its reversal planned and where possible tested) -- for every category,
+    standard changes too. None when it may."""
+    missing = []
+    if not verification_results.strip():
+        missing.append("the verification results (--verification)")
+    if backout_tested not in BACKOUT_TESTED:
+        missing.append("whether the back-out plan was tested (--backout-tested yes|no)")
+    elif backout_tested == "no" and not backout_untested_reason.strip():
+        missing.append("why the back-out plan was not tested (--backout-untested-reason)")
+    if not missing:
+        return None
+    return "before it is deployed, record " + " and ".join(missing)
+
+
+def window_warning(start: datetime | None, end: datetime | None, now: datetime) -> str:
+    """Why starting now is outside the change's planned window ('' inside it, or with none)."""
+    if start is not None and now < start:
+        return f"started before its planned window (opens {start:%Y-%m-%d %H:%M} UTC)"
+    if end is not None and now > end:
+        return f"started after its planned window closed ({end:%Y-%m-%d %H:%M} UTC)"
+    return ""
+
+
 def parse_outcome(value: str) -> str:
     text = str(value).strip().lower().replace("-", "_").replace(" ", "_")
     if text not in OUTCOMES:
@@ -168,12 +221,16 @@ class ChangePolicy:
         return covered(services, self.controlled_services) or covered(ci_types, self.controlled_ci_types)
 
     def major_impact_reasons(self, *, change_type: str, level: RiskLevel | None,
-                             services: Mapping[str, str]) -> list[str]:
+                             services: Mapping[str, str], service_change: str = "") -> list[str]:
         """Why the change is major-impact (empty: it is not).
 
-        ``services`` maps each affected service name to its criticality.
+        ``services`` maps each affected service name to its criticality;
+        ``service_change`` (add/remove/transfer a service) always makes it major impact.
         """
         reasons: list[str] = []
+        if service_change:
+            reasons.append(f"proposal to {service_change.replace('_service', '')} a service "
+                           "(always through service design and transition)")
         if level is not None and self.major_risk_level is not None \
                 and level.rank >= self.major_risk_level.rank:
             reasons.append(f"risk level {level.value} (policy: {self.major_risk_level.value} or above)")

@@ -32,6 +32,8 @@ PURPOSES = {
     "resolved": "resolved",
     "undeclared": "no longer major",
     "reopened": "reopened",
+    "security": "information security incident",
+    "change_dates": "proposed deployment dates",
 }
 SECURITY = ("none", "starttls", "ssl")
 

@@ -100,13 +100,15 @@ def parse_ref(ref: str) -> tuple[Kind, int]:
 # them; the forms show them). Here, not in the services, so a form can be built
 # before the storage layer is loaded (issue 20).
 EXTRA_FIELDS: dict[Kind, tuple[str, ...]] = {
-    Kind.INCIDENT: ("major", "major_reason"),
+    Kind.INCIDENT: ("security_risk", "major", "major_reason"),
     Kind.REQUEST: ("request_type", "satisfaction_score", "satisfaction_comment"),
     Kind.PROBLEM: ("symptoms", "root_cause", "rca_method", "workaround", "permanent_fix"),
     Kind.KNOWN_ERROR: ("symptoms", "root_cause", "workaround"),
     Kind.CHANGE: ("change_type", "reason", "backout_plan", "planned_start", "planned_end", "outcome",
                   "risk_likelihood", "risk_impact", "business_benefit", "cost", "impact_capacity",
                   "impact_availability", "impact_continuity", "impact_security",
-                  "implementation_plan", "test_plan", "investigation_note"),
+                  "implementation_plan", "test_plan", "investigation_note", "service_change",
+                  "feasibility", "impact_customers", "impact_policies", "verification_results",
+                  "test_results", "backout_tested", "backout_untested_reason"),
     Kind.COMPLAINT: ("outcome",),
 }

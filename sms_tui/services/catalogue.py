@@ -21,18 +21,18 @@ from sqlalchemy import func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from ..domain.configuration import DEFAULT_CI_TYPES, ci_types_from_config
+from ..domain.configuration import parse_ci_type as _parse_ci_type
 from ..domain.errors import NotFound, ValidationError
 from ..domain.priority import Level
 from ..domain.text import has_visible_text
 from ..storage.models import CIRelationship, ConfigurationItem, Service
 from . import journal
 from .store import Store
-from .views import JournalView
+from .views import JournalView, LinkView
 
 CI_STATUSES = ("planned", "active", "retired")
-# Common CI types, offered as suggestions; any short word is accepted.
-CI_TYPES = ("server", "application", "database", "network", "storage", "workstation",
-            "printer", "phone", "cloud_service", "other")
+CI_TYPES = DEFAULT_CI_TYPES  # the default set; the config may define its own
 MAX_NAME = 100
 _RELATION_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -46,6 +46,7 @@ class ServiceView:
     description: str
     created_at: datetime
     ci_count: int = 0
+    owner: str = ""  # told of the changes planned on it
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,20 @@ def clean_name(name: str, what: str) -> str:
     return text
 
 
+def parse_owner(value: str | None) -> str:
+    """A service owner's mail address ('Dana <dana@example.org>'), or '' for none."""
+    from email.utils import parseaddr
+
+    text = (value or "").strip()
+    if not text:
+        return ""
+    if len(text) > 200 or "\n" in text or "\r" in text or "@" not in parseaddr(text)[1]:
+        shown = text[:60].encode("unicode_escape").decode("ascii")
+        raise ValidationError(f"service owner '{shown}' is not a mail address "
+                              "(e.g. 'Dana <dana@example.org>')")
+    return text
+
+
 def parse_criticality(value: str) -> str:
     """'high', 'Medium', 'l'... -> 'high' | 'medium' | 'low'."""
     return Level.parse(value, "criticality").value
@@ -103,13 +118,9 @@ def parse_ci_status(value: str) -> str:
     return text
 
 
-def parse_ci_type(value: str) -> str:
-    text = (value or "").strip().lower().replace(" ", "_").replace("-", "_")
-    if not text:
-        raise ValidationError(f"CI type must not be empty (e.g. {', '.join(CI_TYPES[:4])})")
-    if len(text) > 40:
-        raise ValidationError("CI type is too long; keep it to 40 characters")
-    return text
+def parse_ci_type(value: str, allowed: tuple[str, ...] = DEFAULT_CI_TYPES) -> str:
+    """A CI type from the organization's list (``[configuration] ci_types``)."""
+    return _parse_ci_type(value, allowed)
 
 
 def parse_relation(value: str) -> str:
@@ -134,6 +145,8 @@ class CatalogueService:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.ci_types = ci_types_from_config(store.config.section("configuration") or None,
+                                             str(store.config.path or "config"))
 
     # ----------------------------------------------------------------- helpers
     def _journal(self, session: Session, ref: str, kind: str, action: str, now: datetime,
@@ -158,6 +171,22 @@ class CatalogueService:
             raise missing
         return found
 
+    def _authorise(self, session: Session, *, ci: ConfigurationItem | None = None,
+                   service: Service | None = None, change: str | None) -> Any:
+        from .change_control import authorise_in
+
+        return authorise_in(session, self.store, ci=ci, service=service, change_ref=change)
+
+    def _note_on_change(self, session: Session, change: Any, what: str, name: str,
+                        changes: dict[str, tuple[Any, Any]], now: datetime) -> None:
+        if change is None:
+            return
+        from .change_control import note_on_change_in
+
+        summary = "; ".join(f"{k}: {a if a not in (None, '') else '–'} → {b if b not in (None, '') else '–'}"
+                            for k, (a, b) in changes.items() if k != "change")
+        note_on_change_in(session, self.store, change, what=what, name=name, summary=summary, now=now)
+
     def _refuse_duplicate(self, session: Session, model: type, name: str, what: str,
                           except_id: int | None = None) -> None:
         # Case-insensitive: "Email" and "email" would only confuse the desk.
@@ -171,7 +200,7 @@ class CatalogueService:
             select(func.count()).select_from(ConfigurationItem)
             .where(ConfigurationItem.service_id == row.id)
         ).one()
-        return ServiceView(row.name, row.criticality, row.description, row.created_at, count)
+        return ServiceView(row.name, row.criticality, row.description, row.created_at, count, row.owner)
 
     def _ci_view(self, session: Session, row: ConfigurationItem, full: bool = True) -> CIView:
         service = session.get(Service, row.service_id) if row.service_id else None
@@ -198,11 +227,16 @@ class CatalogueService:
 
     # ----------------------------------------------------------------- services
     def add_service(self, name: str, *, criticality: str = "medium",
-                    description: str = "") -> ServiceView:
+                    description: str = "", owner: str = "") -> ServiceView:
         """Add a service to the catalogue; names are unique (ignoring case)."""
+        owner = parse_owner(owner)
         with self.store.write() as session:
             row = self.add_service_in(session, name, criticality=criticality,
                                       description=description, now=self.store.now())
+            if owner:
+                row.owner = owner
+                self._journal(session, service_ref(row.name), "service", "update", self.store.now(),
+                              {"owner": (None, owner)})
             return self._service_view(session, row)
 
     def add_service_in(self, session: Session, name: str, *, criticality: str = "medium",
@@ -233,8 +267,11 @@ class CatalogueService:
 
     def update_service(self, name: str, *, new_name: str | None = None,
                        criticality: str | None = None, description: str | None = None,
-                       note: str = "") -> ServiceView:
-        """Rename a service or change its criticality or description; journals old → new."""
+                       note: str = "", change: str | None = None,
+                       owner: str | None = None) -> ServiceView:
+        """Rename a service or change its criticality or description; journals old → new.
+
+        A service under change control needs ``change``: an authorising change listing it."""
         with self.store.write() as session:
             row = self._service(session, name)
             changes: dict[str, tuple[Any, Any]] = {}
@@ -247,15 +284,21 @@ class CatalogueService:
                 changes["criticality"] = (row.criticality, value)
             if description is not None and description != row.description:
                 changes["description"] = (row.description, description)
+            if owner is not None and (value := parse_owner(owner)) != row.owner:
+                changes["owner"] = (row.owner, value)
             if not changes:
                 raise ValidationError(f"service '{row.name}' already has those values")
+            authorising = self._authorise(session, service=row, change=change)
             old_ref = service_ref(row.name)
             for key, (_old, new) in changes.items():
                 setattr(row, key, new)
+            if authorising is not None:
+                changes["change"] = (None, authorising.ref)
             now = self.store.now()
             self._journal(session, old_ref, "service", "update", now, changes, note)
             if "name" in changes:  # the new name's trail starts with where it came from
                 self._journal(session, service_ref(row.name), "service", "update", now, changes, note)
+            self._note_on_change(session, authorising, "service", row.name, changes, now)
             return self._service_view(session, row)
 
     # ----------------------------------------------------------------- CIs
@@ -271,7 +314,7 @@ class CatalogueService:
                   description: str = "", status: str = "active", service: str | None = None,
                   now: datetime) -> ConfigurationItem:
         name = clean_name(name, "configuration item")
-        ci_type = parse_ci_type(ci_type)
+        ci_type = parse_ci_type(ci_type, self.ci_types)
         status = parse_ci_status(status)
         self._refuse_duplicate(session, ConfigurationItem, name, "configuration item")
         service_row = self._service(session, service) if service else None
@@ -308,12 +351,16 @@ class CatalogueService:
 
     def update_ci(self, name: str, *, ci_type: str | None = None, description: str | None = None,
                   status: str | None = None, service: str | None = None,
-                  note: str = "") -> CIView:
-        """Change a CI's type, description, status or service (``""`` detaches it)."""
+                  note: str = "", change: str | None = None) -> CIView:
+        """Change a CI's type, description, status or service (``""`` detaches it).
+
+        A CI under change control needs ``change``: an authorising change listing it."""
         with self.store.write() as session:
             row = self._ci(session, name)
+            # checked against the CI as it is (its type and service before this edit)
+            authorising = self._authorise(session, ci=row, change=change)
             changes: dict[str, tuple[Any, Any]] = {}
-            if ci_type is not None and (value := parse_ci_type(ci_type)) != row.ci_type:
+            if ci_type is not None and (value := parse_ci_type(ci_type, self.ci_types)) != row.ci_type:
                 changes["ci_type"] = (row.ci_type, value)
                 row.ci_type = value
             if status is not None and (value := parse_ci_status(status)) != row.status:
@@ -331,18 +378,30 @@ class CatalogueService:
                     row.service_id = new_id
             if not changes:
                 raise ValidationError(f"configuration item '{row.name}' already has those values")
+            if authorising is not None:
+                changes["change"] = (None, authorising.ref)
             now = self.store.now()
             row.updated_at = now
             self._journal(session, ci_ref(row.name), "ci", "update", now, changes, note)
+            self._note_on_change(session, authorising, "ci", row.name, changes, now)
             return self._ci_view(session, row)
 
-    def relate(self, source: str, target: str, relation: str = "depends_on") -> CIRelationView:
-        """Record that ``source relation target`` (e.g. app-01 runs_on srv-01)."""
+    def relate(self, source: str, target: str, relation: str = "depends_on", *,
+               change: str | None = None) -> CIRelationView:
+        """Record that ``source relation target`` (e.g. app-01 runs_on srv-01).
+
+        A source CI under change control needs ``change``, listing it."""
         with self.store.write() as session:
-            return self.relate_in(session, source, target, relation, now=self.store.now())
+            authorising = self._authorise(session, ci=self._ci(session, source), change=change)
+            now = self.store.now()
+            view = self.relate_in(session, source, target, relation, now=now,
+                                  change_ref=authorising.ref if authorising else "")
+            self._note_on_change(session, authorising, "ci", view.source,
+                                 {"relationship": (None, view.describe())}, now)
+            return view
 
     def relate_in(self, session: Session, source: str, target: str, relation: str = "depends_on",
-                  *, now: datetime) -> CIRelationView:
+                  *, now: datetime, change_ref: str = "") -> CIRelationView:
         relation = parse_relation(relation)
         src, dst = self._ci(session, source), self._ci(session, target)
         if src.id == dst.id:
@@ -354,20 +413,25 @@ class CatalogueService:
             raise ValidationError(f"'{src.name} {relation} {dst.name}' is already recorded")
         session.add(CIRelationship(source_id=src.id, target_id=dst.id, relation=relation))
         text = f"{src.name} {relation} {dst.name}"
+        changes: dict[str, tuple[Any, Any]] = {"relationship": (None, text)}
+        if change_ref:
+            changes["change"] = (None, change_ref)
         for row in (src, dst):
             row.updated_at = now
-            self._journal(session, ci_ref(row.name), "ci", "relate", now,
-                          {"relationship": (None, text)})
+            self._journal(session, ci_ref(row.name), "ci", "relate", now, changes)
         session.flush()
         return CIRelationView(src.name, relation, dst.name, "out")
 
-    def unrelate(self, source: str, target: str, relation: str | None = None) -> int:
+    def unrelate(self, source: str, target: str, relation: str | None = None, *,
+                 change: str | None = None) -> int:
         """Remove the relationship(s) from source to target (all relations unless one is named).
 
-        Returns how many were removed; refuses when there is none.
+        Returns how many were removed; refuses when there is none. A source CI under
+        change control needs ``change``, listing it.
         """
         with self.store.write() as session:
             src, dst = self._ci(session, source), self._ci(session, target)
+            authorising = self._authorise(session, ci=src, change=change)
             stmt = select(CIRelationship).where(CIRelationship.source_id == src.id,
                                                 CIRelationship.target_id == dst.id)
             if relation:
@@ -381,9 +445,13 @@ class CatalogueService:
             for rel in found:
                 text = f"{src.name} {rel.relation} {dst.name}"
                 session.delete(rel)
+                changes: dict[str, tuple[Any, Any]] = {"relationship": (text, None)}
+                if authorising is not None:
+                    changes["change"] = (None, authorising.ref)
                 for row in (src, dst):
-                    self._journal(session, ci_ref(row.name), "ci", "unrelate", now,
-                                  {"relationship": (text, None)})
+                    self._journal(session, ci_ref(row.name), "ci", "unrelate", now, changes)
+                self._note_on_change(session, authorising, "ci", src.name, {"relationship": (text, None)},
+                                     now)
             src.updated_at = dst.updated_at = now
             return len(found)
 
@@ -391,6 +459,26 @@ class CatalogueService:
         """A CI's relationships, both those it starts and those pointing at it."""
         with self.store.read() as session:
             return self._relationships(session, self._ci(session, name))
+
+    def linked_records(self, name: str, *, ci: bool = False, limit: int = 20) -> list[LinkView]:
+        """The incidents, problems and changes recorded against a CI (``ci``) or a service,
+        newest first per kind, at most ``limit`` of each (8.2.6: what the CI has been through)."""
+        from ..storage.change_links import ChangeCILink, ChangeServiceLink
+        from ..storage.models import Change, Incident, Problem
+
+        with self.store.read() as session:
+            row = self._ci(session, name) if ci else self._service(session, name)
+            column = "ci_id" if ci else "service_id"
+            found: list[LinkView] = []
+            for label, model in (("incident", Incident), ("problem", Problem), ("change", Change)):
+                where = getattr(model, column) == row.id
+                if model is Change:  # a change lists any number of CIs and services
+                    link = ChangeCILink if ci else ChangeServiceLink
+                    listed = select(link.change_id).where(getattr(link, column) == row.id)
+                    where = or_(where, col(Change.id).in_(listed))
+                stmt = select(model).where(where).order_by(col(model.id).desc()).limit(limit)
+                found += [LinkView(label, r.ref, r.title, r.status) for r in session.exec(stmt)]
+            return found
 
     def history(self, name: str, *, ci: bool = False) -> list[JournalView]:
         """The journal of a service (or of a CI with ``ci=True``), newest first."""

@@ -40,6 +40,7 @@ from ..domain.changes import (
     approval_refusal,
     check_window,
     conflicts_with,
+    deployment_refusal,
     find_conflicts,
     outcome_refusal,
     parse_change_type,
@@ -50,6 +51,7 @@ from ..domain.changes import (
     rejection_refusal,
     risk_level,
     risk_score,
+    window_warning,
 )
 from ..domain.errors import ActionRequired, NotFound, ValidationError
 from ..domain.kinds import Kind, parse_ref
@@ -61,6 +63,17 @@ from .records import EXTRA_FIELDS, RecordService
 from .rule_support import clean_text, deciding, is_deciding, write_entry
 from .store import Store
 from .views import RecordView
+
+FAILED_REVIEW_INSTRUCTIONS = (
+    "The change was unsuccessful. Investigate why, check the service was restored (the "
+    "back-out worked), and agree the remedial actions with the interested parties; record them "
+    "on the change (sms-tui changes remedial). The change closes once they are all done.")
+FAILED_REVIEW_CHECKLIST = (
+    "Investigate why the change failed",
+    "Check the service was restored (the back-out worked)",
+    "Agree remedial actions with the interested parties and record them on the change",
+    "Record the conclusion and what the next attempt changes",
+)
 
 # Changes whose windows still matter for conflicts (planned or under way).
 ACTIVE_STATES = ("new", "assessing", "approved", "scheduled", "implementing")
@@ -90,6 +103,7 @@ class ChangeDetail:
     under_control: bool
     approvals: list[ApprovalView] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # said once, by the action that caused them
 
     @property
     def ref(self) -> str:
@@ -182,7 +196,8 @@ def refresh_assessment(session: Session, store: Store, row: Change, now: datetim
         changes["risk_level"] = (row.risk_level or None, new_level or None)
         row.risk_level = new_level
     services, _ = targets_of(session, row)
-    reasons = policy.major_impact_reasons(change_type=row.change_type, level=level, services=services)
+    reasons = policy.major_impact_reasons(change_type=row.change_type, level=level, services=services,
+                                          service_change=row.service_change)
     text = "; ".join(reasons)
     if bool(reasons) != row.major_impact or text != row.major_impact_reasons:
         if bool(reasons) != row.major_impact:
@@ -251,7 +266,7 @@ def _change_updated(ctx: hooks.HookContext, changes: dict[str, tuple[Any, Any]])
     if {"planned_start", "planned_end"} & set(changes) and (
             row.planned_start or row.planned_end or row.status == "scheduled"):
         check_window(row.planned_start, row.planned_end)
-    if {"risk_likelihood", "risk_impact", "change_type", "service", "ci"} & set(changes):
+    if {"risk_likelihood", "risk_impact", "change_type", "service", "ci", "service_change"} & set(changes):
         _normalise_risk(row)
         _ensure_primary_targets(ctx.session, row)
         refresh_assessment(ctx.session, ctx.store, row, ctx.now)
@@ -268,6 +283,12 @@ def _change_transition_rules(ctx: hooks.HookContext, old: str, new: str, note: s
         check_window(row.planned_start, row.planned_end)
     if new == "implementing" and latest_decision(ctx.session, row.ref) != "approved":
         raise ValidationError(f"{row.ref} has no recorded approval")
+    if new == "implementing":
+        refusal = deployment_refusal(verification_results=row.verification_results,
+                                     backout_tested=row.backout_tested,
+                                     backout_untested_reason=row.backout_untested_reason)
+        if refusal:
+            raise ValidationError(f"{row.ref}: {refusal}")
     if new == "review":
         if not row.outcome:
             raise ActionRequired(f"record the implementation outcome of {row.ref} first",
@@ -280,10 +301,18 @@ def _change_transition_rules(ctx: hooks.HookContext, old: str, new: str, note: s
 
         if not review_done_for(ctx.session, activity="change_effectiveness_review", source_ref=row.ref):
             raise ValidationError(f"{row.ref} is closed once its effectiveness review is done")
+        if row.outcome in UNSUCCESSFUL:
+            from .remedial import remedial_refusal
+
+            refusal = remedial_refusal(ctx.session, row)
+            if refusal:
+                raise ValidationError(refusal)
 
 
 @hooks.on("after_transition", Kind.CHANGE)
 def _change_implemented(ctx: hooks.HookContext, old: str, new: str) -> None:
+    if new == "implementing":
+        _started_in(ctx)
     if new != "review":
         return
     row: Change = ctx.row  # type: ignore[assignment]
@@ -294,10 +323,17 @@ def _change_implemented(ctx: hooks.HookContext, old: str, new: str) -> None:
     what = "emergency change (expedited approval)" if row.change_type == "emergency" else \
         f"{row.change_type} change"
     raised = {}
-    raised["effectiveness_review"] = raise_event_review_in(
-        ctx.session, activity="change_effectiveness_review", source_ref=row.ref,
-        title=f"Effectiveness review of {what} {row.ref} ({row.outcome.replace('_', ' ')})",
-        clause="8.5.1.3", due=ctx.now + timedelta(days=days), now=ctx.now, actor=ctx.store.actor)
+    if row.outcome in UNSUCCESSFUL:  # a failed change's review looks for why and what remedies it
+        raised["effectiveness_review"] = raise_event_review_in(
+            ctx.session, activity="change_effectiveness_review", source_ref=row.ref,
+            title=f"Review of unsuccessful {what} {row.ref} ({row.outcome.replace('_', ' ')})",
+            clause="8.5.1.3", due=ctx.now + timedelta(days=days), now=ctx.now, actor=ctx.store.actor,
+            instructions=FAILED_REVIEW_INSTRUCTIONS, checklist=FAILED_REVIEW_CHECKLIST)
+    else:
+        raised["effectiveness_review"] = raise_event_review_in(
+            ctx.session, activity="change_effectiveness_review", source_ref=row.ref,
+            title=f"Effectiveness review of {what} {row.ref} ({row.outcome.replace('_', ' ')})",
+            clause="8.5.1.3", due=ctx.now + timedelta(days=days), now=ctx.now, actor=ctx.store.actor)
     if row.major_impact:
         raised["continuity_retest"] = raise_event_review_in(
             ctx.session, activity="continuity_retest", source_ref=row.ref,
@@ -310,6 +346,52 @@ def _change_implemented(ctx: hooks.HookContext, old: str, new: str) -> None:
     for problem in ctx.session.exec(select(Problem).where(Problem.change_id == row.id)):
         write_entry(ctx.session, ctx.store, Kind.PROBLEM, problem, "note", ctx.now, None,
                     f"fix change {row.ref} implemented: {row.outcome.replace('_', ' ')}")
+    from .problem_rules import resolve_by_change_in
+
+    hooks.load(Kind.PROBLEM)
+    resolve_by_change_in(ctx.session, ctx.store, row, ctx.now)
+
+
+def _started_in(ctx: hooks.HookContext) -> None:
+    """Starting outside the planned window is allowed (the analyst decides) but warned of
+    and journaled, whichever way the change was started (CLI, TUI, import)."""
+    row: Change = ctx.row  # type: ignore[assignment]
+    warning = window_warning(_aware(row.planned_start), _aware(row.planned_end), ctx.now)
+    if warning:
+        ctx.journal("window_warning", {"started_at": (None, f"{ctx.now:%Y-%m-%d %H:%M} UTC")},
+                    f"{row.ref} {warning}")
+
+
+def _announce_dates_in(session: Session, store: Store, row: Change, now: datetime) -> None:
+    """The proposed deployment dates, to the owners of the services the change affects
+    (8.5.1.3), through the outbox: one message per (re)scheduling, journaled on the change."""
+    from . import notify
+
+    services, _cis = targets_of(session, row)
+    owners: list[str] = []
+    for name in services:
+        found = session.exec(select(Service).where(Service.name == name)).first()
+        if found is not None and found.owner.strip() and found.owner.strip() not in owners:
+            owners.append(found.owner.strip())
+    start, end = _aware(row.planned_start), _aware(row.planned_end)
+    window = f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M} UTC" if start and end else "not set"
+    body = "\n".join([
+        f"Change {row.ref} is planned for {window}.", "",
+        f"Title:    {row.title}",
+        f"Category: {row.change_type}",
+        f"Services: {', '.join(services) or '-'}",
+        f"Back-out: {row.backout_plan or '-'}", "",
+        "Reply to the change manager if this window does not suit you.",
+    ]) + "\n"
+    notify.record_message_in(session, store=store, ref=row.ref, kind=Kind.CHANGE, purpose="change_dates",
+                             contacts=tuple(owners), subject=f"[Change] {row.ref} planned {window}: "
+                             f"{row.title}", body=body, now=now)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    from datetime import UTC
+
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 # ------------------------------------------------------------------ service
@@ -535,6 +617,8 @@ class ChangeService:
             if row.status == "approved":
                 self.records.transition_in(session, Kind.CHANGE, row, "scheduled", now=now,
                                            note=f"window {start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}")
+            if changes:
+                _announce_dates_in(session, self.store, row, now)
             return ScheduleResult(self._detail(session, row), conflicts)
 
     def calendar(self, start: datetime, end: datetime, *, include_done: bool = True) -> list[CalendarEntry]:
@@ -566,9 +650,13 @@ class ChangeService:
         """Start implementing an approved or scheduled change."""
         with self.store.write() as session:
             row = self._load(session, ref)
-            self.records.transition_in(session, Kind.CHANGE, row, "implementing", note=note,
-                                       now=self.store.now())
-            return self._detail(session, row)
+            now = self.store.now()
+            self.records.transition_in(session, Kind.CHANGE, row, "implementing", note=note, now=now)
+            detail = self._detail(session, row)
+            warning = window_warning(_aware(row.planned_start), _aware(row.planned_end), now)
+            if warning:
+                detail.warnings.append(f"{row.ref} {warning} (journaled)")
+            return detail
 
     def record_outcome(self, ref: str, outcome: str, *, investigation_note: str = "",
                        note: str = "") -> ChangeDetail:

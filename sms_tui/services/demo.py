@@ -415,9 +415,17 @@ class _Planner:
                 if self.rng.random() >= share:
                     continue
                 when = self.between(rec.created_at, rec.editable_until)
-                same = [t for t in by_kind[target_kind] if t.created_at < when
+                candidates = by_kind[target_kind]
+                if (holder_kind, target_kind) == (Kind.PROBLEM, Kind.CHANGE):
+                    # a problem linked to its fix waits for it (8.6.3): only open problems, to
+                    # changes not yet under way, so the plan stays what the rules allow
+                    if rec.target not in ("new", "investigating", "known_error"):
+                        continue
+                    candidates = [t for t in candidates
+                                  if t.target in ("new", "assessing", "approved", "scheduled")]
+                same = [t for t in candidates if t.created_at < when
                         and t.fields.get("service") == rec.fields.get("service")]
-                anyone = same or [t for t in by_kind[target_kind] if t.created_at < when]
+                anyone = same or [t for t in candidates if t.created_at < when]
                 if anyone and rec.created_at < rec.editable_until:
                     other = self.rng.choice(anyone)
                     rec.actions.append(Action(when, "link", rec.actions[0].actor,

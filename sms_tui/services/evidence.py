@@ -37,6 +37,7 @@ from ..storage.models import (
     Change,
     ConfigurationItem,
     Incident,
+    JournalEntry,
     KnownError,
     Problem,
     Service,
@@ -344,6 +345,45 @@ def _config_verification(session: Session, ev: Evidence, start: datetime, end: d
     rows = session.exec(select(ci.ci_type, ci.status, func.count())
                         .group_by(ci.ci_type, ci.status).order_by(ci.ci_type, ci.status)).all()
     ev.table("CIs by type and status", ["type", "status", "CIs"], [list(r) for r in rows])
+    _config_against_changes(session, ev, start, end)
+
+
+def _config_against_changes(session: Session, ev: Evidence, start: datetime, end: datetime) -> None:
+    """Compare the CIs with what changes recorded (8.2.6 with 8.5.1.1): CI updates made with no
+    change named, and changes implemented in the period whose CIs show no update under them."""
+    import json
+
+    from ..storage.change_links import ChangeCILink
+
+    entries = session.exec(select(JournalEntry.record_ref, JournalEntry.at, JournalEntry.action,
+                                  JournalEntry.changes)
+                           .where(JournalEntry.record_kind == "ci",
+                                  col(JournalEntry.action).in_(("update", "relate", "unrelate")),
+                                  _in(JournalEntry.at, start, end))
+                           .order_by(JournalEntry.id)).all()
+    unnamed, named = [], set()
+    for ref, at, action, changes in entries:
+        try:
+            data = json.loads(changes or "{}")
+        except ValueError:
+            data = {}
+        change = (data.get("change") or [None, None])[1]
+        if change:
+            named.add((ref.removeprefix("CI:"), change))
+        else:
+            unnamed.append([ref.removeprefix("CI:"), _when(at), action,
+                            ", ".join(k for k in data if k != "change")])
+    ev.figure("CI updates in the period with no change named", len(unnamed))
+    ev.table("CI updates with no change named", ["CI", "when", "action", "what"], unnamed[:MAX_ROWS])
+    done = session.exec(select(Change.ref, ConfigurationItem.name)
+                        .join(ChangeCILink, ChangeCILink.change_id == Change.id)
+                        .join(ConfigurationItem, ConfigurationItem.id == ChangeCILink.ci_id)
+                        .where(_in(Change.resolved_at, start, end), Change.outcome == "successful")
+                        .order_by(Change.ref)).all()
+    missing = [[ref, name] for ref, name in done if (name, ref) not in named]
+    ev.figure("CIs of changes implemented in the period with no update recorded under them",
+              len(missing))
+    ev.table("Changes implemented whose CIs show no update", ["change", "CI"], missing[:MAX_ROWS])
 
 
 def _major_incidents(session: Session, ev: Evidence, start: datetime, end: datetime) -> None:
@@ -371,8 +411,15 @@ def _continuity(session: Session, ev: Evidence, start: datetime, end: datetime) 
 
 
 def _security(session: Session, ev: Evidence, start: datetime, end: datetime) -> None:
-    security = and_(_in(Incident.created_at, start, end), col(Incident.category).ilike("%secur%"))
-    ev.figure("Security incidents (category mentions security)", _count(session, Incident, security))
+    if _has(Incident, "security_risk"):  # classified with a security risk (issue 18, 8.7.3.3)
+        security = and_(_in(Incident.created_at, start, end), Incident.security_risk != "none")
+        ev.figure("Security incidents (security risk not none)", _count(session, Incident, security))
+        risks = session.exec(select(Incident.security_risk, func.count()).where(security)
+                             .group_by(Incident.security_risk)).all()
+        ev.table("Security incidents by risk", ["risk", "incidents"], [list(r) for r in risks])
+    else:
+        security = and_(_in(Incident.created_at, start, end), col(Incident.category).ilike("%secur%"))
+        ev.figure("Security incidents (category mentions security)", _count(session, Incident, security))
     rows = session.exec(select(_service_name(), Incident.priority, func.count()).select_from(Incident)
                         .join(Service, Incident.service_id == Service.id, isouter=True)
                         .where(security).group_by(Incident.service_id, Service.name, Incident.priority)

@@ -42,7 +42,7 @@ def _request_rules() -> None:
 
 
 def _incident_rules() -> None:
-    from . import incidents, requester_mail  # noqa: F401
+    from . import incidents, requester_mail, security  # noqa: F401
 
 
 def _change_rules() -> None:
@@ -53,11 +53,16 @@ def _complaint_rules() -> None:
     from . import complaints, requester_mail  # noqa: F401
 
 
+def _problem_rules() -> None:
+    from . import problem_rules  # noqa: F401
+
+
 RULE_MODULES: dict[Kind, tuple[Callable[[], None], ...]] = {
     Kind.REQUEST: (_request_rules,),
     Kind.INCIDENT: (_incident_rules,),
     Kind.CHANGE: (_change_rules,),
     Kind.COMPLAINT: (_complaint_rules,),
+    Kind.PROBLEM: (_problem_rules,),
 }
 
 

@@ -154,6 +154,28 @@ def record_in(session: Session, *, store: Store, row: Incident, purpose: str, me
     return comm
 
 
+def record_message_in(session: Session, *, store: Store, ref: str, kind: Kind, purpose: str,
+                      contacts: tuple[str, ...], subject: str, body: str,
+                      now: datetime) -> Communication:
+    """Record a message about any record to ``contacts`` in the caller's transaction, journaled
+    on the record (the outbox sends it like a major incident's when mail is set up)."""
+    recipients = comms.recipients_text(contacts)
+    send = smtp_settings(store.config) is not None and bool(contacts)
+    comm = Communication(record_ref=ref, purpose=purpose, created_at=now, created_by=store.actor,
+                         recipients=recipients, subject=one_line(subject, 200), body=body,
+                         status="pending" if send else "recorded",
+                         next_attempt_at=now if send else None)
+    session.add(comm)
+    session.flush()
+    journal.append(session, ref=ref, kind=kind.value, actor=store.actor, at=now,
+                   action="communication",
+                   changes={"communication": (None, f"#{comm.id} {comms.PURPOSES[purpose]}")},
+                   note=f"to {recipients or 'nobody: no contacts configured'}: {comm.subject}")
+    if send:
+        recorded_here.note(store.path, comm.id or 0)
+    return comm
+
+
 # ------------------------------------------------------------------ sending
 Sender = Callable[[comms.SmtpSettings, CommunicationView], str]
 
@@ -299,7 +321,7 @@ class Outbox:
             comm.last_attempt_at = now
             if error is None:
                 comm.status, comm.sent_at, comm.next_attempt_at, comm.last_error = "sent", now, None, note
-                journal.append(session, ref=comm.record_ref, kind=Kind.INCIDENT.value, actor="sms-tui",
+                journal.append(session, ref=comm.record_ref, kind=_kind_of(comm.record_ref), actor="sms-tui",
                                at=now, action="communication_sent",
                                changes={"communication": (f"#{comm.id} pending", f"#{comm.id} sent")},
                                note=f"emailed to {comm.recipients}" + (f"; {note}" if note else ""))
@@ -307,10 +329,21 @@ class Outbox:
             comm.status, comm.last_error = "pending", error
             comm.next_attempt_at = now + comms.retry_delay(comm.attempts)
             if comm.attempts == 1:  # journal the first failure; later retries show in the outbox
-                journal.append(session, ref=comm.record_ref, kind=Kind.INCIDENT.value, actor="sms-tui",
+                journal.append(session, ref=comm.record_ref, kind=_kind_of(comm.record_ref), actor="sms-tui",
                                at=now, action="communication_failed",
                                changes={"communication": (None, f"#{comm.id} not sent")},
                                note=f"email failed, will retry: {error}")
+
+
+def _kind_of(ref: str) -> str:
+    """The kind of the record a message is about (incidents, and changes' deployment dates)."""
+    from ..domain.errors import DeskError
+    from ..domain.kinds import parse_ref
+
+    try:
+        return parse_ref(ref)[0].value
+    except (DeskError, ValueError):
+        return Kind.INCIDENT.value
 
 
 def deliver_job(store: Store) -> DeliveryReport:

@@ -32,6 +32,7 @@ from ..domain.trends import Candidate, Dismissal, IncidentPoint, TrendRule, dete
 from ..storage.models import Change, ConfigurationItem, Incident, KnownError, Problem, Service
 from ..storage.problem_trends import TrendDismissal
 from . import journal
+from .problem_rules import change_done
 from .records import RecordService, table_for
 from .rule_support import clean_text, write_entry
 from .store import Store
@@ -233,9 +234,14 @@ class ProblemService:
                 write_entry(session, self.store, Kind.PROBLEM, problem, "update", now,
                             {"permanent_fix": (problem.permanent_fix or None, fix)})
                 problem.permanent_fix = fix
-            if change_ref or needs_change:
-                self._change_for(session, problem, change_ref, change_type, now)
             self._to_investigating(session, problem, now, "resolving")
+            if change_ref or needs_change:
+                change = self._change_for(session, problem, change_ref, change_type, now)
+                if not change_done(change):  # resolved when the change is implemented (8.6.3)
+                    write_entry(session, self.store, Kind.PROBLEM, problem, "awaiting_change", now,
+                                {"resolved_by": (None, change.ref)},
+                                f"resolved when {change.ref} is implemented" + (f"; {note}" if note else ""))
+                    return self.records._view(session, Kind.PROBLEM, problem)
             self.records.transition_in(session, Kind.PROBLEM, problem, "resolved", note=note, now=now)
             return self.records._view(session, Kind.PROBLEM, problem)
 

@@ -59,6 +59,8 @@ def conditions(session: Session, kind: Kind, model, flt: QueueFilter) -> list[Co
         where.append(plain(model.assignee) == flt.assignee)
     if flt.major_only and kind is Kind.INCIDENT:
         where.append(Incident.major == True)  # noqa: E712
+    if flt.security_only and kind is Kind.INCIDENT:
+        where.append(plain(Incident.security_risk) != "none")
     if flt.text.strip():  # words by prefix (FTS5), or the record's number: storage/search.py
         table = model.__tablename__
         dense = _dense(session, table, flt.text)
@@ -124,7 +126,8 @@ def _value(row: RecordRow, name: str) -> Any:
 def count(session: Session, kind: Kind, model, flt: QueueFilter) -> int:
     """How many records ``flt`` matches, without reading the records where it can."""
     text_only = (flt.text.strip() and not (flt.status or flt.open_only or flt.priority
-                                          or flt.unassigned or flt.assignee or flt.major_only))
+                                          or flt.unassigned or flt.assignee or flt.major_only
+                                          or flt.security_only))
     if text_only and search.number_in(flt.text, search.prefix_of(model.__tablename__)) is None \
             and search.match_expression(flt.text) is not None:
         return search.match_count(session, model.__tablename__, flt.text)

@@ -130,6 +130,8 @@ def _conditions(kind: Kind, flt: QueueFilter) -> tuple[str, list[object]]:
         params.append(flt.assignee)
     if flt.major_only and kind is Kind.INCIDENT:
         terms.append("r.major = 1")
+    if flt.security_only and kind is Kind.INCIDENT:
+        terms.append(f"{plain}r.security_risk != 'none'")
     return (" WHERE " + " AND ".join(terms) if terms else ""), params
 
 

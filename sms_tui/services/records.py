@@ -19,6 +19,7 @@ from ..domain.errors import ConflictError, NotFound, ValidationError
 from ..domain.kinds import EXTRA_FIELDS, KINDS, Kind, format_ref, parse_kind, parse_ref
 from ..domain.lifecycle import lifecycle_for
 from ..domain.priority import Level
+from ..domain.security import NO_RISK, parse_risk
 from ..domain.text import has_visible_text
 from ..storage.models import (
     RECORD_TABLES,
@@ -115,6 +116,20 @@ class RecordService:
             raise NotFound(f"no service named '{name}'{hint}")
         return found.id
 
+    def priority_of(self, kind: Kind, impact: str, urgency: str, security_risk: str | None = None) -> int:
+        """Priority from the matrix; an incident's security risk may raise it (8.7.3.3)."""
+        priority = self.store.config.matrix.priority_for(impact, urgency)
+        if kind is Kind.INCIDENT:
+            priority = self.store.config.security.priority(priority, security_risk)
+        return priority
+
+    def _priority_rule(self, kind: Kind, row: RecordBase) -> str:
+        """Why the priority is above the matrix's, in words for the journal ('' if it is not)."""
+        if kind is not Kind.INCIDENT:
+            return ""
+        matrix = self.store.config.matrix.priority_for(row.impact, row.urgency)
+        return self.store.config.security.reason(matrix, getattr(row, "security_risk", None))
+
     def _ci_id(self, session: Session, name: str | None) -> int | None:
         if not name:
             return None
@@ -179,6 +194,16 @@ class RecordService:
             return (parse_likelihood if field == "risk_likelihood" else parse_risk_impact)(value)
         if field == "major":
             return bool(value)
+        if field == "security_risk":
+            return parse_risk(value)
+        if field == "backout_tested":
+            from ..domain.changes import parse_backout_tested
+
+            return parse_backout_tested(value)
+        if field == "service_change":
+            from ..domain.changes import parse_service_change
+
+            return parse_service_change(value)
         if field == "category" and value is not None and len(str(value)) > MAX_NAME:
             raise ValidationError(f"category is {len(str(value))} characters; keep it to {MAX_NAME}")
         if value is None:
@@ -196,6 +221,10 @@ class RecordService:
     def create(self, kind: Kind | str, *, title: str, **fields: Any) -> RecordView:
         """Record a new incident/request/problem/known error/change; returns it."""
         kind = parse_kind(kind) if isinstance(kind, str) else kind
+        if kind is Kind.REQUEST and not str(fields.get("request_type") or "").strip():
+            # classified when recorded (8.6.2); imports and demo data use create_in as they are
+            raise ValidationError("a request needs a request type from the catalogue (sms-tui "
+                                  "requests types), or 'other' when none fits")
         with self.store.write() as session:
             row = self.create_in(session, kind, title=title, now=self.store.now(), **fields)
             return self._view(session, kind, row)
@@ -229,7 +258,8 @@ class RecordService:
             created_by=self.store.actor,
             created_at=now,
             updated_at=now,
-            priority=self.store.config.matrix.priority_for(values["impact"], values["urgency"]),
+            priority=self.priority_of(kind, values["impact"], values["urgency"],
+                                      values.get("security_risk")),
             **values,
         )
         if requester_row is not None:
@@ -249,6 +279,10 @@ class RecordService:
         for key in ("assignee", "category", "assignment_group"):
             if getattr(row, key):
                 changes[key] = (None, getattr(row, key))
+        if getattr(row, "security_risk", NO_RISK) != NO_RISK:
+            changes["security_risk"] = (None, row.security_risk)
+            if rule := self._priority_rule(kind, row):
+                changes["priority_rule"] = (None, rule)
         if service:
             changes["service"] = (None, service)
         if ci:
@@ -298,10 +332,13 @@ class RecordService:
                     row.ci_id = new_id
             if requester is not None:
                 self._set_requester(session, kind, row, requester, changes)
-            priority = self.store.config.matrix.priority_for(row.impact, row.urgency)
+            priority = self.priority_of(kind, row.impact, row.urgency,
+                                        getattr(row, "security_risk", None))
             if priority != row.priority:
                 changes["priority"] = (f"P{row.priority}", f"P{priority}")
                 row.priority = priority
+                if rule := self._priority_rule(kind, row):
+                    changes["priority_rule"] = (None, rule)
             if not changes and not note:
                 return self._view(session, kind, row)
             now = self.store.now()

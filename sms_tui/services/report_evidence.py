@@ -243,9 +243,20 @@ def problems(ev: EvCtx) -> ClauseEvidence:
         facts.append(Fact("Problem-effectiveness reviews done", str(done)))
     summary = (f"{plural(total, 'problem')}, {with_cause} with a root cause, {resolved} resolved; "
                f"{plural(kes, 'known error')}, {share(with_workaround, kes, 'with a workaround')}")
+    waiting_sql = ("problem.status IN ('new', 'investigating', 'known_error') AND EXISTS (SELECT 1 "
+                   "FROM \"change\" c WHERE c.id = problem.change_id)")
+    facts.append(Fact("Open problems whose fix goes through a change", str(ev.count("problem", waiting_sql))))
     gaps = (
         ev.gap("problems.resolved_no_cause", "resolved problems without a root cause",
                "problem", "resolved_at IS NOT NULL AND root_cause = ''"),
+        ev.gap("problems.resolved_before_change",
+               "problems resolved while the change that fixes them is not implemented successfully",
+               "problem", "status = 'resolved' AND EXISTS (SELECT 1 FROM \"change\" c WHERE "
+               "c.id = problem.change_id AND NOT (c.outcome = 'successful' AND c.status IN "
+               "('review', 'closed')))"),
+        ev.gap("known_errors.stale", "known errors still open though their problem is resolved or closed",
+               "known_error", "status = 'open' AND EXISTS (SELECT 1 FROM problem p WHERE "
+               "p.id = known_error.problem_id AND p.status IN ('resolved', 'closed'))"),
         ev.gap("known_errors.no_workaround", "known errors without a workaround",
                "known_error", "workaround = ''"),
         ev.overdue_reviews("problems.review_overdue", ("problem_effectiveness",),
@@ -311,8 +322,48 @@ def changes(ev: EvCtx) -> ClauseEvidence:
                            "change", f"NOT {review_sql}", column="resolved_at"))
     gaps.append(ev.overdue_reviews("changes.rfc_review_overdue", ("rfc_trends",),
                                    "RFC trend analyses"))
+    _change_record(ev, facts, gaps)
     return ClauseEvidence("8.5.1", "Change management", summary, tuple(facts), _keep(*gaps),
                           evidence=total)
+
+
+def _change_record(ev: EvCtx, facts: list[Fact], gaps: list[Gap | None]) -> None:
+    """Issue 18's rules, as evidence: the full record before deployment (8.5.1.3), remedial
+    actions of unsuccessful changes, configuration changed under a change (8.5.1.1)."""
+    if not ev.probe.has("change", "verification_results", "backout_tested"):
+        return
+    started = "status IN ('implementing', 'review', 'closed')"
+    ready = ("verification_results <> '' AND (backout_tested = 'yes' OR (backout_tested = 'no' "
+             "AND backout_untested_reason <> ''))")
+    facts.append(Fact("Started verified, back-out test answered (8.5.1.3)",
+                      f"{ev.count('change', f'{started} AND {ready}')} of "
+                      f"{ev.count('change', started)}"))
+    tested_yes = ev.count("change", f"{started} AND backout_tested = 'yes'")
+    tested_no = ev.count("change", f"{started} AND backout_tested = 'no'")
+    facts.append(Fact("Back-out plan tested", f"{tested_yes} yes, {tested_no} no (with why not)"))
+    facts.append(Fact("Service proposals (add, remove, transfer a service; 8.5.2)",
+                      str(ev.count("change", "service_change <> ''"))))
+    started_late = ("EXISTS (SELECT 1 FROM journal_entry j WHERE j.record_ref = \"change\".ref "
+                    "AND j.action = 'window_warning')")
+    facts.append(Fact("Started outside their planned window (warned, journaled)",
+                      str(ev.count("change", started_late))))
+    gaps.append(ev.gap("changes.unverified", "changes started without verification results or "
+                       "without saying whether the back-out plan was tested", "change",
+                       f"{started} AND NOT ({ready})"))
+    if ev.probe.has("remedial_action", "change_ref", "done_at"):
+        remedied = ("EXISTS (SELECT 1 FROM remedial_action a WHERE a.change_ref = \"change\".ref) "
+                    "AND NOT EXISTS (SELECT 1 FROM remedial_action a WHERE a.change_ref = "
+                    "\"change\".ref AND a.done_at IS NULL)")
+        unsuccessful = "outcome IN ('failed', 'backed_out')"
+        facts.append(Fact("Unsuccessful changes remedied (every remedial action done)",
+                          f"{ev.count('change', f'{unsuccessful} AND {remedied}', column='resolved_at')} of "
+                          f"{ev.count('change', unsuccessful, column='resolved_at')}"))
+        gaps.append(ev.gap("changes.unremedied", "closed unsuccessful changes without remedial "
+                           "actions done", "change", f"{unsuccessful} AND status = 'closed' AND NOT "
+                           f"({remedied})", column="resolved_at"))
+    updates = int(scalar(ev.session, "SELECT COUNT(*) FROM journal_entry WHERE action = "
+                         "'configuration_update' AND at >= :s AND at < :e", **ev.params) or 0)
+    facts.append(Fact("Configuration updates made under a change (8.5.1.1)", str(updates)))
 
 
 def attach_documents(ev: EvCtx, clause: ClauseEvidence) -> ClauseEvidence:

@@ -87,14 +87,50 @@ def continuity_and_security(ev: EvCtx) -> ClauseEvidence:
     risks, more, gaps2 = _reviews(ev, ("availability_risk", "continuity_risk", "security_risk"),
                                   "Risk assessments (availability, continuity, security)",
                                   "risks.review_overdue")
-    security = ev.count("incident", "category LIKE '%secur%'")
-    facts = [*facts, *more, Fact("Information security incidents (category mentions security)",
-                                 str(security))]
+    security, sec_facts, sec_gaps = _security_incidents(ev)
+    facts = [*facts, *more, *sec_facts]
     summary = (f"{plural(tests, 'continuity test')}, {plural(risks, 'risk assessment')} and "
                f"{plural(security, 'information security incident')} in the period")
     return ClauseEvidence("8.7", "Service assurance (availability, continuity, security)",
-                          summary, tuple(facts), _keep(*gaps, *gaps2),
+                          summary, tuple(facts), _keep(*gaps, *gaps2, *sec_gaps),
                           evidence=tests + risks + security)
+
+
+def _security_incidents(ev: EvCtx) -> tuple[int, list[Fact], list[Gap | None]]:
+    """8.7.3.3: security incidents by risk, prioritized under the rule, handled step by step."""
+    if not ev.probe.has("incident", "security_risk"):  # a desk from before issue 18
+        security = ev.count("incident", "category LIKE '%secur%'")
+        return security, [Fact("Information security incidents (category mentions security)",
+                                str(security))], []
+    from ..domain.security import RISKS, SecurityPolicy
+
+    policy = getattr(ev.config, "security", None) or SecurityPolicy()
+    total = ev.count("incident", "security_risk <> 'none'")
+    counts = [(risk, ev.count("incident", f"security_risk = '{risk}'")) for risk in RISKS[1:]]
+    by_risk = ", ".join(f"{risk} {n}" for risk, n in counts if n) or "none"
+    facts = [Fact("Information security incidents (8.7.3.3, security risk not none)", str(total)),
+             Fact("Security incidents by risk", by_risk),
+             Fact("Priority rule for security risk (config [security_incident])", policy.rule_text())]
+    gaps: list[Gap | None] = []
+    below = " OR ".join(f"(security_risk = '{risk}' AND priority > {floor})"
+                        for risk, floor in policy.floors.items() if risk in RISKS)
+    if below:
+        gaps.append(ev.gap("security.below_rule",
+                           "security incidents prioritized below the security priority rule",
+                           "incident", below))
+    if ev.probe.has("security_step", "incident_ref", "done_at"):
+        open_steps = ("EXISTS (SELECT 1 FROM security_step s WHERE s.incident_ref = incident.ref "
+                      "AND s.done_at IS NULL)")
+        handled = ev.count("incident", f"security_risk <> 'none' AND status = 'closed' AND NOT {open_steps}")
+        facts.append(Fact("Closed with every handling step done", str(handled)))
+        gaps.append(ev.gap("security.steps_open", "closed security incidents with handling steps open",
+                           "incident", f"security_risk <> 'none' AND status = 'closed' AND {open_steps}"))
+    if ev.probe.has("communication", "record_ref", "purpose"):
+        told = ("EXISTS (SELECT 1 FROM communication c WHERE c.record_ref = incident.ref "
+                "AND c.purpose = 'security')")
+        facts.append(Fact("Security incidents the security manager was told of",
+                          str(ev.count("incident", f"security_risk <> 'none' AND {told}"))))
+    return total, facts, gaps
 
 
 # --------------------------------------------------------------------- 9.1

@@ -238,3 +238,45 @@ def improvement(ctx: Ctx) -> Section:
                 better="down"),
         ]
     return Section("improvement", "Improvement", "10.1, 10.2", tuple(figures))
+
+
+# --------------------------------------------------------------------- security incidents
+def security_incidents(ctx: Ctx) -> Section:
+    """8.7.3.3: security incidents by volume, type (category), impact and risk, with trends."""
+    title, clause = "Information security incidents", "8.7.3.3"
+    if not ctx.probe.has("incident", "security_risk"):
+        return _missing("security", title, clause, "this database records no security risk")
+    from ..domain.security import RISKS
+
+    secure = "security_risk <> 'none'"
+    figures = (
+        fig("security.opened", "Security incidents recorded", *pair(ctx, "incident", "created_at", secure),
+            better="down"),
+        fig("security.resolved", "Security incidents resolved",
+            *pair(ctx, "incident", "resolved_at", secure)),
+        fig("security.high_risk", "Of high or critical risk",
+            *pair(ctx, "incident", "created_at", "security_risk IN ('high', 'critical')"), better="down"),
+    )
+    breakdowns = []
+    for key, label, column, values in (
+        ("risk", "By security risk", "security_risk", RISKS[1:]),
+        ("impact", "By impact", "impact", ("high", "medium", "low")),
+    ):
+        found = {(v, per): int(n) for v, per, n in rows(
+            ctx.session,
+            f"SELECT {column}, created_at >= :cs, COUNT(*) FROM incident WHERE created_at >= :ps "
+            f"AND created_at < :ce AND {secure} GROUP BY 1, 2", **ctx.params)}
+        breakdowns.append(Breakdown(
+            f"security.{key}", label, ("incidents",),
+            tuple(BreakdownRow(v, (fig(f"security.{key}.{v}", v, found.get((v, 1), 0),
+                                       found.get((v, 0), 0)),)) for v in values),
+            chart=True))
+    by_type = rows(ctx.session,
+                   f"SELECT category, COUNT(*) FROM incident WHERE created_at >= :cs AND created_at < :ce "
+                   f"AND {secure} GROUP BY category ORDER BY COUNT(*) DESC, category LIMIT 10", **ctx.params)
+    if by_type:
+        breakdowns.append(Breakdown(
+            "security.type", "By type (category)", ("incidents",),
+            tuple(BreakdownRow(c or "(none)", (fig(f"security.type.{i}", c or "(none)", int(n), None),))
+                  for i, (c, n) in enumerate(by_type))))
+    return Section("security", title, clause, figures, tuple(breakdowns))

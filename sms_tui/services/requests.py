@@ -220,8 +220,20 @@ def find_type(session: Session, name: str) -> RequestType:
     if row is None:
         names = session.exec(select(RequestType.name).where(RequestType.active == True)  # noqa: E712
                              .order_by(RequestType.name)).all()
-        raise NotFound(f"no request type '{text}'; known types: {', '.join(names) or 'none'}")
+        raise NotFound(f"no request type '{text}'; known types: {', '.join(names) or 'none'} "
+                       "(or other, when none fits)")
     return row
+
+
+# A request that fits no type of the catalogue is classified, explicitly, as this (8.6.2).
+OTHER_TYPE = "other"
+
+
+def _is_other(session: Session, name: str) -> bool:
+    """The explicit 'other' classification (unless the catalogue has a type of that name)."""
+    if (name or "").strip().lower() != OTHER_TYPE:
+        return False
+    return session.exec(select(RequestType.id).where(func.lower(RequestType.name) == OTHER_TYPE)).first() is None
 
 
 # ------------------------------------------------------------------ rules (hooks)
@@ -247,8 +259,14 @@ def _copy_type_onto(session: Session, row: ServiceRequest, rtype: RequestType) -
 def _request_created(ctx: hooks.HookContext) -> None:
     row: ServiceRequest = ctx.row  # type: ignore[assignment]
     if not row.request_type:
-        return
+        return  # imports and demo data keep what they had; new ones are refused in RecordService
     ensure_catalogue(ctx.session, ctx.now, ctx.store.actor)
+    if _is_other(ctx.session, row.request_type):
+        row.request_type = OTHER_TYPE
+        write_entry(ctx.session, ctx.store, Kind.REQUEST, row, "catalogue", ctx.now,
+                    {"request_type": (None, OTHER_TYPE)},
+                    "classified as other: no type of the catalogue fits it")
+        return
     rtype = find_type(ctx.session, row.request_type)
     if not rtype.active:
         raise ValidationError(f"request type '{rtype.name}' is retired; choose an active type")
@@ -316,8 +334,11 @@ def _request_updated(ctx: hooks.HookContext, changes: dict[str, tuple[Any, Any]]
             raise ValidationError(f"{row.ref} is {row.status}; its type can change only before "
                                   "fulfilment starts")
         if not row.request_type:
-            raise ValidationError("a request raised from the catalogue keeps a request type")
+            raise ValidationError("a request keeps a request type (one from the catalogue, or other)")
         ensure_catalogue(ctx.session, ctx.now, ctx.store.actor)
+        if _is_other(ctx.session, row.request_type):
+            row.request_type = OTHER_TYPE
+            return
         rtype = find_type(ctx.session, row.request_type)
         row.request_type = rtype.name
         copied = _copy_type_onto(ctx.session, row, rtype)
@@ -452,8 +473,20 @@ class RequestService:
                ci: str | None = None, assignee: str = "", category: str | None = None,
                requester: str | None = None) -> RequestDetail:
         """Raise a request from the catalogue: the type's defaults, steps, SLA and approval rule."""
+        if title is not None and title.strip():
+            from .records import clean_title
+
+            clean_title(title)  # refused before the catalogue is seeded: a refusal writes nothing
         self._seeded()
         with self.store.write() as session:
+            if _is_other(session, request_type):  # fits no type: classified as other (8.6.2)
+                if not (title or "").strip():
+                    raise ValidationError("a request of type other needs a title saying what it is")
+                row = self.records.create_in(
+                    session, Kind.REQUEST, title=title or "", now=self.store.now(), service=service,
+                    ci=ci, assignee=assignee, description=description, category=category or "",
+                    impact=impact or "medium", urgency=urgency or "medium", request_type=OTHER_TYPE)
+                return self._detail(session, row)
             rtype = find_type(session, request_type)
             row = self.records.create_in(
                 session, Kind.REQUEST, title=title or rtype.title, now=self.store.now(),

@@ -151,6 +151,7 @@ def raise_event_review_in(
     actor: str,
     owner: str = "",
     instructions: str | None = None,
+    checklist: tuple[str, ...] | None = None,
 ) -> str:
     """Raise the review an event calls for, in the caller's transaction; returns its REV ref.
 
@@ -191,7 +192,7 @@ def raise_event_review_in(
         instructions=info.instructions if instructions is None else instructions,
         due=aware(due),
         owner=(owner or "").strip(),
-        checklist=checklist_json(info.checklist),
+        checklist=checklist_json(info.checklist if checklist is None else checklist),
         evidence=json.dumps(evidence, ensure_ascii=False, default=str),
     )
     if task is None:  # another process raised it between our check and our insert

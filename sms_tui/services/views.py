@@ -190,6 +190,7 @@ class QueueFilter:
     unassigned: bool = False
     priority: int | None = None
     major_only: bool = False
+    security_only: bool = False  # incidents whose security risk is not none (8.7.3.3)
     sort: str = "priority"  # priority | newest | oldest | updated
 
     def describe(self) -> str:
@@ -205,6 +206,8 @@ class QueueFilter:
             parts.append(f"assignee {self.assignee}")
         if self.major_only:
             parts.append("major")
+        if self.security_only:
+            parts.append("security")
         if self.text:
             parts.append(f'text "{self.text}"')
         if self.sort != "priority":

@@ -20,13 +20,27 @@ from sqlmodel import Field, SQLModel
 
 from .base import metadata, text_field
 
-__all__ = ["metadata", "MajorStep", "Communication"]
+__all__ = ["metadata", "MajorStep", "Communication", "SecurityStep"]
 
 
 class MajorStep(SQLModel, table=True):
     """One step of the major incident procedure on one incident."""
 
     __tablename__ = "major_step"
+    __table_args__ = (UniqueConstraint("incident_ref", "position"),)
+    id: int | None = Field(default=None, primary_key=True)
+    incident_ref: str = Field(index=True)
+    position: int  # 1-based, as the analyst refers to it
+    title: str
+    done_at: datetime | None = None
+    done_by: str = Field(default="")
+    note: str = text_field()
+
+
+class SecurityStep(SQLModel, table=True):
+    """One handling step of an information security incident (8.7.3.3) on one incident."""
+
+    __tablename__ = "security_step"
     __table_args__ = (UniqueConstraint("incident_ref", "position"),)
     id: int | None = Field(default=None, primary_key=True)
     incident_ref: str = Field(index=True)

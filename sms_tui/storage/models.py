@@ -29,6 +29,8 @@ class Service(SQLModel, table=True):
     name: str = Field(unique=True)
     description: str = _text()
     criticality: str = Field(default="medium")  # high | medium | low
+    # who is told of the changes planned on it (8.5.1.3), e.g. "Dana <dana@example.org>"
+    owner: str = Field(default="")
     created_at: datetime
 
 
@@ -121,6 +123,35 @@ class Change(RecordBase, table=True):
     major_impact: bool = Field(default=False)  # flagged for service design and transition
     major_impact_reasons: str = _text()
     expedited: bool = Field(default=False)  # emergency change approved on the expedited path
+    # a proposal to add, remove or transfer a service (8.5.2): always major impact
+    service_change: str = Field(default="")  # "" | add_service | remove_service | transfer_service
+    # the full change record (8.5.1.3): decision inputs beside risk, benefit, cost, capacity...
+    feasibility: str = _text()
+    impact_customers: str = _text()  # on existing services' customers and users
+    impact_policies: str = _text()  # on policies and plans
+    # before deployment: prepared, verified and (where possible) tested; the reversal tested
+    verification_results: str = _text()
+    test_results: str = _text()
+    backout_tested: str = Field(default="")  # "" (not said) | yes | no
+    backout_untested_reason: str = _text()  # why not, when no
+
+
+class RemedialAction(SQLModel, table=True):
+    """An action to remedy an unsuccessful change (8.5.1.3), tracked until it is done."""
+
+    __tablename__ = "remedial_action"
+    __table_args__ = (UniqueConstraint("change_ref", "position"),)
+    id: int | None = Field(default=None, primary_key=True)
+    change_ref: str = Field(index=True)
+    position: int  # 1-based, as the analyst refers to it
+    action: str = _text()
+    owner: str = Field(default="")
+    agreed_with: str = Field(default="")  # the interested parties it was agreed with
+    created_at: datetime
+    created_by: str = Field(default="")
+    done_at: datetime | None = None
+    done_by: str = Field(default="")
+    note: str = _text()
 
 
 class Problem(RecordBase, table=True):
@@ -159,6 +190,9 @@ class Incident(RecordBase, table=True):
     # under the major one): a link, followed from both sides
     parent_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
     major: bool = Field(default=False)
+    # information security risk (8.7.3.3): none | low | medium | high | critical; any but
+    # none makes it a security incident, and the config's floor may raise its priority
+    security_risk: str = Field(default="none")
     major_reason: str = Field(default="")
     # major incident handling (services/incidents.py): who declared it, who is responsible
     major_declared_by: str = Field(default="")

@@ -119,7 +119,8 @@ def test_a_problem_becomes_a_known_error_and_a_change_that_is_planned_done_and_r
     term.burst("v", "Raise the queue limit", "tab", "y", "enter")
     term.wait_for("CHG-000001")
     desk.cli("changes", "assess", "CHG-000001", "--likelihood", "unlikely", "--impact", "minor",
-             "--backout-plan", "Put the old limit back")
+             "--backout-plan", "Put the old limit back", "--verification", "Limit checked on staging",
+             "--backout-tested", "yes")
     tomorrow = datetime.now(UTC).date() + timedelta(days=1)
     term.burst("5")
     term.wait_for("assessing")  # the queue shows what the command line just wrote

@@ -90,7 +90,8 @@ async def test_scheduling_over_another_change_warns_and_the_outcome_raises_the_r
         make_app, planned, changes, store):
     from sms_tui.services.reviews import ReviewService
 
-    ref = changes.create(title="Mail filter rules", change_type="standard", services=["mail"]).ref
+    ref = changes.create(title="Mail filter rules", change_type="standard", services=["mail"],
+                         verification_results="Rules tried on a test mailbox", backout_tested="yes").ref
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
@@ -104,7 +105,8 @@ async def test_scheduling_over_another_change_warns_and_the_outcome_raises_the_r
         await press(pilot, "enter")
         assert app.screen.view.status == "scheduled"
         assert "✗ Conflict" in screen_text(app)  # in words, on the change itself
-        assert "conflict:" in app.screen.view.journal[1].note
+        schedule = next(e for e in app.screen.view.journal if e.action == "schedule")
+        assert "conflict:" in schedule.note
         await press(pilot, "t", "enter")  # implementing
         await press(pilot, "o", "enter")  # successful
         assert app.screen.view.status == "review"

@@ -110,6 +110,9 @@ async def test_change_moves_through_its_whole_lifecycle(make_app, store):
         form = app.screen
         form.query_one("#f-backout_plan").text = "Restore last night's snapshot."
         form.query_one("#f-change_type").value = "standard"  # pre-approved by the change policy
+        # verified and its back-out tested before deployment (8.5.1.3): standard changes too
+        form.query_one("#f-verification_results").text = "Checked on staging."
+        form.query_one("#f-backout_tested").value = "yes"
         form.query_one("#f-planned_start").value = "2026-03-05 20:00"
         form.query_one("#f-planned_end").value = "2026-03-05 22:00"
         await press(pilot, "ctrl+s")

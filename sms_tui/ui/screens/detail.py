@@ -43,6 +43,8 @@ class RecordScreen(RecordActions, DeskScreen):
         Binding("r", "reload", "Reload", id="detail.reload", show=False),
         Binding("m", "major", "Major", id="detail.major",
                 tooltip="Major incident: procedure, manager, updates to management"),
+        Binding("i", "security", "Security", id="detail.security", show=False,
+                tooltip="Information security incident: risk, priority rule, handling steps"),
         Binding("n", "new", "New", id="detail.new", show=False,
                 tooltip="Record a new one of this kind (as n in its queue)"),
     ]
@@ -172,7 +174,7 @@ class RecordScreen(RecordActions, DeskScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in RECORD_ACTIONS:
             return True if self.view is not None else None
-        if action == "major":
+        if action in ("major", "security"):
             return is_incident(self.ref)
         return True
 
@@ -180,6 +182,11 @@ class RecordScreen(RecordActions, DeskScreen):
         from .major import MajorScreen
 
         self.app.push_screen(MajorScreen(self.ref), lambda _view: self.load())
+
+    def action_security(self) -> None:
+        from .security import SecurityScreen
+
+        self.app.push_screen(SecurityScreen(self.ref), lambda _view: self.load())
 
     def action_back(self) -> None:
         self.dismiss()

@@ -84,10 +84,15 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
         yield Static(id="form-error", classes="error-line")
         yield self.draft_line()
         with VerticalScroll(id="form-body"):
+            # the security risk sits under impact and urgency: all three make the priority
+            risk = [spec for spec in self.specs if spec.name == "security_risk"]
             for spec in self.specs:
+                if spec in risk:
+                    continue
                 yield self._row(spec)
                 if spec.name == "title":
                     yield self._priority_row()
+                    yield from map(self._row, risk)
                     yield Static(id="priority")
         yield DeskFooter()
 
@@ -126,6 +131,8 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
                 return backend.service(ContactService).suggestions(typed)
 
             widget = requester_input(value or "", lookup, id=wid)
+        elif spec.widget == "picker":  # a letter picks it: n/l/m/h/c for a security risk
+            widget = ChoicePicker([(o, o) for o in spec.options], value, id=wid)
         elif spec.widget == "scale":  # 1..5: a digit picks it, the meaning of the ends beside it
             widget = ChoicePicker(SCALE_CHOICES, value or "", id=wid)
             return Horizontal(Label(spec.label, classes="field-label"), widget,
@@ -174,13 +181,19 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
                 self.query_one("#f-urgency", ChoicePicker).value)
 
     def _show_priority(self) -> None:
-        priority = self.app.config.matrix.priority_for(*self._levels())
+        config = self.app.config
+        matrix = config.matrix.priority_for(*self._levels())
+        risk = ""
+        if self.kind is Kind.INCIDENT and self.query("#f-security_risk"):
+            risk = self.query_one("#f-security_risk", ChoicePicker).value
+        priority = config.security.priority(matrix, risk)  # the same rule the service applies
+        why = config.security.reason(matrix, risk)
         self.query_one("#priority", Static).update(Text.assemble(
             ("Priority ", "bold"), (f"P{priority}", "bold reverse"), f" {PRIORITY_NAMES[priority]}",
-            ("   h/m/l or ←/→ to choose", "dim")))
+            (f"   {why}" if why else "   h/m/l or ←/→ to choose", "dim")))
 
     def on_choice_picker_changed(self, event: ChoicePicker.Changed) -> None:
-        if event.picker.id in ("f-impact", "f-urgency"):
+        if event.picker.id in ("f-impact", "f-urgency", "f-security_risk"):
             self._show_priority()
 
     # ---------------------------------------------------------------- values
@@ -401,6 +414,8 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
                 widget.value = "yes" if value else "no"
             elif spec.widget == "scale":
                 widget.value = value or ""
+            elif spec.widget == "picker":  # e.g. a security risk: the first option, none
+                widget.value = value or spec.options[0]
             else:
                 widget.value = value or ""
         impact = record.impact if record else self.preset.get("impact", "medium")

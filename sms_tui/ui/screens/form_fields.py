@@ -16,7 +16,8 @@ from ...domain.errors import ValidationError
 from .. import display
 
 # "scale": 1..5 or not set, picked with the digit or the arrows (a ChoicePicker)
-Widget = Literal["input", "text", "select", "check", "datetime", "int", "scale", "contact"]
+# "picker": one of ``options`` by its first letter or the arrows (a ChoicePicker)
+Widget = Literal["input", "text", "select", "check", "datetime", "int", "scale", "contact", "picker"]
 
 
 SCALE = ("1", "2", "3", "4", "5")
@@ -47,12 +48,18 @@ COMMON: tuple[FieldSpec, ...] = (
 _TEXT = ("reason", "root_cause", "workaround", "backout_plan", "implementation_plan", "test_plan",
          "symptoms", "permanent_fix", "investigation_note", "business_benefit",
          "impact_capacity", "impact_availability", "impact_continuity", "impact_security",
-         "satisfaction_comment")
+         "satisfaction_comment", "feasibility", "impact_customers", "impact_policies",
+         "verification_results", "test_results", "backout_untested_reason")
 
 KNOWN: dict[str, FieldSpec] = {
     "major": FieldSpec("major", "Major", "check"),
+    "security_risk": FieldSpec("security_risk", "Security risk", "picker",
+                               ("none", "low", "medium", "high", "critical")),
     "major_reason": FieldSpec("major_reason", "Why major", placeholder="criteria met, or your reason"),
     "change_type": FieldSpec("change_type", "Change type", "select", ("normal", "standard", "emergency")),
+    "backout_tested": FieldSpec("backout_tested", "Back-out tested", "select", ("", "yes", "no")),
+    "service_change": FieldSpec("service_change", "Service change", "select",
+                                ("", "add_service", "remove_service", "transfer_service")),
     "outcome": FieldSpec("outcome", "Outcome", "select", ("", "successful", "failed", "backed_out"),
                          when="edit"),
     "planned_start": FieldSpec("planned_start", "Planned start", "datetime",
@@ -106,7 +113,7 @@ def to_widget_value(spec: FieldSpec, value: Any) -> Any:
         return bool(value)
     if spec.widget == "datetime":
         return display.when(value) if isinstance(value, datetime) else ""
-    if spec.widget == "select":
+    if spec.widget in ("select", "picker"):
         return value if value in spec.options else spec.options[0]
     if spec.widget == "scale":
         return str(value) if str(value) in SCALE else ""

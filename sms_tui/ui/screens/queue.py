@@ -50,6 +50,8 @@ class QueueScreen(RecordActions, DeskScreen):
         Binding("o", "toggle_open", "Open/all", id="queue.open_only", show=False),
         Binding("m", "mine", "Mine", id="queue.mine", show=False),
         Binding("u", "unassigned", "Unassigned", id="queue.unassigned", show=False),
+        Binding("i", "security", "Security filter", id="queue.security", show=False,
+                tooltip="Incidents: only information security incidents (again: all)"),
         Binding("p", "priority", "Priority filter", id="queue.priority", show=False,
                 tooltip="Cycle P1..P5 and any"),
         Binding("s", "status_filter", "Status filter", id="queue.status", show=False),
@@ -229,6 +231,10 @@ class QueueScreen(RecordActions, DeskScreen):
 
     def action_unassigned(self) -> None:
         self._apply(replace(self.flt, unassigned=not self.flt.unassigned, assignee=None))
+
+    def action_security(self) -> None:
+        if self.kind is Kind.INCIDENT:
+            self._apply(replace(self.flt, security_only=not self.flt.security_only))
 
     def action_priority(self) -> None:
         nxt = {None: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: None}[self.flt.priority]

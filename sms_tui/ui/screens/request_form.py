@@ -124,7 +124,9 @@ class RequestForm(RecordForm):
             if t.active or t.name == current:  # a retired type stays on the requests raised from it
                 options.append((Text.assemble(display.line(t.title), f"  P{t.priority} · {t.sla_hours} h",
                                               "" if t.active else "  (retired)"), t.name))
-        if current and current not in self.types:
+        if "other" not in self.types:  # fits no type: classified as other, explicitly (8.6.2)
+            options.append((Text("other (no type of the catalogue fits)"), "other"))
+        if current and current not in self.types and current != "other":
             options.append((Text(current), current))
         self._type_applied = current
         picker.set_options(options)
