@@ -92,7 +92,7 @@ def test_requester_by_email_or_unique_name_is_shown_with_its_email(people):
     shown = json.loads(people.ok("show", ref, "--format", "json"))
     assert shown["requester"] == {"ref": "CON-000001", "name": "Dana Weber",
                                   "email": "dana@example.org"}
-    req = people.ok("new", "request", "--title", "New laptop", "--requester",
+    req = people.ok("new", "request", "--title", "New laptop", "--type", "other", "--requester",
                     "[b]mark[/b] X[/]").strip()
     assert json.loads(people.ok("show", req, "--format", "json"))["requester"]["email"] == \
         "mark@example.org"
@@ -116,7 +116,8 @@ def test_an_ambiguous_or_unknown_requester_is_one_line_and_nothing_is_written(pe
                                                                                words):
     before = dump(people.db_path)
     for kind in ("incident", "request", "complaint"):
-        line = one_error_line(people("new", kind, "--title", "x", "--requester", requester))
+        typed = ("--type", "other") if kind == "request" else ()  # requests are classified
+        line = one_error_line(people("new", kind, "--title", "x", *typed, "--requester", requester))
         assert words in line
     assert dump(people.db_path) == before
 

@@ -149,8 +149,11 @@ class MailIn:
             description = f"Follow-up of {target[1].ref} (closed) by mail.\n\n{mail.new_text(description)}"
         if inbound.attachments:
             description += "\n\nAttachments:\n" + _attachments_text(inbound)
+        # a request by mail is classified 'other' until the desk gives it its type (8.6.2)
+        classified = {"request_type": "other"} if kind is Kind.REQUEST else {}
         row = self.records.create_in(session, kind, title=title, now=now,
-                                     description=description.strip(), requester=contact.ref)
+                                     description=description.strip(), requester=contact.ref,
+                                     **classified)
         self._remember(session, inbound, row.ref, "created", now)
         what = "service request" if kind is Kind.REQUEST else "incident"
         return MailResult("created", row.ref, f"{what} recorded from mail", contact.ref,

@@ -477,6 +477,9 @@ class RequestService:
             from .records import clean_title
 
             clean_title(title)  # refused before the catalogue is seeded: a refusal writes nothing
+        if requester is not None and str(requester).strip():
+            with self.store.read() as session:  # so is an unknown or ambiguous requester
+                self.records._requester(session, Kind.REQUEST, requester)
         self._seeded()
         with self.store.write() as session:
             if _is_other(session, request_type):  # fits no type: classified as other (8.6.2)
@@ -485,7 +488,8 @@ class RequestService:
                 row = self.records.create_in(
                     session, Kind.REQUEST, title=title or "", now=self.store.now(), service=service,
                     ci=ci, assignee=assignee, description=description, category=category or "",
-                    impact=impact or "medium", urgency=urgency or "medium", request_type=OTHER_TYPE)
+                    impact=impact or "medium", urgency=urgency or "medium", request_type=OTHER_TYPE,
+                    requester=requester)
                 return self._detail(session, row)
             rtype = find_type(session, request_type)
             row = self.records.create_in(
