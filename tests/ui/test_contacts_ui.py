@@ -23,7 +23,8 @@ def people(store, records):
     contacts.set_manager("Finance", "Sam Lead")
     made = {
         "vpn": records.create("incident", title="VPN down", requester="dana@example.org"),
-        "laptop": records.create("request", title="New laptop", requester="mark@example.org"),
+        "laptop": records.create("request", title="New laptop", requester="mark@example.org",
+                                  request_type="other"),
         "other": records.create("incident", title="Ops printer", requester="dana@other.org"),
         "complaint": records.create("complaint", title="Nobody called back",
                                     requester="dana@example.org"),
