@@ -8,6 +8,7 @@ from sms_tui.services.contacts import ContactService
 from sms_tui.ui.screens.complaint_detail import ComplaintScreen
 from sms_tui.ui.screens.contacts import ContactsScreen
 from sms_tui.ui.screens.form import RecordForm
+from sms_tui.ui.screens.known_errors import IncidentScreen as IncidentRecord
 
 from .conftest import LARGE, MARKUP_TITLE, SMALL, press, screen_text, settle, type_text
 
@@ -160,3 +161,49 @@ def test_complaint_queue(snap_compare, make_app, people, size):
     from .test_snapshots import steps
 
     assert snap_compare(make_app(), terminal_size=size, run_before=steps("C"))
+
+
+async def test_a_survey_answer_given_by_phone_is_recorded_from_the_record(make_app, store, records,
+                                                                          clock):
+    from datetime import timedelta
+
+    from sms_tui.services.report_model import Period
+    from sms_tui.services.survey import SurveyService
+
+    ContactService(store).add(name="Dana Weber", email="dana@example.org", organisation="Finance",
+                              role="customer")
+    ref = records.create("incident", title="VPN down", requester="dana@example.org").ref
+    records.transition(ref, "resolved")
+    period = Period(clock() - timedelta(days=1), clock() + timedelta(days=1))
+    surveys = SurveyService(store)
+    assert [i.record_ref for i in surveys.sample(period, size=5)] == [ref]
+    app = make_app()
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot)
+        await app.push_screen(IncidentRecord(ref))
+        await settle(pilot)
+        # score 5 and the requester's words, typed in one go as the analyst hears them
+        await press(pilot, "V", "right", "tab")
+        await type_text(pilot, "Quick [bold]fix[/], thanks")
+        await press(pilot, "enter")
+        await settle(pilot)
+    (answer,) = surveys.invitations(period)
+    assert (answer.score, answer.comment, answer.answered_via) == (5, "Quick [bold]fix[/], thanks",
+                                                                   "tui")
+    results = surveys.results(period)
+    assert (results.invited, results.answered, results.mean) == (1, 1, 5.0)
+    journal = records.get(ref).journal
+    assert any(e.action == "satisfaction" and "Quick [bold]fix[/]" in e.note for e in journal)
+
+
+async def test_a_survey_answer_without_a_survey_is_refused_in_the_dialog(make_app, store, records):
+    ref = records.create("incident", title="Printer jam").ref
+    app = make_app()
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot)
+        await app.push_screen(IncidentRecord(ref))
+        await settle(pilot)
+        await press(pilot, "V", "enter")
+        await settle(pilot)
+        assert f"no satisfaction survey was sent about {ref}" in screen_text(app)
+    assert records.get(ref).version == 1  # nothing written

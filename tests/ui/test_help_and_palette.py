@@ -102,9 +102,13 @@ async def test_palette_offers_only_desk_commands_never_textuals_scroll_keys(make
         await pilot.pause(0.3)
         await settle(pilot)
         text = screen_text(app)
-        assert "Escalate" in text and "Go to Incidents" in text
+        assert "Escalate" in text and "Survey answer" in text
         for generic in ("Scroll", "Theme", "screenshot", "Maximize", "Keys"):
             assert generic.lower() not in text.lower(), generic
+        await type_text(pilot, "go to inc")  # the sections are there too, further down
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert "Go to Incidents" in screen_text(app)
 
 
 def _here(text: str) -> str:

@@ -47,6 +47,9 @@ class RecordScreen(RecordActions, DeskScreen):
                 tooltip="Information security incident: risk, priority rule, handling steps"),
         Binding("n", "new", "New", id="detail.new", show=False,
                 tooltip="Record a new one of this kind (as n in its queue)"),
+        Binding("V", "survey", "Survey answer", id="detail.survey", show=False,
+                tooltip="The requester's answer (1-5) to the satisfaction survey sent about "
+                        "this incident or request"),
     ]
 
     def __init__(self, ref: str) -> None:
@@ -176,7 +179,14 @@ class RecordScreen(RecordActions, DeskScreen):
             return True if self.view is not None else None
         if action in ("major", "security"):
             return is_incident(self.ref)
+        if action == "survey":  # surveys ask about resolved incidents and fulfilled requests
+            return self.ref.upper().startswith(("INC-", "REQ-"))
         return True
+
+    def action_survey(self) -> None:
+        from .practice_dialogs import SurveyAnswerDialog
+
+        self._dialog(SurveyAnswerDialog)
 
     def action_major(self) -> None:
         from .major import MajorScreen

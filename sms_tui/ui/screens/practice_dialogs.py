@@ -113,6 +113,35 @@ class SatisfactionDialog(ActionDialog):
 
 
 
+class SurveyAnswerDialog(ActionDialog):
+    """The requester's answer (1-5) to the satisfaction survey sent about a record (8.3.2),
+    given by phone or in person; answers by mail are recorded by ``mail-in``."""
+
+    BINDINGS = ENTER_SAVES
+    heading = "Satisfaction survey: the requester's answer"
+    hint = "←/→ picks the score · Enter saves · Esc cancels"
+    SCORES = [(str(n), str(n)) for n in range(1, 6)]
+
+    def compose_fields(self):
+        yield field("Score", ChoicePicker(self.SCORES, "4", id="score"))
+        yield Static(Text("1 very dissatisfied · 3 neutral · 5 very satisfied"), classes="dialog-explain")
+        yield field("Comment", Input(id="comment", compact=True, placeholder="the requester's words"))
+
+    def on_mount(self) -> None:
+        self.query_one("#score", ChoicePicker).focus()
+
+    def collect(self) -> dict[str, Any]:
+        return {"score": int(self.query_one("#score", ChoicePicker).value),
+                "comment": self.query_one("#comment", Input).value.strip()}
+
+    def perform(self, records, record, values):
+        from ...services.survey import SurveyService
+
+        self.backend.service(SurveyService).answer(record.ref, values["score"],
+                                                   comment=values["comment"], via="tui")
+        return records.get(record.ref)
+
+
 class ScheduleDialog(ActionDialog):
     """Plan a change's window; other changes on the same service or CI meanwhile are warned of."""
 
