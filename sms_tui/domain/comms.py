@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from email.utils import getaddresses, parseaddr
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, check_table
 from .text import one_line
 
 PURPOSES = {
@@ -67,13 +67,8 @@ def smtp_from_config(section: Any, source: str = "config") -> SmtpSettings | Non
     """The ``[smtp]`` settings, or None when email is not configured."""
     if section is None:
         return None
-    if not isinstance(section, dict):
-        raise ConfigError(f"{source}: smtp: must be a table")
-    known = {"host", "port", "security", "username", "password", "password_env", "from", "timeout",
-             "allow_plaintext_auth"}
-    unknown = set(section) - known
-    if unknown:
-        raise ConfigError(f"{source}: smtp.{sorted(unknown)[0]}: unknown key; use {', '.join(sorted(known))}")
+    check_table(section, "smtp", {"host", "port", "security", "username", "password", "password_env",
+                                  "from", "timeout", "allow_plaintext_auth"}, source)
     host = section.get("host", "")
     if not isinstance(host, str):
         raise ConfigError(f"{source}: smtp.host: must be a host name")

@@ -43,3 +43,14 @@ class ConflictError(DeskError):
 
 class ConfigError(DeskError):
     """A configuration file that cannot be used; the message names the file and key."""
+
+
+def check_table(section: object, prefix: str, known: set[str], source: str) -> None:
+    """Refuse a config section that is not a table, or that has a key outside ``known``:
+    the ConfigError names the file, the section and the first unknown key."""
+    if not isinstance(section, dict):
+        raise ConfigError(f"{source}: {prefix}: must be a table")
+    unknown = set(section) - known
+    if unknown:
+        raise ConfigError(f"{source}: {prefix}.{sorted(unknown)[0]}: unknown key; "
+                          f"use {', '.join(sorted(known))}")

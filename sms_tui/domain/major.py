@@ -32,7 +32,7 @@ from email.utils import parseaddr
 from typing import Any
 
 from .bounds import whole_number
-from .errors import ConfigError, ValidationError
+from .errors import ConfigError, ValidationError, check_table
 from .priority import Level, parse_priority
 from .sla import parse_duration
 
@@ -175,11 +175,7 @@ def policy_from_config(section: Any, source: str = "config") -> MajorPolicy:
     if section is None:
         return MajorPolicy()
     prefix = "major_incident"
-    if not isinstance(section, dict):
-        raise ConfigError(f"{source}: {prefix}: must be a table")
-    unknown = set(section) - _KEYS
-    if unknown:
-        raise ConfigError(f"{source}: {prefix}.{sorted(unknown)[0]}: unknown key; use {', '.join(sorted(_KEYS))}")
+    check_table(section, prefix, _KEYS, source)
     rules: list[Rule] = []
     priorities = _list(section, "priorities", source, prefix) if "priorities" in section else ["P1"]
     if priorities:

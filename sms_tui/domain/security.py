@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from email.utils import parseaddr
 from typing import Any
 
-from .errors import ConfigError, ValidationError
+from .errors import ConfigError, ValidationError, check_table
 from .priority import parse_priority
 
 RISKS: tuple[str, ...] = ("none", "low", "medium", "high", "critical")
@@ -91,12 +91,7 @@ def policy_from_config(section: Any, source: str = "config") -> SecurityPolicy:
     if section is None:
         return SecurityPolicy()
     prefix = "security_incident"
-    if not isinstance(section, dict):
-        raise ConfigError(f"{source}: {prefix}: must be a table")
-    unknown = set(section) - _KEYS
-    if unknown:
-        raise ConfigError(f"{source}: {prefix}.{sorted(unknown)[0]}: unknown key; "
-                          f"use {', '.join(sorted(_KEYS))}")
+    check_table(section, prefix, _KEYS, source)
     floors = dict(DEFAULT_FLOORS)
     if "min_priority" in section:
         table = section["min_priority"]
