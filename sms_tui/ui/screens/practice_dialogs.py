@@ -80,22 +80,18 @@ def _change_approval_rule(record: RecordView) -> str:
     return "Normal: approved while assessing, with a risk assessment and a back-out plan."
 
 
-class SatisfactionDialog(ActionDialog):
-    """The customer's satisfaction (1-5) and comment; closes a fulfilled request."""
+class _ScoreDialog(ActionDialog):
+    """A score 1-5 picked with the arrows and a comment: what a customer said."""
 
     BINDINGS = ENTER_SAVES
     hint = "←/→ picks the score · Enter saves · Esc cancels"
     SCORES = [(str(n), str(n)) for n in range(1, 6)]
-
-    def __init__(self, record: RecordView) -> None:
-        super().__init__(record)
-        closing = record.status == "fulfilled"
-        self.heading = "Close with satisfaction" if closing else "Record satisfaction"
+    comment_placeholder = "the customer's words"
 
     def compose_fields(self):
         yield field("Score", ChoicePicker(self.SCORES, "4", id="score"))
         yield Static(Text("1 very dissatisfied · 3 neutral · 5 very satisfied"), classes="dialog-explain")
-        yield field("Comment", Input(id="comment", compact=True, placeholder="the customer's words"))
+        yield field("Comment", Input(id="comment", compact=True, placeholder=self.comment_placeholder))
 
     def on_mount(self) -> None:
         self.query_one("#score", ChoicePicker).focus()
@@ -103,6 +99,15 @@ class SatisfactionDialog(ActionDialog):
     def collect(self) -> dict[str, Any]:
         return {"score": int(self.query_one("#score", ChoicePicker).value),
                 "comment": self.query_one("#comment", Input).value.strip()}
+
+
+class SatisfactionDialog(_ScoreDialog):
+    """The customer's satisfaction (1-5) and comment; closes a fulfilled request."""
+
+    def __init__(self, record: RecordView) -> None:
+        super().__init__(record)
+        closing = record.status == "fulfilled"
+        self.heading = "Close with satisfaction" if closing else "Record satisfaction"
 
     def perform(self, records, record, values):
         service = request_service(self.backend)
@@ -112,27 +117,12 @@ class SatisfactionDialog(ActionDialog):
         return service.record_satisfaction(record.ref, values["score"], values["comment"]).record
 
 
-
-class SurveyAnswerDialog(ActionDialog):
+class SurveyAnswerDialog(_ScoreDialog):
     """The requester's answer (1-5) to the satisfaction survey sent about a record (8.3.2),
     given by phone or in person; answers by mail are recorded by ``mail-in``."""
 
-    BINDINGS = ENTER_SAVES
     heading = "Satisfaction survey: the requester's answer"
-    hint = "←/→ picks the score · Enter saves · Esc cancels"
-    SCORES = [(str(n), str(n)) for n in range(1, 6)]
-
-    def compose_fields(self):
-        yield field("Score", ChoicePicker(self.SCORES, "4", id="score"))
-        yield Static(Text("1 very dissatisfied · 3 neutral · 5 very satisfied"), classes="dialog-explain")
-        yield field("Comment", Input(id="comment", compact=True, placeholder="the requester's words"))
-
-    def on_mount(self) -> None:
-        self.query_one("#score", ChoicePicker).focus()
-
-    def collect(self) -> dict[str, Any]:
-        return {"score": int(self.query_one("#score", ChoicePicker).value),
-                "comment": self.query_one("#comment", Input).value.strip()}
+    comment_placeholder = "the requester's words"
 
     def perform(self, records, record, values):
         from ...services.survey import SurveyService
