@@ -85,8 +85,36 @@ def number_in(typed: str, prefix: str) -> int | None:
 
 
 def _like(column, typed: str) -> ColumnElement[bool]:
-    escaped = typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.ilike(f"%{escaped}%", escape="\\")
+    return _Substring(column, typed)
+
+
+class _Substring(_Element):
+    """"This text column contains what was typed", case-insensitively: ILIKE with the
+    pattern's wildcards escaped, compiled per dialect (see the PostgreSQL one below)."""
+
+    inherit_cache = False
+    type = Boolean()
+
+    def __init__(self, column, typed: str) -> None:
+        self.column, self.typed = column, typed
+
+    def ilike(self) -> ColumnElement[bool]:
+        escaped = self.typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return self.column.ilike(f"%{escaped}%", escape="\\")
+
+
+@compiles(_Substring)
+def _substring(element: _Substring, compiler, **kw) -> str:
+    return compiler.process(element.ilike(), **kw)
+
+
+@compiles(_Substring, "postgresql")
+def _substring_postgresql(element: _Substring, compiler, **kw) -> str:
+    # PostgreSQL text holds no NUL character (the server refuses it as a parameter):
+    # a search for one matches nothing, as it would on text that cannot contain it
+    if "\x00" in element.typed:
+        return "false"
+    return compiler.process(element.ilike(), **kw)
 
 
 def prefix_of(table: str) -> str:
