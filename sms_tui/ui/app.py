@@ -40,7 +40,7 @@ from .commands import DeskCommands
 from .drafts import DraftStore
 from .glyphs import AsciiFilter, ascii_only
 from .messages import DataChanged
-from .screens.reviews_scheduler import TuiScheduler
+from .scheduler import TuiScheduler
 from .sections import SECTIONS, START_SECTION
 from .typeahead import TypeAhead
 

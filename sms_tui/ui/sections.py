@@ -81,19 +81,19 @@ def _queue() -> type:
 
 
 def _requests() -> type:
-    from .screens.requests_catalogue import RequestQueueScreen
+    from .screens.request_queue import RequestQueueScreen
 
     return RequestQueueScreen
 
 
 def _problems() -> type:
-    from .screens.problem_candidates import ProblemQueueScreen
+    from .screens.problem_queue import ProblemQueueScreen
 
     return ProblemQueueScreen
 
 
 def _known_errors() -> type:
-    from .screens.known_errors import KnownErrorQueueScreen
+    from .screens.known_error_queue import KnownErrorQueueScreen
 
     return KnownErrorQueueScreen
 
@@ -164,7 +164,7 @@ def _complaint_detail() -> type:
 
 
 def _incident_detail() -> type:
-    from .screens.known_errors import IncidentScreen
+    from .screens.incident import IncidentScreen
 
     return IncidentScreen
 

@@ -140,7 +140,7 @@ async def test_after_a_refusal_the_focus_is_on_the_field_in_error(make_app, reco
 
 
 async def test_a_date_that_is_not_one_focuses_its_field(make_app, records):
-    from sms_tui.ui.screens.practice_dialogs import ScheduleDialog
+    from sms_tui.ui.screens.schedule_dialog import ScheduleDialog
 
     records.create("change", title="Patch the firewall")
     app = make_app()

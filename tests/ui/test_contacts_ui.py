@@ -8,7 +8,7 @@ from sms_tui.services.contacts import ContactService
 from sms_tui.ui.screens.complaint_detail import ComplaintScreen
 from sms_tui.ui.screens.contacts import ContactsScreen
 from sms_tui.ui.screens.form import RecordForm
-from sms_tui.ui.screens.known_errors import IncidentScreen as IncidentRecord
+from sms_tui.ui.screens.incident import IncidentScreen as IncidentRecord
 
 from .conftest import LARGE, MARKUP_TITLE, SMALL, press, screen_text, settle, type_text
 

@@ -186,7 +186,8 @@ async def test_hostile_title_is_shown_literally_in_the_major_screen_and_outbox(m
 
 
 async def test_outbox_o_opens_the_incident_in_its_own_screen_with_known_errors(app, desk):
-    from sms_tui.ui.screens.known_errors import IncidentScreen, KnownErrorSearchScreen
+    from sms_tui.ui.screens.incident import IncidentScreen
+    from sms_tui.ui.screens.known_error_search import KnownErrorSearchScreen
 
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)

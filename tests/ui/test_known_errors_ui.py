@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sms_tui.ui.screens.known_errors import IncidentScreen, KnownErrorSearchScreen
+from sms_tui.ui.screens.incident import IncidentScreen
+from sms_tui.ui.screens.known_error_search import KnownErrorSearchScreen
 
 from .conftest import SMALL, press, screen_text, settle, type_text
 

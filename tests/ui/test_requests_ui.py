@@ -86,7 +86,7 @@ async def test_a_fulfilled_request_is_closed_with_the_customers_score(make_app, 
 
 
 async def test_the_catalogue_opens_from_the_queue_and_a_type_gets_new_instructions(make_app, requests):
-    from sms_tui.ui.screens.requests_catalogue import RequestTypesScreen
+    from sms_tui.ui.screens.request_types import RequestTypesScreen
 
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:
@@ -142,7 +142,7 @@ async def test_a_refusal_in_the_tui_names_the_key_not_a_cli_command(make_app, re
 
 async def test_enter_on_a_catalogue_type_raises_a_request_with_its_priority_and_sla(make_app, requests):
     from sms_tui.ui.screens.request_form import RequestForm
-    from sms_tui.ui.screens.requests_catalogue import RequestTypesScreen
+    from sms_tui.ui.screens.request_types import RequestTypesScreen
 
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:
@@ -228,7 +228,8 @@ async def test_a_request_from_the_catalogue_takes_its_types_service(make_app, re
 
 async def test_the_type_dialog_sets_the_service_its_requests_are_for(make_app, requests, store):
     from sms_tui.services.catalogue import CatalogueService
-    from sms_tui.ui.screens.requests_catalogue import RequestTypeDialog, RequestTypesScreen
+    from sms_tui.ui.screens.request_type_dialog import RequestTypeDialog
+    from sms_tui.ui.screens.request_types import RequestTypesScreen
 
     CatalogueService(store).add_service("Directory")
     app = make_app()

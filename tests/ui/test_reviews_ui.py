@@ -286,7 +286,8 @@ def test_findings_queue(snap_compare, make_app, findings):
 
 
 async def test_nonconformity_is_worked_to_closure_from_its_screen(make_app, reviews, findings):
-    from sms_tui.ui.screens.reviews_findings import FindingScreen, FindingsScreen
+    from sms_tui.ui.screens.finding import FindingScreen
+    from sms_tui.ui.screens.findings import FindingsScreen
 
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:

@@ -33,6 +33,9 @@ def field(label: str, widget: Any, *, id: str | None = None) -> Horizontal:
     """A labelled row; its label turns reverse while the widget has focus."""
     return Horizontal(Label(label, classes="field-label"), widget, classes="field", id=id)
 
+# Enter saves the dialog (its fields are single lines or pickers)
+ENTER_SAVES = [Binding("enter", "submit", "Save", id="practice.submit", show=False)]
+
 
 class ActionDialog(DraftMixin, DeskModal):
     """Subclasses give ``heading``, ``compose_fields``, ``collect`` and ``perform``."""
@@ -180,7 +183,6 @@ class ActionDialog(DraftMixin, DeskModal):
 
     def on_mount(self) -> None:
         """The subclass focuses its first field here (also when the dialog is reopened)."""
-
 
 def kept_dialog(app: Any, cls: type[ActionDialog], record: RecordView) -> ActionDialog:
     """``cls(record)``, or the dialog of that class kept built and refilled for ``record``."""

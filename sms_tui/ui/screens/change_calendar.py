@@ -21,7 +21,7 @@ from ...domain.kinds import parse_ref
 from .. import display
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
-from .practice_dialogs import change_service
+from .service_lookup import change_service
 
 if TYPE_CHECKING:
     from ...services.changes import CalendarEntry
@@ -83,11 +83,7 @@ class ChangeCalendarScreen(DeskScreen):
         Binding("t", "today", "Today", id="calendar.today"),
         Binding("r", "reload", "Refresh", id="calendar.reload", show=False),
     ]
-    DEFAULT_CSS = """
-    ChangeCalendarScreen #calendar-title { height: auto; padding: 0 1; }
-    ChangeCalendarScreen #calendar { height: 1fr; border: none; padding: 0 1; }
-    ChangeCalendarScreen #calendar:focus > .option-list--option-highlighted { text-style: bold reverse; }
-    """
+    CSS_PATH = "change_calendar.tcss"
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

@@ -19,14 +19,12 @@ from textual.widgets import Static
 
 from ...domain.changes import IMPACT_NAMES, LIKELIHOOD_NAMES
 from .. import display
+from .decision_dialog import DecisionDialog
 from .detail import RecordScreen
-from .practice_dialogs import (
-    DecisionDialog,
-    OutcomeDialog,
-    ScheduleDialog,
-    TargetsDialog,
-    change_service,
-)
+from .outcome_dialog import OutcomeDialog
+from .schedule_dialog import ScheduleDialog
+from .service_lookup import change_service
+from .targets_dialog import TargetsDialog
 
 if TYPE_CHECKING:
     from ...services.changes import ChangeDetail
@@ -86,7 +84,7 @@ class ChangeScreen(RecordScreen):
         Binding("T", "targets", "Affects", id="change.targets", show=False,
                 tooltip="Add or remove services and CIs the change affects"),
     ]
-    DEFAULT_CSS = "ChangeScreen #assessment { height: auto; margin: 0 0 1 0; }"
+    CSS_PATH = ["detail.tcss", "change_detail.tcss"]
 
     def __init__(self, ref: str) -> None:
         super().__init__(ref)

@@ -33,15 +33,7 @@ ROLE_CHOICES = (("customer", "customer"), ("user", "user"), ("interested-party",
 class ContactsScreen(DeskScreen):
     """Contacts, and the records of one contact or one organisation."""
 
-    DEFAULT_CSS = """
-    ContactsScreen #contacts-title { height: 1; padding: 0 1; text-style: bold; }
-    ContactsScreen #contact-search { display: none; }
-    ContactsScreen #contact-search.-shown { display: block; }
-    ContactsScreen #contacts { height: 1fr; border: none; padding: 0; }
-    ContactsScreen #records-title { height: auto; padding: 0 1; border-top: solid $primary; }
-    ContactsScreen #records { height: 1fr; border: none; padding: 0; }
-    ContactsScreen OptionList:focus > .option-list--option-highlighted { text-style: bold reverse; }
-    """
+    CSS_PATH = "contacts.tcss"
     BINDINGS = [
         Binding("enter", "records", "Their records", id="contacts.records", show=False),
         Binding("o", "organisation", "Organisation", id="contacts.organisation",

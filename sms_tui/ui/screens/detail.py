@@ -184,7 +184,7 @@ class RecordScreen(RecordActions, DeskScreen):
         return True
 
     def action_survey(self) -> None:
-        from .practice_dialogs import SurveyAnswerDialog
+        from .survey_answer_dialog import SurveyAnswerDialog
 
         self._dialog(SurveyAnswerDialog)
 

@@ -239,7 +239,7 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
         On an incident being edited, a workaround can be applied from there; on
         a new one, the search shows the workaround to try before saving.
         """
-        from .known_errors import KnownErrorSearchScreen
+        from .known_error_search import KnownErrorSearchScreen
 
         title = self.query_one("#f-title", Input).value
         if self.record is None:

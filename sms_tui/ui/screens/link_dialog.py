@@ -43,10 +43,7 @@ class LinkDialog(ActionDialog):
     heading = "Link to another record"
     hint = "Type to search · ↓ to the list · Enter links the highlighted record · Esc cancels"
     KEPT = True
-    DEFAULT_CSS = """
-    LinkDialog #candidates { height: 8; border: none; padding: 0; margin: 0 0 1 0; }
-    LinkDialog #links-to { height: 1; color: $text-muted; }
-    """
+    CSS_PATH = ["dialogs.tcss", "link_dialog.tcss"]
 
     def __init__(self, record: Any) -> None:
         super().__init__(record)

@@ -14,23 +14,20 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Input, OptionList, Static, TextArea
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...domain.errors import ValidationError
 from .. import display
-from .action_dialog import ActionDialog, field
 from .base import DeskModal
+from .declare_dialog import DeclareDialog
+from .manager_dialog import ManagerDialog
+from .service_lookup import major_service
+from .undeclare_dialog import UndeclareDialog
+from .update_dialog import UpdateDialog
 
 if TYPE_CHECKING:
-    from ...services.incidents import MajorIncidentService, MajorView
+    from ...services.incidents import MajorView
     from ...services.views import RecordView
-
-
-def _major(backend: Any) -> MajorIncidentService:
-    from ...services.incidents import MajorIncidentService
-
-    return backend.service(MajorIncidentService)
 
 
 class MajorScreen(DeskModal):
@@ -38,12 +35,7 @@ class MajorScreen(DeskModal):
 
     HELP_TITLE = "Major incident"
 
-    CSS_PATH = "dialogs.tcss"
-    DEFAULT_CSS = """
-    MajorScreen { align: center middle; }
-    MajorScreen #steps { height: auto; max-height: 8; border: none; padding: 0; }
-    MajorScreen #major-info { height: auto; margin: 0 0 1 0; text-wrap: nowrap; text-overflow: ellipsis; }
-    """
+    CSS_PATH = ["dialogs.tcss", "major.tcss"]
     BINDINGS = [
         Binding("enter,space", "tick", "Tick step", id="major.tick", show=False),
         Binding("a", "manager", "Manager", id="major.manager",
@@ -77,7 +69,7 @@ class MajorScreen(DeskModal):
         backend, ref = self.backend, self.ref
 
         def fetch() -> tuple[MajorView, RecordView]:
-            return _major(backend).get(ref), backend.records.get(ref)
+            return major_service(backend).get(ref), backend.records.get(ref)
 
         self.service(fetch, self._show, group="major", exclusive=True)
 
@@ -135,7 +127,7 @@ class MajorScreen(DeskModal):
             return
         step = self.view.steps[steps.highlighted]
         backend, ref, version = self.backend, self.ref, self.record.version
-        self.service(lambda: _major(backend).tick_step(ref, step.position, undo=step.done,
+        self.service(lambda: major_service(backend).tick_step(ref, step.position, undo=step.done,
                                                        expected_version=version),
                      self._changed, group="major-write", exclusive=True)
 
@@ -155,83 +147,3 @@ class MajorScreen(DeskModal):
 
     def action_close(self) -> None:
         self.dismiss(self.record)
-
-
-class _MajorAction(ActionDialog):
-    """A dialog whose write goes to the major incident service; returns the record as it is now."""
-
-    def write(self, service: MajorIncidentService, record: RecordView, values: dict[str, Any]) -> None:
-        raise NotImplementedError
-
-    def perform(self, records, record, values):
-        self.write(_major(self.backend), record, values)
-        return records.get(record.ref)
-
-
-class ManagerDialog(_MajorAction):
-    heading = "Appoint the major incident manager"
-    hint = "The one person responsible for the major incident · Enter saves · Esc cancels"
-
-    def compose_fields(self):
-        yield field("Manager", Input(id="manager", compact=True, placeholder="name"))
-
-    def on_mount(self) -> None:
-        self.query_one("#manager", Input).focus()
-
-    def collect(self) -> dict[str, Any]:
-        name = self.query_one("#manager", Input).value.strip()
-        if not name:
-            raise ValidationError("name the major incident manager")
-        return {"name": name}
-
-    def write(self, service, record, values):
-        service.set_manager(record.ref, values["name"], expected_version=record.version)
-
-
-class UpdateDialog(_MajorAction):
-    heading = "Status update to top management"
-    hint = "Recorded in the outbox and emailed if configured · ctrl+s sends · Esc cancels"
-    BINDINGS = [Binding("ctrl+s", "submit", "Send", id="major-update.submit", priority=True)]
-
-    def compose_fields(self):
-        yield TextArea(id="message", soft_wrap=True, show_line_numbers=False, compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#message", TextArea).focus()
-
-    def collect(self) -> dict[str, Any]:
-        text = self.query_one("#message", TextArea).text
-        if not text.strip():
-            raise ValidationError("write the update first (it must not be empty)")
-        return {"message": text}
-
-    def write(self, service, record, values):
-        service.send_update(record.ref, values["message"], expected_version=record.version)
-
-
-class DeclareDialog(_MajorAction):
-    heading = "Declare a major incident"
-    hint = "Starts the procedure and informs top management · Enter saves · Esc cancels"
-
-    def compose_fields(self):
-        yield field("Reason", Input(id="reason", compact=True, placeholder="why it is major"))
-
-    def on_mount(self) -> None:
-        self.query_one("#reason", Input).focus()
-
-    def collect(self) -> dict[str, Any]:
-        reason = self.query_one("#reason", Input).value.strip()
-        if not reason:
-            raise ValidationError("say why it is a major incident")
-        return {"reason": reason}
-
-    def write(self, service, record, values):
-        service.declare(record.ref, values["reason"], expected_version=record.version)
-
-
-class UndeclareDialog(DeclareDialog):
-    heading = "Not a major incident after all"
-    hint = "Top management is told · Enter saves · Esc cancels"
-
-    def write(self, service, record, values):
-        service.undeclare(record.ref, values["reason"], expected_version=record.version)

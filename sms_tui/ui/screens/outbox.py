@@ -27,12 +27,7 @@ if TYPE_CHECKING:
 class OutboxScreen(DeskScreen):
     """Communications to top management, newest first."""
 
-    DEFAULT_CSS = """
-    OutboxScreen #outbox-title { height: 1; padding: 0 1; text-style: bold; }
-    OutboxScreen #messages { height: 1fr; border: none; padding: 0; }
-    OutboxScreen #messages:focus > .option-list--option-highlighted { text-style: bold reverse; }
-    OutboxScreen #message { height: 1fr; padding: 0 1; border-top: solid $primary; }
-    """
+    CSS_PATH = "outbox.tcss"
     BINDINGS = [
         Binding("enter", "show", "Show", id="outbox.show", show=False),
         Binding("r", "retry", "Retry sending", id="outbox.retry",

@@ -14,7 +14,8 @@ from textual.widgets import Static
 
 from .. import display
 from .detail import RecordScreen
-from .practice_dialogs import ResolveProblemDialog, problem_service
+from .resolve_problem_dialog import ResolveProblemDialog
+from .service_lookup import problem_service
 
 
 def rca_text(view) -> Text:
@@ -44,7 +45,7 @@ class ProblemScreen(RecordScreen):
         Binding("v", "resolve", "Resolve", id="problem.resolve",
                 tooltip="Resolve with the permanent fix; raises an RFC if it needs a change"),
     ]
-    DEFAULT_CSS = "ProblemScreen #rca { height: auto; margin: 0 0 1 0; }"
+    CSS_PATH = ["detail.tcss", "problem_detail.tcss"]
 
     def on_mount(self) -> None:
         self.query_one("#body").mount(Static(id="rca"), after="#next-steps")

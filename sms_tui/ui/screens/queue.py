@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual.binding import Binding
 from textual.widgets import Header, Input
@@ -21,9 +21,6 @@ from ..widgets.queue_columns import COLUMNS, Column, with_requester
 from ..widgets.queue_table import PAGE, QueueTable, RecordQueue
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
-
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger(__name__)
 

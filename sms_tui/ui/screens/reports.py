@@ -18,14 +18,13 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Footer, Header, Input, Static
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Footer, Header, Static
 
-from ...domain.errors import ValidationError
 from ..widgets.choice_picker import ChoicePicker
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
+from .custom_period_dialog import CustomPeriodDialog
 
 if TYPE_CHECKING:
     from ...services.report_model import Period, ServiceReport
@@ -33,68 +32,10 @@ if TYPE_CHECKING:
 KINDS = [("week", "week"), ("month", "month"), ("quarter", "quarter"), ("custom", "custom")]
 
 
-class CustomPeriodDialog(ModalScreen["Period | None"]):
-    """Ask for a custom period: first day and the day after the last (both YYYY-MM-DD)."""
-
-    DEFAULT_CSS = """
-    CustomPeriodDialog { align: center middle; }
-    CustomPeriodDialog > Vertical {
-        width: 60; max-width: 100%; height: auto; border: round $primary;
-        background: $surface; padding: 0 1;
-    }
-    CustomPeriodDialog .row { height: 1; }
-    CustomPeriodDialog .row Static { width: 24; }
-    CustomPeriodDialog Input { width: 1fr; border: none; height: 1; padding: 0; }
-    CustomPeriodDialog #custom-error { height: auto; text-style: bold; }
-    CustomPeriodDialog #custom-hint { color: $text-muted; height: auto; }
-    """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="reports.custom.cancel")]
-
-    def __init__(self, start: str, end: str) -> None:
-        super().__init__()
-        self.start, self.end = start, end
-
-    def compose(self):
-        with Vertical():
-            yield Static(Text("Custom period", style="bold"))
-            with Horizontal(classes="row"):
-                yield Static(Text("From (first day)"))
-                yield Input(self.start, placeholder="YYYY-MM-DD", id="custom-from", compact=True)
-            with Horizontal(classes="row"):
-                yield Static(Text("To (day after the last)"))
-                yield Input(self.end, placeholder="YYYY-MM-DD", id="custom-to", compact=True)
-            yield Static("", id="custom-error")
-            yield Static(Text("Enter shows the report · Esc cancels · times are UTC"),
-                         id="custom-hint")
-
-    def on_mount(self) -> None:
-        self.query_one("#custom-from", Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        from ...services.report_model import Period, parse_when
-
-        try:
-            start = parse_when(self.query_one("#custom-from", Input).value, "from")
-            end = parse_when(self.query_one("#custom-to", Input).value, "to")
-            period = Period(start, end)
-        except ValidationError as exc:
-            self.query_one("#custom-error", Static).update(Text(str(exc)))
-            return
-        self.dismiss(period)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
 class ReportsScreen(DeskScreen):
     """Figures for a period against the previous period of equal length."""
 
-    DEFAULT_CSS = """
-    ReportsScreen #report-picker-row { height: 1; padding: 0 1; }
-    ReportsScreen #report-picker-label { width: auto; }
-    ReportsScreen #report-period { height: auto; padding: 0 1; text-style: bold; }
-    ReportsScreen #report-scroll { height: 1fr; padding: 0 1; }
-    """
+    CSS_PATH = "reports.tcss"
     BINDINGS = [
         Binding("left_square_bracket", "shift(-1)", "Earlier", id="reports.earlier",
                 tooltip="The period before this one"),

@@ -22,8 +22,10 @@ from textual.widgets.option_list import Option
 from .. import display
 from ..ticks import TickQueue
 from ..widgets.marked_option_list import MarkedOptionList
+from .decision_dialog import DecisionDialog
 from .detail import RecordScreen
-from .practice_dialogs import DecisionDialog, SatisfactionDialog, request_service
+from .satisfaction_dialog import SatisfactionDialog
+from .service_lookup import request_service
 
 if TYPE_CHECKING:
     from ...services.requests import RequestDetail
@@ -84,11 +86,7 @@ class RequestScreen(RecordScreen):
         Binding("F", "satisfaction", "Satisfaction", id="request.satisfaction",
                 tooltip="The customer's satisfaction 1-5 (closes a fulfilled request)"),
     ]
-    DEFAULT_CSS = """
-    RequestScreen #request-summary { height: auto; margin: 0 0 1 0; }
-    RequestScreen #steps { height: auto; max-height: 12; border: none; padding: 0; margin: 0 0 1 0; }
-    RequestScreen #steps:focus > .option-list--option-highlighted { text-style: bold reverse; }
-    """
+    CSS_PATH = ["detail.tcss", "request_detail.tcss"]
 
     def __init__(self, ref: str) -> None:
         super().__init__(ref)

@@ -69,7 +69,7 @@ def type_summary(rtype: RequestTypeView | None) -> Text:
 class RequestForm(RecordForm):
     """A new service request or an edit of one, its type picked from the catalogue."""
 
-    DEFAULT_CSS = "RequestForm #type-info { height: 1; margin: 0 0 1 14; }"
+    CSS_PATH = ["form.tcss", "request_form.tcss"]
 
     def __init__(self, kind: str = "request", record: RecordView | None = None, *,
                  preset: dict[str, Any] | None = None) -> None:
@@ -106,7 +106,7 @@ class RequestForm(RecordForm):
         if self.record is None and not self._type_applied:
             # a request raised from the queue: the type is the first thing to say
             self.call_after_refresh(self.query_one("#f-request_type").focus)
-        from .requests_catalogue import request_service
+        from .service_lookup import request_service
 
         service = request_service(self.backend)
         self.service(lambda: service.types(include_retired=True), self._catalogue_read,

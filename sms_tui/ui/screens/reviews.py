@@ -152,7 +152,7 @@ class ReviewQueueScreen(DeskScreen):
         self.app.push_screen(ScheduleScreen())
 
     def action_findings(self) -> None:
-        from .reviews_findings import FindingsScreen
+        from .findings import FindingsScreen
 
         self.app.push_screen(FindingsScreen())
 

@@ -21,9 +21,7 @@ SHOWN = 5  # the home view is a summary; the review queue (6) has the rest
 class OverdueReviews(Static):
     """'Reviews: ‼ 2 overdue · ! 1 due soon' and the overdue ones by due date."""
 
-    DEFAULT_CSS = """
-    OverdueReviews { height: auto; margin: 1 0 0 0; text-wrap: nowrap; text-overflow: ellipsis; }
-    """
+    DEFAULT_CSS = "OverdueReviews { height: auto; margin: 1 0 0 0; text-wrap: nowrap; text-overflow: ellipsis; }"
 
     def load(self) -> None:
         backend = self.app.backend

@@ -33,12 +33,7 @@ class SecurityScreen(DeskModal):
 
     HELP_TITLE = "Security incident"
 
-    CSS_PATH = "dialogs.tcss"
-    DEFAULT_CSS = """
-    SecurityScreen { align: center middle; }
-    SecurityScreen #sec-steps { height: auto; max-height: 8; border: none; padding: 0; }
-    SecurityScreen #sec-info { height: auto; margin: 0 0 1 0; text-wrap: nowrap; text-overflow: ellipsis; }
-    """
+    CSS_PATH = ["dialogs.tcss", "security.tcss"]
     BINDINGS = [
         Binding("enter,space", "tick", "Tick step", id="security.tick", show=False),
         Binding("escape", "close", "Close", id="security.close"),

@@ -25,20 +25,12 @@ from textual.widgets.option_list import Option
 from .. import display
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
-from .detail import RecordScreen
-from .queue import QueueScreen
+from .service_lookup import problem_service
 
 if TYPE_CHECKING:
     from ...services.problems import KnownErrorHit
 
 SEARCH_DELAY = 0.3
-SUGGESTIONS = 3
-
-
-def problem_service(backend: Any):
-    from ...services.problems import ProblemService
-
-    return backend.service(ProblemService)
 
 
 def hit_prompt(hit: KnownErrorHit) -> Text:
@@ -59,13 +51,7 @@ class KnownErrorSearchScreen(DeskScreen):
                 tooltip="Apply the highlighted workaround to the incident (journaled on both)"),
         Binding("slash", "focus_query", "Search", id="kesearch.query", show=False),
     ]
-    DEFAULT_CSS = """
-    KnownErrorSearchScreen #ke-title { height: auto; padding: 0 1; }
-    KnownErrorSearchScreen #ke-query { margin: 0 1; }
-    KnownErrorSearchScreen #ke-count { height: 1; padding: 0 1; }
-    KnownErrorSearchScreen #hits { height: 1fr; border: none; padding: 0 1; }
-    KnownErrorSearchScreen #hits:focus > .option-list--option-highlighted { text-style: bold reverse; }
-    """
+    CSS_PATH = "known_error_search.tcss"
 
     def __init__(self, incident_ref: str | None = None, query: str = "",
                  incident_title: str = "", *, for_new_incident: bool = False) -> None:
@@ -199,65 +185,3 @@ class KnownErrorSearchScreen(DeskScreen):
             self.query_one("#hits", OptionList).focus()
             return
         self.dismiss(None)
-
-
-def suggestion_text(hits: list[KnownErrorHit]) -> Text:
-    """'Known errors that may match: KE-1 title (workaround …) · K to search and apply'."""
-    if not hits:
-        return Text("No known error matches this incident (K searches the database).", style="dim")
-    out = Text.assemble(("May match a known error", "bold"), " — K to review and apply:")
-    for hit in hits:
-        out.append_text(Text.assemble("\n  ", (hit.ref, "bold"), " ", display.line(hit.title, limit=40),
-                                      " — ", display.line(hit.workaround or "–", limit=28)))
-    return out
-
-
-class IncidentScreen(RecordScreen):
-    """An incident's detail, with the known errors that may match it and ``K`` to apply one."""
-
-    BINDINGS = [
-        # not in the footer (full at 80 columns): the suggestions line names the key,
-        # and help and the palette list it
-        Binding("K", "known_errors", "Known errors", id="incident.known_errors", show=False,
-                tooltip="Does this match a known error? Search and apply its workaround"),
-    ]
-    DEFAULT_CSS = "IncidentScreen #ke-suggestions { height: auto; margin: 0 0 1 0; display: none; }"
-
-    def on_mount(self) -> None:
-        self.query_one("#body").mount(Static(id="ke-suggestions"), after="#next-steps")
-
-    def show(self, view) -> None:
-        super().show(view)
-        if view.is_open:
-            service, ref = problem_service(self.backend), view.ref
-            self.service(lambda: service.suggest_for_incident(ref, limit=SUGGESTIONS),
-                         self._show_suggestions, group="ke-suggest", exclusive=True)
-        else:
-            self.query_one("#ke-suggestions", Static).display = False
-
-    def _show_suggestions(self, hits: list[KnownErrorHit]) -> None:
-        panel = self.query_one("#ke-suggestions", Static)
-        panel.display = bool(hits)  # nothing to say when nothing matches; K still searches
-        panel.update(suggestion_text(hits))
-
-    def action_known_errors(self) -> None:
-        view = self.view
-        if view is None:
-            return
-        self.app.push_screen(KnownErrorSearchScreen(view.ref, incident_title=view.title),
-                             lambda result: self.load() if result is not None else None)
-
-
-class KnownErrorQueueScreen(QueueScreen):
-    """The known error queue, with ``K`` to search the database by symptoms and workaround."""
-
-    BINDINGS = [
-        Binding("K", "search_known_errors", "Search KEDB", id="known_errors.search",
-                tooltip="Ranked search over title, symptoms, workaround and root cause"),
-    ]
-
-    def __init__(self, kind: str = "known_error") -> None:
-        super().__init__(kind)
-
-    def action_search_known_errors(self) -> None:
-        self.app.push_screen(KnownErrorSearchScreen())

@@ -20,7 +20,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..app import DeskApp
+    from .app import DeskApp
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class TuiScheduler:
             self.app.run_worker(self._start, thread=True, exit_on_error=False, name="start scheduler")
 
     def _start(self) -> None:
-        from ...services.scheduler import DeskScheduler
+        from ..services.scheduler import DeskScheduler
 
         store = self.app.backend.store
         if store is None:

@@ -1,0 +1,38 @@
+"""The services a screen asks for, looked up on the app's backend (one place for each).
+
+Each call imports its service lazily: call them in a worker (they load SQLAlchemy).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ...services.changes import ChangeService
+    from ...services.incidents import MajorIncidentService
+    from ...services.problems import ProblemService
+    from ...services.requests import RequestService
+
+
+def problem_service(backend: Any) -> ProblemService:
+    from ...services.problems import ProblemService
+
+    return backend.service(ProblemService)
+
+
+def request_service(backend: Any) -> RequestService:
+    from ...services.requests import RequestService
+
+    return backend.service(RequestService)
+
+
+def change_service(backend: Any) -> ChangeService:
+    from ...services.changes import ChangeService
+
+    return backend.service(ChangeService)
+
+
+def major_service(backend: Any) -> MajorIncidentService:
+    from ...services.incidents import MajorIncidentService
+
+    return backend.service(MajorIncidentService)
