@@ -39,6 +39,7 @@ class Attachment:
     name: str
     size: int  # bytes, decoded
     content_type: str
+    data: bytes = field(default=b"", repr=False, compare=False)  # the decoded content
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,7 @@ def _content(msg: EmailMessage) -> tuple[str, list[Attachment]]:
                 filename and part.get_content_maintype() != "text"):
             payload = part.get_payload(decode=True) or b""
             attachments.append(Attachment(_clean_name(filename or "(unnamed)"), len(payload),
-                                          part.get_content_type()))
+                                          part.get_content_type(), payload))
     body_part = None
     try:
         body_part = msg.get_body(preferencelist=("plain", "html"))
@@ -199,6 +200,22 @@ def _text_of(part: EmailMessage) -> str:
 def _clean_name(name: str) -> str:
     text = "".join(ch if ch.isprintable() else "?" for ch in name).strip()
     return text[:200] or "(unnamed)"
+
+
+_UNSAFE_IN_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f/\\:*?\"<>|]")
+
+
+def safe_filename(name: str, fallback: str) -> str:
+    """A file name for saving an attachment that cannot leave the folder it is saved in:
+    no path (``../../etc/passwd`` -> ``passwd``: only its last part), no separators,
+    no controls, no leading dot (hidden files, ``..``), at most 120 characters; ``fallback``
+    when nothing usable is left."""
+    base = re.split(r"[/\\]", name)[-1] if name else ""
+    text = _UNSAFE_IN_NAME.sub("_", base).strip().lstrip(".").strip()
+    text = text[:120].strip()
+    if not text or not any(ch.isalnum() for ch in text):
+        return fallback
+    return text
 
 
 def normalise_newlines(text: str) -> str:

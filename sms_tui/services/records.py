@@ -624,11 +624,13 @@ class RecordService:
         for fk in ("problem_id", "change_id"):
             if hasattr(row, fk):
                 extra.pop(fk, None)
-        requester = ("", "", "")
+        requester, attachments = ("", "", ""), []
         if kind in REQUESTER_KINDS:
+            from .attachments import views_for
             from .contacts import label_of
 
             requester = label_of(session, row.requester_id)
+            attachments = views_for(session, row.ref) if full else []
         return RecordView(
             kind=kind.value,
             ref=row.ref,
@@ -659,6 +661,7 @@ class RecordService:
             requester_ref=requester[0],
             requester=requester[1],
             requester_email=requester[2],
+            attachments=attachments,
         )
 
     def _query(self, session: Session, kind: Kind, flt: QueueFilter):
