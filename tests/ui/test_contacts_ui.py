@@ -207,3 +207,38 @@ async def test_a_survey_answer_without_a_survey_is_refused_in_the_dialog(make_ap
         await settle(pilot)
         assert f"no satisfaction survey was sent about {ref}" in screen_text(app)
     assert records.get(ref).version == 1  # nothing written
+
+
+async def test_the_record_detail_lists_the_attachments_of_its_mail(make_app, db_path, clock):
+    """What came with the mail: name, size, type, kept or not and why; names shown literally."""
+    from pathlib import Path
+
+    from sms_tui.config import Config
+    from sms_tui.services.mail_in import MailIn
+    from sms_tui.services.store import Store
+
+    corpus = Path(__file__).parent.parent / "mail_corpus"
+    config = Config(raw={"mail": {"keep_attachments": True, "max_attachment_bytes": 3000}})
+    store = Store(db_path, config=config, actor="mail", clock=clock)
+    try:
+        mail = (corpus / "10_attachment_mixed.eml").read_bytes()
+        ref = MailIn(store).receive(mail).ref
+        small = mail.replace(b"<attach-1@", b"<attach-2@").replace(
+            b'filename="approval form.pdf"', b'filename="[@click=app.quit]x[/].txt"').replace(
+            b"Subject: Need", b"Subject: Re: [" + ref.encode() + b"] Need")
+        cut = small.index(b"Content-Transfer-Encoding: base64")
+        small = small[:cut] + b"Content-Transfer-Encoding: base64\n\naGVsbG8=\n\n--mix--\n"
+        assert MailIn(store).receive(small).outcome == "noted"
+    finally:
+        store.close()
+    app = make_app()
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot)
+        app.screen.action_open_record(ref)
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Attachments" in text
+        assert ("1. approval form.pdf (3009 bytes, application/pdf): not kept: over the "
+                "3000-byte cap") in text
+        assert "2. [@click=app.quit]x[/].txt (5 bytes, application/pdf): kept" in text
+        assert app.is_running
