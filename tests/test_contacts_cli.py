@@ -173,6 +173,40 @@ def test_a_complaint_is_received_escalated_resolved_with_its_outcome_and_closed(
 def test_a_complaint_needs_its_requester(people):
     result = people("new", "complaint", "--title", "x")
     assert result.exit_code == 2 and "--requester" in result.stderr
+    before = dump(people.db_path)
+    line = one_error_line(people("new", "complaint", "--title", "x", "--requester", "  "))
+    assert "a complaint needs its requester" in line
+    assert dump(people.db_path) == before
+
+
+def test_the_services_refuse_a_complaint_without_requester_whoever_asks(store):
+    """The rule is the services': the TUI, the CLI and any other caller meet the same line."""
+    from sms_tui.domain.errors import ValidationError
+    from sms_tui.services.contacts import ContactService
+    from sms_tui.services.records import RecordService
+
+    records = RecordService(store)
+    for requester in (None, "", "   "):
+        extra = {} if requester is None else {"requester": requester}
+        with pytest.raises(ValidationError, match="a complaint needs its requester"):
+            records.create("complaint", title="Nobody called back", **extra)
+    assert records.list("complaint") == []
+    ContactService(store).add(name="Dana Weber", email="dana@example.org")
+    made = records.create("complaint", title="Nobody called back", requester="dana@example.org")
+    with pytest.raises(ValidationError, match="a complaint needs its requester"):
+        records.update(made.ref, requester="")
+    kept = records.get(made.ref)
+    assert kept.requester_email == "dana@example.org" and kept.version == made.version
+    edited = records.update(made.ref, title="Nobody ever called back")  # other edits go on
+    assert edited.title == "Nobody ever called back"
+
+
+def test_editing_a_complaint_cannot_remove_its_requester(people):
+    ref = people.ok("new", "complaint", "--title", "Slow", "--requester", "mark@example.org").strip()
+    before = dump(people.db_path)
+    line = one_error_line(people("edit", ref, "--requester", ""))
+    assert "a complaint needs its requester" in line
+    assert dump(people.db_path) == before
 
 
 def test_purging_a_contact_leaves_a_tombstone_and_its_records_without_requester(people):
