@@ -237,7 +237,7 @@ async def test_the_record_detail_lists_the_attachments_of_its_mail(make_app, db_
         app.screen.action_open_record(ref)
         await settle(pilot)
         text = screen_text(app)
-        assert "Attachments" in text
+        assert "Attachments by mail" in text
         assert ("1. approval form.pdf (3009 bytes, application/pdf): not kept: over the "
                 "3000-byte cap") in text
         assert "2. [@click=app.quit]x[/].txt (5 bytes, application/pdf): kept" in text
