@@ -254,3 +254,20 @@ def test_an_export_of_the_previous_schema_still_imports(cli, tmp_path):
     old.write_text(json.dumps({**header, "records": [row]}))
     cli.ok("import", str(old))
     assert json.loads(cli.ok("show", "INC-1", "--format", "json"))["requester"] is None
+
+
+def test_a_complainant_who_opted_out_is_told_nothing_until_they_opt_in_again(people):
+    ref = people.ok("new", "complaint", "--title", "Rude", "--requester", "mark@example.org").strip()
+    people.ok("contacts", "edit", "mark@example.org", "--no-mail")
+    people.ok("escalate", ref, "--hierarchical", "--to", "Head of Service", "--reason", "unsettled")
+
+    def told() -> list[str]:
+        rows = json.loads(people.ok("outbox", "list", "--ref", ref, "--format", "json"))
+        return sorted(r["purpose"] for r in rows)
+
+    assert told() == ["requester:recorded"]  # the escalation went unmailed
+    people.ok("contacts", "edit", "mark@example.org", "--mail")
+    people.ok("complaints", "resolve", ref, "--outcome", "Apologised; coaching given")
+    assert told() == ["requester:complaint", "requester:recorded"]
+    rows = json.loads(people.ok("outbox", "list", "--ref", ref, "--format", "json"))
+    assert any(r["subject"] == f"[{ref}] Your complaint is resolved: Rude" for r in rows)
