@@ -271,3 +271,20 @@ def test_a_complainant_who_opted_out_is_told_nothing_until_they_opt_in_again(peo
     assert told() == ["requester:complaint", "requester:recorded"]
     rows = json.loads(people.ok("outbox", "list", "--ref", ref, "--format", "json"))
     assert any(r["subject"] == f"[{ref}] Your complaint is resolved: Rude" for r in rows)
+
+
+def test_complaints_are_counted_in_the_service_report_and_the_evidence(people):
+    from datetime import UTC, datetime, timedelta
+
+    today = datetime.now(UTC).date()  # the command line records at the real time
+    start, end = (today - timedelta(days=1)).isoformat(), (today + timedelta(days=1)).isoformat()
+    first = people.ok("new", "complaint", "--title", "Rude", "--requester", "mark@example.org")
+    people.ok("new", "complaint", "--title", "Slow", "--requester", "dana@other.org")
+    people.ok("escalate", first.strip(), "--hierarchical", "--to", "Head", "--reason", "unsettled")
+    report = people.ok("report", "--from", start, "--to", end)
+    assert "| Complaints received | 2 |" in report
+    assert "| Complaints escalated to management | 1 |" in report
+    evidence = people.ok("evidence", "--from", start, "--to", end)
+    assert "- Service complaints received: 2" in evidence  # under 8.3.2
+    assert ("Input h) customer satisfaction and complaints: 0 satisfaction reviews and "
+            "2 complaints received in the period") in evidence  # what 9.3 considers
