@@ -184,3 +184,32 @@ def test_a_missing_password_variable_is_one_line(db_path, tmp_path, monkeypatch)
     monkeypatch.delenv("DESK_IMAP_PASSWORD")
     line = one_error_line(cli("mail", "fetch", "--imap"))
     assert "DESK_IMAP_PASSWORD" in line and "not set" in line
+
+
+def test_a_mailbox_name_with_a_space_is_selected(db_path, tmp_path, monkeypatch, ca, trusted):
+    box = Mailbox(user="desk@example.org", password=PASSWORD, name="Service Desk")
+    box.add(raw("01"))
+    with ImapServer(box, server_context(ca)) as server:
+        cli = desk(db_path, tmp_path, monkeypatch, server.port, extra='mailbox = "Service Desk"\n')
+        assert cli.ok("mail", "fetch", "--imap").strip() == \
+            "INC-000001: incident recorded from mail"
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("extra, env, words", [
+    ('mailbox = "Archive"\n', {}, "no mailbox 'Archive' on the IMAP server"),
+    ('mailbox = "Eingänge"\n', {}, "only ASCII names can be selected"),
+    ("", {"DESK_IMAP_PASSWORD": "pässwört"}, "characters other than ASCII"),
+])
+def test_what_the_server_cannot_be_sent_or_does_not_have_is_one_line(
+        db_path, tmp_path, monkeypatch, ca, trusted, mailbox, extra, env, words):
+    mailbox.add(raw("01"))
+    with ImapServer(mailbox, server_context(ca)) as server:
+        cli = desk(db_path, tmp_path, monkeypatch, server.port, extra=extra)
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        cli.ok("contacts", "list")
+        before = dump(db_path)
+        line = one_error_line(cli("mail", "fetch", "--imap"))
+    assert words in line
+    assert dump(db_path) == before and mailbox.seen == set()

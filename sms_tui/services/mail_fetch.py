@@ -73,6 +73,14 @@ def imap_settings(config) -> dict:
     return imap
 
 
+def _mailbox_arg(name: str) -> str:
+    """A mailbox name as an IMAP argument: quoted when it holds spaces or specials
+    (imaplib sends arguments as they are)."""
+    if name and all(ch.isalnum() or ch in "._-/" for ch in name):
+        return name
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def _said(exc: Exception) -> str:
     """What the server said (imaplib passes its bytes on as they came)."""
     said = exc.args[0] if exc.args else exc
@@ -115,7 +123,15 @@ def fetch_imap(store: Store, *, connect: Callable[..., imaplib.IMAP4] | None = N
             conn.login(imap["username"], password)
         except imaplib.IMAP4.error as exc:
             raise ConfigError(f"the IMAP server refused the login: {_said(exc)}") from None
-        status, _ = conn.select(imap.get("mailbox", "INBOX"))
+        except UnicodeEncodeError:  # imaplib sends LOGIN's arguments as ASCII only
+            raise ConfigError("the IMAP username or password holds characters other than ASCII, "
+                              "which IMAP LOGIN cannot send; nothing was fetched") from None
+        mailbox = str(imap.get("mailbox", "INBOX"))
+        try:
+            status, _ = conn.select(_mailbox_arg(mailbox))
+        except UnicodeEncodeError:
+            raise ConfigError(f"[mail.imap] mailbox {mailbox!r}: only ASCII names can be "
+                              "selected; nothing was fetched") from None
         if status != "OK":
             raise ConfigError(f"no mailbox {imap.get('mailbox', 'INBOX')!r} on the IMAP server")
         status, data = conn.uid("SEARCH", None, "UNSEEN")
