@@ -80,10 +80,9 @@ class KeepPolicy:
     def decide(self, attachment: mail.Attachment) -> str:
         """'' when the content is kept, else why not."""
         if not self.keep:
-            return "content not kept ([mail] keep_attachments is off)"
+            return "[mail] keep_attachments is off"
         if attachment.size > self.max_bytes:
-            return (f"over the {self.max_bytes}-byte cap ([mail] max_attachment_bytes); "
-                    "content not kept")
+            return f"over the {self.max_bytes}-byte cap ([mail] max_attachment_bytes)"
         return ""
 
 

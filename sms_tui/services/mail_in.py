@@ -75,7 +75,7 @@ def _attachments_text(inbound: mail.Inbound, policy: KeepPolicy | None = None) -
         line = f"{a.name} ({a.size} bytes, {a.content_type})"
         if policy is not None and policy.keep:
             why_not = policy.decide(a)
-            line += f" -- {why_not or 'kept'}"
+            line += f" -- not kept: {why_not}" if why_not else " -- kept"
         lines.append(line)
     return "\n".join(lines)
 

@@ -209,8 +209,10 @@ async def test_a_survey_answer_without_a_survey_is_refused_in_the_dialog(make_ap
     assert records.get(ref).version == 1  # nothing written
 
 
-async def test_the_record_detail_lists_the_attachments_of_its_mail(make_app, db_path, clock):
-    """What came with the mail: name, size, type, kept or not and why; names shown literally."""
+@pytest.fixture
+def mailed(db_path, clock) -> str:
+    """A request made from mail with an attachment over the cap, then a reply on it bringing
+    one kept under a name made of markup; returns its reference."""
     from pathlib import Path
 
     from sms_tui.config import Config
@@ -218,7 +220,8 @@ async def test_the_record_detail_lists_the_attachments_of_its_mail(make_app, db_
     from sms_tui.services.store import Store
 
     corpus = Path(__file__).parent.parent / "mail_corpus"
-    config = Config(raw={"mail": {"keep_attachments": True, "max_attachment_bytes": 3000}})
+    config = Config(raw={"mail": {"keep_attachments": True, "max_attachment_bytes": 3000,
+                                  "request_addresses": ["requests@example.org"]}})
     store = Store(db_path, config=config, actor="mail", clock=clock)
     try:
         mail = (corpus / "10_attachment_mixed.eml").read_bytes()
@@ -231,10 +234,15 @@ async def test_the_record_detail_lists_the_attachments_of_its_mail(make_app, db_
         assert MailIn(store).receive(small).outcome == "noted"
     finally:
         store.close()
+    return ref
+
+
+async def test_the_record_detail_lists_the_attachments_of_its_mail(make_app, mailed):
+    """What came with the mail: name, size, type, kept or not and why; names shown literally."""
     app = make_app()
     async with app.run_test(size=LARGE) as pilot:
         await settle(pilot)
-        app.screen.action_open_record(ref)
+        app.screen.action_open_record(mailed)
         await settle(pilot)
         text = screen_text(app)
         assert "Attachments by mail" in text
@@ -242,3 +250,11 @@ async def test_the_record_detail_lists_the_attachments_of_its_mail(make_app, db_
                 "3000-byte cap") in text
         assert "2. [@click=app.quit]x[/].txt (5 bytes, application/pdf): kept" in text
         assert app.is_running
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+def test_request_detail_with_attachments(snap_compare, make_app, mailed, size):
+    from .test_snapshots import steps
+
+    assert snap_compare(make_app(), terminal_size=size,
+                        run_before=steps("2", "enter", *(("pagedown",) if size == SMALL else ())))
