@@ -262,3 +262,20 @@ def test_a_backup_carries_the_kept_content_back_after_a_purge(keeping, tmp_path,
         restored = keeping
     restored.ok("attachments", "save", "REQ-1", "1", "--to", str(tmp_path / "back.pdf"))
     assert (tmp_path / "back.pdf").read_bytes() == pdf_bytes()
+
+
+@pytest.mark.sqlite_only
+def test_a_desk_moved_to_a_server_keeps_the_kept_content(keeping, tmp_path):
+    """migrate --to (team mode) copies the BLOBs into bytea."""
+    from tests.conftest import _admin, _pg_url
+
+    keeping.ok("mail-in", input=PDF.read_bytes())
+    name = f"smspg_test_{hashlib.sha1(str(tmp_path).encode()).hexdigest()[:10]}"
+    _admin(f'CREATE DATABASE "{name}"')
+    try:
+        keeping.ok("migrate", "--to", _pg_url(name))
+        on_server = MailCli(_pg_url(name), keeping.config)
+        on_server.ok("attachments", "save", "REQ-1", "1", "--to", str(tmp_path / "moved.pdf"))
+    finally:
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    assert (tmp_path / "moved.pdf").read_bytes() == pdf_bytes()
