@@ -200,6 +200,8 @@ def test_a_mailbox_name_with_a_space_is_selected(db_path, tmp_path, monkeypatch,
     ('mailbox = "Archive"\n', {}, "no mailbox 'Archive' on the IMAP server"),
     ('mailbox = "Eingänge"\n', {}, "only ASCII names can be selected"),
     ("", {"DESK_IMAP_PASSWORD": "pässwört"}, "characters other than ASCII"),
+    ("", {"DESK_IMAP_PASSWORD": "x\r\nA9 LOGOUT"}, "password holds a line break"),
+    ('mailbox = "INBOX\\r\\nA9 DELETE INBOX"\n', {}, "mailbox holds a line break"),
 ])
 def test_what_the_server_cannot_be_sent_or_does_not_have_is_one_line(
         db_path, tmp_path, monkeypatch, ca, trusted, mailbox, extra, env, words):

@@ -103,6 +103,11 @@ def fetch_imap(store: Store, *, connect: Callable[..., imaplib.IMAP4] | None = N
     if not password:
         raise ConfigError(f"[mail.imap] password_env names {imap['password_env']}, which is not "
                           "set in the environment")
+    for what, value in (("password", password), ("username", str(imap["username"])),
+                        ("mailbox", str(imap.get("mailbox", "INBOX")))):
+        if any(ch in value for ch in "\r\n\x00"):  # would end the IMAP command early
+            raise ConfigError(f"the IMAP {what} holds a line break or NUL, which IMAP cannot "
+                              "send; nothing was fetched")
     connect = connect or (lambda host, port, timeout: imaplib.IMAP4_SSL(
         host, port, ssl_context=ssl.create_default_context(), timeout=timeout))
     mail_in, report = MailIn(store), FetchReport()
