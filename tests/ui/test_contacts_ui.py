@@ -258,3 +258,21 @@ def test_request_detail_with_attachments(snap_compare, make_app, mailed, size):
 
     assert snap_compare(make_app(), terminal_size=size,
                         run_before=steps("2", "enter", *(("pagedown",) if size == SMALL else ())))
+
+
+async def test_a_contact_opted_out_in_the_tui_is_not_mailed_about_their_complaint(
+        make_app, people, store, records):
+    from sms_tui.services.notify import Outbox
+
+    app = make_app()
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot)
+        await press(pilot, "@", "e")  # Dana Weber <dana@example.org>, first in Finance
+        await press(pilot, *["tab"] * 5, "right", "ctrl+s")  # Mail to them: yes -> no
+        await settle(pilot)
+        assert "Dana Weber <dana@example.org>  Finance  customer  (no mail)" in screen_text(app)
+    assert ContactService(store).show("CON-000001").mail_opt_out is True
+    ref = people["complaint"].ref
+    records.escalate(ref, to="Head of Service", hierarchical=True, reason="unsettled")
+    told = [m.purpose for m in Outbox(store).list() if m.record_ref == ref]
+    assert told == ["requester:recorded"]  # from before the opt-out; the escalation went unmailed
