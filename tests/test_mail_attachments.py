@@ -145,6 +145,7 @@ def test_saving_never_overwrites_a_file_or_follows_a_symlink(keeping, tmp_path):
     ("../../../evil.sh", "evil.sh"),
     ("/etc/passwd", "passwd"),
     ("..", "attachment-1"),
+    ("", "attachment-1"),
     (".bashrc", "bashrc"),
     ("C:\\\\Windows\\\\x.bat", "x.bat"),
     ("a\x1b[2Jb.txt", "a_[2Jb.txt"),

@@ -27,6 +27,7 @@ from html.parser import HTMLParser
 from .errors import ValidationError
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+UNNAMED = "(unnamed)"  # an attachment sent without a file name
 MAX_BODY = 100_000  # characters kept of a body (a description is text, not an archive)
 REF_IN_SUBJECT = re.compile(r"\[?\b(INC|REQ|CMP)-?(\d{1,12})\b\]?", re.IGNORECASE | re.ASCII)
 _MACHINE_SENDERS = ("mailer-daemon", "postmaster", "noreply", "no-reply", "do-not-reply",
@@ -168,7 +169,7 @@ def _content(msg: EmailMessage) -> tuple[str, list[Attachment]]:
         if disposition == "attachment" or (filename and disposition != "inline") or (
                 filename and part.get_content_maintype() != "text"):
             payload = part.get_payload(decode=True) or b""
-            attachments.append(Attachment(_clean_name(filename or "(unnamed)"), len(payload),
+            attachments.append(Attachment(_clean_name(filename or UNNAMED), len(payload),
                                           part.get_content_type(), payload))
     body_part = None
     try:
@@ -199,7 +200,7 @@ def _text_of(part: EmailMessage) -> str:
 
 def _clean_name(name: str) -> str:
     text = "".join(ch if ch.isprintable() else "?" for ch in name).strip()
-    return text[:200] or "(unnamed)"
+    return text[:200] or UNNAMED
 
 
 _UNSAFE_IN_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f/\\:*?\"<>|]")

@@ -207,7 +207,9 @@ class AttachmentService:
         view, data = self.content(ref, which)
         target = Path(to).expanduser()
         if target.is_dir():  # the folder the analyst named (a symlink to one too)
-            target = target / mail.safe_filename(view.name, f"attachment-{view.position}")
+            fallback = f"attachment-{view.position}"
+            name = "" if view.name == mail.UNNAMED else view.name
+            target = target / mail.safe_filename(name, fallback)
         elif not target.parent.is_dir():
             raise OutputError(f"cannot write {target}: folder {target.parent} does not exist")
         write_new_file(target, data)
