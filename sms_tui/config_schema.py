@@ -99,6 +99,9 @@ class Mail(_Table):
     max_bytes: Annotated[int, Field(ge=1024, le=100 * 1024 * 1024)] = 10 * 1024 * 1024
     maildir: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
     notify_requester: bool = True  # mail the requester when a record is recorded, resolved...
+    # the content of attachments: kept only when on, each up to the cap (their names always)
+    keep_attachments: bool = False
+    max_attachment_bytes: Annotated[int, Field(ge=0, le=100 * 1024 * 1024)] = 5 * 1024 * 1024
     imap: MailImap | None = None
 
 

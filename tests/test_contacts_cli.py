@@ -173,6 +173,40 @@ def test_a_complaint_is_received_escalated_resolved_with_its_outcome_and_closed(
 def test_a_complaint_needs_its_requester(people):
     result = people("new", "complaint", "--title", "x")
     assert result.exit_code == 2 and "--requester" in result.stderr
+    before = dump(people.db_path)
+    line = one_error_line(people("new", "complaint", "--title", "x", "--requester", "  "))
+    assert "a complaint needs its requester" in line
+    assert dump(people.db_path) == before
+
+
+def test_the_services_refuse_a_complaint_without_requester_whoever_asks(store):
+    """The rule is the services': the TUI, the CLI and any other caller meet the same line."""
+    from sms_tui.domain.errors import ValidationError
+    from sms_tui.services.contacts import ContactService
+    from sms_tui.services.records import RecordService
+
+    records = RecordService(store)
+    for requester in (None, "", "   "):
+        extra = {} if requester is None else {"requester": requester}
+        with pytest.raises(ValidationError, match="a complaint needs its requester"):
+            records.create("complaint", title="Nobody called back", **extra)
+    assert records.list("complaint") == []
+    ContactService(store).add(name="Dana Weber", email="dana@example.org")
+    made = records.create("complaint", title="Nobody called back", requester="dana@example.org")
+    with pytest.raises(ValidationError, match="a complaint needs its requester"):
+        records.update(made.ref, requester="")
+    kept = records.get(made.ref)
+    assert kept.requester_email == "dana@example.org" and kept.version == made.version
+    edited = records.update(made.ref, title="Nobody ever called back")  # other edits go on
+    assert edited.title == "Nobody ever called back"
+
+
+def test_editing_a_complaint_cannot_remove_its_requester(people):
+    ref = people.ok("new", "complaint", "--title", "Slow", "--requester", "mark@example.org").strip()
+    before = dump(people.db_path)
+    line = one_error_line(people("edit", ref, "--requester", ""))
+    assert "a complaint needs its requester" in line
+    assert dump(people.db_path) == before
 
 
 def test_purging_a_contact_leaves_a_tombstone_and_its_records_without_requester(people):
@@ -197,7 +231,7 @@ def test_contacts_complaints_and_requesters_survive_export_and_import(people, tm
     people.ok("contacts", "manager", "Finance", "Sam Lead")
     out = tmp_path / "desk.json"
     people.ok("export", "-o", str(out))
-    assert json.loads(out.read_text().splitlines()[0] + "]}")["version"] == 3
+    assert json.loads(out.read_text().splitlines()[0] + "]}")["version"] >= 3
     other = Cli(tmp_path / "other.db")
     other.ok("import", str(out))
     assert json.loads(other.ok("show", ref, "--format", "json"))["requester"]["email"] == \
@@ -220,3 +254,37 @@ def test_an_export_of_the_previous_schema_still_imports(cli, tmp_path):
     old.write_text(json.dumps({**header, "records": [row]}))
     cli.ok("import", str(old))
     assert json.loads(cli.ok("show", "INC-1", "--format", "json"))["requester"] is None
+
+
+def test_a_complainant_who_opted_out_is_told_nothing_until_they_opt_in_again(people):
+    ref = people.ok("new", "complaint", "--title", "Rude", "--requester", "mark@example.org").strip()
+    people.ok("contacts", "edit", "mark@example.org", "--no-mail")
+    people.ok("escalate", ref, "--hierarchical", "--to", "Head of Service", "--reason", "unsettled")
+
+    def told() -> list[str]:
+        rows = json.loads(people.ok("outbox", "list", "--ref", ref, "--format", "json"))
+        return sorted(r["purpose"] for r in rows)
+
+    assert told() == ["requester:recorded"]  # the escalation went unmailed
+    people.ok("contacts", "edit", "mark@example.org", "--mail")
+    people.ok("complaints", "resolve", ref, "--outcome", "Apologised; coaching given")
+    assert told() == ["requester:complaint", "requester:recorded"]
+    rows = json.loads(people.ok("outbox", "list", "--ref", ref, "--format", "json"))
+    assert any(r["subject"] == f"[{ref}] Your complaint is resolved: Rude" for r in rows)
+
+
+def test_complaints_are_counted_in_the_service_report_and_the_evidence(people):
+    from datetime import UTC, datetime, timedelta
+
+    today = datetime.now(UTC).date()  # the command line records at the real time
+    start, end = (today - timedelta(days=1)).isoformat(), (today + timedelta(days=1)).isoformat()
+    first = people.ok("new", "complaint", "--title", "Rude", "--requester", "mark@example.org")
+    people.ok("new", "complaint", "--title", "Slow", "--requester", "dana@other.org")
+    people.ok("escalate", first.strip(), "--hierarchical", "--to", "Head", "--reason", "unsettled")
+    report = people.ok("report", "--from", start, "--to", end)
+    assert "| Complaints received | 2 |" in report
+    assert "| Complaints escalated to management | 1 |" in report
+    evidence = people.ok("evidence", "--from", start, "--to", end)
+    assert "- Service complaints received: 2" in evidence  # under 8.3.2
+    assert ("Input h) customer satisfaction and complaints: 0 satisfaction reviews and "
+            "2 complaints received in the period") in evidence  # what 9.3 considers

@@ -165,19 +165,34 @@ LATER_COLUMNS = {"incident": [("0005", "parent_id INTEGER"), ("0006", "requester
                                 "backout_tested"))]}
 
 
+# Tables today's services read when they write a record (the detail they return), by the
+# revision that made them: made for the filling, dropped after, as the columns above.
+LATER_TABLES = {"mail_attachment": "0008"}
+
+
 @contextlib.contextmanager
 def with_later_columns(db: Path, revision: str):
-    """Around filling a database at ``revision`` with today's services (see LATER_COLUMNS)."""
+    """Around filling a database at ``revision`` with today's services (see LATER_COLUMNS
+    and LATER_TABLES)."""
+    from sms_tui.storage.schema import metadata
+
     added = [(table, definition) for table, columns in LATER_COLUMNS.items()
              for since, definition in columns if since > revision]
+    tables = [metadata.tables[name] for name, since in LATER_TABLES.items() if since > revision]
     con = sqlite3.connect(db)
     for table, definition in added:
         con.execute(f'ALTER TABLE "{table}" ADD COLUMN {definition}')
     con.commit()
     con.close()
+    engine = create_engine(f"sqlite:///{db}")
+    for made in tables:
+        made.create(engine)
     try:
         yield
     finally:
+        for made in tables:
+            made.drop(engine)
+        engine.dispose()
         con = sqlite3.connect(db)
         for table, definition in added:
             con.execute(f'ALTER TABLE "{table}" DROP COLUMN {definition.split()[0]}')

@@ -108,3 +108,34 @@ def test_the_cli_samples_answers_and_reports(db_path, store, desk):
     today = datetime.now(UTC).date()  # the command line samples at the real time
     evidence = cli.ok("evidence", "--from", start, "--to", (today + timedelta(days=1)).isoformat())
     assert "Satisfaction survey (sample stratified by organisation): 4 asked" in evidence
+
+
+def test_a_reply_by_mail_with_a_score_is_counted_and_one_without_is_kept_as_a_note(db_path, store,
+                                                                                 desk):
+    """The requester answers the survey mail from their client (quoted history below): the
+    score is read from what they wrote, not from the question quoted; once only."""
+    store.close()
+    cli = Cli(db_path)
+    period, _made, _unresolved = desk
+    start, end = period.start.date().isoformat(), (period.end + timedelta(days=1)).date().isoformat()
+    lines = cli.ok("survey", "sample", "--from", start, "--to", end, "--size", "3",
+                   "--seed", "3").splitlines()
+    (ref, *_), (other, *_) = lines[0].split(), lines[1].split()
+    email = lines[0].split("<")[1].rstrip(">")
+    reply = (f"From: {email}\r\nSubject: RE: [{ref}] How did we do?\r\n"
+             "Message-ID: <survey-answer-1@example.org>\r\n\r\n5 - thank you!\r\n\r\n"
+             "-----Original Message-----\r\nFrom: Service Desk\r\nSent: Monday\r\n"
+             "Reply with a score from 1 (poor) to 5 (excellent).\r\n").encode()
+    assert cli.ok("mail-in", input=reply) == f"{ref}: satisfaction score 5 recorded\n"
+    assert "already handled" in cli.ok("mail-in", input=reply)
+    rows = json.loads(cli.ok("survey", "results", "--from", start, "--to", end, "--format",
+                             "json"))
+    assert sum(r["answered"] for r in rows) == 1
+    assert [r["mean_score"] for r in rows if r["answered"]] == [5.0]
+    email = lines[1].split("<")[1].rstrip(">")
+    no_score = (f"From: {email}\r\nSubject: Re: [{other}] How did we do?\r\n"
+                "Message-ID: <survey-answer-2@example.org>\r\n\r\nWho is asking?\r\n").encode()
+    assert cli.ok("mail-in", input=no_score) == f"{other}: note added from mail\n"
+    rows = json.loads(cli.ok("survey", "results", "--from", start, "--to", end, "--format",
+                             "json"))
+    assert sum(r["answered"] for r in rows) == 1  # not counted, not lost

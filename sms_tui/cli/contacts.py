@@ -70,7 +70,7 @@ def register(main: click.Group) -> None:
     @pass_app
     def edit(app: AppContext, ref, name, email, organisation, role, phone, mail, note,
              expected_version):
-        """Change a contact (CON-…)."""
+        """Change a contact: REF is its CON-… reference, its email or its (unique) name."""
         fields = _given(name=name, email=email, organisation=organisation, role=role, phone=phone)
         if mail is not None:
             fields["mail_opt_out"] = not mail

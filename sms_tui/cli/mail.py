@@ -1,4 +1,5 @@
-"""Mail in: ``mail-in`` (one message on stdin, for an MTA pipe) and ``mail fetch``."""
+"""Mail in: ``mail-in`` (one message on stdin, for an MTA pipe), ``mail fetch``, and the
+attachments that came with it (``attachments list|save``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from pathlib import Path
 import click
 
 from ..domain.text import one_line
-from .common import AppContext, fail, pass_app
+from .common import FORMATS, AppContext, emit_rows, fail, pass_app
+
+ATTACHMENT_COLUMNS = ["number", "name", "size", "content_type", "kept", "note", "received_at"]
 
 
 def _print_report(report) -> None:
@@ -70,3 +73,38 @@ def register(main: click.Group) -> None:
         _print_report(report)
         if not report.ok:
             sys.exit(1)
+
+    @main.group("attachments")
+    def attachments():
+        """The attachments of the mail a record was made from or noted with. Their content is
+        kept only with [mail] keep_attachments = true, up to [mail] max_attachment_bytes."""
+
+    @attachments.command("list")
+    @click.argument("ref")
+    @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+    @pass_app
+    def attachments_list(app: AppContext, ref, fmt):
+        """Each attachment of REF: its number, name, size, type, and whether it was kept."""
+        from ..services.attachments import AttachmentService
+
+        views = AttachmentService(app.store()).list(ref)
+        if not views and fmt == "table":
+            click.echo(f"{ref.upper()}: no attachments")
+            return
+        emit_rows([v.to_dict() for v in views], fmt, ATTACHMENT_COLUMNS)
+
+    @attachments.command("save")
+    @click.argument("ref")
+    @click.argument("which", metavar="N|NAME")
+    @click.option("--to", "to", required=True, type=click.Path(path_type=Path),
+                  help="A new file, or a folder to save it in under its (made safe) name. "
+                       "An existing file is never overwritten.")
+    @pass_app
+    def attachments_save(app: AppContext, ref, which, to):
+        """Write the kept content of attachment N (its number in 'attachments list', or its
+        name) of REF to a new file (mode 0600); prints where it went."""
+        from ..services.attachments import AttachmentService
+
+        view, target = AttachmentService(app.store()).save(ref, which, to)
+        click.echo(f"saved {one_line(view.name, 200)} ({view.size} bytes) to "
+                   f"{one_line(str(target), 500)}")

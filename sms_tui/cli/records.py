@@ -202,6 +202,10 @@ def register(main: click.Group) -> None:
         click.echo(f"{'next statuses':>16}: {', '.join(record.allowed_transitions) or 'none (final)'}")
         if record.description:
             click.echo("\n" + "\n".join(one_line(line) for line in record.description.splitlines()))
+        if record.attachments:  # what came by mail; 'sms-tui attachments save' gets it back
+            click.echo(f"\nAttachments by mail (sms-tui attachments save {record.ref} N --to PATH):")
+            for attachment in record.attachments:
+                click.echo(f"  {one_line(attachment.line(), 300)}")
         if record.links:
             click.echo("\nLinks:")
             for link in record.links:

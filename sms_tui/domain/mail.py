@@ -27,6 +27,7 @@ from html.parser import HTMLParser
 from .errors import ValidationError
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+UNNAMED = "(unnamed)"  # an attachment sent without a file name
 MAX_BODY = 100_000  # characters kept of a body (a description is text, not an archive)
 REF_IN_SUBJECT = re.compile(r"\[?\b(INC|REQ|CMP)-?(\d{1,12})\b\]?", re.IGNORECASE | re.ASCII)
 _MACHINE_SENDERS = ("mailer-daemon", "postmaster", "noreply", "no-reply", "do-not-reply",
@@ -39,6 +40,7 @@ class Attachment:
     name: str
     size: int  # bytes, decoded
     content_type: str
+    data: bytes = field(default=b"", repr=False, compare=False)  # the decoded content
 
 
 @dataclass(frozen=True)
@@ -167,8 +169,8 @@ def _content(msg: EmailMessage) -> tuple[str, list[Attachment]]:
         if disposition == "attachment" or (filename and disposition != "inline") or (
                 filename and part.get_content_maintype() != "text"):
             payload = part.get_payload(decode=True) or b""
-            attachments.append(Attachment(_clean_name(filename or "(unnamed)"), len(payload),
-                                          part.get_content_type()))
+            attachments.append(Attachment(_clean_name(filename or UNNAMED), len(payload),
+                                          part.get_content_type(), payload))
     body_part = None
     try:
         body_part = msg.get_body(preferencelist=("plain", "html"))
@@ -198,7 +200,23 @@ def _text_of(part: EmailMessage) -> str:
 
 def _clean_name(name: str) -> str:
     text = "".join(ch if ch.isprintable() else "?" for ch in name).strip()
-    return text[:200] or "(unnamed)"
+    return text[:200] or UNNAMED
+
+
+_UNSAFE_IN_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f/\\:*?\"<>|]")
+
+
+def safe_filename(name: str, fallback: str) -> str:
+    """A file name for saving an attachment that cannot leave the folder it is saved in:
+    no path (``../../etc/passwd`` -> ``passwd``: only its last part), no separators,
+    no controls, no leading dot (hidden files, ``..``), at most 120 characters; ``fallback``
+    when nothing usable is left."""
+    base = re.split(r"[/\\]", name)[-1] if name else ""
+    text = _UNSAFE_IN_NAME.sub("_", base).strip().lstrip(".").strip()
+    text = text[:120].strip()
+    if not text or not any(ch.isalnum() for ch in text):
+        return fallback
+    return text
 
 
 def normalise_newlines(text: str) -> str:

@@ -201,7 +201,9 @@ def _purge_contact(store: Store, ref: str, reason: str) -> PurgeResult:
                                    at=now, action="update", changes={"requester": (ref, None)},
                                    note=f"{ref} was purged")
                     unlinked.append(other.ref)
-            removed = _forget_mail_of(session, row.id, row.email)
+            # the attachments first: they are found by the sender the next step forgets
+            removed = _forget_attachments_of(session, store, ref, row.email, now)
+            removed.update(_forget_mail_of(session, row.id, row.email))
             session.flush()
             session.expunge(row)
             entries = _remove_journal(session, store, ref, now)
@@ -215,6 +217,29 @@ def _purge_contact(store: Store, ref: str, reason: str) -> PurgeResult:
     except IntegrityError as exc:
         raise PurgeRefused(f"cannot purge {ref}: other data still refers to it ({exc.orig})") from None
     return PurgeResult(ref, len(entries), removed, unlinked)
+
+
+def _forget_attachments_of(session: Session, store: Store, contact_ref: str, email: str,
+                           now) -> dict[str, int]:
+    """The attachments of the mail the contact sent (names and content: personal data) go;
+    each record that held some says so in its journal. Before the sender is forgotten."""
+    from ..storage.mail import MailAttachment, MailMessage
+
+    theirs = MailAttachment.__table__.c.mail_id.in_(
+        select(MailMessage.__table__.c.id)
+        .where(func.lower(MailMessage.__table__.c.sender) == email))
+    table = MailAttachment.__table__
+    per_record = session.execute(select(table.c.record_ref, func.count())
+                                 .where(theirs).group_by(table.c.record_ref)
+                                 .order_by(table.c.record_ref)).all()
+    removed: dict[str, int] = {}
+    for record_ref, count in per_record:
+        kind, _number = parse_ref(record_ref)
+        journal.append(session, ref=record_ref, kind=kind.value, actor=store.actor, at=now,
+                       action="attachments", changes={"attachments removed": (count, 0)},
+                       note=f"{contact_ref} was purged: the attachments of their mail went")
+    _count_delete(session, table, theirs, removed)
+    return removed
 
 
 def _forget_mail_of(session: Session, contact_id: int | None, email: str) -> dict[str, int]:

@@ -210,14 +210,17 @@ class ContactService:
 
     def edit(self, ref: str, *, expected_version: int | None = None, note: str = "",
              **fields: Any) -> ContactView:
-        """Change a contact's fields; a new address must not be someone else's."""
+        """Change a contact's fields; a new address must not be someone else's. ``ref``: the
+        contact's reference, email or (unique) name, as for a requester."""
         unknown = set(fields) - set(EDITABLE)
         if unknown:
             raise ValidationError(f"a contact has no field '{sorted(unknown)[0]}'; "
                                   f"editable: {', '.join(EDITABLE)}")
         values = {k: _normalise(k, v) for k, v in fields.items()}
+        if not (ref or "").strip():
+            raise ValidationError("which contact? give its reference (CON-…), email or name")
         with self.store.write() as session:
-            row = load_in(session, ref)
+            row = resolve_in(session, ref)
             if expected_version is not None and row.version != expected_version:
                 raise ConflictError(f"{row.ref} was changed by someone else (now version "
                                     f"{row.version}, you had {expected_version}); reload it")

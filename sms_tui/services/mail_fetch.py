@@ -73,6 +73,29 @@ def imap_settings(config) -> dict:
     return imap
 
 
+def _mailbox_arg(name: str) -> str:
+    """A mailbox name as an IMAP argument: quoted when it holds spaces or specials
+    (imaplib sends arguments as they are)."""
+    if name and all(ch.isalnum() or ch in "._-/" for ch in name):
+        return name
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _said(exc: Exception) -> str:
+    """What the server said (imaplib passes its bytes on as they came)."""
+    said = exc.args[0] if exc.args else exc
+    return said.decode("utf-8", "replace") if isinstance(said, bytes) else str(said)
+
+
+def _tls_problem(exc: ssl.SSLError) -> str:
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"its certificate is not trusted ({exc.verify_message or exc.reason})"
+    reason = str(exc.reason or exc).replace("_", " ").lower()
+    if "wrong version" in reason or "record layer" in reason:
+        return f"{reason} (does the server speak TLS on this port? IMAPS is 993)"
+    return reason
+
+
 def fetch_imap(store: Store, *, connect: Callable[..., imaplib.IMAP4] | None = None) -> FetchReport:
     """Handle every UNSEEN message of ``[mail.imap] mailbox`` (TLS, port 993 by default)."""
     imap = imap_settings(store.config)
@@ -80,19 +103,40 @@ def fetch_imap(store: Store, *, connect: Callable[..., imaplib.IMAP4] | None = N
     if not password:
         raise ConfigError(f"[mail.imap] password_env names {imap['password_env']}, which is not "
                           "set in the environment")
+    for what, value in (("password", password), ("username", str(imap["username"])),
+                        ("mailbox", str(imap.get("mailbox", "INBOX")))):
+        if any(ch in value for ch in "\r\n\x00"):  # would end the IMAP command early
+            raise ConfigError(f"the IMAP {what} holds a line break or NUL, which IMAP cannot "
+                              "send; nothing was fetched")
     connect = connect or (lambda host, port, timeout: imaplib.IMAP4_SSL(
         host, port, ssl_context=ssl.create_default_context(), timeout=timeout))
     mail_in, report = MailIn(store), FetchReport()
+    where = f"{imap['host']}:{int(imap.get('port', 993))}"
     try:
         conn = connect(imap["host"], int(imap.get("port", 993)), float(imap.get("timeout", 30)))
+    except ssl.SSLError as exc:  # before the password is sent: nothing went out in clear
+        raise ConfigError(f"TLS with the IMAP server {where} failed, so nothing was sent: "
+                          f"{_tls_problem(exc)}") from None
+    except TimeoutError:
+        raise ConfigError(f"the IMAP server {where} did not answer within "
+                          f"{float(imap.get('timeout', 30)):g} s ([mail.imap] timeout)") from None
     except (OSError, imaplib.IMAP4.error) as exc:
-        raise ConfigError(f"cannot reach the IMAP server {imap['host']}: {exc}") from None
+        raise ConfigError(f"cannot reach the IMAP server {where}: "
+                          f"{getattr(exc, 'strerror', None) or exc}") from None
     try:
         try:
             conn.login(imap["username"], password)
         except imaplib.IMAP4.error as exc:
-            raise ConfigError(f"the IMAP server refused the login: {exc}") from None
-        status, _ = conn.select(imap.get("mailbox", "INBOX"))
+            raise ConfigError(f"the IMAP server refused the login: {_said(exc)}") from None
+        except UnicodeEncodeError:  # imaplib sends LOGIN's arguments as ASCII only
+            raise ConfigError("the IMAP username or password holds characters other than ASCII, "
+                              "which IMAP LOGIN cannot send; nothing was fetched") from None
+        mailbox = str(imap.get("mailbox", "INBOX"))
+        try:
+            status, _ = conn.select(_mailbox_arg(mailbox))
+        except UnicodeEncodeError:
+            raise ConfigError(f"[mail.imap] mailbox {mailbox!r}: only ASCII names can be "
+                              "selected; nothing was fetched") from None
         if status != "OK":
             raise ConfigError(f"no mailbox {imap.get('mailbox', 'INBOX')!r} on the IMAP server")
         status, data = conn.uid("SEARCH", None, "UNSEEN")

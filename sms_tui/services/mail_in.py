@@ -12,7 +12,8 @@ MTA pipe, procmail, a Maildir or IMAP) and, in ONE transaction:
 * anything else -> a new incident (a service request when it was sent to one
   of ``[mail] request_addresses``) with the sender as requester (an unknown
   sender becomes a ``user`` contact), the subject as title, the body as
-  description, attachments listed by name and size.
+  description, attachments listed by name and size (their content kept when
+  ``[mail] keep_attachments`` says so, up to a cap: see :mod:`.attachments`).
 
 Mail text is user text like any other: stored as received, shown literally.
 """
@@ -34,6 +35,7 @@ from ..domain.lifecycle import lifecycle_for
 from ..storage.contacts import Contact
 from ..storage.mail import MailMessage
 from ..storage.models import RECORD_TABLES
+from .attachments import KeepPolicy, record_in
 from .contacts import ContactService
 from .records import RecordService
 from .store import Store
@@ -65,8 +67,17 @@ def mail_settings(config) -> dict:
     return config.section("mail")
 
 
-def _attachments_text(inbound: mail.Inbound) -> str:
-    return "\n".join(f"{a.name} ({a.size} bytes, {a.content_type})" for a in inbound.attachments)
+def _attachments_text(inbound: mail.Inbound, policy: KeepPolicy | None = None) -> str:
+    """One line per attachment: name, size, type, and (with ``policy``) whether its content
+    was kept."""
+    lines = []
+    for a in inbound.attachments:
+        line = f"{a.name} ({a.size} bytes, {a.content_type})"
+        if policy is not None and policy.keep:
+            why_not = policy.decide(a)
+            line += f" -- not kept: {why_not}" if why_not else " -- kept"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _display_name(inbound: mail.Inbound, email: str) -> str:
@@ -87,6 +98,7 @@ class MailIn:
         self.max_bytes = int(settings.get("max_bytes", mail.DEFAULT_MAX_BYTES))
         self.request_addresses = {str(a).strip().lower()
                                   for a in settings.get("request_addresses", [])}
+        self.keep = KeepPolicy.of(settings)
 
     def receive(self, raw: bytes) -> MailResult:
         """Handle one message (raw bytes); ValidationError for garbage or over-size."""
@@ -109,12 +121,18 @@ class MailIn:
         return session.exec(select(MailMessage).where(MailMessage.message_id == message_id)).first()
 
     def _remember(self, session: Session, inbound: mail.Inbound, ref: str, outcome: str,
-                  now: datetime) -> None:
-        session.add(MailMessage(message_id=inbound.message_id or None, record_ref=ref,
-                                outcome=outcome, sender=inbound.sender[:254],
-                                subject=inbound.subject[:500], received_at=now,
-                                attachments=_attachments_text(inbound)))
+                  now: datetime, kind: Kind | None = None) -> None:
+        """Remember the message (its Message-ID is then handled once); with ``kind``, record
+        its attachments on ``ref`` (content kept as ``[mail]`` says) and journal them."""
+        message = MailMessage(message_id=inbound.message_id or None, record_ref=ref,
+                              outcome=outcome, sender=inbound.sender[:254],
+                              subject=inbound.subject[:500], received_at=now,
+                              attachments=_attachments_text(inbound))
+        session.add(message)
         session.flush()
+        if kind is not None:
+            record_in(session, self.store, ref, kind.value, message.id, inbound.attachments,
+                      self.keep, now)
 
     def _receive_in(self, session: Session, inbound: mail.Inbound) -> MailResult:
         now = self.store.now()
@@ -138,7 +156,7 @@ class MailIn:
             kind, row = target
             if not lifecycle_for(kind).is_final(row.status):
                 self._note(session, kind, row, inbound, contact, now)
-                self._remember(session, inbound, row.ref, "noted", now)
+                self._remember(session, inbound, row.ref, "noted", now, kind)
                 return MailResult("noted", row.ref, "note added from mail", contact.ref, new_contact)
         kind = Kind.REQUEST if self.request_addresses & set(inbound.to) else Kind.INCIDENT
         title = mail.title_from(inbound.subject) or "(no subject)"
@@ -148,13 +166,13 @@ class MailIn:
         if target is not None:  # a reply to a closed record: a new one, pointing back
             description = f"Follow-up of {target[1].ref} (closed) by mail.\n\n{mail.new_text(description)}"
         if inbound.attachments:
-            description += "\n\nAttachments:\n" + _attachments_text(inbound)
+            description += "\n\nAttachments:\n" + _attachments_text(inbound, self.keep)
         # a request by mail is classified 'other' until the desk gives it its type (8.6.2)
         classified = {"request_type": "other"} if kind is Kind.REQUEST else {}
         row = self.records.create_in(session, kind, title=title, now=now,
                                      description=description.strip(), requester=contact.ref,
                                      **classified)
-        self._remember(session, inbound, row.ref, "created", now)
+        self._remember(session, inbound, row.ref, "created", now, kind)
         what = "service request" if kind is Kind.REQUEST else "incident"
         return MailResult("created", row.ref, f"{what} recorded from mail", contact.ref,
                           new_contact)
@@ -216,7 +234,7 @@ class MailIn:
         # the sender by reference: a purge of the contact leaves no address in this journal
         note = f"Mail from {contact.ref}:\n{text or '(no text)'}"
         if inbound.attachments:
-            note += "\n\nAttachments:\n" + _attachments_text(inbound)
+            note += "\n\nAttachments:\n" + _attachments_text(inbound, self.keep)
         self.records.add_note_in(session, kind, row, note, now=now)
 
 

@@ -74,6 +74,14 @@ def clean_title(title: str) -> str:
     return text
 
 
+def _require_requester(text: Any) -> None:
+    """A complaint is someone's (8.3.2): recorded, and kept, with its requester. Imports and
+    a purged contact's complaints (create_in, the purge) may have none."""
+    if not str(text or "").strip():
+        raise ValidationError("a complaint needs its requester: the email, name or CON-… "
+                              "reference of who complains; nothing was written")
+
+
 class RecordService:
     """Use cases on incidents, requests, problems, known errors and changes."""
 
@@ -225,6 +233,8 @@ class RecordService:
             # classified when recorded (8.6.2); imports and demo data use create_in as they are
             raise ValidationError("a request needs a request type from the catalogue (sms-tui "
                                   "requests types), or 'other' when none fits")
+        if kind is Kind.COMPLAINT:
+            _require_requester(fields.get("requester"))
         with self.store.write() as session:
             row = self.create_in(session, kind, title=title, now=self.store.now(), **fields)
             return self._view(session, kind, row)
@@ -331,6 +341,8 @@ class RecordService:
                     changes["ci"] = (self._name_of(session, ConfigurationItem, row.ci_id), ci)
                     row.ci_id = new_id
             if requester is not None:
+                if kind is Kind.COMPLAINT:
+                    _require_requester(requester)
                 self._set_requester(session, kind, row, requester, changes)
             priority = self.priority_of(kind, row.impact, row.urgency,
                                         getattr(row, "security_risk", None))
@@ -624,11 +636,13 @@ class RecordService:
         for fk in ("problem_id", "change_id"):
             if hasattr(row, fk):
                 extra.pop(fk, None)
-        requester = ("", "", "")
+        requester, attachments = ("", "", ""), []
         if kind in REQUESTER_KINDS:
+            from .attachments import views_for
             from .contacts import label_of
 
             requester = label_of(session, row.requester_id)
+            attachments = views_for(session, row.ref) if full else []
         return RecordView(
             kind=kind.value,
             ref=row.ref,
@@ -659,6 +673,7 @@ class RecordService:
             requester_ref=requester[0],
             requester=requester[1],
             requester_email=requester[2],
+            attachments=attachments,
         )
 
     def _query(self, session: Session, kind: Kind, flt: QueueFilter):

@@ -191,6 +191,14 @@ def management_review(ev: EvCtx) -> ClauseEvidence:
                  if ev.probe.has(source, _TABLE_INPUTS[source]) else 0)
         else:
             n = ev.reviews_done((source,)) or 0
+        if source == "customer_satisfaction" and ev.probe.has("complaint", "created_at"):
+            # the complaints received are the other half of this input (8.3.2)
+            complaints = ev.count("complaint", column="created_at")
+            held += 1 if n or complaints else 0
+            facts.append(Fact(f"Input {letter}) {what}",
+                              f"{plural(n, 'satisfaction review')} and "
+                              f"{plural(complaints, 'complaint')} received in the period"))
+            continue
         held += 1 if n else 0
         facts.append(Fact(f"Input {letter}) {what}", f"{n} in the period" if n else "none in the period"))
     summary = (f"{plural(done, 'management review')} done; the desk holds material for {held} of "

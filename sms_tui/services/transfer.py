@@ -43,11 +43,12 @@ from ..storage.schema import metadata
 from .transfer_rows import TableSpec, build_specs, export_value
 
 FORMAT_NAME = "sms-tui-export"
-FORMAT_VERSION = 3  # 2: CSV cells that could run as formulas or hold controls are quoted (issue 15)
+FORMAT_VERSION = 4  # 2: CSV cells that could run as formulas or hold controls are quoted (issue 15)
 # 3: contacts, organisations, complaints and requesters (schema 0006, issue 17)
+# 4: mail attachments, their kept content as base64 text (schema 0008, issue 17)
 # Older schemas whose exports still import: what is new since then only adds tables and
 # nullable columns, which such an export leaves empty.
-IMPORTABLE_SCHEMAS = ("0005",)
+IMPORTABLE_SCHEMAS = ("0005", "0007")
 # facts about one database file, not data to migrate; journal heads are written by the
 # database itself as the journal is imported (migration 0004)
 SKIP_TABLES = {"sms_meta", "journal_head"}

@@ -10,6 +10,8 @@ desk's own rules: reference, status, impact/urgency, priority, title.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,6 +47,8 @@ def _kind_of(column: sa.Column) -> str:
         typ = typ.impl_instance
     if isinstance(typ, sa.Boolean):
         return "bool"
+    if isinstance(typ, sa.LargeBinary):
+        return "bytes"
     if isinstance(typ, sa.Integer):
         return "int"
     if isinstance(typ, sa.Float | sa.Numeric):
@@ -120,7 +124,20 @@ def _to_text(value: Any, name: str) -> str:
     raise RowError(f"{name}: expected text, got {value!r}")
 
 
+def _to_bytes(value: Any, name: str) -> bytes:
+    """Binary content (a kept mail attachment) is exported as base64 text."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    if isinstance(value, str):
+        try:
+            return base64.b64decode(value.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            pass
+    raise RowError(f"{name}: expected base64 text, got {str(value)[:40]!r}")
+
+
 CONVERTERS: dict[str, Callable[[Any, str], Any]] = {
+    "bytes": _to_bytes,
     "int": _to_int,
     "float": _to_float,
     "bool": _to_bool,
@@ -142,6 +159,8 @@ def export_value(kind: str, value: Any) -> Any:
         return text if ("+" in text[19:] or text.endswith("Z")) else text + "+00:00"
     if kind == "bool":
         return bool(value)
+    if kind == "bytes":  # BLOB (SQLite) or bytea (PostgreSQL, a memoryview): base64 text
+        return base64.b64encode(bytes(value)).decode("ascii")
     return value
 
 
@@ -189,7 +208,8 @@ class TableSpec:
     def _plan(self, blank_is_null: bool) -> list[tuple[int, ColumnSpec, type | None, bool, bool]]:
         """Per column: the Python type a value may have to be stored as is (the fast path),
         whether None passes as is, and whether it holds a date-time."""
-        fast = {"text": str, "int": int, "bool": bool, "float": float, "datetime": None}
+        fast = {"text": str, "int": int, "bool": bool, "float": float, "datetime": None,
+                "bytes": None}
         plan = []
         for i, col in enumerate(self.columns):
             kind_type = fast[col.kind]

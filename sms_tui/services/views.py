@@ -136,6 +136,8 @@ class RecordView:
     requester_ref: str = ""
     requester: str = ""
     requester_email: str = ""
+    # what came with the mail it was made from or noted with (AttachmentView: no content)
+    attachments: list[Any] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (the CLI's ``show --format json``)."""
@@ -149,13 +151,14 @@ class RecordView:
             k: conv(getattr(self, k))
             for k in self.__dataclass_fields__
             if k not in ("extra", "links", "journal", "requester_ref", "requester",
-                         "requester_email")
+                         "requester_email", "attachments")
         }
         data["requester"] = ({"ref": self.requester_ref, "name": self.requester,
                               "email": self.requester_email} if self.requester_ref else None)
         data["priority"] = f"P{self.priority}"
         data.update({k: conv(v) for k, v in self.extra.items()})
         data["links"] = [vars(link) for link in self.links]
+        data["attachments"] = [a.to_dict() for a in self.attachments]
         data["journal"] = [
             {
                 "at": e.at.isoformat(),

@@ -207,3 +207,72 @@ async def test_a_survey_answer_without_a_survey_is_refused_in_the_dialog(make_ap
         await settle(pilot)
         assert f"no satisfaction survey was sent about {ref}" in screen_text(app)
     assert records.get(ref).version == 1  # nothing written
+
+
+@pytest.fixture
+def mailed(db_path, clock) -> str:
+    """A request made from mail with an attachment over the cap, then a reply on it bringing
+    one kept under a name made of markup; returns its reference."""
+    from pathlib import Path
+
+    from sms_tui.config import Config
+    from sms_tui.services.mail_in import MailIn
+    from sms_tui.services.store import Store
+
+    corpus = Path(__file__).parent.parent / "mail_corpus"
+    config = Config(raw={"mail": {"keep_attachments": True, "max_attachment_bytes": 3000,
+                                  "request_addresses": ["requests@example.org"]}})
+    store = Store(db_path, config=config, actor="mail", clock=clock)
+    try:
+        mail = (corpus / "10_attachment_mixed.eml").read_bytes()
+        ref = MailIn(store).receive(mail).ref
+        small = mail.replace(b"<attach-1@", b"<attach-2@").replace(
+            b'filename="approval form.pdf"', b'filename="[@click=app.quit]x[/].txt"').replace(
+            b"Subject: Need", b"Subject: Re: [" + ref.encode() + b"] Need")
+        cut = small.index(b"Content-Transfer-Encoding: base64")
+        small = small[:cut] + b"Content-Transfer-Encoding: base64\n\naGVsbG8=\n\n--mix--\n"
+        assert MailIn(store).receive(small).outcome == "noted"
+    finally:
+        store.close()
+    return ref
+
+
+async def test_the_record_detail_lists_the_attachments_of_its_mail(make_app, mailed):
+    """What came with the mail: name, size, type, kept or not and why; names shown literally."""
+    app = make_app()
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot)
+        app.screen.action_open_record(mailed)
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Attachments by mail" in text
+        assert ("1. approval form.pdf (3009 bytes, application/pdf): not kept: over the "
+                "3000-byte cap") in text
+        assert "2. [@click=app.quit]x[/].txt (5 bytes, application/pdf): kept" in text
+        assert app.is_running
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+def test_request_detail_with_attachments(snap_compare, make_app, mailed, size):
+    from .test_snapshots import steps
+
+    assert snap_compare(make_app(), terminal_size=size,
+                        run_before=steps("2", "enter", *(("pagedown",) if size == SMALL else ())))
+
+
+async def test_a_contact_opted_out_in_the_tui_is_not_mailed_about_their_complaint(
+        make_app, people, store, records):
+    from sms_tui.services.notify import Outbox
+
+    app = make_app()
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot)
+        await press(pilot, "@", "e")  # Dana Weber <dana@example.org>, first in Finance
+        await press(pilot, *["tab"] * 5, "right", "ctrl+s")  # Mail to them: yes -> no
+        await settle(pilot)
+        assert "Dana Weber <dana@example.org>  Finance  customer  (no mail)" in screen_text(app)
+    assert ContactService(store).show("CON-000001").mail_opt_out is True
+    ref = people["complaint"].ref
+    records.escalate(ref, to="Head of Service", hierarchical=True, reason="unsettled")
+    told = [m.purpose for m in Outbox(store).list() if m.record_ref == ref]
+    assert told == ["requester:recorded"]  # from before the opt-out; the escalation went unmailed

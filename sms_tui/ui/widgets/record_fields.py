@@ -73,6 +73,8 @@ def long_blocks(view: RecordView) -> list[tuple[str, str]]:
     for key, value in view.extra.items():
         if key in LONG_FIELDS or (view.kind == "complaint" and key == "outcome") or (isinstance(value, str) and ("\n" in value or len(value) > 60)):
             blocks.append((_label(key), value or ""))
+    if view.attachments:  # what came by mail; saved with 'sms-tui attachments save'
+        blocks.append(("Attachments by mail", "\n".join(a.line() for a in view.attachments)))
     return blocks
 
 
