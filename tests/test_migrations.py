@@ -155,8 +155,15 @@ def test_a_database_from_a_newer_sms_tui_is_refused_untouched(tmp_path):
 # before it is upgraded -- as an old sms-tui left it.
 LATER_COLUMNS = {"incident": [("0005", "parent_id INTEGER"), ("0006", "requester_id INTEGER"),
                               ("0007", "security_risk VARCHAR NOT NULL DEFAULT 'none'")],
-                 "request_type": [("0005", "service_id INTEGER")],
-                 "service_request": [("0006", "requester_id INTEGER")],
+                 "request_type": [("0005", "service_id INTEGER"), ("0009", "respond_minutes INTEGER")],
+                 "service_request": [("0006", "requester_id INTEGER"),
+                                     ("0009", "first_response_at DATETIME"),
+                                     ("0009", "sla_counted_s FLOAT NOT NULL DEFAULT 0"),
+                                     ("0009", "sla_running_since DATETIME"),
+                                     ("0009", "sla_response_s FLOAT"),
+                                     ("0009", "sla_flags VARCHAR NOT NULL DEFAULT ''"),
+                                     ("0009", "sla_respond_target_s FLOAT"),
+                                     ("0009", "sla_resolve_target_s FLOAT")],
                  "service": [("0007", "owner VARCHAR NOT NULL DEFAULT ''")],
                  "change": [("0007", "service_change VARCHAR NOT NULL DEFAULT ''"),
                             *(("0007", f"{name} TEXT NOT NULL DEFAULT ''") for name in (
