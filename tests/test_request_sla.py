@@ -99,3 +99,31 @@ def test_fulfilment_stops_the_clock_and_a_met_target_stays_met(desk, clock):
     clock.advance(days=5)
     assert desk.sla.get(ref).state == "met"
     assert desk.sla.check() == []
+
+
+def test_the_evidence_and_service_report_count_requests_met_and_missed(desk, clock):
+    from datetime import timedelta
+
+    from sms_tui.services.report_model import Period
+    from sms_tui.services.reports import ReportService
+
+    start = clock()
+    late = desk.requests.create("password-reset", title="Locked out").record.ref  # 4 h
+    quick = desk.requests.create("information", title="VPN guide?").record.ref  # 24 h
+    for ref, steps in ((late, 4), (quick, 2)):
+        for n in range(1, steps + 1):
+            desk.requests.tick(ref, n)
+    clock.advance(hours=1)
+    desk.records.transition(quick, "fulfilled")
+    clock.advance(hours=5)
+    desk.records.transition(late, "fulfilled")
+    period = Period(start - timedelta(days=1), clock() + timedelta(days=1))
+    evidence = ReportService(desk.store).evidence_report(period)
+    clause = evidence.clause("8.3.3")
+    facts = {f.label: f.value for f in clause.facts}
+    assert facts["Requests within their type's fulfilment target"] == "1 (50 %)"
+    missed = next(g for g in clause.gaps if g.key == "sla.request_resolve_missed")
+    assert (missed.count, list(missed.refs)) == (1, [late])
+    report = ReportService(desk.store).service_report(period)
+    figures = {f.key: f for s in report.sections for f in s.figures}
+    assert figures["sla.request_resolve_missed"].current == 1
