@@ -356,35 +356,43 @@ class CatalogueService:
 
         A CI under change control needs ``change``: an authorising change listing it."""
         with self.store.write() as session:
-            row = self._ci(session, name)
-            # checked against the CI as it is (its type and service before this edit)
-            authorising = self._authorise(session, ci=row, change=change)
-            changes: dict[str, tuple[Any, Any]] = {}
-            if ci_type is not None and (value := parse_ci_type(ci_type, self.ci_types)) != row.ci_type:
-                changes["ci_type"] = (row.ci_type, value)
-                row.ci_type = value
-            if status is not None and (value := parse_ci_status(status)) != row.status:
-                changes["status"] = (row.status, value)
-                row.status = value
-            if description is not None and description != row.description:
-                changes["description"] = (row.description, description)
-                row.description = description
-            if service is not None:
-                new = self._service(session, service) if service.strip() else None
-                new_id = new.id if new else None
-                if new_id != row.service_id:
-                    old = session.get(Service, row.service_id) if row.service_id else None
-                    changes["service"] = (old.name if old else None, new.name if new else None)
-                    row.service_id = new_id
-            if not changes:
-                raise ValidationError(f"configuration item '{row.name}' already has those values")
-            if authorising is not None:
-                changes["change"] = (None, authorising.ref)
-            now = self.store.now()
-            row.updated_at = now
-            self._journal(session, ci_ref(row.name), "ci", "update", now, changes, note)
-            self._note_on_change(session, authorising, "ci", row.name, changes, now)
-            return self._ci_view(session, row)
+            return self.update_ci_in(session, name, ci_type=ci_type, description=description,
+                                     status=status, service=service, note=note, change=change,
+                                     now=self.store.now())
+
+    def update_ci_in(self, session: Session, name: str, *, ci_type: str | None = None,
+                     description: str | None = None, status: str | None = None,
+                     service: str | None = None, note: str = "", change: str | None = None,
+                     now: datetime) -> CIView:
+        """:meth:`update_ci` in the caller's transaction (a change applying its planned updates)."""
+        row = self._ci(session, name)
+        # checked against the CI as it is (its type and service before this edit)
+        authorising = self._authorise(session, ci=row, change=change)
+        changes: dict[str, tuple[Any, Any]] = {}
+        if ci_type is not None and (value := parse_ci_type(ci_type, self.ci_types)) != row.ci_type:
+            changes["ci_type"] = (row.ci_type, value)
+            row.ci_type = value
+        if status is not None and (value := parse_ci_status(status)) != row.status:
+            changes["status"] = (row.status, value)
+            row.status = value
+        if description is not None and description != row.description:
+            changes["description"] = (row.description, description)
+            row.description = description
+        if service is not None:
+            new = self._service(session, service) if service.strip() else None
+            new_id = new.id if new else None
+            if new_id != row.service_id:
+                old = session.get(Service, row.service_id) if row.service_id else None
+                changes["service"] = (old.name if old else None, new.name if new else None)
+                row.service_id = new_id
+        if not changes:
+            raise ValidationError(f"configuration item '{row.name}' already has those values")
+        if authorising is not None:
+            changes["change"] = (None, authorising.ref)
+        row.updated_at = now
+        self._journal(session, ci_ref(row.name), "ci", "update", now, changes, note)
+        self._note_on_change(session, authorising, "ci", row.name, changes, now)
+        return self._ci_view(session, row)
 
     def relate(self, source: str, target: str, relation: str = "depends_on", *,
                change: str | None = None) -> CIRelationView:
