@@ -61,9 +61,11 @@ class CIRelationView:
     relation: str
     target: str
     direction: str = "out"
+    source_kind: str = "ci"  # "service": a service in the graph (service depends_on/used_by ci)
 
     def describe(self) -> str:
-        return f"{self.source} {self.relation} {self.target}"
+        source = f"service {self.source}" if self.source_kind == "service" else self.source
+        return f"{source} {self.relation} {self.target}"
 
 
 @dataclass(frozen=True)
@@ -220,10 +222,17 @@ class CatalogueService:
             .where(or_(CIRelationship.source_id == row.id, CIRelationship.target_id == row.id))
             .order_by(col(CIRelationship.id))
         )
-        return [
+        found = [
             CIRelationView(source, relation, target, "out" if source_id == row.id else "in")
             for source, relation, target, source_id in session.exec(stmt)
         ]
+        from ..storage.models import ServiceCIRelationship
+
+        services = (select(Service.name, ServiceCIRelationship.relation)
+                    .join(Service, col(Service.id) == ServiceCIRelationship.service_id)
+                    .where(ServiceCIRelationship.ci_id == row.id).order_by(col(ServiceCIRelationship.id)))
+        return found + [CIRelationView(name, relation, row.name, "in", "service")
+                        for name, relation in session.exec(services)]
 
     # ----------------------------------------------------------------- services
     def add_service(self, name: str, *, criticality: str = "medium",
