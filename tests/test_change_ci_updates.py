@@ -150,3 +150,25 @@ def test_cli_start_at_a_terminal_asks_all_pick_or_skip(db_path, monkeypatch):
     assert "Apply them? [a]ll, [p]ick, [s]kip" in out and "applied 2. srv-b" in out
     assert "status: active" in cli.ok("ci", "show", "srv-a")
     assert "status: retired" in cli.ok("ci", "show", "srv-b")
+
+
+def test_the_evidence_report_counts_applied_updates_and_lists_changes_that_left_some(desk, clock):
+    from datetime import timedelta
+
+    from sms_tui.services.report_model import Period
+    from sms_tui.services.reports import ReportService
+
+    start = clock()
+    done, left = _change(desk), _change(desk)
+    for ref in (done, left):
+        desk.updates.plan(ref, "srv-old", description=f"touched by {ref}")
+        desk.changes.start(ref)
+    desk.updates.apply(done)
+    for ref in (done, left):
+        desk.changes.record_outcome(ref, "successful")
+    period = Period(start - timedelta(days=1), clock() + timedelta(days=1))
+    clause = ReportService(desk.store).evidence_report(period).clause("8.5.1")
+    facts = {f.label: f.value for f in clause.facts}
+    assert facts["Planned CI updates applied under their change in the period"] == "1"
+    gap = next(g for g in clause.gaps if g.key == "changes.ci_updates_unapplied")
+    assert (gap.count, list(gap.refs)) == (1, [left])

@@ -96,3 +96,18 @@ def test_cli_show_lists_relationships_impact_and_linked_records(tmp_path, db_pat
     assert "service Intranet depends_on web-01" in service
     assert "depends_on" in ok("ci", "show", "web-01")
     assert "services: Intranet" in ok("ci", "impact", "db-01")
+
+
+def test_the_evidence_report_counts_services_in_the_graph(desk, clock):
+    from datetime import timedelta
+
+    from sms_tui.services.report_model import Period
+    from sms_tui.services.reports import ReportService
+
+    desk.graph.relate("Intranet", "laptop-1", "used_by")
+    period = Period(clock() - timedelta(days=1), clock() + timedelta(days=1))
+    clause = ReportService(desk.store).evidence_report(period).clause("8.2.6")
+    facts = {f.label: f.value for f in clause.facts}
+    assert facts["Services in the relationship graph (linked to CIs)"] == "1 (1 relationship)"
+    orphans = next((g for g in clause.gaps if g.key == "ci.orphaned"), None)
+    assert orphans is None or "laptop-1" not in orphans.refs  # a service's link ties it
