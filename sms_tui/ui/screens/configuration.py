@@ -158,6 +158,7 @@ class ConfigurationScreen(DeskScreen):
                 (f"{link.ref:<11}", "bold"), f" {link.relation:<9}",
                 f" {display.status_label(link.status):<13} ", display.line(link.title, limit=60),
                 no_wrap=True, overflow="ellipsis"), id=link.ref))
+        records.highlighted = 0
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
