@@ -172,3 +172,25 @@ def test_the_evidence_report_counts_applied_updates_and_lists_changes_that_left_
     assert facts["Planned CI updates applied under their change in the period"] == "1"
     gap = next(g for g in clause.gaps if g.key == "changes.ci_updates_unapplied")
     assert (gap.count, list(gap.refs)) == (1, [left])
+
+
+def test_the_configuration_verification_lists_planned_updates_never_applied(desk, clock):
+    from datetime import timedelta
+
+    from sms_tui.services.evidence import evidence_for_period
+
+    start = clock()
+    done, left = _change(desk), _change(desk)
+    for ref in (done, left):
+        desk.updates.plan(ref, "srv-old", description=f"touched by {ref}")
+        desk.changes.start(ref)
+    desk.updates.apply(done)
+    for ref in (done, left):
+        desk.changes.record_outcome(ref, "successful")
+    with desk.store.read() as session:
+        ev = evidence_for_period(session, "config_verification", start - timedelta(days=1),
+                                 clock() + timedelta(days=1), now=clock(), config=desk.store.config)
+    figures = dict(ev["figures"])
+    assert figures["Planned CI updates of changes implemented in the period never applied"] == 1
+    [rows] = [t["rows"] for t in ev["tables"] if t["title"] == "Planned CI updates never applied"]
+    assert rows == [[left, "srv-old", "description", f"touched by {left}"]]
