@@ -127,3 +127,19 @@ def test_the_evidence_and_service_report_count_requests_met_and_missed(desk, clo
     report = ReportService(desk.store).service_report(period)
     figures = {f.key: f for s in report.sections for f in s.figures}
     assert figures["sla.request_resolve_missed"].current == 1
+
+
+def test_cli_lists_shows_and_checks_request_clocks(db_path, clock, monkeypatch):
+    from .cli_helpers import Cli
+
+    cli = Cli(db_path)
+    ref = cli.ok("requests", "new", "password-reset", "--title", "Locked out").split()[0]
+    listed = cli.ok("list", "requests")
+    assert "SLA_REMAINING" in listed and "left" in listed
+    shown = cli.ok("show", ref)
+    assert "SLA: " in shown and "respond 30m" in shown and "resolve 4h 00m" in shown
+    assert "respond:" in cli.ok("sla", "show", ref)
+    assert cli.ok("requests", "type-set", "password-reset", "--respond-minutes", "15")
+    assert "respond 15 min" in cli.ok("requests", "type", "password-reset")
+    bad = cli("requests", "type-set", "password-reset", "--respond-minutes", "-3")
+    assert bad.exit_code != 0 and "Traceback" not in bad.output

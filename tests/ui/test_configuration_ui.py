@@ -117,3 +117,25 @@ def test_snapshot_the_ci_edit_form_asks_for_the_change(snap_compare, make_app, c
     configuration["changes"].create(title="Move app-web", change_type="standard", cis=["app-web"],
                                     verification_results="checked", backout_tested="yes")
     assert snap_compare(make_app(), terminal_size=SMALL, run_before=steps("G", "down", "enter", "e"))
+
+
+async def test_a_service_under_change_control_is_renamed_only_under_its_change(make_app, configuration):
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "G", "e")  # the service mail: no change lists it yet
+        await press(pilot, "tab", "l", "ctrl+s")  # criticality low
+        error = str(app.screen.query_one("#dialog-error").render())
+        assert "service 'mail' is under change control" in error
+        await press(pilot, "escape", "escape")
+    assert configuration["catalogue"].get_service("mail").criticality == "high"
+    ref = configuration["changes"].create(title="Downgrade mail", change_type="standard",
+                                          services=["mail"], verification_results="checked",
+                                          backout_tested="yes").ref
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "G", "e", "tab", "l", "ctrl+s")
+        assert isinstance(app.screen, ConfigurationScreen)
+    assert configuration["catalogue"].get_service("mail").criticality == "low"
+    assert tuple(configuration["catalogue"].history("mail")[0].changes["change"]) == (None, ref)
