@@ -111,3 +111,10 @@ def test_the_evidence_report_counts_services_in_the_graph(desk, clock):
     assert facts["Services in the relationship graph (linked to CIs)"] == "1 (1 relationship)"
     orphans = next((g for g in clause.gaps if g.key == "ci.orphaned"), None)
     assert orphans is None or "laptop-1" not in orphans.refs  # a service's link ties it
+
+
+def test_a_change_on_a_ci_shows_what_else_it_affects_through_the_graph(desk):
+    desk.graph.relate("Intranet", "app-payroll", "depends_on")
+    ref = desk.changes.create(title="Patch the database", cis=["db-01"]).ref
+    detail = desk.changes.detail(ref)
+    assert detail.affected_services == ["Intranet"] and detail.affected_cis == ["app-payroll"]

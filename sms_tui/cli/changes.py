@@ -79,6 +79,9 @@ def print_change_extras(detail) -> None:
     click.echo(f"{'category':>16}: {detail.change_type}")
     click.echo(f"{'services':>16}: {one_line(', '.join(detail.services)) or '-'}")
     click.echo(f"{'CIs':>16}: {one_line(', '.join(detail.cis)) or '-'}")
+    if detail.affected_services or detail.affected_cis:  # through the relationship graph
+        click.echo(f"{'also affects':>16}: " + one_line(", ".join(
+            [*(f"service {s}" for s in detail.affected_services), *detail.affected_cis]), 120))
     if detail.risk_score is not None:
         click.echo(f"{'risk':>16}: {detail.risk_level} (likelihood {detail.risk_likelihood} × "
                    f"impact {detail.risk_impact} = {detail.risk_score})")

@@ -19,7 +19,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..domain.errors import NotFound, ValidationError
 from ..storage.models import CIRelationship, ConfigurationItem, Service, ServiceCIRelationship
@@ -119,45 +119,50 @@ class CIGraph:
             return [ServiceRelationView(svc.name, rel, name) for rel, name in session.exec(stmt)]
 
     # ------------------------------------------------------------------ impact
-    def _edges(self, session: Session) -> dict[tuple[str, int], list[tuple[str, int]]]:
-        """node -> the nodes its failure affects (nodes are ('ci', id) or ('service', id))."""
-        edges: dict[tuple[str, int], list[tuple[str, int]]] = {}
-
-        def add(a: tuple[str, int], b: tuple[str, int]) -> None:
-            edges.setdefault(a, []).append(b)
-
-        for src, dst, rel in session.exec(select(CIRelationship.source_id, CIRelationship.target_id,
-                                                 CIRelationship.relation)):
-            if rel == "used_by":
-                add(("ci", src), ("ci", dst))
-            else:
-                add(("ci", dst), ("ci", src))
-        for svc, ci, rel in session.exec(select(ServiceCIRelationship.service_id,
-                                                ServiceCIRelationship.ci_id,
-                                                ServiceCIRelationship.relation)):
-            if rel == "used_by":
-                add(("service", svc), ("ci", ci))
-            else:
-                add(("ci", ci), ("service", svc))
-        for ci, svc in session.exec(select(ConfigurationItem.id, ConfigurationItem.service_id)
-                                    .where(ConfigurationItem.service_id.is_not(None))):  # type: ignore[union-attr]
-            add(("ci", ci), ("service", svc))
-        return edges
-
     def impact(self, name: str, *, service: bool = False) -> ImpactView:
         """The CIs and services a failure of the CI (or ``service``) ``name`` affects."""
         with self.store.read() as session:
-            start_row = self.catalogue._service(session, name) if service else self.catalogue._ci(session, name)
-            start = ("service" if service else "ci", start_row.id or 0)
-            edges = self._edges(session)
-            seen, order, queue = {start}, [], deque([start])
-            while queue and len(seen) < MAX_NODES:
-                for nxt in edges.get(queue.popleft(), []):
-                    if nxt not in seen:
-                        seen.add(nxt)
-                        order.append(nxt)
-                        queue.append(nxt)
-            cis = [session.get(ConfigurationItem, i) for k, i in order if k == "ci"]
-            services = [session.get(Service, i) for k, i in order if k == "service"]
-            return ImpactView(start_row.name, start[0], [c.name for c in cis if c],
-                              [s.name for s in services if s])
+            start = self.catalogue._service(session, name) if service else self.catalogue._ci(session, name)
+            cis, services = affected_in(session, [("service" if service else "ci", start.id or 0)])
+            return ImpactView(start.name, "service" if service else "ci", cis, services)
+
+
+def _edges(session: Session) -> dict[tuple[str, int], list[tuple[str, int]]]:
+    """node -> the nodes its failure affects (nodes are ('ci', id) or ('service', id))."""
+    edges: dict[tuple[str, int], list[tuple[str, int]]] = {}
+
+    def add(a: tuple[str, int], b: tuple[str, int]) -> None:
+        edges.setdefault(a, []).append(b)
+
+    for src, dst, rel in session.exec(select(CIRelationship.source_id, CIRelationship.target_id,
+                                             CIRelationship.relation)):
+        if rel == "used_by":
+            add(("ci", src), ("ci", dst))
+        else:
+            add(("ci", dst), ("ci", src))
+    for svc, ci, rel in session.exec(select(ServiceCIRelationship.service_id, ServiceCIRelationship.ci_id,
+                                            ServiceCIRelationship.relation)):
+        if rel == "used_by":
+            add(("service", svc), ("ci", ci))
+        else:
+            add(("ci", ci), ("service", svc))
+    for ci, svc in session.exec(select(ConfigurationItem.id, ConfigurationItem.service_id)
+                                .where(col(ConfigurationItem.service_id).is_not(None))):
+        add(("ci", ci), ("service", svc))
+    return edges
+
+
+def affected_in(session: Session, starts: list[tuple[str, int]]) -> tuple[list[str], list[str]]:
+    """(CI names, service names) a failure of the ``starts`` nodes affects, nearest first,
+    in the caller's session (a change's assessment uses it for its CIs)."""
+    edges = _edges(session)
+    seen, order, queue = set(starts), [], deque(starts)
+    while queue and len(seen) < MAX_NODES:
+        for nxt in edges.get(queue.popleft(), []):
+            if nxt not in seen:
+                seen.add(nxt)
+                order.append(nxt)
+                queue.append(nxt)
+    cis = [session.get(ConfigurationItem, i) for k, i in order if k == "ci"]
+    services = [session.get(Service, i) for k, i in order if k == "service"]
+    return [c.name for c in cis if c], [s.name for s in services if s]

@@ -49,6 +49,9 @@ def assessment_text(detail: ChangeDetail) -> Text:
     row("Category", detail.change_type, f" — {CATEGORY_RULES.get(detail.change_type, '')}")
     row("Services", display.line(", ".join(detail.services) or "–"))
     row("CIs", display.line(", ".join(detail.cis) or "–"))
+    if detail.affected_services or detail.affected_cis:  # through the relationship graph
+        row("Also affects", display.line(", ".join(
+            [*(f"service {s}" for s in detail.affected_services), *detail.affected_cis])))
     if detail.risk_score is not None:
         row("Risk", (display.status_label(detail.risk_level), "bold"),
             f" = likelihood {detail.risk_likelihood} ({LIKELIHOOD_NAMES[detail.risk_likelihood]})"
