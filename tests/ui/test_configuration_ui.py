@@ -139,3 +139,16 @@ async def test_a_service_under_change_control_is_renamed_only_under_its_change(m
         assert isinstance(app.screen, ConfigurationScreen)
     assert configuration["catalogue"].get_service("mail").criticality == "low"
     assert tuple(configuration["catalogue"].history("mail")[0].changes["change"]) == (None, ref)
+
+
+async def test_ci_names_with_markup_and_escapes_are_shown_literally(make_app, store, configuration):
+    from .conftest import MARKUP_TITLE
+
+    name = MARKUP_TITLE.replace("\x1b", "").replace("\x07", "")[:90]
+    configuration["catalogue"].add_ci(name, description="[b]not bold[/b]")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "G", "down", "enter", "e")
+        assert app.is_running
+        assert "[@click=app.quit]y[/]" in screen_text(app)
