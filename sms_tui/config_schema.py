@@ -48,6 +48,7 @@ class Sla(_Table):
     escalate_to: Any = None
     escalate_on: Any = None
     business_hours: BusinessHours | None = None
+    requests: Target | None = None  # requests whose type names no target, and 'other'
 
 
 class MajorRule(_Table):

@@ -34,6 +34,8 @@ SHOTS: tuple[tuple[str, tuple[str, ...], str, tuple[int, int] | None], ...] = (
     ("calendar", ("9",), "The change calendar", None),
     ("dashboard", ("0",), "Home: open records per queue and priority", None),
     ("help", ("question_mark",), "Every key, from the bindings", None),
+    ("configuration", ("G", "down", "enter"), "Services and CIs: relationships, impact, records",
+     None),
 )
 
 CLOCK = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)  # a Monday morning

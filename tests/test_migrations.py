@@ -155,8 +155,15 @@ def test_a_database_from_a_newer_sms_tui_is_refused_untouched(tmp_path):
 # before it is upgraded -- as an old sms-tui left it.
 LATER_COLUMNS = {"incident": [("0005", "parent_id INTEGER"), ("0006", "requester_id INTEGER"),
                               ("0007", "security_risk VARCHAR NOT NULL DEFAULT 'none'")],
-                 "request_type": [("0005", "service_id INTEGER")],
-                 "service_request": [("0006", "requester_id INTEGER")],
+                 "request_type": [("0005", "service_id INTEGER"), ("0009", "respond_minutes INTEGER")],
+                 "service_request": [("0006", "requester_id INTEGER"),
+                                     ("0009", "first_response_at DATETIME"),
+                                     ("0009", "sla_counted_s FLOAT NOT NULL DEFAULT 0"),
+                                     ("0009", "sla_running_since DATETIME"),
+                                     ("0009", "sla_response_s FLOAT"),
+                                     ("0009", "sla_flags VARCHAR NOT NULL DEFAULT ''"),
+                                     ("0009", "sla_respond_target_s FLOAT"),
+                                     ("0009", "sla_resolve_target_s FLOAT")],
                  "service": [("0007", "owner VARCHAR NOT NULL DEFAULT ''")],
                  "change": [("0007", "service_change VARCHAR NOT NULL DEFAULT ''"),
                             *(("0007", f"{name} TEXT NOT NULL DEFAULT ''") for name in (
@@ -314,3 +321,34 @@ def test_the_built_wheel_ships_the_migrations(tmp_path):
     assert "sms_tui/migrations/script.py.mako" in names
     for path in (REPO / "migrations" / "versions").glob("0*.py"):
         assert f"sms_tui/migrations/versions/{path.name}" in names
+
+
+def test_0009_gives_open_requests_their_types_resolution_clock_and_keeps_the_rest(tmp_path):
+    """Requests recorded before 0009 keep their data: the open ones get their type's resolution
+    target (running from creation unless paused), the fulfilled ones no clock at all."""
+    db = tmp_path / "desk.db"
+    _run_alembic(db, "upgrade", "0007")
+    con = sqlite3.connect(db)
+    con.execute("INSERT INTO request_type (name, title, description, category, impact, urgency, "
+                "sla_hours, needs_approval, approver, active, created_at, updated_at, version) VALUES "
+                "('password-reset', 'Password reset', '', 'access', 'medium', 'high', 4, 0, '', 1, "
+                "'2026-01-01 00:00:00.000000', '2026-01-01 00:00:00.000000', 1)")
+    for n, status in enumerate(("in_progress", "on_hold", "fulfilled"), start=1):
+        con.execute(
+            "INSERT INTO service_request (ref, title, description, status, category, assignee, "
+            "assignment_group, escalated_to, escalation_level, impact, urgency, priority, created_by, "
+            "created_at, updated_at, version, request_type, needs_approval, satisfaction_comment) "
+            f"VALUES ('REQ-00000{n}', 'r{n}', 'kept', '{status}', '', '', '', '', 0, 'medium', 'high', "
+            "2, 'old', '2026-01-02 00:00:00.000000', '2026-01-02 00:00:00.000000', 1, "
+            "'password-reset', 0, '')")
+    con.commit()
+    con.close()
+    _run_alembic(db, "upgrade", "head")
+    con = sqlite3.connect(db)
+    rows = con.execute("SELECT ref, description, sla_resolve_target_s, sla_respond_target_s, "
+                       "sla_running_since IS NOT NULL, sla_counted_s, sla_flags FROM service_request "
+                       "ORDER BY ref").fetchall()
+    con.close()
+    assert rows == [("REQ-000001", "kept", 4 * 3600.0, None, 1, 0.0, ""),
+                    ("REQ-000002", "kept", 4 * 3600.0, None, 0, 0.0, ""),
+                    ("REQ-000003", "kept", None, None, 0, 0.0, "")]

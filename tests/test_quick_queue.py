@@ -47,7 +47,7 @@ def desk(tmp_path_factory):
 
 def _through_services(desk, kind: Kind, flt: QueueFilter):
     store, records, sla = desk
-    if kind is Kind.INCIDENT:
+    if kind in (Kind.INCIDENT, Kind.REQUEST):  # as the queue screen reads them (with SLA)
         source = IncidentQueue(records, kind.value, flt, sla)
     else:
         source = RecordQueue(records, kind.value, flt)

@@ -138,4 +138,4 @@ def test_a_check_names_a_few_incidents_and_counts_many():
     from sms_tui.services.incident_checks import _refs
 
     assert _refs(["INC-000001", "INC-000002"]) == "INC-000001, INC-000002"
-    assert _refs([f"INC-00000{i}" for i in range(1, 8)]) == "7 incidents"
+    assert _refs([f"INC-00000{i}" for i in range(1, 8)]) == "7 records"  # incidents and requests

@@ -28,6 +28,19 @@ def _echo_history(entries) -> None:
         click.echo(line)
 
 
+def _graph(app: AppContext):
+    from ..services.ci_graph import CIGraph
+
+    return CIGraph(app.store())
+
+
+def _echo_impact(view) -> None:
+    """What its failure affects (8.2.6: the relationship graph, services included)."""
+    click.echo("\nImpact if it fails:")
+    click.echo(f"  services: {', '.join(one_line(s) for s in view.services) or '(none)'}")
+    click.echo(f"  CIs: {', '.join(one_line(c) for c in view.cis) or '(none)'}")
+
+
 def _echo_linked(links) -> None:
     """Incidents, problems and changes recorded against it (8.2.6)."""
     click.echo("\nRecords (incidents, problems, changes):")
@@ -82,6 +95,13 @@ def register(main: click.Group) -> None:
             click.echo(f"{'description':>12}: {one_line(view.description)}")
         cis = catalogue.list_cis(service=view.name)
         click.echo(f"{'CIs':>12}: {', '.join(one_line(c.name) for c in cis) or '(none)'}")
+        graph = _graph(app)
+        click.echo("\nRelationships:")
+        for rel in graph.service_relations(view.name):
+            click.echo(f"  {one_line(rel.describe())}")
+        if not graph.service_relations(view.name):
+            click.echo("  (none)")
+        _echo_impact(graph.impact(view.name, service=True))
         _echo_linked(catalogue.linked_records(view.name))
         _echo_history(catalogue.history(view.name))
 
@@ -102,6 +122,41 @@ def register(main: click.Group) -> None:
                                               description=description, note=note, change=change,
                                               owner=owner)
         click.echo(f"service {one_line(view.name)} updated")
+
+    @service.command("relate")
+    @click.argument("name")
+    @click.argument("ci_name", metavar="CI")
+    @click.option("--relation", type=click.Choice(["depends_on", "used_by"]), default="depends_on",
+                  show_default=True, help="depends_on: the service needs the CI; used_by: the CI "
+                                          "uses the service.")
+    @click.option("--change", "change", default=None, metavar="CHG-…",
+                  help="The approved, scheduled or implementing change that lists the service "
+                       "(required under [changes.control]).")
+    @pass_app
+    def service_relate(app: AppContext, name, ci_name, relation, change):
+        """Link service NAME to CI in the relationship graph."""
+        rel = _graph(app).relate(name, ci_name, relation, change=change)
+        click.echo(f"related: {one_line(rel.describe())}")
+
+    @service.command("unrelate")
+    @click.argument("name")
+    @click.argument("ci_name", metavar="CI")
+    @click.option("--relation", type=click.Choice(["depends_on", "used_by"]), default="depends_on",
+                  show_default=True)
+    @click.option("--change", "change", default=None, metavar="CHG-…",
+                  help="The change that lists the service (required under [changes.control]).")
+    @pass_app
+    def service_unrelate(app: AppContext, name, ci_name, relation, change):
+        """Remove the link from service NAME to CI."""
+        rel = _graph(app).unrelate(name, ci_name, relation, change=change)
+        click.echo(f"removed: {one_line(rel.describe())}")
+
+    @service.command("impact")
+    @click.argument("name")
+    @pass_app
+    def service_impact(app: AppContext, name):
+        """What a failure of service NAME affects (CIs that use it, and onwards)."""
+        _echo_impact(_graph(app).impact(name, service=True))
 
     @main.group("ci")
     def ci():
@@ -154,6 +209,7 @@ def register(main: click.Group) -> None:
             click.echo(f"  {one_line(rel.describe())}")
         if not view.relationships:
             click.echo("  (none)")
+        _echo_impact(_graph(app).impact(view.name))
         _echo_linked(catalogue.linked_records(view.name, ci=True))
         _echo_history(catalogue.history(view.name, ci=True))
 
@@ -173,6 +229,13 @@ def register(main: click.Group) -> None:
         view = _catalogue(app).update_ci(name, ci_type=ci_type, service=service, status=status,
                                          description=description, note=note, change=change)
         click.echo(f"CI {one_line(view.name)} updated")
+
+    @ci.command("impact")
+    @click.argument("name")
+    @pass_app
+    def ci_impact(app: AppContext, name):
+        """What a failure of CI NAME affects: the CIs and services that need it, transitively."""
+        _echo_impact(_graph(app).impact(name))
 
     @ci.command("relate")
     @click.argument("source")

@@ -79,6 +79,9 @@ def print_change_extras(detail) -> None:
     click.echo(f"{'category':>16}: {detail.change_type}")
     click.echo(f"{'services':>16}: {one_line(', '.join(detail.services)) or '-'}")
     click.echo(f"{'CIs':>16}: {one_line(', '.join(detail.cis)) or '-'}")
+    if detail.affected_services or detail.affected_cis:  # through the relationship graph
+        click.echo(f"{'also affects':>16}: " + one_line(", ".join(
+            [*(f"service {s}" for s in detail.affected_services), *detail.affected_cis]), 120))
     if detail.risk_score is not None:
         click.echo(f"{'risk':>16}: {detail.risk_level} (likelihood {detail.risk_likelihood} × "
                    f"impact {detail.risk_impact} = {detail.risk_score})")
@@ -95,6 +98,70 @@ def print_change_extras(detail) -> None:
                    f"on {_when(decision.decided_at)}: {one_line(decision.rationale, 80)}")
     for conflict in detail.conflicts:
         click.echo(f"{'! conflict':>16}: {one_line(conflict.describe())}")
+    for update in detail.planned_updates:
+        state = f"applied {_when(update.applied_at)} by {one_line(update.applied_by)}" \
+            if update.applied else "planned"
+        click.echo(f"{'CI update ' + str(update.position):>16}: {one_line(update.describe(), 80)} "
+                   f"({state})")
+
+
+def _updates(app: AppContext):
+    from ..services.change_ci_updates import ChangeCIUpdates
+
+    return ChangeCIUpdates(app.store())
+
+
+def _parse_positions(text: str) -> list[int]:
+    try:
+        numbers = [int(part) for part in text.replace(" ", "").split(",") if part]
+    except ValueError:
+        raise click.BadParameter(f"'{text}' is not a list of numbers like 1,3") from None
+    if not numbers or any(n < 1 or n > 10_000 for n in numbers):
+        raise click.BadParameter(f"'{text}' is not a list of numbers like 1,3")
+    return numbers
+
+
+def _echo_applied(result) -> None:
+    for update in result.applied:
+        click.echo(f"  applied {update.position}. {one_line(update.describe(), 80)} "
+                   f"(journal of CI {one_line(update.ci)} names {result.ref})")
+    for update in result.already:
+        click.echo(f"  already so {update.position}. {one_line(update.describe(), 80)}")
+    if result.pending:
+        click.echo(f"  {len(result.pending)} still planned: sms-tui changes apply {result.ref} …")
+
+
+def interactive() -> bool:
+    """Whether someone at a terminal can be asked (stdin and stdout are terminals)."""
+    import sys
+
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def offer_updates(app: AppContext, detail, choice: str | None) -> None:
+    """Offer the CI updates a change planned, now that it is implementing: ``choice`` all,
+    none or 1,3; without it, asked at a terminal (all / pick / skip), listed otherwise."""
+    pending = detail.pending_updates
+    if not pending:
+        return
+    click.echo(f"{detail.ref} plans {len(pending)} CI update(s):")
+    for update in pending:
+        click.echo(f"  {update.position}. {one_line(update.describe(), 80)}")
+    if choice is None and not interactive():
+        click.echo(f"  apply them with: sms-tui changes apply {detail.ref} [N …]")
+        return
+    if choice is None:
+        choice = click.prompt("Apply them? [a]ll, [p]ick, [s]kip", default="a",
+                              type=click.Choice(["a", "p", "s"]), show_choices=False)
+        if choice == "p":
+            picked = [u.position for u in pending
+                      if click.confirm(f"  apply {u.position}. {one_line(u.describe(), 70)}?")]
+            choice = ",".join(map(str, picked)) or "none"
+    if choice in ("s", "none", "skip"):
+        click.echo(f"  skipped; apply them later with: sms-tui changes apply {detail.ref} [N …]")
+        return
+    positions = None if choice in ("a", "all") else _parse_positions(choice)
+    _echo_applied(_updates(app).apply(detail.ref, positions))
 
 
 def show_change_extras(app: AppContext, ref: str) -> None:
@@ -291,19 +358,44 @@ def register(main: click.Group) -> None:
     @changes.command("start")
     @click.argument("ref")
     @click.option("--note", default="")
+    @click.option("--apply", "apply_", default=None, metavar="all|none|N,M",
+                  help="Apply the CI updates it planned: all, none, or those numbered "
+                       "(default: asked at a terminal, listed otherwise).")
     @pass_app
-    def start_(app: AppContext, ref, note):
-        """Start implementing an approved or scheduled change."""
+    def start_(app: AppContext, ref, note, apply_):
+        """Start implementing an approved or scheduled change; offers the CI updates it planned."""
+        choice = None if apply_ is None else apply_.strip().lower()
+        if choice is not None and choice not in ("all", "none"):
+            _parse_positions(choice)  # a bad list is refused before anything is written
         detail = _changes(app).start(ref, note=note)
         click.echo(f"{detail.ref}: implementing")
         for warning in detail.warnings:
             click.echo(f"sms-tui: warning: {one_line(warning)}", err=True)
-        # the configuration updates it planned: its CIs and services, edited under this change
-        from shlex import quote
+        offer_updates(app, detail, choice)
 
-        for name in detail.cis:
-            click.echo(f"  update CI {one_line(name)}: sms-tui ci edit {one_line(quote(name))} "
-                       f"--change {detail.ref} …")
+    @changes.command("plan-ci")
+    @click.argument("ref")
+    @click.argument("ci")
+    @click.option("--type", "ci_type", default=None, help="The CI type it will have.")
+    @click.option("--status", type=click.Choice(["planned", "active", "retired"]), default=None)
+    @click.option("--description", default=None)
+    @click.option("--service", default=None, help='The service it will belong to ("" detaches).')
+    @pass_app
+    def plan_ci(app: AppContext, ref, ci, ci_type, status, description, service):
+        """Plan a CI update REF makes (applied under it when it is implemented)."""
+        planned = _updates(app).plan(ref, ci, ci_type=ci_type, status=status,
+                                     description=description, service=service)
+        for update in planned:
+            click.echo(f"  {update.position}. {one_line(update.describe(), 80)}"
+                       + (" (applied)" if update.applied else ""))
+
+    @changes.command("apply")
+    @click.argument("ref")
+    @click.argument("positions", nargs=-1, type=click.IntRange(1, 10_000))
+    @pass_app
+    def apply_(app: AppContext, ref, positions):
+        """Apply the CI updates REF planned (all pending, or those numbered) under REF."""
+        _echo_applied(_updates(app).apply(ref, list(positions) or None))
 
 
     @changes.command("outcome")

@@ -85,9 +85,9 @@ def show_incident_extras(app: AppContext, ref: str) -> None:
 
 
 def add_sla_columns(app: AppContext, rows: list[dict[str, Any]], columns: list[str],
-                    facts: dict[str, Any] | None = None) -> list[str]:
-    """Add sla_state/sla_remaining (and the major marker) to incident list rows (``facts``:
-    the rows' SLA readings when already read, else read through the services)."""
+                    facts: dict[str, Any] | None = None, *, major: bool = True) -> list[str]:
+    """Add sla_state/sla_remaining (and the major marker) to incident or request list rows
+    (``facts``: the rows' SLA readings when already read, else read through the services)."""
     if facts is None:
         facts = _sla(app).sla_for_rows([r["ref"] for r in rows])
     for row in rows:
@@ -96,6 +96,8 @@ def add_sla_columns(app: AppContext, rows: list[dict[str, Any]], columns: list[s
         row["sla_remaining"] = info.label if info else ""
         row["sla_remaining_s"] = info.remaining_s if info else None
         row["major"] = info.marker if info and info.major else ""
+    if not major:  # requests: their SLA, no major marker
+        return [*columns[:4], "sla_remaining", *columns[4:]]
     return [*columns[:2], "major", *columns[2:4], "sla_remaining", *columns[4:]]
 
 
@@ -277,13 +279,14 @@ def register(main: click.Group) -> None:
 
     @main.group("sla")
     def sla():
-        """Service level clocks of incidents."""
+        """Service level clocks of incidents and requests."""
 
     @sla.command("check")
     @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
     @pass_app
     def check(app: AppContext, fmt):
-        """Mark incidents nearing breach or breached (journaled once each) and escalate per config."""
+        """Mark incidents and requests nearing breach or breached (journaled once each) and
+        escalate per config."""
         events = _sla(app).check()
         rows = [{"ref": e.ref, "crossed": e.flag, "escalated_to": e.escalated_to} for e in events]
         if fmt == "table" and not rows:
@@ -305,11 +308,11 @@ def register(main: click.Group) -> None:
         click.echo(f"  first response: {_when(view.first_response_at)}; calendar: {view.calendar}")
 
     @main.command("breaches")
-    @click.option("--near", is_flag=True, help="Also incidents nearing breach.")
+    @click.option("--near", is_flag=True, help="Also records nearing breach.")
     @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
     @pass_app
     def breaches(app: AppContext, near, fmt):
-        """Open incidents whose SLA is breached (most overdue first)."""
+        """Open incidents and requests whose SLA is breached (most overdue first)."""
         rows = []
         for facts, info in _sla(app).breaches(include_near=near):
             rows.append({**facts, "priority": f"P{facts['priority']}", "sla_state": info.state,

@@ -154,11 +154,12 @@ def register(main: click.Group) -> None:
         columns = LIST_COLUMNS
         if parse_kind(kind) in (Kind.INCIDENT, Kind.REQUEST, Kind.COMPLAINT):
             columns = [*LIST_COLUMNS[:5], "requester", *LIST_COLUMNS[5:]]
-        if parse_kind(kind) is Kind.INCIDENT:
+        if parse_kind(kind) in (Kind.INCIDENT, Kind.REQUEST):
             from .incidents import add_sla_columns  # sla_state, sla_remaining, major marker
 
             readings = {r.ref: reading for r, reading in quick} if quick is not None else None
-            columns = add_sla_columns(app, out, columns, readings)
+            columns = add_sla_columns(app, out, columns, readings,
+                                      major=parse_kind(kind) is Kind.INCIDENT)
         emit_rows(out, fmt, columns)
 
     @main.command("show")

@@ -53,6 +53,8 @@ def print_request_extras(detail) -> None:
     if detail.due_at is not None:
         late = "  OVERDUE" if detail.overdue else ""
         click.echo(f"{'fulfil by':>16}: {_when(detail.due_at)} UTC{late}")
+    if detail.sla_state:
+        click.echo(f"{'SLA':>16}: {detail.sla_label} ({detail.sla_targets})")
     if detail.needs_approval:
         state = "approved" if detail.approved else (
             "rejected" if detail.record.status == "rejected" else "NOT YET - awaiting a decision")
@@ -96,7 +98,9 @@ def register(main: click.Group) -> None:
         for key, value in (("name", t.name), ("title", t.title), ("category", t.category),
                            ("service", t.service or "–"),
                            ("priority", f"P{t.priority} ({t.impact} impact, {t.urgency} urgency)"),
-                           ("SLA", f"{t.sla_hours} h"),
+                           ("SLA", f"resolve {t.sla_hours} h, respond "
+                                   + (f"{t.respond_minutes} min" if t.respond_minutes
+                                      else "[sla.requests] default")),
                            ("approval", f"needed ({t.approver or 'approver not named'})"
                             if t.needs_approval else "not needed"),
                            ("status", "active" if t.active else "retired"), ("version", t.version)):
@@ -117,6 +121,8 @@ def register(main: click.Group) -> None:
     @click.option("--impact", type=LEVEL, default=None, help="Default impact of its requests.")
     @click.option("--urgency", type=LEVEL, default=None, help="Default urgency of its requests.")
     @click.option("--sla-hours", type=Int(0, 100_000), default=None, help="Hours to fulfil a request.")
+    @click.option("--respond-minutes", type=Int(0, 525_600), default=None,
+                  help="Minutes to the first response (0: [sla.requests] respond of the config).")
     @click.option("--approval/--no-approval", "needs_approval", default=None,
                   help="Whether its requests need an approval before fulfilment.")
     @click.option("--approver", default=None, help="Who usually decides (person or role).")
@@ -126,13 +132,14 @@ def register(main: click.Group) -> None:
                   help="Retire the type (kept for old requests) or offer it again.")
     @pass_app
     def type_set(app: AppContext, name, title, description, category, service, impact, urgency,
-                 sla_hours, needs_approval, approver, steps, retire):
+                 sla_hours, respond_minutes, needs_approval, approver, steps, retire):
         """Add a request type, or change one (only the options given change); journaled."""
         t = _requests(app).save_type(
             name, title=title, description=description, category=category, service=service,
             impact=impact and impact.lower(), urgency=urgency and urgency.lower(),
             sla_hours=sla_hours, needs_approval=needs_approval, approver=approver,
-            steps=list(steps) if steps else None, active=None if retire is None else not retire)
+            steps=list(steps) if steps else None, active=None if retire is None else not retire,
+            respond_minutes=respond_minutes)
         click.echo(f"{t.name}: P{t.priority}, SLA {t.sla_hours} h, {len(t.steps)} steps, "
                    f"approval {'needed' if t.needs_approval else 'not needed'} (version {t.version})")
 

@@ -25,6 +25,10 @@ minutes as a number)::
     [sla.services."Email"]         # per-service overrides, per priority
     P1 = { respond = "5m", resolve = "2h" }
 
+    [sla.requests]                 # requests: targets come from their catalogue type;
+    respond = "4h"                 # these serve a type with no respond target and
+    resolve = "24h"                # requests classified 'other'
+
     [sla.business_hours]           # without it, the clock runs 24x7
     days = ["mon", "tue", "wed", "thu", "fri"]
     start = "08:00"
@@ -246,6 +250,10 @@ DEFAULT_TARGETS: Mapping[int, Target] = {
 }
 
 
+# a request's targets when its type names none (and for requests classified 'other')
+DEFAULT_REQUEST_TARGET = Target(timedelta(hours=4), timedelta(hours=24))
+
+
 @dataclass(frozen=True)
 class Reading:
     """One clock against its target."""
@@ -379,6 +387,7 @@ class SlaPolicy:
     calendar: BusinessCalendar | None = None
     escalate_to: str = ""
     escalate_on: frozenset[str] = frozenset({"breached"})
+    requests: Target = DEFAULT_REQUEST_TARGET
 
     def target(self, priority: int, service: str = "") -> Target:
         """The target for a priority, the service's override first."""
@@ -478,7 +487,8 @@ def policy_from_config(section: Any, source: str = "config") -> SlaPolicy:
         return SlaPolicy()
     if not isinstance(section, dict):
         raise _fail(source, "sla", "must be a table")
-    known = {"default", "services", "near_threshold", "escalate_to", "escalate_on", "business_hours"}
+    known = {"default", "services", "near_threshold", "escalate_to", "escalate_on", "business_hours",
+             "requests"}
     unknown = set(section) - known
     if unknown:
         raise _fail(source, f"sla.{sorted(unknown)[0]}", f"unknown key; use {', '.join(sorted(known))}")
@@ -503,7 +513,29 @@ def policy_from_config(section: Any, source: str = "config") -> SlaPolicy:
     if not isinstance(escalate_on, list) or not set(escalate_on) <= {"near", "breached"}:
         raise _fail(source, "sla.escalate_on", "must be a list of 'near' and/or 'breached'")
     calendar = _calendar(section["business_hours"], source) if "business_hours" in section else None
-    return SlaPolicy(default, services, float(near), calendar, escalate_to.strip(), frozenset(escalate_on))
+    requests = _request_target(section.get("requests", {}), source)
+    return SlaPolicy(default, services, float(near), calendar, escalate_to.strip(), frozenset(escalate_on),
+                     requests)
+
+
+def _request_target(table: Any, source: str) -> Target:
+    """``[sla.requests]``: respond and resolve of requests whose type names none."""
+    if not isinstance(table, dict):
+        raise _fail(source, "sla.requests", 'must be a table { respond = "4h", resolve = "24h" }')
+    unknown = set(table) - {"respond", "resolve"}
+    if unknown:
+        raise _fail(source, f"sla.requests.{sorted(unknown)[0]}", "unknown key; use respond, resolve")
+    parts = {}
+    for which in ("respond", "resolve"):
+        if which in table:
+            try:
+                parts[which] = parse_duration(table[which], which)
+            except ValidationError as exc:
+                raise _fail(source, f"sla.requests.{which}", str(exc).split(": ", 1)[-1]) from None
+            if parts[which] <= ZERO:
+                raise _fail(source, f"sla.requests.{which}", "must be more than zero")
+    return Target(parts.get("respond", DEFAULT_REQUEST_TARGET.respond),
+                  parts.get("resolve", DEFAULT_REQUEST_TARGET.resolve))
 
 
 def validate_section(raw: Mapping[str, Any], source: str) -> None:

@@ -61,9 +61,11 @@ class CIRelationView:
     relation: str
     target: str
     direction: str = "out"
+    source_kind: str = "ci"  # "service": a service in the graph (service depends_on/used_by ci)
 
     def describe(self) -> str:
-        return f"{self.source} {self.relation} {self.target}"
+        source = f"service {self.source}" if self.source_kind == "service" else self.source
+        return f"{source} {self.relation} {self.target}"
 
 
 @dataclass(frozen=True)
@@ -220,10 +222,17 @@ class CatalogueService:
             .where(or_(CIRelationship.source_id == row.id, CIRelationship.target_id == row.id))
             .order_by(col(CIRelationship.id))
         )
-        return [
+        found = [
             CIRelationView(source, relation, target, "out" if source_id == row.id else "in")
             for source, relation, target, source_id in session.exec(stmt)
         ]
+        from ..storage.models import ServiceCIRelationship
+
+        services = (select(Service.name, ServiceCIRelationship.relation)
+                    .join(Service, col(Service.id) == ServiceCIRelationship.service_id)
+                    .where(ServiceCIRelationship.ci_id == row.id).order_by(col(ServiceCIRelationship.id)))
+        return found + [CIRelationView(name, relation, row.name, "in", "service")
+                        for name, relation in session.exec(services)]
 
     # ----------------------------------------------------------------- services
     def add_service(self, name: str, *, criticality: str = "medium",
@@ -356,35 +365,43 @@ class CatalogueService:
 
         A CI under change control needs ``change``: an authorising change listing it."""
         with self.store.write() as session:
-            row = self._ci(session, name)
-            # checked against the CI as it is (its type and service before this edit)
-            authorising = self._authorise(session, ci=row, change=change)
-            changes: dict[str, tuple[Any, Any]] = {}
-            if ci_type is not None and (value := parse_ci_type(ci_type, self.ci_types)) != row.ci_type:
-                changes["ci_type"] = (row.ci_type, value)
-                row.ci_type = value
-            if status is not None and (value := parse_ci_status(status)) != row.status:
-                changes["status"] = (row.status, value)
-                row.status = value
-            if description is not None and description != row.description:
-                changes["description"] = (row.description, description)
-                row.description = description
-            if service is not None:
-                new = self._service(session, service) if service.strip() else None
-                new_id = new.id if new else None
-                if new_id != row.service_id:
-                    old = session.get(Service, row.service_id) if row.service_id else None
-                    changes["service"] = (old.name if old else None, new.name if new else None)
-                    row.service_id = new_id
-            if not changes:
-                raise ValidationError(f"configuration item '{row.name}' already has those values")
-            if authorising is not None:
-                changes["change"] = (None, authorising.ref)
-            now = self.store.now()
-            row.updated_at = now
-            self._journal(session, ci_ref(row.name), "ci", "update", now, changes, note)
-            self._note_on_change(session, authorising, "ci", row.name, changes, now)
-            return self._ci_view(session, row)
+            return self.update_ci_in(session, name, ci_type=ci_type, description=description,
+                                     status=status, service=service, note=note, change=change,
+                                     now=self.store.now())
+
+    def update_ci_in(self, session: Session, name: str, *, ci_type: str | None = None,
+                     description: str | None = None, status: str | None = None,
+                     service: str | None = None, note: str = "", change: str | None = None,
+                     now: datetime) -> CIView:
+        """:meth:`update_ci` in the caller's transaction (a change applying its planned updates)."""
+        row = self._ci(session, name)
+        # checked against the CI as it is (its type and service before this edit)
+        authorising = self._authorise(session, ci=row, change=change)
+        changes: dict[str, tuple[Any, Any]] = {}
+        if ci_type is not None and (value := parse_ci_type(ci_type, self.ci_types)) != row.ci_type:
+            changes["ci_type"] = (row.ci_type, value)
+            row.ci_type = value
+        if status is not None and (value := parse_ci_status(status)) != row.status:
+            changes["status"] = (row.status, value)
+            row.status = value
+        if description is not None and description != row.description:
+            changes["description"] = (row.description, description)
+            row.description = description
+        if service is not None:
+            new = self._service(session, service) if service.strip() else None
+            new_id = new.id if new else None
+            if new_id != row.service_id:
+                old = session.get(Service, row.service_id) if row.service_id else None
+                changes["service"] = (old.name if old else None, new.name if new else None)
+                row.service_id = new_id
+        if not changes:
+            raise ValidationError(f"configuration item '{row.name}' already has those values")
+        if authorising is not None:
+            changes["change"] = (None, authorising.ref)
+        row.updated_at = now
+        self._journal(session, ci_ref(row.name), "ci", "update", now, changes, note)
+        self._note_on_change(session, authorising, "ci", row.name, changes, now)
+        return self._ci_view(session, row)
 
     def relate(self, source: str, target: str, relation: str = "depends_on", *,
                change: str | None = None) -> CIRelationView:

@@ -104,10 +104,20 @@ class ChangeDetail:
     approvals: list[ApprovalView] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # said once, by the action that caused them
+    # the configuration updates it plans (services/change_ci_updates.py), applied or not
+    planned_updates: list[Any] = field(default_factory=list)
+    # what a failure of its CIs would affect, through the relationship graph (services included)
+    affected_services: list[str] = field(default_factory=list)
+    affected_cis: list[str] = field(default_factory=list)
 
     @property
     def ref(self) -> str:
         return self.record.ref
+
+    @property
+    def pending_updates(self) -> list[Any]:
+        """Planned CI updates not applied yet (offered when it is implemented)."""
+        return [u for u in self.planned_updates if not u.applied]
 
 
 @dataclass(frozen=True)
@@ -424,7 +434,15 @@ class ChangeService:
         score = None
         if row.risk_likelihood is not None and row.risk_impact is not None:
             score = risk_score(row.risk_likelihood, row.risk_impact)
-        return ChangeDetail(
+        from .change_ci_updates import planned_in  # it builds on this module
+        from .ci_graph import affected_in
+
+        ci_ids = [i for i in session.exec(select(ConfigurationItem.id).where(
+            col(ConfigurationItem.name).in_(cis))) if i is not None] if cis else []
+        affected_cis, affected = affected_in(session, [("ci", i) for i in ci_ids]) if ci_ids else ([], [])
+        return ChangeDetail(planned_updates=planned_in(session, row),
+                            affected_services=[s for s in affected if s not in services],
+                            affected_cis=[c for c in affected_cis if c not in cis],
             record=self.records._view(session, Kind.CHANGE, row), change_type=row.change_type,
             services=list(services), cis=cis, risk_likelihood=row.risk_likelihood,
             risk_impact=row.risk_impact, risk_score=score, risk_level=row.risk_level,

@@ -384,6 +384,29 @@ def _config_against_changes(session: Session, ev: Evidence, start: datetime, end
     ev.figure("CIs of changes implemented in the period with no update recorded under them",
               len(missing))
     ev.table("Changes implemented whose CIs show no update", ["change", "CI"], missing[:MAX_ROWS])
+    _planned_updates_left(session, ev, start, end)
+    services = session.exec(select(JournalEntry.record_ref, JournalEntry.at, JournalEntry.changes)
+                            .where(JournalEntry.record_kind == "service",
+                                   col(JournalEntry.action).in_(("update", "relate", "unrelate")),
+                                   _in(JournalEntry.at, start, end))).all()
+    ev.figure("Service updates in the period with no change named",
+              sum(1 for _ref, _at, changes in services if '"change"' not in (changes or "")))
+
+
+def _planned_updates_left(session: Session, ev: Evidence, start: datetime, end: datetime) -> None:
+    """The CI updates changes implemented in the period planned but never applied (issue 18)."""
+    from ..storage.change_links import ChangeCIUpdate
+
+    rows = session.exec(select(Change.ref, ConfigurationItem.name, ChangeCIUpdate.ci_field,
+                               ChangeCIUpdate.value)
+                        .join(ChangeCIUpdate, ChangeCIUpdate.change_id == Change.id)
+                        .join(ConfigurationItem, ConfigurationItem.id == ChangeCIUpdate.ci_id)
+                        .where(_in(Change.resolved_at, start, end), Change.outcome == "successful",
+                               col(ChangeCIUpdate.applied_at).is_(None))
+                        .order_by(Change.ref, ChangeCIUpdate.position)).all()
+    ev.figure("Planned CI updates of changes implemented in the period never applied", len(rows))
+    ev.table("Planned CI updates never applied", ["change", "CI", "field", "planned value"],
+             [list(r) for r in rows[:MAX_ROWS]])
 
 
 def _major_incidents(session: Session, ev: Evidence, start: datetime, end: datetime) -> None:

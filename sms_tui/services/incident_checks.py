@@ -1,6 +1,6 @@
 """Periodic checks of the incident feature, run by the background scheduler.
 
-* ``sla_check`` (every minute): marks incidents nearing breach and breached,
+* ``sla_check`` (every minute): marks incidents and requests nearing breach and breached,
   journals each crossing once and escalates per ``[sla]`` (:meth:`SlaService.check`).
 * ``outbox_retry`` (every minute): sends communications to top management that
   are due, retrying failed ones with back-off (:meth:`Outbox.deliver`).
@@ -31,7 +31,7 @@ def sla_check(ctx: CheckContext) -> str | None:
 def _refs(refs: list[str]) -> str:
     """A few references by name; many as a count (the first check after a start finds many,
     and its message must stay one short line: the queue shows which)."""
-    return ", ".join(refs) if len(refs) <= 3 else f"{len(refs)} incidents"
+    return ", ".join(refs) if len(refs) <= 3 else f"{len(refs)} records"
 
 
 def outbox_retry(ctx: CheckContext) -> str | None:

@@ -32,7 +32,7 @@ from ..config import Config
 from ..domain.kinds import Kind, parse_kind
 from ..domain.lifecycle import lifecycle_for
 from ..storage.quick import read_current
-from .sla_readings import RowSla, row_sla, sla_policy
+from .sla_readings import RowSla, request_row_sla, row_sla, sla_policy
 from .views import SORTS, QueueFilter, RecordRow, queue_row, with_sla
 
 # The table of each record kind (a test checks these against the models).
@@ -49,6 +49,9 @@ COLUMNS = ("ref", "title", "status", "priority", "impact", "urgency", "assignee"
 # what an incident's SLA reading needs besides the columns above
 SLA_COLUMNS = ("major", "major_manager", "first_response_at", "sla_counted_s",
                "sla_running_since", "sla_response_s")
+# and a request's (its targets were copied from its type when it was raised)
+REQUEST_SLA_COLUMNS = ("first_response_at", "sla_counted_s", "sla_running_since", "sla_response_s",
+                       "sla_respond_target_s", "sla_resolve_target_s")
 TIMES = ("created_at", "updated_at", "first_response_at", "sla_running_since")
 
 
@@ -141,7 +144,8 @@ def _rows(con: sqlite3.Connection, kind: Kind, table: str, where: str, params: l
     """The queue's rows (``limit`` -1: all; ``from_end``: the last ``limit``, in queue order);
     ``with_readings``: (row, SLA reading or None)."""
     incident = kind is Kind.INCIDENT
-    names = COLUMNS + (SLA_COLUMNS if incident else ())
+    request = kind is Kind.REQUEST
+    names = COLUMNS + (SLA_COLUMNS if incident else REQUEST_SLA_COLUMNS if request else ())
     names_sql = ", ".join(f"r.{n}" for n in names)
     order, descending = SORTS[flt.sort]
     backwards = descending != from_end  # the sorts are total orders (they end with the id)
@@ -153,7 +157,7 @@ def _rows(con: sqlite3.Connection, kind: Kind, table: str, where: str, params: l
            f"service AS s ON s.id = r.service_id{requester_join}{where} ORDER BY {order_sql} "
            "LIMIT ?")
     lifecycle = lifecycle_for(kind)
-    policy = sla_policy(config) if incident else None
+    policy = sla_policy(config) if incident or request else None
     out: list[Any] = []
     for values in con.execute(sql, [*params, limit]):
         requester = (values[-2] or "") if asks else ""
@@ -166,7 +170,8 @@ def _rows(con: sqlite3.Connection, kind: Kind, table: str, where: str, params: l
             raw["major"] = bool(raw["major"])
         columns = SimpleNamespace(**raw)
         row = queue_row(kind.value, columns, service, lifecycle, requester)
-        reading = row_sla(columns, service, policy, now) if incident else None
+        reading = (row_sla(columns, service, policy, now) if incident else
+                   request_row_sla(columns, policy, now) if request else None)
         if with_readings:
             out.append((row, reading))
         else:

@@ -323,8 +323,24 @@ def changes(ev: EvCtx) -> ClauseEvidence:
     gaps.append(ev.overdue_reviews("changes.rfc_review_overdue", ("rfc_trends",),
                                    "RFC trend analyses"))
     _change_record(ev, facts, gaps)
+    _planned_ci_updates(ev, facts, gaps)
     return ClauseEvidence("8.5.1", "Change management", summary, tuple(facts), _keep(*gaps),
                           evidence=total)
+
+
+def _planned_ci_updates(ev: EvCtx, facts: list[Fact], gaps: list[Gap | None]) -> None:
+    """The CI updates changes planned (8.5.1 with 8.2.6): applied under their change in the
+    period, and implemented changes that left some unapplied."""
+    if not ev.probe.has("change_ci_update", "applied_at"):
+        return
+    applied = int(scalar(ev.session, "SELECT COUNT(*) FROM change_ci_update WHERE applied_at >= :s "
+                         "AND applied_at < :e", **ev.params) or 0)
+    facts.append(Fact("Planned CI updates applied under their change in the period", str(applied)))
+    gaps.append(ev.gap("changes.ci_updates_unapplied",
+                       "implemented changes with planned CI updates never applied (the "
+                       "configuration information may not match what was changed)", "change",
+                       "outcome = 'successful' AND EXISTS (SELECT 1 FROM change_ci_update u WHERE "
+                       "u.change_id = \"change\".id AND u.applied_at IS NULL)", column="resolved_at"))
 
 
 def _change_record(ev: EvCtx, facts: list[Fact], gaps: list[Gap | None]) -> None:

@@ -26,6 +26,17 @@ def _review_facts(ev: EvCtx, activities: tuple[str, ...], label: str) -> list[Fa
 
 
 # --------------------------------------------------------------------- 8.2.6
+def _service_graph_facts(ev: EvCtx) -> list[Fact]:
+    """Services in the relationship graph (issue 18): how many are linked to CIs."""
+    if not ev.probe.has("service_ci_relationship"):
+        return []
+    links = int(scalar(ev.session, "SELECT COUNT(*) FROM service_ci_relationship") or 0)
+    services = int(scalar(ev.session, "SELECT COUNT(DISTINCT service_id) FROM service_ci_relationship")
+                   or 0)
+    return [Fact("Services in the relationship graph (linked to CIs)",
+                 f"{services} ({links} relationship{'s' if links != 1 else ''})")]
+
+
 def configuration(ev: EvCtx) -> ClauseEvidence:
     if not ev.probe.has("configuration_item", "status", "service_id"):
         return _no_data("8.2.6", "Configuration information", "no configuration items table")
@@ -45,6 +56,7 @@ def configuration(ev: EvCtx) -> ClauseEvidence:
         Fact("Configuration items recorded", f"{total} ({active} active)"),
         Fact("Linked to a service", f"{with_service} ({pct(with_service, total)})"),
         Fact("Relationships between CIs", str(relations)),
+        *_service_graph_facts(ev),
         Fact("CIs changed in the period (journaled)", str(changed)),
         Fact("Incidents of the period naming a CI", f"{with_ci} ({pct(with_ci, incidents)})"),
         *_review_facts(ev, ("config_verification",), "Configuration verifications"),
@@ -52,7 +64,9 @@ def configuration(ev: EvCtx) -> ClauseEvidence:
     # A CI with no service of its own may still serve one through a relationship (a switch
     # under the mail servers); only CIs tied to nothing at all are a gap.
     related = ("EXISTS (SELECT 1 FROM ci_relationship r WHERE r.source_id = c.id "
-               "OR r.target_id = c.id)") if ev.probe.has("ci_relationship") else "0"
+               "OR r.target_id = c.id)") if ev.probe.has("ci_relationship") else "1=0"
+    if ev.probe.has("service_ci_relationship"):  # a service in the graph ties it too
+        related = f"({related} OR EXISTS (SELECT 1 FROM service_ci_relationship g WHERE g.ci_id = c.id))"
     count, listed = refs(
         ev.session, "SELECT c.name FROM configuration_item c WHERE c.status = 'active' "
         f"AND c.service_id IS NULL AND NOT {related} ORDER BY c.name", ev.max_refs)
@@ -140,7 +154,7 @@ def _complaints(ev: EvCtx, facts: list[Fact], gaps: list[Gap | None]) -> int:
         return found
     received = ev.count("complaint")
     escalated = ev.count("complaint", "escalation_level > 0")
-    resolved = ev.count("complaint", "1", column="resolved_at")
+    resolved = ev.count("complaint", column="resolved_at")  # "1" is no boolean on PostgreSQL
     facts += [
         Fact("Service complaints received", str(received)),
         Fact("Escalated to management (not resolved through the normal channels)",

@@ -61,6 +61,41 @@ def _per_service(session, policy: SlaPolicy, start: str, split: str, end: str) -
     return rows(session, sql, **params)
 
 
+REQUEST_CLOCK_COLUMNS = ("sla_counted_s", "sla_resolve_target_s", "sla_response_s",
+                         "sla_respond_target_s")
+# Requests carry their own targets (copied from their type when raised); those recorded
+# before requests had clocks have none and are left out.
+_REQUEST_COUNTS = ("SELECT COUNT(*), COALESCE(SUM(CASE WHEN r.sla_counted_s <= r.sla_resolve_target_s "
+                   "THEN 1 ELSE 0 END), 0), COUNT(r.sla_response_s), COALESCE(SUM(CASE WHEN "
+                   "r.sla_response_s <= r.sla_respond_target_s THEN 1 ELSE 0 END), 0) ")
+_REQUEST_BASE = ("FROM service_request r WHERE r.resolved_at >= :s AND r.resolved_at < :e "
+                 "AND r.sla_resolve_target_s IS NOT NULL")
+
+
+def request_counts(session, start: str, end: str) -> tuple[int, int, int, int]:
+    """Requests fulfilled in [start, end) with a clock: (fulfilled, resolve met, responded,
+    respond met)."""
+    [found] = rows(session, _REQUEST_COUNTS + _REQUEST_BASE, s=start, e=end)
+    return tuple(int(v) for v in found)  # type: ignore[return-value]
+
+
+def _request_figures(ctx: Ctx) -> tuple:
+    if not ctx.probe.has("service_request", *REQUEST_CLOCK_COLUMNS):
+        return ()
+    p = ctx.params
+    cur, prev = request_counts(ctx.session, p["cs"], p["ce"]), request_counts(ctx.session, p["ps"], p["cs"])
+    return (
+        fig("sla.request_resolve_compliance", "Requests fulfilled within their type's target",
+            rate(cur[1], cur[0]), rate(prev[1], prev[0]), "%", "up",
+            "" if cur[0] else "none fulfilled in the period"),
+        fig("sla.request_resolve_missed", "Request fulfilment target missed", cur[0] - cur[1],
+            prev[0] - prev[1], better="down"),
+        fig("sla.request_respond_compliance", "Request first response within target",
+            rate(cur[3], cur[2]), rate(prev[3], prev[2]), "%", "up",
+            "" if cur[2] else "no first response recorded"),
+    )
+
+
 def sla(ctx: Ctx, config=None) -> Section:
     """Resolution and response compliance, overall and per service, with trends."""
     if not ctx.probe.has("incident", *CLOCK_COLUMNS):
@@ -85,6 +120,7 @@ def sla(ctx: Ctx, config=None) -> Section:
         fig("sla.respond_compliance", "First response within the response target",
             rate(cur[3], cur[2]), rate(prev[3], prev[2]), "%", "up",
             "" if cur[2] else "no first response recorded"),
+        *_request_figures(ctx),
     )
     service_rows = tuple(
         BreakdownRow(name or "(no service)", (
@@ -132,6 +168,7 @@ def sla_evidence(ev) -> ClauseEvidence:
         Fact("Incidents resolved in the period", str(resolved)),
         Fact("Within the resolution target", f"{met} ({pct(met, resolved)})"),
         Fact("First response within target", f"{r_met} of {responded} ({pct(r_met, responded)})"),
+        *_request_facts(ev),
         *review_facts,
     ]
     from .report_model import Gap
@@ -147,7 +184,25 @@ def sla_evidence(ev) -> ClauseEvidence:
         count, listed = refs(ev.session, f"SELECT i.ref {base} AND {where} ORDER BY i.ref",
                              ev.max_refs, **params)
         gaps.append(Gap(key, description, count, listed))
+    if ev.probe.has("service_request", *REQUEST_CLOCK_COLUMNS):
+        count, listed = refs(ev.session, f"SELECT r.ref {_REQUEST_BASE} AND r.sla_counted_s > "
+                             "r.sla_resolve_target_s ORDER BY r.ref", ev.max_refs, **ev.params)
+        gaps.append(Gap("sla.request_resolve_missed", "requests fulfilled outside their request "
+                        "type's target (investigate in the SLA review)", count, listed))
     summary = (f"{plural(resolved, 'incident')} resolved, {pct(met, resolved)} within the resolution "
                f"target, {pct(r_met, responded)} of first responses within target")
     return ClauseEvidence("8.3.3", title, summary, tuple(facts), _keep(*gaps, overdue),
                           evidence=resolved + done)
+
+
+def _request_facts(ev) -> list[Fact]:
+    """Requests' SLA (8.6.2 with 8.3.3): their type's targets, met or missed in the period."""
+    from .report_evidence import pct
+
+    if not ev.probe.has("service_request", *REQUEST_CLOCK_COLUMNS):
+        return []
+    fulfilled, met, responded, r_met = request_counts(ev.session, ev.params["s"], ev.params["e"])
+    return [Fact("Requests fulfilled in the period (with an SLA clock)", str(fulfilled)),
+            Fact("Requests within their type's fulfilment target", f"{met} ({pct(met, fulfilled)})"),
+            Fact("Request first response within target", f"{r_met} of {responded} "
+                                                         f"({pct(r_met, responded)})")]

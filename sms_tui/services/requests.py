@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
+from ..domain import sla
 from ..domain.bounds import whole_number
 from ..domain.errors import ActionRequired, NotFound, ValidationError
 from ..domain.kinds import Kind, parse_ref
@@ -36,6 +37,8 @@ from . import hooks, journal
 from .approvals import ApprovalView, approval_views, latest_decision, record_decision
 from .records import RecordService
 from .rule_support import clean_text, deciding, is_deciding, write_entry
+from .sla import apply_status, record_first_response, start_request_clock
+from .sla_readings import request_status_of, sla_policy
 from .store import Store
 from .views import JournalView, RecordView
 
@@ -81,6 +84,10 @@ DEFAULT_TYPES: tuple[tuple[Any, ...], ...] = (
       "Confirm the requester has what they needed")),
 )
 
+# time to the first response of the default types (minutes); the others take [sla.requests]
+DEFAULT_RESPOND_MINUTES = {"password-reset": 30, "new-account": 240, "share-access": 240,
+                           "information": 240}
+
 
 # ------------------------------------------------------------------ views
 @dataclass(frozen=True)
@@ -101,6 +108,7 @@ class RequestTypeView:
     steps: tuple[str, ...]
     version: int
     service: str = ""  # the service its requests are for ("" when none)
+    respond_minutes: int | None = None  # time to the first response (None: [sla.requests])
 
 
 @dataclass(frozen=True)
@@ -124,6 +132,10 @@ class RequestDetail:
     approved: bool = False
     due_at: datetime | None = None
     overdue: bool = False
+    # the SLA clocks (8.6.2 with 8.3.3): "" when it has none (raised before requests had one)
+    sla_state: str = ""  # met | ok | paused | near | breached
+    sla_label: str = ""  # e.g. "3h 10m left", "paused 2h 00m", "BREACHED 1h 05m"
+    sla_targets: str = ""  # e.g. "respond 4h 00m (met), resolve 1d 0h"
 
     @property
     def steps_done(self) -> int:
@@ -182,7 +194,8 @@ def type_view(session: Session, store: Store, row: RequestType) -> RequestTypeVi
         impact=row.impact, urgency=row.urgency,
         priority=store.config.matrix.priority_for(row.impact, row.urgency),
         sla_hours=row.sla_hours, needs_approval=row.needs_approval, approver=row.approver,
-        active=row.active, steps=_steps_of(session, row.id or 0), version=row.version)
+        active=row.active, steps=_steps_of(session, row.id or 0), version=row.version,
+        respond_minutes=row.respond_minutes)
 
 
 def _set_steps(session: Session, type_id: int, steps: list[str]) -> None:
@@ -195,11 +208,12 @@ def ensure_catalogue(session: Session, now: datetime, actor: str) -> None:
     """Seed the default request types once per database (deleting them never reseeds)."""
     if session.get(Meta, SEEDED_KEY) is not None:
         return
-    for name, title, category, impact, urgency, sla, approval, approver, desc, steps in DEFAULT_TYPES:
+    for name, title, category, impact, urgency, hours, approval, approver, desc, steps in DEFAULT_TYPES:
         if session.exec(select(RequestType.id).where(RequestType.name == name)).first() is not None:
             continue
         row = RequestType(name=name, title=title, category=category, impact=impact, urgency=urgency,
-                          sla_hours=sla, needs_approval=approval, approver=approver,
+                          sla_hours=hours, respond_minutes=DEFAULT_RESPOND_MINUTES.get(name),
+                          needs_approval=approval, approver=approver,
                           description=desc, created_at=now, updated_at=now)
         session.add(row)
         session.flush()
@@ -255,23 +269,37 @@ def _copy_type_onto(session: Session, row: ServiceRequest, rtype: RequestType) -
     return changes
 
 
+def _sla_changes(row: ServiceRequest) -> dict[str, Any]:
+    """The SLA targets a request took, for its journal ('4h 00m')."""
+    def shown(seconds: float | None) -> str | None:
+        return None if seconds is None else sla.format_duration(timedelta(seconds=seconds))
+    return {"sla_respond": (None, shown(row.sla_respond_target_s)),
+            "sla_resolve": (None, shown(row.sla_resolve_target_s))}
+
+
 @hooks.on("after_create", Kind.REQUEST)
 def _request_created(ctx: hooks.HookContext) -> None:
     row: ServiceRequest = ctx.row  # type: ignore[assignment]
     if not row.request_type:
         return  # imports and demo data keep what they had; new ones are refused in RecordService
     ensure_catalogue(ctx.session, ctx.now, ctx.store.actor)
+    policy = sla_policy(ctx.store.config)
     if _is_other(ctx.session, row.request_type):
         row.request_type = OTHER_TYPE
+        start_request_clock(row, policy.requests.respond, policy.requests.resolve)
         write_entry(ctx.session, ctx.store, Kind.REQUEST, row, "catalogue", ctx.now,
-                    {"request_type": (None, OTHER_TYPE)},
-                    "classified as other: no type of the catalogue fits it")
+                    {"request_type": (None, OTHER_TYPE), **_sla_changes(row)},
+                    "classified as other: no type of the catalogue fits it; SLA from [sla.requests]")
         return
     rtype = find_type(ctx.session, row.request_type)
     if not rtype.active:
         raise ValidationError(f"request type '{rtype.name}' is retired; choose an active type")
     row.request_type = rtype.name
     changes = _copy_type_onto(ctx.session, row, rtype)
+    respond = (timedelta(minutes=rtype.respond_minutes) if rtype.respond_minutes
+               else policy.requests.respond)
+    start_request_clock(row, respond, timedelta(hours=rtype.sla_hours))
+    changes.update(_sla_changes(row))
     write_entry(ctx.session, ctx.store, Kind.REQUEST, row, "catalogue", ctx.now, changes,
                 f"fulfilment instructions and SLA from request type '{rtype.name}'")
     if row.needs_approval and row.status == "new":
@@ -307,6 +335,23 @@ def _request_transition_rules(ctx: hooks.HookContext, old: str, new: str, note: 
             numbers = ", ".join(str(s.position) for s in left)
             raise ValidationError(f"{row.ref} has {len(left)} fulfilment step(s) not ticked "
                                   f"({numbers}); tick them before marking it fulfilled")
+
+
+@hooks.on("after_transition", Kind.REQUEST)
+def _request_clock(ctx: hooks.HookContext, old: str, new: str) -> None:
+    """The SLA clock pauses while the request waits (on hold for the requester, awaiting
+    approval) and stops when it is fulfilled; journaled with the transition itself."""
+    row: ServiceRequest = ctx.row  # type: ignore[assignment]
+    if row.sla_resolve_target_s is not None:
+        apply_status(row, new, ctx.now, sla_policy(ctx.store.config), Kind.REQUEST)
+
+
+@hooks.on("after_any_write", Kind.REQUEST)
+def _request_first_response(ctx: hooks.HookContext, action: str) -> None:
+    row: ServiceRequest = ctx.row  # type: ignore[assignment]
+    if row.sla_resolve_target_s is None or ctx.now == row.created_at:
+        return  # no clock; or the write that raised it (classification, approval asked)
+    record_first_response(row, ctx.store.actor, ctx.now, sla_policy(ctx.store.config))
 
 
 def parse_score(value: Any) -> int:
@@ -386,11 +431,18 @@ class RequestService:
                   sla_hours: int | None = None, needs_approval: bool | None = None,
                   approver: str | None = None, steps: list[str] | None = None,
                   active: bool | None = None, expected_version: int | None = None,
-                  service: str | None = None) -> RequestTypeView:
+                  service: str | None = None, respond_minutes: int | None = None) -> RequestTypeView:
         """Add a request type or edit one (only the given fields change); journaled.
 
-        ``service``: the service its requests are for, by name ("" for none)."""
+        ``service``: the service its requests are for, by name ("" for none).
+        ``respond_minutes``: time to the first response (0: [sla.requests] respond)."""
         values: dict[str, Any] = {}
+        if respond_minutes is not None:
+            if isinstance(respond_minutes, bool) or not isinstance(respond_minutes, int) \
+                    or not 0 <= respond_minutes <= 60 * 24 * 365:
+                raise ValidationError(f"respond target '{respond_minutes}' must be whole minutes "
+                                      "from 0 (the [sla.requests] default) to 525600")
+            values["respond_minutes"] = respond_minutes or None
         if title is not None:
             values["title"] = clean_text(title, "title", required=True, limit=200, visible=True)
         if description is not None:
@@ -521,12 +573,23 @@ class RequestService:
                              .order_by(col(RequestStep.position)))
         record = self.records._view(session, Kind.REQUEST, row)
         due = row.due_at
-        return RequestDetail(
+        status = request_status_of(row, sla_policy(self.store.config), self.store.now())
+        clocks: dict[str, Any] = {}
+        if status is not None:
+            parts = []
+            if row.sla_respond_target_s is not None:
+                parts.append(f"respond {sla.format_duration(status.respond.target)} "
+                             f"({status.respond.state})")
+            parts.append(f"resolve {sla.format_duration(status.resolve.target)} ({status.resolve.state})")
+            clocks = {"sla_state": status.state, "sla_label": status.label(),
+                      "sla_targets": ", ".join(parts)}
+        return RequestDetail(**clocks,
             record=record, request_type=rtype,
             steps=[StepView(s.position, s.text, s.done_at is not None, s.done_by, s.done_at) for s in steps],
             approvals=approval_views(session, row.ref), needs_approval=row.needs_approval,
             approved=latest_decision(session, row.ref) == "approved", due_at=due,
-            overdue=bool(due and record.is_open and row.status != "fulfilled" and self.store.now() > due))
+            overdue=(status.resolve.state == "breached" and record.is_open) if status is not None else
+            bool(due and record.is_open and row.status != "fulfilled" and self.store.now() > due))
 
     def detail(self, ref: str) -> RequestDetail:
         """The request with its type, fulfilment steps (ticked or not) and approvals."""

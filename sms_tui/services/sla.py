@@ -27,14 +27,29 @@ from sqlmodel import Session, col, select
 from ..domain import sla
 from ..domain.errors import NotFound, ValidationError
 from ..domain.kinds import Kind, format_ref, parse_ref
-from ..storage.models import Incident, Service
+from ..domain.lifecycle import lifecycle_for
+from ..storage.models import Incident, Service, ServiceRequest
 from . import journal
-from .sla_readings import LIFECYCLE, RUNNING, RowSla, clock_of, row_sla, sla_policy, status_of
+from .sla_readings import (  # LIFECYCLE, status_of: re-exported for the incident feature
+    LIFECYCLE,  # noqa: F401
+    RUNNING,
+    RowSla,
+    clock_of,
+    request_row_sla,
+    row_sla,
+    running_states,
+    sla_policy,
+    status_for,
+    status_of,  # noqa: F401
+)
 from .store import Store
 
 CHUNK = 500  # references per query in sla_for_rows
 # Actors that are the software itself: their journal entries are not a response.
 SYSTEM_ACTORS = frozenset({"system", "scheduler", "sms-tui"})
+
+
+MODELS: dict[Kind, Any] = {Kind.INCIDENT: Incident, Kind.REQUEST: ServiceRequest}
 
 
 def load_incident(session: Session, ref: str) -> Incident:
@@ -55,14 +70,24 @@ def start_clock(row: Incident) -> None:
     row.sla_running_since = row.created_at if row.status in RUNNING else None
 
 
-def apply_status(row: Incident, status: str, now: datetime, policy: sla.SlaPolicy) -> None:
+def start_request_clock(row: ServiceRequest, respond: timedelta | None, resolve: timedelta) -> None:
+    """A new request's clocks start at creation, with its type's targets copied onto it
+    (a later edit of the catalogue does not move the goalposts of a request raised before)."""
+    row.sla_counted_s = 0.0
+    row.sla_running_since = row.created_at if row.status in running_states(Kind.REQUEST) else None
+    row.sla_respond_target_s = respond.total_seconds() if respond is not None else None
+    row.sla_resolve_target_s = resolve.total_seconds()
+
+
+def apply_status(row: Any, status: str, now: datetime, policy: sla.SlaPolicy,
+                 kind: Kind = Kind.INCIDENT) -> None:
     """Fold a status change into the stored clock (pause on hold, stop on resolution)."""
-    state = clock_of(row).apply(now, status in RUNNING, policy.calendar)
+    state = clock_of(row).apply(now, status in running_states(kind), policy.calendar)
     row.sla_counted_s = state.counted.total_seconds()
     row.sla_running_since = state.running_since
 
 
-def record_first_response(row: Incident, actor: str, now: datetime, policy: sla.SlaPolicy) -> bool:
+def record_first_response(row: Any, actor: str, now: datetime, policy: sla.SlaPolicy) -> bool:
     """Stamp the first response (the first action by a person after creation); True if stamped."""
     if row.first_response_at is not None or actor in SYSTEM_ACTORS:
         return False
@@ -144,26 +169,44 @@ class SlaService:
             yield from self._rows(session, stmt)
 
     def sla_for_rows(self, refs: Iterable[str], now: datetime | None = None) -> dict[str, RowSla]:
-        """SLA and major markers for a page of queue rows (one query). Other kinds are ignored."""
-        wanted = [r for r in refs if r.upper().startswith("INC")]
-        if not wanted:
-            return {}
+        """SLA (and major markers) for a page of incident or request rows (one query per kind).
+        Other kinds, and requests without a clock, are left out."""
+        refs = list(refs)
         now = now or self.store.now()
         policy = sla_policy(self.store.config)
         out: dict[str, RowSla] = {}
+        incidents = [r for r in refs if r.upper().startswith("INC")]
+        requests = [r for r in refs if r.upper().startswith("REQ")]
+        if not incidents and not requests:
+            return out
         with self.store.read() as session:
-            for row, service in self._in_chunks(session, wanted):
+            for row, service in self._in_chunks(session, incidents):
                 out[row.ref] = row_sla(row, service or "", policy, now)
+            for start in range(0, len(requests), CHUNK):
+                stmt = select(ServiceRequest).where(
+                    col(ServiceRequest.ref).in_(requests[start:start + CHUNK]))
+                for req in session.exec(stmt):
+                    if (reading := request_row_sla(req, policy, now)) is not None:
+                        out[req.ref] = reading
         return out
 
     def get(self, ref: str, now: datetime | None = None) -> SlaView:
-        """The SLA of one incident, with its targets, elapsed time and deadlines."""
+        """The SLA of one incident or request, with its targets, elapsed time and deadlines."""
         now = now or self.store.now()
         policy = sla_policy(self.store.config)
+        kind, number = parse_ref(ref)
         with self.store.read() as session:
-            row = load_incident(session, ref)
+            if kind is Kind.REQUEST:
+                row = session.get(ServiceRequest, number)
+                if row is None:
+                    raise NotFound(f"no record {format_ref(kind, number)}")
+            else:
+                row = load_incident(session, ref)
             service = session.get(Service, row.service_id).name if row.service_id else ""
-            status = status_of(row, service, policy, now)
+            status = status_for(kind, row, service, policy, now)
+            if status is None:
+                raise ValidationError(f"{row.ref} has no SLA clock: it was recorded before "
+                                      "requests had one")
             running = row.sla_running_since is not None
             return SlaView(
                 ref=row.ref, priority=row.priority, service=service, state=status.state,
@@ -182,26 +225,40 @@ class SlaService:
         """
         now = now or self.store.now()
         policy = sla_policy(self.store.config)
-        stmt = select(Incident, Service.name).where(col(Incident.status).in_(sorted(LIFECYCLE.open_states)))
         wanted = {"breached", "near"} if include_near else {"breached"}
         found: list[tuple[Any, RowSla]] = []
         with self.store.read() as session:
-            for row, service in self._rows(session, stmt):
-                status = status_of(row, service or "", policy, now)
-                if status.state not in wanted:
+            for kind, row, service in self._open(session):
+                status = status_for(kind, row, service or "", policy, now)
+                if status is None or status.state not in wanted:
                     continue
                 facts = {"ref": row.ref, "title": row.title, "priority": row.priority,
                          "status": row.status, "assignee": row.assignee, "service": service or "",
                          "escalated_to": row.escalated_to, "escalation_level": row.escalation_level}
+                major = bool(getattr(row, "major", False))
                 found.append((facts, RowSla(row.ref, status.state, status.label(),
-                                            int(status.remaining.total_seconds()), row.major,
-                                            row.major and not row.major_manager,
+                                            int(status.remaining.total_seconds()), major,
+                                            major and not row.major_manager,
                                             sla.short_label(status))))
         found.sort(key=lambda pair: (pair[1].remaining_s, pair[0]["priority"]))
         return found
 
+    def _open(self, session: Session, ids: dict[Kind, list[int]] | None = None
+              ) -> Iterable[tuple[Kind, Any, str | None]]:
+        """(kind, row, service name) of the open incidents and requests (only ``ids``, if given)."""
+        for kind, model in MODELS.items():
+            if ids is not None and not ids.get(kind):
+                continue
+            states = sorted(lifecycle_for(kind).open_states)
+            stmt = select(model, Service.name).where(col(model.status).in_(states))
+            if ids is not None:
+                stmt = stmt.where(col(model.id).in_(ids[kind]))
+            for row, service in session.exec(stmt.join(Service, isouter=True)):
+                yield kind, row, service
+
     def check(self, now: datetime | None = None) -> list[SlaEvent]:
-        """Mark incidents nearing breach and breached; journal each crossing ONCE; escalate.
+        """Mark incidents and requests nearing breach and breached; journal each crossing ONCE;
+        escalate.
 
         One write transaction. A crossing already in ``sla_flags`` is skipped,
         so running the check every minute (or from two processes) journals
@@ -210,29 +267,34 @@ class SlaService:
         """
         now = now or self.store.now()
         policy = sla_policy(self.store.config)
-        open_ = col(Incident.status).in_(sorted(LIFECYCLE.open_states))
+
+        def new_crossings(kind: Kind, row: Any, service: str | None) -> list[str]:
+            status = status_for(kind, row, service or "", policy, now)
+            return [] if status is None else [f for f in sla.crossings(status) if f not in _flags(row)]
+
         # Find candidates in a read snapshot first: most minutes nothing crossed, and then
         # the check takes no write lock at all.
+        candidates: dict[Kind, list[int]] = {kind: [] for kind in MODELS}
         with self.store.read() as session:
-            candidates = [
-                row.id for row, service in self._rows(session, select(Incident, Service.name).where(open_))
-                if set(sla.crossings(status_of(row, service or "", policy, now))) - _flags(row)
-            ]
-        if not candidates:
+            for kind, row, service in self._open(session):
+                if new_crossings(kind, row, service):
+                    candidates[kind].append(row.id)
+        if not any(candidates.values()):
             return []
         events: list[SlaEvent] = []
         with self.store.write() as session:
-            stmt = select(Incident, Service.name).where(open_, col(Incident.id).in_(candidates))
-            for row, service in list(self._rows(session, stmt)):
-                status = status_of(row, service or "", policy, now)
-                flags = _flags(row)
-                new = [f for f in sla.crossings(status) if f not in flags]
+            for kind, row, service in list(self._open(session, candidates)):
+                new = new_crossings(kind, row, service)
                 if new:  # re-checked inside the write: another process may have marked it
-                    events.extend(self._mark(session, row, status, new, flags, policy, now))
+                    status = status_for(kind, row, service or "", policy, now)
+                    assert status is not None
+                    events.extend(self._mark(session, row, status, new, _flags(row), policy, now,
+                                             kind))
         return events
 
-    def _mark(self, session: Session, row: Incident, status: sla.SlaStatus, new: list[str],
-              flags: set[str], policy: sla.SlaPolicy, now: datetime) -> list[SlaEvent]:
+    def _mark(self, session: Session, row: Any, status: sla.SlaStatus, new: list[str],
+              flags: set[str], policy: sla.SlaPolicy, now: datetime,
+              kind: Kind = Kind.INCIDENT) -> list[SlaEvent]:
         events = []
         for flag in new:
             clock, level = flag.split("_")
@@ -243,17 +305,18 @@ class SlaService:
             note = (f"SLA breached: {what} target {target} passed ({used} counted)" if level == "breached"
                     else f"SLA nearing breach: {what} {used} of {target} used "
                          f"({round(policy.near_threshold * 100)}% threshold)")
-            journal.append(session, ref=row.ref, kind=Kind.INCIDENT.value, actor="sms-tui", at=now,
+            journal.append(session, ref=row.ref, kind=kind.value, actor="sms-tui", at=now,
                            action=f"sla_{level}", changes={"sla": (None, flag)}, note=note)
             flags.add(flag)
             escalated = ""
             if policy.escalate_to and level in policy.escalate_on:
-                escalated = self._escalate(session, row, note, policy.escalate_to, now)
+                escalated = self._escalate(session, row, note, policy.escalate_to, now, kind)
             events.append(SlaEvent(row.ref, flag, escalated))
         row.sla_flags = ",".join(sorted(flags))
         return events
 
-    def _escalate(self, session: Session, row: Incident, reason: str, to: str, now: datetime) -> str:
+    def _escalate(self, session: Session, row: Any, reason: str, to: str, now: datetime,
+                  kind: Kind = Kind.INCIDENT) -> str:
         """Hierarchical escalation to the configured manager (a change to the record: version + 1)."""
         changes = {"escalated_to": (row.escalated_to, to),
                    "escalation_level": (row.escalation_level, row.escalation_level + 1)}
@@ -261,6 +324,6 @@ class SlaService:
         row.escalation_level += 1
         row.updated_at = now
         row.version += 1
-        journal.append(session, ref=row.ref, kind=Kind.INCIDENT.value, actor="sms-tui", at=now,
+        journal.append(session, ref=row.ref, kind=kind.value, actor="sms-tui", at=now,
                        action="escalate_hierarchical", changes=changes, note=reason)
         return to

@@ -6,12 +6,14 @@ CI; these link tables hold every affected one (the primary ones included).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from .base import metadata
+from .base import metadata, text_field
 
-__all__ = ["ChangeCILink", "ChangeServiceLink", "metadata"]
+__all__ = ["ChangeCILink", "ChangeCIUpdate", "ChangeServiceLink", "metadata"]
 
 
 class ChangeServiceLink(SQLModel, table=True):
@@ -32,3 +34,23 @@ class ChangeCILink(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     change_id: int = Field(foreign_key="change.id", index=True)
     ci_id: int = Field(foreign_key="configuration_item.id", index=True)
+
+
+class ChangeCIUpdate(SQLModel, table=True):
+    """A configuration update a change plans (8.5.1, 8.2.6): set ``ci_field`` of a CI to ``value``.
+
+    Offered when the change is implemented, and applied under that change (the CI's
+    journal names it); ``applied_at`` is set once it is applied."""
+
+    __tablename__ = "change_ci_update"
+    __table_args__ = (UniqueConstraint("change_id", "position"),)
+    id: int | None = Field(default=None, primary_key=True)
+    change_id: int = Field(foreign_key="change.id", index=True)
+    position: int  # 1-based, as the analyst refers to it
+    ci_id: int = Field(foreign_key="configuration_item.id", index=True)
+    ci_field: str  # ci_type | status | description | service
+    value: str = text_field()
+    created_at: datetime
+    created_by: str = Field(default="")
+    applied_at: datetime | None = None
+    applied_by: str = Field(default="")

@@ -6,4 +6,4 @@ a database at this revision, before SQLAlchemy is imported. A test checks it
 is Alembic's real head: set it when you add a revision.
 """
 
-HEAD_REVISION = "0008"
+HEAD_REVISION = "0009"

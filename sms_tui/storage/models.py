@@ -59,6 +59,18 @@ class CIRelationship(SQLModel, table=True):
     relation: str = Field(default="depends_on")
 
 
+class ServiceCIRelationship(SQLModel, table=True):
+    """A service in the relationship graph (8.2.6): ``service depends_on ci`` (the service
+    needs the CI) or ``service used_by ci`` (the CI uses the service)."""
+
+    __tablename__ = "service_ci_relationship"
+    __table_args__ = (UniqueConstraint("service_id", "ci_id", "relation"),)
+    id: int | None = Field(default=None, primary_key=True)
+    service_id: int = Field(foreign_key="service.id", index=True)
+    ci_id: int = Field(foreign_key="configuration_item.id", index=True)
+    relation: str = Field(default="depends_on")  # depends_on | used_by
+
+
 class RecordBase(SQLModel):
     """Columns every record kind has."""
 
@@ -221,6 +233,15 @@ class ServiceRequest(RecordBase, table=True):
     satisfaction_score: int | None = None  # 1..5, given on closure (input to 8.3.2)
     satisfaction_comment: str = _text()
     requester_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
+    # SLA clocks like an incident's (services/sla.py), with the targets copied from the
+    # request type when it was raised (seconds; None: that clock is not tracked)
+    first_response_at: datetime | None = None
+    sla_counted_s: float = Field(default=0.0)
+    sla_running_since: datetime | None = None
+    sla_response_s: float | None = None
+    sla_flags: str = Field(default="")
+    sla_respond_target_s: float | None = None
+    sla_resolve_target_s: float | None = None
 
 
 class Complaint(RecordBase, table=True):

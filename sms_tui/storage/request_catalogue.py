@@ -34,6 +34,8 @@ class RequestType(SQLModel, table=True):
     impact: str = Field(default="medium")
     urgency: str = Field(default="medium")
     sla_hours: int = Field(default=24)  # time to fulfil, from when the request is raised
+    # time to the first response (None: [sla.requests] respond of the config)
+    respond_minutes: int | None = None
     needs_approval: bool = Field(default=False)
     approver: str = Field(default="")  # who usually decides (a person or a role), informative
     active: bool = Field(default=True)  # retired types stay for old requests, not offered for new

@@ -89,6 +89,8 @@ class DeskApp(App[None]):
     BINDINGS = [
         *_section_bindings(),
         Binding("question_mark,f1", "help", "Help", id="app.help"),
+        Binding("G", "configuration", "Configuration", id="app.configuration", show=False,
+                tooltip="Services and CIs: relationships, impact, records; edit under change control"),
         Binding("q", "quit", "Quit", id="app.quit", show=False),
     ]
 
@@ -367,6 +369,13 @@ class DeskApp(App[None]):
         from .sections import detail_screen
 
         self.push_screen(detail_screen(ref))
+
+    def action_configuration(self) -> None:
+        """Services and CIs (8.2.6), over the current section."""
+        from .screens.configuration import ConfigurationScreen
+
+        if not isinstance(self.screen, ConfigurationScreen):
+            self.push_screen(ConfigurationScreen())
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

@@ -5,7 +5,8 @@ and CIs affected, the risk (likelihood × impact → level), the major-impact
 flag with its reasons, every recorded decision, and any schedule conflict
 (marked ``!`` and worded, not only coloured). Keys: ``A``/``R`` approve or
 reject with a rationale, ``w`` plans the window, ``o`` records the outcome,
-``T`` changes the services and CIs affected.
+``T`` changes the services and CIs affected, ``U`` applies the CI updates it planned
+(offered at once when it moves to implementing).
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ def assessment_text(detail: ChangeDetail) -> Text:
     row("Category", detail.change_type, f" — {CATEGORY_RULES.get(detail.change_type, '')}")
     row("Services", display.line(", ".join(detail.services) or "–"))
     row("CIs", display.line(", ".join(detail.cis) or "–"))
+    if detail.affected_services or detail.affected_cis:  # through the relationship graph
+        row("Also affects", display.line(", ".join(
+            [*(f"service {s}" for s in detail.affected_services), *detail.affected_cis])))
     if detail.risk_score is not None:
         row("Risk", (display.status_label(detail.risk_level), "bold"),
             f" = likelihood {detail.risk_likelihood} ({LIKELIHOOD_NAMES[detail.risk_likelihood]})"
@@ -61,6 +65,9 @@ def assessment_text(detail: ChangeDetail) -> Text:
         path = " (expedited)" if decision.expedited else ""
         row("Decision", f"{decision.decision}{path} by ", display.line(decision.approver), " on ",
             display.when(decision.decided_at), ": ", display.block(decision.rationale))
+    for update in detail.planned_updates:
+        state = "applied" if update.applied else "planned"
+        row(f"CI update {update.position}", display.line(update.describe()), f" ({state})")
     for conflict in detail.conflicts:
         other = conflict.second if conflict.first == detail.ref else conflict.first
         shared = ", ".join([*conflict.services, *conflict.cis])
@@ -83,6 +90,8 @@ class ChangeScreen(RecordScreen):
                 tooltip="Successful, failed or backed out; raises the effectiveness review"),
         Binding("T", "targets", "Affects", id="change.targets", show=False,
                 tooltip="Add or remove services and CIs the change affects"),
+        Binding("U", "apply_updates", "Apply CI updates", id="change.apply_updates",
+                tooltip="Apply the CI updates it planned (all, pick, or skip), under this change"),
     ]
     CSS_PATH = ["detail.tcss", "change_detail.tcss"]
 
@@ -103,10 +112,14 @@ class ChangeScreen(RecordScreen):
         self.show_change(data)
 
     def show_change(self, detail: ChangeDetail) -> None:
+        before = self.detail.record.status if self.detail else None
         self.detail = detail
         self.show(detail.record)
         self.query_one("#assessment", Static).update(assessment_text(detail))
         self.refresh_bindings()
+        if before is not None and before != "implementing" and detail.record.status == "implementing" \
+                and detail.pending_updates:
+            self.action_apply_updates()  # implementing offers the CI updates it planned
 
     def record_written(self, view) -> None:
         super().record_written(view)
@@ -119,6 +132,8 @@ class ChangeScreen(RecordScreen):
             "schedule": ("new", "assessing", "approved", "scheduled"), "outcome": ("implementing",),
             "targets": ("new", "assessing", "approved", "scheduled", "implementing"),
         }
+        if action == "apply_updates":
+            return status == "implementing" and bool(self.detail and self.detail.pending_updates)
         if action in allowed:
             return status in allowed[action]
         return super().check_action(action, parameters)
@@ -137,3 +152,18 @@ class ChangeScreen(RecordScreen):
 
     def action_targets(self) -> None:
         self._dialog(TargetsDialog)
+
+    def action_apply_updates(self) -> None:
+        from .change_updates_dialog import ApplyUpdatesDialog
+
+        if self.detail is None or not self.detail.pending_updates:
+            return
+
+        def applied(result: Any) -> None:
+            if result is not None:
+                self.app.notify(f"{len(result.applied) + len(result.already)} CI update(s) applied "
+                                f"under {result.ref}", timeout=4, markup=False)
+                self.app.check_for_changes()
+                self.load()
+
+        self.app.push_screen(ApplyUpdatesDialog(self.detail.ref, self.detail.pending_updates), applied)

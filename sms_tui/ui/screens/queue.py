@@ -16,7 +16,7 @@ from ..actions import RECORD_ACTIONS, RecordActions
 from ..sections import QUEUE_SECTION
 from ..widgets.desk_footer import DeskFooter
 from ..widgets.filter_bar import FilterBar
-from ..widgets.incident_columns import IncidentQueue, incident_columns
+from ..widgets.incident_columns import IncidentQueue, incident_columns, request_columns
 from ..widgets.queue_columns import COLUMNS, Column, with_requester
 from ..widgets.queue_table import PAGE, QueueTable, RecordQueue
 from ..widgets.section_bar import SectionBar
@@ -81,7 +81,7 @@ class QueueScreen(RecordActions, DeskScreen):
         if self.kind is Kind.INCIDENT:
             return with_requester(incident_columns())
         if self.kind is Kind.REQUEST:
-            return with_requester(COLUMNS)
+            return with_requester(request_columns())
         if self.kind is Kind.COMPLAINT:
             return with_requester(COLUMNS, always=True)
         return None
@@ -128,7 +128,7 @@ class QueueScreen(RecordActions, DeskScreen):
         self.service(read, shown, group="queue-first-page", exclusive=True, needs_services=False)
 
     def _source(self) -> RecordQueue | IncidentQueue:
-        if self.kind is Kind.INCIDENT:  # rows carry their SLA reading and major reminder
+        if self.kind in (Kind.INCIDENT, Kind.REQUEST):  # rows carry their SLA reading (and major)
             from ...services.sla import SlaService
 
             return IncidentQueue(self.backend.records, self.kind.value, self.flt,

@@ -58,6 +58,10 @@ def request_summary(detail: RequestDetail) -> Text:
     if detail.due_at is not None:
         out.append_text(Text.assemble(("Fulfil by ", "bold"), display.when(detail.due_at),
                                       ("  OVERDUE" if detail.overdue else "", "bold reverse"), "\n"))
+    if detail.sla_state:
+        style = {"breached": "bold reverse", "near": "bold"}.get(detail.sla_state, "")
+        out.append_text(Text.assemble(("SLA ", "bold"), (detail.sla_label, style),
+                                      f" ({detail.sla_targets})\n"))
     if detail.needs_approval or detail.approvals:
         if detail.approved:
             state = "approved"

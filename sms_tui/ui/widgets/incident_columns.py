@@ -1,4 +1,5 @@
-"""The incident queue's own columns: the major marker and the SLA clock.
+"""The incident queue's own columns: the major marker and the SLA clock (requests have the
+SLA clock too, :func:`request_columns`).
 
 The incident queue reads its rows through :class:`IncidentQueue`, which adds
 each page's SLA readings (one extra query per page, see
@@ -66,6 +67,16 @@ def incident_columns() -> list[Column]:
     for column in COLUMNS:
         if column.key == "flag":
             continue
+        if column.key == "age":
+            columns.append(SLA_COLUMN)
+        columns.append(column)
+    return columns
+
+
+def request_columns() -> list[Column]:
+    """The default columns with the request's SLA clock before the age (8.6.2)."""
+    columns: list[Column] = []
+    for column in COLUMNS:
         if column.key == "age":
             columns.append(SLA_COLUMN)
         columns.append(column)
