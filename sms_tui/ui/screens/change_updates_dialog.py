@@ -26,8 +26,7 @@ from .base import DeskModal
 class ApplyUpdatesDialog(DeskModal):
     """Apply all, pick, or skip the pending CI updates of a change."""
 
-    CSS_PATH = "dialogs.tcss"
-    DEFAULT_CSS = "ApplyUpdatesDialog #updates { height: auto; max-height: 10; border: none; }"
+    CSS_PATH = ["dialogs.tcss", "change_updates_dialog.tcss"]
     BINDINGS = [
         Binding("a", "apply_all", "Apply all", id="apply_updates.all"),
         Binding("space", "toggle", "Mark/unmark", id="apply_updates.toggle"),

@@ -37,15 +37,8 @@ CRITICALITY_CHOICES = (("high", "high"), ("medium", "medium"), ("low", "low"))
 class ConfigurationScreen(DeskScreen):
     """Every service and CI; one item's relationships, impact and records; edits."""
 
-    DEFAULT_CSS = """
-    ConfigurationScreen #config-title { height: 1; padding: 0 1; text-style: bold; }
-    ConfigurationScreen #config-items { height: 1fr; border: none; padding: 0; }
-    ConfigurationScreen #config-detail { height: auto; max-height: 7; padding: 0 1;
-                                         border-top: solid $primary; }
-    ConfigurationScreen #config-records { height: 1fr; border: none; padding: 0; }
-    ConfigurationScreen #config-hint { height: 1; padding: 0 1; color: $text-muted; }
-    ConfigurationScreen OptionList:focus > .option-list--option-highlighted { text-style: bold reverse; }
-    """
+    CSS_PATH = "configuration.tcss"
+
     BINDINGS = [
         Binding("enter", "details", "Details", id="configuration.details", show=False),
         Binding("e", "edit", "Edit", id="configuration.edit",
