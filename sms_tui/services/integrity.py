@@ -108,8 +108,9 @@ class VerifyReport:
         return {ref for problem in self.problems for ref in problem.refs}
 
     def add(self, refs: tuple[str, ...], message: str) -> None:
-        if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(Problem(refs, message))
+        if len(self.problems) < MAX_PROBLEMS:  # a reference tampered into a blob is shown
+            self.problems.append(Problem(tuple(r if isinstance(r, str) else repr(r)
+                                               for r in refs), message))
         else:
             self.problems_cut += 1
 
