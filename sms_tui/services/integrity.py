@@ -275,7 +275,24 @@ _PREIMAGE = (
     "substr(at, 1, 10) || 'T' || substr(at, 12, 8) "
     "|| CASE WHEN substr(at, 21) = '000000' THEN '' ELSE substr(at, 20) END || '+00:00', "
     "actor, action, changes, note) AS BLOB) END")
-_SINCE = "record_ref IN (SELECT record_ref FROM journal_head WHERE last_id > ?)"
+_SINCE = "IN (SELECT record_ref FROM journal_head WHERE last_id > ?)"
+
+
+def _where(column: str, since: int | None, part: tuple[str | None, str | None],
+           since_term: str | None = None) -> tuple[str, tuple]:
+    """The WHERE clause choosing what is checked: the journals written to after ``since``,
+    the references from ``part[0]`` (included) to ``part[1]`` (excluded)."""
+    terms, params = [], []
+    if since is not None:
+        terms.append(since_term or f"{column} {_SINCE}")
+        params.append(since)
+    if part[0] is not None:
+        terms.append(f"{column} >= ?")
+        params.append(part[0])
+    if part[1] is not None:
+        terms.append(f"{column} < ?")
+        params.append(part[1])
+    return (" WHERE " + " AND ".join(terms) if terms else ""), tuple(params)
 
 
 def _hashes_ok(con: sqlite3.Connection, row: tuple, key: bytes | None) -> bool:
@@ -300,10 +317,11 @@ def _hashes_ok(con: sqlite3.Connection, row: tuple, key: bytes | None) -> bool:
 
 def _chains_sqlite(con: sqlite3.Connection, progress: Callable[[int], None] | None,
                    since: int | None = None, key: bytes | None = None,
-                   keyed_from: int | None = None) -> Iterator[_Chain]:
+                   keyed_from: int | None = None,
+                   part: tuple[str | None, str | None] = (None, None)) -> Iterator[_Chain]:
     """:func:`_chains` on SQLite's own driver, the same checks: every entry's hash (on the
     text SQLite builds, see ``_PREIMAGE``) and link, its changes parsed for the replay."""
-    where, params = ("", ()) if since is None else (f" WHERE {_SINCE}", (since,))
+    where, params = _where("record_ref", since, part)
     cursor = con.execute(f"SELECT id, record_ref, record_kind, action, changes, prev_hash, "
                          f"hash, {_PREIMAGE} FROM journal_entry{where} ORDER BY record_ref, id",
                          params)
@@ -697,25 +715,24 @@ def _rank(value) -> int:
 class _WalkSettler(_Settler):
     """On SQLite: the heads and every record table read in reference order beside the
     journal (one cursor each, streamed), so each chain meets its head and its record
-    without a lookup; rows walked past are heads without a journal, records without one."""
+    without a lookup; rows walked past are heads without a journal, records without one.
+    ``open`` starts a walk over (part of) the references; ``finish`` ends it."""
 
-    def __init__(self, conn: Connection, report: VerifyReport, has_heads: bool,
-                 keyed_from: int | None, bound: int | None, present: set[str],
-                 con: sqlite3.Connection, since: int | None) -> None:
-        super().__init__(conn, report, has_heads, keyed_from, bound, present)
-        where, params = ("", ()) if since is None else (f" WHERE {_SINCE}", (since,))
+    def open(self, con: sqlite3.Connection, since: int | None,
+             part: tuple[str | None, str | None] = (None, None)) -> None:
+        report = self.report
         self.heads: _Walk | None = None
-        if has_heads:
+        if self.has_heads:
+            where, params = _where("record_ref", since, part, "last_id > ?")
             self.heads = _Walk(con.execute(
-                "SELECT record_ref, last_id, hash, entries FROM journal_head"
-                + ("" if since is None else " WHERE last_id > ?")
+                "SELECT record_ref, last_id, hash, entries FROM journal_head" + where
                 + " ORDER BY record_ref COLLATE BINARY", params), 0,
                 lambda row: report.add((row[0],), ORPHAN_HEAD))
         self.walks: dict[str, _Walk] = {}
+        where, params = _where("ref", since, part)
         for kind, table in self.tables.items():
-            cursor = con.execute(f'SELECT * FROM "{table}"'
-                                 + where.replace("record_ref IN", "ref IN")
-                                 + " ORDER BY ref COLLATE BINARY", params)
+            cursor = con.execute(f'SELECT * FROM "{table}"{where} ORDER BY ref COLLATE BINARY',
+                                 params)
             index = self._index[table] = {d[0]: i for i, d in enumerate(cursor.description)}
             at = index["ref"]
             self.walks[kind] = _Walk(cursor, at, lambda row, at=at: self._unjournaled(row[at]))
@@ -744,16 +761,245 @@ class _WalkSettler(_Settler):
             walk.finish()
 
 
+# ------------------------------------------------------------------ SQLite: two processes
+PARALLEL_FROM = 200_000  # journal entries from which a full check is split over two processes
+
+
+class _Lines:
+    """Where the second process's digest lines go: a file the parent hashes after its own
+    (the digest is one SHA-256 over every chain in reference order)."""
+
+    def __init__(self, file) -> None:
+        self.update = file.write
+
+
+def _check_part(uri: str, part: tuple[str | None, str | None], last_id: int,
+                key: bytes | None, keyed_from: int | None, present: set[str],
+                lines_path: str, tick: Callable[[int], None]) -> dict:
+    """Every check of the journals from reference ``part[0]`` on, in a process of its own,
+    on a snapshot of its own -- used only when it holds exactly the parent's journal
+    (the same newest entry: nothing was written in between)."""
+    con = sqlite3.connect(uri, uri=True, isolation_level=None)
+    try:
+        con.execute("BEGIN")
+        newest = con.execute("SELECT COALESCE(MAX(id), 0) FROM journal_entry").fetchone()[0]
+        if newest != last_id:
+            return {"moved": True}
+        report = VerifyReport()
+        settler = _WalkSettler(None, report, True, keyed_from, None, present)  # type: ignore[arg-type]
+        settler.open(con, None, part)
+        with open(lines_path, "wb") as lines:
+            settler.digest = _Lines(lines)  # type: ignore[assignment]
+            for chain in _chains_sqlite(con, tick, None, key, keyed_from, part):
+                settler.add(chain)
+            settler.finish(None)
+        import resource
+
+        return {"problems": [(p.refs, p.message) for p in report.problems],
+                "cut": report.problems_cut, "journals": report.journals,
+                "entries": report.entries, "records": settler.records,
+                "journaled": settler.journaled, "unkeyed": settler.unkeyed,
+                "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+    finally:
+        con.close()
+
+
+def _worker_main() -> None:
+    """The second process: its task as JSON on stdin; 'progress N' lines and one
+    'result {...}' line on stdout."""
+    import sys
+
+    task = json.loads(sys.stdin.read())
+    out = sys.stdout
+
+    def tick(n: int) -> None:
+        out.write(f"progress {n}\n")
+        out.flush()
+
+    try:
+        result = _check_part(task["uri"], (task["split"], None), task["last_id"],
+                             bytes.fromhex(task["key"]) if task["key"] is not None else None,
+                             task["keyed_from"], set(task["present"]), task["lines"], tick)
+    except BaseException as exc:  # the parent checks this part itself
+        result = {"error": f"{type(exc).__name__}: {exc}"}
+    out.write("result " + json.dumps(result) + "\n")
+    out.flush()
+
+
+class _Worker:
+    """The second half of the references, checked by a second process (``python -c``: a
+    fresh interpreter, nothing inherited) while this one checks the first; SQLite's
+    integrity check runs beside both, in a thread."""
+
+    peak_kib = 0  # the last worker's peak memory (bench/verify_floor.py reports it)
+
+    def __init__(self, uri: str, split: str, last_id: int, key: bytes | None,
+                 keyed_from: int | None, present: set[str]) -> None:
+        import os
+        import subprocess
+        import sys
+        import tempfile
+
+        self.split, self.done, self._buffer = split, 0, b""
+        handle, self.lines_path = tempfile.mkstemp(prefix="sms-tui-verify-")
+        os.close(handle)
+        try:
+            self._process = self._start(subprocess, sys)
+        except OSError:
+            os.unlink(self.lines_path)
+            raise
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._out = self._process.stdout
+        try:
+            self._process.stdin.write(json.dumps({
+                "uri": uri, "split": split, "last_id": last_id,
+                "key": key.hex() if key is not None else None, "keyed_from": keyed_from,
+                "present": sorted(present), "lines": self.lines_path}).encode())
+            self._process.stdin.close()
+        except OSError:  # it ended at once
+            self.close()
+            raise
+
+    @staticmethod
+    def _start(subprocess, sys):
+        return subprocess.Popen(
+            [sys.executable, "-c",
+             "from sms_tui.services.integrity import _worker_main; _worker_main()"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
+    def _read(self, block: bool, progress: Callable[[int], None] | None = None) -> dict | None:
+        """Take in what the other process wrote so far (all of it, when ``block``)."""
+        import os
+
+        fd = self._out.fileno()
+        os.set_blocking(fd, block)
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except BlockingIOError:
+                return None
+            if not chunk:
+                return None  # it ended
+            self._buffer += chunk
+            *lines, self._buffer = self._buffer.split(b"\n")
+            for line in lines:
+                if line.startswith(b"progress "):
+                    self.done = int(line[9:])
+                    if progress is not None:
+                        progress(self.done)
+                elif line.startswith(b"result "):
+                    return json.loads(line[7:])
+
+    def progress(self) -> int:
+        """Entries the other process has checked so far (without waiting)."""
+        self._read(block=False)
+        return self.done
+
+    def result(self, progress: Callable[[int], None] | None) -> dict:
+        """Wait for the other process (drawing its progress) and return what it found."""
+        found = self._read(block=True, progress=progress)
+        self._process.wait()
+        return found if found is not None else {"error": "the second process ended "
+                                                "without a result"}
+
+    def lines(self) -> Iterator[bytes]:
+        with open(self.lines_path, "rb") as lines:
+            while chunk := lines.read(1 << 20):
+                yield chunk
+
+    def close(self) -> None:
+        import contextlib
+        import os
+
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        self._out.close()
+        with contextlib.suppress(OSError):
+            os.unlink(self.lines_path)
+
+
+def _split_point(con: sqlite3.Connection, total: int) -> str | None:
+    """The reference that starts the journal's second half (by entries), if any."""
+    path = con.execute("PRAGMA database_list").fetchone()[2]
+    if not path:  # in memory: no second process can open it
+        return None
+    found = con.execute("SELECT record_ref FROM journal_entry ORDER BY record_ref, id "
+                        "LIMIT 1 OFFSET ?", (total // 2,)).fetchone()
+    return found[0] if found is not None and isinstance(found[0], str) else None
+
+
+def _check_sqlite(conn: Connection, report: VerifyReport, settler: _WalkSettler,
+                  tick: Callable[[int], None] | None, since: int | None, key: bytes | None,
+                  keyed_from: int | None, total: int, parallel: bool) -> None:
+    """Every chain on SQLite: in this process, or its first half here and the second in
+    another (a full check of a big journal; when the other process fails, or found the
+    journal moved on, this one checks the second half too)."""
+    import os
+
+    con = conn.connection.driver_connection
+    from ..storage.quick import read_only_uri
+
+    worker = None
+    if parallel and total >= PARALLEL_FROM and (os.cpu_count() or 1) > 1:
+        split = _split_point(con, total)
+        if split is not None:
+            try:
+                worker = _Worker(read_only_uri(con.execute("PRAGMA database_list").fetchone()[2]),
+                                 split, report.last_id, key, keyed_from,
+                                 set(settler.tables.values()))
+            except OSError:  # no second process here: all of it in this one
+                worker = None
+    if worker is None:
+        settler.open(con, since)
+        for chain in _chains_sqlite(con, tick, since, key, keyed_from):
+            settler.add(chain)
+        settler.finish(since)
+        return
+    split = worker.split
+    try:
+        mine = (lambda n: tick(n + worker.progress())) if tick is not None else None
+        settler.open(con, None, (None, split))
+        for chain in _chains_sqlite(con, mine, None, key, keyed_from, (None, split)):
+            settler.add(chain)
+        settler.finish(None)
+        done = report.entries
+        result = worker.result((lambda n: tick(done + n)) if tick is not None else None)
+        _Worker.peak_kib = result.get("peak_kib", 0)
+        if "problems" not in result:  # the journal moved on, or the process failed
+            settler.open(con, None, (split, None))
+            for chain in _chains_sqlite(con, (lambda n: tick(done + n)) if tick else None,
+                                        None, key, keyed_from, (split, None)):
+                settler.add(chain)
+            settler.finish(None)
+            return
+        for refs, message in result["problems"]:
+            report.add(tuple(refs), message)
+        report.problems_cut += result["cut"]
+        report.journals += result["journals"]
+        report.entries += result["entries"]
+        settler.records += result["records"]
+        settler.unkeyed += result["unkeyed"]
+        for kind, n in result["journaled"].items():
+            settler.journaled[kind] = settler.journaled.get(kind, 0) + n
+        for chunk in worker.lines():
+            settler.digest.update(chunk)
+    finally:
+        worker.close()
+
+
 def verify_connection(conn: Connection, *, against: str | None = None,
                       progress: Callable[[int, int], None] | None = None,
                       since: int | None = None, key: bytes | None = None,
-                      file_check: _FileCheck | None = None) -> VerifyReport:
+                      file_check: _FileCheck | None = None,
+                      parallel: bool = True) -> VerifyReport:
     """Every check, read only, on an open SQLAlchemy connection (inside one transaction,
     so every read sees the same snapshot).
 
     ``since``: check only the records whose journal was written to after that entry id
     (their whole chain, head and fields); no digest is made then. ``file_check``: SQLite's
     own check of the file, already running beside this one (else it runs here first).
+    ``parallel``: a full check of a big SQLite journal may use a second process.
     """
     report = VerifyReport()
     tables = _schema_checks(report, conn, file_check)
@@ -771,16 +1017,14 @@ def verify_connection(conn: Connection, *, against: str | None = None,
     tick = (lambda n: progress(n, total)) if progress is not None else None
 
     if conn.dialect.name == "sqlite":  # SQLite's own driver, every table walked in step
-        con = conn.connection.driver_connection
-        settler: _Settler = _WalkSettler(conn, report, has_heads, keyed_from, bound, tables,
-                                         con, since)
-        chains = _chains_sqlite(con, tick, since, key, keyed_from)
+        settler: _Settler = _WalkSettler(conn, report, has_heads, keyed_from, bound, tables)
+        _check_sqlite(conn, report, settler, tick, since, key, keyed_from, total,  # type: ignore[arg-type]
+                      parallel=parallel and since is None and bound is None and has_heads)
     else:
         settler = _Settler(conn, report, has_heads, keyed_from, bound, tables)
-        chains = _chains(conn, tick, since, key, keyed_from)
-    for chain in chains:
-        settler.add(chain)
-    settler.finish(since)
+        for chain in _chains(conn, tick, since, key, keyed_from):
+            settler.add(chain)
+        settler.finish(since)
     if file_check is not None:
         for line in file_check.result():
             report.add((), line)

@@ -98,3 +98,86 @@ def test_a_record_row_with_a_blob_reference_is_reported_not_a_traceback(
     lines = [p.line() for p in verify_database(store).problems]
     assert any(line.startswith(f"{ref}: record is missing") for line in lines), lines
     assert any("record has no journal" in line for line in lines), lines
+
+
+# ------------------------------------------------------------------ two processes
+def _broken_desk(records, db_path):
+    """Records on both sides of the journal's middle, one tampered on each side."""
+    refs = [records.create("incident", title=f"Incident {n}").ref for n in range(12)]
+    for ref in refs:
+        records.add_note(ref, "looked at it")
+    con = sqlite3.connect(db_path)
+    try:
+        con.execute("UPDATE incident SET title = 'forged' WHERE ref = ?", (refs[1],))
+        con.execute("UPDATE incident SET title = 'forged' WHERE ref = ?", (refs[10],))
+        con.execute("DROP TRIGGER journal_entry_no_update")
+        con.execute("UPDATE journal_entry SET note = 'rewritten' WHERE record_ref = ? "
+                    "AND action = 'note'", (refs[11],))
+        con.commit()
+    finally:
+        con.close()
+    return refs
+
+
+def _run(store, parallel):
+    from sqlalchemy import text
+
+    with store.read() as session:
+        conn = session.connection()
+        conn.execute(text("SELECT 1"))
+        return integrity.verify_connection(conn, parallel=parallel)
+
+
+def test_two_processes_find_what_one_finds_and_make_the_same_digest(
+        db_path, records, store, monkeypatch):
+    refs = _broken_desk(records, db_path)
+    one = _run(store, parallel=False)
+    monkeypatch.setattr(integrity, "PARALLEL_FROM", 1)
+    two = _run(store, parallel=True)
+    assert integrity._Worker.peak_kib > 0  # the second process did its half
+    assert [p.line() for p in two.problems] == [p.line() for p in one.problems]
+    assert (two.digest, two.summary()) == (one.digest, one.summary())
+    assert two.broken_refs == {refs[1], refs[10], refs[11]}
+
+
+def test_two_processes_on_an_untouched_desk_give_its_digest(db_path, records, store,
+                                                            monkeypatch):
+    for n in range(8):
+        records.add_note(records.create("incident", title=f"Incident {n}").ref, "ok")
+    one = _run(store, parallel=False)
+    monkeypatch.setattr(integrity, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(integrity._Worker, "peak_kib", 0)
+    two = _run(store, parallel=True)
+    assert two.ok and integrity._Worker.peak_kib > 0
+    assert (two.digest, two.summary()) == (one.digest, one.summary())
+
+
+def test_when_the_second_process_cannot_run_this_one_checks_everything(
+        db_path, records, store, monkeypatch):
+    refs = _broken_desk(records, db_path)
+    one = _run(store, parallel=False)
+    monkeypatch.setattr(integrity, "PARALLEL_FROM", 1)
+    monkeypatch.setattr("sys.executable", "/nonexistent/python")
+    two = _run(store, parallel=True)
+    assert [p.line() for p in two.problems] == [p.line() for p in one.problems]
+    assert two.summary() == one.summary() and refs[10] in two.broken_refs
+
+
+def test_when_the_journal_moved_on_before_the_second_process_began_this_one_checks_it(
+        db_path, records, store, monkeypatch):
+    refs = _broken_desk(records, db_path)
+    one = _run(store, parallel=False)
+    assert one.broken_refs == {refs[1], refs[10], refs[11]}
+    monkeypatch.setattr(integrity, "PARALLEL_FROM", 1)
+    started = []
+
+    class Later(integrity._Worker):  # as if an entry was written after this snapshot
+        def __init__(self, uri, split, last_id, *rest):
+            started.append(split)
+            super().__init__(uri, split, last_id + 1, *rest)
+
+    monkeypatch.setattr(integrity, "_Worker", Later)
+    two = _run(store, parallel=True)
+    assert started
+    assert [p.line() for p in two.problems] == [p.line() for p in one.problems]
+    assert (two.digest, two.summary()) == (one.digest, one.summary())
