@@ -1082,10 +1082,12 @@ CHECKPOINT_KEY = "verify:checkpoint"
 
 def verify_database(store: Store, *, against: str | None = None,
                     progress: Callable[[int, int], None] | None = None,
-                    since_last: bool = False, record: bool = False) -> VerifyReport:
+                    since_last: bool = False, record: bool = False,
+                    parallel: bool = True) -> VerifyReport:
     """Run every check on ``store``'s database and return what was found.
 
-    ``since_last``: check only what was written after the last checkpoint. ``record``:
+    ``since_last``: check only what was written after the last checkpoint. ``parallel``:
+    a full check of a big SQLite journal may use a second process. ``record``:
     when everything checked is sound, record a checkpoint (the newest entry checked) in
     ``sms_meta`` for the next ``since_last`` run.
     """
@@ -1115,7 +1117,7 @@ def verify_database(store: Store, *, against: str | None = None,
                 since = int(json.loads(found[0])["last_id"])
             report = verify_connection(conn, against=against, progress=progress, since=since,
                                        key=getattr(store, "journal_key", None),
-                                       file_check=file_check)
+                                       file_check=file_check, parallel=parallel)
     finally:
         if file_check is not None:
             file_check.join()
