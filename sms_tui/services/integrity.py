@@ -26,7 +26,12 @@ Checks, each reported with the references involved:
   purge tombstone (a record deleted behind sms-tui's back shows up here).
 
 It streams the journal once in (record, id) order, so memory stays flat
-however big the desk is.
+however big the desk is. On SQLite it reads through the standard driver, with
+SQLite building each entry's hashed text (see ``_PREIMAGE``) and the heads and
+record tables read in reference order beside the journal; a full check of a big
+journal hands the second half of the references to a second process, used only
+when it sees the same snapshot (see ``_check_sqlite``). On PostgreSQL heads and
+records are looked up a few hundred chains at a time.
 
 What it cannot prove: someone with write access to the file who rewrites a
 whole chain with fresh hashes (and its head, and the record row to match):
