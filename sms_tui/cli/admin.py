@@ -106,9 +106,12 @@ def register(main: click.Group) -> None:
                   help="Check only the records written to after the last verified checkpoint "
                        "(recorded by every verify that passes).")
     @click.option("--full", is_flag=True, help="Check everything (the default).")
+    @click.option("--one-process", "one_process", is_flag=True,
+                  help="Check in this process only (a full check of a big SQLite desk "
+                       "otherwise hands half of the journals to a second process).")
     @pass_app
     def verify(app: AppContext, show_digest: bool, against: str | None, since: str | None,
-               full: bool):
+               full: bool, one_process: bool):
         """Check the database, every journal's hash chain and head, and every record against
         its journal; exit 1 if anything is broken."""
         from ..services.integrity import verify_database
@@ -120,7 +123,8 @@ def register(main: click.Group) -> None:
                                    "combined with --full or --digest")
         with progress_bar("verifying") as progress:
             report = verify_database(store, against=against, progress=progress,
-                                     since_last=bool(since), record=True)
+                                     since_last=bool(since), record=True,
+                                     parallel=not one_process)
         for problem in report.problems:
             click.echo(one_line(problem.line()))
         if report.problems_cut:

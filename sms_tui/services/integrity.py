@@ -26,7 +26,12 @@ Checks, each reported with the references involved:
   purge tombstone (a record deleted behind sms-tui's back shows up here).
 
 It streams the journal once in (record, id) order, so memory stays flat
-however big the desk is.
+however big the desk is. On SQLite it reads through the standard driver, with
+SQLite building each entry's hashed text (see ``_PREIMAGE``) and the heads and
+record tables read in reference order beside the journal; a full check of a big
+journal hands the second half of the references to a second process, used only
+when it sees the same snapshot (see ``_check_sqlite``). On PostgreSQL heads and
+records are looked up a few hundred chains at a time.
 
 What it cannot prove: someone with write access to the file who rewrites a
 whole chain with fresh hashes (and its head, and the record row to match):
@@ -39,6 +44,7 @@ update times, links by id) are not replayed.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 import sqlite3
@@ -68,6 +74,8 @@ DIGEST_PREFIX = "sms-tui-journal-v1"
 # Fields every record's journal starts with (create), or whose absence means the default.
 ALWAYS_REPLAYED = {"title": None, "status": None, "impact": None, "urgency": None,
                    "priority": None, "assignee": "", "category": "", "assignment_group": ""}
+ORPHAN_HEAD = "journal is gone but its head remains: its entries were deleted"
+NO_JOURNAL = "record has no journal"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
 MAX_PROBLEMS = 1000  # a desk broken everywhere is reported by its first thousand problems
 
@@ -105,8 +113,9 @@ class VerifyReport:
         return {ref for problem in self.problems for ref in problem.refs}
 
     def add(self, refs: tuple[str, ...], message: str) -> None:
-        if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(Problem(refs, message))
+        if len(self.problems) < MAX_PROBLEMS:  # a reference tampered into a blob is shown
+            self.problems.append(Problem(tuple(r if isinstance(r, str) else repr(r)
+                                               for r in refs), message))
         else:
             self.problems_cut += 1
 
@@ -149,19 +158,19 @@ def _shown(value) -> str:
 
 
 # ------------------------------------------------------------------ one journal
-@dataclass
 class _Chain:
-    ref: str
-    kind: str = ""
-    count: int = 0
-    prev: str = ""
-    broken: list[int] = field(default_factory=list)
-    fields: dict = field(default_factory=dict)
-    first_action: str = ""
-    last_action: str = ""
-    last_id: int = 0
-    unkeyed: int = 0  # keyed entries that could not be checked (no key given)
-    plain_after_key: list[int] = field(default_factory=list)  # unkeyed though the desk is keyed
+    """One record's journal as it streamed past: where it ends, what broke, what it says."""
+
+    __slots__ = ("ref", "kind", "count", "prev", "broken", "fields", "first_action",
+                 "last_action", "last_id", "unkeyed", "plain_after_key")
+
+    def __init__(self, ref: str, kind: str = "", first_action: str = "") -> None:
+        self.ref, self.kind, self.first_action = ref, kind, first_action
+        self.count = self.last_id = self.unkeyed = 0
+        self.prev = self.last_action = ""
+        self.broken: list[int] = []
+        self.fields: dict = {}
+        self.plain_after_key: list[int] = []  # unkeyed though the desk is keyed
 
 
 _SCAN = make_scanner(json.JSONDecoder())  # json.loads without its two Python-level frames
@@ -252,31 +261,169 @@ def _chains(conn: Connection, progress: Callable[[int], None] | None,
         yield chain
 
 
+# ------------------------------------------------------------------ SQLite: one pass in C
+# Each entry's hashed text -- the JSON array of its eight stored fields, its time as
+# ``isoformat`` writes it in UTC (journal.digest_row) -- is built by SQLite's json_array
+# in the same statement that reads the row, and handed over as bytes: Python only hashes
+# it. Only for entries whose eight fields are text and whose time has the shape SQLite
+# keeps (else NULL: the entry is hashed in Python, as before). json_array escapes a string
+# as ``json.dumps(ensure_ascii=False)`` does (", \ and the C0 controls: \b \f \n \r \t
+# short, the others as \u00xx); and whatever either writes is valid JSON that reads back
+# as the strings it was given, so a match can only come from the very strings Python
+# hashed when the entry was written. A mismatch is checked again in Python before it is
+# reported, so a difference in escaping could only cost time, never a false alarm.
+_ALL_TEXT = " AND ".join(f"typeof({c}) = 'text'" for c in (
+    "prev_hash", "record_ref", "record_kind", "at", "actor", "action", "changes", "note"))
+_PREIMAGE = (
+    f"CASE WHEN {_ALL_TEXT} AND length(at) = 26 AND substr(at, 11, 1) = ' ' "
+    "AND substr(at, 20, 1) = '.' THEN CAST(json_array(prev_hash, record_ref, record_kind, "
+    "substr(at, 1, 10) || 'T' || substr(at, 12, 8) "
+    "|| CASE WHEN substr(at, 21) = '000000' THEN '' ELSE substr(at, 20) END || '+00:00', "
+    "actor, action, changes, note) AS BLOB) END")
+_SINCE = "IN (SELECT record_ref FROM journal_head WHERE last_id > ?)"
+
+
+def _where(column: str, since: int | None, part: tuple[str | None, str | None],
+           since_term: str | None = None) -> tuple[str, tuple]:
+    """The WHERE clause choosing what is checked: the journals written to after ``since``,
+    the references from ``part[0]`` (included) to ``part[1]`` (excluded)."""
+    terms, params = [], []
+    if since is not None:
+        terms.append(since_term or f"{column} {_SINCE}")
+        params.append(since)
+    if part[0] is not None:
+        terms.append(f"{column} >= ?")
+        params.append(part[0])
+    if part[1] is not None:
+        terms.append(f"{column} < ?")
+        params.append(part[1])
+    return (" WHERE " + " AND ".join(terms) if terms else ""), tuple(params)
+
+
+def _hashes_ok(con: sqlite3.Connection, row: tuple, key: bytes | None) -> bool:
+    """The slow path of one entry: keyed, not all text, an odd time, or a hash that did
+    not match the SQL-built text. Recomputed in Python from the stored columns."""
+    id_, ref, kind, action, changes, prev_hash, hash_, pre = row
+    keyed = hash_.__class__ is str and hash_[:5] == HMAC_PREFIX
+    if keyed and pre is not None and key is not None and hash_ == (
+            HMAC_PREFIX + hmac.new(key, pre, hashlib.sha256).hexdigest()):
+        return True
+    found = con.execute("SELECT at, actor, note FROM journal_entry WHERE id = ?",
+                        (id_,)).fetchone()
+    if found is None:
+        return False
+    at, actor, note = found
+    try:
+        return hash_ == digest_row(prev_hash, ref, kind, at, actor, action, changes, note,
+                                   key if keyed else None)
+    except (TypeError, ValueError, AttributeError, OverflowError):
+        return False  # a value of a type or shape sms-tui never writes
+
+
+def _chains_sqlite(con: sqlite3.Connection, progress: Callable[[int], None] | None,
+                   since: int | None = None, key: bytes | None = None,
+                   keyed_from: int | None = None,
+                   part: tuple[str | None, str | None] = (None, None)) -> Iterator[_Chain]:
+    """:func:`_chains` on SQLite's own driver, the same checks: every entry's hash (on the
+    text SQLite builds, see ``_PREIMAGE``) and link, its changes parsed for the replay."""
+    where, params = _where("record_ref", since, part)
+    cursor = con.execute(f"SELECT id, record_ref, record_kind, action, changes, prev_hash, "
+                         f"hash, {_PREIMAGE} FROM journal_entry{where} ORDER BY record_ref, id",
+                         params)
+    sha256, scan, record_kinds, loads = hashlib.sha256, _SCAN, RECORD_KINDS, json.loads
+    keyed_at = keyed_from if keyed_from is not None else 1 << 63  # plain entries from here on
+    chain: _Chain | None = None
+    current = None
+    prev = last_action = last_kind = ""
+    fields: dict = {}
+    count = seen = last_id = 0
+    while part := cursor.fetchmany(STREAM_ROWS):
+        for row in part:
+            id_, ref, kind, action, changes, prev_hash, hash_, pre = row
+            if ref != current:
+                if chain is not None:
+                    chain.prev, chain.count = prev, count
+                    chain.last_id, chain.last_action, chain.kind = last_id, last_action, last_kind
+                    yield chain
+                chain = _Chain(ref, kind, action)
+                current, prev, fields, count = ref, "", chain.fields, 0
+            if pre is not None and sha256(pre).hexdigest() == hash_:
+                if prev_hash != prev:
+                    chain.broken.append(id_)
+                elif id_ >= keyed_at:
+                    chain.plain_after_key.append(id_)
+            elif hash_.__class__ is str and hash_[:5] == HMAC_PREFIX and key is None:
+                chain.unkeyed += 1  # only the key's holder can check it: the link at least
+                if prev_hash != prev:
+                    chain.broken.append(id_)
+            elif not _hashes_ok(con, row, key) or prev_hash != prev:
+                chain.broken.append(id_)
+            elif id_ >= keyed_at and hash_[:5] != HMAC_PREFIX:
+                chain.plain_after_key.append(id_)
+            prev = hash_
+            count += 1
+            last_id, last_action, last_kind = id_, action, kind
+            if changes != "{}" and kind in record_kinds:
+                try:
+                    found, end = scan(changes, 0)
+                    if end != len(changes):
+                        found = loads(changes)  # trailing space is fine, more is not
+                    for name, pair in found.items():
+                        if pair.__class__ is list and len(pair) == 2:
+                            fields[name] = pair[1]
+                except (StopIteration, ValueError, AttributeError, TypeError):
+                    chain.broken.append(id_)
+        seen += len(part)
+        if progress is not None and seen // PROGRESS_EVERY != (seen - len(part)) // PROGRESS_EVERY:
+            progress(seen)
+    if chain is not None:
+        chain.prev, chain.count = prev, count
+        chain.last_id, chain.last_action, chain.kind = last_id, last_action, last_kind
+        yield chain
+
+
 def _replay(report: VerifyReport, chain: _Chain, row: tuple, index: dict[str, int]) -> None:
     fields = chain.fields
     wrong = []
     # A record taken in from another tool starts its journal with an 'import' entry naming
     # only its title and status: its other fields have no default to be held to.
-    defaults = () if chain.first_action == IMPORT_ACTION else (
-        (n, d) for n, d in ALWAYS_REPLAYED.items() if n not in fields)
-    for name, value in (*defaults, *fields.items()):
+    if chain.first_action != IMPORT_ACTION:
+        for name in _DEFAULTED - fields.keys():
+            at = index.get(name)
+            if at is not None and _differs(row[at], ALWAYS_REPLAYED[name]):
+                wrong.append(_wrong(name, row[at], ALWAYS_REPLAYED[name]))
+    for name, value in fields.items():
         at = index.get(name)
-        if at is None or value is None and name not in fields:
+        if at is None:
             continue
         stored = row[at]
         if stored == value and stored.__class__ is value.__class__:
             continue  # the usual case, without normalising
-        if value.__class__ is str:  # the two usual differences, without normalising
-            if stored.__class__ is str and len(stored) == 26 and stored[10] == " " \
-                    and stored[19] == "." and _stored_iso(stored) == value:
-                continue  # a time as SQLite keeps it and as the journal wrote it
-            if stored.__class__ is int and value == f"P{stored}":
-                continue  # priority 3 and "P3"
-        if _normal(stored) != _normal(value):
-            wrong.append(f"{name} is {_shown(stored)} but its journal says {_shown(value)}")
+        if _differs(stored, value):
+            wrong.append(_wrong(name, stored, value))
     if wrong:
         report.add((chain.ref,), "record does not match its journal (changed outside sms-tui): "
                    + "; ".join(wrong[:5]))
+
+
+_DEFAULTED = frozenset(n for n, d in ALWAYS_REPLAYED.items() if d is not None)
+
+
+def _differs(stored, value) -> bool:
+    """Does a record's column hold something else than the journal's last value for it?"""
+    if stored == value and stored.__class__ is value.__class__:
+        return False
+    if value.__class__ is str:  # the two usual differences, without normalising
+        if stored.__class__ is str and len(stored) == 26 and stored[10] == " " \
+                and stored[19] == "." and _stored_iso(stored) == value:
+            return False  # a time as SQLite keeps it and as the journal wrote it
+        if stored.__class__ is int and value == f"P{stored}":
+            return False  # priority 3 and "P3"
+    return _normal(stored) != _normal(value)
+
+
+def _wrong(name: str, stored, value) -> str:
+    return f"{name} is {_shown(stored)} but its journal says {_shown(value)}"
 
 
 # ------------------------------------------------------------------ the checks
@@ -433,6 +580,7 @@ class _Settler:
                        if model.__tablename__ in present}
         self.journaled = dict.fromkeys(self.tables, 0)
         self.heads_found = 0
+        self.records = 0  # rows in the record tables (when everything is checked)
         self.unkeyed = 0
         self.digest = hashlib.sha256()
         self.old = hashlib.sha256()
@@ -472,9 +620,37 @@ class _Settler:
                 wanted.setdefault(self.tables[chain.kind], []).append(chain.ref)
         rows = {table: self._rows(table, refs) for table, refs in wanted.items()}
         for chain in chains:
-            self._one(chain, heads.get(chain.ref), rows)
+            table = self.tables.get(chain.kind)
+            row = rows.get(table, {}).get(chain.ref) if table is not None else None
+            self._one(chain, heads.get(chain.ref), row, self._index.get(table))
 
-    def _one(self, chain: _Chain, head: tuple | None, rows: dict) -> None:
+    def finish(self, since: int | None) -> None:
+        """After the last chain: heads without a journal, records without one (and the
+        number of records, when everything was checked)."""
+        self.settle()
+        conn, report = self.conn, self.report
+        if self.has_heads:
+            heads = conn.execute(text("SELECT COUNT(*) FROM journal_head WHERE last_id > :s"),
+                                 {"s": since or 0}).scalar_one()
+            if heads != self.heads_found:
+                for (ref,) in conn.execute(text(
+                        "SELECT record_ref FROM journal_head h WHERE last_id > :s AND NOT EXISTS "
+                        "(SELECT 1 FROM journal_entry j WHERE j.record_ref = h.record_ref) "
+                        "ORDER BY record_ref LIMIT 100"), {"s": since or 0}):
+                    report.add((ref,), ORPHAN_HEAD)
+        if since is not None:
+            return
+        for kind, table in self.tables.items():
+            n = conn.execute(text(f'SELECT COUNT(*) FROM "{table}"')).scalar_one()
+            self.records += n
+            if n != self.journaled[kind]:
+                for (ref,) in conn.execute(text(
+                        f'SELECT ref FROM "{table}" t WHERE NOT EXISTS (SELECT 1 FROM '
+                        "journal_entry j WHERE j.record_ref = t.ref) ORDER BY ref LIMIT 100")):
+                    report.add((ref,), NO_JOURNAL)
+
+    def _one(self, chain: _Chain, head: tuple | None, row: tuple | None,
+             index: dict[str, int] | None) -> None:
         report = self.report
         report.journals += 1
         report.entries += chain.count
@@ -494,14 +670,11 @@ class _Settler:
             _digest_as_of(self.conn, chain, self.bound, self.old)
         if chain.kind not in RECORD_KINDS:
             return
-        table = self.tables.get(chain.kind)
-        row = rows.get(table, {}).get(chain.ref) if table is not None else None
-        if row is None:
+        if row is None or index is None:
             if chain.last_action != PURGE_ACTION:
                 report.add((chain.ref,), "record is missing but its journal has no purge "
                            "tombstone (deleted outside sms-tui)")
             return
-        index = self._index[table]
         self.journaled[chain.kind] += 1
         version = row[index["version"]]
         if chain.count < version:
@@ -510,16 +683,328 @@ class _Settler:
         _replay(report, chain, row, index)
 
 
+class _Walk:
+    """The rows of a query ordered by reference (BINARY: as Python orders str), walked
+    forward in step with the chains; a row walked past unmatched goes to ``passed``."""
+
+    def __init__(self, cursor: sqlite3.Cursor, at: int, passed: Callable[[tuple], None]) -> None:
+        self._rows, self.at, self.passed = cursor, at, passed
+        self.row = next(cursor, None)
+
+    def find(self, ref) -> tuple | None:
+        row, at = self.row, self.at
+        while row is not None:
+            key = row[at]
+            if key == ref:
+                self.row = next(self._rows, None)
+                return row
+            if key.__class__ is ref.__class__ and key > ref or _rank(key) > _rank(ref):
+                break  # not here: the row is some later chain's
+            self.passed(row)
+            row = next(self._rows, None)
+        self.row = row
+        return None
+
+    def finish(self) -> None:
+        while self.row is not None:
+            self.passed(self.row)
+            self.row = next(self._rows, None)
+
+
+def _rank(value) -> int:
+    """SQLite's order of storage classes: NULL, numbers, text, blob."""
+    return (0 if value is None else 3 if isinstance(value, bytes) else 2
+            if isinstance(value, str) else 1)
+
+
+class _WalkSettler(_Settler):
+    """On SQLite: the heads and every record table read in reference order beside the
+    journal (one cursor each, streamed), so each chain meets its head and its record
+    without a lookup; rows walked past are heads without a journal, records without one.
+    ``open`` starts a walk over (part of) the references; ``finish`` ends it."""
+
+    def open(self, con: sqlite3.Connection, since: int | None,
+             part: tuple[str | None, str | None] = (None, None)) -> None:
+        report = self.report
+        self.heads: _Walk | None = None
+        if self.has_heads:
+            where, params = _where("record_ref", since, part, "last_id > ?")
+            self.heads = _Walk(con.execute(
+                "SELECT record_ref, last_id, hash, entries FROM journal_head" + where
+                + " ORDER BY record_ref COLLATE BINARY", params), 0,
+                lambda row: report.add((row[0],), ORPHAN_HEAD))
+        self.walks: dict[str, _Walk] = {}
+        where, params = _where("ref", since, part)
+        for kind, table in self.tables.items():
+            cursor = con.execute(f'SELECT * FROM "{table}"{where} ORDER BY ref COLLATE BINARY',
+                                 params)
+            index = self._index[table] = {d[0]: i for i, d in enumerate(cursor.description)}
+            at = index["ref"]
+            self.walks[kind] = _Walk(cursor, at, lambda row, at=at: self._unjournaled(row[at]))
+
+    def _unjournaled(self, ref) -> None:
+        self.records += 1
+        self.report.add((ref,), NO_JOURNAL)
+
+    def add(self, chain: _Chain) -> None:
+        head = None
+        if self.heads is not None:
+            found = self.heads.find(chain.ref)
+            if found is not None:
+                self.heads_found += 1
+                head = found[1:]
+        walk = self.walks.get(chain.kind)
+        row = walk.find(chain.ref) if walk is not None else None
+        if row is not None:
+            self.records += 1
+        self._one(chain, head, row, self._index.get(self.tables.get(chain.kind, "")))
+
+    def finish(self, since: int | None) -> None:
+        if self.heads is not None:
+            self.heads.finish()
+        for walk in self.walks.values():
+            walk.finish()
+
+
+# ------------------------------------------------------------------ SQLite: two processes
+PARALLEL_FROM = 200_000  # journal entries from which a full check is split over two processes
+
+
+class _Lines:
+    """Where the second process's digest lines go: a file the parent hashes after its own
+    (the digest is one SHA-256 over every chain in reference order)."""
+
+    def __init__(self, file) -> None:
+        self.update = file.write
+
+
+def _check_part(uri: str, part: tuple[str | None, str | None], last_id: int,
+                key: bytes | None, keyed_from: int | None, present: set[str],
+                lines_path: str, tick: Callable[[int], None]) -> dict:
+    """Every check of the journals from reference ``part[0]`` on, in a process of its own,
+    on a snapshot of its own -- used only when it holds exactly the parent's journal
+    (the same newest entry: nothing was written in between)."""
+    con = sqlite3.connect(uri, uri=True, isolation_level=None)
+    try:
+        con.execute("BEGIN")
+        newest = con.execute("SELECT COALESCE(MAX(id), 0) FROM journal_entry").fetchone()[0]
+        if newest != last_id:
+            return {"moved": True}
+        report = VerifyReport()
+        settler = _WalkSettler(None, report, True, keyed_from, None, present)  # type: ignore[arg-type]
+        settler.open(con, None, part)
+        with open(lines_path, "wb") as lines:
+            settler.digest = _Lines(lines)  # type: ignore[assignment]
+            for chain in _chains_sqlite(con, tick, None, key, keyed_from, part):
+                settler.add(chain)
+            settler.finish(None)
+        import resource
+
+        return {"problems": [(p.refs, p.message) for p in report.problems],
+                "cut": report.problems_cut, "journals": report.journals,
+                "entries": report.entries, "records": settler.records,
+                "journaled": settler.journaled, "unkeyed": settler.unkeyed,
+                "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+    finally:
+        con.close()
+
+
+def _worker_main() -> None:
+    """The second process: its task as JSON on stdin; 'progress N' lines and one
+    'result {...}' line on stdout."""
+    import sys
+
+    task = json.loads(sys.stdin.read())
+    out = sys.stdout
+
+    def tick(n: int) -> None:
+        out.write(f"progress {n}\n")
+        out.flush()
+
+    try:
+        result = _check_part(task["uri"], (task["split"], None), task["last_id"],
+                             bytes.fromhex(task["key"]) if task["key"] is not None else None,
+                             task["keyed_from"], set(task["present"]), task["lines"], tick)
+    except BaseException as exc:  # the parent checks this part itself
+        result = {"error": f"{type(exc).__name__}: {exc}"}
+    out.write("result " + json.dumps(result) + "\n")
+    out.flush()
+
+
+class _Worker:
+    """The second half of the references, checked by a second process (``python -c``: a
+    fresh interpreter, nothing inherited) while this one checks the first; SQLite's
+    integrity check runs beside both, in a thread."""
+
+    peak_kib = 0  # the last worker's peak memory (bench/verify_floor.py reports it)
+
+    def __init__(self, uri: str, split: str, last_id: int, key: bytes | None,
+                 keyed_from: int | None, present: set[str]) -> None:
+        import os
+        import subprocess
+        import sys
+        import tempfile
+
+        self.split, self.done, self._buffer = split, 0, b""
+        handle, self.lines_path = tempfile.mkstemp(prefix="sms-tui-verify-")
+        os.close(handle)
+        try:
+            self._process = self._start(subprocess, sys)
+        except OSError:
+            os.unlink(self.lines_path)
+            raise
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._out = self._process.stdout
+        try:
+            self._process.stdin.write(json.dumps({
+                "uri": uri, "split": split, "last_id": last_id,
+                "key": key.hex() if key is not None else None, "keyed_from": keyed_from,
+                "present": sorted(present), "lines": self.lines_path}).encode())
+            self._process.stdin.close()
+        except OSError:  # it ended at once
+            self.close()
+            raise
+
+    @staticmethod
+    def _start(subprocess, sys):
+        return subprocess.Popen(
+            [sys.executable, "-c",
+             "from sms_tui.services.integrity import _worker_main; _worker_main()"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
+    def _read(self, block: bool, progress: Callable[[int], None] | None = None) -> dict | None:
+        """Take in what the other process wrote so far (all of it, when ``block``)."""
+        import os
+
+        fd = self._out.fileno()
+        os.set_blocking(fd, block)
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except BlockingIOError:
+                return None
+            if not chunk:
+                return None  # it ended
+            self._buffer += chunk
+            *lines, self._buffer = self._buffer.split(b"\n")
+            for line in lines:
+                if line.startswith(b"progress "):
+                    self.done = int(line[9:])
+                    if progress is not None:
+                        progress(self.done)
+                elif line.startswith(b"result "):
+                    return json.loads(line[7:])
+
+    def progress(self) -> int:
+        """Entries the other process has checked so far (without waiting)."""
+        self._read(block=False)
+        return self.done
+
+    def result(self, progress: Callable[[int], None] | None) -> dict:
+        """Wait for the other process (drawing its progress) and return what it found."""
+        found = self._read(block=True, progress=progress)
+        self._process.wait()
+        return found if found is not None else {"error": "the second process ended "
+                                                "without a result"}
+
+    def lines(self) -> Iterator[bytes]:
+        with open(self.lines_path, "rb") as lines:
+            while chunk := lines.read(1 << 20):
+                yield chunk
+
+    def close(self) -> None:
+        import contextlib
+        import os
+
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        self._out.close()
+        with contextlib.suppress(OSError):
+            os.unlink(self.lines_path)
+
+
+def _split_point(con: sqlite3.Connection, total: int) -> str | None:
+    """The reference that starts the journal's second half (by entries), if any."""
+    path = con.execute("PRAGMA database_list").fetchone()[2]
+    if not path:  # in memory: no second process can open it
+        return None
+    found = con.execute("SELECT record_ref FROM journal_entry ORDER BY record_ref, id "
+                        "LIMIT 1 OFFSET ?", (total // 2,)).fetchone()
+    return found[0] if found is not None and isinstance(found[0], str) else None
+
+
+def _check_sqlite(conn: Connection, report: VerifyReport, settler: _WalkSettler,
+                  tick: Callable[[int], None] | None, since: int | None, key: bytes | None,
+                  keyed_from: int | None, total: int, parallel: bool) -> None:
+    """Every chain on SQLite: in this process, or its first half here and the second in
+    another (a full check of a big journal; when the other process fails, or found the
+    journal moved on, this one checks the second half too)."""
+    import os
+
+    con = conn.connection.driver_connection
+    from ..storage.quick import read_only_uri
+
+    worker = None
+    if parallel and total >= PARALLEL_FROM and (os.cpu_count() or 1) > 1:
+        split = _split_point(con, total)
+        if split is not None:
+            try:
+                worker = _Worker(read_only_uri(con.execute("PRAGMA database_list").fetchone()[2]),
+                                 split, report.last_id, key, keyed_from,
+                                 set(settler.tables.values()))
+            except OSError:  # no second process here: all of it in this one
+                worker = None
+    if worker is None:
+        settler.open(con, since)
+        for chain in _chains_sqlite(con, tick, since, key, keyed_from):
+            settler.add(chain)
+        settler.finish(since)
+        return
+    split = worker.split
+    try:
+        mine = (lambda n: tick(n + worker.progress())) if tick is not None else None
+        settler.open(con, None, (None, split))
+        for chain in _chains_sqlite(con, mine, None, key, keyed_from, (None, split)):
+            settler.add(chain)
+        settler.finish(None)
+        done = report.entries
+        result = worker.result((lambda n: tick(done + n)) if tick is not None else None)
+        _Worker.peak_kib = result.get("peak_kib", 0)
+        if "problems" not in result:  # the journal moved on, or the process failed
+            settler.open(con, None, (split, None))
+            for chain in _chains_sqlite(con, (lambda n: tick(done + n)) if tick else None,
+                                        None, key, keyed_from, (split, None)):
+                settler.add(chain)
+            settler.finish(None)
+            return
+        for refs, message in result["problems"]:
+            report.add(tuple(refs), message)
+        report.problems_cut += result["cut"]
+        report.journals += result["journals"]
+        report.entries += result["entries"]
+        settler.records += result["records"]
+        settler.unkeyed += result["unkeyed"]
+        for kind, n in result["journaled"].items():
+            settler.journaled[kind] = settler.journaled.get(kind, 0) + n
+        for chunk in worker.lines():
+            settler.digest.update(chunk)
+    finally:
+        worker.close()
+
+
 def verify_connection(conn: Connection, *, against: str | None = None,
                       progress: Callable[[int, int], None] | None = None,
                       since: int | None = None, key: bytes | None = None,
-                      file_check: _FileCheck | None = None) -> VerifyReport:
+                      file_check: _FileCheck | None = None,
+                      parallel: bool = True) -> VerifyReport:
     """Every check, read only, on an open SQLAlchemy connection (inside one transaction,
     so every read sees the same snapshot).
 
     ``since``: check only the records whose journal was written to after that entry id
     (their whole chain, head and fields); no digest is made then. ``file_check``: SQLite's
     own check of the file, already running beside this one (else it runs here first).
+    ``parallel``: a full check of a big SQLite journal may use a second process.
     """
     report = VerifyReport()
     tables = _schema_checks(report, conn, file_check)
@@ -536,20 +1021,15 @@ def verify_connection(conn: Connection, *, against: str | None = None,
         progress(0, total)
     tick = (lambda n: progress(n, total)) if progress is not None else None
 
-    settler = _Settler(conn, report, has_heads, keyed_from, bound, tables)
-    for chain in _chains(conn, tick, since, key, keyed_from):
-        settler.add(chain)
-    settler.settle()
-    if has_heads:
-        heads = conn.execute(text("SELECT COUNT(*) FROM journal_head WHERE last_id > :s"),
-                             {"s": since or 0}).scalar_one()
-        if heads != settler.heads_found:
-            for (ref,) in conn.execute(text(
-                    "SELECT record_ref FROM journal_head h WHERE last_id > :s AND NOT EXISTS "
-                    "(SELECT 1 FROM journal_entry j WHERE j.record_ref = h.record_ref) "
-                    "ORDER BY record_ref LIMIT 100"), {"s": since or 0}):
-                report.add((ref,), "journal is gone but its head remains: its entries were "
-                           "deleted")
+    if conn.dialect.name == "sqlite":  # SQLite's own driver, every table walked in step
+        settler: _Settler = _WalkSettler(conn, report, has_heads, keyed_from, bound, tables)
+        _check_sqlite(conn, report, settler, tick, since, key, keyed_from, total,  # type: ignore[arg-type]
+                      parallel=parallel and since is None and bound is None and has_heads)
+    else:
+        settler = _Settler(conn, report, has_heads, keyed_from, bound, tables)
+        for chain in _chains(conn, tick, since, key, keyed_from):
+            settler.add(chain)
+        settler.finish(since)
     if file_check is not None:
         for line in file_check.result():
             report.add((), line)
@@ -561,14 +1041,7 @@ def verify_connection(conn: Connection, *, against: str | None = None,
     if since is not None:
         report.records = sum(settler.journaled.values())
         return report
-    for kind, table in settler.tables.items():
-        n = conn.execute(text(f'SELECT COUNT(*) FROM "{table}"')).scalar_one()
-        report.records += n
-        if n != settler.journaled[kind]:
-            for (ref,) in conn.execute(text(
-                    f'SELECT ref FROM "{table}" t WHERE NOT EXISTS (SELECT 1 FROM journal_entry j '
-                    "WHERE j.record_ref = t.ref) ORDER BY ref LIMIT 100")):
-                report.add((ref,), "record has no journal")
+    report.records = settler.records
     report.digest = (f"{DIGEST_PREFIX}:{report.last_id}:{report.entries}:"
                      f"{settler.digest.hexdigest()}")
     if against:
@@ -614,10 +1087,12 @@ CHECKPOINT_KEY = "verify:checkpoint"
 
 def verify_database(store: Store, *, against: str | None = None,
                     progress: Callable[[int, int], None] | None = None,
-                    since_last: bool = False, record: bool = False) -> VerifyReport:
+                    since_last: bool = False, record: bool = False,
+                    parallel: bool = True) -> VerifyReport:
     """Run every check on ``store``'s database and return what was found.
 
-    ``since_last``: check only what was written after the last checkpoint. ``record``:
+    ``since_last``: check only what was written after the last checkpoint. ``parallel``:
+    a full check of a big SQLite journal may use a second process. ``record``:
     when everything checked is sound, record a checkpoint (the newest entry checked) in
     ``sms_meta`` for the next ``since_last`` run.
     """
@@ -647,7 +1122,7 @@ def verify_database(store: Store, *, against: str | None = None,
                 since = int(json.loads(found[0])["last_id"])
             report = verify_connection(conn, against=against, progress=progress, since=since,
                                        key=getattr(store, "journal_key", None),
-                                       file_check=file_check)
+                                       file_check=file_check, parallel=parallel)
     finally:
         if file_check is not None:
             file_check.join()
