@@ -168,9 +168,10 @@ class TableSpec:
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
 
-    def insert_sql(self) -> str:
+    def insert_sql(self, mark: str = "?") -> str:
+        """The INSERT of one row; ``mark`` is the driver's placeholder (psycopg's is %s)."""
         cols = ", ".join(f'"{c}"' for c in self.names)
-        marks = ", ".join("?" for _ in self.columns)
+        marks = ", ".join(mark for _ in self.columns)
         return f'INSERT INTO "{self.name}" ({cols}) VALUES ({marks})'
 
     def select_sql(self) -> str:
