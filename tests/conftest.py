@@ -64,7 +64,7 @@ BOTH_BACKENDS = {
     "test_reviews", "test_reviews_cli", "test_reviews_events", "test_scheduler",
     "test_migrations", "test_server_desk", "test_team", "test_requests", "test_problems",
     "test_changes", "test_known_errors", "test_major_incidents", "test_reports",
-    "test_evidence", "test_transfer", "test_demo", "test_sla_incidents",
+    "test_evidence", "test_transfer", "test_demo", "test_sla_incidents", "test_nul_text",
 }
 PG_ADMIN_URL = os.environ.get("SMS_TUI_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
