@@ -140,7 +140,7 @@ def _complaints(ev: EvCtx, facts: list[Fact], gaps: list[Gap | None]) -> int:
         return found
     received = ev.count("complaint")
     escalated = ev.count("complaint", "escalation_level > 0")
-    resolved = ev.count("complaint", "1", column="resolved_at")
+    resolved = ev.count("complaint", column="resolved_at")
     facts += [
         Fact("Service complaints received", str(received)),
         Fact("Escalated to management (not resolved through the normal channels)",
