@@ -121,6 +121,49 @@ def test_an_unknown_role_is_named_in_one_line():
     assert "\n" not in str(info.value)
 
 
+# A refused password cannot be produced here: every machine of this project runs the server
+# with trust authentication, so no login ever asks for one. What the desk says then is
+# tested on the error psycopg raises, of its own class, with libpq's own words.
+@pytest.mark.parametrize("said", [
+    'connection failed: connection to server at "db.example.org", port 5433 failed: FATAL:  '
+    'password authentication failed for user "ann"',
+    'connection failed: connection to server at "db.example.org", port 5433 failed: '
+    "fe_sendauth: no password supplied",
+])
+def test_a_refused_password_is_one_line_naming_the_user_and_where_to_give_it(said):
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    from sms_tui.storage.server import explain_server
+
+    url = f"postgresql://ann:{SECRET}@db.example.org:5433/desk"
+    wrapped = OperationalError("SELECT 1", None, psycopg.OperationalError(said))
+    for exc in (wrapped, wrapped.orig):
+        line = explain_server(exc, url)
+        assert line == ("PostgreSQL at db.example.org:5433 refused user 'ann' (wrong or missing "
+                        "password; give it in PGPASSWORD, ~/.pgpass or [database] password_env)")
+
+
+def test_a_role_that_may_not_log_in_is_refused_by_the_server_in_one_line():
+    """The one refusal of a user this server really makes under trust authentication."""
+    role = f"smspg_nologin_{secrets.token_hex(3)}"
+    _admin(f"CREATE ROLE {role} NOLOGIN PASSWORD '{SECRET}'")
+    try:
+        url = _pg_url("postgres").replace("postgres@", f"{role}:{SECRET}@", 1)
+        done = subprocess.run(_sms("--db", url, "list", "incidents"), env=_env(), text=True,
+                              capture_output=True, timeout=60)
+        assert done.returncode == 1
+        from sqlalchemy.engine import make_url
+
+        at = make_url(url)
+        assert done.stderr.strip() == (
+            f"sms-tui: error: PostgreSQL at {at.host}:{at.port or 5432} refused user '{role}': "
+            f"the role may not log in (ALTER ROLE {role} LOGIN)")
+        assert SECRET not in done.stdout + done.stderr
+    finally:
+        _admin(f"DROP ROLE IF EXISTS {role}")
+
+
 def test_without_the_extra_the_error_says_what_to_install(tmp_path):
     blocker = tmp_path / "psycopg.py"
     blocker.write_text("raise ImportError('not installed')\n")

@@ -84,6 +84,9 @@ def explain_server(exc: BaseException, url: str) -> str:
             or "authentication failed" in low:
         return (f"PostgreSQL at {host}:{port} refused user {user!r} (wrong or missing password; "
                 "give it in PGPASSWORD, ~/.pgpass or [database] password_env)")
+    if "not permitted to log in" in low:
+        return (f"PostgreSQL at {host}:{port} refused user {user!r}: the role may not log in "
+                f"(ALTER ROLE {user} LOGIN)")
     if "does not exist" in low and "database" in low:
         return f"database {db!r} does not exist on {host}:{port} (create it: createdb {db})"
     if "role" in low and "does not exist" in low:
