@@ -668,6 +668,26 @@ def test_import_into_a_server_desk_adds_to_its_records_or_names_each_conflict(tm
         store.close()
 
 
+def test_opening_the_desk_and_reading_never_wait_for_a_write_in_progress(pg_desk, monkeypatch):
+    from tests.conftest import empty_server_desk
+
+    empty_server_desk(pg_desk)
+    holder = Store(pg_desk, actor="ann")
+    RecordService(holder).create("incident", title="there before")
+    monkeypatch.setenv("SMS_TUI_BUSY_TIMEOUT", "1")
+    try:
+        with holder.write() as session:
+            session.execute(text("SELECT 1"))  # ann's transaction holds the desk's write lock
+            reader = Store(pg_desk, actor="bob")  # connects, checks the schema
+            try:
+                rows = RecordService(reader).list("incident", limit=None)
+            finally:
+                reader.close()
+        assert [r.title for r in rows] == ["there before"]
+    finally:
+        holder.close()
+
+
 def test_a_writer_held_up_too_long_is_told_the_desk_is_busy_and_writes_nothing(pg_desk, monkeypatch):
     from tests.conftest import empty_server_desk
 

@@ -144,8 +144,8 @@ def read_engine(engine: Engine) -> Engine:
 
 def connect_check(engine: Engine, url: str) -> None:
     """Connect once, turning any failure into one clear line."""
-    try:
-        with engine.connect() as con:
+    try:  # as a reader: opening the desk never waits for another analyst's write
+        with engine.connect().execution_options(**{READ_ONLY: True}) as con:
             con.exec_driver_sql("SELECT 1")
     except Exception as exc:
         raise DatabaseError(explain_server(exc, url)) from None
