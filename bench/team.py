@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -235,9 +236,7 @@ def main() -> None:
         else:
             with psycopg.connect(**conn) as con:
                 con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not a.sqlite:
-            for leftover in work.glob("desk.db*"):
-                leftover.unlink()
+        shutil.rmtree(work, ignore_errors=True)  # the built desk (not a --sqlite one), outputs
     print(table.markdown(f"figure ({a.records:,} records, median of {a.repeat})"))
 
 
