@@ -273,7 +273,8 @@ async def memory(db: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("db", type=Path)
+    parser.add_argument("db", type=lambda v: v if "://" in v else Path(v),
+                        help="a desk file, or a postgresql:// URL (team mode)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--memory", action="store_true")
     args = parser.parse_args()

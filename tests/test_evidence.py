@@ -337,3 +337,25 @@ def test_an_emergency_change_is_reviewed_from_when_it_was_implemented_not_its_pl
     assert f["Implemented"] == "2026-03-03 09:00 UTC"
     assert f["Planned end"] == "2026-03-20 09:00 UTC"
     assert f["Incidents on the same service since the change"] == 1
+
+
+def test_the_evidence_report_counts_resolved_complaints(db_path, backend):
+    """Clause 8.3.2's complaint figures, on both backends (the server refused the SQL of
+    'resolved in the period' before: a bare ``AND (1)`` is no boolean there)."""
+    import json as _json
+    from datetime import date, timedelta
+
+    from tests.cli_helpers import Cli
+
+    cli = Cli(db_path)
+    cli.ok("contacts", "add", "--name", "Mark", "--email", "mark@example.org")
+    ref = cli.ok("new", "complaint", "--title", "Rude answer", "--requester",
+                 "mark@example.org").strip()
+    cli.ok("complaints", "resolve", ref, "--outcome", "Apologised")
+    today = date.today()
+    report = _json.loads(cli.ok("evidence", "--from", today.isoformat(), "--to",
+                                (today + timedelta(days=1)).isoformat(), "--format", "json"))
+    facts = {f["label"]: f["value"] for clause in report["clauses"]
+             for f in clause.get("facts", [])}
+    assert facts["Service complaints received"] == "1"
+    assert facts["Complaints resolved in the period (each with its outcome)"] == "1"

@@ -161,3 +161,20 @@ def test_the_index_agrees_with_the_records_after_every_kind_of_write(db_path, re
             con.execute(f"INSERT INTO {table}_fts({table}_fts, rank) VALUES ('integrity-check', 1)")
     finally:
         con.close()
+
+
+def test_a_search_in_a_filtered_queue_counts_all_matches_only_where_it_shapes_the_query(
+        store, records, backend):
+    """SQLite picks the query's shape by how many records the words match (a count over the
+    FTS5 index); the server's query has one shape, so that count is not run there: at a
+    million incidents it cost 300-550 ms of every search in the open queue."""
+    from sqlalchemy import event
+
+    records.create("incident", title="VPN drops at night")
+    seen: list[str] = []
+    event.listen(store.engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, *_a: seen.append(" ".join(statement.split())))
+    found = records.list("incident", QueueFilter(open_only=True, text="vpn"))
+    assert [r.title for r in found] == ["VPN drops at night"]
+    counts = [s for s in seen if s.lower().startswith("select count(")]
+    assert len(counts) == (1 if backend == "sqlite" else 0), counts

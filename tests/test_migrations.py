@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import secrets
 import sqlite3
 import subprocess
 import sys
@@ -20,7 +22,7 @@ from sms_tui.domain.errors import DeskError
 from sms_tui.storage import migrate
 from sms_tui.storage.migrate import HEAD_REVISION, alembic_config, ensure_schema
 from sms_tui.storage.schema import metadata
-from sms_tui.storage.search import is_search_table
+from sms_tui.storage.search import is_search_index, is_search_table
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -89,54 +91,257 @@ def test_revisions_form_one_line_from_the_first():
         assert _script().get_revision(newer).down_revision == older
 
 
+# ---------------------------------------------------------------- the desk under test
+# Every test below runs on the SQLite file and on a real PostgreSQL database (the module is
+# in BOTH_BACKENDS): the same revisions must create, upgrade and downgrade both. On the server
+# each test starts from an empty schema of a database made for this module, dropped after.
+class FileDesk:
+    """A desk file, migrated the way sms-tui does (foreign keys off)."""
+
+    dialect = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.location = path
+
+    def alembic(self, action: str, target: str) -> None:
+        _run_alembic(self.path, action, target)
+
+    def ensure(self) -> None:
+        ensure_schema(self.path)
+
+    def upgrade_to(self, revision: str) -> None:
+        migrate.upgrade(self.path, revision)  # the product's path, foreign keys checked after
+
+    def tables(self) -> set[str]:
+        return _tables(self.path)
+
+    def revision(self) -> str | None:
+        return _revision(self.path)
+
+    def schema_diff(self) -> list:
+        return _schema_diff(self.path)
+
+    def execute(self, sql: str) -> None:
+        con = sqlite3.connect(self.path)
+        try:
+            con.execute(sql)
+            con.commit()
+        finally:
+            con.close()
+
+    def dump(self) -> dict[str, list[tuple]]:
+        return _dump(self.path)
+
+    def other_objects(self) -> set[str]:
+        """Triggers, indexes and views: what a downgrade must remove besides the tables."""
+        con = sqlite3.connect(self.path)
+        try:
+            return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type IN "
+                                              "('trigger', 'index', 'view') AND sql IS NOT NULL")}
+        finally:
+            con.close()
+
+    def integrity(self) -> None:
+        con = sqlite3.connect(self.path)
+        try:
+            assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+            assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        finally:
+            con.close()
+
+
+class ServerDesk:
+    """A desk in an empty PostgreSQL database (team mode)."""
+
+    dialect = "postgresql"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.location = url
+
+    def _engine(self):
+        from sqlalchemy.engine import make_url
+
+        return create_engine(make_url(self.url).set(drivername="postgresql+psycopg"))
+
+    @contextlib.contextmanager
+    def _connection(self):
+        engine = self._engine()
+        try:
+            with engine.begin() as connection:
+                yield connection
+        finally:
+            engine.dispose()
+
+    def alembic(self, action: str, target: str) -> None:
+        with self._connection() as connection:
+            cfg = alembic_config("postgresql+psycopg://")
+            cfg.attributes["connection"] = connection
+            getattr(command, action)(cfg, target)
+
+    def ensure(self) -> None:
+        from sms_tui.storage.server import ensure_server_schema
+
+        ensure_server_schema(self.url)
+
+    def upgrade_to(self, revision: str) -> None:
+        from sms_tui.storage.server import make_server_engine, upgrade_server
+
+        engine = make_server_engine(self.url)  # the product's path: one transaction, locked
+        try:
+            upgrade_server(engine, revision)
+        finally:
+            engine.dispose()
+
+    def tables(self) -> set[str]:
+        with self._connection() as connection:
+            return {r[0] for r in connection.exec_driver_sql(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")}
+
+    def revision(self) -> str | None:
+        from sms_tui.storage.server import stored_server_revision
+
+        with self._connection() as connection:
+            return stored_server_revision(connection)
+
+    def schema_diff(self) -> list:
+        with self._connection() as connection:
+            context = MigrationContext.configure(connection, opts={
+                "compare_type": True,  # the search indexes of migration 0003 are not models
+                "include_name": lambda name, type_, _p: not (type_ == "index"
+                                                             and is_search_index(name)),
+            })
+            return compare_metadata(context, metadata)
+
+    def execute(self, sql: str) -> None:
+        with self._connection() as connection:
+            connection.exec_driver_sql(sql)
+
+    def dump(self) -> dict[str, list[tuple]]:
+        from sqlalchemy import inspect
+
+        out = {}
+        with self._connection() as connection:
+            inspector = inspect(connection)
+            for table in sorted(self.tables() - {"alembic_version"}):
+                key = inspector.get_pk_constraint(table)["constrained_columns"]
+                order = ", ".join(f'"{c}"' for c in key) or "1"
+                out[table] = [tuple(r) for r in connection.exec_driver_sql(
+                    f'SELECT * FROM "{table}" ORDER BY {order}')]
+        return out
+
+    def other_objects(self) -> set[str]:
+        """Functions, triggers, text search configurations and indexes the desk made (an
+        extension's own functions aside): what a downgrade must remove besides the tables."""
+        with self._connection() as connection:
+            return {r[0] for r in connection.exec_driver_sql(
+                "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                "WHERE n.nspname = current_schema() AND NOT EXISTS (SELECT 1 FROM pg_depend d "
+                "WHERE d.objid = p.oid AND d.deptype = 'e') "
+                "UNION ALL SELECT tgname FROM pg_trigger WHERE NOT tgisinternal "
+                "UNION ALL SELECT cfgname FROM pg_ts_config c JOIN pg_namespace n "
+                "ON n.oid = c.cfgnamespace WHERE n.nspname = current_schema() "
+                "UNION ALL SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
+                "AND tablename <> 'alembic_version'")}
+
+    def integrity(self) -> None:
+        # The server enforces its foreign keys at every statement: a broken one would have
+        # failed the migration. What is left to check: no constraint left unvalidated.
+        with self._connection() as connection:
+            assert connection.exec_driver_sql(
+                "SELECT conname FROM pg_constraint WHERE NOT convalidated").fetchall() == []
+
+
+@pytest.fixture(scope="module")
+def pg_migration_db():
+    """A database of its own for this module's server runs, dropped at the end."""
+    from .conftest import _admin, _pg_url
+
+    name = f"smspg_mig_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{secrets.token_hex(4)}"
+    _admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield _pg_url(name)
+    finally:
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def desk(backend, tmp_path, request):
+    """An empty desk: a new file, or the module's server database with an empty schema."""
+    if backend == "postgresql":
+        url = request.getfixturevalue("pg_migration_db")
+        server = ServerDesk(url)
+        server.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        return server
+    path = tmp_path / "desk.db"
+    path.touch()
+    return FileDesk(path)
+
+
 # ---------------------------------------------------------------- upgrade and downgrade
 def test_a_new_database_is_created_and_migrated_to_head(tmp_path):
-    db = tmp_path / "new" / "desk.db"
+    db = tmp_path / "new" / "desk.db"  # the file and its folder do not exist yet
     ensure_schema(db)
     assert _revision(db) == HEAD_REVISION
     assert set(metadata.tables) <= _tables(db)
 
 
-def test_the_migrated_schema_matches_the_models(tmp_path):
-    db = tmp_path / "desk.db"
-    ensure_schema(db)
-    assert _schema_diff(db) == []
+def test_an_empty_desk_is_migrated_to_head(desk):
+    desk.ensure()
+    assert desk.revision() == HEAD_REVISION
+    assert set(metadata.tables) <= desk.tables()
 
 
-def test_downgrade_to_base_then_upgrade_again_gives_the_same_schema(tmp_path):
-    db = tmp_path / "desk.db"
-    ensure_schema(db)
-    _run_alembic(db, "downgrade", "base")
-    assert _tables(db) == {"alembic_version"}
-    assert _revision(db) is None
-    _run_alembic(db, "upgrade", "head")
-    assert _revision(db) == HEAD_REVISION
-    assert _schema_diff(db) == []
+def test_the_migrated_schema_matches_the_models(desk):
+    desk.ensure()
+    assert desk.schema_diff() == []
 
 
-def test_each_revision_steps_down_and_up_again(tmp_path):
-    db = tmp_path / "desk.db"
-    db.touch()
+def test_downgrade_to_base_then_upgrade_again_gives_the_same_schema(desk):
+    desk.ensure()
+    desk.alembic("downgrade", "base")
+    assert desk.tables() == {"alembic_version"}
+    assert desk.other_objects() == set()  # no trigger, function or search config left behind
+    assert desk.revision() is None
+    desk.alembic("upgrade", "head")
+    assert desk.revision() == HEAD_REVISION
+    assert desk.schema_diff() == []
+
+
+def test_each_revision_steps_down_and_up_again(desk):
     for rev in _revisions_oldest_first():
-        _run_alembic(db, "upgrade", rev)
-        _run_alembic(db, "downgrade", "-1")
-        _run_alembic(db, "upgrade", rev)
-        assert _revision(db) == rev
-    assert _schema_diff(db) == []
+        desk.alembic("upgrade", rev)
+        desk.alembic("downgrade", "-1")
+        desk.alembic("upgrade", rev)
+        assert desk.revision() == rev
+    assert desk.schema_diff() == []
 
 
-def test_head_database_is_not_migrated_again(tmp_path, monkeypatch):
-    db = tmp_path / "desk.db"
-    ensure_schema(db)
+def test_head_database_is_not_migrated_again(desk, monkeypatch):
+    desk.ensure()
 
     def boom(*_a, **_k):
         raise AssertionError("Alembic ran on a database already at head")
 
+    from sms_tui.storage import server
+
     monkeypatch.setattr(migrate, "upgrade", boom)
-    ensure_schema(db)
+    monkeypatch.setattr(server, "upgrade_server", boom)
+    desk.ensure()
 
 
-def test_a_database_from_a_newer_sms_tui_is_refused_untouched(tmp_path):
+def test_a_database_from_a_newer_sms_tui_is_refused_untouched(desk):
+    desk.ensure()
+    desk.execute("UPDATE alembic_version SET version_num = '9999'")
+    before = desk.dump()
+    with pytest.raises(DeskError, match="newer sms-tui"):
+        desk.ensure()
+    assert desk.revision() == "9999"
+    assert desk.dump() == before
+
+
+def test_the_sqlite_file_of_a_newer_sms_tui_keeps_its_bytes(tmp_path):
     db = tmp_path / "desk.db"
     ensure_schema(db)
     con = sqlite3.connect(db)
@@ -178,20 +383,21 @@ LATER_TABLES = {"mail_attachment": "0008"}
 
 
 @contextlib.contextmanager
-def with_later_columns(db: Path, revision: str):
+def with_later_columns(db: Path | FileDesk | ServerDesk, revision: str):
     """Around filling a database at ``revision`` with today's services (see LATER_COLUMNS
     and LATER_TABLES)."""
     from sms_tui.storage.schema import metadata
 
+    desk = FileDesk(db) if isinstance(db, Path) else db
     added = [(table, definition) for table, columns in LATER_COLUMNS.items()
              for since, definition in columns if since > revision]
     tables = [metadata.tables[name] for name, since in LATER_TABLES.items() if since > revision]
-    con = sqlite3.connect(db)
     for table, definition in added:
-        con.execute(f'ALTER TABLE "{table}" ADD COLUMN {definition}')
-    con.commit()
-    con.close()
-    engine = create_engine(f"sqlite:///{db}")
+        if desk.dialect == "postgresql":  # SQLite's type names in LATER_COLUMNS
+            definition = definition.replace(" DATETIME", " TIMESTAMP WITH TIME ZONE")
+        desk.execute(f'ALTER TABLE "{table}" ADD COLUMN {definition}')
+    engine = (create_engine(f"sqlite:///{desk.path}") if isinstance(desk, FileDesk)
+              else desk._engine())
     for made in tables:
         made.create(engine)
     try:
@@ -200,11 +406,8 @@ def with_later_columns(db: Path, revision: str):
         for made in tables:
             made.drop(engine)
         engine.dispose()
-        con = sqlite3.connect(db)
         for table, definition in added:
-            con.execute(f'ALTER TABLE "{table}" DROP COLUMN {definition.split()[0]}')
-        con.commit()
-        con.close()
+            desk.execute(f'ALTER TABLE "{table}" DROP COLUMN {definition.split()[0]}')
 
 
 def _populate_at_first_revision(db: Path, clock) -> None:
@@ -214,7 +417,7 @@ def _populate_at_first_revision(db: Path, clock) -> None:
         _fill(db, clock)
 
 
-def _fill(db: Path, clock) -> None:
+def _fill(db: Path | str, clock) -> None:
     from sms_tui.services.records import RecordService
     from sms_tui.services.store import Store
 
@@ -257,32 +460,38 @@ def _dump(db: Path) -> dict[str, list[tuple]]:
         con.close()
 
 
-def test_records_and_journal_written_at_the_first_revision_survive_the_upgrade(tmp_path, clock):
-    db = tmp_path / "desk.db"
-    db.touch()
-    _populate_at_first_revision(db, clock)
-    before = _dump(db)
-    assert len(before["journal_entry"]) >= 14
-
-    ensure_schema(db)
-
-    assert _revision(db) == HEAD_REVISION
-    after = _dump(db)
+def _same_rows(before: dict, after: dict, step: str) -> None:
     for table, rows in before.items():
         width = len(rows[0]) if rows else 0  # a later revision's columns come last
-        assert [row[:width] for row in after[table]] == rows, f"{table} changed during the upgrade"
-    con = sqlite3.connect(db)
-    try:
-        assert con.execute("PRAGMA foreign_key_check").fetchall() == []
-        assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-    finally:
-        con.close()
+        assert [row[:width] for row in after[table]] == rows, f"{table} changed during {step}"
+
+
+@pytest.mark.parametrize("how", ["at once", "one revision at a time"])
+def test_records_and_journal_written_at_the_first_revision_survive_the_upgrade(desk, clock, how):
+    desk.alembic("upgrade", "0001")
+    with with_later_columns(desk, "0001"):
+        _fill(desk.location, clock)
+    before = desk.dump()
+    assert len(before["journal_entry"]) >= 14
+
+    if how == "at once":
+        desk.ensure()  # what the first start of a newer sms-tui does
+    else:
+        for rev in _revisions_oldest_first()[1:]:
+            desk.upgrade_to(rev)
+            assert desk.revision() == rev
+            _same_rows(before, desk.dump(), f"the upgrade to {rev}")
+            desk.integrity()
+
+    assert desk.revision() == HEAD_REVISION
+    _same_rows(before, desk.dump(), "the upgrade")
+    desk.integrity()
 
     from sms_tui.services.integrity import verify_database
     from sms_tui.services.records import RecordService
     from sms_tui.services.store import Store
 
-    store = Store(db, actor="new-version", clock=clock)
+    store = Store(desk.location, actor="new-version", clock=clock)
     try:
         inc = RecordService(store).get("INC-000001")
         assert inc.service == "Email" and inc.escalation_level == 1
@@ -291,6 +500,10 @@ def test_records_and_journal_written_at_the_first_revision_survive_the_upgrade(t
         mine = ["create", "transition", "note", "assign", "escalate_hierarchical", "link"]
         assert [a for a in actions if a in mine] == mine  # feature rules may add entries of their own
         assert verify_database(store).ok
+        from sms_tui.services.views import QueueFilter
+
+        found = RecordService(store).list("incident", QueueFilter(open_only=False, text="mail"))
+        assert [r.ref for r in found] == ["INC-000001"]  # the search index covers old rows
     finally:
         store.close()
 

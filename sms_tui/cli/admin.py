@@ -27,6 +27,30 @@ def _existing_store(app: AppContext):
     return app.store()
 
 
+def _restore_server(app: AppContext, source: Path, force: bool) -> None:
+    from ..services.backup import restore_server
+    from ..services.transfer import ImportRefused
+    from .reports import progress_bar
+
+    store = app.store()
+    try:
+        with progress_bar("restoring") as progress:
+            done = restore_server(store, source, force=force, progress=progress)
+    except ImportRefused as exc:
+        for problem in exc.problems:
+            click.echo(f"{one_line(source.name)}: {one_line(problem.line())}", err=True)
+        if exc.total > len(exc.problems):
+            click.echo(f"... and {exc.total - len(exc.problems)} more", err=True)
+        raise
+    for line in done.forced:
+        click.echo(f"forced: {one_line(line)}", err=True)
+    if done.forced:
+        click.echo(f"restored despite {len(done.forced)} verification problem(s) "
+                   "(--force; journaled under SYS:integrity)")
+    click.echo(f"restored {done.rows} rows into {done.tables} tables from "
+               f"{one_line(str(source))} into {one_line(str(store.path))} (verified)")
+
+
 def register(main: click.Group) -> None:
     @main.command("backup")
     @click.argument("target", type=click.Path(path_type=Path))
@@ -54,16 +78,19 @@ def register(main: click.Group) -> None:
     @pass_app
     def restore(app: AppContext, source: Path, force: bool):
         """Replace the database with the backup SOURCE (checked first, as 'verify' does;
-        the current one is kept aside)."""
+        the current one is kept aside).
+
+        On a PostgreSQL desk: SOURCE is a server 'backup' file (or a SQLite backup), restored
+        into an EMPTY server database in one transaction and verified before it commits.
+        """
         from ..config import load_config
         from ..paths import default_config_path
         from ..services.backup import restore_database
         from ..services.store import journal_key
 
-        if isinstance(_db_path(app), str):
-            fail("a PostgreSQL desk is restored by the server's tools (pg_restore of a pg_dump), "
-                 "or from a 'backup' file: import it into a new SQLite desk, then "
-                 "'sms-tui migrate --to' an empty database (README: A team desk on PostgreSQL)")
+        if isinstance(_db_path(app), str):  # team mode: into an empty server desk
+            _restore_server(app, source, force)
+            return
         config = load_config(Path(app.config_path) if app.config_path else default_config_path())
         result = restore_database(_db_path(app), source, force=force, key=journal_key(config))
         if result.previous_kept_at:

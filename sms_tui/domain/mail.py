@@ -25,6 +25,7 @@ from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 
 from .errors import ValidationError
+from .text import without_nul
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 UNNAMED = "(unnamed)"  # an attachment sent without a file name
@@ -75,7 +76,8 @@ def read_message(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Inbound:
     if not raw.strip():
         raise ValidationError("no message on the input (expected one RFC 5322 mail)")
     head = raw[:65536].split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0]
-    if not re.match(rb"^[!-9;-~]+:", head) or b"\x00" in raw[:65536]:
+    # binary input has NULs in its first lines; a NUL in a body is dropped below instead
+    if not re.match(rb"^[!-9;-~]+:", head) or b"\x00" in head:
         raise ValidationError("the input is not an email message (no header lines at its start)")
     try:
         msg = BytesParser(policy=policy.default).parsebytes(raw)
@@ -92,9 +94,12 @@ def read_message(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Inbound:
         [_header(msg, "To"), _header(msg, "Cc"), _header(msg, "Delivered-To")]) if "@" in addr)
     message_ids = _ids(_header(msg, "Message-ID"))
     threads = _ids(_header(msg, "In-Reply-To")) + _ids(_header(msg, "References"))[::-1]
+    # A NUL (say from a quoted-printable =00) cannot be stored: dropped, not the whole mail.
+    attachments = [Attachment(without_nul(a.name), a.size, a.content_type) for a in attachments]
     return Inbound(
         message_id=message_ids[0] if message_ids else "",
-        sender_name=sender_name, sender=sender, to=to, subject=subject, body=_bounded(body),
+        sender_name=without_nul(sender_name), sender=without_nul(sender), to=to,
+        subject=without_nul(subject), body=_bounded(without_nul(body)),
         attachments=tuple(attachments), in_reply_to=tuple(dict.fromkeys(threads)),
         automatic=_automatic(msg, sender),
     )
@@ -115,7 +120,7 @@ def _header(msg: EmailMessage, name: str) -> str:
             if key.lower() == name.lower():
                 value = str(raw)
                 break
-    text = "" if value is None else str(value)
+    text = "" if value is None else without_nul(str(value))
     return re.sub(r"\s+", " ", text).strip()
 
 

@@ -144,3 +144,26 @@ def checked_actor(name: str) -> str:
     if not has_visible_text(name):
         raise ValidationError("the name to act as (--as or SMS_TUI_USER) has nothing visible in it")
     return name
+
+
+# ------------------------------------------------------------------ what a desk can store
+NUL = "\x00"
+
+
+def storable_text(value: str, field: str) -> str:
+    """The one rule every piece of user text meets before a desk stores it: no NUL
+    character (``\\x00``). PostgreSQL's text cannot hold one at all and SQLite's C
+    strings end at it, so it is refused on both, in one line naming the field, rather
+    than failing in the driver (team mode) or being stored on one desk only."""
+    if NUL in value:
+        from .errors import ValidationError
+
+        raise ValidationError(f"{field} contains a NUL character (\\x00), which a desk cannot "
+                              "store; remove it (nothing was written)")
+    return value
+
+
+def without_nul(text: str) -> str:
+    """``text`` without its NUL characters: for text the desk takes in whole from outside
+    (a mail's body), where refusing the whole message for one stray byte helps nobody."""
+    return text.replace(NUL, "") if NUL in text else text

@@ -262,3 +262,62 @@ def backup_server(store, target: Path, now: datetime | None = None) -> Path:
         with contextlib.suppress(FileNotFoundError):
             partial.unlink()
     return target
+
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+@dataclass(frozen=True)
+class ServerRestore:
+    rows: int
+    tables: int
+    forced: tuple[str, ...] = ()  # verify's problems, when restored anyway with force
+    from_file_desk: bool = False  # SOURCE was a SQLite backup, moved as 'migrate --to' does
+
+
+def restore_server(store, source: Path, force: bool = False, progress=None) -> ServerRestore:
+    """Team mode: restore SOURCE into this server desk, which must be empty (all or nothing).
+
+    SOURCE is what ``backup`` writes on a server (the JSON export): every row goes in
+    in ONE transaction, which checks the desk is empty, checks every row, then runs
+    ``verify``'s checks on the whole restored desk (chains, heads, each record against
+    its journal) before it commits: a failure restores nothing, unless ``force``, which
+    restores it and journals the override under ``SYS:integrity`` (as on SQLite).
+    A SQLite backup file is accepted too: checked and migrated in a temporary copy as
+    ``restore`` does on SQLite, then copied over as ``migrate --to`` does.
+    """
+    from .transfer import TransferService
+
+    source = Path(source)
+    if not source.is_file():
+        raise DatabaseError(f"no file at {source}")
+    try:
+        with open(source, "rb") as fh:
+            magic = fh.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise DatabaseError(f"cannot read {source}: {os_error_text(exc, source)}") from None
+    if magic == SQLITE_MAGIC:
+        return _restore_file_desk(store, source, force)
+    summary = TransferService(store).import_path(source, progress, force=force, restore=True)
+    return ServerRestore(summary.total, len(summary.counts), summary.forced)
+
+
+def _restore_file_desk(store, source: Path, force: bool) -> ServerRestore:
+    import tempfile
+
+    from .move import move_to_server
+    from .store import Store
+
+    with tempfile.TemporaryDirectory(prefix="sms-tui-restore-") as folder:
+        copy = Path(folder) / "restore.db"
+        result = restore_database(copy, source, force=force, key=store.journal_key)
+        if result.failed_check is not None:
+            raise DatabaseError(f"{source} fails verification ({result.failed_check.problems[0].line()}); "
+                                "a SQLite backup goes onto a server only whole and sound; nothing "
+                                "was restored")
+        local = Store(copy, store.config, store.actor, store.clock, migrate=False)
+        try:
+            moved = move_to_server(local, store.url)
+        finally:
+            local.close()
+    return ServerRestore(moved.rows, len(moved.counts), from_file_desk=True)

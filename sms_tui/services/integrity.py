@@ -181,9 +181,12 @@ PROGRESS_EVERY = 20_000
 
 
 def _stream(conn: Connection, sql: str, params: dict):
-    """Rows of ``sql`` fetched a few thousand at a time, never all at once."""
-    return conn.execution_options(stream_results=True, yield_per=STREAM_ROWS).execute(
-        text(sql), params)
+    """Rows of ``sql`` fetched a few thousand at a time, never all at once. The options go
+    with this statement only: ``Connection.execution_options`` would set them on the
+    connection itself, and the server would then run a later INSERT of the same
+    transaction (an import's) as a cursor, which it refuses."""
+    return conn.execute(text(sql), params,
+                        execution_options={"stream_results": True, "yield_per": STREAM_ROWS})
 
 
 def _chains(conn: Connection, progress: Callable[[int], None] | None,

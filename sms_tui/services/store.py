@@ -14,12 +14,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import event, inspect
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from ..config import Config, config_is_required, load_config
 from ..domain.errors import ConfigError, ValidationError
-from ..domain.text import checked_actor
+from ..domain.text import checked_actor, storable_text
 from ..paths import current_user, default_config_path, default_db_path
 from ..storage.engine import READ_ONLY, DatabaseError, explain_sqlite, make_engine
 from ..storage.migrate import ensure_schema
@@ -47,6 +48,22 @@ def _database_error(exc: OperationalError, path: Path | str) -> DatabaseError:
     return DatabaseError(explain_sqlite(text, path) or f"database error on {path}: {text}")
 
 
+
+
+class DeskSession(Session):
+    """The session of every write: what it stores meets :func:`storable_text`."""
+
+
+@event.listens_for(DeskSession, "before_flush")
+def _refuse_unstorable_text(session: Session, _context, _instances) -> None:
+    """Every text column of every row a write adds or changes, checked before it reaches
+    the driver: the CLI, the TUI, the scheduler and mail-in all write through here."""
+    for obj in (*session.new, *session.dirty):
+        state = inspect(obj)
+        for attr in state.mapper.column_attrs:
+            value = state.dict.get(attr.key)
+            if value.__class__ is str:
+                storable_text(value, attr.key)
 
 
 class Store:
@@ -120,7 +137,7 @@ class Store:
             yield self._bound
             return
         try:
-            with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            with DeskSession(self.engine, expire_on_commit=False) as session, session.begin():
                 if self.journal_key is not None:
                     session.info["journal_key"] = self.journal_key
                 yield session

@@ -197,7 +197,8 @@ class TransferService:
 
     # ----------------------------------------------------------------- import
     def import_path(self, path: Path, progress: Progress | None = None,
-                    dry_run: bool = False, force: bool = False) -> TransferSummary:
+                    dry_run: bool = False, force: bool = False,
+                    restore: bool = False) -> TransferSummary:
         """Validate and import a JSON export file or a CSV export directory: all or nothing.
 
         Raises :class:`ImportRefused` listing the problems (by line) when any row
@@ -205,13 +206,11 @@ class TransferService:
         in (same transaction), the imported records get ``verify``'s checks (chains, heads,
         every record against its journal); a failure refuses the import too, unless
         ``force``: then it is imported and the override journaled under ``SYS:integrity``.
+        ``restore``: the file must be an sms-tui export (a server desk's backup) and the
+        desk empty (checked in the same transaction).
         """
         from .transfer_import import Importer
 
-        if getattr(self.store, "on_server", False):
-            raise ValidationError("import writes into a SQLite desk only (for now): import into a "
-                                  "new file (--db new.db import …), then 'sms-tui migrate --to' "
-                                  "an empty server database")
         path = Path(path)
         if not path.exists():
             raise ValidationError(f"{path} does not exist")
@@ -222,7 +221,7 @@ class TransferService:
         else:
             check_input_file(path, "JSON export file")
             size = os.path.getsize(path)
-        importer = Importer(self.store, path, progress, size, force=force)
+        importer = Importer(self.store, path, progress, size, force=force, restore=restore)
         return importer.run(self._specs, dry_run)
 
 

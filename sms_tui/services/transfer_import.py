@@ -17,6 +17,7 @@ import json
 import re
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from sqlmodel import Session
 
 from ..domain.errors import ValidationError
 from ..storage.head import HEAD_REVISION
+from ..storage.meta import put_meta
 from . import journal
 from .transfer import (
     BATCH,
@@ -55,9 +57,12 @@ class _DryRun(Exception):
 
 class Importer:
     def __init__(self, store, path: Path, progress: Progress | None, size: int,
-                 force: bool = False) -> None:
+                 force: bool = False, restore: bool = False) -> None:
         self.store = store
         self.force = force
+        # restore (a server desk, from its backup): an sms-tui export into an empty desk
+        self.restore = restore
+        self.on_server = False
         self.path = path
         self.progress = progress
         self.size = max(1, size)
@@ -191,7 +196,15 @@ class Importer:
 
     def _run(self, session: Session, specs: dict[str, TableSpec]) -> TransferSummary:
         conn = session.connection()
-        conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # rows may come in any order
+        self.on_server = conn.dialect.name == "postgresql"
+        if self.restore:
+            self._check_desk_is_empty(conn, specs)
+        if self.on_server:  # team mode: the same deferral, by the server's means
+            from ..storage.server import defer_foreign_keys
+
+            deferred = defer_foreign_keys(conn)
+        else:
+            conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # rows may come in any order
         st = self.state
         targets = {parent for spec in specs.values() for parent in spec.foreign_keys.values()}
         ids: dict[str, set[int]] = {t: set() for t in targets}
@@ -250,8 +263,17 @@ class Importer:
         self._check_counts()
         if not st.problem_count:  # a refused record row would orphan its journal here too
             self._check_journals_have_records(conn, specs)
+        if self.restore and self.expected_counts is None:
+            raise ValidationError(f"{self.path.name} is not an sms-tui backup (no export header); "
+                                  "nothing was restored ('import' takes other files)")
         if st.problem_count:
             raise ImportRefused(st.problems, st.problem_count)
+        if self.on_server:
+            from ..storage.server import check_foreign_keys, restart_ids
+
+            check_foreign_keys(conn, deferred)
+            restart_ids(conn, [n for n, spec in specs.items()
+                               if "id" in spec.names and spec.columns[spec.index("id")].primary_key])
         if not journal_rows:
             self._journal_foreign_records(session, specs)
         forced = self._verify_imported(session, journal_before)
@@ -278,10 +300,12 @@ class Importer:
             raise ImportRefused(self.state.problems, self.state.problem_count
                                 + report.problems_cut)
         journal.append(session, ref="SYS:integrity", kind="system", actor=self.store.actor,
-                       at=self.store.now(), action="import_forced",
+                       at=self.store.now(),
+                       action="restore_forced" if self.restore else "import_forced",
                        changes={"source": (None, str(self.path)),
                                 "problems": (None, len(lines) + report.problems_cut)},
-                       note=f"imported with --force despite: {lines[0]}"[:2000])
+                       note=f"{'restored' if self.restore else 'imported'} with --force "
+                       f"despite: {lines[0]}"[:2000])
         return lines
 
     def _check_counts(self) -> None:
@@ -303,11 +327,11 @@ class Importer:
         for spec in specs.values():
             if spec.kind is None:
                 continue
-            rows = conn.exec_driver_sql(
+            rows = conn.execute(text(
                 "SELECT h.record_ref FROM journal_head h JOIN journal_entry j ON j.id = h.last_id "
-                f"WHERE j.record_kind = ? AND j.action <> 'purge' AND NOT EXISTS (SELECT 1 FROM "
-                f'"{spec.name}" t WHERE t.ref = h.record_ref) ORDER BY h.record_ref LIMIT 100',
-                (spec.kind.value,)).all()
+                f"WHERE j.record_kind = :kind AND j.action <> 'purge' AND NOT EXISTS (SELECT 1 FROM "
+                f'"{spec.name}" t WHERE t.ref = h.record_ref) ORDER BY h.record_ref LIMIT 100'),
+                {"kind": spec.kind.value}).all()
             for (ref,) in rows:
                 self.state.problem("journal", f"{JOURNAL} {ref}", f"journal entries of {ref}, "
                                    "which is neither in the file nor in the database")
@@ -330,9 +354,9 @@ class Importer:
         else:
             prev = self._last_hash.get(ref)
             if prev is None:
-                prev = conn.exec_driver_sql(
-                    "SELECT hash FROM journal_entry WHERE record_ref = ? ORDER BY id DESC LIMIT 1",
-                    (ref,)).scalar() or ""
+                prev = conn.execute(text(
+                    "SELECT hash FROM journal_entry WHERE record_ref = :ref ORDER BY id DESC "
+                    "LIMIT 1"), {"ref": ref}).scalar() or ""
             values[i_prev] = prev
             values[i_hash] = ""
             check_journal_hash(spec, values)  # validates 'changes'
@@ -343,16 +367,23 @@ class Importer:
     def _flush(self, session: Session, spec: TableSpec, wheres: list, rows_: list) -> None:
         # The DB-API cursor directly: SQLAlchemy would copy every row into a tuple first.
         raw = session.connection().connection.dbapi_connection
-        sql = spec.insert_sql()
+        if self.on_server:
+            import psycopg
+
+            raw, refused = raw.cursor(), psycopg.IntegrityError
+            sql = spec.insert_sql(mark="%s")
+            _server_values(spec, rows_)
+        else:
+            sql, refused = spec.insert_sql(), sqlite3.IntegrityError
         try:
-            with session.begin_nested():
+            with _savepoint(session, raw, self.on_server):
                 raw.executemany(sql, rows_)
-        except sqlite3.IntegrityError:
+        except refused:
             for where, values in zip(wheres, rows_, strict=True):  # which rows were refused?
                 try:
-                    with session.begin_nested():
+                    with _savepoint(session, raw, self.on_server):
                         raw.execute(sql, values)
-                except sqlite3.IntegrityError as exc:
+                except refused as exc:
                     self.state.problem(_where(where), record_label(spec.name, values, spec),
                                        _explain(exc, spec, values))
         self.state.counts[spec.name] = self.state.counts.get(spec.name, 0) + len(rows_)
@@ -367,8 +398,8 @@ class Importer:
                 continue
             key = (parent, value)
             if key not in found:
-                found[key] = conn.exec_driver_sql(
-                    f'SELECT 1 FROM "{parent}" WHERE id = ?', (value,)).first() is not None
+                found[key] = conn.execute(text(f'SELECT 1 FROM "{parent}" WHERE id = :id'),
+                                          {"id": value}).first() is not None
             if not found[key]:
                 self.state.problem(where, label, f"{column}: no {parent} with id {value} in the "
                                    "file or the database")
@@ -388,12 +419,20 @@ class Importer:
                                changes={"title": (None, title), "status": (None, status)},
                                note=f"imported from {self.path.name}")
 
+    def _check_desk_is_empty(self, conn, specs: dict[str, TableSpec]) -> None:
+        """A restore replaces nothing: the desk must hold no row yet (its schema only)."""
+        for name in specs:
+            if conn.execute(text(f'SELECT 1 FROM "{name}" LIMIT 1')).first() is not None:
+                raise ValidationError(
+                    f"this desk is not empty ({name} has rows): a server desk is restored into an "
+                    "empty database (createdb NAME, then --db postgresql://…/NAME restore FILE); "
+                    "nothing was restored")
+
     def _note_import(self, conn) -> None:
         now = self.store.now()
         value = json.dumps({"at": now.isoformat(), "by": self.store.actor,
                             "source": str(self.path), "counts": self.state.counts})
-        conn.exec_driver_sql("INSERT OR REPLACE INTO sms_meta (key, value) VALUES (?, ?)",
-                             (f"import:{now.isoformat()}", value))
+        put_meta(conn, f"import:{now.isoformat()}", value)
 
 
 def _where(where: int | str) -> str:
@@ -408,13 +447,44 @@ def _counting(fh, importer: Importer) -> Iterator[str]:
 
 
 _UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)")
+_SERVER_UNIQUE = re.compile(r"Key \((.+?)\)=\(.*\) already exists")
 
 
-def _explain(exc: sqlite3.IntegrityError, spec: TableSpec, values: list[Any]) -> str:
-    message = str(exc)
+@contextmanager
+def _savepoint(session: Session, raw, on_server: bool):
+    """Around statements run on the driver's own cursor: on the server, a SAVEPOINT on that
+    same cursor (a failed statement aborts the whole transaction there until rolled back to
+    it); on SQLite, the session's nested transaction."""
+    if not on_server:
+        with session.begin_nested():
+            yield
+        return
+    raw.execute("SAVEPOINT sms_import_rows")
+    try:
+        yield
+    except BaseException:
+        raw.execute("ROLLBACK TO SAVEPOINT sms_import_rows")
+        raise
+    raw.execute("RELEASE SAVEPOINT sms_import_rows")
+
+
+def _server_values(spec: TableSpec, rows_: list[list[Any]]) -> None:
+    """The server's boolean columns take True/False, not SQLite's 1/0."""
+    flags = [i for i, col in enumerate(spec.columns) if col.kind == "bool"]
+    for values in rows_ if flags else ():
+        for i in flags:
+            if values[i] is not None:
+                values[i] = bool(values[i])
+
+
+def _explain(exc: Exception, spec: TableSpec, values: list[Any]) -> str:
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     match = _UNIQUE.search(message)
-    if match:
-        columns = [c.strip().split(".")[-1] for c in match.group(1).split(",")]
+    detail = getattr(getattr(exc, "diag", None), "message_detail", None) or ""
+    server = _SERVER_UNIQUE.search(detail)
+    if match or server:
+        found = match.group(1) if match else server.group(1)
+        columns = [c.strip().strip('"').split(".")[-1] for c in found.split(",")]
         shown = ", ".join(f"{c} {values[spec.index(c)]!r}" for c in columns if c in spec.names)
         return f"{shown} already exists (in the database or earlier in the file)"
     return message

@@ -26,6 +26,7 @@ from ..domain.errors import ValidationError
 from ..domain.kinds import Kind, format_ref, parse_ref
 from ..domain.lifecycle import lifecycle_for
 from ..domain.priority import Level
+from ..domain.text import NUL, storable_text
 from ..storage.models import RECORD_TABLES
 from .journal import HMAC_PREFIX, _digest
 from .records import CHANGE_TYPES, MAX_TITLE
@@ -187,9 +188,10 @@ class TableSpec:
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
 
-    def insert_sql(self) -> str:
+    def insert_sql(self, mark: str = "?") -> str:
+        """The INSERT of one row; ``mark`` is the driver's placeholder (psycopg's is %s)."""
         cols = ", ".join(f'"{c}"' for c in self.names)
-        marks = ", ".join("?" for _ in self.columns)
+        marks = ", ".join(mark for _ in self.columns)
         return f'INSERT INTO "{self.name}" ({cols}) VALUES ({marks})'
 
     def select_sql(self) -> str:
@@ -204,6 +206,7 @@ class TableSpec:
         self._prefix = format_ref(self.kind, 0)[:-6] if self.kind is not None else ""
         self._lifecycle = lifecycle_for(self.kind) if self.kind is not None else None
         self._journal_ix = tuple(self._by_name.get(f, -1) for f in JOURNAL_FIELDS)
+        self._text_ix = tuple(i for i, c in enumerate(self.columns) if c.kind == "text")
 
     def _plan(self, blank_is_null: bool) -> list[tuple[int, ColumnSpec, type | None, bool, bool]]:
         """Per column: the Python type a value may have to be stored as is (the fast path),
@@ -233,6 +236,13 @@ class TableSpec:
                 values[i] = stored
                 continue
             values[i] = self._convert_one(col, value, col.name in row, blank_is_null)
+        for i in self._text_ix:  # what every write refuses (a NUL), an import refuses too
+            value = values[i]
+            if value.__class__ is str and NUL in value:
+                try:
+                    storable_text(value, self._names[i])
+                except ValidationError as exc:
+                    raise RowError(str(exc)) from None
         if self.kind is not None:
             self._record_rules(values)
         return values

@@ -84,6 +84,9 @@ def explain_server(exc: BaseException, url: str) -> str:
             or "authentication failed" in low:
         return (f"PostgreSQL at {host}:{port} refused user {user!r} (wrong or missing password; "
                 "give it in PGPASSWORD, ~/.pgpass or [database] password_env)")
+    if "not permitted to log in" in low:
+        return (f"PostgreSQL at {host}:{port} refused user {user!r}: the role may not log in "
+                f"(ALTER ROLE {user} LOGIN)")
     if "does not exist" in low and "database" in low:
         return f"database {db!r} does not exist on {host}:{port} (create it: createdb {db})"
     if "role" in low and "does not exist" in low:
@@ -141,8 +144,8 @@ def read_engine(engine: Engine) -> Engine:
 
 def connect_check(engine: Engine, url: str) -> None:
     """Connect once, turning any failure into one clear line."""
-    try:
-        with engine.connect() as con:
+    try:  # as a reader: opening the desk never waits for another analyst's write
+        with engine.connect().execution_options(**{READ_ONLY: True}) as con:
             con.exec_driver_sql("SELECT 1")
     except Exception as exc:
         raise DatabaseError(explain_server(exc, url)) from None
@@ -242,3 +245,38 @@ class Leadership:
             with contextlib.suppress(Exception):
                 con.invalidate()  # closes the session itself (not back to the pool): the lock goes
                 con.close()
+
+
+# ------------------------------------------------------------------ bulk loads (import, restore)
+def defer_foreign_keys(connection) -> list[tuple[str, str]]:
+    """Make every NOT DEFERRABLE foreign key of the desk deferred till the end of this
+    transaction, as SQLite's ``PRAGMA defer_foreign_keys`` does: an import's rows may
+    come in any order. ``ALTER CONSTRAINT`` is transactional (a rollback undoes it) and
+    takes each table's lock till the end: nobody reads a half-loaded desk. Returns the
+    constraints to hand to :func:`check_foreign_keys`."""
+    found = [(table, name) for table, name in connection.exec_driver_sql(
+        "SELECT c.conrelid::regclass::text, c.conname FROM pg_constraint c "
+        "JOIN pg_namespace n ON n.oid = c.connamespace "
+        "WHERE c.contype = 'f' AND NOT c.condeferrable AND n.nspname = current_schema() "
+        "ORDER BY 1, 2")]
+    for table, name in found:
+        connection.exec_driver_sql(
+            f'ALTER TABLE {table} ALTER CONSTRAINT "{name}" DEFERRABLE INITIALLY DEFERRED')
+    return found
+
+
+def check_foreign_keys(connection, deferred: list[tuple[str, str]]) -> None:
+    """Check every deferred reference now (an error if one is broken), then make those
+    foreign keys NOT DEFERRABLE again, as the migrations made them."""
+    connection.exec_driver_sql("SET CONSTRAINTS ALL IMMEDIATE")
+    for table, name in deferred:
+        connection.exec_driver_sql(f'ALTER TABLE {table} ALTER CONSTRAINT "{name}" NOT DEFERRABLE')
+
+
+def restart_ids(connection, table_names) -> None:
+    """Each id sequence continues after the ids written with explicit values (a new record
+    never reuses one)."""
+    for name in table_names:
+        connection.exec_driver_sql(
+            f"SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), COALESCE(MAX(id), 1), "
+            f'MAX(id) IS NOT NULL) FROM "{name}"')  # setval(NULL, …) of a table without one: NULL

@@ -209,3 +209,21 @@ async def test_an_incident_is_linked_under_a_parent_incident_from_the_list(make_
         assert isinstance(app.screen, RecordScreen)
         assert f"parent        {parent.ref}" in screen_text(app)
     assert [(link.relation, link.ref) for link in records.get(parent.ref).links] == [("child", child.ref)]
+
+
+async def test_a_pasted_title_holding_a_nul_is_refused_in_place_and_nothing_is_written(
+        make_app, records):
+    """The services' one text rule reaches the TUI as any refusal does (a NUL cannot be typed,
+    but a paste or a terminal can deliver one)."""
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "n")
+        assert isinstance(app.screen, RecordForm)
+        app.screen.query_one("#f-title").value = "Phones\x00 down"
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, RecordForm)  # still open, with what was pasted
+        assert "title contains a NUL character (\\x00)" in screen_text(app)
+        assert app.screen.query_one("#row-title").has_class("-invalid")
+        assert app.screen.query_one("#f-title").value == "Phones\x00 down"
+    assert records.count("incident") == 0
