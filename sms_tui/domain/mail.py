@@ -16,7 +16,7 @@ and signatures (``-- ``) are cut.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -95,7 +95,7 @@ def read_message(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Inbound:
     message_ids = _ids(_header(msg, "Message-ID"))
     threads = _ids(_header(msg, "In-Reply-To")) + _ids(_header(msg, "References"))[::-1]
     # A NUL (say from a quoted-printable =00) cannot be stored: dropped, not the whole mail.
-    attachments = [Attachment(without_nul(a.name), a.size, a.content_type) for a in attachments]
+    attachments = [replace(a, name=without_nul(a.name)) for a in attachments]  # content kept
     return Inbound(
         message_id=message_ids[0] if message_ids else "",
         sender_name=without_nul(sender_name), sender=without_nul(sender), to=to,
