@@ -5,9 +5,11 @@ costs 150 ms to a second, far more than a key may take. Each section and each
 kept form is built once and then only shown again (a few tens of ms), so the
 only slow open left was the first. :class:`Warmer` moves that first build to
 idle moments after start-up: once the services are open it builds, one at a
-time, every section's screen (off screen, in its own stack, exactly as
-Textual's first switch to the section would) and the new-record form of each
-kind (:func:`~sms_tui.ui.screens.form.kept_form`'s), then the help.
+time, the record screen Enter would open on the queue (with that record read
+first), the new incident form and the help, then every section's screen (off
+screen, in its own stack, exactly as Textual's first switch to the section
+would) and the new-record form of the other kinds
+(:func:`~sms_tui.ui.screens.form.kept_form`'s).
 
 It never competes with the keyboard: a build starts only when no key has come
 for :data:`QUIET_S`, no key is waiting in the type-ahead gate
@@ -63,12 +65,15 @@ class Warmer:
             return
         from .sections import SECTIONS
 
+        # the analyst's most frequent moves first: a record, a new incident, the help
+        self._jobs.append(("record screen", self._build_detail))
+        self._jobs.append(("new incident form", lambda: self._build_form("incident")))
+        self._jobs.append(("help", self._build_help))
         for section in SECTIONS:
             self._jobs.append((f"section {section.name}",
                                lambda name=section.name: self._build_mode(name)))
-        for kind in ("incident", "change", "problem", "known_error"):
+        for kind in ("change", "problem", "known_error"):
             self._jobs.append((f"new {kind} form", lambda kind=kind: self._build_form(kind)))
-        self._jobs.append(("help", self._build_help))
         log.debug("services open: %d screens to build at idle", len(self._jobs))
         self._schedule(QUIET_S)
 
@@ -156,6 +161,41 @@ class Warmer:
         self._register(screen)
         app._screen_stacks[name] = [screen]  # switch_mode finds it built, as after a first visit
         return screen
+
+    def _build_detail(self) -> Any:
+        """The kept screen of the record under the queue's cursor (its kind's, as Enter would
+        open it), built with the record read first: its first open is then a refill."""
+        from .sections import START_SECTION, detail_screen_class
+
+        app = self.app
+        stack = app._screen_stacks.get(START_SECTION) or [None]
+        current_ref = getattr(stack[0], "current_ref", None)
+        ref = current_ref() if current_ref is not None else None
+        if ref is None or detail_screen_class(ref) in app._detail_screens:
+            return None
+        screen = detail_screen_class(ref)(ref)
+        fetch = screen.fetcher(app.backend, ref)
+
+        def read() -> None:
+            try:
+                data = fetch()
+            except Exception:  # gone meanwhile, or a busy database: built when first opened
+                log.debug("reading %s ahead failed", ref, exc_info=True)
+                data = None
+            app.call_from_thread(built, data)
+
+        def built(data: Any) -> None:
+            cls = type(screen)
+            if data is None or cls in app._detail_screens or not app.is_running:
+                self._building = None
+                return
+            screen.preload(data)
+            app._detail_screens[cls] = screen
+            app.install_screen(screen, name=f"detail:{cls.__name__}")
+            self._register(screen)
+
+        app.run_worker(read, thread=True, exit_on_error=False, name="read a record ahead")
+        return screen  # settled once built (or given up: _building None)
 
     def _build_form(self, kind: str) -> Any:
         from ..domain.kinds import parse_kind

@@ -44,6 +44,21 @@ async def test_every_section_and_new_record_form_is_built_before_its_key(make_ap
         assert app.focused is app.screen.query_one("#f-title", Input)
 
 
+async def test_the_record_under_the_cursor_opens_in_the_screen_built_for_it(make_app, desk) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await _until_built(pilot)
+        assert len(app._detail_screens) == 1
+        built = next(iter(app._detail_screens.values()))
+        ref = app.screen.current_ref()
+        assert built.ref == ref and not built.is_current
+        await press(pilot, "down", "enter")  # another record: the built screen, refilled
+        other = app.screen
+        assert other is built and other.ref != ref
+        assert other.ref in screen_text(app)
+
+
 async def test_the_help_built_at_idle_shows_the_keys_of_the_screen_it_opens_over(
         make_app, desk) -> None:
     app = make_app()
