@@ -11,13 +11,16 @@ screen, in its own stack, exactly as Textual's first switch to the section
 would) and the new-record form of the other kinds
 (:func:`~sms_tui.ui.screens.form.kept_form`'s).
 
-It never competes with the keyboard: a build starts only when no key has come
+It keeps out of the keyboard's way: a build starts only when no key has come
 for :data:`QUIET_S`, no key is waiting in the type-ahead gate
-(:mod:`sms_tui.ui.typeahead`) and the last build has finished mounting; a key
-arriving meanwhile waits at most for the one build under way, and the keys
-typed after it go on through the gate, in order, as ever. Nothing is shown,
-focused or written: a built screen is not on the screen stack until its key
-is pressed, and its first open is then like any later one.
+(:mod:`sms_tui.ui.typeahead`) and the last build has settled (it and every
+widget on it handled what was pending); a key arriving meanwhile waits at most
+for the part of the one build under way that Textual does in one go (composing
+and styling the screen's widgets), and the keys typed after it go on through
+the gate, in order, as ever. A section built ahead reads its data when it is
+first shown (:class:`~sms_tui.ui.screens.base.DeskScreen`), not while the
+analyst types elsewhere. Nothing is shown, focused or written: a built screen
+is not on the screen stack until its key is pressed.
 
 ``SMS_TUI_WARM=0`` turns it off (to measure the first opens it saves, or if a
 future Textual changes what it relies on: the mode stacks and screen
@@ -158,6 +161,8 @@ class Warmer:
         screen = factory() if callable(factory) else None
         if screen is None:
             return None
+        if hasattr(screen, "built_ahead"):  # screens.base.DeskScreen: its data when shown
+            screen.built_ahead = True
         self._register(screen)
         app._screen_stacks[name] = [screen]  # switch_mode finds it built, as after a first visit
         return screen
