@@ -22,9 +22,9 @@ forms and dialogs, Esc included, and the floor's keys), ``screens`` (the first
 and later opens of every screen and dialog, with the key back), ``first-second``
 (one key pressed the moment the rows appear, one launch per sample),
 ``search`` (text typed into the queue's search over all records, and Esc to
-clear it), ``first-opens`` (the first open of every screen after 8 s of reading
+clear it), ``first-opens`` (the first open of every screen after 12 s of reading
 the queue, in fresh processes, alternated with the idle builds off),
-``during-builds`` (↓/↑ every 0.5 s in the first 10 s, the same alternation). Each reports median, p95 and max in milliseconds.
+``during-builds`` (↓/↑ every 2.2 s in the first 20 s, the same alternation). Each reports median, p95 and max in milliseconds.
 
 The database is copied first; the bench opens forms and dialogs and leaves
 them with Esc, so the copy is not changed either.
@@ -337,7 +337,7 @@ def screens(desk: Desk, figures: Figures, repeat: int) -> None:
         figures.stale = stale
 
 
-def first_opens(desk: Desk, figures: Figures, launches: int, idle: float = 8.0) -> None:
+def first_opens(desk: Desk, figures: Figures, launches: int, idle: float = 12.0) -> None:
     """The first open of every screen of ``screens.py``, in fresh processes that had ``idle``
     seconds after their first rows (what an analyst reading the queue gives it), alternated
     with the same with the idle builds off (``SMS_TUI_WARM=0``): what the warmer saves."""
@@ -367,12 +367,12 @@ def first_opens(desk: Desk, figures: Figures, launches: int, idle: float = 8.0) 
                 term.close()
 
 
-def during_builds(desk: Desk, figures: Figures, launches: int, seconds: float = 10.0,
-                  gap: float = 0.5) -> None:
+def during_builds(desk: Desk, figures: Figures, launches: int, seconds: float = 20.0,
+                  gap: float = 2.2) -> None:
     """↓ and ↑ in turn, one every ``gap`` seconds for ``seconds`` after the first rows -- the
     span in which the services open and the screens are built at idle -- each timed until
     the cursor moves; alternated launch by launch with the idle builds off. ``gap`` is longer
-    than the warmer's quiet time (0.4 s), so a build starts between two keys: the worst case."""
+    than the warmer's quiet time (2 s), so a build starts between two keys: the worst case."""
     for _ in range(launches):
         for label, warm in (("built at idle", "1"), ("idle builds off", "0")):
             term = Term([program(), "--db", str(desk.db)], {**desk.env, "SMS_TUI_WARM": warm})
@@ -383,7 +383,7 @@ def during_builds(desk: Desk, figures: Figures, launches: int, seconds: float = 
                 while time.perf_counter() < end:
                     term.settle(gap)
                     pred = cursor_not_on(cursor_ref(term.lines))
-                    figures.add("keys in the first 10 s", f"{label}: ↓/↑",
+                    figures.add(f"keys every {gap} s in the first {seconds:.0f} s", f"{label}: ↓/↑",
                                 term.press(DOWN if down else UP, pred))
                     down = not down
             finally:

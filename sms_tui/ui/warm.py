@@ -38,7 +38,11 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-QUIET_S = 0.4  # no key for this long: the analyst is reading, not typing
+# No key for this long: the analyst is reading, not typing. A key that comes during a build
+# waits for the part Textual does in one go (up to 100-300 ms for a form of 25 fields on a
+# loaded machine), so builds wait for a real pause (reading), not the gap between two keys:
+# someone typing, at any pace faster than a key every 2 s, never meets a build.
+QUIET_S = 2.0
 GAP_S = 0.05  # between two builds: keys and repaints get the loop first
 WARM_ENV = "SMS_TUI_WARM"
 
