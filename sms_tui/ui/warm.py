@@ -29,6 +29,7 @@ registration it shares with :meth:`textual.app.App._init_mode`).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -191,7 +192,8 @@ class Warmer:
             except Exception:  # gone meanwhile, or a busy database: built when first opened
                 log.debug("reading %s ahead failed", ref, exc_info=True)
                 data = None
-            app.call_from_thread(built, data)
+            with contextlib.suppress(RuntimeError):  # the app is closing
+                app.call_from_thread(built, data)
 
         def built(data: Any) -> None:
             cls = type(screen)
