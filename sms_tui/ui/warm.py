@@ -8,8 +8,10 @@ idle moments after start-up: once the services are open it builds, one at a
 time, the record screen Enter would open on the queue (with that record read
 first), the new incident form and the help, then every section's screen (off
 screen, in its own stack, exactly as Textual's first switch to the section
-would) and the new-record form of the other kinds
-(:func:`~sms_tui.ui.screens.form.kept_form`'s).
+would), the new-record form of the other kinds
+(:func:`~sms_tui.ui.screens.form.kept_form`'s) and the kept dialogs about one
+record (note, status, assign, escalate: built for the record read ahead,
+refilled for the one they open on, as every later open is).
 
 It keeps out of the keyboard's way: a build starts only when no key has come
 for :data:`QUIET_S`, no key is waiting in the type-ahead gate
@@ -82,6 +84,8 @@ class Warmer:
                                lambda name=section.name: self._build_mode(name)))
         for kind in ("change", "problem", "known_error"):
             self._jobs.append((f"new {kind} form", lambda kind=kind: self._build_form(kind)))
+        for name in ("note", "status", "assign", "escalate"):
+            self._jobs.append((f"{name} dialog", lambda name=name: self._build_dialog(name)))
         log.debug("services open: %d screens to build at idle", len(self._jobs))
         self._schedule(QUIET_S)
 
@@ -207,6 +211,24 @@ class Warmer:
 
         app.run_worker(read, thread=True, exit_on_error=False, name="read a record ahead")
         return screen  # settled once built (or given up: _building None)
+
+    def _build_dialog(self, name: str) -> Any:
+        """A kept dialog about one record (note, status, assign, escalate), built for the record
+        the record screen built ahead shows; it is refilled for the record it opens on."""
+        from .screens.assign_dialog import AssignDialog
+        from .screens.escalate_dialog import EscalateDialog
+        from .screens.note_dialog import NoteDialog
+        from .screens.transition_dialog import TransitionDialog
+
+        cls = {"note": NoteDialog, "status": TransitionDialog, "assign": AssignDialog,
+               "escalate": EscalateDialog}[name]
+        app = self.app
+        views = [screen.current_view() for screen in app._detail_screens.values()]
+        view = next((v for v in views if v is not None), None)
+        if view is None or cls in app._kept_screens:
+            return None
+        dialog, reused = app.kept_screen(cls, lambda: cls(view))
+        return None if reused else self._register(dialog)
 
     def _build_form(self, kind: str) -> Any:
         from ..domain.kinds import parse_kind

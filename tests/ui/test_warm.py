@@ -97,3 +97,24 @@ async def test_nothing_is_built_ahead_when_turned_off(make_app, desk, monkeypatc
         await pilot.pause(warm.QUIET_S * 3)
         assert app.warmer.built == []
         assert set(app._screen_stacks) == {"incidents"}
+
+
+async def test_a_dialog_built_ahead_opens_on_the_record_it_is_asked_for(make_app, desk) -> None:
+    from sms_tui.ui.screens.escalate_dialog import EscalateDialog
+    from sms_tui.ui.screens.note_dialog import NoteDialog
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await _until_built(pilot)
+        built_note, built_escalate = app._kept_screens[NoteDialog], app._kept_screens[EscalateDialog]
+        built_for = built_note.record.ref
+        await press(pilot, "down", "down", "enter")
+        ref = app.screen.ref
+        assert ref != built_for
+        await press(pilot, "c")
+        assert app.screen is built_note
+        assert app.screen.record.ref == ref and ref in screen_text(app)
+        await press(pilot, "escape", "x")
+        assert app.screen is built_escalate
+        assert app.screen.record.ref == ref and ref in screen_text(app)
