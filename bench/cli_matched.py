@@ -10,7 +10,11 @@ once in WORKDIR. Then, sample by sample, in turn:
 - ``sms-tui list incidents --open`` against ``task next`` (the open work, each
   tool's default view of it), and ``sms-tui list incidents --open --limit 50``
   against ``task next limit:50``;
-- ``sms-tui new incident …`` against ``task add …`` (each adds a record).
+- ``sms-tui new incident …`` against ``task add …`` (each adds a record);
+
+and each sms-tui command a third time through the services (``SMS_TUI_BUSY_TIMEOUT``
+set: the standard-library read and write paths leave the command to them), to show
+what the stdlib paths save.
 
 Whole processes, wall time from spawn to exit, output to /dev/null, on a copy
 of DB. Prints median, p95 and max in ms, and sms-tui's ratio to Taskwarrior.
@@ -89,11 +93,16 @@ def main() -> None:
     }
     samples: dict[str, list[float]] = {}
     load = os.getloadavg()
+    # the same commands through the services (SQLAlchemy): SMS_TUI_BUSY_TIMEOUT set makes
+    # list and new leave the standard-library path to them (the value is their default)
+    services_env = {**env, "SMS_TUI_BUSY_TIMEOUT": "30"}
     for name, (ours, theirs) in pairs.items():
         peak_rss_of(ours, env), peak_rss_of(theirs, env)  # warm the page cache
         for _ in range(args.repeat):
             samples.setdefault(f"sms-tui: {name}", []).append(peak_rss_of(ours, env)[0])
             samples.setdefault(f"taskwarrior: {name}", []).append(peak_rss_of(theirs, env)[0])
+            samples.setdefault(f"sms-tui through the services: {name}", []).append(
+                peak_rss_of(ours, services_env)[0])
     shutil.rmtree(home, ignore_errors=True)
     out = {"matched": {"pending": pending, "completed": total - pending},
            "load_before": load, "load_after": os.getloadavg(),

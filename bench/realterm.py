@@ -22,7 +22,9 @@ forms and dialogs, Esc included, and the floor's keys), ``screens`` (the first
 and later opens of every screen and dialog, with the key back), ``first-second``
 (one key pressed the moment the rows appear, one launch per sample),
 ``search`` (text typed into the queue's search over all records, and Esc to
-clear it). Each reports median, p95 and max in milliseconds.
+clear it), ``first-opens`` (the first open of every screen after 12 s of reading
+the queue, in fresh processes, alternated with the idle builds off),
+``during-builds`` (↓/↑ every 2.2 s in the first 20 s, the same alternation). Each reports median, p95 and max in milliseconds.
 
 The database is copied first; the bench opens forms and dialogs and leaves
 them with Esc, so the copy is not changed either.
@@ -335,6 +337,59 @@ def screens(desk: Desk, figures: Figures, repeat: int) -> None:
         figures.stale = stale
 
 
+def first_opens(desk: Desk, figures: Figures, launches: int, idle: float = 12.0) -> None:
+    """The first open of every screen of ``screens.py``, in fresh processes that had ``idle``
+    seconds after their first rows (what an analyst reading the queue gives it), alternated
+    with the same with the idle builds off (``SMS_TUI_WARM=0``): what the warmer saves."""
+    sys.path.insert(0, str(HERE))
+    from screens import SCENARIOS
+
+    for _ in range(launches):
+        for label, warm in (("built at idle", "1"), ("idle builds off", "0")):
+            term = Term([program(), "--db", str(desk.db)], {**desk.env, "SMS_TUI_WARM": warm})
+            try:
+                term.wait(SMS_ROWS)
+                term.settle(idle)
+                for sc in SCENARIOS:
+                    for step in sc.setup:
+                        term.press(step.keys, _pred(step))
+                    term.settle(0.25)
+                    figures.add(f"first opens ({label})", sc.name,
+                                term.press(sc.open.keys, _pred(sc.open)))
+                    term.settle(0.1)
+                    back = _pred(sc.back)
+                    if sc.open.keys.isdigit():
+                        back = both(INCIDENT_QUEUE, gone(sc.open.marker))
+                    term.press(sc.back.keys, back)
+                    for step in sc.teardown:
+                        term.press(step.keys, _pred(step))
+            finally:
+                term.close()
+
+
+def during_builds(desk: Desk, figures: Figures, launches: int, seconds: float = 20.0,
+                  gap: float = 2.2) -> None:
+    """↓ and ↑ in turn, one every ``gap`` seconds for ``seconds`` after the first rows -- the
+    span in which the services open and the screens are built at idle -- each timed until
+    the cursor moves; alternated launch by launch with the idle builds off. ``gap`` is longer
+    than the warmer's quiet time (2 s), so a build starts between two keys: the worst case."""
+    for _ in range(launches):
+        for label, warm in (("built at idle", "1"), ("idle builds off", "0")):
+            term = Term([program(), "--db", str(desk.db)], {**desk.env, "SMS_TUI_WARM": warm})
+            try:
+                term.wait(SMS_ROWS)
+                end = time.perf_counter() + seconds
+                down = True
+                while time.perf_counter() < end:
+                    term.settle(gap)
+                    pred = cursor_not_on(cursor_ref(term.lines))
+                    figures.add(f"keys every {gap} s in the first {seconds:.0f} s", f"{label}: ↓/↑",
+                                term.press(DOWN if down else UP, pred))
+                    down = not down
+            finally:
+                term.close()
+
+
 def INCIDENT_QUEUE(lines: Lines) -> bool:  # noqa: N802 - a marker, like the others
     return any(line.startswith(" Incidents ") and " records" in line for line in lines)
 
@@ -400,6 +455,8 @@ PARTS = {"first-frame": lambda d, f, a: first_frame(d, f, a.launches),
          "keys": lambda d, f, a: keys(d, f, a.repeat),
          "screens": lambda d, f, a: screens(d, f, a.repeat),
          "first-second": lambda d, f, a: first_second(d, f, a.launches),
+         "first-opens": lambda d, f, a: first_opens(d, f, a.launches),
+         "during-builds": lambda d, f, a: during_builds(d, f, a.launches),
          "search": lambda d, f, a: search(d, f, a.repeat)}
 
 

@@ -58,6 +58,14 @@ def _new_command(kind: Kind, name: str, extra_options=()):
                 assignee=assignee, category=category or None, requester=requester)
             click.echo(request.record.ref)
             return
+        if kind is Kind.INCIDENT and requester is None:
+            ref = _quick_new_incident(app, title=title, impact=impact, urgency=urgency,
+                                      description=description, service=service, ci=ci,
+                                      category=category, assignee=assignee,
+                                      security_risk=extra.get("security_risk"))
+            if ref is not None:
+                click.echo(ref)
+                return
         record = _records(app).create(
             kind, title=title, impact=(impact or "medium").lower(),
             urgency=(urgency or "medium").lower(),
@@ -247,6 +255,29 @@ def _quick_list(app: AppContext, kind: str, flt, limit: int | None):
         return None  # a journal key is checked against the desk when the services open it
     checked_actor(app.actor or current_user())  # refused here as the services refuse it
     return list_rows(app.db_path or default_db_path(), config, kind, flt, limit, datetime.now(UTC))
+
+
+def _quick_new_incident(app: AppContext, **fields) -> str | None:
+    """``new incident`` recorded with the standard library
+    (:func:`sms_tui.services.quick_record.record_incident`: the same row, journal entry and
+    rules as the services), or None when only the services can record it -- and report what
+    they refuse. Skipping SQLAlchemy makes ``new incident`` 3-5 times faster (issue 20)."""
+    from datetime import UTC, datetime
+
+    from ..config import config_is_required, load_config
+    from ..domain.errors import DeskError
+    from ..domain.text import checked_actor
+    from ..paths import current_user, default_config_path, default_db_path
+    from ..services.quick_record import record_incident
+
+    try:
+        config = load_config(app.config_path or default_config_path(),
+                             required=config_is_required(app.config_path))
+        actor = checked_actor(app.actor or current_user())
+    except DeskError:
+        return None  # the services refuse it in their words
+    return record_incident(app.db_path or default_db_path(), config, actor, datetime.now(UTC),
+                           **fields)
 
 
 def _status_in(lifecycle, status: str) -> str:

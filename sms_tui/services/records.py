@@ -16,11 +16,11 @@ from sqlmodel import Session, col, select
 
 from ..domain.bounds import check_date
 from ..domain.errors import ConflictError, NotFound, ValidationError
+from ..domain.fields import MAX_NAME, MAX_TITLE, clean_name, clean_title  # noqa: F401 - re-exported
 from ..domain.kinds import EXTRA_FIELDS, KINDS, Kind, format_ref, parse_kind, parse_ref
 from ..domain.lifecycle import lifecycle_for
 from ..domain.priority import Level
 from ..domain.security import NO_RISK, parse_risk
-from ..domain.text import has_visible_text
 from ..storage.models import (
     RECORD_TABLES,
     Change,
@@ -34,19 +34,6 @@ from ..storage.models import (
 from . import hooks, journal, queue_query
 from .store import Store
 from .views import LinkView, QueueFilter, RecordRow, RecordView, queue_row
-
-MAX_TITLE = 200
-MAX_NAME = 100  # assignee, group, category, escalated to: a name, not a paragraph
-
-
-def clean_name(value: str | None, what: str) -> str:
-    """A short single-line field (a person, a group, a category), stripped and bounded."""
-    text = (value or "").strip()
-    if len(text) > MAX_NAME:
-        raise ValidationError(f"{what} is {len(text)} characters; keep it to {MAX_NAME}")
-    if text and not has_visible_text(text):
-        raise ValidationError(f"{what} has nothing visible in it; leave it empty or give a name")
-    return text
 
 # Kinds whose records name who asked (8.3.2): a contact of the register.
 REQUESTER_KINDS = frozenset({Kind.INCIDENT, Kind.REQUEST, Kind.COMPLAINT})
@@ -63,15 +50,6 @@ CHANGE_TYPES = ("standard", "normal", "emergency")
 
 def table_for(kind: Kind) -> type[RecordBase]:
     return RECORD_TABLES[kind.value]
-
-
-def clean_title(title: str) -> str:
-    text = (title or "").strip()
-    if not has_visible_text(text):  # zero-width, combining or bidi marks alone show nothing
-        raise ValidationError("title must not be empty")
-    if len(text) > MAX_TITLE:
-        raise ValidationError(f"title is {len(text)} characters; keep it to {MAX_TITLE}")
-    return text
 
 
 def _require_requester(text: Any) -> None:

@@ -43,6 +43,7 @@ from .messages import DataChanged
 from .scheduler import TuiScheduler
 from .sections import SECTIONS, START_SECTION
 from .typeahead import TypeAhead
+from .warm import Warmer
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,7 @@ class DeskApp(App[None]):
         self._kept_screens: dict[Any, Any] = {}  # one built form or dialog per kind, refilled
         self.review_scheduler = TuiScheduler(self)  # raises due reviews in the background
         self.type_ahead = TypeAhead(self, lambda event: App.on_event(self, event))
+        self.warmer = Warmer(self)  # screens built at idle, before their key is pressed
         self.drafts = DraftStore(self.backend.desk_name if self.backend.on_server
                                  else str(Path(db_path).expanduser().absolute()))
         self.crash: tuple[BaseException, Path | None, str] | None = None
@@ -174,6 +176,7 @@ class DeskApp(App[None]):
         for callback in waiting:
             callback()
         self.review_scheduler.start()
+        self.warmer.start()
         self.every(FULL_COLLECTION_S, gc.collect, name="full collection")
         if self.backend.listen(self._heard_change):
             pass  # team mode: the server says when anyone commits (LISTEN/NOTIFY), no polling
@@ -203,6 +206,7 @@ class DeskApp(App[None]):
             self._waiting.append(callback)
 
     def on_unmount(self) -> None:
+        self.warmer.stop()
         self.review_scheduler.stop()  # before the store it uses is closed
         self.backend.close()
 
@@ -237,6 +241,7 @@ class DeskApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         # Keys and pastes from the terminal go through the type-ahead gate, in order.
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            self.warmer.input_seen()
             await self.type_ahead.feed(event)
         else:
             await super().on_event(event)

@@ -63,6 +63,10 @@ class TypeAhead:
         self._draining = False
 
     # -------------------------------------------------------------- the gate
+    def waiting(self) -> bool:
+        """Whether keys are queued, not yet handed on (the warmer waits for them)."""
+        return bool(self._queue) or self._draining
+
     def busy(self) -> bool:
         now = time.monotonic()
         if self._in_flight is not None and now - self._in_flight[1] > STUCK_AFTER_S:

@@ -76,6 +76,23 @@ async def test_changes_written_elsewhere_appear_and_the_cursor_stays_on_its_reco
         assert table(app).current_row.ref == desk["laptop"].ref
 
 
+async def test_a_key_that_moves_the_cursor_while_the_rows_are_read_again_is_not_undone(
+        make_app, desk):
+    """The services take over the first page (or another write is seen) while the analyst
+    presses ↓: the cursor stays where the key put it, on that record, when the rows arrive."""
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        queue = table(app)
+        assert queue.cursor == 0
+        queue.reload()  # rows on their way in a worker ...
+        queue.action_cursor(1)  # ... and ↓ handled before they arrive (same tick)
+        moved_to = queue.current_row.ref
+        await settle(pilot)
+        assert queue.cursor == 1
+        assert queue.current_row.ref == moved_to
+
+
 async def test_a_title_with_markup_and_escapes_is_shown_literally_and_clicks_do_nothing(make_app, desk):
     app = make_app()
     async with app.run_test(size=LARGE) as pilot:

@@ -133,7 +133,20 @@ class HelpScreen(KeptStyles, ModalScreen[None]):
         super().__init__()
         self.under = under
 
+    _shown_for: Any = None  # what the text was rendered for (see _keys_of)
+
+    def _keys_of(self, under: Screen[Any] | None) -> Any:
+        """What the text depends on: the screen under the help, the keys active there (by
+        the widget that has them, and whether they are on), and the user's keymap."""
+        if under is None:
+            return None
+        active = tuple((key, type(a.node), a.binding.action, a.binding.description, a.enabled)
+                       for key, a in under.active_bindings.items())
+        keymap = tuple(sorted((getattr(self.app, "_keymap", {}) or {}).items()))
+        return type(under), active, keymap
+
     def compose(self):
+        self._shown_for = self._keys_of(self.under)
         with VerticalScroll(id="help-body"):
             yield Static(self._content(), id="help-text")
         yield DeskFooter()
@@ -142,9 +155,14 @@ class HelpScreen(KeptStyles, ModalScreen[None]):
         self.query_one("#help-body").focus()
 
     def reopen(self, under: Screen[Any] | None) -> None:
-        """Kept built (as forms and dialogs are, issue 20): the keys of ``under`` now, from the top."""
+        """Kept built (as forms and dialogs are, issue 20): the keys of ``under`` now, from the top.
+        The text is rendered again only when they differ from what it shows (a long table:
+        rendering it is most of the cost of opening the help)."""
         self.under = under
-        self.query_one("#help-text", Static).update(self._content())
+        shown = self._keys_of(under)
+        if shown != self._shown_for:
+            self.query_one("#help-text", Static).update(self._content())
+            self._shown_for = shown
         body = self.query_one("#help-body")
         body.scroll_home(animate=False, immediate=True)
         self.set_focus(body)

@@ -203,10 +203,13 @@ class QueueTable(ScrollView, can_focus=True):
         state: dict[str, Any] = {}
 
         def show_rows(rows: list[RecordRow]) -> None:
+            # the record under the cursor when the rows arrive: a key that moved the cursor
+            # while they were read (the services taking over the first page) is not undone
+            held = self.current_row or keep
             self._put_rows(first_page, rows)
-            if keep is not None:
+            if held is not None:
                 for i, row in enumerate(rows):
-                    if row.ref == keep.ref:
+                    if row.ref == held.ref:
                         self.cursor = first_page * PAGE + i
                         break
 

@@ -1,0 +1,251 @@
+"""Screens built while the analyst is not typing, so that none is built when a key asks (issue 20).
+
+Building a screen -- its widgets, their styles, the first read of its data --
+costs 150 ms to a second, far more than a key may take. Each section and each
+kept form is built once and then only shown again (a few tens of ms), so the
+only slow open left was the first. :class:`Warmer` moves that first build to
+idle moments after start-up: once the services are open it builds, one at a
+time, the record screen Enter would open on the queue (with that record read
+first), the new incident form and the help, then every section's screen (off
+screen, in its own stack, exactly as Textual's first switch to the section
+would), the new-record form of the other kinds
+(:func:`~sms_tui.ui.screens.form.kept_form`'s) and the kept dialogs about one
+record (note, status, assign, escalate: built for the record read ahead,
+refilled for the one they open on, as every later open is).
+
+It keeps out of the keyboard's way: a build starts only when no key has come
+for :data:`QUIET_S`, no key is waiting in the type-ahead gate
+(:mod:`sms_tui.ui.typeahead`) and the last build has settled (it and every
+widget on it handled what was pending); a key arriving meanwhile waits at most
+for the part of the one build under way that Textual does in one go (composing
+and styling the screen's widgets), and the keys typed after it go on through
+the gate, in order, as ever. A section built ahead reads its data when it is
+first shown (:class:`~sms_tui.ui.screens.base.DeskScreen`), not while the
+analyst types elsewhere. Nothing is shown, focused or written: a built screen
+is not on the screen stack until its key is pressed.
+
+``SMS_TUI_WARM=0`` turns it off (to measure the first opens it saves, or if a
+future Textual changes what it relies on: the mode stacks and screen
+registration it shares with :meth:`textual.app.App._init_mode`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+# No key for this long: the analyst is reading, not typing. A key that comes during a build
+# waits for the part Textual does in one go (up to 100-300 ms for a form of 25 fields on a
+# loaded machine), so builds wait for a real pause (reading), not the gap between two keys:
+# someone typing, at any pace faster than a key every 2 s, never meets a build.
+QUIET_S = 2.0
+GAP_S = 0.05  # between two builds: keys and repaints get the loop first
+WARM_ENV = "SMS_TUI_WARM"
+
+
+def enabled() -> bool:
+    return os.environ.get(WARM_ENV, "").strip() != "0"
+
+
+class Warmer:
+    """Builds the app's screens one at a time at idle (see the module's docstring)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self._jobs: deque[tuple[str, Callable[[], Any]]] = deque()
+        self._last_input = time.monotonic()
+        self._building: Any = None  # the screen whose mounting is awaited
+        self._timer: Any = None
+        self.built: list[str] = []  # what was built, in order (for the log and the tests)
+
+    def input_seen(self) -> None:
+        """A key or a paste came: the next build waits for the next quiet moment."""
+        self._last_input = time.monotonic()
+
+    def start(self) -> None:
+        """Queue every build (the services are open); the first runs at the next quiet moment."""
+        if not enabled() or self._jobs or self.built:
+            return
+        from .sections import SECTIONS
+
+        # the analyst's most frequent moves first: a record, a new incident, the help
+        self._jobs.append(("record screen", self._build_detail))
+        self._jobs.append(("new incident form", lambda: self._build_form("incident")))
+        self._jobs.append(("help", self._build_help))
+        for section in SECTIONS:
+            self._jobs.append((f"section {section.name}",
+                               lambda name=section.name: self._build_mode(name)))
+        for kind in ("change", "problem", "known_error"):
+            self._jobs.append((f"new {kind} form", lambda kind=kind: self._build_form(kind)))
+        for name in ("note", "status", "assign", "escalate"):
+            self._jobs.append((f"{name} dialog", lambda name=name: self._build_dialog(name)))
+        log.debug("services open: %d screens to build at idle", len(self._jobs))
+        self._schedule(QUIET_S)
+
+    def stop(self) -> None:
+        self._jobs.clear()
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    # ---------------------------------------------------------------- pacing
+    def _schedule(self, delay: float) -> None:
+        if self._jobs or self._building is not None:
+            self._timer = self.app.set_timer(delay, self._step, name="warm screens")
+
+    def _quiet(self) -> bool:
+        gate = self.app.type_ahead
+        if gate.busy() or gate.waiting():
+            return False
+        if self._building is not None and not self._settled(self._building):
+            return False
+        return time.monotonic() - self._last_input >= QUIET_S
+
+    def _settled(self, screen: Any) -> bool:
+        """Whether ``screen`` and every widget on it have handled what was pending (composed,
+        mounted): asked once it is mounted, answered through each one's message queue."""
+        if not screen.is_mounted:
+            return False
+        asked = getattr(screen, "_warm_pending", None)
+        if asked is None:
+            nodes = [screen, *screen.walk_children(with_self=False)]
+            screen._warm_pending = 0
+
+            def one_done() -> None:
+                screen._warm_pending -= 1
+
+            for node in nodes:
+                if node.call_later(one_done):
+                    screen._warm_pending += 1
+            return screen._warm_pending <= 0
+        return asked <= 0
+
+    def _step(self) -> None:
+        self._timer = None
+        if not self._quiet():
+            self._schedule(GAP_S * 2)
+            return
+        if not self._jobs:
+            self._building = None
+            log.debug("every screen is built: %s", ", ".join(self.built))
+            return
+        name, build = self._jobs.popleft()
+        started = time.perf_counter()
+        try:
+            self._building = build()
+        except Exception:  # a screen that cannot be built ahead is built when asked, as before
+            log.warning("building %s ahead failed; it is built when first opened", name,
+                        exc_info=True)
+            self._building = None
+        else:
+            if self._building is not None:
+                self.built.append(name)
+                log.debug("built %s ahead (%.0f ms to start it)", name,
+                          (time.perf_counter() - started) * 1000)
+        self._schedule(GAP_S)
+
+    # ---------------------------------------------------------------- builds
+    def _register(self, screen: Any) -> Any:
+        """Start ``screen`` (compose, mount, its first load) without showing it."""
+        app = self.app
+        app._get_screen(screen)
+        app._load_screen_css(screen)
+        # its widgets are styled as they mount; the first show need not restyle them all
+        # again (screens.base.KeptStyles) unless the stylesheet changes meanwhile
+        screen._styled_for_css = app._css_update_count
+        return screen
+
+    def _build_mode(self, name: str) -> Any:
+        app = self.app
+        if name in app._screen_stacks or name not in app._modes:
+            return None  # already built (shown, or the start section)
+        factory = app._modes[name]
+        screen = factory() if callable(factory) else None
+        if screen is None:
+            return None
+        if hasattr(screen, "built_ahead"):  # screens.base.DeskScreen: its data when shown
+            screen.built_ahead = True
+        self._register(screen)
+        app._screen_stacks[name] = [screen]  # switch_mode finds it built, as after a first visit
+        return screen
+
+    def _build_detail(self) -> Any:
+        """The kept screen of the record under the queue's cursor (its kind's, as Enter would
+        open it), built with the record read first: its first open is then a refill."""
+        from .sections import START_SECTION, detail_screen_class
+
+        app = self.app
+        stack = app._screen_stacks.get(START_SECTION) or [None]
+        current_ref = getattr(stack[0], "current_ref", None)
+        ref = current_ref() if current_ref is not None else None
+        if ref is None or detail_screen_class(ref) in app._detail_screens:
+            return None
+        screen = detail_screen_class(ref)(ref)
+        fetch = screen.fetcher(app.backend, ref)
+
+        def read() -> None:
+            try:
+                data = fetch()
+            except Exception:  # gone meanwhile, or a busy database: built when first opened
+                log.debug("reading %s ahead failed", ref, exc_info=True)
+                data = None
+            with contextlib.suppress(RuntimeError):  # the app is closing
+                app.call_from_thread(built, data)
+
+        def built(data: Any) -> None:
+            cls = type(screen)
+            if data is None or cls in app._detail_screens or not app.is_running:
+                self._building = None
+                return
+            screen.preload(data)
+            app._detail_screens[cls] = screen
+            app.install_screen(screen, name=f"detail:{cls.__name__}")
+            self._register(screen)
+
+        app.run_worker(read, thread=True, exit_on_error=False, name="read a record ahead")
+        return screen  # settled once built (or given up: _building None)
+
+    def _build_dialog(self, name: str) -> Any:
+        """A kept dialog about one record (note, status, assign, escalate), built for the record
+        the record screen built ahead shows; it is refilled for the record it opens on."""
+        from .screens.assign_dialog import AssignDialog
+        from .screens.escalate_dialog import EscalateDialog
+        from .screens.note_dialog import NoteDialog
+        from .screens.transition_dialog import TransitionDialog
+
+        cls = {"note": NoteDialog, "status": TransitionDialog, "assign": AssignDialog,
+               "escalate": EscalateDialog}[name]
+        app = self.app
+        views = [screen.current_view() for screen in app._detail_screens.values()]
+        view = next((v for v in views if v is not None), None)
+        if view is None or cls in app._kept_screens:
+            return None
+        dialog, reused = app.kept_screen(cls, lambda: cls(view))
+        return None if reused else self._register(dialog)
+
+    def _build_form(self, kind: str) -> Any:
+        from ..domain.kinds import parse_kind
+        from .screens.form import RecordForm
+
+        app = self.app
+        key = (RecordForm, parse_kind(kind), False)  # kept_form's key for a new record
+        if key in app._kept_screens:
+            return None
+        form, reused = app.kept_screen(key, lambda: RecordForm(kind))
+        return None if reused else self._register(form)
+
+    def _build_help(self) -> Any:
+        from .screens.help import HelpScreen
+
+        app = self.app
+        if HelpScreen in app._kept_screens:
+            return None
+        help_screen, reused = app.kept_screen(HelpScreen, lambda: HelpScreen(app.screen))
+        return None if reused else self._register(help_screen)

@@ -1,0 +1,120 @@
+"""Screens built at idle (issue 20): the first open of a section or form shows the screen
+built while the analyst was reading, and keys typed meanwhile still land where they would."""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+from sms_tui.ui import warm
+from sms_tui.ui.screens.form import RecordForm
+from sms_tui.ui.screens.help import HelpScreen
+from sms_tui.ui.sections import SECTIONS
+
+from .conftest import press, screen_text, settle
+
+
+async def _until_built(pilot) -> None:
+    """Idle until the warmer has nothing left to build."""
+    app = pilot.app
+    for _ in range(600):
+        await pilot.pause(0.05)
+        if app.warmer.built and not app.warmer._jobs and app.warmer._timer is None:
+            return
+    raise AssertionError(f"still building after 30 s: built {app.warmer.built}")
+
+
+async def test_every_section_and_new_record_form_is_built_before_its_key(make_app, desk) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await _until_built(pilot)
+        assert set(app._screen_stacks) == {section.name for section in SECTIONS}
+        built_reports = app._screen_stacks["reports"][0]
+        assert not built_reports.is_current
+        await press(pilot, "7")
+        assert app.screen is built_reports  # the first open shows the one built at idle
+        assert "Period" in screen_text(app)
+        await press(pilot, "1")
+        kept = [screen for key, screen in app._kept_screens.items()
+                if isinstance(key, tuple) and key[0] is RecordForm and key[1].value == "incident"]
+        assert len(kept) == 1
+        await press(pilot, "n")
+        assert app.screen is kept[0]
+        assert "New incident" in screen_text(app)
+        assert app.focused is app.screen.query_one("#f-title", Input)
+
+
+async def test_the_record_under_the_cursor_opens_in_the_screen_built_for_it(make_app, desk) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await _until_built(pilot)
+        assert len(app._detail_screens) == 1
+        built = next(iter(app._detail_screens.values()))
+        ref = app.screen.current_ref()
+        assert built.ref == ref and not built.is_current
+        await press(pilot, "down", "enter")  # another record: the built screen, refilled
+        other = app.screen
+        assert other is built and other.ref != ref
+        assert other.ref in screen_text(app)
+
+
+async def test_the_help_built_at_idle_shows_the_keys_of_the_screen_it_opens_over(
+        make_app, desk) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await _until_built(pilot)
+        built = app._kept_screens[HelpScreen]
+        await press(pilot, "3")
+        await press(pilot, "question_mark")
+        assert app.screen is built
+        text = screen_text(app)
+        assert "Here: Problems" in text or "Here: Problem" in text, text[:400]
+
+
+async def test_a_burst_typed_while_screens_are_built_lands_in_the_form(make_app, desk) -> None:
+    """One burst, from the moment the services are open (the builds start at the first
+    quiet moment): the form opens and every letter lands in its title, in order."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(600):
+            await pilot.pause(0.02)
+            if app.backend.ready:
+                break
+        await pilot.pause(warm.QUIET_S + 0.1)  # the first build has started
+        await pilot.press("n", *"Printer jams")
+        await settle(pilot)
+        assert isinstance(app.screen, RecordForm)
+        assert app.screen.query_one("#f-title", Input).value == "Printer jams"
+
+
+async def test_nothing_is_built_ahead_when_turned_off(make_app, desk, monkeypatch) -> None:
+    monkeypatch.setenv(warm.WARM_ENV, "0")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.pause(warm.QUIET_S * 3)
+        assert app.warmer.built == []
+        assert set(app._screen_stacks) == {"incidents"}
+
+
+async def test_a_dialog_built_ahead_opens_on_the_record_it_is_asked_for(make_app, desk) -> None:
+    from sms_tui.ui.screens.escalate_dialog import EscalateDialog
+    from sms_tui.ui.screens.note_dialog import NoteDialog
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await _until_built(pilot)
+        built_note, built_escalate = app._kept_screens[NoteDialog], app._kept_screens[EscalateDialog]
+        built_for = built_note.record.ref
+        await press(pilot, "down", "down", "enter")
+        ref = app.screen.ref
+        assert ref != built_for
+        await press(pilot, "c")
+        assert app.screen is built_note
+        assert app.screen.record.ref == ref and ref in screen_text(app)
+        await press(pilot, "escape", "x")
+        assert app.screen is built_escalate
+        assert app.screen.record.ref == ref and ref in screen_text(app)
