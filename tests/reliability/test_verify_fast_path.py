@@ -43,7 +43,9 @@ def test_sqlite_builds_the_same_hashed_text_as_python(fields, when):
 
 @settings(max_examples=15, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(note=HOSTILE.filter(lambda s: s.strip()))
+# a note with a NUL is refused (one rule, tests/test_nul_text.py); old desks may hold one, which
+# the test above covers for the hashed text
+@given(note=HOSTILE.map(lambda s: s.replace("\x00", "")).filter(lambda s: s.strip()))
 def test_notes_of_any_text_verify_on_the_fast_path(records, store, monkeypatch, note):
     ref = records.create("incident", title="Mail down").ref
     records.add_note(ref, note)
