@@ -25,9 +25,9 @@ from pathlib import Path
 from sqlalchemy import event
 
 from sms_tui.config import Config
-from sms_tui.services.records import RecordService
-from sms_tui.services.store import Store
-from sms_tui.services.views import QueueFilter
+from sms_tui.services.core.records import RecordService
+from sms_tui.services.core.store import Store
+from sms_tui.services.core.views import QueueFilter
 
 BIG = ("incident", "journal_entry", "service_request", "problem", "known_error", "change")
 # "SCAN t" alone reads the whole table; "SCAN t USING [COVERING] INDEX i" walks an index
@@ -85,7 +85,7 @@ def queue_workload(store: Store, rec: Recorder) -> None:
             if kind != "incident":
                 break  # the other kinds share the code; their default filter is enough
     with rec.labelled("incident SLA column"):
-        from sms_tui.services.sla import SlaService
+        from sms_tui.services.incidents.sla import SlaService
 
         rows = records.list("incident", QueueFilter(), limit=100)
         SlaService(store).sla_for_rows([r.ref for r in rows])
@@ -97,8 +97,8 @@ def queue_workload(store: Store, rec: Recorder) -> None:
 
 
 def report_workload(store: Store, rec: Recorder) -> None:
-    from sms_tui.services.report_model import calendar_period
-    from sms_tui.services.reports import ReportService
+    from sms_tui.services.reporting.model import calendar_period
+    from sms_tui.services.reporting.service import ReportService
 
     period = calendar_period("month", store.now(), -1)
     with rec.labelled("monthly service report"):

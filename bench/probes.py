@@ -21,9 +21,9 @@ def first_rows(db: Path) -> dict:
     import sqlite3
 
     from sms_tui.config import Config
-    from sms_tui.services.records import RecordService
-    from sms_tui.services.store import Store
-    from sms_tui.services.views import QueueFilter
+    from sms_tui.services.core.records import RecordService
+    from sms_tui.services.core.store import Store
+    from sms_tui.services.core.views import QueueFilter
 
     store = Store(db, Config(), "bench")
     try:
@@ -51,7 +51,7 @@ def raise_all_reviews_rolled_back(store) -> tuple[float, int]:
     from sqlmodel import Session, select
 
     from sms_tui.domain.schedule import aligned_start_after, occurrence, parse_interval
-    from sms_tui.services.reviews import ReviewService
+    from sms_tui.services.reviews.service import ReviewService
     from sms_tui.storage.reviews import ReviewSchedule
 
     now = store.now()
@@ -77,7 +77,7 @@ def raise_all_reviews_rolled_back(store) -> tuple[float, int]:
 
 def scheduler(db: Path, repeat: int) -> dict:
     from sms_tui.config import Config
-    from sms_tui.services.store import Store
+    from sms_tui.services.core.store import Store
 
     store = Store(db, Config(), "bench")
     try:

@@ -25,7 +25,7 @@ SKIP = {"alembic_version"}
 
 
 def copy(source: Path, target: Path) -> dict:
-    from sms_tui.services.demo_bulk import CACHE_KIB
+    from sms_tui.services.demo.bulk import CACHE_KIB
     from sms_tui.storage.migrate import ensure_schema
     from sms_tui.storage.schema import metadata
 

@@ -44,9 +44,9 @@ SMS = [PY, "-m", "sms_tui"]
 FIRST_PAGE = """
 import sys, time
 t0 = time.perf_counter()
-from sms_tui.services.records import RecordService
-from sms_tui.services.store import Store
-from sms_tui.services.views import QueueFilter
+from sms_tui.services.core.records import RecordService
+from sms_tui.services.core.store import Store
+from sms_tui.services.core.views import QueueFilter
 store = Store(sys.argv[1], actor="bench")
 rows = RecordService(store).list("incident", QueueFilter(open_only=True), limit=50)
 print(time.perf_counter() - t0, len(rows))
@@ -54,8 +54,8 @@ print(time.perf_counter() - t0, len(rows))
 
 WRITER = """
 import sys, time
-from sms_tui.services.records import RecordService
-from sms_tui.services.store import Store
+from sms_tui.services.core.records import RecordService
+from sms_tui.services.core.store import Store
 store = Store(sys.argv[1], actor=sys.argv[2], migrate=False)
 records = RecordService(store)
 start = float(sys.argv[4])
@@ -72,7 +72,7 @@ print(n, time.perf_counter() - t0)
 COUNT = """
 import sys
 from sqlalchemy import text
-from sms_tui.services.store import Store
+from sms_tui.services.core.store import Store
 store = Store(sys.argv[1], actor="bench", migrate=False)
 with store.read() as s:
     print(s.execute(text("SELECT COUNT(*) FROM incident")).scalar(),

@@ -1,7 +1,7 @@
 """Render the main screens of the real app on demo data to SVG: ``python -m sms_tui.screenshots``.
 
 A fresh database in a temporary folder is filled with the demo desk
-(:func:`sms_tui.services.demo.fill_demo`) on a fixed clock, the app is driven
+(:func:`sms_tui.services.demo.service.fill_demo`) on a fixed clock, the app is driven
 with key presses as an analyst would, and each screen is saved under
 ``screenshots/`` (the README shows them). Re-run it whenever the UI changes;
 the same code gives the same pictures.
@@ -68,9 +68,9 @@ async def _shoot(db: Path, keys: tuple[str, ...], size: tuple[int, int]) -> str:
 
 
 def _demo_db(folder: Path, count: int) -> Path:
-    from .services.demo import fill_demo
-    from .services.reviews import ReviewService
-    from .services.store import Store
+    from .services.core.store import Store
+    from .services.demo.service import fill_demo
+    from .services.reviews.service import ReviewService
 
     db = folder / "demo.db"
     store = Store(db, actor="sam", clock=lambda: CLOCK)

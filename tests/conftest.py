@@ -150,7 +150,7 @@ def db_path(tmp_path: Path, backend, request) -> Path | str:
 
 @pytest.fixture
 def store(db_path, clock):
-    from sms_tui.services.store import Store
+    from sms_tui.services.core.store import Store
 
     s = Store(db_path, actor="tester", clock=clock)
     yield s
@@ -159,6 +159,6 @@ def store(db_path, clock):
 
 @pytest.fixture
 def records(store):
-    from sms_tui.services.records import RecordService
+    from sms_tui.services.core.records import RecordService
 
     return RecordService(store)

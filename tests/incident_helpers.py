@@ -6,11 +6,11 @@ import textwrap
 from pathlib import Path
 
 from sms_tui.config import load_config
-from sms_tui.services.incidents import MajorIncidentService
-from sms_tui.services.notify import Outbox
-from sms_tui.services.records import RecordService
-from sms_tui.services.sla import SlaService
-from sms_tui.services.store import Store
+from sms_tui.services.core.records import RecordService
+from sms_tui.services.core.store import Store
+from sms_tui.services.incidents.rules import MajorIncidentService
+from sms_tui.services.incidents.sla import SlaService
+from sms_tui.services.mail.outbox import Outbox
 from sms_tui.storage.models import Service
 
 

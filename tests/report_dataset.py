@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sms_tui.services import journal
-from sms_tui.services.report_model import Period
+from sms_tui.services.core import journal
+from sms_tui.services.reporting.model import Period
 from sms_tui.storage.models import (
     Change,
     ConfigurationItem,

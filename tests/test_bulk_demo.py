@@ -16,14 +16,15 @@ from sms_tui.cli import main
 from sms_tui.domain.errors import ValidationError
 from sms_tui.domain.kinds import Kind, parse_ref
 from sms_tui.domain.lifecycle import lifecycle_for
-from sms_tui.services import demo_bulk, demo_bulk_plan
-from sms_tui.services.demo import counts_for
-from sms_tui.services.demo_bulk import chain_hash, fill_bulk
-from sms_tui.services.integrity import verify_database
-from sms_tui.services.journal import _digest
-from sms_tui.services.records import RecordService
-from sms_tui.services.store import Store
-from sms_tui.services.views import QueueFilter
+from sms_tui.services.admin.integrity import verify_database
+from sms_tui.services.core.journal import _digest
+from sms_tui.services.core.records import RecordService
+from sms_tui.services.core.store import Store
+from sms_tui.services.core.views import QueueFilter
+from sms_tui.services.demo import bulk as demo_bulk
+from sms_tui.services.demo import bulk_plan as demo_bulk_plan
+from sms_tui.services.demo.bulk import chain_hash, fill_bulk
+from sms_tui.services.demo.service import counts_for
 from sms_tui.storage.models import RECORD_TABLES, Incident, JournalEntry
 from tests.conftest import FakeClock
 
@@ -187,7 +188,7 @@ def test_a_used_database_is_refused_without_force(store, records):
 
 def test_sms_tui_demo_writes_large_counts_in_bulk(tmp_path, monkeypatch):
     monkeypatch.setattr(demo_bulk, "BULK_FROM", 300)
-    monkeypatch.setattr("sms_tui.services.demo.DEFAULT_COUNT", 20)
+    monkeypatch.setattr("sms_tui.services.demo.service.DEFAULT_COUNT", 20)
     db = tmp_path / "desk.db"
     result = CliRunner().invoke(main, ["--db", str(db), "demo", "--count", "600"])
     assert result.exit_code == 0, result.output

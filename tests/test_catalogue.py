@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sms_tui.domain.errors import NotFound, ValidationError
-from sms_tui.services.catalogue import CatalogueService
+from sms_tui.services.configuration.catalogue import CatalogueService
 
 
 @pytest.fixture
@@ -13,7 +13,7 @@ def catalogue(tmp_path, clock):
     """The catalogue with nothing under change control: these tests are about the catalogue
     itself (tests/test_change_control.py holds it under control)."""
     from sms_tui.config import load_config
-    from sms_tui.services.store import Store
+    from sms_tui.services.core.store import Store
 
     path = tmp_path / "config.toml"
     path.write_text("[changes.control]\nservices = []\nci_types = []\n")

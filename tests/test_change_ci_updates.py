@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from sms_tui.domain.errors import NotFound, ValidationError
-from sms_tui.services.catalogue import CatalogueService
-from sms_tui.services.change_ci_updates import ChangeCIUpdates
-from sms_tui.services.changes import ChangeService
+from sms_tui.services.changes.ci_updates import ChangeCIUpdates
+from sms_tui.services.changes.service import ChangeService
+from sms_tui.services.configuration.catalogue import CatalogueService
 
 from .cli_helpers import Cli
 from .incident_helpers import Desk
@@ -155,8 +155,8 @@ def test_cli_start_at_a_terminal_asks_all_pick_or_skip(db_path, monkeypatch):
 def test_the_evidence_report_counts_applied_updates_and_lists_changes_that_left_some(desk, clock):
     from datetime import timedelta
 
-    from sms_tui.services.report_model import Period
-    from sms_tui.services.reports import ReportService
+    from sms_tui.services.reporting.model import Period
+    from sms_tui.services.reporting.service import ReportService
 
     start = clock()
     done, left = _change(desk), _change(desk)
@@ -177,7 +177,7 @@ def test_the_evidence_report_counts_applied_updates_and_lists_changes_that_left_
 def test_the_configuration_verification_lists_planned_updates_never_applied(desk, clock):
     from datetime import timedelta
 
-    from sms_tui.services.evidence import evidence_for_period
+    from sms_tui.services.reviews.evidence import evidence_for_period
 
     start = clock()
     done, left = _change(desk), _change(desk)

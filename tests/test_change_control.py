@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from sms_tui.domain.errors import ValidationError
-from sms_tui.services.catalogue import CatalogueService
-from sms_tui.services.changes import ChangeService
+from sms_tui.services.changes.service import ChangeService
+from sms_tui.services.configuration.catalogue import CatalogueService
 
 from .cli_helpers import Cli, dump
 from .incident_helpers import Desk

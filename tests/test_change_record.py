@@ -7,9 +7,9 @@ import pytest
 
 from sms_tui.domain.changes import deployment_refusal
 from sms_tui.domain.errors import ValidationError
-from sms_tui.services.changes import ChangeService
-from sms_tui.services.remedial import RemedialService
-from sms_tui.services.reviews import ReviewService
+from sms_tui.services.changes.remedial import RemedialService
+from sms_tui.services.changes.service import ChangeService
+from sms_tui.services.reviews.service import ReviewService
 
 from .cli_helpers import Cli, dump
 
@@ -131,8 +131,8 @@ def test_cli_full_record_and_remedial(tmp_path):
 def test_scheduling_tells_the_service_owners_the_proposed_dates_through_the_outbox(store, clock):
     from datetime import timedelta
 
-    from sms_tui.services.catalogue import CatalogueService
-    from sms_tui.services.notify import Outbox
+    from sms_tui.services.configuration.catalogue import CatalogueService
+    from sms_tui.services.mail.outbox import Outbox
 
     catalogue = CatalogueService(store)
     catalogue.add_service("Payroll", owner="Dana <dana@example.org>")
@@ -150,7 +150,7 @@ def test_scheduling_tells_the_service_owners_the_proposed_dates_through_the_outb
 
 
 def test_a_service_owner_must_be_a_mail_address(store):
-    from sms_tui.services.catalogue import CatalogueService
+    from sms_tui.services.configuration.catalogue import CatalogueService
 
     with pytest.raises(ValidationError, match="not a mail address"):
         CatalogueService(store).add_service("Payroll", owner="dana\r\nBcc: x@evil")

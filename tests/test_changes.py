@@ -13,21 +13,21 @@ WINDOW = datetime(2026, 3, 14, 20, 0, tzinfo=UTC)  # a Saturday evening
 
 @pytest.fixture
 def changes(store):
-    from sms_tui.services.changes import ChangeService
+    from sms_tui.services.changes.service import ChangeService
 
     return ChangeService(store)
 
 
 @pytest.fixture
 def reviews(store):
-    from sms_tui.services.reviews import ReviewService
+    from sms_tui.services.reviews.service import ReviewService
 
     return ReviewService(store)
 
 
 @pytest.fixture(autouse=True)
 def catalogue(store):
-    from sms_tui.services.catalogue import CatalogueService
+    from sms_tui.services.configuration.catalogue import CatalogueService
 
     catalogue = CatalogueService(store)
     for name, criticality in (("mail", "high"), ("web", "low"), ("erp", "medium"), ("files", "low")):
@@ -310,7 +310,7 @@ def test_a_change_is_closed_only_after_its_effectiveness_review_is_done(changes,
 
 
 def test_a_problem_fixed_by_a_change_hears_of_its_outcome(changes, records, store):
-    from sms_tui.services.problems import ProblemService
+    from sms_tui.services.problems.service import ProblemService
 
     problems = ProblemService(store)
     problem = records.create("problem", title="Mail drops").ref

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from sms_tui.domain.errors import ValidationError
-from sms_tui.services.catalogue import CatalogueService
-from sms_tui.services.changes import ChangeService
-from sms_tui.services.ci_graph import CIGraph
+from sms_tui.services.changes.service import ChangeService
+from sms_tui.services.configuration.catalogue import CatalogueService
+from sms_tui.services.configuration.ci_graph import CIGraph
 
 from .cli_helpers import Cli
 from .incident_helpers import Desk
@@ -101,8 +101,8 @@ def test_cli_show_lists_relationships_impact_and_linked_records(tmp_path, db_pat
 def test_the_evidence_report_counts_services_in_the_graph(desk, clock):
     from datetime import timedelta
 
-    from sms_tui.services.report_model import Period
-    from sms_tui.services.reports import ReportService
+    from sms_tui.services.reporting.model import Period
+    from sms_tui.services.reporting.service import ReportService
 
     desk.graph.relate("Intranet", "laptop-1", "used_by")
     period = Period(clock() - timedelta(days=1), clock() + timedelta(days=1))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sms_tui.domain.errors import ConflictError
-from sms_tui.services.records import RecordService
-from sms_tui.services.store import Store
+from sms_tui.services.core.records import RecordService
+from sms_tui.services.core.store import Store
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ import pytest
 
 from sms_tui.domain.configuration import DEFAULT_CI_TYPES, ci_types_from_config
 from sms_tui.domain.errors import ConfigError, ValidationError
-from sms_tui.services.catalogue import CatalogueService
-from sms_tui.services.changes import ChangeService
-from sms_tui.services.evidence import evidence_for_period, render_text
+from sms_tui.services.changes.service import ChangeService
+from sms_tui.services.configuration.catalogue import CatalogueService
+from sms_tui.services.reviews.evidence import evidence_for_period, render_text
 
 from .cli_helpers import Cli
 from .incident_helpers import Desk

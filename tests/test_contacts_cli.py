@@ -182,8 +182,8 @@ def test_a_complaint_needs_its_requester(people):
 def test_the_services_refuse_a_complaint_without_requester_whoever_asks(store):
     """The rule is the services': the TUI, the CLI and any other caller meet the same line."""
     from sms_tui.domain.errors import ValidationError
-    from sms_tui.services.contacts import ContactService
-    from sms_tui.services.records import RecordService
+    from sms_tui.services.core.records import RecordService
+    from sms_tui.services.customers.contacts import ContactService
 
     records = RecordService(store)
     for requester in (None, "", "   "):

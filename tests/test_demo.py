@@ -13,8 +13,12 @@ from sqlmodel import col, func, select
 from sms_tui.domain.errors import ValidationError
 from sms_tui.domain.kinds import KINDS, Kind
 from sms_tui.domain.lifecycle import lifecycle_for
-from sms_tui.services.catalogue import CatalogueService
-from sms_tui.services.demo import (
+from sms_tui.services.configuration.catalogue import CatalogueService
+from sms_tui.services.core.journal import verify_chain
+from sms_tui.services.core.records import RecordService
+from sms_tui.services.core.store import Store
+from sms_tui.services.core.views import QueueFilter
+from sms_tui.services.demo.service import (
     DEFAULT_COUNT,
     DEFAULT_SEED,
     FULL_COVERAGE_COUNT,
@@ -23,10 +27,6 @@ from sms_tui.services.demo import (
     path_to,
     plan_demo,
 )
-from sms_tui.services.journal import verify_chain
-from sms_tui.services.records import RecordService
-from sms_tui.services.store import Store
-from sms_tui.services.views import QueueFilter
 from sms_tui.storage.models import JournalEntry
 from tests.conftest import FakeClock
 
@@ -278,7 +278,7 @@ def test_a_journal_entry_rolled_back_to_a_savepoint_is_never_chained_to(store, r
 
 
 def test_the_demo_has_one_overdue_review_raised_on_time(demo):
-    from sms_tui.services.reviews import ReviewService
+    from sms_tui.services.reviews.service import ReviewService
 
     store, _summary, _clock = demo
     overdue = [r for r in ReviewService(store).list_reviews(limit=None) if r.state == "overdue"]

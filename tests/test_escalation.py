@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sms_tui.domain.errors import ValidationError
-from sms_tui.services.views import QueueFilter
+from sms_tui.services.core.views import QueueFilter
 
 
 def test_functional_escalation_hands_over_with_the_reason_in_the_journal(records):
@@ -35,7 +35,7 @@ def test_escalation_without_a_reason_is_refused(records):
 
 
 def test_escalation_counts_as_the_first_response(records, clock, store):
-    from sms_tui.services.sla import SlaService
+    from sms_tui.services.incidents.sla import SlaService
 
     inc = records.create("incident", title="x")
     clock.advance(minutes=10)

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from sms_tui.services import evidence as evidence_mod
-from sms_tui.services.catalogue import CatalogueService
-from sms_tui.services.evidence import evidence_for_event, evidence_for_period, render_text
-from sms_tui.services.reviews import ReviewService, raise_event_review_in
+from sms_tui.services.configuration.catalogue import CatalogueService
+from sms_tui.services.reviews import evidence as evidence_mod
+from sms_tui.services.reviews.evidence import evidence_for_event, evidence_for_period, render_text
+from sms_tui.services.reviews.service import ReviewService, raise_event_review_in
 from sms_tui.storage.models import RECORD_TABLES
 
 MARCH = (datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC))

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from sms_tui.reports import render_evidence_report
-from sms_tui.services.report_model import Period
-from sms_tui.services.reports import ReportService
+from sms_tui.services.reporting.model import Period
+from sms_tui.services.reporting.service import ReportService
 from sms_tui.storage.models import ConfigurationItem
 from tests import report_dataset as data
 from tests.report_dataset import MARCH, REPORT_NOW, t
@@ -221,8 +221,8 @@ def test_a_clause_with_no_records_in_the_period_has_figures_without_links(store,
 def test_the_records_behind_a_clause_are_cut_but_counted_in_full(evidence, store):
     from dataclasses import replace
 
-    from sms_tui.services.report_samples import population
-    from sms_tui.services.report_sql import Probe, ts
+    from sms_tui.services.reporting.samples import population
+    from sms_tui.services.reporting.sql import Probe, ts
 
     with store.read() as session:
         refs, total = population(session, Probe(session), "8.6.1",

@@ -14,14 +14,14 @@ from hypothesis import strategies as st
 
 from sms_tui.domain.evidence import STATUSES, clause_status
 from sms_tui.reports import render_evidence_report
-from sms_tui.services.catalogue import CatalogueService
-from sms_tui.services.documents import DocumentService
-from sms_tui.services.incidents import MajorIncidentService
-from sms_tui.services.records import RecordService
-from sms_tui.services.report_model import Period
-from sms_tui.services.report_runs import ReportRunService
-from sms_tui.services.reports import ReportService
-from sms_tui.services.store import Store
+from sms_tui.services.configuration.catalogue import CatalogueService
+from sms_tui.services.core.records import RecordService
+from sms_tui.services.core.store import Store
+from sms_tui.services.incidents.rules import MajorIncidentService
+from sms_tui.services.reporting.model import Period
+from sms_tui.services.reporting.runs import ReportRunService
+from sms_tui.services.reporting.service import ReportService
+from sms_tui.services.reviews.documents import DocumentService
 
 START = datetime(2026, 3, 1, tzinfo=UTC)
 MARCH = Period(START, datetime(2026, 4, 1, tzinfo=UTC))
@@ -201,7 +201,7 @@ def test_an_undeclared_major_incident_still_counts_as_one(store, clock):
 
 
 def test_the_sla_review_does_not_count_cancelled_incidents_as_open(store, clock):
-    from sms_tui.services.evidence import evidence_for_period
+    from sms_tui.services.reviews.evidence import evidence_for_period
 
     clock.set(at(2))
     records = RecordService(store)
@@ -234,7 +234,7 @@ def test_reporting_counts_reports_issued_and_the_decisions_taken(store, clock):
 
 
 def test_review_evidence_is_collected_again_after_a_reopen_without_microseconds(store, clock):
-    from sms_tui.services.reviews import ReviewService
+    from sms_tui.services.reviews.service import ReviewService
 
     ref = _major(store, clock)
     records = RecordService(store)

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from sms_tui.services.admin import purge
-from sms_tui.services.records import RecordService
-from sms_tui.services.store import Store
-from sms_tui.services.views import QueueFilter
+from sms_tui.services.admin.purge import purge
+from sms_tui.services.core.records import RecordService
+from sms_tui.services.core.store import Store
+from sms_tui.services.core.views import QueueFilter
 from sms_tui.storage.migrate import ensure_schema
 from sms_tui.storage.search import match_expression, number_in
 from tests.test_migrations import _run_alembic, with_later_columns

@@ -15,8 +15,8 @@ from sms_tui.domain.errors import (
     ValidationError,
 )
 from sms_tui.domain.kinds import Kind
-from sms_tui.services import hooks
-from sms_tui.services.journal import verify_chain
+from sms_tui.services.core import hooks
+from sms_tui.services.core.journal import verify_chain
 from sms_tui.storage.models import JournalEntry
 
 
@@ -139,8 +139,8 @@ def test_every_write_adds_exactly_one_entry_per_record_touched(records):
 
 
 def test_journal_uses_the_acting_user(db_path, clock):
-    from sms_tui.services.records import RecordService
-    from sms_tui.services.store import Store
+    from sms_tui.services.core.records import RecordService
+    from sms_tui.services.core.store import Store
 
     store = Store(db_path, actor="dora", clock=clock)
     try:
@@ -248,9 +248,9 @@ def test_hash_chain_holds_whatever_time_zone_the_clock_uses(db_path):
     """The database returns times in UTC; entries written with a local-time clock must still verify."""
     from datetime import datetime, timedelta, timezone
 
-    from sms_tui.services.integrity import verify_database
-    from sms_tui.services.records import RecordService
-    from sms_tui.services.store import Store
+    from sms_tui.services.admin.integrity import verify_database
+    from sms_tui.services.core.records import RecordService
+    from sms_tui.services.core.store import Store
 
     paris = timezone(timedelta(hours=2))
     store = Store(db_path, actor="tester", clock=lambda: datetime(2026, 6, 1, 9, 30, 0, 123456, tzinfo=paris))

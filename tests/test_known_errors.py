@@ -12,7 +12,7 @@ from sms_tui.domain.known_error_search import KnownErrorText, rank
 
 @pytest.fixture
 def problems(store):
-    from sms_tui.services.problems import ProblemService
+    from sms_tui.services.problems.service import ProblemService
 
     return ProblemService(store)
 
@@ -77,7 +77,7 @@ def test_a_search_of_only_stop_words_finds_nothing(records, problems):
 
 
 def test_an_incident_is_matched_to_known_errors_on_its_words_and_ci(records, problems, store):
-    from sms_tui.services.catalogue import CatalogueService
+    from sms_tui.services.configuration.catalogue import CatalogueService
 
     CatalogueService(store).add_ci("vpn-gw-01")
     same_ci = _known_error(records, "Tunnel drops", ci="vpn-gw-01", symptoms="vpn disconnects")

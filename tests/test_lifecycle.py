@@ -122,7 +122,7 @@ def test_random_sequences_only_ever_take_allowed_steps(case):
 
 
 def _complainant(records) -> str:
-    from sms_tui.services.contacts import ContactService
+    from sms_tui.services.customers.contacts import ContactService
 
     contacts = ContactService(records.store)
     if not any(c.email == "dana@example.org" for c in contacts.list()):

@@ -225,8 +225,8 @@ class FakeImap:
 
 def test_imap_unseen_messages_are_fetched_and_marked_seen(db_path, tmp_path, monkeypatch):
     from sms_tui.config import load_config
-    from sms_tui.services.mail_fetch import fetch_imap
-    from sms_tui.services.store import Store
+    from sms_tui.services.core.store import Store
+    from sms_tui.services.mail.fetch import fetch_imap
 
     config = tmp_path / "imap.toml"
     config.write_text('[mail.imap]\nhost = "imap.example.org"\nusername = "desk"\n'
@@ -267,8 +267,8 @@ def test_the_parser_gives_the_threading_ids_and_attachments():
 
 def test_the_scheduler_fetches_the_configured_maildir(db_path, tmp_path, clock):
     from sms_tui.config import load_config
-    from sms_tui.services.scheduler import DeskScheduler
-    from sms_tui.services.store import Store
+    from sms_tui.services.core.scheduler import DeskScheduler
+    from sms_tui.services.core.store import Store
 
     box = mailbox.Maildir(tmp_path / "Maildir", create=True)
     box.add(raw("01"))

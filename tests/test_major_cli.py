@@ -94,8 +94,8 @@ def test_list_shows_sla_and_the_major_marker(cli):
 def test_breaches_and_sla_check_find_an_overdue_incident(cli, tmp_path):
     # recorded through the services a week ago; the CLI runs now
     from sms_tui.config import load_config
-    from sms_tui.services.records import RecordService
-    from sms_tui.services.store import Store
+    from sms_tui.services.core.records import RecordService
+    from sms_tui.services.core.store import Store
 
     store = Store(cli.db, load_config(cli.config), actor="ann",
                   clock=lambda: datetime(2026, 1, 5, 9, 0, tzinfo=UTC))

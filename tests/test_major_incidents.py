@@ -6,7 +6,7 @@ import pytest
 
 from sms_tui.domain.errors import ConfigError, ValidationError
 from sms_tui.domain.major import IncidentFacts, policy_from_config
-from sms_tui.services.reviews import ReviewService
+from sms_tui.services.reviews.service import ReviewService
 
 from .incident_helpers import Desk
 

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 
 from sms_tui.domain.errors import ValidationError
-from sms_tui.services.report_model import Period
-from sms_tui.services.reports import ReportService
-from sms_tui.services.reviews import ReviewService
+from sms_tui.services.reporting.model import Period
+from sms_tui.services.reporting.service import ReportService
+from sms_tui.services.reviews.service import ReviewService
 from tests.cli_helpers import Cli, one_error_line
 
 from .incident_helpers import Desk

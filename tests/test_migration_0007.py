@@ -32,8 +32,8 @@ def test_a_desk_at_0005_upgrades_keeping_every_row_and_defaults_the_new_fields(t
     finally:
         con.close()
 
-    from sms_tui.services.records import RecordService
-    from sms_tui.services.store import Store
+    from sms_tui.services.core.records import RecordService
+    from sms_tui.services.core.store import Store
 
     store = Store(db, actor="new-version", clock=clock)
     try:
@@ -42,7 +42,7 @@ def test_a_desk_at_0005_upgrades_keeping_every_row_and_defaults_the_new_fields(t
         assert old.priority == 1 and old.extra["security_risk"] == "none"  # priority unchanged
         view = records.update("INC-000001", security_risk="low")  # the new field works at once
         assert view.extra["security_risk"] == "low"
-        from sms_tui.services.views import QueueFilter
+        from sms_tui.services.core.views import QueueFilter
 
         found = records.list("incident", QueueFilter(open_only=False, text="mail"))
         assert [r.ref for r in found] == ["INC-000001"]  # the search index and triggers survived

@@ -38,9 +38,9 @@ def test_a_desk_at_0007_upgrades_keeping_every_row_and_then_keeps_attachments(tm
         con.close()
 
     from sms_tui.config import Config
-    from sms_tui.services.attachments import AttachmentService
-    from sms_tui.services.mail_in import MailIn
-    from sms_tui.services.store import Store
+    from sms_tui.services.core.store import Store
+    from sms_tui.services.mail.attachments import AttachmentService
+    from sms_tui.services.mail.mail_in import MailIn
 
     config = Config(raw={"mail": {"keep_attachments": True}})
     store = Store(db, config=config, actor="new-version", clock=clock)

@@ -418,8 +418,8 @@ def _populate_at_first_revision(db: Path, clock) -> None:
 
 
 def _fill(db: Path | str, clock) -> None:
-    from sms_tui.services.records import RecordService
-    from sms_tui.services.store import Store
+    from sms_tui.services.core.records import RecordService
+    from sms_tui.services.core.store import Store
 
     store = Store(db, actor="old-version", clock=clock, migrate=False)
     try:
@@ -487,9 +487,9 @@ def test_records_and_journal_written_at_the_first_revision_survive_the_upgrade(d
     _same_rows(before, desk.dump(), "the upgrade")
     desk.integrity()
 
-    from sms_tui.services.integrity import verify_database
-    from sms_tui.services.records import RecordService
-    from sms_tui.services.store import Store
+    from sms_tui.services.admin.integrity import verify_database
+    from sms_tui.services.core.records import RecordService
+    from sms_tui.services.core.store import Store
 
     store = Store(desk.location, actor="new-version", clock=clock)
     try:
@@ -500,7 +500,7 @@ def test_records_and_journal_written_at_the_first_revision_survive_the_upgrade(d
         mine = ["create", "transition", "note", "assign", "escalate_hierarchical", "link"]
         assert [a for a in actions if a in mine] == mine  # feature rules may add entries of their own
         assert verify_database(store).ok
-        from sms_tui.services.views import QueueFilter
+        from sms_tui.services.core.views import QueueFilter
 
         found = RecordService(store).list("incident", QueueFilter(open_only=False, text="mail"))
         assert [r.ref for r in found] == ["INC-000001"]  # the search index covers old rows

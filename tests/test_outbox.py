@@ -160,7 +160,7 @@ def test_user_text_cannot_inject_mail_headers(desk, smtp_server):
 
 
 def test_the_scheduler_retries_the_outbox_and_checks_slas(desk, clock, smtp_server):
-    from sms_tui.services.scheduler import DeskScheduler
+    from sms_tui.services.core.scheduler import DeskScheduler
 
     inc = desk.records.create("incident", title="Mail down", impact="high", urgency="high")
     clock.advance(hours=5)  # P1: 4 h to resolve

@@ -111,8 +111,8 @@ def test_custom_matrix_from_config_file_replaces_every_cell(tmp_path):
 
 
 def test_records_follow_the_configured_matrix_and_recompute_on_change(tmp_path, clock):
-    from sms_tui.services.records import RecordService
-    from sms_tui.services.store import Store
+    from sms_tui.services.core.records import RecordService
+    from sms_tui.services.core.store import Store
 
     path = tmp_path / "config.toml"
     path.write_text(CUSTOM_TOML)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from sms_tui.domain.errors import ValidationError
-from sms_tui.services.changes import ChangeService
-from sms_tui.services.problems import ProblemService
+from sms_tui.services.changes.service import ChangeService
+from sms_tui.services.problems.service import ProblemService
 
 
 @pytest.fixture

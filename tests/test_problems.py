@@ -9,14 +9,14 @@ from sms_tui.domain.errors import ValidationError
 
 @pytest.fixture
 def problems(store):
-    from sms_tui.services.problems import ProblemService
+    from sms_tui.services.problems.service import ProblemService
 
     return ProblemService(store)
 
 
 @pytest.fixture
 def mail(store):
-    from sms_tui.services.catalogue import CatalogueService
+    from sms_tui.services.configuration.catalogue import CatalogueService
 
     catalogue = CatalogueService(store)
     catalogue.add_service("mail", criticality="high")

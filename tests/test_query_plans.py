@@ -13,11 +13,11 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
-from sms_tui.services import queue_query
-from sms_tui.services.records import RecordService
-from sms_tui.services.report_model import calendar_period
-from sms_tui.services.reports import ReportService
-from sms_tui.services.views import QueueFilter
+from sms_tui.services.core import queue_query
+from sms_tui.services.core.records import RecordService
+from sms_tui.services.core.views import QueueFilter
+from sms_tui.services.reporting.model import calendar_period
+from sms_tui.services.reporting.service import ReportService
 
 KINDS = ("incident", "request", "problem", "known_error", "change")
 TABLE = {"incident": "incident", "request": "service_request", "problem": "problem",
@@ -182,7 +182,7 @@ def test_the_monthly_report_and_the_evidence_report_never_scan_a_large_table(sto
 
 
 def test_raising_every_review_with_evidence_never_scans_a_large_table(store, desk, clock):
-    from sms_tui.services.reviews import ReviewService
+    from sms_tui.services.reviews.service import ReviewService
 
     ReviewService(store).ensure_schedules()
     clock.advance(days=400)

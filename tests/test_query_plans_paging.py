@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sms_tui.services.queue_query import SORTS, QueuePager
-from sms_tui.services.records import RecordService
-from sms_tui.services.store import Store
-from sms_tui.services.views import QueueFilter
+from sms_tui.services.core.queue_query import SORTS, QueuePager
+from sms_tui.services.core.records import RecordService
+from sms_tui.services.core.store import Store
+from sms_tui.services.core.views import QueueFilter
 from tests.conftest import FakeClock
 
 FILTERS = [QueueFilter(open_only=False), QueueFilter(), QueueFilter(open_only=False, priority=3),

@@ -1,6 +1,6 @@
 """The first queue page read before SQLAlchemy is imported shows what the services show.
 
-The TUI paints the first rows of its queue from :mod:`sms_tui.services.quick_queue`
+The TUI paints the first rows of its queue from :mod:`sms_tui.services.core.quick_queue`
 while the services are still loading; the analyst must not see those rows
 change (order, status, SLA label) when the services take over a moment later.
 """
@@ -20,11 +20,11 @@ from hypothesis import strategies as st
 from sms_tui.config import Config
 from sms_tui.domain.kinds import Kind
 from sms_tui.domain.lifecycle import lifecycle_for
-from sms_tui.services.demo_bulk import fill_bulk
-from sms_tui.services.quick_queue import TABLES, first_page, list_rows
-from sms_tui.services.sla import SlaService
-from sms_tui.services.store import Store
-from sms_tui.services.views import SORTS, QueueFilter
+from sms_tui.services.core.quick_queue import TABLES, first_page, list_rows
+from sms_tui.services.core.store import Store
+from sms_tui.services.core.views import SORTS, QueueFilter
+from sms_tui.services.demo.bulk import fill_bulk
+from sms_tui.services.incidents.sla import SlaService
 from sms_tui.storage.models import RECORD_TABLES
 from sms_tui.ui.widgets.incident_columns import IncidentQueue
 from sms_tui.ui.widgets.queue_table import RecordQueue
@@ -39,7 +39,7 @@ def desk(tmp_path_factory):
     clock = FakeClock()
     store = Store(tmp_path_factory.mktemp("quick") / "desk.db", actor="tester", clock=clock)
     fill_bulk(store, count=2500, seed=11, rich=40)
-    from sms_tui.services.records import RecordService
+    from sms_tui.services.core.records import RecordService
 
     yield store, RecordService(store), SlaService(store)
     store.close()
@@ -151,8 +151,8 @@ def test_reading_the_first_page_imports_neither_sqlalchemy_nor_sqlmodel(desk):
         "import json, sys\n"
         "from datetime import UTC, datetime\n"
         "from sms_tui.config import Config\n"
-        "from sms_tui.services.quick_queue import first_page\n"
-        "from sms_tui.services.views import QueueFilter\n"
+        "from sms_tui.services.core.quick_queue import first_page\n"
+        "from sms_tui.services.core.views import QueueFilter\n"
         f"page = first_page({str(store.path)!r}, Config(), 'incident', QueueFilter(), 50,"
         " datetime.now(UTC))\n"
         "print(json.dumps([len(page.rows), sorted(m for m in sys.modules"
@@ -207,7 +207,7 @@ def _list_command(db, quick: bool) -> tuple[list[dict], bool]:
     the stdlib path disabled, as for a search): its rows, and whether SQLAlchemy was loaded."""
     code = (
         "import sys\n"
-        "import sms_tui.services.quick_queue as quick\n"
+        "import sms_tui.services.core.quick_queue as quick\n"
         + ("" if quick else "quick.list_rows = lambda *args, **kwargs: None\n")
         + "from sms_tui.cli import main\n"
         f"main(['--db', {str(db)!r}, 'list', 'incidents', '--open', '--format', 'json'],"

@@ -1,6 +1,6 @@
 """``sms-tui new incident`` without SQLAlchemy writes what the services write (issue 20).
 
-:mod:`sms_tui.services.quick_record` records the common incident with the standard
+:mod:`sms_tui.services.core.quick_record` records the common incident with the standard
 library. An auditor must not be able to tell its records from the services': the
 same row, the same journal entry chained by the same hash, and the same refusals.
 Whatever it cannot write exactly (a requester, a security risk, a major incident, a
@@ -21,12 +21,12 @@ from hypothesis import strategies as st
 from sms_tui.config import load_config
 from sms_tui.domain.errors import DeskError
 from sms_tui.domain.kinds import Kind
-from sms_tui.services import hooks
-from sms_tui.services.integrity import verify_file
-from sms_tui.services.journal import digest_row
-from sms_tui.services.quick_record import RULES_ON_CREATE, record_incident
-from sms_tui.services.records import RecordService
-from sms_tui.services.store import Store
+from sms_tui.services.admin.integrity import verify_file
+from sms_tui.services.core import hooks
+from sms_tui.services.core.journal import digest_row
+from sms_tui.services.core.quick_record import RULES_ON_CREATE, record_incident
+from sms_tui.services.core.records import RecordService
+from sms_tui.services.core.store import Store
 from sms_tui.storage.engine import BUSY_TIMEOUT_S
 from sms_tui.storage.models import ConfigurationItem, Service
 from sms_tui.storage.quick import WRITE_WAIT_S

@@ -57,16 +57,16 @@ def test_every_command_module_registers_commands():
 def test_every_rule_and_check_loader_imports_its_module():
     import sys
 
-    from sms_tui.services import hooks, scheduler
+    from sms_tui.services.core import hooks, scheduler
 
     hooks.load()
     scheduler.load_checks()
     assert set(hooks.RULE_MODULES) == {Kind.REQUEST, Kind.INCIDENT, Kind.CHANGE, Kind.COMPLAINT,
                                       Kind.PROBLEM}
-    assert {"sms_tui.services.requests", "sms_tui.services.incidents", "sms_tui.services.changes",
-            "sms_tui.services.complaints", "sms_tui.services.requester_mail",
-            "sms_tui.services.security", "sms_tui.services.problem_rules",
-            "sms_tui.services.incident_checks", "sms_tui.services.mail_fetch"} <= set(sys.modules)
+    assert {"sms_tui.services.requests.service", "sms_tui.services.incidents.rules", "sms_tui.services.changes.service",
+            "sms_tui.services.customers.complaints", "sms_tui.services.mail.requester",
+            "sms_tui.services.incidents.security", "sms_tui.services.problems.rules",
+            "sms_tui.services.incidents.checks", "sms_tui.services.mail.fetch"} <= set(sys.modules)
 
 
 def test_every_config_section_has_its_validator():

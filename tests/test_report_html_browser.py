@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from sms_tui.reports import render_service_report
-from sms_tui.services.reports import ReportService
+from sms_tui.services.reporting.service import ReportService
 from tests import report_dataset as data
 from tests.report_dataset import MARCH, REPORT_NOW
 

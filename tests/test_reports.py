@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sms_tui.services.report_model import Period
-from sms_tui.services.reports import ReportService
+from sms_tui.services.reporting.model import Period
+from sms_tui.services.reporting.service import ReportService
 from tests import report_dataset as data
 from tests.report_dataset import MARCH, REPORT_NOW, t
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sms_tui.services.store import Store
+from sms_tui.services.core.store import Store
 from tests import report_dataset as data
 from tests.cli_helpers import Cli, one_error_line
 from tests.conftest import FakeClock
@@ -61,7 +61,7 @@ def test_output_file_format_follows_its_extension(cli, tmp_path):
 
 
 def test_period_month_alone_is_the_last_complete_month(cli, monkeypatch):
-    import sms_tui.services.store as store_module
+    import sms_tui.services.core.store as store_module
 
     monkeypatch.setattr(store_module, "utc_now", lambda: datetime(2026, 4, 15, tzinfo=UTC))
     report = json.loads(cli.ok("report", "--period", "month", "--format", "json"))

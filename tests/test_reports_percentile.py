@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
-from sms_tui.services.report_sql import p90_by
+from sms_tui.services.reporting.sql import p90_by
 
 
 def nearest_rank_p90(values: list[float]) -> float:

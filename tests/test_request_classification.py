@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sms_tui.domain.errors import DeskError, ValidationError
-from sms_tui.services.requests import RequestService
+from sms_tui.services.requests.service import RequestService
 
 from .cli_helpers import Cli, dump
 

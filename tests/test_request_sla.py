@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from sms_tui.domain.errors import ConfigError
-from sms_tui.services.requests import RequestService
-from sms_tui.services.scheduler import DeskScheduler
+from sms_tui.services.core.scheduler import DeskScheduler
+from sms_tui.services.requests.service import RequestService
 
 from .incident_helpers import Desk
 
@@ -104,8 +104,8 @@ def test_fulfilment_stops_the_clock_and_a_met_target_stays_met(desk, clock):
 def test_the_evidence_and_service_report_count_requests_met_and_missed(desk, clock):
     from datetime import timedelta
 
-    from sms_tui.services.report_model import Period
-    from sms_tui.services.reports import ReportService
+    from sms_tui.services.reporting.model import Period
+    from sms_tui.services.reporting.service import ReportService
 
     start = clock()
     late = desk.requests.create("password-reset", title="Locked out").record.ref  # 4 h

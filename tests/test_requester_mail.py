@@ -7,11 +7,11 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from sms_tui.config import Config
-from sms_tui.services.contacts import ContactService
-from sms_tui.services.mail_in import MailIn
-from sms_tui.services.notify import Outbox
-from sms_tui.services.records import RecordService
-from sms_tui.services.store import Store
+from sms_tui.services.core.records import RecordService
+from sms_tui.services.core.store import Store
+from sms_tui.services.customers.contacts import ContactService
+from sms_tui.services.mail.mail_in import MailIn
+from sms_tui.services.mail.outbox import Outbox
 from tests.test_outbox import Inbox, free_port
 
 
@@ -75,7 +75,7 @@ def test_the_desk_can_turn_requester_mail_off(db_path, clock):
 
 
 def test_every_complaint_state_change_is_told_to_the_complainant(db_path, clock):
-    from sms_tui.services.complaints import ComplaintService
+    from sms_tui.services.customers.complaints import ComplaintService
 
     store, records = desk(db_path, clock)
     try:

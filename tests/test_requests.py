@@ -11,7 +11,7 @@ from sms_tui.domain.errors import ActionRequired, InvalidTransition, NotFound, V
 
 @pytest.fixture
 def requests(store):
-    from sms_tui.services.requests import RequestService
+    from sms_tui.services.requests.service import RequestService
 
     return RequestService(store)
 
@@ -261,7 +261,7 @@ def test_the_satisfaction_summary_covers_requests_closed_in_the_period(requests,
 
 
 def test_a_request_takes_the_service_of_its_type_unless_one_is_named(requests, records, store):
-    from sms_tui.services.catalogue import CatalogueService
+    from sms_tui.services.configuration.catalogue import CatalogueService
 
     CatalogueService(store).add_service("Email", criticality="high")
     CatalogueService(store).add_service("VPN")

@@ -11,8 +11,8 @@ from sqlmodel import select
 
 from sms_tui.domain.errors import ConflictError, NotFound, ValidationError
 from sms_tui.domain.reviews import SCHEDULED_ACTIVITIES
-from sms_tui.services.reviews import ReviewService
-from sms_tui.services.store import Store
+from sms_tui.services.core.store import Store
+from sms_tui.services.reviews.service import ReviewService
 from sms_tui.storage.reviews import ReviewSchedule, ReviewTask
 
 

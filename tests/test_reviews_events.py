@@ -9,8 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from sms_tui.domain.errors import ValidationError
-from sms_tui.services import journal
-from sms_tui.services.reviews import raise_event_review_in, review_done_for
+from sms_tui.services.core import journal
+from sms_tui.services.reviews.service import raise_event_review_in, review_done_for
 from sms_tui.storage.reviews import ReviewTask
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from sms_tui.domain.errors import NotFound, ValidationError
-from sms_tui.services.reviews import ReviewService
+from sms_tui.services.reviews.service import ReviewService
 
 
 @pytest.fixture

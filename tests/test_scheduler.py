@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sms_tui.services.reviews import ReviewService
-from sms_tui.services.scheduler import DeskScheduler, register_periodic, unregister_periodic
+from sms_tui.services.core.scheduler import DeskScheduler, register_periodic, unregister_periodic
+from sms_tui.services.reviews.service import ReviewService
 
 APRIL = datetime(2026, 4, 1, 0, 1, tzinfo=UTC)
 WAIT = 30  # seconds; only ever reached if the behaviour under test is broken
@@ -135,7 +135,7 @@ def test_shutdown_before_start_and_twice_is_harmless(seeded):
 
 
 def test_a_check_names_a_few_incidents_and_counts_many():
-    from sms_tui.services.incident_checks import _refs
+    from sms_tui.services.incidents.checks import _refs
 
     assert _refs(["INC-000001", "INC-000002"]) == "INC-000001, INC-000002"
     assert _refs([f"INC-00000{i}" for i in range(1, 8)]) == "7 records"  # incidents and requests

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from sms_tui.domain.errors import ConfigError, ValidationError
 from sms_tui.domain.priority import DEFAULT_MATRIX, LEVELS
 from sms_tui.domain.security import RISKS, SecurityPolicy, parse_risk, policy_from_config
-from sms_tui.services.security import SecurityService
-from sms_tui.services.views import QueueFilter
+from sms_tui.services.core.views import QueueFilter
+from sms_tui.services.incidents.security import SecurityService
 
 from .cli_helpers import Cli, dump
 from .incident_helpers import Desk

@@ -190,7 +190,7 @@ def test_changing_priority_measures_against_the_new_target(desk, clock):
 
 
 def test_sla_for_rows_handles_more_references_than_sqlite_takes_at_once(desk, monkeypatch):
-    from sms_tui.services import sla as sla_service
+    from sms_tui.services.incidents import sla as sla_service
 
     monkeypatch.setattr(sla_service, "CHUNK", 2)
     refs = [desk.records.create("incident", title=f"n{i}").ref for i in range(5)]

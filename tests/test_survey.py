@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from sms_tui.services.contacts import ContactService
-from sms_tui.services.mail_in import MailIn
-from sms_tui.services.report_model import Period
-from sms_tui.services.survey import SurveyService, allocate, score_in
+from sms_tui.services.customers.contacts import ContactService
+from sms_tui.services.customers.survey import SurveyService, allocate, score_in
+from sms_tui.services.mail.mail_in import MailIn
+from sms_tui.services.reporting.model import Period
 from tests.cli_helpers import Cli, one_error_line
 
 

@@ -23,13 +23,13 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from sms_tui.domain.errors import DeskError
-from sms_tui.services.integrity import verify_database
-from sms_tui.services.live import ChangeListener
-from sms_tui.services.records import RecordService
-from sms_tui.services.reviews import ReviewService
-from sms_tui.services.scheduler import DeskScheduler
-from sms_tui.services.store import Store
-from sms_tui.services.views import QueueFilter
+from sms_tui.services.admin.integrity import verify_database
+from sms_tui.services.core.live import ChangeListener
+from sms_tui.services.core.records import RecordService
+from sms_tui.services.core.scheduler import DeskScheduler
+from sms_tui.services.core.store import Store
+from sms_tui.services.core.views import QueueFilter
+from sms_tui.services.reviews.service import ReviewService
 from sms_tui.storage.head import HEAD_REVISION
 from sms_tui.storage.migrate import alembic_config
 from sms_tui.storage.schema import metadata
@@ -263,9 +263,9 @@ def test_the_journal_is_append_only_on_the_server(pg_desk):
 # ------------------------------------------------------------------ several analysts
 WRITER = """
 import sys
-from sms_tui.services.records import RecordService
-from sms_tui.services.store import Store
-from sms_tui.services.views import QueueFilter
+from sms_tui.services.core.records import RecordService
+from sms_tui.services.core.store import Store
+from sms_tui.services.core.views import QueueFilter
 store = Store(sys.argv[1], actor=sys.argv[2])
 records = RecordService(store)
 for n in range(int(sys.argv[3])):
@@ -389,7 +389,7 @@ def test_each_analyst_acts_as_themselves(pg_desk):
 
 # ------------------------------------------------------------------ moving a desk, backups
 def _sqlite_desk(tmp_path, clock) -> Path:
-    from sms_tui.services.demo import fill_demo
+    from sms_tui.services.demo.service import fill_demo
 
     path = tmp_path / "old.db"
     store = Store(path, actor="ann", clock=clock)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from sms_tui.domain.errors import ValidationError
-from sms_tui.services.records import RecordService
-from sms_tui.services.store import Store
-from sms_tui.services.transfer import FORMAT_VERSION, ImportRefused, TransferService
+from sms_tui.services.core.records import RecordService
+from sms_tui.services.core.store import Store
+from sms_tui.services.transfer.service import FORMAT_VERSION, ImportRefused, TransferService
 from tests import report_dataset as data
 from tests.cli_helpers import Cli, dump
 from tests.conftest import FakeClock

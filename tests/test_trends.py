@@ -134,14 +134,14 @@ def test_dismissing_everything_proposed_leaves_nothing(points):
 # ------------------------------------------------------------------ the service
 @pytest.fixture
 def problems(store):
-    from sms_tui.services.problems import ProblemService
+    from sms_tui.services.problems.service import ProblemService
 
     return ProblemService(store)
 
 
 @pytest.fixture
 def services(store):
-    from sms_tui.services.catalogue import CatalogueService
+    from sms_tui.services.configuration.catalogue import CatalogueService
 
     catalogue = CatalogueService(store)
     catalogue.add_service("mail")
@@ -196,9 +196,9 @@ def test_a_dismissed_candidate_is_remembered(records, problems, clock, services)
 
 def test_the_window_and_threshold_come_from_the_config(db_path, clock, tmp_path):
     from sms_tui.config import load_config
-    from sms_tui.services.problems import ProblemService
-    from sms_tui.services.records import RecordService
-    from sms_tui.services.store import Store
+    from sms_tui.services.core.records import RecordService
+    from sms_tui.services.core.store import Store
+    from sms_tui.services.problems.service import ProblemService
 
     config_file = tmp_path / "desk.toml"
     config_file.write_text("[problems.trends]\nmin_incidents = 2\nwindow_hours = 6\n")

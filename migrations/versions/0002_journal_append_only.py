@@ -11,7 +11,7 @@ bug, a script or a hand-typed ``sqlite3`` session cannot rewrite history:
 * a DELETE is aborted unless the same transaction has written a purge
   authorisation for that record into ``sms_meta`` (key
   ``purge_authorised:<REF>``). Only ``sms-tui purge REF --yes``
-  (:mod:`sms_tui.services.admin`) writes that row, deletes the record's
+  (:mod:`sms_tui.services.admin.purge`) writes that row, deletes the record's
   entries, appends a tombstone and removes the row again, all in one
   transaction, so the authorisation never outlives the purge.
 

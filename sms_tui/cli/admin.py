@@ -28,8 +28,8 @@ def _existing_store(app: AppContext):
 
 
 def _restore_server(app: AppContext, source: Path, force: bool) -> None:
-    from ..services.backup import restore_server
-    from ..services.transfer import ImportRefused
+    from ..services.transfer.backup import restore_server
+    from ..services.transfer.service import ImportRefused
     from .reports import progress_bar
 
     store = app.store()
@@ -62,7 +62,7 @@ def register(main: click.Group) -> None:
         On a PostgreSQL desk: a consistent snapshot of the desk's tables in the
         export format (JSON, as 'export' writes), never a partial file.
         """
-        from ..services.backup import backup_database, backup_server
+        from ..services.transfer.backup import backup_database, backup_server
 
         where = _db_path(app)
         if isinstance(where, str):
@@ -85,8 +85,8 @@ def register(main: click.Group) -> None:
         """
         from ..config import load_config
         from ..paths import default_config_path
-        from ..services.backup import restore_database
-        from ..services.store import journal_key
+        from ..services.core.store import journal_key
+        from ..services.transfer.backup import restore_database
 
         if isinstance(_db_path(app), str):  # team mode: into an empty server desk
             _restore_server(app, source, force)
@@ -96,7 +96,7 @@ def register(main: click.Group) -> None:
         if result.previous_kept_at:
             click.echo(f"previous database kept as {result.previous_kept_at}")
         if result.failed_check is not None:
-            from ..services.integrity import note_forced
+            from ..services.admin.integrity import note_forced
 
             note_forced(app.store(), "restore_forced", str(source), result.failed_check)
             click.echo(f"restored despite {len(result.failed_check.problems)} verification "
@@ -113,7 +113,7 @@ def register(main: click.Group) -> None:
         All or nothing: the desk is verified first, copied in one transaction,
         counted, then the server desk is verified (hash chains intact).
         """
-        from ..services.move import move_to_server
+        from ..services.transfer.move import move_to_server
         from ..storage.url import is_server_url
 
         if not is_server_url(url):
@@ -141,7 +141,7 @@ def register(main: click.Group) -> None:
                full: bool, one_process: bool):
         """Check the database, every journal's hash chain and head, and every record against
         its journal; exit 1 if anything is broken."""
-        from ..services.integrity import verify_database
+        from ..services.admin.integrity import verify_database
         from .reports import progress_bar
 
         store = _existing_store(app)
@@ -184,7 +184,7 @@ def register(main: click.Group) -> None:
         """
         from ..domain import contacts
         from ..domain.kinds import format_ref, parse_ref
-        from ..services.admin import purge as purge_record
+        from ..services.admin.purge import purge as purge_record
 
         number = contacts.parse_ref(ref)
         canonical = contacts.format_ref(number) if number else format_ref(*parse_ref(ref))

@@ -12,7 +12,7 @@ CI_STATUS = click.Choice(["planned", "active", "retired"], case_sensitive=False)
 
 
 def _catalogue(app: AppContext):
-    from ..services.catalogue import CatalogueService
+    from ..services.configuration.catalogue import CatalogueService
 
     return CatalogueService(app.store())
 
@@ -29,7 +29,7 @@ def _echo_history(entries) -> None:
 
 
 def _graph(app: AppContext):
-    from ..services.ci_graph import CIGraph
+    from ..services.configuration.ci_graph import CIGraph
 
     return CIGraph(app.store())
 

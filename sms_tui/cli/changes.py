@@ -50,7 +50,7 @@ RFC_FIELDS = (
 
 
 def _changes(app: AppContext):
-    from ..services.changes import ChangeService
+    from ..services.changes.service import ChangeService
 
     return ChangeService(app.store())
 
@@ -106,7 +106,7 @@ def print_change_extras(detail) -> None:
 
 
 def _updates(app: AppContext):
-    from ..services.change_ci_updates import ChangeCIUpdates
+    from ..services.changes.ci_updates import ChangeCIUpdates
 
     return ChangeCIUpdates(app.store())
 
@@ -333,7 +333,7 @@ def register(main: click.Group) -> None:
     @pass_app
     def remedial(app: AppContext, ref, action, owner, agreed_with, done, note):
         """Remedial actions of an unsuccessful change: list, --add, --done N (tracked to closure)."""
-        from ..services.remedial import RemedialService
+        from ..services.changes.remedial import RemedialService
 
         service = RemedialService(app.store())
         if action is not None and done is not None:
@@ -419,7 +419,7 @@ def register(main: click.Group) -> None:
     @pass_app
     def policy(app: AppContext):
         """The change management policy in force (from the [changes] config section)."""
-        from ..services.changes import RISK_HELP
+        from ..services.changes.service import RISK_HELP
 
         current = _changes(app).policy
         click.echo("Categories:")

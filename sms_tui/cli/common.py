@@ -71,7 +71,7 @@ class AppContext:
     def store(self):
         """Open (create and migrate) the database on first use."""
         if self._store is None:
-            from ..services.store import open_store
+            from ..services.core.store import open_store
 
             self._store = open_store(self.db_path, self.config_path, self.actor)
         return self._store

@@ -14,7 +14,7 @@ ROLE = click.Choice(["customer", "user", "interested-party"], case_sensitive=Fal
 
 
 def _contacts(app: AppContext):
-    from ..services.contacts import ContactService
+    from ..services.customers.contacts import ContactService
 
     return ContactService(app.store())
 
@@ -174,7 +174,7 @@ def register(main: click.Group) -> None:
     @pass_app
     def resolve(app: AppContext, ref, outcome, note, expected_version):
         """Resolve complaint REF with its outcome."""
-        from ..services.complaints import ComplaintService
+        from ..services.customers.complaints import ComplaintService
 
         record = ComplaintService(app.store()).resolve(ref, outcome, note=note,
                                                        expected_version=expected_version)
@@ -201,7 +201,7 @@ def register_survey(main: click.Group) -> None:
         """Draw the sample of a period (e.g. --period quarter: the last complete one) from its
         resolved incidents and fulfilled requests, stratified by organisation, and put one
         survey per requester in the outbox."""
-        from ..services.survey import SurveyService
+        from ..services.customers.survey import SurveyService
         from .reports import _period
 
         period = _period(start, end, kind)
@@ -218,7 +218,7 @@ def register_survey(main: click.Group) -> None:
     @pass_app
     def answer(app: AppContext, ref, score, comment):
         """Record SCORE (1..5) given by the requester of REF (an answer by phone, say)."""
-        from ..services.survey import SurveyService
+        from ..services.customers.survey import SurveyService
 
         view = SurveyService(app.store()).answer(ref, score, comment=comment, via="cli")
         click.echo(f"{view.record_ref}: satisfaction {view.score}/5 recorded")
@@ -229,7 +229,7 @@ def register_survey(main: click.Group) -> None:
     @pass_app
     def results(app: AppContext, start, end, kind, output, fmt):
         """Sample, response rate and mean score per customer organisation for a sampled period."""
-        from ..services.survey import SurveyService
+        from ..services.customers.survey import SurveyService
         from .reports import _period
 
         found = SurveyService(app.store()).results(_period(start, end, kind))

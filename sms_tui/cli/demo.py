@@ -11,7 +11,7 @@ import click
 
 from .common import AppContext, Int, pass_app
 
-# The same defaults as sms_tui.services.demo (a test keeps them equal); not imported
+# The same defaults as sms_tui.services.demo.service (a test keeps them equal); not imported
 # from there because that module loads the database layer, and --help must stay fast.
 DEFAULT_COUNT = 200
 DEFAULT_SEED = 2026
@@ -60,8 +60,8 @@ def register(main: click.Group) -> None:
 
         Use a separate file to keep real work apart, e.g. sms-tui --db demo.db demo
         """
-        from ..services.demo import fill_demo
-        from ..services.demo_bulk import BULK_FROM, fill_bulk
+        from ..services.demo.bulk import BULK_FROM, fill_bulk
+        from ..services.demo.service import fill_demo
 
         store = app.store()
         started = time.monotonic()

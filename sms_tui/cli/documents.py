@@ -69,7 +69,7 @@ def register(main: click.Group) -> None:
     @pass_app
     def add(app: AppContext, title, kind, doc_version, owner, approved_on, next_review, location):
         """Register a document titled TITLE."""
-        from ..services.documents import DocumentService
+        from ..services.reviews.documents import DocumentService
 
         view = DocumentService(app.store()).add(title=title, kind=kind or "other", **_given(
             doc_version=doc_version, owner=owner, approved_on=approved_on,
@@ -88,7 +88,7 @@ def register(main: click.Group) -> None:
     def edit(app: AppContext, ref, title, kind, doc_version, owner, approved_on, next_review,
              location, status, note, expected_version):
         """Change a document: a new version, approval or review date, a new place."""
-        from ..services.documents import DocumentService
+        from ..services.reviews.documents import DocumentService
 
         view = DocumentService(app.store()).edit(
             ref, expected_version=expected_version, note=note, **_given(
@@ -105,7 +105,7 @@ def register(main: click.Group) -> None:
     @pass_app
     def list_(app: AppContext, kind, overdue, include_withdrawn, fmt):
         """The register, by kind; overdue reviews are marked."""
-        from ..services.documents import DocumentService
+        from ..services.reviews.documents import DocumentService
 
         views = DocumentService(app.store()).list(kind=kind, overdue_only=overdue,
                                                   include_withdrawn=include_withdrawn)
@@ -124,7 +124,7 @@ def register(main: click.Group) -> None:
     @pass_app
     def show(app: AppContext, ref, fmt):
         """A document with its journal."""
-        from ..services.documents import DocumentService
+        from ..services.reviews.documents import DocumentService
 
         view = DocumentService(app.store()).show(ref)
         if fmt == "json":
@@ -150,7 +150,7 @@ def register(main: click.Group) -> None:
     @pass_app
     def runs(app: AppContext, limit, fmt):
         """The reports issued, newest first."""
-        from ..services.report_runs import ReportRunService
+        from ..services.reporting.runs import ReportRunService
 
         rows = []
         for run in ReportRunService(app.store()).list(limit):
@@ -165,7 +165,7 @@ def register(main: click.Group) -> None:
     @pass_app
     def decide(app: AppContext, ref, decision):
         """Record DECISION taken from report REF (RPT-…): who and when are kept."""
-        from ..services.report_runs import ReportRunService
+        from ..services.reporting.runs import ReportRunService
 
         run = ReportRunService(app.store()).decide(ref, decision)
         click.echo(f"recorded the decision on {run.ref}")

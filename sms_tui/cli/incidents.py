@@ -28,19 +28,19 @@ from .records import EXPECTED_VERSION
 
 
 def _major(app: AppContext):
-    from ..services.incidents import MajorIncidentService
+    from ..services.incidents.rules import MajorIncidentService
 
     return MajorIncidentService(app.store())
 
 
 def _sla(app: AppContext):
-    from ..services.sla import SlaService
+    from ..services.incidents.sla import SlaService
 
     return SlaService(app.store())
 
 
 def _outbox(app: AppContext):
-    from ..services.notify import Outbox
+    from ..services.mail.outbox import Outbox
 
     return Outbox(app.store())
 
@@ -109,7 +109,8 @@ def _after_command(result: Any, **_: Any) -> None:
     app = click.get_current_context().find_object(AppContext)
     if app is None or app._store is None:  # the command never opened the database
         return  # (checked first: ``list`` reads without the services and must not load them)
-    from ..services import incidents, notify
+    from ..services.incidents import rules as incidents
+    from ..services.mail import outbox as notify
 
     db = app.store().path
     touched = incidents.touched_here.take(db)
@@ -346,7 +347,7 @@ def register(main: click.Group) -> None:
     @pass_app
     def outbox_retry(app: AppContext):
         """Send every message not sent yet, now (ignores the back-off between tries)."""
-        from ..services.notify import smtp_settings
+        from ..services.mail.outbox import smtp_settings
 
         if smtp_settings(app.store().config) is None:
             click.echo("email is not configured ([smtp] host); messages are recorded only")

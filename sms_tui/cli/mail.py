@@ -33,7 +33,7 @@ def register(main: click.Group) -> None:
         with one line on stderr and nothing is written.
         """
         from ..domain.mail import DEFAULT_MAX_BYTES
-        from ..services.mail_in import MailIn, mail_settings
+        from ..services.mail.mail_in import MailIn, mail_settings
 
         store = app.store()
         limit = int(mail_settings(store.config).get("max_bytes", DEFAULT_MAX_BYTES))
@@ -54,8 +54,8 @@ def register(main: click.Group) -> None:
     @pass_app
     def fetch(app: AppContext, maildir, use_imap):
         """Handle every unseen message; prints one line per message."""
-        from ..services.mail_fetch import fetch_imap, fetch_maildir
-        from ..services.mail_in import mail_settings
+        from ..services.mail.fetch import fetch_imap, fetch_maildir
+        from ..services.mail.mail_in import mail_settings
 
         store = app.store()
         settings = mail_settings(store.config)
@@ -85,7 +85,7 @@ def register(main: click.Group) -> None:
     @pass_app
     def attachments_list(app: AppContext, ref, fmt):
         """Each attachment of REF: its number, name, size, type, and whether it was kept."""
-        from ..services.attachments import AttachmentService
+        from ..services.mail.attachments import AttachmentService
 
         views = AttachmentService(app.store()).list(ref)
         if not views and fmt == "table":
@@ -103,7 +103,7 @@ def register(main: click.Group) -> None:
     def attachments_save(app: AppContext, ref, which, to):
         """Write the kept content of attachment N (its number in 'attachments list', or its
         name) of REF to a new file (mode 0600); prints where it went."""
-        from ..services.attachments import AttachmentService
+        from ..services.mail.attachments import AttachmentService
 
         view, target = AttachmentService(app.store()).save(ref, which, to)
         click.echo(f"saved {one_line(view.name, 200)} ({view.size} bytes) to "

@@ -24,7 +24,7 @@ HIT_COLUMNS = ["ref", "score", "title", "workaround", "problem", "applied"]
 
 
 def _problems(app: AppContext):
-    from ..services.problems import ProblemService
+    from ..services.problems.service import ProblemService
 
     return ProblemService(app.store())
 

@@ -27,7 +27,7 @@ EXPECTED_VERSION = click.option(
 
 
 def _records(app: AppContext):
-    from ..services.records import RecordService
+    from ..services.core.records import RecordService
 
     return RecordService(app.store())
 
@@ -49,7 +49,7 @@ def _new_command(kind: Kind, name: str, extra_options=()):
         requester = extra.pop("requester", None)
         if kind is Kind.REQUEST and extra.get("request_type"):
             # from the catalogue: the type's impact, urgency and category unless given
-            from ..services.requests import RequestService
+            from ..services.requests.service import RequestService
 
             request = RequestService(app.store()).create(
                 extra["request_type"], title=title, description=description,
@@ -134,7 +134,7 @@ def register(main: click.Group) -> None:
         from ..domain.kinds import parse_kind
         from ..domain.lifecycle import lifecycle_for
         from ..domain.priority import parse_priority
-        from ..services.views import QueueFilter
+        from ..services.core.views import QueueFilter
 
         if status is not None:
             status = _status_in(lifecycle_for(parse_kind(kind)), status)
@@ -233,7 +233,7 @@ def register(main: click.Group) -> None:
 
 def _quick_list(app: AppContext, kind: str, flt, limit: int | None):
     """``list``'s rows and SLA readings read with the standard library, as the TUI's first
-    page is (:func:`sms_tui.services.quick_queue.list_rows`: the same rows, order and
+    page is (:func:`sms_tui.services.core.quick_queue.list_rows`: the same rows, order and
     readings as the services give), or None: a search, or a database that is missing, not
     at the current schema or unreadable goes through the services, which migrate and
     report errors. Skipping SQLAlchemy makes ``list`` 2-4 times faster (issue 20)."""
@@ -243,7 +243,7 @@ def _quick_list(app: AppContext, kind: str, flt, limit: int | None):
     from ..config import config_is_required, load_config
     from ..domain.text import checked_actor
     from ..paths import current_user, default_config_path, default_db_path
-    from ..services.quick_queue import list_rows, supported
+    from ..services.core.quick_queue import list_rows, supported
 
     BUSY_TIMEOUT_ENV = "SMS_TUI_BUSY_TIMEOUT"  # noqa: N806 - storage.engine's (it loads SQLAlchemy)
 
@@ -259,7 +259,7 @@ def _quick_list(app: AppContext, kind: str, flt, limit: int | None):
 
 def _quick_new_incident(app: AppContext, **fields) -> str | None:
     """``new incident`` recorded with the standard library
-    (:func:`sms_tui.services.quick_record.record_incident`: the same row, journal entry and
+    (:func:`sms_tui.services.core.quick_record.record_incident`: the same row, journal entry and
     rules as the services), or None when only the services can record it -- and report what
     they refuse. Skipping SQLAlchemy makes ``new incident`` 3-5 times faster (issue 20)."""
     from datetime import UTC, datetime
@@ -268,7 +268,7 @@ def _quick_new_incident(app: AppContext, **fields) -> str | None:
     from ..domain.errors import DeskError
     from ..domain.text import checked_actor
     from ..paths import current_user, default_config_path, default_db_path
-    from ..services.quick_record import record_incident
+    from ..services.core.quick_record import record_incident
 
     try:
         config = load_config(app.config_path or default_config_path(),

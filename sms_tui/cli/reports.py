@@ -30,7 +30,7 @@ class DateParam(click.ParamType):
     def convert(self, value, param, ctx):
         if isinstance(value, datetime):
             return value
-        from ..services.report_model import parse_when
+        from ..services.reporting.model import parse_when
 
         try:
             return parse_when(value)
@@ -40,8 +40,8 @@ class DateParam(click.ParamType):
 
 def _period(start, end, kind):
     """The period from --from/--to/--period; usage errors exit 2 with one line."""
-    from ..services.report_model import calendar_period, shift
-    from ..services.store import utc_now
+    from ..services.core.store import utc_now
+    from ..services.reporting.model import calendar_period, shift
 
     if kind:
         if start and end:
@@ -57,7 +57,7 @@ def _period(start, end, kind):
 
 
 def _checked(start, end):
-    from ..services.report_model import Period
+    from ..services.reporting.model import Period
 
     if start >= end:
         raise click.UsageError(
@@ -137,7 +137,7 @@ def register(main: click.Group) -> None:
         The previous period has the same length and ends where this one starts.
         """
         from ..reports import SERVICE_FORMATS, render_service_report
-        from ..services.reports import ReportService
+        from ..services.reporting.service import ReportService
 
         period = _period(start, end, kind)
         fmt = _format(fmt, output, SERVICE_FORMATS)
@@ -164,7 +164,7 @@ def register(main: click.Group) -> None:
         """ISO/IEC 20000-1 evidence per clause for a period: a status per clause
         (met, gap, no_evidence, outside, not_applicable) and the gaps found."""
         from ..reports import EVIDENCE_FORMATS, render_evidence_report
-        from ..services.reports import ReportService
+        from ..services.reporting.service import ReportService
 
         period = _period(start, end, kind)
         fmt = _format(fmt, output, EVIDENCE_FORMATS)
@@ -184,7 +184,7 @@ def register(main: click.Group) -> None:
     @pass_app
     def export(app: AppContext, fmt, output):
         """Export every record, journal, review and the catalogue (for migration)."""
-        from ..services.transfer import TransferService
+        from ..services.transfer.service import TransferService
 
         service = TransferService(app.store())
         with progress_bar("exporting") as progress:
@@ -214,7 +214,7 @@ def register(main: click.Group) -> None:
         chains, heads, each record against its journal); problems are listed and nothing
         is written.
         """
-        from ..services.transfer import ImportRefused, TransferService
+        from ..services.transfer.service import ImportRefused, TransferService
 
         service = TransferService(app.store())
         try:
@@ -238,7 +238,7 @@ def register(main: click.Group) -> None:
 
 def _record_run(store, report: str, period, fmt: str, output: Path | None) -> str:
     """Record the report as issued (9.4), after it was written; returns its RPT reference."""
-    from ..services.report_runs import ReportRunService
+    from ..services.reporting.runs import ReportRunService
 
     run = ReportRunService(store).record(report=report, start=period.start, end=period.end,
                                          fmt=fmt, output=str(output) if output else "")

@@ -25,7 +25,7 @@ DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]
 
 
 def _requests(app: AppContext):
-    from ..services.requests import RequestService
+    from ..services.requests.service import RequestService
 
     return RequestService(app.store())
 

@@ -25,7 +25,7 @@ DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:
 
 
 def _service(app: AppContext):
-    from ..services.reviews import ReviewService
+    from ..services.reviews.service import ReviewService
 
     return ReviewService(app.store())
 
@@ -504,7 +504,7 @@ def _register_scheduler(main: click.Group) -> None:
     @pass_app
     def run(app: AppContext, once):
         """Run the scheduler headless (systemd), or once (cron). Stops cleanly on SIGTERM/Ctrl-C."""
-        from ..services.scheduler import DeskScheduler
+        from ..services.core.scheduler import DeskScheduler
 
         store = app.store()
         errors: dict[str, BaseException] = {}
@@ -531,7 +531,7 @@ def _run_forever(store, on_error) -> None:
     import signal
     import threading
 
-    from ..services.scheduler import DeskScheduler
+    from ..services.core.scheduler import DeskScheduler
 
     stop = threading.Event()
 

@@ -14,7 +14,7 @@ from .records import EXPECTED_VERSION
 
 
 def _security(app: AppContext):
-    from ..services.security import SecurityService
+    from ..services.incidents.security import SecurityService
 
     return SecurityService(app.store())
 
@@ -49,14 +49,14 @@ def register(main: click.Group) -> None:
     @pass_app
     def list_(app: AppContext, all_, fmt, limit):
         """The security queue: incidents whose security risk is not none, by priority."""
-        from ..services.records import RecordService
-        from ..services.views import QueueFilter
+        from ..services.core.records import RecordService
+        from ..services.core.views import QueueFilter
 
         records = RecordService(app.store())
         rows = records.list("incident", QueueFilter(open_only=not all_, security_only=True), limit=limit)
         risks = {}
         if rows:
-            from ..services.security import SecurityService
+            from ..services.incidents.security import SecurityService
 
             service = SecurityService(app.store())
             risks = {r.ref: service.get(r.ref) for r in rows}

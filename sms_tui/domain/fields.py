@@ -1,7 +1,7 @@
 """The rules every record's free-text fields follow (a title, a short name).
 
 Pure rules, shared by the services and by the standard-library write path of
-``sms-tui new incident`` (:mod:`sms_tui.services.quick_record`), so both refuse
+``sms-tui new incident`` (:mod:`sms_tui.services.core.quick_record`), so both refuse
 and keep exactly the same text.
 """
 

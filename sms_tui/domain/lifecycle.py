@@ -122,7 +122,7 @@ CHANGE = Lifecycle(
     initial="new",
     transitions={
         # new -> approved: standard changes (pre-approved) and emergency changes
-        # (expedited approval); services/changes.py enforces which may.
+        # (expedited approval); services/changes/service.py enforces which may.
         "new": ("assessing", "approved", "rejected", "cancelled"),
         "assessing": ("approved", "rejected", "cancelled"),
         "approved": ("scheduled", "implementing", "cancelled"),

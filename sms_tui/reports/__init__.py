@@ -1,7 +1,7 @@
 """Renderers of the service report and the evidence report: Markdown, HTML, CSV, JSON.
 
 Pure functions from the plain dataclasses of
-:mod:`sms_tui.services.report_model` to text. No I/O, no Textual. User text
+:mod:`sms_tui.services.reporting.model` to text. No I/O, no Textual. User text
 (service names, CI names, categories...) is escaped for the target format:
 HTML-escaped in HTML and SVG, backslash-escaped in Markdown, and control
 characters made visible everywhere except JSON (which keeps data as is).
@@ -9,7 +9,7 @@ characters made visible everywhere except JSON (which keeps data as is).
 
 from __future__ import annotations
 
-from ..services.report_model import EvidenceReport, ServiceReport
+from ..services.reporting.model import EvidenceReport, ServiceReport
 
 SERVICE_FORMATS = ("md", "html", "csv", "json")
 EVIDENCE_FORMATS = ("md", "html", "json")

@@ -16,7 +16,7 @@ from functools import cache
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from ..services.report_model import EvidenceReport, ServiceReport
+from ..services.reporting.model import EvidenceReport, ServiceReport
 from .svg import bar_chart, weekly_chart
 from .text import one_line
 

@@ -8,7 +8,7 @@ table with text bars.
 from __future__ import annotations
 
 from ..domain.text import one_line
-from ..services.report_model import (
+from ..services.reporting.model import (
     Breakdown,
     EvidenceReport,
     Figure,

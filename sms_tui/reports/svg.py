@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from ..services.report_model import Breakdown, WeekBucket
+from ..services.reporting.model import Breakdown, WeekBucket
 from .text import h
 
 WIDTH = 720

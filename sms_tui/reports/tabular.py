@@ -7,7 +7,7 @@ import io
 from typing import Any
 
 from ..domain.text import json_text, spreadsheet_cell
-from ..services.report_model import Figure, ServiceReport
+from ..services.reporting.model import Figure, ServiceReport
 
 CSV_COLUMNS = ("section", "clause", "key", "label", "row", "column", "current", "previous",
                "delta", "trend", "verdict", "unit", "note")

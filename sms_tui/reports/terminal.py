@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..domain.text import one_line
-from ..services.report_model import Breakdown, Figure, Section, ServiceReport, WeekBucket
+from ..services.reporting.model import Breakdown, Figure, Section, ServiceReport, WeekBucket
 
 OPENED, RESOLVED = "█", "░"
 

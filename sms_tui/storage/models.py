@@ -206,7 +206,7 @@ class Incident(RecordBase, table=True):
     # none makes it a security incident, and the config's floor may raise its priority
     security_risk: str = Field(default="none")
     major_reason: str = Field(default="")
-    # major incident handling (services/incidents.py): who declared it, who is responsible
+    # major incident handling (services/incidents/rules.py): who declared it, who is responsible
     major_declared_by: str = Field(default="")
     major_declared_at: datetime | None = None
     major_manager: str = Field(default="")
@@ -233,7 +233,7 @@ class ServiceRequest(RecordBase, table=True):
     satisfaction_score: int | None = None  # 1..5, given on closure (input to 8.3.2)
     satisfaction_comment: str = _text()
     requester_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
-    # SLA clocks like an incident's (services/sla.py), with the targets copied from the
+    # SLA clocks like an incident's (services/incidents/sla.py), with the targets copied from the
     # request type when it was raised (seconds; None: that clock is not tracked)
     first_response_at: datetime | None = None
     sla_counted_s: float = Field(default=0.0)

@@ -1,7 +1,7 @@
 """Reading a current database with the standard library alone (issue 9).
 
 The TUI shows the first page of its queue before SQLAlchemy and SQLModel are
-imported (they take most of a second): :mod:`sms_tui.services.quick_queue`
+imported (they take most of a second): :mod:`sms_tui.services.core.quick_queue`
 reads it through :func:`read_current` with the stdlib ``sqlite3`` driver.
 
 Only a database that is already at :data:`~sms_tui.storage.head.HEAD_REVISION`
@@ -11,7 +11,7 @@ any SQLite error -- gives ``None``, and the caller waits for the full storage
 layer, which creates, migrates and reports errors as it always does.
 
 :func:`write_current` is the same for one write transaction (``sms-tui new
-incident``, :mod:`sms_tui.services.quick_record`): the connection is set up as
+incident``, :mod:`sms_tui.services.core.quick_record`): the connection is set up as
 :func:`sms_tui.storage.engine.make_engine` sets up the services' (busy timeout,
 foreign keys, WAL, ``synchronous = FULL``, ``BEGIN IMMEDIATE``), and the write
 either commits whole or rolls back whole and gives ``None``, leaving the write

@@ -2,7 +2,7 @@
 
 Period figures select incidents by when they were resolved or closed, and the
 backlog "open at time t" is three range scans on (resolved_at, closed_at)
-(see :mod:`sms_tui.services.report_figures`); created_at ranges use the
+(see :mod:`sms_tui.services.reporting.figures`); created_at ranges use the
 column's own index. Without these each report query scans the whole table.
 The indexes live here, next to the queries' owner, rather than in models.py.
 """

@@ -35,7 +35,7 @@ __all__ = [
     "EVIDENCE_INDEX",
 ]
 
-# The evidence pre-filled into reviews (services/evidence.py) aggregates the incidents
+# The evidence pre-filled into reviews (services/reviews/evidence.py) aggregates the incidents
 # opened in a period by service, priority, major flag, problem, category, CI and
 # assignment group. This covering index answers all of it from the index alone: on
 # a million incidents, raising the yearly reviews went from ~12 s to ~2 s.

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..domain.kinds import parse_ref
 
 if TYPE_CHECKING:
-    from ..services.views import RecordView
+    from ..services.core.views import RecordView
 
 
 class RecordActions:

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ..config import Config
 
 if TYPE_CHECKING:
-    from ..services.records import RecordService
-    from ..services.store import Store
+    from ..services.core.records import RecordService
+    from ..services.core.store import Store
 
 T = TypeVar("T")
 
@@ -55,8 +55,8 @@ class Backend:
 
     def open(self) -> None:
         """Open (create, migrate) the database. Runs in a worker thread; raises DeskError."""
-        from ..services.records import RecordService
-        from ..services.store import Store
+        from ..services.core.records import RecordService
+        from ..services.core.store import Store
 
         self.store = Store(self.db_path, self.config, self.actor, self.clock)
         self._records = RecordService(self.store)
@@ -79,7 +79,7 @@ class Backend:
         """Team mode: call ``on_change`` (from a thread) whenever anyone commits. False on SQLite."""
         if self.store is None or not self.on_server:
             return False
-        from ..services.live import ChangeListener
+        from ..services.core.live import ChangeListener
 
         self._listener = ChangeListener(self.store, on_change)
         self._listener.start()

@@ -1,6 +1,6 @@
 """The background scheduler inside the TUI: started once the database is open, stopped on exit.
 
-It runs the same :class:`~sms_tui.services.scheduler.DeskScheduler` as
+It runs the same :class:`~sms_tui.services.core.scheduler.DeskScheduler` as
 ``sms-tui scheduler run``, on its own thread, so raising reviews (and the SLA
 check) never blocks the UI. It talks to the app only through
 ``call_from_thread``: a short notification when a check has something to say,
@@ -47,7 +47,7 @@ class TuiScheduler:
             self.app.run_worker(self._start, thread=True, exit_on_error=False, name="start scheduler")
 
     def _start(self) -> None:
-        from ..services.scheduler import DeskScheduler
+        from ..services.core.scheduler import DeskScheduler
 
         store = self.app.backend.store
         if store is None:

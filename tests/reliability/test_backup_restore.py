@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from sms_tui.domain.errors import DeskError
-from sms_tui.services.backup import backup_database, inspect_backup, restore_database
-from sms_tui.services.integrity import verify_database
-from sms_tui.services.records import RecordService
-from sms_tui.services.store import Store
+from sms_tui.services.admin.integrity import verify_database
+from sms_tui.services.core.records import RecordService
+from sms_tui.services.core.store import Store
+from sms_tui.services.transfer.backup import backup_database, inspect_backup, restore_database
 from sms_tui.storage.migrate import HEAD_REVISION
 
 from .helpers import assert_one_line_error, integrity_ok, run_cli

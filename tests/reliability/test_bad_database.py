@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 
-from sms_tui.services.records import RecordService
-from sms_tui.services.store import Store
+from sms_tui.services.core.records import RecordService
+from sms_tui.services.core.store import Store
 from sms_tui.storage.engine import DatabaseError
 
 from .helpers import assert_one_line_error, integrity_ok, run_cli

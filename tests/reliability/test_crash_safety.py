@@ -18,9 +18,9 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from sms_tui.services.integrity import verify_database
-from sms_tui.services.records import RecordService
-from sms_tui.services.store import Store
+from sms_tui.services.admin.integrity import verify_database
+from sms_tui.services.core.records import RecordService
+from sms_tui.services.core.store import Store
 
 from .helpers import integrity_ok
 

@@ -136,7 +136,7 @@ def test_tui_number_fields_take_ascii_digits_within_range(text):
 
 
 def test_an_unexpected_error_is_still_one_line_and_says_it_is_a_bug(desk, monkeypatch):
-    from sms_tui.services.records import RecordService
+    from sms_tui.services.core.records import RecordService
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("boom\nsecond line")

@@ -23,9 +23,9 @@ from sms_tui.domain.text import (
     visible_controls,
     without_nul,
 )
-from sms_tui.services.integrity import verify_database
-from sms_tui.services.records import MAX_NAME, MAX_TITLE
-from sms_tui.services.views import QueueFilter
+from sms_tui.services.admin.integrity import verify_database
+from sms_tui.services.core.records import MAX_NAME, MAX_TITLE
+from sms_tui.services.core.views import QueueFilter
 
 from .helpers import assert_one_line_error, run_cli
 
@@ -260,8 +260,8 @@ def test_the_tui_display_helpers_show_bidi_overrides_visibly():
 
 @pytest.mark.parametrize("name", ["\u200b", "\u202e\u2069", "\u0301"])
 def test_names_and_other_titles_of_only_invisible_marks_are_refused(store, name):
-    from sms_tui.services.catalogue import CatalogueService
-    from sms_tui.services.requests import RequestService
+    from sms_tui.services.configuration.catalogue import CatalogueService
+    from sms_tui.services.requests.service import RequestService
 
     with pytest.raises(ValidationError, match="must not be empty"):
         CatalogueService(store).add_service(name)

@@ -7,8 +7,8 @@ import sqlite3
 import pytest
 
 from sms_tui.domain.errors import NotFound, ValidationError
-from sms_tui.services.admin import purge
-from sms_tui.services.integrity import verify_database
+from sms_tui.services.admin.integrity import verify_database
+from sms_tui.services.admin.purge import purge
 
 from .helpers import assert_one_line_error, run_cli
 

@@ -8,10 +8,10 @@ import pytest
 
 from sms_tui.config import load_config
 from sms_tui.domain.errors import ConfigError
-from sms_tui.services.integrity import verify_database
-from sms_tui.services.journal import digest_row
-from sms_tui.services.records import RecordService
-from sms_tui.services.store import Store
+from sms_tui.services.admin.integrity import verify_database
+from sms_tui.services.core.journal import digest_row
+from sms_tui.services.core.records import RecordService
+from sms_tui.services.core.store import Store
 
 KEY = "correct horse battery staple"
 
@@ -110,7 +110,7 @@ def test_a_missing_or_short_key_is_a_config_error(keyed, monkeypatch):
 
 
 def test_a_keyed_backup_restores_with_the_key(keyed, tmp_path, monkeypatch):
-    from sms_tui.services.backup import backup_database
+    from sms_tui.services.transfer.backup import backup_database
 
     from .helpers import run_cli
 

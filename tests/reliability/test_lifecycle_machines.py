@@ -10,7 +10,7 @@
   against a stale version is refused.
 
 Note: "a major incident cannot close without its review" is a rule of the
-major-incident feature and is tested with it (tests of services/incidents.py).
+major-incident feature and is tested with it (tests of services/incidents/rules.py).
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from sms_tui.domain.errors import ConflictError, DeskError, InvalidTransition
 from sms_tui.domain.kinds import Kind
 from sms_tui.domain.lifecycle import lifecycle_for
-from sms_tui.services.records import RecordService
-from sms_tui.services.store import Store
+from sms_tui.services.core.records import RecordService
+from sms_tui.services.core.store import Store
 
 from ..conftest import FakeClock
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sms_tui.services.transfer import TransferService, export_cell, import_cell
+from sms_tui.services.transfer.service import TransferService, export_cell, import_cell
 from tests.cli_helpers import Cli, dump, one_error_line
 
 from .helpers import run_cli
@@ -148,8 +148,8 @@ def test_everything_created_with_umask_000_is_private(tmp_path):
 
 def test_wal_and_shm_made_after_a_umask_000_are_private(tmp_path):
     db = tmp_path / "desk.db"
-    script = ("import os, sys; os.umask(0); from sms_tui.services.store import Store; "
-              "from sms_tui.services.records import RecordService; s = Store(sys.argv[1]); "
+    script = ("import os, sys; os.umask(0); from sms_tui.services.core.store import Store; "
+              "from sms_tui.services.core.records import RecordService; s = Store(sys.argv[1]); "
               "RecordService(s).create('incident', title='x'); "
               "w = s.engine.connect(); w.exec_driver_sql('SELECT 1'); "
               "print(oct(os.stat(sys.argv[1] + '-wal').st_mode & 0o777), "

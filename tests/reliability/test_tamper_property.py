@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sms_tui.services.integrity import verify_file
-from sms_tui.services.records import RecordService
-from sms_tui.services.store import Store
+from sms_tui.services.admin.integrity import verify_file
+from sms_tui.services.core.records import RecordService
+from sms_tui.services.core.store import Store
 from tests.conftest import FakeClock
 
 # field -> a value no record of the desk below holds

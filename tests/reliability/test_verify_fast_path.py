@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sms_tui.services import integrity
-from sms_tui.services.integrity import _PREIMAGE, verify_database
-from sms_tui.services.journal import _ENCODE, _stored_iso
+from sms_tui.services.admin import integrity
+from sms_tui.services.admin.integrity import _PREIMAGE, verify_database
+from sms_tui.services.core.journal import _ENCODE, _stored_iso
 
 from .helpers import run_cli
 

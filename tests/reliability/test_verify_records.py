@@ -12,9 +12,9 @@ import sqlite3
 
 import pytest
 
-from sms_tui.services import journal
-from sms_tui.services.integrity import verify_database
-from sms_tui.services.journal import digest_row
+from sms_tui.services.admin.integrity import verify_database
+from sms_tui.services.core import journal
+from sms_tui.services.core.journal import digest_row
 
 from .helpers import run_cli
 
@@ -177,7 +177,7 @@ def test_a_malformed_digest_is_one_line_and_exit_1(db_path, desk):
 
 def test_restore_refuses_a_backup_that_fails_verification_unless_forced(
         db_path, store, desk, tmp_path):
-    from sms_tui.services.backup import backup_database
+    from sms_tui.services.transfer.backup import backup_database
 
     copy = backup_database(db_path, tmp_path / "copy.db")
     _exec(copy, "UPDATE incident SET title = 'forged' WHERE ref = 'INC-000001'")

@@ -31,8 +31,8 @@ def write_loop(db: str, tag: str, count: int = 0, shared: str = "", out=None,
     take the write lock again the instant it commits and keep the other writer waiting)."""
     import time
 
-    from sms_tui.services.records import RecordService
-    from sms_tui.services.store import Store
+    from sms_tui.services.core.records import RecordService
+    from sms_tui.services.core.store import Store
 
     out = out or sys.stdout
     store = Store(db, actor=f"writer-{tag}")
@@ -58,9 +58,9 @@ def write_loop(db: str, tag: str, count: int = 0, shared: str = "", out=None,
 def warm() -> None:
     """Import what a write loads (the services, and the rules of every kind, which load on
     the first write of their kind), so that writers started together write together."""
-    import sms_tui.services.records  # noqa: F401
-    import sms_tui.services.store  # noqa: F401
-    from sms_tui.services import hooks
+    import sms_tui.services.core.records  # noqa: F401
+    import sms_tui.services.core.store  # noqa: F401
+    from sms_tui.services.core import hooks
 
     hooks.load()
 

@@ -15,8 +15,8 @@ WINDOW = datetime(2026, 3, 4, 20, 0, tzinfo=UTC)  # two days after the fixed clo
 
 @pytest.fixture
 def changes(store):
-    from sms_tui.services.catalogue import CatalogueService
-    from sms_tui.services.changes import ChangeService
+    from sms_tui.services.changes.service import ChangeService
+    from sms_tui.services.configuration.catalogue import CatalogueService
 
     catalogue = CatalogueService(store)
     catalogue.add_service("mail", criticality="high")
@@ -88,7 +88,7 @@ async def test_approval_of_a_normal_change_without_back_out_plan_is_refused_in_p
 
 async def test_scheduling_over_another_change_warns_and_the_outcome_raises_the_review(
         make_app, planned, changes, store):
-    from sms_tui.services.reviews import ReviewService
+    from sms_tui.services.reviews.service import ReviewService
 
     ref = changes.create(title="Mail filter rules", change_type="standard", services=["mail"],
                          verification_results="Rules tried on a test mailbox", backout_tested="yes").ref

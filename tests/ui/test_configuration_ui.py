@@ -17,9 +17,9 @@ from .test_snapshots import steps
 
 @pytest.fixture
 def configuration(store, records):
-    from sms_tui.services.catalogue import CatalogueService
-    from sms_tui.services.changes import ChangeService
-    from sms_tui.services.ci_graph import CIGraph
+    from sms_tui.services.changes.service import ChangeService
+    from sms_tui.services.configuration.catalogue import CatalogueService
+    from sms_tui.services.configuration.ci_graph import CIGraph
 
     catalogue = CatalogueService(store)
     catalogue.add_service("mail", criticality="high")
@@ -85,7 +85,7 @@ async def test_an_edit_under_the_change_offered_is_saved_and_journaled_with_it(m
 
 
 async def test_implementing_a_change_offers_its_planned_ci_updates(make_app, store, configuration):
-    from sms_tui.services.change_ci_updates import ChangeCIUpdates
+    from sms_tui.services.changes.ci_updates import ChangeCIUpdates
 
     ref = configuration["changes"].create(title="Retire app-web", change_type="standard",
                                           cis=["app-web"], verification_results="checked",

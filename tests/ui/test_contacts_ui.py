@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sms_tui.services.contacts import ContactService
+from sms_tui.services.customers.contacts import ContactService
 from sms_tui.ui.screens.complaint_detail import ComplaintScreen
 from sms_tui.ui.screens.contacts import ContactsScreen
 from sms_tui.ui.screens.form import RecordForm
@@ -167,8 +167,8 @@ async def test_a_survey_answer_given_by_phone_is_recorded_from_the_record(make_a
                                                                           clock):
     from datetime import timedelta
 
-    from sms_tui.services.report_model import Period
-    from sms_tui.services.survey import SurveyService
+    from sms_tui.services.customers.survey import SurveyService
+    from sms_tui.services.reporting.model import Period
 
     ContactService(store).add(name="Dana Weber", email="dana@example.org", organisation="Finance",
                               role="customer")
@@ -216,8 +216,8 @@ def mailed(db_path, clock) -> str:
     from pathlib import Path
 
     from sms_tui.config import Config
-    from sms_tui.services.mail_in import MailIn
-    from sms_tui.services.store import Store
+    from sms_tui.services.core.store import Store
+    from sms_tui.services.mail.mail_in import MailIn
 
     corpus = Path(__file__).parent.parent / "mail_corpus"
     config = Config(raw={"mail": {"keep_attachments": True, "max_attachment_bytes": 3000,
@@ -262,7 +262,7 @@ def test_request_detail_with_attachments(snap_compare, make_app, mailed, size):
 
 async def test_a_contact_opted_out_in_the_tui_is_not_mailed_about_their_complaint(
         make_app, people, store, records):
-    from sms_tui.services.notify import Outbox
+    from sms_tui.services.mail.outbox import Outbox
 
     app = make_app()
     async with app.run_test(size=LARGE) as pilot:

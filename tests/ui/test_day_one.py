@@ -98,9 +98,9 @@ async def test_problem_with_two_linked_incidents_seen_from_both_sides(make_app, 
 
 
 async def test_change_moves_through_its_whole_lifecycle(make_app, store):
-    from sms_tui.services.changes import ChangeService
-    from sms_tui.services.records import RecordService
-    from sms_tui.services.reviews import ReviewService
+    from sms_tui.services.changes.service import ChangeService
+    from sms_tui.services.core.records import RecordService
+    from sms_tui.services.reviews.service import ReviewService
 
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:

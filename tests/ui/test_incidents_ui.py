@@ -11,10 +11,10 @@ import socket
 import pytest
 
 from sms_tui.config import load_config
-from sms_tui.services.incidents import MajorIncidentService
-from sms_tui.services.notify import Outbox
-from sms_tui.services.records import RecordService
-from sms_tui.services.store import Store
+from sms_tui.services.core.records import RecordService
+from sms_tui.services.core.store import Store
+from sms_tui.services.incidents.rules import MajorIncidentService
+from sms_tui.services.mail.outbox import Outbox
 from sms_tui.ui.screens.detail import RecordScreen
 from sms_tui.ui.screens.major import MajorScreen
 from sms_tui.ui.screens.outbox import OutboxScreen

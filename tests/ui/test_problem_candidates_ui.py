@@ -12,7 +12,7 @@ from .conftest import SMALL, press, screen_text, settle, type_text
 @pytest.fixture
 def trend(store, records, clock):
     """Three incidents on mail within hours (a candidate), two on web (not yet one)."""
-    from sms_tui.services.catalogue import CatalogueService
+    from sms_tui.services.configuration.catalogue import CatalogueService
 
     catalogue = CatalogueService(store)
     catalogue.add_service("mail")
@@ -56,7 +56,7 @@ async def test_accepting_raises_the_problem_with_its_incidents_and_opens_it(make
 
 
 async def test_a_dismissed_candidate_leaves_the_list_with_its_reason_kept(make_app, trend, store):
-    from sms_tui.services.problems import ProblemService
+    from sms_tui.services.problems.service import ProblemService
 
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:

@@ -11,7 +11,7 @@ from .conftest import SMALL, press, screen_text, settle, type_text
 
 @pytest.fixture
 def problem(store, records):
-    from sms_tui.services.problems import ProblemService
+    from sms_tui.services.problems.service import ProblemService
 
     ref = records.create("problem", title="Mail drops connections every hour").ref
     ProblemService(store).record_rca(ref, root_cause="Proxy closes idle TLS sessions",

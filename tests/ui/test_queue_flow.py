@@ -113,7 +113,7 @@ async def test_a_title_with_markup_and_escapes_is_shown_literally_and_clicks_do_
 
 
 async def test_a_long_queue_pages_from_the_database_instead_of_loading_every_row(make_app, store, clock):
-    from sms_tui.services.records import RecordService
+    from sms_tui.services.core.records import RecordService
 
     service = RecordService(store)
     with store.write() as session:  # one transaction: quick to set up

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from sms_tui.services.reports import ReportService
+from sms_tui.services.reporting.service import ReportService
 from sms_tui.storage.models import Service
 from tests import report_dataset as data
 from tests.report_dataset import REPORT_NOW

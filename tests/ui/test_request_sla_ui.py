@@ -3,8 +3,8 @@ breached after the check; the detail in words."""
 
 from __future__ import annotations
 
-from sms_tui.services.requests import RequestService
-from sms_tui.services.sla import SlaService
+from sms_tui.services.incidents.sla import SlaService
+from sms_tui.services.requests.service import RequestService
 
 from .conftest import SMALL, press, screen_text, settle
 

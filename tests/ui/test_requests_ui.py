@@ -13,7 +13,7 @@ from .conftest import SMALL, press, screen_text, settle, type_text
 
 @pytest.fixture
 def requests(store):
-    from sms_tui.services.requests import RequestService
+    from sms_tui.services.requests.service import RequestService
 
     return RequestService(store)
 
@@ -207,7 +207,7 @@ async def test_the_edit_form_of_a_request_shows_its_type_and_closes_on_esc(make_
 
 
 async def test_a_request_from_the_catalogue_takes_its_types_service(make_app, requests, store):
-    from sms_tui.services.catalogue import CatalogueService
+    from sms_tui.services.configuration.catalogue import CatalogueService
     from sms_tui.ui.screens.request_form import RequestForm
 
     CatalogueService(store).add_service("Directory")
@@ -227,7 +227,7 @@ async def test_a_request_from_the_catalogue_takes_its_types_service(make_app, re
 
 
 async def test_the_type_dialog_sets_the_service_its_requests_are_for(make_app, requests, store):
-    from sms_tui.services.catalogue import CatalogueService
+    from sms_tui.services.configuration.catalogue import CatalogueService
     from sms_tui.ui.screens.request_type_dialog import RequestTypeDialog
     from sms_tui.ui.screens.request_types import RequestTypesScreen
 

@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import Static
 
 from sms_tui.config import Config
-from sms_tui.services.reviews import ReviewService, raise_event_review_in
+from sms_tui.services.reviews.service import ReviewService, raise_event_review_in
 from sms_tui.ui.screens.reviews import ReviewQueueScreen
 from sms_tui.ui.screens.reviews_detail import ReviewScreen
 from sms_tui.ui.screens.reviews_dialogs import ReviewDialog

@@ -17,7 +17,7 @@ def test_the_first_screen_is_drawn_without_importing_the_database_layer():
     code = (
         "import sys\n"
         "import sms_tui.ui.app, sms_tui.ui.run, sms_tui.ui.screens.queue, sms_tui.ui.screens.dashboard\n"
-        "heavy = sorted(m for m in ('sqlalchemy', 'sqlmodel', 'alembic', 'sms_tui.services.records',\n"
+        "heavy = sorted(m for m in ('sqlalchemy', 'sqlmodel', 'alembic', 'sms_tui.services.core.records',\n"
         "               'sms_tui.storage') if m in sys.modules)\n"
         "print(','.join(heavy))\n"
     )

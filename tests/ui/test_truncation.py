@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sms_tui.services.reviews import ReviewService, raise_event_review_in
+from sms_tui.services.reviews.service import ReviewService, raise_event_review_in
 from sms_tui.ui.screens.reviews_detail import ReviewScreen, split_evidence
 
 from .conftest import SMALL, press, screen_text, settle

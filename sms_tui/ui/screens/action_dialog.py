@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static, TextArea
 
 from ...domain.errors import ConflictError, DeskError
-from ...services.views import RecordView
+from ...services.core.views import RecordView
 from .. import display
 from ..drafts import DraftMixin
 from ..field_errors import focus_field_in_error
@@ -26,7 +26,7 @@ from ..hints import error_message
 from .base import DeskModal
 
 if TYPE_CHECKING:
-    from ...services.records import RecordService
+    from ...services.core.records import RecordService
 
 
 def field(label: str, widget: Any, *, id: str | None = None) -> Horizontal:

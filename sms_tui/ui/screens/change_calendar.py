@@ -24,7 +24,7 @@ from .base import DeskScreen
 from .service_lookup import change_service
 
 if TYPE_CHECKING:
-    from ...services.changes import CalendarEntry
+    from ...services.changes.service import CalendarEntry
 
 DAYS = 14
 STEP_DAYS = 7

@@ -68,7 +68,7 @@ class ApplyUpdatesDialog(DeskModal):
         listing.replace_option_prompt_at_index(index, self._prompt(update))
 
     def _apply(self, positions: list[int] | None) -> None:
-        from ...services.change_ci_updates import ChangeCIUpdates
+        from ...services.changes.ci_updates import ChangeCIUpdates
 
         service, ref = self.backend.service(ChangeCIUpdates), self.ref
         self.service(lambda: service.apply(ref, positions), self.dismiss, on_error=self._error,

@@ -34,7 +34,7 @@ class ComplaintScreen(RecordScreen):
         view = self.view
         if view is None:
             return
-        from ...services.complaints import ComplaintService
+        from ...services.customers.complaints import ComplaintService
 
         service = self.backend.service(ComplaintService)
         ref, version = view.ref, view.version

@@ -27,7 +27,7 @@ from .base import DeskScreen
 from .reviews_dialogs import Field, ReviewDialog
 
 if TYPE_CHECKING:
-    from ...services.configuration_desk import ConfigDetail, ConfigItem, ConfigurationDesk
+    from ...services.configuration.desk import ConfigDetail, ConfigItem, ConfigurationDesk
 
 HINT = "Enter: details · e: edit (asks for the change) · Tab: records · Esc: back"
 CI_STATUS_CHOICES = (("planned", "planned"), ("active", "active"), ("retired", "retired"))
@@ -66,7 +66,7 @@ class ConfigurationScreen(DeskScreen):
         self.query_one("#config-items", OptionList).focus()
 
     def _desk(self) -> ConfigurationDesk:
-        from ...services.configuration_desk import ConfigurationDesk
+        from ...services.configuration.desk import ConfigurationDesk
 
         return self.backend.service(ConfigurationDesk)
 

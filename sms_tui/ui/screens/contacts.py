@@ -25,7 +25,7 @@ from .base import DeskScreen
 from .reviews_dialogs import Field, ReviewDialog
 
 if TYPE_CHECKING:
-    from ...services.contacts import ContactRecords, ContactService, ContactView
+    from ...services.customers.contacts import ContactRecords, ContactService, ContactView
 
 ROLE_CHOICES = (("customer", "customer"), ("user", "user"), ("interested-party", "interested party"))
 
@@ -70,7 +70,7 @@ class ContactsScreen(DeskScreen):
         self.query_one("#contacts", OptionList).focus()
 
     def _service(self) -> ContactService:
-        from ...services.contacts import ContactService
+        from ...services.customers.contacts import ContactService
 
         return self.backend.service(ContactService)
 

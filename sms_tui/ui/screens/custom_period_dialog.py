@@ -38,7 +38,7 @@ class CustomPeriodDialog(ModalScreen["Period | None"]):
         self.query_one("#custom-from", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        from ...services.report_model import Period, parse_when
+        from ...services.reporting.model import Period, parse_when
 
         try:
             start = parse_when(self.query_one("#custom-from", Input).value, "from")

@@ -7,7 +7,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import Input, Static
 
-from ...services.views import RecordView
+from ...services.core.views import RecordView
 from ..field_errors import FieldError
 from .action_dialog import ActionDialog, field
 

@@ -12,7 +12,7 @@ from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...domain.kinds import parse_ref
-from ...services.views import RecordView
+from ...services.core.views import RecordView
 from .. import display
 from ..actions import RECORD_ACTIONS, RecordActions
 from ..widgets.desk_footer import DeskFooter

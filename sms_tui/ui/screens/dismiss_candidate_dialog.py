@@ -15,7 +15,7 @@ from .base import DeskModal
 from .service_lookup import problem_service
 
 if TYPE_CHECKING:
-    from ...services.problems import CandidateView
+    from ...services.problems.service import CandidateView
 
 
 def candidate_prompt(candidate: CandidateView) -> Text:

@@ -22,7 +22,7 @@ from textual.widgets import Header, Input, Label, Select, Static, TextArea
 from ...domain.errors import ConflictError, DeskError, ValidationError
 from ...domain.kinds import EXTRA_FIELDS, KINDS, Kind, parse_kind
 from ...domain.priority import PRIORITY_NAMES
-from ...services.views import RecordView
+from ...services.core.views import RecordView
 from .. import display
 from ..drafts import DraftMixin
 from ..hints import error_message
@@ -126,7 +126,7 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
             backend = self.backend
 
             def lookup(typed: str) -> list[Any]:
-                from ...services.contacts import ContactService
+                from ...services.customers.contacts import ContactService
 
                 return backend.service(ContactService).suggestions(typed)
 
@@ -292,7 +292,7 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
         if ke is None:
             self.dismiss(view)
             return
-        from ...services.problems import ProblemService
+        from ...services.problems.service import ProblemService
 
         problems = self.backend.service(ProblemService)
 

@@ -14,7 +14,7 @@ from .known_error_search import KnownErrorSearchScreen
 from .service_lookup import problem_service
 
 if TYPE_CHECKING:
-    from ...services.problems import KnownErrorHit
+    from ...services.problems.service import KnownErrorHit
 
 SUGGESTIONS = 3
 

@@ -28,7 +28,7 @@ from .base import DeskScreen
 from .service_lookup import problem_service
 
 if TYPE_CHECKING:
-    from ...services.problems import KnownErrorHit
+    from ...services.problems.service import KnownErrorHit
 
 SEARCH_DELAY = 0.3
 

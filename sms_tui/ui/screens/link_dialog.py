@@ -58,7 +58,7 @@ class LinkDialog(ActionDialog):
         yield field("Note", Input(id="note", compact=True, placeholder="optional: why they belong together"))
 
     def _targets_line(self) -> Text:
-        from ...services.records import RecordService
+        from ...services.core.records import RecordService
 
         source = parse_ref(self.record.ref)[0]
         kinds = RecordService.link_targets(source)

@@ -26,8 +26,8 @@ from .undeclare_dialog import UndeclareDialog
 from .update_dialog import UpdateDialog
 
 if TYPE_CHECKING:
-    from ...services.incidents import MajorView
-    from ...services.views import RecordView
+    from ...services.core.views import RecordView
+    from ...services.incidents.rules import MajorView
 
 
 class MajorScreen(DeskModal):

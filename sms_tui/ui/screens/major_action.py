@@ -8,8 +8,8 @@ from .action_dialog import ActionDialog
 from .service_lookup import major_service
 
 if TYPE_CHECKING:
-    from ...services.incidents import MajorIncidentService
-    from ...services.views import RecordView
+    from ...services.core.views import RecordView
+    from ...services.incidents.rules import MajorIncidentService
 
 
 class MajorAction(ActionDialog):

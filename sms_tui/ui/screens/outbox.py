@@ -21,7 +21,7 @@ from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
 
 if TYPE_CHECKING:
-    from ...services.notify import CommunicationView, DeliveryReport, Outbox
+    from ...services.mail.outbox import CommunicationView, DeliveryReport, Outbox
 
 
 class OutboxScreen(DeskScreen):
@@ -55,7 +55,7 @@ class OutboxScreen(DeskScreen):
         self.query_one("#messages", OptionList).focus()
 
     def _outbox(self) -> Outbox:
-        from ...services.notify import Outbox
+        from ...services.mail.outbox import Outbox
 
         return self.backend.service(Outbox)
 
@@ -126,7 +126,7 @@ class OutboxScreen(DeskScreen):
                      exclusive=True)
 
     def _retried(self, report: DeliveryReport) -> None:
-        from ...services.notify import smtp_settings
+        from ...services.mail.outbox import smtp_settings
 
         if smtp_settings(self.backend.config) is None:
             self.app.notify("Email is not configured ([smtp] host): messages are recorded only.",

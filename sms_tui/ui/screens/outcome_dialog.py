@@ -7,7 +7,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import Input, Static
 
-from ...services.views import RecordView
+from ...services.core.views import RecordView
 from ..widgets.choice_picker import ChoicePicker
 from .action_dialog import ENTER_SAVES, ActionDialog, field
 

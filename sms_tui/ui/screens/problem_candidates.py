@@ -22,7 +22,7 @@ from .dismiss_candidate_dialog import DismissCandidateDialog, candidate_prompt
 from .service_lookup import problem_service
 
 if TYPE_CHECKING:
-    from ...services.problems import CandidateView
+    from ...services.problems.service import CandidateView
 
 
 class ProblemCandidatesScreen(DeskScreen):

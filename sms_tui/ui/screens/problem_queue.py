@@ -13,7 +13,7 @@ from .queue import QueueScreen
 from .service_lookup import problem_service
 
 if TYPE_CHECKING:
-    from ...services.problems import CandidateView
+    from ...services.problems.service import CandidateView
 
 
 class ProblemQueueScreen(QueueScreen):

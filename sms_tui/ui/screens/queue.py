@@ -11,7 +11,7 @@ from textual.widgets import Header, Input
 
 from ...domain.kinds import KINDS, Kind, parse_kind
 from ...domain.lifecycle import lifecycle_for
-from ...services.views import QueueFilter
+from ...services.core.views import QueueFilter
 from ..actions import RECORD_ACTIONS, RecordActions
 from ..sections import QUEUE_SECTION
 from ..widgets.desk_footer import DeskFooter
@@ -110,7 +110,9 @@ class QueueScreen(RecordActions, DeskScreen):
             if backend.on_server:
                 return None  # the stdlib fast path reads SQLite files only: the services do it
             try:
-                from ...services.quick_queue import first_page  # in the worker, not the UI thread
+                from ...services.core.quick_queue import (
+                    first_page,  # in the worker, not the UI thread
+                )
 
                 return first_page(backend.db_path, backend.config, kind, flt, PAGE, now)
             except Exception:  # the services will open the file and say what is wrong with it
@@ -129,7 +131,7 @@ class QueueScreen(RecordActions, DeskScreen):
 
     def _source(self) -> RecordQueue | IncidentQueue:
         if self.kind in (Kind.INCIDENT, Kind.REQUEST):  # rows carry their SLA reading (and major)
-            from ...services.sla import SlaService
+            from ...services.incidents.sla import SlaService
 
             return IncidentQueue(self.backend.records, self.kind.value, self.flt,
                                  self.backend.service(SlaService))

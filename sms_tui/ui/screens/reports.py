@@ -6,7 +6,7 @@ chooses the calendar period; ``[`` and ``]`` step to the one before or after
 cycles week, month and quarter, ``c`` asks for a custom period. The screen
 opens on the last complete month with the focus on the report itself (PgDn
 scrolls it), and its heading names the current period and how to see it. Figures come from
-:class:`~sms_tui.services.reports.ReportService` in a thread worker, never on
+:class:`~sms_tui.services.reporting.service.ReportService` in a thread worker, never on
 the UI thread, and are drawn by :mod:`sms_tui.reports.terminal` (every figure
 with its previous-period value and its trend in words).
 """
@@ -27,7 +27,7 @@ from .base import DeskScreen
 from .custom_period_dialog import CustomPeriodDialog
 
 if TYPE_CHECKING:
-    from ...services.report_model import Period, ServiceReport
+    from ...services.reporting.model import Period, ServiceReport
 
 KINDS = [("week", "week"), ("month", "month"), ("quarter", "quarter"), ("custom", "custom")]
 
@@ -72,7 +72,7 @@ class ReportsScreen(DeskScreen):
 
     # ----------------------------------------------------------------- period
     def period(self) -> Period:
-        from ...services.report_model import calendar_period
+        from ...services.reporting.model import calendar_period
 
         if self.kind == "custom" and self.custom is not None:
             return self.custom
@@ -129,14 +129,14 @@ class ReportsScreen(DeskScreen):
         from_ = self.backend
 
         def build() -> ServiceReport:
-            from ...services.reports import ReportService
+            from ...services.reporting.service import ReportService
 
             return from_.service(ReportService).service_report(period)
 
         self.service(build, self._show, group="report", exclusive=True)
 
     def _heading(self, period: Period, loading: bool = False) -> None:
-        from ...services.report_model import calendar_period
+        from ...services.reporting.model import calendar_period
 
         now: datetime = self.app.clock()
         state = " · in progress" if period.end > now else ""

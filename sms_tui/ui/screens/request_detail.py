@@ -28,7 +28,7 @@ from .satisfaction_dialog import SatisfactionDialog
 from .service_lookup import request_service
 
 if TYPE_CHECKING:
-    from ...services.requests import RequestDetail
+    from ...services.requests.service import RequestDetail
 
 
 def steps_options(detail: RequestDetail) -> list[Option]:

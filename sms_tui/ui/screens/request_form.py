@@ -26,8 +26,8 @@ from .form import RecordForm, kept_form
 from .form_fields import FieldSpec
 
 if TYPE_CHECKING:
-    from ...services.requests import RequestTypeView
-    from ...services.views import RecordView
+    from ...services.core.views import RecordView
+    from ...services.requests.service import RequestTypeView
 
 NO_TYPE = ""
 # the picker's value until the catalogue is read (then every option, and the label, is set)

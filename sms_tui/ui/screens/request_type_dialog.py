@@ -19,7 +19,7 @@ from .base import DeskModal
 from .service_lookup import request_service
 
 if TYPE_CHECKING:
-    from ...services.requests import RequestTypeView
+    from ...services.requests.service import RequestTypeView
 
 
 class RequestTypeDialog(DeskModal):

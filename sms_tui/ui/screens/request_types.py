@@ -24,7 +24,7 @@ from .request_type_dialog import RequestTypeDialog
 from .service_lookup import request_service
 
 if TYPE_CHECKING:
-    from ...services.requests import RequestTypeView
+    from ...services.requests.service import RequestTypeView
 
 
 def type_prompt(rtype: RequestTypeView) -> Text:

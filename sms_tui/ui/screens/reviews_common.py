@@ -14,7 +14,7 @@ from rich.text import Text
 from .. import display
 
 if TYPE_CHECKING:
-    from ...services.reviews import ReviewService
+    from ...services.reviews.service import ReviewService
     from ..backend import Backend
 
 # state -> (marker and word, style)
@@ -29,7 +29,7 @@ STATES: dict[str, tuple[str, str]] = {
 
 def review_service(backend: Backend) -> ReviewService:
     """The review service over the app's store (call it in a worker: it imports SQLAlchemy)."""
-    from ...services.reviews import ReviewService
+    from ...services.reviews.service import ReviewService
 
     return backend.service(ReviewService)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...services.views import RecordView
+from ...services.core.views import RecordView
 from .score_dialog import ScoreDialog
 
 # Enter saves from a choice picker too (an Input saves on Enter by itself).

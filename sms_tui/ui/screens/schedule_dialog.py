@@ -7,7 +7,7 @@ from typing import Any
 from textual.widgets import Input
 
 from ...domain.errors import ValidationError
-from ...services.views import RecordView
+from ...services.core.views import RecordView
 from .. import display
 from ..field_errors import FieldError
 from .action_dialog import ActionDialog, field

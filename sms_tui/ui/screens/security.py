@@ -19,11 +19,11 @@ from .. import display
 from .base import DeskModal
 
 if TYPE_CHECKING:
-    from ...services.security import SecurityService, SecurityView
+    from ...services.incidents.security import SecurityService, SecurityView
 
 
 def _security(backend: Any) -> SecurityService:
-    from ...services.security import SecurityService
+    from ...services.incidents.security import SecurityService
 
     return backend.service(SecurityService)
 

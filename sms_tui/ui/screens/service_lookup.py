@@ -8,31 +8,31 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ...services.changes import ChangeService
-    from ...services.incidents import MajorIncidentService
-    from ...services.problems import ProblemService
-    from ...services.requests import RequestService
+    from ...services.changes.service import ChangeService
+    from ...services.incidents.rules import MajorIncidentService
+    from ...services.problems.service import ProblemService
+    from ...services.requests.service import RequestService
 
 
 def problem_service(backend: Any) -> ProblemService:
-    from ...services.problems import ProblemService
+    from ...services.problems.service import ProblemService
 
     return backend.service(ProblemService)
 
 
 def request_service(backend: Any) -> RequestService:
-    from ...services.requests import RequestService
+    from ...services.requests.service import RequestService
 
     return backend.service(RequestService)
 
 
 def change_service(backend: Any) -> ChangeService:
-    from ...services.changes import ChangeService
+    from ...services.changes.service import ChangeService
 
     return backend.service(ChangeService)
 
 
 def major_service(backend: Any) -> MajorIncidentService:
-    from ...services.incidents import MajorIncidentService
+    from ...services.incidents.rules import MajorIncidentService
 
     return backend.service(MajorIncidentService)

@@ -15,7 +15,7 @@ class SurveyAnswerDialog(ScoreDialog):
     comment_placeholder = "the requester's words"
 
     def perform(self, records, record, values):
-        from ...services.survey import SurveyService
+        from ...services.customers.survey import SurveyService
 
         self.backend.service(SurveyService).answer(record.ref, values["score"],
                                                    comment=values["comment"], via="tui")

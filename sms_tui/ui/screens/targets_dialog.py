@@ -6,7 +6,7 @@ from typing import Any
 
 from textual.widgets import Input
 
-from ...services.views import RecordView
+from ...services.core.views import RecordView
 from ..field_errors import FieldError
 from ..widgets.choice_picker import ChoicePicker
 from .action_dialog import ENTER_SAVES, ActionDialog, field

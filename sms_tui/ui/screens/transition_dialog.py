@@ -9,7 +9,7 @@ from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from ...domain.errors import ValidationError
-from ...services.views import RecordView
+from ...services.core.views import RecordView
 from .. import display
 from ..widgets.marked_option_list import MarkedOptionList
 from .action_dialog import ActionDialog, field

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
-from ...services.views import QueueFilter
+from ...services.core.views import QueueFilter
 from .. import display
 
 

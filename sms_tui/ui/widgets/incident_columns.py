@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from ...services.views import RecordRow, with_sla
+from ...services.core.views import RecordRow, with_sla
 from .. import display
 from .queue_columns import COLUMNS, Column
 from .queue_table import RecordQueue
 
 if TYPE_CHECKING:
-    from ...services.sla import SlaService
+    from ...services.incidents.sla import SlaService
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from rich.console import Group, RenderableType
 from rich.padding import Padding
 from rich.text import Text
 
-from ...services.views import JournalView
+from ...services.core.views import JournalView
 from .. import display
 from .prerendered import Prerendered
 

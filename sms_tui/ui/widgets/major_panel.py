@@ -20,8 +20,8 @@ from .. import display
 from ..work import run_service
 
 if TYPE_CHECKING:
-    from ...services.incidents import MajorView
-    from ...services.sla import SlaView
+    from ...services.incidents.rules import MajorView
+    from ...services.incidents.sla import SlaView
 
 
 def is_incident(ref: str) -> bool:
@@ -97,8 +97,8 @@ class IncidentPanel(Static):
 
     def show_for(self, ref: str) -> None:
         """Load (again) the SLA and major incident facts of ``ref``."""
-        from ...services.incidents import MajorIncidentService
-        from ...services.sla import SlaService
+        from ...services.incidents.rules import MajorIncidentService
+        from ...services.incidents.sla import SlaService
 
         backend = self.app.backend  # type: ignore[attr-defined]
 

@@ -16,7 +16,7 @@ from typing import Literal
 
 from rich.text import Text
 
-from ...services.views import RecordRow
+from ...services.core.views import RecordRow
 from .. import display
 
 WIDE = 100  # table widths from here on get the comfortable layout

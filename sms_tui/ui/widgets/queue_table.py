@@ -27,13 +27,13 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...domain.text import clip
-from ...services.views import QueueFilter, RecordRow
+from ...services.core.views import QueueFilter, RecordRow
 from .. import display
 from ..work import run_service
 from .queue_columns import COLUMNS, Column, layout
 
 if TYPE_CHECKING:
-    from ...services.records import RecordService
+    from ...services.core.records import RecordService
 
 PAGE = 100  # rows per fetch
 MAX_PAGES = 40  # pages kept; older ones are fetched again when scrolled back to
@@ -51,7 +51,7 @@ class RecordQueue:
     pager: Any = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        from ...services.queue_query import QueuePager  # not before the first paint
+        from ...services.core.queue_query import QueuePager  # not before the first paint
 
         object.__setattr__(self, "pager", QueuePager(self.records, self.kind, self.flt))
 

@@ -9,7 +9,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ...services.views import RecordView
+from ...services.core.views import RecordView
 from .. import display
 from .prerendered import Prerendered
 

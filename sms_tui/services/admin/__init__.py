@@ -1,0 +1,1 @@
+"""Keeping the desk sound: purge with tombstones, verify."""

@@ -1,0 +1,1 @@
+"""Change management (8.5.1): the change record, remedial actions."""

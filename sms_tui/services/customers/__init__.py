@@ -1,0 +1,1 @@
+"""Contacts, complaints and satisfaction surveys (8.3.2)."""

@@ -1,0 +1,1 @@
+"""Demo desks: small ones through the services, large ones in bulk."""

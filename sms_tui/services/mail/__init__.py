@@ -1,0 +1,1 @@
+"""Communication: the outbox, mail to requesters, mail in and mail fetch."""

@@ -1,0 +1,1 @@
+"""Problems and known errors (8.6.3)."""

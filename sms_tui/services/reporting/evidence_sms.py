@@ -1,0 +1,380 @@
+"""Evidence for the management-system clauses: 8.2.6, 8.3.2, 8.3.3, planned reviews,
+9.4, 10.1 and 10.2 (see :mod:`.report_evidence` for the record clauses).
+
+A clause whose tables this database does not have reports "no data" (its
+feature is not installed); it never fails.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import text
+
+from .evidence import OPEN_REVIEW, EvCtx, _keep, pct, plural
+from .model import ClauseEvidence, Fact, Gap
+from .sql import refs, scalar, ts
+
+
+def _no_data(clause: str, title: str, what: str) -> ClauseEvidence:
+    return ClauseEvidence(clause, title, "no data", available=False, note=f"no data: {what}")
+
+
+def _review_facts(ev: EvCtx, activities: tuple[str, ...], label: str) -> list[Fact]:
+    done = ev.reviews_done(activities)
+    return [] if done is None else [Fact(f"{label} done in the period", str(done))]
+
+
+# --------------------------------------------------------------------- 8.2.6
+def _service_graph_facts(ev: EvCtx) -> list[Fact]:
+    """Services in the relationship graph (issue 18): how many are linked to CIs."""
+    if not ev.probe.has("service_ci_relationship"):
+        return []
+    links = int(scalar(ev.session, "SELECT COUNT(*) FROM service_ci_relationship") or 0)
+    services = int(scalar(ev.session, "SELECT COUNT(DISTINCT service_id) FROM service_ci_relationship")
+                   or 0)
+    return [Fact("Services in the relationship graph (linked to CIs)",
+                 f"{services} ({links} relationship{'s' if links != 1 else ''})")]
+
+
+def configuration(ev: EvCtx) -> ClauseEvidence:
+    if not ev.probe.has("configuration_item", "status", "service_id"):
+        return _no_data("8.2.6", "Configuration information", "no configuration items table")
+    total = int(scalar(ev.session, "SELECT COUNT(*) FROM configuration_item") or 0)
+    active = int(scalar(ev.session,
+                        "SELECT COUNT(*) FROM configuration_item WHERE status = 'active'") or 0)
+    with_service = int(scalar(
+        ev.session, "SELECT COUNT(*) FROM configuration_item WHERE service_id IS NOT NULL") or 0)
+    relations = (int(scalar(ev.session, "SELECT COUNT(*) FROM ci_relationship") or 0)
+                 if ev.probe.has("ci_relationship") else 0)
+    changed = int(scalar(
+        ev.session, "SELECT COUNT(DISTINCT record_ref) FROM journal_entry WHERE record_kind = 'ci' "
+        "AND at >= :s AND at < :e", **ev.params) or 0)
+    incidents = ev.count("incident")
+    with_ci = ev.count("incident", "ci_id IS NOT NULL")
+    facts = [
+        Fact("Configuration items recorded", f"{total} ({active} active)"),
+        Fact("Linked to a service", f"{with_service} ({pct(with_service, total)})"),
+        Fact("Relationships between CIs", str(relations)),
+        *_service_graph_facts(ev),
+        Fact("CIs changed in the period (journaled)", str(changed)),
+        Fact("Incidents of the period naming a CI", f"{with_ci} ({pct(with_ci, incidents)})"),
+        *_review_facts(ev, ("config_verification",), "Configuration verifications"),
+    ]
+    # A CI with no service of its own may still serve one through a relationship (a switch
+    # under the mail servers); only CIs tied to nothing at all are a gap.
+    related = ("EXISTS (SELECT 1 FROM ci_relationship r WHERE r.source_id = c.id "
+               "OR r.target_id = c.id)") if ev.probe.has("ci_relationship") else "1=0"
+    if ev.probe.has("service_ci_relationship"):  # a service in the graph ties it too
+        related = f"({related} OR EXISTS (SELECT 1 FROM service_ci_relationship g WHERE g.ci_id = c.id))"
+    count, listed = refs(
+        ev.session, "SELECT c.name FROM configuration_item c WHERE c.status = 'active' "
+        f"AND c.service_id IS NULL AND NOT {related} ORDER BY c.name", ev.max_refs)
+    gaps = [
+        Gap("ci.orphaned", "active configuration items tied to no service and no other CI",
+            count, listed),
+        ev.overdue_reviews("ci.verification_overdue", ("config_verification",),
+                           "configuration verifications"),
+    ]
+    if total and ev.probe.has("review_task", "activity", "status", "completed_at"):
+        # CIs on record but their accuracy never verified in the year up to the period's end:
+        # the records exist, the evidence that they are right does not.
+        year_before = ts(ev.period.end - timedelta(days=366))
+        verified = scalar(ev.session, "SELECT COUNT(*) FROM review_task WHERE activity = "
+                          "'config_verification' AND status = 'done' AND completed_at >= :y "
+                          "AND completed_at < :e", y=year_before, e=ev.params["e"])
+        if not verified:
+            gaps.append(Gap("ci.never_verified", "configuration information not verified in the "
+                            "12 months up to the end of the period (no configuration "
+                            "verification done)", 1, ()))
+    summary = (f"{plural(total, 'configuration item')} ({active} active), "
+               f"{pct(with_service, total)} linked to a service, "
+               f"{plural(relations, 'relationship')}, {changed} changed in the period")
+    done = ev.reviews_done(("config_verification",)) or 0
+    return ClauseEvidence("8.2.6", "Configuration information", summary, tuple(facts),
+                          _keep(*gaps), evidence=total + done)
+
+
+# --------------------------------------------------------------------- 8.3.2
+def service_trends(ev: EvCtx) -> ClauseEvidence:
+    score = ev.probe.first_column("service_request", "satisfaction_score", "satisfaction")
+    closed = ev.count("service_request", "status = 'closed'", column="closed_at")
+    facts = [
+        *_review_facts(ev, ("service_trends",), "Service trend reviews"),
+        *_review_facts(ev, ("customer_satisfaction",), "Customer satisfaction reviews"),
+    ]
+    gaps: list[Gap | None] = [
+        ev.overdue_reviews("trends.review_overdue", ("service_trends",), "service trend reviews"),
+        ev.overdue_reviews("satisfaction.review_overdue", ("customer_satisfaction",),
+                           "customer satisfaction reviews"),
+    ]
+    if score:
+        scored = ev.count("service_request", f"{score} IS NOT NULL", column="closed_at")
+        mean = scalar(ev.session, f"SELECT AVG({score}) FROM service_request WHERE "
+                      f"closed_at >= :s AND closed_at < :e AND {score} IS NOT NULL", **ev.params)
+        low = ev.count("service_request", f"{score} <= 2", column="closed_at")
+        facts[:0] = [
+            Fact("Requests closed in the period", str(closed)),
+            Fact("Satisfaction scores given", f"{scored} ({pct(scored, closed)} of closed requests)"),
+            Fact("Mean satisfaction", "–" if mean is None else f"{float(mean):.1f}/5"),
+            Fact("Low scores (1–2)", str(low)),
+        ]
+        summary = (f"{plural(scored, 'satisfaction score')} from {plural(closed, 'closed request')}"
+                   + ("" if mean is None else f", mean {float(mean):.1f}/5"))
+        if closed and not scored:
+            gaps.append(ev.gap("satisfaction.none",
+                               "no satisfaction measured: closed requests without a score",
+                               "service_request", f"status = 'closed' AND {score} IS NULL",
+                               column="closed_at"))
+        elif closed and scored < min(closed, max(5, -(-closed // 10))):
+            # a representative sample: at least one in ten closed requests, and at least five
+            gaps.append(Gap("satisfaction.sample_small",
+                            f"satisfaction sample too small to be representative ({scored} scores "
+                            f"from {closed} closed requests; at least "
+                            f"{min(closed, max(5, -(-closed // 10)))} needed)", 1, ()))
+    else:
+        scored = 0
+        facts.insert(0, Fact("Satisfaction scores", "no data: not recorded by this database"))
+        summary = "satisfaction scores are not recorded by this database"
+    complaints = _complaints(ev, facts, gaps)
+    _customers(ev, facts, gaps)
+    surveyed = _surveys(ev, facts, gaps)
+    done = (ev.reviews_done(("service_trends",)) or 0) + (
+        ev.reviews_done(("customer_satisfaction",)) or 0)
+    return ClauseEvidence("8.3.2", "Customers, satisfaction, complaints and service trends",
+                          summary, tuple(facts), _keep(*gaps), evidence=scored + done + complaints + surveyed)
+
+
+def _complaints(ev: EvCtx, facts: list[Fact], gaps: list[Gap | None]) -> int:
+    """Service complaints of the period (CMP-…): received, escalated, resolved, by category."""
+    if not ev.probe.has("complaint", "outcome"):  # before complaints were records
+        found = ev.count("incident", "category LIKE '%complain%'") + ev.count(
+            "service_request", "category LIKE '%complain%' OR request_type LIKE '%complain%'")
+        facts.append(Fact("Service complaints recorded (category 'complaint')", str(found)))
+        return found
+    received = ev.count("complaint")
+    escalated = ev.count("complaint", "escalation_level > 0")
+    resolved = ev.count("complaint", column="resolved_at")  # "1" is no boolean on PostgreSQL
+    facts += [
+        Fact("Service complaints received", str(received)),
+        Fact("Escalated to management (not resolved through the normal channels)",
+             f"{escalated} ({pct(escalated, received)})"),
+        Fact("Complaints resolved in the period (each with its outcome)", str(resolved)),
+    ]
+    categories = [(cat or "(none)", int(n)) for cat, n in ev.session.execute(text(
+        "SELECT category, COUNT(*) FROM complaint WHERE created_at >= :s AND created_at < :e "
+        "GROUP BY category ORDER BY COUNT(*) DESC, category"), ev.params).all()]
+    if categories:
+        facts.append(Fact("Complaints by category",
+                          ", ".join(f"{cat}: {n}" for cat, n in categories)))
+    # open for more than 30 days at the end of the period: not managed to closure
+    cutoff = ts(min(ev.period.end, ev.now) - timedelta(days=30))
+    count, listed = refs(ev.session, "SELECT ref FROM complaint WHERE status IN "
+                         "('received', 'investigating', 'escalated') AND created_at < :c "
+                         "ORDER BY ref", ev.max_refs, c=cutoff)
+    gaps.append(Gap("complaints.open_long", "complaints open for more than 30 days", count, listed))
+    return received + resolved
+
+
+def _surveys(ev: EvCtx, facts: list[Fact], gaps: list[Gap | None]) -> int:
+    """The satisfaction survey of a representative sample: asked, answered, per customer."""
+    if not ev.probe.has("survey_invitation", "score"):
+        return 0
+    rows = ev.session.execute(text(
+        "SELECT organisation, COUNT(*), COUNT(score), AVG(score) FROM survey_invitation "
+        "WHERE sent_at >= :s AND sent_at < :e GROUP BY organisation ORDER BY organisation"),
+        ev.params).all()
+    asked = sum(int(r[1]) for r in rows)
+    answered = sum(int(r[2]) for r in rows)
+    if not asked:  # scores on closed requests may be the measurement (their gaps are above)
+        return 0
+    facts.append(Fact("Satisfaction survey (sample stratified by organisation)",
+                      f"{asked} asked in {len(rows)} organisation(s), {answered} answered "
+                      f"({pct(answered, asked)})"))
+    facts.append(Fact("Survey results per customer", "; ".join(
+        f"{org or '(none)'}: " + (f"{float(mean):.1f}/5 ({int(a)} of {int(n)})" if a else
+                                  f"no answer (0 of {int(n)})") for org, n, a, mean in rows)))
+    return answered
+
+
+def _customers(ev: EvCtx, facts: list[Fact], gaps: list[Gap | None]) -> None:
+    """The contact register: customers identified, and a relationship manager for each."""
+    if not ev.probe.has("contact", "organisation") or not ev.probe.has("organisation"):
+        return
+    contacts = int(scalar(ev.session, "SELECT COUNT(*) FROM contact") or 0)
+    orgs = [name for (name,) in ev.session.execute(text(
+        "SELECT DISTINCT organisation FROM contact WHERE role = 'customer' AND organisation <> '' "
+        "ORDER BY organisation")).all()]
+    managed = {name for (name,) in ev.session.execute(text(
+        "SELECT name FROM organisation WHERE relationship_manager <> ''")).all()}
+    facts += [
+        Fact("Contacts registered (customers, users, interested parties)", str(contacts)),
+        Fact("Customer organisations with a designated relationship manager",
+             f"{len([o for o in orgs if o in managed])} of {len(orgs)}"),
+    ]
+    missing = [o for o in orgs if o not in managed]
+    gaps.append(Gap("customers.no_manager",
+                    "customer organisations without a designated relationship manager",
+                    len(missing), tuple(missing[:ev.max_refs])))
+
+
+# --------------------------------------------------------------------- 8.3.3
+def service_levels(ev: EvCtx) -> ClauseEvidence:
+    from .sla import sla_evidence
+
+    return sla_evidence(ev)
+
+
+# --------------------------------------------------------------------- planned reviews
+def planned_reviews(ev: EvCtx) -> ClauseEvidence:
+    title = "Activities at planned intervals (reviews)"
+    if not ev.probe.has("review_task", "due", "status", "completed_at", "activity"):
+        return _no_data("8.2.6–9.3", title, "review tasks are not recorded yet")
+    due = ev.count("review_task", column="due")
+    on_time = ev.count("review_task", "status = 'done' AND completed_at <= due", column="due")
+    late = ev.count("review_task", "status = 'done' AND completed_at > due", column="due")
+    skipped = ev.count("review_task", "status = 'skipped'", column="due")
+    overdue_sql = f"{OPEN_REVIEW} AND due < :now"
+    overdue = ev.count("review_task", overdue_sql, column="due")
+    events = ev.count("review_task", "source = 'event'") if ev.probe.has(
+        "review_task", "source") else 0
+    facts = [
+        Fact("Reviews due in the period", str(due)),
+        Fact("Done on time", str(on_time)),
+        Fact("Done late", str(late)),
+        Fact("Skipped with a reason", str(skipped)),
+        Fact("Overdue (not done, past due)", str(overdue)),
+        Fact("Event reviews raised in the period", str(events)),
+    ]
+    gaps: list[Gap | None] = [
+        ev.gap("reviews.overdue", "overdue reviews", "review_task", overdue_sql, column="due"),
+    ]
+    if ev.probe.has("review_task", "outcome"):
+        gaps.append(ev.gap("reviews.no_outcome", "reviews done without outcome notes",
+                           "review_task", "status = 'done' AND outcome = ''",
+                           column="completed_at"))
+    if ev.probe.has("review_schedule", "paused", "activity"):
+        active = int(scalar(ev.session,
+                            "SELECT COUNT(*) FROM review_schedule WHERE paused = FALSE") or 0)
+        facts.insert(0, Fact("Schedules in force", str(active)))
+        count, listed = refs(ev.session, "SELECT activity FROM review_schedule WHERE paused = TRUE "
+                             "ORDER BY clause, activity", ev.max_refs)
+        gaps.append(Gap("reviews.paused", "schedules paused (no review will be raised)",
+                        count, listed))
+    summary = (f"{plural(due, 'review')} due: {on_time} done on time, {late} late, "
+               f"{skipped} skipped, {overdue} overdue")
+    return ClauseEvidence("8.2.6–9.3", title, summary, tuple(facts), _keep(*gaps),
+                          evidence=on_time + late + skipped)
+
+
+# --------------------------------------------------------------------- 9.4
+def reporting(ev: EvCtx) -> ClauseEvidence:
+    """Reports actually issued in the period (each ``report``/``evidence`` run is recorded)
+    and the decisions recorded from them -- not the mere ability to produce one."""
+    title = "Service reporting"
+    if not ev.probe.has("report_run", "at", "decided_at"):
+        return _no_data("9.4", title, "reports issued are not recorded by this database")
+    issued = ev.count("report_run", column="at")
+    service = ev.count("report_run", "report = 'service'", column="at")
+    decided = ev.count("report_run", "decided_at IS NOT NULL", column="at")
+    facts = [
+        Fact("Reports issued in the period", f"{issued} ({service} service, "
+             f"{issued - service} evidence)"),
+        Fact("Reports with a decision recorded", str(decided)),
+        *_review_facts(ev, ("management_review",), "Management reviews (9.3)"),
+    ]
+    gaps: list[Gap | None] = [
+        ev.overdue_reviews("reporting.management_review_overdue", ("management_review",),
+                           "management reviews"),
+    ]
+    if issued and not decided:
+        gaps.append(ev.gap("reporting.no_decision",
+                           "reports issued in the period, none with a decision recorded "
+                           "(sms-tui reports-issued decide)", "report_run", "decided_at IS NULL",
+                           column="at"))
+    summary = (f"{plural(issued, 'report')} issued in the period, {decided} with a decision "
+               "recorded")
+    return ClauseEvidence("9.4", title, summary, tuple(facts), _keep(*gaps), evidence=issued)
+
+
+# --------------------------------------------------------------------- 10.1, 10.2
+def nonconformities(ev: EvCtx) -> ClauseEvidence:
+    title = "Nonconformity and corrective action"
+    if not ev.probe.has("nonconformity", "status", "created_at", "closed_at"):
+        return _no_data("10.1", title, "nonconformities are not recorded yet")
+    raised = ev.count("nonconformity")
+    closed = ev.count("nonconformity", "status = 'closed'", column="closed_at")
+    open_now = int(scalar(ev.session, "SELECT COUNT(*) FROM nonconformity WHERE status NOT IN "
+                          "('closed', 'cancelled')") or 0)
+    actions = ev.probe.has("corrective_action", "nonconformity_id", "done", "due")
+    has_actions = ("EXISTS (SELECT 1 FROM corrective_action a "
+                   "WHERE a.nonconformity_id = nonconformity.id)")
+    facts = [
+        Fact("Nonconformities raised in the period", str(raised)),
+        Fact("Closed in the period (effectiveness verified)", str(closed)),
+        Fact("Open now", str(open_now)),
+    ]
+    gaps: list[Gap | None] = []
+    if actions:
+        facts.append(Fact("Raised with corrective actions",
+                          str(ev.count("nonconformity", has_actions))))
+        gaps += [
+            ev.gap("nc.no_actions", "nonconformities without any corrective action",
+                   "nonconformity", f"status <> 'cancelled' AND NOT {has_actions}"),
+            ev.gap("nc.actions_overdue", "nonconformities with corrective actions past due",
+                   "nonconformity", "EXISTS (SELECT 1 FROM corrective_action a WHERE "
+                   "a.nonconformity_id = nonconformity.id AND a.done = FALSE AND a.due < :now)"),
+        ]
+    if ev.probe.has("nonconformity", "effectiveness_note"):
+        gaps.append(ev.gap("nc.closed_unverified",
+                           "closed nonconformities without an effectiveness check",
+                           "nonconformity", "status = 'closed' AND effectiveness_note = ''",
+                           column="closed_at"))
+    summary = f"{plural(raised, 'nonconformity', 'nonconformities')} raised, {closed} closed"
+    applicable = bool(raised or closed or open_now)
+    return ClauseEvidence("10.1", title, summary, tuple(facts), _keep(*gaps),
+                          evidence=raised + closed, applicable=applicable,
+                          note="" if applicable else
+                          "not applicable: no nonconformity was raised, open or closed in the period")
+
+
+def improvements(ev: EvCtx) -> ClauseEvidence:
+    title = "Continual improvement"
+    table = "improvement_opportunity"
+    if not ev.probe.has(table, "status", "created_at", "closed_at"):
+        return _no_data("10.2", title, "improvement opportunities are not recorded yet")
+    raised = ev.count(table)
+    decided = ev.count(table, "status <> 'proposed'")
+    closed = ev.count(table, "1=1", column="closed_at")
+    open_states = "status IN ('proposed', 'approved', 'in_progress', 'implemented')"
+    facts = [
+        Fact("Improvement opportunities raised", str(raised)),
+        Fact("Decided (approved or rejected)", str(decided)),
+        Fact("Closed in the period", str(closed)),
+    ]
+    if ev.probe.has(table, "review_id"):
+        facts.append(Fact("Raised from a review", str(ev.count(table, "review_id IS NOT NULL"))))
+    gaps: list[Gap | None] = []
+    if ev.probe.has(table, "owner"):
+        gaps.append(ev.gap("ofi.no_owner", "open improvement opportunities without an owner",
+                           table, f"{open_states} AND owner = ''"))
+    if ev.probe.has(table, "due"):
+        gaps.append(ev.gap("ofi.past_due", "open improvement opportunities past their due date",
+                           table, f"{open_states} AND due IS NOT NULL AND due < :now"))
+    if ev.probe.has(table, "criteria", "target", "measurement"):
+        gaps.append(ev.gap("ofi.approved_without_criteria",
+                           "improvement opportunities approved without evaluation criteria or a "
+                           "target", table, "status NOT IN ('proposed', 'rejected') AND "
+                           "(criteria = '' OR target = '')"))
+        gaps.append(ev.gap("ofi.closed_unmeasured",
+                           "improvement opportunities closed with nothing measured against their "
+                           "target", table, "status = 'closed' AND measurement = ''",
+                           column="closed_at"))
+    if ev.probe.has(table, "decision_note"):
+        gaps.append(ev.gap("ofi.decided_without_reason",
+                           "improvement opportunities approved or rejected with no decision recorded",
+                           table, "status NOT IN ('proposed') AND decision_note = ''"))
+    summary = (f"{plural(raised, 'improvement opportunity', 'improvement opportunities')} "
+               f"raised, {decided} decided, {closed} closed")
+    return ClauseEvidence("10.2", title, summary, tuple(facts), _keep(*gaps),
+                          evidence=raised + closed)

@@ -1,0 +1,1 @@
+"""Export, import, backup, restore, and moving a desk to a server."""
