@@ -419,7 +419,6 @@ def register(main: click.Group) -> None:
     @pass_app
     def policy(app: AppContext):
         """The change management policy in force (from the [changes] config section)."""
-        from ..services.changes.service import RISK_HELP
 
         current = _changes(app).policy
         click.echo("Categories:")
@@ -441,4 +440,14 @@ def register(main: click.Group) -> None:
         click.echo("Approval: standard pre-approved; normal approved while assessing with a risk "
                    "assessment and a back-out plan; emergency on an expedited approval with a "
                    "back-out plan, reviewed after implementation.")
-        click.echo(f"Risk: {RISK_HELP}")
+        click.echo(f"Risk: {_risk_help()}")
+
+
+def _risk_help() -> str:
+    """How a change's risk is scored, in one line (the domain's names for each level)."""
+    from ..domain.changes import IMPACT_NAMES, LIKELIHOOD_NAMES
+
+    return ("likelihood: " + ", ".join(f"{n}={name}" for n, name in LIKELIHOOD_NAMES.items())
+            + "; impact: " + ", ".join(f"{n}={name}" for n, name in IMPACT_NAMES.items())
+            + "; risk level = likelihood × impact: 1–4 low, 5–9 medium, 10–16 high, "
+              "20–25 very high")

@@ -30,7 +30,8 @@ from ..configuration.catalogue import (
 )
 from ..core.rule_support import clean_text, write_entry
 from ..core.store import Store
-from .service import ChangeService, targets_of
+from .rules import targets_of
+from .service import ChangeService
 
 # the CI fields a change may plan to set, and the names an analyst may use for them
 PLANNABLE = ("ci_type", "status", "description", "service")

@@ -22,394 +22,56 @@ RecordService), and :class:`ChangeService` offers the use cases:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, delete, select
 
 from ...domain.changes import (
     CHANGE_TYPES,
-    IMPACT_NAMES,
-    LIKELIHOOD_NAMES,
     UNSUCCESSFUL,
     ChangePolicy,
-    ChangeWindow,
     Conflict,
     RiskLevel,
     approval_refusal,
     check_window,
     conflicts_with,
-    deployment_refusal,
     find_conflicts,
     outcome_refusal,
     parse_change_type,
     parse_likelihood,
     parse_outcome,
     parse_risk_impact,
-    policy_from_config,
     rejection_refusal,
-    risk_level,
     risk_score,
     window_warning,
 )
-from ...domain.errors import ActionRequired, NotFound, ValidationError
+from ...domain.errors import NotFound, ValidationError
 from ...domain.kinds import Kind, parse_ref
 from ...storage.change_links import ChangeCILink, ChangeServiceLink
-from ...storage.models import Change, ConfigurationItem, Problem, Service
+from ...storage.models import Change, ConfigurationItem
 from ..core import hooks
 from ..core.approvals import (
-    ApprovalView,
     approval_views,
-    latest_decision,
     record_decision,
 )
 from ..core.records import EXTRA_FIELDS, RecordService
-from ..core.rule_support import clean_text, deciding, is_deciding, write_entry
+from ..core.rule_support import clean_text, deciding, write_entry
 from ..core.store import Store
-from ..core.views import RecordView
-
-FAILED_REVIEW_INSTRUCTIONS = (
-    "The change was unsuccessful. Investigate why, check the service was restored (the "
-    "back-out worked), and agree the remedial actions with the interested parties; record them "
-    "on the change (sms-tui changes remedial). The change closes once they are all done.")
-FAILED_REVIEW_CHECKLIST = (
-    "Investigate why the change failed",
-    "Check the service was restored (the back-out worked)",
-    "Agree remedial actions with the interested parties and record them on the change",
-    "Record the conclusion and what the next attempt changes",
+from .rules import (
+    ACTIVE_STATES,
+    announce_dates_in,
+    aware,
+    change_policy,
+    ci_types_of,
+    refresh_assessment,
+    targets_of,
+    window_of,
+    windows_between,
 )
-
-# Changes whose windows still matter for conflicts (planned or under way).
-ACTIVE_STATES = ("new", "assessing", "approved", "scheduled", "implementing")
-CONTINUITY_RETEST_DAYS = 30
-POLICY_ACTOR = "change policy"
+from .views import CalendarEntry, ChangeDetail, ScheduleResult
 
 
-def change_policy(store: Store) -> ChangePolicy:
-    """The change policy from the ``[changes]`` config section (defaults when absent)."""
-    return policy_from_config(store.config.section("changes"), str(store.config.path or "config"))
-
-
-@dataclass(frozen=True)
-class ChangeDetail:
-    """An RFC with what it affects, its assessment, decisions and schedule conflicts."""
-
-    record: RecordView
-    change_type: str
-    services: list[str]
-    cis: list[str]
-    risk_likelihood: int | None
-    risk_impact: int | None
-    risk_score: int | None
-    risk_level: str
-    major_impact: bool
-    major_impact_reasons: list[str]
-    under_control: bool
-    approvals: list[ApprovalView] = field(default_factory=list)
-    conflicts: list[Conflict] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)  # said once, by the action that caused them
-    # the configuration updates it plans (services/changes/ci_updates.py), applied or not
-    planned_updates: list[Any] = field(default_factory=list)
-    # what a failure of its CIs would affect, through the relationship graph (services included)
-    affected_services: list[str] = field(default_factory=list)
-    affected_cis: list[str] = field(default_factory=list)
-
-    @property
-    def ref(self) -> str:
-        return self.record.ref
-
-    @property
-    def pending_updates(self) -> list[Any]:
-        """Planned CI updates not applied yet (offered when it is implemented)."""
-        return [u for u in self.planned_updates if not u.applied]
-
-
-@dataclass(frozen=True)
-class CalendarEntry:
-    """One change on the change calendar."""
-
-    ref: str
-    title: str
-    status: str
-    change_type: str
-    start: datetime
-    end: datetime
-    services: tuple[str, ...]
-    cis: tuple[str, ...]
-    risk_level: str
-    major_impact: bool
-    conflicts_with: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class ScheduleResult:
-    """A scheduled change and the conflicts found (a warning, not a refusal)."""
-
-    change: ChangeDetail
-    conflicts: list[Conflict]
-
-
-# ------------------------------------------------------------------ shared queries
-def targets_of(session: Session, row: Change) -> tuple[dict[str, str], list[str]]:
-    """Affected services (name -> criticality, CI services included) and CI names."""
-    services: dict[str, str] = {}
-    ids = {row.service_id} if row.service_id else set()
-    ids |= set(session.exec(select(ChangeServiceLink.service_id)
-                            .where(ChangeServiceLink.change_id == row.id)))
-    ci_ids = {row.ci_id} if row.ci_id else set()
-    ci_ids |= set(session.exec(select(ChangeCILink.ci_id).where(ChangeCILink.change_id == row.id)))
-    cis = [session.get(ConfigurationItem, i) for i in ci_ids]
-    # a change to a CI touches the service the CI belongs to
-    ids |= {ci.service_id for ci in cis if ci is not None and ci.service_id}
-    for service_id in ids:
-        service = session.get(Service, service_id)
-        if service is not None:
-            services[service.name] = service.criticality
-    return dict(sorted(services.items())), sorted(ci.name for ci in cis if ci is not None)
-
-
-def _ci_types(session: Session, names: list[str]) -> list[str]:
-    if not names:
-        return []
-    return list(session.exec(select(ConfigurationItem.ci_type)
-                             .where(col(ConfigurationItem.name).in_(names))))
-
-
-def window_of(session: Session, row: Change) -> ChangeWindow | None:
-    if row.planned_start is None or row.planned_end is None:
-        return None
-    services, cis = targets_of(session, row)
-    return ChangeWindow(row.ref, row.planned_start, row.planned_end, frozenset(services), frozenset(cis))
-
-
-def _windows(session: Session, start: datetime | None = None, end: datetime | None = None,
-             states: tuple[str, ...] = ACTIVE_STATES) -> list[tuple[Change, ChangeWindow]]:
-    stmt = select(Change).where(col(Change.planned_start).is_not(None),
-                                col(Change.planned_end).is_not(None), col(Change.status).in_(states))
-    if start is not None:
-        stmt = stmt.where(col(Change.planned_end) > start)
-    if end is not None:
-        stmt = stmt.where(col(Change.planned_start) < end)
-    out = []
-    for row in session.exec(stmt.order_by(col(Change.planned_start), col(Change.id))):
-        window = window_of(session, row)
-        if window is not None:
-            out.append((row, window))
-    return out
-
-
-def refresh_assessment(session: Session, store: Store, row: Change, now: datetime) -> None:
-    """Recompute risk level and the major-impact flag; journal what changed."""
-    policy = change_policy(store)
-    changes: dict[str, tuple[Any, Any]] = {}
-    level = None
-    if row.risk_likelihood is not None and row.risk_impact is not None:
-        level = risk_level(row.risk_likelihood, row.risk_impact)
-    new_level = level.value if level else ""
-    if new_level != row.risk_level:
-        changes["risk_level"] = (row.risk_level or None, new_level or None)
-        row.risk_level = new_level
-    services, _ = targets_of(session, row)
-    reasons = policy.major_impact_reasons(change_type=row.change_type, level=level, services=services,
-                                          service_change=row.service_change)
-    text = "; ".join(reasons)
-    if bool(reasons) != row.major_impact or text != row.major_impact_reasons:
-        if bool(reasons) != row.major_impact:
-            changes["major_impact"] = (row.major_impact, bool(reasons))
-        row.major_impact, row.major_impact_reasons = bool(reasons), text
-    if changes:
-        note = f"major impact: {text} — goes through service design and transition (8.5.2)" \
-            if row.major_impact and "major_impact" in changes else ""
-        write_entry(session, store, Kind.CHANGE, row, "assess", now, changes, note)
-
-
-def _scale(value: Any, parse) -> int | None:
-    if value in (None, ""):
-        return None
-    return parse(value)
-
-
-# ------------------------------------------------------------------ rules (hooks)
-def _ensure_primary_targets(session: Session, row: Change) -> None:
-    if row.service_id and session.exec(select(ChangeServiceLink.id).where(
-            ChangeServiceLink.change_id == row.id, ChangeServiceLink.service_id == row.service_id)).first() is None:
-        session.add(ChangeServiceLink(change_id=row.id or 0, service_id=row.service_id))
-    if row.ci_id and session.exec(select(ChangeCILink.id).where(
-            ChangeCILink.change_id == row.id, ChangeCILink.ci_id == row.ci_id)).first() is None:
-        session.add(ChangeCILink(change_id=row.id or 0, ci_id=row.ci_id))
-    session.flush()
-
-
-def _normalise_risk(row: Change) -> None:
-    row.risk_likelihood = _scale(row.risk_likelihood, parse_likelihood)
-    row.risk_impact = _scale(row.risk_impact, parse_risk_impact)
-
-
-@hooks.on("after_create", Kind.CHANGE)
-def _change_created(ctx: hooks.HookContext) -> None:
-    row: Change = ctx.row  # type: ignore[assignment]
-    _normalise_risk(row)
-    if row.planned_start is not None or row.planned_end is not None:
-        check_window(row.planned_start, row.planned_end)
-    if row.outcome:
-        raise ValidationError("a new change has no outcome yet")
-    _ensure_primary_targets(ctx.session, row)
-    refresh_assessment(ctx.session, ctx.store, row, ctx.now)
-    if row.change_type == "standard" and row.status == "new":
-        rationale = "standard change: pre-approved under the change policy"
-        record_decision(ctx.session, ref=row.ref, kind=Kind.CHANGE, decision="approved",
-                        approver=POLICY_ACTOR, rationale=rationale, now=ctx.now, actor=ctx.store.actor)
-        with deciding(row.ref):
-            RecordService(ctx.store).transition_in(ctx.session, Kind.CHANGE, row, "approved",
-                                                   note=rationale, now=ctx.now)
-
-
-@hooks.on("after_update", Kind.CHANGE)
-def _change_updated(ctx: hooks.HookContext, changes: dict[str, tuple[Any, Any]]) -> None:
-    row: Change = ctx.row  # type: ignore[assignment]
-    if "change_type" in changes and row.status not in ("new", "assessing"):
-        raise ValidationError(f"{row.ref} is {row.status}; its category cannot change after the "
-                              "approval decision")
-    if "outcome" in changes:
-        raise ActionRequired(f"the outcome of {row.ref} is recorded as such (with the investigation "
-                             "of a failure), not edited", action="outcome", ref=row.ref)
-    if "backout_plan" in changes and row.change_type in ("normal", "emergency") \
-            and row.status in ("approved", "scheduled", "implementing") and not row.backout_plan.strip():
-        raise ValidationError(f"{row.ref} is {row.status}; a {row.change_type} change keeps its "
-                              "back-out plan")
-    if {"planned_start", "planned_end"} & set(changes) and (
-            row.planned_start or row.planned_end or row.status == "scheduled"):
-        check_window(row.planned_start, row.planned_end)
-    if {"risk_likelihood", "risk_impact", "change_type", "service", "ci", "service_change"} & set(changes):
-        _normalise_risk(row)
-        _ensure_primary_targets(ctx.session, row)
-        refresh_assessment(ctx.session, ctx.store, row, ctx.now)
-
-
-@hooks.on("before_transition", Kind.CHANGE)
-def _change_transition_rules(ctx: hooks.HookContext, old: str, new: str, note: str) -> None:
-    row: Change = ctx.row  # type: ignore[assignment]
-    if new in ("approved", "rejected") and not is_deciding(row.ref):
-        verb = "approve" if new == "approved" else "reject"
-        raise ActionRequired(f"{row.ref} is {new} by recording the decision, with its rationale",
-                             action=verb, ref=row.ref)
-    if new == "scheduled":
-        check_window(row.planned_start, row.planned_end)
-    if new == "implementing" and latest_decision(ctx.session, row.ref) != "approved":
-        raise ValidationError(f"{row.ref} has no recorded approval")
-    if new == "implementing":
-        refusal = deployment_refusal(verification_results=row.verification_results,
-                                     backout_tested=row.backout_tested,
-                                     backout_untested_reason=row.backout_untested_reason)
-        if refusal:
-            raise ValidationError(f"{row.ref}: {refusal}")
-    if new == "review":
-        if not row.outcome:
-            raise ActionRequired(f"record the implementation outcome of {row.ref} first",
-                                 action="outcome", ref=row.ref)
-        refusal = outcome_refusal(row.outcome, row.investigation_note)
-        if refusal:
-            raise ValidationError(refusal)
-    if new == "closed":
-        from ..reviews.service import review_done_for
-
-        if not review_done_for(ctx.session, activity="change_effectiveness_review", source_ref=row.ref):
-            raise ValidationError(f"{row.ref} is closed once its effectiveness review is done")
-        if row.outcome in UNSUCCESSFUL:
-            from .remedial import remedial_refusal
-
-            refusal = remedial_refusal(ctx.session, row)
-            if refusal:
-                raise ValidationError(refusal)
-
-
-@hooks.on("after_transition", Kind.CHANGE)
-def _change_implemented(ctx: hooks.HookContext, old: str, new: str) -> None:
-    if new == "implementing":
-        _started_in(ctx)
-    if new != "review":
-        return
-    row: Change = ctx.row  # type: ignore[assignment]
-    from ..reviews.service import raise_event_review_in
-
-    policy = change_policy(ctx.store)
-    days = policy.review_days(row.change_type)
-    what = "emergency change (expedited approval)" if row.change_type == "emergency" else \
-        f"{row.change_type} change"
-    raised = {}
-    if row.outcome in UNSUCCESSFUL:  # a failed change's review looks for why and what remedies it
-        raised["effectiveness_review"] = raise_event_review_in(
-            ctx.session, activity="change_effectiveness_review", source_ref=row.ref,
-            title=f"Review of unsuccessful {what} {row.ref} ({row.outcome.replace('_', ' ')})",
-            clause="8.5.1.3", due=ctx.now + timedelta(days=days), now=ctx.now, actor=ctx.store.actor,
-            instructions=FAILED_REVIEW_INSTRUCTIONS, checklist=FAILED_REVIEW_CHECKLIST)
-    else:
-        raised["effectiveness_review"] = raise_event_review_in(
-            ctx.session, activity="change_effectiveness_review", source_ref=row.ref,
-            title=f"Effectiveness review of {what} {row.ref} ({row.outcome.replace('_', ' ')})",
-            clause="8.5.1.3", due=ctx.now + timedelta(days=days), now=ctx.now, actor=ctx.store.actor)
-    if row.major_impact:
-        raised["continuity_retest"] = raise_event_review_in(
-            ctx.session, activity="continuity_retest", source_ref=row.ref,
-            title=f"Re-test continuity plans after major change {row.ref}", clause="8.7.2",
-            due=ctx.now + timedelta(days=CONTINUITY_RETEST_DAYS), now=ctx.now, actor=ctx.store.actor)
-    write_entry(ctx.session, ctx.store, Kind.CHANGE, row, "review", ctx.now,
-                {k: (None, v) for k, v in raised.items()},
-                "post-implementation review raised: "
-                + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in raised.items()))
-    for problem in ctx.session.exec(select(Problem).where(Problem.change_id == row.id)):
-        write_entry(ctx.session, ctx.store, Kind.PROBLEM, problem, "note", ctx.now, None,
-                    f"fix change {row.ref} implemented: {row.outcome.replace('_', ' ')}")
-    from ..problems.rules import resolve_by_change_in
-
-    hooks.load(Kind.PROBLEM)
-    resolve_by_change_in(ctx.session, ctx.store, row, ctx.now)
-
-
-def _started_in(ctx: hooks.HookContext) -> None:
-    """Starting outside the planned window is allowed (the analyst decides) but warned of
-    and journaled, whichever way the change was started (CLI, TUI, import)."""
-    row: Change = ctx.row  # type: ignore[assignment]
-    warning = window_warning(_aware(row.planned_start), _aware(row.planned_end), ctx.now)
-    if warning:
-        ctx.journal("window_warning", {"started_at": (None, f"{ctx.now:%Y-%m-%d %H:%M} UTC")},
-                    f"{row.ref} {warning}")
-
-
-def _announce_dates_in(session: Session, store: Store, row: Change, now: datetime) -> None:
-    """The proposed deployment dates, to the owners of the services the change affects
-    (8.5.1.3), through the outbox: one message per (re)scheduling, journaled on the change."""
-    from ..mail import outbox as notify
-
-    services, _cis = targets_of(session, row)
-    owners: list[str] = []
-    for name in services:
-        found = session.exec(select(Service).where(Service.name == name)).first()
-        if found is not None and found.owner.strip() and found.owner.strip() not in owners:
-            owners.append(found.owner.strip())
-    start, end = _aware(row.planned_start), _aware(row.planned_end)
-    window = f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M} UTC" if start and end else "not set"
-    body = "\n".join([
-        f"Change {row.ref} is planned for {window}.", "",
-        f"Title:    {row.title}",
-        f"Category: {row.change_type}",
-        f"Services: {', '.join(services) or '-'}",
-        f"Back-out: {row.backout_plan or '-'}", "",
-        "Reply to the change manager if this window does not suit you.",
-    ]) + "\n"
-    notify.record_message_in(session, store=store, ref=row.ref, kind=Kind.CHANGE, purpose="change_dates",
-                             contacts=tuple(owners), subject=f"[Change] {row.ref} planned {window}: "
-                             f"{row.title}", body=body, now=now)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    from datetime import UTC
-
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
-# ------------------------------------------------------------------ service
 class ChangeService:
     """Use cases of change management."""
 
@@ -435,7 +97,7 @@ class ChangeService:
         window = window_of(session, row)
         conflicts: list[Conflict] = []
         if window is not None and row.status in ACTIVE_STATES:
-            conflicts = conflicts_with(window, [w for _, w in _windows(session, window.start, window.end)])
+            conflicts = conflicts_with(window, [w for _, w in windows_between(session, window.start, window.end)])
         score = None
         if row.risk_likelihood is not None and row.risk_impact is not None:
             score = risk_score(row.risk_likelihood, row.risk_impact)
@@ -453,7 +115,7 @@ class ChangeService:
             risk_impact=row.risk_impact, risk_score=score, risk_level=row.risk_level,
             major_impact=row.major_impact,
             major_impact_reasons=[r for r in row.major_impact_reasons.split("; ") if r],
-            under_control=self.policy.under_control(services, _ci_types(session, cis)),
+            under_control=self.policy.under_control(services, ci_types_of(session, cis)),
             approvals=approval_views(session, row.ref), conflicts=conflicts)
 
     def detail(self, ref: str) -> ChangeDetail:
@@ -632,7 +294,7 @@ class ChangeService:
             row.planned_start, row.planned_end = start, end
             window = window_of(session, row)
             assert window is not None
-            conflicts = conflicts_with(window, [w for _, w in _windows(session, start, end)])
+            conflicts = conflicts_with(window, [w for _, w in windows_between(session, start, end)])
             warning = "; ".join(f"conflict: {c.describe()}" for c in conflicts)
             if changes or note:
                 write_entry(session, self.store, Kind.CHANGE, row, "schedule", now, changes,
@@ -641,7 +303,7 @@ class ChangeService:
                 self.records.transition_in(session, Kind.CHANGE, row, "scheduled", now=now,
                                            note=f"window {start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}")
             if changes:
-                _announce_dates_in(session, self.store, row, now)
+                announce_dates_in(session, self.store, row, now)
             return ScheduleResult(self._detail(session, row), conflicts)
 
     def calendar(self, start: datetime, end: datetime, *, include_done: bool = True) -> list[CalendarEntry]:
@@ -650,8 +312,8 @@ class ChangeService:
             raise ValidationError("the calendar's end must be after its start")
         states = ACTIVE_STATES + (("review", "closed") if include_done else ())
         with self.store.read() as session:
-            rows = _windows(session, start, end, states)
-            active = [w for _, w in _windows(session, start, end)]
+            rows = windows_between(session, start, end, states)
+            active = [w for _, w in windows_between(session, start, end)]
             conflicts = find_conflicts(active)
             out = []
             for row, window in rows:
@@ -666,7 +328,7 @@ class ChangeService:
     def conflicts(self, start: datetime | None = None, end: datetime | None = None) -> list[Conflict]:
         """Every pair of planned or running changes that touch the same service or CI at once."""
         with self.store.read() as session:
-            return find_conflicts([w for _, w in _windows(session, start, end)])
+            return find_conflicts([w for _, w in windows_between(session, start, end)])
 
     # ---------------------------------------------------------- implementation
     def start(self, ref: str, *, note: str = "") -> ChangeDetail:
@@ -676,7 +338,7 @@ class ChangeService:
             now = self.store.now()
             self.records.transition_in(session, Kind.CHANGE, row, "implementing", note=note, now=now)
             detail = self._detail(session, row)
-            warning = window_warning(_aware(row.planned_start), _aware(row.planned_end), now)
+            warning = window_warning(aware(row.planned_start), aware(row.planned_end), now)
             if warning:
                 detail.warnings.append(f"{row.ref} {warning} (journaled)")
             return detail
@@ -709,9 +371,4 @@ class ChangeService:
             return self._detail(session, row)
 
 
-RISK_HELP = (
-    "likelihood: " + ", ".join(f"{n}={name}" for n, name in LIKELIHOOD_NAMES.items())
-    + "; impact: " + ", ".join(f"{n}={name}" for n, name in IMPACT_NAMES.items())
-    + "; risk level = likelihood × impact: 1–4 low, 5–9 medium, 10–16 high, 20–25 very high"
-)
-__all__ = ["CHANGE_TYPES", "RISK_HELP", "ChangeService", "RiskLevel", "change_policy"]
+__all__ = ["CHANGE_TYPES", "ChangeService", "RiskLevel", "change_policy"]

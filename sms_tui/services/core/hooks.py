@@ -49,7 +49,7 @@ def _incident_rules() -> None:
 
 
 def _change_rules() -> None:
-    from ..changes import service as changes  # noqa: F401
+    from ..changes import rules as change_rules  # noqa: F401
 
 
 def _complaint_rules() -> None:

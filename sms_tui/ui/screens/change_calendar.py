@@ -24,7 +24,7 @@ from .base import DeskScreen
 from .service_lookup import change_service
 
 if TYPE_CHECKING:
-    from ...services.changes.service import CalendarEntry
+    from ...services.changes.views import CalendarEntry
 
 DAYS = 14
 STEP_DAYS = 7

@@ -28,7 +28,7 @@ from .service_lookup import change_service
 from .targets_dialog import TargetsDialog
 
 if TYPE_CHECKING:
-    from ...services.changes.service import ChangeDetail
+    from ...services.changes.views import ChangeDetail
 
 CATEGORY_RULES = {
     "standard": "pre-approved by the change policy",
