@@ -63,7 +63,7 @@ def test_every_rule_and_check_loader_imports_its_module():
     scheduler.load_checks()
     assert set(hooks.RULE_MODULES) == {Kind.REQUEST, Kind.INCIDENT, Kind.CHANGE, Kind.COMPLAINT,
                                       Kind.PROBLEM}
-    assert {"sms_tui.services.requests.service", "sms_tui.services.incidents.rules", "sms_tui.services.changes.service",
+    assert {"sms_tui.services.requests.service", "sms_tui.services.incidents.rules", "sms_tui.services.changes.rules",
             "sms_tui.services.customers.complaints", "sms_tui.services.mail.requester",
             "sms_tui.services.incidents.security", "sms_tui.services.problems.rules",
             "sms_tui.services.incidents.checks", "sms_tui.services.mail.fetch"} <= set(sys.modules)
@@ -73,6 +73,6 @@ def test_every_config_section_has_its_validator():
     from sms_tui.config import section_validators
 
     owners = {fn.__module__ for fn in section_validators()}
-    assert owners == {"sms_tui.domain.sla", "sms_tui.domain.major", "sms_tui.domain.comms",
+    assert owners == {"sms_tui.domain.sla_config", "sms_tui.domain.major", "sms_tui.domain.comms",
                       "sms_tui.domain.changes", "sms_tui.domain.trends",
                       "sms_tui.domain.configuration"}

@@ -20,9 +20,9 @@ from sms_tui.domain.sla import (
     crossings,
     format_duration,
     parse_duration,
-    policy_from_config,
     replay,
 )
+from sms_tui.domain.sla_config import policy_from_config
 
 H = timedelta(hours=1)
 M = timedelta(minutes=1)

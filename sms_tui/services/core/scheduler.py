@@ -147,7 +147,7 @@ class DeskScheduler:
                  on_result: Callable[[str, str], None] | None = None,
                  on_error: Callable[[str, BaseException], None] | None = None,
                  review_seconds: float | None = None) -> None:
-        from ..reviews.service import review_settings
+        from ..reviews.settings import review_settings
 
         load_checks()
         self.store = store

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ...config import Config
-from ...domain import sla
+from ...domain import sla, sla_config
 from ...domain.kinds import Kind
 from ...domain.lifecycle import lifecycle_for
 
@@ -35,7 +35,7 @@ def running_states(kind: Kind) -> frozenset[str]:
 
 def sla_policy(config: Config) -> sla.SlaPolicy:
     """The ``[sla]`` policy of this config (validated when the config was loaded)."""
-    return sla.policy_from_config(config.raw.get("sla"), str(config.path or "config"))
+    return sla_config.policy_from_config(config.raw.get("sla"), str(config.path or "config"))
 
 
 def clock_of(row: Any) -> sla.ClockState:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...domain.sla import SlaPolicy, policy_from_config
+from ...domain.sla import SlaPolicy
+from ...domain.sla_config import policy_from_config
 from .figures import Ctx, fig, rate
 from .model import Breakdown, BreakdownRow, ClauseEvidence, Fact, Section
 from .sql import rows

@@ -54,19 +54,20 @@ def _text(value: str | None, what: str, limit: int = 200) -> str:
 
 
 class FindingsMixin:
+    """The findings use cases of :class:`~.service.ReviewService` (its only user): they share
+    its store, its journal and its version check, declared here for the type checker only."""
+
     store: Store
 
-    # provided by ReviewService
-    def _journal(self, session: Session, ref: str, kind: str, action: str, now: datetime,
-                 changes: dict[str, tuple[Any, Any]] | None = None, note: str = "") -> None:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # ReviewService's: no stub that could run and raise
+        def _journal(self, session: Session, ref: str, kind: str, action: str, now: datetime,
+                     changes: dict[str, tuple[Any, Any]] | None = None,
+                     note: str = "") -> None: ...
 
-    def _task(self, session: Session, ref: str) -> ReviewTask:
-        raise NotImplementedError
+        def _task(self, session: Session, ref: str) -> ReviewTask: ...
 
-    @staticmethod
-    def _check_version(what: str, current: int, expected: int | None) -> None:
-        raise NotImplementedError
+        @staticmethod
+        def _check_version(what: str, current: int, expected: int | None) -> None: ...
 
     # ------------------------------------------------------------ helpers
     def _finding(self, session: Session, kind: str, ref: str):

@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,8 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import object_session
 from sqlmodel import Session, col, select
 
-from ...config import Config
-from ...domain.errors import ConfigError, ConflictError, NotFound, ValidationError
+from ...domain.errors import ConflictError, NotFound, ValidationError
 from ...domain.reviews import (
     ACTIVITIES,
     EVENT_ACTIVITIES,
@@ -54,6 +52,7 @@ from ..core import journal
 from ..core.store import Store
 from ..core.views import JournalView
 from .findings import FindingsMixin
+from .settings import review_settings
 from .views import (
     DUE_SOON,
     OVERDUE,
@@ -209,52 +208,6 @@ def review_done_for(session: Session, *, activity: str, source_ref: str) -> bool
     stmt = select(ReviewTask.status).where(ReviewTask.activity == activity,
                                            ReviewTask.source_ref == source_ref)
     return session.exec(stmt).first() == "done"
-
-
-# ===================================================================== settings
-@dataclass(frozen=True)
-class ReviewSettings:
-    """The ``[reviews]`` config section (every key optional)::
-
-        [reviews]
-        due_soon_days = 7        # an open review this close to its deadline is "due soon"
-        late_after_hours = 24    # raised this long after falling due = "raised late"
-        default_owner = "alice"  # owner of seeded schedules and event reviews
-        check_seconds = 60       # how often the scheduler looks for due reviews
-        scheduler_in_tui = true  # run the scheduler inside the TUI (default: yes, unless headless)
-    """
-
-    due_soon_days: int = 7
-    late_after: timedelta = timedelta(hours=24)
-    default_owner: str = ""
-    check_seconds: int = 60
-    scheduler_in_tui: bool | None = None  # None: on, except in headless (test) apps
-
-
-def review_settings(config: Config) -> ReviewSettings:
-    """Read and check the ``[reviews]`` section; a bad value names the file and key."""
-    raw = config.section("reviews")
-    where = f"{config.path or 'config'}: reviews"
-
-    def number(key: str, default: float, minimum: float) -> float:
-        value = raw.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
-            raise ConfigError(f"{where}.{key} must be a number ≥ {minimum:g}, not {value!r}")
-        return value
-
-    owner = raw.get("default_owner", "")
-    if not isinstance(owner, str):
-        raise ConfigError(f"{where}.default_owner must be a name in quotes")
-    in_tui = raw.get("scheduler_in_tui")
-    if in_tui is not None and not isinstance(in_tui, bool):
-        raise ConfigError(f"{where}.scheduler_in_tui must be true or false, not {in_tui!r}")
-    return ReviewSettings(
-        scheduler_in_tui=in_tui,
-        due_soon_days=int(number("due_soon_days", 7, 0)),
-        late_after=timedelta(hours=number("late_after_hours", 24, 0)),
-        default_owner=owner.strip(),
-        check_seconds=int(number("check_seconds", 60, 1)),
-    )
 
 
 # ===================================================================== service
