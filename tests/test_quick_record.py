@@ -115,6 +115,7 @@ PLAIN = {"title": " Printer jam on 3rd floor ", "impact": "low", "urgency": None
          "category": "hardware", "assignee": " Dana ", "security_risk": "none"}
 
 
+@example(given_fields={**PLAIN, "title": "0\x00"}, seconds=0, micro=0)  # NUL: both refuse (#19)
 @example(given_fields=PLAIN, seconds=61, micro=0)
 @example(given_fields=PLAIN, seconds=0, micro=123)
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -46,6 +46,7 @@ from ...domain.lifecycle import lifecycle_for
 from ...domain.major import IncidentFacts, policy_from_config
 from ...domain.priority import Level
 from ...domain.security import is_security, parse_risk
+from ...domain.text import storable_text
 from ...storage.quick import write_current
 from ..incidents.sla_readings import RUNNING
 
@@ -92,6 +93,10 @@ def record_incident(db_path: Path | str, config: Config, actor: str, now: dateti
             or os.environ.get(BUSY_TIMEOUT_ENV, "").strip():
         return None
     try:
+        for name, text in (("title", title), ("description", description), ("service", service),
+                           ("configuration item", ci), ("category", category),
+                           ("assignee", assignee), ("actor", actor)):
+            storable_text(str(text or ""), name)  # the rule every write session applies
         values = _checked(config, title=title, impact=impact, urgency=urgency,
                           category=category, assignee=assignee, security_risk=security_risk)
     except DeskError:
