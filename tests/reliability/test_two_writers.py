@@ -23,7 +23,22 @@ ROUNDS = 60
 
 
 def test_two_writers_at_once_lose_nothing_and_never_report_locked(tmp_path):
-    db = tmp_path / "desk.db"
+    # Every run must lose nothing. That the two writers really contended is the experiment's
+    # precondition, not the product's doing: on two busy cores one writer can be starved
+    # until the other is done, so the run is repeated (up to 3 times) until they interleave.
+    switches = []
+    for attempt in range(3):
+        switches.append(_two_writers_once(tmp_path / f"run{attempt}"))
+        if switches[-1] >= 2:
+            break
+    assert max(switches) >= 2, f"the writers never overlapped in {len(switches)} runs"
+
+
+def _two_writers_once(folder: Path) -> int:
+    """Run both writers once; check nothing was lost; return how often the shared record's
+    notes switched from one writer to the other."""
+    folder.mkdir()
+    db = folder / "desk.db"
     store = Store(db, actor="setup")
     shared = RecordService(store).create("incident", title="Shared by both").ref
     store.close()
@@ -62,9 +77,9 @@ def test_two_writers_at_once_lose_nothing_and_never_report_locked(tmp_path):
         assert len(notes) == 2 * ROUNDS  # every contended note landed
         assert {f"{tag} {i}" for tag in ("tui", "cli") for i in range(ROUNDS)} == set(notes)
         assert shared_rec.version == 1 + 2 * ROUNDS
-        # the writers really did overlap: their notes on the shared record interleave
+        # did the writers really overlap? their notes on the shared record interleave
         writers = [note.split()[0] for note in reversed(notes)]
-        assert sum(a != b for a, b in zip(writers, writers[1:], strict=False)) >= 2
         assert verify_database(store).ok
+        return sum(a != b for a, b in zip(writers, writers[1:], strict=False))
     finally:
         store.close()
