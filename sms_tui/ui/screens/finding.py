@@ -15,8 +15,9 @@ from ..widgets.desk_footer import DeskFooter
 from ..widgets.journal_view import JournalList
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
-from .reviews_common import date, review_service
+from .reviews_common import date
 from .reviews_dialogs import Field, ReviewDialog
+from .service_lookup import review_service
 
 KIND_LABEL = {"improvement": "OFI", "nonconformity": "NC"}
 

@@ -20,7 +20,7 @@ from ..widgets.desk_footer import DeskFooter
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
 from .finding import KIND_LABEL, FindingScreen
-from .reviews_common import review_service
+from .service_lookup import review_service
 
 
 class FindingsScreen(DeskScreen):

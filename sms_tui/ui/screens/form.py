@@ -292,9 +292,9 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
         if ke is None:
             self.dismiss(view)
             return
-        from ...services.problems.service import ProblemService
+        from .service_lookup import problem_service
 
-        problems = self.backend.service(ProblemService)
+        problems = problem_service(self.backend)
 
         def failed(exc: DeskError) -> bool:  # the incident is saved all the same
             self.app.notify(f"{view.ref} saved; the workaround was not applied: {exc}",

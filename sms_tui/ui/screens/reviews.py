@@ -18,7 +18,8 @@ from .. import display
 from ..widgets.desk_footer import DeskFooter
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
-from .reviews_common import date, review_service, state_text
+from .reviews_common import date, state_text
+from .service_lookup import review_service
 
 FILTERS = ("open", "finished", "all")
 FILTER_TEXT = {"open": "open reviews, most urgent first", "finished": "done and skipped, newest first",

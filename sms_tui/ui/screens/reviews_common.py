@@ -7,15 +7,11 @@ style only adds emphasis.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 
 from .. import display
-
-if TYPE_CHECKING:
-    from ...services.reviews.service import ReviewService
-    from ..backend import Backend
 
 # state -> (marker and word, style)
 STATES: dict[str, tuple[str, str]] = {
@@ -26,12 +22,6 @@ STATES: dict[str, tuple[str, str]] = {
     "skipped": ("– skipped", "dim"),
 }
 
-
-def review_service(backend: Backend) -> ReviewService:
-    """The review service over the app's store (call it in a worker: it imports SQLAlchemy)."""
-    from ...services.reviews.service import ReviewService
-
-    return backend.service(ReviewService)
 
 
 def state_text(state: str) -> Text:

@@ -25,8 +25,9 @@ from ..widgets.journal_view import JournalList
 from ..widgets.marked_option_list import MarkedOptionList
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
-from .reviews_common import date, review_service, review_subject, state_text
+from .reviews_common import date, review_subject, state_text
 from .reviews_dialogs import Field, ReviewDialog
+from .service_lookup import review_service
 
 OPEN = ("open", "in_progress")
 # action -> statuses in which it is offered

@@ -13,7 +13,8 @@ from textual.widgets import Static
 
 from .. import display
 from ..work import run_service
-from .reviews_common import date, review_service, state_text
+from .reviews_common import date, state_text
+from .service_lookup import review_service
 
 SHOWN = 5  # the home view is a summary; the review queue (6) has the rest
 

@@ -20,8 +20,8 @@ from .. import display
 from ..widgets.desk_footer import DeskFooter
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
-from .reviews_common import review_service
 from .reviews_dialogs import Field, ReviewDialog
+from .service_lookup import review_service
 
 DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d")
 WIDTHS = {"state": 8, "clause": 7, "interval": 12, "next": 10, "owner": 10}

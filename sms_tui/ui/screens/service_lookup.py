@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from ...services.incidents.rules import MajorIncidentService
     from ...services.problems.service import ProblemService
     from ...services.requests.service import RequestService
+    from ...services.reviews.service import ReviewService
 
 
 def problem_service(backend: Any) -> ProblemService:
@@ -36,3 +37,9 @@ def major_service(backend: Any) -> MajorIncidentService:
     from ...services.incidents.rules import MajorIncidentService
 
     return backend.service(MajorIncidentService)
+
+
+def review_service(backend: Any) -> ReviewService:
+    from ...services.reviews.service import ReviewService
+
+    return backend.service(ReviewService)
