@@ -32,6 +32,7 @@ def test_a_script_records_an_incident_and_reads_it_back(db_path):
     assert shown["journal"][0]["actor"] == "cron"
 
 
+@pytest.mark.fresh_desk
 def test_the_database_can_come_from_the_environment(db_path):
     created = run("new", "request", "--title", "New laptop", "--type", "other", env_extra={"SMS_TUI_DB": str(db_path)})
 
@@ -47,6 +48,7 @@ def test_a_failing_command_exits_1_with_one_line_on_stderr(db_path):
     assert result.stderr.splitlines() == ["sms-tui: error: no record INC-000404"]
 
 
+@pytest.mark.fresh_desk
 def test_a_usage_error_exits_2_with_one_line(db_path):
     result = run("--db", str(db_path), "new", "incident", "--title", "x", "--impact", "huge")
 
