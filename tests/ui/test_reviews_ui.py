@@ -160,6 +160,29 @@ async def test_work_a_review_with_the_keyboard_tick_then_complete(make_app, revi
     assert [e.action for e in view.journal[:4]] == ["complete", "tick", "tick", "tick"]
 
 
+async def test_a_refresh_read_before_the_last_tick_does_not_undo_it_or_lose_the_next(make_app, reviews):
+    """Each write sets off a refresh; a refresh read before the next tick committed can
+    arrive after it. Shown, it put the review back a version, and the following ticks of a
+    burst were refused as conflicts with the screen's own tick (2 of 4 recorded, under load)."""
+    ref = first_ref(reviews, "rfc_trends")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "6", "enter")
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen) and screen.ref == ref
+        before = reviews.get(ref)  # the read a late refresh delivers
+        await press(pilot, "space")
+        assert screen.view.checklist[0].done
+        screen.show(before)  # the late refresh arrives after the tick's own result
+        assert screen.view.checklist[0].done and screen.view.version == before.version + 1
+        await press(pilot, "space", "space")
+        assert not any("changed" in n.message for n in app._notifications)
+    view = reviews.get(ref)
+    assert [item.done for item in view.checklist] == [True, True, True]
+    assert [e.action for e in view.journal[:3]] == ["tick", "tick", "tick"]
+
+
 async def test_skip_asks_for_a_reason(make_app, reviews):
     ref = first_ref(reviews, "rfc_trends")
     app = make_app()

@@ -19,6 +19,22 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+def is_older(incoming: Any, shown: Any) -> bool:
+    """True when ``incoming`` is an earlier state of the record ``shown`` already shows.
+
+    A read that started before one of the screen's own writes committed (a refresh that
+    write's notice set off) can arrive after the write's result: shown, it would put the
+    record back as it was, and the next write would pass that old version and be refused as
+    a conflict with the screen's own previous write (four ticks typed in one burst recorded
+    two). Versions only grow, so the older state is dropped.
+    """
+    if incoming is None or shown is None:
+        return False
+    ref = getattr(incoming, "ref", None)
+    return (ref is not None and ref == getattr(shown, "ref", None)
+            and getattr(incoming, "version", 0) < getattr(shown, "version", 0))
+
+
 class ServiceMixin:
     """Calls into the services from a screen (see :func:`sms_tui.ui.work.run_service`)."""
 

@@ -21,7 +21,7 @@ from ..widgets.major_panel import IncidentPanel, is_incident
 from ..widgets.marked_option_list import MarkedOptionList
 from ..widgets.record_fields import RecordFields, blocks_renderable
 from ..widgets.section_bar import SectionBar
-from .base import DeskScreen
+from .base import DeskScreen, is_older
 
 
 class RecordScreen(RecordActions, DeskScreen):
@@ -117,6 +117,8 @@ class RecordScreen(RecordActions, DeskScreen):
                      group="detail", exclusive=True)
 
     def show(self, view: RecordView) -> None:
+        if is_older(view, self.view):
+            return  # a read from before this screen's last write (see is_older)
         self.view = view
         self.ref = view.ref
         self.query_one("#headline", Static).update(self._headline(view))

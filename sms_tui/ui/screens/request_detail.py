@@ -22,6 +22,7 @@ from textual.widgets.option_list import Option
 from .. import display
 from ..ticks import TickQueue
 from ..widgets.marked_option_list import MarkedOptionList
+from .base import is_older
 from .decision_dialog import DecisionDialog
 from .detail import RecordScreen
 from .satisfaction_dialog import SatisfactionDialog
@@ -113,6 +114,8 @@ class RequestScreen(RecordScreen):
         self.show_request(data)
 
     def show_request(self, detail: RequestDetail) -> None:
+        if self.detail is not None and is_older(detail.record, self.detail.record):
+            return  # a read from before this screen's last write (see is_older)
         other = self.detail is None or self.detail.record.ref != detail.record.ref
         if other:
             self.ticks.reset()

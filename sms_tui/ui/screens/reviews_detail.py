@@ -24,7 +24,7 @@ from ..widgets.desk_footer import DeskFooter
 from ..widgets.journal_view import JournalList
 from ..widgets.marked_option_list import MarkedOptionList
 from ..widgets.section_bar import SectionBar
-from .base import DeskScreen
+from .base import DeskScreen, is_older
 from .reviews_common import date, review_subject, state_text
 from .reviews_dialogs import Field, ReviewDialog
 from .service_lookup import review_service
@@ -113,6 +113,8 @@ class ReviewScreen(DeskScreen):
                      on_error=self._load_failed, group="review", exclusive=True)
 
     def show(self, view: Any) -> None:
+        if is_older(view, self.view):
+            return  # a read from before this screen's last write (see is_older)
         self.view = view
         self.query_one("#review-headline", Static).update(Text.assemble(
             (view.ref, "bold"), "  ", state_text(view.state), "  ", f"clause {view.clause}", "\n",
