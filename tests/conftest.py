@@ -71,6 +71,15 @@ BOTH_BACKENDS = {
 PG_ADMIN_URL = os.environ.get("SMS_TUI_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
+def pytest_xdist_auto_num_workers(config) -> int:
+    """``-n auto``: three workers per core (at most 12). Most of a TUI or terminal test is
+    spent waiting -- Textual's idle detection sleeps in 20 ms steps, the end-to-end tests wait
+    for the real program's screen -- so one worker per core left the cores idle 40-70 % of
+    the time (tests/ui: 26 % busy with 2 workers, 10 min for the suite; 7 min with 6)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(2, min(3 * cores, 12))
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only: about the SQLite file itself (one backend)")
     config.addinivalue_line("markers", "fresh_desk: db_path names no file yet (the first run "
