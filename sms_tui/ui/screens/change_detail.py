@@ -20,6 +20,7 @@ from textual.widgets import Static
 
 from ...domain.changes import IMPACT_NAMES, LIKELIHOOD_NAMES
 from .. import display
+from .base import is_older
 from .decision_dialog import DecisionDialog
 from .detail import RecordScreen
 from .outcome_dialog import OutcomeDialog
@@ -112,6 +113,8 @@ class ChangeScreen(RecordScreen):
         self.show_change(data)
 
     def show_change(self, detail: ChangeDetail) -> None:
+        if self.detail is not None and is_older(detail.record, self.detail.record):
+            return  # a read from before this screen's last write (see is_older)
         before = self.detail.record.status if self.detail else None
         self.detail = detail
         self.show(detail.record)

@@ -14,7 +14,7 @@ from .. import display
 from ..widgets.desk_footer import DeskFooter
 from ..widgets.journal_view import JournalList
 from ..widgets.section_bar import SectionBar
-from .base import DeskScreen
+from .base import DeskScreen, is_older
 from .reviews_common import date
 from .reviews_dialogs import Field, ReviewDialog
 from .service_lookup import review_service
@@ -66,6 +66,8 @@ class FindingScreen(DeskScreen):
                      group="finding", exclusive=True)
 
     def show(self, view: Any) -> None:
+        if is_older(view, self.view):
+            return  # a read from before this screen's last write (see is_older)
         self.view = view
         label = "Nonconformity (10.1)" if view.kind == "nonconformity" else \
             "Improvement opportunity (10.2)"
