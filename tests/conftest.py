@@ -8,10 +8,17 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
+# Bytecode caches are written as Python writes them by default, whatever PYTHONDONTWRITEBYTECODE
+# says (some shells and CI images set it): without them every xdist worker rewrote the asserts
+# of every test module again (~6 s of CPU each, before its first test) and every `sms-tui` a
+# test starts compiled the package again. Caches go to __pycache__ (ignored by git).
+sys.dont_write_bytecode = False
 
 # Nothing a test does may touch the real user's data or config.
 os.environ.pop("SMS_TUI_DB", None)
