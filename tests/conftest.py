@@ -154,7 +154,18 @@ def empty_server_desk(url: str) -> None:
         tables = [r[0] for r in con.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
             "AND tablename <> 'alembic_version'")]
-        con.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+        # only the tables holding rows: TRUNCATE makes new files for each table it names
+        # (~110 ms for all of them, ~15 ms for the few a test writes)
+        filled = [r[0] for r in con.execute(" UNION ALL ".join(
+            f"SELECT '{t}' FROM (SELECT 1 FROM \"{t}\" LIMIT 1) AS x" for t in tables))]
+        if filled:
+            con.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in filled) + " CASCADE")
+        # every id restarts at 1, also where a rolled-back insert took one from an empty table
+        sequences = [r[0] for r in con.execute(
+            "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema() "
+            "AND last_value IS NOT NULL")]
+        if sequences:
+            con.execute("; ".join(f'ALTER SEQUENCE "{q}" RESTART' for q in sequences))
 
 
 @pytest.fixture(scope="session")
