@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 QUIET_S = 2.0
 GAP_S = 0.05  # between two builds: keys and repaints get the loop first
 WARM_ENV = "SMS_TUI_WARM"
+# A built screen is laid out and rendered off screen until it has nothing left to lay out
+# (its widgets may change size or content when they learn theirs): at most this many times.
+LAYOUT_ROUNDS = 3
 
 
 def enabled() -> bool:
@@ -111,7 +114,7 @@ class Warmer:
     def _settled(self, screen: Any) -> bool:
         """Whether ``screen`` and every widget on it have handled what was pending (composed,
         mounted): asked once it is mounted, answered through each one's message queue."""
-        if not screen.is_mounted:
+        if not screen.is_mounted or self._reading(screen):
             return False
         asked = getattr(screen, "_warm_pending", None)
         if asked is None:
@@ -127,10 +130,24 @@ class Warmer:
             return screen._warm_pending <= 0
         return asked <= 0
 
+    def _reading(self, screen: Any) -> bool:
+        """Whether a worker of ``screen`` or of a widget on it is still at work (the first
+        read of its data: the screen is laid out and rendered with its data, not before)."""
+        def on_screen(node: Any) -> bool:
+            try:
+                return node is screen or node.screen is screen
+            except Exception:  # not on any screen (the app's own workers, a removed widget)
+                return False
+
+        return any(not worker.is_finished and on_screen(worker.node) for worker in self.app.workers)
+
     def _step(self) -> None:
         self._timer = None
         if not self._quiet():
             self._schedule(GAP_S * 2)
+            return
+        if self._building is not None and self._lay_out(self._building):
+            self._schedule(GAP_S)  # its widgets handle their Resize and Show, then the next
             return
         if not self._jobs:
             self._building = None
@@ -151,6 +168,35 @@ class Warmer:
                           (time.perf_counter() - started) * 1000)
         self._schedule(GAP_S)
 
+    def _lay_out(self, screen: Any) -> bool:
+        """Lay ``screen`` out at the terminal's size and render every widget on it, off
+        screen, as Textual does when it first shows a screen; True if that was needed (then
+        it settles -- its widgets handle their Resize and Show -- and is asked again).
+
+        Shown later, the screen has its size (Textual lays out a resumed screen only if its
+        size differs) and every widget its rendered lines (kept until the widget changes),
+        so its first show composites what is ready instead of laying out and rendering
+        every widget while the key waits (issue 13).
+        """
+        app = self.app
+        if screen.is_current or screen.stack_updates or not screen.is_attached:
+            return False  # shown meanwhile: Textual laid it out
+        size = app.size
+        rounds = getattr(screen, "_warm_layouts", 0)
+        if rounds >= LAYOUT_ROUNDS or (rounds and screen._size == size and not (
+                screen._layout_required or screen._dirty_widgets or screen._scroll_required)):
+            return False
+        screen._warm_layouts = rounds + 1
+        started = time.perf_counter()
+        screen._refresh_layout(size)  # not current: reflow only, nothing is drawn
+        screen._layout_required = screen._scroll_required = False
+        screen._dirty_widgets.clear()
+        screen._compositor.render_strips()  # each widget renders its lines into its cache
+        screen._warm_pending = None  # settled again once the events just posted are handled
+        log.debug("laid out %s ahead (%.0f ms)", type(screen).__name__,
+                  (time.perf_counter() - started) * 1000)
+        return True
+
     # ---------------------------------------------------------------- builds
     def _register(self, screen: Any) -> Any:
         """Start ``screen`` (compose, mount, its first load) without showing it."""
@@ -160,6 +206,10 @@ class Warmer:
         # its widgets are styled as they mount; the first show need not restyle them all
         # again (screens.base.KeptStyles) unless the stylesheet changes meanwhile
         screen._styled_for_css = app._css_update_count
+        # ... and Textual's first switch to a section whose screen is not marked as styled
+        # for the current CSS re-parses the whole stylesheet and restyles the app (60-80 ms):
+        # a theme switch meanwhile still counts up past this and gets the full pass
+        screen._css_update_count = app._css_update_count
         return screen
 
     def _build_mode(self, name: str) -> Any:
@@ -170,8 +220,6 @@ class Warmer:
         screen = factory() if callable(factory) else None
         if screen is None:
             return None
-        if hasattr(screen, "built_ahead"):  # screens.base.DeskScreen: its data when shown
-            screen.built_ahead = True
         self._register(screen)
         app._screen_stacks[name] = [screen]  # switch_mode finds it built, as after a first visit
         return screen

@@ -118,3 +118,40 @@ async def test_a_dialog_built_ahead_opens_on_the_record_it_is_asked_for(make_app
         await press(pilot, "escape", "x")
         assert app.screen is built_escalate
         assert app.screen.record.ref == ref and ref in screen_text(app)
+
+
+async def test_a_section_built_ahead_is_laid_out_and_styled_before_its_key(make_app, desk) -> None:
+    """Its first show composites what is ready: Textual neither lays it out again nor
+    re-parses the whole stylesheet for it (issue 13)."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await _until_built(pilot)
+        problems = app._screen_stacks["problems"][0]
+        assert problems._size == app.size and not problems._layout_required
+        assert problems.query_one("#queue").size.width == app.size.width
+        layouts, reparses = [], []
+        original_layout, original_css = problems._refresh_layout, app.refresh_css
+        problems._refresh_layout = lambda *a, **k: (layouts.append(a), original_layout(*a, **k))
+        app.refresh_css = lambda *a, **k: (reparses.append(a), original_css(*a, **k))
+        await pilot.press("3")
+        await pilot.pause(0.1)
+        assert app.screen is problems
+        assert reparses == []
+        assert layouts == [], "the first show laid the screen out again"
+        await settle(pilot)
+        assert "PRB-0" in screen_text(app)
+
+
+async def test_a_form_built_ahead_is_laid_out_before_its_key(make_app, desk) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await _until_built(pilot)
+        form = next(screen for key, screen in app._kept_screens.items()
+                    if isinstance(key, tuple) and key[0] is RecordForm and key[1].value == "change")
+        assert form._size == app.size and not form._layout_required
+        assert form.query_one("#f-title", Input).size.width > 0
+        await press(pilot, "5", "n")
+        assert app.screen is form
+        assert "New change" in screen_text(app)
