@@ -9,7 +9,9 @@ time, the record screen Enter would open on the queue (with that record read
 first), the new incident form and the help, then every section's screen (off
 screen, in its own stack, exactly as Textual's first switch to the section
 would), the new-record form of the other kinds
-(:func:`~sms_tui.ui.screens.form.kept_form`'s) and the kept dialogs about one
+(:func:`~sms_tui.ui.screens.form.kept_form`'s), the edit forms of incidents,
+problems and changes (built for the record on the cursor of their queue, refilled for the
+one they open on) and the kept dialogs about one
 record (note, status, assign, escalate: built for the record read ahead,
 refilled for the one they open on, as every later open is).
 
@@ -47,10 +49,17 @@ log = logging.getLogger(__name__)
 # someone typing, at any pace faster than a key every 2 s, never meets a build.
 QUIET_S = 2.0
 GAP_S = 0.05  # between two builds: keys and repaints get the loop first
+SETTLE_S = 0.02  # how often a build settling (see Warmer._settled) is asked again
 WARM_ENV = "SMS_TUI_WARM"
 # A built screen is laid out and rendered off screen until it has nothing left to lay out
 # (its widgets may change size or content when they learn theirs): at most this many times.
 LAYOUT_ROUNDS = 3
+
+
+class _Reading:
+    """What is being built while the record it is built for is read (never mounted)."""
+
+    is_mounted = False
 
 
 def enabled() -> bool:
@@ -87,6 +96,8 @@ class Warmer:
                                lambda name=section.name: self._build_mode(name)))
         for kind in ("change", "problem", "known_error"):
             self._jobs.append((f"new {kind} form", lambda kind=kind: self._build_form(kind)))
+        for kind in ("incident", "problem", "change"):
+            self._jobs.append((f"{kind} edit form", lambda kind=kind: self._build_edit_form(kind)))
         for name in ("note", "status", "assign", "escalate"):
             self._jobs.append((f"{name} dialog", lambda name=name: self._build_dialog(name)))
         log.debug("services open: %d screens to build at idle", len(self._jobs))
@@ -144,7 +155,10 @@ class Warmer:
     def _step(self) -> None:
         self._timer = None
         if not self._quiet():
-            self._schedule(GAP_S * 2)
+            # a build settling (its widgets handling what was posted) is asked again soon;
+            # keys (typing, or one waiting) put the next build off for QUIET_S anyway
+            settling = self._building is not None and not self._settled(self._building)
+            self._schedule(SETTLE_S if settling else GAP_S * 2)
             return
         if self._building is not None and self._lay_out(self._building):
             self._schedule(GAP_S)  # its widgets handle their Resize and Show, then the next
@@ -288,6 +302,43 @@ class Warmer:
             return None
         form, reused = app.kept_screen(key, lambda: RecordForm(kind))
         return None if reused else self._register(form)
+
+    def _build_edit_form(self, kind: str) -> Any:
+        """The kept edit form of ``kind`` (:func:`~sms_tui.ui.screens.form.kept_form`'s), built
+        for the record on the cursor of that kind's queue, read first; it is refilled for the
+        record it opens on, as every later open is."""
+        from ..domain.kinds import parse_kind
+        from .screens.form import RecordForm
+        from .sections import QUEUE_SECTION
+
+        app = self.app
+        key = (RecordForm, parse_kind(kind), True)  # kept_form's key for an edit
+        stack = app._screen_stacks.get(QUEUE_SECTION[kind]) or [None]
+        current_ref = getattr(stack[0], "current_ref", None)
+        ref = current_ref() if current_ref is not None else None
+        if ref is None or key in app._kept_screens:
+            return None
+        records = app.backend.records
+
+        def read() -> None:
+            try:
+                view = records.get(ref)
+            except Exception:  # gone meanwhile, or a busy database: built when first opened
+                log.debug("reading %s ahead failed", ref, exc_info=True)
+                view = None
+            with contextlib.suppress(RuntimeError):  # the app is closing
+                app.call_from_thread(built, view)
+
+        def built(view: Any) -> None:
+            self._building = None
+            if view is None or key in app._kept_screens or not app.is_running:
+                return
+            form, reused = app.kept_screen(key, lambda: RecordForm(kind, view))
+            if not reused:
+                self._building = self._register(form)
+
+        app.run_worker(read, thread=True, exit_on_error=False, name="read a record ahead")
+        return _Reading()  # not settled until the form is built (or given up: _building None)
 
     def _build_help(self) -> Any:
         from .screens.help import HelpScreen

@@ -36,7 +36,8 @@ async def test_every_section_and_new_record_form_is_built_before_its_key(make_ap
         assert "Period" in screen_text(app)
         await press(pilot, "1")
         kept = [screen for key, screen in app._kept_screens.items()
-                if isinstance(key, tuple) and key[0] is RecordForm and key[1].value == "incident"]
+                if isinstance(key, tuple) and key[0] is RecordForm and key[1].value == "incident"
+                and not key[2]]  # the new incident form (key[2]: an edit's)
         assert len(kept) == 1
         await press(pilot, "n")
         assert app.screen is kept[0]
@@ -149,9 +150,32 @@ async def test_a_form_built_ahead_is_laid_out_before_its_key(make_app, desk) -> 
         await settle(pilot)
         await _until_built(pilot)
         form = next(screen for key, screen in app._kept_screens.items()
-                    if isinstance(key, tuple) and key[0] is RecordForm and key[1].value == "change")
+                    if isinstance(key, tuple) and key[0] is RecordForm and key[1].value == "change"
+                    and not key[2])
         assert form._size == app.size and not form._layout_required
         assert form.query_one("#f-title", Input).size.width > 0
         await press(pilot, "5", "n")
         assert app.screen is form
         assert "New change" in screen_text(app)
+
+
+async def test_the_problem_edit_form_is_built_ahead_and_refilled_for_the_record_it_edits(
+        make_app, desk) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await _until_built(pilot)
+        kept = [screen for key, screen in app._kept_screens.items()
+                if isinstance(key, tuple) and key[0] is RecordForm and key[1].value == "problem"
+                and key[2]]
+        assert len(kept) == 1
+        assert kept[0]._size == app.size
+        kept[0].query_one("#f-title", Input).value = "typed into the form built ahead"
+        await press(pilot, "3", "enter")
+        ref, title = app.screen.ref, app.screen.current_view().title
+        assert ref.startswith("PRB-")
+        await press(pilot, "e")
+        assert app.screen is kept[0]
+        assert app.screen.record.ref == ref
+        assert f"Edit {ref}" in screen_text(app)
+        assert app.screen.query_one("#f-title", Input).value == title  # refilled
