@@ -21,10 +21,16 @@ for :data:`QUIET_S`, no key is waiting in the type-ahead gate
 widget on it handled what was pending); a key arriving meanwhile waits at most
 for the part of the one build under way that Textual does in one go (composing
 and styling the screen's widgets), and the keys typed after it go on through
-the gate, in order, as ever. A section built ahead reads its data when it is
-first shown (:class:`~sms_tui.ui.screens.base.DeskScreen`), not while the
-analyst types elsewhere. Nothing is shown, focused or written: a built screen
-is not on the screen stack until its key is pressed.
+the gate, in order, as ever.
+
+A built screen is then made ready to be shown (:meth:`Warmer._lay_out`): marked
+as styled for the current stylesheet, laid out at the terminal's size and
+rendered, off screen; a section then reads its data
+(:meth:`~sms_tui.ui.screens.base.DeskScreen.load_ahead`: once laid out, as what it
+draws may depend on its size) and is laid out and rendered again with it. Its
+first show only composites what is ready, and re-reads only if something was
+written since. Nothing is shown, focused or written: a built screen is not on
+the screen stack until its key is pressed.
 
 ``SMS_TUI_WARM=0`` turns it off (to measure the first opens it saves, or if a
 future Textual changes what it relies on: the mode stacks and screen
@@ -53,7 +59,7 @@ SETTLE_S = 0.02  # how often a build settling (see Warmer._settled) is asked aga
 WARM_ENV = "SMS_TUI_WARM"
 # A built screen is laid out and rendered off screen until it has nothing left to lay out
 # (its widgets may change size or content when they learn theirs): at most this many times.
-LAYOUT_ROUNDS = 3
+LAYOUT_ROUNDS = 4
 
 
 class _Reading:
@@ -198,7 +204,8 @@ class Warmer:
         size = app.size
         rounds = getattr(screen, "_warm_layouts", 0)
         if rounds >= LAYOUT_ROUNDS or (rounds and screen._size == size and not (
-                screen._layout_required or screen._dirty_widgets or screen._scroll_required)):
+                screen._layout_required or screen._dirty_widgets or screen._scroll_required
+                or getattr(screen, "_load_when_shown", False))):
             return False
         screen._warm_layouts = rounds + 1
         started = time.perf_counter()
@@ -206,6 +213,9 @@ class Warmer:
         screen._layout_required = screen._scroll_required = False
         screen._dirty_widgets.clear()
         screen._compositor.render_strips()  # each widget renders its lines into its cache
+        load_ahead = getattr(screen, "load_ahead", None)
+        if load_ahead is not None:  # a section: its data, now that its size is known
+            load_ahead()
         screen._warm_pending = None  # settled again once the events just posted are handled
         log.debug("laid out %s ahead (%.0f ms)", type(screen).__name__,
                   (time.perf_counter() - started) * 1000)
@@ -234,6 +244,8 @@ class Warmer:
         screen = factory() if callable(factory) else None
         if screen is None:
             return None
+        if hasattr(screen, "built_ahead"):  # screens.base.DeskScreen: its data once laid out
+            screen.built_ahead = True
         self._register(screen)
         app._screen_stacks[name] = [screen]  # switch_mode finds it built, as after a first visit
         return screen

@@ -179,3 +179,29 @@ async def test_the_problem_edit_form_is_built_ahead_and_refilled_for_the_record_
         assert app.screen.record.ref == ref
         assert f"Edit {ref}" in screen_text(app)
         assert app.screen.query_one("#f-title", Input).value == title  # refilled
+
+
+async def test_a_section_built_ahead_reads_its_data_once_it_is_laid_out(
+        make_app, desk, monkeypatch) -> None:
+    """What a section draws from its data may depend on its widgets' sizes: it reads its data
+    once laid out, off screen, as a section shown for the first time does."""
+    from sms_tui.ui.screens.reviews import ReviewQueueScreen
+
+    sizes = []
+    original = ReviewQueueScreen.load
+
+    def load(self) -> None:
+        sizes.append((self._size, self.query_one("#review-table").size.width))
+        original(self)
+
+    monkeypatch.setattr(ReviewQueueScreen, "load", load)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await _until_built(pilot)
+        reviews = app._screen_stacks["reviews"][0]
+        assert not reviews.is_current and reviews.seen_version is not None  # read off screen
+        assert sizes and sizes[0][0] == app.size and sizes[0][1] > 0
+        await press(pilot, "6")
+        assert app.screen is reviews
+        assert "Showing:" in screen_text(app)

@@ -90,13 +90,19 @@ class DeskScreen(KeptStyles, ServiceMixin, Screen):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.seen_version: int | None = None
+        # built at idle before its key was pressed (ui/warm.py): its data is read once it is
+        # laid out (what a screen draws from its data may depend on its size), off screen
+        # (load_ahead), or when first shown if that comes first
+        self.built_ahead = False
+        self._load_when_shown = False
 
     def on_mount(self) -> None:
         self.app.when_ready(self._first_load)
 
     def _first_load(self) -> None:
-        # a screen built at idle (ui/warm.py) reads its data then too, off screen: its first
-        # show is then of the data read, or re-read if anything was written since
+        if self.built_ahead and not self.is_current:
+            self._load_when_shown = True
+            return
         self.seen_version = self.app.data_version
         self.load()
 
@@ -117,7 +123,20 @@ class DeskScreen(KeptStyles, ServiceMixin, Screen):
             self.seen_version = message.version
             self.load()
 
+    def load_ahead(self) -> None:
+        """Read the data of a screen built ahead, off screen, now that it is laid out (the
+        warmer, at idle): its first show is then of the data read -- or re-read, if anything
+        was written since."""
+        if self._load_when_shown:
+            self._load_when_shown = False
+            self.seen_version = self.app.data_version
+            self.load()
+
     def on_screen_resume(self) -> None:
+        if self._load_when_shown:
+            self._load_when_shown = False
+            self._first_load()
+            return
         # Changes made while another screen was on top (or another section shown).
         if self.seen_version is not None and self.app.data_version != self.seen_version:
             self.seen_version = self.app.data_version
