@@ -167,13 +167,16 @@ class Warmer:
             settling = self._building is not None and not self._settled(self._building)
             self._schedule(SETTLE_S if settling else GAP_S * 2)
             return
-        if self._building is not None and self._lay_out(self._building):
-            self._schedule(GAP_S)  # its widgets handle their Resize and Show, then the next
+        if self._building is not None:
+            if self._lay_out(self._building):
+                self._schedule(GAP_S)  # its widgets handle their Resize and Show, then the next
+                return
+            self._building = None
+            self._freeze_built()  # this build is done
+            self._schedule(GAP_S)
             return
         if not self._jobs:
-            self._building = None
             log.debug("every screen is built: %s", ", ".join(self.built))
-            self._freeze_built()
             return
         name, build = self._jobs.popleft()
         started = time.perf_counter()
@@ -224,20 +227,21 @@ class Warmer:
         return True
 
     def _freeze_built(self) -> None:
-        """Collect the garbage the builds left, then freeze what they built (as the app does
-        with what it has loaded when the services open: :func:`~sms_tui.ui.app.quiet_collector`).
+        """Collect the garbage a build left, then freeze what it built (as the app does with
+        what it has loaded when the services open: :func:`~sms_tui.ui.app.quiet_collector`).
 
         The built screens, their data and rendered lines are ~10^5 objects that live as long
-        as the app, and the reads ahead leave about as many in cycles: Python's next full
-        collection walked them all while the analyst typed (450-590 ms, measured in a real
-        terminal on a quiet machine). Done here, at a quiet moment, it is paid once, and the
-        later full collections (the app's every five minutes) no longer walk them."""
-        if not self.built:
-            return
+        as the app, and building them leaves about as many in cycles (Textual's styles,
+        selectors, nodes): Python's next full collection walked them all while the analyst
+        typed (450-590 ms in a real terminal on a quiet machine; ~1 s at load 7). Done after
+        each build, at the quiet moment it had, each collection walks only what that build
+        made (the earlier ones are frozen), and later full collections (the app's every five
+        minutes) none of it. Frozen objects are still freed when nothing refers to them; only
+        a cycle among them would be kept, as with quiet_collector."""
         started = time.perf_counter()
         collected = gc.collect()
         gc.freeze()
-        log.debug("collected %d objects after the builds and froze the rest (%.0f ms)", collected,
+        log.debug("collected %d objects after a build and froze the rest (%.0f ms)", collected,
                   (time.perf_counter() - started) * 1000)
 
     # ---------------------------------------------------------------- builds

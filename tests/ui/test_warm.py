@@ -209,7 +209,7 @@ async def test_a_section_built_ahead_reads_its_data_once_it_is_laid_out(
 
 async def test_what_the_builds_made_is_frozen_once_they_are_done(make_app, desk) -> None:
     """Python's full collections would otherwise walk every built screen while the analyst
-    types (450-590 ms on the 100k desk): the builds end with one collection, then a freeze."""
+    types (450-590 ms on the 100k desk): each build ends with a collection, then a freeze."""
     import gc
 
     app = make_app()
