@@ -6,14 +6,14 @@ kept form is built once and then only shown again (a few tens of ms), so the
 only slow open left was the first. :class:`Warmer` moves that first build to
 idle moments after start-up: once the services are open it builds, one at a
 time, the record screen Enter would open on the queue (with that record read
-first), the new incident form and the help, then every section's screen (off
+first), the new incident form, the help and the kept dialogs about one record
+(note, status, assign, escalate: built for the record read ahead, refilled for
+the one they open on, as every later open is), then every section's screen (off
 screen, in its own stack, exactly as Textual's first switch to the section
 would), the new-record form of the other kinds
-(:func:`~sms_tui.ui.screens.form.kept_form`'s), the edit forms of incidents,
-problems and changes (built for the record on the cursor of their queue, refilled for the
-one they open on) and the kept dialogs about one
-record (note, status, assign, escalate: built for the record read ahead,
-refilled for the one they open on, as every later open is).
+(:func:`~sms_tui.ui.screens.form.kept_form`'s) and the edit forms of incidents,
+problems and changes (built for the record on the cursor of their queue, refilled
+for the one they open on).
 
 It keeps out of the keyboard's way: a build starts only when no key has come
 for :data:`QUIET_S`, no key is waiting in the type-ahead gate
@@ -94,10 +94,14 @@ class Warmer:
             return
         from .sections import SECTIONS
 
-        # the analyst's most frequent moves first: a record, a new incident, the help
+        # the analyst's most frequent moves first: a record, a new incident, the help, what
+        # is done on a record (its dialogs, small: built before the sections, so that on a
+        # loaded machine, where the builds take 2-3 times as long, they are not left last)
         self._jobs.append(("record screen", self._build_detail))
         self._jobs.append(("new incident form", lambda: self._build_form("incident")))
         self._jobs.append(("help", self._build_help))
+        for name in ("note", "status", "assign", "escalate"):
+            self._jobs.append((f"{name} dialog", lambda name=name: self._build_dialog(name)))
         for section in SECTIONS:
             self._jobs.append((f"section {section.name}",
                                lambda name=section.name: self._build_mode(name)))
@@ -105,8 +109,6 @@ class Warmer:
             self._jobs.append((f"new {kind} form", lambda kind=kind: self._build_form(kind)))
         for kind in ("incident", "problem", "change"):
             self._jobs.append((f"{kind} edit form", lambda kind=kind: self._build_edit_form(kind)))
-        for name in ("note", "status", "assign", "escalate"):
-            self._jobs.append((f"{name} dialog", lambda name=name: self._build_dialog(name)))
         log.debug("services open: %d screens to build at idle", len(self._jobs))
         self._schedule(QUIET_S)
 
