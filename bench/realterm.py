@@ -25,6 +25,8 @@ and later opens of every screen and dialog, with the key back), ``first-second``
 clear it), ``first-opens`` (the first open of every screen after 12 s of reading
 the queue, in fresh processes, alternated with the idle builds off),
 ``during-builds`` (↓/↑ every 2.2 s in the first 20 s, the same alternation). Each reports median, p95 and max in milliseconds.
+``--against PROGRAM`` alternates those three parts with another build's ``sms-tui``
+(e.g. the previous commit's, installed in its own environment) instead.
 
 The database is copied first; the bench opens forms and dialogs and leaves
 them with Esc, so the copy is not changed either.
@@ -337,7 +339,17 @@ def screens(desk: Desk, figures: Figures, repeat: int) -> None:
         figures.stale = stale
 
 
-def first_opens(desk: Desk, figures: Figures, launches: int, idle: float = 12.0) -> None:
+def variants(against: str | None) -> tuple[tuple[str, str, str], ...]:
+    """(label, program, SMS_TUI_WARM) of the two runs alternated: this build with the idle
+    builds on, then with them off -- or, given ``--against PROGRAM``, another build's
+    ``sms-tui`` (e.g. the previous commit's) with them on."""
+    if against:
+        return (("this build", program(), "1"), ("against", against, "1"))
+    return (("built at idle", program(), "1"), ("idle builds off", program(), "0"))
+
+
+def first_opens(desk: Desk, figures: Figures, launches: int, idle: float = 12.0,
+                against: str | None = None) -> None:
     """The first open of every screen of ``screens.py``, in fresh processes that had ``idle``
     seconds after their first rows (what an analyst reading the queue gives it), alternated
     with the same with the idle builds off (``SMS_TUI_WARM=0``): what the warmer saves."""
@@ -345,8 +357,8 @@ def first_opens(desk: Desk, figures: Figures, launches: int, idle: float = 12.0)
     from screens import SCENARIOS
 
     for _ in range(launches):
-        for label, warm in (("built at idle", "1"), ("idle builds off", "0")):
-            term = Term([program(), "--db", str(desk.db)], {**desk.env, "SMS_TUI_WARM": warm})
+        for label, prog, warm in variants(against):
+            term = Term([prog, "--db", str(desk.db)], {**desk.env, "SMS_TUI_WARM": warm})
             try:
                 term.wait(SMS_ROWS)
                 term.settle(idle)
@@ -368,14 +380,14 @@ def first_opens(desk: Desk, figures: Figures, launches: int, idle: float = 12.0)
 
 
 def during_builds(desk: Desk, figures: Figures, launches: int, seconds: float = 20.0,
-                  gap: float = 2.2) -> None:
+                  gap: float = 2.2, against: str | None = None) -> None:
     """↓ and ↑ in turn, one every ``gap`` seconds for ``seconds`` after the first rows -- the
     span in which the services open and the screens are built at idle -- each timed until
     the cursor moves; alternated launch by launch with the idle builds off. ``gap`` is longer
     than the warmer's quiet time (2 s), so a build starts between two keys: the worst case."""
     for _ in range(launches):
-        for label, warm in (("built at idle", "1"), ("idle builds off", "0")):
-            term = Term([program(), "--db", str(desk.db)], {**desk.env, "SMS_TUI_WARM": warm})
+        for label, prog, warm in variants(against):
+            term = Term([prog, "--db", str(desk.db)], {**desk.env, "SMS_TUI_WARM": warm})
             try:
                 term.wait(SMS_ROWS)
                 end = time.perf_counter() + seconds
@@ -408,18 +420,22 @@ FIRST_SECOND = [
 ]
 
 
-def first_second(desk: Desk, figures: Figures, launches: int) -> None:
-    """One key the moment the rows appear, in a fresh process each time; the floor's ``j`` in turn."""
+def first_second(desk: Desk, figures: Figures, launches: int, against: str | None = None) -> None:
+    """One key the moment the rows appear, in a fresh process each time; the floor's ``j`` in
+    turn (and, given ``--against PROGRAM``, that program's key after this build's)."""
+    programs = [("sms-tui", program())] + ([("against", against)] if against else [])
     for _ in range(launches):
         for key in FIRST_SECOND:
-            term = desk.sms()
-            try:
-                term.wait(SMS_ROWS)
-                pred = cursor_not_on(cursor_ref(term.lines)) if key.moves else key.pred
-                assert pred is not None
-                figures.add("key at first rows", f"sms-tui: {key.name}", term.press(key.keys, pred))
-            finally:
-                term.close()
+            for label, prog in programs:
+                term = Term([prog, "--db", str(desk.db)], desk.env)
+                try:
+                    term.wait(SMS_ROWS)
+                    pred = cursor_not_on(cursor_ref(term.lines)) if key.moves else key.pred
+                    assert pred is not None
+                    figures.add("key at first rows", f"{label}: {key.name}",
+                                term.press(key.keys, pred))
+                finally:
+                    term.close()
         term = desk.floor()
         try:
             term.wait(FLOOR_ROWS)
@@ -454,9 +470,9 @@ def search(desk: Desk, figures: Figures, repeat: int, word: str = "vpn") -> None
 PARTS = {"first-frame": lambda d, f, a: first_frame(d, f, a.launches),
          "keys": lambda d, f, a: keys(d, f, a.repeat),
          "screens": lambda d, f, a: screens(d, f, a.repeat),
-         "first-second": lambda d, f, a: first_second(d, f, a.launches),
-         "first-opens": lambda d, f, a: first_opens(d, f, a.launches),
-         "during-builds": lambda d, f, a: during_builds(d, f, a.launches),
+         "first-second": lambda d, f, a: first_second(d, f, a.launches, against=a.against),
+         "first-opens": lambda d, f, a: first_opens(d, f, a.launches, against=a.against),
+         "during-builds": lambda d, f, a: during_builds(d, f, a.launches, against=a.against),
          "search": lambda d, f, a: search(d, f, a.repeat)}
 
 
@@ -477,6 +493,9 @@ def main() -> None:
     parser.add_argument("--launches", type=int, default=7)
     parser.add_argument("--only", default=",".join(PARTS))
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--against", metavar="PROGRAM",
+                        help="another build's sms-tui to alternate with (first-opens, "
+                             "during-builds, first-second) instead of SMS_TUI_WARM=0")
     args = parser.parse_args()
     desk = Desk(args.db)
     figures = Figures()

@@ -6,12 +6,14 @@ kept form is built once and then only shown again (a few tens of ms), so the
 only slow open left was the first. :class:`Warmer` moves that first build to
 idle moments after start-up: once the services are open it builds, one at a
 time, the record screen Enter would open on the queue (with that record read
-first), the new incident form and the help, then every section's screen (off
+first), the new incident form, the help and the kept dialogs about one record
+(note, status, assign, escalate: built for the record read ahead, refilled for
+the one they open on, as every later open is), then every section's screen (off
 screen, in its own stack, exactly as Textual's first switch to the section
 would), the new-record form of the other kinds
-(:func:`~sms_tui.ui.screens.form.kept_form`'s) and the kept dialogs about one
-record (note, status, assign, escalate: built for the record read ahead,
-refilled for the one they open on, as every later open is).
+(:func:`~sms_tui.ui.screens.form.kept_form`'s) and the edit forms of incidents,
+problems and changes (built for the record on the cursor of their queue, refilled
+for the one they open on).
 
 It keeps out of the keyboard's way: a build starts only when no key has come
 for :data:`QUIET_S`, no key is waiting in the type-ahead gate
@@ -19,10 +21,16 @@ for :data:`QUIET_S`, no key is waiting in the type-ahead gate
 widget on it handled what was pending); a key arriving meanwhile waits at most
 for the part of the one build under way that Textual does in one go (composing
 and styling the screen's widgets), and the keys typed after it go on through
-the gate, in order, as ever. A section built ahead reads its data when it is
-first shown (:class:`~sms_tui.ui.screens.base.DeskScreen`), not while the
-analyst types elsewhere. Nothing is shown, focused or written: a built screen
-is not on the screen stack until its key is pressed.
+the gate, in order, as ever.
+
+A built screen is then made ready to be shown (:meth:`Warmer._lay_out`): marked
+as styled for the current stylesheet, laid out at the terminal's size and
+rendered, off screen; a section then reads its data
+(:meth:`~sms_tui.ui.screens.base.DeskScreen.load_ahead`: once laid out, as what it
+draws may depend on its size) and is laid out and rendered again with it. Its
+first show only composites what is ready, and re-reads only if something was
+written since. Nothing is shown, focused or written: a built screen is not on
+the screen stack until its key is pressed.
 
 ``SMS_TUI_WARM=0`` turns it off (to measure the first opens it saves, or if a
 future Textual changes what it relies on: the mode stacks and screen
@@ -32,6 +40,7 @@ registration it shares with :meth:`textual.app.App._init_mode`).
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import time
@@ -47,7 +56,17 @@ log = logging.getLogger(__name__)
 # someone typing, at any pace faster than a key every 2 s, never meets a build.
 QUIET_S = 2.0
 GAP_S = 0.05  # between two builds: keys and repaints get the loop first
+SETTLE_S = 0.02  # how often a build settling (see Warmer._settled) is asked again
 WARM_ENV = "SMS_TUI_WARM"
+# A built screen is laid out and rendered off screen until it has nothing left to lay out
+# (its widgets may change size or content when they learn theirs): at most this many times.
+LAYOUT_ROUNDS = 4
+
+
+class _Reading:
+    """What is being built while the record it is built for is read (never mounted)."""
+
+    is_mounted = False
 
 
 def enabled() -> bool:
@@ -75,17 +94,21 @@ class Warmer:
             return
         from .sections import SECTIONS
 
-        # the analyst's most frequent moves first: a record, a new incident, the help
+        # the analyst's most frequent moves first: a record, a new incident, the help, what
+        # is done on a record (its dialogs, small: built before the sections, so that on a
+        # loaded machine, where the builds take 2-3 times as long, they are not left last)
         self._jobs.append(("record screen", self._build_detail))
         self._jobs.append(("new incident form", lambda: self._build_form("incident")))
         self._jobs.append(("help", self._build_help))
+        for name in ("note", "status", "assign", "escalate"):
+            self._jobs.append((f"{name} dialog", lambda name=name: self._build_dialog(name)))
         for section in SECTIONS:
             self._jobs.append((f"section {section.name}",
                                lambda name=section.name: self._build_mode(name)))
         for kind in ("change", "problem", "known_error"):
             self._jobs.append((f"new {kind} form", lambda kind=kind: self._build_form(kind)))
-        for name in ("note", "status", "assign", "escalate"):
-            self._jobs.append((f"{name} dialog", lambda name=name: self._build_dialog(name)))
+        for kind in ("incident", "problem", "change"):
+            self._jobs.append((f"{kind} edit form", lambda kind=kind: self._build_edit_form(kind)))
         log.debug("services open: %d screens to build at idle", len(self._jobs))
         self._schedule(QUIET_S)
 
@@ -111,7 +134,7 @@ class Warmer:
     def _settled(self, screen: Any) -> bool:
         """Whether ``screen`` and every widget on it have handled what was pending (composed,
         mounted): asked once it is mounted, answered through each one's message queue."""
-        if not screen.is_mounted:
+        if not screen.is_mounted or self._reading(screen):
             return False
         asked = getattr(screen, "_warm_pending", None)
         if asked is None:
@@ -127,13 +150,34 @@ class Warmer:
             return screen._warm_pending <= 0
         return asked <= 0
 
+    def _reading(self, screen: Any) -> bool:
+        """Whether a worker of ``screen`` or of a widget on it is still at work (the first
+        read of its data: the screen is laid out and rendered with its data, not before)."""
+        def on_screen(node: Any) -> bool:
+            try:
+                return node is screen or node.screen is screen
+            except Exception:  # not on any screen (the app's own workers, a removed widget)
+                return False
+
+        return any(not worker.is_finished and on_screen(worker.node) for worker in self.app.workers)
+
     def _step(self) -> None:
         self._timer = None
         if not self._quiet():
-            self._schedule(GAP_S * 2)
+            # a build settling (its widgets handling what was posted) is asked again soon;
+            # keys (typing, or one waiting) put the next build off for QUIET_S anyway
+            settling = self._building is not None and not self._settled(self._building)
+            self._schedule(SETTLE_S if settling else GAP_S * 2)
+            return
+        if self._building is not None:
+            if self._lay_out(self._building):
+                self._schedule(GAP_S)  # its widgets handle their Resize and Show, then the next
+                return
+            self._building = None
+            self._freeze_built()  # this build is done
+            self._schedule(GAP_S)
             return
         if not self._jobs:
-            self._building = None
             log.debug("every screen is built: %s", ", ".join(self.built))
             return
         name, build = self._jobs.popleft()
@@ -151,6 +195,57 @@ class Warmer:
                           (time.perf_counter() - started) * 1000)
         self._schedule(GAP_S)
 
+    def _lay_out(self, screen: Any) -> bool:
+        """Lay ``screen`` out at the terminal's size and render every widget on it, off
+        screen, as Textual does when it first shows a screen; True if that was needed (then
+        it settles -- its widgets handle their Resize and Show -- and is asked again).
+
+        Shown later, the screen has its size (Textual lays out a resumed screen only if its
+        size differs) and every widget its rendered lines (kept until the widget changes),
+        so its first show composites what is ready instead of laying out and rendering
+        every widget while the key waits (issue 13).
+        """
+        app = self.app
+        if screen.is_current or screen.stack_updates or not screen.is_attached:
+            return False  # shown meanwhile: Textual laid it out
+        size = app.size
+        rounds = getattr(screen, "_warm_layouts", 0)
+        if rounds >= LAYOUT_ROUNDS or (rounds and screen._size == size and not (
+                screen._layout_required or screen._dirty_widgets or screen._scroll_required
+                or getattr(screen, "_load_when_shown", False))):
+            return False
+        screen._warm_layouts = rounds + 1
+        started = time.perf_counter()
+        screen._refresh_layout(size)  # not current: reflow only, nothing is drawn
+        screen._layout_required = screen._scroll_required = False
+        screen._dirty_widgets.clear()
+        screen._compositor.render_strips()  # each widget renders its lines into its cache
+        load_ahead = getattr(screen, "load_ahead", None)
+        if load_ahead is not None:  # a section: its data, now that its size is known
+            load_ahead()
+        screen._warm_pending = None  # settled again once the events just posted are handled
+        log.debug("laid out %s ahead (%.0f ms)", type(screen).__name__,
+                  (time.perf_counter() - started) * 1000)
+        return True
+
+    def _freeze_built(self) -> None:
+        """Collect the garbage a build left, then freeze what it built (as the app does with
+        what it has loaded when the services open: :func:`~sms_tui.ui.app.quiet_collector`).
+
+        The built screens, their data and rendered lines are ~10^5 objects that live as long
+        as the app, and building them leaves about as many in cycles (Textual's styles,
+        selectors, nodes): Python's next full collection walked them all while the analyst
+        typed (450-590 ms in a real terminal on a quiet machine; ~1 s at load 7). Done after
+        each build, at the quiet moment it had, each collection walks only what that build
+        made (the earlier ones are frozen), and later full collections (the app's every five
+        minutes) none of it. Frozen objects are still freed when nothing refers to them; only
+        a cycle among them would be kept, as with quiet_collector."""
+        started = time.perf_counter()
+        collected = gc.collect()
+        gc.freeze()
+        log.debug("collected %d objects after a build and froze the rest (%.0f ms)", collected,
+                  (time.perf_counter() - started) * 1000)
+
     # ---------------------------------------------------------------- builds
     def _register(self, screen: Any) -> Any:
         """Start ``screen`` (compose, mount, its first load) without showing it."""
@@ -160,6 +255,10 @@ class Warmer:
         # its widgets are styled as they mount; the first show need not restyle them all
         # again (screens.base.KeptStyles) unless the stylesheet changes meanwhile
         screen._styled_for_css = app._css_update_count
+        # ... and Textual's first switch to a section whose screen is not marked as styled
+        # for the current CSS re-parses the whole stylesheet and restyles the app (60-80 ms):
+        # a theme switch meanwhile still counts up past this and gets the full pass
+        screen._css_update_count = app._css_update_count
         return screen
 
     def _build_mode(self, name: str) -> Any:
@@ -170,7 +269,7 @@ class Warmer:
         screen = factory() if callable(factory) else None
         if screen is None:
             return None
-        if hasattr(screen, "built_ahead"):  # screens.base.DeskScreen: its data when shown
+        if hasattr(screen, "built_ahead"):  # screens.base.DeskScreen: its data once laid out
             screen.built_ahead = True
         self._register(screen)
         app._screen_stacks[name] = [screen]  # switch_mode finds it built, as after a first visit
@@ -240,6 +339,43 @@ class Warmer:
             return None
         form, reused = app.kept_screen(key, lambda: RecordForm(kind))
         return None if reused else self._register(form)
+
+    def _build_edit_form(self, kind: str) -> Any:
+        """The kept edit form of ``kind`` (:func:`~sms_tui.ui.screens.form.kept_form`'s), built
+        for the record on the cursor of that kind's queue, read first; it is refilled for the
+        record it opens on, as every later open is."""
+        from ..domain.kinds import parse_kind
+        from .screens.form import RecordForm
+        from .sections import QUEUE_SECTION
+
+        app = self.app
+        key = (RecordForm, parse_kind(kind), True)  # kept_form's key for an edit
+        stack = app._screen_stacks.get(QUEUE_SECTION[kind]) or [None]
+        current_ref = getattr(stack[0], "current_ref", None)
+        ref = current_ref() if current_ref is not None else None
+        if ref is None or key in app._kept_screens:
+            return None
+        records = app.backend.records
+
+        def read() -> None:
+            try:
+                view = records.get(ref)
+            except Exception:  # gone meanwhile, or a busy database: built when first opened
+                log.debug("reading %s ahead failed", ref, exc_info=True)
+                view = None
+            with contextlib.suppress(RuntimeError):  # the app is closing
+                app.call_from_thread(built, view)
+
+        def built(view: Any) -> None:
+            self._building = None
+            if view is None or key in app._kept_screens or not app.is_running:
+                return
+            form, reused = app.kept_screen(key, lambda: RecordForm(kind, view))
+            if not reused:
+                self._building = self._register(form)
+
+        app.run_worker(read, thread=True, exit_on_error=False, name="read a record ahead")
+        return _Reading()  # not settled until the form is built (or given up: _building None)
 
     def _build_help(self) -> Any:
         from .screens.help import HelpScreen

@@ -106,9 +106,9 @@ class DeskScreen(KeptStyles, ServiceMixin, Screen):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.seen_version: int | None = None
-        # built at idle before its key was pressed (ui/warm.py): its data is read when it is
-        # first shown, not while the analyst types elsewhere (a worker's Python work would
-        # share the interpreter with every key)
+        # built at idle before its key was pressed (ui/warm.py): its data is read once it is
+        # laid out (what a screen draws from its data may depend on its size), off screen
+        # (load_ahead), or when first shown if that comes first
         self.built_ahead = False
         self._load_when_shown = False
 
@@ -137,6 +137,15 @@ class DeskScreen(KeptStyles, ServiceMixin, Screen):
     def on_data_changed(self, message: DataChanged) -> None:
         if self.seen_version is not None and message.version != self.seen_version:
             self.seen_version = message.version
+            self.load()
+
+    def load_ahead(self) -> None:
+        """Read the data of a screen built ahead, off screen, now that it is laid out (the
+        warmer, at idle): its first show is then of the data read -- or re-read, if anything
+        was written since."""
+        if self._load_when_shown:
+            self._load_when_shown = False
+            self.seen_version = self.app.data_version
             self.load()
 
     def on_screen_resume(self) -> None:
