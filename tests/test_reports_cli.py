@@ -136,3 +136,14 @@ def test_report_commands_do_not_load_the_terminal_ui(db_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_period_of_thousands_of_years_is_reported_against_one_from_the_year_1(cli):
+    """The widest period the desk accepts has no period of equal length before it: the
+    comparison starts at the year 1 instead of the report ending in a traceback."""
+    report = json.loads(cli.ok("report", "--from", "1900-01-01", "--to", "8999-12-31",
+                               "--format", "json"))
+    assert report["previous_period"]["from"].startswith("0001-01-01")
+    assert report["previous_period"]["to"].startswith("1900-01-01")
+    evidence = cli.ok("evidence", "--from", "2026-01-01", "--to", "8999-12-31")
+    assert evidence.startswith("# ISO/IEC 20000-1 evidence 2026-01-01 – 8999-12-30")

@@ -41,8 +41,13 @@ class Period:
         return self.end - self.start
 
     def previous(self) -> Period:
-        """The period of equal length that ends where this one starts."""
-        return Period(self.start - self.length, self.start)
+        """The period of equal length that ends where this one starts (from the year 1 at the
+        earliest: a period of thousands of years has no equal one before it)."""
+        try:
+            start = self.start - self.length
+        except OverflowError:
+            start = datetime.min.replace(tzinfo=UTC)
+        return Period(start, self.start)
 
     def label(self) -> str:
         """'2026-03-01 – 2026-03-31' (the last day shown inclusively when on midnights)."""
