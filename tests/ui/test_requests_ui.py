@@ -248,3 +248,32 @@ async def test_the_type_dialog_sets_the_service_its_requests_are_for(make_app, r
         assert isinstance(app.screen, RequestTypesScreen)
         assert "Directory" in screen_text(app)
     assert requests.types()[0].service == "Directory"
+
+
+async def test_a_request_typed_in_one_burst_from_a_record_is_raised_and_the_catalogue_untouched(
+        make_app, requests, records, monkeypatch):
+    """`2 T Down Enter <title> ctrl+s` in one burst, from an incident's screen: the catalogue
+    opened on an empty list while its types were read, Enter did nothing and the title's
+    letters ran as the catalogue's commands (its 'e' renamed a type after the word 'request')."""
+    import time
+
+    from sms_tui.services.requests.service import RequestService
+
+    read_types = RequestService.types
+
+    def slow_types(self, *args, **kwargs):  # a loaded machine: the read takes a while
+        time.sleep(0.3)
+        return read_types(self, *args, **kwargs)
+
+    monkeypatch.setattr(RequestService, "types", slow_types)
+    records.create("incident", title="Printer jam on floor 2")
+    types_before = [(t.name, t.title, t.version) for t in requests.types(include_retired=True)]
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "1", "enter")
+        await pilot.press("2", "T", "down", "enter", *"Burst request here", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, RequestScreen)
+        assert app.screen.view.title == "Burst request here"
+    assert [(t.name, t.title, t.version) for t in requests.types(include_retired=True)] == types_before

@@ -6,6 +6,7 @@ from textual.binding import Binding
 
 from .queue import QueueScreen
 from .request_types import RequestTypesScreen
+from .service_lookup import request_service
 
 
 class RequestQueueScreen(QueueScreen):
@@ -20,4 +21,10 @@ class RequestQueueScreen(QueueScreen):
         super().__init__(kind)
 
     def action_catalogue(self) -> None:
-        self.app.push_screen(RequestTypesScreen())
+        # the types are read first and the catalogue opens with them: keys typed after T
+        # (Down, Enter, a title) wait for it and act on its rows -- on an empty list Enter did
+        # nothing and the title's letters ran as the catalogue's commands ('e' edited a type)
+        backend = self.backend  # the services may still be opening: looked up in the worker
+        self.service(lambda: request_service(backend).types(include_retired=True),
+                     lambda types: self.app.push_screen(RequestTypesScreen(types)),
+                     opens_screen=True)

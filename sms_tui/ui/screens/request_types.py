@@ -53,10 +53,11 @@ class RequestTypesScreen(DeskScreen):
     ]
     CSS_PATH = "request_types.tcss"
 
-    def __init__(self) -> None:
+    def __init__(self, types: list[RequestTypeView] | None = None) -> None:
         super().__init__()
         self.types: list[RequestTypeView] = []
         self._show_name: str | None = None
+        self._preloaded = types  # read before the screen opened: shown on mount
 
     def compose(self):
         yield Header()
@@ -70,6 +71,10 @@ class RequestTypesScreen(DeskScreen):
         self.query_one("#types", OptionList).focus()
 
     def load(self) -> None:
+        if self._preloaded is not None:
+            types, self._preloaded = self._preloaded, None
+            self.show_types(types)
+            return
         service = request_service(self.backend)
         self.service(lambda: service.types(include_retired=True), self.show_types, group="types",
                      exclusive=True)
