@@ -132,6 +132,33 @@ async def test_ticking_a_step_and_appointing_the_manager_from_the_keyboard(app, 
     assert actions[:2] == ["major_manager", "major_step"]
 
 
+async def test_steps_ticked_in_one_burst_are_each_recorded_and_shown(app, desk, store, monkeypatch):
+    """Down Enter Down Enter Down Enter in one write: each tick was sent with the version the
+    dialog showed when its key came, and replaced the one before it (an exclusive worker), so
+    two of three were refused as 'changed by someone else' and the dialog showed the wrong
+    state. They are written one after the other, each with the version the last one left."""
+    import time
+
+    ref = desk["mail"].ref  # step 2 is done already
+    tick = MajorIncidentService.tick_step
+
+    def slow_tick(self, *args, **kwargs):  # a loaded machine: each write takes a while
+        time.sleep(0.2)
+        return tick(self, *args, **kwargs)
+
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "m")
+        assert isinstance(app.screen, MajorScreen)
+        monkeypatch.setattr(MajorIncidentService, "tick_step", slow_tick)
+        await pilot.press("enter", "down", "down", "enter", "down", "enter")
+        await settle(pilot)
+        shown = [step.done for step in app.screen.view.steps]
+        assert not any("changed" in n.message for n in app._notifications)
+    stored = [step.done for step in MajorIncidentService(store).get(ref).steps]
+    assert stored[:4] == [True, True, True, True] and stored == shown
+
+
 async def test_status_update_to_management_lands_in_the_outbox(app, desk):
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)

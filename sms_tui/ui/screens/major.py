@@ -18,7 +18,8 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from .. import display
-from .base import DeskModal
+from ..ticks import TickQueue
+from .base import DeskModal, is_older
 from .declare_dialog import DeclareDialog
 from .manager_dialog import ManagerDialog
 from .service_lookup import major_service
@@ -51,6 +52,8 @@ class MajorScreen(DeskModal):
         self.ref = ref
         self.view: MajorView | None = None
         self.record: RecordView | None = None
+        # ticks typed in a burst: each toggles its step once, written one after the other
+        self.ticks = TickQueue(self, self._tick_call, self._ticked)
 
     def compose(self):
         with Vertical(classes="dialog"):
@@ -74,6 +77,8 @@ class MajorScreen(DeskModal):
         self.service(fetch, self._show, group="major", exclusive=True)
 
     def _show(self, result: tuple[MajorView, RecordView]) -> None:
+        if is_older(result[1], self.record):
+            return  # a read from before this dialog's last write (see is_older)
         self.view, self.record = result
         rec = self.record
         self.query_one("#major-record", Static).update(Text.assemble(
@@ -126,10 +131,23 @@ class MajorScreen(DeskModal):
         if self.view is None or self.record is None or steps.highlighted is None or not self.view.major:
             return
         step = self.view.steps[steps.highlighted]
-        backend, ref, version = self.backend, self.ref, self.record.version
-        self.service(lambda: major_service(backend).tick_step(ref, step.position, undo=step.done,
-                                                       expected_version=version),
-                     self._changed, group="major-write", exclusive=True)
+        self.ticks.toggle(step.position, step.done)
+
+    def _ticked(self, result: tuple[MajorView, RecordView]) -> None:
+        self._show(result)
+        self.app.check_for_changes()
+
+    def _tick_call(self, position: int, done: bool):
+        # built when its turn comes: the version the previous tick left (TickQueue)
+        backend, ref = self.backend, self.ref
+        version = self.record.version if self.record is not None else None
+
+        def tick() -> tuple[MajorView, RecordView]:
+            view = major_service(backend).tick_step(ref, position, undo=not done,
+                                                    expected_version=version)
+            return view, backend.records.get(ref)
+
+        return tick
 
     def _dialog(self, make: Any) -> None:
         if self.record is not None:
