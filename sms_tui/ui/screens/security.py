@@ -16,7 +16,8 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from .. import display
-from .base import DeskModal
+from ..ticks import TickQueue
+from .base import DeskModal, is_older
 
 if TYPE_CHECKING:
     from ...services.incidents.security import SecurityService, SecurityView
@@ -43,6 +44,8 @@ class SecurityScreen(DeskModal):
         super().__init__()
         self.ref = ref
         self.view: SecurityView | None = None
+        # ticks typed in a burst: each toggles its step once, written one after the other
+        self.ticks = TickQueue(self, self._tick_call, self._ticked)
 
     def compose(self):
         with Vertical(classes="dialog"):
@@ -62,6 +65,8 @@ class SecurityScreen(DeskModal):
         self.service(lambda: _security(backend).get(ref), self._show, group="security", exclusive=True)
 
     def _show(self, view: SecurityView) -> None:
+        if is_older(view, self.view):
+            return  # a read from before this dialog's last write (see is_older)
         self.view = view
         self.query_one("#sec-record", Static).update(Text.assemble(
             (view.ref, "bold"), f"  {display.priority_label(view.priority)}  ",
@@ -105,10 +110,18 @@ class SecurityScreen(DeskModal):
         if self.view is None or steps.highlighted is None or not self.view.steps:
             return
         step = self.view.steps[steps.highlighted]
-        backend, ref, version = self.backend, self.ref, self.view.version
-        self.service(lambda: _security(backend).tick_step(ref, step.position, undo=step.done,
-                                                          expected_version=version),
-                     self._changed, group="security-write", exclusive=True)
+        self.ticks.toggle(step.position, step.done)
+
+    def _tick_call(self, position: int, done: bool):
+        # built when its turn comes: the version the previous tick left (TickQueue)
+        backend, ref = self.backend, self.ref
+        version = self.view.version if self.view is not None else None
+        return lambda: _security(backend).tick_step(ref, position, undo=not done,
+                                                    expected_version=version)
+
+    def _ticked(self, view: SecurityView) -> None:
+        self._show(view)
+        self.app.check_for_changes()
 
     def action_close(self) -> None:
         self.dismiss(None)
