@@ -199,6 +199,8 @@ class DraftMixin:
         """Put the kept draft back into the fields."""
         from textual.widgets import TextArea
 
+        from .cursor import cursors_to_end
+
         offer, self._draft_offer = self._draft_offer, None
         if not offer:
             return
@@ -209,6 +211,7 @@ class DraftMixin:
                 widget.text = text
             elif widget is not None:
                 widget.value = text
+        cursors_to_end(self)  # typing goes on after the text put back
         self._show_draft_line("Draft restored: save to keep it.")
         self.app.drafts.stage(self.draft_key(), self._texts())
         self.app.drafts.flush()

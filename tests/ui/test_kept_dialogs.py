@@ -202,3 +202,18 @@ async def test_a_new_incident_form_starts_blank_after_one_was_left_half_filled(m
         await type_text(pilot, "Kept form, new record")
         await press(pilot, "ctrl+s")
         assert "Kept form, new record" in screen_text(app)  # the saved incident's screen
+
+
+async def test_keys_typed_into_a_refilled_field_go_after_its_text(make_app, desk) -> None:
+    """Textual moves an Input's cursor to the end only at its first value: the refilled
+    assignee kept its cursor at 0, and 'a' then 'Z' in one burst assigned "Zalice"."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await _to(pilot, desk["vpn"].ref)
+        await press(pilot, "a", "escape")  # built (and kept) for the first record
+        await _to(pilot, desk["payroll"].ref)
+        await pilot.press("a", "Z")
+        await settle(pilot)
+        assert isinstance(app.screen, AssignDialog)
+        assert app.screen.query_one("#assignee", Input).value == "aliceZ"

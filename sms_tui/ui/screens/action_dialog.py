@@ -20,6 +20,7 @@ from textual.widgets import Input, Label, Static, TextArea
 from ...domain.errors import ConflictError, DeskError
 from ...services.core.views import RecordView
 from .. import display
+from ..cursor import cursors_to_end
 from ..drafts import DraftMixin
 from ..field_errors import focus_field_in_error
 from ..hints import error_message
@@ -174,6 +175,7 @@ class ActionDialog(DraftMixin, DeskModal):
                 widget.value = ""  # type: ignore[attr-defined]
         self.refill()
         self.record_reloaded(record)
+        cursors_to_end(self)
         self.on_mount()  # the subclass's: focus, and whatever it starts with
         self.start_drafts()
         self.refresh_bindings()

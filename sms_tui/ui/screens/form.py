@@ -24,6 +24,7 @@ from ...domain.kinds import EXTRA_FIELDS, KINDS, Kind, parse_kind
 from ...domain.priority import PRIORITY_NAMES
 from ...services.core.views import RecordView
 from .. import display
+from ..cursor import cursors_to_end
 from ..drafts import DraftMixin
 from ..hints import error_message
 from ..widgets.choice_picker import LEVEL_CHOICES, ChoicePicker
@@ -423,6 +424,7 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
         self.query_one("#f-impact", ChoicePicker).value = impact
         self.query_one("#f-urgency", ChoicePicker).value = urgency
         self.query_one("#form-body", VerticalScroll).scroll_home(animate=False, immediate=True)
+        cursors_to_end(self)
         self.on_mount()
         self.refresh_bindings()
 
