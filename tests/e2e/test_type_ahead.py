@@ -120,3 +120,21 @@ def test_two_dialogs_typed_in_one_burst_are_both_recorded_in_order(desk):
     term.wait_for("saved (version 3)")
     notes = [e.get("note") for e in reversed(_journal(desk, ref)) if e["action"] == "note"]
     assert notes == ["first call", "second call"]
+
+
+def test_steps_ticked_in_the_burst_that_saves_a_request_from_the_catalogue_are_ticked(desk):
+    """Title, ctrl+s and three spaces in one write: the request's screen opened before its
+    record was read, with the focus on its body, and the spaces scrolled it instead of
+    ticking the fulfilment steps (found in a new-user trial)."""
+    term = desk.tui()
+    term.wait_for("Incidents")
+    term.burst("2")
+    term.wait_for("Requests")
+    term.burst("T")
+    term.wait_for("Password reset")
+    term.burst("down", "down", "down", "down", "enter")
+    term.wait_for("From the catalogue: P2")
+    term.burst("Cannot log in after the holiday", "ctrl+s", " ", " ", " ")
+    term.wait_for_re(r"Version +5")
+    request = json.loads(desk.cli("show", "REQ-000001", "--format", "json"))
+    assert [e["action"] for e in request["journal"]].count("step") == 3
