@@ -386,3 +386,20 @@ async def test_nonconformity_severity_is_picked_from_minor_and_major(make_app, r
         assert isinstance(app.screen, ReviewScreen)
     finding = reviews.list_findings("nonconformity", open_only=True)[0]
     assert finding.severity == "major"
+
+
+async def test_home_and_end_go_to_the_first_and_last_review(make_app, reviews):
+    """Textual's table moved Home/End between columns: on the review queue's row cursor they
+    did nothing, and Home then Enter opened the review the cursor was still on."""
+    from textual.widgets import DataTable
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "6")
+        table = app.screen.query_one("#review-table", DataTable)
+        assert table.row_count > 2
+        await press(pilot, "end")
+        assert table.cursor_row == table.row_count - 1
+        await press(pilot, "home")
+        assert table.cursor_row == 0

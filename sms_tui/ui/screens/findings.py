@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Header, Static
 
 from .. import display
 from ..widgets.desk_footer import DeskFooter
+from ..widgets.row_table import RowTable
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
 from .finding import KIND_LABEL, FindingScreen
@@ -43,7 +44,7 @@ class FindingsScreen(DeskScreen):
         yield Header()
         yield SectionBar(self.app.current_mode)
         yield Static(id="findings-title")
-        yield DataTable(id="findings-table", cursor_type="row", zebra_stripes=False)
+        yield RowTable(id="findings-table", cursor_type="row", zebra_stripes=False)
         yield Static(id="findings-empty", classes="hint")
         yield DeskFooter()
 

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Header, Static
 
 from .. import display
 from ..widgets.desk_footer import DeskFooter
+from ..widgets.row_table import RowTable
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
 from .reviews_common import date, state_text
@@ -53,7 +54,7 @@ class ReviewQueueScreen(DeskScreen):
         yield SectionBar("reviews")
         yield Static(Text("Reviews  loading…"), id="review-summary")
         yield Static(id="review-filter", classes="hint")
-        yield DataTable(id="review-table", cursor_type="row", zebra_stripes=False)
+        yield RowTable(id="review-table", cursor_type="row", zebra_stripes=False)
         yield Static(id="review-empty", classes="hint")
         yield DeskFooter()
 

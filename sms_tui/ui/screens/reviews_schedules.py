@@ -18,6 +18,7 @@ from ...domain.bounds import check_date
 from ...domain.errors import ValidationError
 from .. import display
 from ..widgets.desk_footer import DeskFooter
+from ..widgets.row_table import RowTable
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
 from .reviews_dialogs import Field, ReviewDialog
@@ -58,7 +59,7 @@ class ScheduleScreen(DeskScreen):
         yield Header()
         yield SectionBar(self.app.current_mode)
         yield Static(Text("Review schedules", style="bold"), id="schedule-title")
-        yield DataTable(id="schedule-table", cursor_type="row", zebra_stripes=False)
+        yield RowTable(id="schedule-table", cursor_type="row", zebra_stripes=False)
         yield Static(id="schedule-detail", classes="hint")
         yield DeskFooter()
 
