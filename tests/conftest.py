@@ -102,6 +102,16 @@ def pytest_collection_modifyitems(config, items) -> None:
     items.sort(key=rank)  # stable: each module's tests stay together, in their order
 
 
+def pytest_collection_finish(session) -> None:
+    """What every test shares (the modules, the collected tests) is moved out of the garbage
+    collector's sight, as the app does once its services are open: the full collections the
+    tests set off no longer walk it again and again."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only: about the SQLite file itself (one backend)")
     config.addinivalue_line("markers", "fresh_desk: db_path names no file yet (the first run "
