@@ -19,6 +19,30 @@ if TYPE_CHECKING:
     from ..services.core.views import RecordView
 
 
+def open_record(node: Any, ref: str) -> None:
+    """Open record ``ref``'s screen from ``node`` (a screen with ``service``): the record is
+    read first, then its screen (one already built, when there is one free) opens showing
+    it -- one frame, with the record in it (issue 9) -- and keys typed meanwhile wait for it
+    and land on it (a space ticks a request's first step, not the empty screen's body)."""
+    from .sections import detail_screen
+
+    app = node.app
+    if not app.backend.ready:
+        app.push_screen(detail_screen(ref))  # it loads once the database is open
+        return
+    screen, reused = app.detail_screen_for(ref)
+
+    def opened(data: Any) -> None:
+        if reused:
+            screen.reuse_for(ref, data)
+        else:
+            screen.preload(data)
+        app.push_screen(screen)
+
+    node.service(screen.fetcher(app.backend, ref), opened, group="open-record", exclusive=True,
+                 opens_screen=True)
+
+
 class RecordActions:
     """Mixin for a screen (with ServiceMixin) that has a current record."""
 
@@ -73,26 +97,8 @@ class RecordActions:
     # -- actions ------------------------------------------------------------
     def action_open_record(self, ref: str | None = None) -> None:
         ref = ref or self.current_ref()
-        if ref is None:
-            return
-        from .sections import detail_screen
-
-        if not self.app.backend.ready:
-            self.app.push_screen(detail_screen(ref))  # it loads once the database is open
-            return
-        # Read the record first, then open its screen (one already built, when there is
-        # one free) showing it: one frame, with the record in it (issue 9).
-        screen, reused = self.app.detail_screen_for(ref)
-
-        def opened(data: Any) -> None:
-            if reused:
-                screen.reuse_for(ref, data)
-            else:
-                screen.preload(data)
-            self.app.push_screen(screen)
-
-        self.service(screen.fetcher(self.app.backend, ref), opened, group="open-record", exclusive=True,
-                     opens_screen=True)
+        if ref is not None:
+            open_record(self, ref)
 
     def action_edit(self) -> None:
         from .screens.request_form import record_form

@@ -118,28 +118,12 @@ class RequestTypesScreen(DeskScreen):
     def _request_raised(self, view: Any) -> None:
         if view is None:
             return
-        from ..sections import detail_screen
+        from ..actions import open_record
 
         self.app.notify(f"{view.ref} recorded — P{view.priority}", timeout=4, markup=False)
         self.app.check_for_changes()
-        if not self.backend.ready:
-            self.app.push_screen(detail_screen(view.ref))
-            return
-        # read first and opened showing it, as from the queue: keys typed after ctrl+s (space
-        # ticks the first step) wait for the request and land on its steps, not on a screen
-        # still empty, whose body took them (the spaces scrolled it)
-        ref = view.ref
-        screen, reused = self.app.detail_screen_for(ref)
-
-        def opened(data: Any) -> None:
-            if reused:
-                screen.reuse_for(ref, data)
-            else:
-                screen.preload(data)
-            self.app.push_screen(screen)
-
-        self.service(screen.fetcher(self.backend, ref), opened, group="open-record",
-                     exclusive=True, opens_screen=True)
+        # opened as from the queue (read first): keys typed after ctrl+s land on its steps
+        open_record(self, view.ref)
 
     def action_edit_type(self) -> None:
         current = self._current()
