@@ -281,22 +281,10 @@ class Warmer:
         from .sections import START_SECTION, detail_screen_class
 
         app = self.app
-        stack = app._screen_stacks.get(START_SECTION) or [None]
-        current_ref = getattr(stack[0], "current_ref", None)
-        ref = current_ref() if current_ref is not None else None
+        ref = self._cursor_ref(START_SECTION)
         if ref is None or detail_screen_class(ref) in app._detail_screens:
             return None
         screen = detail_screen_class(ref)(ref)
-        fetch = screen.fetcher(app.backend, ref)
-
-        def read() -> None:
-            try:
-                data = fetch()
-            except Exception:  # gone meanwhile, or a busy database: built when first opened
-                log.debug("reading %s ahead failed", ref, exc_info=True)
-                data = None
-            with contextlib.suppress(RuntimeError):  # the app is closing
-                app.call_from_thread(built, data)
 
         def built(data: Any) -> None:
             cls = type(screen)
@@ -308,7 +296,7 @@ class Warmer:
             app.install_screen(screen, name=f"detail:{cls.__name__}")
             self._register(screen)
 
-        app.run_worker(read, thread=True, exit_on_error=False, name="read a record ahead")
+        self._read_ahead(ref, screen.fetcher(app.backend, ref), built)
         return screen  # settled once built (or given up: _building None)
 
     def _build_dialog(self, name: str) -> Any:
@@ -350,21 +338,10 @@ class Warmer:
 
         app = self.app
         key = (RecordForm, parse_kind(kind), True)  # kept_form's key for an edit
-        stack = app._screen_stacks.get(QUEUE_SECTION[kind]) or [None]
-        current_ref = getattr(stack[0], "current_ref", None)
-        ref = current_ref() if current_ref is not None else None
+        ref = self._cursor_ref(QUEUE_SECTION[kind])
         if ref is None or key in app._kept_screens:
             return None
         records = app.backend.records
-
-        def read() -> None:
-            try:
-                view = records.get(ref)
-            except Exception:  # gone meanwhile, or a busy database: built when first opened
-                log.debug("reading %s ahead failed", ref, exc_info=True)
-                view = None
-            with contextlib.suppress(RuntimeError):  # the app is closing
-                app.call_from_thread(built, view)
 
         def built(view: Any) -> None:
             self._building = None
@@ -374,8 +351,30 @@ class Warmer:
             if not reused:
                 self._building = self._register(form)
 
-        app.run_worker(read, thread=True, exit_on_error=False, name="read a record ahead")
+        self._read_ahead(ref, lambda: records.get(ref), built)
         return _Reading()  # not settled until the form is built (or given up: _building None)
+
+    def _cursor_ref(self, section: str) -> str | None:
+        """The reference under the cursor of ``section``'s queue (built at start-up), if any."""
+        stack = self.app._screen_stacks.get(section) or [None]
+        current_ref = getattr(stack[0], "current_ref", None)
+        return current_ref() if current_ref is not None else None
+
+    def _read_ahead(self, ref: str, fetch: Callable[[], Any], built: Callable[[Any], Any]) -> None:
+        """``fetch()`` in a thread, then ``built(result)`` on the UI thread -- ``built(None)``
+        if the read failed (gone meanwhile, or a busy database: built when first opened)."""
+        app = self.app
+
+        def read() -> None:
+            try:
+                data = fetch()
+            except Exception:
+                log.debug("reading %s ahead failed", ref, exc_info=True)
+                data = None
+            with contextlib.suppress(RuntimeError):  # the app is closing
+                app.call_from_thread(built, data)
+
+        app.run_worker(read, thread=True, exit_on_error=False, name="read a record ahead")
 
     def _build_help(self) -> Any:
         from .screens.help import HelpScreen
