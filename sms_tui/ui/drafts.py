@@ -99,6 +99,42 @@ class DraftStore:
             log.warning("could not keep a draft in %s", self.path, exc_info=True)
 
 
+_DRAFT_FIELDS = "Input, TextArea, Select, ChoicePicker"
+"""What a draft keeps: every field an analyst fills in, typed or picked."""
+
+
+def _field_value(widget: Any) -> str | None:
+    """What ``widget`` holds, as the draft keeps it (None: nothing to keep, a blank choice)."""
+    from textual.widgets import Select, TextArea
+
+    if isinstance(widget, TextArea):
+        return widget.text
+    if isinstance(widget, Select):
+        return widget.value if isinstance(widget.value, str) else None
+    value = widget.value
+    return value if isinstance(value, str) else None
+
+
+def _put_value(widget: Any, value: str) -> None:
+    """Put a kept ``value`` back into ``widget``; a choice that is no longer offered is left."""
+    from textual.widgets import Select, TextArea
+
+    from .widgets.choice_picker import ChoicePicker
+
+    if isinstance(widget, TextArea):
+        widget.text = value
+    elif isinstance(widget, Select):
+        from textual.widgets.select import InvalidSelectValueError
+
+        with contextlib.suppress(InvalidSelectValueError):
+            widget.value = value
+    elif isinstance(widget, ChoicePicker):
+        if any(value == choice for choice, _label in widget.choices):
+            widget.value = value
+    else:
+        widget.value = value
+
+
 DRAFT_PAUSE_S = 0.3  # typing paused this long: the draft goes to disk
 
 
@@ -124,15 +160,15 @@ class DraftMixin:
 
         return Static(id="draft-line", classes="draft-line")
 
-    def _text_fields(self) -> dict[str, Any]:
-        # a type selector matches subclasses too: every text field with an id
-        return {w.id: w for w in self.query("Input, TextArea") if w.id}  # type: ignore[attr-defined]
+    def _draft_fields(self) -> dict[str, Any]:
+        # a type selector matches subclasses too: every field with an id, the choices
+        # (impact, urgency, a status, a severity) as well as the text: a draft of a P1
+        # incident must come back as a P1, not as the form's default
+        return {w.id: w for w in self.query(_DRAFT_FIELDS) if w.id}  # type: ignore[attr-defined]
 
     def _texts(self) -> dict[str, str]:
-        from textual.widgets import TextArea
-
-        return {wid: (w.text if isinstance(w, TextArea) else w.value)
-                for wid, w in self._text_fields().items()}
+        return {wid: value for wid, w in self._draft_fields().items()
+                if (value := _field_value(w)) is not None}
 
     def start_drafts(self) -> None:
         """Take what the screen shows now as its starting point; offer a kept draft."""
@@ -175,6 +211,12 @@ class DraftMixin:
     def on_text_area_changed(self, event: Any) -> None:
         self._draft_changed()
 
+    def on_select_changed(self, event: Any) -> None:
+        self._draft_changed()
+
+    def on_choice_picker_changed(self, event: Any) -> None:
+        self._draft_changed()
+
     def _draft_changed(self) -> None:
         if self._draft_baseline is None:
             return  # still opening: the values are the screen's own
@@ -197,20 +239,15 @@ class DraftMixin:
 
     def action_restore_draft(self) -> None:
         """Put the kept draft back into the fields."""
-        from textual.widgets import TextArea
-
         from .cursor import cursors_to_end
 
         offer, self._draft_offer = self._draft_offer, None
         if not offer:
             return
-        widgets = self._text_fields()
+        widgets = self._draft_fields()
         for wid, text in offer.items():
-            widget = widgets.get(wid)
-            if isinstance(widget, TextArea):
-                widget.text = text
-            elif widget is not None:
-                widget.value = text
+            if (widget := widgets.get(wid)) is not None:
+                _put_value(widget, text)
         cursors_to_end(self)  # typing goes on after the text put back
         self._show_draft_line("Draft restored: save to keep it.")
         self.app.drafts.stage(self.draft_key(), self._texts())
