@@ -28,6 +28,14 @@ and half of Neovim's ``ttimeoutlen`` (50 ms); on a link that splits
 sequences more than that (a serial line, a lossy mobile link), set
 ``ESCDELAY=100`` (Textual's own default) or more.
 
+**Esc and a key in one read** (a burst over SSH, a fast typist, a script) are the bytes an
+Alt+key sends (``ESC n``). Textual reads them as ``alt+n``, which nothing in the desk binds,
+so both keys were lost; a longer burst (``ESC`` then a title) became ``^`` and the title, typed
+as commands. :class:`DeskParser` reads ``ESC`` followed by a character that cannot start an
+escape sequence as Esc, then that key -- as vim and less do, and as the keys were typed.
+The one exception is the pair a Mac terminal sends for Option+arrow (``ESC b``/``ESC f``,
+word left/right): in a text field they still move by word.
+
 **Robust to the installed Textual.** The loop is Textual's own (8.x) with
 one line changed; if the installed Textual's loop is not the one this was
 written against (its source no longer waits in ``select(0.1)``, or the parser
@@ -100,18 +108,64 @@ def use_escape_delay() -> None:
         constants.ESCAPE_DELAY = ESCAPE_DELAY_MS / 1000.0  # type: ignore[misc]
 
 
+_SEQUENCE_STARTS = frozenset("[O]P_^X")
+"""What may follow ESC to begin an escape sequence (CSI, SS3, OSC, DCS, APC, PM, SOS)."""
+
+_WORD_KEYS = frozenset("bf")
+"""``ESC b``/``ESC f``: Option+left/right in a Mac terminal; word movement in a text field."""
+
+
+def desk_parser_class() -> type:
+    """Textual's input parser, reading ESC and a plain key as Esc, then the key."""
+    from textual import events
+    from textual._xterm_parser import XTermParser
+
+    def split(self: Any, sequence: str, alt: bool = False) -> Any:
+        key = None
+        if alt and len(sequence) == 1:  # ESC then a key, read after the escape delay
+            key = sequence
+        elif len(sequence) == 2 and sequence[0] == "\x1b":  # ESC then a key in one read
+            key = sequence[1]
+            if key in _WORD_KEYS and self.text_focused():
+                key = None
+        if key is not None and (key == "\r" or (key.isprintable() and key not in _SEQUENCE_STARTS)):
+            yield events.Key("escape", "\x1b")
+            yield from XTermParser._sequence_to_key_events(self, key)
+            return
+        yield from XTermParser._sequence_to_key_events(self, sequence, alt)
+
+    def init(self: Any, debug: bool = False, text_focused: Any = None) -> None:
+        XTermParser.__init__(self, debug)
+        self.text_focused = text_focused or (lambda: False)
+
+    return type("DeskParser", (XTermParser,), {
+        "__doc__": "Textual's XTermParser; ESC and a plain key are Esc, then the key.",
+        "__module__": __name__, "__init__": init, "_sequence_to_key_events": split,
+    })
+
+
+def _text_focused(app: Any) -> bool:
+    """Whether a text field has the focus (read from the input thread: a glance, no call)."""
+    from textual.widgets import Input, TextArea
+
+    try:
+        return isinstance(app.focused, Input | TextArea)
+    except Exception:  # no screen yet, or one being switched
+        return False
+
+
 def run_input_thread(self: Any) -> None:
     """Textual 8's loop, but ``select`` waits only until the parser's pending timeout."""
     from textual._loop import loop_last
     from textual._parser import ParseError
     from textual._time import get_time
-    from textual._xterm_parser import XTermParser
 
     selector = selectors.SelectSelector()
     selector.register(self.fileno, selectors.EVENT_READ)
     fileno = self.fileno
     EVENT_READ = selectors.EVENT_READ
-    parser = XTermParser(self._debug)
+    app = self._app
+    parser = desk_parser_class()(self._debug, text_focused=lambda: _text_focused(app))
     feed = parser.feed
     tick = parser.tick
     decode = getincrementaldecoder("utf-8")().decode

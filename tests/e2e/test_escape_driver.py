@@ -26,7 +26,6 @@ GAP_S = 0.003
 
 SEQUENCES = {
     "up": "\x1b[A",
-    "alt+x": "\x1bx",
     "f5": "\x1b[15~",
     "f1": "\x1bOP",
     "ctrl+right": "\x1b[1;5C",
@@ -120,6 +119,24 @@ def test_sequences_split_at_every_byte_are_read_as_the_key_not_as_esc(echo: Echo
     misread = [(pieces, keys) for (name, pieces), keys in zip(todo, got, strict=True) if keys != [name]]
     assert not misread, f"{len(misread)} of {len(todo)} split sequences misread, e.g. {misread[:5]}"
     assert got == wanted
+
+
+@pytest.mark.parametrize("pieces", [["\x1bx"], ["\x1b", "x"], ["\x1bnew"], ["\x1b\r"]],
+                         ids=["one-read", "split", "esc-then-text", "esc-then-enter"])
+def test_esc_and_a_plain_key_are_esc_then_the_key_however_they_arrive(echo: Echo, pieces) -> None:
+    """ESC x is also what Alt+x sends; nothing in the desk binds Alt, and a burst over SSH
+    (Esc, then the next key) must not lose both keys as one Alt+x, nor turn a longer
+    burst into "^" and text."""
+    echo.write(*pieces)
+    wanted = {"\x1bx": ["escape", "x"], "\x1bnew": ["escape", "n", "e", "w"],
+              "\x1b\r": ["escape", "enter"]}["".join(pieces)]
+    assert echo.keys(wanted[-1]) == wanted
+
+
+def test_option_arrows_of_a_mac_terminal_are_esc_then_the_letter_outside_a_text_field(
+        echo: Echo) -> None:
+    echo.write("\x1bb")
+    assert echo.keys("b") == ["escape", "b"]
 
 
 def test_a_bare_esc_is_delivered_without_another_key_behind_it(echo: Echo) -> None:

@@ -115,6 +115,28 @@ def test_what_was_typed_in_a_form_survives_a_crash_and_is_offered_back(desk, cra
     assert "Scanner on floor 3 offline" in desk.cli("list", "incidents")
 
 
+def test_a_draft_keeps_the_picked_impact_and_urgency_not_only_the_text(desk):
+    """A P1 typed in a hurry and closed by a stray Esc comes back as the P1 it was, not as
+    the form's default P3: a draft keeps the choices as well as the text."""
+    term = desk.tui()
+    term.wait_for("filter: open")
+    term.burst("n", "Core switch down", "tab", "h", "tab", "h")
+    term.wait_for("P1 Critical")
+    term.burst("escape")
+    term.wait_for("Unsaved changes")
+    term.burst("escape")
+    term.wait_gone("Core switch down")
+    term.burst("n")
+    term.wait_for("F2 puts it back")
+    assert "P3 Moderate" in term.text()  # a new form starts at its defaults
+    term.burst("f2")
+    term.wait_for("P1 Critical")
+    term.burst("ctrl+s")
+    term.wait_for("INC-000001")
+    listed = desk.cli("list", "incidents")
+    assert re.search(r"INC-000001\s+P1\b.*Core switch down", listed), listed
+
+
 def test_a_dialog_closed_by_an_accidental_escape_offers_its_text_back(desk):
     ref = desk.cli("new", "incident", "--title", "Mail bounces").strip()
     term = desk.tui()
@@ -130,6 +152,39 @@ def test_a_dialog_closed_by_an_accidental_escape_offers_its_text_back(desk):
     term.burst("f2", "ctrl+s")
     term.wait_for("saved (version")
     assert "Spoke to the mail admin, waiting on the vendor" in desk.cli("show", ref)
+
+
+def test_esc_and_the_next_keys_in_one_burst_land_as_typed(desk):
+    """Esc and a key in one read are the bytes Alt+key sends: they must still be Esc, then
+    the key (the record closes, n opens the new form, the title lands in it)."""
+    ref = desk.cli("new", "incident", "--title", "Mail bounces").strip()
+    term = desk.tui()
+    term.wait_for(ref)
+    term.burst("enter")
+    term.wait_for("Next status")
+    term.burst("escape", "n", "Printer on fire", "ctrl+s")
+    term.wait_for("INC-000002")
+    listed = desk.cli("list", "incidents")
+    assert re.search(r"INC-000002\s.*Printer on fire", listed), listed
+    # and from a dialog: Esc closes it, the next key acts on the record behind it
+    term.burst("c")
+    term.wait_for("Add a note")
+    term.burst("escape", "?")
+    term.wait_for("Everywhere")  # the help screen, opened from where the dialog was
+    assert "Add a note" not in term.text()
+    assert "Traceback" not in term.raw.decode(errors="replace")
+
+
+def test_option_arrow_of_a_mac_terminal_still_moves_by_word_in_a_text_field(desk):
+    """ESC b / ESC f are what Option+left/right send in a Mac terminal: in a text field they
+    move by word, as before, and are not read as Esc (which would leave the form)."""
+    term = desk.tui()
+    term.wait_for("filter: open")
+    term.burst("n")
+    term.wait_for("New incident")
+    term.burst("Printer jams", "\x1bb", "X", "ctrl+s")
+    term.wait_for("INC-000001")
+    assert "Printer Xjams" in desk.cli("list", "incidents")
 
 
 @pytest.mark.parametrize("env", [{"NO_COLOR": "1"}, {"TERM": "vt100"}, {"TERM": "linux"}],
