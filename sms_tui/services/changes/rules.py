@@ -64,20 +64,50 @@ def change_policy(store: Store) -> ChangePolicy:
 
 def targets_of(session: Session, row: Change) -> tuple[dict[str, str], list[str]]:
     """Affected services (name -> criticality, CI services included) and CI names."""
-    services: dict[str, str] = {}
-    ids = {row.service_id} if row.service_id else set()
-    ids |= set(session.exec(select(ChangeServiceLink.service_id)
-                            .where(ChangeServiceLink.change_id == row.id)))
-    ci_ids = {row.ci_id} if row.ci_id else set()
-    ci_ids |= set(session.exec(select(ChangeCILink.ci_id).where(ChangeCILink.change_id == row.id)))
-    cis = [session.get(ConfigurationItem, i) for i in ci_ids]
+    return targets_of_many(session, [row])[row.id]
+
+
+_IN_CHUNK = 500  # ids per IN (...): well inside every database's limit on parameters
+
+
+def _chunks(ids: list[Any]) -> list[list[Any]]:
+    return [ids[i:i + _IN_CHUNK] for i in range(0, len(ids), _IN_CHUNK)]
+
+
+def targets_of_many(session: Session, rows: list[Change]) -> dict[Any, tuple[dict[str, str], list[str]]]:
+    """:func:`targets_of` for each of ``rows`` (by id), read in a few queries, not four per change
+    (the change calendar of a busy desk lists hundreds)."""
+    change_ids = [row.id for row in rows]
+    service_ids: dict[Any, set[Any]] = {row.id: ({row.service_id} if row.service_id else set())
+                                        for row in rows}
+    ci_ids: dict[Any, set[Any]] = {row.id: ({row.ci_id} if row.ci_id else set()) for row in rows}
+    for chunk in _chunks(change_ids):
+        for change_id, service_id in session.exec(
+                select(ChangeServiceLink.change_id, ChangeServiceLink.service_id)
+                .where(col(ChangeServiceLink.change_id).in_(chunk))):
+            service_ids[change_id].add(service_id)
+        for change_id, ci_id in session.exec(
+                select(ChangeCILink.change_id, ChangeCILink.ci_id)
+                .where(col(ChangeCILink.change_id).in_(chunk))):
+            ci_ids[change_id].add(ci_id)
+    wanted_cis = sorted({i for ids in ci_ids.values() for i in ids})
+    cis: dict[Any, ConfigurationItem] = {}
+    for chunk in _chunks(wanted_cis):
+        cis.update((ci.id, ci) for ci in session.exec(
+            select(ConfigurationItem).where(col(ConfigurationItem.id).in_(chunk))))
     # a change to a CI touches the service the CI belongs to
-    ids |= {ci.service_id for ci in cis if ci is not None and ci.service_id}
-    for service_id in ids:
-        service = session.get(Service, service_id)
-        if service is not None:
-            services[service.name] = service.criticality
-    return dict(sorted(services.items())), sorted(ci.name for ci in cis if ci is not None)
+    for change_id, ids in ci_ids.items():
+        service_ids[change_id] |= {cis[i].service_id for i in ids if i in cis and cis[i].service_id}
+    wanted_services = sorted({i for ids in service_ids.values() for i in ids})
+    services: dict[Any, Service] = {}
+    for chunk in _chunks(wanted_services):
+        services.update((s.id, s) for s in session.exec(select(Service).where(col(Service.id).in_(chunk))))
+    out: dict[Any, tuple[dict[str, str], list[str]]] = {}
+    for change_id in change_ids:
+        named = {services[i].name: services[i].criticality for i in service_ids[change_id] if i in services}
+        out[change_id] = (dict(sorted(named.items())),
+                          sorted(cis[i].name for i in ci_ids[change_id] if i in cis))
+    return out
 
 
 def ci_types_of(session: Session, names: list[str]) -> list[str]:
@@ -102,11 +132,15 @@ def windows_between(session: Session, start: datetime | None = None, end: dateti
         stmt = stmt.where(col(Change.planned_end) > start)
     if end is not None:
         stmt = stmt.where(col(Change.planned_start) < end)
+    rows = list(session.exec(stmt.order_by(col(Change.planned_start), col(Change.id))))
+    targets = targets_of_many(session, rows)
     out = []
-    for row in session.exec(stmt.order_by(col(Change.planned_start), col(Change.id))):
-        window = window_of(session, row)
-        if window is not None:
-            out.append((row, window))
+    for row in rows:
+        if row.planned_start is None or row.planned_end is None:
+            continue
+        services, cis = targets[row.id]
+        out.append((row, ChangeWindow(row.ref, row.planned_start, row.planned_end,
+                                      frozenset(services), frozenset(cis))))
     return out
 
 

@@ -313,7 +313,7 @@ class ChangeService:
         states = ACTIVE_STATES + (("review", "closed") if include_done else ())
         with self.store.read() as session:
             rows = windows_between(session, start, end, states)
-            active = [w for _, w in windows_between(session, start, end)]
+            active = [w for row, w in rows if row.status in ACTIVE_STATES]  # those still to happen
             conflicts = find_conflicts(active)
             out = []
             for row, window in rows:
