@@ -165,6 +165,7 @@ class DeskApp(App[None]):
             return
         if not get_current_worker().is_cancelled:
             self.call_from_thread(self._backend_ready, version)
+            self.warmer.read_ahead(version)  # still off the UI thread
 
     def _startup_failed(self, message: str) -> None:
         self.startup_error = one_line(message)

@@ -83,6 +83,34 @@ class Warmer:
         self._building: Any = None  # the screen whose mounting is awaited
         self._timer: Any = None
         self.built: list[str] = []  # what was built, in order (for the log and the tests)
+        self._report_ahead: tuple[Any, int, Any] | None = None  # (period, data version, report)
+
+    def read_ahead(self, version: int) -> None:
+        """Read, in the thread that opened the services, the data a first open waits for
+        longest: the service report the reports screen opens on (half a second at a million
+        records, all of it in the database). Its first open then shows it at once -- as a later
+        open shows the figures it showed last -- and reads it again only if something was
+        written since ``version`` (the data version it was read at), as a later open does."""
+        if not enabled():
+            return
+        from ..services.reporting.service import ReportService
+        from .screens.reports import opening_period
+
+        period = opening_period(self.app.clock())
+        try:
+            report = self.app.backend.service(ReportService).service_report(period)
+        except Exception:  # a busy or closing desk: the screen reads it when opened
+            log.debug("reading the report ahead failed", exc_info=True)
+            return
+        self._report_ahead = (period, version, report)
+
+    def report_read_ahead(self, period: Any) -> tuple[Any, bool] | None:
+        """The report for ``period`` read ahead, and whether it is still current (nothing
+        written since); None if none was read for that period."""
+        found = self._report_ahead
+        if found is None or found[0] != period:
+            return None
+        return found[2], found[1] == self.app.data_version
 
     def input_seen(self) -> None:
         """A key or a paste came: the next build waits for the next quiet moment."""

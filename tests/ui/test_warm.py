@@ -10,7 +10,7 @@ from sms_tui.ui.screens.form import RecordForm
 from sms_tui.ui.screens.help import HelpScreen
 from sms_tui.ui.sections import SECTIONS
 
-from .conftest import press, screen_text, settle
+from .conftest import press, screen_text, settle, type_text
 
 
 async def _until_built(pilot) -> None:
@@ -223,3 +223,50 @@ async def test_what_the_builds_made_is_frozen_once_they_are_done(make_app, desk)
         help_screen = app._kept_screens[HelpScreen]
         assert gc.get_freeze_count() > frozen_when_open
         assert not any(obj is help_screen for obj in gc.get_objects(generation=2))
+
+
+async def test_the_report_is_read_ahead_at_start_and_its_first_open_shows_it(
+        make_app, desk, monkeypatch) -> None:
+    """The service report takes half a second at a million records: it is read once the
+    services open, and the first open of the reports screen shows it instead of reading it
+    again -- unless something was written since, when it is read anew."""
+    from sms_tui.services.reporting.service import ReportService
+
+    reads = []
+    original = ReportService.service_report
+
+    def counted(self, period):
+        reads.append(period)
+        return original(self, period)
+
+    monkeypatch.setattr(ReportService, "service_report", counted)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        for _ in range(100):
+            if app.warmer._report_ahead is not None:
+                break
+            await pilot.pause(0.05)
+        assert len(reads) == 1, "the report was not read ahead"
+        await press(pilot, "7")
+        await settle(pilot)
+        assert "Incidents opened" in screen_text(app)
+        assert "loading" not in screen_text(app)
+        assert len(reads) == 1, "the first open read the report again"
+        await press(pilot, "1", "n")
+        await type_text(pilot, "Written after the read-ahead")
+        await press(pilot, "ctrl+s")
+        await settle(pilot)
+        app.check_for_changes()
+        await settle(pilot)
+        await press(pilot, "7")
+        await settle(pilot)
+        assert len(reads) == 2, "a report read before a write was shown as current"
+
+
+async def test_nothing_is_read_ahead_when_turned_off(make_app, desk, monkeypatch) -> None:
+    monkeypatch.setenv(warm.WARM_ENV, "0")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert app.warmer._report_ahead is None

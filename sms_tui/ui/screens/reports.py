@@ -30,6 +30,14 @@ if TYPE_CHECKING:
     from ...services.reporting.model import Period, ServiceReport
 
 KINDS = [("week", "week"), ("month", "month"), ("quarter", "quarter"), ("custom", "custom")]
+OPENING_KIND, OPENING_OFFSET = "month", -1  # the screen opens on the last complete month
+
+
+def opening_period(now: datetime) -> Period:
+    """The period the screen opens on (read ahead at start-up: :mod:`sms_tui.ui.warm`)."""
+    from ...services.reporting.model import calendar_period
+
+    return calendar_period(OPENING_KIND, now, OPENING_OFFSET)
 
 
 class ReportsScreen(DeskScreen):
@@ -50,8 +58,8 @@ class ReportsScreen(DeskScreen):
 
     def __init__(self) -> None:
         super().__init__(name="reports")
-        self.kind = "month"
-        self.period_offset = -1  # the last complete period
+        self.kind = OPENING_KIND
+        self.period_offset = OPENING_OFFSET  # the last complete period
         self.custom: Period | None = None
         self.report: ServiceReport | None = None
 
@@ -60,7 +68,7 @@ class ReportsScreen(DeskScreen):
         yield SectionBar("reports")
         with Horizontal(id="report-picker-row"):
             yield Static(Text("Period: "), id="report-picker-label")
-            yield ChoicePicker(KINDS, "month", id="report-kind")
+            yield ChoicePicker(KINDS, OPENING_KIND, id="report-kind")
         yield Static(Text(""), id="report-period")
         with VerticalScroll(id="report-scroll"):
             yield Static(Text("Loading the report…", style="italic"), id="report-body")
@@ -125,6 +133,13 @@ class ReportsScreen(DeskScreen):
     # ----------------------------------------------------------------- data
     def load(self) -> None:
         period = self.period()
+        ahead = self.app.warmer.report_read_ahead(period)
+        if ahead is not None:  # read while the analyst was at the queue
+            report, current = ahead
+            self._show(report)
+            if current:
+                return
+            # written since: shown meanwhile, as a later open shows the figures it last had
         self._heading(period, loading=True)
         from_ = self.backend
 
