@@ -54,6 +54,7 @@ class TypeAhead:
         self._in_flight: tuple[int, float] | None = None  # (serial, since)
         self._typing_into: Any = None  # the text field the key in flight was typed into
         self._serial = 0
+        self.handed = 0  # keys and pastes handed on so far (a form tells its own filling from typing)
         self._holds: dict[int, Hold] = {}
         self._next_token = 0
         self._settled: Any = None  # the current screen, once it handled what was pending
@@ -151,6 +152,7 @@ class TypeAhead:
     async def _handle(self, event: events.Event) -> None:
         focused = self.app.focused
         log.debug("key %r to %r", getattr(event, "key", "paste"), focused)
+        self.handed += 1
         await self._dispatch(event)
         forwarded = event.is_forwarded and not event._stop_propagation
         # set before _follow, which may find the key done at once and read it
@@ -227,8 +229,11 @@ class TypeAhead:
 
     def _tick(self) -> None:
         if not self._queue:
-            self._watchdog.stop()
-            self._watchdog = None
+            # a tick already under way when the watchdog was stopped comes here with none
+            # (seen on a loaded machine: the app ended on it)
+            if self._watchdog is not None:
+                self._watchdog.stop()
+                self._watchdog = None
             return
         if not self.busy():
             self.app.call_later(self._drain)
