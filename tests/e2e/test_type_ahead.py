@@ -138,3 +138,71 @@ def test_steps_ticked_in_the_burst_that_saves_a_request_from_the_catalogue_are_t
     term.wait_for_re(r"Version +5")
     request = json.loads(desk.cli("show", "REQ-000001", "--format", "json"))
     assert [e["action"] for e in request["journal"]].count("step") == 3
+
+
+def test_enter_typed_after_a_search_opens_the_row_the_search_found(desk):
+    """`/ hotel Enter Enter c note ctrl+s` in one burst: the second Enter opens the one match
+    (typed slowly, it would), never the top row of the queue before the search."""
+    _incident(desk, "Printer jams on tray 2")
+    vpn = desk.cli("new", "incident", "--title", "Cannot connect to VPN from hotel Wi-Fi",
+                   "--impact", "low", "--urgency", "low").strip()  # P5: last in the queue
+    top = _incident(desk, "Mail bounces for sales")
+    term = desk.tui()
+    term.wait_for(vpn)
+    term.burst("/", "hotel", "enter", "enter", "c", "note meant for the VPN incident", "ctrl+s")
+    term.wait_for("saved (version")
+    notes = {ref: [e.get("note") for e in _journal(desk, ref) if e["action"] == "note"]
+             for ref in (vpn, top)}
+    assert notes == {vpn: ["note meant for the VPN incident"], top: []}
+
+
+def test_down_and_enter_typed_after_words_in_the_link_dialog_link_what_they_found(desk):
+    problem = desk.cli("new", "problem", "--title", "Mail relay keeps crashing").strip()
+    _incident(desk, "Printer jams on tray 2")
+    mail = _incident(desk, "Email down for all staff")
+    for title in ("Badge reader dead", "Scanner offline", "Backup job failed"):
+        _incident(desk, title)  # whichever way the list is ordered, the mail one is not alone
+    term = desk.tui()
+    term.wait_for("Incidents")
+    term.burst("3")
+    term.wait_for(problem)
+    term.burst("enter")
+    term.wait_for("Next status")
+    term.burst("l", "email down", "down", "enter")
+    term.wait_for("saved (version")
+    links = json.loads(desk.cli("show", problem, "--format", "json"))["links"]
+    assert [link["ref"] for link in links] == [mail], links
+
+
+def test_a_name_typed_in_the_assign_burst_replaces_the_one_there_each_time(desk):
+    """The assign dialog is kept and refilled: on its second opening too, the name typed in
+    the burst that opens it replaces the assignee shown, as typed slowly."""
+    first = desk.cli("new", "incident", "--title", "VPN drops", "--assignee", "dokafor").strip()
+    second = desk.cli("new", "incident", "--title", "Mail bounces", "--assignee", "esilva").strip()
+    term = desk.tui()
+    term.wait_for(first)
+    for ref in (first, second):
+        term.burst("/", ref, "enter", "enter")
+        term.wait_for("Next status")
+        term.burst("a", "root", "tab", "tab", "taking it", "enter")
+        term.wait_for("saved (version")
+        term.burst("escape")
+        term.wait_for("filter:")
+    for ref in (first, second):
+        assert json.loads(desk.cli("show", ref, "--format", "json"))["assignee"] == "root"
+
+
+def test_a_manager_appointed_in_the_burst_that_opens_the_major_incident_is_recorded(desk):
+    """`Enter m a Night Manager Enter` from the queue: the major incident dialog reads its
+    steps first; the keys after m wait for them, so a opens the appoint dialog and the
+    name lands in it whole (it became "nager": the first letters ran as commands)."""
+    ref = _incident(desk, "Email down for all staff")
+    desk.cli("major", "declare", ref, "--reason", "every user is affected")
+    term = desk.tui()
+    term.wait_for(ref)
+    term.burst("enter", "m", "a", "Night Manager", "enter")
+    term.wait_for("Night Manager")
+    term.settle(1.0)
+    assert "Night Manager" in desk.cli("major", "show", ref)
+    managers = [e for e in _journal(desk, ref) if "major_manager" in json.dumps(e.get("changes", {}))]
+    assert len(managers) == 1 and "Night Manager" in json.dumps(managers[0]["changes"])

@@ -204,16 +204,23 @@ async def test_a_new_incident_form_starts_blank_after_one_was_left_half_filled(m
         assert "Kept form, new record" in screen_text(app)  # the saved incident's screen
 
 
-async def test_keys_typed_into_a_refilled_field_go_after_its_text(make_app, desk) -> None:
-    """Textual moves an Input's cursor to the end only at its first value: the refilled
-    assignee kept its cursor at 0, and 'a' then 'Z' in one burst assigned "Zalice"."""
+async def test_keys_typed_into_a_refilled_field_land_as_typed_slowly(make_app, desk) -> None:
+    """The refilled assignee's name is selected when the dialog opens, so a name typed replaces
+    it -- in a burst as when typed slowly. (Textual moved an Input's cursor to the end only at
+    its first value: 'a' then 'Z' in one burst once assigned "Zalice"; later "aliceZ".)"""
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await _to(pilot, desk["vpn"].ref)
         await press(pilot, "a", "escape")  # built (and kept) for the first record
         await _to(pilot, desk["payroll"].ref)
-        await pilot.press("a", "Z")
+        await pilot.press("a", "Z")  # one burst
         await settle(pilot)
         assert isinstance(app.screen, AssignDialog)
-        assert app.screen.query_one("#assignee", Input).value == "aliceZ"
+        in_a_burst = app.screen.query_one("#assignee", Input).value
+        await press(pilot, "escape")
+        await press(pilot, "a")  # slowly: the dialog open and settled before the name
+        await settle(pilot)
+        await press(pilot, "Z")
+        typed_slowly = app.screen.query_one("#assignee", Input).value
+        assert in_a_burst == typed_slowly == "Z"

@@ -26,7 +26,11 @@ class AssignDialog(ActionDialog):
         self.query_one("#group", Input).value = self.record.assignment_group or ""
 
     def on_mount(self) -> None:
-        self.query_one("#assignee", Input).focus()
+        assignee = self.query_one("#assignee", Input)
+        assignee.focus()
+        # the name is selected at once, not when the focus event comes: a name typed in the
+        # same burst as "a" replaces it, as typed slowly, instead of being appended to it
+        assignee.select_all()
 
     def collect(self) -> dict[str, Any]:
         return {name: self.query_one(f"#{name}", Input).value.strip()

@@ -49,6 +49,7 @@ class LinkDialog(ActionDialog):
         super().__init__(record)
         self.candidates: list[Any] = []
         self._timer: Any = None
+        self._listed_for: str | None = None  # the text the list shows the candidates of
 
     def compose_fields(self):
         yield Static(self._targets_line(), id="links-to")
@@ -71,6 +72,7 @@ class LinkDialog(ActionDialog):
         if self._timer is not None:
             self._timer.stop()
         self.candidates = []
+        self._listed_for = None
         self.query_one("#candidates", OptionList).clear_options()
         self.query_one("#links-to", Static).update(self._targets_line())
 
@@ -79,17 +81,30 @@ class LinkDialog(ActionDialog):
         self._search()
 
     # --------------------------------------------------------------- search
-    def _search(self) -> None:
+    def _search(self, *, hold_keys: bool = False) -> None:
+        """Find the candidates of what is typed. ``hold_keys``: the keys typed next (↓, Enter)
+        act on this search's list, so they wait for it (typed slowly, they would have)."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
         records, ref = self.backend.records, self.record.ref
         text = self.query_one("#target", Input).value
-        self.service(lambda: records.link_candidates(ref, text), self._show, on_error=self._not_found,
-                     group="link-candidates", exclusive=True)
 
-    def _not_found(self, exc: DeskError) -> bool:
-        self._show([])
-        return True
+        def show(rows: list[Any]) -> None:
+            self._show(rows, text)
 
-    def _show(self, rows: list[Any]) -> None:
+        def not_found(exc: DeskError) -> bool:
+            self._show([], text)
+            return True
+
+        self.service(lambda: records.link_candidates(ref, text), show, on_error=not_found,
+                     group="link-candidates", exclusive=True, opens_screen=hold_keys)
+
+    def _list_is_stale(self) -> bool:
+        return self._listed_for != self.query_one("#target", Input).value
+
+    def _show(self, rows: list[Any], text: str | None = None) -> None:
+        self._listed_for = text
         self.candidates = rows
         options = self.query_one("#candidates", OptionList)
         options.clear_options()
@@ -111,9 +126,7 @@ class LinkDialog(ActionDialog):
         event.prevent_default()  # not ActionDialog's: words do not save
         if event.input.id == "target" and _as_ref(event.value) is None:
             # words: show what they find and go to the list, never link a stale highlight
-            if self._timer is not None:
-                self._timer.stop()
-            self._search()
+            self._search(hold_keys=True)
             self.query_one("#candidates", OptionList).focus()
             return
         self.action_submit()
@@ -121,6 +134,8 @@ class LinkDialog(ActionDialog):
     def on_key(self, event: Any) -> None:
         if event.key == "down" and self.focused is self.query_one("#target", Input):
             event.stop()
+            if self._list_is_stale():  # typed faster than the search: ↓ goes to its results
+                self._search(hold_keys=True)
             self.query_one("#candidates", OptionList).focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -135,7 +150,12 @@ class LinkDialog(ActionDialog):
         return self.candidates[options.highlighted].ref
 
     def collect(self) -> dict[str, Any]:
-        target = _as_ref(self.query_one("#target", Input).value) or self._highlighted()
+        typed = self.query_one("#target", Input).value
+        if _as_ref(typed) is None and typed.strip() and self._list_is_stale():
+            # never link what the list showed for other words
+            raise FieldError("target", "the list is not yet the one for these words: "
+                                       "press ↓ and pick from it")
+        target = _as_ref(typed) or self._highlighted()
         if target is None:
             raise FieldError("target", "nothing picked: type words of its title or its reference, "
                                        "then pick it from the list")

@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 
 from .. import display
 from ..ticks import TickQueue
+from ..widgets.marked_option_list import MarkedOptionList
 from .base import DeskModal, is_older
 from .declare_dialog import DeclareDialog
 from .manager_dialog import ManagerDialog
@@ -60,21 +61,23 @@ class MajorScreen(DeskModal):
             yield Static(Text("Major incident"), classes="dialog-title")
             yield Static(Text(self.ref), id="major-record", classes="dialog-record")
             yield Static(id="major-info")
-            yield OptionList(id="steps")
+            yield MarkedOptionList(id="steps")  # the highlighted step marked "›", not by colour only
             yield Static(Text("Enter ticks/reopens a step · a manager · u update management · "
                               "d declare/undeclare · Esc closes"), classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.query_one("#steps", OptionList).focus()
-        self.app.when_ready(self.load)
+        # keys typed in the burst that opened it (a to appoint, a name, Enter) wait for its
+        # steps: before them, a went nowhere and the name's letters ran as commands
+        self.load(hold_keys=True)
 
-    def load(self) -> None:
+    def load(self, hold_keys: bool = False) -> None:
         backend, ref = self.backend, self.ref
 
         def fetch() -> tuple[MajorView, RecordView]:
             return major_service(backend).get(ref), backend.records.get(ref)
 
-        self.service(fetch, self._show, group="major", exclusive=True)
+        self.service(fetch, self._show, group="major", exclusive=True, opens_screen=hold_keys)
 
     def _show(self, result: tuple[MajorView, RecordView]) -> None:
         if is_older(result[1], self.record):
@@ -90,7 +93,8 @@ class MajorScreen(DeskModal):
         highlighted = steps.highlighted
         steps.clear_options()
         for step in self.view.steps:
-            prompt = Text(f"{'[x]' if step.done else '[ ]'} {step.position}. ")
+            # the first column is the highlight's "›" (MarkedOptionList)
+            prompt = Text(f" {'[x]' if step.done else '[ ]'} {step.position}. ")
             prompt.append_text(display.line(step.title))
             if step.done:
                 prompt.append_text(Text.assemble("  (", display.when(step.done_at)[-5:], " ",
@@ -130,8 +134,11 @@ class MajorScreen(DeskModal):
         steps = self.query_one("#steps", OptionList)
         if self.view is None or self.record is None or steps.highlighted is None or not self.view.major:
             return
-        step = self.view.steps[steps.highlighted]
+        index = steps.highlighted
+        step = self.view.steps[index]
         self.ticks.toggle(step.position, step.done)
+        # on to the next step, as the request steps and the review checklist do
+        steps.highlighted = min(index + 1, len(self.view.steps) - 1)
 
     def _ticked(self, result: tuple[MajorView, RecordView]) -> None:
         self._show(result)

@@ -65,6 +65,7 @@ class QueueScreen(RecordActions, DeskScreen):
         super().__init__(name=QUEUE_SECTION[self.kind.value])
         self.flt = QueueFilter()
         self._search_timer: Any = None
+        self._filter_hold: Any = None  # keys wait for the rows of a filter set before the services opened
 
     def compose(self):
         yield Header()
@@ -97,7 +98,10 @@ class QueueScreen(RecordActions, DeskScreen):
         table = self.query_one(QueueTable)
         if table.source is None:
             # after a first page read straight from the file, the cursor stays on its record
-            table.set_source(self._source(), keep_cursor=table.total is not None)
+            # a filter set before the services opened, its rows not read yet: keys wait for them
+            table.set_source(self._source(), keep_cursor=table.total is not None,
+                             hold_keys=self._filter_hold is not None)
+            self._release_filter_hold()
         else:
             table.reload()
 
@@ -125,6 +129,7 @@ class QueueScreen(RecordActions, DeskScreen):
                 return
             self.query_one(QueueTable).show_first_page(page.total, page.rows, page.last,
                                                        page.last_start)
+            self._release_filter_hold()  # the filter's rows are shown
             self.call_after_refresh(self.app.first_page_shown)
 
         self.service(read, shown, group="queue-first-page", exclusive=True, needs_services=False)
@@ -140,10 +145,19 @@ class QueueScreen(RecordActions, DeskScreen):
     def _apply(self, flt: QueueFilter) -> None:
         self.flt = flt
         self.query_one(FilterBar).show(flt, None)
+        # keys typed after the filter (Enter after a search) act on its rows, not the old
         if self.backend.ready:
-            self.query_one(QueueTable).set_source(self._source())
-        else:
+            self.query_one(QueueTable).set_source(self._source(), hold_keys=True)
+        else:  # until its rows are shown, from the file or (if it cannot) from the services
+            self._release_filter_hold()
+            gate = getattr(self.app, "type_ahead", None)
+            self._filter_hold = gate.hold() if gate is not None else None
             self._show_first_page()
+
+    def _release_filter_hold(self) -> None:
+        hold, self._filter_hold = self._filter_hold, None
+        if hold is not None:
+            hold.release()
 
     def on_queue_table_loaded(self, message: QueueTable.Loaded) -> None:
         self.query_one(FilterBar).show(self.flt, message.total)

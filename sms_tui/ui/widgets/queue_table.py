@@ -155,13 +155,17 @@ class QueueTable(ScrollView, can_focus=True):
         """The record under the cursor, if its page is loaded."""
         return self._row(self.cursor) if self.total else None
 
-    def set_source(self, source: QueueSource, *, keep_cursor: bool = False) -> None:
-        """Show another filter's rows; the cursor goes to the top unless ``keep_cursor``."""
+    def set_source(self, source: QueueSource, *, keep_cursor: bool = False,
+                   hold_keys: bool = False) -> None:
+        """Show another filter's rows; the cursor goes to the top unless ``keep_cursor``.
+
+        ``hold_keys``: keys typed meanwhile wait for the new rows (a search or a filter the
+        analyst asked for: Enter right after it opens a row of the new rows, as typed slowly)."""
         self.source = source
         if not keep_cursor:
             self.cursor = 0
             self.scroll_to(y=0, animate=False, immediate=True)
-        self.reload()
+        self.reload(hold_keys=hold_keys)
 
     def show_first_page(self, total: int, rows: list[RecordRow], last: list[RecordRow] = (),
                         last_start: int = 0) -> None:
@@ -181,7 +185,7 @@ class QueueTable(ScrollView, can_focus=True):
         self._set_total(total)
         self.post_message(self.Loaded(total))
 
-    def reload(self) -> None:
+    def reload(self, *, hold_keys: bool = False) -> None:
         """Count again and fetch the window around the cursor, keeping it on its record.
 
         The rows and the count are read at once, in two workers, and the rows are
@@ -228,7 +232,8 @@ class QueueTable(ScrollView, can_focus=True):
                     show_rows(result[1])
                     counted(result[0])
 
-            run_service(self, fetch, arrived, group="queue-reload", exclusive=True)
+            run_service(self, fetch, arrived, group="queue-reload", exclusive=True,
+                        opens_screen=hold_keys)
             return
 
         def rows_arrived(rows: list[RecordRow]) -> None:
@@ -254,7 +259,7 @@ class QueueTable(ScrollView, can_focus=True):
                 counted(total)
 
         run_service(self, lambda: source.rows(first_page * PAGE, pages * PAGE), rows_arrived,
-                    group="queue-reload", exclusive=True)
+                    group="queue-reload", exclusive=True, opens_screen=hold_keys)
         run_service(self, source.count, count_arrived, group="queue-count", exclusive=True)
 
     def _put_rows(self, first_page: int, rows: list[RecordRow]) -> None:
