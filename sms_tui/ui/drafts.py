@@ -99,30 +99,39 @@ class DraftStore:
             log.warning("could not keep a draft in %s", self.path, exc_info=True)
 
 
-_DRAFT_FIELDS = "Input, TextArea, Select, ChoicePicker"
+_DRAFT_FIELDS = "Input, TextArea, Select, ChoicePicker, OptionList"
 """What a draft keeps: every field an analyst fills in, typed or picked."""
 
 
 def _field_value(widget: Any) -> str | None:
     """What ``widget`` holds, as the draft keeps it (None: nothing to keep, a blank choice)."""
-    from textual.widgets import Select, TextArea
+    from textual.widgets import OptionList, Select, TextArea
 
     if isinstance(widget, TextArea):
         return widget.text
+    if isinstance(widget, OptionList):  # a list to pick from (a status): the one highlighted
+        option = widget.highlighted_option
+        return option.id if option is not None and option.id else None
     if isinstance(widget, Select):
-        return widget.value if isinstance(widget.value, str) else None
+        value = widget.value
+        # a placeholder ("\x00reading", while its options are read) is not a choice
+        return value if isinstance(value, str) and not value.startswith("\x00") else None
     value = widget.value
     return value if isinstance(value, str) else None
 
 
 def _put_value(widget: Any, value: str) -> None:
     """Put a kept ``value`` back into ``widget``; a choice that is no longer offered is left."""
-    from textual.widgets import Select, TextArea
+    from textual.widgets import OptionList, Select, TextArea
+    from textual.widgets.option_list import OptionDoesNotExist
 
     from .widgets.choice_picker import ChoicePicker
 
     if isinstance(widget, TextArea):
         widget.text = value
+    elif isinstance(widget, OptionList):
+        with contextlib.suppress(OptionDoesNotExist):
+            widget.highlighted = widget.get_option_index(value)
     elif isinstance(widget, Select):
         from textual.widgets.select import InvalidSelectValueError
 
@@ -151,6 +160,7 @@ class DraftMixin:
     _draft_baseline: dict[str, str] | None = None
     _draft_offer: dict[str, str] | None = None
     _draft_timer: Any = None
+    _draft_keys_at_open: int | None = None
 
     def draft_key(self) -> str:
         raise NotImplementedError
@@ -173,6 +183,7 @@ class DraftMixin:
     def start_drafts(self) -> None:
         """Take what the screen shows now as its starting point; offer a kept draft."""
         self._draft_baseline = self._texts()
+        self._draft_keys_at_open = self._keys_handed()
         kept = self.app.drafts.get(self.draft_key())
         fields = {k: v for k, v in (kept or {}).get("fields", {}).items()
                   if isinstance(v, str) and k in self._draft_baseline}
@@ -217,11 +228,24 @@ class DraftMixin:
     def on_choice_picker_changed(self, event: Any) -> None:
         self._draft_changed()
 
+    def on_option_list_option_highlighted(self, event: Any) -> None:
+        self._draft_changed()
+
+    def _keys_handed(self) -> int | None:
+        gate = getattr(self.app, "type_ahead", None)
+        return getattr(gate, "handed", None)
+
     def _draft_changed(self) -> None:
         if self._draft_baseline is None:
             return  # still opening: the values are the screen's own
         texts = self._texts()
         if texts == self._draft_baseline:
+            return
+        if self._draft_keys_at_open is not None and self._keys_handed() == self._draft_keys_at_open:
+            # no key since it opened: the screen filling itself (a request form's catalogue
+            # read, a type's defaults), which is its starting point -- not a draft to keep,
+            # and no reason to withdraw the offer of the one kept
+            self._draft_baseline = texts
             return
         # in memory at once, on disk when typing pauses (a burst of 50 keys is one write)
         self.app.drafts.stage(self.draft_key(), texts)

@@ -154,6 +154,53 @@ def test_a_dialog_closed_by_an_accidental_escape_offers_its_text_back(desk):
     assert "Spoke to the mail admin, waiting on the vendor" in desk.cli("show", ref)
 
 
+def test_a_new_request_typed_and_closed_by_esc_is_offered_back(desk):
+    """The request form fills itself once the catalogue is read: that is not typing, and must
+    neither overwrite the draft kept nor withdraw the offer of it."""
+    term = desk.tui()
+    term.wait_for("filter: open")
+    term.burst("2")
+    term.wait_for("Requests")
+    term.burst("n")
+    term.wait_for("New service request")
+    term.burst("tab", "Reset the password for Wei")
+    term.wait_for("Reset the password for Wei")
+    term.burst("escape")
+    term.wait_for("Unsaved changes")
+    term.burst("escape")
+    term.wait_gone("New service request")
+    term.burst("n")
+    term.wait_for("F2 puts it back")
+    term.settle(1.0)  # the catalogue read and shown: the offer is still there
+    assert "F2 puts it back" in term.text()
+    term.burst("f2")
+    term.wait_for("Reset the password for Wei")
+
+
+def test_a_status_dialog_draft_comes_back_with_the_status_picked(desk):
+    ref = desk.cli("new", "incident", "--title", "Mail bounces").strip()
+    term = desk.tui()
+    term.wait_for(ref)
+    term.burst("enter")
+    term.wait_for("Next status")
+    term.burst("t")
+    term.wait_for("Change status")
+    term.burst("down", "tab", "Waiting on the vendor")
+    term.wait_for("Waiting on the vendor")
+    def picked_status() -> str:  # the highlighted line of the list, not what is behind the dialog
+        line = next(line for line in term.text().splitlines() if "›" in line)
+        return line.split("›", 1)[1].split("│", 1)[0].strip()
+
+    picked = picked_status()
+    term.burst("escape")
+    term.wait_gone("Change status")
+    term.burst("t")
+    term.wait_for("F2 puts it back")
+    term.burst("f2")
+    term.wait_for("Waiting on the vendor")
+    assert picked_status() == picked
+
+
 def test_esc_and_the_next_keys_in_one_burst_land_as_typed(desk):
     """Esc and a key in one read are the bytes Alt+key sends: they must still be Esc, then
     the key (the record closes, n opens the new form, the title lands in it)."""
