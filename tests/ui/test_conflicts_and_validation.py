@@ -227,3 +227,25 @@ async def test_a_pasted_title_holding_a_nul_is_refused_in_place_and_nothing_is_w
         assert app.screen.query_one("#row-title").has_class("-invalid")
         assert app.screen.query_one("#f-title").value == "Phones\x00 down"
     assert records.count("incident") == 0
+
+
+async def test_a_group_typed_for_a_hierarchical_escalation_is_refused_not_dropped(make_app, records):
+    """A hierarchical escalation keeps the assignment: the group field would be thrown away,
+    so the dialog says so instead of saving without it."""
+    from sms_tui.ui.screens.escalate_dialog import EscalateDialog
+
+    incident = records.create("incident", title="Switch port flapping")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "x", "h", "tab")
+        await type_text(pilot, "Head of IT")
+        await press(pilot, "tab")
+        await type_text(pilot, "mgmt")
+        await press(pilot, "tab")
+        await type_text(pilot, "customer threatens to leave")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, EscalateDialog)
+        assert "not a group" in screen_text(app)
+        assert app.focused is app.screen.query_one("#group")
+    assert not [e for e in records.get(incident.ref).journal if e.action.startswith("escalate")]

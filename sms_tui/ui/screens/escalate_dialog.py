@@ -47,6 +47,12 @@ class EscalateDialog(ActionDialog):
         values = {name: self.query_one(f"#{name}", Input).value.strip()
                   for name in ("to", "group", "reason")}
         values["hierarchical"] = self.query_one("#how", ChoicePicker).value == "hierarchical"
+        if values["hierarchical"] and values["group"]:
+            # a hierarchical escalation keeps the assignment: a group typed here would be lost
+            raise FieldError("group", "a hierarchical escalation goes to a manager, not a group: "
+                                      "clear the group, or press f for a functional one")
+        if values["hierarchical"] and not values["to"]:
+            raise FieldError("to", "name the manager it goes up to")
         if not values["to"] and not values["group"]:
             raise FieldError("to", "say who to escalate to (a person, a manager or a group)")
         if not values["reason"]:
