@@ -39,6 +39,8 @@ def test_every_glyph_becomes_one_ascii_character():
     assert ascii.isascii()
     assert to_ascii("╭──╮") == "+--+" and to_ascii("│x│") == "|x|"
     assert to_ascii("▲MAJ ‼ OVERDUE") == "^MAJ ! OVERDUE"
+    # a title cut short ends in "~", never in "." that reads as its own full stop
+    assert to_ascii("Payroll export fai…") == "Payroll export fai~"
 
 
 def test_user_text_other_than_symbols_is_left_alone():

@@ -106,7 +106,8 @@ class ReviewQueueScreen(DeskScreen):
         table.add_column("Done", key="checklist", width=WIDTHS["checklist"])
         for row in rows:
             emphasis = "bold" if row.state == "overdue" else ""
-            late = " (raised late)" if row.raised_late else ""
+            # narrow (80 columns): the short mark, or it leaves one word of the title
+            late = (" (raised late)" if title_width >= 40 else " (late)") if row.raised_late else ""
             # cut here, between words and never through a reference, not by the table
             title = display.line(row.title, style=emphasis, limit=max(8, title_width - 1 - len(late)))
             if late:
