@@ -224,3 +224,25 @@ async def test_keys_typed_into_a_refilled_field_land_as_typed_slowly(make_app, d
         await press(pilot, "Z")
         typed_slowly = app.screen.query_one("#assignee", Input).value
         assert in_a_burst == typed_slowly == "Z"
+
+
+async def test_a_status_is_picked_by_its_first_letter_or_its_number(make_app, desk) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await _to(pilot, desk["vpn"].ref)
+        await press(pilot, "t")
+        dialog = app.screen
+        assert isinstance(dialog, TransitionDialog)
+        targets = dialog.query_one("#targets", OptionList)
+        ids = [targets.get_option_at_index(i).id for i in range(targets.option_count)]
+        assert "resolved" in ids and len(ids) >= 2
+        await press(pilot, "r")
+        assert targets.highlighted_option.id == "resolved"
+        await press(pilot, "2")
+        assert targets.highlighted == 1
+        await press(pilot, "x")  # no status starts with x: nothing moves, nothing typed
+        assert targets.highlighted == 1
+        await press(pilot, "tab")
+        await type_text(pilot, "r")  # in the note a letter is text
+        assert dialog.query_one("#note", Input).value == "r" and targets.highlighted == 1

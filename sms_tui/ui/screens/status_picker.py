@@ -27,9 +27,9 @@ class StatusPicker(ModalScreen[str | None]):
             yield Static(f"Show {self.label.lower()}s with status", classes="dialog-title")
             options = [Option(display.line(" any open status"), id="")]
             options += [Option(display.line(" " + display.status_label(s)), id=s) for s in self.states]
-            picker = MarkedOptionList(*options, id="statuses")
+            picker = MarkedOptionList(*options, id="statuses", letters_pick=True)
             yield picker
-            yield Static("Enter picks · Esc cancels", classes="dialog-hint")
+            yield Static("↑↓ or its first letter · Enter picks · Esc cancels", classes="dialog-hint")
 
     def on_mount(self) -> None:
         picker = self.query_one(OptionList)

@@ -17,11 +17,11 @@ from .action_dialog import ActionDialog, field
 
 class TransitionDialog(ActionDialog):
     heading = "Change status"
-    hint = "↑↓ picks · Enter saves · Tab to the note · Esc cancels"
+    hint = "↑↓ or a first letter picks · Enter saves · Tab: note · Esc cancels"
     KEPT = True
 
     def compose_fields(self):
-        yield MarkedOptionList(*self._options(self.record), id="targets")
+        yield MarkedOptionList(*self._options(self.record), id="targets", letters_pick=True)
         yield field("Note", Input(id="note", placeholder="optional: what was done, why", compact=True))
 
     @staticmethod

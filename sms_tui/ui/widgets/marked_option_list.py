@@ -3,11 +3,18 @@
 Textual marks the highlighted option by colour only, which NO_COLOR and
 monochrome terminals lose. Prompts given to this list should start with a
 space: the marker is drawn there.
+
+With ``letters_pick`` (a list of statuses to pick from), a letter moves to the next
+option starting with it and a digit to that option, as the desk's other pickers do.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.segment import Segment
+from rich.text import Text
+from textual import events
 from textual.strip import Strip
 from textual.widgets import OptionList
 
@@ -15,6 +22,34 @@ MARK = "›"
 
 
 class MarkedOptionList(OptionList):
+    def __init__(self, *content: Any, letters_pick: bool = False, **kwargs: Any) -> None:
+        super().__init__(*content, **kwargs)
+        self.letters_pick = letters_pick
+
+    def on_key(self, event: events.Key) -> None:
+        char = event.character
+        if not self.letters_pick or not event.is_printable or not char or not char.strip():
+            return
+        index = self._picked_by(char.lower())
+        if index is not None:
+            event.stop()
+            event.prevent_default()
+            self.highlighted = index
+
+    def _picked_by(self, char: str) -> int | None:
+        """The option ``char`` picks: the n-th for a digit n, else the next starting with it."""
+        enabled = [i for i in range(self.option_count) if not self.get_option_at_index(i).disabled]
+        if char.isdigit():
+            n = int(char)
+            return enabled[n - 1] if 1 <= n <= len(enabled) else None
+        start = self.highlighted if self.highlighted is not None else -1
+        for i in sorted(enabled, key=lambda i: (i <= start, i)):  # after the highlight, then round
+            prompt = self.get_option_at_index(i).prompt
+            label = prompt.plain if isinstance(prompt, Text) else str(prompt)
+            if label.strip().lower().startswith(char):
+                return i
+        return None
+
     def render_line(self, y: int) -> Strip:
         strip = super().render_line(y)
         try:
