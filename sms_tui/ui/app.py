@@ -238,6 +238,15 @@ class DeskApp(App[None]):
             self.data_version = version
             self.screen.post_message(DataChanged(version))
 
+    def action_command_palette(self) -> None:
+        """Textual's palette, whose Enter waits for the search of what was typed (commands.py)."""
+        from textual.command import CommandPalette
+
+        from .commands import desk_palette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(desk_palette())
+
     # ------------------------------------------------------------------ input
     async def on_event(self, event: events.Event) -> None:
         # Keys and pastes from the terminal go through the type-ahead gate, in order.

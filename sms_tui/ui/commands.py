@@ -61,3 +61,49 @@ class DeskCommands(Provider):
         ref = format_ref(kind, number)
         yield Hit(1.0, f"Open {ref}", partial(self.app.run_action, f"open_ref('{ref}')"),
                   help="open the record by its reference")
+
+
+def desk_palette() -> Any:
+    """The palette the desk opens: Textual's, but Enter waits for the search of what was typed.
+
+    Textual searches as you type, in a worker. With the name of a command and Enter in one
+    burst (a paste, a fast typist over SSH), Enter ran whatever the list showed for the first
+    letters -- "new incident" Enter on the reports switched them to weeks. Here an Enter that
+    comes while the search for the text typed is still running waits for it, and the keys after
+    it wait too (:mod:`sms_tui.ui.typeahead`), so it picks what the words find, as typed slowly.
+    """
+    from textual import on
+    from textual.command import CommandPalette
+    from textual.widgets import Input
+    from textual.worker import Worker, WorkerState
+
+    class DeskCommandPalette(CommandPalette):
+        _enter_waits: Any = None  # the type-ahead hold while an Enter waits for its search
+
+        def _searching(self) -> bool:
+            return any(w.group == self._GATHER_COMMANDS_GROUP and not w.is_finished
+                       for w in self.workers)
+
+        @on(Input.Submitted)
+        def _enter_after_the_search(self, event: Input.Submitted) -> None:
+            if not self._searching():
+                return  # Textual's own handling: select or run what is highlighted
+            event.stop()
+            event.prevent_default()  # not the base class's handler, not now
+            if self._enter_waits is None:
+                gate = getattr(self.app, "type_ahead", None)
+                self._enter_waits = gate.hold() if gate is not None else True
+
+        def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+            if (self._enter_waits is None or event.worker.group != self._GATHER_COMMANDS_GROUP
+                    or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR)
+                    or self._searching()):
+                return
+            hold, self._enter_waits = self._enter_waits, None
+            try:
+                self._select_or_command()
+            finally:
+                if hold is not True:
+                    hold.release()
+
+    return DeskCommandPalette(id="--command-palette")

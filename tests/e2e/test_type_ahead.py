@@ -206,3 +206,23 @@ def test_a_manager_appointed_in_the_burst_that_opens_the_major_incident_is_recor
     assert "Night Manager" in desk.cli("major", "show", ref)
     managers = [e for e in _journal(desk, ref) if "major_manager" in json.dumps(e.get("changes", {}))]
     assert len(managers) == 1 and "Night Manager" in json.dumps(managers[0]["changes"])
+
+
+def test_enter_typed_with_a_command_name_in_the_palette_waits_for_its_search(desk):
+    """ctrl+p, a name and Enter in one burst: Enter ran what the list showed for the first
+    letters ("new incident" on the reports switched them to weeks). It waits for the search
+    of the whole name: here nothing matches, so nothing runs, as typed slowly."""
+    term = desk.tui()
+    term.wait_for("filter: open")
+    term.burst("7")
+    term.wait_for("Period")
+    assert "[month]" in term.text()
+    term.burst("\x10", "new incident", "enter")  # ctrl+p
+    term.wait_for("No matches")
+    term.settle(0.5)
+    assert "[month]" in term.text() and "[week]" not in term.text()
+    # and a name that does match runs that command
+    term.burst("escape")
+    term.wait_gone("No matches")
+    term.burst("\x10", "this period", "enter")
+    term.wait_for("so far")
