@@ -226,3 +226,18 @@ def test_enter_typed_with_a_command_name_in_the_palette_waits_for_its_search(des
     term.wait_gone("No matches")
     term.burst("\x10", "this period", "enter")
     term.wait_for("so far")
+
+
+def test_a_requester_completed_with_right_arrow_in_the_same_burst_is_the_contact(desk):
+    """'wei' → Tab in one burst: → came before the contacts were read for "wei" and did
+    nothing, so the incident's requester was "wei". It waits for them and completes."""
+    desk.cli("contacts", "add", "--name", "Wei Chen", "--email", "wei.chen@example.org")
+    term = desk.tui()
+    term.wait_for("filter: open")
+    term.burst("n")
+    term.wait_for("New incident")
+    # title, then Tab to impact, urgency, security risk, then the requester
+    term.burst("Badge reader dead", "tab", "tab", "tab", "tab", "wei", "\x1b[C", "ctrl+s")
+    term.wait_for("INC-000001")
+    record = json.loads(desk.cli("show", "INC-000001", "--format", "json"))
+    assert "wei.chen@example.org" in json.dumps(record), record

@@ -5,6 +5,10 @@ email) of the first contact that matches; → accepts it. Whatever is typed is
 resolved by the service on save (an email, a CON-… reference, a name that
 names one contact), so a refusal names what to give instead. Contacts are read
 in a thread: the suggester awaits them, never the UI thread.
+
+→ typed before the contacts have been read for what is typed (in the same burst
+as the name, over SSH) waits for them and then accepts, as typed slowly; the keys
+after it wait too (:mod:`sms_tui.ui.typeahead`).
 """
 
 from __future__ import annotations
@@ -24,6 +28,14 @@ class ContactSuggester(Suggester):
         super().__init__(use_cache=False, case_sensitive=False)
         self.lookup = lookup  # typed text -> contact views (a service call, run in a thread)
 
+    async def _get_suggestion(self, requester: Any, value: str) -> None:
+        try:
+            await super()._get_suggestion(requester, value)
+        finally:  # answered, with a suggestion or none: a → waiting for it goes on
+            answered = getattr(requester, "suggestion_answered", None)
+            if answered is not None:
+                requester.call_later(answered, value)
+
     async def get_suggestion(self, value: str) -> str | None:
         typed = value.strip()
         if len(typed) < 2:
@@ -41,7 +53,40 @@ class ContactSuggester(Suggester):
         return None
 
 
+class RequesterInput(Input):
+    """An Input whose → waits for the completion of what is typed, when it is still coming."""
+
+    _asked: str | None = None  # the value the suggester was last asked to complete
+    _answered: str | None = None  # the value the suggester last answered for
+    _right_waits: Any = None  # the type-ahead hold of a → waiting for its suggestion
+
+    def _watch_value(self, value: str) -> None:
+        super()._watch_value(value)
+        if self.suggester and value:
+            self._asked = value  # Input asks its suggester for every value typed
+
+    def suggestion_answered(self, value: str) -> None:
+        self._answered = value
+        if self._right_waits is not None and value == self.value:
+            hold, self._right_waits = self._right_waits, None
+            try:
+                self.action_cursor_right()
+            finally:
+                if hold is not True:
+                    hold.release()
+
+    def action_cursor_right(self, select: bool = False) -> None:
+        pending = (not select and self.cursor_at_end and not self._suggestion
+                   and self._asked == self.value and self._answered != self.value)
+        if pending and self._right_waits is None:
+            gate = getattr(self.app, "type_ahead", None)
+            self._right_waits = gate.hold() if gate is not None else True
+            return
+        super().action_cursor_right(select)
+
+
 def requester_input(value: str, lookup: Callable[[str], list[Any]], **kwargs: Any) -> Input:
     """The requester's Input, completing from ``lookup``."""
-    return Input(value, placeholder="email or name of the contact who asked (→ completes)",
-                 suggester=ContactSuggester(lookup), compact=True, select_on_focus=False, **kwargs)
+    return RequesterInput(value, placeholder="email or name of the contact who asked (→ completes)",
+                          suggester=ContactSuggester(lookup), compact=True, select_on_focus=False,
+                          **kwargs)
