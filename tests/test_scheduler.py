@@ -88,6 +88,25 @@ def test_background_scheduler_uses_only_the_memory_job_store(seeded):
         scheduler.shutdown()
 
 
+def test_the_tui_starts_its_checks_after_a_pause_not_at_once(seeded):
+    """In the TUI the first run waits FIRST_RUN_AFTER_S: on a desk not opened for a while it
+    writes hundreds of SLA entries, which must not compete with the analyst's first seconds."""
+    from datetime import timedelta
+
+    from sms_tui.ui.scheduler import FIRST_RUN_AFTER_S
+
+    scheduler = DeskScheduler(seeded)
+    before = datetime.now(UTC)
+    scheduler.start(first_after=FIRST_RUN_AFTER_S)
+    try:
+        jobs = scheduler._scheduler.get_jobs()
+        assert jobs and all(job.next_run_time >= before + timedelta(seconds=FIRST_RUN_AFTER_S)
+                            for job in jobs)
+    finally:
+        scheduler.shutdown()
+    assert FIRST_RUN_AFTER_S >= 10
+
+
 def test_background_scheduler_runs_at_start_and_shuts_down_promptly(seeded, clock, check):
     """Started as the TUI does in on_mount; a long check sees the stop flag and returns."""
     clock.set(APRIL)

@@ -253,7 +253,9 @@ async def test_a_bad_interval_is_refused_in_the_dialog(make_app, reviews):
 
 
 async def test_background_scheduler_starts_with_the_tui_raises_due_reviews_and_stops_on_exit(
-        make_app, store, clock):
+        make_app, store, clock, monkeypatch):
+    # its first run comes FIRST_RUN_AFTER_S after start: scaled down to 0.3 s here
+    monkeypatch.setenv("SMS_TUI_TIMER_SCALE", "0.01")
     ReviewService(store).ensure_schedules()
     clock.set(datetime(2026, 4, 1, 0, 5, tzinfo=UTC))
     app = make_app(config=Config(raw={"reviews": {"scheduler_in_tui": True}}))

@@ -213,8 +213,9 @@ class DeskScheduler:
     def running(self) -> bool:
         return self._scheduler is not None and self._scheduler.running
 
-    def start(self) -> None:
-        """Start the background thread; every check runs once at once, then at its interval."""
+    def start(self, first_after: float = 0.0) -> None:
+        """Start the background thread; every check runs once ``first_after`` seconds from now
+        (at once by default), then at its interval."""
         from apscheduler.executors.pool import ThreadPoolExecutor
         from apscheduler.jobstores.memory import MemoryJobStore
         from apscheduler.schedulers.background import BackgroundScheduler
@@ -229,7 +230,7 @@ class DeskScheduler:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone=UTC,
         )
-        first = datetime.now(UTC)
+        first = datetime.now(UTC) + timedelta(seconds=first_after)
         for n, check in enumerate(self.checks):
             seconds = timing.interval(check.seconds)  # SMS_TUI_TIMER_SCALE shortens it for tests
             scheduler.add_job(self._run, IntervalTrigger(seconds=seconds, timezone=UTC),
