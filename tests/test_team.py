@@ -449,7 +449,7 @@ def test_a_server_backup_is_a_whole_snapshot_that_a_new_desk_imports(tmp_path, c
     from tests.cli_helpers import Cli
 
     url = _pg_url(new_db)
-    Cli(url).ok("demo")
+    Cli(url).ok("demo", "--count", "120")  # every kind of record and link; the full demo took 76 s
     written = Path(Cli(url).ok("backup", str(tmp_path)).strip())
     assert written.suffix == ".json" and (written.stat().st_mode & 0o777) == 0o600
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no partial
