@@ -112,6 +112,42 @@ def pytest_collection_finish(session) -> None:
     gc.freeze()
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session) -> None:
+    """With ``-n``: compile the package and rewrite the test modules' asserts once, here, before
+    the workers start. On a fresh clone no cache exists yet, and every worker compiled the
+    same ~170 modules and rewrote the same ~150 test modules at once (6 times the work, all
+    of it before its first test). Anything this cannot do, the workers do as before."""
+    config = session.config
+    if hasattr(config, "workerinput") or not config.getoption("numprocesses", default=None):
+        return
+    _write_caches_once(config, Path(__file__).resolve().parent)
+
+
+def _write_caches_once(config, tests: Path) -> None:
+    import compileall
+    import contextlib
+
+    with contextlib.suppress(Exception):
+        compileall.compile_dir(str(tests.parent / "sms_tui"), quiet=1, workers=0)
+    try:
+        from _pytest.assertion import rewrite
+
+        state = config.stash[rewrite.assertstate_key]
+        for source in sorted(tests.rglob("*.py")):
+            if not (source.name.startswith("test_") or source.name == "conftest.py"):
+                continue
+            cache = rewrite.get_cache_dir(source)
+            pyc = cache / (source.stem + rewrite.PYC_TAIL)
+            if rewrite._read_pyc(source, pyc, state.trace) is not None:
+                continue  # cached already
+            source_stat, code = rewrite._rewrite_test(source, config)
+            if rewrite.try_makedirs(cache):
+                rewrite._write_pyc(state, code, source_stat, pyc)
+    except Exception:  # pytest's internals moved: the workers rewrite as they always did
+        pass
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only: about the SQLite file itself (one backend)")
     config.addinivalue_line("markers", "fresh_desk: db_path names no file yet (the first run "
