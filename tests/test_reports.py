@@ -251,3 +251,29 @@ def test_a_feature_whose_tables_are_missing_reports_no_data(store, clock, db_pat
     assert not reviews.available and reviews.note.startswith("no data")
     assert report.figure("improvements.raised").note.startswith("no data")
     assert report.figure("major.reviewed").note.startswith("no data")
+
+
+def test_a_period_of_centuries_lists_only_the_weeks_from_the_first_to_the_last_incident(
+        store, clock):
+    """1900 to 8999 is 370,000 weeks: listed whole they took seconds on an empty desk and
+    filled every format with empty rows. A period that long lists the weeks that hold its
+    incidents' span; a period up to ten years keeps every week, quiet ones included."""
+    clock.set(REPORT_NOW)
+    data.build(store)
+    wide = Period(datetime(1900, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC))
+    weeks = ReportService(store).service_report(wide).weekly
+    march = ReportService(store).service_report(MARCH).weekly
+    assert weeks[0].week <= march[0].week and weeks[-1].week >= march[-1].week
+    assert len(weeks) < 60  # the data set spans weeks of 2026, not millennia
+    assert sum(w.opened for w in weeks) == ReportService(store).service_report(wide).figure(
+        "incidents.opened").current
+    nine_years = Period(datetime(2021, 1, 1, tzinfo=UTC), datetime(2030, 1, 1, tzinfo=UTC))
+    every = ReportService(store).service_report(nine_years).weekly
+    assert every[0].start.isoformat() == "2021-01-01" and every[-1].end.isoformat() == "2029-12-31"
+    assert len(every) == 471 and sum(1 for w in every if w.opened == w.resolved == 0) > 400
+
+
+def test_a_period_of_centuries_on_an_empty_desk_lists_no_weeks(store, clock):
+    clock.set(REPORT_NOW)
+    wide = Period(datetime(1900, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC))
+    assert ReportService(store).service_report(wide).weekly == ()
