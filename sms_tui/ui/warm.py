@@ -353,7 +353,7 @@ class Warmer:
         key = (RecordForm, parse_kind(kind), False)  # kept_form's key for a new record
         if key in app._kept_screens:
             return None
-        form, reused = app.kept_screen(key, lambda: RecordForm(kind))
+        form, reused = app.kept_screen(key, lambda: RecordForm(kind, lazy=False))
         return None if reused else self._register(form)
 
     def _build_edit_form(self, kind: str) -> Any:
@@ -375,7 +375,7 @@ class Warmer:
             self._building = None
             if view is None or key in app._kept_screens or not app.is_running:
                 return
-            form, reused = app.kept_screen(key, lambda: RecordForm(kind, view))
+            form, reused = app.kept_screen(key, lambda: RecordForm(kind, view, lazy=False))
             if not reused:
                 self._building = self._register(form)
 

@@ -241,3 +241,18 @@ def test_a_requester_completed_with_right_arrow_in_the_same_burst_is_the_contact
     term.wait_for("INC-000001")
     record = json.loads(desk.cli("show", "INC-000001", "--format", "json"))
     assert "wei.chen@example.org" in json.dumps(record), record
+
+
+def test_a_long_form_typed_in_one_burst_keeps_every_field_below_the_first_screenful(desk):
+    """The change form (31 fields) shows its first fields at once and mounts the rest after
+    the first paint: keys typed meanwhile wait for them, so Tab goes through every field in
+    order and the text lands in the 17th, as typed slowly into a form built whole."""
+    term = desk.tui(SMS_TUI_WARM="0")  # opened on demand, not built at idle
+    term.wait_for("filter: open")
+    term.burst("5")
+    term.wait_for("Changes")
+    term.burst("n", "Patch the mail relay", *(["tab"] * 18), "1200 more mailboxes", "ctrl+s")
+    term.wait_for("CHG-000001")
+    record = json.loads(desk.cli("show", "CHG-000001", "--format", "json"))
+    assert record["title"] == "Patch the mail relay"
+    assert record["impact_capacity"] == "1200 more mailboxes"

@@ -67,7 +67,7 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
     ]
 
     def __init__(self, kind: str, record: RecordView | None = None, *,
-                 preset: dict[str, Any] | None = None) -> None:
+                 preset: dict[str, Any] | None = None, lazy: bool = True) -> None:
         super().__init__()
         self.kind = parse_kind(kind)
         self.record = record
@@ -77,6 +77,10 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
         self.workaround_from: str | None = None  # a new incident: KE whose workaround F3 picked
         self.specs: list[FieldSpec] = specs_for(self.kind.value, record is not None,
                                                 EXTRA_FIELDS.get(self.kind, ()))
+        # a long form opened on demand shows its first fields at once and mounts the rest
+        # after the first paint, keys waiting meanwhile (built at idle, it is built whole)
+        self._lazy = lazy and len(self.specs) > LAZY_AFTER + LAZY_MIN_TAIL
+        self._tail_hold: Any = None
 
     # ---------------------------------------------------------------- layout
     def compose(self):
@@ -87,7 +91,7 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
         with VerticalScroll(id="form-body"):
             # the security risk sits under impact and urgency: all three make the priority
             risk = [spec for spec in self.specs if spec.name == "security_risk"]
-            for spec in self.specs:
+            for spec in self._head():
                 if spec in risk:
                     continue
                 yield self._row(spec)
@@ -159,9 +163,34 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
             classes="field", id="row-impact",
         )
 
+    def _head(self) -> list[FieldSpec]:
+        """The fields composed with the screen (all of them unless it is lazy)."""
+        return self.specs[:LAZY_AFTER] if self._lazy else self.specs
+
     def on_mount(self) -> None:
         self._show_priority()
         self.query_one("#f-title", Input).focus()
+        if self._lazy:
+            gate = getattr(self.app, "type_ahead", None)
+            self._tail_hold = gate.hold() if gate is not None else None
+            self.call_after_refresh(self._mount_tail)
+            return
+        self._fields_ready()
+
+    async def _mount_tail(self) -> None:
+        """The fields below the first screenful, after the first paint; then keys go on."""
+        try:
+            risk = {"security_risk"}
+            rows = [self._row(spec) for spec in self.specs[LAZY_AFTER:] if spec.name not in risk]
+            self._lazy = False
+            await self.query_one("#form-body", VerticalScroll).mount_all(rows)
+            self._fields_ready()
+        finally:
+            hold, self._tail_hold = self._tail_hold, None
+            if hold is not None:
+                hold.release()
+
+    def _fields_ready(self) -> None:
         self._as_opened = self._entered()  # what "unsaved changes" is measured against
         self.start_drafts()
 
@@ -437,6 +466,10 @@ def kept_form(app: Any, kind: str, record: RecordView | None = None) -> RecordFo
     if reused:
         form.reopen(record)
     return form
+
+
+LAZY_AFTER = 12  # fields composed with a long form; the others mount after its first paint
+LAZY_MIN_TAIL = 6  # a form is lazy only when at least this many fields would wait
 
 
 class _FieldError(Exception):
