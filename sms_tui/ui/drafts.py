@@ -185,9 +185,12 @@ class DraftMixin:
         self._draft_baseline = self._texts()
         self._draft_keys_at_open = self._keys_handed()
         kept = self.app.drafts.get(self.draft_key())
+        # every field the screen has, not only those holding a value yet (a request's type,
+        # its choices still being read, is one to put back too)
+        present = self._draft_fields()
         fields = {k: v for k, v in (kept or {}).get("fields", {}).items()
-                  if isinstance(v, str) and k in self._draft_baseline}
-        if fields and fields != {k: self._draft_baseline[k] for k in fields}:
+                  if isinstance(v, str) and k in present}
+        if fields and fields != {k: self._draft_baseline.get(k) for k in fields}:
             self._draft_offer = fields
             when = str(kept.get("saved_at", ""))[:16].replace("T", " ")  # type: ignore[union-attr]
             self._show_draft_line(f"A draft typed here was kept ({when} UTC): F2 puts it back; "

@@ -109,8 +109,10 @@ class RequestForm(RecordForm):
         from .service_lookup import request_service
 
         service = request_service(self.backend)
+        # keys wait for the catalogue: a type picked, or a draft put back (F2), in the burst
+        # that opened the form needs its choices there
         self.service(lambda: service.types(include_retired=True), self._catalogue_read,
-                     group="request-types", exclusive=True)
+                     group="request-types", exclusive=True, opens_screen=True)
 
     def _catalogue_read(self, types: list[RequestTypeView]) -> None:
         self.types = {t.name: t for t in types}
