@@ -262,4 +262,6 @@ class Hold:
         self.gate._let_go(self.token)
 
     def worker_gone(self) -> bool:
-        return self.worker is not None and self.worker.is_finished
+        # cancelled counts: an exclusive worker replaced before its thread ran stays RUNNING
+        # and never reports, and a cancelled one's result is dropped anyway (run_service)
+        return self.worker is not None and (self.worker.is_finished or self.worker.is_cancelled)

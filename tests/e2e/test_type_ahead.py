@@ -256,3 +256,4 @@ def test_a_long_form_typed_in_one_burst_keeps_every_field_below_the_first_screen
     record = json.loads(desk.cli("show", "CHG-000001", "--format", "json"))
     assert record["title"] == "Patch the mail relay"
     assert record["impact_capacity"] == "1200 more mailboxes"
+

@@ -229,9 +229,13 @@ async def test_a_pasted_title_holding_a_nul_is_refused_in_place_and_nothing_is_w
     assert records.count("incident") == 0
 
 
-async def test_a_group_typed_for_a_hierarchical_escalation_is_refused_not_dropped(make_app, records):
-    """A hierarchical escalation keeps the assignment: the group field would be thrown away,
-    so the dialog says so instead of saving without it."""
+async def test_a_hierarchical_escalation_skips_the_group_and_refuses_one_typed_before(
+        make_app, records):
+    """A hierarchical escalation keeps the assignment: its group field is skipped by Tab
+    (the reason typed after the manager lands in the reason), and a group typed before the
+    kind was switched is refused with the reason, not silently dropped."""
+    from textual.widgets import Input
+
     from sms_tui.ui.screens.escalate_dialog import EscalateDialog
 
     incident = records.create("incident", title="Switch port flapping")
@@ -241,8 +245,18 @@ async def test_a_group_typed_for_a_hierarchical_escalation_is_refused_not_droppe
         await press(pilot, "enter", "x", "h", "tab")
         await type_text(pilot, "Head of IT")
         await press(pilot, "tab")
+        await type_text(pilot, "customer threatens to leave")
+        dialog = app.screen
+        assert isinstance(dialog, EscalateDialog)
+        assert dialog.query_one("#group", Input).value == ""
+        assert dialog.query_one("#reason", Input).value == "customer threatens to leave"
+        await press(pilot, "escape")
+        # functional first, a group typed, then switched to hierarchical
+        await press(pilot, "x", "tab", "tab")
         await type_text(pilot, "mgmt")
-        await press(pilot, "tab")
+        await press(pilot, "shift+tab", "shift+tab", "h", "tab")
+        await type_text(pilot, "Head of IT")
+        await press(pilot, "tab", "tab")
         await type_text(pilot, "customer threatens to leave")
         await press(pilot, "enter")
         assert isinstance(app.screen, EscalateDialog)

@@ -136,7 +136,7 @@ async def test_a_complaint_is_escalated_and_resolved_with_its_outcome(make_app, 
         assert isinstance(app.screen, ComplaintScreen)
         await press(pilot, "x", "h", "tab")
         await type_text(pilot, "Head of Service")
-        await press(pilot, "tab", "tab")
+        await press(pilot, "tab")  # hierarchical: the group is skipped, on to the reason
         await type_text(pilot, "not settled by the desk")
         await press(pilot, "enter")
         assert "escalated" in screen_text(app)
@@ -276,3 +276,29 @@ async def test_a_contact_opted_out_in_the_tui_is_not_mailed_about_their_complain
     records.escalate(ref, to="Head of Service", hierarchical=True, reason="unsettled")
     told = [m.purpose for m in Outbox(store).list() if m.record_ref == ref]
     assert told == ["requester:recorded"]  # from before the opt-out; the escalation went unmailed
+
+
+async def test_e_pressed_with_the_search_edits_the_contact_it_found(make_app, people, monkeypatch):
+    """`/ words Enter e` on a slow desk: e edited the contact highlighted before the search."""
+    import time
+
+    from textual.widgets import Input
+
+    listed = ContactService.list
+
+    def slow(self, *args, **kwargs):
+        time.sleep(0.3)
+        return listed(self, *args, **kwargs)
+
+    app = make_app()
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot)
+        await press(pilot, "@")
+        assert isinstance(app.screen, ContactsScreen)
+        monkeypatch.setattr(ContactService, "list", slow)
+        await press(pilot, "slash")
+        await type_text(pilot, "dana@other")
+        await pilot.press("enter", "e")
+        await settle(pilot)
+        emails = [w.value for w in app.screen.query(Input) if "@" in w.value]
+        assert emails == ["dana@other.org"], emails

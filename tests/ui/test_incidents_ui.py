@@ -225,3 +225,17 @@ async def test_outbox_o_opens_the_incident_in_its_own_screen_with_known_errors(a
         assert app.screen.view.ref == desk["mail"].ref
         await press(pilot, "K")
         assert isinstance(app.screen, KnownErrorSearchScreen)
+
+
+async def test_the_major_checklist_opens_on_the_first_step_still_to_do(app, desk, store):
+    """Enter on opening ticks the highlighted step: it must be one still to do (opened on step
+    1, done already, Enter reopened it), as the request steps and review checklists open."""
+    ref = desk["mail"].ref
+    MajorIncidentService(store).set_manager(ref, "Night Manager")  # ticks step 1
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "m")
+        assert isinstance(app.screen, MajorScreen)
+        steps = app.screen.view.steps
+        assert steps[0].done and steps[1].done and not steps[2].done
+        assert app.screen.query_one("#steps").highlighted == 2

@@ -131,3 +131,29 @@ async def test_f3_on_a_new_incident_picks_a_workaround_applied_when_it_is_saved(
     entry = records.get("INC-000002").journal[0]  # the incident just recorded
     assert (entry.action, entry.changes["known_error"]) == ("workaround", (None, kedb["proxy"]))
     assert records.get(kedb["proxy"]).journal[0].action == "workaround_applied"
+
+
+async def test_w_pressed_with_k_waits_for_the_matches_and_applies_the_first(
+        make_app, kedb, records, monkeypatch):
+    """`K w` in one burst: w came before the matches were read (a slow desk) and did nothing."""
+    import time
+
+    from sms_tui.services.problems.service import ProblemService
+
+    suggest = ProblemService.suggest_for_incident
+
+    def slow(self, *args, **kwargs):
+        time.sleep(0.4)
+        return suggest(self, *args, **kwargs)
+
+    monkeypatch.setattr(ProblemService, "suggest_for_incident", slow)
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")
+        assert isinstance(app.screen, IncidentScreen)
+        await pilot.press("K", "w")
+        await settle(pilot)
+    applied = [e for e in records.get(kedb["incident"]).journal if kedb["proxy"] in str(e.changes)
+               or kedb["proxy"] in (e.note or "")]
+    assert applied, "w did not apply the first match's workaround"

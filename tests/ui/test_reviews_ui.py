@@ -321,6 +321,7 @@ async def test_nonconformity_is_worked_to_closure_from_its_screen(make_app, revi
         assert isinstance(app.screen, FindingsScreen)
         assert [r.ref for r in app.screen.rows] == ["NC-000001", "OFI-000001"]
         await press(pilot, "enter")
+        await settle(pilot)  # its record read (a loaded machine took longer than the key)
         assert isinstance(app.screen, FindingScreen) and app.screen.ref == findings
         assert "Severity: major" in screen_text(app)
 
@@ -405,3 +406,26 @@ async def test_home_and_end_go_to_the_first_and_last_review(make_app, reviews):
         assert table.cursor_row == table.row_count - 1
         await press(pilot, "home")
         assert table.cursor_row == 0
+
+
+async def test_enter_pressed_with_f_opens_a_review_of_the_new_list(make_app, reviews, monkeypatch):
+    """`f Enter` in one burst on a slow desk: Enter opened a review of the list before f."""
+    import time
+
+    listed = ReviewService.list_reviews
+
+    def slow(self, *args, **kwargs):
+        time.sleep(0.3)
+        return listed(self, *args, **kwargs)
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "6")
+        monkeypatch.setattr(ReviewService, "list_reviews", slow)
+        await pilot.press("f", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        opened = app.screen.ref
+    finished = {r.ref for r in reviews.list_reviews(status="done", limit=None)}
+    assert opened in finished, f"{opened} is not one of the finished reviews {finished}"

@@ -44,12 +44,24 @@ class ServiceMixin:
     def backend(self) -> Backend:
         return self.app.backend
 
+    _holding_keys = False  # set by load_holding_keys: the reads it starts hold the keys
+
     def service(self, call: Callable[[], T], then: Callable[[T], Any] | None = None, *,
                 on_error: Callable[[DeskError], bool] | None = None, group: str = "db",
                 exclusive: bool = False, opens_screen: bool = False,
                 needs_services: bool = True) -> None:
+        opens_screen = opens_screen or self._holding_keys
         run_service(self, call, then, on_error=on_error, group=group,  # type: ignore[arg-type]
                     exclusive=exclusive, opens_screen=opens_screen, needs_services=needs_services)
+
+    def load_holding_keys(self) -> None:
+        """``load()``, the keys typed meanwhile waiting for what it reads: after a filter or a
+        search the analyst asked for, Enter acts on the rows it finds, as typed slowly."""
+        self._holding_keys = True
+        try:
+            self.load()  # type: ignore[attr-defined]
+        finally:
+            self._holding_keys = False
 
 
 class FieldFocusMixin:
@@ -115,12 +127,19 @@ class DeskScreen(KeptStyles, ServiceMixin, Screen):
     def on_mount(self) -> None:
         self.app.when_ready(self._first_load)
 
+    # True: keys typed in the burst that opened the screen wait for its first read (a list
+    # acted on by the keys after it: the known errors' w, the services' Down Enter)
+    HOLD_KEYS_ON_FIRST_LOAD = False
+
     def _first_load(self) -> None:
         if self.built_ahead and not self.is_current:
             self._load_when_shown = True
             return
         self.seen_version = self.app.data_version
-        self.load()
+        if self.HOLD_KEYS_ON_FIRST_LOAD:
+            self.load_holding_keys()
+        else:
+            self.load()
 
     def load(self) -> None:
         """(Re)load what the screen shows; runs on the UI thread, starts workers."""

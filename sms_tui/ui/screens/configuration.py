@@ -37,6 +37,8 @@ CRITICALITY_CHOICES = (("high", "high"), ("medium", "medium"), ("low", "low"))
 class ConfigurationScreen(DeskScreen):
     """Every service and CI; one item's relationships, impact and records; edits."""
 
+    HOLD_KEYS_ON_FIRST_LOAD = True  # G Down Enter: the keys move in the list once it is read
+
     CSS_PATH = "configuration.tcss"
 
     BINDINGS = [

@@ -196,7 +196,7 @@ class ContactsScreen(DeskScreen):
             event.stop()
             self.text = event.value.strip()
             self.query_one("#contacts", OptionList).focus()
-            self.load()
+            self.load_holding_keys()  # Down, Enter, e after the search act on what it found
 
     def action_escape(self) -> None:
         search = self.query_one("#contact-search", Input)

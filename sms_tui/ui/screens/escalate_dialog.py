@@ -42,6 +42,10 @@ class EscalateDialog(ActionDialog):
 
     def _explain(self, how: str) -> None:
         self.query_one("#how-help", Static).update(Text(HOW[how]))
+        # a hierarchical escalation keeps the assignment: no group to type, Tab skips it
+        # (one typed already stays editable, so that the refusal of it can be acted on)
+        group = self.query_one("#group", Input)
+        group.disabled = how == "hierarchical" and not group.value.strip()
 
     def collect(self) -> dict[str, Any]:
         values = {name: self.query_one(f"#{name}", Input).value.strip()

@@ -130,9 +130,17 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
 
             backend = self.backend
 
-            def lookup(typed: str) -> list[Any]:
+            def lookup(typed: str) -> list[Any]:  # in a thread (the suggester's)
+                import time
+
                 from ...services.customers.contacts import ContactService
 
+                # typed in the first seconds, while the database opens: wait for it here,
+                # or the name is not completed (→ typed with it then completed nothing)
+                for _ in range(200):
+                    if backend.ready:
+                        break
+                    time.sleep(0.05)
                 return backend.service(ContactService).suggestions(typed)
 
             widget = requester_input(value or "", lookup, id=wid)

@@ -45,6 +45,8 @@ def hit_prompt(hit: KnownErrorHit) -> Text:
 class KnownErrorSearchScreen(DeskScreen):
     """Search the known errors; from an incident, apply a workaround to it."""
 
+    HOLD_KEYS_ON_FIRST_LOAD = True  # K w, F3 w: w applies the first match, once it is read
+
     BINDINGS = [
         Binding("escape", "back", "Back", id="kesearch.back"),
         Binding("w", "apply", "Apply workaround", id="kesearch.apply",
@@ -133,7 +135,7 @@ class KnownErrorSearchScreen(DeskScreen):
         if self._timer is not None:
             self._timer.stop()
         self.search_text = event.value
-        self.load()
+        self.load_holding_keys()  # w, Enter after the search act on what it found
         self.query_one("#hits", OptionList).focus()
 
     # --------------------------------------------------------------- actions

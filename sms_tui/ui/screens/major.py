@@ -101,7 +101,9 @@ class MajorScreen(DeskModal):
                                                  display.line(step.done_by), ")", style="dim"))
             steps.add_option(Option(prompt, id=str(step.position)))
         if self.view.steps:
-            steps.highlighted = min(highlighted or 0, len(self.view.steps) - 1)
+            if highlighted is None:  # opened: on the first step still to do, as the others do
+                highlighted = next((i for i, step in enumerate(self.view.steps) if not step.done), 0)
+            steps.highlighted = min(highlighted, len(self.view.steps) - 1)
 
     @staticmethod
     def _summary(view: MajorView) -> Text:

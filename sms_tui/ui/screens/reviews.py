@@ -147,7 +147,7 @@ class ReviewQueueScreen(DeskScreen):
     def action_cycle_filter(self) -> None:
         self.filter = FILTERS[(FILTERS.index(self.filter) + 1) % len(FILTERS)]
         self._show_filter()
-        self.load()
+        self.load_holding_keys()  # Enter right after f opens a review of the new list
 
     def action_schedules(self) -> None:
         from .reviews_schedules import ScheduleScreen
