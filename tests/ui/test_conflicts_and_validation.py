@@ -263,3 +263,17 @@ async def test_a_hierarchical_escalation_skips_the_group_and_refuses_one_typed_b
         assert "not a group" in screen_text(app)
         assert app.focused is app.screen.query_one("#group")
     assert not [e for e in records.get(incident.ref).journal if e.action.startswith("escalate")]
+
+
+async def test_enter_on_the_kind_of_an_escalation_saves_as_the_hint_says(make_app, records):
+    from sms_tui.ui.screens.escalate_dialog import EscalateDialog
+
+    records.create("incident", title="Switch port flapping")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "x")
+        assert isinstance(app.screen, EscalateDialog)
+        await press(pilot, "enter")  # on the kind, nothing filled in: refused, with the reason
+        assert isinstance(app.screen, EscalateDialog)
+        assert "say who to escalate to" in screen_text(app)

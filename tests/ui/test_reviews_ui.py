@@ -429,3 +429,18 @@ async def test_enter_pressed_with_f_opens_a_review_of_the_new_list(make_app, rev
         opened = app.screen.ref
     finished = {r.ref for r in reviews.list_reviews(status="done", limit=None)}
     assert opened in finished, f"{opened} is not one of the finished reviews {finished}"
+
+
+async def test_j_and_k_move_in_the_review_list_as_in_the_queues(make_app, reviews):
+    from textual.widgets import DataTable
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "6")
+        table = app.screen.query_one("#review-table", DataTable)
+        assert table.cursor_row == 0 and table.row_count > 2
+        await press(pilot, "j", "j")
+        assert table.cursor_row == 2
+        await press(pilot, "k")
+        assert table.cursor_row == 1

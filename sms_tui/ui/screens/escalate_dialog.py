@@ -9,7 +9,7 @@ from textual.widgets import Input, Static
 
 from ..field_errors import FieldError
 from ..widgets.choice_picker import ChoicePicker
-from .action_dialog import ActionDialog, field
+from .action_dialog import ENTER_SAVES, ActionDialog, field
 
 HOW = {
     "functional": "Functional: to a more skilled person or group (becomes the assignee).",
@@ -21,6 +21,7 @@ class EscalateDialog(ActionDialog):
     heading = "Escalate"
     hint = "f/h picks the kind · Enter saves · a reason is required · Esc cancels"
     KEPT = True
+    BINDINGS = ENTER_SAVES  # on the kind too, as the hint says (it did nothing there)
 
     def compose_fields(self):
         yield field("Kind", ChoicePicker([("functional", "functional"), ("hierarchical", "hierarchical")],

@@ -1,4 +1,4 @@
-"""A table whose cursor is a row: Home and End go to the first and last row."""
+"""A table whose cursor is a row: Home and End go to the first and last row, j and k move."""
 
 from __future__ import annotations
 
@@ -16,4 +16,6 @@ class RowTable(DataTable):
     BINDINGS = [
         Binding("home", "scroll_top", "First row", show=False),
         Binding("end", "scroll_bottom", "Last row", show=False),
+        Binding("j", "cursor_down", "Down", show=False),  # as in the queues (README: keys)
+        Binding("k", "cursor_up", "Up", show=False),
     ]
