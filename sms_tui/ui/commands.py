@@ -77,6 +77,8 @@ def desk_palette() -> Any:
     from textual.widgets import Input
     from textual.worker import Worker, WorkerState
 
+    from .typeahead import hold_keys
+
     class DeskCommandPalette(CommandPalette):
         _enter_waits: Any = None  # the type-ahead hold while an Enter waits for its search
 
@@ -91,8 +93,7 @@ def desk_palette() -> Any:
             event.stop()
             event.prevent_default()  # not the base class's handler, not now
             if self._enter_waits is None:
-                gate = getattr(self.app, "type_ahead", None)
-                self._enter_waits = gate.hold() if gate is not None else True
+                self._enter_waits = hold_keys(self.app)
 
         def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
             if (self._enter_waits is None or event.worker.group != self._GATHER_COMMANDS_GROUP
@@ -103,7 +104,6 @@ def desk_palette() -> Any:
             try:
                 self._select_or_command()
             finally:
-                if hold is not True:
-                    hold.release()
+                hold.release()
 
     return DeskCommandPalette(id="--command-palette")

@@ -249,6 +249,20 @@ def _is_text_field(widget: Any) -> bool:
     return isinstance(widget, Input | TextArea)
 
 
+def hold_keys(app: Any) -> Hold | NoHold:
+    """Keys typed from now wait until the returned hold is released (an app without the
+    type-ahead gate, a bare test app, gets one that holds nothing)."""
+    gate = getattr(app, "type_ahead", None)
+    return gate.hold() if gate is not None else NoHold()
+
+
+class NoHold:
+    """What :func:`hold_keys` gives an app without the gate: nothing to release."""
+
+    def release(self) -> None:
+        pass
+
+
 class Hold:
     """Keys wait while this is held: until :meth:`release`, or its worker ended without it
     (cancelled before it ran: nothing will open)."""

@@ -27,6 +27,7 @@ from .. import display
 from ..cursor import cursors_to_end
 from ..drafts import DraftMixin
 from ..hints import error_message
+from ..typeahead import hold_keys
 from ..widgets.choice_picker import LEVEL_CHOICES, ChoicePicker
 from ..widgets.desk_footer import DeskFooter
 from .base import FieldFocusMixin, KeptStyles, ServiceMixin
@@ -179,8 +180,7 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
         self._show_priority()
         self.query_one("#f-title", Input).focus()
         if self._lazy:
-            gate = getattr(self.app, "type_ahead", None)
-            self._tail_hold = gate.hold() if gate is not None else None
+            self._tail_hold = hold_keys(self.app)
             self.call_after_refresh(self._mount_tail)
             return
         self._fields_ready()

@@ -14,6 +14,7 @@ from ...domain.lifecycle import lifecycle_for
 from ...services.core.views import QueueFilter
 from ..actions import RECORD_ACTIONS, RecordActions
 from ..sections import QUEUE_SECTION
+from ..typeahead import hold_keys
 from ..widgets.desk_footer import DeskFooter
 from ..widgets.filter_bar import FilterBar
 from ..widgets.incident_columns import IncidentQueue, incident_columns, request_columns
@@ -150,8 +151,7 @@ class QueueScreen(RecordActions, DeskScreen):
             self.query_one(QueueTable).set_source(self._source(), hold_keys=True)
         else:  # until its rows are shown, from the file or (if it cannot) from the services
             self._release_filter_hold()
-            gate = getattr(self.app, "type_ahead", None)
-            self._filter_hold = gate.hold() if gate is not None else None
+            self._filter_hold = hold_keys(self.app)
             self._show_first_page()
 
     def _release_filter_hold(self) -> None:

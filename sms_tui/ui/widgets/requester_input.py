@@ -20,6 +20,8 @@ from typing import Any
 from textual.suggester import Suggester
 from textual.widgets import Input
 
+from ..typeahead import hold_keys
+
 
 class ContactSuggester(Suggester):
     """Completes a typed prefix to a contact of the register (no cache: contacts change)."""
@@ -72,15 +74,13 @@ class RequesterInput(Input):
             try:
                 self.action_cursor_right()
             finally:
-                if hold is not True:
-                    hold.release()
+                hold.release()
 
     def action_cursor_right(self, select: bool = False) -> None:
         pending = (not select and self.cursor_at_end and not self._suggestion
                    and self._asked == self.value and self._answered != self.value)
         if pending and self._right_waits is None:
-            gate = getattr(self.app, "type_ahead", None)
-            self._right_waits = gate.hold() if gate is not None else True
+            self._right_waits = hold_keys(self.app)
             return
         super().action_cursor_right(select)
 
