@@ -79,6 +79,20 @@ async def type_text(pilot, text: str) -> None:
     await settle(pilot)
 
 
+def slow_down(monkeypatch, cls, name: str, seconds: float) -> None:
+    """``cls.name`` takes ``seconds`` longer (a loaded machine, a big desk): keys typed after
+    what calls it must still wait for what it reads or writes."""
+    import time
+
+    original = getattr(cls, name)
+
+    def slow(self, *args, **kwargs):
+        time.sleep(seconds)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(cls, name, slow)
+
+
 @pytest.fixture
 def desk(records, clock):
     """A small desk: incidents of every priority (one with a hostile title), a problem, a change."""

@@ -10,7 +10,7 @@ from sms_tui.ui.screens.contacts import ContactsScreen
 from sms_tui.ui.screens.form import RecordForm
 from sms_tui.ui.screens.incident import IncidentScreen as IncidentRecord
 
-from .conftest import LARGE, MARKUP_TITLE, SMALL, press, screen_text, settle, type_text
+from .conftest import LARGE, MARKUP_TITLE, SMALL, press, screen_text, settle, slow_down, type_text
 
 
 @pytest.fixture
@@ -280,22 +280,14 @@ async def test_a_contact_opted_out_in_the_tui_is_not_mailed_about_their_complain
 
 async def test_e_pressed_with_the_search_edits_the_contact_it_found(make_app, people, monkeypatch):
     """`/ words Enter e` on a slow desk: e edited the contact highlighted before the search."""
-    import time
-
     from textual.widgets import Input
-
-    listed = ContactService.list
-
-    def slow(self, *args, **kwargs):
-        time.sleep(0.3)
-        return listed(self, *args, **kwargs)
 
     app = make_app()
     async with app.run_test(size=LARGE) as pilot:
         await settle(pilot)
         await press(pilot, "@")
         assert isinstance(app.screen, ContactsScreen)
-        monkeypatch.setattr(ContactService, "list", slow)
+        slow_down(monkeypatch, ContactService, "list", 0.3)
         await press(pilot, "slash")
         await type_text(pilot, "dana@other")
         await pilot.press("enter", "e")

@@ -19,7 +19,7 @@ from sms_tui.ui.screens.detail import RecordScreen
 from sms_tui.ui.screens.major import MajorScreen
 from sms_tui.ui.screens.outbox import OutboxScreen
 
-from .conftest import LARGE, MARKUP_TITLE, SMALL, press, screen_text, settle, type_text
+from .conftest import LARGE, MARKUP_TITLE, SMALL, press, screen_text, settle, slow_down, type_text
 
 
 def closed_port() -> int:
@@ -137,20 +137,14 @@ async def test_steps_ticked_in_one_burst_are_each_recorded_and_shown(app, desk, 
     dialog showed when its key came, and replaced the one before it (an exclusive worker), so
     two of three were refused as 'changed by someone else' and the dialog showed the wrong
     state. They are written one after the other, each with the version the last one left."""
-    import time
-
     ref = desk["mail"].ref  # step 2 is done already
-    tick = MajorIncidentService.tick_step
-
-    def slow_tick(self, *args, **kwargs):  # a loaded machine: each write takes a while
-        time.sleep(0.2)
-        return tick(self, *args, **kwargs)
 
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         await press(pilot, "enter", "m")
         assert isinstance(app.screen, MajorScreen)
-        monkeypatch.setattr(MajorIncidentService, "tick_step", slow_tick)
+        # a loaded machine: each write takes a while
+        slow_down(monkeypatch, MajorIncidentService, "tick_step", 0.2)
         # a tick moves on to the next step (as the request steps and the review checklist
         # do): tick 1, skip 2 (done already), tick 3, tick 4
         await pilot.press("enter", "down", "enter", "enter")

@@ -7,7 +7,7 @@ import pytest
 from sms_tui.ui.screens.incident import IncidentScreen
 from sms_tui.ui.screens.known_error_search import KnownErrorSearchScreen
 
-from .conftest import SMALL, press, screen_text, settle, type_text
+from .conftest import SMALL, press, screen_text, settle, slow_down, type_text
 
 
 @pytest.fixture
@@ -136,17 +136,9 @@ async def test_f3_on_a_new_incident_picks_a_workaround_applied_when_it_is_saved(
 async def test_w_pressed_with_k_waits_for_the_matches_and_applies_the_first(
         make_app, kedb, records, monkeypatch):
     """`K w` in one burst: w came before the matches were read (a slow desk) and did nothing."""
-    import time
-
     from sms_tui.services.problems.service import ProblemService
 
-    suggest = ProblemService.suggest_for_incident
-
-    def slow(self, *args, **kwargs):
-        time.sleep(0.4)
-        return suggest(self, *args, **kwargs)
-
-    monkeypatch.setattr(ProblemService, "suggest_for_incident", slow)
+    slow_down(monkeypatch, ProblemService, "suggest_for_incident", 0.4)
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)

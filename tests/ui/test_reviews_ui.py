@@ -16,7 +16,7 @@ from sms_tui.ui.screens.reviews_detail import ReviewScreen
 from sms_tui.ui.screens.reviews_dialogs import ReviewDialog
 from sms_tui.ui.screens.reviews_schedules import ScheduleScreen
 
-from .conftest import MARKUP_TITLE, SMALL, press, screen_text, settle, type_text
+from .conftest import MARKUP_TITLE, SMALL, press, screen_text, settle, slow_down, type_text
 
 APRIL_10 = datetime(2026, 4, 10, 9, tzinfo=UTC)
 
@@ -410,19 +410,11 @@ async def test_home_and_end_go_to_the_first_and_last_review(make_app, reviews):
 
 async def test_enter_pressed_with_f_opens_a_review_of_the_new_list(make_app, reviews, monkeypatch):
     """`f Enter` in one burst on a slow desk: Enter opened a review of the list before f."""
-    import time
-
-    listed = ReviewService.list_reviews
-
-    def slow(self, *args, **kwargs):
-        time.sleep(0.3)
-        return listed(self, *args, **kwargs)
-
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         await press(pilot, "6")
-        monkeypatch.setattr(ReviewService, "list_reviews", slow)
+        slow_down(monkeypatch, ReviewService, "list_reviews", 0.3)
         await pilot.press("f", "enter")
         await settle(pilot)
         assert isinstance(app.screen, ReviewScreen)

@@ -13,6 +13,14 @@ from sms_tui.ui.sections import SECTIONS
 from .conftest import press, screen_text, settle, type_text
 
 
+async def _until_open(pilot) -> None:
+    """Until the services are open (the builds are queued then)."""
+    for _ in range(600):
+        await pilot.pause(0.02)
+        if pilot.app.backend.ready:
+            return
+
+
 async def _until_built(pilot, *only: str) -> None:
     """Idle until the warmer has nothing left to build; ``only``: build just the jobs whose
     names start with these (a test about one screen need not wait for all ~25 builds)."""
@@ -89,10 +97,7 @@ async def test_a_burst_typed_while_screens_are_built_lands_in_the_form(make_app,
     quiet moment): the form opens and every letter lands in its title, in order."""
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        for _ in range(600):
-            await pilot.pause(0.02)
-            if app.backend.ready:
-                break
+        await _until_open(pilot)
         await pilot.pause(warm.QUIET_S + 0.1)  # the first build has started
         await pilot.press("n", *"Printer jams")
         await settle(pilot)
@@ -224,10 +229,7 @@ async def test_what_the_builds_made_is_frozen_once_they_are_done(make_app, desk)
 
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        for _ in range(600):
-            await pilot.pause(0.02)
-            if app.backend.ready:
-                break
+        await _until_open(pilot)
         frozen_when_open = gc.get_freeze_count()
         await _until_built(pilot, "help")
         help_screen = app._kept_screens[HelpScreen]
