@@ -234,6 +234,22 @@ class DraftMixin:
     def on_option_list_option_highlighted(self, event: Any) -> None:
         self._draft_changed()
 
+    def draft_filled(self, *ids: str) -> None:
+        """The screen filled the fields ``ids`` itself (a request form's type picker, once its
+        catalogue is read): what they hold now is where the screen starts, not typing.
+
+        Said at once, not left to the Changed messages the filling posts: those arrive later,
+        and a key handed meanwhile (F2, in the burst that opened the form) would make the
+        filling look typed -- overwriting the kept draft and withdrawing its offer."""
+        if self._draft_baseline is None:
+            return
+        texts = self._texts()
+        for wid in ids:
+            if wid in texts:
+                self._draft_baseline[wid] = texts[wid]
+            else:
+                self._draft_baseline.pop(wid, None)
+
     def _keys_handed(self) -> int | None:
         gate = getattr(self.app, "type_ahead", None)
         return getattr(gate, "handed", None)

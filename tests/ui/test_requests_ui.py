@@ -277,3 +277,41 @@ async def test_a_request_typed_in_one_burst_from_a_record_is_raised_and_the_cata
         assert isinstance(app.screen, RequestScreen)
         assert app.screen.view.title == "Burst request here"
     assert [(t.name, t.title, t.version) for t in requests.types(include_retired=True)] == types_before
+
+
+async def test_a_key_handed_as_the_catalogue_arrives_keeps_the_draft_and_its_offer(
+        make_app, requests, monkeypatch):
+    """The form fills its type picker once the catalogue is read; the Changed messages of
+    that filling arrive later. A key handed in between (F2, in the burst "n F2") must not
+    make the filling look typed: the kept draft stays whole, and F2 puts it back."""
+    from textual.widgets import Select
+
+    from sms_tui.ui.screens.request_form import RequestForm
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "2", "n")
+        app.screen.query_one("#f-request_type", Select).value = "password-reset"
+        await settle(pilot)
+        app.screen.query_one("#f-title").focus()
+        await type_text(pilot, "Locked out: Eve")
+        await press(pilot, "escape", "escape")
+        assert not isinstance(app.screen, RequestForm)
+
+        read = RequestForm._catalogue_read
+
+        def then_a_key(self, types):
+            read(self, types)
+            app.type_ahead.handed += 1  # a key handed before the filling's messages arrive
+
+        monkeypatch.setattr(RequestForm, "_catalogue_read", then_a_key)
+        await press(pilot, "n")
+        form = app.screen
+        assert isinstance(form, RequestForm)
+        assert "A draft typed here was kept" in screen_text(app)
+        kept = app.drafts.get(form.draft_key())
+        assert kept is not None and kept["fields"].get("f-title") == "Locked out: Eve"
+        await press(pilot, "f2")
+        assert form.query_one("#f-title").value == "Locked out: Eve"
+        assert form.query_one("#f-request_type", Select).value == "password-reset"

@@ -133,6 +133,7 @@ class RequestForm(RecordForm):
         self._type_applied = current
         picker.set_options(options)
         picker.value = current
+        self.draft_filled("f-request_type")
         self._show_type(self.types.get(current))
 
     def _show_type(self, rtype: RequestTypeView | None) -> None:
