@@ -120,6 +120,17 @@ def desk(records, clock):
     return made
 
 
+async def until_shown(pilot, text: str, timeout: float = 10.0) -> str:
+    """The screen's text once ``text`` is on it: a read that a loaded machine delivers after
+    :func:`settle` gave up waiting still counts; one that never comes fails the test."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while text not in (shown := screen_text(pilot.app)) and time.monotonic() < deadline:
+        await pilot.pause(0.05)
+    return shown
+
+
 def screen_text(app) -> str:
     """What the analyst sees on the active screen, as plain text."""
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
