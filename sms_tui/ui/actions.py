@@ -27,8 +27,14 @@ def open_record(node: Any, ref: str) -> None:
     from .sections import detail_screen
 
     app = node.app
-    if not app.backend.ready:
-        app.push_screen(detail_screen(ref))  # it loads once the database is open
+    if not app.backend.ready:  # it loads once the database is open
+        screen = detail_screen(ref)
+        row = getattr(node, "row_of", lambda _ref: None)(ref)
+        if row is not None:  # meanwhile it shows the queue's line, and keys wait for the record
+            from .typeahead import hold_keys
+
+            screen.preview(row, hold_keys(app))
+        app.push_screen(screen)
         return
     screen, reused = app.detail_screen_for(ref)
 

@@ -38,6 +38,7 @@ from ..domain.text import one_line
 from .backend import Backend
 from .commands import DeskCommands
 from .drafts import DraftStore
+from .give_way import giving_way
 from .glyphs import AsciiFilter, ascii_only
 from .messages import DataChanged
 from .scheduler import TuiScheduler
@@ -153,7 +154,8 @@ class DeskApp(App[None]):
     def _open_backend(self) -> None:
         self._first_page.wait(FIRST_PAGE_WAIT_S)
         try:
-            self.backend.open()
+            with giving_way(self.type_ahead.key_just_handed):  # a key's screen builds first
+                self.backend.open()
             version = self.backend.records.data_version()
             quiet_collector()
         except DeskError as exc:

@@ -55,6 +55,7 @@ class TypeAhead:
         self._typing_into: Any = None  # the text field the key in flight was typed into
         self._serial = 0
         self.handed = 0  # keys and pastes handed on so far (a form tells its own filling from typing)
+        self.handed_at = float("-inf")  # when the last one was (monotonic)
         self._holds: dict[int, Hold] = {}
         self._next_token = 0
         self._settled: Any = None  # the current screen, once it handled what was pending
@@ -67,6 +68,13 @@ class TypeAhead:
     def waiting(self) -> bool:
         """Whether keys are queued, not yet handed on (the warmer waits for them)."""
         return bool(self._queue) or self._draining
+
+    def key_just_handed(self) -> bool:
+        """Whether a key was handed on so recently that what it set off may still be
+        building (read from another thread: :mod:`sms_tui.ui.give_way`)."""
+        from .give_way import AFTER_KEY_S
+
+        return time.monotonic() - self.handed_at < AFTER_KEY_S
 
     def busy(self) -> bool:
         now = time.monotonic()
@@ -153,6 +161,7 @@ class TypeAhead:
         focused = self.app.focused
         log.debug("key %r to %r", getattr(event, "key", "paste"), focused)
         self.handed += 1
+        self.handed_at = time.monotonic()
         await self._dispatch(event)
         forwarded = event.is_forwarded and not event._stop_propagation
         # set before _follow, which may find the key done at once and read it

@@ -96,3 +96,54 @@ async def test_the_queue_shows_its_first_rows_before_the_services_are_open(make_
         assert app.backend.ready and table.source is not None
         assert table.current_row.ref == second
         assert screen_text(app) == early
+
+
+async def test_a_record_opened_before_the_services_shows_its_queue_line_and_keys_wait_for_it(
+        make_app, desk, db_path, clock):
+    """Enter in the first second: the record's screen opens at once with what its queue line
+    says (reference, priority, status, title, the statuses it can move to) and says the rest
+    is on its way; a key typed meanwhile acts on the record once it is read, not on the
+    preview."""
+    import threading
+
+    from sms_tui.config import Config
+    from sms_tui.ui.backend import Backend
+    from sms_tui.ui.screens.detail import RecordScreen
+    from sms_tui.ui.screens.transition_dialog import TransitionDialog
+    from sms_tui.ui.widgets.queue_table import QueueTable
+
+    from .conftest import screen_text
+
+    gate = threading.Event()
+
+    class SlowBackend(Backend):
+        def open(self) -> None:
+            gate.wait(30)
+            super().open()
+
+    app = make_app(backend=SlowBackend(db_path, Config(), "tester", clock))
+    async with app.run_test(size=(100, 30)) as pilot:
+        table = app.screen.query_one(QueueTable)
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if table.total:
+                break
+        row = table.current_row
+        assert row is not None and not app.backend.ready
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, RecordScreen) and not app.backend.ready
+        early = screen_text(app)
+        assert row.ref in early and row.title in early, early
+        assert "Next status: on hold, resolved" in early and "Reading the record" in early
+        await pilot.press("t")  # waits for the record: no dialog on the preview
+        await pilot.pause(0.1)
+        assert not isinstance(app.screen, TransitionDialog)
+        gate.set()
+        await settle(pilot)
+        assert isinstance(app.screen, TransitionDialog)
+        assert app.screen.record.ref == row.ref
+        app.pop_screen()
+        await settle(pilot)
+        shown = screen_text(app)
+        assert "Reading the record" not in shown and "Created by" in shown

@@ -12,7 +12,8 @@ from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...domain.kinds import parse_ref
-from ...services.core.views import RecordView
+from ...domain.lifecycle import lifecycle_for
+from ...services.core.views import RecordRow, RecordView
 from .. import display
 from ..actions import RECORD_ACTIONS, RecordActions
 from ..widgets.desk_footer import DeskFooter
@@ -57,18 +58,28 @@ class RecordScreen(RecordActions, DeskScreen):
         self.ref = ref
         self.view: RecordView | None = None
         self._preloaded: Any = None
+        self._preview: RecordRow | None = None
+        self._until_shown: Any = None  # keys held until the record is shown (opened early)
 
     def compose(self):
         yield Header()
         yield SectionBar(self.app.current_mode)
         with VerticalScroll(id="body"):
-            yield Static(Text(f"{self.ref}  loading…"), id="headline")
-            yield Static(id="next-steps")
+            row = self._preview
+            if row is None:
+                yield Static(Text(f"{self.ref}  loading…"), id="headline")
+                yield Static(id="next-steps")
+            else:  # what the queue's line already says; the rest once the record is read
+                yield Static(self._headline(row), id="headline")
+                yield Static(self._next_steps(row, lifecycle_for(parse_ref(row.ref)[0])
+                                              .allowed(row.status)), id="next-steps")
             # links first after the status: where this record belongs (problem, change...)
             yield Static(Text("Links", style="bold underline"), classes="section-title")
             yield MarkedOptionList(id="links")
             yield RecordFields(id="fields")
-            yield Static(id="blocks")
+            # opened early (see preview): says that the rest is on its way
+            yield Static(Text("Reading the record…", style="dim") if self._preview else "",
+                         id="blocks")
             if is_incident(self.ref):  # SLA clocks, major incident procedure, reminders
                 yield IncidentPanel(id="incident-panel")
             yield Static(Text("Journal (newest first)", style="bold underline"),
@@ -88,6 +99,21 @@ class RecordScreen(RecordActions, DeskScreen):
     def present(self, data: Any) -> None:
         """Show what :meth:`fetcher` read."""
         self.show(data)
+
+    def preview(self, row: RecordRow, hold: Any) -> None:
+        """Opened before the services are (the first second of the desk): the screen's first
+        frame shows the queue line's ``row`` -- reference, priority, status, title and the
+        statuses it can move to -- and ``hold`` (of the keys typed meanwhile) is let go once
+        the whole record is shown, so that a key acts on the record, not on the preview."""
+        self._preview, self._until_shown = row, hold
+
+    def _shown(self) -> None:
+        hold, self._until_shown = self._until_shown, None
+        if hold is not None:
+            hold.release()
+
+    def on_unmount(self) -> None:
+        self._shown()
 
     def preload(self, data: Any) -> None:
         """What :meth:`fetcher` read before the screen is opened: its first frame shows it."""
@@ -139,10 +165,12 @@ class RecordScreen(RecordActions, DeskScreen):
         for panel in self.query(IncidentPanel):
             panel.show_for(view.ref)
         self.refresh_bindings()
+        self._shown()
 
     @staticmethod
-    def _headline(view: RecordView) -> Text:
-        marks = display.flags(view.priority, bool(view.extra.get("major")), view.escalation_level)
+    def _headline(view: RecordView | RecordRow) -> Text:
+        major = view.major if isinstance(view, RecordRow) else view.extra.get("major")
+        marks = display.flags(view.priority, bool(major), view.escalation_level)
         return Text.assemble(
             (view.ref, "bold"), "  ", (display.priority_long(view.priority), "bold"), "  ",
             (marks + "  " if marks else "", "bold"), display.status_label(view.status), "\n",
@@ -150,11 +178,12 @@ class RecordScreen(RecordActions, DeskScreen):
         )
 
     @staticmethod
-    def _next_steps(view: RecordView) -> Text:
-        if not view.allowed_transitions:
+    def _next_steps(view: RecordView | RecordRow, allowed: list[str] | None = None) -> Text:
+        allowed = view.allowed_transitions if allowed is None else allowed  # type: ignore[union-attr]
+        if not allowed:
             return Text(f"{display.status_label(view.status)} is final: no further status.",
                         style="italic")
-        steps = ", ".join(display.status_label(s) for s in view.allowed_transitions)
+        steps = ", ".join(display.status_label(s) for s in allowed)
         return Text.assemble(("Next status: ", "bold"), steps, ("  (t)", "dim"))
 
     @staticmethod

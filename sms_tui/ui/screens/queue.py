@@ -11,7 +11,7 @@ from textual.widgets import Header, Input
 
 from ...domain.kinds import KINDS, Kind, parse_kind
 from ...domain.lifecycle import lifecycle_for
-from ...services.core.views import QueueFilter
+from ...services.core.views import QueueFilter, RecordRow
 from ..actions import RECORD_ACTIONS, RecordActions
 from ..sections import QUEUE_SECTION
 from ..typeahead import hold_keys
@@ -170,6 +170,12 @@ class QueueScreen(RecordActions, DeskScreen):
     def current_ref(self) -> str | None:
         row = self.query_one(QueueTable).current_row
         return row.ref if row else None
+
+    def row_of(self, ref: str) -> RecordRow | None:
+        """The queue's line of record ``ref`` when the cursor is on it (opened before the
+        services are, the record's screen shows it until the record is read)."""
+        row = self.query_one(QueueTable).current_row
+        return row if row is not None and row.ref == ref else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in RECORD_ACTIONS and self.is_mounted:
