@@ -414,7 +414,10 @@ def _pred(step: object) -> Pred:
 FIRST_SECOND = [
     Key("End", END, moves=True),
     Key("down", DOWN, moves=True),
+    # before the services are open, the record's screen shows its queue line (and the
+    # statuses it can move to) at once, and the rest once read: both moments are figures
     Key("Enter (open record)", ENTER, shows("Next status")),
+    Key("Enter (the whole record read)", ENTER, both(shows("Next status"), shows("Created by"))),
     Key("2 (requests)", "2", shows("REQ-0")),
     Key("n (new incident form)", "n", shows("New incident")),
 ]

@@ -131,7 +131,10 @@ async def test_a_record_opened_before_the_services_shows_its_queue_line_and_keys
         row = table.current_row
         assert row is not None and not app.backend.ready
         await pilot.press("enter")
-        await pilot.pause(0.1)
+        for _ in range(200):  # its frame, however loaded the machine
+            if isinstance(app.screen, RecordScreen) and "Next status" in screen_text(app):
+                break
+            await pilot.pause(0.05)
         assert isinstance(app.screen, RecordScreen) and not app.backend.ready
         early = screen_text(app)
         assert row.ref in early and row.title in early, early
