@@ -261,8 +261,11 @@ def test_a_failed_change_needs_an_investigation_note(changes):
 
 def test_the_outcome_is_recorded_only_after_implementation_started(changes):
     ref = _approved_normal(changes).ref
-    with pytest.raises(ValidationError, match="changes start"):
+    with pytest.raises(ValidationError, match="when its implementation ends") as refused:
         changes.record_outcome(ref, "successful")
+    # how each front end starts it: the CLI's command, the TUI's key (never the other's)
+    assert refused.value.cli_hint == f"start it with: sms-tui changes start {ref}"
+    assert refused.value.tui_hint == "t moves it to implementing"
 
 
 def test_an_implemented_change_gets_an_effectiveness_review_task(changes, reviews, clock):

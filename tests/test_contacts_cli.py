@@ -109,7 +109,8 @@ def test_a_record_without_requester_shows_none(people):
 @pytest.mark.parametrize("requester, words", [
     ("Dana Weber", "names 2 contacts"),
     ("nobody", "no contact named 'nobody'"),
-    ("ghost@example.org", "no contact with email ghost@example.org"),
+    ("ghost@example.org", "no contact with email ghost@example.org (add one: sms-tui contacts add "
+                          "--name … --email ghost@example.org)"),
     ("not an@address", "not an email address"),
 ])
 def test_an_ambiguous_or_unknown_requester_is_one_line_and_nothing_is_written(people, requester,

@@ -1,5 +1,7 @@
 """Errors raised by domain rules and services, each with a message fit for an analyst."""
 
+from typing import TypeVar
+
 
 class DeskError(Exception):
     """Base class: an error whose message can be shown to the user as is."""
@@ -20,6 +22,20 @@ class ActionRequired(ValidationError):
     def __init__(self, message: str, *, action: str, ref: str) -> None:
         super().__init__(message)
         self.action, self.ref = action, ref
+
+
+E = TypeVar("E", bound=BaseException)
+
+
+def hinted(exc: E, *, cli: str = "", tui: str = "") -> E:
+    """``exc`` with how each front end resolves it, where that differs: the CLI adds ``cli``
+    (a command, an option), the TUI ``tui`` (a key, a field), each in brackets after the
+    message -- which itself stays in words that fit both."""
+    if cli:
+        exc.cli_hint = cli  # type: ignore[attr-defined]
+    if tui:
+        exc.tui_hint = tui  # type: ignore[attr-defined]
+    return exc
 
 
 class InvalidTransition(DeskError):

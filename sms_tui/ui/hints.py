@@ -25,4 +25,5 @@ def error_message(exc: BaseException) -> str:
         keys = ACTION_KEYS.get(exc.action)
         if keys:
             message += f" — on {exc.ref}'s screen, {keys}"
-    return message
+    hint = getattr(exc, "tui_hint", "")  # the key or field that resolves it (domain.errors.hinted)
+    return f"{message} ({hint})" if hint else message

@@ -46,7 +46,7 @@ from ...domain.changes import (
     risk_score,
     window_warning,
 )
-from ...domain.errors import NotFound, ValidationError
+from ...domain.errors import NotFound, ValidationError, hinted
 from ...domain.kinds import Kind, parse_ref
 from ...storage.change_links import ChangeCILink, ChangeServiceLink
 from ...storage.models import Change, ConfigurationItem
@@ -357,8 +357,10 @@ class ChangeService:
         with self.store.write() as session:
             row = self._load(session, ref)
             if row.status != "implementing":
-                raise ValidationError(f"{row.ref} is {row.status}; the outcome is recorded when "
-                                      "implementation ends (start it with: changes start)")
+                raise hinted(ValidationError(f"{row.ref} is {row.status}; the outcome is recorded "
+                                             "when its implementation ends"),
+                             cli=f"start it with: sms-tui changes start {row.ref}",
+                             tui="t moves it to implementing")
             now = self.store.now()
             changes: dict[str, tuple[Any, Any]] = {"outcome": (row.outcome or None, outcome)}
             if investigation_note != row.investigation_note:

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from ...domain.configuration import DEFAULT_CI_TYPES, ci_types_from_config
 from ...domain.configuration import parse_ci_type as _parse_ci_type
-from ...domain.errors import NotFound, ValidationError
+from ...domain.errors import NotFound, ValidationError, hinted
 from ...domain.priority import Level
 from ...domain.text import has_visible_text
 from ...storage.models import CIRelationship, ConfigurationItem, Service
@@ -169,7 +169,7 @@ class CatalogueService:
         found = session.exec(stmt).first()
         if found is None:
             missing = NotFound(f"no configuration item named '{name}'")
-            missing.cli_hint = "see: sms-tui ci list"  # type: ignore[attr-defined]  # the CLI adds it
+            hinted(missing, cli="see: sms-tui ci list")  # the CLI adds it
             raise missing
         return found
 

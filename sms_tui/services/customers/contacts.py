@@ -20,7 +20,7 @@ from sqlalchemy import case, func, or_
 from sqlmodel import Session, col, select
 
 from ...domain import contacts as rules
-from ...domain.errors import ConflictError, NotFound, ValidationError
+from ...domain.errors import ConflictError, NotFound, ValidationError, hinted
 from ...domain.kinds import Kind
 from ...domain.lifecycle import lifecycle_for
 from ...domain.text import one_line
@@ -118,8 +118,9 @@ def _email_taken(session: Session, email: str, but: int | None = None) -> None:
     stmt = select(Contact).where(Contact.email == email)
     found = session.exec(stmt).first()
     if found is not None and found.id != but:
-        raise ValidationError(f"{email} is already {found.ref} ({one_line(found.name, 60)}); "
-                              f"one contact per address (see: sms-tui contacts show {found.ref})")
+        raise hinted(ValidationError(f"{email} is already {found.ref} ({one_line(found.name, 60)}); "
+                                     "one contact per address"),
+                     cli=f"see: sms-tui contacts show {found.ref}", tui="/ in the contacts finds it")
 
 
 def load_in(session: Session, ref: str) -> Contact:
@@ -146,8 +147,9 @@ def resolve_in(session: Session, text: str) -> Contact:
         email = rules.normalise_email(rules.address_in(typed) or typed)
         found = session.exec(select(Contact).where(Contact.email == email)).first()
         if found is None:
-            raise NotFound(f"no contact with email {email} (add one: sms-tui contacts add "
-                           f"--name … --email {email})")
+            raise hinted(NotFound(f"no contact with email {email}"),
+                         cli=f"add one: sms-tui contacts add --name … --email {email}",
+                         tui="@ opens the contacts, where a adds one")
         return found
     if rules.parse_ref(typed) is not None:
         return load_in(session, typed)
@@ -157,8 +159,8 @@ def resolve_in(session: Session, text: str) -> Contact:
         matches = list(session.exec(select(Contact).where(
             col(Contact.name).ilike(escaped, escape="\\")).limit(11)))
     if not matches:
-        raise NotFound(f"no contact named '{shown}' (give an email, or add the contact: "
-                       "sms-tui contacts add)")
+        raise hinted(NotFound(f"no contact named '{shown}': give an email, or add the contact"),
+                     cli="sms-tui contacts add", tui="@ opens the contacts, where a adds one")
     if len(matches) > 1:
         which = ", ".join(f"{m.ref} <{m.email}>" for m in matches[:5])
         more = " …" if len(matches) > 5 else ""

@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from ...domain.errors import ValidationError
+from ...domain.errors import ValidationError, hinted
 from ...domain.kinds import Kind
 from ...domain.major import COMMUNICATION_ROLES, IncidentFacts, Step, find_step, step_role
 from ...storage.incidents import Communication, MajorStep
@@ -242,13 +242,15 @@ def check_undeclare(session: Session, row: Incident, approved_by: str = "") -> s
         return ""
     review = _review_ref(session, row.ref) or "(not raised yet)"
     if not approved_by:
-        raise ValidationError(
+        raise hinted(ValidationError(
             f"{row.ref} was resolved as a major incident: do its review {review} first, or have "
-            "the major incident manager approve the reason (--approved-by NAME)")
+            "the major incident manager approve the reason"),
+            cli="--approved-by NAME", tui="6 opens the reviews")
     if not row.major_manager:
-        raise ValidationError(
-            f"{row.ref} has no major incident manager to approve this: appoint one first "
-            f"(sms-tui major manager {row.ref} NAME), or do its review {review}")
+        raise hinted(ValidationError(
+            f"{row.ref} has no major incident manager to approve this: appoint one first, "
+            f"or do its review {review}"),
+            cli=f"sms-tui major manager {row.ref} NAME", tui="m, then a, appoints the manager")
     if approved_by.casefold() != row.major_manager.strip().casefold():
         raise ValidationError(
             f"only the major incident manager of {row.ref} ({row.major_manager}) can approve "

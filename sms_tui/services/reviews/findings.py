@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, select
 
-from ...domain.errors import NotFound, ValidationError
+from ...domain.errors import NotFound, ValidationError, hinted
 from ...domain.reviews import (
     IMPROVEMENT,
     NONCONFORMITY,
@@ -241,16 +241,19 @@ class FindingsMixin:
                 raise ValidationError("rejecting an improvement opportunity needs a reason")
             if status == "approved" and row.status == "proposed":
                 if not (row.criteria.strip() and row.target.strip()):
-                    raise ValidationError(
-                        f"{row.ref} needs its evaluation criteria and target before approval "
-                        f"(sms-tui improvements evaluate {row.ref} --criteria ... --target ...)")
+                    raise hinted(ValidationError(
+                        f"{row.ref} needs its evaluation criteria and target before approval"),
+                        cli=f"sms-tui improvements evaluate {row.ref} --criteria … --target …",
+                        tui="fill in Evaluation criteria and Target")
                 if not note.strip():
-                    raise ValidationError("approving an improvement opportunity needs the "
-                                          "decision: why it is worth doing (--note)")
+                    raise hinted(ValidationError("approving an improvement opportunity needs the "
+                                                 "decision: why it is worth doing"),
+                                 cli="--note", tui="in Note / reason")
             if status == "closed" and not row.measurement.strip():
-                raise ValidationError(
-                    f"{row.ref} needs what was measured against its target before it closes "
-                    f"(sms-tui improvements evaluate {row.ref} --measurement ...)")
+                raise hinted(ValidationError(
+                    f"{row.ref} needs what was measured against its target before it closes"),
+                    cli=f"sms-tui improvements evaluate {row.ref} --measurement …",
+                    tui="fill in Measured")
             changes: dict[str, tuple[Any, Any]] = {"status": (row.status, status), **evaluated}
             if status in ("approved", "rejected") and note.strip():
                 changes["decision_note"] = (row.decision_note or None, note.strip())

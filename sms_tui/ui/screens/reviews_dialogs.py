@@ -21,6 +21,7 @@ from ...domain.errors import ConflictError, DeskError
 from .. import display
 from ..drafts import DraftMixin
 from ..field_errors import FieldError, focus_field_in_error
+from ..hints import error_message
 from ..widgets.choice_picker import ChoicePicker
 from .base import DeskModal
 
@@ -128,7 +129,7 @@ class ReviewDialog(DraftMixin, DeskModal):
         self.dismiss(None)
 
     def show_error(self, exc: DeskError) -> bool:
-        message = str(exc)
+        message = error_message(exc)  # the key or field that resolves it, not a CLI command
         if isinstance(exc, ConflictError):
             message += " — press Esc, then look again"
         error = self.query_one("#dialog-error", Static)
