@@ -266,10 +266,17 @@ class DeskApp(App[None]):
         Textual would print a many-line traceback after restoring the terminal; the
         crash log keeps it instead. Drafts are already on disk (written as typed).
         """
+        from textual.css.query import NoMatches
+
         from ..crashlog import write_crash_log
 
         with contextlib.suppress(Exception):
             self.drafts.flush()  # what the analyst typed last, before anything else
+        if isinstance(error, NoMatches) and getattr(self, "_exit", False):
+            # the desk is closing (the analyst quit): a screen being built off screen (ui/
+            # warm.py) found its widgets already taken down -- not a crash to report
+            log.debug("closing: %s", error)
+            return
         if self.crash is None:
             path, why_not = write_crash_log(error)
             self.crash = (error, path, why_not)

@@ -191,6 +191,8 @@ class Warmer:
 
     def _step(self) -> None:
         self._timer = None
+        if getattr(self.app, "_exit", False):
+            return  # the desk is closing: nothing more to build
         if not self._quiet():
             # a build settling (its widgets handling what was posted) is asked again soon;
             # keys (typing, or one waiting) put the next build off for QUIET_S anyway

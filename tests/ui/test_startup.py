@@ -150,3 +150,29 @@ async def test_a_record_opened_before_the_services_shows_its_queue_line_and_keys
         await settle(pilot)
         shown = screen_text(app)
         assert "Reading the record" not in shown and "Created by" in shown
+
+
+async def test_a_screen_torn_down_as_the_desk_closes_is_no_crash_but_a_real_error_is(make_app,
+                                                                                       desk):
+    """Quitting while a screen is still being built off screen: its widgets are gone when its
+    on_mount looks for them. That is the desk closing, not a crash (no crash log, exit 0);
+    the same error while the desk runs still is one."""
+    from textual.css.query import NoMatches
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        app.exit()
+        app._handle_exception(NoMatches("No nodes match '#note' on NoteDialog()"))
+    assert app.crash is None and app.return_code == 0
+
+    app = make_app()
+    with pytest.raises(NoMatches):  # Pilot raises what ended the app
+        async with app.run_test(size=SMALL) as pilot:
+            await settle(pilot)
+            try:
+                raise NoMatches("No nodes match '#note' on NoteDialog()")
+            except NoMatches as exc:
+                app._handle_exception(exc)
+            await pilot.pause()
+    assert app.crash is not None and app.return_code == 1
