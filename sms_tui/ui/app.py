@@ -301,8 +301,11 @@ class DeskApp(App[None]):
 
     # ---------------------------------------------------------------- actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # A dialog is about one record: finish or cancel it before going elsewhere.
-        return not (action == "section" and isinstance(self.screen, ModalScreen))
+        # A dialog is about one record: finish or cancel it before going elsewhere. So is a
+        # form: a digit, @ or C typed into it while a choice has the focus is not a way out
+        # (it went to another section, and the letters after it ran there as commands)
+        return not (action == "section" and (isinstance(self.screen, ModalScreen)
+                                             or not getattr(self.screen, "SECTION_KEYS", True)))
 
     def action_section(self, name: str) -> None:
         """Go to a section: its queue (or home...), not the record last open there.

@@ -123,7 +123,7 @@ async def test_an_ambiguous_requester_is_refused_on_the_requester_field(make_app
         await press(pilot, "ctrl+s")  # nobody: the desk's key to add one, not the CLI's command
         text = screen_text(app)
         assert "no contact with email ghost@example.org" in text
-        assert "@ opens the contacts, where a adds one" in text and "contacts add" not in text
+        assert "@ opens the contacts, where n adds one" in text and "contacts add" not in text
         await press(pilot, "ctrl+u")
         await type_text(pilot, "dana@other.org")
         await press(pilot, "ctrl+s")

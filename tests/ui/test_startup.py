@@ -176,3 +176,97 @@ async def test_a_screen_torn_down_as_the_desk_closes_is_no_crash_but_a_real_erro
                 app._handle_exception(exc)
             await pilot.pause()
     assert app.crash is not None and app.return_code == 1
+
+
+def _slow_backend(db_path, clock):
+    """A backend whose services open only once the returned gate is set."""
+    import threading
+
+    from sms_tui.config import Config
+    from sms_tui.ui.backend import Backend
+
+    gate = threading.Event()
+
+    class SlowBackend(Backend):
+        def open(self) -> None:
+            gate.wait(30)
+            super().open()
+
+    return SlowBackend(db_path, Config(), "tester", clock), gate
+
+
+async def test_refresh_pressed_before_the_services_are_open_keeps_the_rows_and_the_desk(
+        make_app, desk, db_path, clock):
+    """r in the first second: the rows are the file's, read a moment ago; it neither crashes
+    (it reached for the services before they were open) nor empties the queue."""
+    from sms_tui.ui.widgets.queue_table import QueueTable
+
+    from .conftest import screen_text
+
+    backend, gate = _slow_backend(db_path, clock)
+    app = make_app(backend=backend)
+    async with app.run_test(size=SMALL) as pilot:
+        table = app.screen.query_one(QueueTable)
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if table.total:
+                break
+        await pilot.press("r")
+        await pilot.pause(0.1)
+        assert app.is_running and app.crash is None
+        assert desk["payroll"].ref in screen_text(app)
+        gate.set()
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        assert app.is_running and desk["payroll"].ref in screen_text(app)
+
+
+async def test_keys_typed_before_the_first_rows_act_on_them_once_shown(make_app, desk, db_path,
+                                                                       clock, monkeypatch):
+    """Down then c, typed before any row is drawn: the note is for the second row, as for
+    someone who watched the rows appear and then typed -- never for the first row because
+    Down found no row yet."""
+    import time
+
+    from sms_tui.services.core import quick_queue
+    from sms_tui.ui.screens.note_dialog import NoteDialog
+    from sms_tui.ui.widgets.queue_table import QueueTable
+
+    original = quick_queue.first_page
+
+    def slow_first_page(*args, **kwargs):
+        time.sleep(0.5)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(quick_queue, "first_page", slow_first_page)
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        table = app.screen.query_one(QueueTable)
+        assert not table.total  # nothing drawn yet
+        await pilot.press("down", "c")
+        await settle(pilot)
+        for _ in range(100):
+            if isinstance(app.screen, NoteDialog):
+                break
+            await pilot.pause(0.05)
+        assert isinstance(app.screen, NoteDialog)
+        assert app.screen.record.ref == table._row(1).ref
+
+
+async def test_a_digit_typed_in_a_form_is_no_way_out_of_it(make_app, desk):
+    """A form's choices have the focus after Tab: digits, @ and C typed there (meant for a text
+    field) do not switch sections -- the letters after them would run there as commands."""
+    from sms_tui.ui.screens.form import RecordForm
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, RecordForm)
+        await pilot.press("tab")  # the impact choice
+        await pilot.press("2", "@", "C", "e")
+        await settle(pilot)
+        assert app.screen is form and app.current_mode == "incidents"

@@ -149,7 +149,7 @@ def resolve_in(session: Session, text: str) -> Contact:
         if found is None:
             raise hinted(NotFound(f"no contact with email {email}"),
                          cli=f"add one: sms-tui contacts add --name … --email {email}",
-                         tui="@ opens the contacts, where a adds one")
+                         tui="@ opens the contacts, where n adds one")
         return found
     if rules.parse_ref(typed) is not None:
         return load_in(session, typed)
@@ -160,7 +160,7 @@ def resolve_in(session: Session, text: str) -> Contact:
             col(Contact.name).ilike(escaped, escape="\\")).limit(11)))
     if not matches:
         raise hinted(NotFound(f"no contact named '{shown}': give an email, or add the contact"),
-                     cli="sms-tui contacts add", tui="@ opens the contacts, where a adds one")
+                     cli="sms-tui contacts add", tui="@ opens the contacts, where n adds one")
     if len(matches) > 1:
         which = ", ".join(f"{m.ref} <{m.email}>" for m in matches[:5])
         more = " …" if len(matches) > 5 else ""

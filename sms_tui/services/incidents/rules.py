@@ -175,10 +175,11 @@ def _before_transition(ctx: hooks.HookContext, old: str, new: str, note: str) ->
 
         if not review_done_for(ctx.session, activity=REVIEW_ACTIVITY, source_ref=row.ref):
             review = _review_ref(ctx.session, row.ref)
-            raise ValidationError(
+            raise hinted(ValidationError(
                 f"{row.ref} is a major incident: its major incident review "
-                f"{review or '(not raised yet)'} must be done before it can be closed"
-            )
+                f"{review or '(not raised yet)'} must be done before it can be closed"),
+                cli=f"see: sms-tui reviews show {review}" if review else "",
+                tui="6 opens the reviews")
 
 
 @hooks.on("after_transition", Kind.INCIDENT)

@@ -55,6 +55,7 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
     """A new record of ``kind``, or an edit of ``record``; dismissed with the saved record."""
 
     CSS_PATH = "form.tcss"
+    SECTION_KEYS = False  # saved or left with Esc (its draft kept) before going elsewhere
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="form.save", priority=True),
         Binding("escape", "cancel", "Cancel", id="form.cancel"),

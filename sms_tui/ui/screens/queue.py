@@ -96,6 +96,8 @@ class QueueScreen(RecordActions, DeskScreen):
 
     # ------------------------------------------------------------------ data
     def load(self) -> None:
+        if not self.backend.ready:
+            return  # the first rows are the file's, read a moment ago; the services read on
         table = self.query_one(QueueTable)
         if table.source is None:
             # after a first page read straight from the file, the cursor stays on its record
@@ -133,7 +135,10 @@ class QueueScreen(RecordActions, DeskScreen):
             self._release_filter_hold()  # the filter's rows are shown
             self.call_after_refresh(self.app.first_page_shown)
 
-        self.service(read, shown, group="queue-first-page", exclusive=True, needs_services=False)
+        # keys typed before the rows are shown act on them (Down, then c: a note on the second
+        # row), as typed by someone watching them appear
+        self.service(read, shown, group="queue-first-page", exclusive=True, needs_services=False,
+                     opens_screen=True)
 
     def _source(self) -> RecordQueue | IncidentQueue:
         if self.kind in (Kind.INCIDENT, Kind.REQUEST):  # rows carry their SLA reading (and major)
