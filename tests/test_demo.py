@@ -55,6 +55,18 @@ def test_every_kind_of_record_is_there_in_every_state(demo):
         assert statuses == set(lifecycle_for(kind).states), kind
 
 
+def test_a_request_awaiting_approval_or_rejected_is_of_a_type_that_needs_approval(demo):
+    """The demo never shows "awaiting approval" beside "Needs approval: no" (a trial saw it on
+    the first request of the queue)."""
+    from sms_tui.storage.models import ServiceRequest
+
+    store, _, _ = demo
+    with store.read() as session:
+        found = session.exec(select(ServiceRequest.ref, ServiceRequest.needs_approval).where(
+            col(ServiceRequest.status).in_(["awaiting_approval", "rejected"]))).all()
+    assert found and all(needs for _ref, needs in found), found
+
+
 def test_the_desks_rules_refused_no_planned_step(demo):
     _, summary, _ = demo
 

@@ -319,9 +319,12 @@ class _Planner:
 
     def requests(self, n: int) -> None:
         for target in self.targets(Kind.REQUEST, n):
-            # a type that needs approval leaves "new" as soon as it is raised
+            # a type that needs approval leaves "new" as soon as it is raised; one awaiting
+            # approval, or rejected, is of a type that needs it
+            decided = target in ("awaiting_approval", "rejected")
             pool = [r for r in text.REQUESTS
-                    if not (target == "new" and r[2] in text.APPROVAL_TYPES)]
+                    if not (target == "new" and r[2] in text.APPROVAL_TYPES)
+                    and (not decided or r[2] in text.APPROVAL_TYPES)]
             title, desc, rtype, service = self.rng.choice(pool)
             rec = self.record(Kind.REQUEST, target, self.fill(title), {
                 "description": self.fill(desc), "request_type": rtype, "service": service,
