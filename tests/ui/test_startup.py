@@ -57,17 +57,12 @@ def test_the_cli_prints_the_start_up_error_as_one_line(tmp_path):
     assert "Traceback" not in out.stderr
 
 
-async def test_the_queue_shows_its_first_rows_before_the_services_are_open(make_app, desk, db_path,
-                                                                            clock):
-    """Rows read straight from the file, while the services load, are the services' rows:
-    nothing moves when they take over, and the cursor stays on its record."""
+def _slow_backend(db_path, clock):
+    """A backend whose services open only once the returned gate is set."""
     import threading
 
     from sms_tui.config import Config
     from sms_tui.ui.backend import Backend
-    from sms_tui.ui.widgets.queue_table import QueueTable
-
-    from .conftest import screen_text
 
     gate = threading.Event()
 
@@ -76,13 +71,32 @@ async def test_the_queue_shows_its_first_rows_before_the_services_are_open(make_
             gate.wait(30)
             super().open()
 
-    app = make_app(backend=SlowBackend(db_path, Config(), "tester", clock))
+    return SlowBackend(db_path, Config(), "tester", clock), gate
+
+
+
+async def _first_rows(pilot):
+    """The start queue's table, once it shows the rows read from the file."""
+    from sms_tui.ui.widgets.queue_table import QueueTable
+
+    table = pilot.app.screen.query_one(QueueTable)
+    for _ in range(100):
+        await pilot.pause(0.02)
+        if table.total:
+            break
+    return table
+
+async def test_the_queue_shows_its_first_rows_before_the_services_are_open(make_app, desk, db_path,
+                                                                            clock):
+    """Rows read straight from the file, while the services load, are the services' rows:
+    nothing moves when they take over, and the cursor stays on its record."""
+
+    from .conftest import screen_text
+
+    backend, gate = _slow_backend(db_path, clock)
+    app = make_app(backend=backend)
     async with app.run_test(size=SMALL) as pilot:
-        table = app.screen.query_one(QueueTable)
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if table.total:
-                break
+        table = await _first_rows(pilot)
         assert not app.backend.ready
         early = screen_text(app)
         assert desk["payroll"].ref in early and "Loading" not in early
@@ -104,30 +118,15 @@ async def test_a_record_opened_before_the_services_shows_its_queue_line_and_keys
     says (reference, priority, status, title, the statuses it can move to) and says the rest
     is on its way; a key typed meanwhile acts on the record once it is read, not on the
     preview."""
-    import threading
-
-    from sms_tui.config import Config
-    from sms_tui.ui.backend import Backend
     from sms_tui.ui.screens.detail import RecordScreen
     from sms_tui.ui.screens.transition_dialog import TransitionDialog
-    from sms_tui.ui.widgets.queue_table import QueueTable
 
     from .conftest import screen_text
 
-    gate = threading.Event()
-
-    class SlowBackend(Backend):
-        def open(self) -> None:
-            gate.wait(30)
-            super().open()
-
-    app = make_app(backend=SlowBackend(db_path, Config(), "tester", clock))
+    backend, gate = _slow_backend(db_path, clock)
+    app = make_app(backend=backend)
     async with app.run_test(size=(100, 30)) as pilot:
-        table = app.screen.query_one(QueueTable)
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if table.total:
-                break
+        table = await _first_rows(pilot)
         row = table.current_row
         assert row is not None and not app.backend.ready
         await pilot.press("enter")
@@ -178,39 +177,17 @@ async def test_a_screen_torn_down_as_the_desk_closes_is_no_crash_but_a_real_erro
     assert app.crash is not None and app.return_code == 1
 
 
-def _slow_backend(db_path, clock):
-    """A backend whose services open only once the returned gate is set."""
-    import threading
-
-    from sms_tui.config import Config
-    from sms_tui.ui.backend import Backend
-
-    gate = threading.Event()
-
-    class SlowBackend(Backend):
-        def open(self) -> None:
-            gate.wait(30)
-            super().open()
-
-    return SlowBackend(db_path, Config(), "tester", clock), gate
-
-
 async def test_refresh_pressed_before_the_services_are_open_keeps_the_rows_and_the_desk(
         make_app, desk, db_path, clock):
     """r in the first second: the rows are the file's, read a moment ago; it neither crashes
     (it reached for the services before they were open) nor empties the queue."""
-    from sms_tui.ui.widgets.queue_table import QueueTable
 
     from .conftest import screen_text
 
     backend, gate = _slow_backend(db_path, clock)
     app = make_app(backend=backend)
     async with app.run_test(size=SMALL) as pilot:
-        table = app.screen.query_one(QueueTable)
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if table.total:
-                break
+        await _first_rows(pilot)
         await pilot.press("r")
         await pilot.pause(0.1)
         assert app.is_running and app.crash is None
