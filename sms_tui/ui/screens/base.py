@@ -147,8 +147,6 @@ class DeskScreen(KeptStyles, ServiceMixin, Screen):
     def _load_failed(self, exc: DeskError) -> bool:
         """``on_error`` for a screen about one record: a reference that matches nothing
         (never loaded, so ``view`` is still None) is reported and the screen closes."""
-        if (shown := getattr(self, "_shown", None)) is not None:
-            shown()  # keys held for the record go on
         if isinstance(exc, NotFound) and getattr(self, "view", None) is None:
             self.app.notify(str(exc), severity="error", markup=False)
             self.dismiss()

@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...domain.errors import DeskError
 from ...domain.kinds import parse_ref
 from ...domain.lifecycle import lifecycle_for
 from ...services.core.views import RecordRow, RecordView
@@ -71,8 +72,8 @@ class RecordScreen(RecordActions, DeskScreen):
                 yield Static(id="next-steps")
             else:  # what the queue's line already says; the rest once the record is read
                 yield Static(self._headline(row), id="headline")
-                yield Static(self._next_steps(row, lifecycle_for(parse_ref(row.ref)[0])
-                                              .allowed(row.status)), id="next-steps")
+                allowed = lifecycle_for(parse_ref(row.ref)[0]).allowed(row.status)
+                yield Static(self._next_steps(row.status, allowed), id="next-steps")
             # links first after the status: where this record belongs (problem, change...)
             yield Static(Text("Links", style="bold underline"), classes="section-title")
             yield MarkedOptionList(id="links")
@@ -115,6 +116,10 @@ class RecordScreen(RecordActions, DeskScreen):
     def on_unmount(self) -> None:
         self._shown()
 
+    def _load_failed(self, exc: DeskError) -> bool:
+        self._shown()  # keys held for the record go on
+        return super()._load_failed(exc)
+
     def preload(self, data: Any) -> None:
         """What :meth:`fetcher` read before the screen is opened: its first frame shows it."""
         self._preloaded = data
@@ -149,7 +154,8 @@ class RecordScreen(RecordActions, DeskScreen):
         self.ref = view.ref
         self.query_one("#headline", Static).update(self._headline(view))
         self.query_one(RecordFields).show(view)
-        self.query_one("#next-steps", Static).update(self._next_steps(view))
+        self.query_one("#next-steps", Static).update(
+            self._next_steps(view.status, view.allowed_transitions))
         self.query_one("#blocks", Static).update(blocks_renderable(view))
         links = self.query_one("#links", OptionList)
         highlighted = links.highlighted
@@ -178,10 +184,9 @@ class RecordScreen(RecordActions, DeskScreen):
         )
 
     @staticmethod
-    def _next_steps(view: RecordView | RecordRow, allowed: list[str] | None = None) -> Text:
-        allowed = view.allowed_transitions if allowed is None else allowed  # type: ignore[union-attr]
+    def _next_steps(status: str, allowed: list[str]) -> Text:
         if not allowed:
-            return Text(f"{display.status_label(view.status)} is final: no further status.",
+            return Text(f"{display.status_label(status)} is final: no further status.",
                         style="italic")
         steps = ", ".join(display.status_label(s) for s in allowed)
         return Text.assemble(("Next status: ", "bold"), steps, ("  (t)", "dim"))
