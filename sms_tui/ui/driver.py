@@ -34,7 +34,11 @@ so both keys were lost; a longer burst (``ESC`` then a title) became ``^`` and t
 as commands. :class:`DeskParser` reads ``ESC`` followed by a character that cannot start an
 escape sequence as Esc, then that key -- as vim and less do, and as the keys were typed.
 The one exception is the pair a Mac terminal sends for Option+arrow (``ESC b``/``ESC f``,
-word left/right): in a text field they still move by word.
+word left/right): in a text field they still move by word. Which of the two they are is
+decided when the key is handed on (:func:`resolve_key`, from the type-ahead gate), with the
+focus the keys before it left: the input thread reads a burst before the app has handled
+any of it, so the focus it could see was the focus before the burst (a CI run typed
+``Printer jams`` and ``ESC b`` into a form that had just opened, and got ``jamsb``).
 
 **Robust to the installed Textual.** The loop is Textual's own (8.x) with
 one line changed; if the installed Textual's loop is not the one this was
@@ -115,10 +119,42 @@ _WORD_KEYS = frozenset("bf")
 """``ESC b``/``ESC f``: Option+left/right in a Mac terminal; word movement in a text field."""
 
 
+_WORD_KEY_DOC = """``ESC b``/``ESC f`` in one read: Option+left/right in a text field, else Esc then the
+letter. A Textual ``Key`` (``ctrl+left``/``ctrl+right``, as stock Textual reads them) that
+carries the letter (``escape_then``), for :func:`resolve_key` to decide at dispatch."""
+
+_word_key_classes: list[type] = []
+
+
+def _word_key_class() -> type:
+    from textual import events
+
+    if not _word_key_classes:
+        cls = type("WordOrEscapeKey", (events.Key,), {"__doc__": _WORD_KEY_DOC,
+                                                       "__module__": __name__})
+        cls.handler_name = events.Key.handler_name  # handled as the key it stands for
+        _word_key_classes.append(cls)
+    return _word_key_classes[0]
+
+
+def resolve_key(event: Any, text_focused: bool) -> list[Any]:
+    """The keys ``event`` stands for, given whether a text field has the focus now: an
+    ``ESC b``/``ESC f`` key (:data:`_WORD_KEY_DOC`) is word movement in a text field, else
+    Esc then its letter; any other event is itself."""
+    from textual import events
+
+    letter = getattr(event, "escape_then", None)
+    if letter is None or text_focused:
+        return [event]
+    return [events.Key("escape", "\x1b"), events.Key(letter, letter)]
+
+
 def desk_parser_class() -> type:
     """Textual's input parser, reading ESC and a plain key as Esc, then the key."""
     from textual import events
     from textual._xterm_parser import XTermParser
+
+    word_key = _word_key_class()
 
     def split(self: Any, sequence: str, alt: bool = False) -> Any:
         key = None
@@ -126,26 +162,25 @@ def desk_parser_class() -> type:
             key = sequence
         elif len(sequence) == 2 and sequence[0] == "\x1b":  # ESC then a key in one read
             key = sequence[1]
-            if key in _WORD_KEYS and self.text_focused():
-                key = None
+            if key in _WORD_KEYS:
+                event = word_key("ctrl+left" if key == "b" else "ctrl+right", None)
+                event.escape_then = key
+                yield event
+                return
         if key is not None and (key == "\r" or (key.isprintable() and key not in _SEQUENCE_STARTS)):
             yield events.Key("escape", "\x1b")
             yield from XTermParser._sequence_to_key_events(self, key)
             return
         yield from XTermParser._sequence_to_key_events(self, sequence, alt)
 
-    def init(self: Any, debug: bool = False, text_focused: Any = None) -> None:
-        XTermParser.__init__(self, debug)
-        self.text_focused = text_focused or (lambda: False)
-
     return type("DeskParser", (XTermParser,), {
         "__doc__": "Textual's XTermParser; ESC and a plain key are Esc, then the key.",
-        "__module__": __name__, "__init__": init, "_sequence_to_key_events": split,
+        "__module__": __name__, "_sequence_to_key_events": split,
     })
 
 
-def _text_focused(app: Any) -> bool:
-    """Whether a text field has the focus (read from the input thread: a glance, no call)."""
+def text_focused(app: Any) -> bool:
+    """Whether a text field has the focus."""
     from textual.widgets import Input, TextArea
 
     try:
@@ -164,8 +199,7 @@ def run_input_thread(self: Any) -> None:
     selector.register(self.fileno, selectors.EVENT_READ)
     fileno = self.fileno
     EVENT_READ = selectors.EVENT_READ
-    app = self._app
-    parser = desk_parser_class()(self._debug, text_focused=lambda: _text_focused(app))
+    parser = desk_parser_class()(self._debug)
     feed = parser.feed
     tick = parser.tick
     decode = getincrementaldecoder("utf-8")().decode

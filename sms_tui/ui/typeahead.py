@@ -38,6 +38,8 @@ from typing import Any
 
 from textual import events
 
+from .driver import resolve_key
+
 log = logging.getLogger(__name__)
 
 STUCK_AFTER_S = 2.0  # a key or a screen not reported done by then is given up on
@@ -159,6 +161,12 @@ class TypeAhead:
 
     async def _handle(self, event: events.Event) -> None:
         focused = self.app.focused
+        # ESC b / ESC f: word movement in a text field, else Esc then the letter -- decided
+        # now, with the focus the keys before it left (sms_tui.ui.driver)
+        keys = resolve_key(event, _is_text_field(focused))
+        if len(keys) > 1:
+            event = keys[0]
+            self._queue.extendleft(reversed(keys[1:]))
         log.debug("key %r to %r", getattr(event, "key", "paste"), focused)
         self.handed += 1
         self.handed_at = time.monotonic()

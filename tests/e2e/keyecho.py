@@ -13,7 +13,7 @@ from textual import events
 from textual.app import App
 from textual.widgets import Static
 
-from sms_tui.ui.driver import desk_driver_class
+from sms_tui.ui.driver import desk_driver_class, resolve_key
 
 
 class KeyEcho(App):
@@ -26,7 +26,8 @@ class KeyEcho(App):
 
     def on_key(self, event: events.Key) -> None:
         event.prevent_default()
-        self.out.write(event.key + "\n")
+        for key in resolve_key(event, text_focused=False):  # no text field here, as the desk's gate
+            self.out.write(key.key + "\n")
         if event.key == "ctrl+q":
             self.exit()
 
