@@ -113,6 +113,23 @@ def test_a_known_error_needs_a_root_cause_or_workaround_first(records, problems)
         problems.raise_known_error(ref)
 
 
+def test_a_problem_moves_to_known_error_only_with_its_analysis_recorded(records, problems):
+    """The status dialog (t) reached known_error with nothing recorded: a 'known error' nobody
+    could apply. Refused, saying what is missing and where each front end records it."""
+    from sms_tui.cli.common import error_message as cli_message
+    from sms_tui.ui.hints import error_message as tui_message
+
+    ref = records.create("problem", title="Outlook disconnects").ref
+    records.transition(ref, "investigating")
+    with pytest.raises(ValidationError, match="no root cause or workaround") as refused:
+        records.transition(ref, "known_error")
+    assert "e edits the problem" in tui_message(refused.value)
+    assert f"sms-tui problems rca {ref}" in cli_message(refused.value)
+    assert records.get(ref).status == "investigating"
+    problems.record_rca(ref, workaround="Use webmail")
+    assert records.transition(ref, "known_error").status == "known_error"
+
+
 def test_a_problem_has_one_open_known_error_at_a_time(records, problems):
     ref = _problem_with_rca(records, problems)
     first = problems.raise_known_error(ref).ref

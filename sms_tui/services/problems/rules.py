@@ -2,6 +2,9 @@
 
 Attached to problem writes through :mod:`.hooks` (listed in ``RULE_MODULES``):
 
+* a problem is a known error once its root cause or workaround is recorded: it
+  cannot move to ``known_error`` with neither (8.6.3: a known error is a
+  problem whose root cause is known or whose workaround is documented);
 * a problem linked to a change is resolved by it: it cannot be resolved by
   hand while the change is not implemented successfully (unlink it first to
   resolve it another way);
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from ...domain.errors import ValidationError
+from ...domain.errors import ValidationError, hinted
 from ...domain.kinds import Kind
 from ...storage.models import Change, KnownError, Problem
 from ..core import hooks
@@ -26,6 +29,16 @@ from ..core.store import Store
 def change_done(change: Change) -> bool:
     """Whether a change has been implemented successfully (its outcome recorded)."""
     return change.outcome == "successful" and change.status in ("review", "closed")
+
+
+@hooks.on("before_transition", Kind.PROBLEM)
+def _known_error_needs_analysis(ctx: hooks.HookContext, old: str, new: str, note: str) -> None:
+    row: Problem = ctx.row  # type: ignore[assignment]
+    if new == "known_error" and not ((row.root_cause or "").strip() or (row.workaround or "").strip()):
+        raise hinted(ValidationError(f"{row.ref} has no root cause or workaround recorded: a "
+                                     "problem is a known error once one of them is"),
+                     cli=f"sms-tui problems rca {row.ref} --root-cause ... --workaround ...",
+                     tui="e edits the problem; K then raises the known error")
 
 
 @hooks.on("before_transition", Kind.PROBLEM)
