@@ -275,3 +275,32 @@ def test_a_request_takes_the_service_of_its_type_unless_one_is_named(requests, r
     assert records.create("request", title="Reset", request_type="password-reset").service == "Email"
     assert requests.create("password-reset", title="VPN reset", service="VPN").record.service == "VPN"
     assert requests.save_type("password-reset", service="").service == ""
+
+
+# ------------------------------------------------------------------ fulfil by
+def test_fulfil_by_follows_the_clock_that_pauses_while_awaiting_approval(requests, records,
+                                                                          clock, store):
+    """The request's first due time (raised + its type's 48 h) said a request that waited three
+    days for its approval was late; its SLA clock, paused meanwhile, said it was in time. The
+    detail, the CLI and the report's 'Fulfilled within target' now follow the clock."""
+    from sms_tui.services.reporting.model import Period
+    from sms_tui.services.reporting.service import ReportService
+
+    start = clock()
+    ref = requests.create("new-account", title="Account for Bo").record.ref
+    waiting = requests.detail(ref)
+    assert waiting.due_at is None and waiting.due_paused and not waiting.overdue
+    clock.advance(days=3)
+    requests.approve(ref, "Starts Monday", approver="carol")
+    running = requests.detail(ref)
+    assert running.due_at == clock() + timedelta(hours=48) and not running.overdue
+    clock.advance(hours=20)
+    fulfilled = _fulfil(requests, records, ref)
+    assert fulfilled.status == "fulfilled"
+    assert requests.detail(ref).due_at is None  # the SLA line says it was met
+
+    period = Period(start - timedelta(days=1), clock() + timedelta(days=1))
+    report = ReportService(store).service_report(period)
+    assert report.figure("requests.on_time").current == 100.0
+    assert report.figure("sla.request_resolve_compliance").current == 100.0
+

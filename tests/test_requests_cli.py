@@ -96,3 +96,12 @@ def test_a_refusal_names_the_cli_command_that_resolves_it(cli):
     refused = cli("transition", ref, "in_progress")
     assert refused.exit_code == 1
     assert f"sms-tui requests approve {ref} --rationale" in one_error_line(refused)
+
+
+def test_a_request_on_hold_says_its_fulfil_by_clock_is_paused(cli):
+    """Its first due time no longer holds once the clock pauses: a request that waited on hold
+    (or for approval) is not late by that wait."""
+    ref = cli.ok("requests", "new", "password-reset", "--title", "Reset for Dana").strip()
+    assert "fulfil by: 20" in cli.ok("show", ref)
+    cli.ok("transition", ref, "on_hold", "--note", "Waiting for the user")
+    assert "fulfil by: the clock is paused while it is on hold" in cli.ok("show", ref)

@@ -53,6 +53,11 @@ def print_request_extras(detail) -> None:
     if detail.due_at is not None:
         late = "  OVERDUE" if detail.overdue else ""
         click.echo(f"{'fulfil by':>16}: {_when(detail.due_at)} UTC{late}")
+    elif detail.due_paused:
+        paused = detail.record.status.replace("_", " ")
+        click.echo(f"{'fulfil by':>16}: the clock is paused while it is {paused}")
+    elif detail.overdue:
+        click.echo(f"{'fulfil by':>16}: OVERDUE")
     if detail.sla_state:
         click.echo(f"{'SLA':>16}: {detail.sla_label} ({detail.sla_targets})")
     if detail.needs_approval:

@@ -28,3 +28,18 @@ async def test_the_request_queue_and_detail_show_the_clock(make_app, store, reco
         assert "BREACHED" in late_line and "(2d23h)" in waiting_line  # 71 h left, paused
         await press(pilot, "home", "enter")  # the breached one is first (P2)
         assert "SLA BREACHED" in screen_text(app)
+
+
+async def test_a_request_on_hold_says_fulfil_by_waits_for_its_clock(make_app, store, records, clock):
+    """The first due time stops holding once the clock pauses: the detail says it is paused
+    rather than show a time the wait has made wrong."""
+    requests = RequestService(store)
+    ref = requests.create("software-install", title="Visio").record.ref
+    records.transition(ref, "on_hold", note="waiting for the licence code")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "2", "enter")
+        text = screen_text(app)
+        assert "Fulfil by the clock is paused while it is on hold" in text
+        assert "OVERDUE" not in text

@@ -27,9 +27,16 @@ def requests(ctx: Ctx) -> Section:
         fig("requests.backlog", "Open requests at the end", *backlog, better="down"),
     ]
     if ctx.probe.has("service_request", "due_at"):
-        on_time = pair(ctx, "service_request", "resolved_at",
-                       "due_at IS NOT NULL AND resolved_at <= due_at")
-        with_due = pair(ctx, "service_request", "resolved_at", "due_at IS NOT NULL")
+        # within target by the request's SLA clock, which pauses while it awaits approval or is
+        # on hold (the SLA section's figure); by its first due time only where it has no clock
+        clocked = ctx.probe.has("service_request", "sla_resolve_target_s", "sla_counted_s")
+        met = ("(sla_resolve_target_s IS NOT NULL AND sla_counted_s <= sla_resolve_target_s) OR "
+               "(sla_resolve_target_s IS NULL AND due_at IS NOT NULL AND resolved_at <= due_at)"
+               if clocked else "due_at IS NOT NULL AND resolved_at <= due_at")
+        target = ("sla_resolve_target_s IS NOT NULL OR due_at IS NOT NULL" if clocked
+                  else "due_at IS NOT NULL")
+        on_time = pair(ctx, "service_request", "resolved_at", f"({met})")
+        with_due = pair(ctx, "service_request", "resolved_at", f"({target})")
         figures.append(fig("requests.on_time", "Fulfilled within target",
                            rate(on_time[0], with_due[0]), rate(on_time[1], with_due[1]), "%", "up",
                            "" if with_due[0] else "no fulfilled request had a target"))

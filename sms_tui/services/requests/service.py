@@ -135,7 +135,10 @@ class RequestDetail:
     approvals: list[ApprovalView] = field(default_factory=list)
     needs_approval: bool = False
     approved: bool = False
+    # when it must be fulfilled: from its SLA clock, which pauses while it awaits approval or
+    # is on hold; None while paused (due_paused), once fulfilled, or overdue under business hours
     due_at: datetime | None = None
+    due_paused: bool = False
     overdue: bool = False
     # the SLA clocks (8.6.2 with 8.3.3): "" when it has none (raised before requests had one)
     sla_state: str = ""  # met | ok | paused | near | breached
@@ -253,6 +256,23 @@ def _is_other(session: Session, name: str) -> bool:
     if (name or "").strip().lower() != OTHER_TYPE:
         return False
     return session.exec(select(RequestType.id).where(func.lower(RequestType.name) == OTHER_TYPE)).first() is None
+
+
+def _fulfil_by(row: ServiceRequest, status: sla.SlaStatus | None, policy: sla.SlaPolicy,
+               now: datetime) -> tuple[datetime | None, bool]:
+    """(when the request must be fulfilled, whether its clock is paused now). Its first due
+    time (``due_at``, raised + the type's hours) holds only while the clock never paused: a
+    request that waited two days for approval is not two days late."""
+    if status is None:  # raised before requests had a clock: its due time is all there is
+        return row.due_at, False
+    if status.resolve.done:  # fulfilled (or ended): the SLA says whether it was in time
+        return None, False
+    if status.paused:
+        return None, True
+    remaining = status.resolve.remaining
+    if remaining > sla.ZERO:
+        return sla.add_business_time(now, remaining, policy.calendar), False
+    return (now + remaining if policy.calendar is None else None), False
 
 
 # ------------------------------------------------------------------ rules (hooks)
@@ -577,8 +597,9 @@ class RequestService:
         steps = session.exec(select(RequestStep).where(RequestStep.request_id == row.id)
                              .order_by(col(RequestStep.position)))
         record = self.records._view(session, Kind.REQUEST, row)
-        due = row.due_at
-        status = request_status_of(row, sla_policy(self.store.config), self.store.now())
+        policy, now = sla_policy(self.store.config), self.store.now()
+        status = request_status_of(row, policy, now)
+        due, due_paused = _fulfil_by(row, status, policy, now)
         clocks: dict[str, Any] = {}
         if status is not None:
             parts = []
@@ -593,6 +614,7 @@ class RequestService:
             steps=[StepView(s.position, s.text, s.done_at is not None, s.done_by, s.done_at) for s in steps],
             approvals=approval_views(session, row.ref), needs_approval=row.needs_approval,
             approved=latest_decision(session, row.ref) == "approved", due_at=due,
+            due_paused=due_paused,
             overdue=(status.resolve.state == "breached" and record.is_open) if status is not None else
             bool(due and record.is_open and row.status != "fulfilled" and self.store.now() > due))
 

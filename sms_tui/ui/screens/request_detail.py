@@ -59,6 +59,11 @@ def request_summary(detail: RequestDetail) -> Text:
     if detail.due_at is not None:
         out.append_text(Text.assemble(("Fulfil by ", "bold"), display.when(detail.due_at),
                                       ("  OVERDUE" if detail.overdue else "", "bold reverse"), "\n"))
+    elif detail.due_paused:
+        out.append_text(Text.assemble(("Fulfil by ", "bold"), "the clock is paused while it is ",
+                                      detail.record.status.replace("_", " "), "\n"))
+    elif detail.overdue:
+        out.append_text(Text.assemble(("Fulfil by ", "bold"), ("OVERDUE", "bold reverse"), "\n"))
     if detail.sla_state:
         style = {"breached": "bold reverse", "near": "bold"}.get(detail.sla_state, "")
         out.append_text(Text.assemble(("SLA ", "bold"), (detail.sla_label, style),
