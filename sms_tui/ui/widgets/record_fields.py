@@ -60,7 +60,8 @@ def field_pairs(view: RecordView) -> list[tuple[str, str]]:
     ]
     for key, value in view.extra.items():
         if key in LONG_FIELDS or (isinstance(value, str) and ("\n" in value or len(value) > 60)) \
-                or (view.kind == "complaint" and key == "outcome"):
+                or (view.kind == "complaint" and key == "outcome") \
+                or (view.kind == "request" and key == "due_at"):  # "Fulfil by", from its clock
             continue
         pairs.append((_label(key), _value(value)))
     pairs.append(("Version", str(view.version)))
