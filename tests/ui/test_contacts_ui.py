@@ -58,6 +58,24 @@ async def test_contacts_show_the_records_of_a_contact_and_of_its_organisation(ma
         assert opened in screen_text(app) and "Requester" in screen_text(app)
 
 
+async def test_j_and_k_move_through_the_contacts_and_the_cursor_reads_without_colour(make_app,
+                                                                                     people):
+    """As in the queues: j/k move the cursor, which is a '›' (NO_COLOR and monochrome
+    terminals lose a highlight drawn in colour only)."""
+    app = make_app()
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot)
+        await press(pilot, "@")
+        marked = [line for line in screen_text(app).splitlines() if line.startswith("›")]
+        assert len(marked) == 1 and "Dana Weber" in marked[0]
+        await press(pilot, "j")
+        marked = [line for line in screen_text(app).splitlines() if line.startswith("›")]
+        assert len(marked) == 1 and "Dana Weber" not in marked[0]
+        await press(pilot, "k")
+        marked = [line for line in screen_text(app).splitlines() if line.startswith("›")]
+        assert len(marked) == 1 and "Dana Weber" in marked[0]
+
+
 async def test_a_contact_is_registered_and_a_bad_address_is_refused_in_place(make_app, people):
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:

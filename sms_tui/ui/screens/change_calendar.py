@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 
 from ...domain.kinds import parse_ref
 from .. import display
+from ..widgets.marked_option_list import MarkedOptionList
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
 from .service_lookup import change_service
@@ -93,7 +94,7 @@ class ChangeCalendarScreen(DeskScreen):
         yield Header()
         yield SectionBar("calendar")
         yield Static(id="calendar-title")
-        yield OptionList(id="calendar")
+        yield MarkedOptionList(id="calendar")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

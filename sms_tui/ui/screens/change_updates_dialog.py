@@ -55,7 +55,7 @@ class ApplyUpdatesDialog(DeskModal):
 
     def _prompt(self, update: Any) -> Text:
         mark = "[x]" if update.position in self.marked else "[ ]"
-        return Text.assemble(f" {mark} {update.position}. ", display.line(update.describe(), limit=70),
+        return Text.assemble(f"{mark} {update.position}. ", display.line(update.describe(), limit=70),
                              no_wrap=True, overflow="ellipsis")
 
     def action_toggle(self) -> None:

@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 
 from .. import display
 from ..widgets.desk_footer import DeskFooter
+from ..widgets.marked_option_list import MarkedOptionList
 from .base import DeskScreen
 from .reviews_dialogs import Field, ReviewDialog
 
@@ -56,10 +57,10 @@ class ConfigurationScreen(DeskScreen):
     def compose(self):
         yield Header()
         yield Static(Text("Services and configuration items"), id="config-title")
-        yield OptionList(id="config-items")
+        yield MarkedOptionList(id="config-items")
         yield Static(Text("Enter shows an item's relationships, impact and records", style="dim"),
                      id="config-detail")
-        yield OptionList(id="config-records")
+        yield MarkedOptionList(id="config-records")
         yield Static(Text(HINT), id="config-hint")
         yield DeskFooter()
 

@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 
 from .. import display
 from ..widgets.desk_footer import DeskFooter
+from ..widgets.marked_option_list import MarkedOptionList
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
 from .reviews_dialogs import Field, ReviewDialog
@@ -59,10 +60,10 @@ class ContactsScreen(DeskScreen):
         yield Static(Text("Contacts"), id="contacts-title")
         yield Input(placeholder="name, email or organisation — Enter applies, Esc leaves",
                     id="contact-search", compact=True)
-        yield OptionList(id="contacts")
+        yield MarkedOptionList(id="contacts")
         yield Static(Text("Enter: the contact's records · o: the organisation's", style="dim"),
                      id="records-title")
-        yield OptionList(id="records")
+        yield MarkedOptionList(id="records")
         yield DeskFooter()
 
     def on_mount(self) -> None:

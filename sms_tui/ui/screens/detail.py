@@ -164,7 +164,7 @@ class RecordScreen(RecordActions, DeskScreen):
             links.add_options(Option(self._link_prompt(link), id=link.ref) for link in view.links)
             links.highlighted = min(highlighted or 0, len(view.links) - 1)
         else:
-            links.add_option(Option(Text(" No links. Press l to link a record.", style="dim"),
+            links.add_option(Option(Text("No links. Press l to link a record.", style="dim"),
                                     disabled=True))
             links.highlighted = None
         self.query_one(JournalList).show(view.journal)
@@ -194,7 +194,7 @@ class RecordScreen(RecordActions, DeskScreen):
     @staticmethod
     def _link_prompt(link: Any) -> Text:
         return Text.assemble(
-            (f" {link.relation:<13}", "italic"), " ", (link.ref, "bold"), " ",
+            (f"{link.relation:<13}", "italic"), " ", (link.ref, "bold"), " ",
             f"[{display.status_label(link.status)}] ", display.line(link.title),
             no_wrap=True, overflow="ellipsis",
         )

@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 from .. import display
 from ..widgets.desk_footer import DeskFooter
 from ..widgets.journal_view import JournalList
+from ..widgets.marked_option_list import MarkedOptionList
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen, is_older
 from .reviews_common import date
@@ -54,7 +55,7 @@ class FindingScreen(DeskScreen):
             yield Static(id="finding-text")
             yield Static(Text("Corrective actions (space marks done)", style="bold underline"),
                          classes="section-title", id="finding-actions-title")
-            yield OptionList(id="finding-actions")
+            yield MarkedOptionList(id="finding-actions")
             yield Static(Text("Journal (newest first)", style="bold underline"),
                          classes="section-title")
             yield JournalList(id="finding-journal")

@@ -23,6 +23,7 @@ from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from .. import display
+from ..widgets.marked_option_list import MarkedOptionList
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
 from .service_lookup import problem_service
@@ -73,7 +74,7 @@ class KnownErrorSearchScreen(DeskScreen):
         yield Input(self.search_text, id="ke-query", compact=True,
                     placeholder="words of the symptoms, error message or title — Enter to the results")
         yield Static(id="ke-count")
-        yield OptionList(id="hits")
+        yield MarkedOptionList(id="hits")
         yield Footer(compact=True)
 
     def _title(self) -> Text:

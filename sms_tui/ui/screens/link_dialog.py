@@ -34,8 +34,8 @@ def _as_ref(text: str) -> str | None:
 
 
 def candidate_prompt(row: Any) -> Text:
-    """' PRB-000003  investigating  Recurring VPN disconnects…' (the cursor's › in the first cell)."""
-    return Text.assemble(" ", (row.ref, "bold"), f"  {display.status_label(row.status)}  ",
+    """'PRB-000003  investigating  Recurring VPN disconnects…' (the cursor's › left of it)."""
+    return Text.assemble((row.ref, "bold"), f"  {display.status_label(row.status)}  ",
                          display.line(row.title), no_wrap=True, overflow="ellipsis")
 
 
@@ -112,7 +112,7 @@ class LinkDialog(ActionDialog):
             options.add_options(Option(candidate_prompt(row), id=row.ref) for row in rows)
             options.highlighted = 0
         else:
-            options.add_option(Option(Text(" Nothing to link matches.", style="dim"), disabled=True))
+            options.add_option(Option(Text("Nothing to link matches.", style="dim"), disabled=True))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id != "target":

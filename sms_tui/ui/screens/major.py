@@ -93,8 +93,8 @@ class MajorScreen(DeskModal):
         highlighted = steps.highlighted
         steps.clear_options()
         for step in self.view.steps:
-            # the first column is the highlight's "›" (MarkedOptionList)
-            prompt = Text(f" {'[x]' if step.done else '[ ]'} {step.position}. ")
+            # the highlight's "›" is drawn left of it (MarkedOptionList)
+            prompt = Text(f"{'[x]' if step.done else '[ ]'} {step.position}. ")
             prompt.append_text(display.line(step.title))
             if step.done:
                 prompt.append_text(Text.assemble("  (", display.when(step.done_at)[-5:], " ",

@@ -17,6 +17,7 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from .. import display
+from ..widgets.marked_option_list import MarkedOptionList
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
 
@@ -45,7 +46,7 @@ class OutboxScreen(DeskScreen):
         yield Header()
         yield SectionBar("outbox")
         yield Static(Text("Outbox: mail to top management and to requesters"), id="outbox-title")
-        yield OptionList(id="messages")
+        yield MarkedOptionList(id="messages")
         with VerticalScroll(id="message"):
             yield Static(Text("Enter shows a message.", style="dim"), id="message-body")
         yield Footer(compact=True)

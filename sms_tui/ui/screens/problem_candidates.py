@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ..widgets.marked_option_list import MarkedOptionList
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
 from .dismiss_candidate_dialog import DismissCandidateDialog, candidate_prompt
@@ -46,7 +47,7 @@ class ProblemCandidatesScreen(DeskScreen):
         yield Header()
         yield SectionBar(self.app.current_mode)
         yield Static(Text("Problem candidates", style="bold"), id="candidates-title")
-        yield OptionList(id="candidates")
+        yield MarkedOptionList(id="candidates")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

@@ -33,13 +33,13 @@ if TYPE_CHECKING:
 
 
 def steps_options(detail: RequestDetail) -> list[Option]:
-    """One option per step: ' [x] 2. text  (when, who)' or ' [ ] 3. text' (the cursor's '›'
-    is drawn in the first cell)."""
+    """One option per step: '[x] 2. text  (when, who)' or '[ ] 3. text' (the cursor's '›'
+    is drawn left of it)."""
     if not detail.steps:
-        return [Option(Text(" This request has no fulfilment instructions.", style="dim"), disabled=True)]
+        return [Option(Text("This request has no fulfilment instructions.", style="dim"), disabled=True)]
     options = []
     for step in detail.steps:
-        text = Text.assemble((" [x] " if step.done else " [ ] ", "bold"), f"{step.position}. ",
+        text = Text.assemble(("[x] " if step.done else "[ ] ", "bold"), f"{step.position}. ",
                              display.line(step.text))
         if step.done:
             text.append(f"  ({display.when(step.done_at)}, ", style="dim")

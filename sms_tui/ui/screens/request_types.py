@@ -18,6 +18,7 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from .. import display
+from ..widgets.marked_option_list import MarkedOptionList
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
 from .request_type_dialog import RequestTypeDialog
@@ -64,7 +65,7 @@ class RequestTypesScreen(DeskScreen):
         yield SectionBar(self.app.current_mode)
         yield Static(Text.assemble(("Request catalogue: types, SLAs and fulfilment instructions",
                                     "bold"), ("  Enter raises a request", "italic")), id="types-title")
-        yield OptionList(id="types")
+        yield MarkedOptionList(id="types")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

@@ -139,7 +139,7 @@ class ReviewScreen(DeskScreen):
         for item in view.checklist:
             mark = "[x]" if item.done else "[ ]"
             who = Text(f"  {display.line(item.by)} {date(item.at)}", style="dim") if item.done else ""
-            checklist.add_option(Option(Text.assemble(f" {mark} {item.number}. ", display.line(item.text),
+            checklist.add_option(Option(Text.assemble(f"{mark} {item.number}. ", display.line(item.text),
                                                       who), id=str(item.number)))
         if view.checklist:
             first_open = next((i for i, item in enumerate(view.checklist) if not item.done), 0)

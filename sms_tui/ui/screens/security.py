@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 
 from .. import display
 from ..ticks import TickQueue
+from ..widgets.marked_option_list import MarkedOptionList
 from .base import DeskModal, is_older
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ class SecurityScreen(DeskModal):
             yield Static(Text("Information security incident"), classes="dialog-title")
             yield Static(Text(self.ref), id="sec-record", classes="dialog-record")
             yield Static(id="sec-info")
-            yield OptionList(id="sec-steps")
+            yield MarkedOptionList(id="sec-steps")
             yield Static(Text("Enter ticks/reopens a step · the risk is set with e (edit) · "
                               "Esc closes"), classes="dialog-hint")
 

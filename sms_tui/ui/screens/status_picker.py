@@ -25,8 +25,8 @@ class StatusPicker(ModalScreen[str | None]):
     def compose(self):
         with Vertical(classes="dialog"):
             yield Static(f"Show {self.label.lower()}s with status", classes="dialog-title")
-            options = [Option(display.line(" any open status"), id="")]
-            options += [Option(display.line(" " + display.status_label(s)), id=s) for s in self.states]
+            options = [Option(display.line("any open status"), id="")]
+            options += [Option(display.line(display.status_label(s)), id=s) for s in self.states]
             picker = MarkedOptionList(*options, id="statuses", letters_pick=True)
             yield picker
             yield Static("↑↓ or its first letter · Enter picks · Esc cancels", classes="dialog-hint")

@@ -27,9 +27,9 @@ class TransitionDialog(ActionDialog):
     @staticmethod
     def _options(record: RecordView) -> list[Option]:
         if not record.allowed_transitions:
-            return [Option(Text(f" {display.status_label(record.status)} is final: no further status",
+            return [Option(Text(f"{display.status_label(record.status)} is final: no further status",
                                 style="italic"), disabled=True)]
-        return [Option(Text(" " + display.status_label(s)), id=s) for s in record.allowed_transitions]
+        return [Option(Text(display.status_label(s)), id=s) for s in record.allowed_transitions]
 
     def on_mount(self) -> None:
         self.query_one("#targets", OptionList).focus()

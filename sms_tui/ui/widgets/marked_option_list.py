@@ -1,8 +1,10 @@
-"""An OptionList whose highlighted option carries a '›' in its first cell.
+"""An OptionList whose highlighted option carries a '›' in a one-cell gutter, and j/k.
 
 Textual marks the highlighted option by colour only, which NO_COLOR and
-monochrome terminals lose. Prompts given to this list should start with a
-space: the marker is drawn there.
+monochrome terminals lose. The marker is drawn in a gutter left of the
+prompts (Textual's own gutter, as its SelectionList draws its boxes), so the
+prompts need no room for it. j and k move as ↓ and ↑, as in the queues, unless
+the list picks by letter or its screen binds the key to something else.
 
 With ``letters_pick`` (a list of statuses to pick from), a letter moves to the next
 option starting with it and a digit to that option, as the desk's other pickers do.
@@ -28,6 +30,14 @@ class MarkedOptionList(OptionList):
 
     def on_key(self, event: events.Key) -> None:
         char = event.character
+        if not self.letters_pick and event.key in ("j", "k") and not self._screen_binds(event.key):
+            event.stop()
+            event.prevent_default()
+            if event.key == "j":
+                self.action_cursor_down()
+            else:
+                self.action_cursor_up()
+            return
         if not self.letters_pick or not event.is_printable or not char or not char.strip():
             return
         index = self._picked_by(char.lower())
@@ -35,6 +45,13 @@ class MarkedOptionList(OptionList):
             event.stop()
             event.prevent_default()
             self.highlighted = index
+
+    def _screen_binds(self, key: str) -> bool:
+        """Whether the screen binds ``key`` itself (k skips a review item, ticks a step)."""
+        try:
+            return bool(self.screen._bindings.key_to_bindings.get(key))
+        except Exception:  # no screen yet
+            return False
 
     def _picked_by(self, char: str) -> int | None:
         """The option ``char`` picks: the n-th for a digit n, else the next starting with it."""
@@ -50,14 +67,19 @@ class MarkedOptionList(OptionList):
                 return i
         return None
 
+    def _get_left_gutter_width(self) -> int:
+        return 1
+
     def render_line(self, y: int) -> Strip:
         strip = super().render_line(y)
+        width = self.scrollable_content_region.width
+        if strip.cell_length >= width:  # a blank line below the options: already whole
+            return strip
         try:
             index, offset = self._lines[self.scroll_offset.y + y]
         except IndexError:
-            return strip
-        if offset or index != self.highlighted or not strip.cell_length:
-            return strip
+            index, offset = None, 1
         first = next(iter(strip), None)
         style = first.style if first is not None else None
-        return Strip.join([Strip([Segment(MARK, style)], 1), strip.crop(1)])
+        mark = MARK if (offset == 0 and index == self.highlighted) else " "
+        return Strip.join([Strip([Segment(mark, style)], 1), strip])
