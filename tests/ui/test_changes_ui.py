@@ -136,3 +136,44 @@ async def test_risk_likelihood_and_impact_are_picked_not_typed(make_app, changes
         assert not isinstance(app.screen, RecordForm)
     detail = changes.detail("CHG-000001")
     assert (detail.risk_likelihood, detail.risk_impact) == (2, 3)
+
+
+async def test_a_failed_change_records_its_remedial_actions_and_closes_from_its_screen(
+        make_app, changes, store):
+    """8.5.1.3: the refusal to close named a command-line command and the TUI had no way to
+    record the actions; f records one, F marks it done, and the change then closes."""
+    from sms_tui.services.reviews.service import ReviewService
+
+    ref = changes.create(title="Print driver update", change_type="standard",
+                         verification_results="tried on one printer", backout_tested="yes").ref
+    changes.start(ref)
+    changes.record_outcome(ref, "failed", investigation_note="the driver crashed the spooler")
+    reviews = ReviewService(store)
+    review = next(r for r in reviews.list_reviews() if r.source_ref == ref)
+    reviews.tick(review.ref, all_items=True)
+    reviews.complete(review.ref, "cause found; actions agreed")
+    app = make_app()
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot)
+        await press(pilot, "5")
+        app.screen.action_open_record(ref)
+        await settle(pilot)
+        assert "none recorded yet" in screen_text(app)
+        await press(pilot, "t", "enter")  # closed: refused, saying the key
+        assert "f records one" in screen_text(app) and "sms-tui changes" not in screen_text(app)
+        await press(pilot, "escape", "f")
+        await type_text(pilot, "Pin the old driver")
+        await press(pilot, "tab")
+        await type_text(pilot, "ops")
+        await press(pilot, "tab")
+        await type_text(pilot, "print service owner")
+        await press(pilot, "enter")
+        text = screen_text(app)
+        assert "[ ] 1. Pin the old driver  (owner ops; agreed with print service owner)" in text
+        await press(pilot, "t", "enter")
+        assert "remedial actions still open (1)" in screen_text(app)
+        assert "F marks one done" in screen_text(app)
+        await press(pilot, "escape", "F", "enter")
+        assert "[x] 1. Pin the old driver" in screen_text(app)
+        await press(pilot, "t", "enter")
+        assert app.screen.view.status == "closed"

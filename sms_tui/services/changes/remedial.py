@@ -14,7 +14,7 @@ from sqlmodel import Session, col, func, select
 
 from ...domain.bounds import whole_number
 from ...domain.changes import UNSUCCESSFUL
-from ...domain.errors import NotFound, ValidationError
+from ...domain.errors import NotFound, ValidationError, hinted
 from ...domain.kinds import Kind, format_ref, parse_ref
 from ...storage.models import Change, RemedialAction
 from ..core.rule_support import clean_text, write_entry
@@ -49,15 +49,25 @@ def _actions(session: Session, ref: str) -> list[RemedialAction]:
     return list(session.exec(stmt))
 
 
-def remedial_refusal(session: Session, row: Change) -> str | None:
-    """Why an unsuccessful change may not close yet (None when it may)."""
+def remedial_views(session: Session, ref: str) -> list[RemedialView]:
+    """The remedial actions of change ``ref``, in the order they were recorded."""
+    return [_view(a) for a in _actions(session, ref)]
+
+
+def remedial_refusal(session: Session, row: Change) -> ValidationError | None:
+    """Why an unsuccessful change may not close yet (None when it may), with how each front
+    end records the actions or marks them done."""
     actions = _actions(session, row.ref)
     if not actions:
-        return (f"{row.ref} was {row.outcome.replace('_', ' ')}: record the remedial actions agreed "
-                f"with the interested parties first (sms-tui changes remedial {row.ref} --add …)")
+        return hinted(ValidationError(
+            f"{row.ref} was {row.outcome.replace('_', ' ')}: record the remedial actions agreed "
+            "with the interested parties first"),
+            cli=f"sms-tui changes remedial {row.ref} --add …", tui="f records one")
     open_ = [str(a.position) for a in actions if a.done_at is None]
     if open_:
-        return f"{row.ref} has remedial actions still open ({', '.join(open_)}); they are done first"
+        return hinted(ValidationError(
+            f"{row.ref} has remedial actions still open ({', '.join(open_)}); they are done first"),
+            cli=f"sms-tui changes remedial {row.ref} --done N", tui="F marks one done")
     return None
 
 
@@ -78,7 +88,7 @@ class RemedialService:
 
     def list(self, ref: str) -> list[RemedialView]:
         with self.store.read() as session:
-            return [_view(a) for a in _actions(session, self._change(session, ref).ref)]
+            return remedial_views(session, self._change(session, ref).ref)
 
     def add(self, ref: str, action: str, *, owner: str = "", agreed_with: str = "") -> RemedialView:
         """Record a remedial action on an unsuccessful change (in review)."""

@@ -43,7 +43,8 @@ from ..core.store import Store
 FAILED_REVIEW_INSTRUCTIONS = (
     "The change was unsuccessful. Investigate why, check the service was restored (the "
     "back-out worked), and agree the remedial actions with the interested parties; record them "
-    "on the change (sms-tui changes remedial). The change closes once they are all done.")
+    "on the change (f on its screen, or sms-tui changes remedial). The change closes once they "
+    "are all done.")
 FAILED_REVIEW_CHECKLIST = (
     "Investigate why the change failed",
     "Check the service was restored (the back-out worked)",
@@ -265,8 +266,8 @@ def _change_transition_rules(ctx: hooks.HookContext, old: str, new: str, note: s
             from .remedial import remedial_refusal
 
             refusal = remedial_refusal(ctx.session, row)
-            if refusal:
-                raise ValidationError(refusal)
+            if refusal is not None:
+                raise refusal
 
 
 @hooks.on("after_transition", Kind.CHANGE)

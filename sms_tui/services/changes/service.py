@@ -58,6 +58,7 @@ from ..core.approvals import (
 from ..core.records import EXTRA_FIELDS, RecordService
 from ..core.rule_support import clean_text, deciding, write_entry
 from ..core.store import Store
+from .remedial import remedial_views
 from .rules import (
     ACTIVE_STATES,
     announce_dates_in,
@@ -116,7 +117,8 @@ class ChangeService:
             major_impact=row.major_impact,
             major_impact_reasons=[r for r in row.major_impact_reasons.split("; ") if r],
             under_control=self.policy.under_control(services, ci_types_of(session, cis)),
-            approvals=approval_views(session, row.ref), conflicts=conflicts)
+            approvals=approval_views(session, row.ref), conflicts=conflicts,
+            remedial=remedial_views(session, row.ref) if row.outcome in UNSUCCESSFUL else [])
 
     def detail(self, ref: str) -> ChangeDetail:
         """An RFC with its targets, risk, major-impact flag, decisions and conflicts."""

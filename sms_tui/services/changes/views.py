@@ -38,6 +38,8 @@ class ChangeDetail:
     # what a failure of its CIs would affect, through the relationship graph (services included)
     affected_services: list[str] = field(default_factory=list)
     affected_cis: list[str] = field(default_factory=list)
+    # what was agreed to remedy it when it failed or was backed out (8.5.1.3): RemedialView
+    remedial: list[Any] = field(default_factory=list)
 
     @property
     def ref(self) -> str:

@@ -6,7 +6,8 @@ flag with its reasons, every recorded decision, and any schedule conflict
 (marked ``!`` and worded, not only coloured). Keys: ``A``/``R`` approve or
 reject with a rationale, ``w`` plans the window, ``o`` records the outcome,
 ``T`` changes the services and CIs affected, ``U`` applies the CI updates it planned
-(offered at once when it moves to implementing).
+(offered at once when it moves to implementing); a failed or backed-out change lists its
+remedial actions, ``f`` records one and ``F`` marks one done (it closes once all are).
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import Static
 
-from ...domain.changes import IMPACT_NAMES, LIKELIHOOD_NAMES
+from ...domain.changes import IMPACT_NAMES, LIKELIHOOD_NAMES, UNSUCCESSFUL
 from .. import display
 from .base import is_older
 from .decision_dialog import DecisionDialog
 from .detail import RecordScreen
 from .outcome_dialog import OutcomeDialog
+from .remedial_dialog import RemedialDialog, RemedialDoneDialog, remedial_line
 from .schedule_dialog import ScheduleDialog
 from .service_lookup import change_service
 from .targets_dialog import TargetsDialog
@@ -69,6 +71,10 @@ def assessment_text(detail: ChangeDetail) -> Text:
     for update in detail.planned_updates:
         state = "applied" if update.applied else "planned"
         row(f"CI update {update.position}", display.line(update.describe()), f" ({state})")
+    for action in detail.remedial:
+        row(f"Remedial {action.position}", remedial_line(action))
+    if _unsuccessful(detail) and not detail.remedial and detail.record.status != "closed":
+        row("Remedial", "none recorded yet: it closes once they are recorded and done (f)")
     for conflict in detail.conflicts:
         other = conflict.second if conflict.first == detail.ref else conflict.first
         shared = ", ".join([*conflict.services, *conflict.cis])
@@ -76,6 +82,10 @@ def assessment_text(detail: ChangeDetail) -> Text:
             f"{display.when(conflict.overlap_start)}–{display.when(conflict.overlap_end)[-5:]}")
     out.rstrip()
     return out
+
+
+def _unsuccessful(detail: ChangeDetail) -> bool:
+    return detail.record.extra.get("outcome") in UNSUCCESSFUL
 
 
 class ChangeScreen(RecordScreen):
@@ -93,6 +103,10 @@ class ChangeScreen(RecordScreen):
                 tooltip="Add or remove services and CIs the change affects"),
         Binding("U", "apply_updates", "Apply CI updates", id="change.apply_updates",
                 tooltip="Apply the CI updates it planned (all, pick, or skip), under this change"),
+        Binding("f", "add_remedial", "Remedial", id="change.add_remedial",
+                tooltip="Record a remedial action agreed for the failed change"),
+        Binding("F", "remedial_done", "Remedial done", id="change.remedial_done",
+                tooltip="Mark a remedial action done"),
     ]
     CSS_PATH = ["detail.tcss", "change_detail.tcss"]
 
@@ -135,6 +149,10 @@ class ChangeScreen(RecordScreen):
             "schedule": ("new", "assessing", "approved", "scheduled"), "outcome": ("implementing",),
             "targets": ("new", "assessing", "approved", "scheduled", "implementing"),
         }
+        if action == "add_remedial":
+            return bool(self.detail and _unsuccessful(self.detail) and status != "closed")
+        if action == "remedial_done":
+            return bool(self.detail and any(not a.done for a in self.detail.remedial))
         if action == "apply_updates":
             return status == "implementing" and bool(self.detail and self.detail.pending_updates)
         if action in allowed:
@@ -152,6 +170,14 @@ class ChangeScreen(RecordScreen):
 
     def action_outcome(self) -> None:
         self._dialog(OutcomeDialog)
+
+    def action_add_remedial(self) -> None:
+        actions = self.detail.remedial if self.detail else []
+        self._dialog(lambda view: RemedialDialog(view, actions))
+
+    def action_remedial_done(self) -> None:
+        actions = self.detail.remedial if self.detail else []
+        self._dialog(lambda view: RemedialDoneDialog(view, actions))
 
     def action_targets(self) -> None:
         self._dialog(TargetsDialog)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ...services.changes.remedial import RemedialService
     from ...services.changes.service import ChangeService
     from ...services.incidents.rules import MajorIncidentService
     from ...services.problems.service import ProblemService
@@ -60,6 +61,15 @@ def change_service(backend: Any) -> ChangeService:
         from ...services.changes.service import ChangeService
 
         return ChangeService
+
+    return _service(backend, cls)
+
+
+def remedial_service(backend: Any) -> RemedialService:
+    def cls() -> type:
+        from ...services.changes.remedial import RemedialService
+
+        return RemedialService
 
     return _service(backend, cls)
 
