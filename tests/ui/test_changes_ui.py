@@ -177,3 +177,22 @@ async def test_a_failed_change_records_its_remedial_actions_and_closes_from_its_
         assert "[x] 1. Pin the old driver" in screen_text(app)
         await press(pilot, "t", "enter")
         assert app.screen.view.status == "closed"
+
+
+async def test_the_change_type_and_back_out_answer_are_picked_by_their_first_letter(make_app,
+                                                                                    changes):
+    """They were drop-down selects that ignored letters; now pickers as impact and urgency."""
+    app = make_app()
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot)
+        await press(pilot, "5", "n")
+        form = app.screen
+        form.query_one("#f-change_type").focus()
+        await press(pilot, "e")
+        assert form.query_one("#f-change_type").value == "emergency"
+        await press(pilot, "s")
+        assert form.query_one("#f-change_type").value == "standard"
+        form.query_one("#f-backout_tested").focus()
+        await press(pilot, "y")
+        assert form.query_one("#f-backout_tested").value == "yes"
+        assert "(not set)  [yes]  no" in screen_text(app)  # the choice in words, not by colour

@@ -146,8 +146,10 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
                 return backend.service(ContactService).suggestions(typed)
 
             widget = requester_input(value or "", lookup, id=wid)
-        elif spec.widget == "picker":  # a letter picks it: n/l/m/h/c for a security risk
-            widget = ChoicePicker([(o, o) for o in spec.options], value, id=wid)
+        elif spec.widget == "picker":  # a letter picks it: n/l/m/h/c for a security risk,
+            # n/s/e for a change type, s/f/b for an outcome
+            widget = ChoicePicker([(o, o.replace("_", " ") if o else "(not set)")
+                                   for o in spec.options], value, id=wid)
         elif spec.widget == "scale":  # 1..5: a digit picks it, the meaning of the ends beside it
             widget = ChoicePicker(SCALE_CHOICES, value or "", id=wid)
             return Horizontal(Label(spec.label, classes="field-label"), widget,
