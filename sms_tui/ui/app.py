@@ -117,7 +117,8 @@ class DeskApp(App[None]):
         self.type_ahead = TypeAhead(self, lambda event: App.on_event(self, event))
         self.warmer = Warmer(self)  # screens built at idle, before their key is pressed
         self.drafts = DraftStore(self.backend.desk_name if self.backend.on_server
-                                 else str(Path(db_path).expanduser().absolute()))
+                                 else str(Path(db_path).expanduser().absolute()),
+                                 on_failure=self._drafts_failed)
         self.crash: tuple[BaseException, Path | None, str] | None = None
         # the actor and the file name come from the user: controls made visible
         self.sub_title = one_line(f"{actor} · {self.backend.desk_name}")
@@ -259,6 +260,17 @@ class DeskApp(App[None]):
             await super().on_event(event)
 
     # ----------------------------------------------------------------- errors
+    def _drafts_failed(self, message: str) -> None:
+        """A draft could not be written (read-only or full disk): said once, as a warning."""
+        def tell() -> None:
+            self.notify(message, severity="warning", timeout=10, markup=False)
+
+        if threading.get_ident() == getattr(self, "_thread_id", None):
+            tell()
+        else:
+            with contextlib.suppress(RuntimeError):  # the app has already stopped
+                self.call_from_thread(tell)
+
     def _handle_exception(self, error: Exception) -> None:
         """An error nobody caught (Textual ends the app): traceback to a private crash log,
         one line for the analyst (:func:`sms_tui.ui.run.run_tui`), a non-zero exit.

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,11 +31,15 @@ MAX_DRAFTS = 200  # the oldest go first; a draft is a safety net, not an archive
 class DraftStore:
     """Drafts of one desk (``desk`` names it: the database path)."""
 
-    def __init__(self, desk: str, path: Path | None = None) -> None:
+    def __init__(self, desk: str, path: Path | None = None,
+                 on_failure: Callable[[str], None] | None = None) -> None:
         self.desk = desk
         self._path = path
         self._drafts: dict[str, dict[str, Any]] | None = None
         self._dirty = False  # staged in memory, not yet on disk
+        # told once, the first time a draft cannot be written (a read-only or full disk)
+        self.on_failure = on_failure
+        self._told = False  # a write failed
 
     @property
     def path(self) -> Path:
@@ -82,6 +87,11 @@ class DraftStore:
         while len(drafts) > MAX_DRAFTS:
             drafts.pop(next(iter(drafts)))
 
+    @property
+    def failing(self) -> bool:
+        """Whether the last write of the drafts failed (nothing typed is kept until saved)."""
+        return self._told
+
     def drop(self, key: str) -> None:
         """Forget the draft of ``key`` (saved, or discarded on purpose)."""
         if self._all().pop(self._key(key), None) is not None:
@@ -95,8 +105,13 @@ class DraftStore:
         try:
             private_dir(self.path.parent)
             write_text(self.path, json.dumps(self._drafts))  # whole, 0600, never over a non-file
-        except (OSError, DeskError):  # a full or read-only disk must not stop the analyst typing
+        except (OSError, DeskError) as exc:  # a full or read-only disk must not stop the typing
             log.warning("could not keep a draft in %s", self.path, exc_info=True)
+            told, self._told = self._told, True
+            if self.on_failure is not None and not told:
+                why = (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
+                self.on_failure(f"drafts cannot be kept in {self.path.parent} ({why}): what "
+                                "is typed in a form is kept only once it is saved")
 
 
 _DRAFT_FIELDS = "Input, TextArea, Select, ChoicePicker, OptionList"

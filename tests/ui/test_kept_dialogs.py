@@ -246,3 +246,28 @@ async def test_a_status_is_picked_by_its_first_letter_or_its_number(make_app, de
         await press(pilot, "tab")
         await type_text(pilot, "r")  # in the note a letter is text
         assert dialog.query_one("#note", Input).value == "r" and targets.highlighted == 1
+
+
+async def test_drafts_that_cannot_be_written_are_said_once(make_app, desk, tmp_path, monkeypatch):
+    """A read-only or full disk (here: the state folder's place is a file) must not stop the
+    typing, but the analyst is told once that nothing is kept until the form is saved -- a
+    draft silently not kept is a promise broken."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv("SMS_TUI_STATE_DIR", str(blocker / "state"))
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await press(pilot, "n")
+        await type_text(pilot, "Printer jams")
+        await press(pilot, "escape")
+        shown = screen_text(app)
+        assert "what you typed is lost: drafts cannot be written" in shown
+        told = [n for n in app._notifications if "drafts cannot be kept in" in n.message]
+        assert len(told) == 1 and "kept only once it is saved" in told[0].message
+        await press(pilot, "escape")  # closed: the form said what is lost
+        await press(pilot, "n")
+        await type_text(pilot, "Again")
+        await press(pilot, "escape")
+        told = [n for n in app._notifications if "drafts cannot be kept" in n.message]
+        assert len(told) == 1

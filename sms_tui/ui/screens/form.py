@@ -420,8 +420,11 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
         if self._dirty() and not self._confirm_discard:
             self._confirm_discard = True
             error = self.query_one("#form-error", Static)
-            error.update(Text("Unsaved changes: ctrl+s saves; Esc again closes (what you typed is "
-                              "kept as a draft: F2 puts it back next time)."))
+            drafts = self.app.drafts
+            drafts.flush()  # what was typed last is on disk now, or the disk said why not
+            kept = ("what you typed is lost: drafts cannot be written here" if drafts.failing
+                    else "what you typed is kept as a draft: F2 puts it back next time")
+            error.update(Text(f"Unsaved changes: ctrl+s saves; Esc again closes ({kept})."))
             error.add_class("-shown")
             return
         self.dismiss(None)
