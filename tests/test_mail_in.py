@@ -183,12 +183,32 @@ def test_a_maildir_is_fetched_once(cli, tmp_path):
     out = cli.ok("mail", "fetch", "--maildir", str(tmp_path / "Maildir"))
     assert out.splitlines() == ["INC-000001: incident recorded from mail",
                                 "INC-000001: note added from mail",
-                                "ignored: Auto-Submitted: auto-replied"] or sorted(
-        out.splitlines()) == sorted(["INC-000001: incident recorded from mail",
-                                     "INC-000001: note added from mail",
-                                     "ignored: Auto-Submitted: auto-replied"])
+                                "ignored: Auto-Submitted: auto-replied"]
     assert all("S" in m.get_flags() and m.get_subdir() == "cur" for m in box)
     assert cli.ok("mail", "fetch", "--maildir", str(tmp_path / "Maildir")) == ""
+
+
+def test_a_reply_delivered_after_its_mail_is_fetched_after_it(cli, tmp_path):
+    """Messages are handled in the order they arrived, read from their Maildir names: sorted
+    as text, 'M100000' (later) came before 'M99999', the reply became an incident of its own
+    and the mail it answers a second one (seen once in CI)."""
+    folder = tmp_path / "Maildir"
+    mailbox.Maildir(folder, create=True)
+    (folder / "new" / "1765000000.M99999P7Q1.desk").write_bytes(raw("01"))
+    (folder / "new" / "1765000000.M100000P7Q2.desk").write_bytes(raw("06"))
+    out = cli.ok("mail", "fetch", "--maildir", str(folder))
+    assert out.splitlines() == ["INC-000001: incident recorded from mail",
+                                "INC-000001: note added from mail"]
+
+
+def test_maildir_names_sort_by_delivery_time_then_counter():
+    from sms_tui.services.mail.fetch import delivery_order
+
+    names = ["1765000001.M5P1Q9.h", "1765000000.M100000P1Q2.h", "1765000000.M99999P1Q1.h",
+             "1765000000.M100000P1Q10.h", "odd-name", "1765000000.12345_1.h"]
+    assert sorted(names, key=delivery_order) == [
+        "1765000000.12345_1.h", "1765000000.M99999P1Q1.h", "1765000000.M100000P1Q2.h",
+        "1765000000.M100000P1Q10.h", "1765000001.M5P1Q9.h", "odd-name"]
 
 
 def test_a_folder_that_is_not_a_maildir_is_refused(cli, tmp_path):

@@ -17,6 +17,7 @@ import contextlib
 import imaplib
 import mailbox
 import os
+import re
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,7 +45,7 @@ def fetch_maildir(store: Store, path: Path | str) -> FetchReport:
         raise ConfigError(f"{folder}: not a Maildir (it needs new/ and cur/ folders)")
     box = mailbox.Maildir(folder, factory=None, create=False)
     mail_in, report = MailIn(store), FetchReport()
-    for key in sorted(box.iterkeys()):
+    for key in sorted(box.iterkeys(), key=delivery_order):
         try:
             message = box.get_message(key)
         except (KeyError, FileNotFoundError):  # another fetch took it meanwhile
@@ -56,6 +57,24 @@ def fetch_maildir(store: Store, path: Path | str) -> FetchReport:
         message.set_subdir("cur")
         box[key] = message
     return report
+
+
+_MAILDIR_NAME = re.compile(r"(\d+)\.([^.]*)")
+
+
+def delivery_order(key: str) -> tuple[int, int, int, str]:
+    """The order a Maildir's messages arrived in, from their unique names
+    (``<seconds>.M<microseconds>P<pid>Q<count>.<host>``, as Python, Dovecot and most
+    delivery agents write them): a reply is handled after the mail it answers, so it
+    becomes a note on that record, not a record of its own. Sorting the names as text put
+    ``M100000`` before ``M99999``. A name of another shape goes last, by its text."""
+    match = _MAILDIR_NAME.match(key)
+    if match is None:
+        return (1 << 62, 0, 0, key)
+    unique = match.group(2)
+    usec, count = re.search(r"M(\d+)", unique), re.search(r"Q(\d+)", unique)
+    return (int(match.group(1)), int(usec.group(1)) if usec else 0,
+            int(count.group(1)) if count else 0, key)
 
 
 def _handle(mail_in: MailIn, report: FetchReport, raw: bytes, where: str) -> None:

@@ -25,7 +25,8 @@ from .base import is_older
 from .decision_dialog import DecisionDialog
 from .detail import RecordScreen
 from .outcome_dialog import OutcomeDialog
-from .remedial_dialog import RemedialDialog, RemedialDoneDialog, remedial_line
+from .remedial_dialog import RemedialDialog, remedial_line
+from .remedial_done_dialog import RemedialDoneDialog
 from .schedule_dialog import ScheduleDialog
 from .service_lookup import change_service
 from .targets_dialog import TargetsDialog
