@@ -276,6 +276,50 @@ async def test_the_report_is_read_ahead_at_start_and_its_first_open_shows_it(
         assert len(reads) == 2, "a report read before a write was shown as current"
 
 
+async def test_a_report_shown_is_not_drawn_again_nor_replaced_by_the_older_read_ahead(
+        make_app, desk, monkeypatch) -> None:
+    """Each open after a write drew the read-ahead report again (50-150 ms on the key), then
+    the fresh one; a third open showed the read-ahead's older figures again. The figures shown
+    now stay until the fresh ones replace them, and are drawn once each."""
+    from sms_tui.reports import terminal
+    from sms_tui.ui.screens import reports
+
+    drawn = []
+    original = terminal.report_view
+
+    def counted(report):
+        drawn.append(report)
+        return original(report)
+
+    monkeypatch.setattr(terminal, "report_view", counted)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        for _ in range(100):
+            if app.warmer._report_ahead is not None:
+                break
+            await pilot.pause(0.05)
+        ahead = app.warmer._report_ahead[2]
+        await press(pilot, "7")
+        await settle(pilot)
+        assert drawn[0] is ahead  # the first open shows the read-ahead
+        for n in range(2):
+            before = len(drawn)
+            await press(pilot, "1", "n")
+            await type_text(pilot, f"Written after the read-ahead {n}")
+            await press(pilot, "ctrl+s")
+            await settle(pilot)
+            app.check_for_changes()
+            await settle(pilot)
+            await press(pilot, "7")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, reports.ReportsScreen)
+            # one drawing: the fresh figures; not the read-ahead again, nor the shown ones
+            assert len(drawn) == before + 1
+            assert screen.report is drawn[-1] and not any(d is drawn[-1] for d in drawn[:-1])
+
+
 async def test_nothing_is_read_ahead_when_turned_off(make_app, desk, monkeypatch) -> None:
     monkeypatch.setenv(warm.WARM_ENV, "0")
     app = make_app()

@@ -62,6 +62,7 @@ class ReportsScreen(DeskScreen):
         self.period_offset = OPENING_OFFSET  # the last complete period
         self.custom: Period | None = None
         self.report: ServiceReport | None = None
+        self._read_at: int | None = None  # the data version the report shown was read at
 
     def compose(self):
         yield Header()
@@ -132,14 +133,20 @@ class ReportsScreen(DeskScreen):
 
     # ----------------------------------------------------------------- data
     def load(self) -> None:
-        period = self.period()
-        ahead = self.app.warmer.report_read_ahead(period)
-        if ahead is not None:  # read while the analyst was at the queue
-            report, current = ahead
-            self._show(report)
-            if current:
-                return
-            # written since: shown meanwhile, as a later open shows the figures it last had
+        period, version = self.period(), self.app.data_version
+        if self.report is not None and self.report.period == period:
+            if self._read_at == version:
+                return  # the figures shown are current
+            # written since: they stay shown while the new ones are read (the read ahead is
+            # older still)
+        else:
+            ahead = self.app.warmer.report_read_ahead(period)
+            if ahead is not None:  # read while the analyst was at the queue
+                report, current = ahead
+                self._show(report, version if current else None)
+                if current:
+                    return
+                # written since: shown meanwhile, as a later open shows the figures it last had
         self._heading(period, loading=True)
         from_ = self.backend
 
@@ -148,7 +155,8 @@ class ReportsScreen(DeskScreen):
 
             return from_.service(ReportService).service_report(period)
 
-        self.service(build, self._show, group="report", exclusive=True)
+        self.service(build, lambda report: self._show(report, version), group="report",
+                     exclusive=True)
 
     def _heading(self, period: Period, loading: bool = False) -> None:
         from ...services.reporting.model import calendar_period
@@ -164,11 +172,15 @@ class ReportsScreen(DeskScreen):
             text.append(f"\nNow: this {kind}, {current.label()} so far — press t", style="dim")
         self.query_one("#report-period", Static).update(text)
 
-    def _show(self, report: ServiceReport) -> None:
+    def _show(self, report: ServiceReport, read_at: int | None = None) -> None:
+        """Show ``report``, read at data version ``read_at`` (None: older than the current)."""
         from ...reports.terminal import report_view
 
         if report.period != self.period():
             return  # the analyst moved on while this one was computed
-        self.report = report
         self._heading(report.period)
+        self._read_at = read_at
+        if report is self.report:
+            return  # shown already: drawing the same figures again cost 50-150 ms on each open
+        self.report = report
         self.query_one("#report-body", Static).update(report_view(report))
