@@ -482,8 +482,8 @@ def kept_form(app: Any, kind: str, record: RecordView | None = None) -> RecordFo
     return form
 
 
-LAZY_AFTER = 12  # fields composed with a long form; the others mount after its first paint
-LAZY_MIN_TAIL = 6  # a form is lazy only when at least this many fields would wait
+LAZY_AFTER = 6  # fields composed with a form opened on demand; the others mount after its first paint
+LAZY_MIN_TAIL = 3  # a form is lazy only when at least this many fields would wait
 
 
 class _FieldError(Exception):
