@@ -5,7 +5,6 @@ from __future__ import annotations
 from textual.binding import Binding
 
 from .queue import QueueScreen
-from .request_types import RequestTypesScreen
 from .service_lookup import request_service
 
 
@@ -24,6 +23,10 @@ class RequestQueueScreen(QueueScreen):
         # the types are read first and the catalogue opens with them: keys typed after T
         # (Down, Enter, a title) wait for it and act on its rows -- on an empty list Enter did
         # nothing and the title's letters ran as the catalogue's commands ('e' edited a type)
+        # (the catalogue's module is imported here, not with the queue: its dialog's text
+        # areas cost the requests section's first open, in the first second, 8 ms)
+        from .request_types import RequestTypesScreen
+
         backend = self.backend  # the services may still be opening: looked up in the worker
         self.service(lambda: request_service(backend).types(include_retired=True),
                      lambda types: self.app.push_screen(RequestTypesScreen(types)),
