@@ -26,7 +26,12 @@ from .base import DeskScreen
 log = logging.getLogger(__name__)
 
 SORTS = ("priority", "newest", "oldest", "updated")
-SEARCH_DELAY = 0.3  # seconds of typing pause before the search runs
+SEARCH_DELAY = 0.08
+"""Seconds of typing pause before the search runs. A search over a million records takes
+about 10 ms and runs in a worker that the next one replaces, so searching as the analyst
+types costs nothing they feel; what the pause saves is only a search per key of a burst
+(a paste, keys over SSH), which arrives well within it. At 0.3 s every search showed its
+rows 300 ms after the last key, most of it waiting."""
 
 
 class QueueScreen(RecordActions, DeskScreen):
