@@ -75,6 +75,12 @@ def calendar_options(entries: list[CalendarEntry], start: datetime, end: datetim
     return options
 
 
+def opening_window(now: datetime) -> tuple[datetime, datetime]:
+    """The fortnight the calendar opens on: from today's local midnight."""
+    start = local_midnight(now)
+    return start, start + timedelta(days=DAYS)
+
+
 class ChangeCalendarScreen(DeskScreen):
     """Planned changes over two weeks, with their conflicts."""
 
@@ -89,6 +95,7 @@ class ChangeCalendarScreen(DeskScreen):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.start: datetime | None = None
+        self._shown = False  # entries shown once: later loads read them afresh
 
     def compose(self):
         yield Header()
@@ -102,16 +109,24 @@ class ChangeCalendarScreen(DeskScreen):
 
     def _window(self) -> tuple[datetime, datetime]:
         if self.start is None:
-            self.start = local_midnight(self.app.clock())
+            self.start = opening_window(self.app.clock())[0]
         return self.start, self.start + timedelta(days=DAYS)
 
     def load(self) -> None:
         start, end = self._window()
+        if not self._shown:
+            ahead = self.app.warmer.calendar_read_ahead((start, end))
+            if ahead is not None:  # read while the analyst was at the queue (ui/warm.py)
+                entries, current = ahead
+                self.show_entries(entries)
+                if current:
+                    return
         service = change_service(self.backend)
         self.service(lambda: service.calendar(start, end), self.show_entries, group="calendar",
                      exclusive=True)
 
     def show_entries(self, entries: list[CalendarEntry]) -> None:
+        self._shown = True
         start, end = self._window()
         clashes = sum(1 for e in entries if e.conflicts_with)
         title = Text.assemble(("Change calendar ", "bold"), display.when(start)[:10], " – ",
