@@ -34,6 +34,10 @@ KINDS = [("week", "week"), ("month", "month"), ("quarter", "quarter"), ("custom"
 OPENING_KIND, OPENING_OFFSET = "month", -1  # the screen opens on the last complete month
 
 
+AFTER_SHOWN_S = 0.1
+"""A report shown again is read afresh this long after the switch (its frame comes first)."""
+
+
 def opening_period(now: datetime) -> Period:
     """The period the screen opens on (read ahead at start-up: :mod:`sms_tui.ui.warm`)."""
     from ...services.reporting.model import calendar_period
@@ -137,11 +141,13 @@ class ReportsScreen(DeskScreen):
     # ----------------------------------------------------------------- data
     def load(self) -> None:
         period, version = self.period(), self.app.data_version
+        shown = False
         if self.report is not None and self.report.period == period:
             if self._read_at == version:
                 return  # the figures shown are current
             # written since: they stay shown while the new ones are read (the read ahead is
             # older still)
+            shown = True
         else:
             ahead = self.app.warmer.report_read_ahead(period)
             if ahead is not None:  # read while the analyst was at the queue
@@ -158,8 +164,16 @@ class ReportsScreen(DeskScreen):
 
             return from_.service(ReportService).service_report(period)
 
-        self.service(build, lambda report: self._show(report, version), group="report",
-                     exclusive=True)
+        def read() -> None:
+            self.service(build, lambda report: self._show(report, version), group="report",
+                         exclusive=True)
+
+        if shown and self.is_current:
+            # the screen is being shown again: its frame first, then the read (a report read
+            # in a worker shares the interpreter, and slowed the switch to 150 ms)
+            self.set_timer(AFTER_SHOWN_S, read)
+        else:
+            read()
 
     def _heading(self, period: Period, loading: bool = False) -> None:
         from ...services.reporting.model import calendar_period
