@@ -38,7 +38,11 @@ def test_a_controlled_ci_is_not_edited_without_a_change_and_nothing_is_written(d
     with pytest.raises(ValidationError) as err:
         desk.catalogue.update_ci("app-payroll", description="v2")
     assert "under change control ([changes.control] ci_types = everything)" in str(err.value)
-    assert "--change CHG-" in str(err.value) and "\n" not in str(err.value)
+    from sms_tui.cli.common import error_message as cli_message
+    from sms_tui.ui.hints import error_message as tui_message
+
+    assert "--change CHG-" in cli_message(err.value) and "\n" not in cli_message(err.value)
+    assert "--change" not in tui_message(err.value) and "Change field" in tui_message(err.value)
     assert dump(tmp_path / "desk.db") == before
 
 
@@ -60,8 +64,14 @@ def test_a_change_not_yet_approved_does_not_authorise(desk):
 
 def test_a_change_that_does_not_list_the_ci_does_not_authorise(desk):
     ref = _approved_change(desk, cis=["srv-app-01"])
-    with pytest.raises(ValidationError, match=f"{ref} does not list configuration item 'app-payroll'"):
+    with pytest.raises(ValidationError, match=f"{ref} does not list configuration item 'app-payroll'"
+                       ) as refused:
         desk.catalogue.update_ci("app-payroll", description="v2", change=ref)
+    from sms_tui.cli.common import error_message as cli_message
+    from sms_tui.ui.hints import error_message as tui_message
+
+    assert f"sms-tui changes targets {ref}" in cli_message(refused.value)
+    assert "sms-tui" not in tui_message(refused.value) and f"T on {ref}" in tui_message(refused.value)
 
 
 @pytest.mark.parametrize("bad", ["INC-000001", "CHG-000099", "nonsense", "\x1b[2J"])

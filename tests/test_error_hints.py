@@ -23,3 +23,15 @@ def test_a_refusal_without_hints_is_its_message_alone():
     assert cli_message(exc) == tui_message(exc) == "no incident INC-000009"
     assert hinted(exc, cli="see: sms-tui list") is exc  # raised as it was, with the hint
     assert tui_message(exc) == "no incident INC-000009"
+
+
+
+def test_an_unknown_contact_reference_says_where_each_front_end_lists_them(store):
+    import pytest
+
+    from sms_tui.services.customers.contacts import ContactService
+
+    with pytest.raises(NotFound) as refused:
+        ContactService(store).show("CON-000042")
+    assert cli_message(refused.value) == "no contact CON-000042 (see: sms-tui contacts list)"
+    assert tui_message(refused.value) == "no contact CON-000042 (@ lists the contacts)"

@@ -18,7 +18,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from ...domain.changes import ChangePolicy, policy_from_config
-from ...domain.errors import NotFound, ValidationError
+from ...domain.errors import NotFound, ValidationError, hinted
 from ...domain.kinds import Kind, format_ref, parse_ref
 from ...storage.change_links import ChangeCILink, ChangeServiceLink
 from ...storage.models import Change, ConfigurationItem, Service
@@ -93,16 +93,19 @@ def authorise_in(session: Session, store: Store, *, ci: ConfigurationItem | None
     if not (change_ref or "").strip():
         if not why:
             return None
-        raise ValidationError(f"{what} is under change control ({why}): name an approved, scheduled "
-                              f"or implementing change that lists it, with --change CHG-…")
+        raise hinted(ValidationError(f"{what} is under change control ({why}): name an "
+                                     "approved, scheduled or implementing change that lists it"),
+                     cli="with --change CHG-…", tui="pick it in the Change field")
     change = _load_change(session, change_ref.strip())
     if change.status not in AUTHORISING_STATES:
         raise ValidationError(f"{change.ref} is {change.status}; a change authorises {what} only "
                               f"while {', '.join(AUTHORISING_STATES[:-1])} or {AUTHORISING_STATES[-1]}")
     listed = _lists_ci(session, change, ci) if ci is not None else _lists_service(session, change, service)
     if not listed:
-        raise ValidationError(f"{change.ref} does not list {what}; add it to the change's targets "
-                              f"first (sms-tui changes targets {change.ref} …)")
+        raise hinted(ValidationError(f"{change.ref} does not list {what}; add it to the change's "
+                                     "targets first"),
+                     cli=f"sms-tui changes targets {change.ref} …",
+                     tui=f"T on {change.ref} adds it")
     return change
 
 

@@ -129,7 +129,8 @@ def load_in(session: Session, ref: str) -> Contact:
         raise ValidationError(f"'{one_line(ref or '', 40)}' is not a contact reference (CON-000001)")
     row = session.get(Contact, number)
     if row is None:
-        raise NotFound(f"no contact {rules.format_ref(number)} (see: sms-tui contacts list)")
+        raise hinted(NotFound(f"no contact {rules.format_ref(number)}"),
+                     cli="see: sms-tui contacts list", tui="@ lists the contacts")
     return row
 
 
