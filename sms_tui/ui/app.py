@@ -93,7 +93,8 @@ class DeskApp(App[None]):
         Binding("question_mark,f1", "help", "Help", id="app.help"),
         Binding("G", "configuration", "Configuration", id="app.configuration", show=False,
                 tooltip="Services and CIs: relationships, impact, records; edit under change control"),
-        Binding("q", "quit", "Quit", id="app.quit", show=False),
+        Binding("q", "quit_key", "Quit", id="app.quit", show=False,
+                tooltip="From a queue or a record; a form or dialog is saved or left (Esc) first"),
     ]
 
     def __init__(self, *, db_path: Path | str, config: Config | None = None, actor: str = "analyst",
@@ -312,12 +313,21 @@ class DeskApp(App[None]):
                         severity="error", timeout=10, markup=False)
 
     # ---------------------------------------------------------------- actions
+    # keys that leave what is on screen: not from a dialog or a form (ctrl+q still quits)
+    LEAVING_ACTIONS = frozenset({"section", "quit_key", "configuration"})
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # A dialog is about one record: finish or cancel it before going elsewhere. So is a
         # form: a digit, @ or C typed into it while a choice has the focus is not a way out
-        # (it went to another section, and the letters after it ran there as commands)
-        return not (action == "section" and (isinstance(self.screen, ModalScreen)
-                                             or not getattr(self.screen, "SECTION_KEYS", True)))
+        # (it went to another section, and the letters after it ran there as commands), nor
+        # is q (it quit the desk from a form's picker) or G
+        return not (action in self.LEAVING_ACTIONS
+                    and (isinstance(self.screen, ModalScreen)
+                         or not getattr(self.screen, "SECTION_KEYS", True)))
+
+    async def action_quit_key(self) -> None:
+        """q: quit, from a queue or a record (not from a form or a dialog)."""
+        await self.action_quit()
 
     def action_section(self, name: str) -> None:
         """Go to a section: its queue (or home...), not the record last open there.

@@ -66,7 +66,7 @@ async def test_the_calendar_moves_by_weeks_and_opens_a_change(make_app, planned)
         assert planned[2] in screen_text(app)
         await press(pilot, "right_square_bracket", "right_square_bracket")
         assert "No changes planned" in screen_text(app)
-        await press(pilot, "t", "down", "enter")
+        await press(pilot, "t", "enter")  # the first change is highlighted: Enter opens it
         assert isinstance(app.screen, ChangeScreen) and app.screen.ref == planned[0]
         assert f"{planned[1]} also touches mail" in screen_text(app)
 

@@ -62,7 +62,7 @@ async def test_an_edit_without_the_change_is_refused_naming_the_policy_and_write
         await press(pilot, "ctrl+s")
         assert isinstance(app.screen, ReviewDialog)
         error = str(app.screen.query_one("#dialog-error").render())
-        assert "under change control ([changes.control]" in error and "--change CHG-" in error
+        assert "under change control ([changes.control]" in error and "pick it in the Change field" in error and "--change" not in error
     assert configuration["catalogue"].get_ci("app-web").description == ""
     assert [e.action for e in configuration["catalogue"].history("app-web", ci=True)] == ["relate", "create"]
 

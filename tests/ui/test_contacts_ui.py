@@ -74,6 +74,13 @@ async def test_j_and_k_move_through_the_contacts_and_the_cursor_reads_without_co
         await press(pilot, "k")
         marked = [line for line in screen_text(app).splitlines() if line.startswith("›")]
         assert len(marked) == 1 and "Dana Weber" in marked[0]
+        await press(pilot, "k")  # at the top it stays: no wrapping round to the last
+        marked = [line for line in screen_text(app).splitlines() if line.startswith("›")]
+        assert len(marked) == 1 and "Dana Weber" in marked[0]
+        await press(pilot, "end")
+        last = [line for line in screen_text(app).splitlines() if line.startswith("›")]
+        await press(pilot, "j")
+        assert [line for line in screen_text(app).splitlines() if line.startswith("›")] == last
 
 
 async def test_a_contact_is_registered_and_a_bad_address_is_refused_in_place(make_app, people):

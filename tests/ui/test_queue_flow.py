@@ -256,3 +256,29 @@ async def test_rows_show_before_a_slow_count_and_the_count_follows(make_app, des
         assert tbl.total == 5000 and tbl._counted_source is slow
         assert tbl.current_row.ref == "INC-000003"
         assert "5,000 records" in screen_text(app)
+
+
+async def test_q_and_g_on_a_forms_picker_or_in_a_dialog_do_not_leave_it(make_app, desk):
+    """q quit the desk at once from a form whose picker had the focus (a letter the picker
+    does not use went on to the app's binding); G left it for the services. In a form or a
+    dialog neither does anything: save it, or leave it with Esc. ctrl+q still quits."""
+    from sms_tui.ui.screens.form import RecordForm
+    from sms_tui.ui.screens.transition_dialog import TransitionDialog
+
+    app = make_app()
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot)
+        await press(pilot, "n")
+        form = app.screen
+        assert isinstance(form, RecordForm)
+        form.query_one("#f-impact").focus()
+        await press(pilot, "q", "G")
+        assert app.is_running and app.screen is form
+        await press(pilot, "escape")
+        await press(pilot, "enter", "t")
+        assert isinstance(app.screen, TransitionDialog)
+        await press(pilot, "q", "G")
+        assert app.is_running and isinstance(app.screen, TransitionDialog)
+        await press(pilot, "escape", "escape")
+        await press(pilot, "q")  # on the queue, q quits
+        assert not app.is_running

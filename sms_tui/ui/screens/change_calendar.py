@@ -136,8 +136,14 @@ class ChangeCalendarScreen(DeskScreen):
             title.append(f"   ✗ {clashes} in conflict", style="bold")
         self.query_one("#calendar-title", Static).update(title)
         calendar = self.query_one("#calendar", OptionList)
+        was = calendar.highlighted_option.id if calendar.highlighted_option is not None else None
         calendar.clear_options()
         calendar.add_options(calendar_options(entries, start, end))
+        # the change highlighted before a refresh stays so; else the first: Enter opens it
+        refs = [option.id for option in calendar.options]
+        calendar.highlighted = (refs.index(was) if was is not None and was in refs else
+                                next((i for i, o in enumerate(calendar.options) if not o.disabled),
+                                     None))
 
     def action_shift(self, weeks: int) -> None:
         start, _ = self._window()

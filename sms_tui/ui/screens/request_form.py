@@ -73,7 +73,9 @@ class RequestForm(RecordForm):
 
     def __init__(self, kind: str = "request", record: RecordView | None = None, *,
                  preset: dict[str, Any] | None = None) -> None:
-        super().__init__(kind, record, preset=preset)
+        # composed whole, as before forms were mounted in two steps: a burst typed into one
+        # raised from the catalogue lost its first letter once under load (not reproduced since)
+        super().__init__(kind, record, preset=preset, lazy=False)
         # the type first: it decides the rest
         self.specs.sort(key=lambda spec: spec.name != "request_type")
         self.types: dict[str, RequestTypeView] = {}

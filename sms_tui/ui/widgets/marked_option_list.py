@@ -4,7 +4,8 @@ Textual marks the highlighted option by colour only, which NO_COLOR and
 monochrome terminals lose. The marker is drawn in a gutter left of the
 prompts (Textual's own gutter, as its SelectionList draws its boxes), so the
 prompts need no room for it. j and k move as ↓ and ↑, as in the queues, unless
-the list picks by letter or its screen binds the key to something else.
+the list picks by letter or its screen binds the key to something else; neither wraps
+round at the ends.
 
 With ``letters_pick`` (a list of statuses to pick from), a letter moves to the next
 option starting with it and a digit to that option, as the desk's other pickers do.
@@ -66,6 +67,22 @@ class MarkedOptionList(OptionList):
             if label.strip().lower().startswith(char):
                 return i
         return None
+
+    # ↓/↑ (and j/k) stop at the ends instead of wrapping round: a list ticked by space moves
+    # on by itself, and "space j space" on its last step went round and unticked the first
+    def action_cursor_down(self) -> None:
+        self._step(1)
+
+    def action_cursor_up(self) -> None:
+        self._step(-1)
+
+    def _step(self, direction: int) -> None:
+        from textual._widget_navigation import find_next_enabled_no_wrap
+
+        found = find_next_enabled_no_wrap(self.options, anchor=self.highlighted,
+                                          direction=direction)  # type: ignore[arg-type]
+        if found is not None:
+            self.highlighted = found
 
     def _get_left_gutter_width(self) -> int:
         return 1
