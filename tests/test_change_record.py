@@ -94,7 +94,7 @@ def test_an_unsuccessful_change_closes_only_with_its_remedial_actions_done(chang
     review = next(r for r in reviews.list_reviews() if r.source_ref == ref)
     reviews.tick(review.ref, all_items=True)
     reviews.complete(review.ref, "cause found; actions agreed")
-    with pytest.raises(ValidationError, match="record the remedial actions"):
+    with pytest.raises(ValidationError, match=f"{ref} failed: record the remedial actions"):
         records.transition(ref, "closed")
     remedial = RemedialService(store)
     remedial.add(ref, "Pin the old driver", owner="ops", agreed_with="print service owner")

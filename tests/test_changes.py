@@ -302,9 +302,12 @@ def test_a_major_impact_change_also_gets_a_continuity_retest(changes, reviews):
 
 
 def test_a_change_is_closed_only_after_its_effectiveness_review_is_done(changes, reviews, records):
+    from sms_tui.ui.hints import error_message as tui_message
+
     detail = _implemented(changes)
-    with pytest.raises(ValidationError, match="effectiveness review is done"):
+    with pytest.raises(ValidationError, match="effectiveness review is done") as refused:
         records.transition(detail.ref, "closed")
+    assert tui_message(refused.value).endswith("(6 opens the reviews)")  # where to do it
     review_ref = next(e for e in detail.record.journal if e.action == "review").changes[
         "effectiveness_review"][1]
     reviews.tick(review_ref, all_items=True)

@@ -60,8 +60,8 @@ def remedial_refusal(session: Session, row: Change) -> ValidationError | None:
     actions = _actions(session, row.ref)
     if not actions:
         return hinted(ValidationError(
-            f"{row.ref} was {row.outcome.replace('_', ' ')}: record the remedial actions agreed "
-            "with the interested parties first"),
+            f"{row.ref} {'failed' if row.outcome == 'failed' else 'was backed out'}: record the "
+            "remedial actions agreed with the interested parties first"),
             cli=f"sms-tui changes remedial {row.ref} --add …", tui="f records one")
     open_ = [str(a.position) for a in actions if a.done_at is None]
     if open_:

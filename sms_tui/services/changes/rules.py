@@ -27,7 +27,7 @@ from ...domain.changes import (
     risk_level,
     window_warning,
 )
-from ...domain.errors import ActionRequired, ValidationError
+from ...domain.errors import ActionRequired, ValidationError, hinted
 from ...domain.kinds import Kind
 from ...storage.change_links import ChangeCILink, ChangeServiceLink
 from ...storage.models import Change, ConfigurationItem, Problem, Service
@@ -261,7 +261,9 @@ def _change_transition_rules(ctx: hooks.HookContext, old: str, new: str, note: s
         from ..reviews.service import review_done_for
 
         if not review_done_for(ctx.session, activity="change_effectiveness_review", source_ref=row.ref):
-            raise ValidationError(f"{row.ref} is closed once its effectiveness review is done")
+            raise hinted(ValidationError(f"{row.ref} is closed once its effectiveness review is "
+                                         "done"),
+                         cli="see: sms-tui reviews list", tui="6 opens the reviews")
         if row.outcome in UNSUCCESSFUL:
             from .remedial import remedial_refusal
 
