@@ -39,7 +39,7 @@ class DraftStore:
         self._dirty = False  # staged in memory, not yet on disk
         # told once, the first time a draft cannot be written (a read-only or full disk)
         self.on_failure = on_failure
-        self._told = False  # a write failed
+        self._failed = False  # a write failed (said once, through on_failure)
 
     @property
     def path(self) -> Path:
@@ -90,7 +90,7 @@ class DraftStore:
     @property
     def failing(self) -> bool:
         """Whether the last write of the drafts failed (nothing typed is kept until saved)."""
-        return self._told
+        return self._failed
 
     def drop(self, key: str) -> None:
         """Forget the draft of ``key`` (saved, or discarded on purpose)."""
@@ -107,7 +107,7 @@ class DraftStore:
             write_text(self.path, json.dumps(self._drafts))  # whole, 0600, never over a non-file
         except (OSError, DeskError) as exc:  # a full or read-only disk must not stop the typing
             log.warning("could not keep a draft in %s", self.path, exc_info=True)
-            told, self._told = self._told, True
+            told, self._failed = self._failed, True
             if self.on_failure is not None and not told:
                 why = (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
                 self.on_failure(f"drafts cannot be kept in {self.path.parent} ({why}): what "

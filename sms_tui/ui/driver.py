@@ -49,6 +49,7 @@ driver: Esc is slower, nothing else changes.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 import selectors
@@ -123,18 +124,13 @@ _WORD_KEY_DOC = """``ESC b``/``ESC f`` in one read: Option+left/right in a text 
 letter. A Textual ``Key`` (``ctrl+left``/``ctrl+right``, as stock Textual reads them) that
 carries the letter (``escape_then``), for :func:`resolve_key` to decide at dispatch."""
 
-_word_key_classes: list[type] = []
-
-
+@functools.cache
 def _word_key_class() -> type:
     from textual import events
 
-    if not _word_key_classes:
-        cls = type("WordOrEscapeKey", (events.Key,), {"__doc__": _WORD_KEY_DOC,
-                                                       "__module__": __name__})
-        cls.handler_name = events.Key.handler_name  # handled as the key it stands for
-        _word_key_classes.append(cls)
-    return _word_key_classes[0]
+    cls = type("WordOrEscapeKey", (events.Key,), {"__doc__": _WORD_KEY_DOC, "__module__": __name__})
+    cls.handler_name = events.Key.handler_name  # handled as the key it stands for
+    return cls
 
 
 def resolve_key(event: Any, text_focused: bool) -> list[Any]:
@@ -177,16 +173,6 @@ def desk_parser_class() -> type:
         "__doc__": "Textual's XTermParser; ESC and a plain key are Esc, then the key.",
         "__module__": __name__, "_sequence_to_key_events": split,
     })
-
-
-def text_focused(app: Any) -> bool:
-    """Whether a text field has the focus."""
-    from textual.widgets import Input, TextArea
-
-    try:
-        return isinstance(app.focused, Input | TextArea)
-    except Exception:  # no screen yet, or one being switched
-        return False
 
 
 def run_input_thread(self: Any) -> None:

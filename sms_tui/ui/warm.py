@@ -83,56 +83,45 @@ class Warmer:
         self._building: Any = None  # the screen whose mounting is awaited
         self._timer: Any = None
         self.built: list[str] = []  # what was built, in order (for the log and the tests)
-        self._report_ahead: tuple[Any, int, Any] | None = None  # (period, data version, report)
-        self._calendar_ahead: tuple[Any, int, Any] | None = None  # (window, version, entries)
+        self._ahead: dict[str, tuple[Any, int, Any]] = {}  # what: (key, data version, data)
 
     def read_ahead(self, version: int) -> None:
-        """Read, in the thread that opened the services, the data a first open waits for
+        """Read, in the thread that opened the services, the data the first opens wait for
         longest: the service report the reports screen opens on (half a second at a million
-        records, all of it in the database). Its first open then shows it at once -- as a later
-        open shows the figures it showed last -- and reads it again only if something was
-        written since ``version`` (the data version it was read at), as a later open does."""
+        records, all of it in the database) and the change calendar's opening fortnight (the
+        changes' targets, 50-100 ms). A first open then shows it at once -- as a later open
+        shows what it showed last -- and reads it again only if something was written since
+        ``version`` (the data version it was read at), as a later open does."""
         if not enabled():
             return
+        for what, read in (("report", self._read_report), ("calendar", self._read_calendar)):
+            try:
+                key, data = read()
+            except Exception:  # a busy or closing desk: the screen reads it when opened
+                log.debug("reading the %s ahead failed", what, exc_info=True)
+                continue
+            self._ahead[what] = (key, version, data)
+
+    def _read_report(self) -> tuple[Any, Any]:
         from ..services.reporting.service import ReportService
         from .screens.reports import opening_period
 
         period = opening_period(self.app.clock())
-        try:
-            report = self.app.backend.service(ReportService).service_report(period)
-        except Exception:  # a busy or closing desk: the screen reads it when opened
-            log.debug("reading the report ahead failed", exc_info=True)
-            return
-        self._report_ahead = (period, version, report)
-        self._read_calendar_ahead(version)
+        return period, self.app.backend.service(ReportService).service_report(period)
 
-    def _read_calendar_ahead(self, version: int) -> None:
-        """The change calendar's opening fortnight, read as the report is (its first open
-        waited for the changes' targets, 50-100 ms at a million records)."""
+    def _read_calendar(self) -> tuple[Any, Any]:
         from ..services.changes.service import ChangeService
         from .screens.change_calendar import opening_window
 
-        start, end = opening_window(self.app.clock())
-        try:
-            entries = self.app.backend.service(ChangeService).calendar(start, end)
-        except Exception:  # the screen reads it when opened
-            log.debug("reading the change calendar ahead failed", exc_info=True)
-            return
-        self._calendar_ahead = ((start, end), version, entries)
+        window = opening_window(self.app.clock())
+        return window, self.app.backend.service(ChangeService).calendar(*window)
 
-    def calendar_read_ahead(self, window: tuple[Any, Any]) -> tuple[Any, bool] | None:
-        """The calendar entries of ``window`` read ahead, and whether they are still current;
-        None if none were read for that window."""
-        found = self._calendar_ahead
-        if found is None or found[0] != window:
-            return None
-        return found[2], found[1] == self.app.data_version
-
-    def report_read_ahead(self, period: Any) -> tuple[Any, bool] | None:
-        """The report for ``period`` read ahead, and whether it is still current (nothing
-        written since); None if none was read for that period."""
-        found = self._report_ahead
-        if found is None or found[0] != period:
+    def read_ahead_of(self, what: str, key: Any) -> tuple[Any, bool] | None:
+        """What was read ahead as ``what`` ("report", "calendar") for ``key`` (a period, a
+        window), and whether it is still current (nothing written since); None if nothing
+        was read for that key."""
+        found = self._ahead.get(what)
+        if found is None or found[0] != key:
             return None
         return found[2], found[1] == self.app.data_version
 

@@ -237,6 +237,15 @@ async def test_what_the_builds_made_is_frozen_once_they_are_done(make_app, desk)
         assert not any(obj is help_screen for obj in gc.get_objects(generation=2))
 
 
+async def _read_ahead(pilot, what: str):
+    """What the warmer read ahead as ``what``, once it has (within 5 s), else None."""
+    for _ in range(100):
+        if (found := pilot.app.warmer._ahead.get(what)) is not None:
+            return found[2]
+        await pilot.pause(0.05)
+    return None
+
+
 async def test_the_report_is_read_ahead_at_start_and_its_first_open_shows_it(
         make_app, desk, monkeypatch) -> None:
     """The service report takes half a second at a million records: it is read once the
@@ -255,10 +264,7 @@ async def test_the_report_is_read_ahead_at_start_and_its_first_open_shows_it(
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        for _ in range(100):
-            if app.warmer._report_ahead is not None:
-                break
-            await pilot.pause(0.05)
+        await _read_ahead(pilot, "report")
         assert len(reads) == 1, "the report was not read ahead"
         await press(pilot, "7")
         await settle(pilot)
@@ -299,11 +305,7 @@ async def test_a_report_shown_is_not_drawn_again_nor_replaced_by_the_older_read_
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        for _ in range(100):
-            if app.warmer._report_ahead is not None:
-                break
-            await pilot.pause(0.05)
-        ahead = app.warmer._report_ahead[2]
+        ahead = await _read_ahead(pilot, "report")
         await press(pilot, "7")
         await settle(pilot)
         assert drawn[0] is ahead  # the first open shows the read-ahead
@@ -346,10 +348,7 @@ async def test_the_change_calendar_is_read_ahead_and_its_first_open_shows_it(
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        for _ in range(100):
-            if app.warmer._calendar_ahead is not None:
-                break
-            await pilot.pause(0.05)
+        await _read_ahead(pilot, "calendar")
         assert len(reads) == 1, "the calendar was not read ahead"
         await press(pilot, "9")
         await settle(pilot)
@@ -364,4 +363,4 @@ async def test_nothing_is_read_ahead_when_turned_off(make_app, desk, monkeypatch
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        assert app.warmer._report_ahead is None
+        assert not app.warmer._ahead

@@ -115,7 +115,7 @@ class ChangeCalendarScreen(DeskScreen):
     def load(self) -> None:
         start, end = self._window()
         if not self._shown:
-            ahead = self.app.warmer.calendar_read_ahead((start, end))
+            ahead = self.app.warmer.read_ahead_of("calendar", (start, end))
             if ahead is not None:  # read while the analyst was at the queue (ui/warm.py)
                 entries, current = ahead
                 self.show_entries(entries)

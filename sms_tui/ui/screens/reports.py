@@ -149,7 +149,7 @@ class ReportsScreen(DeskScreen):
             # older still)
             shown = True
         else:
-            ahead = self.app.warmer.report_read_ahead(period)
+            ahead = self.app.warmer.read_ahead_of("report", period)
             if ahead is not None:  # read while the analyst was at the queue
                 report, current = ahead
                 self._show(report, version if current else None)
