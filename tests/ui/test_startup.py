@@ -112,12 +112,12 @@ async def test_the_queue_shows_its_first_rows_before_the_services_are_open(make_
         assert screen_text(app) == early
 
 
-async def test_a_record_opened_before_the_services_shows_its_queue_line_and_keys_wait_for_it(
+async def test_a_record_opened_before_the_services_shows_it_whole_and_keys_wait_for_them(
         make_app, desk, db_path, clock):
     """Enter in the first second: the record's screen opens at once with what its queue line
-    says (reference, priority, status, title, the statuses it can move to) and says the rest
-    is on its way; a key typed meanwhile acts on the record once it is read, not on the
-    preview."""
+    says (reference, priority, status, title, the statuses it can move to), then the whole
+    incident read from the file -- its fields and journal -- before the services are open;
+    a key typed meanwhile acts on the record once the services have read it, not before."""
     from sms_tui.ui.screens.detail import RecordScreen
     from sms_tui.ui.screens.transition_dialog import TransitionDialog
 
@@ -130,15 +130,16 @@ async def test_a_record_opened_before_the_services_shows_its_queue_line_and_keys
         row = table.current_row
         assert row is not None and not app.backend.ready
         await pilot.press("enter")
-        for _ in range(200):  # its frame, however loaded the machine
-            if isinstance(app.screen, RecordScreen) and "Next status" in screen_text(app):
+        for _ in range(200):  # the whole record, however loaded the machine
+            if isinstance(app.screen, RecordScreen) and "Created by" in screen_text(app):
                 break
             await pilot.pause(0.05)
         assert isinstance(app.screen, RecordScreen) and not app.backend.ready
         early = screen_text(app)
         assert row.ref in early and row.title in early, early
-        assert "Next status: on hold, resolved" in early and "Reading the record" in early
-        await pilot.press("t")  # waits for the record: no dialog on the preview
+        assert "Next status: on hold, resolved" in early and "Reading the record" not in early
+        assert "Created by" in early and "Journal (newest first)" in early
+        await pilot.press("t")  # waits for the services: no dialog before them
         await pilot.pause(0.1)
         assert not isinstance(app.screen, TransitionDialog)
         gate.set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,8 @@ from ..widgets.marked_option_list import MarkedOptionList
 from ..widgets.record_fields import RecordFields, blocks_renderable
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen, is_older
+
+log = logging.getLogger(__name__)
 
 
 class RecordScreen(RecordActions, DeskScreen):
@@ -90,6 +93,31 @@ class RecordScreen(RecordActions, DeskScreen):
 
     def on_mount(self) -> None:
         self.query_one("#body").focus()
+        if self._preview is not None and not self.backend.ready:
+            self._read_early()
+
+    def _read_early(self) -> None:
+        """Opened in the desk's first second (see :meth:`preview`): the whole record read
+        from the file without the services (an incident: ``quick_detail``), shown until
+        they read it again. Keys still wait for theirs: they act through the services."""
+        backend, ref = self.backend, self.ref
+
+        def read() -> RecordView | None:
+            if backend.on_server:
+                return None  # the stdlib read is of SQLite files: the services read it
+            try:
+                from ...services.core.quick_detail import record_view  # in the worker
+
+                return record_view(backend.db_path, ref)
+            except Exception:  # the services will read it and say what is wrong
+                log.debug("record read without the services failed", exc_info=True)
+                return None
+
+        self.service(read, self._show_early, group="detail-early", needs_services=False)
+
+    def _show_early(self, view: RecordView | None) -> None:
+        if view is not None and self.view is None and view.ref == self.ref:
+            self._fill(view)
 
     # ------------------------------------------------------------------ data
     def fetcher(self, backend: Any, ref: str | None = None) -> Callable[[], Any]:
@@ -152,6 +180,15 @@ class RecordScreen(RecordActions, DeskScreen):
             return  # a read from before this screen's last write (see is_older)
         self.view = view
         self.ref = view.ref
+        self._fill(view)
+        for panel in self.query(IncidentPanel):
+            panel.show_for(view.ref)
+        self.refresh_bindings()
+        self._shown()
+
+    def _fill(self, view: RecordView) -> None:
+        """The record's headline, fields, links and journal (what the services read, or the
+        file read before them)."""
         self.query_one("#headline", Static).update(self._headline(view))
         self.query_one(RecordFields).show(view)
         self.query_one("#next-steps", Static).update(
@@ -168,10 +205,6 @@ class RecordScreen(RecordActions, DeskScreen):
                                     disabled=True))
             links.highlighted = None
         self.query_one(JournalList).show(view.journal)
-        for panel in self.query(IncidentPanel):
-            panel.show_for(view.ref)
-        self.refresh_bindings()
-        self._shown()
 
     @staticmethod
     def _headline(view: RecordView | RecordRow) -> Text:
