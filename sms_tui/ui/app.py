@@ -39,7 +39,7 @@ from .backend import Backend
 from .commands import DeskCommands
 from .drafts import DraftStore
 from .give_way import giving_way
-from .glyphs import AsciiFilter, ascii_only
+from .glyphs import AsciiFilter, ControlFilter, ascii_only
 from .messages import DataChanged
 from .scheduler import TuiScheduler
 from .sections import SECTIONS, START_SECTION
@@ -125,6 +125,7 @@ class DeskApp(App[None]):
         self.sub_title = one_line(f"{actor} · {self.backend.desk_name}")
         # TERM=vt100 / linux, or a locale that is not UTF-8: draw everything in ASCII
         self.ascii_filter = AsciiFilter() if ascii_only() else None
+        self.control_filter = ControlFilter()  # no control character reaches the terminal
 
     def get_driver_class(self):  # noqa: ANN201 - Textual's signature
         """Textual's choice, but on Linux/macOS a driver that delivers Esc at the escape delay
@@ -139,7 +140,7 @@ class DeskApp(App[None]):
         return chosen
 
     def get_line_filters(self):  # noqa: ANN201 - Textual's signature
-        filters = super().get_line_filters()
+        filters = [*super().get_line_filters(), self.control_filter]
         return [*filters, self.ascii_filter] if self.ascii_filter is not None else filters
 
     # --------------------------------------------------------------- start-up

@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import locale
 import os
+import re
 import unicodedata
 from collections.abc import Mapping
 
 from rich.segment import Segment
 from textual.color import Color
 from textual.filter import LineFilter
+
+from ..domain.text import visible_controls
 
 # Terminals known to lack the line-drawing and symbol glyphs Textual uses.
 ASCII_TERMS = frozenset({"vt52", "vt100", "vt102", "vt220", "vt320", "linux", "cons25"})
@@ -92,3 +95,29 @@ class AsciiFilter(LineFilter):
     def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
         return [segment if segment.control else Segment(to_ascii(segment.text), segment.style)
                 for segment in segments]
+
+
+# What a terminal would act on in text: C0 (but tab and newline) and C1 controls, DEL, bidi
+# controls and the Unicode separators (domain.text.visible_controls shows each).
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                       "\u2066-\u2069\u2028\u2029]")
+
+
+class ControlFilter(LineFilter):
+    """A Textual line filter: no control character in what the app draws reaches the terminal.
+
+    Screens show user text through :func:`~sms_tui.domain.text.visible_controls` already;
+    this is the net under every widget that draws text as given -- an edit form's input
+    holding a title sent by mail with ``ESC ] 0 ; … BEL`` in it would otherwise retitle the
+    analyst's terminal, or write their clipboard (OSC 52). Each control is drawn as its
+    visible stand-in (``␛``); the line keeps its width (Textual measured the control as no
+    cell), losing as many cells at its end as stand-ins were added.
+    """
+
+    def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
+        if not any(not s.control and _CONTROLS.search(s.text) for s in segments):
+            return segments
+        width = Segment.get_line_length(segments)
+        shown = [s if s.control else Segment(visible_controls(s.text), s.style, s.control)
+                 for s in segments]
+        return list(Segment.adjust_line_length(shown, width))
