@@ -39,8 +39,15 @@ def label_value(label: str, value: object, *, label_style: str = "bold") -> Text
 ACRONYMS = {"rca": "RCA", "ci": "CI", "cis": "CIs", "sla": "SLA"}
 
 
+# labels not made from the field's name: "back-out" as the change form's other fields say it
+LABELS = {"backout_plan": "Back-out plan", "backout_tested": "Back-out tested",
+          "backout_untested_reason": "Why back-out untested"}
+
+
 def field_label(key: str) -> str:
-    """A field name as a label: 'rca_method' -> 'RCA method', 'backout_plan' -> 'Backout plan'."""
+    """A field name as a label: 'rca_method' -> 'RCA method', 'backout_plan' -> 'Back-out plan'."""
+    if key in LABELS:
+        return LABELS[key]
     words = [ACRONYMS.get(w, w) for w in key.split("_")]
     first = words[0] if words[0] in ACRONYMS.values() else words[0].capitalize()
     return " ".join([first, *words[1:]])
