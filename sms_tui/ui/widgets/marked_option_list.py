@@ -1,4 +1,5 @@
-"""An OptionList whose highlighted option carries a '›' in a one-cell gutter, and j/k.
+"""An OptionList whose highlighted option carries a '›' in a one-cell gutter ('·' while the
+list does not have the focus), and j/k.
 
 Textual marks the highlighted option by colour only, which NO_COLOR and
 monochrome terminals lose. The marker is drawn in a gutter left of the
@@ -22,6 +23,7 @@ from textual.strip import Strip
 from textual.widgets import OptionList
 
 MARK = "›"
+MARK_UNFOCUSED = "·"  # where the cursor is in a list that does not have the focus
 
 
 class MarkedOptionList(OptionList):
@@ -98,5 +100,14 @@ class MarkedOptionList(OptionList):
             index, offset = None, 1
         first = next(iter(strip), None)
         style = first.style if first is not None else None
-        mark = MARK if (offset == 0 and index == self.highlighted) else " "
+        mark = " "
+        if offset == 0 and index == self.highlighted:
+            mark = MARK if self.has_focus else MARK_UNFOCUSED
         return Strip.join([Strip([Segment(mark, style)], 1), strip])
+
+    # the mark says which of two lists (services and their CIs) the keys act on
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
