@@ -46,6 +46,13 @@ def test_a_request_shows_its_instructions_and_ticks(cli):
     assert "Fulfilment instructions (1/4 done)" in out
 
 
+def test_show_names_the_request_type_once(cli):
+    ref = cli.ok("requests", "new", "password-reset", "--title", "Reset for Dana").strip()
+    out = cli.ok("show", ref)
+    assert out.count("request type: ") == 1 and "request_type" not in out
+    assert "(password-reset)" in out
+
+
 def test_an_approval_is_recorded_before_fulfilment(cli):
     ref = cli.ok("requests", "new", "new-account", "--title", "Account for Bo").strip()
     refused = cli("requests", "tick", ref, "1")

@@ -191,8 +191,8 @@ def register(main: click.Group) -> None:
                 click.echo(f"{'requester':>16}: {one_line(record.requester)} "
                            f"<{one_line(record.requester_email)}> ({record.requester_ref})")
         for key, value in record.extra.items():
-            if record.kind == Kind.REQUEST.value and key == "due_at":
-                continue  # "fulfil by", from its clock (print_request_extras)
+            if record.kind == Kind.REQUEST.value and key in ("due_at", "request_type"):
+                continue  # "fulfil by" from its clock, "request type" named (print_request_extras)
             if value not in (None, "", False):
                 click.echo(f"{key:>16}: {one_line(str(value))}")
         if record.kind == Kind.INCIDENT.value:

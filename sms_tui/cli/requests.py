@@ -50,6 +50,8 @@ def print_request_extras(detail) -> None:
     rtype = detail.request_type
     if rtype is not None:
         click.echo(f"{'request type':>16}: {one_line(rtype.title)} ({rtype.name})")
+    elif detail.record.extra.get("request_type"):  # a type no longer in the catalogue
+        click.echo(f"{'request type':>16}: {one_line(str(detail.record.extra['request_type']))}")
     if detail.due_at is not None:
         late = "  OVERDUE" if detail.overdue else ""
         click.echo(f"{'fulfil by':>16}: {_when(detail.due_at)} UTC{late}")

@@ -41,5 +41,5 @@ async def test_a_request_on_hold_says_fulfil_by_waits_for_its_clock(make_app, st
         await settle(pilot)
         await press(pilot, "2", "enter")
         text = screen_text(app)
-        assert "Fulfil by the clock is paused while it is on hold" in text
+        assert "Fulfil by paused (the SLA clock stops while it is on hold)" in text
         assert "OVERDUE" not in text

@@ -60,8 +60,9 @@ def request_summary(detail: RequestDetail) -> Text:
         out.append_text(Text.assemble(("Fulfil by ", "bold"), display.when(detail.due_at),
                                       ("  OVERDUE" if detail.overdue else "", "bold reverse"), "\n"))
     elif detail.due_paused:
-        out.append_text(Text.assemble(("Fulfil by ", "bold"), "the clock is paused while it is ",
-                                      detail.record.status.replace("_", " "), "\n"))
+        out.append_text(Text.assemble(("Fulfil by ", "bold"), ("paused", "bold"),
+                                      " (the SLA clock stops while it is ",
+                                      detail.record.status.replace("_", " "), ")\n"))
     elif detail.overdue:
         out.append_text(Text.assemble(("Fulfil by ", "bold"), ("OVERDUE", "bold reverse"), "\n"))
     if detail.sla_state:
