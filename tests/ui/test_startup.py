@@ -113,7 +113,7 @@ async def test_the_queue_shows_its_first_rows_before_the_services_are_open(make_
 
 
 async def test_a_record_opened_before_the_services_shows_it_whole_and_keys_wait_for_them(
-        make_app, desk, db_path, clock):
+        make_app, desk, db_path, clock, monkeypatch):
     """Enter in the first second: the record's screen opens at once with what its queue line
     says (reference, priority, status, title, the statuses it can move to), then the whole
     incident read from the file -- its fields and journal -- before the services are open;
@@ -123,6 +123,10 @@ async def test_a_record_opened_before_the_services_shows_it_whole_and_keys_wait_
 
     from .conftest import screen_text
 
+    fills = []
+    fill = RecordScreen._fill
+    monkeypatch.setattr(RecordScreen, "_fill", lambda screen, view: (fills.append(view.ref),
+                                                                      fill(screen, view)))
     backend, gate = _slow_backend(db_path, clock)
     app = make_app(backend=backend)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -146,6 +150,9 @@ async def test_a_record_opened_before_the_services_shows_it_whole_and_keys_wait_
         await settle(pilot)
         assert isinstance(app.screen, TransitionDialog)
         assert app.screen.record.ref == row.ref
+        # the services read what the file read showed: it is not drawn again (a record with a
+        # journal of megabytes took seconds more, keys waiting)
+        assert fills == [row.ref]
         app.pop_screen()
         await settle(pilot)
         shown = screen_text(app)

@@ -64,6 +64,7 @@ class RecordScreen(RecordActions, DeskScreen):
         self._preloaded: Any = None
         self._preview: RecordRow | None = None
         self._until_shown: Any = None  # keys held until the record is shown (opened early)
+        self._early: RecordView | None = None  # what the file read showed before the services
 
     def compose(self):
         yield Header()
@@ -117,6 +118,7 @@ class RecordScreen(RecordActions, DeskScreen):
 
     def _show_early(self, view: RecordView | None) -> None:
         if view is not None and self.view is None and view.ref == self.ref:
+            self._early = view
             self._fill(view)
 
     # ------------------------------------------------------------------ data
@@ -180,7 +182,9 @@ class RecordScreen(RecordActions, DeskScreen):
             return  # a read from before this screen's last write (see is_older)
         self.view = view
         self.ref = view.ref
-        self._fill(view)
+        early, self._early = self._early, None
+        if view != early:  # the services read what the file read showed: drawn already
+            self._fill(view)
         for panel in self.query(IncidentPanel):
             panel.show_for(view.ref)
         self.refresh_bindings()
