@@ -257,3 +257,17 @@ def test_a_long_form_typed_in_one_burst_keeps_every_field_below_the_first_screen
     assert record["title"] == "Patch the mail relay"
     assert record["impact_capacity"] == "1200 more mailboxes"
 
+
+
+def test_a_queue_opened_before_it_was_built_takes_the_keys_typed_with_its_key(desk):
+    """2 Enter c … typed in one burst once the services are open, before the requests queue
+    is built at idle (never, here): Enter opens the queue's first request, not nothing."""
+    _incident(desk)
+    req = desk.cli("requests", "new", "password-reset", "--title", "Reset for Dana").strip()
+    term = desk.tui(SMS_TUI_WARM="0")
+    term.wait_for("INC-0")
+    term.settle(2.5)  # the services open meanwhile
+    term.burst("2", "enter", "c", "Called Dana back", "ctrl+s")
+    term.wait_for("saved (version")
+    notes = [e.get("note") for e in _journal(desk, req) if e["action"] == "note"]
+    assert notes == ["Called Dana back"]

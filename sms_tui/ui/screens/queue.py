@@ -109,8 +109,11 @@ class QueueScreen(RecordActions, DeskScreen):
         if table.source is None:
             # after a first page read straight from the file, the cursor stays on its record
             # a filter set before the services opened, its rows not read yet: keys wait for them
+            # and a queue not shown yet (a section opened before it was built ahead): keys
+            # typed in the burst that opened it (2 Enter) act on its rows, not on no rows
             table.set_source(self._source(), keep_cursor=table.total is not None,
-                             hold_keys=self._filter_hold is not None)
+                             hold_keys=self._filter_hold is not None
+                             or (table.total is None and self.is_current))
             self._release_filter_hold()
         else:
             table.reload()
