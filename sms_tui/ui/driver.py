@@ -209,6 +209,15 @@ def run_input_thread(self: Any) -> None:
         for event in tick():
             self.process_message(event)
 
+    # Keys typed before the terminal was put in raw mode (over SSH, right after "sms-tui⏎")
+    # went through its line discipline, which turned Enter's \r into \n (ICRNL): read as
+    # ctrl+j, that Enter was lost. What is already waiting when reading starts is theirs.
+    if selector.select(0):
+        typed_before = read(fileno, 1024 * 4)
+        if typed_before:
+            for event in feed(decode(typed_before).replace("\n", "\r")):
+                self.process_message(event)
+
     try:
         while not self.exit_event.is_set():
             process_selector_events(selector.select(wait()))

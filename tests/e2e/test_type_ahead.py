@@ -271,3 +271,14 @@ def test_a_queue_opened_before_it_was_built_takes_the_keys_typed_with_its_key(de
     term.wait_for("saved (version")
     notes = [e.get("note") for e in _journal(desk, req) if e["action"] == "note"]
     assert notes == ["Called Dana back"]
+
+
+def test_enter_typed_before_the_desk_has_started_opens_the_first_record(desk):
+    """Over SSH the analyst types ``sms-tui⏎`` and then Enter at once: that Enter reaches the
+    terminal before the program has put it in raw mode, and its line discipline turns it
+    into a newline (ctrl+j), which opened nothing."""
+    ref = _incident(desk)
+    term = desk.tui()
+    term.burst("enter")  # the program is still starting: the terminal is in cooked mode
+    term.wait_for("Next status")
+    assert ref in term.text()
