@@ -63,6 +63,23 @@ async def test_search_finds_by_title_and_escape_clears_it(make_app, desk):
         assert "text" not in screen_text(app).splitlines()[2]
 
 
+async def test_down_in_the_search_box_goes_to_the_rows_it_found(make_app, desk):
+    from textual.widgets import Input
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "/")
+        await type_text(pilot, "payroll")
+        await press(pilot, "down")
+        await settle(pilot)
+        assert refs_loaded(app) == [desk["payroll"].ref]
+        assert not isinstance(app.focused, Input)  # the rows have the keys
+        await press(pilot, "enter")
+        await settle(pilot)
+        assert desk["payroll"].ref in screen_text(app) and "Next status" in screen_text(app)
+
+
 async def test_changes_written_elsewhere_appear_and_the_cursor_stays_on_its_record(make_app, desk, records):
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:
