@@ -196,10 +196,13 @@ def test_a_status_dialog_draft_comes_back_with_the_status_picked(desk):
     term.burst("down", "tab", "Waiting on the vendor")
     term.wait_for("Waiting on the vendor")
     def picked_status() -> str:  # the highlighted line of the list, not what is behind the dialog
-        line = next(line for line in term.text().splitlines() if "›" in line)
-        return line.split("›", 1)[1].split("│", 1)[0].strip()
+        # marked › while the list has the focus, · once it has moved on to the note
+        found = next(m for line in term.text().splitlines()
+                     if (m := re.search(r"│\s?[›·]\s*([^│]*)│", line)))
+        return found.group(1).strip()
 
     picked = picked_status()
+    assert picked and picked != "new", picked  # Down moved off the first status
     term.burst("escape")
     term.wait_gone("Change status")
     term.burst("t")
