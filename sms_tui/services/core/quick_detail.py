@@ -31,10 +31,11 @@ from ...domain.lifecycle import lifecycle_for
 from ...storage.quick import read_current
 from .views import JournalView, LinkView, RecordView
 
-COLUMNS = ("id", "ref", "title", "description", "status", "category", "assignee",
-           "assignment_group", "escalated_to", "escalation_level", "impact", "urgency",
-           "priority", "service_id", "ci_id", "created_by", "created_at", "updated_at",
-           "resolved_at", "closed_at", "version", "problem_id", "change_id", "parent_id",
+# the view's fields that are the record's columns as they are (times read as the services do)
+AS_STORED = ("ref", "title", "description", "status", "category", "assignee", "assignment_group",
+             "escalated_to", "escalation_level", "impact", "urgency", "priority", "created_by",
+             "created_at", "updated_at", "resolved_at", "closed_at", "version")
+COLUMNS = ("id", *AS_STORED, "service_id", "ci_id", "problem_id", "change_id", "parent_id",
            "requester_id", *EXTRA_FIELDS[Kind.INCIDENT])
 TIMES = ("created_at", "updated_at", "resolved_at", "closed_at")
 BOOLS = ("major",)
@@ -79,26 +80,9 @@ def record_view(db_path: Path | str, ref: str) -> RecordView | None:
                                     (row["requester_id"],)).fetchone() or requester
         return RecordView(
             kind=kind.value,
-            ref=row["ref"],
-            title=row["title"],
-            description=row["description"],
-            status=row["status"],
-            category=row["category"],
-            assignee=row["assignee"],
-            assignment_group=row["assignment_group"],
-            escalated_to=row["escalated_to"],
-            escalation_level=row["escalation_level"],
-            impact=row["impact"],
-            urgency=row["urgency"],
-            priority=row["priority"],
+            **{name: row[name] for name in AS_STORED},
             service=_name_of(con, "service", row["service_id"]),
             ci=_name_of(con, "configuration_item", row["ci_id"]),
-            created_by=row["created_by"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-            resolved_at=row["resolved_at"],
-            closed_at=row["closed_at"],
-            version=row["version"],
             is_open=lifecycle.is_open(row["status"]),
             allowed_transitions=lifecycle.allowed(row["status"]),
             extra={name: row[name] for name in EXTRA_FIELDS[kind]},
