@@ -93,11 +93,17 @@ def test_an_unsuccessful_change_closes_only_with_its_remedial_actions_done(chang
     reviews = ReviewService(store)
     review = next(r for r in reviews.list_reviews() if r.source_ref == ref)
     reviews.tick(review.ref, all_items=True)
-    reviews.complete(review.ref, "cause found; actions agreed")
-    with pytest.raises(ValidationError, match=f"{ref} failed: record the remedial actions"):
+    with pytest.raises(ValidationError, match=f"{ref} is closed once its effectiveness review"):
         records.transition(ref, "closed")
+    before = dump(store.path)
+    # its checklist says the actions are recorded on the change: ticked without any, the
+    # review is not completed (it closed, and left the change unable to close)
+    with pytest.raises(ValidationError, match=f"record the remedial actions agreed for {ref}"):
+        reviews.complete(review.ref, "cause found; actions agreed")
+    assert dump(store.path) == before
     remedial = RemedialService(store)
     remedial.add(ref, "Pin the old driver", owner="ops", agreed_with="print service owner")
+    reviews.complete(review.ref, "cause found; actions agreed")
     with pytest.raises(ValidationError, match=r"remedial actions still open \(1\)"):
         records.transition(ref, "closed")
     remedial.complete(ref, "1", note="pinned")

@@ -140,8 +140,10 @@ async def test_risk_likelihood_and_impact_are_picked_not_typed(make_app, changes
 
 async def test_a_failed_change_records_its_remedial_actions_and_closes_from_its_screen(
         make_app, changes, store):
-    """8.5.1.3: the refusal to close named a command-line command and the TUI had no way to
-    record the actions; f records one, F marks it done, and the change then closes."""
+    """8.5.1.3: the refusal named a command-line command and the TUI had no way to record
+    the actions; f records one, F marks it done, and the change then closes once its review
+    (which needs them recorded) is done."""
+    from sms_tui.domain.errors import ValidationError
     from sms_tui.services.reviews.service import ReviewService
 
     ref = changes.create(title="Print driver update", change_type="standard",
@@ -151,7 +153,9 @@ async def test_a_failed_change_records_its_remedial_actions_and_closes_from_its_
     reviews = ReviewService(store)
     review = next(r for r in reviews.list_reviews() if r.source_ref == ref)
     reviews.tick(review.ref, all_items=True)
-    reviews.complete(review.ref, "cause found; actions agreed")
+    with pytest.raises(ValidationError) as refused:  # what the review's c says in the TUI
+        reviews.complete(review.ref, "cause found; actions agreed")
+    assert refused.value.tui_hint == f"f on {ref}'s screen records one"
     app = make_app()
     async with app.run_test(size=LARGE) as pilot:
         await settle(pilot)
@@ -159,9 +163,7 @@ async def test_a_failed_change_records_its_remedial_actions_and_closes_from_its_
         app.screen.action_open_record(ref)
         await settle(pilot)
         assert "none recorded yet" in screen_text(app)
-        await press(pilot, "t", "enter")  # closed: refused, saying the key
-        assert "f records one" in screen_text(app) and "sms-tui changes" not in screen_text(app)
-        await press(pilot, "escape", "f")
+        await press(pilot, "f")
         await type_text(pilot, "Pin the old driver")
         await press(pilot, "tab")
         await type_text(pilot, "ops")
@@ -170,9 +172,12 @@ async def test_a_failed_change_records_its_remedial_actions_and_closes_from_its_
         await press(pilot, "enter")
         text = screen_text(app)
         assert "[ ] 1. Pin the old driver  (owner ops; agreed with print service owner)" in text
+        reviews.complete(review.ref, "cause found; actions agreed")  # the review, done meanwhile
+        app.check_for_changes()
+        await settle(pilot)
         await press(pilot, "t", "enter")
         assert "remedial actions still open (1)" in screen_text(app)
-        assert "F marks one done" in screen_text(app)
+        assert "F marks one done" in screen_text(app) and "sms-tui changes" not in screen_text(app)
         await press(pilot, "escape", "F", "enter")
         assert "[x] 1. Pin the old driver" in screen_text(app)
         await press(pilot, "t", "enter")

@@ -71,6 +71,19 @@ def remedial_refusal(session: Session, row: Change) -> ValidationError | None:
     return None
 
 
+def review_refusal(session: Session, change_ref: str) -> ValidationError | None:
+    """Why the effectiveness review of change ``change_ref`` may not be completed yet: the
+    change was unsuccessful and no remedial action is recorded on it (its checklist asks for
+    them; ticked without them, the review closed and the change still could not)."""
+    row = session.exec(select(Change).where(Change.ref == change_ref)).first()
+    if row is None or row.outcome not in UNSUCCESSFUL or _actions(session, change_ref):
+        return None
+    return hinted(ValidationError(
+        f"record the remedial actions agreed for {change_ref} on the change before completing "
+        "its review"), cli=f"sms-tui changes remedial {change_ref} --add …",
+        tui=f"f on {change_ref}'s screen records one")
+
+
 class RemedialService:
     """Record and complete the remedial actions of an unsuccessful change."""
 

@@ -179,10 +179,10 @@ class _Writer:
             changes.record_outcome(row.ref, data["outcome"],
                                    investigation_note=data.get("investigation", ""), note=note)
         elif status == "closed":
+            if row.outcome in ("failed", "backed_out"):  # remedied before it closes (8.5.1.3),
+                self._remedied(store, row)  # recorded before its review completes
             self.finish_review(store, "change_effectiveness_review", row.ref,
                                data.get("review_outcome", "The change did what it was for."))
-            if row.outcome in ("failed", "backed_out"):  # remedied before it closes (8.5.1.3)
-                self._remedied(store, row)
             RecordService(store).transition_in(self.session, Kind.CHANGE, row, "closed",
                                                note=note, now=store.now())
         else:

@@ -643,6 +643,12 @@ class ReviewService(FindingsMixin):
                 raise ValidationError(
                     f"{task.ref} has {len(left)} checklist item(s) not ticked (first: "
                     f"'{left[0]}'); tick them before completing")
+            if task.activity == "change_effectiveness_review" and task.source_ref:
+                from ..changes.remedial import review_refusal  # changes imports this module
+
+                refusal = review_refusal(object_session(task), task.source_ref)
+                if refusal is not None:
+                    raise refusal
             changes: dict[str, tuple[Any, Any]] = {"outcome": (task.outcome or None, outcome)}
             self._move(task, "done", now, changes)
             task.outcome = outcome
