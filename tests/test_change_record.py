@@ -130,7 +130,9 @@ def test_cli_full_record_and_remedial(tmp_path):
     cli.ok("changes", "outcome", ref, "failed", "--investigation", "broke it")
     assert "remedial action 1 recorded" in cli.ok("changes", "remedial", ref, "--add", "Roll forward")
     assert "[ ] 1. Roll forward" in cli.ok("changes", "remedial", ref)
-    assert "remedial action 1 done" in cli.ok("changes", "remedial", ref, "--done", "1")
+    assert "remedial action 1 done" in cli.ok("changes", "remedial", ref, "--done", "1",
+                                              "--note", "rolled forward to 2.1")
+    assert "[x] 1. Roll forward -- done: rolled forward to 2.1" in cli.ok("changes", "remedial", ref)
 
 
 # ------------------------------------------------------------------ deployment dates told

@@ -353,7 +353,8 @@ def register(main: click.Group) -> None:
             mark = "[x]" if a.done else "[ ]"
             who = f" (owner {one_line(a.owner)})" if a.owner else ""
             agreed = f"; agreed with {one_line(a.agreed_with)}" if a.agreed_with else ""
-            click.echo(f"  {mark} {a.position}. {one_line(a.action)}{who}{agreed}")
+            done = f" -- done: {one_line(a.note, 80)}" if a.done and a.note else ""
+            click.echo(f"  {mark} {a.position}. {one_line(a.action)}{who}{agreed}{done}")
 
     @changes.command("start")
     @click.argument("ref")

@@ -178,8 +178,12 @@ async def test_a_failed_change_records_its_remedial_actions_and_closes_from_its_
         await press(pilot, "t", "enter")
         assert "remedial actions still open (1)" in screen_text(app)
         assert "F marks one done" in screen_text(app) and "sms-tui changes" not in screen_text(app)
-        await press(pilot, "escape", "F", "enter")
-        assert "[x] 1. Pin the old driver" in screen_text(app)
+        await press(pilot, "escape", "F", "tab")
+        await type_text(pilot, "pinned [b]v2[/b] on all spoolers")
+        await press(pilot, "enter")
+        text = screen_text(app)
+        assert "[x] 1. Pin the old driver" in text
+        assert ": pinned [b]v2[/b] on all spoolers" in text  # the note said when it was done
         await press(pilot, "t", "enter")
         assert app.screen.view.status == "closed"
 

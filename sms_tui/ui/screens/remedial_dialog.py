@@ -22,7 +22,8 @@ from .service_lookup import remedial_service
 
 
 def remedial_line(action: Any) -> Text:
-    """'[ ] 2. Pin the old driver  (owner ops; agreed with print service owner)'."""
+    """'[ ] 2. Pin the old driver  (owner ops; agreed with print service owner)', and when
+    done who did it, when, and the note given then."""
     who = "; ".join(part for part in (f"owner {action.owner}" if action.owner else "",
                                       f"agreed with {action.agreed_with}" if action.agreed_with
                                       else "") if part)
@@ -33,6 +34,8 @@ def remedial_line(action: Any) -> Text:
     if action.done:
         line.append_text(Text.assemble(("  done by ", "dim"), display.line(action.done_by, style="dim"),
                                        (f" {display.when(action.done_at)}", "dim")))
+        if action.note:  # what was done, as said when it was marked done
+            line.append_text(Text.assemble(": ", display.line(action.note, limit=80)))
     return line
 
 
