@@ -184,8 +184,8 @@ class Desk:
         self.db = self.home / db.name
         shutil.copy(db, self.db)
 
-    def sms(self) -> Term:
-        return Term([program(), "--db", str(self.db)], self.env)
+    def sms(self, prog: str | None = None) -> Term:
+        return Term([prog or program(), "--db", str(self.db)], self.env)
 
     def bare(self) -> Term:
         return Term([sys.executable, str(HERE / "floors" / "bare_app.py")], self.env)
@@ -202,11 +202,15 @@ SMS_ROWS = rows_shown(20, "? Help")
 FLOOR_ROWS = rows_shown(20, "Quit")
 
 
-def first_frame(desk: Desk, figures: Figures, launches: int) -> None:
-    """Spawn until 20 rows and the footer are on screen, sms-tui and the bare app in turn."""
+def first_frame(desk: Desk, figures: Figures, launches: int, against: str | None = None) -> None:
+    """Spawn until 20 rows and the footer are on screen, sms-tui and the bare app in turn
+    (and, given ``--against PROGRAM``, that program between them)."""
+    runs = [("sms-tui", desk.sms, SMS_ROWS)]
+    if against:
+        runs.append(("against", lambda: desk.sms(against), SMS_ROWS))
+    runs.append(("bare Textual app", desk.bare, FLOOR_ROWS))
     for _ in range(launches):
-        for name, start, marker in (("sms-tui", desk.sms, SMS_ROWS),
-                                    ("bare Textual app", desk.bare, FLOOR_ROWS)):
+        for name, start, marker in runs:
             term = start()
             try:
                 figures.add("first frame with rows", name, term.wait(marker, since=term.started))
@@ -470,7 +474,7 @@ def search(desk: Desk, figures: Figures, repeat: int, word: str = "vpn") -> None
         sms.close()
 
 
-PARTS = {"first-frame": lambda d, f, a: first_frame(d, f, a.launches),
+PARTS = {"first-frame": lambda d, f, a: first_frame(d, f, a.launches, against=a.against),
          "keys": lambda d, f, a: keys(d, f, a.repeat),
          "screens": lambda d, f, a: screens(d, f, a.repeat),
          "first-second": lambda d, f, a: first_second(d, f, a.launches, against=a.against),
@@ -497,7 +501,7 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(PARTS))
     parser.add_argument("--json", type=Path)
     parser.add_argument("--against", metavar="PROGRAM",
-                        help="another build's sms-tui to alternate with (first-opens, "
+                        help="another build's sms-tui to alternate with (first-frame, first-opens, "
                              "during-builds, first-second) instead of SMS_TUI_WARM=0")
     args = parser.parse_args()
     desk = Desk(args.db)
