@@ -259,6 +259,18 @@ def test_a_failed_change_needs_an_investigation_note(changes):
     assert changes.detail(ref).record.status == "implementing"
 
 
+def test_an_outcome_given_no_investigation_note_keeps_the_one_recorded(changes, records):
+    """The form's Investigation note, written while implementing, was erased by the outcome
+    recorded without one (the TUI's outcome dialog started empty)."""
+    ref = _approved_normal(changes).ref
+    changes.start(ref)
+    records.update(ref, investigation_note="Root cause from PRB-000019")
+    detail = changes.record_outcome(ref, "failed")  # the note on record is the one it needs
+    assert detail.record.extra["investigation_note"] == "Root cause from PRB-000019"
+    entry = next(e for e in records.get(ref).journal if e.action == "outcome")
+    assert "investigation_note" not in entry.changes
+
+
 def test_the_outcome_is_recorded_only_after_implementation_started(changes):
     ref = _approved_normal(changes).ref
     with pytest.raises(ValidationError, match="when its implementation ends") as refused:

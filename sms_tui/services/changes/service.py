@@ -349,13 +349,11 @@ class ChangeService:
                        note: str = "") -> ChangeDetail:
         """Record the implementation outcome; the change moves to review and its reviews are raised.
 
-        A failed or backed-out change needs an investigation note.
+        A failed or backed-out change needs an investigation note: the one given, else the
+        one already recorded on the change (an empty one never erases it).
         """
         outcome = parse_outcome(outcome)
         investigation_note = clean_text(investigation_note, "investigation note")
-        refusal = outcome_refusal(outcome, investigation_note)
-        if refusal:
-            raise ValidationError(refusal)
         with self.store.write() as session:
             row = self._load(session, ref)
             if row.status != "implementing":
@@ -363,6 +361,10 @@ class ChangeService:
                                              "when its implementation ends"),
                              cli=f"start it with: sms-tui changes start {row.ref}",
                              tui="t moves it to implementing")
+            investigation_note = investigation_note or row.investigation_note
+            refusal = outcome_refusal(outcome, investigation_note)
+            if refusal:
+                raise ValidationError(refusal)
             now = self.store.now()
             changes: dict[str, tuple[Any, Any]] = {"outcome": (row.outcome or None, outcome)}
             if investigation_note != row.investigation_note:

@@ -28,7 +28,9 @@ class OutcomeDialog(ActionDialog):
 
     def compose_fields(self):
         yield field("Outcome", ChoicePicker(self.OUTCOMES, "successful", id="outcome"))
-        yield field("Investigation", Input(id="investigation", compact=True,
+        # what the change already records (its form's Investigation note): kept, not blanked
+        noted = str(self.record.extra.get("investigation_note") or "")
+        yield field("Investigation", Input(noted, id="investigation", compact=True,
                                            placeholder="required when failed or backed out"))
         yield Static(Text("Saving raises the effectiveness review (8.5.1.3)."), classes="dialog-explain")
 
