@@ -181,6 +181,22 @@ async def test_link_offers_a_searchable_list_of_what_the_record_can_link_to(make
         ("problem", problem.ref)]
 
 
+async def test_link_says_which_records_it_is_linked_to_already(make_app, records):
+    incident = records.create("incident", title="Mail queue stuck on the relay")
+    linked = records.create("problem", title="Mail relay runs out of disk")
+    other = records.create("problem", title="Mail relay certificate expired")
+    records.link(incident.ref, linked.ref)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.screen.action_open_record(incident.ref)
+        await settle(pilot)
+        await press(pilot, "l")
+        lines = screen_text(app).splitlines()
+        assert any(linked.ref in line and "linked already" in line for line in lines)
+        assert not any(other.ref in line and "linked already" in line for line in lines)
+
+
 async def test_link_still_takes_a_typed_reference(make_app, records):
     incident = records.create("incident", title="Wi-Fi drops")
     change = records.create("change", title="Replace access points")

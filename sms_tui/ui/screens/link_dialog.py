@@ -2,8 +2,9 @@
 
 The list offers the records this one can be linked to (the link rules of
 :meth:`RecordService.link_targets`): the open ones most recently updated, or,
-as the analyst types words or a reference, the ones that match. ↓ or Tab goes
-to the list; Enter links the highlighted record. A full reference typed in the
+as the analyst types words or a reference, the ones that match (those it is linked
+to already say so). Enter, ↓ or Tab goes to the list; Enter there links the
+highlighted record. A full reference typed in the
 search box still links that record directly.
 """
 
@@ -33,15 +34,17 @@ def _as_ref(text: str) -> str | None:
         return None
 
 
-def candidate_prompt(row: Any) -> Text:
-    """'PRB-000003  investigating  Recurring VPN disconnects…' (the cursor's › left of it)."""
+def candidate_prompt(row: Any, linked: bool = False) -> Text:
+    """'PRB-000003  investigating  Recurring VPN disconnects…' (the cursor's › left of it);
+    'linked' before the title of one this record is linked to already."""
     return Text.assemble((row.ref, "bold"), f"  {display.status_label(row.status)}  ",
+                         ("linked already  ", "bold") if linked else "",
                          display.line(row.title), no_wrap=True, overflow="ellipsis")
 
 
 class LinkDialog(ActionDialog):
     heading = "Link to another record"
-    hint = "Type to search · ↓ to the list · Enter links the highlighted record · Esc cancels"
+    hint = "Type to search · Enter or ↓: to the list, where Enter links · Esc cancels"
     KEPT = True
     CSS_PATH = ["dialogs.tcss", "link_dialog.tcss"]
 
@@ -109,7 +112,9 @@ class LinkDialog(ActionDialog):
         options = self.query_one("#candidates", OptionList)
         options.clear_options()
         if rows:
-            options.add_options(Option(candidate_prompt(row), id=row.ref) for row in rows)
+            linked = {link.ref for link in getattr(self.record, "links", ())}
+            options.add_options(Option(candidate_prompt(row, row.ref in linked), id=row.ref)
+                                for row in rows)
             options.highlighted = 0
         else:
             options.add_option(Option(Text("Nothing to link matches.", style="dim"), disabled=True))
