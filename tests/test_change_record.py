@@ -46,10 +46,26 @@ def test_verified_with_the_backout_answered_it_starts(changes, fields):
 
 
 def test_the_rule_is_pure_and_names_what_is_missing():
-    assert deployment_refusal(verification_results="", backout_tested="",
-                              backout_untested_reason="").count("--") == 2
+    said = deployment_refusal(verification_results="", backout_tested="", backout_untested_reason="")
+    assert said == ("before it is deployed, record the verification results and whether the "
+                    "back-out plan was tested")
     assert deployment_refusal(verification_results="x", backout_tested="yes",
                               backout_untested_reason="") is None
+
+
+def test_the_refusal_to_deploy_says_how_each_front_end_records_what_is_missing(changes):
+    from sms_tui.services.changes.rules import DEPLOYMENT_LABELS
+    from sms_tui.ui.display import field_label
+
+    ref = _standard(changes, backout_tested="no")
+    with pytest.raises(ValidationError) as refused:
+        changes.start(ref)
+    assert "--" not in str(refused.value)  # the words fit both; each adds its own way
+    assert refused.value.cli_hint == (f"sms-tui changes assess {ref} --verification … "
+                                      "--backout-untested-reason …")
+    assert refused.value.tui_hint == "e opens its form: Verification results, Why back-out untested"
+    # the form's own labels (a renamed field would leave the hint naming a field not there)
+    assert all(field_label(name) == label for name, label in DEPLOYMENT_LABELS.items())
 
 
 def test_decision_inputs_are_recorded_and_shown(changes, records):

@@ -140,6 +140,14 @@ def test_a_normal_change_cannot_be_approved_before_its_risk_is_assessed(changes,
         changes.approve(ref, "fine")
 
 
+def test_a_new_normal_change_is_approved_once_assessing_and_the_refusal_says_how(changes):
+    ref = changes.create(title="Patch", backout_plan="Revert").ref
+    with pytest.raises(ValidationError, match="approved while assessing; this one is new") as refused:
+        changes.approve(ref, "fine")
+    assert refused.value.tui_hint == "t moves it to assessing"
+    assert refused.value.cli_hint == f"sms-tui transition {ref} assessing"
+
+
 def test_an_approval_records_approver_date_and_rationale(changes, clock):
     detail = _approved_normal(changes)
     decision = detail.approvals[-1]

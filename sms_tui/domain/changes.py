@@ -139,21 +139,39 @@ def parse_backout_tested(value: object) -> str:
     raise ValidationError(f"back-out tested must be yes or no, got '{shown}'")
 
 
-def deployment_refusal(*, verification_results: str, backout_tested: str,
-                       backout_untested_reason: str) -> str | None:
-    """Why a change may not start implementing yet (8.5.1.3: prepared, verified and where
-    possible tested, its reversal planned and where possible tested) -- for every category,
-    standard changes too. None when it may."""
+# What a change records before it is deployed, as the refusal names it.
+DEPLOYMENT_FIELDS = {
+    "verification_results": "the verification results",
+    "backout_tested": "whether the back-out plan was tested",
+    "backout_untested_reason": "why the back-out plan was not tested",
+}
+
+
+def deployment_missing(*, verification_results: str, backout_tested: str,
+                       backout_untested_reason: str) -> list[str]:
+    """The fields (of :data:`DEPLOYMENT_FIELDS`) a change must record before it starts
+    implementing (8.5.1.3: prepared, verified and where possible tested, its reversal
+    planned and where possible tested) -- for every category, standard changes too."""
     missing = []
     if not verification_results.strip():
-        missing.append("the verification results (--verification)")
+        missing.append("verification_results")
     if backout_tested not in BACKOUT_TESTED:
-        missing.append("whether the back-out plan was tested (--backout-tested yes|no)")
+        missing.append("backout_tested")
     elif backout_tested == "no" and not backout_untested_reason.strip():
-        missing.append("why the back-out plan was not tested (--backout-untested-reason)")
+        missing.append("backout_untested_reason")
+    return missing
+
+
+def deployment_refusal(*, verification_results: str, backout_tested: str,
+                       backout_untested_reason: str) -> str | None:
+    """Why a change may not start implementing yet, in words for either front end (each adds
+    how it records them); None when it may."""
+    missing = deployment_missing(verification_results=verification_results,
+                                 backout_tested=backout_tested,
+                                 backout_untested_reason=backout_untested_reason)
     if not missing:
         return None
-    return "before it is deployed, record " + " and ".join(missing)
+    return "before it is deployed, record " + " and ".join(DEPLOYMENT_FIELDS[f] for f in missing)
 
 
 def window_warning(start: datetime | None, end: datetime | None, now: datetime) -> str:

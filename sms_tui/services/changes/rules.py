@@ -19,6 +19,7 @@ from ...domain.changes import (
     ChangePolicy,
     ChangeWindow,
     check_window,
+    deployment_missing,
     deployment_refusal,
     outcome_refusal,
     parse_likelihood,
@@ -51,6 +52,15 @@ FAILED_REVIEW_CHECKLIST = (
     "Agree remedial actions with the interested parties and record them on the change",
     "Record the conclusion and what the next attempt changes",
 )
+
+# How each front end records what a change needs before it is deployed: the command
+# line's options (sms-tui changes assess) and the change form's fields.
+DEPLOYMENT_FLAGS = {"verification_results": "--verification …",
+                    "backout_tested": "--backout-tested yes|no",
+                    "backout_untested_reason": "--backout-untested-reason …"}
+DEPLOYMENT_LABELS = {"verification_results": "Verification results",
+                     "backout_tested": "Back-out tested",
+                     "backout_untested_reason": "Why back-out untested"}
 
 # Changes whose windows still matter for conflicts (planned or under way).
 ACTIVE_STATES = ("new", "assessing", "approved", "scheduled", "implementing")
@@ -245,11 +255,17 @@ def _change_transition_rules(ctx: hooks.HookContext, old: str, new: str, note: s
     if new == "implementing" and latest_decision(ctx.session, row.ref) != "approved":
         raise ValidationError(f"{row.ref} has no recorded approval")
     if new == "implementing":
-        refusal = deployment_refusal(verification_results=row.verification_results,
-                                     backout_tested=row.backout_tested,
-                                     backout_untested_reason=row.backout_untested_reason)
+        fields = {"verification_results": row.verification_results,
+                  "backout_tested": row.backout_tested,
+                  "backout_untested_reason": row.backout_untested_reason}
+        refusal = deployment_refusal(**fields)
         if refusal:
-            raise ValidationError(f"{row.ref}: {refusal}")
+            missing = deployment_missing(**fields)
+            flags = " ".join(DEPLOYMENT_FLAGS[f] for f in missing)
+            labels = ", ".join(DEPLOYMENT_LABELS[f] for f in missing)
+            raise hinted(ValidationError(f"{row.ref}: {refusal}"),
+                         cli=f"sms-tui changes assess {row.ref} {flags}",
+                         tui=f"e opens its form: {labels}")
     if new == "review":
         if not row.outcome:
             raise ActionRequired(f"record the implementation outcome of {row.ref} first",

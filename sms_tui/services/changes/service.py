@@ -235,7 +235,11 @@ class ChangeService:
                 risk_assessed=row.risk_likelihood is not None and row.risk_impact is not None,
                 expedited=expedited)
             if refusal:
-                raise ValidationError(f"{row.ref} cannot be approved: {refusal}")
+                refused = ValidationError(f"{row.ref} cannot be approved: {refusal}")
+                if row.change_type == "normal" and row.status == "new":  # assessed first
+                    refused = hinted(refused, cli=f"sms-tui transition {row.ref} assessing",
+                                     tui="t moves it to assessing")
+                raise refused
             if row.change_type == "emergency" and not expedited:
                 raise ValidationError(f"{row.ref} is an emergency change: its approval is the "
                                       "expedited one")
