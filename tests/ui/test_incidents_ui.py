@@ -132,6 +132,26 @@ async def test_ticking_a_step_and_appointing_the_manager_from_the_keyboard(app, 
     assert actions[:2] == ["major_manager", "major_step"]
 
 
+async def test_appointing_the_manager_moves_on_from_the_step_it_ticked(app, desk):
+    """a appoints the manager, which ticks step 1: the highlight stayed on it, and the next
+    Enter, meant for the step to do next, unticked it."""
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "m")
+        screen = app.screen
+        assert isinstance(screen, MajorScreen) and not screen.view.steps[0].done
+        await press(pilot, "a")
+        await type_text(pilot, "Dana")
+        await press(pilot, "enter")
+        await settle(pilot)
+        assert screen.view.steps[0].done  # the appointment is step 1
+        first_open = next(i for i, step in enumerate(screen.view.steps) if not step.done)
+        assert screen.query_one("#steps").highlighted == first_open
+        await press(pilot, "enter")
+        await settle(pilot)
+        assert screen.view.steps[0].done and screen.view.steps[first_open].done
+
+
 async def test_steps_ticked_in_one_burst_are_each_recorded_and_shown(app, desk, store, monkeypatch):
     """Down Enter Down Enter Down Enter in one write: each tick was sent with the version the
     dialog showed when its key came, and replaced the one before it (an exclusive worker), so

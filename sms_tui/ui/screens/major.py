@@ -55,6 +55,7 @@ class MajorScreen(DeskModal):
         self.record: RecordView | None = None
         # ticks typed in a burst: each toggles its step once, written one after the other
         self.ticks = TickQueue(self, self._tick_call, self._ticked)
+        self._after_dialog = False  # the next read follows a dialog's write (see _show)
 
     def compose(self):
         with Vertical(classes="dialog"):
@@ -101,8 +102,15 @@ class MajorScreen(DeskModal):
                                                  display.line(step.done_by), ")", style="dim"))
             steps.add_option(Option(prompt, id=str(step.position)))
         if self.view.steps:
-            if highlighted is None:  # opened: on the first step still to do, as the others do
-                highlighted = next((i for i, step in enumerate(self.view.steps) if not step.done), 0)
+            first_open = next((i for i, step in enumerate(self.view.steps) if not step.done), None)
+            # opened: on the first step still to do, as the others do; after a dialog that
+            # did the highlighted step (a appoints the manager: step 1), on to the next to do,
+            # or Enter, meant for that one, would untick it
+            after_dialog, self._after_dialog = self._after_dialog, False
+            if highlighted is None or (after_dialog and first_open is not None
+                                       and highlighted < len(self.view.steps)
+                                       and self.view.steps[highlighted].done):
+                highlighted = first_open if first_open is not None else 0
             steps.highlighted = min(highlighted, len(self.view.steps) - 1)
 
     @staticmethod
@@ -128,6 +136,7 @@ class MajorScreen(DeskModal):
         self.action_tick()
 
     def _changed(self, _result: Any = None) -> None:
+        self._after_dialog = True
         self.app.check_for_changes()
         self.load()
 
