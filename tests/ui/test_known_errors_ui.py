@@ -112,6 +112,21 @@ async def test_k_starts_on_the_results_so_w_applies_and_slash_reaches_the_search
     assert records.get(kedb["incident"]).journal[0].action == "workaround"
 
 
+async def test_words_typed_right_after_k_search_for_them(make_app, kedb):
+    """K then "proxy" typed at once: the letters went to the results' keys and were lost."""
+    from textual.widgets import Input
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "1", "enter", "K")
+        await type_text(pilot, "proxy")
+        assert isinstance(app.focused, Input) and app.focused.value == "proxy"
+        await press(pilot, "enter")
+        await settle(pilot)
+        assert app.screen.search_text == "proxy" and app.screen.hits
+
+
 async def test_f3_on_a_new_incident_picks_a_workaround_applied_when_it_is_saved(make_app, kedb,
                                                                                 records):
     from sms_tui.ui.screens.form import RecordForm

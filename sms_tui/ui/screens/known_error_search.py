@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -71,7 +72,9 @@ class KnownErrorSearchScreen(DeskScreen):
         yield Header()
         yield SectionBar(self.app.current_mode)
         yield Static(self._title(), id="ke-title")
-        yield Input(self.search_text, id="ke-query", compact=True,
+        # focus never selects the words (a letter typed on the results starts them, and the
+        # next would replace it); / selects them to retype
+        yield Input(self.search_text, id="ke-query", compact=True, select_on_focus=False,
                     placeholder="words of the symptoms, error message or title — Enter to the results")
         yield Static(id="ke-count")
         yield MarkedOptionList(id="hits")
@@ -124,6 +127,20 @@ class KnownErrorSearchScreen(DeskScreen):
         if hits:
             options.highlighted = 0
         self.refresh_bindings()
+
+    def on_key(self, event: events.Key) -> None:
+        """A letter typed on the results (not one of their keys: w, j, k) starts a search
+        with it: "K outlook" typed at once searches for outlook, as the box invites. Digits
+        and the desk's other keys keep their meaning."""
+        query = self.query_one("#ke-query", Input)
+        char = event.character
+        if (not isinstance(self.focused, Input) and char and char.isalpha()
+                and not self._bindings.key_to_bindings.get(event.key)):
+            event.stop()
+            event.prevent_default()
+            query.focus()
+            query.value += char
+            query.cursor_position = len(query.value)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.search_text = event.value
@@ -180,7 +197,9 @@ class KnownErrorSearchScreen(DeskScreen):
             self.app.push_screen(detail_screen(event.option.id))
 
     def action_focus_query(self) -> None:
-        self.query_one("#ke-query", Input).focus()
+        query = self.query_one("#ke-query", Input)
+        query.focus()
+        query.select_all()
 
     def action_back(self) -> None:
         query = self.query_one("#ke-query", Input)
