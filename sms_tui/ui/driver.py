@@ -113,8 +113,15 @@ def use_escape_delay() -> None:
         constants.ESCAPE_DELAY = ESCAPE_DELAY_MS / 1000.0  # type: ignore[misc]
 
 
-_SEQUENCE_STARTS = frozenset("[O]P_^X")
-"""What may follow ESC to begin an escape sequence (CSI, SS3, OSC, DCS, APC, PM, SOS)."""
+_SEQUENCE_STARTS = frozenset("[O]")
+"""What may follow ESC to begin an escape sequence a terminal sends as input: CSI (keys,
+mouse, paste, reports), SS3 (F1-F4, arrows in application mode) and OSC (replies). DCS,
+APC, PM and SOS (``ESC P``, ``_``, ``^``, ``X``) only answer queries Textual never makes:
+typed, they are Esc then the key (Esc then shift+P waited for a string's end that never
+came, and swallowed the keys after it)."""
+_SS3_FINALS = frozenset("ABCDEFHPQRSMXjklmnopqrstuvwxy")
+"""What ends an SS3 sequence (``ESC O`` and one of these); ``ESC O`` then anything else was
+Esc, then shift+O, then that key."""
 
 _WORD_KEYS = frozenset("bf")
 """``ESC b``/``ESC f``: Option+left/right in a Mac terminal; word movement in a text field."""
@@ -166,6 +173,11 @@ def desk_parser_class() -> type:
         if key is not None and (key == "\r" or (key.isprintable() and key not in _SEQUENCE_STARTS)):
             yield events.Key("escape", "\x1b")
             yield from XTermParser._sequence_to_key_events(self, key)
+            return
+        if len(sequence) == 3 and sequence.startswith("\x1bO") and sequence[2] not in _SS3_FINALS:
+            yield events.Key("escape", "\x1b")
+            for char in sequence[1:]:
+                yield from XTermParser._sequence_to_key_events(self, char)
             return
         yield from XTermParser._sequence_to_key_events(self, sequence, alt)
 
