@@ -92,3 +92,31 @@ def test_the_outcome_raises_the_effectiveness_review(cli):
 def test_the_policy_command_shows_categories_and_major_impact_criteria(cli):
     out = cli.ok("changes", "policy")
     assert "emergency" in out and "3 or more services affected" in out
+
+
+HOSTILE_NAME = "Svc \x1b]0;PWNED\x07 \x1b]52;c;cHduZWQ=\x07 \x1b[31mRED \x9b31m \u202eRTL [bold]x[/]"
+CONTROLS = ("\x1b", "\x07", "\x9b", "\u202e")
+
+
+def test_changes_targets_shows_hostile_service_and_ci_names_with_their_controls_visible(cli):
+    cli.ok("service", "add", HOSTILE_NAME)
+    cli.ok("ci", "add", "ci " + HOSTILE_NAME, "--service", HOSTILE_NAME)
+    ref = cli.ok("changes", "new", "--title", "Patch").strip()
+    out = cli.ok("changes", "targets", ref, "--service", HOSTILE_NAME, "--ci", "ci " + HOSTILE_NAME)
+    assert not any(c in out for c in CONTROLS), repr(out)
+    assert "␛]0;PWNED␇" in out and "[bold]x[/]" in out
+
+
+def test_changes_policy_shows_hostile_config_values_with_their_controls_visible(db_path, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('[changes.control]\nservices = ["mail", "\\u001b]0;PWNED\\u0007 \\u202e"]\n'
+                      'ci_types = ["\\u001b[31mserver"]\n')
+    from click.testing import CliRunner
+
+    from sms_tui.cli import main
+
+    result = CliRunner().invoke(main, ["--db", str(db_path), "--config", str(config), "changes",
+                                       "policy"])
+    assert result.exit_code == 0, result.output
+    assert not any(c in result.stdout for c in CONTROLS), repr(result.stdout)
+    assert "␛]0;PWNED␇" in result.stdout

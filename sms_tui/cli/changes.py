@@ -248,8 +248,8 @@ def register(main: click.Group) -> None:
     def targets(app: AppContext, ref, services, cis, remove):
         """Add (or --remove) services and CIs the change affects."""
         detail = _changes(app).set_targets(ref, services=list(services), cis=list(cis), remove=remove)
-        click.echo(f"{detail.ref}: services {', '.join(detail.services) or '-'}; "
-                   f"CIs {', '.join(detail.cis) or '-'}")
+        click.echo(f"{detail.ref}: services {one_line(', '.join(detail.services)) or '-'}; "
+                   f"CIs {one_line(', '.join(detail.cis)) or '-'}")
 
     @changes.command("approve")
     @click.argument("ref")
@@ -427,17 +427,18 @@ def register(main: click.Group) -> None:
             click.echo(f"  {category.name:<10} {one_line(category.description)} "
                        f"(review within {category.review_within_days} days)")
         click.echo("Under change control:")
-        click.echo(f"  services: {', '.join(current.controlled_services)}")
-        click.echo(f"  CI types: {', '.join(current.controlled_ci_types)}")
+        click.echo(f"  services: {one_line(', '.join(current.controlled_services))}")
+        click.echo(f"  CI types: {one_line(', '.join(current.controlled_ci_types))}")
         click.echo("Major impact (service design and transition) when any of:")
         if current.major_risk_level is not None:
             click.echo(f"  risk level {current.major_risk_level.value} or above")
         if current.major_min_services:
             click.echo(f"  {current.major_min_services} or more services affected")
         if current.major_service_criticality:
-            click.echo(f"  a service of criticality {', '.join(current.major_service_criticality)}")
+            click.echo(f"  a service of criticality "
+                       f"{one_line(', '.join(current.major_service_criticality))}")
         if current.major_categories:
-            click.echo(f"  category {', '.join(current.major_categories)}")
+            click.echo(f"  category {one_line(', '.join(current.major_categories))}")
         click.echo("Approval: standard pre-approved; normal approved while assessing with a risk "
                    "assessment and a back-out plan; emergency on an expedited approval with a "
                    "back-out plan, reviewed after implementation.")

@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
-from ..domain.text import one_line
+from ..domain.text import json_text, one_line
 from .common import FORMATS, AppContext, emit_rows, pass_app
 
 DOC_COLUMNS = ["ref", "kind", "title", "doc_version", "owner", "approved_on", "next_review",
@@ -131,7 +129,7 @@ def register(main: click.Group) -> None:
             data = view.to_dict()
             data["journal"] = [{"at": e.at.isoformat(), "actor": e.actor, "action": e.action,
                                 "changes": e.changes, "note": e.note} for e in view.journal]
-            click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+            click.echo(json_text(data, indent=2, default=str))
             return
         _show(view)
         click.echo("journal:")
