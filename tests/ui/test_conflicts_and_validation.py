@@ -156,6 +156,22 @@ async def test_a_date_that_is_not_one_focuses_its_field(make_app, records):
         assert app.focused is app.screen.query_one("#end")
 
 
+async def test_an_end_before_the_start_focuses_the_end(make_app, records):
+    """The refusal names both ends; the focus went to the start, and the corrected end typed
+    next overwrote it."""
+    records.create("change", title="Patch the firewall")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "5", "enter", "w")
+        await type_text(pilot, "2026-03-10 20:00")
+        await press(pilot, "tab")
+        await type_text(pilot, "2026-03-10 19:00")
+        await press(pilot, "enter")
+        assert "must be after the planned start" in screen_text(app)
+        assert app.focused is app.screen.query_one("#end")
+
+
 async def test_link_offers_a_searchable_list_of_what_the_record_can_link_to(make_app, records):
     from sms_tui.ui.screens.link_dialog import LinkDialog
 

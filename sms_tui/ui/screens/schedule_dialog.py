@@ -47,6 +47,8 @@ class ScheduleDialog(ActionDialog):
             if value is None:
                 raise FieldError(name, f"give the planned {name} (YYYY-MM-DD HH:MM)")
             values[name] = value
+        if values["end"] <= values["start"]:  # the end is what to correct: the focus goes there
+            raise FieldError("end", "the planned end must be after the planned start")
         return values
 
     def perform(self, records, record, values):
