@@ -299,3 +299,23 @@ async def test_q_and_g_on_a_forms_picker_or_in_a_dialog_do_not_leave_it(make_app
         await press(pilot, "escape", "escape")
         await press(pilot, "q")  # on the queue, q quits
         assert not app.is_running
+
+
+async def test_a_record_screen_shown_again_in_another_section_names_that_section(make_app, desk):
+    """The record's screen is kept and reused: opened first over the requests, it still said
+    [2 Reqs] when it showed an incident from the incidents queue."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await press(pilot, "2")
+        await settle(pilot)
+        app.screen.action_open_record(desk["payroll"].ref)  # an incident, over the requests
+        await settle(pilot)
+        assert "[2 Reqs]" in screen_text(app).splitlines()[1]
+        await press(pilot, "escape", "1")
+        await settle(pilot)
+        await press(pilot, "enter")
+        await settle(pilot)
+        bar = screen_text(app).splitlines()[1]
+        assert "Next status" in screen_text(app)
+        assert "[1 Incid.]" in bar and "[2 Reqs]" not in bar

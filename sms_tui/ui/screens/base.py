@@ -168,6 +168,11 @@ class DeskScreen(KeptStyles, ServiceMixin, Screen):
             self.load()
 
     def on_screen_resume(self) -> None:
+        # a screen kept and shown again (a record's, over another section) says where it is
+        from ..widgets.section_bar import SectionBar
+
+        for bar in self.query(SectionBar):
+            bar.show(self.app.current_mode)
         if self._load_when_shown:
             self._load_when_shown = False
             self._first_load()

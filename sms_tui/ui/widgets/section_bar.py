@@ -26,6 +26,12 @@ class SectionBar(Widget):
         super().__init__(**kwargs)
         self.current = current
 
+    def show(self, current: str) -> None:
+        """Bracket section ``current`` (a screen kept and shown again in another section)."""
+        if current != self.current:
+            self.current = current
+            self.refresh()
+
     def render(self) -> Text:
         width = self.size.width
         # full titles, then short ones, then keys only (but the current section's name)
