@@ -158,3 +158,66 @@ def test_a_check_names_a_few_incidents_and_counts_many():
 
     assert _refs(["INC-000001", "INC-000002"]) == "INC-000001, INC-000002"
     assert _refs([f"INC-00000{i}" for i in range(1, 8)]) == "7 records"  # incidents and requests
+
+
+# ------------------------------------------------- the TUI's checks wait for a pause in typing
+def test_each_background_run_asks_before_check_first(seeded, check):
+    order = []
+    ran = threading.Event()
+
+    def mine(ctx):
+        order.append("check")
+        ran.set()
+
+    check("mine", mine)
+    scheduler = DeskScheduler(seeded, before_check=lambda: order.append("before"))
+    scheduler.start()
+    try:
+        assert ran.wait(WAIT)
+    finally:
+        scheduler.shutdown(wait=True)
+    at = order.index("check")
+    assert at > 0 and order[at - 1] == "before"
+
+
+class _Typing:
+    """The app as TuiScheduler sees it: seconds since the last key, as given."""
+
+    def __init__(self, since):
+        self.warmer = type("W", (), {"since_input": staticmethod(since)})()
+
+
+def _waited(app, closed: bool = False) -> float:
+    import time
+
+    from sms_tui.ui.scheduler import TuiScheduler
+
+    tui = TuiScheduler(app)
+    tui._closed = closed
+    start = time.monotonic()
+    tui.wait_for_quiet()
+    return time.monotonic() - start
+
+
+def test_a_check_runs_at_once_when_the_analyst_is_reading(monkeypatch):
+    monkeypatch.setenv("SMS_TUI_TIMER_SCALE", "0.1")  # waits at most 2 s
+    assert _waited(_Typing(lambda: 60.0)) < 1.0
+
+
+def test_a_check_waits_while_the_analyst_types_and_runs_once_they_pause(monkeypatch):
+    import time
+
+    monkeypatch.setenv("SMS_TUI_TIMER_SCALE", "0.1")  # waits at most 2 s
+    pause_at = time.monotonic() + 0.3  # typing until then, then reading
+
+    def since():
+        return 0.0 if time.monotonic() < pause_at else 10.0
+
+    assert 0.25 <= _waited(_Typing(since)) < 1.9
+
+
+def test_a_check_waits_for_a_pause_at_most_its_limit_and_not_once_the_desk_closes(monkeypatch):
+    monkeypatch.setenv("SMS_TUI_TIMER_SCALE", "0.1")  # 20 s become 2 s
+    typing = _Typing(lambda: 0.0)
+    assert 1.9 <= _waited(typing) < 10.0
+    assert _waited(typing, closed=True) < 1.0

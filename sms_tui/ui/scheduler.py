@@ -17,7 +17,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from typing import TYPE_CHECKING, Any
+
+from .. import timing
 
 if TYPE_CHECKING:
     from .app import DeskApp
@@ -29,6 +32,10 @@ TOAST_S = 2.5  # how long a scheduler message stays over the screen
 # a while the first SLA check writes hundreds of breach entries (7.6 s on a million records,
 # each a commit), in the seconds the analyst starts working and the screens are built.
 FIRST_RUN_AFTER_S = 30.0
+# A check waits, at most this long, for a pause in the typing (the warmer's quiet time): the
+# first SLA check on a million records holds the interpreter for 1-2 s in its thread, and a
+# key pressed meanwhile took 300 ms. Every check is periodic; a few seconds late is harmless.
+MAX_WAIT_FOR_QUIET_S = 20.0
 
 
 class TuiScheduler:
@@ -56,12 +63,11 @@ class TuiScheduler:
         store = self.app.backend.store
         if store is None:
             return
-        scheduler = DeskScheduler(store, on_result=self._result, on_error=self._error)
+        scheduler = DeskScheduler(store, on_result=self._result, on_error=self._error,
+                                  before_check=self.wait_for_quiet)
         with self._lock:
             if self._closed:
                 return
-            from .. import timing
-
             scheduler.start(first_after=timing.interval(FIRST_RUN_AFTER_S))
             self.scheduler = scheduler
 
@@ -78,6 +84,17 @@ class TuiScheduler:
         return self.scheduler is not None and self.scheduler.running
 
     # called on the scheduler's thread
+    def wait_for_quiet(self) -> None:
+        """Until the analyst has not typed for the warmer's quiet time (they are reading), or
+        :data:`MAX_WAIT_FOR_QUIET_S` at most, or the desk closes."""
+        from .warm import QUIET_S
+
+        deadline = time.monotonic() + timing.interval(MAX_WAIT_FOR_QUIET_S)
+        while not self._closed and time.monotonic() < deadline:
+            if self.app.warmer.since_input() >= QUIET_S:
+                return
+            time.sleep(0.05)
+
     def _result(self, name: str, message: str) -> None:
         def show() -> None:
             # one short line, briefly: the screens show what it wrote (a toast over the

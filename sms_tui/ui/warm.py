@@ -129,6 +129,10 @@ class Warmer:
         """A key or a paste came: the next build waits for the next quiet moment."""
         self._last_input = time.monotonic()
 
+    def since_input(self) -> float:
+        """Seconds since the last key or paste (the scheduler's checks wait for a pause too)."""
+        return time.monotonic() - self._last_input
+
     def start(self) -> None:
         """Queue every build (the services are open); the first runs at the next quiet moment."""
         if not enabled() or self._jobs or self.built:

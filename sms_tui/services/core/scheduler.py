@@ -141,12 +141,16 @@ class DeskScheduler:
     ``on_result(name, message)`` is called (from the worker thread) when a
     check returns a message; ``on_error(name, exc)`` when one fails. A failing
     check is logged and retried at its next run; it never stops the others.
+    ``before_check()`` is called (from the worker thread) before each background run:
+    the TUI's waits while the analyst types (a check at a million records holds the
+    interpreter for a second or more).
     """
 
     def __init__(self, store: Store, *, clock: Clock | None = None,
                  on_result: Callable[[str, str], None] | None = None,
                  on_error: Callable[[str, BaseException], None] | None = None,
-                 review_seconds: float | None = None) -> None:
+                 review_seconds: float | None = None,
+                 before_check: Callable[[], None] | None = None) -> None:
         from ..reviews.settings import review_settings
 
         load_checks()
@@ -154,6 +158,7 @@ class DeskScheduler:
         self.clock: Clock = clock or store.now
         self.on_result = on_result
         self.on_error = on_error
+        self.before_check = before_check
         self.stop = threading.Event()
         seconds = review_seconds or review_settings(store.config).check_seconds
         self.checks = [PeriodicCheck(REVIEW_JOB, raise_due_reviews, seconds),
@@ -175,6 +180,11 @@ class DeskScheduler:
 
     # ------------------------------------------------------------ running the checks
     def _run(self, check: PeriodicCheck) -> str | None:
+        if self.before_check is not None:
+            try:
+                self.before_check()
+            except Exception:  # waiting is a courtesy: the check runs regardless
+                log.debug("before_check failed", exc_info=True)
         if self.stop.is_set():
             return None
         timing.tick(f"scheduler: {check.name}")
