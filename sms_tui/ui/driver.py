@@ -162,6 +162,10 @@ def desk_parser_class() -> type:
     def split(self: Any, sequence: str, alt: bool = False) -> Any:
         key = None
         if alt and len(sequence) == 1:  # ESC then a key, read after the escape delay
+            if sequence == "\r" or sequence.isprintable():  # whatever it is (O and [ too:
+                yield events.Key("escape", "\x1b")  # no sequence ends after one character)
+                yield from XTermParser._sequence_to_key_events(self, sequence)
+                return
             key = sequence
         elif len(sequence) == 2 and sequence[0] == "\x1b":  # ESC then a key in one read
             key = sequence[1]

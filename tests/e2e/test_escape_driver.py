@@ -122,9 +122,10 @@ def test_sequences_split_at_every_byte_are_read_as_the_key_not_as_esc(echo: Echo
 
 
 @pytest.mark.parametrize("pieces", [["\x1bx"], ["\x1b", "x"], ["\x1bnew"], ["\x1b\r"],
-                                    ["\x1bP23"], ["\x1bO23"], ["\x1b_x"]],
+                                    ["\x1bP23"], ["\x1bO23"], ["\x1b_x"], ["\x1bO"], ["\x1b["]],
                          ids=["one-read", "split", "esc-then-text", "esc-then-enter",
-                              "esc-then-shift-p", "esc-then-shift-o", "esc-then-underscore"])
+                              "esc-then-shift-p", "esc-then-shift-o", "esc-then-underscore",
+                              "esc-then-shift-o-last", "esc-then-bracket-last"])
 def test_esc_and_a_plain_key_are_esc_then_the_key_however_they_arrive(echo: Echo, pieces) -> None:
     """ESC x is also what Alt+x sends; nothing in the desk binds Alt, and a burst over SSH
     (Esc, then the next key) must not lose both keys as one Alt+x, nor turn a longer
@@ -133,7 +134,8 @@ def test_esc_and_a_plain_key_are_esc_then_the_key_however_they_arrive(echo: Echo
     wanted = {"\x1bx": ["escape", "x"], "\x1bnew": ["escape", "n", "e", "w"],
               "\x1b\r": ["escape", "enter"], "\x1bP23": ["escape", "P", "2", "3"],
               "\x1bO23": ["escape", "O", "2", "3"],
-              "\x1b_x": ["escape", "underscore", "x"]}["".join(pieces)]
+              "\x1b_x": ["escape", "underscore", "x"], "\x1bO": ["escape", "O"],
+              "\x1b[": ["escape", "left_square_bracket"]}["".join(pieces)]
     assert echo.keys(wanted[-1]) == wanted
 
 
