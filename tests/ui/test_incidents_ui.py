@@ -152,6 +152,24 @@ async def test_appointing_the_manager_moves_on_from_the_step_it_ticked(app, desk
         assert screen.view.steps[0].done and screen.view.steps[first_open].done
 
 
+async def test_a_manager_appointed_and_the_next_step_ticked_in_one_burst_are_both_recorded(
+        app, desk, store, monkeypatch):
+    """a, the name, Enter, Enter in one write: the second Enter ticked with the version from
+    before the appointment and was refused as changed by someone else."""
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "m")
+        screen = app.screen
+        assert isinstance(screen, MajorScreen)
+        slow_down(monkeypatch, MajorIncidentService, "get", 0.2)  # the re-read takes a while
+        await pilot.press("a", *"Dana", "enter", "enter")
+        await settle(pilot)
+        assert not any("changed" in n.message for n in app._notifications)
+    view = MajorIncidentService(store).get(desk["mail"].ref)
+    assert view.manager == "Dana" and view.steps[0].done
+    assert sum(step.done for step in view.steps) >= 3  # 1 (the appointment), 2 (done), and the next
+
+
 async def test_steps_ticked_in_one_burst_are_each_recorded_and_shown(app, desk, store, monkeypatch):
     """Down Enter Down Enter Down Enter in one write: each tick was sent with the version the
     dialog showed when its key came, and replaced the one before it (an exclusive worker), so

@@ -138,7 +138,10 @@ class MajorScreen(DeskModal):
     def _changed(self, _result: Any = None) -> None:
         self._after_dialog = True
         self.app.check_for_changes()
-        self.load()
+        # keys typed after the dialog's save act on what it wrote (Enter ticks with the new
+        # version, a the next dialog opens on it): typed fast, they were refused as "changed
+        # by someone else", the change being the dialog's own
+        self.load(hold_keys=True)
 
     # ---------------------------------------------------------------- actions
     def action_tick(self) -> None:
