@@ -213,6 +213,28 @@ async def test_link_says_which_records_it_is_linked_to_already(make_app, records
         assert not any(other.ref in line and "linked already" in line for line in lines)
 
 
+async def test_words_that_find_nothing_leave_the_focus_on_the_words(make_app, records):
+    """↓ after words that found nothing put the focus on the empty list, where no key did
+    anything but shift+tab."""
+    from textual.widgets import Input
+
+    records.create("incident", title="Mail queue stuck on the relay")
+    records.create("problem", title="Mail relay runs out of disk")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "1", "enter", "l")
+        await type_text(pilot, "zzyzx")
+        await press(pilot, "down")
+        await settle(pilot)
+        assert isinstance(app.focused, Input) and app.focused.id == "target"
+        await press(pilot, *["backspace"] * 5)
+        await type_text(pilot, "relay")
+        await press(pilot, "down")
+        await settle(pilot)
+        assert app.focused.id == "candidates"
+
+
 async def test_link_still_takes_a_typed_reference(make_app, records):
     incident = records.create("incident", title="Wi-Fi drops")
     change = records.create("change", title="Replace access points")

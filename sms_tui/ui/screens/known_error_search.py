@@ -131,8 +131,13 @@ class KnownErrorSearchScreen(DeskScreen):
     def on_key(self, event: events.Key) -> None:
         """A letter typed on the results (not one of their keys: w, j, k) starts a search
         with it: "K outlook" typed at once searches for outlook, as the box invites. Digits
-        and the desk's other keys keep their meaning."""
+        and the desk's other keys keep their meaning. ↓ in the box goes to the results."""
         query = self.query_one("#ke-query", Input)
+        if event.key == "down" and self.focused is query:  # to the results, as Enter does
+            event.stop()
+            event.prevent_default()
+            self._to_results(query.value)
+            return
         char = event.character
         if (not isinstance(self.focused, Input) and char and char.isalpha()
                 and not self._bindings.key_to_bindings.get(event.key)):
@@ -150,9 +155,13 @@ class KnownErrorSearchScreen(DeskScreen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self._to_results(event.value)
+
+    def _to_results(self, text: str) -> None:
+        """Search for ``text`` now and go to what it finds."""
         if self._timer is not None:
             self._timer.stop()
-        self.search_text = event.value
+        self.search_text = text
         self.load_holding_keys()  # w, Enter after the search act on what it found
         self.query_one("#hits", OptionList).focus()
 

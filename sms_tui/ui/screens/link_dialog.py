@@ -118,6 +118,8 @@ class LinkDialog(ActionDialog):
             options.highlighted = 0
         else:
             options.add_option(Option(Text("Nothing to link matches.", style="dim"), disabled=True))
+            if options.has_focus:  # nothing there to pick: back to the words, to change them
+                self.query_one("#target", Input).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id != "target":
@@ -139,9 +141,11 @@ class LinkDialog(ActionDialog):
     def on_key(self, event: Any) -> None:
         if event.key == "down" and self.focused is self.query_one("#target", Input):
             event.stop()
-            if self._list_is_stale():  # typed faster than the search: ↓ goes to its results
+            stale = self._list_is_stale()
+            if stale:  # typed faster than the search: ↓ goes to its results
                 self._search(hold_keys=True)
-            self.query_one("#candidates", OptionList).focus()
+            if stale or self.candidates:
+                self.query_one("#candidates", OptionList).focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
