@@ -75,6 +75,14 @@ class TypeAhead:
         """Whether keys are queued, not yet handed on (the warmer waits for them)."""
         return bool(self._queue) or self._draining
 
+    def next_typed(self) -> str | None:
+        """The character of the next key waiting behind the one being handled (typed in the
+        same burst), or None: a command letter followed at once by letters was a word."""
+        if not self._queue:
+            return None
+        event = self._queue[0]
+        return getattr(event, "character", None) if isinstance(event, events.Key) else None
+
     def key_just_handed(self) -> bool:
         """Whether a key was handed on so recently that what it set off may still be
         building (read from another thread: :mod:`sms_tui.ui.give_way`)."""

@@ -282,3 +282,36 @@ def test_enter_typed_before_the_desk_has_started_opens_the_first_record(desk):
     term.burst("enter")  # the program is still starting: the terminal is in cooked mode
     term.wait_for("Next status")
     assert ref in term.text()
+
+
+def test_a_word_starting_with_w_typed_with_k_is_searched_not_applied(desk):
+    """K then "wifi" in one write: w (apply the highlighted workaround) ran first and wrote a
+    workaround from an unrelated known error onto the incident; the rest was lost."""
+    desk.cli("new", "known-error", "--title", "Outlook disconnects behind the proxy",
+             "--workaround", "Use webmail until the proxy is fixed")
+    ref = desk.cli("new", "incident", "--title", "Outlook disconnected all morning").strip()
+    before = len(_journal(desk, ref))
+    term = desk.tui()
+    term.wait_for(ref)
+    term.burst("enter")
+    term.wait_for("Next status")
+    term.burst("K", "wifi")
+    term.wait_for("Known errors for")
+    shown = term.settle(1.0)
+    assert "wifi" in shown  # in the search box
+    term.burst("escape", "escape", "escape", "q")
+    assert term.wait_exit() == 0
+    assert len(_journal(desk, ref)) == before  # nothing was applied
+
+
+def test_w_typed_alone_with_k_still_applies_the_first_match(desk):
+    desk.cli("new", "known-error", "--title", "Outlook disconnects behind the proxy",
+             "--workaround", "Use webmail until the proxy is fixed")
+    ref = desk.cli("new", "incident", "--title", "Outlook disconnected all morning").strip()
+    term = desk.tui()
+    term.wait_for(ref)
+    term.burst("enter")
+    term.wait_for("Next status")
+    term.burst("K", "w")
+    term.wait_for("applied to")
+    assert any(e["action"] == "workaround" for e in _journal(desk, ref))

@@ -180,6 +180,15 @@ class KnownErrorSearchScreen(DeskScreen):
         return True
 
     def action_apply(self) -> None:
+        following = self.app.type_ahead.next_typed() if hasattr(self.app, "type_ahead") else None
+        if following and following.isalpha() and not isinstance(self.focused, Input):
+            # "K wifi" typed at once: a word to search for, not w and then letters (w wrote a
+            # workaround on the incident)
+            query = self.query_one("#ke-query", Input)
+            query.focus()
+            query.value += "w"
+            query.cursor_position = len(query.value)
+            return
         hit = self._current()
         if hit is not None and self.for_new_incident:
             if not hit.workaround.strip():
