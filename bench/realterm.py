@@ -80,10 +80,14 @@ def rows_shown(n: int, footer: str) -> Pred:
         footer in line for line in lines[-2:])
 
 
+# how sms-tui and the floor mark the cursor's line: › (· while the search box has the focus)
+CURSOR_MARKS = ("›", "·")
+
+
 def cursor_ref(lines: Lines) -> str | None:
     """The reference on the cursor's line (sms-tui and the floor mark it with ›)."""
     for line in lines:
-        if line.startswith("›"):
+        if line.startswith(CURSOR_MARKS):
             found = REF.search(line)
             return found.group(0) if found else None
     return None
@@ -242,7 +246,7 @@ SMS_KEYS = [
     Key("queue: o (all records)", "o", both(shows("filter: all"), lambda ls: cursor_ref(ls) is not None)),
     Key("queue: o (open only)", "o", shows("filter: open")),
     Key("queue: p (priority filter)", "p", both(shows("open · P1"), lambda ls: " P1 " in (
-        next((x for x in ls if x.startswith("›")), "")))),
+        next((x for x in ls if x.startswith(CURSOR_MARKS)), "")))),
     Key("queue: f (clear filters)", "f", gone("open · P1")),
     Key("queue: / (search box)", "/", shows("search title, reference")),
     Key("queue: Esc (leave search box)", ESC, gone("search title, reference")),
@@ -463,7 +467,8 @@ def search(desk: Desk, figures: Figures, repeat: int, word: str = "vpn") -> None
             sms.press("/", shows("search title, reference"))
             sms.settle(0.25)
             found = both(shows(f'text "{word}"'),
-                         lambda ls: word.upper() in (next((x for x in ls if x.startswith("›")), "")).upper())
+                         lambda ls: word.upper() in (next((x for x in ls if x.startswith(CURSOR_MARKS)),
+                                                          "")).upper())
             figures.add("search (all records)", f"type '{word}' until its rows show", sms.press(word, found))
             sms.settle(0.5)
             sms.press(ENTER, gone("search title, reference"))

@@ -30,6 +30,7 @@ from ...domain.text import clip
 from ...services.core.views import QueueFilter, RecordRow
 from .. import display
 from ..work import run_service
+from .marked_option_list import MARK, MARK_UNFOCUSED
 from .queue_columns import COLUMNS, Column, layout
 
 if TYPE_CHECKING:
@@ -481,7 +482,8 @@ class QueueTable(ScrollView, can_focus=True):
         now = self.clock()
         parts = [(c.cell(row, now), w, c.justify) for c, w in self._cells(width)]
         # The gutter marks the cursor with a character, so it shows without colour too.
-        text = self._assemble(parts, "›" if is_cursor else " ")
+        # (· while the table does not have the focus: the search box has it, or a dialog)
+        text = self._assemble(parts, (MARK if self.has_focus else MARK_UNFOCUSED) if is_cursor else " ")
         style = Style()
         if not row.is_open:
             style += self._style("queue-table--closed")
