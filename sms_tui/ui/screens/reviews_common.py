@@ -17,7 +17,7 @@ from .. import display
 STATES: dict[str, tuple[str, str]] = {
     "overdue": ("‼ OVERDUE", "bold reverse"),
     "due soon": ("! due soon", "bold"),
-    "upcoming": ("· upcoming", ""),
+    "upcoming": ("  upcoming", ""),  # no mark: · marks the cursor of an unfocused list
     "done": ("✓ done", "dim"),
     "skipped": ("– skipped", "dim"),
 }
