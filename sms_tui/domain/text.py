@@ -41,17 +41,17 @@ def _visible(char: str) -> str:
     return f"\\x{code:02x}"
 
 
-def _is_control(char: str) -> bool:
-    code = ord(char)
-    return ((code < 0x20 and char not in "\n\t") or 0x7F <= code <= 0x9F
-            or char in BIDI_CONTROLS or char in _SEPARATORS)
+# What a terminal would act on in text: C0 controls (but tab and newline), DEL and C1, the
+# bidi controls and the Unicode line/paragraph separators.
+CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + "".join(sorted(BIDI_CONTROLS))
+                      + "".join(sorted(_SEPARATORS)) + "]")
 
 
 def visible_controls(text: str) -> str:
     """Replace every C0/C1 control (but newline and tab) and bidi control with a visible stand-in."""
-    if not any(_is_control(ch) for ch in text):
+    if not CONTROLS.search(text):
         return text
-    return "".join(_visible(ch) if _is_control(ch) else ch for ch in text)
+    return CONTROLS.sub(lambda found: _visible(found.group()), text)
 
 
 def one_line(text: str, limit: int | None = None) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import locale
 import os
-import re
 import unicodedata
 from collections.abc import Mapping
 
@@ -25,7 +24,7 @@ from rich.segment import Segment
 from textual.color import Color
 from textual.filter import LineFilter
 
-from ..domain.text import visible_controls
+from ..domain.text import CONTROLS, visible_controls
 
 # Terminals known to lack the line-drawing and symbol glyphs Textual uses.
 ASCII_TERMS = frozenset({"vt52", "vt100", "vt102", "vt220", "vt320", "linux", "cons25"})
@@ -97,12 +96,6 @@ class AsciiFilter(LineFilter):
                 for segment in segments]
 
 
-# What a terminal would act on in text: C0 (but tab and newline) and C1 controls, DEL, bidi
-# controls and the Unicode separators (domain.text.visible_controls shows each).
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
-                       "\u2066-\u2069\u2028\u2029]")
-
-
 class ControlFilter(LineFilter):
     """A Textual line filter: no control character in what the app draws reaches the terminal.
 
@@ -115,7 +108,7 @@ class ControlFilter(LineFilter):
     """
 
     def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
-        if not any(not s.control and _CONTROLS.search(s.text) for s in segments):
+        if not any(not s.control and CONTROLS.search(s.text) for s in segments):
             return segments
         width = Segment.get_line_length(segments)
         shown = [s if s.control else Segment(visible_controls(s.text), s.style, s.control)
