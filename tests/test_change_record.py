@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sms_tui.domain.changes import deployment_refusal
+from sms_tui.domain.changes import deployment_missing, deployment_words
 from sms_tui.domain.errors import ValidationError
 from sms_tui.services.changes.remedial import RemedialService
 from sms_tui.services.changes.service import ChangeService
@@ -46,11 +46,12 @@ def test_verified_with_the_backout_answered_it_starts(changes, fields):
 
 
 def test_the_rule_is_pure_and_names_what_is_missing():
-    said = deployment_refusal(verification_results="", backout_tested="", backout_untested_reason="")
-    assert said == ("before it is deployed, record the verification results and whether the "
-                    "back-out plan was tested")
-    assert deployment_refusal(verification_results="x", backout_tested="yes",
-                              backout_untested_reason="") is None
+    missing = deployment_missing(verification_results="", backout_tested="",
+                                 backout_untested_reason="")
+    assert deployment_words(missing) == ("before it is deployed, record the verification results "
+                                         "and whether the back-out plan was tested")
+    assert deployment_missing(verification_results="x", backout_tested="yes",
+                              backout_untested_reason="") == []
 
 
 def test_the_refusal_to_deploy_says_how_each_front_end_records_what_is_missing(changes):

@@ -162,15 +162,9 @@ def deployment_missing(*, verification_results: str, backout_tested: str,
     return missing
 
 
-def deployment_refusal(*, verification_results: str, backout_tested: str,
-                       backout_untested_reason: str) -> str | None:
-    """Why a change may not start implementing yet, in words for either front end (each adds
-    how it records them); None when it may."""
-    missing = deployment_missing(verification_results=verification_results,
-                                 backout_tested=backout_tested,
-                                 backout_untested_reason=backout_untested_reason)
-    if not missing:
-        return None
+def deployment_words(missing: list[str]) -> str:
+    """Why a change may not start implementing yet, naming the ``missing`` fields (of
+    :data:`DEPLOYMENT_FIELDS`) in words for either front end (each adds how it records them)."""
     return "before it is deployed, record " + " and ".join(DEPLOYMENT_FIELDS[f] for f in missing)
 
 

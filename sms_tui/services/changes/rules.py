@@ -20,7 +20,7 @@ from ...domain.changes import (
     ChangeWindow,
     check_window,
     deployment_missing,
-    deployment_refusal,
+    deployment_words,
     outcome_refusal,
     parse_likelihood,
     parse_risk_impact,
@@ -255,15 +255,13 @@ def _change_transition_rules(ctx: hooks.HookContext, old: str, new: str, note: s
     if new == "implementing" and latest_decision(ctx.session, row.ref) != "approved":
         raise ValidationError(f"{row.ref} has no recorded approval")
     if new == "implementing":
-        fields = {"verification_results": row.verification_results,
-                  "backout_tested": row.backout_tested,
-                  "backout_untested_reason": row.backout_untested_reason}
-        refusal = deployment_refusal(**fields)
-        if refusal:
-            missing = deployment_missing(**fields)
+        missing = deployment_missing(verification_results=row.verification_results,
+                                     backout_tested=row.backout_tested,
+                                     backout_untested_reason=row.backout_untested_reason)
+        if missing:
             flags = " ".join(DEPLOYMENT_FLAGS[f] for f in missing)
             labels = ", ".join(DEPLOYMENT_LABELS[f] for f in missing)
-            raise hinted(ValidationError(f"{row.ref}: {refusal}"),
+            raise hinted(ValidationError(f"{row.ref}: {deployment_words(missing)}"),
                          cli=f"sms-tui changes assess {row.ref} {flags}",
                          tui=f"e opens its form: {labels}")
     if new == "review":

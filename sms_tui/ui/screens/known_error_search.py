@@ -143,9 +143,14 @@ class KnownErrorSearchScreen(DeskScreen):
                 and not self._bindings.key_to_bindings.get(event.key)):
             event.stop()
             event.prevent_default()
-            query.focus()
-            query.value += char
-            query.cursor_position = len(query.value)
+            self._search_starting(char)
+
+    def _search_starting(self, char: str) -> None:
+        """Into the search box, its words going on with ``char``."""
+        query = self.query_one("#ke-query", Input)
+        query.focus()
+        query.value += char
+        query.cursor_position = len(query.value)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.search_text = event.value
@@ -184,10 +189,7 @@ class KnownErrorSearchScreen(DeskScreen):
         if following and following.isalpha() and not isinstance(self.focused, Input):
             # "K wifi" typed at once: a word to search for, not w and then letters (w wrote a
             # workaround on the incident)
-            query = self.query_one("#ke-query", Input)
-            query.focus()
-            query.value += "w"
-            query.cursor_position = len(query.value)
+            self._search_starting("w")
             return
         hit = self._current()
         if hit is not None and self.for_new_incident:
