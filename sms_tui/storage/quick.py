@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import quote
@@ -36,6 +37,11 @@ WAIT_S = 0.5  # a reader waits this long at most for a lock (WAL readers rarely 
 def read_only_uri(path: Path | str) -> str:
     """An SQLite URI opening ``path`` read-only (quoted: names may contain ? or #)."""
     return f"file:{quote(str(Path(path).absolute()))}?mode=ro"
+
+
+def stored_time(value: str | None) -> datetime | None:
+    """A time read from a column as the services give it: aware, in UTC (stored as UTC)."""
+    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 def stored_revision(con: sqlite3.Connection) -> str | None:

@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from ...domain.errors import DeskError
 from ...domain.kinds import EXTRA_FIELDS, Kind, parse_ref
 from ...domain.lifecycle import lifecycle_for
-from ...storage.quick import read_current
+from ...storage.quick import read_current, stored_time
 from .views import JournalView, LinkView, RecordView
 
 # the view's fields that are the record's columns as they are (times read as the services do)
@@ -40,13 +40,6 @@ COLUMNS = ("id", *AS_STORED, "service_id", "ci_id", "problem_id", "change_id", "
 TIMES = ("created_at", "updated_at", "resolved_at", "closed_at")
 BOOLS = ("major",)
 MANY_LIMIT = 200  # as RecordService._links lists the records under one
-
-
-def _time(value: Any) -> datetime | None:
-    """A stored time as the services give it: aware, in UTC (it is stored as UTC)."""
-    if value is None:
-        return None
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 def record_view(db_path: Path | str, ref: str) -> RecordView | None:
@@ -70,7 +63,7 @@ def record_view(db_path: Path | str, ref: str) -> RecordView | None:
                        (row["ref"],)).fetchone() is not None:
             return None
         for name in TIMES:
-            row[name] = _time(row[name])
+            row[name] = stored_time(row[name])
         for name in BOOLS:
             row[name] = bool(row[name])
         lifecycle = lifecycle_for(kind)
@@ -129,7 +122,7 @@ def _links(con: sqlite3.Connection, row: dict[str, Any]) -> list[LinkView]:
 def _journal(con: sqlite3.Connection, ref: str) -> list[JournalView]:
     """The record's journal newest first, as :func:`journal.entries_for` gives it."""
     return [
-        JournalView(id=entry_id, at=_time(at) or datetime.min, actor=actor, action=action,
+        JournalView(id=entry_id, at=stored_time(at) or datetime.min, actor=actor, action=action,
                     changes={k: tuple(v) for k, v in json.loads(changes or "{}").items()},
                     note=note)
         for entry_id, at, actor, action, changes, note in con.execute(

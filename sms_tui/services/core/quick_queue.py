@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -31,7 +31,7 @@ from typing import Any
 from ...config import Config
 from ...domain.kinds import Kind, parse_kind
 from ...domain.lifecycle import lifecycle_for
-from ...storage.quick import read_current
+from ...storage.quick import read_current, stored_time
 from ..incidents.sla_readings import RowSla, request_row_sla, row_sla, sla_policy
 from .views import SORTS, QueueFilter, RecordRow, queue_row, with_sla
 
@@ -165,7 +165,7 @@ def _rows(con: sqlite3.Connection, kind: Kind, table: str, where: str, params: l
         service = values[-1] or ""
         for name in TIMES:
             if isinstance(raw.get(name), str):
-                raw[name] = datetime.fromisoformat(raw[name]).replace(tzinfo=UTC)  # stored as UTC
+                raw[name] = stored_time(raw[name])
         if incident:
             raw["major"] = bool(raw["major"])
         columns = SimpleNamespace(**raw)
