@@ -284,12 +284,17 @@ def test_enter_typed_before_the_desk_has_started_opens_the_first_record(desk):
     assert ref in term.text()
 
 
+def _incident_with_a_known_error(desk) -> str:
+    """An incident that a known error with a workaround matches; its reference."""
+    desk.cli("new", "known-error", "--title", "Outlook disconnects behind the proxy",
+             "--workaround", "Use webmail until the proxy is fixed")
+    return desk.cli("new", "incident", "--title", "Outlook disconnected all morning").strip()
+
+
 def test_a_word_starting_with_w_typed_with_k_is_searched_not_applied(desk):
     """K then "wifi" in one write: w (apply the highlighted workaround) ran first and wrote a
     workaround from an unrelated known error onto the incident; the rest was lost."""
-    desk.cli("new", "known-error", "--title", "Outlook disconnects behind the proxy",
-             "--workaround", "Use webmail until the proxy is fixed")
-    ref = desk.cli("new", "incident", "--title", "Outlook disconnected all morning").strip()
+    ref = _incident_with_a_known_error(desk)
     before = len(_journal(desk, ref))
     term = desk.tui()
     term.wait_for(ref)
@@ -305,9 +310,7 @@ def test_a_word_starting_with_w_typed_with_k_is_searched_not_applied(desk):
 
 
 def test_w_typed_alone_with_k_still_applies_the_first_match(desk):
-    desk.cli("new", "known-error", "--title", "Outlook disconnects behind the proxy",
-             "--workaround", "Use webmail until the proxy is fixed")
-    ref = desk.cli("new", "incident", "--title", "Outlook disconnected all morning").strip()
+    ref = _incident_with_a_known_error(desk)
     term = desk.tui()
     term.wait_for(ref)
     term.burst("enter")
