@@ -54,6 +54,7 @@ POLL_SECONDS = 2.0
 # painted the first rows it read without them (issue 9).
 FIRST_PAGE_WAIT_S = 0.3
 FULL_COLLECTION_S = 300.0  # see quiet_collector
+CRASH_EXIT_S = 3.0  # see DeskApp._exit_soon_whatever_happens
 
 
 def _section_bindings() -> list[Binding]:
@@ -298,6 +299,36 @@ class DeskApp(App[None]):
         super()._handle_exception(error)
         if not self.is_headless:
             self._exit_renderables.clear()  # the one line replaces Textual's traceback
+            self._exit_soon_whatever_happens()
+
+    def _exit_soon_whatever_happens(self) -> None:
+        """Textual can fail to end after a crash: an error while the first screen was being
+        built left a blank terminal and a desk that never exited (the app waited for a
+        screen that would never mount). If the desk is still running :data:`CRASH_EXIT_S`
+        after the crash, the terminal is restored, the one line printed, and the process
+        ends with status 1. Drafts are on disk already, and every write is a committed
+        transaction or none."""
+        import asyncio
+
+        from ..crashlog import crash_line
+
+        crash = self.crash
+
+        def force() -> None:
+            with contextlib.suppress(Exception):
+                if self._driver is not None:  # the terminal as it was, then the one line
+                    with contextlib.suppress(Exception):
+                        self._driver._disable_mouse_support()
+                    self._driver.stop_application_mode()
+                    self._driver.close()  # its writer thread has written all of that
+            with contextlib.suppress(Exception):
+                line = crash_line(*crash) if crash is not None else "the desk stopped on an unexpected error"
+                # not sys.stderr: Textual captures it while the app runs
+                os.write(2, f"sms-tui: error: {one_line(line)}\n".encode(errors="replace"))
+            os._exit(1)
+
+        with contextlib.suppress(RuntimeError):  # no loop running: nothing can hang in it
+            asyncio.get_running_loop().call_later(CRASH_EXIT_S, force)
 
     def report_error(self, exc: BaseException) -> None:
         """The one place worker errors end up: a notification, never a crash."""

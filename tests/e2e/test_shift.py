@@ -98,6 +98,36 @@ def test_an_unexpected_error_exits_non_zero_with_one_line_and_a_private_crash_lo
     assert "Traceback" in report and "RuntimeError: injected by the test" in report
 
 
+CRASH_AS_THE_DESK_OPENS = textwrap.dedent("""
+    # Loaded by Python at start (PYTHONPATH): mounting the first screen's table raises, as a
+    # bug in a widget would (an error in compose itself does end the desk)
+    from sms_tui.ui.widgets import queue_table as _table
+
+    def _boom(self):
+        raise RuntimeError("injected while building the queue")
+
+    _table.QueueTable.notify_style_update = _boom
+""")
+
+
+def test_an_error_while_the_first_screen_is_built_ends_the_desk_not_hangs_it(desk, tmp_path):
+    # Textual waited for a screen that would never mount: a blank terminal and a desk that
+    # never ended, until the analyst killed the session
+    desk.cli("new", "incident", "--title", "Mail bounces")
+    folder = tmp_path / "inject-open"
+    folder.mkdir()
+    (folder / "sitecustomize.py").write_text(CRASH_AS_THE_DESK_OPENS)
+    script = f"'{installed_program()}' --db '{desk.db}'; echo \"status=$?\""
+    term = desk.tui(program="/bin/sh", args=["-c", script], PYTHONPATH=str(folder))
+    term.wait_exit(timeout=15)
+    after = term.raw.decode(errors="replace").rsplit("\x1b[?1049l", 1)[-1]
+    after = re.sub(r"\x1b\[[0-9;?<>=$]*[A-Za-z~]", "", after)
+    assert "status=1" in after
+    errors = [line for line in after.replace("\r", "").splitlines() if line.startswith("sms-tui: error:")]
+    assert len(errors) == 1 and "RuntimeError: injected while building the queue" in errors[0]
+    assert "Traceback" not in after
+
+
 def test_what_was_typed_in_a_form_survives_a_crash_and_is_offered_back(desk, crashing):
     desk.cli("new", "incident", "--title", "Mail bounces")
     term = desk.tui(**crashing)
