@@ -75,6 +75,11 @@ class QueueSource(Protocol):
     def rows(self, offset: int, limit: int) -> list[RecordRow]: ...
 
 
+# every style a line is drawn in ("": the widget's own)
+STYLE_NAMES = ("", "queue-table--header", "queue-table--cursor", "queue-table--cursor-blurred",
+               "queue-table--urgent", "queue-table--closed", "queue-table--placeholder")
+
+
 class QueueTable(ScrollView, can_focus=True):
     """The rows of one queue, with a cursor."""
 
@@ -147,6 +152,7 @@ class QueueTable(ScrollView, can_focus=True):
         self._generation = 0
         self._lines: dict[tuple[int, int, int], Strip] = {}
         self._styles_by_name: dict[str, Style] = {}
+        self._drawn_with: tuple[Style, ...] | None = None  # the styles the kept lines were drawn in
         self._counted_source: QueueSource | None = None  # whose count self.total is
         self._layout: tuple[int, list[tuple[Column, int]]] | None = None
 
@@ -379,9 +385,18 @@ class QueueTable(ScrollView, can_focus=True):
         self.refresh()
 
     def notify_style_update(self) -> None:
+        """The styles may have changed: the kept lines are drawn again if the styles they are
+        drawn in did. A change of focus comes here too (the search box, a dialog): it changes
+        only the cursor's line, which is kept per focus, so the rows are not all redrawn
+        (leaving the search box redrew every visible row: 17 ms)."""
         super().notify_style_update()
-        self._styles_by_name.clear()
-        self._lines.clear()
+        self._styles_by_name.clear()  # the kept lines are checked at the next render
+
+    def _check_styles(self) -> None:
+        drawn_with = tuple(self._style(name) for name in STYLE_NAMES)
+        if drawn_with != self._drawn_with:
+            self._drawn_with = drawn_with
+            self._lines.clear()
 
     def on_resize(self) -> None:
         self._lines.clear()
@@ -397,6 +412,8 @@ class QueueTable(ScrollView, can_focus=True):
     # ---------------------------------------------------------------- render
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
+        if not self._styles_by_name:  # the styles were updated (or never looked up)
+            self._check_styles()
         if y == 0:
             return self._header(width)
         if self.total is None:
@@ -465,7 +482,7 @@ class QueueTable(ScrollView, can_focus=True):
             style += self._cursor_style()
         return self._to_strip(Text((" › " if cursor else "   ") + text, end=""), width, style)
 
-    def _style(self, name: str) -> Style:
+    def _style(self, name: str) -> Style:  # a name in STYLE_NAMES
         """A component's style ("": the widget's own), looked up once until the styles
         change (every row uses them)."""
         style = self._styles_by_name.get(name)
