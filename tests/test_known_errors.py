@@ -113,6 +113,19 @@ def test_applying_a_workaround_links_the_incident_to_the_known_errors_problem(re
     assert records.get(problem).journal[0].changes == {"linked_incident": (None, incident)}
 
 
+def test_the_same_workaround_is_applied_to_an_incident_once(records, problems):
+    ke = _known_error(records, "VPN drops", workaround="Reconnect")
+    other = _known_error(records, "VPN drops at night", workaround="Restart the client")
+    incident = records.create("incident", title="VPN drops again").ref
+    problems.apply_workaround(ke, incident)
+    with pytest.raises(ValidationError, match=f"{ke}'s workaround was applied to {incident} already"):
+        problems.apply_workaround(ke, incident)
+    assert records.get(ke).extra["applied_count"] == 1
+    assert [e.action for e in records.get(incident).journal].count("workaround") == 1
+    problems.apply_workaround(other, incident)  # another known error's still can be
+    assert [e.action for e in records.get(incident).journal].count("workaround") == 2
+
+
 def test_a_workaround_is_applied_only_to_an_open_incident(records, problems):
     ke = _known_error(records, "VPN drops")
     incident = records.create("incident", title="VPN").ref

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,7 +37,15 @@ from ...domain.trends import (
     detect,
     rule_from_config,
 )
-from ...storage.models import Change, ConfigurationItem, Incident, KnownError, Problem, Service
+from ...storage.models import (
+    Change,
+    ConfigurationItem,
+    Incident,
+    JournalEntry,
+    KnownError,
+    Problem,
+    Service,
+)
 from ...storage.problem_trends import TrendDismissal
 from ..core import journal
 from ..core.records import RecordService, table_for
@@ -356,6 +365,7 @@ class ProblemService:
             if not lifecycle_for(Kind.INCIDENT).is_open(incident.status):
                 raise ValidationError(f"{incident.ref} is {incident.status}; a workaround is "
                                       "applied to an open incident")
+            _refuse_if_applied(session, ke.ref, incident.ref)
             now = self.store.now()
             extra = f" — {note.strip()}" if note.strip() else ""
             changes: dict[str, tuple[Any, Any]] = {"known_error": (None, ke.ref)}
@@ -458,3 +468,19 @@ class ProblemService:
             rows = session.exec(select(TrendDismissal).order_by(col(TrendDismissal.id).desc()))
             return [DismissalView(r.key, r.dimension, r.value, tuple(r.incident_refs.split()),
                                   r.reason, r.dismissed_by, r.dismissed_at) for r in rows]
+
+
+def _refuse_if_applied(session: Session, ke_ref: str, incident_ref: str) -> None:
+    """Applied twice, a workaround counted twice on the known error (how often it is used)
+    and was journaled twice on the incident: the second time is refused, and says when."""
+    entries = session.exec(select(JournalEntry.at, JournalEntry.changes).where(
+        JournalEntry.record_ref == incident_ref, JournalEntry.action == "workaround"))
+    for at, changes in entries:
+        try:
+            applied = json.loads(changes).get("known_error", [None, None])[1]
+        except (ValueError, AttributeError, IndexError, TypeError):
+            continue
+        if applied == ke_ref:
+            raise ValidationError(
+                f"{ke_ref}'s workaround was applied to {incident_ref} already "
+                f"({at:%Y-%m-%d %H:%M}); to record that it was tried again, add a note")
