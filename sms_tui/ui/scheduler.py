@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TOAST_S = 2.5  # how long a scheduler message stays over the screen
+# A message that comes while a dialog or form is open waits until it is closed (it covered
+# the right half of the dialog for the toast's time); whether it is, is looked at this often.
+HELD_CHECK_S = 0.25
 # The checks first run this long after the desk opens, not at once: on a desk not opened for
 # a while the first SLA check writes hundreds of breach entries (7.6 s on a million records,
 # each a commit), in the seconds the analyst starts working and the screens are built.
@@ -46,6 +49,8 @@ class TuiScheduler:
         self.scheduler: Any = None
         self._lock = threading.Lock()
         self._closed = False
+        self._held: dict[str, str] = {}  # notices held while a dialog or form is open (UI thread)
+        self._holding: Any = None  # the timer that shows them once it is closed
 
     @property
     def enabled(self) -> bool:
@@ -99,11 +104,37 @@ class TuiScheduler:
         def show() -> None:
             # one short line, briefly: the screens show what it wrote (a toast over the
             # queue for seconds at every start hid the rows the analyst came for)
-            self.app.notify(message, timeout=TOAST_S, markup=False)
+            self._held[name] = message  # a check's latest news only
+            self._show_held()
             self.app.check_for_changes()
 
         with contextlib.suppress(RuntimeError):  # the app is closing
             self.app.call_from_thread(show)
+
+    # on the UI thread
+    def _typing_in_a_dialog(self) -> bool:
+        """A dialog or a form is open: a notice would cover half of it (the right side, where
+        the toasts are) while the analyst types."""
+        from textual.screen import ModalScreen
+
+        screen = self.app.screen
+        return isinstance(screen, ModalScreen) or getattr(screen, "SECTION_KEYS", True) is False
+
+    def _show_held(self) -> None:
+        """The notices held, now if no dialog or form is open, else once it is closed."""
+        if not self._held:
+            return
+        if self._typing_in_a_dialog() and not self._closed:
+            if self._holding is None:
+                self._holding = self.app.every(HELD_CHECK_S, self._show_held,
+                                               name="scheduler notices held")
+            return
+        if self._holding is not None:
+            self._holding.stop()
+            self._holding = None
+        held, self._held = self._held, {}
+        for message in held.values():
+            self.app.notify(message, timeout=TOAST_S, markup=False)
 
     def _error(self, name: str, exc: BaseException) -> None:
         with contextlib.suppress(RuntimeError):

@@ -445,3 +445,28 @@ async def test_j_and_k_move_in_the_review_list_as_in_the_queues(make_app, review
         assert table.cursor_row == 2
         await press(pilot, "k")
         assert table.cursor_row == 1
+
+
+async def test_a_scheduler_notice_waits_until_the_dialog_being_typed_in_is_closed(make_app, store):
+    # the toast covered the right half of the dialog for its 2.5 s, over what was typed
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("n")  # the new incident form
+        await settle(pilot)
+        await asyncio.to_thread(app.review_scheduler._result, "sla_check", "2 SLA breaches recorded")
+        await pilot.pause(0.6)
+        assert not any("SLA breaches" in n.message for n in app._notifications)
+        await pilot.press("escape")  # the form is left (its draft kept)
+        await pilot.pause(0.6)
+        told = [n for n in app._notifications if "SLA breaches" in n.message]
+        assert [n.message for n in told] == ["2 SLA breaches recorded"]
+
+
+async def test_a_scheduler_notice_shows_at_once_over_a_queue(make_app, store):
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await asyncio.to_thread(app.review_scheduler._result, "sla_check", "2 SLA breaches recorded")
+        await pilot.pause(0.1)
+        assert any(n.message == "2 SLA breaches recorded" for n in app._notifications)
