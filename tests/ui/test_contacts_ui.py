@@ -325,3 +325,29 @@ async def test_e_pressed_with_the_search_edits_the_contact_it_found(make_app, pe
         await settle(pilot)
         emails = [w.value for w in app.screen.query(Input) if "@" in w.value]
         assert emails == ["dana@other.org"], emails
+
+
+async def test_the_service_and_ci_fields_complete_names_of_the_catalogue(make_app, store, records):
+    # a wrong name was refused with the field underlined, and nothing said which names exist
+    from sms_tui.services.configuration.catalogue import CatalogueService
+
+    catalogue = CatalogueService(store)
+    catalogue.add_service("Email", criticality="high")
+    catalogue.add_service("ERP", criticality="medium")
+    catalogue.add_ci("mx-relay-01", ci_type="server", service="Email")
+    app = make_app()
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot)
+        await press(pilot, "n")
+        await type_text(pilot, "Mail bounces")
+        for name, typed, completed in (("service", "em", "Email"), ("ci", "MX-", "mx-relay-01")):
+            app.screen.query_one(f"#f-{name}").focus()
+            await settle(pilot)
+            await type_text(pilot, typed)  # any case
+            for _ in range(10):  # the names are read in a thread
+                await pilot.pause(0.05)
+            await press(pilot, "right")
+            assert app.screen.query_one(f"#f-{name}").value == completed
+        await press(pilot, "ctrl+s")
+        text = screen_text(app)
+        assert "Email" in text and "mx-relay-01" in text

@@ -343,6 +343,15 @@ class CatalogueService:
         self._journal(session, ci_ref(name), "ci", "create", now, changes)
         return row
 
+    def names(self) -> tuple[list[str], list[str]]:
+        """Every service's name and every CI's name, each by name: what a record's Service and
+        CI fields complete from."""
+        with self.store.read() as session:
+            services = session.exec(select(Service.name).order_by(func.lower(Service.name))).all()
+            cis = session.exec(select(ConfigurationItem.name)
+                               .order_by(func.lower(ConfigurationItem.name))).all()
+        return list(services), list(cis)
+
     def list_cis(self, *, service: str | None = None, status: str | None = None) -> list[CIView]:
         """CIs by name, optionally only one service's or one status's."""
         with self.store.read() as session:

@@ -41,6 +41,17 @@ from .form_fields import (
 )
 
 
+def _wait_until_open(backend: Any) -> None:
+    """In a suggester's thread: typed in the first seconds, while the database opens, wait
+    for it here, or the name is not completed (→ typed with it then completed nothing)."""
+    import time
+
+    for _ in range(200):
+        if backend.ready:
+            return
+        time.sleep(0.05)
+
+
 def _original(view: RecordView | None, name: str) -> Any:
     if view is None:
         return None
@@ -133,19 +144,25 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
             backend = self.backend
 
             def lookup(typed: str) -> list[Any]:  # in a thread (the suggester's)
-                import time
-
                 from ...services.customers.contacts import ContactService
 
-                # typed in the first seconds, while the database opens: wait for it here,
-                # or the name is not completed (→ typed with it then completed nothing)
-                for _ in range(200):
-                    if backend.ready:
-                        break
-                    time.sleep(0.05)
+                _wait_until_open(backend)
                 return backend.service(ContactService).suggestions(typed)
 
             widget = requester_input(value or "", lookup, id=wid)
+        elif spec.widget == "named":  # a service or a CI: completed from the catalogue
+            from ..widgets.requester_input import named_input
+
+            backend, services = self.backend, spec.name == "service"
+
+            def names() -> list[str]:  # in a thread (the suggester's)
+                from ...services.configuration.catalogue import CatalogueService
+
+                _wait_until_open(backend)
+                service_names, ci_names = backend.service(CatalogueService).names()
+                return service_names if services else ci_names
+
+            widget = named_input(value or "", names, placeholder=spec.placeholder, id=wid)
         elif spec.widget == "picker":  # a letter picks it: n/l/m/h/c for a security risk,
             # n/s/e for a change type, s/f/b for an outcome
             widget = ChoicePicker([(o, o.replace("_", " ") if o else "(not set)")

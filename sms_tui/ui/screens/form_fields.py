@@ -17,7 +17,8 @@ from .. import display
 
 # "scale": 1..5 or not set, picked with the digit or the arrows (a ChoicePicker)
 # "picker": one of ``options`` by its first letter or the arrows (a ChoicePicker)
-Widget = Literal["input", "text", "select", "check", "datetime", "int", "scale", "contact", "picker"]
+Widget = Literal["input", "text", "select", "check", "datetime", "int", "scale", "contact", "picker",
+                 "named"]
 
 
 SCALE = ("1", "2", "3", "4", "5")
@@ -37,8 +38,8 @@ class FieldSpec:
 # Common fields (impact and urgency have their own row, with the live priority).
 COMMON: tuple[FieldSpec, ...] = (
     FieldSpec("title", "Title", placeholder="what is wrong or wanted, in a few words"),
-    FieldSpec("service", "Service", placeholder="service name (optional)"),
-    FieldSpec("ci", "CI", placeholder="configuration item (optional)"),
+    FieldSpec("service", "Service", "named", placeholder="service name (optional; → completes)"),
+    FieldSpec("ci", "CI", "named", placeholder="configuration item (optional; → completes)"),
     FieldSpec("category", "Category", placeholder="e.g. network, hardware, access"),
     FieldSpec("assignee", "Assignee", placeholder="who works on it (optional)", when="create"),
     FieldSpec("assignment_group", "Group", placeholder="assignment group (optional)", when="create"),

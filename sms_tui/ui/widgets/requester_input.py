@@ -1,4 +1,5 @@
-"""The requester field: an Input that completes contacts as the analyst types.
+"""The requester field: an Input that completes contacts as the analyst types (and the
+Service and CI fields, which complete names of the catalogue the same way).
 
 Typing the start of a name or an email suggests ``Name <email>`` (or the
 email) of the first contact that matches; → accepts it. Whatever is typed is
@@ -55,6 +56,24 @@ class ContactSuggester(Suggester):
         return None
 
 
+class NameSuggester(ContactSuggester):
+    """Completes a typed prefix to a name of a list read in a thread (services, CIs): the
+    first, by name, that starts with it, any case."""
+
+    def __init__(self, names: Callable[[], list[str]]) -> None:
+        super().__init__(lambda _typed: [])
+        self.names = names
+
+    async def get_suggestion(self, value: str) -> str | None:
+        if not value.strip():
+            return None
+        try:
+            found = await asyncio.to_thread(self.names)
+        except Exception:  # the database not open yet, or busy: no suggestion this time
+            return None
+        return next((name for name in found if name.casefold().startswith(value)), None)
+
+
 class RequesterInput(Input):
     """An Input whose → waits for the completion of what is typed, when it is still coming."""
 
@@ -83,6 +102,13 @@ class RequesterInput(Input):
             self._right_waits = hold_keys(self.app)
             return
         super().action_cursor_right(select)
+
+
+def named_input(value: str, names: Callable[[], list[str]], *, placeholder: str,
+                **kwargs: Any) -> Input:
+    """A service's or CI's Input, completing from ``names`` (→ accepts, as for a requester)."""
+    return RequesterInput(value, placeholder=placeholder, suggester=NameSuggester(names),
+                          compact=True, select_on_focus=False, **kwargs)
 
 
 def requester_input(value: str, lookup: Callable[[str], list[Any]], **kwargs: Any) -> Input:
