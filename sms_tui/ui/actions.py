@@ -127,6 +127,20 @@ class RecordActions:
 
         self._dialog(AssignDialog)
 
+    def action_take(self) -> None:
+        """Assign the record to oneself in one key (``M``: make it mine), as the assign
+        dialog would with one's own name; journaled as any assignment."""
+        records, actor = self.backend.records, self.app.actor
+
+        def take(view: RecordView) -> None:
+            if view.assignee == actor:
+                self.app.notify(f"{view.ref} is assigned to you already", timeout=3, markup=False)
+                return
+            self.service(lambda: records.assign(view.ref, actor, expected_version=view.version),
+                         self.record_written, group="save")
+
+        self.with_record(take)
+
     def action_link(self) -> None:
         from .screens.link_dialog import LinkDialog
 
@@ -138,4 +152,4 @@ class RecordActions:
         self._dialog(EscalateDialog)
 
 
-RECORD_ACTIONS = ("open_record", "edit", "transition", "note", "assign", "link", "escalate")
+RECORD_ACTIONS = ("open_record", "edit", "transition", "note", "assign", "take", "link", "escalate")

@@ -271,3 +271,26 @@ async def test_the_major_checklist_opens_on_the_first_step_still_to_do(app, desk
         steps = app.screen.view.steps
         assert steps[0].done and steps[1].done and not steps[2].done
         assert app.screen.query_one("#steps").highlighted == 2
+
+
+async def test_shift_m_assigns_the_record_to_oneself_from_the_queue_and_the_record(make_app, records):
+    first = records.create("incident", title="Printer jams", impact="high", urgency="high").ref
+    second = records.create("incident", title="VPN slow").ref
+    app = make_app()
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot)
+        await press(pilot, "M")  # on the queue's first row
+        await settle(pilot)
+        assert records.get(first).assignee == "tester"
+        assert records.get(first).journal[0].action == "assign"
+        await press(pilot, "M")  # again: nothing is written twice
+        await settle(pilot)
+        assert [e.action for e in records.get(first).journal].count("assign") == 1
+        assert any("assigned to you already" in n.message for n in app._notifications)
+        await press(pilot, "down", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, RecordScreen) and app.screen.ref == second
+        await press(pilot, "M")
+        await settle(pilot)
+        assert records.get(second).assignee == "tester"
+        assert "tester" in screen_text(app)
