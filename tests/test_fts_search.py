@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import pytest
@@ -121,8 +122,24 @@ def test_no_text_makes_the_search_fail(records, typed):
 def test_the_match_expression_quotes_every_word(typed):
     expression = match_expression(typed)
     if expression is not None:
-        for part in expression.split(" "):
-            assert part.startswith('"') and part.endswith('"*') and '"' not in part[1:-2]
+        # outside the quoted phrases (letters, digits and spaces only), only the search's own
+        # AND, OR and parentheses: nothing typed is read as FTS5 syntax
+        phrases = re.findall(r'"([^"]*)"\*?', expression)
+        assert phrases and all(re.fullmatch(r"[^\W_]+( [^\W_]+)?", p) for p in phrases)
+        between = re.sub(r'"[^"]*"\*?', " ", expression)
+        assert set(between.replace("AND", " ").replace("OR", " ")) <= set(" ()")
+
+
+def test_a_word_finds_it_written_with_a_hyphen_and_the_other_way_round(records):
+    wifi = records.create("incident", title="Wi-Fi drops in room 4").ref
+    joined = records.create("incident", title="WiFi slow on floor 2").ref
+    mail = records.create("incident", title="E-mail bounces", description="outage since 9").ref
+    records.create("incident", title="Fine print of the contract")
+    assert found(records, "wifi") == sorted([wifi, joined])
+    assert found(records, "wi-fi") == sorted([wifi, joined])
+    assert found(records, "WIFI drops") == [wifi]
+    assert found(records, "email outage") == [mail]
+    assert found(records, "e-mail") == [mail]
 
 
 def test_numbers_are_read_only_with_the_queues_own_prefix():

@@ -62,16 +62,65 @@ def is_search_index(name: str | None) -> bool:
     return bool(name) and name in {f"ix_{table}_search" for table in FTS_TABLES}
 
 
-def match_expression(typed: str) -> str | None:
-    """The FTS5 MATCH expression for ``typed``: every word as a prefix; None if no words.
+# A typed word of this many letters is also looked for split in two ("wifi" finds "Wi-Fi",
+# "email" finds "E-mail"): one phrase per split, a few milliseconds at a million records.
+SPLIT_WORDS = range(4, 13)
 
-    Each word is double-quoted, so FTS5 operators and syntax in user text
-    (``AND``, ``NEAR``, ``"``, ``*``, ``:``) are read as plain words.
+# One typed word (or hyphenated chunk): its alternatives, any of which may match; each is
+# phrases that must all match; a phrase is its tokens, one after the other, and whether
+# the last is a prefix.
+Phrase = tuple[tuple[str, ...], bool]
+Alternatives = list[list[Phrase]]
+
+
+def search_terms(typed: str) -> list[Alternatives] | None:
+    """What the analyst typed, as the search reads it: every chunk (words between spaces)
+    must match; None if there are no words, or too many.
+
+    - a word matches as the start of a word (``print`` finds "Printer"), or split in two
+      adjacent words (``wifi`` finds "Wi-Fi": a full-text index splits on the hyphen);
+    - a chunk of several words (``wi-fi``, ``e-mail``) matches them all, each as the start
+      of a word, or joined into one (``wi-fi`` finds "WiFi").
     """
-    words = _WORD.findall(typed or "")
-    if not words or len(words) > MAX_WORDS:
+    chunks = [_WORD.findall(chunk) for chunk in (typed or "").split()]
+    chunks = [words for words in chunks if words]
+    if not chunks or sum(map(len, chunks)) > MAX_WORDS:
         return None
-    return " ".join(f'"{word}"*' for word in words)
+    terms: list[Alternatives] = []
+    for words in chunks:
+        if len(words) == 1:
+            word = words[0]
+            alternatives: Alternatives = [[((word,), True)]]
+            if len(word) in SPLIT_WORDS:
+                alternatives += [[((word[:i], word[i:]), False)] for i in range(1, len(word))]
+        else:
+            alternatives = [[((word,), True) for word in words], [(("".join(words),), True)]]
+        terms.append(alternatives)
+    return terms
+
+
+def match_expression(typed: str) -> str | None:
+    """The FTS5 MATCH expression for ``typed`` (see :func:`search_terms`); None if no words.
+
+    Each phrase is double-quoted, so FTS5 operators and syntax in user text (``AND``,
+    ``NEAR``, ``"``, ``*``, ``:``) are read as plain words.
+    """
+    terms = search_terms(typed)
+    if terms is None:
+        return None
+
+    def phrase(tokens: tuple[str, ...], prefix: bool) -> str:
+        return '"' + " ".join(tokens) + '"' + ("*" if prefix else "")
+
+    return " AND ".join(_either([" AND ".join(phrase(*p) for p in alt) for alt in alternatives])
+                        for alternatives in terms)
+
+
+def _either(parts: list[str]) -> str:
+    if len(parts) == 1:
+        return parts[0]
+    return "(" + " OR ".join(f"({part})" if " AND " in part or " & " in part else part
+                             for part in parts) + ")"
 
 
 def number_in(typed: str, prefix: str) -> int | None:
@@ -130,15 +179,26 @@ PG_DOCUMENT = (f"to_tsvector('{PG_CONFIG}'::regconfig, "
 
 
 def pg_query(typed: str) -> str | None:
-    """The ``to_tsquery`` text for ``typed``: every word as a prefix (``'vpn':* & 'drop':*``).
+    """The ``to_tsquery`` text for ``typed``, as :func:`match_expression` reads it
+    (``'vpn':* & ('wifi':* | 'wi' <-> 'fi' | …)``).
 
     Words are letters and digits only (see ``_WORD``), quoted: no operator of
     the tsquery syntax can come from user text.
     """
-    words = _WORD.findall(typed or "")
-    if not words or len(words) > MAX_WORDS:
+    terms = search_terms(typed)
+    if terms is None:
         return None
-    return " & ".join(f"'{word}':*" for word in words)
+
+    def phrase(tokens: tuple[str, ...], prefix: bool) -> str:
+        return " <-> ".join(f"'{token}'" for token in tokens) + (":*" if prefix else "")
+
+    def either(parts: list[str]) -> str:
+        if len(parts) == 1:
+            return parts[0]
+        return "(" + " | ".join(f"({part})" if " & " in part else part for part in parts) + ")"
+
+    return " & ".join(either([" & ".join(phrase(*p) for p in alt) for alt in alternatives])
+                      for alternatives in terms)
 
 
 def _dialect(session) -> str:
