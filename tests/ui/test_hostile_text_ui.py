@@ -33,6 +33,10 @@ async def _show(make_app, ref: str) -> tuple[str, str, bool]:
         queue = screen_text(app)
         app.action_open_ref(ref)
         await settle(pilot)
+        for _ in range(50):  # on a loaded machine the record's frame can come a moment later
+            if ref in screen_text(app) or not app.is_running:
+                break
+            await pilot.pause(0.1)
         return queue, screen_text(app), app.is_running
 
 
