@@ -42,7 +42,7 @@ class RecordScreen(RecordActions, DeskScreen):
         Binding("c", "note", "Note", id="detail.note", tooltip="Add a work note"),
         Binding("a", "assign", "Assign", id="detail.assign"),
         Binding("M", "take", "Assign to me", id="detail.take", show=False,
-                tooltip="Make the record yours: assign it to you, in one key"),
+                tooltip="Assign it to you, in one key"),
         Binding("l", "link", "Link", id="detail.link", tooltip="Link to another record"),
         Binding("x", "escalate", "Escalate", id="detail.escalate"),
         Binding("g", "links", "Go to link", id="detail.links", show=False,

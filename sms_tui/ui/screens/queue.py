@@ -51,7 +51,7 @@ class QueueScreen(RecordActions, DeskScreen):
         Binding("c", "note", "Note", id="queue.note", tooltip="Add a work note"),
         Binding("a", "assign", "Assign", id="queue.assign"),
         Binding("M", "take", "Assign to me", id="queue.take", show=False,
-                tooltip="Make the record yours: assign it to you, in one key"),
+                tooltip="Assign it to you, in one key"),
         Binding("l", "link", "Link", id="queue.link", tooltip="Link to another record"),
         Binding("x", "escalate", "Escalate", id="queue.escalate"),
         Binding("slash", "search", "Search", id="queue.search", tooltip="Type to filter by text"),

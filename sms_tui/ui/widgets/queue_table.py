@@ -280,7 +280,7 @@ class QueueTable(ScrollView, can_focus=True):
         self.total = total
         self.cursor = max(0, min(self.cursor, total - 1))
         self._lines.clear()
-        self.virtual_size = Size(self.scrollable_content_region.width, total + 1)
+        self.virtual_size = Size(0, total + 1)  # (see on_resize)
         self._scroll_cursor_into_view()
         self.refresh()
 
@@ -401,7 +401,10 @@ class QueueTable(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self._lines.clear()
         if self.total is not None:
-            self.virtual_size = Size(self.scrollable_content_region.width, self.total + 1)
+            # no width: a line is as wide as the table (overflow-x hidden), and a width here
+            # changed when the search box hid, asking for one more layout pass (16 ms more
+            # to leave the search box)
+            self.virtual_size = Size(0, self.total + 1)
             self._scroll_cursor_into_view()
 
     def watch_scroll_y(self, old: float, new: float) -> None:
