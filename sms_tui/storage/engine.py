@@ -211,12 +211,73 @@ def _on_begin(conn) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class SameFile:
+    """The desk file must stay the one the desk opened.
+
+    A file moved away, or replaced by another (a backup restored with ``mv``, a copy from
+    another machine) while the desk has it open: the connections already open go on with
+    the old file, while its write-ahead log stays under the old name, next to the new
+    file. A connection opened then (the pool opens them as needed) read the old log into
+    the new file and damaged it ("database disk image is malformed"); a note saved after
+    a move went into the orphan log. Every connection and every transaction checks first
+    that the name still leads to the same file, and refuses, writing nothing, if not.
+
+    The first refusal also empties that log into the file it belongs to, through a
+    connection still open on it (a checkpoint): the moved file gets what was committed
+    before the move, and the log left under the old name is empty, so nothing that opens
+    the new file later (the next start of the desk) reads the old file's pages into it.
+    """
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+        self.identity = self._identity()
+        self._log_emptied = False
+
+    def _identity(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return (st.st_dev, st.st_ino)
+
+    def check(self, on_the_old_file: sqlite3.Connection | None = None) -> None:
+        """Raise DatabaseError if the name no longer leads to the file first opened.
+        ``on_the_old_file``: a connection opened before the change (its log is emptied)."""
+        now = self._identity()
+        if self.identity is None:  # not there when the engine was made: the first one counts
+            self.identity = now
+            return
+        if now != self.identity:
+            if on_the_old_file is not None and not self._log_emptied:
+                with contextlib.suppress(sqlite3.Error):
+                    on_the_old_file.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                    self._log_emptied = True
+            what = "is gone" if now is None else "was replaced by another file"
+            raise DatabaseError(
+                f"{self.path} {what} while the desk had it open (moved, restored or deleted "
+                "by another program); nothing was written: quit, and open the desk again")
+
+
 def make_engine(path: Path | str) -> Engine:
     """An engine on the SQLite file at ``path`` with the settings above."""
     engine = create_engine(
         f"sqlite:///{path}",
         connect_args={"timeout": busy_timeout_s(), "check_same_thread": False},
     )
-    event.listen(engine, "connect", _on_connect)
-    event.listen(engine, "begin", _on_begin)
+    same = SameFile(path)
+
+    def on_connect(dbapi_connection: sqlite3.Connection, record) -> None:
+        try:
+            same.check()  # before the first statement reads the log next to it
+        except DatabaseError:
+            dbapi_connection.close()
+            raise
+        _on_connect(dbapi_connection, record)
+
+    def on_begin(conn) -> None:
+        same.check(conn.connection.dbapi_connection)
+        _on_begin(conn)
+
+    event.listen(engine, "connect", on_connect)
+    event.listen(engine, "begin", on_begin)
     return engine

@@ -187,3 +187,43 @@ def test_write_ahead_log_files_are_private_too(db_path, store, records):
                 assert side.exists() and _mode(side) == 0o600
     finally:
         os.umask(old)
+
+
+@pytest.mark.parametrize("how", ["replaced", "moved"])
+def test_a_desk_file_replaced_or_moved_while_open_is_refused_and_left_undamaged(tmp_path, clock, how):
+    # a backup restored with mv while the desk ran: a connection opened then read the old
+    # file's write-ahead log into the new file ("database disk image is malformed"); after
+    # a move, a note said "saved" and went into the orphan log
+    db, other = tmp_path / "desk.db", tmp_path / "other.db"
+    store = Store(db, actor="tester", clock=clock)
+    records = RecordService(store)
+    ref = records.create("incident", title="Existing").ref
+    restored = Store(other, actor="tester", clock=clock)
+    RecordService(restored).create("incident", title="From the backup")
+    restored.close()
+    if how == "replaced":
+        os.replace(other, db)
+    else:
+        os.replace(db, tmp_path / "moved.db")
+    for _ in range(2):  # the connection already open, then one the pool opens anew
+        with pytest.raises(DatabaseError, match=r"desk.db (was replaced by another file|is gone) while the desk had it open"):
+            records.add_note(ref, "written after the file changed")
+    with pytest.raises(DatabaseError, match="nothing was written"):
+        records.get(ref)
+    store.close()
+    if how == "replaced":
+        assert integrity_ok(db)
+        con = sqlite3.connect(db)
+        try:
+            assert con.execute("SELECT title FROM incident").fetchall() == [("From the backup",)]
+            assert not con.execute("SELECT count(*) FROM journal_entry WHERE note LIKE '%after the file%'").fetchone()[0]
+        finally:
+            con.close()
+    else:  # what was committed before the move is in the moved file, not in a log beside it
+        assert not db.exists()
+        assert integrity_ok(tmp_path / "moved.db")
+        con = sqlite3.connect(tmp_path / "moved.db")
+        try:
+            assert con.execute("SELECT title FROM incident").fetchall() == [("Existing",)]
+        finally:
+            con.close()
