@@ -54,7 +54,8 @@ POLL_SECONDS = 2.0
 # painted the first rows it read without them (issue 9).
 FIRST_PAGE_WAIT_S = 0.3
 FULL_COLLECTION_S = 300.0  # see quiet_collector
-CRASH_EXIT_S = 3.0  # see DeskApp._exit_soon_whatever_happens
+CRASH_EXIT_S = 3.0
+ERROR_TOAST_S = 8.0  # how long an error stays on screen  # see DeskApp._exit_soon_whatever_happens
 
 
 def _section_bindings() -> list[Binding]:
@@ -331,18 +332,35 @@ class DeskApp(App[None]):
             asyncio.get_running_loop().call_later(CRASH_EXIT_S, force)
 
     def report_error(self, exc: BaseException) -> None:
-        """The one place worker errors end up: a notification, never a crash."""
+        """The one place worker errors end up: a notification, never a crash. The same
+        message again while it is still shown is not stacked under it (a desk file replaced
+        under the desk failed every read, each with its toast, filling the screen)."""
         if isinstance(exc, DeskError):
             title = {ConflictError: "Changed by someone else", NotFound: "Not found",
                      ValidationError: "Not possible"}.get(type(exc), "Error")
             from .hints import error_message  # the key to press, not a CLI command
 
-            self.notify(one_line(error_message(exc)), title=title, severity="error", timeout=8,
-                        markup=False)
+            message = one_line(error_message(exc))
+            if self._shown_lately(message, ERROR_TOAST_S):
+                return
+            self.notify(message, title=title, severity="error", timeout=ERROR_TOAST_S, markup=False)
         else:
             log.error("unexpected error in a worker", exc_info=exc)
-            self.notify(one_line(f"{type(exc).__name__}: {exc}"), title="Unexpected error",
-                        severity="error", timeout=10, markup=False)
+            message = one_line(f"{type(exc).__name__}: {exc}")
+            if self._shown_lately(message, 10):
+                return
+            self.notify(message, title="Unexpected error", severity="error", timeout=10, markup=False)
+
+    def _shown_lately(self, message: str, seconds: float) -> bool:
+        import time
+
+        now = time.monotonic()
+        shown = self._errors_shown = {m: at for m, at in getattr(self, "_errors_shown", {}).items()
+                                      if now - at < seconds}
+        if message in shown:
+            return True
+        shown[message] = now
+        return False
 
     # ---------------------------------------------------------------- actions
     # keys that leave what is on screen: not from a dialog or a form (ctrl+q still quits)

@@ -255,3 +255,19 @@ async def test_a_digit_typed_in_a_form_is_no_way_out_of_it(make_app, desk):
         await pilot.press("2", "@", "C", "e")
         await settle(pilot)
         assert app.screen is form and app.current_mode == "incidents"
+
+
+async def test_the_same_error_again_is_not_stacked_under_the_one_shown(make_app, desk):
+    # a desk file replaced under the desk failed every read, each with its toast
+    from sms_tui.storage.engine import DatabaseError
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        for _ in range(4):
+            app.report_error(DatabaseError("desk.db was replaced by another file"))
+        app.report_error(DatabaseError("another problem"))
+        await pilot.pause()
+        shown = [n.message for n in app._notifications]
+        assert shown.count("desk.db was replaced by another file") == 1
+        assert "another problem" in shown
