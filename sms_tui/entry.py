@@ -9,6 +9,7 @@ command line in :mod:`sms_tui.cli`, which handles the TUI the same way.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -52,8 +53,9 @@ def main() -> None:
     try:
         run_tui(options)
     except DeskError as exc:
-        print(f"sms-tui: error: {one_line(str(exc))}", file=sys.stderr)
-        sys.exit(1)
+        with contextlib.suppress(OSError):  # stderr may be gone (a hung-up terminal)
+            print(f"sms-tui: error: {one_line(str(exc))}", file=sys.stderr)
+        sys.exit(getattr(exc, "status", 1))
     except KeyboardInterrupt:
         print("sms-tui: interrupted", file=sys.stderr)
         sys.exit(130)

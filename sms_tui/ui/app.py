@@ -146,11 +146,34 @@ class DeskApp(App[None]):
         return [*filters, self.ascii_filter] if self.ascii_filter is not None else filters
 
     # --------------------------------------------------------------- start-up
+    signalled = 0  # SIGTERM or SIGHUP stopped the desk (its number)
+
     def on_mount(self) -> None:
+        if not self.is_headless:
+            self._handle_stop_signals()
         keys = {k: v for k, v in self.config.section("keys").items() if isinstance(v, str)}
         if keys:
             self.set_keymap(keys)  # Posting-style: remap any binding by its id
         self.run_worker(self._open_backend, thread=True, exit_on_error=False, name="open database")
+
+    def _handle_stop_signals(self) -> None:
+        """SIGTERM (a shutdown, ``kill``) and SIGHUP (the SSH connection dropped, the terminal
+        closed) ended the desk at once: what was typed since the last pause in the typing was
+        lost with the drafts not yet on disk, and the terminal was left in raw mode with the
+        mouse reported. Now the drafts are written first, and the desk ends as on ``q``."""
+        import asyncio
+        import signal
+
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signum, self._stop_on_signal, signum)
+
+    def _stop_on_signal(self, signum: int) -> None:
+        with contextlib.suppress(Exception):
+            self.drafts.flush()  # first: the terminal may be gone, the disk is not
+        self.signalled = signum
+        self.exit(return_code=128 + signum)
 
     def first_page_shown(self) -> None:
         """The start screen has painted its first rows (or has none to show): open the services."""

@@ -33,9 +33,16 @@ def run_tui(app_ctx: AppContext | Any) -> None:
         from .keymap import check_keys
 
         check_keys(config.section("keys"), str(config.path))
+    _need_a_terminal()
     app = DeskApp(db_path=app_ctx.db_path or default_db_path(), config=config,
                   actor=app_ctx.actor or current_user())
     app.run()
+    if app.signalled:  # SIGTERM, SIGHUP: the drafts were written, the terminal restored
+        import signal
+
+        raise DeskStopped(f"stopped by {signal.Signals(app.signalled).name}; what was typed "
+                          "in an open form or dialog is kept as its draft (F2 puts it back)",
+                          128 + app.signalled)
     if app.crash is not None:
         from ..crashlog import crash_line
 
@@ -44,6 +51,36 @@ def run_tui(app_ctx: AppContext | Any) -> None:
         raise DeskError(app.startup_error)
     if app.return_code:  # Textual ended it with an error we did not see: never exit 0
         raise DeskError(f"the desk stopped with status {app.return_code}")
+
+
+class DeskStopped(DeskError):
+    """The desk was stopped by a signal: the one line, and 128 + the signal as the status."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _need_a_terminal() -> None:
+    """The desk draws on the terminal it reads keys from. Started with its input, output or
+    error output elsewhere (from cron, ``< /dev/null``, ``| cat``, ``2> file``), it drew into
+    a file, waited for keys that could not come, or hung with the terminal left in raw
+    mode: one line instead, and the commands, which need no terminal."""
+    import sys
+
+    streams = (("input", sys.stdin), ("output", sys.stdout), ("error output", sys.stderr))
+    elsewhere = [name for name, stream in streams if not _is_terminal(stream)]
+    if elsewhere:
+        raise DeskError(f"the desk needs a terminal, and its {' and '.join(elsewhere)} "
+                        f"{'is' if len(elsewhere) == 1 else 'are'} not one; the commands work "
+                        "without one (sms-tui --help)")
+
+
+def _is_terminal(stream: object) -> bool:
+    try:
+        return bool(stream is not None and stream.isatty())  # type: ignore[attr-defined]
+    except (OSError, ValueError):  # closed
+        return False
 
 
 def _log_to_file() -> None:

@@ -7,8 +7,11 @@ test had ever run it that long.
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import stat
+import subprocess
 import textwrap
 from collections import Counter
 from pathlib import Path
@@ -143,6 +146,57 @@ def test_what_was_typed_in_a_form_survives_a_crash_and_is_offered_back(desk, cra
     term.burst("f2", "ctrl+s")
     term.wait_for("INC-000002")
     assert "Scanner on floor 3 offline" in desk.cli("list", "incidents")
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+def test_a_stop_signal_keeps_what_was_typed_and_the_terminal(desk, signame):
+    # a shutdown or a dropped SSH connection ended the desk at once: text typed since the
+    # last pause in the typing was lost, and the terminal was left in raw mode
+    desk.cli("new", "incident", "--title", "Mail bounces")
+    script = (f"'{installed_program()}' --db '{desk.db}'; echo \"status=$?\"; "
+              "stty -a | tr ' ' '\\n' | grep -x -e '-\\?echo' -e '-\\?icanon'")
+    term = desk.tui(program="/bin/sh", args=["-c", script])
+    term.wait_for("INC-000001")
+    term.burst("n")
+    term.wait_for("New incident")
+    term.burst("Scanner on floor 3 offline")  # and the signal at once: no pause to write it
+    term.wait_for("Scanner on floor 3 offline")
+    pid = int(subprocess.run(["pgrep", "-P", str(term.child.pid)], capture_output=True,
+                             text=True).stdout.split()[0])
+    os.kill(pid, getattr(signal, signame))
+    term.wait_exit()
+    after = term.raw.decode(errors="replace").rsplit("\x1b[?1049l", 1)[-1]
+    after = re.sub(r"\x1b\[[0-9;?<>=$]*[A-Za-z~]", "", after)
+    lines = [line for line in after.replace("\r", "").splitlines() if line.strip()]
+    assert f"status={128 + getattr(signal, signame)}" in lines
+    errors = [line for line in lines if line.startswith("sms-tui: error:")]
+    assert len(errors) == 1 and f"stopped by {signame}" in errors[0]
+    assert "echo" in lines and "icanon" in lines  # the terminal is usable again
+    term = desk.tui()
+    term.wait_for("INC-000001")
+    term.burst("n")
+    term.wait_for("F2 puts it back")
+    term.burst("f2", "ctrl+s")
+    term.wait_for("INC-000002")
+    assert "Scanner on floor 3 offline" in desk.cli("list", "incidents")
+
+
+@pytest.mark.parametrize("where", ["< /dev/null", "| cat", "2> {errors}"])
+def test_started_without_a_terminal_it_says_so_in_one_line(desk, where):
+    # from cron, < /dev/null, | cat, 2> file: it drew into a file, waited for keys that
+    # could not come, or hung with the terminal in raw mode
+    desk.cli("new", "incident", "--title", "Mail bounces")
+    errors = desk.db.parent / "desk.err"
+    where = where.format(errors=errors)
+    script = f"set -o pipefail; '{installed_program()}' --db '{desk.db}' {where}; echo \"status=$?\""
+    term = desk.tui(program="/bin/bash", args=["-c", script], cols=200)
+    term.wait_exit(timeout=15)
+    out = term.raw.decode(errors="replace").replace("\r", "")
+    assert "status=1" in out
+    said = errors.read_text() if where.startswith("2>") else out
+    assert "\x1b[?1049h" not in said  # it never drew
+    lines = [line for line in said.splitlines() if line.startswith("sms-tui: error:")]
+    assert len(lines) == 1 and "the desk needs a terminal" in lines[0]
 
 
 def test_a_draft_keeps_the_picked_impact_and_urgency_not_only_the_text(desk):

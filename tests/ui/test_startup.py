@@ -47,14 +47,19 @@ def test_a_broken_config_is_refused_before_the_app_starts(tmp_path):
 def test_the_cli_prints_the_start_up_error_as_one_line(tmp_path):
     bad = tmp_path / "desk.db"
     bad.write_text("not sqlite")
-    out = subprocess.run([sys.executable, "-c", "from sms_tui.cli import main; main()", "--db", str(bad)],
-                         capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
-    assert out.returncode == 1
+    import pexpect  # the desk needs a terminal: it runs in a pseudo-terminal
+
+    child = pexpect.spawn(sys.executable, ["-c", "from sms_tui.cli import main; main()", "--db", str(bad)],
+                          dimensions=(30, 100), timeout=60)
+    output = child.read().decode(errors="replace")
+    child.close()
+    assert child.exitstatus == 1
     # after the terminal is restored: one line, naming the file and what is wrong
-    message = out.stderr[out.stderr.index("sms-tui: error: "):]
-    assert message.rstrip("\n").count("\n") == 0
+    message = output.rsplit("\x1b[?1049l", 1)[-1]
+    message = message[message.index("sms-tui: error: "):]
+    assert message.replace("\r", "").rstrip("\n").count("\n") == 0
     assert str(bad) in message and "not an SQLite database" in message
-    assert "Traceback" not in out.stderr
+    assert "Traceback" not in output
 
 
 def _slow_backend(db_path, clock):
