@@ -97,6 +97,8 @@ class DeskApp(App[None]):
                 tooltip="Services and CIs: relationships, impact, records; edit under change control"),
         Binding("q", "quit_key", "Quit", id="app.quit", show=False,
                 tooltip="From a queue or a record; a form or dialog is saved or left (Esc) first"),
+        Binding("ctrl+z", "suspend_process", "Suspend", id="app.suspend", show=False,
+                tooltip="Back to the shell for a moment (fg returns to the desk); in a text box, undo"),
     ]
 
     def __init__(self, *, db_path: Path | str, config: Config | None = None, actor: str = "analyst",
@@ -151,10 +153,18 @@ class DeskApp(App[None]):
     def on_mount(self) -> None:
         if not self.is_headless:
             self._handle_stop_signals()
+            self.app_resume_signal.subscribe(self, self._redraw_after_resume)
         keys = {k: v for k, v in self.config.section("keys").items() if isinstance(v, str)}
         if keys:
             self.set_keymap(keys)  # Posting-style: remap any binding by its id
         self.run_worker(self._open_backend, thread=True, exit_on_error=False, name="open database")
+
+    def _redraw_after_resume(self, _app: Any = None) -> None:
+        """Back from ctrl+z (``fg``), or from a SIGTSTP sent by another program: the terminal
+        was given back to the shell, whose screen is what it shows. Textual resumed without
+        drawing: the desk stayed blank until a key, and then only the rows came back."""
+        self.refresh(layout=True)
+        self.screen.refresh(layout=True)
 
     def _handle_stop_signals(self) -> None:
         """SIGTERM (a shutdown, ``kill``) and SIGHUP (the SSH connection dropped, the terminal

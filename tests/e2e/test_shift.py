@@ -181,6 +181,21 @@ def test_a_stop_signal_keeps_what_was_typed_and_the_terminal(desk, signame):
     assert "Scanner on floor 3 offline" in desk.cli("list", "incidents")
 
 
+def test_ctrl_z_goes_to_the_shell_and_fg_brings_the_whole_desk_back(desk):
+    # back with fg, the desk stayed blank until a key, and then only the rows came back
+    desk.cli("new", "incident", "--title", "Mail bounces")
+    term = desk.tui(program="/bin/bash", args=["--norc", "--noprofile", "-i"], PS1="shell$ ")
+    term.burst(f"'{installed_program()}' --db '{desk.db}'\r")
+    term.wait_for("INC-000001")
+    term.burst("\x1a")  # ctrl+z
+    term.wait_for("Stopped")
+    term.burst("fg\r")
+    screen = term.wait_for("^p palette")  # the footer, the last line drawn
+    assert "1 Incid." in screen and "INC-000001" in screen and "Incidents" in screen
+    term.burst("q")
+    term.wait_for("shell$")
+
+
 @pytest.mark.parametrize("where", ["< /dev/null", "| cat", "2> {errors}"])
 def test_started_without_a_terminal_it_says_so_in_one_line(desk, where):
     # from cron, < /dev/null, | cat, 2> file: it drew into a file, waited for keys that
