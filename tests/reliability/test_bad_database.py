@@ -227,3 +227,17 @@ def test_a_desk_file_replaced_or_moved_while_open_is_refused_and_left_undamaged(
             assert con.execute("SELECT title FROM incident").fetchall() == [("Existing",)]
         finally:
             con.close()
+
+
+def test_a_desk_made_writable_again_is_written_without_a_restart(desk, clock):
+    # started on a read-only file, the desk kept saying "read-only" after it was made
+    # writable, until it was restarted (its connection stayed read-only)
+    with _read_only(desk):
+        store = Store(desk, actor="tester", clock=clock)
+        records = RecordService(store)
+        for _ in range(2):
+            with pytest.raises(DatabaseError, match="read-only"):
+                records.create("incident", title="while read-only")
+    assert records.create("incident", title="once writable").ref == "INC-000002"
+    store.close()
+    assert _count(desk) == 2 and integrity_ok(desk)

@@ -146,6 +146,11 @@ class Store:
 
                     notify_change(session)
         except OperationalError as exc:
+            if self.url is None and "readonly" in str(exc.orig or exc).replace("-", ""):
+                # SQLite keeps a connection opened on a read-only file read-only: the next
+                # write opens a new one, so a file made writable again is written
+                # (it said "read-only" until the desk was restarted)
+                self.engine.dispose()
             raise _database_error(exc, self.url or self.path) from None
         except UnicodeEncodeError:
             raise _encoding_error() from None
