@@ -60,6 +60,29 @@ async def test_edit_conflict_reload_keeps_the_analysts_changes_and_takes_the_oth
     assert (saved.title, saved.category) == ("Printer on floor 2 jams", "printing")
 
 
+async def test_edit_conflict_reload_says_which_field_both_changed_before_saving_over_theirs(
+        make_app, records):
+    # after ctrl+r the form showed only the analyst's title, and the next save replaced the
+    # other analyst's title with it, unseen
+    incident = records.create("incident", title="Printer jams", category="hardware")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "e")
+        app.screen.query_one("#f-title").value = "Printer on floor 2 jams"
+        records.update(incident.ref, title="Printer jams [A edit]")  # someone else, meanwhile
+        await press(pilot, "ctrl+s")
+        await press(pilot, "ctrl+r")
+        text = screen_text(app)
+        assert "Changed by someone else too: Title is now 'Printer jams [A edit]'" in text
+        assert app.screen.query_one("#row-title").has_class("-invalid")
+        assert app.screen.focused is app.screen.query_one("#f-title")
+        assert app.screen.query_one("#f-title").value == "Printer on floor 2 jams"  # kept
+        await press(pilot, "ctrl+s")  # the analyst has seen theirs: the save goes through
+        assert not isinstance(app.screen, RecordForm)
+    assert records.get(incident.ref).title == "Printer on floor 2 jams"
+
+
 async def test_form_shows_validation_messages_in_place_and_marks_the_field(make_app, records):
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:

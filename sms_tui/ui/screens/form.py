@@ -41,6 +41,14 @@ from .form_fields import (
 )
 
 
+def _shown_value(value: Any) -> str:
+    """A field's value in a sentence: quoted, on one line, not too long."""
+    text = " ".join(str(value if value is not None else "").split())
+    if not text:
+        return "empty"
+    return f"'{text[:40]}…'" if len(text) > 40 else f"'{text}'"
+
+
 def _wait_until_open(backend: Any) -> None:
     """In a suggester's thread: typed in the first seconds, while the database opens, wait
     for it here, or the name is not completed (→ typed with it then completed nothing)."""
@@ -398,15 +406,21 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
         self.service(lambda: self.backend.records.get(ref), self._reloaded)
 
     def _reloaded(self, view: RecordView, *, quiet: bool = False) -> None:
-        """Take the record as it is now; keep every field the analyst had changed."""
+        """Take the record as it is now; keep every field the analyst had changed -- and say
+        which of those someone else changed too (their value was replaced, unseen, by the
+        analyst's on the next save)."""
         old = self.record
         self.record = view
+        both: list[tuple[FieldSpec, Any]] = []  # changed here and there, differently
         for spec in self.specs:
             widget = self.query_one(f"#f-{spec.name}")
             mine = self._raw(spec)
-            if mine != to_widget_value(spec, _original(old, spec.name)):
-                continue  # the analyst changed it: keep theirs
+            before = to_widget_value(spec, _original(old, spec.name))
             new = to_widget_value(spec, _original(view, spec.name))
+            if mine != before:
+                if new != before and new != mine:
+                    both.append((spec, new))
+                continue  # the analyst changed it: keep theirs
             if isinstance(widget, TextArea):
                 widget.text = new
             elif spec.widget == "check":
@@ -415,7 +429,18 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
                 widget.value = new
         self.conflict = False
         self.query_one("#form-title", Static).update(self._title())
-        self.query_one("#form-error", Static).remove_class("-shown")
+        error = self.query_one("#form-error", Static)
+        error.remove_class("-shown")
+        for row in self.query(".field.-invalid"):
+            row.remove_class("-invalid")
+        if both:
+            theirs = "; ".join(f"{spec.label} is now {_shown_value(new)}" for spec, new in both)
+            error.update(display.line(f"Changed by someone else too: {theirs}. Yours is kept "
+                                      "here: check it before ctrl+s saves it over theirs"))
+            error.add_class("-shown")
+            for spec, _new in both:
+                self.query_one(f"#row-{spec.name}").add_class("-invalid")
+            self.query_one(f"#f-{both[0][0].name}").focus()
         self.refresh_bindings()
         if not quiet:
             self.app.notify(f"Reloaded {view.ref} (version {view.version}); your changes are kept",
