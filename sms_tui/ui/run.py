@@ -74,6 +74,12 @@ def _need_a_terminal() -> None:
         raise DeskError(f"the desk needs a terminal, and its {' and '.join(elsewhere)} "
                         f"{'is' if len(elsewhere) == 1 else 'are'} not one; the commands work "
                         "without one (sms-tui --help)")
+    import os
+
+    if os.environ.get("TERM", "").strip().lower() in ("dumb", "unknown"):
+        raise DeskError(f"TERM={os.environ['TERM'].strip()} cannot move the cursor, so it cannot show "
+                        "the desk; set TERM to your terminal's type (e.g. xterm-256color), or use "
+                        "the commands (sms-tui --help)")
 
 
 def _is_terminal(stream: object) -> bool:

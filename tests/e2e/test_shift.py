@@ -181,6 +181,16 @@ def test_a_stop_signal_keeps_what_was_typed_and_the_terminal(desk, signame):
     assert "Scanner on floor 3 offline" in desk.cli("list", "incidents")
 
 
+def test_a_dumb_terminal_is_told_in_one_line(desk):
+    # TERM=dumb was ignored: the desk wrote its escape sequences to a terminal without them
+    term = desk.tui(TERM="dumb")
+    assert term.wait_exit(timeout=15) == 1
+    out = term.raw.decode(errors="replace")
+    assert "\x1b[" not in out
+    lines = [line for line in out.replace("\r", "").splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("sms-tui: error: TERM=dumb cannot move the cursor")
+
+
 def test_ctrl_z_goes_to_the_shell_and_fg_brings_the_whole_desk_back(desk):
     # back with fg, the desk stayed blank until a key, and then only the rows came back
     desk.cli("new", "incident", "--title", "Mail bounces")
