@@ -168,14 +168,14 @@ class DeskApp(App[None]):
 
     def _handle_stop_signals(self) -> None:
         """SIGTERM (a shutdown, ``kill``) and SIGHUP (the SSH connection dropped, the terminal
-        closed) ended the desk at once: what was typed since the last pause in the typing was
+        closed) ended the desk at once (and SIGINT from another program, with status 0): what was typed since the last pause in the typing was
         lost with the drafts not yet on disk, and the terminal was left in raw mode with the
         mouse reported. Now the drafts are written first, and the desk ends as on ``q``."""
         import asyncio
         import signal
 
         loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGHUP):
+        for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):  # (ctrl+c is a key here)
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(signum, self._stop_on_signal, signum)
 

@@ -148,7 +148,7 @@ def test_what_was_typed_in_a_form_survives_a_crash_and_is_offered_back(desk, cra
     assert "Scanner on floor 3 offline" in desk.cli("list", "incidents")
 
 
-@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP", "SIGINT"])
 def test_a_stop_signal_keeps_what_was_typed_and_the_terminal(desk, signame):
     # a shutdown or a dropped SSH connection ended the desk at once: text typed since the
     # last pause in the typing was lost, and the terminal was left in raw mode
