@@ -79,8 +79,8 @@ def search_terms(typed: str) -> list[Alternatives] | None:
 
     - a word matches as the start of a word (``print`` finds "Printer"), or split in two
       adjacent words (``wifi`` finds "Wi-Fi": a full-text index splits on the hyphen);
-    - a chunk of several words (``wi-fi``, ``e-mail``) matches them all, each as the start
-      of a word, or joined into one (``wi-fi`` finds "WiFi").
+    - a chunk of several words (``wi-fi``, ``e-mail``, ``10.0.0.1``) matches them side by
+      side, the last as the start of a word, or joined into one (``wi-fi`` finds "WiFi").
     """
     chunks = [_WORD.findall(chunk) for chunk in (typed or "").split()]
     chunks = [words for words in chunks if words]
@@ -93,8 +93,8 @@ def search_terms(typed: str) -> list[Alternatives] | None:
             alternatives: Alternatives = [[((word,), True)]]
             if len(word) in SPLIT_WORDS:
                 alternatives += [[((word[:i], word[i:]), False)] for i in range(1, len(word))]
-        else:
-            alternatives = [[((word,), True) for word in words], [(("".join(words),), True)]]
+        else:  # side by side, as written (not each anywhere), or joined
+            alternatives = [[(tuple(words), True)], [(("".join(words),), True)]]
         terms.append(alternatives)
     return terms
 
