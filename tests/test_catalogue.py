@@ -170,3 +170,15 @@ def test_unknown_ci_in_a_relationship_is_refused(catalogue):
 
     with pytest.raises(NotFound, match="no configuration item named 'ghost'"):
         catalogue.relate("a", "ghost")
+
+
+def test_a_record_names_its_service_and_ci_in_any_case(store, records):
+    # the form completes names in any case; a name typed in another case was refused on save
+    catalogue = CatalogueService(store)
+    catalogue.add_service("Wi-Fi", criticality="medium")
+    catalogue.add_ci("ap-floor2", ci_type="network", service="Wi-Fi")
+    view = records.create("incident", title="No signal", service="wi-fi", ci="AP-FLOOR2")
+    assert (view.service, view.ci) == ("Wi-Fi", "ap-floor2")
+    assert records.get(view.ref).journal[0].changes["service"] == (None, "Wi-Fi")
+    with pytest.raises(NotFound, match="no service named 'wifi'"):
+        records.create("incident", title="x", service="wifi")

@@ -95,7 +95,7 @@ class RecordService:
     def _service_id(self, session: Session, name: str | None) -> int | None:
         if not name:
             return None
-        found = session.exec(select(Service).where(Service.name == name)).first()
+        found = _named(session, Service, name)
         if found is None:
             names = session.exec(select(Service.name).order_by(Service.name)).all()
             hint = f"; known services: {', '.join(names)}" if names else "; no services exist yet"
@@ -119,7 +119,7 @@ class RecordService:
     def _ci_id(self, session: Session, name: str | None) -> int | None:
         if not name:
             return None
-        found = session.exec(select(ConfigurationItem).where(ConfigurationItem.name == name)).first()
+        found = _named(session, ConfigurationItem, name)
         if found is None:
             raise NotFound(f"no configuration item named '{name}'")
         return found.id
@@ -271,10 +271,10 @@ class RecordService:
             changes["security_risk"] = (None, row.security_risk)
             if rule := self._priority_rule(kind, row):
                 changes["priority_rule"] = (None, rule)
-        if service:
-            changes["service"] = (None, service)
+        if service:  # as the catalogue names it (it may have been typed in another case)
+            changes["service"] = (None, self._name_of(session, Service, row.service_id))
         if ci:
-            changes["ci"] = (None, ci)
+            changes["ci"] = (None, self._name_of(session, ConfigurationItem, row.ci_id))
         if requester_row is not None:
             # by reference only: a purge of the contact then leaves no name in this journal
             changes["requester"] = (None, requester_row.ref)
@@ -311,12 +311,14 @@ class RecordService:
             if service is not None:
                 new_id = self._service_id(session, service)
                 if new_id != row.service_id:
-                    changes["service"] = (self._name_of(session, Service, row.service_id), service)
+                    changes["service"] = (self._name_of(session, Service, row.service_id),
+                                          self._name_of(session, Service, new_id))
                     row.service_id = new_id
             if ci is not None:
                 new_id = self._ci_id(session, ci)
                 if new_id != row.ci_id:
-                    changes["ci"] = (self._name_of(session, ConfigurationItem, row.ci_id), ci)
+                    changes["ci"] = (self._name_of(session, ConfigurationItem, row.ci_id),
+                                     self._name_of(session, ConfigurationItem, new_id))
                     row.ci_id = new_id
             if requester is not None:
                 if kind is Kind.COMPLAINT:
@@ -728,3 +730,13 @@ class RecordService:
         """
         with self.store.read() as session:
             return session.exec(select(func.max(journal.JournalEntry.id))).one() or 0
+
+
+def _named(session: Session, model: Any, name: str) -> Any:
+    """The service or CI named ``name``: as written, else in any case when only one is
+    (the fields complete names in any case: ``wi-fi`` is the Wi-Fi service)."""
+    found = session.exec(select(model).where(model.name == name)).first()
+    if found is None:
+        matches = session.exec(select(model).where(func.lower(model.name) == name.lower()).limit(2)).all()
+        found = matches[0] if len(matches) == 1 else None
+    return found
