@@ -54,7 +54,8 @@ def main() -> None:
         run_tui(options)
     except DeskError as exc:
         with contextlib.suppress(OSError):  # stderr may be gone (a hung-up terminal)
-            print(f"sms-tui: error: {one_line(str(exc))}", file=sys.stderr)
+            said = "" if hasattr(exc, "status") else "error: "  # stopped by a signal: no error
+            print(f"sms-tui: {said}{one_line(str(exc))}", file=sys.stderr)
         sys.exit(getattr(exc, "status", 1))
     except KeyboardInterrupt:
         print("sms-tui: interrupted", file=sys.stderr)

@@ -41,8 +41,7 @@ def run_tui(app_ctx: AppContext | Any) -> None:
         import signal
 
         raise DeskStopped(f"stopped by {signal.Signals(app.signalled).name}; what was typed "
-                          "in an open form or dialog is kept as its draft (F2 puts it back)",
-                          128 + app.signalled)
+                          "in a form is kept as a draft (F2)", 128 + app.signalled)
     if app.crash is not None:
         from ..crashlog import crash_line
 
