@@ -176,6 +176,7 @@ class DraftMixin:
     _draft_offer: dict[str, str] | None = None
     _draft_timer: Any = None
     _draft_keys_at_open: int | None = None
+    _draft_staged = False  # this opening kept a draft of what was typed
 
     def draft_key(self) -> str:
         raise NotImplementedError
@@ -198,6 +199,7 @@ class DraftMixin:
     def start_drafts(self) -> None:
         """Take what the screen shows now as its starting point; offer a kept draft."""
         self._draft_baseline = self._texts()
+        self._draft_staged = False
         self._draft_keys_at_open = self._keys_handed()
         kept = self.app.drafts.get(self.draft_key())
         # every field the screen has, not only those holding a value yet (a request's type,
@@ -220,6 +222,7 @@ class DraftMixin:
         self.app.drafts.flush()
         self._draft_baseline = None
         self._draft_offer = None
+        self._draft_staged = False
         self._show_draft_line(None)
 
     def on_screen_suspend(self) -> None:
@@ -274,6 +277,11 @@ class DraftMixin:
             return  # still opening: the values are the screen's own
         texts = self._texts()
         if texts == self._draft_baseline:
+            if self._draft_staged:  # typed, then taken back (undo, deleted): nothing to keep
+                self._draft_staged = False
+                if self._draft_timer is not None:
+                    self._draft_timer.stop()
+                self.app.drafts.drop(self.draft_key())
             return
         if self._draft_keys_at_open is not None and self._keys_handed() == self._draft_keys_at_open:
             # no key since it opened: the screen filling itself (a request form's catalogue
@@ -283,6 +291,7 @@ class DraftMixin:
             return
         # in memory at once, on disk when typing pauses (a burst of 50 keys is one write)
         self.app.drafts.stage(self.draft_key(), texts)
+        self._draft_staged = True
         if self._draft_timer is not None:
             self._draft_timer.stop()
         self._draft_timer = self.set_timer(DRAFT_PAUSE_S, self.app.drafts.flush,  # type: ignore[attr-defined]

@@ -248,6 +248,23 @@ async def test_a_status_is_picked_by_its_first_letter_or_its_number(make_app, de
         assert dialog.query_one("#note", Input).value == "r" and targets.highlighted == 1
 
 
+async def test_a_note_typed_then_undone_leaves_no_draft_to_offer(make_app, desk) -> None:
+    # undone with ctrl+z, the note was still offered back as a draft the next time
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await _to(pilot, desk["vpn"].ref)
+        await press(pilot, "c")
+        await type_text(pilot, "alpha")
+        await pilot.pause(0.5)  # typing paused: the draft is on disk
+        await press(pilot, "ctrl+z")
+        assert app.screen.query_one("#note", TextArea).text == ""
+        await press(pilot, "escape")
+        await press(pilot, "c")
+        assert "A draft typed here was kept" not in screen_text(app)
+    assert not any("alpha" in str(entry) for entry in app.drafts._all().values())
+
+
 async def test_drafts_that_cannot_be_written_are_said_once(make_app, desk, tmp_path, monkeypatch):
     """A read-only or full disk (here: the state folder's place is a file) must not stop the
     typing, but the analyst is told once that nothing is kept until the form is saved -- a
