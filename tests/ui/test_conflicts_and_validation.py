@@ -53,7 +53,9 @@ async def test_edit_conflict_reload_keeps_the_analysts_changes_and_takes_the_oth
 
         await press(pilot, "ctrl+r")
         assert app.screen.query_one("#f-title").value == "Printer on floor 2 jams"  # kept
-        assert app.screen.query_one("#f-category").value == "printing"  # theirs
+        assert app.screen.query_one("#f-category").value == "printing"  # theirs, and said
+        assert any("Category is now 'printing'; your changes are kept" in n.message
+                   for n in app._notifications)
         await press(pilot, "ctrl+s")
         assert not isinstance(app.screen, RecordForm)
     saved = records.get(incident.ref)

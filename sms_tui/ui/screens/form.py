@@ -22,6 +22,7 @@ from textual.widgets import Header, Input, Label, Select, Static, TextArea
 from ...domain.errors import ConflictError, DeskError, ValidationError
 from ...domain.kinds import EXTRA_FIELDS, KINDS, Kind, parse_kind
 from ...domain.priority import PRIORITY_NAMES
+from ...domain.text import one_line
 from ...services.core.views import RecordView
 from .. import display
 from ..cursor import cursors_to_end
@@ -412,6 +413,7 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
         old = self.record
         self.record = view
         both: list[tuple[FieldSpec, Any]] = []  # changed here and there, differently
+        taken: list[tuple[FieldSpec, Any]] = []  # changed there only: now in the form
         for spec in self.specs:
             widget = self.query_one(f"#f-{spec.name}")
             mine = self._raw(spec)
@@ -421,6 +423,8 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
                 if new != before and new != mine:
                     both.append((spec, new))
                 continue  # the analyst changed it: keep theirs
+            if new != before:
+                taken.append((spec, new))
             if isinstance(widget, TextArea):
                 widget.text = new
             elif spec.widget == "check":
@@ -443,8 +447,10 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
             self.query_one(f"#f-{both[0][0].name}").focus()
         self.refresh_bindings()
         if not quiet:
-            self.app.notify(f"Reloaded {view.ref} (version {view.version}); your changes are kept",
-                            timeout=4, markup=False)
+            news = "".join(f"; {spec.label} is now {_shown_value(new)}" for spec, new in taken[:3])
+            more = f" and {len(taken) - 3} more" if len(taken) > 3 else ""
+            self.app.notify(one_line(f"Reloaded {view.ref} (version {view.version}){news}{more}; "
+                                     "your changes are kept"), timeout=6, markup=False)
 
     # --------------------------------------------------------------- cancel
     def _dirty(self) -> bool:
