@@ -319,3 +319,17 @@ async def test_a_record_screen_shown_again_in_another_section_names_that_section
         bar = screen_text(app).splitlines()[1]
         assert "Next status" in screen_text(app)
         assert "[1 Incid.]" in bar and "[2 Reqs]" not in bar
+
+
+async def test_a_long_search_word_is_shown_cut_not_dropped(make_app, records):
+    # a 66-letter word left the bar reading 'filter: open · text' with the word missing
+    records.create("incident", title="Printer jams")
+    app = make_app()
+    word = "supercalifragilisticexpialidocious" * 2
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "slash")
+        await type_text(pilot, word)
+        await press(pilot, "enter")
+        bar = next(line for line in screen_text(app).splitlines() if "filter:" in line)
+        assert 'text "supercalifragilistic' in bar and "…" in bar

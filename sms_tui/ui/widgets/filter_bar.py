@@ -39,7 +39,10 @@ class FilterBar(Widget):
             count = "loading…"
         else:
             count = f"{self.total:,} record{'s' if self.total != 1 else ''}"
-        described = display.line(self.flt.describe())  # holds the analyst's search text
+        # holds the analyst's search text: cut to the room left, or a long word went to a
+        # second line the bar does not have, and the search text vanished
+        room = self.size.width - len(self.title) - len(count) - len("    filter: ")
+        described = display.line(self.flt.describe(), limit=max(12, room) if self.size.width else None)
         described.stylize(filter_style)
         return Text.assemble(
             (self.title, title_style), "  ", count, "  ", ("filter: ", "bold"), described,
