@@ -122,6 +122,8 @@ def test_the_same_workaround_is_applied_to_an_incident_once(records, problems):
         problems.apply_workaround(ke, incident)
     assert records.get(ke).extra["applied_count"] == 1
     assert [e.action for e in records.get(incident).journal].count("workaround") == 1
+    # no longer suggested for it ("May match a known error" listed the one applied)
+    assert [hit.ref for hit in problems.suggest_for_incident(incident)] == [other]
     problems.apply_workaround(other, incident)  # another known error's still can be
     assert [e.action for e in records.get(incident).journal].count("workaround") == 2
 

@@ -341,10 +341,12 @@ class ProblemService:
         """Known errors that may match an incident (its title and description, service, CI)."""
         with self.store.read() as session:
             incident: Incident = self._load(session, incident_ref, Kind.INCIDENT)
-            return self._search_in(
+            applied = _applied(session, incident.ref)  # applied already: not suggested again
+            hits = self._search_in(
                 session, f"{incident.title} {incident.description}",
                 service=_name(session, Service, incident.service_id),
-                ci=_name(session, ConfigurationItem, incident.ci_id), limit=limit)
+                ci=_name(session, ConfigurationItem, incident.ci_id), limit=limit + len(applied))
+            return [hit for hit in hits if hit.ref not in applied][:limit]
 
     def apply_workaround(self, known_error_ref: str, incident_ref: str, *, note: str = "",
                          link_problem: bool = True) -> RecordView:
@@ -470,17 +472,26 @@ class ProblemService:
                                   r.reason, r.dismissed_by, r.dismissed_at) for r in rows]
 
 
-def _refuse_if_applied(session: Session, ke_ref: str, incident_ref: str) -> None:
-    """Applied twice, a workaround counted twice on the known error (how often it is used)
-    and was journaled twice on the incident: the second time is refused, and says when."""
+def _applied(session: Session, incident_ref: str) -> dict[str, Any]:
+    """The known errors whose workaround was applied to an incident, with when."""
+    found: dict[str, Any] = {}
     entries = session.exec(select(JournalEntry.at, JournalEntry.changes).where(
         JournalEntry.record_ref == incident_ref, JournalEntry.action == "workaround"))
     for at, changes in entries:
         try:
-            applied = json.loads(changes).get("known_error", [None, None])[1]
+            ref = json.loads(changes).get("known_error", [None, None])[1]
         except (ValueError, AttributeError, IndexError, TypeError):
             continue
-        if applied == ke_ref:
-            raise ValidationError(
-                f"{ke_ref}'s workaround was applied to {incident_ref} already "
-                f"({at:%Y-%m-%d %H:%M}); to record that it was tried again, add a note")
+        if isinstance(ref, str):
+            found.setdefault(ref, at)
+    return found
+
+
+def _refuse_if_applied(session: Session, ke_ref: str, incident_ref: str) -> None:
+    """Applied twice, a workaround counted twice on the known error (how often it is used)
+    and was journaled twice on the incident: the second time is refused, and says when."""
+    at = _applied(session, incident_ref).get(ke_ref)
+    if at is not None:
+        raise ValidationError(
+            f"{ke_ref}'s workaround was applied to {incident_ref} already "
+            f"({at:%Y-%m-%d %H:%M}); to record that it was tried again, add a note")
