@@ -131,6 +131,17 @@ def test_an_error_while_the_first_screen_is_built_ends_the_desk_not_hangs_it(des
     assert "Traceback" not in after
 
 
+def _the_draft_is_offered_and_saved(desk, title: str) -> None:
+    """The desk started again: the new incident form offers the draft, F2 and ctrl+s save it."""
+    term = desk.tui()
+    term.wait_for("INC-000001")
+    term.burst("n")
+    term.wait_for("F2 puts it back")
+    term.burst("f2", "ctrl+s")
+    term.wait_for("INC-000002")
+    assert title in desk.cli("list", "incidents")
+
+
 def test_what_was_typed_in_a_form_survives_a_crash_and_is_offered_back(desk, crashing):
     desk.cli("new", "incident", "--title", "Mail bounces")
     term = desk.tui(**crashing)
@@ -139,13 +150,7 @@ def test_what_was_typed_in_a_form_survives_a_crash_and_is_offered_back(desk, cra
     term.wait_for("Scanner on floor 3 offline")
     term.burst("\x1bOP")  # the crash, with the form open and unsaved
     assert term.wait_exit() == 1
-    term = desk.tui()
-    term.wait_for("INC-000001")
-    term.burst("n")
-    term.wait_for("F2 puts it back")
-    term.burst("f2", "ctrl+s")
-    term.wait_for("INC-000002")
-    assert "Scanner on floor 3 offline" in desk.cli("list", "incidents")
+    _the_draft_is_offered_and_saved(desk, "Scanner on floor 3 offline")
 
 
 @pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP", "SIGINT"])
@@ -172,13 +177,7 @@ def test_a_stop_signal_keeps_what_was_typed_and_the_terminal(desk, signame):
     said = [line for line in lines if line.startswith("sms-tui:")]  # a stop, not an error
     assert said == [f"sms-tui: stopped by {signame}; what was typed in a form is kept as a draft (F2)"]
     assert "echo" in lines and "icanon" in lines  # the terminal is usable again
-    term = desk.tui()
-    term.wait_for("INC-000001")
-    term.burst("n")
-    term.wait_for("F2 puts it back")
-    term.burst("f2", "ctrl+s")
-    term.wait_for("INC-000002")
-    assert "Scanner on floor 3 offline" in desk.cli("list", "incidents")
+    _the_draft_is_offered_and_saved(desk, "Scanner on floor 3 offline")
 
 
 def test_a_dumb_terminal_is_told_in_one_line(desk):
