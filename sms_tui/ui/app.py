@@ -55,7 +55,8 @@ POLL_SECONDS = 2.0
 FIRST_PAGE_WAIT_S = 0.3
 FULL_COLLECTION_S = 300.0  # see quiet_collector
 CRASH_EXIT_S = 3.0
-ERROR_TOAST_S = 8.0  # how long an error stays on screen  # see DeskApp._exit_soon_whatever_happens
+ERROR_TOAST_S = 8.0  # how long an error stays on screen
+QUIT_AGAIN_S = 5.0  # q again within this quits, drafts unwritten  # see DeskApp._exit_soon_whatever_happens
 
 
 def _section_bindings() -> list[Binding]:
@@ -408,8 +409,21 @@ class DeskApp(App[None]):
                     and (isinstance(self.screen, ModalScreen)
                          or not getattr(self.screen, "SECTION_KEYS", True)))
 
+    _quit_asked_at = -1e9
+
     async def action_quit_key(self) -> None:
-        """q: quit, from a queue or a record (not from a form or a dialog)."""
+        """q: quit, from a queue or a record (not from a form or a dialog). When drafts
+        could not be written (a full disk), what was typed in forms left with Esc is in
+        memory only: q says so first, and q again within :data:`QUIT_AGAIN_S` quits."""
+        import time
+
+        now = time.monotonic()
+        if self.drafts.unwritten and now - self._quit_asked_at > QUIT_AGAIN_S:
+            self._quit_asked_at = now
+            self.notify("The drafts could not be written to disk: quitting loses what was typed "
+                        "in forms left with Esc. Save them, or press q again to quit.",
+                        title="Quit?", severity="warning", timeout=QUIT_AGAIN_S, markup=False)
+            return
         await self.action_quit()
 
     def action_section(self, name: str) -> None:

@@ -40,6 +40,7 @@ class DraftStore:
         # told once, the first time a draft cannot be written (a read-only or full disk)
         self.on_failure = on_failure
         self._failed = False  # a write failed (said once, through on_failure)
+        self._last_failed = False  # the last write failed: what is kept is in memory only
 
     @property
     def path(self) -> Path:
@@ -88,6 +89,11 @@ class DraftStore:
             drafts.pop(next(iter(drafts)))
 
     @property
+    def unwritten(self) -> bool:
+        """Drafts are kept that could not be written: quitting would lose them."""
+        return self._last_failed and bool(self._drafts)
+
+    @property
     def failing(self) -> bool:
         """Whether the last write of the drafts failed (nothing typed is kept until saved)."""
         return self._failed
@@ -105,7 +111,9 @@ class DraftStore:
         try:
             private_dir(self.path.parent)
             write_text(self.path, json.dumps(self._drafts))  # whole, 0600, never over a non-file
+            self._last_failed = False
         except (OSError, DeskError) as exc:  # a full or read-only disk must not stop the typing
+            self._last_failed = True
             log.warning("could not keep a draft in %s", self.path, exc_info=True)
             told, self._failed = self._failed, True
             if self.on_failure is not None and not told:

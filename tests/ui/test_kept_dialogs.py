@@ -288,3 +288,22 @@ async def test_drafts_that_cannot_be_written_are_said_once(make_app, desk, tmp_p
         await press(pilot, "escape")
         told = [n for n in app._notifications if "drafts cannot be kept" in n.message]
         assert len(told) == 1
+
+
+async def test_q_asks_again_before_losing_drafts_that_could_not_be_written(
+        make_app, desk, tmp_path, monkeypatch):
+    # with the drafts unwritable (a full disk), q quit at once and the draft in memory was lost
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv("SMS_TUI_STATE_DIR", str(blocker / "state"))
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await press(pilot, "n")
+        await type_text(pilot, "Printer jams")
+        await press(pilot, "escape", "escape")  # left, its draft kept in memory only
+        await press(pilot, "q")
+        assert app.is_running
+        assert any("press q again to quit" in n.message for n in app._notifications)
+        await press(pilot, "q")
+        assert not app.is_running
