@@ -46,6 +46,11 @@ def atomic_text(path: Path, newline: str | None = None) -> Iterator[TextIO]:
     check_target(path)
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
+        # a file where the folder should be (or above it) is not a folder that "does not exist"
+        blocker = next((p for p in (directory, *directory.parents) if p.exists() and not p.is_dir()),
+                       None)
+        if blocker is not None:
+            raise OutputError(f"cannot write {path}: {blocker} is a file, not a folder")
         raise OutputError(f"cannot write {path}: folder {directory} does not exist")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=directory)

@@ -170,3 +170,18 @@ def test_nothing_is_written_when_an_output_is_refused(cli, records, db_path, tmp
     os.mkfifo(tmp_path / "pipe")
     assert cli("export", "--format", "csv", "-o", str(tmp_path / "pipe")).exit_code == 1
     assert dump(db_path) == before
+
+
+def test_a_file_where_the_folder_should_be_is_named_as_such(tmp_path):
+    # SMS_TUI_STATE_DIR naming a file: the message said its folder "does not exist"
+    from sms_tui.domain.errors import DeskError
+    from sms_tui.files import atomic_text
+
+    blocker = tmp_path / "state"
+    blocker.write_text("", encoding="utf-8")
+    for target in (blocker / "drafts.json", blocker / "sub" / "drafts.json"):
+        with pytest.raises(DeskError, match=f"{blocker} is a file, not a folder"), atomic_text(target):
+            pass
+    with pytest.raises(DeskError, match="does not exist"), atomic_text(tmp_path / "none" / "x.json"):
+        pass
+    assert blocker.read_text(encoding="utf-8") == ""
