@@ -24,6 +24,7 @@ trigram index several times larger.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from sqlalchemy import Boolean, ColumnElement, bindparam, column, or_, text, true
 from sqlalchemy.ext.compiler import compiles
@@ -66,11 +67,10 @@ def is_search_index(name: str | None) -> bool:
 # "email" finds "E-mail"): one phrase per split, a few milliseconds at a million records.
 SPLIT_WORDS = range(4, 13)
 
-# One typed word (or hyphenated chunk): its alternatives, any of which may match; each is
-# phrases that must all match; a phrase is its tokens, one after the other, and whether
-# the last is a prefix.
+# One typed word (or hyphenated chunk): its alternatives, any of which may match; each is a
+# phrase: its tokens, one after the other, and whether the last is a prefix.
 Phrase = tuple[tuple[str, ...], bool]
-Alternatives = list[list[Phrase]]
+Alternatives = list[Phrase]
 
 
 def search_terms(typed: str) -> list[Alternatives] | None:
@@ -90,11 +90,11 @@ def search_terms(typed: str) -> list[Alternatives] | None:
     for words in chunks:
         if len(words) == 1:
             word = words[0]
-            alternatives: Alternatives = [[((word,), True)]]
+            alternatives: Alternatives = [((word,), True)]
             if len(word) in SPLIT_WORDS:
-                alternatives += [[((word[:i], word[i:]), False)] for i in range(1, len(word))]
+                alternatives += [((word[:i], word[i:]), False) for i in range(1, len(word))]
         else:  # side by side, as written (not each anywhere), or joined
-            alternatives = [[(tuple(words), True)], [(("".join(words),), True)]]
+            alternatives = [(tuple(words), True), (("".join(words),), True)]
         terms.append(alternatives)
     return terms
 
@@ -112,15 +112,17 @@ def match_expression(typed: str) -> str | None:
     def phrase(tokens: tuple[str, ...], prefix: bool) -> str:
         return '"' + " ".join(tokens) + '"' + ("*" if prefix else "")
 
-    return " AND ".join(_either([" AND ".join(phrase(*p) for p in alt) for alt in alternatives])
-                        for alternatives in terms)
+    return _written(terms, phrase, any_of=" OR ", all_of=" AND ")
 
 
-def _either(parts: list[str]) -> str:
-    if len(parts) == 1:
-        return parts[0]
-    return "(" + " OR ".join(f"({part})" if " AND " in part or " & " in part else part
-                             for part in parts) + ")"
+def _written(terms: list[Alternatives], phrase: Callable[[tuple[str, ...], bool], str], *,
+             any_of: str, all_of: str) -> str:
+    """``terms`` in a query language: every chunk, each any of its phrases."""
+    def either(alternatives: Alternatives) -> str:
+        parts = [phrase(*p) for p in alternatives]
+        return parts[0] if len(parts) == 1 else "(" + any_of.join(parts) + ")"
+
+    return all_of.join(either(alternatives) for alternatives in terms)
 
 
 def number_in(typed: str, prefix: str) -> int | None:
@@ -192,13 +194,7 @@ def pg_query(typed: str) -> str | None:
     def phrase(tokens: tuple[str, ...], prefix: bool) -> str:
         return " <-> ".join(f"'{token}'" for token in tokens) + (":*" if prefix else "")
 
-    def either(parts: list[str]) -> str:
-        if len(parts) == 1:
-            return parts[0]
-        return "(" + " | ".join(f"({part})" if " & " in part else part for part in parts) + ")"
-
-    return " & ".join(either([" & ".join(phrase(*p) for p in alt) for alt in alternatives])
-                      for alternatives in terms)
+    return _written(terms, phrase, any_of=" | ", all_of=" & ")
 
 
 def _dialect(session) -> str:
