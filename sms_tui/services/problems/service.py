@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -472,18 +471,16 @@ class ProblemService:
                                   r.reason, r.dismissed_by, r.dismissed_at) for r in rows]
 
 
-def _applied(session: Session, incident_ref: str) -> dict[str, Any]:
-    """The known errors whose workaround was applied to an incident, with when."""
-    found: dict[str, Any] = {}
-    entries = session.exec(select(JournalEntry.at, JournalEntry.changes).where(
-        JournalEntry.record_ref == incident_ref, JournalEntry.action == "workaround"))
-    for at, changes in entries:
-        try:
-            ref = json.loads(changes).get("known_error", [None, None])[1]
-        except (ValueError, AttributeError, IndexError, TypeError):
-            continue
+def _applied(session: Session, incident_ref: str) -> dict[str, datetime]:
+    """The known errors whose workaround was applied to an incident, with when (first)."""
+    found: dict[str, datetime] = {}
+    entries = session.exec(select(JournalEntry).where(
+        JournalEntry.record_ref == incident_ref, JournalEntry.action == "workaround")
+        .order_by(col(JournalEntry.id)))
+    for view in map(journal.to_view, entries):
+        _before, ref = view.changes.get("known_error", (None, None))
         if isinstance(ref, str):
-            found.setdefault(ref, at)
+            found.setdefault(ref, view.at)
     return found
 
 
