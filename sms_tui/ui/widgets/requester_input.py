@@ -24,20 +24,25 @@ from textual.widgets import Input
 from ..typeahead import hold_keys
 
 
-class ContactSuggester(Suggester):
+class _AnsweringSuggester(Suggester):
+    """A suggester that tells its Input when it has answered for a value (with a suggestion
+    or none), so that a → waiting for it goes on (:class:`RequesterInput`)."""
+
+    async def _get_suggestion(self, requester: Any, value: str) -> None:
+        try:
+            await super()._get_suggestion(requester, value)
+        finally:
+            answered = getattr(requester, "suggestion_answered", None)
+            if answered is not None:
+                requester.call_later(answered, value)
+
+
+class ContactSuggester(_AnsweringSuggester):
     """Completes a typed prefix to a contact of the register (no cache: contacts change)."""
 
     def __init__(self, lookup: Callable[[str], list[Any]]) -> None:
         super().__init__(use_cache=False, case_sensitive=False)
         self.lookup = lookup  # typed text -> contact views (a service call, run in a thread)
-
-    async def _get_suggestion(self, requester: Any, value: str) -> None:
-        try:
-            await super()._get_suggestion(requester, value)
-        finally:  # answered, with a suggestion or none: a → waiting for it goes on
-            answered = getattr(requester, "suggestion_answered", None)
-            if answered is not None:
-                requester.call_later(answered, value)
 
     async def get_suggestion(self, value: str) -> str | None:
         typed = value.strip()
@@ -56,12 +61,12 @@ class ContactSuggester(Suggester):
         return None
 
 
-class NameSuggester(ContactSuggester):
+class NameSuggester(_AnsweringSuggester):
     """Completes a typed prefix to a name of a list read in a thread (services, CIs): the
-    first, by name, that starts with it, any case."""
+    first, by name, that starts with it, any case (no cache: the catalogue changes)."""
 
     def __init__(self, names: Callable[[], list[str]]) -> None:
-        super().__init__(lambda _typed: [])
+        super().__init__(use_cache=False, case_sensitive=False)
         self.names = names
 
     async def get_suggestion(self, value: str) -> str | None:
