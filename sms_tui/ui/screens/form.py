@@ -44,10 +44,8 @@ from .form_fields import (
 
 def _shown_value(value: Any) -> str:
     """A field's value in a sentence: quoted, on one line, not too long."""
-    text = " ".join(str(value if value is not None else "").split())
-    if not text:
-        return "empty"
-    return f"'{text[:40]}…'" if len(text) > 40 else f"'{text}'"
+    text = one_line(str(value if value is not None else ""), 40).strip()
+    return f"'{text}'" if text else "empty"
 
 
 def _wait_until_open(backend: Any) -> None:
