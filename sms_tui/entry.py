@@ -48,15 +48,15 @@ def main() -> None:
         return
     from .domain.errors import DeskError
     from .domain.text import one_line
-    from .ui.run import run_tui
+    from .ui.run import DeskStopped, run_tui
 
     try:
         run_tui(options)
     except DeskError as exc:
         with contextlib.suppress(OSError):  # stderr may be gone (a hung-up terminal)
-            said = "" if hasattr(exc, "status") else "error: "  # stopped by a signal: no error
+            said = "" if isinstance(exc, DeskStopped) else "error: "  # a stop, not an error
             print(f"sms-tui: {said}{one_line(str(exc))}", file=sys.stderr)
-        sys.exit(getattr(exc, "status", 1))
+        sys.exit(exc.status if isinstance(exc, DeskStopped) else 1)
     except KeyboardInterrupt:
         print("sms-tui: interrupted", file=sys.stderr)
         sys.exit(130)

@@ -54,9 +54,9 @@ POLL_SECONDS = 2.0
 # painted the first rows it read without them (issue 9).
 FIRST_PAGE_WAIT_S = 0.3
 FULL_COLLECTION_S = 300.0  # see quiet_collector
-CRASH_EXIT_S = 3.0
+CRASH_EXIT_S = 3.0  # see DeskApp._exit_soon_whatever_happens
 ERROR_TOAST_S = 8.0  # how long an error stays on screen
-QUIT_AGAIN_S = 5.0  # q again within this quits, drafts unwritten  # see DeskApp._exit_soon_whatever_happens
+QUIT_AGAIN_S = 5.0  # q again within this quits, drafts unwritten
 
 
 def _section_bindings() -> list[Binding]:
@@ -131,6 +131,8 @@ class DeskApp(App[None]):
         # TERM=vt100 / linux, or a locale that is not UTF-8: draw everything in ASCII
         self.ascii_filter = AsciiFilter() if ascii_only() else None
         self.control_filter = ControlFilter()  # no control character reaches the terminal
+        self._errors_shown: dict[str, float] = {}  # error message -> when shown (monotonic)
+        self._quit_asked_at = -1e9  # when q last asked again (drafts unwritten)
 
     def get_driver_class(self):  # noqa: ANN201 - Textual's signature
         """Textual's choice, but on Linux/macOS a driver that delivers Esc at the escape delay
@@ -149,7 +151,7 @@ class DeskApp(App[None]):
         return [*filters, self.ascii_filter] if self.ascii_filter is not None else filters
 
     # --------------------------------------------------------------- start-up
-    signalled = 0  # SIGTERM or SIGHUP stopped the desk (its number)
+    signalled = 0  # SIGTERM, SIGHUP or SIGINT stopped the desk (its number)
 
     def on_mount(self) -> None:
         if not self.is_headless:
@@ -165,13 +167,13 @@ class DeskApp(App[None]):
         was given back to the shell, whose screen is what it shows. Textual resumed without
         drawing: the desk stayed blank until a key, and then only the rows came back."""
         self.refresh(layout=True)
-        self.screen.refresh(layout=True)
 
     def _handle_stop_signals(self) -> None:
         """SIGTERM (a shutdown, ``kill``) and SIGHUP (the SSH connection dropped, the terminal
-        closed) ended the desk at once (and SIGINT from another program, with status 0): what was typed since the last pause in the typing was
-        lost with the drafts not yet on disk, and the terminal was left in raw mode with the
-        mouse reported. Now the drafts are written first, and the desk ends as on ``q``."""
+        closed) ended the desk at once, and SIGINT from another program with status 0: what
+        was typed since the last pause in the typing was lost with the drafts not yet on
+        disk, and the terminal was left in raw mode with the mouse reported. Now the drafts
+        are written first, and the desk ends as on ``q``."""
         import asyncio
         import signal
 
@@ -389,7 +391,7 @@ class DeskApp(App[None]):
         import time
 
         now = time.monotonic()
-        shown = self._errors_shown = {m: at for m, at in getattr(self, "_errors_shown", {}).items()
+        shown = self._errors_shown = {m: at for m, at in self._errors_shown.items()
                                       if now - at < seconds}
         if message in shown:
             return True
@@ -408,8 +410,6 @@ class DeskApp(App[None]):
         return not (action in self.LEAVING_ACTIONS
                     and (isinstance(self.screen, ModalScreen)
                          or not getattr(self.screen, "SECTION_KEYS", True)))
-
-    _quit_asked_at = -1e9
 
     async def action_quit_key(self) -> None:
         """q: quit, from a queue or a record (not from a form or a dialog). When drafts
