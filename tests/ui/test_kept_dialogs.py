@@ -8,6 +8,7 @@ opens it again on another record (and checks it is indeed the same screen, refil
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Input, OptionList, TextArea
 
 from sms_tui.ui.screens.assign_dialog import AssignDialog
@@ -265,13 +266,19 @@ async def test_a_note_typed_then_undone_leaves_no_draft_to_offer(make_app, desk)
     assert not any("alpha" in str(entry) for entry in app.drafts._all().values())
 
 
-async def test_drafts_that_cannot_be_written_are_said_once(make_app, desk, tmp_path, monkeypatch):
-    """A read-only or full disk (here: the state folder's place is a file) must not stop the
-    typing, but the analyst is told once that nothing is kept until the form is saved -- a
-    draft silently not kept is a promise broken."""
+@pytest.fixture
+def unwritable_drafts(tmp_path, monkeypatch):
+    """Drafts cannot be written: the state folder's place is a file (as a full or read-only
+    disk would refuse them)."""
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("", encoding="utf-8")
     monkeypatch.setenv("SMS_TUI_STATE_DIR", str(blocker / "state"))
+
+
+async def test_drafts_that_cannot_be_written_are_said_once(make_app, desk, unwritable_drafts):
+    """A read-only or full disk (here: the state folder's place is a file) must not stop the
+    typing, but the analyst is told once that nothing is kept until the form is saved -- a
+    draft silently not kept is a promise broken."""
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -291,11 +298,8 @@ async def test_drafts_that_cannot_be_written_are_said_once(make_app, desk, tmp_p
 
 
 async def test_q_asks_again_before_losing_drafts_that_could_not_be_written(
-        make_app, desk, tmp_path, monkeypatch):
+        make_app, desk, unwritable_drafts):
     # with the drafts unwritable (a full disk), q quit at once and the draft in memory was lost
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("", encoding="utf-8")
-    monkeypatch.setenv("SMS_TUI_STATE_DIR", str(blocker / "state"))
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
