@@ -25,6 +25,7 @@ and later opens of every screen and dialog, with the key back), ``first-second``
 clear it), ``first-opens`` (the first open of every screen after 12 s of reading
 the queue, in fresh processes, alternated with the idle builds off),
 ``during-builds`` (↓/↑ every 2.2 s in the first 20 s, the same alternation). Each reports median, p95 and max in milliseconds.
+``--escdelay MS`` sets ``ESCDELAY`` for every program (the desk's and the floors').
 ``--against PROGRAM`` alternates those three parts with another build's ``sms-tui``
 (e.g. the previous commit's, installed in its own environment) instead.
 
@@ -508,8 +509,12 @@ def main() -> None:
     parser.add_argument("--against", metavar="PROGRAM",
                         help="another build's sms-tui to alternate with (first-frame, first-opens, "
                              "during-builds, first-second) instead of SMS_TUI_WARM=0")
+    parser.add_argument("--escdelay", type=int, metavar="MS",
+                        help="ESCDELAY for every program run (default: none set, each its own)")
     args = parser.parse_args()
     desk = Desk(args.db)
+    if args.escdelay is not None:
+        desk.env["ESCDELAY"] = str(args.escdelay)
     figures = Figures()
     load = os.getloadavg()
     try:
