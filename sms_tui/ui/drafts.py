@@ -39,7 +39,7 @@ class DraftStore:
         self._dirty = False  # staged in memory, not yet on disk
         # told once, the first time a draft cannot be written (a read-only or full disk)
         self.on_failure = on_failure
-        self._failed = False  # a write failed (said once, through on_failure)
+        self._told = False  # the failing writes were said (once, through on_failure)
         self._last_failed = False  # the last write failed: what is kept is in memory only
 
     @property
@@ -95,8 +95,9 @@ class DraftStore:
 
     @property
     def failing(self) -> bool:
-        """Whether the last write of the drafts failed (nothing typed is kept until saved)."""
-        return self._failed
+        """Whether the last write of the drafts failed (nothing typed is kept until saved):
+        once a write succeeds again (space freed, the folder made), drafts are kept again."""
+        return self._last_failed
 
     def drop(self, key: str) -> None:
         """Forget the draft of ``key`` (saved, or discarded on purpose)."""
@@ -111,11 +112,11 @@ class DraftStore:
         try:
             private_dir(self.path.parent)
             write_text(self.path, json.dumps(self._drafts))  # whole, 0600, never over a non-file
-            self._last_failed = False
+            self._last_failed = self._told = False  # a later failure is said again
         except (OSError, DeskError) as exc:  # a full or read-only disk must not stop the typing
             self._last_failed = True
             log.warning("could not keep a draft in %s", self.path, exc_info=True)
-            told, self._failed = self._failed, True
+            told, self._told = self._told, True
             if self.on_failure is not None and not told:
                 why = (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
                 self.on_failure(f"drafts cannot be kept in {self.path.parent} ({why}): what "

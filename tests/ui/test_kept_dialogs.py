@@ -8,6 +8,8 @@ opens it again on another record (and checks it is indeed the same screen, refil
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from textual.widgets import Input, OptionList, TextArea
 
@@ -295,6 +297,39 @@ async def test_drafts_that_cannot_be_written_are_said_once(make_app, desk, unwri
         await press(pilot, "escape")
         told = [n for n in app._notifications if "drafts cannot be kept" in n.message]
         assert len(told) == 1
+
+
+async def test_drafts_kept_again_once_the_disk_recovers_are_said_to_be_kept(
+        make_app, desk, tmp_path, unwritable_drafts):
+    """A disk that refused the drafts and then took them again (space freed, the folder
+    made): the form must not go on saying that what is typed is lost -- the analyst would
+    save half-finished records for fear of losing them. A second failure is told again."""
+    blocker = tmp_path / "not-a-folder"
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await press(pilot, "n")
+        await type_text(pilot, "Printer jams")
+        await press(pilot, "escape")
+        assert "what you typed is lost" in screen_text(app)
+        await press(pilot, "escape")
+        blocker.unlink()
+        blocker.mkdir()  # the state folder can be made now
+        await press(pilot, "n")
+        await type_text(pilot, "Again")
+        await press(pilot, "escape")
+        shown = screen_text(app)
+        assert "kept as a draft" in shown and "what you typed is lost" not in shown
+        assert not app.drafts.unwritten
+        await press(pilot, "escape")
+        shutil.rmtree(blocker)
+        blocker.write_text("", encoding="utf-8")  # refused again
+        await press(pilot, "n")
+        await type_text(pilot, "Third")
+        await press(pilot, "escape")
+        assert "what you typed is lost" in screen_text(app)
+        told = [n for n in app._notifications if "drafts cannot be kept in" in n.message]
+        assert len(told) == 2
 
 
 async def test_q_asks_again_before_losing_drafts_that_could_not_be_written(
