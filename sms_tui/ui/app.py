@@ -83,6 +83,11 @@ def quiet_collector() -> None:
     gc.set_threshold(young, middle, 100)
 
 
+
+def _dropped_keys(count: int) -> str:
+    return (f"The {count} keys typed after it were dropped." if count > 1
+            else "The key typed after it was dropped.")
+
 class DeskApp(App[None]):
     """The analyst's desk."""
 
@@ -367,25 +372,32 @@ class DeskApp(App[None]):
         with contextlib.suppress(RuntimeError):  # no loop running: nothing can hang in it
             asyncio.get_running_loop().call_later(CRASH_EXIT_S, force)
 
-    def report_error(self, exc: BaseException) -> None:
+    def report_error(self, exc: BaseException, dropped: int = 0) -> None:
         """The one place worker errors end up: a notification, never a crash. The same
         message again while it is still shown is not stacked under it (a desk file replaced
-        under the desk failed every read, each with its toast, filling the screen)."""
+        under the desk failed every read, each with its toast, filling the screen).
+        ``dropped``: keys typed after the failed call, waiting for what it would have
+        opened, that were dropped (:meth:`keys_dropped`)."""
         if isinstance(exc, DeskError):
             title = {ConflictError: "Changed by someone else", NotFound: "Not found",
                      ValidationError: "Not possible"}.get(type(exc), "Error")
             from .hints import error_message  # the key to press, not a CLI command
 
-            message = one_line(error_message(exc))
-            if self._shown_lately(message, ERROR_TOAST_S):
-                return
-            self.notify(message, title=title, severity="error", timeout=ERROR_TOAST_S, markup=False)
+            message, timeout = one_line(error_message(exc)), ERROR_TOAST_S
         else:
             log.error("unexpected error in a worker", exc_info=exc)
-            message = one_line(f"{type(exc).__name__}: {exc}")
-            if self._shown_lately(message, 10):
-                return
-            self.notify(message, title="Unexpected error", severity="error", timeout=10, markup=False)
+            title, message = "Unexpected error", one_line(f"{type(exc).__name__}: {exc}")
+            timeout = 10
+        if dropped:
+            message = f"{message} {_dropped_keys(dropped)}"
+        if self._shown_lately(message, timeout):
+            return
+        self.notify(message, title=title, severity="error", timeout=timeout, markup=False)
+
+    def keys_dropped(self, dropped: int) -> None:
+        """Say that ``dropped`` keys typed after a refused call were not run (the refusal
+        itself is shown where it belongs: a form's field)."""
+        self.notify(_dropped_keys(dropped), severity="warning", timeout=ERROR_TOAST_S)
 
     def _shown_lately(self, message: str, seconds: float) -> bool:
         import time

@@ -149,6 +149,13 @@ class TypeAhead:
         if self._holds.pop(token, None) is not None:
             self._release()
 
+    def _drop_waiting(self) -> int:
+        """Forget the keys waiting: they were typed for a screen that did not open (or a
+        form a save would have closed) and would run as commands where the analyst is."""
+        dropped = len(self._queue)
+        self._queue.clear()
+        return dropped
+
     # ------------------------------------------------------------ the events
     async def feed(self, event: events.Event) -> None:
         """A key or paste from the terminal: handle it now, or queue it behind the others."""
@@ -291,6 +298,9 @@ class NoHold:
     def release(self) -> None:
         pass
 
+    def fail(self) -> int:
+        return 0
+
 
 class Hold:
     """Keys wait while this is held: until :meth:`release`, or its worker ended without it
@@ -303,6 +313,14 @@ class Hold:
 
     def release(self) -> None:
         self.gate._let_go(self.token)
+
+    def fail(self) -> int:
+        """What was held for will not happen (the screen could not open, the save was
+        refused): the keys typed meanwhile are dropped, not run on the screen still shown
+        -- a note typed after ``c`` ran as queue commands. Returns how many were dropped."""
+        dropped = self.gate._drop_waiting() if self.token in self.gate._holds else 0
+        self.release()
+        return dropped
 
     def worker_gone(self) -> bool:
         # cancelled counts: an exclusive worker replaced before its thread ran stays RUNNING

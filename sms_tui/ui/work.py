@@ -43,7 +43,8 @@ def run_service(
     ``on_error(exc)`` may handle a DeskError in place and return True; otherwise
     the app reports it. Results for a node that has left the screen are dropped.
     ``opens_screen``: ``then`` opens a screen or dialog; keys typed meanwhile wait
-    for it (:mod:`sms_tui.ui.typeahead`) instead of running on this one. A save
+    for it (:mod:`sms_tui.ui.typeahead`) instead of running on this one, and are
+    dropped, said with the error, if the call fails. A save
     (``group`` "save" or "submit") holds keys the same way: it closes its form or
     dialog, and keys typed after ctrl+s belong to the screen it uncovers (typed
     slowly, they would have reached it); so does a checklist tick ("tick").
@@ -68,10 +69,13 @@ def run_service(
             release()
 
     def fail(exc: BaseException) -> None:
-        release()
+        # what the keys typed meanwhile were waiting for will not come: they are dropped
+        dropped = hold.fail() if hold is not None else 0
         if isinstance(exc, DeskError) and on_error is not None and node.is_attached and on_error(exc):
+            if dropped:
+                app.keys_dropped(dropped)
             return
-        app.report_error(exc)
+        app.report_error(exc, dropped=dropped)
 
     def body() -> None:
         worker = get_current_worker()

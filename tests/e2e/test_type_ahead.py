@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 
+from .terminal import cli
+
 
 def _journal(desk, ref: str) -> list[dict]:
     return json.loads(desk.cli("show", ref, "--format", "json"))["journal"]
@@ -318,3 +320,22 @@ def test_w_typed_alone_with_k_still_applies_the_first_match(desk):
     term.burst("K", "w")
     term.wait_for("applied to")
     assert any(e["action"] == "workaround" for e in _journal(desk, ref))
+
+
+def test_keys_typed_after_a_dialog_that_could_not_open_are_dropped_not_run_on_the_queue(desk):
+    """A dialog whose record cannot be read (here: the desk file was replaced under the
+    running desk, which is refused): the note typed after ``c`` was waiting for it. Run on
+    the queue, its letters were commands -- ``o`` showed all records, ``e`` and ``l``
+    tried to open more dialogs. They are dropped, and the refusal says so."""
+    ref = _incident(desk)
+    term = desk.tui()
+    term.wait_for(ref)
+    term.settle(1.0)
+    other = desk.db.with_name("other.db")
+    cli(desk.env, "--db", str(other), "new", "incident", "--title", "Another desk")
+    other.replace(desk.db)  # a backup restored with mv, under the running desk
+    term.burst("c", "hello")
+    screen = term.wait_for("dropped")
+    assert "The 5 keys typed after it were" in " ".join(screen.replace("▌", " ").split())
+    term.settle(1.0)
+    assert "filter: open" in term.text()
