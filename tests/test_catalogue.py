@@ -182,3 +182,18 @@ def test_a_record_names_its_service_and_ci_in_any_case(store, records):
     assert records.get(view.ref).journal[0].changes["service"] == (None, "Wi-Fi")
     with pytest.raises(NotFound, match="no service named 'wifi'"):
         records.create("incident", title="x", service="wifi")
+
+
+def test_the_catalogues_own_commands_find_a_service_and_ci_in_any_case(catalogue):
+    # a record's fields took `wi-fi` for the Wi-Fi service, but `sms-tui service show wi-fi`
+    # said there was none: one name, two rules
+    catalogue.add_service("Wi-Fi", criticality="medium")
+    catalogue.add_ci("ap-floor2", ci_type="network", service="wi-fi")
+    assert catalogue.get_service("wi-fi").name == "Wi-Fi"
+    assert catalogue.get_ci("AP-Floor2").name == "ap-floor2"
+    catalogue.update_ci("AP-FLOOR2", description="Second floor")
+    assert [e.changes for e in catalogue.history("ap-floor2", ci=True)][0] == {
+        "description": ("", "Second floor")}
+    assert catalogue.history("WI-FI") == catalogue.history("Wi-Fi")
+    with pytest.raises(NotFound, match="no service named 'wifi'"):
+        catalogue.get_service("wifi")

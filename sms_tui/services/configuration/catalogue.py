@@ -28,6 +28,7 @@ from ...domain.priority import Level
 from ...domain.text import has_visible_text
 from ...storage.models import CIRelationship, ConfigurationItem, Service
 from ..core import journal
+from ..core.names import named
 from ..core.store import Store
 from ..core.views import JournalView, LinkView
 
@@ -157,7 +158,7 @@ class CatalogueService:
                        action=action, changes=changes, note=note)
 
     def _service(self, session: Session, name: str) -> Service:
-        found = session.exec(select(Service).where(Service.name == (name or "").strip())).first()
+        found = named(session, Service, name)
         if found is None:
             names = session.exec(select(Service.name).order_by(Service.name)).all()
             hint = f"; known services: {', '.join(names)}" if names else "; no services exist yet"
@@ -165,8 +166,7 @@ class CatalogueService:
         return found
 
     def _ci(self, session: Session, name: str) -> ConfigurationItem:
-        stmt = select(ConfigurationItem).where(ConfigurationItem.name == (name or "").strip())
-        found = session.exec(stmt).first()
+        found = named(session, ConfigurationItem, name)
         if found is None:
             missing = NotFound(f"no configuration item named '{name}'")
             hinted(missing, cli="see: sms-tui ci list")  # the CLI adds it

@@ -32,6 +32,7 @@ from ...storage.models import (
     Service,
 )
 from . import hooks, journal, queue_query
+from .names import named
 from .store import Store
 from .views import LinkView, QueueFilter, RecordRow, RecordView, queue_row
 
@@ -95,7 +96,7 @@ class RecordService:
     def _service_id(self, session: Session, name: str | None) -> int | None:
         if not name:
             return None
-        found = _named(session, Service, name)
+        found = named(session, Service, name)
         if found is None:
             names = session.exec(select(Service.name).order_by(Service.name)).all()
             hint = f"; known services: {', '.join(names)}" if names else "; no services exist yet"
@@ -119,7 +120,7 @@ class RecordService:
     def _ci_id(self, session: Session, name: str | None) -> int | None:
         if not name:
             return None
-        found = _named(session, ConfigurationItem, name)
+        found = named(session, ConfigurationItem, name)
         if found is None:
             raise NotFound(f"no configuration item named '{name}'")
         return found.id
@@ -730,13 +731,3 @@ class RecordService:
         """
         with self.store.read() as session:
             return session.exec(select(func.max(journal.JournalEntry.id))).one() or 0
-
-
-def _named(session: Session, model: Any, name: str) -> Any:
-    """The service or CI named ``name``: as written, else in any case when only one is
-    (the fields complete names in any case: ``wi-fi`` is the Wi-Fi service)."""
-    found = session.exec(select(model).where(model.name == name)).first()
-    if found is None:
-        matches = session.exec(select(model).where(func.lower(model.name) == name.lower()).limit(2)).all()
-        found = matches[0] if len(matches) == 1 else None
-    return found
