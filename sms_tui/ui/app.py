@@ -84,6 +84,14 @@ def quiet_collector() -> None:
 
 
 
+def stopped_message(signum: int) -> str:
+    """What the desk says when a signal stopped it (after ``sms-tui: ``)."""
+    import signal
+
+    return (f"stopped by {signal.Signals(signum).name}; what was typed in a form is kept as "
+            "a draft (F2)")
+
+
 def _dropped_keys(count: int) -> str:
     return (f"The {count} keys typed after it were dropped." if count > 1
             else "The key typed after it was dropped.")
@@ -138,6 +146,7 @@ class DeskApp(App[None]):
         self.control_filter = ControlFilter()  # no control character reaches the terminal
         self._errors_shown: dict[str, float] = {}  # error message -> when shown (monotonic)
         self._quit_asked_at = -1e9  # when q last asked again (drafts unwritten)
+        self._forced_exit: Any = None  # the clock ending a desk that does not end by itself
 
     def get_driver_class(self):  # noqa: ANN201 - Textual's signature
         """Textual's choice, but on Linux/macOS a driver that delivers Esc at the escape delay
@@ -190,8 +199,14 @@ class DeskApp(App[None]):
     def _stop_on_signal(self, signum: int) -> None:
         with contextlib.suppress(Exception):
             self.drafts.flush()  # first: the terminal may be gone, the disk is not
+        if self.signalled:  # asked again while ending: whatever holds the ending up, end now
+            self._force_exit(f"sms-tui: {stopped_message(self.signalled)}", 128 + self.signalled)
         self.signalled = signum
         self.exit(return_code=128 + signum)
+        # Ending can hang where a crash's does -- a terminal gone with the SSH connection, a
+        # screen being built -- and a desk left running on a dropped connection holds its
+        # locks and drafts (seen once on a loaded machine: it outlived SIGHUP and SIGTERM)
+        self._exit_soon_whatever_happens(f"sms-tui: {stopped_message(signum)}", 128 + signum)
 
     def first_page_shown(self) -> None:
         """The start screen has painted its first rows (or has none to show): open the services."""
@@ -341,22 +356,38 @@ class DeskApp(App[None]):
         super()._handle_exception(error)
         if not self.is_headless:
             self._exit_renderables.clear()  # the one line replaces Textual's traceback
-            self._exit_soon_whatever_happens()
+            from ..crashlog import crash_line
 
-    def _exit_soon_whatever_happens(self) -> None:
-        """Textual can fail to end after a crash: an error while the first screen was being
-        built left a blank terminal and a desk that never exited (the app waited for a
-        screen that would never mount). If the desk is still running :data:`CRASH_EXIT_S`
-        after the crash, the terminal is restored, the one line printed, and the process
-        ends with status 1. Drafts are on disk already, and every write is a committed
-        transaction or none."""
-        import asyncio
+            self._exit_soon_whatever_happens(
+                f"sms-tui: error: {one_line(crash_line(*self.crash))}", 1)
 
-        from ..crashlog import crash_line
+    def _exit_soon_whatever_happens(self, line: str, status: int) -> None:
+        """Textual can fail to end: an error while the first screen was being built left a
+        blank terminal and a desk that never exited (the app waited for a screen that would
+        never mount). If the desk is still running :data:`CRASH_EXIT_S` after a crash or a
+        stop signal, it ends anyway (:meth:`_force_exit`). The clock is a thread of its own,
+        not the event loop's: a loop blocked (a write to a terminal nobody reads) would
+        never run it."""
+        import threading
 
-        crash = self.crash
+        if self.is_headless or self._forced_exit is not None:
+            return
+        self._forced_exit = threading.Timer(CRASH_EXIT_S, self._force_exit, (line, status))
+        self._forced_exit.daemon = True
+        self._forced_exit.start()
 
-        def force() -> None:
+    def ended(self) -> None:
+        """The desk ended by itself: nothing is to be forced any more."""
+        if self._forced_exit is not None:
+            self._forced_exit.cancel()
+
+    def _force_exit(self, line: str, status: int) -> None:
+        """The terminal restored as far as it can be in a second, ``line`` on stderr, and
+        the process ended with ``status``. Drafts are on disk already, and every write is a
+        committed transaction or none."""
+        import threading
+
+        def restore() -> None:
             with contextlib.suppress(Exception):
                 if self._driver is not None:  # the terminal as it was, then the one line
                     with contextlib.suppress(Exception):
@@ -364,13 +395,13 @@ class DeskApp(App[None]):
                     self._driver.stop_application_mode()
                     self._driver.close()  # its writer thread has written all of that
             with contextlib.suppress(Exception):
-                line = crash_line(*crash) if crash is not None else "the desk stopped on an unexpected error"
                 # not sys.stderr: Textual captures it while the app runs
-                os.write(2, f"sms-tui: error: {one_line(line)}\n".encode(errors="replace"))
-            os._exit(1)
+                os.write(2, f"{line}\n".encode(errors="replace"))
 
-        with contextlib.suppress(RuntimeError):  # no loop running: nothing can hang in it
-            asyncio.get_running_loop().call_later(CRASH_EXIT_S, force)
+        restoring = threading.Thread(target=restore, daemon=True)  # may block on the terminal
+        restoring.start()
+        restoring.join(1.0)
+        os._exit(status)
 
     def report_error(self, exc: BaseException, dropped: int = 0) -> None:
         """The one place worker errors end up: a notification, never a crash. The same

@@ -23,7 +23,7 @@ def run_tui(app_ctx: AppContext | Any) -> None:
     from ..config import config_is_required, load_config
     from ..paths import current_user, default_config_path, default_db_path
     from ..timing import timer_scale
-    from .app import DeskApp
+    from .app import DeskApp, stopped_message
 
     timer_scale()  # a bad SMS_TUI_TIMER_SCALE is one line now, not a crash at the first timer
     _log_to_file()
@@ -37,11 +37,9 @@ def run_tui(app_ctx: AppContext | Any) -> None:
     app = DeskApp(db_path=app_ctx.db_path or default_db_path(), config=config,
                   actor=app_ctx.actor or current_user())
     app.run()
+    app.ended()
     if app.signalled:  # SIGTERM, SIGHUP: the drafts were written, the terminal restored
-        import signal
-
-        raise DeskStopped(f"stopped by {signal.Signals(app.signalled).name}; what was typed "
-                          "in a form is kept as a draft (F2)", 128 + app.signalled)
+        raise DeskStopped(stopped_message(app.signalled), 128 + app.signalled)
     if app.crash is not None:
         from ..crashlog import crash_line
 

@@ -180,6 +180,46 @@ def test_a_stop_signal_keeps_what_was_typed_and_the_terminal(desk, signame):
     _the_draft_is_offered_and_saved(desk, "Scanner on floor 3 offline")
 
 
+HANG_AS_THE_DESK_ENDS = textwrap.dedent("""
+    # Loaded by Python at start (PYTHONPATH): taking the screens down blocks the event loop
+    # for good, as a write to a terminal nobody reads any more can
+    import time
+
+    from textual.app import App
+
+    async def _stuck(self):
+        time.sleep(3600)
+
+    App._close_all = _stuck
+""")
+
+
+def test_a_desk_whose_ending_hangs_still_ends_on_a_stop_signal(desk, tmp_path):
+    # a desk outlived SIGHUP (its SSH connection gone) and then SIGTERM, holding the file
+    desk.cli("new", "incident", "--title", "Mail bounces")
+    folder = tmp_path / "inject-hang"
+    folder.mkdir()
+    (folder / "sitecustomize.py").write_text(HANG_AS_THE_DESK_ENDS)
+    script = f"'{installed_program()}' --db '{desk.db}'; echo \"status=$?\""
+    term = desk.tui(program="/bin/sh", args=["-c", script], PYTHONPATH=str(folder))
+    term.wait_for("INC-000001")
+    term.burst("n")
+    term.wait_for("New incident")
+    term.burst("Scanner on floor 3 offline")
+    term.wait_for("Scanner on floor 3 offline")
+    pid = int(subprocess.run(["pgrep", "-P", str(term.child.pid)], capture_output=True,
+                             text=True).stdout.split()[0])
+    os.kill(pid, signal.SIGHUP)
+    term.wait_exit(timeout=15)
+    after = term.raw.decode(errors="replace").rsplit("\x1b[?1049l", 1)[-1]
+    after = re.sub(r"\x1b\[[0-9;?<>=$]*[A-Za-z~]", "", after)
+    lines = [line for line in after.replace("\r", "").splitlines() if line.strip()]
+    assert "status=129" in lines
+    assert [line for line in lines if line.startswith("sms-tui:")] == [
+        "sms-tui: stopped by SIGHUP; what was typed in a form is kept as a draft (F2)"]
+    _the_draft_is_offered_and_saved(desk, "Scanner on floor 3 offline")
+
+
 def test_a_dumb_terminal_is_told_in_one_line(desk):
     # TERM=dumb was ignored: the desk wrote its escape sequences to a terminal without them
     term = desk.tui(TERM="dumb")
