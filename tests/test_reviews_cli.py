@@ -82,6 +82,21 @@ def test_reviews_due_lists_overdue_ones_first_with_the_word_overdue(cli, overdue
     assert lines[1].split()[:2] == [overdue_reviews[0], "overdue"]
 
 
+def test_ticking_several_items_writes_all_of_them_or_none(cli, overdue_reviews):
+    # `tick REF 1 99` ticked item 1 and started the review, then said "error" and exited 1:
+    # an error must leave the review as it was
+    ref = overdue_reviews[0]
+    before = json.loads(cli("reviews", "show", ref, "--format", "json").output)
+    refused = cli("reviews", "tick", ref, "1", "99", ok=False)
+    assert refused.exit_code == 1 and "checklist items 1 to 3, not 99" in refused.output
+    assert json.loads(cli("reviews", "show", ref, "--format", "json").output) == before
+    # an item named twice, or one already ticked, is ticked once, with the others
+    assert cli("reviews", "tick", ref, "2", "2").output.strip() == f"{ref} in_progress, checklist 1/3"
+    assert cli("reviews", "tick", ref, "1", "2", "1").output.strip() == f"{ref} in_progress, checklist 2/3"
+    journal = json.loads(cli("reviews", "show", ref, "--format", "json").output)["journal"]
+    assert [e["action"] for e in journal].count("tick") == 2
+
+
 def test_working_a_review_from_the_shell(cli, overdue_reviews):
     ref = overdue_reviews[0]
     assert cli("reviews", "start", ref).output.strip() == f"{ref} in_progress, checklist 0/3"

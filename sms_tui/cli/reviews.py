@@ -208,11 +208,9 @@ def _register_reviews(main: click.Group) -> None:
         if not items and not all_items:
             fail("say which checklist items to tick (numbers from 'reviews show') or --all", 2)
         service = _service(app)
-        if all_items:
-            view = service.tick(ref, all_items=True, done=not undo)
-        else:
-            for number in items:
-                view = service.tick(ref, number, done=not undo)
+        # every item in one write: all ticked, or none if one cannot be
+        view = service.tick(ref, None if all_items else list(items), all_items=all_items,
+                            done=not undo)
         _summary(view)
 
     @reviews.command("complete")

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -597,21 +597,26 @@ class ReviewService(FindingsMixin):
             return "transition", changes, ""
         return self._change(ref, expected_version, fn)
 
-    def tick(self, ref: str, item: int | None = None, *, done: bool = True, all_items: bool = False,
-             expected_version: int | None = None) -> ReviewView:
-        """Tick (or untick) checklist item ``item`` (1-based) or every item; journaled.
+    def tick(self, ref: str, item: int | Sequence[int] | None = None, *, done: bool = True,
+             all_items: bool = False, expected_version: int | None = None) -> ReviewView:
+        """Tick (or untick) checklist item ``item`` (1-based), several (a sequence: all in
+        one write, or none if one is not on the list) or every item; journaled.
 
         Ticking an open review starts it.
         """
+        asked = [item] if item is None or isinstance(item, int) else list(dict.fromkeys(item))
+
         def fn(task, now):
             if not REVIEW.is_open(task.status):
                 raise ValidationError(f"{task.ref} is {task.status}; its checklist cannot change")
             items = _load_checklist(task.checklist)
             if not items:
                 raise ValidationError(f"{task.ref} has no checklist")
-            numbers = range(1, len(items) + 1) if all_items else [item]
-            if not all_items and (item is None or not 1 <= item <= len(items)):
-                raise ValidationError(f"{task.ref} has checklist items 1 to {len(items)}, not {item}")
+            numbers = range(1, len(items) + 1) if all_items else asked
+            wrong = [] if all_items else [n for n in asked if n is None or not 1 <= n <= len(items)]
+            if wrong or not numbers:
+                raise ValidationError(f"{task.ref} has checklist items 1 to {len(items)}, not "
+                                      f"{', '.join(str(n) for n in wrong) or 'none'}")
             changes: dict[str, tuple[Any, Any]] = {}
             for number in numbers:
                 entry = items[number - 1]
