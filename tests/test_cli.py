@@ -305,3 +305,10 @@ def test_every_command_has_help(cli, command):
 
     assert out.startswith("Usage: sms-tui")
     assert "--help" in out
+
+
+def test_a_service_given_with_set_is_the_records_service(cli):
+    cli.ok("service", "add", "Wi-Fi")
+    ref = cli.ok("new", "incident", "--title", "No signal").strip()
+    cli.ok("edit", ref, "--set", "service=wi-fi")
+    assert "service: Wi-Fi" in cli.ok("show", ref)

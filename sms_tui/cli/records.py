@@ -438,6 +438,17 @@ def _register_actions(main: click.Group) -> None:
                                     ("category", category), ("security_risk", security_risk))
                   if v is not None}
         fields.update(_parse_sets(sets))
+        # the fields that have options of their own: --set service=Email is --service Email
+        named = {"service": service, "ci": ci, "requester": requester}
+        for key in named:
+            if key in fields:
+                if named[key] is not None:
+                    raise click.UsageError(f"give {key} once: --{key} or --set {key}=..., not both")
+                named[key] = str(fields.pop(key))
+        service, ci, requester = named["service"], named["ci"], named["requester"]
+        for key in ("note", "expected_version"):
+            if key in fields:
+                raise click.UsageError(f"'{key}' is not a field: give --{key.replace('_', '-')}")
         if not fields and service is None and ci is None and requester is None and not note:
             raise click.UsageError("nothing to change: give --title, --impact, --set FIELD=VALUE, ...")
         service_records = _records(app)

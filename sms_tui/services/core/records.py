@@ -284,11 +284,13 @@ class RecordService:
         return row
 
     # ----------------------------------------------------------------- edit
-    def update(self, ref: str, *, expected_version: int | None = None, note: str = "",
+    def update(self, ref: str, /, *, expected_version: int | None = None, note: str = "",
                service: str | None = None, ci: str | None = None, requester: str | None = None,
                **fields: Any) -> RecordView:
         """Change fields; priority follows impact and urgency. Journals old → new.
 
+        ``ref`` is positional only: a field named ``ref`` (or ``self``) is refused as any name
+        that is not a field is, not taken for the record's reference.
         ``requester``: the contact who asked (an email, CON-… or a name; "" removes it).
         """
         with self.store.write() as session:
