@@ -47,6 +47,18 @@ def test_assess_prints_the_risk_level(cli):
         f"{ref}: assessing, risk very_high (20); MAJOR IMPACT\n"
 
 
+def test_assess_checks_back_out_tested_as_new_and_edit_do(cli, db_path):
+    # assess stored "maybe", said nothing, and starting the change was then refused
+    ref = cli.ok("changes", "new", "--title", "Patch", "--service", "web").strip()
+    before = dump(db_path)
+    result = cli("changes", "assess", ref, "--backout-tested", "maybe")
+    assert result.exit_code == 1
+    assert "back-out tested must be yes or no, got 'maybe'" in one_error_line(result)
+    assert dump(db_path) == before
+    cli.ok("changes", "assess", ref, "--backout-tested", "NO")
+    assert "backout_tested: no" in cli.ok("show", ref)
+
+
 def test_approval_without_a_back_out_plan_is_refused_and_writes_nothing(cli, db_path):
     ref = cli.ok("changes", "new", "--title", "Patch", "--service", "web").strip()
     cli.ok("changes", "assess", ref, "--likelihood", "1", "--impact", "1")

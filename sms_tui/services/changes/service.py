@@ -148,7 +148,10 @@ class ChangeService:
         if unknown:
             raise ValidationError(f"'{sorted(unknown)[0]}' is not an RFC assessment field; use "
                                   f"{', '.join(sorted(allowed))}")
-        values = {k: clean_text(v, k.replace("_", " ")) for k, v in fields.items() if v is not None}
+        # checked as the form and `edit --set` check them: back-out tested is yes or no, a
+        # service change one of its kinds (assess stored "maybe" and then refused to start)
+        values = {k: self.records._normalise(Kind.CHANGE, k, clean_text(v, k.replace("_", " ")))
+                  for k, v in fields.items() if v is not None}
         if likelihood is not None:
             values["risk_likelihood"] = parse_likelihood(likelihood)
         if impact is not None:
