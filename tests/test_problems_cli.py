@@ -70,6 +70,23 @@ def test_rca_then_known_error_then_search_and_apply(cli):
     assert shown["journal"][0]["action"] == "workaround"
 
 
+def test_applying_a_workaround_to_an_incident_of_another_problem_says_where_it_stays(cli):
+    # "applied; linked to PRB-2" named the incident's own problem as if the known error's
+    # had been linked, and the journal said "known_error: – → KE-2" over KE-1's workaround
+    kes = []
+    for title in ("Outlook hangs on start", "Outlook crashes on send"):
+        problem = cli.ok("new", "problem", "--title", title).strip()
+        cli.ok("problems", "rca", problem, "--root-cause", "Add-in", "--workaround", "Safe mode")
+        kes.append(cli.ok("problems", "known-error", problem).strip())
+    incident = cli.ok("new", "incident", "--title", "Outlook hangs").strip()
+    assert cli.ok("known-errors", "apply", kes[0], incident) == \
+        f"{incident}: workaround from {kes[0]} applied; linked to PRB-000001\n"
+    assert cli.ok("known-errors", "apply", kes[1], incident) == \
+        f"{incident}: workaround from {kes[1]} applied; it stays linked to PRB-000001\n"
+    shown = json.loads(cli.ok("show", incident, "--format", "json"))
+    assert shown["journal"][0]["changes"]["known_error"] == [kes[0], kes[1]]
+
+
 def test_resolving_with_a_needed_change_raises_an_rfc(cli):
     problem = cli.ok("new", "problem", "--title", "Disk fills").strip()
     out = cli.ok("problems", "resolve", problem, "--fix", "Rotate logs daily", "--needs-change")

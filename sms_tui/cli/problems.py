@@ -180,6 +180,12 @@ def register(main: click.Group) -> None:
         view = _problems(app).apply_workaround(known_error, incident, note=note,
                                                link_problem=not no_link)
         problem = next((item.ref for item in view.links if item.relation == "problem"), "")
-        linked = f"; linked to {problem}" if problem else ""
+        entry = next((e for e in view.journal if e.action == "workaround"), None)
+        if entry is not None and "problem" in entry.changes:
+            linked = f"; linked to {problem}"
+        elif problem:  # it said "linked to" the problem the incident already had
+            linked = f"; it stays linked to {problem}"
+        else:
+            linked = ""
         ke_ref = format_ref(*parse_ref(known_error))
         click.echo(f"{view.ref}: workaround from {ke_ref} applied{linked}")

@@ -366,10 +366,13 @@ class ProblemService:
             if not lifecycle_for(Kind.INCIDENT).is_open(incident.status):
                 raise ValidationError(f"{incident.ref} is {incident.status}; a workaround is "
                                       "applied to an open incident")
-            _refuse_if_applied(session, ke.ref, incident.ref)
+            applied = _applied(session, incident.ref)
+            _refuse_if_applied(ke.ref, incident.ref, applied)
             now = self.store.now()
             extra = f" — {note.strip()}" if note.strip() else ""
-            changes: dict[str, tuple[Any, Any]] = {"known_error": (None, ke.ref)}
+            # the one applied before, if any: "– → KE-8" hid that KE-13's had been tried
+            before = max(applied, key=applied.__getitem__) if applied else None
+            changes: dict[str, tuple[Any, Any]] = {"known_error": (before, ke.ref)}
             problem = session.get(Problem, ke.problem_id) if ke.problem_id else None
             link = link_problem and problem is not None and incident.problem_id is None \
                 and not lifecycle_for(Kind.PROBLEM).is_final(problem.status)
@@ -484,10 +487,10 @@ def _applied(session: Session, incident_ref: str) -> dict[str, datetime]:
     return found
 
 
-def _refuse_if_applied(session: Session, ke_ref: str, incident_ref: str) -> None:
+def _refuse_if_applied(ke_ref: str, incident_ref: str, applied: dict[str, datetime]) -> None:
     """Applied twice, a workaround counted twice on the known error (how often it is used)
     and was journaled twice on the incident: the second time is refused, and says when."""
-    at = _applied(session, incident_ref).get(ke_ref)
+    at = applied.get(ke_ref)
     if at is not None:
         raise ValidationError(
             f"{ke_ref}'s workaround was applied to {incident_ref} already "
