@@ -62,3 +62,36 @@ def test_resolving_without_a_change_resolves_the_known_error_and_reopening_reope
     assert records.get(ke).status == "resolved"
     records.transition(ref, "investigating", note="it came back")
     assert records.get(ke).status == "open"
+
+
+def test_a_fix_cannot_go_through_a_rejected_change(setup):
+    # the problem waited for ever for a change that would never be implemented
+    records, problems, changes, ref, ke = setup
+    rejected = records.create("change", title="Raise the timeout").ref
+    changes.reject(rejected, "not now")
+    version = records.get(ref).version
+    with pytest.raises(ValidationError, match=f"{rejected} is rejected: the fix cannot go through it"):
+        problems.resolve(ref, permanent_fix="Raise the timeout", change_ref=rejected)
+    assert records.get(ref).version == version  # nothing written
+
+
+def test_after_its_change_failed_a_problem_raises_a_new_one_not_the_failed_one_again(setup):
+    records, problems, changes, ref, ke = setup
+    view = problems.resolve(ref, permanent_fix="Raise the timeout", needs_change=True)
+    failed = next(link.ref for link in view.links if link.relation == "change")
+    _implement(changes, records, failed, "failed", investigation_note="relay crashed")
+    view = problems.resolve(ref, needs_change=True)
+    again = next(link.ref for link in view.links if link.relation == "change")
+    assert again != failed and records.get(again).status == "new"
+    _implement(changes, records, again)
+    assert records.get(ref).status == "resolved"
+
+
+def test_a_resolved_problem_is_not_resolved_again_through_a_change(setup):
+    # it said "resolved; fix goes through CHG-…" and stayed resolved, waiting on a new RFC
+    records, problems, changes, ref, ke = setup
+    problems.resolve(ref, permanent_fix="Config fixed in place")
+    version = records.get(ref).version
+    with pytest.raises(ValidationError, match="is resolved already"):
+        problems.resolve(ref, needs_change=True)
+    assert records.get(ref).version == version

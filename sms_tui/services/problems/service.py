@@ -243,6 +243,9 @@ class ProblemService:
         with self.store.write() as session:
             problem: Problem = self._load(session, ref, Kind.PROBLEM)
             self.records._check_editable(Kind.PROBLEM, problem)
+            if problem.status == "resolved":  # it said "resolved; fix goes through CHG-…"
+                raise ValidationError(f"{problem.ref} is resolved already; to change how it is "
+                                      f"fixed, move it back to investigating first")
             now = self.store.now()
             if permanent_fix is not None and clean_text(permanent_fix, "fix") != problem.permanent_fix:
                 fix = clean_text(permanent_fix, "fix")
@@ -264,12 +267,16 @@ class ProblemService:
                     change_type: str, now: datetime) -> Change:
         if change_ref:
             change: Change = self._load(session, change_ref, Kind.CHANGE)
+            if _dead_end(change):  # the problem would wait for it for ever
+                raise ValidationError(
+                    f"{change.ref} is {change.status}" + (f" ({change.outcome})" if change.outcome else "")
+                    + ": the fix cannot go through it; name an open change, or raise a new one")
             if problem.change_id == change.id:
                 return change
         elif problem.change_id is not None:
             existing = session.get(Change, problem.change_id)
-            if existing is not None:
-                return existing
+            if existing is not None and not _dead_end(existing):
+                return existing  # (a change rejected or cancelled since: a new one is raised)
         if not change_ref:
             if not problem.permanent_fix.strip():
                 raise ValidationError(f"describe the permanent fix of {problem.ref} before "
@@ -485,6 +492,15 @@ def _applied(session: Session, incident_ref: str) -> dict[str, datetime]:
         if isinstance(ref, str):
             found.setdefault(ref, view.at)
     return found
+
+
+def _dead_end(change: Change) -> bool:
+    """A change that will never be implemented successfully: rejected, cancelled, or ended
+    without success (a problem resolved by it would wait for ever)."""
+    if change.status in ("rejected", "cancelled"):
+        return True
+    ended = change.status == "closed" or (change.status == "review" and bool(change.outcome))
+    return ended and not change_done(change)
 
 
 def _refuse_if_applied(ke_ref: str, incident_ref: str, applied: dict[str, datetime]) -> None:
