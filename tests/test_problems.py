@@ -170,3 +170,31 @@ def test_a_problem_resolved_without_a_change_raises_none(records, problems):
     problem = problems.resolve(ref, permanent_fix="Config corrected by hand")
     assert problem.status == "resolved"
     assert not [link for link in problem.links if link.relation == "change"]
+
+
+def test_a_link_that_moves_an_incident_is_journaled_on_the_problem_it_left(records, problems):
+    # the problem the incident left kept no trace of it: its journal still said "linked"
+    incident = _incidents(records, 1)[0]
+    first = records.create("problem", title="First").ref
+    second = records.create("problem", title="Second").ref
+    records.link(incident, first)
+    records.link(incident, second, note="same root cause as the others")
+    left = records.get(first).journal[0]
+    assert (left.action, left.changes) == ("unlink", {"linked_incident": (incident, None)})
+    assert left.note == f"moved to {second}; same root cause as the others"
+    assert [link.ref for link in records.get(first).links] == []
+
+
+def test_an_open_known_error_is_not_linked_to_a_resolved_problem(records, problems):
+    # a resolved problem's open known errors are resolved with it (8.6.3): one linked to it
+    # afterwards stayed open under it
+    resolved = records.create("problem", title="Mail drops").ref
+    problems.resolve(resolved, permanent_fix="Raised the timeout")
+    other = records.create("problem", title="VPN drops").ref
+    problems.record_rca(other, workaround="Reconnect")
+    ke = problems.raise_known_error(other).ref
+    with pytest.raises(ValidationError, match=f"{resolved} is resolved: an open known error"):
+        records.link(ke, resolved)
+    with pytest.raises(ValidationError, match=f"{resolved} is resolved: an open known error"):
+        records.link(resolved, ke)
+    assert records.get(ke).links[0].ref == other

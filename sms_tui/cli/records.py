@@ -398,7 +398,10 @@ def _register_actions(main: click.Group) -> None:
     def link(app: AppContext, ref, other, note):
         """Link two records: incident→problem, incident/problem→change, known error→problem."""
         record = _records(app).link(ref, other, note=note)
-        click.echo(f"{record.ref}: linked to {_canonical(other)}")
+        entry = next((e for e in record.journal if e.action == "link"), None)
+        moved = next((old for old, _new in (entry.changes.values() if entry else ()) if old), None)
+        click.echo(f"{record.ref}: linked to {_canonical(other)}"
+                   + (f" (moved from {moved})" if moved else ""))
 
     @main.command("unlink")
     @click.argument("ref")

@@ -542,6 +542,13 @@ class RecordService:
         holder_kind = kind if holder == "source" else tkind
         other_kind = tkind if holder == "source" else kind
         self._check_editable(holder_kind, holder_row)
+        if (not unlink and holder_kind is Kind.KNOWN_ERROR and holder_row.status == "open"
+                and other.status in ("resolved", "closed", "cancelled")):
+            # a problem resolved takes its open known errors with it (8.6.3): one linked
+            # afterwards stayed open under it, outside that rule
+            raise ValidationError(f"{other.ref} is {other.status}: an open known error belongs to "
+                                  "a problem still being worked (move the problem back to "
+                                  "investigating first)")
         old_id = getattr(holder_row, column)
         new_id = None if unlink else other.id
         if unlink and old_id != other.id:
@@ -565,6 +572,11 @@ class RecordService:
         self._journal(session, other_kind, other, action, now,
                       {f"linked_{back}": (holder_row.ref if unlink else None,
                                           None if unlink else holder_row.ref)}, note)
+        if old_ref and not unlink:  # moved: the record it left says so too
+            self._touch(old_row, now)
+            self._journal(session, other_kind, old_row, "unlink", now,
+                          {f"linked_{back}": (holder_row.ref, None)},
+                          f"moved to {other.ref}" + (f"; {note}" if note else ""))
 
     @staticmethod
     def _refuse_parent_cycle(session: Session, child: RecordBase, parent: RecordBase) -> None:

@@ -426,6 +426,11 @@ class _Planner:
                         continue
                     candidates = [t for t in candidates
                                   if t.target in ("new", "assessing", "approved", "scheduled")]
+                if (holder_kind, target_kind) == (Kind.KNOWN_ERROR, Kind.PROBLEM):
+                    # a resolved problem's open known errors are resolved with it (8.6.3), and
+                    # an open one is not linked to it afterwards: problems still being worked
+                    candidates = [t for t in candidates
+                                  if t.target in ("new", "investigating", "known_error")]
                 same = [t for t in candidates if t.created_at < when
                         and t.fields.get("service") == rec.fields.get("service")]
                 anyone = same or [t for t in candidates if t.created_at < when]
