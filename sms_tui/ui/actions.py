@@ -81,7 +81,7 @@ class RecordActions:
             return
         ref = self.current_ref()
         if ref is None:
-            self.app.notify("Select a record first", severity="warning", timeout=3)
+            self.app.refuse("Select a record first", timeout=3)
             return
         # the record is read first: keys typed meanwhile belong to the screen it opens
         self.service(lambda: self.backend.records.get(ref), then, opens_screen=True)

@@ -425,6 +425,17 @@ class DeskApp(App[None]):
             return
         self.notify(message, title=title, severity="error", timeout=timeout, markup=False)
 
+    def refuse(self, message: str, *, timeout: float = 4) -> None:
+        """A key's action refused (``message`` says why): what was typed after that key, in
+        the same burst, was typed for what it would have opened, and is dropped, not run as
+        commands where the analyst still is (Enter on a retired request type, then a title:
+        its letters edited the type)."""
+        gate = getattr(self, "type_ahead", None)
+        dropped = gate.drop_waiting() if gate is not None else 0
+        if dropped:
+            message = f"{message}. {_dropped_keys(dropped)}"
+        self.notify(message, severity="warning", timeout=timeout, markup=False)
+
     def keys_dropped(self, dropped: int) -> None:
         """Say that ``dropped`` keys typed after a refused call were not run (the refusal
         itself is shown where it belongs: a form's field)."""

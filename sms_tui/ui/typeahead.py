@@ -149,7 +149,7 @@ class TypeAhead:
         if self._holds.pop(token, None) is not None:
             self._release()
 
-    def _drop_waiting(self) -> int:
+    def drop_waiting(self) -> int:
         """Forget the keys waiting: they were typed for a screen that did not open (or a
         form a save would have closed) and would run as commands where the analyst is."""
         dropped = len(self._queue)
@@ -318,7 +318,7 @@ class Hold:
         """What was held for will not happen (the screen could not open, the save was
         refused): the keys typed meanwhile are dropped, not run on the screen still shown
         -- a note typed after ``c`` ran as queue commands. Returns how many were dropped."""
-        dropped = self.gate._drop_waiting() if self.token in self.gate._holds else 0
+        dropped = self.gate.drop_waiting() if self.token in self.gate._holds else 0
         self.release()
         return dropped
 

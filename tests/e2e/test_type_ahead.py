@@ -339,3 +339,22 @@ def test_keys_typed_after_a_dialog_that_could_not_open_are_dropped_not_run_on_th
     assert "The 5 keys typed after it were" in " ".join(screen.replace("▌", " ").split())
     term.settle(1.0)
     assert "filter: open" in term.text()
+
+
+def test_a_title_typed_after_enter_on_a_retired_request_type_does_not_edit_the_catalogue(desk):
+    # Enter was refused (retired), and the title typed after it ran as catalogue commands:
+    # e opened the type's edit form, "tired" replaced its title and ctrl+s saved it
+    desk.cli("requests", "type-set", "share-access", "--retire")
+    term = desk.tui()
+    term.wait_for("Incidents")
+    term.burst("2")
+    term.wait_for("Requests  0 records")
+    term.burst("T")
+    term.wait_for("Request catalogue")
+    assert "›Access to a file share" in term.text()  # the retired type is highlighted
+    term.burst("enter", "from retired", "ctrl+s")
+    screen = " ".join(term.wait_for("dropped").replace("▌", " ").split())
+    assert "retired: x offers it" in screen and "again. The 13 keys typed after it were" in screen
+    term.settle(1.0)
+    assert "Request catalogue" in term.text()
+    assert "Access to a file share" in desk.cli("requests", "type", "share-access")

@@ -194,8 +194,7 @@ class KnownErrorSearchScreen(DeskScreen):
         hit = self._current()
         if hit is not None and self.for_new_incident:
             if not hit.workaround.strip():
-                self.app.notify(f"{hit.ref} has no workaround recorded", severity="warning",
-                                timeout=4, markup=False)
+                self.app.refuse(f"{hit.ref} has no workaround recorded")
                 return
             self.dismiss(hit)  # the form applies it once the incident exists
             return

@@ -109,8 +109,7 @@ class RequestTypesScreen(DeskScreen):
         if current is None:
             return
         if not current.active:
-            self.app.notify(f"{current.title} is retired: x offers it again", severity="warning",
-                            timeout=4, markup=False)
+            self.app.refuse(f"{current.title} is retired: x offers it again")
             return
         from .request_form import record_form, type_preset
 
