@@ -32,6 +32,25 @@ async def test_k_records_the_known_error_from_the_problem(make_app, problem, rec
     assert records.get("KE-000001").extra["workaround"] == "Use webmail"
 
 
+async def test_k_says_why_it_cannot_record_a_known_error(make_app, problem, records):
+    # K did nothing at all on a problem with an open known error, or without an analysis
+    bare = records.create("problem", title="Printer offline").ref
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "3", "enter", "K")
+        assert app.screen.view.ref == problem and app.screen.view.status == "known_error"
+        await press(pilot, "K")
+        told = [n.message for n in app._notifications]
+        assert f"{problem} has an open known error already: KE-000001" in told
+        await press(pilot, "escape", "down", "enter")
+        assert app.screen.view.ref == bare
+        await press(pilot, "K")
+        told = [n.message for n in app._notifications]
+        assert any(m.startswith(f"{bare} has no root cause or workaround recorded") for m in told)
+    assert [e.action for e in records.get(bare).journal] == ["create"]
+
+
 async def test_resolving_a_fix_that_needs_a_change_raises_the_rfc(make_app, problem, records):
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:

@@ -56,19 +56,26 @@ class ProblemScreen(RecordScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         view = self.view
-        if action == "known_error":
-            return bool(view and view.is_open and (view.extra.get("root_cause")
-                                                    or view.extra.get("workaround"))
-                        and not any(link.relation == "known error" and link.status == "open"
-                                    for link in view.links))
+        if action == "known_error":  # refused with the reason when it cannot (K did nothing)
+            return bool(view and view.is_open)
         if action == "resolve":
             return bool(view and view.is_open)
         return super().check_action(action, parameters)
 
     def action_known_error(self) -> None:
-        if self.view is None:
+        view = self.view
+        if view is None:
             return
-        service, ref = problem_service(self.backend), self.view.ref
+        known = next((link.ref for link in view.links
+                      if link.relation == "known error" and link.status == "open"), None)
+        if known is not None:
+            self.app.refuse(f"{view.ref} has an open known error already: {known}")
+            return
+        if not (view.extra.get("root_cause") or view.extra.get("workaround")):
+            self.app.refuse(f"{view.ref} has no root cause or workaround recorded: e edits the "
+                            "problem, then K raises its known error")
+            return
+        service, ref = problem_service(self.backend), view.ref
 
         def raised(known_error) -> None:
             self.app.notify(f"{known_error.ref} recorded from {ref}", timeout=5, markup=False)
