@@ -39,6 +39,12 @@ def test_queue_with_a_search_and_quick_filters_shows_the_filter(snap_compare, ma
 
 
 @SIZES
+def test_queue_while_a_search_is_typed_the_box_takes_the_section_bars_line(snap_compare, make_app, desk, size):
+    # the rows stay where they are; the filter bar counts what the words find
+    assert snap_compare(make_app(), terminal_size=size, run_before=steps("/", text="vpn"))
+
+
+@SIZES
 def test_record_detail_with_fields_links_and_journal(snap_compare, make_app, desk, records, size):
     records.link(desk["vpn"].ref, desk["problem"].ref, note="Same concentrator")
     assert snap_compare(make_app(), terminal_size=size, run_before=steps("enter"))

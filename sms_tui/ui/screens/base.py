@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import events
+from textual.reactive import Reactive
 from textual.screen import ModalScreen, Screen
 
 from ...domain.errors import DeskError, NotFound
@@ -108,7 +109,21 @@ class KeptStyles:
         self._styled_for_css = current
 
 
-class DeskScreen(KeptStyles, ServiceMixin, Screen):
+class FocusWithoutRepaint:
+    """A change of focus does not paint the whole screen again.
+
+    Textual's ``Screen.focused`` is a reactive that repaints the screen when it changes:
+    every widget on it was drawn again -- all the rows of a queue, three times over when
+    Esc left the search box -- though only the widgets the focus left and reached change
+    (they restyle themselves: ``:focus`` and ``:focus-within`` are applied to them and
+    their parents, which then repaint). The same reactive, without the repaint; its
+    watcher (the footer's keys) still runs.
+    """
+
+    focused: Reactive[Any] = Reactive(None, repaint=False)
+
+
+class DeskScreen(FocusWithoutRepaint, KeptStyles, ServiceMixin, Screen):
     """A full screen that shows data from the store and keeps it current.
 
     Subclasses implement :meth:`load` (called once the database is open, and
@@ -183,5 +198,5 @@ class DeskScreen(KeptStyles, ServiceMixin, Screen):
             self.load()
 
 
-class DeskModal(KeptStyles, FieldFocusMixin, ServiceMixin, ModalScreen[Any]):
+class DeskModal(FocusWithoutRepaint, KeptStyles, FieldFocusMixin, ServiceMixin, ModalScreen[Any]):
     """A dialog over a screen; it calls services the same way."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from textual import events
 from textual.binding import Binding
+from textual.containers import Container
 from textual.widgets import Header, Input
 
 from ...domain.kinds import KINDS, Kind, parse_kind
@@ -80,10 +81,15 @@ class QueueScreen(RecordActions, DeskScreen):
 
     def compose(self):
         yield Header()
-        yield SectionBar(QUEUE_SECTION[self.kind.value])
+        # The search box takes the section bar's line while it is typed in, not a line of
+        # its own: showing or hiding it leaves the rows where they are (no layout of the
+        # queue, no row drawn again: 10 ms of each / and Esc), and the filter bar under it
+        # counts what the words find as they are typed.
+        with Container(id="topline"):
+            yield SectionBar(QUEUE_SECTION[self.kind.value])
+            yield Input(placeholder="search title, reference, description — Enter to apply, "
+                                    "Esc to leave", id="search", compact=True)
         yield FilterBar(self.info.plural.replace("-", " ").capitalize(), self.flt)
-        yield Input(placeholder="search title, reference, description — Enter to apply, Esc to leave",
-                    id="search", compact=True)
         yield QueueTable(clock=self.app.clock, id="queue", columns=self._columns(),
                          empty_text=f"No {self.info.plural.replace('-', ' ')} match this filter "
                                     "(f clears it, n records a new one).")
@@ -218,6 +224,7 @@ class QueueScreen(RecordActions, DeskScreen):
     # ---------------------------------------------------------------- search
     def action_search(self) -> None:
         search = self.query_one("#search", Input)
+        self.query_one(SectionBar).display = False
         search.display = True
         # at once, not deferred like focus(): keys typed right after "/" belong to the search
         self.set_focus(search)
@@ -251,10 +258,14 @@ class QueueScreen(RecordActions, DeskScreen):
             self._apply(replace(self.flt, text=text))
 
     def _leave_search(self) -> None:
-        search = self.query_one("#search", Input)
-        if not search.value:
-            search.display = False
+        # once left, the filter bar says what it searches for (text "vpn"), / edits it
+        # again and Esc clears it
+        self._hide_search()
         self.query_one(QueueTable).focus()
+
+    def _hide_search(self) -> None:
+        self.query_one("#search", Input).display = False
+        self.query_one(SectionBar).display = True
 
     def action_escape(self) -> None:
         search = self.query_one("#search", Input)
@@ -263,7 +274,7 @@ class QueueScreen(RecordActions, DeskScreen):
             self._leave_search()
         elif self.flt.text:
             search.value = ""
-            search.display = False
+            self._hide_search()
             self._apply(replace(self.flt, text=""))
 
     # ---------------------------------------------------------- quick filters
@@ -307,5 +318,5 @@ class QueueScreen(RecordActions, DeskScreen):
     def action_clear_filters(self) -> None:
         search = self.query_one("#search", Input)
         search.value = ""
-        search.display = False
+        self._hide_search()
         self._apply(QueueFilter())

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -379,10 +379,36 @@ class QueueTable(ScrollView, can_focus=True):
                 self.action_select()
 
     def on_focus(self) -> None:
-        self.refresh()
+        self._refresh_cursor_line()
 
     def on_blur(self) -> None:
-        self.refresh()
+        self._refresh_cursor_line()
+
+    _focus_drawn: bool | None = None
+
+    def focus(self, scroll_visible: bool = True) -> Any:
+        self._focus_drawn = not self.has_focus  # the refresh Textual asks for here: see refresh
+        return super().focus(scroll_visible)
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
+                recompose: bool = False) -> Any:
+        """Textual draws a widget whole when it gains or loses the focus; here only the
+        cursor's line shows the focus, so only it is drawn again."""
+        if (not regions and repaint and not layout and not recompose
+                and self._focus_drawn is not None and self._focus_drawn != self.has_focus):
+            self._focus_drawn = self.has_focus
+            self._refresh_cursor_line()
+            return self
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def _refresh_cursor_line(self) -> None:
+        """Only the cursor's line shows the focus (› or ·): the other lines are not drawn
+        again when it comes or goes (the search box, a dialog)."""
+        y = self.cursor - round(self.scroll_y) + 1  # under the column header
+        if 1 <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+        else:
+            self.refresh()
 
     def notify_style_update(self) -> None:
         """The styles may have changed: the kept lines are drawn again if the styles they are
@@ -399,7 +425,10 @@ class QueueTable(ScrollView, can_focus=True):
             self._lines.clear()
 
     def on_resize(self) -> None:
-        self._lines.clear()
+        # lines are kept by width: a change of height alone (the search box shown or hidden)
+        # keeps them, and leaving the search box no longer draws every row again
+        if len(self._lines) > MAX_LINES:
+            self._lines.clear()
         if self.total is not None:
             # no width: a line is as wide as the table (overflow-x hidden), and a width here
             # changed when the search box hid, asking for one more layout pass (16 ms more
