@@ -333,3 +333,23 @@ async def test_a_long_search_word_is_shown_cut_not_dropped(make_app, records):
         await press(pilot, "enter")
         bar = next(line for line in screen_text(app).splitlines() if "filter:" in line)
         assert 'text "supercalifragilistic' in bar and "…" in bar
+
+
+async def test_a_search_cleared_leaves_the_cursor_on_the_record_found_and_on_screen(make_app, records):
+    # the cursor stayed on the record the search found, below the screen: no row was marked
+    # and the next key acted on a record the analyst could not see
+    for n in range(30):
+        records.create("incident", title=f"Printer {n} jams", impact="low", urgency="low")
+    found = records.create("incident", title="Scanner offline", impact="low", urgency="low").ref
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "slash")
+        await type_text(pilot, "scanner")
+        await press(pilot, "enter")
+        assert table(app).current_row.ref == found
+        await press(pilot, "escape")
+        await settle(pilot)
+        assert "30 records" not in screen_text(app) and "31 records" in screen_text(app)
+        marked = [line for line in screen_text(app).splitlines() if line.startswith("›")]
+        assert len(marked) == 1 and found in marked[0]

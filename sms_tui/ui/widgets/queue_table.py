@@ -282,6 +282,10 @@ class QueueTable(ScrollView, can_focus=True):
         self._lines.clear()
         self.virtual_size = Size(0, total + 1)  # (see on_resize)
         self._scroll_cursor_into_view()
+        # and again once the new size is laid out: a scroll now is bounded by the old one
+        # (a search of one row cleared, the cursor kept on its record further down, was
+        # left below the screen with no row marked)
+        self.call_after_refresh(self._scroll_cursor_into_view)
         self.refresh()
 
     def _row(self, index: int) -> RecordRow | None:
