@@ -30,7 +30,7 @@ def cli(db_path):
 @pytest.fixture
 def overdue_reviews(cli):
     """A desk whose RFC trend review fell due in 2020 and was never raised (caught up by cron)."""
-    cli("schedules", "set", "rfc_trends", "--next-due", "2020-01-01")
+    cli("schedules", "set", "rfc_trends", "--next-due", "2020-01-01", "--catch-up")
     cli("schedules", "set", "rfc_trends", "--interval", "yearly")
     out = cli("scheduler", "run", "--once").output
     assert "raise_due_reviews:" in out and "raised late" in out
@@ -169,9 +169,25 @@ def _sms(*args):
     return [sys.executable, "-c", "from sms_tui.cli import main; main()", *args]
 
 
+def test_a_next_due_date_typed_decades_back_is_refused_not_raised_period_by_period(cli, db_path):
+    # 1900 for 2026: the scheduler raised 10,000 late reviews in one run, 36,000 more queued
+    before = cli("schedules", "list", "--format", "json").output
+    refused = cli("schedules", "set", "budget_costs", "--interval", "daily", "--next-due",
+                  "1900-01-01", ok=False)
+    assert refused.exit_code == 1
+    assert "next due 1900-01-01 is 46,3" in refused.output and "daily periods ago" in refused.output
+    assert "(--catch-up raises them all)" in refused.output
+    assert cli("schedules", "list", "--format", "json").output == before
+    cli("schedules", "set", "budget_costs", "--next-due", "2026-06-01")  # a few months: caught up
+    cli("scheduler", "run", "--once")
+    raised = json.loads(cli("reviews", "list", "--activity", "budget_costs", "--format", "json").output)
+    assert 6 <= len(raised) <= 8
+
+
 def test_two_cron_runs_at_once_raise_every_period_exactly_once(cli, db_path):
-    cli("schedules", "set", "rfc_trends", "--next-due", "2019-01-01")
-    cli("schedules", "set", "rfc_trends", "--interval", "weekly")  # hundreds of weeks to catch up
+    cli("schedules", "set", "rfc_trends", "--next-due", "2019-01-01", "--catch-up")
+    # hundreds of weeks to catch up
+    cli("schedules", "set", "rfc_trends", "--interval", "weekly", "--catch-up")
     procs = [subprocess.Popen(_sms("scheduler", "run", "--once"), env=_env(db_path),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(2)]

@@ -315,15 +315,20 @@ def _register_schedules(main: click.Group) -> None:
     @click.option("--pause/--resume", "paused", default=None,
                   help="Pause (raise nothing) or resume (from the next date after now).")
     @click.option("--note", default="", help="Why, for the journal.")
+    @click.option("--catch-up", is_flag=True,
+                  help="Allow a next due date more than 60 periods back: every period since is "
+                       "raised as a late review.")
     @pass_app
-    def set_(app: AppContext, activity, interval, owner, next_due, days_to_complete, paused, note):
+    def set_(app: AppContext, activity, interval, owner, next_due, days_to_complete, paused, note,
+             catch_up):
         """Change a schedule's interval, owner, next due date, or pause/resume it (journaled)."""
         if all(v is None for v in (interval, owner, next_due, days_to_complete, paused)) and not note:
             fail("nothing to change: give --interval, --owner, --next-due, --days-to-complete, "
                  "--pause or --resume", 2)
         view = _service(app).update_schedule(activity, interval=interval, owner=owner,
                                              next_due=_utc(next_due), paused=paused,
-                                             days_to_complete=days_to_complete, note=note)
+                                             days_to_complete=days_to_complete, note=note,
+                                             catch_up=catch_up)
         state = " (paused)" if view.paused else ""
         click.echo(f"{view.activity}: {view.interval}, next due {_when(view.next_due)} "
                    f"covering {view.next_period}{state}")

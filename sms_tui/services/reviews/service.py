@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import object_session
 from sqlmodel import Session, col, select
 
-from ...domain.errors import ConflictError, NotFound, ValidationError
+from ...domain.errors import ConflictError, NotFound, ValidationError, hinted
 from ...domain.reviews import (
     ACTIVITIES,
     EVENT_ACTIVITIES,
@@ -42,6 +42,7 @@ from ...domain.reviews import (
 from ...domain.schedule import (
     aligned_start_after,
     describe_period,
+    index_at_or_before,
     next_due_after,
     parse_interval,
     period_for,
@@ -392,13 +393,16 @@ class ReviewService(FindingsMixin):
     def update_schedule(self, activity: str, *, interval: str | None = None,
                         owner: str | None = None, next_due: datetime | None = None,
                         paused: bool | None = None, days_to_complete: int | None = None,
-                        note: str = "", expected_version: int | None = None) -> ScheduleView:
+                        note: str = "", expected_version: int | None = None,
+                        catch_up: bool = False) -> ScheduleView:
         """Change a schedule; every change is journaled on ``SCH:<activity>``.
 
         A new interval keeps the next due date and counts from it; a new next
         due date becomes the anchor (monthly on the 31st stays on the 31st).
         Resuming after a pause does not raise the periods that fell due while
-        paused: the next due date moves to the first one after now.
+        paused: the next due date moves to the first one after now. A next due date
+        more than :data:`MAX_LATE_PERIODS` periods back is refused unless ``catch_up``
+        (every period since is raised, as a late review).
         """
         self.ensure_schedules()
         with self.store.write() as session:
@@ -433,6 +437,8 @@ class ReviewService(FindingsMixin):
                     due = next_due_after(aware(row.anchor), parse_interval(row.interval), now)
                     changes["next_due"] = (row.next_due, due)
                     row.next_due = due
+            if ("interval" in changes or "next_due" in changes) and not row.paused and not catch_up:
+                _refuse_a_flood(aware(row.next_due), parse_interval(row.interval), now)
             if not changes and not note:
                 return self._schedule_view(row)
             row.updated_at = now
@@ -726,3 +732,22 @@ class ReviewService(FindingsMixin):
             task.evidence = json.dumps(evidence, ensure_ascii=False, default=str)
             return "evidence", None, "evidence recomputed from the store"
         return self._change(ref, expected_version, fn)
+
+
+MAX_LATE_PERIODS = 60
+"""The most periods a schedule may be set to catch up at once (five years of monthly reviews)."""
+
+
+def _refuse_a_flood(due: datetime, interval: Any, now: datetime) -> None:
+    """A next due date far in the past -- a typo such as 1900 for 2026 -- had the scheduler
+    raise every period since, one review each: 10,000 "raised late" reviews in one run,
+    36,000 more queued. A catch-up of more than :data:`MAX_LATE_PERIODS` is refused."""
+    if due > now:
+        return
+    late = index_at_or_before(due, interval, now) + 1  # the periods due at or before now
+    if late > MAX_LATE_PERIODS:
+        raise hinted(ValidationError(
+            f"next due {due:%Y-%m-%d} is {late:,} {interval.describe()} periods ago: every one "
+            f"would be raised as a late review at once; give a date at most "
+            f"{MAX_LATE_PERIODS} periods back, or one still to come"),
+            cli="--catch-up raises them all")
