@@ -470,3 +470,24 @@ async def test_a_scheduler_notice_shows_at_once_over_a_queue(make_app, store):
         await asyncio.to_thread(app.review_scheduler._result, "sla_check", "2 SLA breaches recorded")
         await pilot.pause(0.1)
         assert any(n.message == "2 SLA breaches recorded" for n in app._notifications)
+
+
+async def test_a_review_list_longer_than_it_shows_says_so(make_app, reviews, monkeypatch):
+    # the list stopped at row 500 with nothing said, the newer reviews out of reach
+    import sms_tui.ui.screens.reviews as reviews_screen
+
+    total = len(reviews.list_reviews(limit=None))
+    monkeypatch.setattr(reviews_screen, "SHOWN", total - 1)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "6", "f", "f")  # all reviews
+        await settle(pilot)
+        assert f"the first {total - 1:,} only: sms-tui reviews list shows all" in screen_text(app)
+    monkeypatch.setattr(reviews_screen, "SHOWN", total)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "6", "f", "f")
+        await settle(pilot)
+        assert "only: sms-tui reviews list" not in screen_text(app)

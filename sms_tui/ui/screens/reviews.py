@@ -23,6 +23,7 @@ from .reviews_common import date, state_text
 from .service_lookup import review_service
 
 FILTERS = ("open", "finished", "all")
+SHOWN = 500  # reviews listed at most; the command line lists them all
 FILTER_TEXT = {"open": "open reviews, most urgent first", "finished": "done and skipped, newest first",
                "all": "every review"}
 # fixed column widths; the review title takes what is left
@@ -63,9 +64,11 @@ class ReviewQueueScreen(DeskScreen):
         self.query_one("#review-table", DataTable).focus()
         self._show_filter()
 
-    def _show_filter(self) -> None:
+    def _show_filter(self, capped: bool = False) -> None:
+        # more than the list holds: said, not cut silently (End stopped at row 500)
+        more = (f"  the first {SHOWN:,} only: sms-tui reviews list shows all", "bold") if capped else ""
         self.query_one("#review-filter", Static).update(Text.assemble(
-            ("Showing: ", "bold"), FILTER_TEXT[self.filter], "  (f: open/finished/all)"))
+            ("Showing: ", "bold"), FILTER_TEXT[self.filter], "  (f: open/finished/all)", more))
 
     # ------------------------------------------------------------------ data
     def load(self) -> None:
@@ -75,20 +78,23 @@ class ReviewQueueScreen(DeskScreen):
         def fetch() -> tuple[dict[str, int], list[Any]]:
             reviews = review_service(backend)
             if flt == "open":
-                rows = reviews.list_reviews(open_only=True, limit=500)
+                rows = reviews.list_reviews(open_only=True, limit=SHOWN + 1)
             elif flt == "finished":
-                rows = reviews.list_reviews(status="done", limit=500) + \
-                    reviews.list_reviews(status="skipped", limit=500)
+                rows = reviews.list_reviews(status="done", limit=SHOWN + 1) + \
+                    reviews.list_reviews(status="skipped", limit=SHOWN + 1)
                 rows.sort(key=lambda r: (r.completed_at or r.raised_at), reverse=True)
             else:
-                rows = reviews.list_reviews(limit=500)
+                rows = reviews.list_reviews(limit=SHOWN + 1)
             return reviews.counts(), rows
 
         self.service(fetch, self._show, group="reviews", exclusive=True)
 
     def _show(self, result: tuple[dict[str, int], list[Any]]) -> None:
         counts, rows = result
+        capped = len(rows) > SHOWN  # one more was read than is shown
+        rows = rows[:SHOWN]
         self.rows = rows
+        self._show_filter(capped)
         summary = Text.assemble(
             ("Reviews  ", "bold"),
             (f"‼ {counts['overdue']} overdue", "bold" if counts["overdue"] else ""), "  ·  ",
