@@ -216,6 +216,18 @@ def test_a_window_must_end_after_it_starts(changes):
         changes.schedule(ref, WINDOW, WINDOW)
 
 
+def test_a_window_that_has_passed_is_refused(changes, clock):
+    # 2020-01-01 was accepted: the change went "scheduled", service owners were told of a
+    # window in the past, and the calendar never showed it
+    ref = _approved_normal(changes).ref
+    past = clock() - timedelta(days=2)
+    with pytest.raises(ValidationError, match="which has passed"):
+        changes.schedule(ref, past, past + timedelta(hours=2))
+    assert changes.records.get(ref).status == "approved"
+    started = clock() - timedelta(hours=1)  # a window under way still can be
+    assert changes.schedule(ref, started, clock() + timedelta(hours=1)).change.record.status == "scheduled"
+
+
 def test_scheduling_over_another_change_on_the_same_service_warns(changes):
     first = _approved_normal(changes).ref
     changes.schedule(first, WINDOW, WINDOW + timedelta(hours=2))

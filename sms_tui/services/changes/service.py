@@ -295,6 +295,10 @@ class ChangeService:
                 raise ValidationError(f"{row.ref} is {row.status}; only a change not yet under way "
                                       "is scheduled")
             now = self.store.now()
+            if end <= now:  # it went to the calendar's past and told service owners of it
+                raise ValidationError(
+                    f"the window ends {end:%Y-%m-%d %H:%M}, which has passed: a change is "
+                    "scheduled in a window still to come")
             changes = {}
             if row.planned_start != start:
                 changes["planned_start"] = (row.planned_start, start)
