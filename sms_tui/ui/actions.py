@@ -68,6 +68,15 @@ class RecordActions:
     def record_written(self, view: RecordView) -> None:
         """Called after a successful write from a dialog or form."""
         self.app.notify(f"{view.ref} saved (version {view.version})", timeout=3, markup=False)
+        # what the save journaled as a warning (a change started outside its window) is
+        # said too: the TUI said only "saved", the command line the warning
+        latest = view.journal[0].at if view.journal else None
+        for entry in view.journal:
+            if entry.at != latest:
+                break
+            if entry.action == "window_warning":
+                self.app.notify(entry.note, title="Outside the window", severity="warning",
+                                timeout=8, markup=False)
         self.app.check_for_changes()
 
     # -- plumbing -----------------------------------------------------------

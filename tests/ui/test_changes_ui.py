@@ -205,3 +205,20 @@ async def test_the_change_type_and_back_out_answer_are_picked_by_their_first_let
         await press(pilot, "y")
         assert form.query_one("#f-backout_tested").value == "yes"
         assert "(not set)  [yes]  no" in screen_text(app)  # the choice in words, not by colour
+
+
+async def test_starting_a_change_before_its_window_says_so_not_only_saved(make_app, planned, changes):
+    # the command line warned, the TUI said "saved (version N)"; the journal had the warning
+    ref = planned[2]  # its window is the week after: starting it now is early
+    changes.records.update(ref, verification_results="Tried on staging", backout_tested="yes")
+    app = make_app()
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot)
+        await press(pilot, "5")
+        app.screen.action_open_record(ref)
+        await settle(pilot)
+        await press(pilot, "t", "enter")  # implementing
+        await settle(pilot)
+        assert app.screen.view.status == "implementing"
+        told = [n for n in app._notifications if n.title == "Outside the window"]
+        assert len(told) == 1 and told[0].message.startswith(f"{ref} ")
