@@ -127,7 +127,7 @@ def register(main: click.Group) -> None:
                   help="The service its requests are for (a request raised from it takes it); '' for none.")
     @click.option("--impact", type=LEVEL, default=None, help="Default impact of its requests.")
     @click.option("--urgency", type=LEVEL, default=None, help="Default urgency of its requests.")
-    @click.option("--sla-hours", type=Int(0, 100_000), default=None, help="Hours to fulfil a request.")
+    @click.option("--sla-hours", type=Int(1, 8760), default=None, help="Hours to fulfil a request (1 to 8760).")
     @click.option("--respond-minutes", type=Int(0, 525_600), default=None,
                   help="Minutes to the first response (0: [sla.requests] respond of the config).")
     @click.option("--approval/--no-approval", "needs_approval", default=None,

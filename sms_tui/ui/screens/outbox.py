@@ -34,7 +34,7 @@ class OutboxScreen(DeskScreen):
         Binding("r", "retry", "Retry sending", id="outbox.retry",
                 tooltip="Send every unsent message now"),
         Binding("u", "unsent", "Unsent only", id="outbox.unsent"),
-        Binding("o", "open_incident", "Open incident", id="outbox.open"),
+        Binding("o", "open_incident", "Open record", id="outbox.open"),
     ]
 
     def __init__(self) -> None:
