@@ -491,3 +491,26 @@ async def test_a_review_list_longer_than_it_shows_says_so(make_app, reviews, mon
         await press(pilot, "6", "f", "f")
         await settle(pilot)
         assert "only: sms-tui reviews list" not in screen_text(app)
+
+
+async def test_an_outcome_left_with_esc_is_offered_back_after_a_tick(make_app, reviews):
+    # the draft was kept under the review's status and version: one tick between two opens
+    # of the dialog and F2 had nothing to put back
+    ref = first_ref(reviews, "rfc_trends")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "6", "enter")
+        assert app.screen.ref == ref
+        await press(pilot, "c")
+        await type_text(pilot, "Emergency changes up")
+        await pilot.pause(0.5)  # typing paused: the draft is kept
+        await press(pilot, "escape")
+        assert isinstance(app.screen, ReviewScreen)
+        await press(pilot, "space")  # a tick: the review's version and status move on
+        await settle(pilot)
+        assert app.screen.view.status == "in_progress"
+        await press(pilot, "c")
+        assert "F2" in screen_text(app)
+        await press(pilot, "f2")
+        assert "Emergency changes up" in screen_text(app)

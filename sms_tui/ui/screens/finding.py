@@ -161,8 +161,8 @@ class FindingScreen(DeskScreen):
                                             measurement=values["measurement"],
                                             expected_version=version)
 
-        self.app.push_screen(ReviewDialog("Move to the next status", finding_subject(view), fields, perform),
-                             self._finding_written)
+        self.app.push_screen(ReviewDialog("Move to the next status", finding_subject(view), fields, perform,
+                                          draft_id=view.ref), self._finding_written)
 
     def action_add_action(self) -> None:
         view = self.view
@@ -173,7 +173,8 @@ class FindingScreen(DeskScreen):
             "Add a corrective action", finding_subject(view),
             [Field("text", "Action", required=True), Field("owner", "Owner")],
             lambda v: review_service(backend).add_corrective_action(
-                ref, v["text"], owner=v["owner"], expected_version=version)), self._finding_written)
+                ref, v["text"], owner=v["owner"], expected_version=version), draft_id=ref),
+            self._finding_written)
 
     def action_action_done(self) -> None:
         actions = self.query_one("#finding-actions", OptionList)

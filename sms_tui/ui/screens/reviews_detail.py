@@ -196,7 +196,8 @@ class ReviewScreen(DeskScreen):
             self.load()
             self.app.check_for_changes()
 
-        self.app.push_screen(ReviewDialog(heading, review_subject(self.view), fields, perform), closed)
+        self.app.push_screen(ReviewDialog(heading, review_subject(self.view), fields, perform,
+                                          draft_id=self.view.ref), closed)
 
     def action_back(self) -> None:
         self.dismiss()

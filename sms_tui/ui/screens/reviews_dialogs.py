@@ -50,10 +50,14 @@ class ReviewDialog(DraftMixin, DeskModal):
     ]
 
     def __init__(self, heading: str, subject: Text, fields: list[Field],
-                 perform: Callable[[dict[str, Any]], Any], hint: str = "") -> None:
+                 perform: Callable[[dict[str, Any]], Any], hint: str = "",
+                 draft_id: str | None = None) -> None:
         super().__init__()
         self.heading = heading
         self.subject = subject
+        # what the draft is kept under: the record's reference where the subject line also
+        # shows its status and version (a tick between two opens orphaned the draft)
+        self.draft_id = draft_id
         self.fields = fields
         self.perform = perform
         multiline = any(f.multiline for f in fields)
@@ -90,7 +94,7 @@ class ReviewDialog(DraftMixin, DeskModal):
         self.start_drafts()
 
     def draft_key(self) -> str:
-        return f"review:{self.heading}:{self.subject.plain}"
+        return f"review:{self.heading}:{self.draft_id or self.subject.plain}"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return self.draft_offered() if action == "restore_draft" else True

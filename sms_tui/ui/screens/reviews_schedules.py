@@ -153,8 +153,8 @@ class ScheduleScreen(DeskScreen):
                   choices=(("active", "active"), ("paused", "paused: raise nothing"))),
         ]
         subject = Text.assemble((s.clause, "bold"), "  ", display.line(s.title), f"  v{s.version}")
-        self.app.push_screen(ReviewDialog(f"Schedule: {s.activity}", subject, fields, perform),
-                             self._edited)
+        self.app.push_screen(ReviewDialog(f"Schedule: {s.activity}", subject, fields, perform,
+                                          draft_id=s.activity), self._edited)
 
     def _edited(self, view: Any) -> None:
         if view is not None:
