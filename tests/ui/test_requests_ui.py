@@ -250,6 +250,33 @@ async def test_the_type_dialog_sets_the_service_its_requests_are_for(make_app, r
     assert requests.types()[0].service == "Directory"
 
 
+async def test_a_new_request_type_left_with_esc_is_kept_as_a_draft(make_app, requests):
+    # name, title and steps typed, then Esc: the next "n" opened an empty dialog, F2 did nothing
+    from sms_tui.ui.screens.request_type_dialog import RequestTypeDialog
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "2", "T", "n")
+        assert isinstance(app.screen, RequestTypeDialog)
+        await type_text(pilot, "vpn-token")
+        await press(pilot, "tab")
+        await type_text(pilot, "VPN hardware token")
+        await pilot.pause(0.5)  # typing paused: the draft is kept
+        await press(pilot, "escape")
+        await press(pilot, "n")
+        assert "A draft typed here was kept" in screen_text(app)
+        await press(pilot, "f2")
+        assert app.screen.query_one("#name").value == "vpn-token"
+        assert app.screen.query_one("#title").value == "VPN hardware token"
+        await press(pilot, "ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, RequestTypeDialog)
+        await press(pilot, "n")  # saved: nothing is offered any more
+        assert "A draft typed here was kept" not in screen_text(app)
+    assert "vpn-token" in [t.name for t in requests.types()]
+
+
 async def test_a_request_typed_in_one_burst_from_a_record_is_raised_and_the_catalogue_untouched(
         make_app, requests, records, monkeypatch):
     """`2 T Down Enter <title> ctrl+s` in one burst, from an incident's screen: the catalogue

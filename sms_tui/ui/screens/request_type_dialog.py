@@ -12,6 +12,7 @@ from textual.widgets import Input, Static, TextArea
 from ...domain.bounds import whole_number
 from ...domain.errors import DeskError
 from .. import display
+from ..drafts import DraftMixin
 from ..field_errors import FieldError, focus_field_in_error
 from ..widgets.choice_picker import LEVEL_CHOICES, ChoicePicker
 from .action_dialog import field
@@ -22,13 +23,18 @@ if TYPE_CHECKING:
     from ...services.requests.service import RequestTypeView
 
 
-class RequestTypeDialog(DeskModal):
-    """Add or edit a request type: title, defaults, SLA, approval, instructions (one per line)."""
+class RequestTypeDialog(DraftMixin, DeskModal):
+    """Add or edit a request type: title, defaults, SLA, approval, instructions (one per line).
+
+    What is typed is kept as a draft, as in the other forms: a type and its steps typed, then
+    Esc, were lost."""
 
     CSS_PATH = ["dialogs.tcss", "request_type_dialog.tcss"]
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="rtype.save", priority=True),
         Binding("escape", "cancel", "Cancel", id="rtype.cancel"),
+        Binding("f2", "restore_draft", "Restore draft", id="rtype.restore_draft",
+                tooltip="Put back what was typed here before (kept after Esc or a crash)"),
     ]
 
     def __init__(self, rtype: RequestTypeView | None) -> None:
@@ -40,6 +46,7 @@ class RequestTypeDialog(DeskModal):
         with Vertical(classes="dialog"):
             yield Static(Text(f"Edit request type {t.name}" if t else "New request type", style="bold"),
                          classes="dialog-title")
+            yield self.draft_line()
             if t is None:
                 yield field("Name", Input(id="name", compact=True, placeholder="short key, e.g. vpn-token"))
             yield field("Title", Input(t.title if t else "", id="title", compact=True))
@@ -59,6 +66,17 @@ class RequestTypeDialog(DeskModal):
 
     def on_mount(self) -> None:
         self.query_one("#name" if self.rtype is None else "#title", Input).focus()
+        self.start_drafts()
+
+    def draft_key(self) -> str:
+        return f"request-type:{self.rtype.name if self.rtype else '(new)'}"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.draft_offered() if action == "restore_draft" else True
+
+    def _saved(self, result: Any) -> None:
+        self.draft_done()
+        self.dismiss(result)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -72,7 +90,7 @@ class RequestTypeDialog(DeskModal):
             return
         service = request_service(self.backend)
         name = values.pop("name")
-        self.service(lambda: service.save_type(name, **values), self.dismiss, on_error=self._error,
+        self.service(lambda: service.save_type(name, **values), self._saved, on_error=self._error,
                      group="submit")
 
     def _values(self) -> dict[str, Any]:
