@@ -368,10 +368,15 @@ class ChangeService:
         with self.store.write() as session:
             row = self._load(session, ref)
             if row.status != "implementing":
-                raise hinted(ValidationError(f"{row.ref} is {row.status}; the outcome is recorded "
-                                             "when its implementation ends"),
-                             cli=f"start it with: sms-tui changes start {row.ref}",
-                             tui="t moves it to implementing")
+                refused = ValidationError(f"{row.ref} is {row.status}; the outcome is recorded "
+                                          "when its implementation ends")
+                if row.status in ("review", "closed"):  # recorded already: nothing to start
+                    raise ValidationError(f"{row.ref} is {row.status}: its outcome was recorded "
+                                          f"already ({(row.outcome or '').replace('_', ' ')})")
+                if row.status in ("approved", "scheduled"):
+                    raise hinted(refused, cli=f"start it with: sms-tui changes start {row.ref}",
+                                 tui="t moves it to implementing")
+                raise refused
             investigation_note = investigation_note or row.investigation_note
             refusal = outcome_refusal(outcome, investigation_note)
             if refusal:

@@ -164,15 +164,20 @@ class QueueTable(ScrollView, can_focus=True):
 
     def set_source(self, source: QueueSource, *, keep_cursor: bool = False,
                    hold_keys: bool = False) -> None:
-        """Show another filter's rows; the cursor goes to the top unless ``keep_cursor``.
+        """Show another filter's rows; the cursor stays on its record if the first rows hold
+        it, else goes to the top (``keep_cursor``: it stays where it is).
 
         ``hold_keys``: keys typed meanwhile wait for the new rows (a search or a filter the
         analyst asked for: Enter right after it opens a row of the new rows, as typed slowly)."""
+        # the record under the cursor stays under it if the new rows' first pages hold it (a
+        # search cleared with Esc: the record the analyst was on, not the search's first row);
+        # else the cursor goes to the top
+        follow = None if keep_cursor else self.current_row
         self.source = source
         if not keep_cursor:
             self.cursor = 0
             self.scroll_to(y=0, animate=False, immediate=True)
-        self.reload(hold_keys=hold_keys)
+        self.reload(hold_keys=hold_keys, follow=follow)
 
     def show_first_page(self, total: int, rows: list[RecordRow], last: list[RecordRow] = (),
                         last_start: int = 0) -> None:
@@ -192,7 +197,7 @@ class QueueTable(ScrollView, can_focus=True):
         self._set_total(total)
         self.post_message(self.Loaded(total))
 
-    def reload(self, *, hold_keys: bool = False) -> None:
+    def reload(self, *, hold_keys: bool = False, follow: RecordRow | None = None) -> None:
         """Count again and fetch the window around the cursor, keeping it on its record.
 
         The rows and the count are read at once, in two workers, and the rows are
@@ -216,7 +221,7 @@ class QueueTable(ScrollView, can_focus=True):
         def show_rows(rows: list[RecordRow]) -> None:
             # the record under the cursor when the rows arrive: a key that moved the cursor
             # while they were read (the services taking over the first page) is not undone
-            held = self.current_row or keep
+            held = follow if follow is not None else (self.current_row or keep)
             self._put_rows(first_page, rows)
             if held is not None:
                 for i, row in enumerate(rows):
