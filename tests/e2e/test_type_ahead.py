@@ -358,3 +358,19 @@ def test_a_title_typed_after_enter_on_a_retired_request_type_does_not_edit_the_c
     term.settle(1.0)
     assert "Request catalogue" in term.text()
     assert "Access to a file share" in desk.cli("requests", "type", "share-access")
+
+
+def test_a_note_typed_on_an_empty_queue_is_refused_not_run_as_commands(desk):
+    # c on a queue with no record did nothing and said nothing; the note typed after it ran
+    # as commands (its o showed all records)
+    _incident(desk)
+    term = desk.tui()
+    term.wait_for("INC-000001")
+    term.burst("/", "zzzq", "enter")
+    term.wait_for("0 records")
+    term.burst("c", "hello")
+    screen = " ".join(term.wait_for("dropped").replace("▌", " ").split())
+    assert "Note needs a record, and no incidents match this filter" in screen
+    assert "The 5 keys typed after it were" in screen
+    term.settle(1.0)
+    assert "filter: open" in term.text()

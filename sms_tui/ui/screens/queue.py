@@ -237,12 +237,25 @@ class QueueScreen(RecordActions, DeskScreen):
         self._search_timer = self.set_timer(SEARCH_DELAY, self._search_now)
 
     def on_key(self, event: events.Key) -> None:
-        """Down in the search box goes to the rows it found, as Enter does."""
+        """Down in the search box goes to the rows it found, as Enter does. A record's key on
+        a queue with no record (dimmed in the footer) is refused with why, and the keys typed
+        after it are dropped: it did nothing, said nothing, and a note typed after ``c`` ran
+        as commands."""
         if event.key == "down" and isinstance(self.focused, Input) and self.focused.id == "search":
             event.stop()
             event.prevent_default()
             self._search_now()
             self._leave_search()
+            return
+        if isinstance(self.focused, Input) or self.current_ref() is not None:
+            return
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+            if binding.action in RECORD_ACTIONS:
+                event.stop()
+                event.prevent_default()
+                self.app.refuse(f"{binding.description} needs a record, and no "
+                                f"{self.info.plural.replace('-', ' ')} match this filter")
+                return
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "search":
