@@ -77,6 +77,12 @@ class RecordActions:
             if entry.action == "window_warning":
                 self.app.notify(entry.note, title="Outside the window", severity="warning",
                                 timeout=8, markup=False)
+            elif entry.action == "link":  # a link that moved the record off another one
+                for field, (old, new) in entry.changes.items():
+                    if old and new:
+                        self.app.notify(f"{view.ref} is linked to {new} now, no longer to {old}",
+                                        title=f"{field.replace('_', ' ').capitalize()} moved",
+                                        timeout=6, markup=False)
         self.app.check_for_changes()
 
     # -- plumbing -----------------------------------------------------------

@@ -75,8 +75,10 @@ class DraftStore:
         self._dirty = True
 
     def flush(self) -> None:
-        """Write staged drafts (typing paused, the form closed, or the app is crashing)."""
-        if self._dirty:
+        """Write staged drafts (typing paused, the form closed, or the app is crashing), and
+        again those a failed write left in memory only: the disk may take them now (a form
+        said "lost" on Esc once the folder was writable again, the draft still unwritten)."""
+        if self._dirty or self._last_failed:
             self._dirty = False
             self._write()
 

@@ -238,6 +238,26 @@ async def test_link_says_which_records_it_is_linked_to_already(make_app, records
         assert not any(other.ref in line and "linked already" in line for line in lines)
 
 
+async def test_a_link_that_moves_the_record_off_another_says_so(make_app, records):
+    # picked in the link dialog, the other problem took the incident off the first one with
+    # only "saved (version N)" said
+    incident = records.create("incident", title="Mail queue stuck on the relay")
+    first = records.create("problem", title="Mail relay runs out of disk")
+    second = records.create("problem", title="Mail relay certificate expired")
+    records.link(incident.ref, first.ref)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.screen.action_open_record(incident.ref)
+        await settle(pilot)
+        await press(pilot, "l")
+        await type_text(pilot, second.ref)
+        await press(pilot, "enter", "enter")
+        await settle(pilot)
+        told = [n.message for n in app._notifications if n.title == "Problem moved"]
+        assert told == [f"{incident.ref} is linked to {second.ref} now, no longer to {first.ref}"]
+
+
 async def test_words_that_find_nothing_leave_the_focus_on_the_words(make_app, records):
     """↓ after words that found nothing put the focus on the empty list, where no key did
     anything but shift+tab."""

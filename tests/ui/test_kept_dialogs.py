@@ -332,6 +332,26 @@ async def test_drafts_kept_again_once_the_disk_recovers_are_said_to_be_kept(
         assert len(told) == 2
 
 
+async def test_a_draft_typed_while_the_disk_refused_is_written_once_it_takes_it(
+        make_app, desk, tmp_path, unwritable_drafts):
+    # typed while the folder was blocked, then the folder made: Esc said "what you typed is
+    # lost" though the draft was only waiting in memory, and it was never written
+    blocker = tmp_path / "not-a-folder"
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await press(pilot, "n")
+        await type_text(pilot, "Printer jams")
+        await pilot.pause(0.5)  # typing paused: the write is refused
+        assert app.drafts.unwritten
+        blocker.unlink()
+        blocker.mkdir()
+        await press(pilot, "escape")
+        shown = screen_text(app)
+        assert "kept as a draft" in shown and "what you typed is lost" not in shown
+    assert "Printer jams" in (blocker / "state" / "drafts.json").read_text(encoding="utf-8")
+
+
 async def test_q_asks_again_before_losing_drafts_that_could_not_be_written(
         make_app, desk, unwritable_drafts):
     # with the drafts unwritable (a full disk), q quit at once and the draft in memory was lost

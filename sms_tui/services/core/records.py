@@ -546,9 +546,10 @@ class RecordService:
                 and other.status in ("resolved", "closed", "cancelled")):
             # a problem resolved takes its open known errors with it (8.6.3): one linked
             # afterwards stayed open under it, outside that rule
+            back = (" (move the problem back to investigating first)"
+                    if other.status == "resolved" else "")  # closed and cancelled are final
             raise ValidationError(f"{other.ref} is {other.status}: an open known error belongs to "
-                                  "a problem still being worked (move the problem back to "
-                                  "investigating first)")
+                                  f"a problem still being worked{back}")
         old_id = getattr(holder_row, column)
         new_id = None if unlink else other.id
         if unlink and old_id != other.id:
