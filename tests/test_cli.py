@@ -312,3 +312,13 @@ def test_a_service_given_with_set_is_the_records_service(cli):
     ref = cli.ok("new", "incident", "--title", "No signal").strip()
     cli.ok("edit", ref, "--set", "service=wi-fi")
     assert "service: Wi-Fi" in cli.ok("show", ref)
+
+
+def test_a_link_that_moves_a_record_says_where_from_in_either_order(cli):
+    # `link PRB INC` moved the incident off its problem and said only "linked"
+    incident = cli.ok("new", "incident", "--title", "Mail bounces").strip()
+    first = cli.ok("new", "problem", "--title", "Relay disk full").strip()
+    second = cli.ok("new", "problem", "--title", "Relay certificate").strip()
+    assert cli.ok("link", incident, first) == f"{incident}: linked to {first}\n"
+    assert cli.ok("link", second, incident) == f"{second}: linked to {incident} (moved from {first})\n"
+    assert cli.ok("link", incident, first) == f"{incident}: linked to {first} (moved from {second})\n"

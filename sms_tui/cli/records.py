@@ -320,6 +320,12 @@ def _parse_sets(pairs: tuple[str, ...]) -> dict[str, object]:
     return fields
 
 
+def _moved_from(view) -> str | None:
+    """What the record's last link took it from (a problem, a change, a parent), if anything."""
+    entry = next((e for e in view.journal if e.action == "link"), None)
+    return next((old for old, new in (entry.changes.values() if entry else ()) if old and new), None)
+
+
 def _register_actions(main: click.Group) -> None:
     @main.command("transition")
     @click.argument("ref")
@@ -397,9 +403,10 @@ def _register_actions(main: click.Group) -> None:
     @pass_app
     def link(app: AppContext, ref, other, note):
         """Link two records: incident→problem, incident/problem→change, known error→problem."""
-        record = _records(app).link(ref, other, note=note)
-        entry = next((e for e in record.journal if e.action == "link"), None)
-        moved = next((old for old, _new in (entry.changes.values() if entry else ()) if old), None)
+        records = _records(app)
+        record = records.link(ref, other, note=note)
+        # the record that moved holds the link: REF (link INC PRB) or OTHER (link PRB INC)
+        moved = _moved_from(record) or _moved_from(records.get(other))
         click.echo(f"{record.ref}: linked to {_canonical(other)}"
                    + (f" (moved from {moved})" if moved else ""))
 
