@@ -56,6 +56,7 @@ def desk(cli):
          "Incident has no editable field 'colour'; editable: title, description"),
         # names of the command's own parameters ended in "internal error: TypeError"
         (["edit", "INC-000001", "--set", "ref=INC-000009"], 1, "Incident has no editable field 'ref'"),
+        (["edit", "INC-000001", "--set", "colour=red"], 1, "major_reason, service, ci, requester"),
         (["edit", "INC-000001", "--set", "self=x"], 1, "Incident has no editable field 'self'"),
         (["edit", "INC-000001", "--set", "note=x"], 2, "'note' is not a field: give --note"),
         (["edit", "INC-000001", "--set", "expected-version=1"], 2,

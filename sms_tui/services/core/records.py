@@ -300,9 +300,10 @@ class RecordService:
             allowed = set(COMMON_FIELDS) | set(EXTRA_FIELDS[kind])
             unknown = set(fields) - allowed
             if unknown:
+                named = ("service", "ci") + (("requester",) if kind in REQUESTER_KINDS else ())
                 raise ValidationError(
                     f"{KINDS[kind].label} has no editable field '{sorted(unknown)[0]}'; "
-                    f"editable: {', '.join((*COMMON_FIELDS, *EXTRA_FIELDS[kind]))}"
+                    f"editable: {', '.join((*COMMON_FIELDS, *EXTRA_FIELDS[kind], *named))}"
                 )
             changes: dict[str, tuple[Any, Any]] = {}
             for key, value in fields.items():
