@@ -83,7 +83,6 @@ def quiet_collector() -> None:
     gc.set_threshold(young, middle, 100)
 
 
-
 def stopped_message(signum: int) -> str:
     """What the desk says when a signal stopped it (after ``sms-tui: ``)."""
     import signal
@@ -95,6 +94,7 @@ def stopped_message(signum: int) -> str:
 def _dropped_keys(count: int) -> str:
     return (f"The {count} keys typed after it were dropped." if count > 1
             else "The key typed after it was dropped.")
+
 
 class DeskApp(App[None]):
     """The analyst's desk."""

@@ -83,8 +83,8 @@ class QueueScreen(RecordActions, DeskScreen):
         yield Header()
         # The search box takes the section bar's line while it is typed in, not a line of
         # its own: showing or hiding it leaves the rows where they are (no layout of the
-        # queue, no row drawn again: 10 ms of each / and Esc), and the filter bar under it
-        # counts what the words find as they are typed.
+        # queue, no row drawn again), and the filter bar under it counts what the words
+        # find as they are typed.
         with Container(id="topline"):
             yield SectionBar(QUEUE_SECTION[self.kind.value])
             yield Input(placeholder="search title, reference, description — Enter to apply, "
