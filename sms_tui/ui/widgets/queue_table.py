@@ -169,9 +169,7 @@ class QueueTable(ScrollView, can_focus=True):
 
         ``hold_keys``: keys typed meanwhile wait for the new rows (a search or a filter the
         analyst asked for: Enter right after it opens a row of the new rows, as typed slowly)."""
-        # the record under the cursor stays under it if the new rows' first pages hold it (a
-        # search cleared with Esc: the record the analyst was on, not the search's first row);
-        # else the cursor goes to the top
+        # (a search cleared with Esc: the record the analyst was on, not the search's first row)
         follow = None if keep_cursor else self.current_row
         self.source = source
         if not keep_cursor:
