@@ -55,6 +55,7 @@ POLL_SECONDS = 2.0
 FIRST_PAGE_WAIT_S = 0.3
 FULL_COLLECTION_S = 300.0  # see quiet_collector
 CRASH_EXIT_S = 3.0  # see DeskApp._exit_soon_whatever_happens
+BURST_S = 0.05  # the keys of one burst, read together, have all reached the gate by then
 ERROR_TOAST_S = 8.0  # how long an error stays on screen
 QUIT_AGAIN_S = 5.0  # q again within this quits, drafts unwritten
 
@@ -403,12 +404,12 @@ class DeskApp(App[None]):
         restoring.join(1.0)
         os._exit(status)
 
-    def report_error(self, exc: BaseException, dropped: int = 0) -> None:
+    def report_error(self, exc: BaseException, dropped: int | None = None) -> None:
         """The one place worker errors end up: a notification, never a crash. The same
         message again while it is still shown is not stacked under it (a desk file replaced
         under the desk failed every read, each with its toast, filling the screen).
         ``dropped``: keys typed after the failed call, waiting for what it would have
-        opened, that were dropped (:meth:`keys_dropped`)."""
+        opened, were dropped (that many so far; None: no keys were waiting on it)."""
         if isinstance(exc, DeskError):
             title = {ConflictError: "Changed by someone else", NotFound: "Not found",
                      ValidationError: "Not possible"}.get(type(exc), "Error")
@@ -419,11 +420,15 @@ class DeskApp(App[None]):
             log.error("unexpected error in a worker", exc_info=exc)
             title, message = "Unexpected error", one_line(f"{type(exc).__name__}: {exc}")
             timeout = 10
-        if dropped:
-            message = f"{message} {_dropped_keys(dropped)}"
-        if self._shown_lately(message, timeout):
-            return
-        self.notify(message, title=title, severity="error", timeout=timeout, markup=False)
+        def tell(dropped: int) -> None:
+            said = f"{message} {_dropped_keys(dropped)}" if dropped else message
+            if not self._shown_lately(said, timeout):
+                self.notify(said, title=title, severity="error", timeout=timeout, markup=False)
+
+        if dropped is None:
+            tell(0)
+        else:
+            self._after_the_burst(dropped, tell)
 
     def refuse(self, message: str, *, timeout: float = 4) -> None:
         """A key's action refused (``message`` says why): what was typed after that key, in
@@ -432,14 +437,31 @@ class DeskApp(App[None]):
         its letters edited the type)."""
         gate = getattr(self, "type_ahead", None)
         dropped = gate.drop_waiting() if gate is not None else 0
-        if dropped:
-            message = f"{message}. {_dropped_keys(dropped)}"
-        self.notify(message, severity="warning", timeout=timeout, markup=False)
+
+        def tell(dropped: int) -> None:
+            said = f"{message}. {_dropped_keys(dropped)}" if dropped else message
+            self.notify(said, severity="warning", timeout=timeout, markup=False)
+
+        self._after_the_burst(dropped, tell)
 
     def keys_dropped(self, dropped: int) -> None:
         """Say that ``dropped`` keys typed after a refused call were not run (the refusal
         itself is shown where it belongs: a form's field)."""
-        self.notify(_dropped_keys(dropped), severity="warning", timeout=ERROR_TOAST_S)
+        def tell(count: int) -> None:
+            if count:
+                self.notify(_dropped_keys(count), severity="warning", timeout=ERROR_TOAST_S)
+
+        self._after_the_burst(dropped, tell)
+
+    def _after_the_burst(self, dropped: int, tell: Callable[[int], None]) -> None:
+        """``tell(count)`` once the rest of the burst the refused key came in has reached
+        the gate and been dropped too (:meth:`TypeAhead.drop_waiting`): the keys dropped."""
+        gate = getattr(self, "type_ahead", None)
+
+        def told() -> None:
+            tell(dropped + (gate.dropped_late if gate is not None else 0))
+
+        self.set_timer(BURST_S, told)
 
     def _shown_lately(self, message: str, seconds: float) -> bool:
         import time

@@ -223,7 +223,9 @@ def run_input_thread(self: Any) -> None:
                 unicode_data = decode(read(fileno, 1024 * 4), final=final and last)
                 if not unicode_data:
                     break
+                read_at = get_time()
                 for event in feed(unicode_data):
+                    _stamp(event, read_at)
                     self.process_message(event)
         for event in tick():
             self.process_message(event)
@@ -234,7 +236,9 @@ def run_input_thread(self: Any) -> None:
     if selector.select(0):
         typed_before = read(fileno, 1024 * 4)
         if typed_before:
+            read_at = get_time()
             for event in feed(decode(typed_before).replace("\n", "\r")):
+                _stamp(event, read_at)
                 self.process_message(event)
 
     try:
@@ -249,3 +253,13 @@ def run_input_thread(self: Any) -> None:
                 pass
         except (EOFError, ParseError):
             pass
+
+
+def _stamp(event: Any, read_at: float) -> None:
+    """A key or paste carries the time its bytes were read, not the time the parser made
+    it: the keys of one read are one burst, and a key refused drops the rest of its burst
+    (``TypeAhead.drop_waiting``), however the parsing thread and the app's took turns."""
+    from textual import events
+
+    if isinstance(event, events.Key | events.Paste):
+        event.time = read_at

@@ -69,6 +69,8 @@ class TypeAhead:
         self._settling_since = 0.0
         self._watchdog: Any = None
         self._draining = False
+        self._drop_before = float("-inf")  # keys read before this are dropped (drop_waiting)
+        self.dropped_late = 0  # how many, since the last drop_waiting
 
     # -------------------------------------------------------------- the gate
     def waiting(self) -> bool:
@@ -150,8 +152,17 @@ class TypeAhead:
             self._release()
 
     def drop_waiting(self) -> int:
-        """Forget the keys waiting: they were typed for a screen that did not open (or a
-        form a save would have closed) and would run as commands where the analyst is."""
+        """Forget the keys typed so far: they were typed for a screen that did not open (or
+        a form a save would have closed) and would run as commands where the analyst is.
+
+        Those waiting here are dropped now; those read from the terminal before now but not
+        handed to the gate yet (the rest of the same burst, still in the app's queue) are
+        dropped as they come (:meth:`feed`) and counted in :attr:`dropped_late`. A key typed
+        after this moment goes on as usual."""
+        from textual._time import get_time
+
+        self._drop_before = get_time()  # the clock Textual stamps each event with
+        self.dropped_late = 0
         dropped = len(self._queue)
         self._queue.clear()
         return dropped
@@ -159,6 +170,9 @@ class TypeAhead:
     # ------------------------------------------------------------ the events
     async def feed(self, event: events.Event) -> None:
         """A key or paste from the terminal: handle it now, or queue it behind the others."""
+        if event.time < self._drop_before:  # read before a refusal: see drop_waiting
+            self.dropped_late += 1
+            return
         if not self._queue and not self._draining and self._streams(event):
             await self._handle(event)
             return
@@ -318,7 +332,7 @@ class Hold:
         """What was held for will not happen (the screen could not open, the save was
         refused): the keys typed meanwhile are dropped, not run on the screen still shown
         -- a note typed after ``c`` ran as queue commands. Returns how many were dropped."""
-        dropped = self.gate.drop_waiting() if self.token in self.gate._holds else 0
+        dropped = self.gate.drop_waiting()
         self.release()
         return dropped
 

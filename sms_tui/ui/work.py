@@ -70,9 +70,9 @@ def run_service(
 
     def fail(exc: BaseException) -> None:
         # what the keys typed meanwhile were waiting for will not come: they are dropped
-        dropped = hold.fail() if hold is not None else 0
+        dropped = hold.fail() if hold is not None else None
         if isinstance(exc, DeskError) and on_error is not None and node.is_attached and on_error(exc):
-            if dropped:
+            if dropped is not None:
                 app.keys_dropped(dropped)
             return
         app.report_error(exc, dropped=dropped)

@@ -8,12 +8,20 @@ recorded is then read back through the command line.
 from __future__ import annotations
 
 import json
+import re
 
 from .terminal import cli
 
 
 def _journal(desk, ref: str) -> list[dict]:
     return json.loads(desk.cli("show", ref, "--format", "json"))["journal"]
+
+
+def _toasts(screen: str) -> str:
+    """The text of the notifications on ``screen``, in one line: what follows each line's
+    ▌ (a notification's edge), without the scrollbar's blocks beside it."""
+    lines = [line.rsplit("▌", 1)[1] for line in screen.splitlines() if "▌" in line]
+    return " ".join(" ".join(re.sub("[\u2580-\u259f]", " ", line).split()) for line in lines)
 
 
 def _incident(desk, title: str = "VPN drops every hour") -> str:
@@ -336,7 +344,7 @@ def test_keys_typed_after_a_dialog_that_could_not_open_are_dropped_not_run_on_th
     other.replace(desk.db)  # a backup restored with mv, under the running desk
     term.burst("c", "hello")
     screen = term.wait_for("dropped")
-    assert "The 5 keys typed after it were" in " ".join(screen.replace("▌", " ").split())
+    assert "The 5 keys typed after it were dropped." in _toasts(screen)
     term.settle(1.0)
     assert "filter: open" in term.text()
 
@@ -353,8 +361,8 @@ def test_a_title_typed_after_enter_on_a_retired_request_type_does_not_edit_the_c
     term.wait_for("Request catalogue")
     assert "›Access to a file share" in term.text()  # the retired type is highlighted
     term.burst("enter", "from retired", "ctrl+s")
-    screen = " ".join(term.wait_for("dropped").replace("▌", " ").split())
-    assert "retired: x offers it" in screen and "again. The 13 keys typed after it were" in screen
+    said = _toasts(term.wait_for("dropped"))
+    assert "is retired: x offers it again. The 13 keys typed after it were dropped." in said
     term.settle(1.0)
     assert "Request catalogue" in term.text()
     assert "Access to a file share" in desk.cli("requests", "type", "share-access")
@@ -369,8 +377,8 @@ def test_a_note_typed_on_an_empty_queue_is_refused_not_run_as_commands(desk):
     term.burst("/", "zzzq", "enter")
     term.wait_for("0 records")
     term.burst("c", "hello")
-    screen = " ".join(term.wait_for("dropped").replace("▌", " ").split())
-    assert "Note needs a record, and no incidents match this filter" in screen
-    assert "The 5 keys typed after it were" in screen
+    said = _toasts(term.wait_for("dropped"))
+    assert "Note needs a record, and no incidents match this filter. The 5 keys typed after it " \
+        "were dropped." in said
     term.settle(1.0)
     assert "filter: open" in term.text()
