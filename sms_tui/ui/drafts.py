@@ -339,3 +339,15 @@ class DraftMixin:
         """The save succeeded: the draft is no longer needed."""
         self._draft_baseline = None
         self.app.drafts.drop(self.draft_key())
+
+    def closed_saved(self, result: Any) -> None:
+        """The save succeeded: the draft is dropped and the screen closes with ``result``."""
+        self.draft_done()
+        self.dismiss(result)  # type: ignore[attr-defined]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """F2 is offered while a kept draft is (a screen with other keys to check extends
+        this, or checks ``restore_draft`` itself)."""
+        if action == "restore_draft":
+            return self.draft_offered()
+        return super().check_action(action, parameters)  # type: ignore[misc]

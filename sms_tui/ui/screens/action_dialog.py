@@ -102,12 +102,8 @@ class ActionDialog(DraftMixin, DeskModal):
             self.show_error(exc)
             return
         record, backend = self.record, self.backend  # services may still be opening
-        self.service(lambda: self.perform(backend.records, record, values), self._saved,
+        self.service(lambda: self.perform(backend.records, record, values), self.closed_saved,
                      on_error=self.show_error, group="submit", exclusive=True)
-
-    def _saved(self, view: RecordView) -> None:
-        self.draft_done()
-        self.dismiss(view)
 
     def _on_mount(self, event: Any) -> None:
         # after the subclass's on_mount has filled and focused its fields

@@ -71,13 +71,6 @@ class RequestTypeDialog(DraftMixin, DeskModal):
     def draft_key(self) -> str:
         return f"request-type:{self.rtype.name if self.rtype else '(new)'}"
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return self.draft_offered() if action == "restore_draft" else True
-
-    def _saved(self, result: Any) -> None:
-        self.draft_done()
-        self.dismiss(result)
-
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.action_save()
@@ -90,7 +83,7 @@ class RequestTypeDialog(DraftMixin, DeskModal):
             return
         service = request_service(self.backend)
         name = values.pop("name")
-        self.service(lambda: service.save_type(name, **values), self._saved, on_error=self._error,
+        self.service(lambda: service.save_type(name, **values), self.closed_saved, on_error=self._error,
                      group="submit")
 
     def _values(self) -> dict[str, Any]:

@@ -96,13 +96,6 @@ class ReviewDialog(DraftMixin, DeskModal):
     def draft_key(self) -> str:
         return f"review:{self.heading}:{self.draft_id or self.subject.plain}"
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return self.draft_offered() if action == "restore_draft" else True
-
-    def _saved(self, result: Any) -> None:
-        self.draft_done()
-        self.dismiss(result)
-
     def collect(self) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for f in self.fields:
@@ -122,7 +115,7 @@ class ReviewDialog(DraftMixin, DeskModal):
         except DeskError as exc:
             self.show_error(exc)
             return
-        self.service(lambda: self.perform(values), self._saved, on_error=self.show_error,
+        self.service(lambda: self.perform(values), self.closed_saved, on_error=self.show_error,
                      group="submit", exclusive=True)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
