@@ -196,6 +196,7 @@ def desk_parser_class() -> type:
 
 def run_input_thread(self: Any) -> None:
     """Textual 8's loop, but ``select`` waits only until the parser's pending timeout."""
+    from textual import events
     from textual._loop import loop_last
     from textual._parser import ParseError
     from textual._time import get_time
@@ -209,6 +210,7 @@ def run_input_thread(self: Any) -> None:
     tick = parser.tick
     decode = getincrementaldecoder("utf-8")().decode
     read = os.read
+    typed = (events.Key, events.Paste)  # stamped with the time of their read (_stamp)
 
     def wait() -> float:
         """Up to 0.1 s, as the stock loop, but no later than the escape delay's end."""
@@ -225,7 +227,7 @@ def run_input_thread(self: Any) -> None:
                     break
                 read_at = get_time()
                 for event in feed(unicode_data):
-                    _stamp(event, read_at)
+                    _stamp(event, read_at, typed)
                     self.process_message(event)
         for event in tick():
             self.process_message(event)
@@ -238,7 +240,7 @@ def run_input_thread(self: Any) -> None:
         if typed_before:
             read_at = get_time()
             for event in feed(decode(typed_before).replace("\n", "\r")):
-                _stamp(event, read_at)
+                _stamp(event, read_at, typed)
                 self.process_message(event)
 
     try:
@@ -255,11 +257,10 @@ def run_input_thread(self: Any) -> None:
             pass
 
 
-def _stamp(event: Any, read_at: float) -> None:
-    """A key or paste carries the time its bytes were read, not the time the parser made
-    it: the keys of one read are one burst, and a key refused drops the rest of its burst
-    (``TypeAhead.drop_waiting``), however the parsing thread and the app's took turns."""
-    from textual import events
-
-    if isinstance(event, events.Key | events.Paste):
+def _stamp(event: Any, read_at: float, typed: tuple[type, ...]) -> None:
+    """A key or paste (``typed``) carries the time its bytes were read, not the time the
+    parser made it: the keys of one read are one burst, and a key refused drops the rest of
+    its burst (``TypeAhead.drop_waiting``), however the parsing thread and the app's took
+    turns."""
+    if isinstance(event, typed):
         event.time = read_at
