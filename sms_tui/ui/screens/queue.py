@@ -8,7 +8,6 @@ from typing import Any
 
 from textual import events
 from textual.binding import Binding
-from textual.containers import Container
 from textual.widgets import Header, Input
 
 from ...domain.kinds import KINDS, Kind, parse_kind
@@ -85,10 +84,9 @@ class QueueScreen(RecordActions, DeskScreen):
         # its own: showing or hiding it leaves the rows where they are (no layout of the
         # queue, no row drawn again), and the filter bar under it counts what the words
         # find as they are typed.
-        with Container(id="topline"):
-            yield SectionBar(QUEUE_SECTION[self.kind.value])
-            yield Input(placeholder="search title, reference, description — Enter to apply, "
-                                    "Esc to leave", id="search", compact=True)
+        yield SectionBar(QUEUE_SECTION[self.kind.value])
+        yield Input(placeholder="search title, reference, description — Enter to apply, "
+                                "Esc to leave", id="search", compact=True)
         yield FilterBar(self.info.plural.replace("-", " ").capitalize(), self.flt)
         yield QueueTable(clock=self.app.clock, id="queue", columns=self._columns(),
                          empty_text=f"No {self.info.plural.replace('-', ' ')} match this filter "
