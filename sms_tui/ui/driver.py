@@ -53,17 +53,18 @@ driver: Esc is slower, nothing else changes.
 from __future__ import annotations
 
 import functools
-import inspect
 import os
 import selectors
 from codecs import getincrementaldecoder
+from types import CodeType
 from typing import Any
 
 ESCAPE_DELAY_MS = 15
 """The escape delay when ``ESCDELAY`` is not set (see the module's docstring for why)."""
 
-_STOCK_WAIT = "selector.select(0.1)"
-"""The line of the stock loop this driver changes: if it is gone, the stock driver is used."""
+_STOCK_WAIT = ("select", 0.1)
+"""The call of the stock loop this driver changes, ``selector.select(0.1)``, as its code holds
+it (a name and a constant): if it is gone, the stock driver is used."""
 
 
 def desk_driver_class(stock: type | None = None) -> type:
@@ -80,13 +81,29 @@ def desk_driver_class(stock: type | None = None) -> type:
 def _loop_is_known(stock: type) -> bool:
     from textual._xterm_parser import XTermParser
 
+    # read from the loop's code, not its source: reading the source (linecache, tokenize)
+    # cost the desk's start a few milliseconds before its first frame
     try:
-        source = inspect.getsource(stock.run_input_thread)
+        names, consts = _names_and_constants(stock.run_input_thread.__code__)
         parser = XTermParser(False)
-    except (AttributeError, OSError, TypeError):
+    except (AttributeError, TypeError):
         return False
-    return (_STOCK_WAIT in source and "XTermParser" in source
+    name, wait = _STOCK_WAIT
+    return (name in names and wait in consts and "XTermParser" in names
             and hasattr(parser, "_timeout_time") and hasattr(parser, "tick"))
+
+
+def _names_and_constants(code: CodeType) -> tuple[set[str], set[object]]:
+    """The names and constants a function's code uses, its nested functions' included."""
+    names, consts = set(code.co_names), set()
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            more_names, more_consts = _names_and_constants(const)
+            names |= more_names
+            consts |= more_consts
+        elif isinstance(const, (int, float, str)):
+            consts.add(const)
+    return names, consts
 
 
 _classes: dict[type, type] = {}

@@ -188,6 +188,26 @@ def test_a_textual_whose_input_loop_differs_gets_its_own_driver_back() -> None:
     assert desk_driver.desk_driver_class(OtherLoop) is OtherLoop
 
 
+def test_a_textual_whose_loop_waits_otherwise_gets_its_own_driver_back() -> None:
+    """The loop replaced is the one that waits in ``selector.select(0.1)``: a loop that reads
+    keys through the same parser but waits another way is not replaced."""
+    import selectors
+
+    from textual._xterm_parser import XTermParser
+
+    class WaitsLonger:
+        def run_input_thread(self) -> None:
+            parser = XTermParser(False)
+
+            def wait() -> None:
+                selectors.SelectSelector().select(0.25)
+
+            wait()
+            parser.tick()
+
+    assert desk_driver.desk_driver_class(WaitsLonger) is WaitsLonger
+
+
 def test_a_textual_whose_parser_has_no_pending_timeout_gets_its_own_driver_back(monkeypatch) -> None:
     import textual._xterm_parser as xterm
     from textual.drivers.linux_driver import LinuxDriver
