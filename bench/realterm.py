@@ -39,6 +39,7 @@ import argparse
 import contextlib
 import json
 import os
+import random
 import re
 import shutil
 import statistics
@@ -203,6 +204,8 @@ class Desk:
         shutil.rmtree(self.home, ignore_errors=True)
 
 
+SETTLE_S = 0.5
+"""Seconds between the launches of the first-frame figure (the last program's exit ends)."""
 SMS_ROWS = rows_shown(20, "? Help")
 FLOOR_ROWS = rows_shown(20, "Quit")
 
@@ -214,8 +217,13 @@ def first_frame(desk: Desk, figures: Figures, launches: int, against: str | None
     if against:
         runs.append(("against", lambda: desk.sms(against), SMS_ROWS))
     runs.append(("bare Textual app", desk.bare, FLOOR_ROWS))
+    # in a new order at each launch, after a pause: a program launched right after another
+    # closed shared the machine with its exit, and always the same one did (two launches of
+    # the same build, in fixed order, came out 100 ms apart)
+    order = random.Random(20)
     for _ in range(launches):
-        for name, start, marker in runs:
+        for name, start, marker in order.sample(runs, len(runs)):
+            time.sleep(SETTLE_S)
             term = start()
             try:
                 figures.add("first frame with rows", name, term.wait(marker, since=term.started))
