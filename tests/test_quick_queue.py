@@ -269,3 +269,13 @@ def test_list_refuses_what_the_services_refuse(desk, env):
     assert result.returncode != 0 and result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1
     assert ("visible" in result.stderr) or ("SMS_TUI_BUSY_TIMEOUT" in result.stderr)
+
+
+def test_change_rows_carry_their_window_as_the_services_give_it(desk):
+    """The change queue's Window column: the first page read from the file has each
+    change's planned start, as the services' page has it."""
+    flt = QueueFilter(open_only=False, sort="updated")
+    total, rows = _quick(desk, Kind.CHANGE, flt)
+    planned = [row.planned_start for row in rows if row.planned_start is not None]
+    assert planned and all(when.tzinfo is not None for when in planned)
+    assert (total, rows) == _through_services(desk, Kind.CHANGE, flt)

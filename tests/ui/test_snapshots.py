@@ -83,3 +83,18 @@ def test_help_lists_every_key(snap_compare, make_app, desk, size):
 @SIZES
 def test_home_counts_open_records_per_queue_and_priority(snap_compare, make_app, desk, size):
     assert snap_compare(make_app(), terminal_size=size, run_before=steps("0"))
+
+
+@SIZES
+def test_change_queue_shows_when_each_change_is_planned(snap_compare, make_app, desk, records, clock,
+                                                      size):
+    # this year's window as month-day and time, another year's as its date, none as –
+    from datetime import timedelta
+
+    start = clock() + timedelta(days=3, hours=5)
+    records.create("change", title="Upgrade the firewall firmware", planned_start=start,
+                   planned_end=start + timedelta(hours=2), backout_plan="Reflash the old image.")
+    start = clock().replace(year=clock().year + 1, month=1, day=12)
+    records.create("change", title="Move the file server to new hardware", planned_start=start,
+                   planned_end=start + timedelta(hours=4), backout_plan="Point the share back.")
+    assert snap_compare(make_app(), terminal_size=size, run_before=steps("5"))

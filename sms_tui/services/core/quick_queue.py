@@ -52,7 +52,9 @@ SLA_COLUMNS = ("major", "major_manager", "first_response_at", "sla_counted_s",
 # and a request's (its targets were copied from its type when it was raised)
 REQUEST_SLA_COLUMNS = ("first_response_at", "sla_counted_s", "sla_running_since", "sla_response_s",
                        "sla_respond_target_s", "sla_resolve_target_s")
-TIMES = ("created_at", "updated_at", "first_response_at", "sla_running_since")
+# and a change's (its window, the queue's Window column)
+CHANGE_COLUMNS = ("planned_start",)
+TIMES = ("created_at", "updated_at", "first_response_at", "sla_running_since", "planned_start")
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,8 @@ def _rows(con: sqlite3.Connection, kind: Kind, table: str, where: str, params: l
     ``with_readings``: (row, SLA reading or None)."""
     incident = kind is Kind.INCIDENT
     request = kind is Kind.REQUEST
-    names = COLUMNS + (SLA_COLUMNS if incident else REQUEST_SLA_COLUMNS if request else ())
+    names = COLUMNS + (SLA_COLUMNS if incident else REQUEST_SLA_COLUMNS if request
+                       else CHANGE_COLUMNS if kind is Kind.CHANGE else ())
     names_sql = ", ".join(f"r.{n}" for n in names)
     order, descending = SORTS[flt.sort]
     backwards = descending != from_end  # the sorts are total orders (they end with the id)

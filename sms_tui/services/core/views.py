@@ -57,6 +57,7 @@ class RecordRow:
     escalated_to: str = ""
     is_open: bool = True
     requester: str = ""  # the requester's name (incidents, requests, complaints)
+    planned_start: datetime | None = None  # a change's window (None: not planned yet)
 
 
 def queue_row(kind: str, row: Any, service: str | None, lifecycle: Any,
@@ -82,6 +83,7 @@ def queue_row(kind: str, row: Any, service: str | None, lifecycle: Any,
         escalated_to=row.escalated_to,
         is_open=lifecycle.is_open(row.status),
         requester=requester or "",
+        planned_start=getattr(row, "planned_start", None),
     )
 
 

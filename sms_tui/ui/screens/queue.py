@@ -19,7 +19,7 @@ from ..typeahead import hold_keys
 from ..widgets.desk_footer import DeskFooter
 from ..widgets.filter_bar import FilterBar
 from ..widgets.incident_columns import IncidentQueue, incident_columns, request_columns
-from ..widgets.queue_columns import COLUMNS, Column, with_requester
+from ..widgets.queue_columns import COLUMNS, Column, change_columns, with_requester
 from ..widgets.queue_table import PAGE, QueueTable, RecordQueue
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
@@ -100,6 +100,8 @@ class QueueScreen(RecordActions, DeskScreen):
             return with_requester(request_columns())
         if self.kind is Kind.COMPLAINT:
             return with_requester(COLUMNS, always=True)
+        if self.kind is Kind.CHANGE:
+            return change_columns()
         return None
 
     def on_mount(self) -> None:

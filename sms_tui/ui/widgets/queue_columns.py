@@ -22,7 +22,7 @@ from .. import display
 WIDE = 100  # table widths from here on get the comfortable layout
 MIN_TITLE = 12
 # what goes first when the terminal is too narrow even for the narrow layout
-DROP_ORDER = ("requester", "service", "assignee", "age", "status")
+DROP_ORDER = ("requester", "service", "window", "assignee", "age", "status")
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,29 @@ def _requester(row: RecordRow, _now: datetime) -> Text:
 
 # Who asked (incidents, requests: on wide terminals; complaints: always, it is their point).
 REQUESTER_COLUMN = Column("requester", "Requester", 16, _requester, narrow=12, min_total=120)
+
+
+def _window(row: RecordRow, now: datetime) -> Text:
+    """A change's planned start in the analyst's local time: '12-08 14:00' this year,
+    '2027-01-05' in another; '–' not planned yet."""
+    if row.planned_start is None:
+        return Text("–", style="dim")
+    start = display.when(row.planned_start)  # '2026-12-08 14:00'
+    return Text(start[5:] if start[:4] == display.when(now)[:4] else start[:10])
+
+
+# When a change is planned (the change queue: the change manager's next windows).
+WINDOW_COLUMN = Column("window", "Window", 11, _window)
+
+
+def change_columns() -> list[Column]:
+    """The change queue's columns: the window before the age."""
+    out: list[Column] = []
+    for each in COLUMNS:
+        if each.key == "age":
+            out.append(WINDOW_COLUMN)
+        out.append(each)
+    return out
 
 
 def with_requester(columns: list[Column], *, always: bool = False) -> list[Column]:
