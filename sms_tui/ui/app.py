@@ -149,6 +149,21 @@ class DeskApp(App[None]):
         self._quit_asked_at = -1e9  # when q last asked again (drafts unwritten)
         self._forced_exit: Any = None  # the clock ending a desk that does not end by itself
 
+    @property
+    def _background_screens(self) -> list[Any]:
+        """The screens seen through the top one: none under a screen with a solid background.
+
+        Textual counts the screen under the top one as seen whatever the top one's
+        background, so the queue under an open record was "current": every refresh of its
+        rows (the record's key, a blur, the minute's ages, a reload) laid it out, drew it,
+        and drew the same part of the record's screen again, none of it seen (issue 20).
+        A dialog's translucent background still shows the screen under it.
+        """
+        stack = self._screen_stack
+        if stack and stack[-1].styles.background.a == 1:
+            return []
+        return super()._background_screens
+
     def get_driver_class(self):  # noqa: ANN201 - Textual's signature
         """Textual's choice, but on Linux/macOS a driver that delivers Esc at the escape delay
         (:mod:`sms_tui.ui.driver`; the stock driver if the installed Textual's loop differs)."""

@@ -355,3 +355,30 @@ async def test_a_search_cleared_leaves_the_cursor_on_its_record_and_on_screen(ma
         assert table(app).current_row.ref == wanted
         marked = [line for line in screen_text(app).splitlines() if line.startswith("›")]
         assert len(marked) == 1 and wanted in marked[0]
+
+
+async def test_the_queue_under_an_open_record_is_not_drawn_until_it_shows_again(
+        make_app, desk, records):
+    """A record's screen hides the queue: a write seen meanwhile reads the queue's rows
+    again, but draws none of them until Esc shows the queue, with the new row on it. A
+    dialog, which shows the screen under it, still has it drawn."""
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        queue = table(app)
+        await press(pilot, "enter")
+        assert isinstance(app.screen, RecordScreen)
+        assert app._background_screens == []
+        drawn: list[int] = []
+        original = queue.render_line
+        queue.render_line = lambda y: (drawn.append(y), original(y))[1]
+        urgent = records.create("incident", title="Core switch down", impact="high", urgency="high")
+        app.check_for_changes()
+        await settle(pilot)
+        assert drawn == []  # read again, not drawn: nobody sees it
+        await press(pilot, "escape")
+        assert isinstance(app.screen, QueueScreen) and drawn
+        assert "Core switch down" in screen_text(app)
+        assert refs_loaded(app)[0] == urgent.ref
+        await press(pilot, "t")  # a dialog: the queue shows around it
+        assert app._background_screens == [app.screen_stack[-2]]
