@@ -62,6 +62,43 @@ async def test_edit_conflict_reload_keeps_the_analysts_changes_and_takes_the_oth
     assert (saved.title, saved.category) == ("Printer on floor 2 jams", "printing")
 
 
+async def test_edit_conflict_reload_takes_the_others_impact_and_urgency(make_app, records):
+    # the pickers were left as the form opened: the next save put the old urgency back,
+    # and the priority with it, over the other analyst's (journaled as the analyst's change)
+    incident = records.create("incident", title="VPN drops", impact="medium", urgency="high")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "e")
+        app.screen.query_one("#f-title").value = "VPN drops every hour"
+        records.update(incident.ref, urgency="low", impact="high")  # someone else, meanwhile
+        await press(pilot, "ctrl+s")
+        await press(pilot, "ctrl+r")
+        assert app.screen.query_one("#f-urgency").value == "low"
+        assert app.screen.query_one("#f-impact").value == "high"
+        assert any("Impact is now 'high'; Urgency is now 'low'" in n.message
+                   for n in app._notifications)
+        await press(pilot, "ctrl+s")
+        assert not isinstance(app.screen, RecordForm)
+    saved = records.get(incident.ref)
+    assert (saved.title, saved.impact, saved.urgency) == ("VPN drops every hour", "high", "low")
+
+
+async def test_edit_conflict_reload_names_an_urgency_both_changed(make_app, records):
+    incident = records.create("incident", title="VPN drops", impact="medium", urgency="high")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "e")
+        app.screen.query_one("#f-urgency").value = "medium"
+        records.update(incident.ref, urgency="low")  # someone else, meanwhile
+        await press(pilot, "ctrl+s")
+        await press(pilot, "ctrl+r")
+        assert "Changed by someone else too: Urgency is now 'low'" in screen_text(app)
+        assert app.screen.query_one("#row-impact").has_class("-invalid")
+        assert app.screen.query_one("#f-urgency").value == "medium"  # kept, and said
+
+
 async def test_edit_conflict_reload_says_which_field_both_changed_before_saving_over_theirs(
         make_app, records):
     # after ctrl+r the form showed only the analyst's title, and the next save replaced the

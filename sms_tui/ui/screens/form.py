@@ -11,6 +11,7 @@ changed.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from rich.text import Text
@@ -57,6 +58,11 @@ def _wait_until_open(backend: Any) -> None:
         if backend.ready:
             return
         time.sleep(0.05)
+
+
+LEVEL_FIELDS = (SimpleNamespace(name="impact", label="Impact", row="impact"),
+                SimpleNamespace(name="urgency", label="Urgency", row="impact"))
+"""Impact and urgency as a reload names them (their pickers share the row ``row-impact``)."""
 
 
 def _original(view: RecordView | None, name: str) -> Any:
@@ -429,6 +435,16 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
                 widget.value = "yes" if new else "no"
             else:
                 widget.value = new
+        for level in LEVEL_FIELDS:  # impact and urgency: their pickers, not specs, the same way
+            picker = self.query_one(f"#f-{level.name}", ChoicePicker)
+            mine, before, new = picker.value, _original(old, level.name), _original(view, level.name)
+            if mine != before:
+                if new != before and new != mine:
+                    both.append((level, new))
+                continue
+            if new != before:
+                taken.append((level, new))
+                picker.value = new
         self.conflict = False
         self.query_one("#form-title", Static).update(self._title())
         error = self.query_one("#form-error", Static)
@@ -441,7 +457,7 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
                                       "here: check it before ctrl+s saves it over theirs"))
             error.add_class("-shown")
             for spec, _new in both:
-                self.query_one(f"#row-{spec.name}").add_class("-invalid")
+                self.query_one(f"#row-{getattr(spec, 'row', spec.name)}").add_class("-invalid")
             self.query_one(f"#f-{both[0][0].name}").focus()
         self.refresh_bindings()
         if not quiet:
