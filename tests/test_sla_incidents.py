@@ -195,3 +195,18 @@ def test_sla_for_rows_handles_more_references_than_sqlite_takes_at_once(desk, mo
     monkeypatch.setattr(sla_service, "CHUNK", 2)
     refs = [desk.records.create("incident", title=f"n{i}").ref for i in range(5)]
     assert sorted(desk.sla.sla_for_rows(refs)) == refs
+
+
+def test_a_link_to_a_problem_is_not_a_first_response(desk, clock):
+    """Linking incidents to a problem (a trend accepted on the problems' screen) is work on
+    the problem, not an answer to the users: their response clocks keep running."""
+    inc = desk.records.create("incident", title="Outage", impact="high", urgency="medium")  # P2: 30 m
+    problem = desk.records.create("problem", title="Outages every Monday")
+    clock.advance(minutes=10)
+    desk.records.link(inc.ref, problem.ref, note="trend detection")
+    assert desk.sla.get(inc.ref).first_response_at is None
+    clock.advance(minutes=35)
+    desk.records.add_note(inc.ref, "on it")
+    view = desk.sla.get(inc.ref)
+    assert view.first_response_at == clock()
+    assert view.respond.state == "breached"  # 45 minutes: the link did not answer it

@@ -199,7 +199,7 @@ def _after_transition(ctx: hooks.HookContext, old: str, new: str) -> None:
 @hooks.on("after_any_write", Kind.INCIDENT)
 def _after_any_write(ctx: hooks.HookContext, action: str) -> None:
     touched_here.note(ctx.store.path, ctx.row.ref, keep=True)
-    record_first_response(ctx.row, ctx.store.actor, ctx.now, sla_policy(ctx.store.config))
+    record_first_response(ctx.row, ctx.store.actor, ctx.now, sla_policy(ctx.store.config), action)
 
 
 def _raise_review(session: Session, store: Store, row: Incident, now: datetime) -> str:

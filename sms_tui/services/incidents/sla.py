@@ -87,9 +87,17 @@ def apply_status(row: Any, status: str, now: datetime, policy: sla.SlaPolicy,
     row.sla_running_since = state.running_since
 
 
-def record_first_response(row: Any, actor: str, now: datetime, policy: sla.SlaPolicy) -> bool:
-    """Stamp the first response (the first action by a person after creation); True if stamped."""
-    if row.first_response_at is not None or actor in SYSTEM_ACTORS:
+NOT_A_RESPONSE = frozenset({"link", "unlink"})
+"""Journaled actions that are not a response to whoever reported it: linking the record to
+a problem, a change or a parent (a trend accepted on the problems' screen links its
+incidents, and had answered them all, at once, within their response target)."""
+
+
+def record_first_response(row: Any, actor: str, now: datetime, policy: sla.SlaPolicy,
+                          action: str = "") -> bool:
+    """Stamp the first response (the first action by a person after creation, a link to
+    another record not counted); True if stamped."""
+    if row.first_response_at is not None or actor in SYSTEM_ACTORS or action in NOT_A_RESPONSE:
         return False
     row.first_response_at = now
     row.sla_response_s = clock_of(row).elapsed(now, policy.calendar).total_seconds()

@@ -376,7 +376,7 @@ def _request_first_response(ctx: hooks.HookContext, action: str) -> None:
     row: ServiceRequest = ctx.row  # type: ignore[assignment]
     if row.sla_resolve_target_s is None or ctx.now == row.created_at:
         return  # no clock; or the write that raised it (classification, approval asked)
-    record_first_response(row, ctx.store.actor, ctx.now, sla_policy(ctx.store.config))
+    record_first_response(row, ctx.store.actor, ctx.now, sla_policy(ctx.store.config), action)
 
 
 def parse_score(value: Any) -> int:
