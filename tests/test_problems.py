@@ -198,3 +198,18 @@ def test_an_open_known_error_is_not_linked_to_a_resolved_problem(records, proble
     with pytest.raises(ValidationError, match=f"{resolved} is resolved: an open known error"):
         records.link(resolved, ke)
     assert records.get(ke).links[0].ref == other
+
+
+def test_a_closed_incident_is_not_offered_to_link_to_a_problem(records):
+    """The link picker offered closed incidents on a problem, and picking one was refused
+    ('a closed record cannot change'). It offers what can be linked: open incidents, and
+    from an incident, problems whatever their state (the incident holds the link)."""
+    problem = records.create("problem", title="Email outages")
+    open_one = records.create("incident", title="Email down on floor 3")
+    closed = records.create("incident", title="Email down for sales")
+    records.transition(closed.ref, "resolved", note="mail server restarted")
+    records.transition(closed.ref, "closed")
+    offered = [row.ref for row in records.link_candidates(problem.ref, "email")]
+    assert offered == [open_one.ref]
+    records.transition(problem.ref, "cancelled", note="duplicate")
+    assert problem.ref in [row.ref for row in records.link_candidates(open_one.ref, "email")]

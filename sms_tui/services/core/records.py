@@ -506,7 +506,12 @@ class RecordService:
         flt = QueueFilter(open_only=not text, text=text, sort="updated")
         found: list[RecordRow] = []
         for target in self.link_targets(kind):
-            found += [row for row in self.list(target, flt, limit=limit) if row.ref != ref]
+            # a candidate that would hold the link (an incident, from its problem) cannot
+            # change once final: it is not offered, to be refused when picked
+            holds = self._LINKS.get((kind, target), ("source", ""))[0] == "target"
+            final = lifecycle_for(target).is_final
+            found += [row for row in self.list(target, flt, limit=limit)
+                      if row.ref != ref and not (holds and final(row.status))]
         found.sort(key=lambda row: (not row.is_open, -row.updated_at.timestamp()))  # open first
         return found[:limit]
 
