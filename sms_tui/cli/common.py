@@ -74,6 +74,8 @@ class AppContext:
             from ..services.core.store import open_store
 
             self._store = open_store(self.db_path, self.config_path, self.actor)
+            if self._store.created:  # a typo in --db made a new desk: said, not silent
+                click.echo(f"sms-tui: created a new, empty desk at {self._store.path}", err=True)
         return self._store
 
     def close(self) -> None:

@@ -93,8 +93,9 @@ def upgrade(path: Path, revision: str = "head") -> None:
         engine.dispose()
 
 
-def ensure_schema(path: Path) -> None:
-    """Create the database if needed and migrate it to the newest schema.
+def ensure_schema(path: Path) -> bool:
+    """Create the database if needed and migrate it to the newest schema; True if this
+    call created it (a new, empty desk).
 
     Refuses files that are not SQLite and databases from a newer sms-tui.
     """
@@ -109,6 +110,7 @@ def ensure_schema(path: Path) -> None:
         if created and ("full" in str(exc) or _is_empty(path)):
             discard_new_db(path)
         raise
+    return created
 
 
 def _is_empty(path: Path) -> bool:

@@ -252,6 +252,10 @@ class DeskApp(App[None]):
 
     def _backend_ready(self, version: int) -> None:
         self.data_version = version
+        store = self.backend.store
+        if getattr(store, "created", False):  # a first run, or a path typed wrong: said
+            self.notify(f"A new, empty desk was created at {store.path}", title="New desk",
+                        timeout=10, markup=False)
         waiting, self._waiting = self._waiting, []
         for callback in waiting:
             callback()

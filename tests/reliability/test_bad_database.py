@@ -241,3 +241,14 @@ def test_a_desk_made_writable_again_is_written_without_a_restart(desk, clock):
     assert records.create("incident", title="once writable").ref == "INC-000002"
     store.close()
     assert _count(desk) == 2 and integrity_ok(desk)
+
+
+def test_a_desk_made_by_a_typo_in_the_path_is_said_on_stderr(tmp_path):
+    """A mistyped --db made a new, empty desk and 'list' answered '(none)' as if the desk
+    were empty: the command still works, and says what it made, once."""
+    db = tmp_path / "typo" / "dir" / "desk.db"
+    first = run_cli("--db", str(db), "list", "incidents")
+    assert first.returncode == 0 and first.stdout.strip() == "(none)"
+    assert first.stderr == f"sms-tui: created a new, empty desk at {db}\n"
+    again = run_cli("--db", str(db), "list", "incidents")
+    assert again.returncode == 0 and again.stderr == ""

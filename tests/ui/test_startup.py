@@ -276,3 +276,19 @@ async def test_the_same_error_again_is_not_stacked_under_the_one_shown(make_app,
         shown = [n.message for n in app._notifications]
         assert shown.count("desk.db was replaced by another file") == 1
         assert "another problem" in shown
+
+
+@pytest.mark.fresh_desk
+async def test_a_desk_created_by_this_start_is_said_on_screen(make_app, db_path):
+    """A first run, or a --db typed wrong, opens on a new, empty desk: the desk says where
+    it made it, not only '0 records'."""
+    assert not db_path.exists()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert any(f"A new, empty desk was created at {db_path}" in n.message
+                   for n in app._notifications)
+    again = make_app()
+    async with again.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert not any("new, empty desk" in n.message for n in again._notifications)

@@ -83,6 +83,7 @@ class Store:
         location = desk_location(db_path) if isinstance(db_path, str) else Path(db_path)
         self.config = config or Config()
         self.actor = checked_actor(actor or current_user())
+        self.created = False  # True: this open created the desk's file (a new, empty desk)
         self.clock: Clock = clock or utc_now
         if isinstance(location, str):  # a PostgreSQL server (team mode)
             from ...storage import server
@@ -100,7 +101,7 @@ class Store:
             self.path = location
             self.dialect = "sqlite"
             if migrate:
-                ensure_schema(self.path)
+                self.created = ensure_schema(self.path)
             self.engine = make_engine(self.path)
             self._read_engine = self.engine.execution_options(**{READ_ONLY: True})
         self.journal_key = journal_key(self.config)
