@@ -128,7 +128,7 @@ def test_service_proposals_are_always_major_impact(desk, kind):
 
 
 def test_an_unknown_service_change_type_is_refused(desk):
-    with pytest.raises(ValidationError, match="unknown change type 'delete_service'"):
+    with pytest.raises(ValidationError, match="unknown service change 'delete_service'"):
         desk.changes.create(title="Proposal", service_change="delete_service")
 
 
@@ -166,3 +166,14 @@ def test_cli_ci_edit_needs_the_change_and_start_offers_the_ci_updates(tmp_path):
     out = cli.ok("changes", "new", "--title", "Retire fax", "--change-type", "remove_service")
     shown = cli.ok("show", out.strip(), "--format", "json")
     assert '"service_change": "remove_service"' in shown and '"major_impact": true' in shown
+
+
+def test_a_category_given_as_the_service_change_says_where_it_goes(tmp_path):
+    """'--change-type standard' (the word the TUI's form uses for the category) was refused
+    as an unknown service change, listing add_service...: it now names --type."""
+    cli = Cli(tmp_path / "desk.db")
+    refused = cli("changes", "new", "--title", "Patch", "--change-type", "standard")
+    assert refused.exit_code == 1
+    assert "'standard' is a change category: give it with --type standard" in refused.stderr
+    ref = cli.ok("changes", "new", "--title", "Retire fax", "--service-change", "remove_service")
+    assert '"service_change": "remove_service"' in cli.ok("show", ref.strip(), "--format", "json")

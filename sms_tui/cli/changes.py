@@ -186,7 +186,8 @@ def register(main: click.Group) -> None:
     @click.option("--title", required=True)
     @click.option("--type", "change_type", type=click.Choice(["standard", "normal", "emergency"]),
                   default="normal", show_default=True, help="Change category.")
-    @click.option("--change-type", "service_change", default=None, metavar="TYPE",
+    @click.option("--service-change", "--change-type", "service_change", default=None,
+                  metavar="TYPE",
                   help="A proposal to add_service, remove_service or transfer_service: always "
                        "major impact, through service design and transition (8.5.2).")
     @click.option("--service", "services", multiple=True, help="Affected service; repeatable.")

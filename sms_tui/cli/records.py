@@ -106,7 +106,8 @@ def register(main: click.Group) -> None:
                      default=None, help="Change category (default normal)."),
         click.option("--reason", default=None, help="Why the change is needed."),
         click.option("--backout-plan", default=None, help="How to undo it if it goes wrong."),
-        click.option("--change-type", "service_change", default=None, metavar="TYPE",
+        click.option("--service-change", "--change-type", "service_change", default=None,
+                     metavar="TYPE",
                      help="add_service, remove_service or transfer_service (always major impact, 8.5.2)."),
     ]))
     new.add_command(_new_command(Kind.COMPLAINT, "complaint", [

@@ -123,7 +123,10 @@ def parse_service_change(value: object) -> str:
     if text in ("", "none", *SERVICE_CHANGES):
         return "" if text == "none" else text
     shown = str(value)[:40].encode("unicode_escape").decode("ascii")
-    raise ValidationError(f"unknown change type '{shown}': use {', '.join(SERVICE_CHANGES)} "
+    if text in CHANGE_TYPES:  # the category, given where the service change goes
+        raise ValidationError(f"'{shown}' is a change category: give it with --type {text} "
+                              f"(--service-change takes {', '.join(SERVICE_CHANGES)})")
+    raise ValidationError(f"unknown service change '{shown}': use {', '.join(SERVICE_CHANGES)} "
                           "(or none)")
 
 
