@@ -334,3 +334,15 @@ def test_reopening_a_minor_incident_informs_nobody(desk):
     _resolve(desk, inc.ref)
     desk.records.transition(inc.ref, "in_progress")
     assert "communication" not in desk.actions(inc.ref)
+
+
+def test_the_requesters_own_mail_is_not_counted_among_messages_to_management(desk):
+    """The major incident dialog said 'Messages to management: 2' right after declaring:
+    one of them was the requester's 'Recorded' mail."""
+    from sms_tui.services.customers.contacts import ContactService
+
+    ContactService(desk.store).add(name="Dana Reyes", email="dana@example.org")
+    inc = desk.records.create("incident", title="Email down", requester="dana@example.org")
+    assert [c.purpose for c in desk.outbox.list(ref=inc.ref)] == ["requester:recorded"]
+    view = desk.major.declare(inc.ref, "all staff without mail")
+    assert [c.purpose for c in view.communications] == ["declared"]

@@ -324,7 +324,8 @@ def register(main: click.Group) -> None:
 
     @main.group("outbox")
     def outbox():
-        """Communications to top management about major incidents."""
+        """Mail the desk sends: to top management about major incidents, and to requesters
+        (recorded, resolved, surveys)."""
 
     @outbox.command("list")
     @click.option("--unsent", is_flag=True, help="Only messages still to be sent.")

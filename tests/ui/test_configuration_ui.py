@@ -40,7 +40,7 @@ async def test_the_screen_shows_relationships_impact_and_records_of_a_ci(make_ap
         await press(pilot, "G")
         assert isinstance(app.screen, ConfigurationScreen)
         text = screen_text(app)
-        assert "1 services, 2 CIs" in text and "[controlled]" in text
+        assert "1 service, 2 CIs" in text and "[controlled]" in text
         await press(pilot, "down", "down", "enter")  # srv-mail-01
         text = screen_text(app)
         assert "app-web runs_on srv-mail-01" in text

@@ -490,7 +490,10 @@ class MajorIncidentService:
         session.flush()
         steps = [StepView(s.position, s.title, s.done_at is not None, s.done_at, s.done_by, s.note)
                  for s in _steps(session, row.ref)]
+        # to management: the requester's own mails (recorded, resolved...) are not counted
+        # among the "messages to management" of the procedure
         stmt = (select(Communication).where(Communication.record_ref == row.ref)
+                .where(~col(Communication.purpose).startswith("requester:"))
                 .order_by(col(Communication.id).desc()))
         communications = [notify._view(c) for c in session.exec(stmt)]
         nags, next_due = _nags(session, self.store, row, now)

@@ -84,7 +84,8 @@ class ConfigurationScreen(DeskScreen):
         listing.clear_options()
         services = sum(1 for i in items if i.kind == "service")
         self.query_one("#config-title", Static).update(Text(
-            f"Services and configuration items — {services} services, {len(items) - services} CIs"))
+            f"Services and configuration items — {services} service{'' if services == 1 else 's'}, "
+            f"{len(items) - services} CI{'' if len(items) - services == 1 else 's'}"))
         if not items:
             listing.add_option(Option(Text("No services or CIs yet (sms-tui service add, ci add).",
                                            style="dim"), disabled=True))
