@@ -108,8 +108,8 @@ class DeskApp(App[None]):
     BINDINGS = [
         *_section_bindings(),
         Binding("question_mark,f1", "help", "Help", id="app.help"),
-        Binding("G", "configuration", "Configuration", id="app.configuration", show=False,
-                tooltip="Services and CIs: relationships, impact, records; edit under change control"),
+        Binding("G", "configuration", "Services and CIs", id="app.configuration", show=False,
+                tooltip="Their relationships, impact and records; edit them under change control"),
         Binding("q", "quit_key", "Quit", id="app.quit", show=False,
                 tooltip="From a queue or a record; a form or dialog is saved or left (Esc) first"),
         Binding("ctrl+z", "suspend_process", "Suspend", id="app.suspend", show=False,

@@ -47,6 +47,19 @@ async def test_palette_runs_an_action_of_the_current_screen_by_name(make_app, de
         assert app.screen.record.ref == desk["vpn"].ref
 
 
+async def test_palette_finds_the_services_and_cis_by_the_word_service(make_app, desk):
+    # G was "Configuration" in the palette: "service" found nothing
+    from sms_tui.ui.screens.configuration import ConfigurationScreen
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "ctrl+p")
+        await type_text(pilot, "services")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, ConfigurationScreen)
+
+
 async def test_palette_opens_a_record_by_its_reference(make_app, desk):
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:
