@@ -28,6 +28,7 @@ from typing import Any
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.screen import ModalScreen
 from textual.worker import get_current_worker
 
@@ -502,9 +503,14 @@ class DeskApp(App[None]):
         # form: a digit, @ or C typed into it while a choice has the focus is not a way out
         # (it went to another section, and the letters after it ran there as commands), nor
         # is q (it quit the desk from a form's picker) or G
+        # The palette is asked from the screen under it: G and q were missing from its list
+        # ("services" found nothing), the palette itself being a dialog
+        screen = self.screen
+        if isinstance(screen, CommandPalette) and len(self.screen_stack) > 1:
+            screen = self.screen_stack[-2]
         return not (action in self.LEAVING_ACTIONS
-                    and (isinstance(self.screen, ModalScreen)
-                         or not getattr(self.screen, "SECTION_KEYS", True)))
+                    and (isinstance(screen, ModalScreen)
+                         or not getattr(screen, "SECTION_KEYS", True)))
 
     async def action_quit_key(self) -> None:
         """q: quit, from a queue or a record (not from a form or a dialog). When drafts

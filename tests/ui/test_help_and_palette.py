@@ -48,7 +48,8 @@ async def test_palette_runs_an_action_of_the_current_screen_by_name(make_app, de
 
 
 async def test_palette_finds_the_services_and_cis_by_the_word_service(make_app, desk):
-    # G was "Configuration" in the palette: "service" found nothing
+    # G was "Configuration", and missing from the palette (a dialog: G is not a way out of
+    # one), so "services" found nothing
     from sms_tui.ui.screens.configuration import ConfigurationScreen
 
     app = make_app()
