@@ -82,6 +82,14 @@ def desk_palette() -> Any:
     class DeskCommandPalette(CommandPalette):
         _enter_waits: Any = None  # the type-ahead hold while an Enter waits for its search
 
+        def _action_command_list(self, action: str) -> None:
+            # PageUp/PageDown before the list is laid out (typed with ctrl+p, in one burst):
+            # Textual looks up lines it has not measured yet, and the desk ended (KeyError: 0)
+            try:
+                super()._action_command_list(action)
+            except KeyError:
+                return
+
         def _searching(self) -> bool:
             return any(w.group == self._GATHER_COMMANDS_GROUP and not w.is_finished
                        for w in self.workers)

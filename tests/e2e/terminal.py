@@ -29,6 +29,9 @@ KEYS = {
     "f2": "\x1bOQ",
     "down": "\x1b[B",
     "up": "\x1b[A",
+    "ctrl+p": "\x10",
+    "pageup": "\x1b[5~",
+    "pagedown": "\x1b[6~",
 }
 
 

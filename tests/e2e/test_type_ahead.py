@@ -382,3 +382,18 @@ def test_a_note_typed_on_an_empty_queue_is_refused_not_run_as_commands(desk):
         "were dropped." in said
     term.settle(1.0)
     assert "filter: open" in term.text()
+
+
+def test_a_page_key_typed_with_ctrl_p_does_not_end_the_desk(desk):
+    """ctrl+p and PageUp (or PageDown) in one write ended the desk: 'the desk stopped on an
+    unexpected error (KeyError: 0)'. The palette's list is paged once it is laid out."""
+    ref = _incident(desk)
+    for page in ("pageup", "pagedown"):
+        term = desk.tui()
+        term.wait_for(ref)
+        term.burst("ctrl+p", page)
+        term.wait_for("Search for commands")
+        term.burst("escape")
+        term.wait_gone("Search for commands")
+        term.burst("q")
+        assert term.wait_exit() == 0
