@@ -39,7 +39,26 @@ def tui_options(argv: list[str]) -> SimpleNamespace | None:
                            actor=found.get("actor"))
 
 
+def _closed_streams() -> None:
+    """A command started with a standard stream closed (``>&-``, ``2>&-``, ``<&-``): Python
+    gives it None for it, and the first use was a traceback. With its output closed, a
+    command's answer has nowhere to go: one line, exit 1, nothing done. A closed error
+    output only loses what would be said there (the exit status still tells); a closed
+    input reads as empty."""
+    import os
+
+    if sys.stdin is None:
+        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - for the process's life
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - likewise
+    if sys.stdout is None:
+        print("sms-tui: error: standard output is closed: nothing was done", file=sys.stderr)
+        sys.stderr.flush()
+        os._exit(1)
+
+
 def main() -> None:
+    _closed_streams()
     options = tui_options(sys.argv[1:])
     if options is None:
         from .cli import main as cli_main

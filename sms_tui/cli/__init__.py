@@ -81,6 +81,8 @@ class DeskGroup(click.Group):
             return super().make_context(info_name, args, parent=parent, **extra)
         except click.UsageError as exc:
             fail(_usage_line(exc), 2)
+        except OSError as exc:  # --help or --version written to /dev/full, a full disk
+            _os_failed(exc)
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         """As click's, but the ``sms-tui`` script leaves without Python's teardown.

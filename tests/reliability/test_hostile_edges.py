@@ -116,6 +116,45 @@ def test_output_to_a_full_device_says_the_disk_is_full(tmp_path, args):
     assert lines == ["sms-tui: error: cannot write the output: no space left on device (the disk is full)"]
 
 
+@pytest.mark.parametrize("args", [("--help",), ("--version",), ("-h",), ("list", "--help")])
+def test_help_and_version_to_a_full_device_say_the_disk_is_full(args):
+    # they are printed while the arguments are read, before any command runs: a traceback
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([*cli_command(), *args], stdout=full, stderr=subprocess.PIPE,
+                                text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "sms-tui: error: cannot write the output: no space left on device (the disk is full)"]
+
+
+def _close(fd: int):
+    return lambda: os.close(fd)
+
+
+@pytest.mark.parametrize("args", [("list", "incidents"), ("new", "incident", "--title", "x"),
+                                  ("--version",)])
+def test_a_closed_standard_output_is_one_line_and_nothing_written(tmp_path, args):
+    """`sms-tui ... >&-`: Python gives the command no stdout, and its first write was an
+    AttributeError and a traceback -- after 'new' had saved its record."""
+    db = tmp_path / "desk.db"
+    assert run_cli("--db", str(db), "new", "incident", "--title", "first").returncode == 0
+    result = run_cli("--db", str(db), *args, preexec_fn=_close(1))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "sms-tui: error: standard output is closed: nothing was done"]
+    assert "INC-000002" not in run_cli("--db", str(db), "list", "incidents").stdout
+
+
+def test_a_closed_error_output_or_input_is_not_a_crash(tmp_path):
+    db = tmp_path / "desk.db"
+    quiet = run_cli("--db", str(db), "new", "incident", "--title", "x", preexec_fn=_close(2))
+    assert quiet.returncode == 0 and quiet.stdout.strip() == "INC-000001"
+    empty = run_cli("--db", str(db), "mail-in", preexec_fn=_close(0))
+    assert empty.returncode == 1 and "Traceback" not in empty.stderr
+    assert empty.stderr.splitlines() == [
+        "sms-tui: error: no message on the input (expected one RFC 5322 mail)"]
+
+
 @pytest.mark.parametrize("text", ["9999-12-31", "0001-01-01", "9999-12-31 23:59"])
 def test_tui_date_fields_refuse_the_calendars_ends_with_a_message(text):
     from sms_tui.ui.screens.form_fields import from_widget_value, spec_for
