@@ -360,14 +360,18 @@ class DeskApp(App[None]):
         crash log keeps it instead. Drafts are already on disk (written as typed).
         """
         from textual.css.query import NoMatches
+        from textual.widget import MountError
 
         from ..crashlog import write_crash_log
 
         with contextlib.suppress(Exception):
             self.drafts.flush()  # what the analyst typed last, before anything else
-        if isinstance(error, NoMatches) and getattr(self, "_exit", False):
-            # the desk is closing (the analyst quit): a screen being built off screen (ui/
-            # warm.py) found its widgets already taken down -- not a crash to report
+        if isinstance(error, (NoMatches, MountError)) and (getattr(self, "_exit", False)
+                                                          or self.signalled):
+            # the desk is closing (the analyst quit, a SIGHUP): a screen being built (ui/
+            # warm.py, a section opened a moment before) found its widgets, or itself,
+            # already taken down -- not a crash to report (a crash log was written for
+            # each SIGHUP in the first seconds)
             log.debug("closing: %s", error)
             return
         if self.crash is None:

@@ -190,6 +190,23 @@ async def test_a_screen_torn_down_as_the_desk_closes_is_no_crash_but_a_real_erro
     assert app.crash is not None and app.return_code == 1
 
 
+async def test_a_screen_not_mounted_yet_when_a_hangup_stops_the_desk_is_no_crash(make_app, desk):
+    """SIGHUP a moment after a section's key: the section's screen, still being mounted,
+    could not mount its widgets as the desk came down. Each such hangup wrote a crash log
+    nobody was told of; it is the desk stopping, as asked."""
+    import signal
+
+    from textual.widget import MountError
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        app.signalled = signal.SIGHUP
+        app._handle_exception(MountError("Can't mount widget(s) before ProblemQueueScreen() "
+                                         "is mounted"))
+        assert app.crash is None
+
+
 async def test_refresh_pressed_before_the_services_are_open_keeps_the_rows_and_the_desk(
         make_app, desk, db_path, clock):
     """r in the first second: the rows are the file's, read a moment ago; it neither crashes
