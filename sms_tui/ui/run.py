@@ -92,6 +92,7 @@ def _log_to_file() -> None:
     Without it, log records go nowhere: the terminal belongs to the desk, and a
     crash has its own log (:mod:`sms_tui.crashlog`).
     """
+    import errno
     import logging
     import os
 
@@ -101,11 +102,21 @@ def _log_to_file() -> None:
         logger.addHandler(logging.NullHandler())
         logger.propagate = False
         return
+    import stat
+
+    from ..storage.engine import file_kind
+
     try:
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        stream = os.fdopen(fd, "a", encoding="utf-8", errors="backslashreplace")
+        # without waiting: a FIFO held the desk's start until someone read it (a blank screen)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NONBLOCK, 0o600)
     except OSError as exc:
-        raise DeskError(f"cannot write the log file SMS_TUI_LOG={target}: {exc.strerror or exc}") from None
+        what = "a FIFO nobody reads" if exc.errno == errno.ENXIO else exc.strerror or exc
+        raise DeskError(f"cannot write the log file SMS_TUI_LOG={target}: {what}") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):  # a FIFO, a device (the terminal itself): not a log file
+        os.close(fd)
+        raise DeskError(f"SMS_TUI_LOG={target} is {file_kind(mode)}, not a file: give a file")
+    stream = os.fdopen(fd, "a", encoding="utf-8", errors="backslashreplace")
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logger.addHandler(handler)

@@ -140,3 +140,15 @@ def test_writing_to_a_database_on_a_disk_that_fills_says_the_disk_is_full(tmp_pa
         setup=([*sms, "new", "incident", "--title", "kept"],), size="2m")
     _one_line(results[0], ONE_LINE_FULL, "nothing was written")
     assert "desk.db" in left
+
+
+def test_a_log_that_is_a_fifo_or_a_device_is_refused_without_waiting(tmp_path):
+    """SMS_TUI_LOG naming a FIFO held the desk at a blank screen until someone read it; a
+    device (the terminal) would have had the log written over the desk."""
+    fifo = tmp_path / "log.fifo"
+    os.mkfifo(fifo)
+    db = str(tmp_path / "desk.db")
+    result = run_cli("--db", db, env={"SMS_TUI_LOG": str(fifo)}, timeout=20)
+    assert_one_line_error(result, f"SMS_TUI_LOG={fifo}", "FIFO")
+    result = run_cli("--db", db, env={"SMS_TUI_LOG": "/dev/null"}, timeout=20)
+    assert_one_line_error(result, "SMS_TUI_LOG=/dev/null is a device, not a file")
