@@ -391,3 +391,24 @@ def test_import_refuses_an_entry_inserted_into_a_chain(desk, tmp_path):
     refused = Cli(tmp_path / "new.db")("import", "--force", str(path))
     assert refused.exit_code == 1, "a broken hash is a row problem: --force does not take it"
     assert "does not match the entry's content" in refused.stderr
+
+
+@pytest.mark.parametrize(("version", "shown"), [("true", "true"), ('"4"', '"4"'), ("0", "0"),
+                                                ("null", "null")])
+def test_an_export_whose_version_is_not_one_is_refused(tmp_path, version, shown):
+    # true was read as version 1 ("imported 0 rows"), "4" was "newer than this sms-tui (4)"
+    source = tmp_path / "odd.json"
+    source.write_text('{"format": "sms-tui-export", "version": ' + version
+                      + ', "schema": "x", "records": []}')
+    result = Cli(tmp_path / "desk.db")("import", str(source))
+    assert result.exit_code == 1
+    assert f"export format version {shown} is not a version" in result.stderr
+
+
+def test_a_file_nested_too_deeply_is_refused_in_one_line(tmp_path):
+    source = tmp_path / "deep.json"
+    source.write_text("[" * 100_000)
+    result = Cli(tmp_path / "desk.db")("import", str(source))
+    assert result.exit_code == 1
+    assert "deep.json is nested too deeply to be an export" in result.stderr
+    assert "internal error" not in result.stderr

@@ -86,7 +86,12 @@ class Importer:
             raise ValidationError(f"{where}: format {str(header.get('format'))[:40]!r} is not an "
                                   f"sms-tui export ({FORMAT_NAME}); nothing was imported")
         version = header.get("version")
-        if not isinstance(version, int) or version > FORMAT_VERSION:
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            # true was taken for 1, "4" was "newer than 4"
+            shown = json.dumps(version)[:20]  # as the file has it: true, "4", null
+            raise ValidationError(f"{where}: export format version {shown} is not a version "
+                                  f"(a whole number, 1 to {FORMAT_VERSION}); nothing was imported")
+        if version > FORMAT_VERSION:
             raise ValidationError(f"{where}: export format version {version!r} is newer than this "
                                   f"sms-tui reads ({FORMAT_VERSION}); upgrade sms-tui first")
         self.quoted_cells = version >= 2
@@ -119,6 +124,10 @@ class Importer:
             data = json.loads(first + rest)
         except ValueError as exc:
             raise ValidationError(f"{self.path.name} is not valid JSON: {exc}") from None
+        except RecursionError:  # 100,000 [ in a row: "internal error: RecursionError"
+            raise ValidationError(f"{self.path.name} is nested too deeply to be an export "
+                                  "(lists or objects inside each other thousands of times); "
+                                  "nothing was imported") from None
         self._check_header(data, self.path.name)
         rows = data.get("records") if isinstance(data, dict) else data
         if not isinstance(rows, list):
@@ -147,6 +156,8 @@ class Importer:
                 yield lineno, decode(line.decode("utf-8"))
             except UnicodeDecodeError:
                 yield lineno, Unreadable("not UTF-8 text")
+            except RecursionError:
+                yield lineno, Unreadable("nested too deeply to be a row")
             except json.JSONDecodeError as exc:
                 yield lineno, Unreadable(f"not valid JSON ({exc.msg} at column {exc.colno})")
         self._advance(pending)
