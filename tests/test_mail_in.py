@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import mailbox
+import os
 from pathlib import Path
 
 import pytest
@@ -301,3 +302,37 @@ def test_the_scheduler_fetches_the_configured_maildir(db_path, tmp_path, clock):
         assert DeskScheduler(store).run_once()["mail_fetch"] is None  # already seen
     finally:
         store.close()
+
+
+def test_a_maildir_entry_that_is_not_a_message_file_is_left_and_said(db_path, tmp_path):
+    """A FIFO in new/ held the fetch for ever, a link was followed (to /dev/zero: the memory
+    filled; to any file: read, and moved into cur/), and a huge file was read whole before
+    the size cap. Each is now left where it is, said in one line; the mail beside them is
+    handled."""
+    import subprocess
+
+    from tests.reliability.helpers import cli_command
+
+    config = tmp_path / "config.toml"
+    config.write_text("[mail]\nmax_bytes = 65536\n")
+    folder = tmp_path / "Maildir"
+    box = mailbox.Maildir(folder, create=True)
+    box.add(raw("01"))
+    new = folder / "new"
+    os.mkfifo(new / "1765000001.M1P1Q1.fifo")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("From: x@example.org\n\nnot mail\n")
+    (new / "1765000001.M1P1Q2.link").symlink_to(secret)
+    (new / "1765000001.M1P1Q3.huge").write_bytes(raw("01") + b"x" * 70_000)
+    result = subprocess.run([*cli_command(), "--db", str(db_path), "--config", str(config),
+                             "mail", "fetch", "--maildir", str(folder)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == ["INC-000001: incident recorded from mail"]
+    errors = result.stderr.splitlines()
+    assert len(errors) == 3 and all(line.endswith("; left where it is") for line in errors)
+    assert "a FIFO (named pipe), not a message file" in errors[0]
+    assert "a symbolic link, not a message file" in errors[1]
+    assert "over the 65,536-byte cap ([mail] max_bytes)" in errors[2]
+    assert sorted(p.name for p in new.iterdir()) == [
+        "1765000001.M1P1Q1.fifo", "1765000001.M1P1Q2.link", "1765000001.M1P1Q3.huge"]

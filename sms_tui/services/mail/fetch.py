@@ -46,6 +46,10 @@ def fetch_maildir(store: Store, path: Path | str) -> FetchReport:
     box = mailbox.Maildir(folder, factory=None, create=False)
     mail_in, report = MailIn(store), FetchReport()
     for key in sorted(box.iterkeys(), key=delivery_order):
+        refused = _not_a_message_file(box, folder, key, mail_in.max_bytes)
+        if refused:
+            report.errors.append(f"{key}: {refused}; left where it is")
+            continue
         try:
             message = box.get_message(key)
         except (KeyError, FileNotFoundError):  # another fetch took it meanwhile
@@ -57,6 +61,26 @@ def fetch_maildir(store: Store, path: Path | str) -> FetchReport:
         message.set_subdir("cur")
         box[key] = message
     return report
+
+
+def _not_a_message_file(box: mailbox.Maildir, folder: Path, key: str, max_bytes: int) -> str:
+    """Why the file of ``key`` is not read, or "": a delivery agent writes regular files.
+    A FIFO held the fetch for ever, a link to /dev/zero filled the memory, a link to any
+    file was read and moved, and a 300 MB file was read whole before the size cap."""
+    import stat
+
+    from ...storage.engine import file_kind
+
+    try:
+        info = (folder / box._lookup(key)).lstat()  # the entry itself, a link not followed
+    except (KeyError, OSError):
+        return ""  # gone meanwhile: the read below says so, or skips it
+    if not stat.S_ISREG(info.st_mode):
+        return f"{file_kind(info.st_mode)}, not a message file"
+    if info.st_size > max_bytes:
+        return (f"{info.st_size:,} bytes, over the {max_bytes:,}-byte cap "
+                "([mail] max_bytes)")
+    return ""
 
 
 _MAILDIR_NAME = re.compile(r"(\d+)\.([^.]*)")
