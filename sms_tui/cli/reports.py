@@ -8,6 +8,7 @@ and ``import`` show a progress bar on stderr when it is a terminal.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -143,8 +144,9 @@ def register(main: click.Group) -> None:
         fmt = _format(fmt, output, SERVICE_FORMATS)
         store = app.store()
         data = ReportService(store).service_report(period)
-        write_output(render_service_report(data, fmt), output)
-        run = _record_run(store, "service", period, fmt, output)
+        content = render_service_report(data, fmt)
+        run = _record_run(store, "service", period, fmt, output,
+                          lambda: write_output(content, output))
         if output:
             click.echo(f"wrote service report {period.label()} ({fmt}) to {one_line(str(output))}"
                        f" as {run}")
@@ -170,8 +172,9 @@ def register(main: click.Group) -> None:
         fmt = _format(fmt, output, EVIDENCE_FORMATS)
         store = app.store()
         data = ReportService(store).evidence_report(period, max_refs or None, sample, seed)
-        write_output(render_evidence_report(data, fmt), output)
-        run = _record_run(store, "evidence", period, fmt, output)
+        content = render_evidence_report(data, fmt)
+        run = _record_run(store, "evidence", period, fmt, output,
+                          lambda: write_output(content, output))
         if output:
             click.echo(f"wrote evidence report {period.label()} ({fmt}; {data.status_line()}) "
                        f"to {one_line(str(output))} as {run}")
@@ -236,12 +239,15 @@ def register(main: click.Group) -> None:
                    f"from {one_line(str(path))}")
 
 
-def _record_run(store, report: str, period, fmt: str, output: Path | None) -> str:
-    """Record the report as issued (9.4), after it was written; returns its RPT reference."""
+def _record_run(store, report: str, period, fmt: str, output: Path | None,
+                issue: Callable[[], None]) -> str:
+    """Record the report as issued (9.4), and ``issue`` it (write it) in the same
+    transaction; returns its RPT reference."""
     from ..services.reporting.runs import ReportRunService
 
     run = ReportRunService(store).record(report=report, start=period.start, end=period.end,
-                                         fmt=fmt, output=str(output) if output else "")
+                                         fmt=fmt, output=str(output) if output else "",
+                                         issue=issue)
     return run.ref
 
 

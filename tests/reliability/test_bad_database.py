@@ -103,6 +103,21 @@ def test_a_read_only_database_can_be_read_but_refuses_writes_clearly(desk):
     assert _count(desk) == 1 and integrity_ok(desk)
 
 
+@pytest.mark.parametrize("command", ["report", "evidence"])
+def test_a_report_on_a_read_only_desk_writes_no_report(desk, tmp_path, command):
+    """The report was written, then the desk could not record it as issued and said
+    "read-only; nothing was written" beside the file it had just written."""
+    out = tmp_path / f"{command}.md"
+    with _read_only(desk):
+        to_file = run_cli("--db", str(desk), command, "--period", "month", "-o", str(out))
+        assert_one_line_error(to_file, "read-only", "nothing was written")
+        to_stdout = run_cli("--db", str(desk), command, "--period", "month")
+        assert_one_line_error(to_stdout, "read-only", "nothing was written")
+    assert not out.exists()
+    written = run_cli("--db", str(desk), command, "--period", "month", "-o", str(out))
+    assert written.returncode == 0 and out.exists() and "as RPT-000001" in written.stdout
+
+
 # ---------------------------------------------------------------- locked
 def test_a_database_locked_by_another_program_gives_a_clear_message_and_writes_nothing(desk):
     holder = sqlite3.connect(desk, isolation_level=None)

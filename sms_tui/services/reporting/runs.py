@@ -9,6 +9,7 @@ against them, not the mere ability to produce a report.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -70,8 +71,13 @@ class ReportRunService:
         self.store = store
 
     def record(self, *, report: str, start: datetime, end: datetime, fmt: str,
-               output: str = "") -> ReportRunView:
-        """Record that a report was issued (one transaction, journaled)."""
+               output: str = "", issue: Callable[[], None] | None = None) -> ReportRunView:
+        """Record that a report was issued (one transaction, journaled).
+
+        ``issue`` writes the report (to its file, or the output), inside that transaction
+        once the record is made: a desk that cannot record it (read-only) writes no report,
+        and a report that cannot be written is not recorded. It had been written first,
+        then "read-only; nothing was written" said beside it."""
         if report not in REPORTS:
             raise ValidationError(f"unknown report '{report}': use {', '.join(REPORTS)}")
         with self.store.write() as session:
@@ -86,6 +92,9 @@ class ReportRunService:
                                "report": (None, report), "format": (None, fmt),
                                "period": (None, f"{start.isoformat()} – {end.isoformat()}"),
                                "output": (None, output)})
+            session.flush()
+            if issue is not None:
+                issue()
             return _view(row)
 
     def decide(self, ref: str, decision: str) -> ReportRunView:
