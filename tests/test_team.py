@@ -114,6 +114,26 @@ def test_a_server_problem_is_one_line_without_the_password(where, expected):
     assert SECRET not in done.stderr + done.stdout
 
 
+@pytest.mark.parametrize("option, args, expected", [
+    ("default_transaction_read_only%3Don", ("new", "incident", "--title", "lost?"),
+     "takes no writes (a read-only connection or server); nothing was written"),
+    ("default_transaction_read_only%3Don", ("report", "--period", "month"),
+     "takes no writes (a read-only connection or server); nothing was written"),
+    ("statement_timeout%3D1", ("list", "incidents"),
+     "stopped a statement at its statement_timeout; nothing was changed"),
+])
+def test_a_read_only_or_impatient_server_is_one_line_not_an_internal_error(pg_desk, option,
+                                                                            args, expected):
+    # a read-only connection was "internal error: InternalError: ... [SQL: INSERT ...]", and a
+    # statement timeout "cannot reach the PostgreSQL server ... is it running?"
+    url = f"{pg_desk}?options=-c%20{option}"
+    done = subprocess.run(_sms("--db", url, *args), env=_env(), text=True, capture_output=True,
+                          timeout=60)
+    assert done.returncode == 1 and done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0], done.stderr
+
+
 def test_an_unknown_role_is_named_in_one_line():
     url = _pg_url("postgres").replace("postgres@", "smspg_nosuchrole@", 1)
     with pytest.raises(DeskError, match="no role 'smspg_nosuchrole'") as info:

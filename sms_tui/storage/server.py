@@ -91,6 +91,12 @@ def explain_server(exc: BaseException, url: str) -> str:
         return f"database {db!r} does not exist on {host}:{port} (create it: createdb {db})"
     if "role" in low and "does not exist" in low:
         return f"PostgreSQL at {host}:{port} has no role {user!r} (create it: createuser {user})"
+    if "read-only transaction" in low:  # default_transaction_read_only, a hot standby
+        return (f"the desk on {host}:{port} takes no writes (a read-only connection or "
+                "server); nothing was written")
+    if "statement timeout" in low:
+        return (f"the server at {host}:{port} stopped a statement at its statement_timeout; "
+                "nothing was changed, try again")
     if ("connection refused" in low or "could not connect" in low or "timeout" in low
             or "could not translate host" in low or "name or service not known" in low
             or "connection failed" in low or "no route" in low):

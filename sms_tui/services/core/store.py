@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import event, inspect
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InternalError, OperationalError
 from sqlmodel import Session
 
 from ...config import Config, config_is_required, load_config
@@ -39,7 +39,7 @@ def _encoding_error() -> ValidationError:
                            "(check the terminal's encoding); nothing was written")
 
 
-def _database_error(exc: OperationalError, path: Path | str) -> DatabaseError:
+def _database_error(exc: OperationalError | InternalError, path: Path | str) -> DatabaseError:
     if isinstance(path, str) and is_server_url(path):
         from ...storage.server import explain_server
 
@@ -146,7 +146,7 @@ class Store:
                     from ...storage.server import notify_change
 
                     notify_change(session)
-        except OperationalError as exc:
+        except (OperationalError, InternalError) as exc:  # InternalError: a read-only server
             if self.url is None and "readonly" in str(exc.orig or exc).replace("-", ""):
                 # SQLite keeps a connection opened on a read-only file read-only: the next
                 # write opens a new one, so a file made writable again is written
@@ -165,7 +165,7 @@ class Store:
         try:
             with Session(self._read_engine) as session, session.begin():
                 yield session
-        except OperationalError as exc:
+        except (OperationalError, InternalError) as exc:
             raise _database_error(exc, self.url or self.path) from None
         except UnicodeEncodeError:
             raise _encoding_error() from None
