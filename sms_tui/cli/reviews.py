@@ -508,7 +508,9 @@ def _register_scheduler(main: click.Group) -> None:
     def run(app: AppContext, once):
         """Run the scheduler headless (systemd), or once (cron). Stops cleanly on SIGTERM/Ctrl-C."""
         from ..services.core.scheduler import DeskScheduler
+        from ..timing import timer_scale
 
+        timer_scale()  # a bad SMS_TUI_TIMER_SCALE is refused here as the desk refuses it
         store = app.store()
         errors: dict[str, BaseException] = {}
 

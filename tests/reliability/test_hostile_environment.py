@@ -152,3 +152,12 @@ def test_a_log_that_is_a_fifo_or_a_device_is_refused_without_waiting(tmp_path):
     assert_one_line_error(result, f"SMS_TUI_LOG={fifo}", "FIFO")
     result = run_cli("--db", db, env={"SMS_TUI_LOG": "/dev/null"}, timeout=20)
     assert_one_line_error(result, "SMS_TUI_LOG=/dev/null is a device, not a file")
+
+
+@pytest.mark.parametrize("scale", ["abc", "nan", "-1", "0"])
+def test_the_headless_scheduler_refuses_a_bad_timer_scale_as_the_desk_does(tmp_path, scale):
+    # the TUI refused it; 'scheduler run --once' took it and ran
+    result = run_cli("--db", str(tmp_path / "desk.db"), "scheduler", "run", "--once",
+                     env={"SMS_TUI_TIMER_SCALE": scale})
+    assert_one_line_error(result, "SMS_TUI_TIMER_SCALE must be a number greater than 0")
+    assert not (tmp_path / "desk.db").exists()
