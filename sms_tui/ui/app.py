@@ -85,12 +85,17 @@ def quiet_collector() -> None:
     gc.set_threshold(young, middle, 100)
 
 
-def stopped_message(signum: int) -> str:
-    """What the desk says when a signal stopped it (after ``sms-tui: ``)."""
+def stopped_message(signum: int, kept: bool = True) -> str:
+    """What the desk says when a signal stopped it (after ``sms-tui: ``); ``kept``: whether
+    the drafts could be written (a state folder on a full or read-only disk: the message
+    said they were kept)."""
     import signal
 
-    return (f"stopped by {signal.Signals(signum).name}; what was typed in a form is kept as "
-            "a draft (F2)")
+    name = signal.Signals(signum).name
+    if not kept:
+        return (f"stopped by {name}; what was typed in a form is lost: its draft could not be "
+                "written (see SMS_TUI_STATE_DIR)")
+    return f"stopped by {name}; what was typed in a form is kept as a draft (F2)"
 
 
 def _dropped_keys(count: int) -> str:
@@ -217,13 +222,22 @@ class DeskApp(App[None]):
         with contextlib.suppress(Exception):
             self.drafts.flush()  # first: the terminal may be gone, the disk is not
         if self.signalled:  # asked again while ending: whatever holds the ending up, end now
-            self._force_exit(f"sms-tui: {stopped_message(self.signalled)}", 128 + self.signalled)
+            self._force_exit(f"sms-tui: {stopped_message(self.signalled, self._drafts_kept())}",
+                             128 + self.signalled)
         self.signalled = signum
         self.exit(return_code=128 + signum)
         # Ending can hang where a crash's does -- a terminal gone with the SSH connection, a
         # screen being built -- and a desk left running on a dropped connection holds its
         # locks and drafts (seen once on a loaded machine: it outlived SIGHUP and SIGTERM)
-        self._exit_soon_whatever_happens(f"sms-tui: {stopped_message(signum)}", 128 + signum)
+        self._exit_soon_whatever_happens(
+            f"sms-tui: {stopped_message(signum, self._drafts_kept())}", 128 + signum)
+
+    def _drafts_kept(self) -> bool:
+        """Whether what was typed in forms is on disk (the stop message says it is)."""
+        try:
+            return not self.drafts.unwritten
+        except Exception:  # the drafts' own state unreadable: do not promise them
+            return False
 
     def first_page_shown(self) -> None:
         """The start screen has painted its first rows (or has none to show): open the services."""

@@ -39,7 +39,7 @@ def run_tui(app_ctx: AppContext | Any) -> None:
     app.run()
     app.ended()
     if app.signalled:  # SIGTERM, SIGHUP: the drafts were written, the terminal restored
-        raise DeskStopped(stopped_message(app.signalled), 128 + app.signalled)
+        raise DeskStopped(stopped_message(app.signalled, app._drafts_kept()), 128 + app.signalled)
     if app.crash is not None:
         from ..crashlog import crash_line
 

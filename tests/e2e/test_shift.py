@@ -430,3 +430,31 @@ def test_a_bad_timer_scale_is_one_line_not_a_crash(desk):
     assert term.wait_exit() == 1
     out = term.raw.decode(errors="replace")
     assert "SMS_TUI_TIMER_SCALE must be a number" in out and "Traceback" not in out
+
+
+def test_a_stop_signal_does_not_promise_a_draft_that_could_not_be_written(desk, tmp_path):
+    """With the drafts' folder unwritable, SIGTERM said "what was typed in a form is kept as
+    a draft (F2)", and no draft was anywhere."""
+    desk.cli("new", "incident", "--title", "Mail bounces")
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    script = f"'{installed_program()}' --db '{desk.db}'; echo \"status=$?\""
+    term = desk.tui(program="/bin/sh", args=["-c", script],
+                    SMS_TUI_STATE_DIR=str(blocker / "state"))
+    term.wait_for("INC-000001")
+    term.burst("n")
+    term.wait_for("New incident")
+    term.burst("Scanner on floor 3 offline")
+    term.wait_for("Scanner on floor 3 offline")
+    term.settle(1.0)  # the draft's write is tried (and fails) as typing pauses
+    pid = int(subprocess.run(["pgrep", "-P", str(term.child.pid)], capture_output=True,
+                             text=True).stdout.split()[0])
+    os.kill(pid, signal.SIGTERM)
+    term.wait_exit()
+    after = term.raw.decode(errors="replace").rsplit("\x1b[?1049l", 1)[-1]
+    after = re.sub(r"\x1b\[[0-9;?<>=$]*[A-Za-z~]", "", after)
+    lines = [line for line in after.replace("\r", "").splitlines() if line.strip()]
+    assert "status=143" in lines
+    assert [line for line in lines if line.startswith("sms-tui:")] == [
+        "sms-tui: stopped by SIGTERM; what was typed in a form is lost: its draft could not "
+        "be written (see SMS_TUI_STATE_DIR)"]
