@@ -136,7 +136,7 @@ def test_outbox_retry_with_the_server_down_fails_and_keeps_the_message(cli, tmp_
         '[major_incident]\ncontacts = ["cio@example.org"]\n'
         f'[smtp]\nhost = "127.0.0.1"\nport = {port}\ntimeout = 5\n')
     created = cli("new", "incident", "--title", "Down", "--impact", "high", "--urgency", "high")
-    assert "email to top management not sent, will retry" in created.stderr
+    assert "email not sent, will retry (see sms-tui outbox)" in created.stderr
     result = cli("outbox", "retry", ok=False)
     assert result.exit_code == 1
     assert result.stdout.strip() == "sent 0, failed 1"

@@ -118,10 +118,10 @@ def _after_command(result: Any, **_: Any) -> None:
     if ids:
         report = _outbox(app).deliver(ids)
         for error in report.errors:
-            click.echo(f"sms-tui: warning: email to top management not sent, will retry: {error}",
+            click.echo(f"sms-tui: warning: email not sent, will retry (see sms-tui outbox): {error}",
                        err=True)
         if report.sent:
-            click.echo(f"sms-tui: {report.sent} message(s) emailed to top management", err=True)
+            click.echo(f"sms-tui: {report.sent} message(s) emailed (see sms-tui outbox)", err=True)
         for warning in report.warnings:
             click.echo(f"sms-tui: warning: {warning}", err=True)
     service = _major(app)

@@ -1,4 +1,4 @@
-"""The outbox: every communication to top management about major incidents.
+"""The outbox: the mail the desk sends (to top management about major incidents, and to requesters).
 
 Newest first, with whether it was sent. A failed send reads ``FAILED (n
 tries), retrying`` with its last error; ``r`` retries every unsent message now
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 
 class OutboxScreen(DeskScreen):
-    """Communications to top management, newest first."""
+    """The mail the desk sends, newest first."""
 
     CSS_PATH = "outbox.tcss"
     BINDINGS = [
