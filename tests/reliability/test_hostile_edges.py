@@ -100,6 +100,9 @@ def test_restore_from_a_fifo_is_refused_without_hanging(tmp_path):
     result = run_cli("--db", str(tmp_path / "desk.db"), "restore", str(fifo), timeout=20)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+    assert "is a FIFO (named pipe), not a backup file" in result.stderr  # was "no file at"
+    device = run_cli("--db", str(tmp_path / "desk.db"), "restore", "/dev/zero", timeout=20)
+    assert_one_line_error(device, "/dev/zero is a device, not a backup file")
 
 
 # ---------------------------------------------------------------- output that cannot be written

@@ -134,11 +134,26 @@ def backup_database(db_path: Path, target: Path, now: datetime | None = None) ->
     return target
 
 
+def _refuse_not_a_file(source: Path) -> None:
+    """A backup to restore is a regular file: a FIFO or a device "was no file at" it."""
+    import stat
+
+    from ...storage.engine import file_kind
+
+    try:
+        mode = source.stat().st_mode
+    except FileNotFoundError:
+        raise DatabaseError(f"no file at {source}") from None
+    except OSError as exc:
+        raise DatabaseError(f"cannot read {source}: {os_error_text(exc, source)}") from None
+    if not stat.S_ISREG(mode):
+        raise DatabaseError(f"{source} is {file_kind(mode)}, not a backup file")
+
+
 def inspect_backup(source: Path) -> str:
     """The schema revision of ``source`` if it is a usable sms-tui database; else DatabaseError."""
     source = Path(source)
-    if not source.is_file():
-        raise DatabaseError(f"no file at {source}")
+    _refuse_not_a_file(source)
     check_sqlite_file(source)
     if source.stat().st_size == 0:
         raise DatabaseError(f"{source} is empty, not an sms-tui database")
@@ -289,8 +304,7 @@ def restore_server(store, source: Path, force: bool = False, progress=None) -> S
     from .service import TransferService
 
     source = Path(source)
-    if not source.is_file():
-        raise DatabaseError(f"no file at {source}")
+    _refuse_not_a_file(source)
     try:
         with open(source, "rb") as fh:
             magic = fh.read(len(SQLITE_MAGIC))
