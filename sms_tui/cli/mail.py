@@ -41,7 +41,19 @@ def register(main: click.Group) -> None:
         if len(raw) > limit:
             fail(f"the message is over {limit} bytes ([mail] max_bytes); nothing was recorded")
         result = MailIn(store).receive(raw)
-        click.echo(one_line(result.line(), 300))
+        try:
+            click.echo(one_line(result.line(), 300))
+            sys.stdout.flush()
+        except OSError as exc:
+            # The mail is recorded: its exit status is what the delivery agent acts on, and a
+            # failure made it deliver the mail again -- a second record of it when it had no
+            # Message-ID. Said on stderr; the status says delivered.
+            from ..storage.engine import os_error_text
+            from . import _drop_stdout
+
+            _drop_stdout()
+            click.echo(f"sms-tui: warning: the mail was recorded ({one_line(result.line(), 120)}) "
+                       f"but the answer could not be written: {os_error_text(exc)}", err=True)
 
     @main.group("mail")
     def mail():

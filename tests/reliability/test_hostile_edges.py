@@ -198,3 +198,20 @@ def test_the_name_to_act_as_is_bounded_and_visible(desk, db_path, actor, says):
                                        "--title", "x"])
     assert result.exit_code == 1 and says in one_error_line(result)
     assert dump(db_path) == before
+
+
+def test_mail_in_whose_answer_cannot_be_written_still_says_delivered(tmp_path):
+    """A mail recorded, then its one-line answer written to a full stdout: exit 1 made the
+    delivery agent deliver it again, and a mail without a Message-ID became two incidents."""
+    db = tmp_path / "desk.db"
+    assert run_cli("--db", str(db), "list", "incidents").returncode == 0  # the desk exists
+    mail = b"From: ann@example.org\nTo: desk@example.org\nSubject: Printer jams\n\nAgain.\n"
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([*cli_command(), "--db", str(db), "mail-in"], input=mail,
+                                stdout=full, stderr=subprocess.PIPE, timeout=60)
+    assert result.returncode == 0
+    assert result.stderr.decode().splitlines() == [
+        "sms-tui: warning: the mail was recorded (INC-000001: incident recorded from mail) but "
+        "the answer could not be written: no space left on device (the disk is full)"]
+    listed = run_cli("--db", str(db), "list", "incidents", "--format", "json").stdout
+    assert listed.count('"INC-') == 1
