@@ -39,10 +39,12 @@ def section_validators() -> tuple[Callable[[dict[str, Any], str], None], ...]:
     Imported here, when a config file is first read (not at import: a desk with no
     config file never loads them), with plain import statements that import-linter sees.
     """
+    from . import key_bindings
     from .domain import changes, comms, configuration, major, sla_config, trends
 
     return (sla_config.validate_section, major.validate_section, comms.validate_section,
-            changes.validate_section, trends.validate_section, configuration.validate_section)
+            changes.validate_section, trends.validate_section, configuration.validate_section,
+            key_bindings.validate_section)
 MAX_CONFIG_BYTES = 1 << 20  # a config file is a few kilobytes; /dev/zero is not one
 
 

@@ -201,3 +201,52 @@ def test_a_remap_of_a_real_binding_id_is_accepted():
 
     assert {"app.quit", "app.help"} <= binding_ids()
     assert check_keys({"app.quit": "ctrl+q"}, "config.toml") == {"app.quit": "ctrl+q"}
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    ('[keys]\nquit = "q"\n', "keys.quit: no key binding has this id; did you mean 'app.quit'?"),
+    ('[keys]\n"queue.new" = "[bold]"\n', "'[bold]' is not a key a terminal sends"),
+    ('[keys]\n"queue.new" = "ctrl+alt+shift+meta+x"\n', "modifiers are ctrl, shift, alt"),
+    ('[keys]\n"queue.new" = "\\u0000"\n', "'\\x00' is not a key a terminal sends"),
+    ('[keys]\n"app.quit" = "n"\n', "keys.app.quit: 'n' is the key of"),
+    ('[keys]\n"queue.new" = "q"\n', "keys.queue.new: 'q' is the key of app.quit too"),
+])
+def test_every_command_refuses_a_keys_section_the_desk_could_not_use(tmp_path, content, says):
+    """[keys] was checked only when the TUI started: 'list' took 'quit = "q"'; and the TUI
+    took keys no terminal sends (the command gone from the footer) or another binding's
+    key ('app.quit' = "n": n opened New, q did nothing)."""
+    path = _write(tmp_path, content)
+    result = _cli("--db", str(tmp_path / "desk.db"), "--config", str(path), "list", "incidents")
+    assert_one_line_error(result, str(path), says)
+
+
+def test_the_table_of_bindings_the_config_checks_is_the_desks():
+    """sms_tui.key_bindings.DEFAULTS (read without Textual, for every command) against the
+    screens' own bindings: when this fails, paste the table printed in its place."""
+    import importlib
+    import pkgutil
+
+    from textual.binding import Binding
+    from textual.dom import DOMNode
+
+    from sms_tui.key_bindings import DEFAULTS
+    from sms_tui.ui import app, screens, widgets
+
+    for package in (screens, widgets):
+        for info in pkgutil.iter_modules(package.__path__, f"{package.__name__}."):
+            importlib.import_module(info.name)
+    seen: set[type] = set()
+    pending: list[type] = [DOMNode]
+    while pending:
+        for sub in pending.pop().__subclasses__():
+            if sub not in seen:
+                seen.add(sub)
+                pending.append(sub)
+    found: dict[str, tuple[str, set[str]]] = {}
+    for cls in [c for c in seen if c.__module__.startswith("sms_tui.")] + [app.DeskApp]:
+        for binding in cls.__dict__.get("BINDINGS", []):
+            if isinstance(binding, Binding) and binding.id:
+                found.setdefault(binding.id, (binding.key, set()))[1].add(cls.__name__)
+    table = {name: (keys, tuple(sorted(owners))) for name, (keys, owners) in sorted(found.items())}
+    assert table == DEFAULTS, "DEFAULTS = {\n" + "".join(
+        f"    {name!r}: {value!r},\n" for name, value in table.items()) + "}"

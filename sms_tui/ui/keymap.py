@@ -8,12 +8,9 @@ done only when the config has a ``[keys]`` section.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import pkgutil
 from typing import Any
-
-from ..domain.errors import ConfigError
 
 
 def binding_ids() -> set[str]:
@@ -46,17 +43,8 @@ def binding_ids() -> set[str]:
 
 
 def check_keys(section: dict[str, Any], source: str) -> dict[str, str]:
-    """The ``[keys]`` table if every id is a binding of the app, else ConfigError naming the
-    nearest id."""
-    if not section:
-        return {}
-    known = binding_ids()
-    for name, keys in section.items():
-        if name not in known:
-            near = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.5)
-            hint = f"; did you mean '{near[0]}'?" if near else ""
-            raise ConfigError(f"{source}: keys.{name}: no key binding has this id{hint} "
-                              "(the help screen, '?', lists them)")
-        if not isinstance(keys, str) or not keys.strip():
-            raise ConfigError(f"{source}: keys.{name}: must be a key name in quotes, e.g. \"ctrl+q\"")
-    return dict(section)
+    """The ``[keys]`` table if it can be used (:func:`sms_tui.key_bindings.check_keys_section`:
+    ids, keys a terminal sends, no key taken from another binding), else ConfigError."""
+    from ..key_bindings import check_keys_section
+
+    return check_keys_section(section, source)
