@@ -346,3 +346,12 @@ def test_the_requesters_own_mail_is_not_counted_among_messages_to_management(des
     assert [c.purpose for c in desk.outbox.list(ref=inc.ref)] == ["requester:recorded"]
     view = desk.major.declare(inc.ref, "all staff without mail")
     assert [c.purpose for c in view.communications] == ["declared"]
+
+
+def test_a_message_to_nobody_says_so_in_the_outbox(desk):
+    """With no top-management contacts, the declaration's message read "recorded (email not
+    set up)", as if only the mail server were missing: it went to nobody."""
+    inc = desk.records.create("incident", title="Email down", impact="high", urgency="high")
+    view = desk.major.get(inc.ref)
+    assert [c.state for c in view.communications] == [
+        "recorded, to nobody (no recipient configured)"]

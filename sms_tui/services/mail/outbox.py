@@ -114,7 +114,10 @@ class CommunicationView:
         if self.status == "sent":
             return "sent" + (" (some recipients refused)" if self.last_error else "")
         if self.status == "recorded":
-            return "recorded (email not set up)"
+            # to nobody: no contacts configured (a major incident's "inform top management"
+            # read "recorded (email not set up)", as if only the mail were missing)
+            return "recorded (email not set up)" if self.recipients.strip() else \
+                "recorded, to nobody (no recipient configured)"
         if self.attempts:
             return f"FAILED ({self.attempts} {'try' if self.attempts == 1 else 'tries'}), retrying"
         return "sending" if self.status == "sending" else "waiting to send"
