@@ -110,6 +110,9 @@ class DeskGroup(click.Group):
         try:
             result = super().invoke(ctx)
             sys.stdout.flush()  # output to a full disk or /dev/full fails here, not silently at exit
+            app = ctx.find_object(AppContext)
+            if app is not None:
+                app.said_created()
             return result
         except click.UsageError as exc:
             fail(_usage_line(exc), 2)

@@ -74,9 +74,14 @@ class AppContext:
             from ..services.core.store import open_store
 
             self._store = open_store(self.db_path, self.config_path, self.actor)
-            if self._store.created:  # a typo in --db made a new desk: said, not silent
-                click.echo(f"sms-tui: created a new, empty desk at {self._store.path}", err=True)
         return self._store
+
+    def said_created(self) -> None:
+        """After a command that worked: if it created the desk (a typo in --db made a new,
+        empty one, and 'list' answered '(none)'), say so on stderr. A refused command says
+        only why (one line)."""
+        if self._store is not None and getattr(self._store, "created", False):
+            click.echo(f"sms-tui: created a new, empty desk at {self._store.path}", err=True)
 
     def close(self) -> None:
         """Close the database if it was opened (the last connection tidies up the WAL)."""
