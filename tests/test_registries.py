@@ -75,4 +75,4 @@ def test_every_config_section_has_its_validator():
     owners = {fn.__module__ for fn in section_validators()}
     assert owners == {"sms_tui.domain.sla_config", "sms_tui.domain.major", "sms_tui.domain.comms",
                       "sms_tui.domain.changes", "sms_tui.domain.trends",
-                      "sms_tui.domain.configuration"}
+                      "sms_tui.domain.configuration", "sms_tui.key_bindings"}
