@@ -725,3 +725,16 @@ def test_a_writer_held_up_too_long_is_told_the_desk_is_busy_and_writes_nothing(p
     finally:
         holder.close()
         waiter.close()
+
+
+def test_a_command_that_made_a_new_desk_on_the_server_says_so(new_db):
+    """`list incidents` on an empty server database migrated it into a desk, silently (a
+    trial ran it against the server's own 'postgres' database): said once, as for a file."""
+    url = _pg_url(new_db)
+    first = subprocess.run(_sms("--db", url, "list", "incidents"), env=_env(), text=True,
+                           capture_output=True, timeout=120)
+    assert first.returncode == 0 and first.stdout.strip() == "(none)"
+    assert first.stderr.splitlines() == [f"sms-tui: created a new, empty desk at {url}"]
+    again = subprocess.run(_sms("--db", url, "list", "incidents"), env=_env(), text=True,
+                           capture_output=True, timeout=120)
+    assert again.returncode == 0 and again.stderr == ""

@@ -163,16 +163,17 @@ def stored_server_revision(connection) -> str | None:
     return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def ensure_server_schema(url: str, password_env: str | None = None) -> None:
-    """Create or upgrade the desk's schema on the server: all revisions in ONE transaction."""
+def ensure_server_schema(url: str, password_env: str | None = None) -> bool:
+    """Create or upgrade the desk's schema on the server: all revisions in ONE transaction.
+    True if the database held no desk and now holds a new, empty one."""
     engine = make_server_engine(url, password_env)
     try:
         connect_check(engine, url)
         try:
             with engine.connect().execution_options(**{READ_ONLY: True}) as probe, probe.begin():
                 if stored_server_revision(probe) == HEAD_REVISION:
-                    return
-            upgrade_server(engine)
+                    return False
+            return upgrade_server(engine)
         except DatabaseError:
             raise
         except Exception as exc:
@@ -181,7 +182,8 @@ def ensure_server_schema(url: str, password_env: str | None = None) -> None:
         engine.dispose()
 
 
-def upgrade_server(engine: Engine, revision: str = "head") -> None:
+def upgrade_server(engine: Engine, revision: str = "head") -> bool:
+    """Migrate the server's desk to ``revision``; True if it held no desk before."""
     from alembic import command
 
     from .migrate import alembic_config, known_revisions
@@ -190,7 +192,7 @@ def upgrade_server(engine: Engine, revision: str = "head") -> None:
         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATE_LOCK})")
         rev = stored_server_revision(connection)
         if rev == HEAD_REVISION and revision == "head":
-            return  # another analyst's sms-tui migrated it while we waited
+            return False  # another analyst's sms-tui migrated it while we waited
         if rev is not None and rev not in known_revisions():
             raise DatabaseError(f"this desk was written by a newer sms-tui (schema {rev}); "
                                 "upgrade sms-tui to open it")
@@ -200,6 +202,7 @@ def upgrade_server(engine: Engine, revision: str = "head") -> None:
         cfg = alembic_config("postgresql+psycopg://")
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
+        return rev is None
 
 
 def _has_foreign_tables(connection) -> bool:

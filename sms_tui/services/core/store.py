@@ -93,7 +93,7 @@ class Store:
             self.dialect = "postgresql"
             password_env = password_env_of(self.config)
             if migrate:
-                server.ensure_server_schema(location, password_env)
+                self.created = server.ensure_server_schema(location, password_env)
             self.engine = server.make_server_engine(location, password_env)
             self._read_engine = server.read_engine(self.engine)
         else:
