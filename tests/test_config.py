@@ -197,10 +197,11 @@ def test_the_tui_refuses_key_remaps_of_bindings_that_do_not_exist(tmp_path, cont
 
 
 def test_a_remap_of_a_real_binding_id_is_accepted():
-    from sms_tui.ui.keymap import binding_ids, check_keys
+    from sms_tui.key_bindings import check_keys_section
+    from sms_tui.ui.keymap import declared_bindings
 
-    assert {"app.quit", "app.help"} <= binding_ids()
-    assert check_keys({"app.quit": "ctrl+q"}, "config.toml") == {"app.quit": "ctrl+q"}
+    assert {"app.quit", "app.help"} <= set(declared_bindings())
+    assert check_keys_section({"app.quit": "ctrl+q"}, "config.toml") == {"app.quit": "ctrl+q"}
 
 
 @pytest.mark.parametrize(("content", "says"), [
@@ -223,30 +224,9 @@ def test_every_command_refuses_a_keys_section_the_desk_could_not_use(tmp_path, c
 def test_the_table_of_bindings_the_config_checks_is_the_desks():
     """sms_tui.key_bindings.DEFAULTS (read without Textual, for every command) against the
     screens' own bindings: when this fails, paste the table printed in its place."""
-    import importlib
-    import pkgutil
-
-    from textual.binding import Binding
-    from textual.dom import DOMNode
-
     from sms_tui.key_bindings import DEFAULTS
-    from sms_tui.ui import app, screens, widgets
+    from sms_tui.ui.keymap import declared_bindings
 
-    for package in (screens, widgets):
-        for info in pkgutil.iter_modules(package.__path__, f"{package.__name__}."):
-            importlib.import_module(info.name)
-    seen: set[type] = set()
-    pending: list[type] = [DOMNode]
-    while pending:
-        for sub in pending.pop().__subclasses__():
-            if sub not in seen:
-                seen.add(sub)
-                pending.append(sub)
-    found: dict[str, tuple[str, set[str]]] = {}
-    for cls in [c for c in seen if c.__module__.startswith("sms_tui.")] + [app.DeskApp]:
-        for binding in cls.__dict__.get("BINDINGS", []):
-            if isinstance(binding, Binding) and binding.id:
-                found.setdefault(binding.id, (binding.key, set()))[1].add(cls.__name__)
-    table = {name: (keys, tuple(sorted(owners))) for name, (keys, owners) in sorted(found.items())}
+    table = declared_bindings()
     assert table == DEFAULTS, "DEFAULTS = {\n" + "".join(
         f"    {name!r}: {value!r},\n" for name, value in table.items()) + "}"

@@ -1,20 +1,19 @@
-"""The ``[keys]`` section: remap any binding by its id, and refuse ids that do not exist.
+"""The bindings the desk's screens and widgets declare, read from them.
 
-Textual's ``set_keymap`` ignores an id it does not know, so a typo (``qiut``)
-would silently remap nothing. The ids are collected from every screen and
-widget of the UI; loading them all costs a few tens of milliseconds, so it is
-done only when the config has a ``[keys]`` section.
+``[keys]`` is checked against :data:`sms_tui.key_bindings.DEFAULTS`, a table that needs no
+Textual (every command checks the config); a test compares that table with
+:func:`declared_bindings`, which imports every screen and widget to read them.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
-from typing import Any
 
 
-def binding_ids() -> set[str]:
-    """Every binding id declared by the app, its screens and widgets."""
+def declared_bindings() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Every binding id declared by the app, its screens and widgets: its default keys and
+    the classes that declare it (the shape of ``key_bindings.DEFAULTS``), sorted by id."""
     from textual.binding import Binding
     from textual.dom import DOMNode
 
@@ -23,28 +22,16 @@ def binding_ids() -> set[str]:
     for package in (screens, widgets):
         for info in pkgutil.iter_modules(package.__path__, f"{package.__name__}."):
             importlib.import_module(info.name)
-    ids: set[str] = set()
     seen: set[type] = set()
     pending: list[type] = [DOMNode]
     while pending:
-        cls = pending.pop()
-        for sub in cls.__subclasses__():
+        for sub in pending.pop().__subclasses__():
             if sub not in seen:
                 seen.add(sub)
                 pending.append(sub)
-    for cls in seen:
-        if not cls.__module__.startswith("sms_tui."):
-            continue
+    found: dict[str, tuple[str, set[str]]] = {}
+    for cls in [c for c in seen if c.__module__.startswith("sms_tui.")] + [app.DeskApp]:
         for binding in cls.__dict__.get("BINDINGS", []):
             if isinstance(binding, Binding) and binding.id:
-                ids.add(binding.id)
-    ids.update(b.id for b in app.DeskApp.BINDINGS if isinstance(b, Binding) and b.id)
-    return ids
-
-
-def check_keys(section: dict[str, Any], source: str) -> dict[str, str]:
-    """The ``[keys]`` table if it can be used (:func:`sms_tui.key_bindings.check_keys_section`:
-    ids, keys a terminal sends, no key taken from another binding), else ConfigError."""
-    from ..key_bindings import check_keys_section
-
-    return check_keys_section(section, source)
+                found.setdefault(binding.id, (binding.key, set()))[1].add(cls.__name__)
+    return {name: (keys, tuple(sorted(owners))) for name, (keys, owners) in sorted(found.items())}

@@ -29,10 +29,7 @@ def run_tui(app_ctx: AppContext | Any) -> None:
     _log_to_file()
     config = load_config(app_ctx.config_path or default_config_path(),
                          required=config_is_required(app_ctx.config_path))
-    if config.section("keys"):  # an id that does not exist would remap nothing, silently
-        from .keymap import check_keys
-
-        check_keys(config.section("keys"), str(config.path))
+    # [keys] was checked with the rest of the file (sms_tui.key_bindings), by load_config
     _need_a_terminal()
     app = DeskApp(db_path=app_ctx.db_path or default_db_path(), config=config,
                   actor=app_ctx.actor or current_user())
