@@ -11,6 +11,7 @@ changed.
 
 from __future__ import annotations
 
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
@@ -416,35 +417,25 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
         analyst's on the next save)."""
         old = self.record
         self.record = view
-        both: list[tuple[FieldSpec, Any]] = []  # changed here and there, differently
-        taken: list[tuple[FieldSpec, Any]] = []  # changed there only: now in the form
-        for spec in self.specs:
-            widget = self.query_one(f"#f-{spec.name}")
-            mine = self._raw(spec)
-            before = to_widget_value(spec, _original(old, spec.name))
-            new = to_widget_value(spec, _original(view, spec.name))
+        both: list[tuple[Any, Any]] = []  # changed here and there, differently
+        taken: list[tuple[Any, Any]] = []  # changed there only: now in the form
+        # (field, in the form, as it was opened, as it is now, put it in the form): the
+        # specs' widgets, then impact and urgency, whose pickers are not specs
+        fields = [(spec, self._raw(spec), to_widget_value(spec, _original(old, spec.name)),
+                   to_widget_value(spec, _original(view, spec.name)), partial(self._put, spec))
+                  for spec in self.specs]
+        for level in LEVEL_FIELDS:
+            picker = self.query_one(f"#f-{level.name}", ChoicePicker)
+            fields.append((level, picker.value, _original(old, level.name),
+                           _original(view, level.name), partial(setattr, picker, "value")))
+        for field, mine, before, new, put in fields:
             if mine != before:
                 if new != before and new != mine:
-                    both.append((spec, new))
+                    both.append((field, new))
                 continue  # the analyst changed it: keep theirs
             if new != before:
-                taken.append((spec, new))
-            if isinstance(widget, TextArea):
-                widget.text = new
-            elif spec.widget == "check":
-                widget.value = "yes" if new else "no"
-            else:
-                widget.value = new
-        for level in LEVEL_FIELDS:  # impact and urgency: their pickers, not specs, the same way
-            picker = self.query_one(f"#f-{level.name}", ChoicePicker)
-            mine, before, new = picker.value, _original(old, level.name), _original(view, level.name)
-            if mine != before:
-                if new != before and new != mine:
-                    both.append((level, new))
-                continue
-            if new != before:
-                taken.append((level, new))
-                picker.value = new
+                taken.append((field, new))
+            put(new)
         self.conflict = False
         self.query_one("#form-title", Static).update(self._title())
         error = self.query_one("#form-error", Static)
@@ -465,6 +456,16 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
             more = f" and {len(taken) - 3} more" if len(taken) > 3 else ""
             self.app.notify(one_line(f"Reloaded {view.ref} (version {view.version}){news}{more}; "
                                      "your changes are kept"), timeout=6, markup=False)
+
+    def _put(self, spec: FieldSpec, value: Any) -> None:
+        """``value`` (as :func:`to_widget_value` gives it) into the widget of ``spec``."""
+        widget = self.query_one(f"#f-{spec.name}")
+        if isinstance(widget, TextArea):
+            widget.text = value
+        elif spec.widget == "check":
+            widget.value = "yes" if value else "no"
+        else:
+            widget.value = value
 
     # --------------------------------------------------------------- cancel
     def _dirty(self) -> bool:
