@@ -25,7 +25,7 @@ from rich.text import Text
 
 from ...services.core.views import RecordRow, with_sla
 from .. import display
-from .queue_columns import COLUMNS, Column
+from .queue_columns import Column, before_age
 from .queue_table import RecordQueue
 
 if TYPE_CHECKING:
@@ -63,21 +63,10 @@ SLA_COLUMN = Column("sla", "SLA", 9, _sla)  # 'resp.BRCH' (sla.SHORT_WIDTH)
 
 def incident_columns() -> list[Column]:
     """The default columns with the incident flag (room for '▲MAJ?') and SLA before the age."""
-    columns = [Column("flag", "", 5, _flag)]
-    for column in COLUMNS:
-        if column.key == "flag":
-            continue
-        if column.key == "age":
-            columns.append(SLA_COLUMN)
-        columns.append(column)
-    return columns
+    return [Column("flag", "", 5, _flag),
+            *(column for column in before_age(SLA_COLUMN) if column.key != "flag")]
 
 
 def request_columns() -> list[Column]:
     """The default columns with the request's SLA clock before the age (8.6.2)."""
-    columns: list[Column] = []
-    for column in COLUMNS:
-        if column.key == "age":
-            columns.append(SLA_COLUMN)
-        columns.append(column)
-    return columns
+    return before_age(SLA_COLUMN)

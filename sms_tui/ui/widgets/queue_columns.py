@@ -80,14 +80,20 @@ def _window(row: RecordRow, now: datetime) -> Text:
 WINDOW_COLUMN = Column("window", "Window", 11, _window)
 
 
-def change_columns() -> list[Column]:
-    """The change queue's columns: the window before the age."""
+def before_age(column: Column) -> list[Column]:
+    """The default columns with ``column`` before the age (a kind's own: its SLA clock, a
+    change's window)."""
     out: list[Column] = []
     for each in COLUMNS:
         if each.key == "age":
-            out.append(WINDOW_COLUMN)
+            out.append(column)
         out.append(each)
     return out
+
+
+def change_columns() -> list[Column]:
+    """The change queue's columns: the window before the age."""
+    return before_age(WINDOW_COLUMN)
 
 
 def with_requester(columns: list[Column], *, always: bool = False) -> list[Column]:
