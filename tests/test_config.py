@@ -230,3 +230,11 @@ def test_the_table_of_bindings_the_config_checks_is_the_desks():
     table = declared_bindings()
     assert table == DEFAULTS, "DEFAULTS = {\n" + "".join(
         f"    {name!r}: {value!r},\n" for name, value in table.items()) + "}"
+
+
+def test_the_names_the_config_gives_characters_are_textuals():
+    from textual.keys import _character_to_key
+
+    from sms_tui.key_bindings import CHARACTER_NAMES
+
+    assert {char: _character_to_key(char) for char in CHARACTER_NAMES} == CHARACTER_NAMES
