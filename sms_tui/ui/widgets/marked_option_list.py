@@ -26,24 +26,19 @@ MARK = "›"
 MARK_UNFOCUSED = "·"  # where the cursor is in a list that does not have the focus
 
 
-def move_page_when_laid_out(option_list: OptionList, direction: int) -> None:
-    """Page up or down a list, or nothing if it has not been laid out yet: Textual's own
-    ``_move_page`` looks up lines it has not measured yet, and a page key typed in the
-    same burst as the key that showed the list (ctrl+p then PageUp) ended the desk
-    (KeyError: 0)."""
-    try:
-        OptionList._move_page(option_list, direction)
-    except KeyError:
-        return
-
-
 class MarkedOptionList(OptionList):
     def __init__(self, *content: Any, letters_pick: bool = False, **kwargs: Any) -> None:
         super().__init__(*content, **kwargs)
         self.letters_pick = letters_pick
 
     def _move_page(self, direction: Any) -> None:
-        move_page_when_laid_out(self, direction)
+        """Page up or down, or nothing if the list has not been laid out yet: Textual looks
+        up lines it has not measured, and a page key typed in the same burst as the key that
+        showed a list (ctrl+p then PageUp, in the palette) ended the desk (KeyError: 0)."""
+        try:
+            super()._move_page(direction)
+        except KeyError:
+            return
 
     def on_key(self, event: events.Key) -> None:
         char = event.character
