@@ -21,10 +21,12 @@ from ..domain.errors import DeskError
 
 T = TypeVar("T")
 
-# Writes the next key depends on: forms and dialogs saving what was typed (the key after
+# Calls the next key depends on: forms and dialogs saving what was typed (the key after
 # ctrl+s belongs to the screen the save uncovers), checklist ticks (the key after a tick acts
-# on the record as the tick left it: 'c' completes a review with all its items ticked).
-SAVE_GROUPS = ("save", "submit", "tick")
+# on the record as the tick left it: 'c' completes a review with all its items ticked), and
+# a conflict's reload (ctrl+r then ctrl+s saves over the record as reloaded: typed in one
+# burst, the save ran first, was refused again, and the reload then wiped the message).
+SAVE_GROUPS = ("save", "submit", "tick", "reload")
 
 
 def run_service(

@@ -30,6 +30,7 @@ KEYS = {
     "down": "\x1b[B",
     "up": "\x1b[A",
     "ctrl+p": "\x10",
+    "ctrl+r": "\x12",
     "pageup": "\x1b[5~",
     "pagedown": "\x1b[6~",
 }

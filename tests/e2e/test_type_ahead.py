@@ -397,3 +397,23 @@ def test_a_page_key_typed_with_ctrl_p_does_not_end_the_desk(desk):
         term.wait_gone("Search for commands")
         term.burst("q")
         assert term.wait_exit() == 0
+
+
+def test_a_reload_and_a_save_typed_in_one_burst_save_over_the_record_as_reloaded(desk):
+    """ctrl+r then ctrl+s in one write after a conflict: the save ran before the reload came
+    back, was refused again, and the reload then wiped the message -- nothing was saved and
+    nothing said. The save waits for the reload, as a key waits for a save."""
+    ref = _incident(desk)
+    term = desk.tui()
+    term.wait_for(ref)
+    term.burst("enter")
+    term.wait_for("Next status")
+    term.burst("e")
+    term.wait_for(f"Edit {ref}")
+    desk.cli("edit", ref, "--category", "network")  # someone else, meanwhile
+    term.burst(" (bank)", "ctrl+s")
+    term.wait_for("ctrl+r")
+    term.burst("ctrl+r", "ctrl+s")
+    term.wait_for("saved (version")
+    record = json.loads(desk.cli("show", ref, "--format", "json"))
+    assert record["title"].endswith(" (bank)") and record["category"] == "network"

@@ -138,7 +138,8 @@ class ActionDialog(DraftMixin, DeskModal):
         return True
 
     def action_reload(self) -> None:
-        self.service(lambda: self.backend.records.get(self.record.ref), self._reloaded)
+        self.service(lambda: self.backend.records.get(self.record.ref), self._reloaded,
+                     group="reload")
 
     def _reloaded(self, view: RecordView) -> None:
         self.record = view

@@ -409,7 +409,7 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
         if self.record is None:
             return
         ref = self.record.ref
-        self.service(lambda: self.backend.records.get(ref), self._reloaded)
+        self.service(lambda: self.backend.records.get(ref), self._reloaded, group="reload")
 
     def _reloaded(self, view: RecordView, *, quiet: bool = False) -> None:
         """Take the record as it is now; keep every field the analyst had changed -- and say
