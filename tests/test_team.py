@@ -734,7 +734,7 @@ def test_a_command_that_made_a_new_desk_on_the_server_says_so(new_db):
     first = subprocess.run(_sms("--db", url, "list", "incidents"), env=_env(), text=True,
                            capture_output=True, timeout=120)
     assert first.returncode == 0 and first.stdout.strip() == "(none)"
-    assert first.stderr.splitlines() == [f"sms-tui: created a new, empty desk at {url}"]
+    assert first.stderr.splitlines() == [f"sms-tui: created a new desk at {url}"]
     again = subprocess.run(_sms("--db", url, "list", "incidents"), env=_env(), text=True,
                            capture_output=True, timeout=120)
     assert again.returncode == 0 and again.stderr == ""

@@ -79,9 +79,9 @@ class AppContext:
     def said_created(self) -> None:
         """After a command that worked: if it created the desk (a typo in --db made a new,
         empty one, and 'list' answered '(none)'), say so on stderr. A refused command says
-        only why (one line)."""
+        only why (one line). Not "empty": the command may have filled it (``demo``)."""
         if self._store is not None and getattr(self._store, "created", False):
-            click.echo(f"sms-tui: created a new, empty desk at {self._store.path}", err=True)
+            click.echo(f"sms-tui: created a new desk at {self._store.path}", err=True)
 
     def close(self) -> None:
         """Close the database if it was opened (the last connection tidies up the WAL)."""

@@ -264,6 +264,16 @@ def test_a_desk_made_by_a_typo_in_the_path_is_said_on_stderr(tmp_path):
     db = tmp_path / "typo" / "dir" / "desk.db"
     first = run_cli("--db", str(db), "list", "incidents")
     assert first.returncode == 0 and first.stdout.strip() == "(none)"
-    assert first.stderr == f"sms-tui: created a new, empty desk at {db}\n"
+    assert first.stderr == f"sms-tui: created a new desk at {db}\n"
     again = run_cli("--db", str(db), "list", "incidents")
     assert again.returncode == 0 and again.stderr == ""
+
+
+def test_a_desk_made_by_demo_is_not_called_empty(tmp_path):
+    """``demo`` on a new path fills the desk it made: the line says it was made, and does not
+    call the desk it just filled "empty"."""
+    db = tmp_path / "demo.db"
+    made = run_cli("--db", str(db), "demo")
+    assert made.returncode == 0
+    assert f"sms-tui: created a new desk at {db}" in made.stderr.splitlines()
+    assert "empty" not in made.stderr
