@@ -382,3 +382,25 @@ async def test_the_queue_under_an_open_record_is_not_drawn_until_it_shows_again(
         assert refs_loaded(app)[0] == urgent.ref
         await press(pilot, "t")  # a dialog: the queue shows around it
         assert app._background_screens == [app.screen_stack[-2]]
+
+
+async def test_a_long_journal_is_whole_and_end_typed_with_enter_reaches_its_first_entry(
+        make_app, desk, records):
+    """The journal's entries that fit on the terminal are drawn with the record, the rest just
+    after (issue 20): Enter and End in one burst still end on the record's first entry, and
+    every entry is there."""
+    ref = desk["printer"].ref
+    for n in range(1, 41):
+        records.add_note(ref, f"Note number {n:02d}")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "down")  # the printer (P5) is last of the five: one up from the end
+        await press(pilot, "end")
+        assert "Printer on floor 2 jams" in screen_text(app)
+        await pilot.press("enter", "end")
+        await settle(pilot)
+        shown = screen_text(app)
+        assert "Note number 01" in shown and "title: – → Printer on floor 2 jams" in shown
+        journal = str(app.screen.query_one("#journal").render())
+        assert all(f"Note number {n:02d}" in journal for n in range(1, 41))

@@ -36,13 +36,39 @@ def entry_renderable(entry: JournalView) -> RenderableType:
     return Group(*lines, Text(""))
 
 
+def _lines_at_least(entry: JournalView) -> int:
+    """How many lines ``entry`` takes at the least (its note's lines unwrapped)."""
+    return 2 + len(entry.changes) + (entry.note.count("\n") + 1 if entry.note else 0)
+
+
 class JournalList(Prerendered):
-    """Every journal entry of a record (the services return them newest first)."""
+    """Every journal entry of a record (the services return them newest first).
+
+    Drawing a long journal is most of the cost of showing a record (a major incident's
+    thirty entries took longer than reading the record, issue 20). The entries that can
+    show on the terminal are drawn with the record; the rest right after its first frame,
+    before the analyst can scroll to them.
+    """
 
     DEFAULT_CSS = "JournalList { height: auto; }"
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._shown: list[JournalView] | None = None
+
     def show(self, entries: list[JournalView]) -> None:
+        self._shown = entries
         if not entries:
             self.show_renderable(Text("No journal entries.", style="dim"))
             return
-        self.show_renderable(Group(*(entry_renderable(e) for e in entries)))
+        lines, first = 0, 0
+        while first < len(entries) and lines < self.app.size.height:
+            lines += _lines_at_least(entries[first])
+            first += 1
+        self.show_renderable(Group(*(entry_renderable(e) for e in entries[:first])))
+        if first < len(entries):
+            self.call_after_refresh(self._show_rest, entries)
+
+    def _show_rest(self, entries: list[JournalView]) -> None:
+        if self._shown is entries:  # not another record's since
+            self.show_renderable(Group(*(entry_renderable(e) for e in entries)))
