@@ -350,6 +350,11 @@ class DeskApp(App[None]):
         # Keys and pastes from the terminal go through the type-ahead gate, in order.
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
             self.warmer.input_seen()
+            if left_out := getattr(event, "left_out", 0):  # see driver.PasteFilter
+                self.notify(f"The pasted text held {left_out} terminal control "
+                            f"{'sequence' if left_out == 1 else 'sequences'} (colours, cursor "
+                            "moves): left out, the text kept in order.", title="Paste",
+                            markup=False)
             await self.type_ahead.feed(event)
         else:
             await super().on_event(event)

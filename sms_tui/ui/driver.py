@@ -43,6 +43,11 @@ focus the keys before it left: the input thread reads a burst before the app has
 any of it, so the focus it could see was the focus before the burst (a CI run typed
 ``Printer jams`` and ``ESC b`` into a form that had just opened, and got ``jamsb``).
 
+**A paste holding escape sequences** (a log's colour codes) came out of Textual's parser
+as keys, ahead of the paste: the field got the text reordered and each code as ``^``.
+:class:`PasteFilter` takes them out of a bracketed paste before the parser reads it, and
+the app says how many it left out.
+
 **Robust to the installed Textual.** The loop is Textual's own (8.x) with
 one line changed; if the installed Textual's loop is not the one this was
 written against (its source no longer waits in ``select(0.1)``, or the parser
@@ -54,6 +59,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import selectors
 from codecs import getincrementaldecoder
 from types import CodeType
@@ -211,6 +217,86 @@ def desk_parser_class() -> type:
     })
 
 
+PASTE_START = "\x1b[200~"
+PASTE_END = "\x1b[201~"
+_CSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
+_CSI_OPEN = re.compile(r"\x1b\[[0-?]*[ -/]*")
+_OSC = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
+_OSC_OPEN = re.compile(r"\x1b\][^\x07\x1b]*\x1b?")
+_LONGEST_HELD = 256
+
+
+class PasteFilter:
+    """Takes the escape sequences out of what is pasted, before the parser reads it.
+
+    Text copied from a log or a terminal capture holds colour codes (``ESC [ 3 1 m``). Inside
+    a bracketed paste Textual's parser sent each as keys, ahead of the paste: the pasted text
+    was stored reordered (what came before the first code moved to the end), its codes as
+    ``^``, and a long paste took a minute as keys. Between the paste's start and end markers
+    this leaves out every escape sequence (CSI, OSC, or ESC and one character) and counts
+    them, so the parser reads the paste as the text it is, in order. Outside a paste it
+    changes nothing. An escape sequence cut by a read is held until the next read (a paste
+    comes in one burst); the end marker is never held back longer than that.
+    """
+
+    def __init__(self) -> None:
+        self.in_paste = False
+        self._seen = ""  # outside a paste: the last characters read (a start marker cut by a read)
+        self._held = ""  # inside: an escape sequence not yet whole
+        self._left_out = 0
+        self.finished: list[int] = []  # sequences left out of each paste ended, in order
+
+    def feed(self, text: str) -> str:
+        out: list[str] = []
+        while text:
+            if not self.in_paste:
+                seen = self._seen + text
+                at = seen.find(PASTE_START)
+                if at < 0:
+                    self._seen = seen[-(len(PASTE_START) - 1):]
+                    out.append(text)
+                    break
+                start_ends = at + len(PASTE_START) - len(self._seen)
+                out.append(text[:start_ends])
+                text, self.in_paste, self._seen, self._left_out = text[start_ends:], True, "", 0
+                continue
+            held, self._held = self._held, ""
+            text = self._in_paste(held + text, out)
+        return "".join(out)
+
+    def _in_paste(self, text: str, out: list[str]) -> str:
+        """Copy ``text`` to ``out`` up to the paste's end; what follows it (to read as keys)."""
+        pos = 0
+        while True:
+            esc = text.find("\x1b", pos)
+            if esc < 0:
+                out.append(text[pos:])
+                return ""
+            out.append(text[pos:esc])
+            rest = text[esc:]
+            if rest.startswith(PASTE_END):
+                out.append(PASTE_END)
+                self.in_paste = False
+                self.finished.append(self._left_out)
+                return text[esc + len(PASTE_END):]
+            whole = _CSI.match(text, esc) or _OSC.match(text, esc)
+            if whole:
+                pos = whole.end()
+            elif (len(rest) <= _LONGEST_HELD and (
+                    PASTE_END.startswith(rest) or rest == "\x1b"
+                    or (m := _CSI_OPEN.match(rest)) and m.end() == len(rest)
+                    or (m := _OSC_OPEN.match(rest)) and m.end() == len(rest))):
+                self._held = rest  # cut by the read: decided when the rest comes
+                return ""
+            elif rest[1] in "[]":  # a sequence never ended: the ESC goes, the rest is text
+                pos = esc + 1
+            else:
+                pos = esc + 2  # ESC and one character (ESC ESC: the first one only)
+                if rest[1] == "\x1b":
+                    pos = esc + 1
+            self._left_out += 1
+
+
 def run_input_thread(self: Any) -> None:
     """Textual 8's loop, but ``select`` waits only until the parser's pending timeout."""
     from textual import events
@@ -223,7 +309,17 @@ def run_input_thread(self: Any) -> None:
     fileno = self.fileno
     EVENT_READ = selectors.EVENT_READ
     parser = desk_parser_class()(self._debug)
-    feed = parser.feed
+    pastes = PasteFilter()
+
+    def feed(text: str) -> Any:
+        kept = pastes.feed(text)
+        if text and not kept:  # all held back: "" would tell the parser the input has ended
+            return
+        for event in parser.feed(kept):
+            if isinstance(event, events.Paste) and pastes.finished:
+                event.left_out = pastes.finished.pop(0)  # told by the app (DeskApp.on_event)
+            yield event
+
     tick = parser.tick
     decode = getincrementaldecoder("utf-8")().decode
     read = os.read

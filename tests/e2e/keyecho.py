@@ -32,7 +32,9 @@ class KeyEcho(App):
             self.exit()
 
     def on_paste(self, event: events.Paste) -> None:
-        self.out.write("paste:" + event.text.replace("\n", "\\n") + "\n")
+        left_out = getattr(event, "left_out", 0)  # escape sequences the driver took out
+        self.out.write("paste:" + event.text.replace("\n", "\\n")
+                       + (f" ({left_out} left out)" if left_out else "") + "\n")
 
 
 if __name__ == "__main__":

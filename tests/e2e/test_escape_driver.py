@@ -31,6 +31,8 @@ SEQUENCES = {
     "ctrl+right": "\x1b[1;5C",
     "shift+tab": "\x1b[Z",
     "paste:two words\\nand a line": "\x1b[200~two words\nand a line\x1b[201~",
+    # a log's colour codes in a paste: left out, the text in order (they came as keys, first)
+    "paste:L1 red end\\nL2 (2 left out)": "\x1b[200~L1 \x1b[31mred\x1b[0m end\nL2\x1b[201~",
 }
 
 

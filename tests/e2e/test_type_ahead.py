@@ -417,3 +417,25 @@ def test_a_reload_and_a_save_typed_in_one_burst_save_over_the_record_as_reloaded
     term.wait_for("saved (version")
     record = json.loads(desk.cli("show", ref, "--format", "json"))
     assert record["title"].endswith(" (bank)") and record["category"] == "network"
+
+
+def test_a_log_pasted_with_its_colour_codes_is_noted_in_order_without_them(desk):
+    """A paste holding escape sequences (a log's colour codes) was stored reordered -- what
+    came before the first code moved to the end -- with each code as ``^``, and a long one
+    took a minute, typed as keys. It is now the pasted text, in order, the codes left out,
+    and the desk says so."""
+    ref = _incident(desk)
+    term = desk.tui()
+    term.wait_for(ref)
+    term.burst("enter")
+    term.wait_for("Next status")
+    term.burst("c")
+    term.wait_for("Add a note")
+    log = "".join(f"{n:03d} \x1b[31mERROR\x1b[0m timeout\r" for n in range(1, 201))
+    term.burst("\x1b[200~" + log + "\x1b[201~")
+    toasts = _toasts(term.wait_for_re(r"held 400 terminal"))
+    assert "held 400 terminal control sequences" in toasts and "left out" in toasts
+    term.burst("ctrl+s")
+    term.wait_for("saved (version")
+    note = next(e["note"] for e in _journal(desk, ref) if e["action"] == "note")
+    assert note.splitlines() == [f"{n:03d} ERROR timeout" for n in range(1, 201)]
