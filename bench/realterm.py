@@ -26,8 +26,9 @@ clear it), ``first-opens`` (the first open of every screen after 12 s of reading
 the queue, in fresh processes, alternated with the idle builds off),
 ``during-builds`` (↓/↑ every 2.2 s in the first 20 s, the same alternation). Each reports median, p95 and max in milliseconds.
 ``--escdelay MS`` sets ``ESCDELAY`` for every program (the desk's and the floors').
-``--against PROGRAM`` alternates those three parts with another build's ``sms-tui``
-(e.g. the previous commit's, installed in its own environment) instead.
+``--against PROGRAM`` alternates those parts and ``first-frame`` with another build's
+``sms-tui`` (e.g. the previous commit's, installed in its own environment) instead, and
+runs ``keys`` on both builds too (in a new order at each round; rows ``against …``).
 
 The database is copied first; the bench opens forms and dialogs and leaves
 them with Esc, so the copy is not changed either.
@@ -299,21 +300,29 @@ def press_all(term: Term, keys: list[Key], figures: Figures, part: str, prefix: 
         figures.add(part, prefix + key.name, term.press(key.keys, pred))
 
 
-def keys(desk: Desk, figures: Figures, repeat: int) -> None:
-    """Every key, sms-tui and the two floors in turn (all three stay open)."""
+def keys(desk: Desk, figures: Figures, repeat: int, against: str | None = None) -> None:
+    """Every key, sms-tui and the two floors in turn (all three stay open); given
+    ``--against PROGRAM``, that build too, in a new order at each round."""
     sms, floor, floor_desk = desk.sms(), desk.floor(), desk.floor(desk_driver=True)
+    other = desk.sms(against) if against else None
     try:
         sms.wait(SMS_ROWS)
+        if other is not None:
+            other.wait(SMS_ROWS)
         floor.wait(FLOOR_ROWS)
         floor_desk.wait(FLOOR_ROWS)
         sms.settle(3.0)  # past start-up: the services are open
+        desks = [(sms, "")] + ([(other, "against ")] if other is not None else [])
+        order = random.Random(20)
         for _ in range(repeat):
-            press_all(sms, SMS_KEYS, figures, "keys")
+            for term, prefix in order.sample(desks, len(desks)):
+                press_all(term, SMS_KEYS, figures, "keys", prefix)
             press_all(floor, FLOOR_KEYS, figures, "keys", "stock driver ")
             press_all(floor_desk, FLOOR_KEYS, figures, "keys", "desk driver ")
     finally:
-        for term in (sms, floor, floor_desk):
-            term.close()
+        for term in (sms, floor, floor_desk, other):
+            if term is not None:
+                term.close()
 
 
 # --------------------------------------------------------------- screens
@@ -489,7 +498,7 @@ def search(desk: Desk, figures: Figures, repeat: int, word: str = "vpn") -> None
 
 
 PARTS = {"first-frame": lambda d, f, a: first_frame(d, f, a.launches, against=a.against),
-         "keys": lambda d, f, a: keys(d, f, a.repeat),
+         "keys": lambda d, f, a: keys(d, f, a.repeat, against=a.against),
          "screens": lambda d, f, a: screens(d, f, a.repeat),
          "first-second": lambda d, f, a: first_second(d, f, a.launches, against=a.against),
          "first-opens": lambda d, f, a: first_opens(d, f, a.launches, against=a.against),
@@ -515,8 +524,9 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(PARTS))
     parser.add_argument("--json", type=Path)
     parser.add_argument("--against", metavar="PROGRAM",
-                        help="another build's sms-tui to alternate with (first-frame, first-opens, "
-                             "during-builds, first-second) instead of SMS_TUI_WARM=0")
+                        help="another build's sms-tui to alternate with (first-frame, keys, "
+                             "first-opens, during-builds, first-second) instead of "
+                             "SMS_TUI_WARM=0")
     parser.add_argument("--escdelay", type=int, metavar="MS",
                         help="ESCDELAY for every program run (default: none set, each its own)")
     args = parser.parse_args()
