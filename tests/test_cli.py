@@ -34,6 +34,17 @@ def test_new_prints_only_the_reference_so_scripts_can_capture_it(cli):
                   "--backout-plan", "Re-flash the old image") == "CHG-000001\n"
 
 
+def test_urgency_left_out_is_medium_as_the_help_says(cli):
+    """The help said urgency defaulted "as impact" (high impact: P1, a major incident); it
+    is medium, and the help now says so."""
+    shown = " ".join(cli.ok("new", "incident", "--help").split())
+    urgency_help = shown.split("--urgency", 1)[1].split("--description", 1)[0]
+    assert "default: medium" in urgency_help and "as impact" not in urgency_help
+    ref = cli.ok("new", "incident", "--title", "Payroll slow", "--impact", "high").strip()
+    record = json.loads(cli.ok("show", ref, "--format", "json"))
+    assert (record["urgency"], record["priority"]) == ("medium", "P2")
+
+
 def test_new_incident_takes_service_category_and_description(cli):
     cli.ok("service", "add", "Email", "--criticality", "high")
     ref = new(cli, "incident", "Outlook asks for password", "medium", "low",

@@ -37,7 +37,8 @@ def _new_command(kind: Kind, name: str, extra_options=()):
     @click.option("--impact", type=LEVEL, default=None,
                   help="How much is affected (default: medium, or the request type's).")
     @click.option("--urgency", type=LEVEL, default=None,
-                  help="How fast it hurts (priority = impact × urgency; default as impact).")
+                  help="How fast it hurts (priority = impact × urgency; default: medium, "
+                       "or the request type's).")
     @click.option("--description", default="", help="Longer text.")
     @click.option("--service", default=None, help="Service name from the catalogue.")
     @click.option("--ci", default=None, help="Configuration item name.")
