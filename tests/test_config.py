@@ -138,6 +138,11 @@ def test_the_tui_refuses_to_start_on_bad_config_before_drawing_anything(tmp_path
     ('[reviews]\ndue_soon_days = "soon"\n', "reviews.due_soon_days"),
     ('[reviews]\ncheck_seconds = 0\n', "reviews.check_seconds"),
     ('[reviews]\nlate_after_hours = inf\n', "reviews.late_after_hours: must be a finite number"),
+    # a line break in a contact's name passed, then every mail to top management failed
+    ('[major_incident]\ncontacts = ["a\\nBcc: x@evil.org <x@y.org>", "Ok <ok@x.org>"]\n',
+     "major_incident.contacts: 'a\\nBcc: x@evil.org <x@y.org>' holds a line break"),
+    ('[security_incident]\ncontacts = ["CISO\\r <c@x.org>"]\n', "security_incident.contacts"),
+    ('[smtp]\nhost = "m"\nfrom = "desk\\t<d@x.org>"\n', "smtp.from"),
 ])
 def test_the_whole_config_is_checked_at_start_naming_the_key(tmp_path, content, says):
     path = _write(tmp_path, content)

@@ -26,6 +26,19 @@ from typing import Any
 from .errors import ConfigError, check_table
 from .text import one_line
 
+
+def config_address(value: str, where: str) -> str:
+    """An address as a config file gives it (``Name <name@example.org>``); refused, naming
+    ``where``, unless it is one address on one line: a line break in a contact's name passed
+    the check, and every mail to top management then failed at each try ("Header values may
+    not contain linefeed"), to the valid contacts too."""
+    if any(ch < " " or ch == "\x7f" for ch in value):
+        raise ConfigError(f"{where}: {value!r} holds a line break or another control "
+                          "character; an address is one line")
+    if "@" not in parseaddr(value)[1]:
+        raise ConfigError(f"{where}: {value!r} is not an email address")
+    return value
+
 PURPOSES = {
     "declared": "declared",
     "update": "status update",
@@ -80,9 +93,7 @@ def smtp_from_config(section: Any, source: str = "config") -> SmtpSettings | Non
     security = str(section.get("security", "none")).lower()
     if security not in SECURITY:
         raise ConfigError(f"{source}: smtp.security: use one of {', '.join(SECURITY)}, got {security!r}")
-    sender = str(section.get("from", "sms-tui@localhost"))
-    if "@" not in parseaddr(sender)[1]:
-        raise ConfigError(f"{source}: smtp.from: {sender!r} is not an email address")
+    sender = config_address(str(section.get("from", "sms-tui@localhost")), f"{source}: smtp.from")
     timeout = section.get("timeout", 10)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
         raise ConfigError(f"{source}: smtp.timeout: must be a number of seconds above zero")

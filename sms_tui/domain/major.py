@@ -28,10 +28,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from email.utils import parseaddr
 from typing import Any
 
 from .bounds import whole_number
+from .comms import config_address
 from .errors import ConfigError, ValidationError, check_table
 from .priority import Level, parse_priority
 from .sla import parse_duration
@@ -197,8 +197,7 @@ def policy_from_config(section: Any, source: str = "config") -> MajorPolicy:
     rules.extend(_rule(table, source, f"{prefix}.rules[{i}]") for i, table in enumerate(raw_rules))
     contacts = _list(section, "contacts", source, prefix)
     for contact in contacts:
-        if "@" not in parseaddr(contact)[1]:
-            raise ConfigError(f"{source}: {prefix}.contacts: {contact!r} is not an email address")
+        config_address(contact, f"{source}: {prefix}.contacts")
     procedure = _list(section, "procedure", source, prefix) if "procedure" in section else list(DEFAULT_PROCEDURE)
     if not procedure:
         raise ConfigError(f"{source}: {prefix}.procedure: the documented procedure needs at least one step")

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from email.utils import parseaddr
 from typing import Any
 
+from .comms import config_address
 from .errors import ConfigError, ValidationError, check_table
 from .priority import parse_priority
 
@@ -108,8 +108,7 @@ def policy_from_config(section: Any, source: str = "config") -> SecurityPolicy:
                 raise ConfigError(f"{source}: {prefix}.min_priority.{risk}: {exc}") from None
     contacts = _strings(section, "contacts", source, prefix)
     for contact in contacts:
-        if "@" not in parseaddr(contact)[1]:
-            raise ConfigError(f"{source}: {prefix}.contacts: {contact!r} is not an email address")
+        config_address(contact, f"{source}: {prefix}.contacts")
     procedure = (_strings(section, "procedure", source, prefix) if "procedure" in section
                  else list(DEFAULT_PROCEDURE))
     if not procedure:
