@@ -59,13 +59,21 @@ def _closed_streams() -> None:
 
 def main() -> None:
     _closed_streams()
-    options = tui_options(sys.argv[1:])
+    from .domain.errors import DeskError
+
+    try:
+        options = tui_options(sys.argv[1:])
+    except DeskError as exc:  # --db naming something that is not a desk (storage.url)
+        from .domain.text import one_line
+
+        with contextlib.suppress(OSError):
+            print(f"sms-tui: error: --db: {one_line(str(exc))}", file=sys.stderr)
+        sys.exit(2)
     if options is None:
         from .cli import main as cli_main
 
         cli_main(prog_name="sms-tui")
         return
-    from .domain.errors import DeskError
     from .domain.text import one_line
     from .ui.run import DeskStopped, run_tui
 

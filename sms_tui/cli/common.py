@@ -57,6 +57,12 @@ class DeskLocation(click.ParamType):
 
         if isinstance(value, Path) or (isinstance(value, str) and is_server_url(value.strip())):
             return value.strip() if isinstance(value, str) else value
+        from ..domain.errors import ConfigError
+
+        try:
+            desk_location(value)  # another URL is refused, not made a folder
+        except ConfigError as exc:
+            self.fail(str(exc), param, ctx)
         location = click.Path(dir_okay=False, path_type=Path).convert(value, param, ctx)
         return desk_location(str(location)) if not isinstance(location, Path) else location
 

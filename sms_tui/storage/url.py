@@ -7,8 +7,11 @@ parsing use it before SQLAlchemy is imported. A URL's password is never shown:
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+from ..domain.errors import ConfigError
 
 SERVER_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
 
@@ -21,10 +24,26 @@ def is_server_url(value: object) -> bool:
     return bool(sep) and scheme.lower() in SERVER_SCHEMES
 
 
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]+):")
+FILE_SCHEMES = ("file", "sqlite", "sqlite3")
+
+
 def desk_location(value: str | Path) -> str | Path:
-    """A ``--db``/``SMS_TUI_DB`` value: the URL kept as text, anything else a file path."""
+    """A ``--db``/``SMS_TUI_DB`` value: the URL kept as text, anything else a file path.
+
+    Another URL (``mysql://…``, SQLAlchemy's ``sqlite:///…``, SQLite's ``file:…?mode=ro``)
+    is refused (:class:`ConfigError`): read as a path, it made an empty desk in folders
+    named ``mysql:`` or ``file:`` under the current one, and ``list`` answered ``(none)``.
+    """
     if isinstance(value, str) and is_server_url(value.strip()):
         return value.strip()
+    if isinstance(value, str) and (scheme := _SCHEME.match(value.strip())) and (
+            value.strip()[scheme.end():].startswith("/") or scheme[1].lower() in FILE_SCHEMES):
+        hint = ("for an SQLite file give its path, e.g. /srv/desk.db"
+                if scheme[1].lower() in FILE_SCHEMES else "the desk is an SQLite file or on PostgreSQL")
+        shown = mask_url(value.strip()) if "@" in value else value.strip()  # no password shown
+        raise ConfigError(f"{shown!r} is not a desk sms-tui can open: give a file "
+                          f"path or a postgresql:// URL ({hint})")
     return Path(value).expanduser()
 
 

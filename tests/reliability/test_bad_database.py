@@ -277,3 +277,26 @@ def test_a_desk_made_by_demo_is_not_called_empty(tmp_path):
     assert made.returncode == 0
     assert f"sms-tui: created a new desk at {db}" in made.stderr.splitlines()
     assert "empty" not in made.stderr
+
+
+@pytest.mark.parametrize("value", ["mysql://x/y", "sqlite:///tmp/x.db", "file:desk.db?mode=ro",
+                                   "https://user:secret@example.com/desk.db"])
+@pytest.mark.parametrize("given", ["--db", "SMS_TUI_DB"])
+def test_a_url_that_is_not_a_desk_is_refused_not_made_into_folders(tmp_path, value, given):
+    """``mysql://x/y``, SQLAlchemy's ``sqlite:///…`` or SQLite's ``file:…`` were read as
+    paths: an empty desk in folders named ``mysql:`` or ``file:`` under the current one, and
+    ``list`` answered ``(none)``. They are refused in one line, the password not shown."""
+    args, env = (["--db", value], {}) if given == "--db" else ([], {"SMS_TUI_DB": value})
+    result = run_cli(*args, "list", "incidents", env=env, cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr
+    line, = result.stderr.splitlines()
+    assert "is not a desk sms-tui can open" in line and "postgresql://" in line
+    assert "secret" not in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_url_that_is_not_a_desk_is_refused_by_the_tui_too(tmp_path):
+    result = run_cli("--db", "mysql://x/y", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("sms-tui: error: --db: 'mysql://x/y' is not a desk")
+    assert list(tmp_path.iterdir()) == []
