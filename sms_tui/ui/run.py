@@ -60,6 +60,7 @@ def _need_a_terminal() -> None:
     error output elsewhere (from cron, ``< /dev/null``, ``| cat``, ``2> file``), it drew into
     a file, waited for keys that could not come, or hung with the terminal left in raw
     mode: one line instead, and the commands, which need no terminal."""
+    import contextlib
     import sys
 
     streams = (("input", sys.stdin), ("output", sys.stdout), ("error output", sys.stderr))
@@ -74,6 +75,14 @@ def _need_a_terminal() -> None:
         raise DeskError(f"TERM={os.environ['TERM'].strip()} cannot move the cursor, so it cannot show "
                         "the desk; set TERM to your terminal's type (e.g. xterm-256color), or use "
                         "the commands (sms-tui --help)")
+    # COLUMNS and LINES exported by a shell or a wrapper script outrank the terminal's own
+    # size in Textual (shutil.get_terminal_size), at start and after every resize: a stale
+    # COLUMNS=40 drew the desk in a corner of an 80-column terminal for the whole session.
+    # The terminal knows its size; the desk asks it.
+    with contextlib.suppress(OSError):
+        os.get_terminal_size(sys.stdout.fileno())
+        os.environ.pop("COLUMNS", None)
+        os.environ.pop("LINES", None)
 
 
 def _is_terminal(stream: object) -> bool:

@@ -425,6 +425,21 @@ def test_the_desk_redraws_for_the_new_size_when_the_terminal_is_resized(desk):
     assert term.wait_exit() == 0
 
 
+def test_columns_and_lines_left_in_the_environment_do_not_shrink_the_desk(desk):
+    """A stale ``COLUMNS=40 LINES=10`` exported by a shell or a wrapper outranked the
+    terminal's size: the desk was drawn in a corner of the terminal, and stayed there after
+    a resize."""
+    desk.cli("new", "incident", "--title", "Printer jams")
+    term = desk.tui(cols=80, rows=24, COLUMNS="40", LINES="10")
+    text = term.wait_for("? Help")
+    assert text.splitlines()[23].strip().endswith("palette")  # the footer on the last row
+    assert "INC-000001" in text
+    term.resize(100, 30)
+    assert "? Help" in term.wait_for_re(r"\n[^\n]*\? Help[^\n]*palette *$")
+    term.burst("q")
+    assert term.wait_exit() == 0
+
+
 def test_a_bad_timer_scale_is_one_line_not_a_crash(desk):
     term = desk.tui(SMS_TUI_TIMER_SCALE="fast")
     assert term.wait_exit() == 1
