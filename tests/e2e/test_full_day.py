@@ -68,6 +68,21 @@ def test_a_major_incident_from_first_report_to_closure_after_its_review(desk):
     term.burst("t")
     term.wait_for("Change status")
     term.burst("enter")
+    # the procedure is followed to its end: two of its steps are still open
+    term.wait_for("its procedure has step 2")
+    assert _record(desk, "INC-000001")["status"] == "resolved"
+    term.burst("escape")
+    term.wait_gone("Change status")
+    for step in (2, 5):  # m opens on the first step still to do
+        term.burst("m")
+        term.wait_for("Appoint a major incident manager")
+        term.burst(" ")
+        term.wait_for(f"[x] {step}.")
+        term.burst("escape")
+        term.wait_gone("Appoint a major incident manager")
+    term.burst("t")
+    term.wait_for("Change status")
+    term.burst("enter")
     term.wait_for("saved (version")
     incident = _record(desk, "INC-000001")
     assert incident["status"] == "closed"

@@ -180,6 +180,16 @@ def _before_transition(ctx: hooks.HookContext, old: str, new: str, note: str) ->
                 f"{review or '(not raised yet)'} must be done before it can be closed"),
                 cli=f"see: sms-tui reviews show {review}" if review else "",
                 tui="6 opens the reviews")
+        open_steps = [s for s in _steps(ctx.session, row.ref)
+                      if s.done_at is None and step_role(s.title) != "review"]
+        if open_steps:  # the documented procedure is followed to its end (8.6.1)
+            first = open_steps[0]
+            more = f" and {len(open_steps) - 1} more" if len(open_steps) > 1 else ""
+            raise hinted(ValidationError(
+                f"{row.ref} is a major incident: its procedure has step {first.position} "
+                f"({first.title}){more} open; tick each step done (a note can say why it did "
+                "not apply) before it can be closed"),
+                cli=f"see: sms-tui major show {row.ref}", tui="m opens the procedure")
 
 
 @hooks.on("after_transition", Kind.INCIDENT)
