@@ -157,8 +157,16 @@ class RecordActions:
         self.with_record(take)
 
     def action_link(self) -> None:
+        from ..domain.kinds import KINDS
+        from ..services.core.records import RecordService
         from .screens.link_dialog import LinkDialog
 
+        ref = self.current_ref()
+        if ref is not None and not RecordService.link_targets(kind := parse_ref(ref)[0]):
+            # the dialog opened on "links to: nothing" and took the words typed for nothing
+            self.app.refuse(f"A {KINDS[kind].label.lower()} is not linked to other records: "
+                            "name them in a note (c)", timeout=5)
+            return
         self._dialog(LinkDialog)
 
     def action_escalate(self) -> None:

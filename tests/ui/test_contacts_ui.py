@@ -180,6 +180,28 @@ async def test_a_complaint_is_escalated_and_resolved_with_its_outcome(make_app, 
         assert app.backend.records.get(ref).extra["outcome"] == "Apologised; call-backs tracked"
 
 
+async def test_a_complaint_is_not_offered_a_link_it_cannot_have(make_app, people):
+    """A complaint's screen said "Press l to link a record"; l opened a dialog saying it
+    "links to: nothing", and the words typed there went nowhere. l is not offered; typed
+    anyway (on the record or the queue) it says why, and what to do instead."""
+    ref = people["complaint"].ref
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "C")
+        await press(pilot, "l")
+        assert "not linked to other records: name them in a note (c)" in " ".join(
+            n.message for n in app._notifications)
+        assert not isinstance(app.screen, ComplaintScreen) and "links to" not in screen_text(app)
+        await press(pilot, "enter")
+        assert isinstance(app.screen, ComplaintScreen) and ref in screen_text(app)
+        shown = screen_text(app)
+        assert "Press l to link" not in shown and "l Link" not in shown
+        assert "A complaint is not linked to other records" in shown
+        await press(pilot, "l")
+        assert isinstance(app.screen, ComplaintScreen) and "links to" not in screen_text(app)
+
+
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
 def test_contacts_screen(snap_compare, make_app, people, size):
     from .test_snapshots import steps

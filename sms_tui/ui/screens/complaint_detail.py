@@ -20,6 +20,8 @@ from .reviews_dialogs import Field, ReviewDialog
 class ComplaintScreen(RecordScreen):
     """The detail of a complaint, with resolving it."""
 
+    NO_LINKS = "A complaint is not linked to other records: name them in a note (c)."
+
     BINDINGS = [
         Binding("o", "outcome", "Resolve", id="complaint.outcome",
                 tooltip="Record the outcome (what was found and done) and resolve it"),
@@ -28,6 +30,8 @@ class ComplaintScreen(RecordScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "outcome":
             return self.view is not None and "resolved" in self.view.allowed_transitions
+        if action == "link":  # a complaint is linked to nothing: not offered (actions.py says why)
+            return False
         return super().check_action(action, parameters)
 
     def action_outcome(self) -> None:

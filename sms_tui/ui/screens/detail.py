@@ -33,6 +33,7 @@ class RecordScreen(RecordActions, DeskScreen):
     """The detail of a record; it follows changes made elsewhere while it is open."""
 
     CSS_PATH = "detail.tcss"
+    NO_LINKS = "No links. Press l to link a record."  # what the links box says when empty
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="detail.back", show=False),
@@ -207,8 +208,7 @@ class RecordScreen(RecordActions, DeskScreen):
             links.add_options(Option(self._link_prompt(link), id=link.ref) for link in view.links)
             links.highlighted = min(highlighted or 0, len(view.links) - 1)
         else:
-            links.add_option(Option(Text("No links. Press l to link a record.", style="dim"),
-                                    disabled=True))
+            links.add_option(Option(Text(self.NO_LINKS, style="dim"), disabled=True))
             links.highlighted = None
         self.query_one(JournalList).show(view.journal)
 
