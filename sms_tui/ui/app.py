@@ -271,6 +271,7 @@ class DeskApp(App[None]):
         if getattr(store, "created", False):  # a first run, or a path typed wrong: said
             self.notify(f"A new, empty desk was created at {store.path}", title="New desk",
                         timeout=10, markup=False)
+        self._tell_drafts_kept()
         waiting, self._waiting = self._waiting, []
         for callback in waiting:
             callback()
@@ -281,6 +282,21 @@ class DeskApp(App[None]):
             pass  # team mode: the server says when anyone commits (LISTEN/NOTIFY), no polling
         elif self.poll_interval:
             self.every(self.poll_interval, self.check_for_changes, name="poll data_version")
+
+    def _tell_drafts_kept(self) -> None:
+        """Drafts kept from an earlier session (a dropped SSH connection, a crash) are said at
+        start: the form offered its draft only when opened again on the same record, and an
+        analyst who did not remember which record it was never found it."""
+        from .drafts import describe
+
+        kept = self.drafts.kept()
+        if not kept:
+            return
+        shown = [describe(key) for key in reversed(kept[-3:])]  # the newest first
+        more = f", and {len(kept) - 3} more" if len(kept) > 3 else ""
+        self.notify(f"Typed and not saved before: {'; '.join(shown)}{more}. Open the same form "
+                    "again and press F2 to put it back.", title="Drafts kept", timeout=12,
+                    markup=False)
 
     def every(self, seconds: float, callback: Callable[[], Any], *, name: str,
               node: Any = None) -> Any:

@@ -69,6 +69,13 @@ class DraftStore:
             return None
         return entry
 
+    def kept(self) -> list[str]:
+        """The keys of this desk's drafts, oldest first (each a form or dialog not saved)."""
+        prefix = f"{self.desk}|"
+        return [key[len(prefix):] for key, entry in self._all().items()
+                if key.startswith(prefix) and isinstance(entry, dict)
+                and isinstance(entry.get("fields"), dict) and any(entry["fields"].values())]
+
     def stage(self, key: str, fields: dict[str, str]) -> None:
         """Keep ``fields`` as the draft of ``key`` in memory; :meth:`flush` writes it."""
         self._set(key, fields)
@@ -351,3 +358,32 @@ class DraftMixin:
         if action == "restore_draft":
             return self.draft_offered()
         return super().check_action(action, parameters)  # type: ignore[misc]
+
+
+_DIALOGS = {"NoteDialog": "a note", "EscalateDialog": "an escalation",
+            "AssignDialog": "an assignment", "TransitionDialog": "a status change",
+            "LinkDialog": "a link", "DecisionDialog": "a decision", "OutcomeDialog": "an outcome",
+            "ScheduleDialog": "a schedule", "UpdateDialog": "a status update",
+            "ManagerDialog": "a manager", "DeclareDialog": "a declaration",
+            "UndeclareDialog": "an undeclaration"}
+
+
+def describe(key: str) -> str:
+    """A draft's key as the analyst knows it: ``dialog:NoteDialog:INC-000082`` is "a note on
+    INC-000082", ``form:incident:new`` "a new incident", ``form:change:CHG-000003`` "an edit of
+    CHG-000003"."""
+    import re
+
+    what, _, rest = key.partition(":")
+    name, _, ref = rest.rpartition(":")
+    if what == "form" and name:
+        kind = name.replace("_", " ")
+        return f"a new {kind}" if ref == "new" else f"an edit of {ref}"
+    if what == "dialog" and name:
+        words = _DIALOGS.get(name) or " ".join(re.findall(r"[A-Z][a-z]*", name)).lower() or name
+        return f"{words} on {ref}"
+    if what == "request-type":
+        return f"the request type {rest}"
+    if what == "review":
+        return name or rest
+    return key

@@ -135,6 +135,10 @@ def _the_draft_is_offered_and_saved(desk, title: str) -> None:
     """The desk started again: the new incident form offers the draft, F2 and ctrl+s save it."""
     term = desk.tui()
     term.wait_for("INC-000001")
+    # said at start, not only in the form it was typed in (which record was that?)
+    toast = " ".join(" ".join(line.rsplit("▌", 1)[1].split())
+                     for line in term.wait_for("Drafts kept").splitlines() if "▌" in line)
+    assert "Typed and not saved before: a new incident." in toast, toast
     term.burst("n")
     term.wait_for("F2 puts it back")
     term.burst("f2", "ctrl+s")
