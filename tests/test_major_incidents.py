@@ -315,13 +315,27 @@ def test_appointing_the_manager_ticks_its_step(desk, clock):
     assert (entry.action, entry.changes) == ("major_step", {"step 1": ("open", "done")})
 
 
-def test_sending_an_update_ticks_the_communication_steps(desk):
+def test_sending_an_update_ticks_the_communication_steps(tmp_path, clock, db_path):
+    desk = Desk(tmp_path, clock, '[major_incident]\ncontacts = ["cio@example.org"]\n', db=db_path)
     inc = desk.records.create("incident", title="Down", impact="high", urgency="high")
     view = desk.major.send_update(inc.ref, "Failover started")
     assert [s.done for s in view.steps] == [False, False, True, True, False, False]
+    assert view.steps[2].note == "status update to cio@example.org"
     desk.major.send_update(inc.ref, "Failover done")  # already ticked: nothing refused
     actions = desk.actions(inc.ref)
     assert actions.count("major_step") == 2
+    desk.close()
+
+
+def test_an_update_to_nobody_leaves_inform_top_management_open(desk):
+    # no [major_incident] contacts: the update is recorded "to nobody", and the checklist
+    # said "Inform top management: done" all the same
+    inc = desk.records.create("incident", title="Down", impact="high", urgency="high")
+    view = desk.major.send_update(inc.ref, "Failover started")
+    assert view.communications[-1].state == "recorded, to nobody (no recipient configured)"
+    assert [s.done for s in view.steps] == [False] * 6
+    assert "no top-management contacts are configured ([major_incident] contacts)" in view.nags
+    assert "major_step" not in desk.actions(inc.ref)
 
 
 def test_the_review_step_cannot_be_ticked_while_the_review_is_open(desk):

@@ -48,6 +48,9 @@ PURPOSES = {
     "security": "information security incident",
     "change_dates": "proposed deployment dates",
 }
+# The messages to top management about a major incident (the others go to the security
+# manager, the CAB, or a requester): what "top management informed" is counted from.
+MAJOR_PURPOSES = ("declared", "update", "resolved", "undeclared", "reopened")
 SECURITY = ("none", "starttls", "ssl")
 
 

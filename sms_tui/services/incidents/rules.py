@@ -456,9 +456,11 @@ class MajorIncidentService:
             self._check(row, expected_version)
             now = self.store.now()
             self._write_entry(session, row, "major_update", now, None, message)
-            notify.record_in(session, store=self.store, row=row, purpose="update", message=message,
-                             now=now)
-            tick_roles_in(session, self.store, row, COMMUNICATION_ROLES, now, "status update sent")
+            comm = notify.record_in(session, store=self.store, row=row, purpose="update",
+                                    message=message, now=now)
+            if comm.recipients.strip():  # a message to nobody informs nobody: the steps stay open
+                tick_roles_in(session, self.store, row, COMMUNICATION_ROLES, now,
+                              f"status update to {comm.recipients}")
             return self._view(session, row, now)
 
     @staticmethod

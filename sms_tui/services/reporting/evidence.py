@@ -19,6 +19,8 @@ from typing import Any
 
 from sqlmodel import Session
 
+from ...domain.comms import MAJOR_PURPOSES
+from ...domain.major import policy_from_config
 from .model import ClauseEvidence, Fact, Gap, Period
 from .sql import Probe, refs, rows, scalar, ts
 
@@ -126,7 +128,11 @@ def incidents(ev: EvCtx) -> ClauseEvidence:
                     "AND r.status = 'done')")
     reviewed = ev.count("incident", f"{ever_major} AND {reviewed_sql}") if has_reviews else None
     comms = ev.probe.has("communication", "record_ref")
-    informed_sql = "EXISTS (SELECT 1 FROM communication c WHERE c.record_ref = incident.ref)"
+    # informed = a message about it was addressed to someone; one recorded "to nobody" (no
+    # contacts configured) is no evidence, nor is mail to its requester or the security manager
+    purposes = ", ".join(f"'{p}'" for p in MAJOR_PURPOSES)
+    informed_sql = ("EXISTS (SELECT 1 FROM communication c WHERE c.record_ref = incident.ref "
+                    f"AND c.purpose IN ({purposes}) AND TRIM(COALESCE(c.recipients, '')) <> '')")
     informed = ev.count("incident", f"{ever_major} AND {informed_sql}") if comms else None
     if total and classified == prioritized == total:
         handled = "all classified and prioritized"
@@ -150,7 +156,8 @@ def incidents(ev: EvCtx) -> ClauseEvidence:
     if reviewed is not None:
         facts.append(Fact("Major incidents reviewed", str(reviewed)))
     if informed is not None:
-        facts.append(Fact("Major incidents with top management informed", str(informed)))
+        facts.append(Fact("Major incidents with top management informed (a message "
+                          "addressed to a contact)", f"{informed} of {majors}"))
     gaps = [
         ev.gap("incidents.unclassified", "incidents missing classification (service or category)",
                "incident", f"NOT ({classified_sql})"),
@@ -171,11 +178,21 @@ def incidents(ev: EvCtx) -> ClauseEvidence:
             + (" AND NOT EXISTS (SELECT 1 FROM journal_entry j WHERE j.record_ref = incident.ref"
                " AND j.action = 'undeclare_major_approved')" if ever_major != "major = TRUE" else "")))
     if comms:
-        gaps.append(ev.gap("incidents.major_uninformed",
-                           "major incidents with no communication to top management",
-                           "incident", f"major = TRUE AND NOT {informed_sql}"))
+        gaps.append(ev.gap("incidents.major_uninformed", _uninformed_text(ev),
+                           "incident", f"{ever_major} AND NOT {informed_sql}"))
     return ClauseEvidence("8.6.1", "Incident management", summary, tuple(facts), _keep(*gaps),
                           evidence=total)
+
+
+def _uninformed_text(ev: EvCtx) -> str:
+    """The gap in words, saying why nobody was told when no contact is configured."""
+    what = "major incidents with no message addressed to top management"
+    # the config was checked when it was loaded: this cannot raise
+    section = ev.config.section("major_incident") if ev.config is not None else None
+    if not policy_from_config(section or None).contacts:
+        return (f"{what}: no top-management contacts configured ([major_incident] contacts), "
+                "nobody was informed")
+    return f"{what} (none recorded, or each recorded to nobody)"
 
 
 # --------------------------------------------------------------------- 8.6.2

@@ -127,7 +127,7 @@ def _security_incidents(ev: EvCtx) -> tuple[int, list[Fact], list[Gap | None]]:
                            "incident", f"security_risk <> 'none' AND status = 'closed' AND {open_steps}"))
     if ev.probe.has("communication", "record_ref", "purpose"):
         told = ("EXISTS (SELECT 1 FROM communication c WHERE c.record_ref = incident.ref "
-                "AND c.purpose = 'security')")
+                "AND c.purpose = 'security' AND TRIM(COALESCE(c.recipients, '')) <> '')")
         facts.append(Fact("Security incidents the security manager was told of",
                           str(ev.count("incident", f"security_risk <> 'none' AND {told}"))))
     return total, facts, gaps
