@@ -40,6 +40,31 @@ def test_reports_screen_at_120x40(snap_compare, make_app, reports_desk):
     assert snap_compare(make_app(), terminal_size=LARGE, run_before=open_reports)
 
 
+async def scroll_to_changes_by_category(pilot) -> None:
+    """PgDn until the table is on screen, then line by line until it is near the top."""
+    await open_reports(pilot)
+
+    def row() -> int | None:
+        lines = screen_text(pilot.app).splitlines()
+        return next((i for i, line in enumerate(lines) if "Changes by category" in line), None)
+
+    for _ in range(20):
+        if row() is not None:
+            break
+        await press(pilot, "pagedown")
+    for _ in range(30):
+        if (row() or 0) <= 6:
+            break
+        await press(pilot, "down")
+    await settle(pilot)
+
+
+def test_changes_by_category_at_80x24(snap_compare, make_app, reports_desk):
+    # its five value columns left the category column one letter a line (s / t / a / n ...)
+    assert snap_compare(make_app(), terminal_size=SMALL,
+                        run_before=scroll_to_changes_by_category)
+
+
 # ------------------------------------------------------------ behaviour
 async def test_opens_on_the_last_complete_month_with_trends_in_words(make_app, reports_desk):
     app = make_app()
@@ -81,6 +106,15 @@ async def test_focus_starts_on_the_report_so_page_down_scrolls_it(make_app, repo
         assert app.focused is scroll
         await press(pilot, "pagedown")
         assert scroll.scroll_y > 0
+
+
+async def test_every_category_is_read_whole_at_80_columns(make_app, reports_desk):
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await scroll_to_changes_by_category(pilot)
+        firsts = [line.split()[0] for line in screen_text(app).splitlines() if line.strip()]
+        for category in ("standard", "normal", "emergency"):
+            assert category in firsts, screen_text(app)
 
 
 async def test_the_current_period_is_named_and_one_key_away(make_app, reports_desk):
