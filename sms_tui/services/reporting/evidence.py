@@ -207,7 +207,11 @@ def requests(ev: EvCtx) -> ClauseEvidence:
         Fact("Service requests recorded", str(total)),
         Fact("Classified (request type)" if has_type else "Classified (category)",
              f"{classified} ({pct(classified, total)})"),
-        Fact("Fulfilled", str(fulfilled)),
+        # a cohort, as every fact here: the requests raised in the period, in their state now;
+        # the service report counts those fulfilled in the period, whenever raised
+        Fact("Of these, fulfilled by the time of the report", str(fulfilled)),
+        Fact("Requests fulfilled in the period, whenever raised",
+             str(ev.count("service_request", column="resolved_at"))),
         Fact("With actions logged in the journal", f"{actions} ({pct(actions, total)})"),
     ]
     score = ev.probe.first_column("service_request", "satisfaction_score", "satisfaction")
@@ -226,7 +230,8 @@ def requests(ev: EvCtx) -> ClauseEvidence:
                               "service_request", f"needs_approval = TRUE AND resolved_at IS NOT NULL "
                               f"AND NOT {approved_sql}")
     summary = (f"{plural(total, 'request')}, {share(classified, total, 'classified')}, "
-               f"{fulfilled} fulfilled, {pct(actions, total)} with actions logged")
+               f"{fulfilled} fulfilled by the time of the report, {pct(actions, total)} with "
+               "actions logged")
     gaps = (
         ev.gap("requests.unclassified", "requests without a request type" if has_type else
                "requests without a category", "service_request", f"NOT ({classified_sql})"),
@@ -251,14 +256,19 @@ def problems(ev: EvCtx) -> ClauseEvidence:
     facts = [
         Fact("Problems recorded", str(total)),
         Fact("With a root cause recorded", f"{with_cause} ({pct(with_cause, total)})"),
-        Fact("Resolved", str(resolved)),
+        # as for requests: of the problems recorded in the period, those resolved by now; the
+        # service report's "Problems resolved" is those resolved in the period, whenever recorded
+        Fact("Of these, resolved by the time of the report", str(resolved)),
+        Fact("Problems resolved in the period, whenever recorded",
+             str(ev.count("problem", column="resolved_at"))),
         Fact("Incidents of the period linked to a problem", str(linked)),
         Fact("Known errors recorded", str(kes)),
         Fact("Known errors with a workaround", f"{with_workaround} ({pct(with_workaround, kes)})"),
     ]
     if done is not None:
         facts.append(Fact("Problem-effectiveness reviews done", str(done)))
-    summary = (f"{plural(total, 'problem')}, {with_cause} with a root cause, {resolved} resolved; "
+    summary = (f"{plural(total, 'problem')}, {with_cause} with a root cause, {resolved} resolved "
+               "by the time of the report; "
                f"{plural(kes, 'known error')}, {share(with_workaround, kes, 'with a workaround')}")
     waiting_sql = ("problem.status IN ('new', 'investigating', 'known_error') AND EXISTS (SELECT 1 "
                    "FROM \"change\" c WHERE c.id = problem.change_id)")

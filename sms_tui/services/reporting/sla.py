@@ -203,7 +203,11 @@ def _request_facts(ev) -> list[Fact]:
     if not ev.probe.has("service_request", *REQUEST_CLOCK_COLUMNS):
         return []
     fulfilled, met, responded, r_met = request_counts(ev.session, ev.params["s"], ev.params["e"])
-    return [Fact("Requests fulfilled in the period (with an SLA clock)", str(fulfilled)),
+    # the service report's "Requests fulfilled" counts them all: say how many had no clock
+    every = ev.count("service_request", column="resolved_at")
+    return [Fact("Requests fulfilled in the period with an SLA clock",
+                 f"{fulfilled} of {every}" + (f" ({every - fulfilled} without a target, "
+                                              "e.g. no request type)" if every > fulfilled else "")),
             Fact("Requests within their type's fulfilment target", f"{met} ({pct(met, fulfilled)})"),
             Fact("Request first response within target", f"{r_met} of {responded} "
                                                          f"({pct(r_met, responded)})")]
