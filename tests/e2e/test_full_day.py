@@ -73,7 +73,9 @@ def test_a_major_incident_from_first_report_to_closure_after_its_review(desk):
     assert _record(desk, "INC-000001")["status"] == "resolved"
     term.burst("escape")
     term.wait_gone("Change status")
-    for step in (2, 5):  # m opens on the first step still to do
+    # no top-management contacts on this desk: the updates went to nobody, so informing them
+    # is open too (done by phone, say); m opens on the first step still to do
+    for step in (2, 3, 4, 5):
         term.burst("m")
         term.wait_for("Appoint a major incident manager")
         term.burst(" ")
