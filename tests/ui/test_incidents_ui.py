@@ -109,6 +109,19 @@ async def test_queue_marks_breach_near_hold_and_missing_manager_in_words(app):
     assert "(10d0h)" in lines["INC-000003"]  # on hold: the clock waits
 
 
+async def test_the_new_incident_form_says_a_p1_will_be_a_major_incident(app):
+    """The form said "Major [no]" for a P1, which was then saved as a major incident: the
+    priority line says it will be one, and why, as the levels are chosen."""
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "n")
+        await type_text(pilot, "Payroll down")
+        await press(pilot, "tab", "h", "tab", "h")
+        assert "Priority P1 Critical   ▲ a major incident: priority is P1" in screen_text(app)
+        await press(pilot, "m")  # urgency medium: P2, not major by the default criteria
+        assert "▲ a major incident" not in screen_text(app)
+
+
 async def test_ticking_a_step_and_appointing_the_manager_from_the_keyboard(app, desk, records):
     ref = desk["mail"].ref
     async with app.run_test(size=SMALL) as pilot:

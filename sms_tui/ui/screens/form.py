@@ -260,9 +260,28 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
             risk = self.query_one("#f-security_risk", ChoicePicker).value
         priority = config.security.priority(matrix, risk)  # the same rule the service applies
         why = config.security.reason(matrix, risk)
+        major = self._major_by_criteria(priority)
         self.query_one("#priority", Static).update(Text.assemble(
             ("Priority ", "bold"), (f"P{priority}", "bold reverse"), f" {PRIORITY_NAMES[priority]}",
+            (f"   ▲ a major incident: {major}", "bold") if major else
             (f"   {why}" if why else "   h/m/l or ←/→ to choose", "dim")))
+
+    def _major_by_criteria(self, priority: int) -> str:
+        """Why a new incident with these levels is major by the organization's criteria (its
+        priority, impact or urgency; "" if it is not, or this is not a new incident): the form
+        said "Major [no]" for a P1 that was then saved as a major incident."""
+        if self.kind is not Kind.INCIDENT or self.record is not None:
+            return ""
+        from ...domain.errors import ConfigError
+        from ...domain.major import IncidentFacts, policy_from_config
+
+        try:
+            policy = policy_from_config(self.app.config.raw.get("major_incident"))
+        except ConfigError:  # checked at start; nothing to say here
+            return ""
+        impact, urgency = self._levels()
+        reasons = policy.reasons(IncidentFacts(priority=priority, impact=impact, urgency=urgency))
+        return reasons[0] if reasons else ""
 
     def on_choice_picker_changed(self, event: ChoicePicker.Changed) -> None:
         if event.picker.id in ("f-impact", "f-urgency", "f-security_risk"):
