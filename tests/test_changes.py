@@ -191,13 +191,13 @@ def test_an_emergency_change_is_approved_expedited_and_implemented_at_once(chang
 
 def test_the_category_cannot_change_after_the_decision(changes, records):
     ref = _approved_normal(changes).ref
-    with pytest.raises(ValidationError, match="category cannot change"):
+    with pytest.raises(ValidationError, match="approval covers its category"):
         records.update(ref, change_type="standard")
 
 
 def test_an_approved_change_keeps_its_back_out_plan(changes, records):
     ref = _approved_normal(changes).ref
-    with pytest.raises(ValidationError, match="keeps its back-out plan"):
+    with pytest.raises(ValidationError, match="approval covers its back-out plan"):
         records.update(ref, backout_plan="")
 
 

@@ -132,3 +132,16 @@ def test_changes_policy_shows_hostile_config_values_with_their_controls_visible(
     assert result.exit_code == 0, result.output
     assert not any(c in result.stdout for c in CONTROLS), repr(result.stdout)
     assert "␛]0;PWNED␇" in result.stdout
+
+
+def test_edit_of_an_approved_change_is_refused_in_one_line_that_says_to_withdraw_it(cli):
+    ref = _approved(cli)
+    line = one_error_line(cli("edit", ref, "--title", "Disable MFA for all users", "--impact", "high",
+                              "--set", "backout_plan=none"))
+    assert "withdraw the approval first" in line and f"sms-tui transition {ref} assessing" in line
+    assert "Patch mail" in cli.ok("show", ref)
+    one_error_line(cli("changes", "assess", ref, "--likelihood", "5", "--impact", "5"))
+    one_error_line(cli("changes", "targets", ref, "--service", "web"))
+    cli.ok("transition", ref, "assessing")
+    cli.ok("edit", ref, "--title", "Disable MFA for all users")
+    assert "withdrawn by" in cli.ok("changes", "show", ref)

@@ -367,6 +367,64 @@ def approval_refusal(*, change_type: str, status: str, backout_plan: str,
     return None
 
 
+# What the approval decided on: the RFC as assessed (what, why, how, how to back it out, its
+# risk and what it touches). Preparing it (verification, test results, back-out tested),
+# planning its window, who works on it and notes stay open after the approval.
+APPROVED_SUBSTANCE: frozenset[str] = frozenset({
+    "title", "description", "impact", "urgency", "change_type", "reason", "backout_plan",
+    "implementation_plan", "test_plan", "risk_likelihood", "risk_impact", "business_benefit",
+    "cost", "feasibility", "impact_capacity", "impact_availability", "impact_continuity",
+    "impact_security", "impact_customers", "impact_policies", "service_change", "service", "ci",
+    "services", "cis", "ci_updates"})
+# Statuses in which an approval is in force (withdrawn by moving back to assessing) ...
+APPROVAL_IN_FORCE: tuple[str, ...] = ("approved", "scheduled")
+# ... and in which it was acted on: what was approved is now the record of what was done.
+APPROVAL_ACTED_ON: tuple[str, ...] = ("implementing", "review")
+
+
+def substance_refusal(*, ref: str, change_type: str, status: str,
+                      changed: Iterable[str]) -> str | None:
+    """Why ``changed`` fields of a change cannot change now (None: they can).
+
+    The approval covers what is implemented: once a normal or emergency change is
+    approved, its substance (:data:`APPROVED_SUBSTANCE`) changes only after the approval
+    is withdrawn (the change goes back to assessing and is decided again). A standard
+    change is pre-approved by the policy for its category, not by a decision on what it
+    says, so it is completed until it is under way. Once under way, no change's is.
+    """
+    fields = sorted(set(changed) & APPROVED_SUBSTANCE)
+    locked = APPROVAL_ACTED_ON if change_type == "standard" else APPROVAL_IN_FORCE + APPROVAL_ACTED_ON
+    if not fields or status not in locked:
+        return None
+    what = ", ".join(_FIELD_WORDS.get(f, f.replace("_", " ")) for f in fields)
+    if status in APPROVAL_IN_FORCE:
+        return (f"{ref} is {status}: the approval covers its {what} as they were assessed; "
+                "withdraw the approval first (back to assessing), then change them and have "
+                "the change approved again")
+    return (f"{ref} is {status}: the approval covered its {what} as they were assessed, and "
+            "the change is under way; record what differed in a note")
+
+
+_FIELD_WORDS = {"backout_plan": "back-out plan", "ci_updates": "planned CI updates", "change_type": "category", "cis": "CIs", "ci": "CI",
+                "risk_likelihood": "risk likelihood", "risk_impact": "risk impact"}
+
+
+def approval_open(*, change_type: str, status: str) -> str | None:
+    """Why a change of this category cannot be approved in this status, whatever else is
+    recorded on it (None: it can be, once assessed and with a back-out plan as its
+    category needs). The screens offer approval only where this is None."""
+    return approval_refusal(change_type=change_type, status=status, backout_plan="(any)",
+                            risk_assessed=True, expedited=parse_change_type(change_type) == "emergency")
+
+
+def next_statuses(*, change_type: str, status: str, allowed: Sequence[str]) -> list[str]:
+    """The lifecycle's moves from ``status`` that this category of change can take:
+    ``approved`` only where :func:`approval_open` allows it (a normal change from
+    assessing, an emergency one from new or assessing, a standard one as pre-approved)."""
+    return [s for s in allowed
+            if s != "approved" or approval_open(change_type=change_type, status=status) is None]
+
+
 def rejection_refusal(*, status: str) -> str | None:
     """Why this change cannot be rejected now (None: it can)."""
     if status not in ("new", "assessing"):

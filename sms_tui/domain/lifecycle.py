@@ -25,6 +25,8 @@ class Lifecycle:
     closed_states: frozenset[str]
     # statuses whose time does not count against the SLA clock
     paused_states: frozenset[str] = frozenset()
+    # moves that undo a step (a change's approval withdrawn): real, but never a way forward
+    step_backs: frozenset[tuple[str, str]] = frozenset()
 
     @property
     def states(self) -> tuple[str, ...]:
@@ -125,8 +127,10 @@ CHANGE = Lifecycle(
         # (expedited approval); services/changes/service.py enforces which may.
         "new": ("assessing", "approved", "rejected", "cancelled"),
         "assessing": ("approved", "rejected", "cancelled"),
-        "approved": ("scheduled", "implementing", "cancelled"),
-        "scheduled": ("implementing", "cancelled"),
+        # approved/scheduled -> assessing: the approval is withdrawn (recorded as a
+        # decision) so that what was approved can change and be decided again.
+        "approved": ("scheduled", "implementing", "assessing", "cancelled"),
+        "scheduled": ("implementing", "assessing", "cancelled"),
         "implementing": ("review",),
         "review": ("closed",),
         "closed": (),
@@ -136,6 +140,7 @@ CHANGE = Lifecycle(
     open_states=frozenset({"new", "assessing", "approved", "scheduled", "implementing", "review"}),
     resolved_states=frozenset({"review"}),
     closed_states=frozenset({"closed", "rejected", "cancelled"}),
+    step_backs=frozenset({("approved", "assessing"), ("scheduled", "assessing")}),
 )
 
 COMPLAINT = Lifecycle(

@@ -30,7 +30,7 @@ from ..configuration.catalogue import (
 )
 from ..core.rule_support import clean_text, write_entry
 from ..core.store import Store
-from .rules import targets_of
+from .rules import refuse_substance, targets_of
 from .service import ChangeService
 
 # the CI fields a change may plan to set, and the names an analyst may use for them
@@ -115,6 +115,7 @@ class ChangeCIUpdates:
             if row.status not in PLANNING_STATES:
                 raise ValidationError(f"{row.ref} is {row.status}; CI updates are planned before "
                                       "it is implemented")
+            refuse_substance(row, ["ci_updates"])  # what it does to CIs is part of what is approved
             item = self.catalogue._ci(session, ci)
             now = self.store.now()
             count = session.exec(select(func.count()).select_from(ChangeCIUpdate)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from ...domain.changes import (
+    APPROVAL_IN_FORCE,
     UNSUCCESSFUL,
     ChangePolicy,
     ChangeWindow,
@@ -26,6 +27,7 @@ from ...domain.changes import (
     parse_risk_impact,
     policy_from_config,
     risk_level,
+    substance_refusal,
     window_warning,
 )
 from ...domain.errors import ActionRequired, ValidationError, hinted
@@ -221,9 +223,26 @@ def _change_created(ctx: hooks.HookContext) -> None:
                                                    note=rationale, now=ctx.now)
 
 
+def refuse_substance(row: Change, changed: Any) -> None:
+    """Refuse a change to what was approved while the approval is in force or acted on
+    (edit, assess, targets: every path that rewrites an RFC)."""
+    # the category it was approved under (an edit of the category has set the new one)
+    change_type = changed["change_type"][0] if isinstance(changed, dict) and "change_type" in changed \
+        else row.change_type
+    refusal = substance_refusal(ref=row.ref, change_type=change_type, status=row.status,
+                                changed=changed)
+    if refusal is None:
+        return
+    if row.status in APPROVAL_IN_FORCE:
+        raise hinted(ValidationError(refusal), cli=f"sms-tui transition {row.ref} assessing",
+                     tui="t → assessing withdraws it")
+    raise ValidationError(refusal)
+
+
 @hooks.on("after_update", Kind.CHANGE)
 def _change_updated(ctx: hooks.HookContext, changes: dict[str, tuple[Any, Any]]) -> None:
     row: Change = ctx.row  # type: ignore[assignment]
+    refuse_substance(row, changes)
     if "change_type" in changes and row.status not in ("new", "assessing"):
         raise ValidationError(f"{row.ref} is {row.status}; its category cannot change after the "
                               "approval decision")
@@ -284,6 +303,21 @@ def _change_transition_rules(ctx: hooks.HookContext, old: str, new: str, note: s
             refusal = remedial_refusal(ctx.session, row)
             if refusal is not None:
                 raise refusal
+
+
+@hooks.on("after_transition", Kind.CHANGE)
+def _approval_withdrawn(ctx: hooks.HookContext, old: str, new: str) -> None:
+    """Back to assessing from approved or scheduled: the approval no longer covers the change
+    (it is to be rewritten and decided again). Recorded as a decision, next to the approval
+    it withdraws, so the change starts only after a new approval."""
+    if old not in APPROVAL_IN_FORCE or new != "assessing":
+        return
+    row: Change = ctx.row  # type: ignore[assignment]
+    rationale = "approval withdrawn: what was approved is to change, and is decided again"
+    record_decision(ctx.session, ref=row.ref, kind=Kind.CHANGE, decision="withdrawn",
+                    approver=ctx.store.actor, rationale=rationale, now=ctx.now, actor=ctx.store.actor)
+    write_entry(ctx.session, ctx.store, Kind.CHANGE, row, "withdraw", ctx.now,
+                {"approval": ("approved", f"withdrawn by {ctx.store.actor}")}, rationale)
 
 
 @hooks.on("after_transition", Kind.CHANGE)

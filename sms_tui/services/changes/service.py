@@ -66,6 +66,7 @@ from .rules import (
     change_policy,
     ci_types_of,
     refresh_assessment,
+    refuse_substance,
     targets_of,
     window_of,
     windows_between,
@@ -220,6 +221,7 @@ class ChangeService:
             if row.status not in ACTIVE_STATES:
                 raise ValidationError(f"{row.ref} is {row.status}; what it affects is set before "
                                       "it is reviewed")
+            refuse_substance(row, [*(["services"] if services else []), *(["cis"] if cis else [])])
             self._add_targets_in(session, row, list(services), list(cis), self.store.now(), remove)
             return self._detail(session, row)
 

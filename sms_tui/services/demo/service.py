@@ -179,7 +179,7 @@ def path_to(lifecycle: Lifecycle, target: str, rng: random.Random) -> list[str]:
         here = out[-1]
         detours = [s for s in lifecycle.allowed(here)
                    if s != nxt and s not in out and not lifecycle.is_final(s)
-                   and nxt in lifecycle.allowed(s)]
+                   and nxt in lifecycle.allowed(s) and (s, nxt) not in lifecycle.step_backs]
         if detours and rng.random() < 0.7:
             out.append(rng.choice(detours))
         out.append(nxt)
