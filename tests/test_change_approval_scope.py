@@ -104,3 +104,13 @@ def test_nothing_approved_is_rewritten_once_the_change_is_under_way(changes, rec
     changes.start(ref)
     with pytest.raises(ValidationError, match="under way; record what differed in a note"):
         records.update(ref, title="Something else")
+
+
+def test_the_next_statuses_offer_approval_only_where_the_category_allows_it(changes, records):
+    normal = changes.create(title="Move mail", services=["mail"]).ref
+    emergency = changes.create(title="Patch now", change_type="emergency", services=["mail"]).ref
+    assert records.get(normal).allowed_transitions == ["assessing", "rejected", "cancelled"]
+    assert records.get(emergency).allowed_transitions == ["assessing", "approved", "rejected",
+                                                          "cancelled"]
+    changes.assess(normal, likelihood=1, impact=1)
+    assert records.get(normal).allowed_transitions == ["approved", "rejected", "cancelled"]

@@ -398,11 +398,10 @@ def substance_refusal(*, ref: str, change_type: str, status: str,
         return None
     what = ", ".join(_FIELD_WORDS.get(f, f.replace("_", " ")) for f in fields)
     if status in APPROVAL_IN_FORCE:
-        return (f"{ref} is {status}: the approval covers its {what} as they were assessed; "
-                "withdraw the approval first (back to assessing), then change them and have "
-                "the change approved again")
-    return (f"{ref} is {status}: the approval covered its {what} as they were assessed, and "
-            "the change is under way; record what differed in a note")
+        return (f"{ref} is {status}: the approval covers its {what} as assessed; withdraw "
+                "the approval first (back to assessing), edit, and have it approved again")
+    return (f"{ref} is {status}: the approval covered its {what} as assessed, and the change "
+            "is under way; record what differed in a note")
 
 
 _FIELD_WORDS = {"backout_plan": "back-out plan", "ci_updates": "planned CI updates", "change_type": "category", "cis": "CIs", "ci": "CI",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .changes import next_statuses as change_moves
 from .errors import InvalidTransition, ValidationError
 from .kinds import KINDS, Kind
 
@@ -168,3 +169,14 @@ LIFECYCLES: dict[Kind, Lifecycle] = {
 
 def lifecycle_for(kind: Kind) -> Lifecycle:
     return LIFECYCLES[kind]
+
+
+def next_statuses(kind: Kind, status: str, extra: Mapping[str, object]) -> list[str]:
+    """The moves from ``status`` that can succeed for this record: the lifecycle's, less those
+    its own rules never allow (a change's approval, by its category; ``extra`` holds the
+    record's own fields). What the screens and ``show`` offer as the next status."""
+    allowed = lifecycle_for(kind).allowed(status)
+    if kind is Kind.CHANGE:
+        return change_moves(change_type=str(extra.get("change_type") or "normal"), status=status,
+                            allowed=allowed)
+    return allowed

@@ -222,3 +222,29 @@ async def test_starting_a_change_before_its_window_says_so_not_only_saved(make_a
         assert app.screen.view.status == "implementing"
         told = [n for n in app._notifications if n.title == "Outside the window"]
         assert len(told) == 1 and told[0].message.startswith(f"{ref} ")
+
+
+async def test_a_new_normal_change_is_not_offered_approval_and_A_says_why_at_once(make_app, changes):
+    ref = changes.create(title="Move mail to new storage", services=["mail"],
+                         backout_plan="Move it back").ref
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "5", "enter")
+        assert isinstance(app.screen, ChangeScreen) and app.screen.ref == ref
+        shown = screen_text(app)
+        assert "Approve" not in shown  # not in the footer
+        assert "Next status: assessing, rejected, cancelled" in shown
+        await press(pilot, "A")
+        assert isinstance(app.screen, ChangeScreen)  # no dialog to fill in and be refused
+        said = [str(n.message) for n in app._notifications if ref in str(n.message)]
+        assert said == [f"{ref} cannot be approved yet: a normal change is approved while "
+                        "assessing; this one is new (t moves it to assessing)"]
+        await press(pilot, "t")
+        assert "approved" not in [o.id for o in app.screen.query_one("OptionList").options]
+        await press(pilot, "escape")
+        changes.assess(ref, likelihood=1, impact=2)
+        await press(pilot, "r")
+        assert "Next status: approved, rejected, cancelled" in screen_text(app)
+        assert "Approve" in screen_text(app)
+

@@ -27,7 +27,7 @@ from typing import Any
 
 from ...domain.errors import DeskError
 from ...domain.kinds import EXTRA_FIELDS, Kind, parse_ref
-from ...domain.lifecycle import lifecycle_for
+from ...domain.lifecycle import lifecycle_for, next_statuses
 from ...storage.quick import read_current, stored_time
 from .views import JournalView, LinkView, RecordView
 
@@ -71,14 +71,15 @@ def record_view(db_path: Path | str, ref: str) -> RecordView | None:
         if row["requester_id"] is not None:
             requester = con.execute("SELECT ref, name, email FROM contact WHERE id = ?",
                                     (row["requester_id"],)).fetchone() or requester
+        extra = {name: row[name] for name in EXTRA_FIELDS[kind]}
         return RecordView(
             kind=kind.value,
             **{name: row[name] for name in AS_STORED},
             service=_name_of(con, "service", row["service_id"]),
             ci=_name_of(con, "configuration_item", row["ci_id"]),
             is_open=lifecycle.is_open(row["status"]),
-            allowed_transitions=lifecycle.allowed(row["status"]),
-            extra={name: row[name] for name in EXTRA_FIELDS[kind]},
+            allowed_transitions=next_statuses(kind, row["status"], extra),
+            extra=extra,
             links=_links(con, row),
             journal=_journal(con, row["ref"]),
             requester_ref=requester[0],

@@ -18,7 +18,7 @@ from ...domain.bounds import check_date
 from ...domain.errors import ConflictError, NotFound, ValidationError
 from ...domain.fields import MAX_NAME, MAX_TITLE, clean_name, clean_title  # noqa: F401 - re-exported
 from ...domain.kinds import EXTRA_FIELDS, KINDS, Kind, format_ref, parse_kind, parse_ref
-from ...domain.lifecycle import lifecycle_for
+from ...domain.lifecycle import lifecycle_for, next_statuses
 from ...domain.priority import Level
 from ...domain.security import NO_RISK, parse_risk
 from ...storage.models import (
@@ -668,7 +668,7 @@ class RecordService:
             closed_at=row.closed_at,
             version=row.version,
             is_open=lifecycle.is_open(row.status),
-            allowed_transitions=lifecycle.allowed(row.status),
+            allowed_transitions=next_statuses(kind, row.status, extra),
             extra=extra,
             links=self._links(session, kind, row) if full else [],
             journal=journal.entries_for(session, row.ref) if full else [],

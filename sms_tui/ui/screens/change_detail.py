@@ -16,10 +16,17 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.widgets import Static
 
-from ...domain.changes import IMPACT_NAMES, LIKELIHOOD_NAMES, UNSUCCESSFUL
+from ...domain.changes import (
+    IMPACT_NAMES,
+    LIKELIHOOD_NAMES,
+    UNSUCCESSFUL,
+    approval_open,
+    substance_refusal,
+)
 from .. import display
 from .base import is_older
 from .decision_dialog import DecisionDialog
@@ -156,9 +163,35 @@ class ChangeScreen(RecordScreen):
             return bool(self.detail and any(not a.done for a in self.detail.remedial))
         if action == "apply_updates":
             return status == "implementing" and bool(self.detail and self.detail.pending_updates)
+        if action == "approve":  # offered only where its category may be approved now
+            return status in allowed[action] and self._approval_closed() is None
+        if action == "targets" and self.detail is not None:  # part of what is approved
+            return status in allowed[action] and substance_refusal(
+                ref=self.ref, change_type=self.detail.change_type, status=status or "",
+                changed=["services"]) is None
         if action in allowed:
             return status in allowed[action]
         return super().check_action(action, parameters)
+
+    def _approval_closed(self) -> str | None:
+        """Why this change's category is not approved in its status (None: it may be)."""
+        if self.detail is None:
+            return None
+        return approval_open(change_type=self.detail.change_type, status=self.detail.record.status)
+
+    def on_key(self, event: events.Key) -> None:
+        """The approve key on a change not offered approval says why, at once, in one line:
+        the dialog is not opened to be refused after it is filled in."""
+        if self.detail is None or self.detail.record.status not in ("new", "assessing"):
+            return
+        keys = [b.key for b in self._bindings.key_to_bindings.get(event.key, ())
+                if b.id == "change.approve"]
+        reason = self._approval_closed()
+        if keys and reason is not None:
+            event.stop()
+            event.prevent_default()
+            self.app.notify(f"{self.ref} cannot be approved yet: {reason} (t moves it to assessing)",
+                            severity="warning", timeout=6, markup=False)
 
     def action_approve(self) -> None:
         self._dialog(lambda view: DecisionDialog(view, decision="approve"))
