@@ -270,6 +270,24 @@ def test_the_change_calendar_lists_windows_in_order_with_their_conflicts(changes
     assert entries[0].services == ("mail",)
 
 
+def test_the_calendar_plans_only_changes_still_to_be_done_and_marks_done_ones(changes, clock):
+    done_early = _approved_normal(changes).ref
+    changes.schedule(done_early, WINDOW, WINDOW + timedelta(hours=2))
+    changes.start(done_early)  # days before its window
+    changes.record_outcome(done_early, "successful")
+    planned = _approved_normal(changes).ref
+    changes.schedule(planned, WINDOW + timedelta(hours=3), WINDOW + timedelta(hours=4))
+    rejected = changes.create(title="Not this", services=["mail"]).ref
+    changes.schedule(rejected, WINDOW, WINDOW + timedelta(hours=1))
+    changes.reject(rejected, "Not needed")
+    week = (WINDOW - timedelta(days=1), WINDOW + timedelta(days=1))
+    assert [(e.ref, e.done) for e in changes.calendar(*week)] == [(planned, False)]
+    clock.current = WINDOW + timedelta(days=2)  # looking back: what was done in the week
+    entries = changes.calendar(*week)
+    assert [(e.ref, e.done, e.outcome) for e in entries] == [(done_early, True, "successful"),
+                                                             (planned, False, "")]
+
+
 # ------------------------------------------------------------------ outcome and review
 def test_a_failed_change_needs_an_investigation_note(changes):
     ref = _approved_normal(changes).ref

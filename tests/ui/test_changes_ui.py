@@ -248,3 +248,17 @@ async def test_a_new_normal_change_is_not_offered_approval_and_A_says_why_at_onc
         assert "Next status: approved, rejected, cancelled" in screen_text(app)
         assert "Approve" in screen_text(app)
 
+
+async def test_the_calendar_does_not_plan_a_change_already_done(make_app, planned, changes):
+    from sms_tui.services.core.records import RecordService
+
+    done = planned[2]  # the standard change, done the week before its window
+    RecordService(changes.store).update(done, verification_results="Checked", backout_tested="yes")
+    changes.start(done)
+    changes.record_outcome(done, "successful")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "9")
+        shown = screen_text(app)
+        assert "2 planned" in shown and done not in shown

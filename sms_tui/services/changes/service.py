@@ -322,12 +322,20 @@ class ChangeService:
             return ScheduleResult(self._detail(session, row), conflicts)
 
     def calendar(self, start: datetime, end: datetime, *, include_done: bool = True) -> list[CalendarEntry]:
-        """Changes with a planned window overlapping [start, end), by start time."""
+        """Changes with a planned window overlapping [start, end), by start time.
+
+        The changes still to be done (new … implementing) are the plan. Finished ones
+        (review, closed) are there as what was done (``done``), and only where their window
+        has begun: one finished before its window no longer uses it, so it is not shown in
+        the days to come as if it were planned. Cancelled and rejected ones never are.
+        """
         if end <= start:
             raise ValidationError("the calendar's end must be after its start")
         states = ACTIVE_STATES + (("review", "closed") if include_done else ())
+        now = self.store.now()
         with self.store.read() as session:
-            rows = windows_between(session, start, end, states)
+            rows = [(row, w) for row, w in windows_between(session, start, end, states)
+                    if row.status in ACTIVE_STATES or aware(w.start) <= now]
             active = [w for row, w in rows if row.status in ACTIVE_STATES]  # those still to happen
             conflicts = find_conflicts(active)
             out = []
@@ -337,7 +345,9 @@ class ChangeService:
                 out.append(CalendarEntry(row.ref, row.title, row.status, row.change_type, window.start,
                                          window.end, tuple(sorted(window.services)),
                                          tuple(sorted(window.cis)), row.risk_level,
-                                         row.major_impact, tuple(others)))
+                                         row.major_impact, tuple(others),
+                                         done=row.status not in ACTIVE_STATES,
+                                         outcome=row.outcome or ""))
             return out
 
     def conflicts(self, start: datetime | None = None, end: datetime | None = None) -> list[Conflict]:

@@ -66,6 +66,8 @@ class CalendarEntry:
     risk_level: str
     major_impact: bool
     conflicts_with: tuple[str, ...]
+    done: bool = False  # implemented (review or closed): what was done, not what is planned
+    outcome: str = ""
 
 
 @dataclass(frozen=True)

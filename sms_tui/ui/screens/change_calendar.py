@@ -4,6 +4,8 @@ Fourteen days from today by default; ``[`` and ``]`` move a week back or on,
 ``t`` returns to today, Enter opens the highlighted change. A change that
 touches the same service or CI as another in an overlapping window carries
 ``✗ conflicts with CHG-…`` on its line, so the clash reads without colour.
+Only changes still to be done count as planned; implemented ones are shown where their
+window has begun, dimmed and marked ``done: <outcome>`` (the service decides which).
 """
 
 from __future__ import annotations
@@ -45,6 +47,11 @@ def entry_prompt(entry: CalendarEntry) -> Text:
     start = display.when(entry.start)[-5:]
     end = display.when(entry.end)
     end = end[-5:] if end[:10] == display.when(entry.start)[:10] else end
+    if entry.done:  # what was done, not the plan: said in words, dimmed
+        outcome = entry.outcome.replace("_", " ") or "implemented"
+        return Text.assemble(
+            f"{start}–{end}", "  ", entry.ref, f"  done: {outcome}  {display.status_label(entry.status)}",
+            "\n    ", display.line(entry.title, limit=44), style="dim")
     first = Text.assemble(
         (f"{start}–{end}", "bold"), "  ", (entry.ref, "bold"), f"  {display.status_label(entry.status)}",
         f"  {entry.change_type}", f"  risk {display.status_label(entry.risk_level) or '–'}",
@@ -129,9 +136,10 @@ class ChangeCalendarScreen(DeskScreen):
         self._shown = True
         start, end = self._window()
         clashes = sum(1 for e in entries if e.conflicts_with)
+        done = sum(1 for e in entries if e.done)
         title = Text.assemble(("Change calendar ", "bold"), display.when(start)[:10], " – ",
                               display.when(end - timedelta(minutes=1))[:10],
-                              f"   {len(entries)} planned")
+                              f"   {len(entries) - done} planned", f", {done} done" if done else "")
         if clashes:
             title.append(f"   ✗ {clashes} in conflict", style="bold")
         self.query_one("#calendar-title", Static).update(title)
