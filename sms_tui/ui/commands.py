@@ -42,7 +42,8 @@ class DeskCommands(Provider):
                 help_text += f" — {binding.tooltip}"
             yield binding.description, help_text, partial(app.run_action, binding.action, active.node)
         for sec in SECTIONS:
-            yield f"Go to {sec.title}", f"key {sec.key_label}", partial(app.run_action, f"section('{sec.name}')")
+            name = f"Go to {sec.title}" + (f" ({sec.also})" if sec.also else "")
+            yield name, f"key {sec.key_label}", partial(app.run_action, f"section('{sec.name}')")
 
     async def discover(self) -> Hits:
         for name, help_text, callback in self._commands():

@@ -49,6 +49,7 @@ class Section:
     kwargs: dict[str, Any] = field(default_factory=dict)
     short: str = ""  # label in the section bar when the terminal is narrow
     shown_key: str = ""  # how the key is written when its name is not the character ("at": "@")
+    also: str = ""  # other words the palette finds it by ("workaround" finds the known errors)
 
     @property
     def key_label(self) -> str:
@@ -129,18 +130,22 @@ def _contacts() -> type:
 
 
 SECTIONS: tuple[Section, ...] = (
-    Section("home", "0", "Home", _dashboard),
+    Section("home", "0", "Home", _dashboard, also="dashboard"),
     Section("incidents", "1", "Incidents", _queue, {"kind": "incident"}, "Incid."),
     Section("requests", "2", "Requests", _requests, {"kind": "request"}, "Reqs"),
     Section("problems", "3", "Problems", _problems, {"kind": "problem"}, "Probs"),
-    Section("known_errors", "4", "Known errors", _known_errors, {"kind": "known_error"}, "KEs"),
-    Section("changes", "5", "Changes", _queue, {"kind": "change"}, "Chgs"),
-    Section("reviews", "6", "Reviews", _reviews, short="Revs"),
-    Section("reports", "7", "Reports", _reports, short="Rpts"),
-    Section("outbox", "8", "Outbox", _outbox, short="Out"),
-    Section("calendar", "9", "Change calendar", _calendar, short="Cal"),
+    Section("known_errors", "4", "Known errors", _known_errors, {"kind": "known_error"}, "KEs",
+            also="workarounds, KEDB"),
+    Section("changes", "5", "Changes", _queue, {"kind": "change"}, "Chgs", also="RFCs"),
+    Section("reviews", "6", "Reviews", _reviews, short="Revs",
+            also="review tasks, improvements, nonconformities"),
+    Section("reports", "7", "Reports", _reports, short="Rpts",
+            also="service report, trends; evidence: sms-tui evidence"),
+    Section("outbox", "8", "Outbox", _outbox, short="Out", also="mail sent"),
+    Section("calendar", "9", "Change calendar", _calendar, short="Cal", also="change windows"),
     Section("complaints", "C", "Complaints", _queue, {"kind": "complaint"}, "Cmpl"),
-    Section("contacts", "at", "Contacts", _contacts, short="Cont", shown_key="@"),
+    Section("contacts", "at", "Contacts", _contacts, short="Cont", shown_key="@",
+            also="customers, requesters"),
 )
 
 # The section the app opens on: where the analyst works all day.

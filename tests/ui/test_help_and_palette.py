@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from rich.console import Console
 
 from sms_tui.ui.screens.detail import RecordScreen
@@ -11,7 +12,7 @@ from sms_tui.ui.screens.escalate_dialog import EscalateDialog
 from sms_tui.ui.screens.help import HelpScreen, bindings_of
 from sms_tui.ui.screens.queue import QueueScreen
 
-from .conftest import SMALL, press, settle, type_text
+from .conftest import SMALL, press, screen_text, settle, type_text
 
 
 def help_text(screen: HelpScreen) -> str:
@@ -61,6 +62,23 @@ async def test_palette_finds_the_services_and_cis_by_the_word_service(make_app, 
         assert isinstance(app.screen, ConfigurationScreen)
 
 
+@pytest.mark.parametrize(("words", "section"), [("workaround", "known_errors"),
+                                                ("evidence", "reports"), ("customers", "contacts")])
+async def test_palette_finds_a_section_by_the_word_an_analyst_has_for_it(make_app, desk, words,
+                                                                        section):
+    """"evidence" and "workaround" found nothing in the palette: each section has the words
+    analysts use for it, and the evidence report's command is named where it is found."""
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "ctrl+p")
+        await type_text(pilot, words)
+        if words == "evidence":
+            assert "sms-tui evidence" in screen_text(app)
+        await press(pilot, "enter")
+        assert app.current_mode == section
+
+
 async def test_palette_opens_a_record_by_its_reference(make_app, desk):
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:
@@ -87,7 +105,7 @@ async def test_the_footer_fits_80_columns_keeps_help_and_a_click_presses_a_key(m
     from sms_tui.ui.screens.form import RecordForm
     from sms_tui.ui.widgets.desk_footer import DeskFooter
 
-    from .conftest import screen_text
+
 
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:
@@ -105,7 +123,7 @@ async def test_the_footer_fits_80_columns_keeps_help_and_a_click_presses_a_key(m
 
 
 async def test_palette_offers_only_desk_commands_never_textuals_scroll_keys(make_app, desk):
-    from .conftest import screen_text
+
 
     app = make_app()
     async with app.run_test(size=(100, 50)) as pilot:
@@ -177,7 +195,7 @@ async def test_help_explains_each_marker_once(make_app, desk):
 async def test_help_opened_again_elsewhere_shows_that_screens_keys_from_the_top(make_app, desk):
     """The help is built once and refilled (issue 20): what it shows is always about the
     screen it was opened over."""
-    from .conftest import screen_text
+
 
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
