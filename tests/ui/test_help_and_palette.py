@@ -105,8 +105,6 @@ async def test_the_footer_fits_80_columns_keeps_help_and_a_click_presses_a_key(m
     from sms_tui.ui.screens.form import RecordForm
     from sms_tui.ui.widgets.desk_footer import DeskFooter
 
-
-
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
@@ -195,7 +193,6 @@ async def test_help_explains_each_marker_once(make_app, desk):
 async def test_help_opened_again_elsewhere_shows_that_screens_keys_from_the_top(make_app, desk):
     """The help is built once and refilled (issue 20): what it shows is always about the
     screen it was opened over."""
-
 
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
