@@ -147,3 +147,28 @@ def test_a_period_of_thousands_of_years_is_reported_against_one_from_the_year_1(
     assert report["previous_period"]["to"].startswith("1900-01-01")
     evidence = cli.ok("evidence", "--from", "2026-01-01", "--to", "8999-12-31")
     assert evidence.startswith("# ISO/IEC 20000-1 evidence 2026-01-01 – 8999-12-30")
+
+
+@pytest.mark.parametrize("command", ["report", "evidence"])
+def test_a_report_shown_on_the_terminal_is_a_look_not_an_issue(cli, tmp_path, command):
+    """Every look at a report on the terminal was recorded as issued: seven previews made
+    RPT-000001 to RPT-000007 and counted in 9.4. Shown on a terminal it is not recorded (and
+    says so); written to a file, by -o or a redirection, it is."""
+    import pexpect
+
+    from tests.reliability.helpers import cli_command
+
+    program, *first = cli_command()
+    child = pexpect.spawn(program, [*first, "--db", str(cli.db_path), command, *MARCH],
+                          dimensions=(40, 200), timeout=60)
+    child.expect(pexpect.EOF)
+    child.close()
+    shown = child.before.decode()
+    assert child.exitstatus == 0, shown
+    assert "shown, not recorded as issued; -o FILE (or > FILE) issues" in shown
+    assert cli.ok("reports-issued", "list").strip() == "(none)"
+    with open(tmp_path / "out.md", "w") as out:  # redirected: issued
+        done = subprocess.run([*cli_command(), "--db", str(cli.db_path), command, *MARCH],
+                              stdout=out, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert done.returncode == 0 and done.stderr == ""
+    assert "RPT-000001" in cli.ok("reports-issued", "list")

@@ -242,8 +242,18 @@ def register(main: click.Group) -> None:
 def _record_run(store, report: str, period, fmt: str, output: Path | None,
                 issue: Callable[[], None]) -> str:
     """Record the report as issued (9.4), and ``issue`` it (write it) in the same
-    transaction; returns its RPT reference."""
+    transaction; returns its RPT reference.
+
+    Shown on the terminal it is read, not issued: each look was recorded as a report issued
+    (seven previews made RPT-000001 to RPT-000007 and the 9.4 figure). Written to a file,
+    ``-o`` or a redirection, it is issued."""
     from ..services.reporting.runs import ReportRunService
+
+    if output is None and _is_terminal(sys.stdout):
+        issue()
+        click.echo(f"sms-tui: shown, not recorded as issued; -o FILE (or > FILE) issues the "
+                   f"{report} report", err=True)
+        return ""
 
     run = ReportRunService(store).record(report=report, start=period.start, end=period.end,
                                          fmt=fmt, output=str(output) if output else "",
@@ -258,3 +268,10 @@ def _export_json_file(service, output: Path, progress):
 
     with atomic_text(output) as fh:
         return service.export_json(fh, progress)
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):  # closed or replaced
+        return False
