@@ -200,16 +200,26 @@ def test_an_open_known_error_is_not_linked_to_a_resolved_problem(records, proble
     assert records.get(ke).links[0].ref == other
 
 
-def test_a_closed_incident_is_not_offered_to_link_to_a_problem(records):
-    """The link picker offered closed incidents on a problem, and picking one was refused
-    ('a closed record cannot change'). It offers what can be linked: open incidents, and
-    from an incident, problems whatever their state (the incident holds the link)."""
+def test_a_closed_incident_is_linked_to_a_problem_as_trend_detection_links_it(records):
+    """A closed incident could not be linked to a problem by hand ('a closed record cannot
+    change'), while accepting a trend linked closed incidents: problem management looks back
+    over past incidents (8.6.3). It is offered and linked, journaled on both; with the problem
+    closed too it is refused, in one line."""
     problem = records.create("problem", title="Email outages")
     open_one = records.create("incident", title="Email down on floor 3")
     closed = records.create("incident", title="Email down for sales")
     records.transition(closed.ref, "resolved", note="mail server restarted")
     records.transition(closed.ref, "closed")
     offered = [row.ref for row in records.link_candidates(problem.ref, "email")]
-    assert offered == [open_one.ref]
+    assert offered == [open_one.ref, closed.ref]  # open ones first
+    records.link(problem.ref, closed.ref, note="same mail server")
+    shown = records.get(closed.ref)
+    assert shown.status == "closed" and [link.ref for link in shown.links] == [problem.ref]
+    assert shown.journal[0].action == "link" and shown.journal[0].note == "same mail server"
+    assert closed.ref in [link.ref for link in records.get(problem.ref).links]
+    records.link(closed.ref, problem.ref, unlink=True)  # and unlinked, from either side
+    assert records.get(closed.ref).links == []
     records.transition(problem.ref, "cancelled", note="duplicate")
+    with pytest.raises(ValidationError, match=f"{closed.ref} and {problem.ref} are both final"):
+        records.link(closed.ref, problem.ref)
     assert problem.ref in [row.ref for row in records.link_candidates(open_one.ref, "email")]

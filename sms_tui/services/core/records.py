@@ -508,7 +508,9 @@ class RecordService:
         for target in self.link_targets(kind):
             # a candidate that would hold the link (an incident, from its problem) cannot
             # change once final: it is not offered, to be refused when picked
-            holds = self._LINKS.get((kind, target), ("source", ""))[0] == "target"
+            holder, column = self._LINKS.get((kind, target), ("source", ""))
+            # a closed incident is offered to a problem (it takes the link: see link_in)
+            holds = holder == "target" and column != "problem_id"
             final = lifecycle_for(target).is_final
             found += [row for row in self.list(target, flt, limit=limit)
                       if row.ref != ref and not (holds and final(row.status))]
@@ -547,7 +549,17 @@ class RecordService:
         holder_row, other = (row, target) if holder == "source" else (target, row)
         holder_kind = kind if holder == "source" else tkind
         other_kind = tkind if holder == "source" else kind
-        self._check_editable(holder_kind, holder_row)
+        if holder_kind is Kind.INCIDENT and column == "problem_id" \
+                and lifecycle_for(holder_kind).is_final(holder_row.status):
+            # a closed incident is still linked to (or from) a problem being worked: problem
+            # management looks back over past incidents (8.6.3), and trend detection linked
+            # them while a link by hand was refused ("a closed record cannot change")
+            if lifecycle_for(other_kind).is_final(other.status):
+                raise ValidationError(f"{holder_row.ref} and {other.ref} are both "
+                                      f"{holder_row.status if holder_row.status == other.status else 'final'}; "
+                                      "a link is made to a problem still being worked")
+        else:
+            self._check_editable(holder_kind, holder_row)
         if (not unlink and holder_kind is Kind.KNOWN_ERROR and holder_row.status == "open"
                 and other.status in ("resolved", "closed", "cancelled")):
             # a problem resolved takes its open known errors with it (8.6.3): one linked
