@@ -78,12 +78,30 @@ class RecordActions:
                 self.app.notify(entry.note, title="Outside the window", severity="warning",
                                 timeout=8, markup=False)
             elif entry.action == "link":  # a link that moved the record off another one
+                self._tell_fix(view, entry.changes)
                 for field, (old, new) in entry.changes.items():
                     if old and new:
                         self.app.notify(f"{view.ref} is linked to {new} now, no longer to {old}",
                                         title=f"{field.replace('_', ' ').capitalize()} moved",
                                         timeout=6, markup=False)
         self.app.check_for_changes()
+
+    def _tell_fix(self, view: RecordView, changes: dict[str, Any]) -> None:
+        """A problem's change is its fix: the problem is resolved with it once it is
+        implemented successfully (services/problems/rules.py). A link made for context
+        resolved a problem by surprise: said when the link is made."""
+        from ..domain.kinds import Kind
+
+        kind = parse_ref(view.ref)[0]
+        pairs = []
+        if kind is Kind.PROBLEM and (change := (changes.get("change") or (None, None))[1]):
+            pairs.append((change, view.ref))
+        if kind is Kind.CHANGE and (problem := (changes.get("linked_problem") or (None, None))[1]):
+            pairs.append((view.ref, problem))
+        for change, problem in pairs:
+            self.app.notify(f"{change} is {problem}'s fix: {problem} is resolved with it once "
+                            "it is implemented successfully", title="The problem's fix",
+                            timeout=8, markup=False)
 
     # -- plumbing -----------------------------------------------------------
     def has_record(self) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from sms_tui.ui.screens.detail import RecordScreen
 from sms_tui.ui.screens.form import RecordForm
 from sms_tui.ui.screens.note_dialog import NoteDialog
@@ -293,6 +295,30 @@ async def test_a_link_that_moves_the_record_off_another_says_so(make_app, record
         await settle(pilot)
         told = [n.message for n in app._notifications if n.title == "Problem moved"]
         assert told == [f"{incident.ref} is linked to {second.ref} now, no longer to {first.ref}"]
+
+
+@pytest.mark.parametrize("from_", ["problem", "change"])
+async def test_a_change_linked_to_a_problem_is_said_to_be_its_fix(make_app, records, from_):
+    """Linking a change to a problem makes it the problem's fix: the problem was resolved with
+    it, to the analyst's surprise, when it was implemented. The dialog says so before the
+    link, and the link says so when it is made."""
+    problem = records.create("problem", title="Mail relay runs out of disk")
+    change = records.create("change", title="Grow the relay's disk")
+    ref, other = (problem.ref, change.ref) if from_ == "problem" else (change.ref, problem.ref)
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        app.screen.action_open_record(ref)
+        await settle(pilot)
+        await press(pilot, "l")
+        assert ("change (its fix)" if from_ == "problem" else "problem (it fixes)") in \
+            screen_text(app)
+        await type_text(pilot, other)
+        await press(pilot, "enter")
+        await settle(pilot)
+        told = [n.message for n in app._notifications if n.title == "The problem's fix"]
+        assert told == [f"{change.ref} is {problem.ref}'s fix: {problem.ref} is resolved with "
+                        "it once it is implemented successfully"]
 
 
 async def test_words_that_find_nothing_leave_the_focus_on_the_words(make_app, records):

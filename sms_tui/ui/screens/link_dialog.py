@@ -17,7 +17,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...domain.errors import DeskError, ValidationError
-from ...domain.kinds import KINDS, format_ref, parse_ref
+from ...domain.kinds import KINDS, Kind, format_ref, parse_ref
 from .. import display
 from ..field_errors import FieldError
 from ..widgets.marked_option_list import MarkedOptionList
@@ -40,6 +40,12 @@ def candidate_prompt(row: Any, linked: bool = False) -> Text:
     return Text.assemble((row.ref, "bold"), f"  {display.status_label(row.status)}  ",
                          ("linked already  ", "bold") if linked else "",
                          display.line(row.title), no_wrap=True, overflow="ellipsis")
+
+
+# A problem's change is its fix: the problem is resolved with it when it is implemented
+# successfully (services/problems/rules.py), so the dialog says so before the link is made
+_FIX_WORDS = {(Kind.PROBLEM, Kind.CHANGE): "change (its fix)",
+              (Kind.CHANGE, Kind.PROBLEM): "problem (it fixes)"}
 
 
 class LinkDialog(ActionDialog):
@@ -67,7 +73,8 @@ class LinkDialog(ActionDialog):
         source = parse_ref(self.record.ref)[0]
         kinds = RecordService.link_targets(source)
         # an incident linked to an incident goes under it: say so
-        names = ", ".join("parent incident" if k is source else KINDS[k].label.lower()
+        names = ", ".join(_FIX_WORDS.get((source, k))
+                          or ("parent incident" if k is source else KINDS[k].label.lower())
                           for k in kinds) or "nothing"
         return Text(f"{self.record.ref} links to: {names}")
 
