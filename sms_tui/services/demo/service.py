@@ -314,8 +314,10 @@ class _Planner:
             rec.actions.append(Action(when, "major_update", desk,
                                       {"message": rng.choice(text.MAJOR_UPDATES)}))
             when += timedelta(minutes=rng.randint(20, 29))
-        if resolved:
-            rec.actions.append(Action(resolved[0], "major_step", desk, {"step": 5}))
+        if resolved:  # the updates (step 4: ticked by hand when they reached no one) and
+            # confirming the resolution: the procedure followed to its end before the close
+            for position in (4, 5):
+                rec.actions.append(Action(resolved[0], "major_step", desk, {"step": position}))
 
     def requests(self, n: int) -> None:
         for target in self.targets(Kind.REQUEST, n):

@@ -100,7 +100,11 @@ class _Writer:
             if action.verb == "major_manager":
                 major.set_manager(row.ref, args["name"])
             elif action.verb == "major_step":
-                major.tick_step(row.ref, args["step"])
+                # the updates tick theirs when they reach someone; with no contacts they are
+                # ticked by hand (told by phone), as the close needs every step done
+                if not any(s.position == args["step"] and s.done
+                           for s in major.get(row.ref).steps):
+                    major.tick_step(row.ref, args["step"])
             elif action.verb == "major_update":
                 major.send_update(row.ref, args["message"])
 
