@@ -20,24 +20,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import getaddresses, parseaddr
+from email.utils import getaddresses
 from typing import Any
 
+from .addresses import config_address
 from .errors import ConfigError, check_table
 from .text import one_line
-
-
-def config_address(value: str, where: str) -> str:
-    """An address as a config file gives it (``Name <name@example.org>``); refused, naming
-    ``where``, unless it is one address on one line: a line break in a contact's name passed
-    the check, and every mail to top management then failed at each try ("Header values may
-    not contain linefeed"), to the valid contacts too."""
-    if any(ch < " " or ch == "\x7f" for ch in value):
-        raise ConfigError(f"{where}: {value!r} holds a line break or another control "
-                          "character; an address is one line")
-    if "@" not in parseaddr(value)[1]:
-        raise ConfigError(f"{where}: {value!r} is not an email address")
-    return value
 
 PURPOSES = {
     "declared": "declared",

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from .addresses import config_address
 from .bounds import whole_number
-from .comms import config_address
 from .errors import ConfigError, ValidationError, check_table
 from .priority import Level, parse_priority
 from .sla import parse_duration

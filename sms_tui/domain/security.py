@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .comms import config_address
+from .addresses import config_address
 from .errors import ConfigError, ValidationError, check_table
 from .priority import parse_priority
 

@@ -103,6 +103,9 @@ def _dropped_keys(count: int) -> str:
             else "The key typed after it was dropped.")
 
 
+DRAFTS_SAID_AFTER_S = 0.5  # after start: the drafts kept from an earlier session are said
+
+
 class DeskApp(App[None]):
     """The analyst's desk."""
 
@@ -271,7 +274,8 @@ class DeskApp(App[None]):
         if getattr(store, "created", False):  # a first run, or a path typed wrong: said
             self.notify(f"A new, empty desk was created at {store.path}", title="New desk",
                         timeout=10, markup=False)
-        self._tell_drafts_kept()
+        # the drafts' file read (and platformdirs imported) after the first rows, not before
+        self.set_timer(DRAFTS_SAID_AFTER_S, self._tell_drafts_kept, name="drafts kept")
         waiting, self._waiting = self._waiting, []
         for callback in waiting:
             callback()
