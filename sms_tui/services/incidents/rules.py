@@ -323,7 +323,9 @@ def _nags(session: Session, store: Store, row: Incident, now: datetime) -> tuple
     ).first()
     next_due = (last + policy.update_interval) if (last is not None and is_open) else None
     if next_due is not None and next_due <= now:
-        out.append(f"status update to top management overdue since {next_due:%Y-%m-%d %H:%M} "
+        # short enough for the major incident dialog at 80 columns (it was cut: "(eve…")
+        since = f"{next_due:%H:%M}" if next_due.date() == now.date() else f"{next_due:%Y-%m-%d %H:%M}"
+        out.append(f"update to top management overdue since {since} "
                    f"(every {int(policy.update_interval.total_seconds() // 60)} min)")
     failing = session.exec(
         select(Communication).where(Communication.record_ref == row.ref,
@@ -335,7 +337,7 @@ def _nags(session: Session, store: Store, row: Incident, now: datetime) -> tuple
         out.append(f"{len(failing)} message(s) to top management not sent yet "
                    f"(last error: {failing[-1].last_error}); they will be retried")
     if not policy.contacts:
-        out.append("no top-management contacts are configured ([major_incident] contacts)")
+        out.append("no top-management contacts: set [major_incident] contacts")
     if row.status in LIFECYCLE.resolved_states:
         review = _review_ref(session, row.ref)
         if not review.endswith("(done)"):
