@@ -50,6 +50,23 @@ async def test_k_ticks_the_next_open_step_and_the_journal_says_so(make_app, acco
     assert detail.record.journal[0].action == "step"
 
 
+async def test_page_down_on_a_request_scrolls_to_its_fields_and_journal(make_app, account):
+    """The steps have the focus (space ticks): PgDn moved their cursor, and the fields and the
+    journal could not be reached without Tab, where every other record scrolls."""
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "2", "enter")
+        assert isinstance(app.screen, RequestScreen)
+        steps = app.screen.query_one("#steps")
+        highlighted = steps.highlighted
+        await press(pilot, "pagedown", "pagedown")
+        assert app.screen.query_one("#body").scroll_y > 0
+        assert steps.highlighted == highlighted and app.focused is steps
+        await press(pilot, "pageup", "pageup")
+        assert app.screen.query_one("#body").scroll_y == 0
+
+
 async def test_a_request_awaiting_approval_is_approved_with_a_rationale(make_app, requests):
     ref = requests.create("share-access", title="Finance share for Eve").record.ref
     app = make_app()

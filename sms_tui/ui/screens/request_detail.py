@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -96,8 +97,20 @@ class RequestScreen(RecordScreen):
         Binding("R", "reject", "Reject", id="request.reject", tooltip="Record a rejection"),
         Binding("F", "satisfaction", "Satisfaction", id="request.satisfaction",
                 tooltip="The customer's satisfaction 1-5 (closes a fulfilled request)"),
+        # the steps have the focus (space ticks): PgUp/PgDn moved their cursor, and the
+        # fields and the journal below could not be reached without Tab; they scroll the
+        # record, as on every other record (the steps are a few lines, ↑↓ move along them)
+        Binding("pagedown", "page(1)", "Page down", show=False, priority=True),
+        Binding("pageup", "page(-1)", "Page up", show=False, priority=True),
     ]
     CSS_PATH = ["detail.tcss", "request_detail.tcss"]
+
+    def action_page(self, direction: int) -> None:
+        body = self.query_one("#body", VerticalScroll)
+        if direction > 0:
+            body.scroll_page_down()
+        else:
+            body.scroll_page_up()
 
     def __init__(self, ref: str) -> None:
         super().__init__(ref)
