@@ -103,9 +103,6 @@ def _dropped_keys(count: int) -> str:
             else "The key typed after it was dropped.")
 
 
-DRAFTS_SAID_AFTER_S = 0.5  # after start: the drafts kept from an earlier session are said
-
-
 class DeskApp(App[None]):
     """The analyst's desk."""
 
@@ -148,6 +145,7 @@ class DeskApp(App[None]):
         self.drafts = DraftStore(self.backend.desk_name if self.backend.on_server
                                  else str(Path(db_path).expanduser().absolute()),
                                  on_failure=self._drafts_failed)
+        self._drafts_before: list[str] = []  # an earlier session's, read as the services open
         self.crash: tuple[BaseException, Path | None, str] | None = None
         # the actor and the file name come from the user: controls made visible
         self.sub_title = one_line(f"{actor} · {self.backend.desk_name}")
@@ -253,6 +251,7 @@ class DeskApp(App[None]):
                 self.backend.open()
             version = self.backend.records.data_version()
             quiet_collector()
+            self._drafts_before = self._earlier_drafts()
         except DeskError as exc:
             self.call_from_thread(self._startup_failed, str(exc))
             return
@@ -274,8 +273,7 @@ class DeskApp(App[None]):
         if getattr(store, "created", False):  # a first run, or a path typed wrong: said
             self.notify(f"A new, empty desk was created at {store.path}", title="New desk",
                         timeout=10, markup=False)
-        # the drafts' file read (and platformdirs imported) after the first rows, not before
-        self.set_timer(DRAFTS_SAID_AFTER_S, self._tell_drafts_kept, name="drafts kept")
+        self._tell_drafts_kept()
         waiting, self._waiting = self._waiting, []
         for callback in waiting:
             callback()
@@ -287,13 +285,24 @@ class DeskApp(App[None]):
         elif self.poll_interval:
             self.every(self.poll_interval, self.check_for_changes, name="poll data_version")
 
+    def _earlier_drafts(self) -> list[str]:
+        """The drafts on disk as the services open (on the worker's thread, after the first
+        rows; its own read of the file): an earlier session's, not those typed since."""
+        from .drafts import DraftStore
+
+        try:
+            return DraftStore(self.drafts.desk).kept()
+        except Exception:  # unreadable: nothing to say (the forms say so when opened)
+            log.debug("reading the drafts kept failed", exc_info=True)
+            return []
+
     def _tell_drafts_kept(self) -> None:
         """Drafts kept from an earlier session (a dropped SSH connection, a crash) are said at
         start: the form offered its draft only when opened again on the same record, and an
         analyst who did not remember which record it was never found it."""
         from .drafts import describe
 
-        kept = self.drafts.kept()
+        kept = self._drafts_before
         if not kept:
             return
         shown = [describe(key) for key in reversed(kept[-3:])]  # the newest first
