@@ -55,7 +55,9 @@ def test_a_markup_title_is_kept_as_data(cli):
 
 def test_each_report_run_is_recorded_and_a_decision_can_be_taken(cli, tmp_path):
     cli.ok("report", "--from", "2026-03-01", "--to", "2026-04-01", "-o", str(tmp_path / "r.md"))
-    cli.ok("evidence", "--from", "2026-03-01", "--to", "2026-04-01", "--format", "json")
+    cli.ok("evidence", "--from", "2026-03-01", "--to", "2026-04-01", "--format", "json",
+           "-o", str(tmp_path / "e.json"))
+    cli.ok("report", "--from", "2026-03-01", "--to", "2026-04-01")  # looked at: not issued
     runs = json.loads(cli.ok("reports-issued", "list", "--format", "json"))
     assert [(r["ref"], r["report"], r["format"]) for r in runs] == [
         ("RPT-000002", "evidence", "json"), ("RPT-000001", "service", "md")]

@@ -172,3 +172,8 @@ def test_a_report_shown_on_the_terminal_is_a_look_not_an_issue(cli, tmp_path, co
                               stdout=out, stderr=subprocess.PIPE, text=True, timeout=60)
     assert done.returncode == 0 and done.stderr == ""
     assert "RPT-000001" in cli.ok("reports-issued", "list")
+    piped = subprocess.run(f"'{program}' {' '.join(first)} --db '{cli.db_path}' {command} "
+                           f"{' '.join(MARCH)} | head -1", shell=True, capture_output=True,
+                           text=True, timeout=60)  # through a pager or grep: still a look
+    assert "shown, not recorded as issued" in piped.stderr
+    assert "RPT-000002" not in cli.ok("reports-issued", "list")

@@ -244,12 +244,12 @@ def _record_run(store, report: str, period, fmt: str, output: Path | None,
     """Record the report as issued (9.4), and ``issue`` it (write it) in the same
     transaction; returns its RPT reference.
 
-    Shown on the terminal it is read, not issued: each look was recorded as a report issued
-    (seven previews made RPT-000001 to RPT-000007 and the 9.4 figure). Written to a file,
-    ``-o`` or a redirection, it is issued."""
+    Shown on the terminal, or piped to a pager or grep, it is read, not issued: each look was
+    recorded as a report issued (seven previews made RPT-000001 to RPT-000007 and the 9.4
+    figure). Written to a file, ``-o`` or ``> FILE``, it is issued."""
     from ..services.reporting.runs import ReportRunService
 
-    if output is None and _is_terminal(sys.stdout):
+    if output is None and not _is_file(sys.stdout):  # a terminal, a pager, grep: a look
         issue()
         click.echo(f"sms-tui: shown, not recorded as issued; -o FILE (or > FILE) issues the "
                    f"{report} report", err=True)
@@ -270,8 +270,13 @@ def _export_json_file(service, output: Path, progress):
         return service.export_json(fh, progress)
 
 
-def _is_terminal(stream) -> bool:
+def _is_file(stream) -> bool:
+    """Whether ``stream`` is a regular file (``> FILE``): what is written there is issued;
+    on a terminal or into a pipe (a pager, grep) it is read."""
+    import os
+    import stat
+
     try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError, OSError):  # closed or replaced
+        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (AttributeError, ValueError, OSError):  # not a real file (captured, closed)
         return False
