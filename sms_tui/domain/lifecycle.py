@@ -179,4 +179,6 @@ def next_statuses(kind: Kind, status: str, extra: Mapping[str, object]) -> list[
     if kind is Kind.CHANGE:
         return change_moves(change_type=str(extra.get("change_type") or "normal"), status=status,
                             allowed=allowed)
+    if kind is Kind.INCIDENT and extra.get("major"):  # undeclared first (with a reason), never
+        return [s for s in allowed if s != "cancelled"]  # cancelled: it was offered, then refused
     return allowed
