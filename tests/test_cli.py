@@ -333,3 +333,19 @@ def test_a_link_that_moves_a_record_says_where_from_in_either_order(cli):
     assert cli.ok("link", incident, first) == f"{incident}: linked to {first}\n"
     assert cli.ok("link", second, incident) == f"{second}: linked to {incident} (moved from {first})\n"
     assert cli.ok("link", incident, first) == f"{incident}: linked to {first} (moved from {second})\n"
+
+
+def test_a_change_linked_to_a_problem_is_said_to_be_its_fix_in_either_order(cli):
+    """A change linked to a problem is its fix: the problem is resolved with it once it is
+    implemented. The TUI said so; `link` said only "linked" (or "moved from" the fix before)."""
+    problem = cli.ok("new", "problem", "--title", "Relay disk full").strip()
+    first = cli.ok("new", "change", "--title", "Grow the disk", "--type", "normal",
+                   "--backout-plan", "Shrink it back").strip()
+    second = cli.ok("new", "change", "--title", "New relay", "--type", "normal",
+                    "--backout-plan", "Keep the old one").strip()
+    fix = "is resolved with it once it is implemented successfully"
+    assert cli.ok("link", problem, first) == (
+        f"{problem}: linked to {first}; {first} is {problem}'s fix: {problem} {fix}\n")
+    assert cli.ok("link", second, problem) == (
+        f"{second}: linked to {problem} (moved from {first}); {second} is {problem}'s fix: "
+        f"{problem} {fix}\n")

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from ..domain.kinds import Kind
+from ..domain.kinds import Kind, parse_ref
 from ..domain.text import json_text, one_line
 from .common import FORMATS, AppContext, Int, emit_rows, pass_app
 
@@ -409,8 +409,14 @@ def _register_actions(main: click.Group) -> None:
         record = records.link(ref, other, note=note)
         # the record that moved holds the link: REF (link INC PRB) or OTHER (link PRB INC)
         moved = _moved_from(record) or _moved_from(records.get(other))
+        refs = {parse_ref(r)[0]: r for r in (record.ref, _canonical(other))}
+        fix = ""
+        if set(refs) == {Kind.PROBLEM, Kind.CHANGE}:  # a problem's change is its fix (problems/rules)
+            problem, change = refs[Kind.PROBLEM], refs[Kind.CHANGE]
+            fix = (f"; {change} is {problem}'s fix: {problem} is resolved with it once it is "
+                   "implemented successfully")
         click.echo(f"{record.ref}: linked to {_canonical(other)}"
-                   + (f" (moved from {moved})" if moved else ""))
+                   + (f" (moved from {moved})" if moved else "") + fix)
 
     @main.command("unlink")
     @click.argument("ref")
