@@ -62,6 +62,10 @@ class DeskLocation(click.ParamType):
         try:
             desk_location(value)  # another URL is refused, not made a folder
         except ConfigError as exc:
+            from_env = ctx is not None and param is not None and param.name is not None and \
+                ctx.get_parameter_source(param.name) is click.core.ParameterSource.ENVIRONMENT
+            if from_env:  # "Invalid value for '--db'" when no --db was given
+                raise click.BadParameter(str(exc), ctx=ctx, param_hint="SMS_TUI_DB") from None
             self.fail(str(exc), param, ctx)
         location = click.Path(dir_okay=False, path_type=Path).convert(value, param, ctx)
         return desk_location(str(location)) if not isinstance(location, Path) else location

@@ -294,6 +294,7 @@ def test_a_url_that_is_not_a_desk_is_refused_not_made_into_folders(tmp_path, val
     line, = result.stderr.splitlines()
     assert "is not a desk sms-tui can open" in line and "postgresql://" in line
     assert "secret" not in line
+    assert ("SMS_TUI_DB" in line) == (given == "SMS_TUI_DB")  # named as it was given
     assert list(tmp_path.iterdir()) == []
 
 
