@@ -71,19 +71,37 @@ async def test_the_calendar_moves_by_weeks_and_opens_a_change(make_app, planned)
         assert f"{planned[1]} also touches mail" in screen_text(app)
 
 
-async def test_approval_of_a_normal_change_without_back_out_plan_is_refused_in_place(make_app, changes):
+async def test_approval_of_a_normal_change_without_back_out_plan_is_refused_before_its_dialog(
+        make_app, changes):
+    """The dialog took the approver and the rationale, then refused: A says why at once."""
+    from sms_tui.ui.screens.decision_dialog import DecisionDialog
+
     ref = changes.create(title="Move mail to new storage", services=["mail"]).ref
     changes.assess(ref, likelihood=1, impact=2)
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         await press(pilot, "5", "enter", "A")
-        await type_text(pilot, "Looks fine")
-        await press(pilot, "enter")
-        assert "needs a back-out plan" in screen_text(app)
-        await press(pilot, "escape")
+        assert not isinstance(app.screen, DecisionDialog)
+        assert any("cannot be approved yet" in n.message and "needs a back-out plan" in n.message
+                   for n in app._notifications)
         assert isinstance(app.screen, ChangeScreen)
         assert app.screen.view.status == "assessing"
+
+
+async def test_approval_of_a_change_whose_risk_is_not_assessed_is_refused_before_its_dialog(
+        make_app, changes):
+    from sms_tui.ui.screens.decision_dialog import DecisionDialog
+
+    ref = changes.create(title="Move mail to new storage", services=["mail"],
+                         backout_plan="Move it back").ref
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        app.backend.records.transition(ref, "assessing")  # and no risk assessed
+        await press(pilot, "5", "enter", "A")
+        assert not isinstance(app.screen, DecisionDialog)
+        assert any("assess the risk first" in n.message for n in app._notifications)
 
 
 async def test_scheduling_over_another_change_warns_and_the_outcome_raises_the_review(

@@ -25,6 +25,7 @@ from ...domain.changes import (
     LIKELIHOOD_NAMES,
     UNSUCCESSFUL,
     approval_open,
+    approval_refusal,
     substance_refusal,
 )
 from .. import display
@@ -194,6 +195,16 @@ class ChangeScreen(RecordScreen):
                             severity="warning", timeout=6, markup=False)
 
     def action_approve(self) -> None:
+        detail = self.detail
+        if detail is not None:  # what the service would refuse, said before the rationale is typed
+            reason = approval_refusal(
+                change_type=detail.change_type, status=detail.record.status,
+                backout_plan=str(detail.record.extra.get("backout_plan") or ""),
+                risk_assessed=detail.risk_likelihood is not None and detail.risk_impact is not None,
+                expedited=detail.change_type == "emergency")
+            if reason is not None:
+                self.app.refuse(f"{self.ref} cannot be approved yet: {reason}", timeout=6)
+                return
         self._dialog(lambda view: DecisionDialog(view, decision="approve"))
 
     def action_reject(self) -> None:
