@@ -153,28 +153,37 @@ def _field_value(widget: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _put_value(widget: Any, value: str) -> None:
-    """Put a kept ``value`` back into ``widget``; a choice that is no longer offered is left."""
+def _put_value(widget: Any, value: Any) -> bool:
+    """Put a kept ``value`` back into ``widget`` (True: it was); a choice that is no longer
+    offered, or a value that is not text (a draft file edited by hand), is left."""
     from textual.widgets import OptionList, Select, TextArea
     from textual.widgets.option_list import OptionDoesNotExist
 
     from .widgets.choice_picker import ChoicePicker
 
+    if not isinstance(value, str):
+        return False
     if isinstance(widget, TextArea):
         widget.text = value
     elif isinstance(widget, OptionList):
-        with contextlib.suppress(OptionDoesNotExist):
+        try:
             widget.highlighted = widget.get_option_index(value)
+        except OptionDoesNotExist:
+            return False
     elif isinstance(widget, Select):
         from textual.widgets.select import InvalidSelectValueError
 
-        with contextlib.suppress(InvalidSelectValueError):
+        try:
             widget.value = value
+        except InvalidSelectValueError:
+            return False
     elif isinstance(widget, ChoicePicker):
-        if any(value == choice for choice, _label in widget.choices):
-            widget.value = value
+        if not any(value == choice for choice, _label in widget.choices):
+            return False
+        widget.value = value
     else:
         widget.value = value
+    return True
 
 
 DRAFT_PAUSE_S = 0.3  # typing paused this long: the draft goes to disk
@@ -227,8 +236,12 @@ class DraftMixin:
                   if isinstance(v, str) and k in present}
         if fields and fields != {k: self._draft_baseline.get(k) for k in fields}:
             self._draft_offer = fields
-            when = str(kept.get("saved_at", ""))[:16].replace("T", " ")  # type: ignore[union-attr]
-            self._show_draft_line(f"A draft typed here was kept ({when} UTC): F2 puts it back; "
+            try:  # a time this desk wrote; another (a file edited by hand) is not shown
+                saved = datetime.fromisoformat(str(kept.get("saved_at")))  # type: ignore[union-attr]
+                when = f" ({saved.astimezone(UTC):%Y-%m-%d %H:%M} UTC)"
+            except (ValueError, OverflowError):
+                when = ""
+            self._show_draft_line(f"A draft typed here was kept{when}: F2 puts it back; "
                                   "typing replaces it.")
         self.refresh_bindings()  # type: ignore[attr-defined]
 
@@ -330,9 +343,11 @@ class DraftMixin:
         if not offer:
             return
         widgets = self._draft_fields()
-        for wid, text in offer.items():
-            if (widget := widgets.get(wid)) is not None:
-                _put_value(widget, text)
+        put = [wid for wid, text in offer.items()
+               if (widget := widgets.get(wid)) is not None and _put_value(widget, text)]
+        if not put:  # "Draft restored" was said over empty fields
+            self._show_draft_line("Nothing in the draft could be put back.")
+            return
         cursors_to_end(self)  # typing goes on after the text put back
         self._show_draft_line("Draft restored: save to keep it.")
         self.app.drafts.stage(self.draft_key(), self._texts())

@@ -366,3 +366,32 @@ async def test_q_asks_again_before_losing_drafts_that_could_not_be_written(
         assert any("press q again to quit" in n.message for n in app._notifications)
         await press(pilot, "q")
         assert not app.is_running
+
+
+async def test_a_draft_file_edited_by_hand_is_not_said_restored_when_nothing_came_back(
+        make_app, desk, db_path):
+    """A drafts.json edited by hand ("saved_at": "9999-99-99", a status no longer offered):
+    the offer showed the bogus date, and F2 said "Draft restored" over empty fields."""
+    import json
+    from pathlib import Path
+
+    from sms_tui.paths import state_dir
+
+    ref = desk["vpn"].ref
+    folder = state_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    key = f"{Path(db_path).expanduser().absolute()}|dialog:TransitionDialog:{ref}"
+    (folder / "drafts.json").write_text(json.dumps({key: {
+        "saved_at": "9999-99-99", "fields": {"targets": "exploded"}}}), encoding="utf-8")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.screen.action_open_record(ref)
+        await settle(pilot)
+        await press(pilot, "t")
+        shown = screen_text(app)
+        assert "A draft typed here was kept: F2 puts it back" in shown and "9999" not in shown
+        await press(pilot, "f2")
+        shown = screen_text(app)
+        assert "Nothing in the draft could be put back." in shown
+        assert "Draft restored" not in shown
