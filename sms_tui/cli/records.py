@@ -411,10 +411,10 @@ def _register_actions(main: click.Group) -> None:
         moved = _moved_from(record) or _moved_from(records.get(other))
         refs = {parse_ref(r)[0]: r for r in (record.ref, _canonical(other))}
         fix = ""
-        if set(refs) == {Kind.PROBLEM, Kind.CHANGE}:  # a problem's change is its fix (problems/rules)
-            problem, change = refs[Kind.PROBLEM], refs[Kind.CHANGE]
-            fix = (f"; {change} is {problem}'s fix: {problem} is resolved with it once it is "
-                   "implemented successfully")
+        if set(refs) == {Kind.PROBLEM, Kind.CHANGE}:  # a problem's change is its fix
+            from ..domain.changes import fix_said
+
+            fix = "; " + fix_said(refs[Kind.CHANGE], refs[Kind.PROBLEM])
         click.echo(f"{record.ref}: linked to {_canonical(other)}"
                    + (f" (moved from {moved})" if moved else "") + fix)
 

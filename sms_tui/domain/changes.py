@@ -416,6 +416,14 @@ def approval_open(*, change_type: str, status: str) -> str | None:
                             risk_assessed=True, expedited=parse_change_type(change_type) == "emergency")
 
 
+def fix_said(change_ref: str, problem_ref: str) -> str:
+    """What linking a change to a problem means, as the desk says it when the link is made
+    (the TUI's notice and ``sms-tui link``): the change is the problem's fix, and the problem
+    is resolved with it (services/problems/rules.py)."""
+    return (f"{change_ref} is {problem_ref}'s fix: {problem_ref} is resolved with it once it "
+            "is implemented successfully")
+
+
 def next_statuses(*, change_type: str, status: str, allowed: Sequence[str]) -> list[str]:
     """The lifecycle's moves from ``status`` that this category of change can take:
     ``approved`` only where :func:`approval_open` allows it (a normal change from

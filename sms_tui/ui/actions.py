@@ -90,6 +90,7 @@ class RecordActions:
         """A problem's change is its fix: the problem is resolved with it once it is
         implemented successfully (services/problems/rules.py). A link made for context
         resolved a problem by surprise: said when the link is made."""
+        from ..domain.changes import fix_said
         from ..domain.kinds import Kind
 
         kind = parse_ref(view.ref)[0]
@@ -99,9 +100,8 @@ class RecordActions:
         if kind is Kind.CHANGE and (problem := (changes.get("linked_problem") or (None, None))[1]):
             pairs.append((view.ref, problem))
         for change, problem in pairs:
-            self.app.notify(f"{change} is {problem}'s fix: {problem} is resolved with it once "
-                            "it is implemented successfully", title="The problem's fix",
-                            timeout=8, markup=False)
+            self.app.notify(fix_said(change, problem), title="The problem's fix", timeout=8,
+                            markup=False)
 
     # -- plumbing -----------------------------------------------------------
     def has_record(self) -> bool:
