@@ -509,13 +509,20 @@ class RecordService:
             # a candidate that would hold the link (an incident, from its problem) cannot
             # change once final: it is not offered, to be refused when picked
             holder, column = self._LINKS.get((kind, target), ("source", ""))
-            # a closed incident is offered to a problem (it takes the link: see link_in)
-            holds = holder == "target" and column != "problem_id"
+            holds = holder == "target" and not self._final_takes_link(target, column)
             final = lifecycle_for(target).is_final
             found += [row for row in self.list(target, flt, limit=limit)
                       if row.ref != ref and not (holds and final(row.status))]
         found.sort(key=lambda row: (not row.is_open, -row.updated_at.timestamp()))  # open first
         return found[:limit]
+
+    @staticmethod
+    def _final_takes_link(holder: Kind, column: str) -> bool:
+        """A closed incident is still linked to (or from) a problem being worked: problem
+        management looks back over past incidents (8.6.3), and trend detection linked them
+        while a link by hand was refused ("a closed record cannot change"). So it is offered
+        to a problem (link_candidates) and takes the link (link_in)."""
+        return holder is Kind.INCIDENT and column == "problem_id"
 
     def link(self, ref: str, target_ref: str, *, note: str = "", unlink: bool = False) -> RecordView:
         """Link two records (incident→problem, incident/problem→change, known error→problem,
@@ -549,11 +556,8 @@ class RecordService:
         holder_row, other = (row, target) if holder == "source" else (target, row)
         holder_kind = kind if holder == "source" else tkind
         other_kind = tkind if holder == "source" else kind
-        if holder_kind is Kind.INCIDENT and column == "problem_id" \
+        if self._final_takes_link(holder_kind, column) \
                 and lifecycle_for(holder_kind).is_final(holder_row.status):
-            # a closed incident is still linked to (or from) a problem being worked: problem
-            # management looks back over past incidents (8.6.3), and trend detection linked
-            # them while a link by hand was refused ("a closed record cannot change")
             if lifecycle_for(other_kind).is_final(other.status):
                 raise ValidationError(f"{holder_row.ref} and {other.ref} are both "
                                       f"{holder_row.status if holder_row.status == other.status else 'final'}; "
