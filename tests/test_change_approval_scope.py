@@ -19,13 +19,6 @@ def changes(store):
     return ChangeService(store)
 
 
-@pytest.fixture
-def records(store):
-    from sms_tui.services.core.records import RecordService
-
-    return RecordService(store)
-
-
 @pytest.fixture(autouse=True)
 def catalogue(store):
     from sms_tui.services.configuration.catalogue import CatalogueService
