@@ -45,12 +45,17 @@ def desk(tmp_path_factory):
     store.close()
 
 
+def _source(desk, kind: Kind, flt: QueueFilter):
+    """The queue's rows through the services, as the queue screen reads them: incidents and
+    requests with their SLA clocks."""
+    _store, records, sla = desk
+    if kind in (Kind.INCIDENT, Kind.REQUEST):
+        return IncidentQueue(records, kind.value, flt, sla)
+    return RecordQueue(records, kind.value, flt)
+
+
 def _through_services(desk, kind: Kind, flt: QueueFilter):
-    store, records, sla = desk
-    if kind in (Kind.INCIDENT, Kind.REQUEST):  # as the queue screen reads them (with SLA)
-        source = IncidentQueue(records, kind.value, flt, sla)
-    else:
-        source = RecordQueue(records, kind.value, flt)
+    source = _source(desk, kind, flt)
     total = source.count()
     return total, source.rows(0, LIMIT) if total else []
 
@@ -244,10 +249,7 @@ def test_the_last_page_read_first_is_the_services_last_page(desk, kind, flt):
         assert page.last == []
         return
     assert page.last_start == (total - 1) // LIMIT * LIMIT
-    store_, records, sla = desk
-    source = (IncidentQueue(records, kind.value, flt, sla) if kind is Kind.INCIDENT
-              else RecordQueue(records, kind.value, flt))
-    assert page.last == source.rows(page.last_start, total - page.last_start)
+    assert page.last == _source(desk, kind, flt).rows(page.last_start, total - page.last_start)
 
 
 def test_the_whole_incident_history_has_a_last_page(desk):
