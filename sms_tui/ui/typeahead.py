@@ -232,7 +232,15 @@ class TypeAhead:
         # handling the key posted there (Enter in an Input posts Submitted, which bubbles
         # up to the dialog that saves): the next key waits for that too.
         parent = getattr(node, "_parent", None)
-        finished = (not trailing and event._stop_propagation) or parent is None or node is self.app
+        # A key the app handed down (keys from Pilot; not the driver's, which have no sender)
+        # is stopped by the screen as it goes back up to the app -- Textual stops a message
+        # at its sender -- but still goes there, and the app's bindings (an option list's
+        # Enter) run only then: the marker goes too. Stopping at the screen, it let the next
+        # key go before the option picked was acted on (the catalogue's Enter, then a
+        # title's first letter ran on the catalogue).
+        handed_up = event is not None and parent is not None and event._sender is parent
+        finished = ((not trailing and event._stop_propagation and not handed_up)
+                    or parent is None or node is self.app)
         if finished:
             self._done(serial, None if trailing else origin)
         elif not parent.call_later(self._step, event, parent, serial, origin, trailing):

@@ -323,6 +323,34 @@ async def test_a_request_typed_in_one_burst_from_a_record_is_raised_and_the_cata
     assert [(t.name, t.title, t.version) for t in requests.types(include_retired=True)] == types_before
 
 
+async def test_the_letter_after_enter_in_the_catalogue_waits_for_the_form_enter_opens(
+        make_app, requests, monkeypatch):
+    """The catalogue's Enter is the option list's binding, run when the key reaches the app;
+    the screen acts on the option picked after that. The gate let the next key go once the
+    key had reached the screen (which stops it as it hands it up), so on a loaded machine
+    the title's first letter ran on the catalogue: 'urst request here' (seen in CI)."""
+    import asyncio
+
+    from sms_tui.ui.screens.request_types import RequestTypesScreen
+
+    picked = RequestTypesScreen.on_option_list_option_selected
+
+    async def slow_pick(self, event):  # the screen's task is late to run (a loaded machine)
+        await asyncio.sleep(0.2)
+        picked(self, event)
+
+    monkeypatch.setattr(RequestTypesScreen, "on_option_list_option_selected", slow_pick)
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "2", "T")
+        assert isinstance(app.screen, RequestTypesScreen)
+        await pilot.press("enter", *"Burst", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, RequestScreen)
+        assert app.screen.view.title == "Burst"
+
+
 async def test_a_key_handed_as_the_catalogue_arrives_keeps_the_draft_and_its_offer(
         make_app, requests, monkeypatch):
     """The form fills its type picker once the catalogue is read; the Changed messages of
