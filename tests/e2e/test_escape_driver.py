@@ -23,6 +23,9 @@ from .terminal import base_env
 HERE = Path(__file__).parent
 SENTINEL, SENTINEL_KEY = ".", "full_stop"
 GAP_S = 0.003
+# a gap this long may reach the escape delay (15 ms) once the pty and the app's input thread
+# have had their share of a loaded machine: such a case is written again, not failed
+LATE_S = 0.010
 
 SEQUENCES = {
     "up": "\x1b[A",
@@ -47,12 +50,19 @@ class Echo:
         self.child.delaybeforesend = None  # pexpect sleeps 50 ms before each write by default
         self.child.expect("READY")
 
-    def write(self, *pieces: str) -> None:
-        """Each piece in its own write, GAP_S apart."""
+    def write(self, *pieces: str) -> float:
+        """Each piece in its own write, GAP_S apart; returns the longest gap there was (a
+        loaded machine can make this process sleep far longer than asked)."""
+        longest, last = 0.0, None
         for i, piece in enumerate(pieces):
             if i:
                 time.sleep(GAP_S)
+            now = time.monotonic()
+            if last is not None:
+                longest = max(longest, now - last)
             self.child.send(piece)
+            last = time.monotonic()
+        return longest
 
     def keys(self, until: str, count: int = 1, timeout: float = 20.0) -> list[str]:
         """The keys logged so far, once ``until`` has been logged ``count`` times."""
@@ -102,25 +112,31 @@ def cases() -> list[tuple[str, list[str]]]:
 
 
 def test_sequences_split_at_every_byte_are_read_as_the_key_not_as_esc(echo: Echo) -> None:
-    todo = cases()
-    for done, (_name, pieces) in enumerate(todo):
-        echo.write(*pieces)
-        # Textual's parser tells Alt+x from Esc-then-x only when the escape delay has
-        # passed with nothing after the x: the sentinel waits until the key is in
-        echo.keys_after(SENTINEL_KEY, done)
-        echo.child.send(SENTINEL)
-    lines = echo.keys(SENTINEL_KEY, count=len(todo))
-    got, current = [], []
-    for line in lines:
-        if line == SENTINEL_KEY:
-            got.append(current)
-            current = []
-        else:
-            current.append(line)
-    wanted = [[name] for name, _pieces in todo]
-    misread = [(pieces, keys) for (name, pieces), keys in zip(todo, got, strict=True) if keys != [name]]
-    assert not misread, f"{len(misread)} of {len(todo)} split sequences misread, e.g. {misread[:5]}"
-    assert got == wanted
+    sentinels = 0
+    misread = []
+    for name, pieces in cases():
+        for _attempt in range(3):
+            longest = echo.write(*pieces)
+            # Textual's parser tells Alt+x from Esc-then-x only when the escape delay has
+            # passed with nothing after the x: the sentinel waits until the key is in
+            echo.keys_after(SENTINEL_KEY, sentinels)
+            echo.child.send(SENTINEL)
+            sentinels += 1
+            got = _since_sentinel(echo.keys(SENTINEL_KEY, count=sentinels), sentinels)
+            # a piece that came later than the escape delay is a bare Esc, rightly: the
+            # writer was descheduled (a loaded machine), and the case is written again
+            if got == [name] or longest < LATE_S:
+                break
+        if got != [name]:
+            misread.append((pieces, got, f"{longest * 1000:.0f} ms"))
+    assert not misread, f"{len(misread)} of {len(cases())} split sequences misread, e.g. {misread[:5]}"
+
+
+def _since_sentinel(lines: list[str], count: int) -> list[str]:
+    """The keys logged between the ``count - 1``-th and the ``count``-th sentinel."""
+    marks = [i for i, line in enumerate(lines) if line == SENTINEL_KEY]
+    start = marks[count - 2] + 1 if count >= 2 else 0
+    return lines[start:marks[count - 1]]
 
 
 @pytest.mark.parametrize("pieces", [["\x1bx"], ["\x1b", "x"], ["\x1bnew"], ["\x1b\r"],
