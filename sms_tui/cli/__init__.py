@@ -126,7 +126,8 @@ class DeskGroup(click.Group):
         except click.ClickException as exc:  # e.g. a FileError raised by click itself
             fail(exc.format_message(), exc.exit_code)
         except OSError as exc:
-            _os_failed(exc)
+            app = ctx.find_object(AppContext)
+            _os_failed(exc, saved=app is not None and app.wrote())
         except Exception as exc:
             # A bug, not the user's doing: still one line and no traceback (set
             # SMS_TUI_DEBUG=1 to see it); tests look for this wording.
@@ -163,8 +164,10 @@ def main(ctx: click.Context, db_path: Path | str | None, config_path: Path | Non
             fail(str(exc))
 
 
-def _os_failed(exc: OSError) -> None:
-    """The system refused (a full disk, /dev/full, a closed pipe...): one line, exit 1."""
+def _os_failed(exc: OSError, saved: bool = False) -> None:
+    """The system refused (a full disk, /dev/full, a closed pipe...): one line, exit 1.
+    ``saved``: the command wrote to the desk before its output failed -- said, so that it is
+    not run again (a second incident, a second note)."""
     import errno
 
     from ..domain.text import one_line
@@ -177,7 +180,9 @@ def _os_failed(exc: OSError) -> None:
         fail(f"{one_line(str(exc.filename), 200)}: {os_error_text(exc)}")
     if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EPIPE):
         _drop_stdout()  # the exit would try to flush it again and fail a second time
-        fail(f"cannot write the output: {os_error_text(exc)}")
+        fail(f"cannot write the output: {os_error_text(exc)}" + (
+            "; the desk was changed all the same: check before running the command again"
+            if saved else ""))
     fail(f"system error: {os_error_text(exc)}")
 
 

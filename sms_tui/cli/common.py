@@ -77,6 +77,7 @@ class AppContext:
     config_path: Path | None = None
     actor: str | None = None
     _store: Any = field(default=None, repr=False)
+    wrote_quickly: bool = False  # written with the standard library, without the store
 
     def store(self):
         """Open (create and migrate) the database on first use."""
@@ -85,6 +86,10 @@ class AppContext:
 
             self._store = open_store(self.db_path, self.config_path, self.actor)
         return self._store
+
+    def wrote(self) -> bool:
+        """Whether the command has written to the desk (a transaction committed)."""
+        return self.wrote_quickly or (self._store is not None and getattr(self._store, "writes", 0) > 0)
 
     def said_created(self) -> None:
         """After a command that worked: if it created the desk (a typo in --db made a new,

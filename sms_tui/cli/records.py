@@ -280,8 +280,11 @@ def _quick_new_incident(app: AppContext, **fields) -> str | None:
         actor = checked_actor(app.actor or current_user())
     except DeskError:
         return None  # the services refuse it in their words
-    return record_incident(app.db_path or default_db_path(), config, actor, datetime.now(UTC),
-                           **fields)
+    ref = record_incident(app.db_path or default_db_path(), config, actor, datetime.now(UTC),
+                          **fields)
+    if ref is not None:
+        app.wrote_quickly = True  # a failed output then says the incident was saved
+    return ref
 
 
 def _status_in(lifecycle, status: str) -> str:

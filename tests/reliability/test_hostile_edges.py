@@ -119,6 +119,29 @@ def test_output_to_a_full_device_says_the_disk_is_full(tmp_path, args):
     assert lines == ["sms-tui: error: cannot write the output: no space left on device (the disk is full)"]
 
 
+@pytest.mark.parametrize("args", [("new", "incident", "--title", "second"),
+                                  # through the services (a major incident), not the quick path
+                                  ("new", "incident", "--title", "second", "--impact", "high",
+                                   "--urgency", "high"),
+                                  ("note", "INC-000001", "called the user")])
+def test_output_lost_after_a_write_says_the_desk_was_changed(tmp_path, args):
+    """`new` to /dev/full said only that the output could not be written, with the incident
+    saved: run again, it made a second one."""
+    db = tmp_path / "desk.db"
+    assert run_cli("--db", str(db), "new", "incident", "--title", "first").returncode == 0
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([*cli_command(), "--db", str(db), *args], stdout=full,
+                                stderr=subprocess.PIPE, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "sms-tui: error: cannot write the output: no space left on device (the disk is full); "
+        "the desk was changed all the same: check before running the command again"]
+    if args[0] == "new":
+        assert "second" in run_cli("--db", str(db), "list", "incidents").stdout
+    else:
+        assert "called the user" in run_cli("--db", str(db), "show", "INC-000001").stdout
+
+
 @pytest.mark.parametrize("args", [("--help",), ("--version",), ("-h",), ("list", "--help")])
 def test_help_and_version_to_a_full_device_say_the_disk_is_full(args):
     # they are printed while the arguments are read, before any command runs: a traceback

@@ -71,6 +71,7 @@ class Store:
 
     # Set on the copies made by bound(): the open session every write()/read() yields.
     _bound: Session | None = None
+    writes = 0  # write transactions committed by this store (a command's output lost after one)
 
     def __init__(
         self,
@@ -146,6 +147,7 @@ class Store:
                     from ...storage.server import notify_change
 
                     notify_change(session)
+            self.writes += 1
         except (OperationalError, InternalError) as exc:  # InternalError: a read-only server
             if self.url is None and "readonly" in str(exc.orig or exc).replace("-", ""):
                 # SQLite keeps a connection opened on a read-only file read-only: the next
