@@ -104,9 +104,14 @@ def _log_to_file() -> None:
 
     target = os.environ.get("SMS_TUI_LOG")
     logger = logging.getLogger("sms_tui")
+    # the scheduler's library logs too (a check skipped while the one before still runs):
+    # with no handler, Python wrote its warnings on the terminal as the desk ended
+    scheduler = logging.getLogger("apscheduler")
+    scheduler.propagate = False
     if not target:
-        logger.addHandler(logging.NullHandler())
-        logger.propagate = False
+        for each in (logger, scheduler):
+            each.addHandler(logging.NullHandler())
+            each.propagate = False
         return
     import stat
 
@@ -128,3 +133,5 @@ def _log_to_file() -> None:
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
     logger.propagate = False
+    scheduler.addHandler(handler)
+    scheduler.setLevel(logging.WARNING)  # not its "Running job" line at every tick

@@ -53,6 +53,11 @@ def test_the_desk_lives_through_every_timer_firing_fifty_times(desk, tmp_path):
     term.burst("q")
     assert term.wait_exit() == 0
     assert "Traceback" not in term.raw.decode(errors="replace")
+    # nothing on the terminal once the desk has left it: the scheduler's library wrote its
+    # warnings there ('Execution of job "sla_check ..." skipped: maximum number of running
+    # instances reached') as the desk ended
+    after = term.raw.decode(errors="replace").rpartition("\x1b[?1049l")[2]
+    assert re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", after).strip() == "", after
 
 
 CRASH_ON_HELP = textwrap.dedent("""
