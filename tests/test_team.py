@@ -388,6 +388,39 @@ def test_a_write_by_another_process_is_heard_through_listen_notify(pg_desk):
         store.close()
 
 
+def test_the_listener_back_after_a_dropped_connection_has_the_screens_read_again(pg_desk):
+    """Writes committed while the listener's connection was down are never announced: the
+    other analysts' screens stayed at the old version until someone wrote again."""
+    import time
+
+    import psycopg
+
+    from tests.conftest import empty_server_desk
+
+    empty_server_desk(pg_desk)
+    store = Store(pg_desk, actor="watcher")
+    heard = threading.Event()
+    listener = ChangeListener(store, heard.set)
+    listener.start()
+    try:
+        assert listener.listening.wait(30)
+        with psycopg.connect(pg_desk, autocommit=True) as admin:
+            dropped = admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                "datname = current_database() AND query LIKE 'LISTEN%' "
+                "AND pid <> pg_backend_pid()").fetchall()
+        assert dropped, "the listener's connection was not found"
+        deadline = time.monotonic() + 30
+        while listener.listening.is_set() and time.monotonic() < deadline:
+            time.sleep(0.05)  # the listener notices its connection is gone
+        assert not heard.is_set()
+        assert listener.listening.wait(30)  # back
+        assert heard.wait(30)  # and told the screens to read again, though nobody wrote since
+    finally:
+        listener.close()
+        store.close()
+
+
 def test_each_analyst_acts_as_themselves(pg_desk):
     from tests.conftest import empty_server_desk
 

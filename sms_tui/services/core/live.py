@@ -50,6 +50,7 @@ class ChangeListener:
     def _run(self) -> None:
         from ...storage.server import CHANGES_CHANNEL
 
+        heard_before = False  # listening once already: writes may have gone by unheard since
         while not self.stop.is_set():
             try:
                 raw = self.store.engine.raw_connection()
@@ -58,6 +59,12 @@ class ChangeListener:
                     con.autocommit = True
                     con.execute(f"LISTEN {CHANGES_CHANNEL}")
                     self.listening.set()
+                    if heard_before:
+                        # what the others saved while the connection was down (a server
+                        # restart, a dropped network) was never announced: read it all again
+                        # -- screens stayed at the old version until someone else wrote
+                        self.on_change()
+                    heard_before = True
                     while not self.stop.is_set():
                         heard = list(con.notifies(timeout=WAIT_S, stop_after=1))
                         if heard:
