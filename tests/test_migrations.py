@@ -341,6 +341,30 @@ def test_a_database_from_a_newer_sms_tui_is_refused_untouched(desk):
     assert desk.dump() == before
 
 
+def test_a_database_of_another_program_using_alembic_is_not_called_a_newer_desk(desk):
+    # another program's Alembic stamps its own ids: it was "written by a newer sms-tui
+    # (schema 9f3c2a1b); upgrade sms-tui to open it"
+    desk.ensure()
+    desk.execute("UPDATE alembic_version SET version_num = '9f3c2a1b'")
+    before = desk.dump()
+    with pytest.raises(DeskError, match="holds tables that are not an sms-tui desk"):
+        desk.ensure()
+    assert desk.dump() == before
+
+
+def test_a_sqlite_file_of_another_program_is_refused_in_words_and_untouched(tmp_path):
+    # it said "cannot migrate …: table incident already exists"
+    db = tmp_path / "other.db"
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE incident (id INTEGER PRIMARY KEY, what TEXT)")
+    con.commit()
+    con.close()
+    before = db.read_bytes()
+    with pytest.raises(DeskError, match=r"other.db holds tables that are not an sms-tui desk"):
+        ensure_schema(db)
+    assert db.read_bytes() == before
+
+
 def test_the_sqlite_file_of_a_newer_sms_tui_keeps_its_bytes(tmp_path):
     db = tmp_path / "desk.db"
     ensure_schema(db)

@@ -59,6 +59,30 @@ def current_revision(path: Path) -> str | None:
         con.close()
 
 
+def ours(revision: str) -> bool:
+    """Whether an Alembic revision id is one of sms-tui's (four digits: 0001, 0002, ...):
+    another program using Alembic stamps its own ids, and its database was called "written
+    by a newer sms-tui"."""
+    return len(revision) == 4 and revision.isascii() and revision.isdigit()
+
+
+def _holds_tables(path: Path) -> bool:
+    """Whether the SQLite file at ``path`` holds any table (of another program, when it has
+    no sms-tui revision)."""
+    try:
+        con = sqlite3.connect(read_only_uri(path), uri=True, timeout=busy_timeout_s())
+        try:
+            return con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                               "AND name NOT LIKE 'sqlite_%' LIMIT 1").fetchone() is not None
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return False  # the migration says what is wrong with it
+
+
+FOREIGN = "holds tables that are not an sms-tui desk"
+
+
 def known_revisions() -> set[str]:
     from alembic.script import ScriptDirectory
 
@@ -124,6 +148,8 @@ def _migrate(path: Path) -> None:
     rev = current_revision(path)
     if rev == HEAD_REVISION:
         return
+    if (rev is not None and not ours(rev)) or (rev is None and _holds_tables(path)):
+        raise DatabaseError(f"{path} {FOREIGN}; give a desk, or the name of a new file")
     if rev is not None and rev not in known_revisions():
         raise DatabaseError(
             f"{path} was written by a newer sms-tui (schema {rev}); upgrade sms-tui to open it"

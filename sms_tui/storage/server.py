@@ -186,19 +186,19 @@ def upgrade_server(engine: Engine, revision: str = "head") -> bool:
     """Migrate the server's desk to ``revision``; True if it held no desk before."""
     from alembic import command
 
-    from .migrate import alembic_config, known_revisions
+    from .migrate import FOREIGN, alembic_config, known_revisions, ours
 
     with engine.connect() as connection, connection.begin():
         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATE_LOCK})")
         rev = stored_server_revision(connection)
         if rev == HEAD_REVISION and revision == "head":
             return False  # another analyst's sms-tui migrated it while we waited
+        if (rev is not None and not ours(rev)) or (rev is None and _has_foreign_tables(connection)):
+            raise DatabaseError(f"the database already {FOREIGN}; use an empty database "
+                                "(createdb NAME)")
         if rev is not None and rev not in known_revisions():
             raise DatabaseError(f"this desk was written by a newer sms-tui (schema {rev}); "
                                 "upgrade sms-tui to open it")
-        if rev is None and _has_foreign_tables(connection):
-            raise DatabaseError("the database already holds tables that are not an sms-tui desk; "
-                                "use an empty database (createdb NAME)")
         cfg = alembic_config("postgresql+psycopg://")
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
