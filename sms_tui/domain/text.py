@@ -143,6 +143,11 @@ def checked_actor(name: str) -> str:
                               f"characters; keep it to {MAX_ACTOR}")
     if not has_visible_text(name):
         raise ValidationError("the name to act as (--as or SMS_TUI_USER) has nothing visible in it")
+    if any(unicodedata.category(ch) == "Cc" for ch in name):
+        # an escape sequence or a line break in the journal's "who": shown as ␛ by the desk,
+        # dropped silently by `show`, and a line of its own in an export
+        raise ValidationError("the name to act as (--as or SMS_TUI_USER) holds a control "
+                              "character (an escape, a tab, a line break); give a plain name")
     return name
 
 

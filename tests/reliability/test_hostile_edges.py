@@ -214,7 +214,9 @@ def test_an_unexpected_error_is_still_one_line_and_says_it_is_a_bug(desk, monkey
 
 
 @pytest.mark.parametrize(("actor", "says"), [("x" * 5000, "keep it to 100"),
-                                             ("\u200b\u202e", "nothing visible")])
+                                             ("\u200b\u202e", "nothing visible"),
+                                             ("[bold]x[/]\x1b[31m", "control character"),
+                                             ("ann\nbob", "control character")])
 def test_the_name_to_act_as_is_bounded_and_visible(desk, db_path, actor, says):
     before = dump(db_path)
     result = desk.runner.invoke(main, ["--as", actor, "--db", str(db_path), "new", "incident",
