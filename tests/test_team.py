@@ -721,6 +721,29 @@ def test_import_into_a_server_desk_adds_to_its_records_or_names_each_conflict(tm
         store.close()
 
 
+def test_an_import_refused_by_the_server_says_so_without_the_drivers_noise(tmp_path, clock,
+                                                                         pg_desk):
+    """The installed program, the same records imported twice: psycopg's own warnings
+    ("error ignored terminating <psycopg.Pipeline …>: pipeline aborted", 14 of them) came on
+    stderr before the lines naming each conflict."""
+    from tests.cli_helpers import Cli
+    from tests.conftest import empty_server_desk
+
+    path = _sqlite_desk(tmp_path, clock)
+    exported = tmp_path / "x.json"
+    Cli(path).ok("export", "-o", str(exported))
+    empty_server_desk(pg_desk)
+    first = subprocess.run(_sms("--db", pg_desk, "import", str(exported)), env=_env(), text=True,
+                           capture_output=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    again = subprocess.run(_sms("--db", pg_desk, "import", str(exported)), env=_env(), text=True,
+                           capture_output=True, timeout=300)
+    assert again.returncode == 1
+    lines = again.stderr.splitlines()
+    assert [line for line in lines if not line.startswith(("x.json: line ", "sms-tui: ", "... and "))] == []
+    assert lines[0].startswith("x.json: line 2: ")
+
+
 def test_opening_the_desk_and_reading_never_wait_for_a_write_in_progress(pg_desk, monkeypatch):
     from tests.conftest import empty_server_desk
 

@@ -153,6 +153,7 @@ def main(ctx: click.Context, db_path: Path | str | None, config_path: Path | Non
 
     Run without a command to open the terminal UI.
     """
+    quiet_libraries()
     ctx.obj = AppContext(db_path=db_path, config_path=config_path, actor=actor)
     ctx.call_on_close(ctx.obj.close)
     if ctx.invoked_subcommand is None:
@@ -162,6 +163,18 @@ def main(ctx: click.Context, db_path: Path | str | None, config_path: Path | Non
             run_tui(ctx.obj)
         except DeskError as exc:
             fail(str(exc))
+
+
+def quiet_libraries() -> None:
+    """The libraries' log records go nowhere unless a handler is set (SMS_TUI_LOG, a test):
+    with none, Python wrote their warnings on stderr -- psycopg's "error ignored terminating
+    <psycopg.Pipeline …>: pipeline aborted" fourteen times before an import's refusal. What the
+    desk has to say, it says itself, in one line."""
+    import logging
+
+    root = logging.getLogger()
+    if not any(isinstance(handler, logging.NullHandler) for handler in root.handlers):
+        root.addHandler(logging.NullHandler())
 
 
 def _os_failed(exc: OSError, saved: bool = False) -> None:
