@@ -236,7 +236,7 @@ async def test_a_survey_answer_given_by_phone_is_recorded_from_the_record(make_a
         await app.push_screen(IncidentRecord(ref))
         await settle(pilot)
         # score 5 and the requester's words, typed in one go as the analyst hears them
-        await press(pilot, "V", "right", "tab")
+        await press(pilot, "V", "5", "tab")
         await type_text(pilot, "Quick [bold]fix[/], thanks")
         await press(pilot, "enter")
         await settle(pilot)
@@ -256,7 +256,7 @@ async def test_a_survey_answer_without_a_survey_is_refused_in_the_dialog(make_ap
         await settle(pilot)
         await app.push_screen(IncidentRecord(ref))
         await settle(pilot)
-        await press(pilot, "V", "enter")
+        await press(pilot, "V", "3", "enter")
         await settle(pilot)
         assert f"no satisfaction survey was sent about {ref}" in screen_text(app)
     assert records.get(ref).version == 1  # nothing written

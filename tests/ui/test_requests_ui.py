@@ -94,12 +94,33 @@ async def test_a_fulfilled_request_is_closed_with_the_customers_score(make_app, 
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         await press(pilot, "2", "o")  # fulfilled is not open: show all
-        await press(pilot, "enter", "F", "right")  # score 4 -> 5
+        await press(pilot, "enter", "F", "5")
         await press(pilot, "tab")
         await type_text(pilot, "Clear answer")
         await press(pilot, "enter")
         assert app.screen.view.status == "closed"
     assert records.get(ref).extra["satisfaction_score"] == 5
+
+
+async def test_no_score_is_saved_as_the_customers_until_one_is_picked(make_app, requests, records):
+    """F then Enter closed the request with a score of 4 nobody gave (the picker's default),
+    counted in the evidence report's satisfaction figures."""
+    ref = requests.create("information", title="How do I reach the VPN?").record.ref
+    requests.tick(ref, 1)
+    requests.tick(ref, 2)
+    records.transition(ref, "fulfilled")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "2", "o")
+        await press(pilot, "enter", "F", "enter")
+        await settle(pilot)
+        assert "pick the score the customer gave" in screen_text(app)
+        assert "[4]" not in screen_text(app)
+        await press(pilot, "right", "enter")  # the first step picks 1: saved as picked
+        await settle(pilot)
+        assert app.screen.view.status == "closed"
+    assert records.get(ref).extra["satisfaction_score"] == 1
 
 
 async def test_the_catalogue_opens_from_the_queue_and_a_type_gets_new_instructions(make_app, requests):

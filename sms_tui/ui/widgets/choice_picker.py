@@ -43,11 +43,15 @@ class ChoicePicker(Widget, can_focus=True):
         def control(self) -> ChoicePicker:
             return self.picker
 
-    def __init__(self, choices: list[tuple[str, str]], value: str | None = None, **kwargs) -> None:
+    def __init__(self, choices: list[tuple[str, str]], value: str | None = None, *,
+                 none_chosen: bool = False, **kwargs) -> None:
+        """``none_chosen``: nothing is picked until a key picks it (value ""): a customer's
+        score, which no default may stand for."""
         super().__init__(**kwargs)
         self.choices = choices
         values = [v for v, _ in choices]
-        self.set_reactive(ChoicePicker.value, value if value in values else values[0])
+        start = value if value in values else ("" if none_chosen else values[0])
+        self.set_reactive(ChoicePicker.value, start)
 
     def render(self) -> Text:
         chosen = self.get_component_rich_style("choice-picker--chosen", partial=True)
@@ -65,6 +69,9 @@ class ChoicePicker(Widget, can_focus=True):
 
     def action_step(self, delta: int) -> None:
         values = [v for v, _ in self.choices]
+        if self.value not in values:  # none chosen yet: the first step picks an end
+            self.value = values[0] if delta > 0 else values[-1]
+            return
         index = max(0, min(values.index(self.value) + delta, len(values) - 1))
         self.value = values[index]
 
