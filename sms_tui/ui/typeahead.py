@@ -200,6 +200,8 @@ class TypeAhead:
         if len(keys) > 1:
             event = keys[0]
             self._queue.extendleft(reversed(keys[1:]))
+        if isinstance(event, events.Paste) and _is_one_line_field(focused):
+            event = self._one_line(event)
         log.debug("key %r to %r", getattr(event, "key", "paste"), focused)
         self.handed += 1
         self.handed_at = time.monotonic()
@@ -210,6 +212,17 @@ class TypeAhead:
         self._typing_into = focused if typed else None
         if forwarded:
             self._follow(event, focused or self._current_screen())
+
+    def _one_line(self, paste: events.Paste) -> events.Paste:
+        """Lines pasted into a one-line field (a title), joined with spaces: Textual kept the
+        first line and dropped the rest without a word."""
+        lines = [line.strip() for line in paste.text.splitlines()]
+        kept = [line for line in lines if line]
+        if len(kept) <= 1:
+            return events.Paste(kept[0] if kept else "") if len(lines) > 1 else paste
+        self.app.notify(f"The {len(kept)} pasted lines were joined into one: this field "
+                        "holds one line.", title="Paste", markup=False)
+        return events.Paste(" ".join(kept))
 
     def _current_screen(self) -> Any:
         try:
@@ -299,6 +312,12 @@ class TypeAhead:
 
 def _typed(event: events.Event) -> bool:
     return isinstance(event, events.Key) and event.is_printable
+
+
+def _is_one_line_field(widget: Any) -> bool:
+    from textual.widgets import Input
+
+    return isinstance(widget, Input)
 
 
 def _is_text_field(widget: Any) -> bool:

@@ -439,3 +439,20 @@ def test_a_log_pasted_with_its_colour_codes_is_noted_in_order_without_them(desk)
     term.wait_for("saved (version")
     note = next(e["note"] for e in _journal(desk, ref) if e["action"] == "note")
     assert note.splitlines() == [f"{n:03d} ERROR timeout" for n in range(1, 201)]
+
+
+def test_lines_pasted_into_a_title_are_joined_into_it_and_said(desk):
+    """Two lines pasted into the new incident's title kept the first and dropped the rest
+    without a word (Textual's one-line field takes the first line of a paste)."""
+    _incident(desk, "there already")
+    term = desk.tui()
+    term.wait_for("there already")
+    term.burst("n")
+    term.wait_for("New incident")
+    term.burst("\x1b[200~Printer on floor 2\rjams on tray 3\r\r\x1b[201~")
+    toasts = _toasts(term.wait_for_re(r"pasted lines"))
+    assert "The 2 pasted lines were joined into one" in toasts
+    term.burst("ctrl+s")
+    term.wait_for("INC-000002")
+    record = json.loads(desk.cli("show", "INC-000002", "--format", "json"))
+    assert record["title"] == "Printer on floor 2 jams on tray 3"
