@@ -307,3 +307,23 @@ async def test_shift_m_assigns_the_record_to_oneself_from_the_queue_and_the_reco
         await settle(pilot)
         assert records.get(second).assignee == "tester"
         assert "tester" in screen_text(app)
+
+
+async def test_the_outbox_keeps_the_cursor_and_the_preview_on_the_same_message(app, desk, store):
+    """A message written meanwhile (above, the newest first) left the cursor on the row it was
+    on -- another message -- while the preview showed the first: r and o act on the cursor's."""
+    ref = desk["mail"].ref
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "8", "end", "enter")
+        assert isinstance(app.screen, OutboxScreen)
+        shown = app.screen._current()
+        assert shown is not None and "declared" in screen_text(app)
+        MajorIncidentService(store).send_update(ref, "Failover to site B started")
+        app.screen.load()
+        await settle(pilot)
+        assert len(app.screen.messages) == 2
+        assert app.screen._current().id == shown.id
+        assert "Failover to site B started" not in screen_text(app)
+        await press(pilot, "up")  # the preview follows the cursor
+        assert "Failover to site B started" in screen_text(app)

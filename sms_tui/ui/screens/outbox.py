@@ -41,6 +41,7 @@ class OutboxScreen(DeskScreen):
         super().__init__(name="outbox")
         self.unsent_only = False
         self.messages: list[CommunicationView] = []
+        self._shown: int | None = None  # the message whose text is shown below the list
 
     def compose(self):
         yield Header()
@@ -66,6 +67,7 @@ class OutboxScreen(DeskScreen):
                      group="outbox", exclusive=True)
 
     def _show(self, messages: list[CommunicationView]) -> None:
+        before = self._current()  # the message under the cursor stays under it
         self.messages = messages
         listing = self.query_one("#messages", OptionList)
         highlighted = listing.highlighted
@@ -80,7 +82,15 @@ class OutboxScreen(DeskScreen):
             return
         for message in messages:
             listing.add_option(Option(self._prompt(message), id=str(message.id)))
-        listing.highlighted = min(highlighted or 0, len(messages) - 1)
+        # by message, not by row: a new message above moved the cursor onto another one while
+        # the preview still showed the first, and r/o acted on the one under the cursor
+        ids = [m.id for m in messages]
+        if before is not None and before.id in ids:
+            listing.highlighted = ids.index(before.id)
+        else:
+            listing.highlighted = min(highlighted or 0, len(messages) - 1)
+        if self._shown is not None:
+            self.action_show()  # the preview follows: the message under the cursor, as it is now
 
     @staticmethod
     def _prompt(message: CommunicationView) -> Text:
@@ -101,6 +111,7 @@ class OutboxScreen(DeskScreen):
         message = self._current()
         if message is None:
             return
+        self._shown = message.id
         body = Text.assemble(("To: ", "bold"), display.line(message.recipients or "(no contacts)"),
                              "\n", ("Subject: ", "bold"), display.line(message.subject), "\n\n",
                              display.block(message.body))
@@ -108,6 +119,12 @@ class OutboxScreen(DeskScreen):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.action_show()
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        # once a message is shown, the text below follows the cursor: it never shows one
+        # message while r and o act on another
+        if self._shown is not None and event.option_list.id == "messages":
+            self.action_show()
 
     def action_unsent(self) -> None:
         self.unsent_only = not self.unsent_only
