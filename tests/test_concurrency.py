@@ -91,3 +91,71 @@ def test_a_write_without_expected_version_still_bumps_the_version(two_analysts):
     bob.add_note(rec.ref, "scripted note")
     with pytest.raises(ConflictError):
         alice.update(rec.ref, title="Access to HR share", expected_version=rec.version)
+
+
+def test_a_link_from_a_stale_screen_does_not_replace_the_link_made_meanwhile(two_analysts):
+    """Both open the incident with no problem linked; alice links one, then bob, still
+    looking at the unlinked record, picks another: his link would move the incident off
+    alice's problem without him ever seeing it. It is refused, as every stale write is."""
+    alice, bob = two_analysts
+    incident = alice.create("incident", title="VPN drops every 10 min")
+    hers = alice.create("problem", title="Concentrator firmware leaks sessions")
+    his = alice.create("problem", title="ISP line flaps")
+    bobs_copy = bob.get(incident.ref)
+
+    alice.link(incident.ref, hers.ref, expected_version=incident.version)
+    with pytest.raises(ConflictError) as info:
+        bob.link(incident.ref, his.ref, expected_version=bobs_copy.version)
+    message = str(info.value)
+    assert incident.ref in message and "reload" in message
+    assert f"now version {bobs_copy.version + 1}, you had {bobs_copy.version}" in message
+
+    assert [(link.relation, link.ref) for link in alice.get(incident.ref).links] == [
+        ("problem", hers.ref)]
+    assert [e.action for e in alice.get(his.ref).journal] == ["create"]  # never linked
+    assert [e.actor for e in alice.get(hers.ref).journal] == ["alice", "alice"]
+
+
+def test_after_reloading_a_link_refused_as_stale_can_be_made(two_analysts):
+    alice, bob = two_analysts
+    incident = alice.create("incident", title="VPN drops")
+    hers = alice.create("problem", title="Firmware")
+    his = alice.create("problem", title="ISP line")
+    stale = bob.get(incident.ref)
+    alice.link(incident.ref, hers.ref, expected_version=incident.version)
+    with pytest.raises(ConflictError):
+        bob.link(incident.ref, his.ref, expected_version=stale.version)
+
+    fresh = bob.get(incident.ref)  # ctrl+r: bob now sees alice's link, and moves it knowingly
+    moved = bob.link(incident.ref, his.ref, expected_version=fresh.version)
+    assert moved.version == fresh.version + 1
+    assert [(link.relation, link.ref) for link in moved.links] == [("problem", his.ref)]
+
+
+def test_an_unlink_from_a_stale_screen_is_refused(two_analysts):
+    alice, bob = two_analysts
+    incident = alice.create("incident", title="VPN drops")
+    problem = alice.create("problem", title="Firmware")
+    linked = alice.link(incident.ref, problem.ref)
+    bobs_copy = bob.get(incident.ref)
+    alice.add_note(incident.ref, "Vendor confirms the firmware bug: keep the link",
+                   expected_version=linked.version)
+
+    with pytest.raises(ConflictError):
+        bob.link(incident.ref, problem.ref, unlink=True, expected_version=bobs_copy.version)
+    assert [link.ref for link in alice.get(incident.ref).links] == [problem.ref]
+
+
+def test_a_link_from_the_problems_side_checks_the_problems_version(two_analysts):
+    """`l` on a problem links an incident to it: the version checked is the problem's, the
+    record the analyst has in front of them."""
+    alice, bob = two_analysts
+    problem = alice.create("problem", title="Firmware")
+    first = alice.create("incident", title="VPN drops")
+    second = alice.create("incident", title="VPN slow")
+    bobs_copy = bob.get(problem.ref)
+    alice.link(problem.ref, first.ref, expected_version=problem.version)
+
+    with pytest.raises(ConflictError):
+        bob.link(problem.ref, second.ref, expected_version=bobs_copy.version)
+    assert [link.ref for link in alice.get(problem.ref).links] == [first.ref]

@@ -297,6 +297,66 @@ async def test_a_link_that_moves_the_record_off_another_says_so(make_app, record
         assert told == [f"{incident.ref} is linked to {second.ref} now, no longer to {first.ref}"]
 
 
+async def test_a_link_from_a_dialog_opened_before_another_analysts_link_is_refused_and_reloads(
+        make_app, records):
+    # anna and bob both pressed l on the incident (no problem linked); anna linked hers, then
+    # bob's link took the incident off her problem: he saw "Problem moved … no longer to" a
+    # link he never knew of, and her screen then showed his problem
+    from sms_tui.ui.screens.link_dialog import LinkDialog
+
+    incident = records.create("incident", title="Mail queue stuck on the relay")
+    hers = records.create("problem", title="Mail relay runs out of disk")
+    his = records.create("problem", title="Mail relay certificate expired")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.screen.action_open_record(incident.ref)
+        await settle(pilot)
+        await press(pilot, "l")
+        assert isinstance(app.screen, LinkDialog)
+        seen = app.screen.record.version
+
+        records.link(incident.ref, hers.ref)  # anna, meanwhile
+        await type_text(pilot, his.ref)
+        await press(pilot, "enter", "enter")
+        assert isinstance(app.screen, LinkDialog)  # still open, nothing moved
+        assert "changed by someone else" in screen_text(app)
+        assert f"version {seen + 1}, you had {seen}" in screen_text(app)
+        assert [link.ref for link in records.get(incident.ref).links] == [hers.ref]
+        assert not [n for n in app._notifications if n.title == "Problem moved"]
+
+        await press(pilot, "ctrl+r")  # bob sees anna's link, and may still move it knowingly
+        assert app.screen.record.version == seen + 1
+        assert "changed by someone else" not in screen_text(app)
+        await press(pilot, "enter")
+        assert isinstance(app.screen, RecordScreen)
+        told = [n.message for n in app._notifications if n.title == "Problem moved"]
+        assert told == [f"{incident.ref} is linked to {his.ref} now, no longer to {hers.ref}"]
+    assert [link.ref for link in records.get(incident.ref).links] == [his.ref]
+
+
+async def test_reload_in_the_link_dialog_marks_the_link_made_meanwhile(make_app, records):
+    incident = records.create("incident", title="Mail queue stuck on the relay")
+    hers = records.create("problem", title="Mail relay runs out of disk")
+    his = records.create("problem", title="Mail relay certificate expired")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.screen.action_open_record(incident.ref)
+        await settle(pilot)
+        await press(pilot, "l")
+        records.link(incident.ref, hers.ref)  # someone else, meanwhile
+        await press(pilot, "down")  # to the list of both problems
+        highlighted = app.screen.candidates[0].ref
+        await press(pilot, "enter")
+        assert "changed by someone else" in screen_text(app)
+        await press(pilot, "ctrl+r")
+        lines = screen_text(app).splitlines()
+        assert any(hers.ref in line and "linked already" in line for line in lines)
+        assert not any(his.ref in line and "linked already" in line for line in lines)
+        assert app.screen._highlighted() == highlighted  # where it was
+
+
 @pytest.mark.parametrize("from_", ["problem", "change"])
 async def test_a_change_linked_to_a_problem_is_said_to_be_its_fix(make_app, records, from_):
     """Linking a change to a problem makes it the problem's fix: the problem was resolved with

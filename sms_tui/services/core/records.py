@@ -524,14 +524,19 @@ class RecordService:
         to a problem (link_candidates) and takes the link (link_in)."""
         return holder is Kind.INCIDENT and column == "problem_id"
 
-    def link(self, ref: str, target_ref: str, *, note: str = "", unlink: bool = False) -> RecordView:
+    def link(self, ref: str, target_ref: str, *, note: str = "", unlink: bool = False,
+             expected_version: int | None = None) -> RecordView:
         """Link two records (incident→problem, incident/problem→change, known error→problem,
         incident→incident: ``ref`` becomes the child of ``target_ref``).
 
-        Either order works; both records' journals get an entry.
+        Either order works; both records' journals get an entry. ``expected_version`` is
+        ``ref``'s version as the analyst saw it, checked as every other write does: a link
+        made since (which this one would replace, or which an unlink would remove unseen)
+        moved it on, and the write is refused as a conflict.
         """
         with self.store.write() as session:
             kind, row = self._load(session, ref)
+            self._check_version(row, expected_version)
             tkind, target = self._load(session, target_ref)
             self.link_in(session, kind, row, tkind, target, note=note, unlink=unlink,
                          now=self.store.now())

@@ -180,4 +180,17 @@ class LinkDialog(ActionDialog):
         return {"target": target, "note": self.query_one("#note", Input).value.strip()}
 
     def perform(self, records, record, values):
-        return records.link(record.ref, values["target"], note=values["note"])
+        # the version the analyst saw: a link made since is not replaced unseen
+        return records.link(record.ref, values["target"], note=values["note"],
+                            expected_version=record.version)
+
+    def record_reloaded(self, view: Any) -> None:
+        """After ctrl+r the list says which records it is linked to *now* (the link made
+        meanwhile, that this one would replace), the highlight where it was."""
+        if not self.candidates:
+            return
+        options = self.query_one("#candidates", OptionList)
+        highlighted = options.highlighted
+        self._show(self.candidates, self._listed_for)
+        if highlighted is not None:
+            options.highlighted = highlighted
