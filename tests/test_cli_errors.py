@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.cli_helpers import Cli, dump, one_error_line
@@ -97,6 +99,26 @@ def test_stale_version_is_refused_after_someone_else_edits(cli, desk, db_path):
     assert result.exit_code == 1
     assert "reload it and try again" in one_error_line(result)
     assert dump(db_path) == before
+
+
+@pytest.mark.parametrize("command", ["link", "unlink"])
+def test_a_stale_link_or_unlink_is_refused_like_any_other_write(cli, desk, db_path, command):
+    """'link' and 'unlink' take --expected-version as the other writes do (without it a script
+    links whatever the record holds, as before)."""
+    problem = cli.ok("new", "problem", "--title", "Password prompts after the update").strip()
+    if command == "unlink":
+        cli.ok("link", desk, problem)
+    version = int(json.loads(cli.ok("show", desk, "--format", "json"))["version"])
+    cli.ok("note", desk, "Called the user")  # someone else moved it on
+    before = dump(db_path)
+
+    result = cli(command, desk, problem, "--expected-version", str(version))
+
+    assert result.exit_code == 1
+    assert f"(now version {version + 1}, you had {version}); reload it and try again" in \
+        one_error_line(result)
+    assert dump(db_path) == before
+    cli.ok(command, desk, problem, "--expected-version", str(version + 1))
 
 
 def test_a_directory_as_database_is_refused_and_left_alone(cli, tmp_path):

@@ -405,11 +405,12 @@ def _register_actions(main: click.Group) -> None:
     @click.argument("ref")
     @click.argument("other")
     @click.option("--note", default="", help="Kept in both journals.")
+    @EXPECTED_VERSION
     @pass_app
-    def link(app: AppContext, ref, other, note):
+    def link(app: AppContext, ref, other, note, expected_version):
         """Link two records: incident→problem, incident/problem→change, known error→problem."""
         records = _records(app)
-        record = records.link(ref, other, note=note)
+        record = records.link(ref, other, note=note, expected_version=expected_version)
         # the record that moved holds the link: REF (link INC PRB) or OTHER (link PRB INC)
         moved = _moved_from(record) or _moved_from(records.get(other))
         refs = {parse_ref(r)[0]: r for r in (record.ref, _canonical(other))}
@@ -425,10 +426,12 @@ def _register_actions(main: click.Group) -> None:
     @click.argument("ref")
     @click.argument("other")
     @click.option("--note", default="", help="Kept in both journals.")
+    @EXPECTED_VERSION
     @pass_app
-    def unlink(app: AppContext, ref, other, note):
+    def unlink(app: AppContext, ref, other, note, expected_version):
         """Remove the link between two records."""
-        record = _records(app).link(ref, other, note=note, unlink=True)
+        record = _records(app).link(ref, other, note=note, unlink=True,
+                                    expected_version=expected_version)
         click.echo(f"{record.ref}: unlinked from {_canonical(other)}")
 
     @main.command("edit", short_help="Change fields of REF (priority is recomputed).")
