@@ -106,6 +106,7 @@ DEFAULTS: dict[str, tuple[str, tuple[str, ...]]] = {
     'major.close': ('escape', ('MajorScreen',)),
     'major.declare': ('d', ('MajorScreen',)),
     'major.manager': ('a', ('MajorScreen',)),
+    'major.reload': ('ctrl+r', ('MajorScreen',)),
     'major.tick': ('enter,space', ('MajorScreen',)),
     'major.update': ('u', ('MajorScreen',)),
     'note.submit': ('ctrl+s', ('NoteDialog',)),

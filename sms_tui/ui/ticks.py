@@ -20,14 +20,17 @@ class TickQueue:
     """Serialised toggles of checklist items, for a screen with ``service`` (ServiceMixin).
 
     ``write(key, done)`` returns the call to run in a worker (built when the write's turn
-    comes); ``written(result)`` shows its result on the UI thread.
+    comes); ``written(result)`` shows its result on the UI thread; ``refused(key, exc)``, if
+    given, is told of a write refused (after the error is reported), to put the screen right.
     """
 
     def __init__(self, owner: Any, write: Callable[[Any, bool], Callable[[], Any]],
-                 written: Callable[[Any], Any]) -> None:
+                 written: Callable[[Any], Any],
+                 refused: Callable[[Any, BaseException], Any] | None = None) -> None:
         self.owner = owner
         self.write = write
         self.written = written
+        self.refused = refused
         self._queue: deque[tuple[Any, bool]] = deque()
         self._pending: dict[Any, bool] = {}  # the state each queued item will have
         self._busy = False
@@ -70,6 +73,8 @@ class TickQueue:
                 self._queue.clear()  # the presses after a refused one were meant after it
                 self._pending.clear()
                 self.owner.app.report_error(value)
+                if self.refused is not None:
+                    self.refused(key, value)
                 return
             if all(k != key for k, _ in self._queue):
                 self._pending.pop(key, None)

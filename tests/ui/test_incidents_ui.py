@@ -206,6 +206,96 @@ async def test_steps_ticked_in_one_burst_are_each_recorded_and_shown(app, desk, 
     assert stored[:4] == [True, True, True, True] and stored == shown
 
 
+@pytest.fixture
+def anna(db_path, clock, config):
+    """Another analyst on the same desk, as another process would be."""
+    store = Store(db_path, config, actor="anna", clock=clock)
+    yield MajorIncidentService(store)
+    store.close()
+
+
+async def test_a_tick_refused_as_changed_elsewhere_reloads_and_stays_on_its_step(app, desk, anna):
+    """anna and bob both had m open; both ticked step 3. bob's tick was refused as changed by
+    someone else, but his dialog went on showing the old version with step 3 open, the cursor
+    on step 4 as if his tick had worked; ctrl+r did nothing and every Enter after was refused
+    the same way. Now it reads the incident again, the cursor back on the step refused."""
+    ref = desk["mail"].ref  # step 2 done already: step 1 is highlighted when it opens
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "m")
+        screen = app.screen
+        assert isinstance(screen, MajorScreen)
+        await press(pilot, "j", "j")
+        assert screen.query_one("#steps").highlighted == 2 and not screen.view.steps[2].done
+        seen = screen.record.version
+
+        anna.tick_step(ref, 3)  # meanwhile, from her own dialog
+        await press(pilot, "enter")
+        await settle(pilot)
+        assert any("changed by someone else" in n.message for n in app._notifications)
+        assert screen.query_one("#steps").highlighted == 2  # on the step refused
+        assert screen.record.version == seen + 1  # read again
+        assert screen.view.steps[2].done and screen.view.steps[2].done_by == "anna"
+        assert f"v{seen + 1}" in screen_text(app) and "[x] 3." in screen_text(app)
+
+        conflicts = sum("changed by someone else" in n.message for n in app._notifications)
+        await press(pilot, "down", "enter")  # the next step ticks, not refused again
+        await settle(pilot)
+        assert sum("changed by someone else" in n.message
+                   for n in app._notifications) == conflicts
+    done = {step.position: step.done_by for step in anna.get(ref).steps if step.done}
+    assert done[3] == "anna" and done[4] == "tester"
+
+
+async def test_the_major_dialog_shows_a_step_ticked_elsewhere_as_the_record_screen_would(
+        app, desk, anna):
+    ref = desk["mail"].ref
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "m")
+        screen = app.screen
+        assert isinstance(screen, MajorScreen) and not screen.view.steps[0].done
+
+        anna.tick_step(ref, 1)
+        app.check_for_changes()  # what the poll (or PostgreSQL's notice) does
+        await settle(pilot)
+        assert screen.view.steps[0].done and "[x] 1." in screen_text(app)
+        await press(pilot, "down", "down", "enter")  # step 3, with the version now shown
+        await settle(pilot)
+        assert not any("changed" in n.message for n in app._notifications)
+    assert anna.get(ref).steps[2].done_by == "tester"
+
+
+async def test_ctrl_r_reads_the_major_incident_again(app, desk, anna):
+    ref = desk["mail"].ref
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "m")
+        screen = app.screen
+        seen = screen.record.version
+        anna.tick_step(ref, 1)  # no poll in the tests: only ctrl+r reads it
+        await press(pilot, "ctrl+r")
+        assert screen.record.version == seen + 1 and screen.view.steps[0].done
+        assert any(n.message == f"Reloaded {ref} (version {seen + 1})" for n in app._notifications)
+
+
+async def test_the_major_dialog_is_read_again_after_a_dialog_over_it_if_anyone_wrote(
+        app, desk, anna):
+    """DataChanged goes to the screen on top: written while the manager dialog was open over
+    it (and cancelled), the checklist went on showing what it showed before."""
+    ref = desk["mail"].ref
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "m", "a")
+        anna.tick_step(ref, 1)
+        app.check_for_changes()
+        await settle(pilot)
+        await press(pilot, "escape")
+        screen = app.screen
+        assert isinstance(screen, MajorScreen)
+        assert screen.view.steps[0].done
+
+
 async def test_status_update_to_management_lands_in_the_outbox(app, desk):
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)

@@ -200,3 +200,37 @@ class DeskScreen(FocusWithoutRepaint, KeptStyles, ServiceMixin, Screen):
 
 class DeskModal(FocusWithoutRepaint, KeptStyles, FieldFocusMixin, ServiceMixin, ModalScreen[Any]):
     """A dialog over a screen; it calls services the same way."""
+
+
+class FollowsChanges:
+    """For a dialog that shows a record as it is now, not one the analyst is typing into
+    (the major incident's and the security incident's steps): read again whenever anyone
+    writes -- :class:`DataChanged` goes to the screen on top -- and when it is on top again
+    after a dialog of its own if anything was written meanwhile, as :class:`DeskScreen` is.
+    It showed the state it opened on until closed and opened again, and each tick was then
+    refused as "changed by someone else". (An :class:`ActionDialog` holds what was typed
+    against the version it showed: it learns of a change by the conflict, and ctrl+r.)"""
+
+    app: Any
+    seen_version: int | None = None
+
+    def load_changes(self) -> None:
+        """Read what was written. Its own worker group, not the dialog's ``load``'s: the
+        notice of the dialog's own write came while the read after that write held the keys
+        typed next (Enter after a, a name, Enter), and cancelled it, so that Enter ticked with
+        the version from before the write and was refused as changed by someone else."""
+        raise NotImplementedError
+
+    def on_mount(self) -> None:
+        # (Textual runs every class's on_mount along the MRO: the dialog's own runs too)
+        self.seen_version = self.app.data_version
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        if message.version != self.seen_version:
+            self.seen_version = message.version
+            self.load_changes()
+
+    def on_screen_resume(self) -> None:
+        if self.seen_version is not None and self.app.data_version != self.seen_version:
+            self.seen_version = self.app.data_version
+            self.load_changes()

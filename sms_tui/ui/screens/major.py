@@ -17,10 +17,11 @@ from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...domain.errors import ConflictError
 from .. import display
 from ..ticks import TickQueue
 from ..widgets.marked_option_list import MarkedOptionList
-from .base import DeskModal, is_older
+from .base import DeskModal, FollowsChanges, is_older
 from .declare_dialog import DeclareDialog
 from .manager_dialog import ManagerDialog
 from .service_lookup import major_service
@@ -32,8 +33,8 @@ if TYPE_CHECKING:
     from ...services.incidents.rules import MajorView
 
 
-class MajorScreen(DeskModal):
-    """Procedure checklist and actions of one major incident."""
+class MajorScreen(FollowsChanges, DeskModal):
+    """Procedure checklist and actions of one major incident, kept as it is now (FollowsChanges)."""
 
     HELP_TITLE = "Major incident"
 
@@ -46,6 +47,8 @@ class MajorScreen(DeskModal):
                 tooltip="Send a status update to top management"),
         Binding("d", "declare", "Declare/undeclare", id="major.declare"),
         Binding("escape", "close", "Close", id="major.close"),
+        Binding("ctrl+r", "reload", "Reload", id="major.reload", show=False,
+                tooltip="Read the incident as it is now (done by itself after a refused tick)"),
     ]
 
     def __init__(self, ref: str) -> None:
@@ -54,7 +57,7 @@ class MajorScreen(DeskModal):
         self.view: MajorView | None = None
         self.record: RecordView | None = None
         # ticks typed in a burst: each toggles its step once, written one after the other
-        self.ticks = TickQueue(self, self._tick_call, self._ticked)
+        self.ticks = TickQueue(self, self._tick_call, self._ticked, self._tick_refused)
         self._after_dialog = False  # the next read follows a dialog's write (see _show)
 
     def compose(self):
@@ -72,13 +75,29 @@ class MajorScreen(DeskModal):
         # steps: before them, a went nowhere and the name's letters ran as commands
         self.load(hold_keys=True)
 
-    def load(self, hold_keys: bool = False) -> None:
+    def load(self, hold_keys: bool = False, then: Any = None, group: str = "major") -> None:
         backend, ref = self.backend, self.ref
 
         def fetch() -> tuple[MajorView, RecordView]:
             return major_service(backend).get(ref), backend.records.get(ref)
 
-        self.service(fetch, self._show, group="major", exclusive=True, opens_screen=hold_keys)
+        def show(result: tuple[MajorView, RecordView]) -> None:
+            self._show(result)
+            if then is not None:
+                then(result[1])
+
+        self.service(fetch, show, group=group, exclusive=True, opens_screen=hold_keys)
+
+    def load_changes(self) -> None:
+        self.load(group="major-changes")  # see FollowsChanges.load_changes
+
+    def action_reload(self) -> None:
+        """ctrl+r, as in the note and status dialogs and the forms: the incident as it is now."""
+        self.load(then=self._reloaded)
+
+    def _reloaded(self, record: RecordView) -> None:
+        self.app.notify(f"Reloaded {record.ref} (version {record.version})", timeout=3,
+                        markup=False)
 
     def _show(self, result: tuple[MajorView, RecordView]) -> None:
         if is_older(result[1], self.record):
@@ -157,6 +176,19 @@ class MajorScreen(DeskModal):
     def _ticked(self, result: tuple[MajorView, RecordView]) -> None:
         self._show(result)
         self.app.check_for_changes()
+
+    def _tick_refused(self, position: int, exc: BaseException) -> None:
+        """The highlight back on the step refused (it had moved on as if the tick were done);
+        refused as changed by someone else, the incident is read again, so that the analyst
+        sees what was done meanwhile and the next Enter is sent with the version it shows:
+        the dialog kept the old one, and every Enter after was refused the same way."""
+        steps = self.query_one("#steps", OptionList)
+        index = next((i for i, step in enumerate(self.view.steps) if step.position == position),
+                     None) if self.view is not None else None
+        if index is not None:
+            steps.highlighted = index
+        if isinstance(exc, ConflictError):
+            self.action_reload()
 
     def _tick_call(self, position: int, done: bool):
         # built when its turn comes: the version the previous tick left (TickQueue)
