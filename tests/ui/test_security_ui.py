@@ -60,3 +60,35 @@ async def test_handling_steps_are_ticked_from_the_incident_with_i(make_app, reco
         assert "3 of 4 steps open" in screen_text(app)
     entry = next(e for e in records.get(ref).journal if e.action == "security_step")
     assert entry.actor == "tester" and entry.changes["step 1"][1] == "done"
+
+
+async def test_the_steps_follow_a_tick_made_elsewhere_and_a_refused_tick_reads_them_again(
+        make_app, records):
+    """As the major incident dialog: it showed the steps as they were when it opened, and
+    every tick after another analyst's was refused as changed by someone else."""
+    from sms_tui.services.incidents.security import SecurityService
+
+    ref = records.create("incident", title="Phishing mail clicked", security_risk="high").ref
+    other = SecurityService(records.store)  # another analyst, meanwhile
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.screen.action_open_record(ref)
+        await settle(pilot)
+        await press(pilot, "i")
+        screen = app.screen
+        assert isinstance(screen, SecurityScreen)
+
+        other.tick_step(ref, 1)
+        app.check_for_changes()  # what the poll (or PostgreSQL's notice) does
+        await settle(pilot)
+        assert "3 of 4 steps open" in screen_text(app)
+
+        other.tick_step(ref, 2)  # not yet noticed: the next tick is refused...
+        await press(pilot, "down", "down", "enter")
+        await settle(pilot)
+        assert any("changed by someone else" in n.message for n in app._notifications)
+        assert "2 of 4 steps open" in screen_text(app)  # ...and the steps are read again
+        await press(pilot, "enter")  # step 3, with the version now shown
+        await settle(pilot)
+        assert "1 of 4 steps open" in screen_text(app)

@@ -15,10 +15,11 @@ from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...domain.errors import ConflictError
 from .. import display
 from ..ticks import TickQueue
 from ..widgets.marked_option_list import MarkedOptionList
-from .base import DeskModal, is_older
+from .base import DeskModal, FollowsChanges, is_older
 
 if TYPE_CHECKING:
     from ...services.incidents.security import SecurityService, SecurityView
@@ -30,7 +31,7 @@ def _security(backend: Any) -> SecurityService:
     return backend.service(SecurityService)
 
 
-class SecurityScreen(DeskModal):
+class SecurityScreen(FollowsChanges, DeskModal):
     """Handling steps of one information security incident."""
 
     HELP_TITLE = "Security incident"
@@ -46,7 +47,7 @@ class SecurityScreen(DeskModal):
         self.ref = ref
         self.view: SecurityView | None = None
         # ticks typed in a burst: each toggles its step once, written one after the other
-        self.ticks = TickQueue(self, self._tick_call, self._ticked)
+        self.ticks = TickQueue(self, self._tick_call, self._ticked, self._tick_refused)
 
     def compose(self):
         with Vertical(classes="dialog"):
@@ -61,9 +62,12 @@ class SecurityScreen(DeskModal):
         self.query_one("#sec-steps", OptionList).focus()
         self.app.when_ready(self.load)
 
-    def load(self) -> None:
+    def load(self, group: str = "security") -> None:
         backend, ref = self.backend, self.ref
-        self.service(lambda: _security(backend).get(ref), self._show, group="security", exclusive=True)
+        self.service(lambda: _security(backend).get(ref), self._show, group=group, exclusive=True)
+
+    def load_changes(self) -> None:
+        self.load(group="security-changes")  # see FollowsChanges.load_changes
 
     def _show(self, view: SecurityView) -> None:
         if is_older(view, self.view):
@@ -123,6 +127,10 @@ class SecurityScreen(DeskModal):
     def _ticked(self, view: SecurityView) -> None:
         self._show(view)
         self.app.check_for_changes()
+
+    def _tick_refused(self, _position: int, exc: BaseException) -> None:
+        if isinstance(exc, ConflictError):  # the steps as they are now, for the next Enter
+            self.load()
 
     def action_close(self) -> None:
         self.dismiss(None)
