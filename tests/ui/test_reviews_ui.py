@@ -417,6 +417,25 @@ async def test_home_and_end_go_to_the_first_and_last_review(make_app, reviews):
         assert table.cursor_row == 0
 
 
+async def test_the_home_screens_queues_move_with_j_and_k_and_the_cursor_is_marked(make_app):
+    """j and k did nothing on home's table of queues, and under NO_COLOR the queue Enter
+    opens was told only by bold: it is marked with '›' as in every list."""
+    from sms_tui.ui.screens.dashboard import DashboardScreen
+    from sms_tui.ui.screens.request_queue import RequestQueueScreen
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "0")
+        assert isinstance(app.screen, DashboardScreen)
+        assert "›Incidents" in screen_text(app)
+        await press(pilot, "j")
+        assert "›Requests" in screen_text(app)
+        await press(pilot, "j", "k", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, RequestQueueScreen)
+
+
 async def test_enter_pressed_with_f_opens_a_review_of_the_new_list(make_app, reviews, monkeypatch):
     """`f Enter` in one burst on a slow desk: Enter opened a review of the list before f."""
     app = make_app()

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Header, Static
 from ...domain.kinds import KINDS, Kind
 from ..sections import QUEUE_SECTION, SECTIONS
 from ..widgets.desk_footer import DeskFooter
+from ..widgets.row_table import RowTable
 from ..widgets.section_bar import SectionBar
 from .base import DeskScreen
 from .reviews_home import OverdueReviews
@@ -35,7 +36,9 @@ class DashboardScreen(DeskScreen):
         yield SectionBar("home")
         with VerticalScroll(id="home-body"):
             yield Static(Text("Open records by priority", style="bold"), id="home-title")
-            table: DataTable = DataTable(id="counts", cursor_type="row", zebra_stripes=False)
+            # a RowTable as every list: j/k move, and '›' marks the queue Enter opens (under
+            # NO_COLOR the highlighted row was told only by bold)
+            table: DataTable = RowTable(id="counts", cursor_type="row", zebra_stripes=False)
             table.add_column("Queue", key="queue", width=14)
             for p in PRIORITIES:
                 table.add_column(Text(f"P{p}", justify="right"), key=f"p{p}", width=5)
