@@ -12,6 +12,7 @@ import secrets
 import subprocess
 import sys
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -794,3 +795,119 @@ def test_a_command_that_made_a_new_desk_on_the_server_says_so(new_db):
     again = subprocess.run(_sms("--db", url, "list", "incidents"), env=_env(), text=True,
                            capture_output=True, timeout=120)
     assert again.returncode == 0 and again.stderr == ""
+
+
+# ------------------------------------------------------------------ a role that may only read
+@pytest.fixture
+def role(pg_desk):
+    """A role of this test's own on the desk, granted CONNECT, USAGE and SELECT only (more
+    with ``grant(sql)``); its URL is ``role.url``. Dropped after."""
+    from tests.conftest import empty_server_desk
+
+    empty_server_desk(pg_desk)
+    name = f"smspg_ro_{secrets.token_hex(4)}"
+    database = pg_desk.rsplit("/", 1)[1]
+    _admin(f'CREATE ROLE "{name}" LOGIN')
+    _admin(f'GRANT CONNECT ON DATABASE "{database}" TO "{name}"')
+
+    class Role:
+        url = pg_desk.replace("postgres@", f"{name}@", 1)
+
+        @staticmethod
+        def grant(sql: str) -> None:
+            with psycopg_connect(pg_desk) as con:
+                con.execute(sql.replace("{role}", f'"{name}"'))
+
+    Role.grant("GRANT USAGE ON SCHEMA public TO {role}")
+    Role.grant("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
+    yield Role
+    Role.grant(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{name}'")
+    Role.grant("DROP OWNED BY {role}")
+    _admin(f'REVOKE ALL ON DATABASE "{database}" FROM "{name}"')
+    _admin(f'DROP ROLE "{name}"')
+
+
+def _due_review(url: str) -> None:
+    seed = Store(url, actor="seed", clock=lambda: datetime(2025, 1, 6, tzinfo=UTC))
+    ReviewService(seed).ensure_schedules()  # due ever since
+    seed.close()
+
+
+@pytest.mark.parametrize("args", [
+    ("note", "INC-000001", "x"),
+    ("new", "incident", "--title", "lost?"),
+    ("transition", "INC-000001", "in_progress"),
+])
+def test_a_role_that_may_only_read_is_told_the_desk_is_read_only_in_one_line(role, pg_desk, args):
+    # it was "internal error: ProgrammingError: (raised as a result of Query-invoked
+    # autoflush...) (psycopg.errors.InsufficientPrivilege) permission denied ... [SQL: ...]"
+    subprocess.run(_sms("--db", pg_desk, "new", "incident", "--title", "kept"), env=_env(),
+                   check=True, capture_output=True, timeout=120)
+    done = subprocess.run(_sms("--db", role.url, *args), env=_env(), text=True,
+                          capture_output=True, timeout=120)
+    assert done.returncode == 1 and done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith(f"sms-tui: error: the desk on 127.0.0.1:5432 is read-only for role "
+                               f"'{role.url.split('//')[1].split('@')[0]}' (permission denied for "
+                               "table "), lines[0]
+    assert lines[0].endswith("; nothing was written") and "SQL" not in lines[0]
+    store = Store(pg_desk, actor="auditor")
+    try:
+        assert len(RecordService(store).list("incident", limit=None)) == 1
+        assert len(RecordService(store).get("INC-000001").journal) == 1
+    finally:
+        store.close()
+
+
+def test_a_report_by_a_role_that_may_only_read_is_refused_and_not_written(role, tmp_path):
+    out = tmp_path / "r.html"
+    done = subprocess.run(_sms("--db", role.url, "report", "--period", "month", "-o", str(out)),
+                          env=_env(), text=True, capture_output=True, timeout=120)
+    assert done.returncode == 1 and not out.exists()
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "is read-only for role" in lines[0], done.stderr
+    assert "permission denied for table report_run" in lines[0] and "SQL" not in lines[0]
+
+
+def test_verify_as_a_role_that_may_only_read_sees_the_journal_triggers(role, pg_desk):
+    # it said "the journal is not protected against edits (missing triggers: ...)": the
+    # triggers exist, but information_schema shows only those of tables the role may change
+    subprocess.run(_sms("--db", pg_desk, "new", "incident", "--title", "kept"), env=_env(),
+                   check=True, capture_output=True, timeout=120)
+    store = Store(role.url, actor="auditor")
+    try:
+        report = verify_database(store)
+        assert report.ok, report.problems
+        assert report.journals == 1
+    finally:
+        store.close()
+    done = subprocess.run(_sms("--db", role.url, "verify"), env=_env(), text=True,
+                          capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "ok: 1 records" in done.stdout
+
+
+def test_the_desk_says_at_start_that_it_is_read_only_for_this_role(role, pg_desk):
+    # the TUI said nothing until the first save, then showed the whole SQL in a toast
+    import asyncio
+
+    from sms_tui.config import Config
+    from sms_tui.ui.app import DeskApp
+
+    async def said_at_start(url: str) -> list[str]:
+        app = DeskApp(db_path=url, actor="ro", poll_interval=None,
+                      config=Config(raw={"reviews": {"scheduler_in_tui": True}}))
+        async with app.run_test(size=(100, 30)) as pilot:
+            deadline = time.monotonic() + 30
+            while app.review_scheduler.scheduler is None and time.monotonic() < deadline:
+                await pilot.pause(0.1)  # the scheduler starts after the notices of the start
+            await pilot.pause(0.2)
+            assert app.startup_error is None
+            return [str(n.message) for n in app._notifications]
+
+    shown = asyncio.run(said_at_start(role.url))
+    read_only = [m for m in shown if "is read-only for role" in m]
+    assert len(read_only) == 1 and "\n" not in read_only[0] and len(read_only[0]) < 120, shown
+    assert read_only[0].endswith("records can be read, not changed")
+    assert not any("read-only" in m for m in asyncio.run(said_at_start(pg_desk)))

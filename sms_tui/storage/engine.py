@@ -32,6 +32,11 @@ class DatabaseError(DeskError):
     """The database file cannot be used (not SQLite, unreadable, read-only, full disk...)."""
 
 
+class ReadOnlyDesk(DatabaseError):
+    """A write was refused because this program may only read the desk (a server role
+    granted SELECT only, a read-only server)."""
+
+
 def prepare_db_file(path: Path) -> bool:
     """Create the folders (0700) and an empty file (0600) if needed; refuse non-SQLite files.
 

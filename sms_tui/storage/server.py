@@ -64,8 +64,20 @@ def check_driver() -> None:
             f"PostgreSQL support is not installed; install it with {INSTALL_HINT}") from None
 
 
-def explain_server(exc: BaseException, url: str) -> str:
-    """One line for a server error, naming the desk by its URL without the password."""
+INSUFFICIENT_PRIVILEGE = "42501"  # SQLSTATE: the role lacks a privilege (GRANT SELECT only)
+
+
+def refused_privilege(exc: BaseException) -> bool:
+    """True when the server refused a statement because the role lacks the privilege."""
+    orig = getattr(exc, "orig", None) or exc
+    return getattr(orig, "sqlstate", None) == INSUFFICIENT_PRIVILEGE
+
+
+def explain_server(exc: BaseException, url: str, writing: bool = False) -> str:
+    """One line for a server error, naming the desk by its URL without the password.
+
+    ``writing``: the error came from a write transaction (a privilege refused there
+    means the desk is read-only for this role)."""
     orig = getattr(exc, "orig", None) or exc
     raw = str(orig).strip()
     first = raw.splitlines()[0] if raw else type(orig).__name__
@@ -101,9 +113,35 @@ def explain_server(exc: BaseException, url: str) -> str:
             or "could not translate host" in low or "name or service not known" in low
             or "connection failed" in low or "no route" in low):
         return f"cannot reach the PostgreSQL server at {host}:{port} ({where}); is it running?"
+    if writing and refused_privilege(exc):  # a role granted SELECT only, as a read-only file
+        return (f"the desk on {host}:{port} is read-only for role {user!r} "
+                f"({_masked(first, url)}); nothing was written")
     if "permission denied" in low:
         return f"{where}: permission denied ({_masked(first, url)})"
     return f"database error on {where}: {_masked(first, url)}"
+
+
+def _where(url: str) -> tuple[str, int, str]:
+    try:
+        parsed = make_url(url)
+        return parsed.host or "localhost", parsed.port or 5432, parsed.username or ""
+    except Exception:
+        return "the server", 5432, ""
+
+
+def read_only_reason(connection, url: str) -> str | None:
+    """Why this connection's role cannot write the desk (granted SELECT only, a read-only
+    server or connection), in one line; None when it can. Every write journals, so a role
+    that may not add to the journal changes nothing."""
+    may_write, read_only = connection.execute(text(
+        "SELECT has_table_privilege('journal_entry', 'INSERT'), "
+        "current_setting('transaction_read_only') = 'on'")).one()
+    host, port, user = _where(url)
+    if read_only:
+        return f"the desk on {host}:{port} takes no writes (a read-only connection or server)"
+    if not may_write:
+        return f"the desk on {host}:{port} is read-only for role {user!r}"
+    return None
 
 
 def _masked(message: str, url: str) -> str:

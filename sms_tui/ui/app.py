@@ -146,6 +146,7 @@ class DeskApp(App[None]):
                                  else str(Path(db_path).expanduser().absolute()),
                                  on_failure=self._drafts_failed)
         self._drafts_before: list[str] = []  # an earlier session's, read as the services open
+        self._refused_writes: str | None = None  # why the desk takes no writes (read-only role)
         self.crash: tuple[BaseException, Path | None, str] | None = None
         # the actor and the file name come from the user: controls made visible
         self.sub_title = one_line(f"{actor} · {self.backend.desk_name}")
@@ -250,6 +251,7 @@ class DeskApp(App[None]):
             with giving_way(self.type_ahead.key_just_handed):  # a key's screen builds first
                 self.backend.open()
             version = self.backend.records.data_version()
+            self._refused_writes = self._writes_refused()
             quiet_collector()
             self._drafts_before = self._earlier_drafts()
         except DeskError as exc:
@@ -273,6 +275,9 @@ class DeskApp(App[None]):
         if getattr(store, "created", False):  # a first run, or a path typed wrong: said
             self.notify(f"A new, empty desk was created at {store.path}", title="New desk",
                         timeout=10, markup=False)
+        if self._refused_writes:  # a role granted SELECT only: said now, not at the first save
+            self.notify(f"{self._refused_writes}: records can be read, not changed",
+                        title="Read-only desk", severity="warning", timeout=12, markup=False)
         self._tell_drafts_kept()
         waiting, self._waiting = self._waiting, []
         for callback in waiting:
@@ -284,6 +289,15 @@ class DeskApp(App[None]):
             pass  # team mode: the server says when anyone commits (LISTEN/NOTIFY), no polling
         elif self.poll_interval:
             self.every(self.poll_interval, self.check_for_changes, name="poll data_version")
+
+    def _writes_refused(self) -> str | None:
+        """Why this desk takes no writes from this analyst (a server role granted SELECT
+        only), or None (on the worker's thread, as the services open)."""
+        try:
+            return self.backend.store.refused_writes()
+        except Exception:  # cannot tell: the first refused write says so
+            log.debug("asking whether the desk is read-only failed", exc_info=True)
+            return None
 
     def _earlier_drafts(self) -> list[str]:
         """The drafts on disk as the services open (on the worker's thread, after the first

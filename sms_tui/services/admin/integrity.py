@@ -437,8 +437,12 @@ def _names(conn: Connection) -> tuple[set[str], set[str]]:
                                   "WHERE type IN ('table', 'trigger')")).all()
         return ({n for t, n in found if t == "table"}, {n for t, n in found if t == "trigger"})
     tables = set(inspect(conn).get_table_names())
+    # pg_trigger, not information_schema.triggers: the latter shows only the triggers of
+    # tables the role may change, so a role granted SELECT only saw none ("the journal is
+    # not protected against edits" on a sound desk); the catalog is readable by every role
     triggers = {r[0] for r in conn.execute(text(
-        "SELECT trigger_name FROM information_schema.triggers"))}
+        "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "WHERE c.relnamespace = current_schema()::regnamespace AND NOT t.tgisinternal"))}
     return tables, triggers
 
 
@@ -1137,7 +1141,7 @@ def verify_database(store: Store, *, against: str | None = None,
                 put_meta(session, CHECKPOINT_KEY, value)
             report.checkpoint = f"checkpoint recorded at journal entry #{report.last_id}"
         except Exception as exc:  # a read-only file is still verified; it just keeps no mark
-            report.checkpoint = f"no checkpoint recorded ({str(exc).splitlines()[0][:80]})"
+            report.checkpoint = f"no checkpoint recorded ({str(exc).splitlines()[0][:160]})"
     return report
 
 

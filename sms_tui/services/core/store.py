@@ -15,14 +15,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import event, inspect
-from sqlalchemy.exc import InternalError, OperationalError
+from sqlalchemy.exc import InternalError, OperationalError, ProgrammingError
 from sqlmodel import Session
 
 from ...config import Config, config_is_required, load_config
 from ...domain.errors import ConfigError, ValidationError
 from ...domain.text import checked_actor, storable_text
 from ...paths import current_user, default_config_path, default_db_path
-from ...storage.engine import READ_ONLY, DatabaseError, explain_sqlite, make_engine
+from ...storage.engine import READ_ONLY, DatabaseError, ReadOnlyDesk, explain_sqlite, make_engine
 from ...storage.migrate import ensure_schema
 from ...storage.url import desk_location, display_name, is_server_url
 
@@ -39,15 +39,25 @@ def _encoding_error() -> ValidationError:
                            "(check the terminal's encoding); nothing was written")
 
 
-def _database_error(exc: OperationalError | InternalError, path: Path | str) -> DatabaseError:
+def _database_error(exc: OperationalError | InternalError | ProgrammingError, path: Path | str,
+                    writing: bool = False) -> DatabaseError:
     if isinstance(path, str) and is_server_url(path):
-        from ...storage.server import explain_server
+        from ...storage.server import explain_server, refused_privilege
 
-        return DatabaseError(explain_server(exc, path))
+        said = explain_server(exc, path, writing)
+        if writing and (refused_privilege(exc) or "read-only transaction" in str(exc.orig)):
+            return ReadOnlyDesk(said)  # the scheduler gives up its lead on this
+        return DatabaseError(said)
     text = str(exc.orig) if exc.orig is not None else str(exc)
     return DatabaseError(explain_sqlite(text, path) or f"database error on {path}: {text}")
 
 
+
+
+def _refused_privilege(exc: ProgrammingError) -> bool:
+    from ...storage.server import refused_privilege
+
+    return refused_privilege(exc)
 
 
 class DeskSession(Session):
@@ -154,7 +164,11 @@ class Store:
                 # write opens a new one, so a file made writable again is written
                 # (it said "read-only" until the desk was restarted)
                 self.engine.dispose()
-            raise _database_error(exc, self.url or self.path) from None
+            raise _database_error(exc, self.url or self.path, writing=True) from None
+        except ProgrammingError as exc:  # a role granted SELECT only: the desk is read-only
+            if self.url is None or not _refused_privilege(exc):
+                raise
+            raise _database_error(exc, self.url, writing=True) from None
         except UnicodeEncodeError:
             raise _encoding_error() from None
 
@@ -169,8 +183,22 @@ class Store:
                 yield session
         except (OperationalError, InternalError) as exc:
             raise _database_error(exc, self.url or self.path) from None
+        except ProgrammingError as exc:  # a role not granted SELECT on a table
+            if self.url is None or not _refused_privilege(exc):
+                raise
+            raise _database_error(exc, self.url) from None
         except UnicodeEncodeError:
             raise _encoding_error() from None
+
+    def refused_writes(self) -> str | None:
+        """Why this program may only read the desk, in one line (a server role granted SELECT
+        only, a read-only server), or None. A file desk says so at its first write."""
+        if self.url is None:
+            return None
+        from ...storage.server import read_only_reason
+
+        with self.read() as session:
+            return read_only_reason(session.connection(), self.url)
 
     def close(self) -> None:
         self.engine.dispose()
