@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import threading
@@ -797,7 +798,122 @@ def test_a_command_that_made_a_new_desk_on_the_server_says_so(new_db):
     assert again.returncode == 0 and again.stderr == ""
 
 
-# ------------------------------------------------------------------ a role that may only read
+# ------------------------------------------------------------------ the scheduler's lead
+LEADER = """
+import signal, sys, time
+from sms_tui.services.core.scheduler import DeskScheduler, register_periodic
+from sms_tui.services.core.store import Store
+
+def slow(ctx):
+    print("in check", flush=True)
+    time.sleep(float(sys.argv[3]))
+    print("check done", flush=True)
+
+if float(sys.argv[3]):
+    register_periodic("slow_probe", slow, seconds=3600)
+store = Store(sys.argv[1], actor="dan")
+scheduler = DeskScheduler(store, lease_s=float(sys.argv[2]))
+print("leads" if scheduler.leads else "follows", flush=True)
+scheduler.start(first_after=0 if float(sys.argv[3]) else 3600)  # the slow check: at once
+for line in sys.stdin:  # each line asks: does it still lead?
+    print("leads" if scheduler.leads else "follows", flush=True)
+scheduler.shutdown()
+"""
+
+
+def _leader_process(url: str, lease_s: float, check_s: float = 0.0) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-c", LEADER, url, str(lease_s), str(check_s)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=_env())
+    assert proc.stdout.readline().strip() == "leads", proc.stderr.read()
+    return proc
+
+
+def _wait_until(predicate, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return predicate()
+
+
+def test_a_stopped_leader_loses_the_lead_after_its_lease_and_runs_nothing_once_resumed(
+        pg_desk, clock):
+    # dan's TUI, stopped with ctrl+z, kept the lead: nobody raised the review that was due,
+    # and 'scheduler run --once' said "nothing to do", until dan resumed
+    from tests.conftest import empty_server_desk
+
+    empty_server_desk(pg_desk)
+    store = Store(pg_desk, actor="cara", clock=clock)
+    proc = _leader_process(pg_desk, lease_s=1.0)
+    try:
+        ReviewService(store).ensure_schedules()
+        cara = DeskScheduler(store)
+        assert not cara.leads  # dan leads while his process runs
+        os.kill(proc.pid, signal.SIGSTOP)
+        assert _wait_until(lambda: cara.leads, 30)  # a deadline for a stuck test, not a speed check
+        clock.set(datetime(2026, 4, 1, 0, 1, tzinfo=UTC))
+        assert cara.run_once()["raise_due_reviews"].startswith("14 review(s) raised")
+        assert cara.leads  # run_once let go of the lead: take it again, as a TUI keeps it
+        os.kill(proc.pid, signal.SIGCONT)
+        proc.stdin.write("still?\n")
+        proc.stdin.flush()
+        assert proc.stdout.readline().strip() == "follows"
+        cara.shutdown()
+    finally:
+        os.kill(proc.pid, signal.SIGCONT)
+        proc.kill()
+        proc.wait(timeout=30)
+        store.close()
+
+
+def test_a_leader_stopped_in_the_middle_of_a_check_keeps_the_lead_until_it_is_done(pg_desk):
+    # the lease must not hand the checks to another while a stopped leader's check is half
+    # done: on resuming it would finish it while the new leader runs the same check
+    from tests.conftest import empty_server_desk
+
+    empty_server_desk(pg_desk)
+    store = Store(pg_desk, actor="cara")
+    proc = _leader_process(pg_desk, lease_s=0.5, check_s=3.0)
+    try:
+        assert proc.stdout.readline().strip() == "in check"
+        os.kill(proc.pid, signal.SIGSTOP)
+        cara = DeskScheduler(store)
+        time.sleep(3)  # six times the lease: an idle leader would have lost it long ago
+        assert not cara.leads
+        os.kill(proc.pid, signal.SIGCONT)
+        assert proc.stdout.readline().strip() == "check done"
+        proc.stdin.write("still?\n")
+        proc.stdin.flush()
+        assert proc.stdout.readline().strip() == "leads"
+        cara.shutdown()
+    finally:
+        os.kill(proc.pid, signal.SIGCONT)
+        proc.kill()
+        proc.wait(timeout=30)
+        store.close()
+
+
+def test_scheduler_once_while_another_leads_says_so_instead_of_nothing_to_do(pg_desk):
+    from tests.conftest import empty_server_desk
+
+    empty_server_desk(pg_desk)
+    store = Store(pg_desk, actor="dan")
+    leader = DeskScheduler(store)
+    try:
+        assert leader.leads
+        done = subprocess.run(_sms("--db", pg_desk, "scheduler", "run", "--once"), env=_env(),
+                              text=True, capture_output=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        lines = done.stdout.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("another scheduler leads: dan on "), lines
+        assert lines[0].endswith("checks not run here") and "nothing to do" not in done.stdout
+    finally:
+        leader.shutdown()
+        store.close()
+
+
 @pytest.fixture
 def role(pg_desk):
     """A role of this test's own on the desk, granted CONNECT, USAGE and SELECT only (more
@@ -831,6 +947,50 @@ def _due_review(url: str) -> None:
     seed = Store(url, actor="seed", clock=lambda: datetime(2025, 1, 6, tzinfo=UTC))
     ReviewService(seed).ensure_schedules()  # due ever since
     seed.close()
+
+
+def test_a_role_that_may_only_read_never_leads_and_the_others_do_the_checks(role, pg_desk):
+    # a read-only analyst's TUI held the lead: "permission denied for table review_task
+    # [SQL: INSERT ...]" at every check, and cron's run said "nothing to do" with a review due
+    _due_review(pg_desk)
+    reader, writer = Store(role.url, actor="ro"), Store(pg_desk, actor="cron")
+    errors = []
+    try:
+        theirs = DeskScheduler(reader, on_error=lambda name, exc: errors.append(exc))
+        assert not theirs.leads
+        assert all(v is None for v in theirs.run_once().values()) and errors == []
+        assert "is read-only for role" in theirs.not_run
+        raised = DeskScheduler(writer).run_once()["raise_due_reviews"]
+        assert raised and "review(s) raised" in raised
+        theirs.shutdown()
+    finally:
+        reader.close()
+        writer.close()
+    done = subprocess.run(_sms("--db", role.url, "scheduler", "run", "--once"), env=_env(),
+                          text=True, capture_output=True, timeout=120)
+    assert done.returncode == 1 and done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "is read-only for role" in lines[0], done.stderr
+    assert "checks not run here" in lines[0] and "SQL" not in lines[0]
+
+
+def test_a_leader_whose_check_is_refused_for_lack_of_privilege_gives_up_the_lead(role, pg_desk):
+    # may add to the journal (so it looks like a writer) but not raise reviews
+    role.grant("GRANT INSERT ON journal_entry TO {role}")
+    _due_review(pg_desk)
+    reader, writer = Store(role.url, actor="ro"), Store(pg_desk, actor="cron")
+    errors = []
+    try:
+        theirs = DeskScheduler(reader, on_error=lambda name, exc: errors.append(exc))
+        assert theirs.leads
+        theirs.run_once()
+        assert errors and "is read-only for role" in str(errors[0])
+        assert not theirs.leads  # and it never takes it again
+        assert "review(s) raised" in DeskScheduler(writer).run_once()["raise_due_reviews"]
+        theirs.shutdown()
+    finally:
+        reader.close()
+        writer.close()
 
 
 @pytest.mark.parametrize("args", [

@@ -518,8 +518,14 @@ def _register_scheduler(main: click.Group) -> None:
             click.echo(f"sms-tui: error: {one_line(f'{name} failed: {exc}')}", err=True)
 
         if once:
-            results = DeskScheduler(store, on_error=lambda name, exc: errors.setdefault(name, exc)
-                                    ).run_once()
+            scheduler = DeskScheduler(store, on_error=lambda name, exc: errors.setdefault(name, exc))
+            results = scheduler.run_once()
+            if scheduler.not_run is not None and not any(results.values()) and not errors:
+                # not "nothing to do": the checks were not run here at all
+                if scheduler.refused:
+                    fail(scheduler.not_run)  # this role cannot run them: cron should hear of it
+                click.echo(one_line(scheduler.not_run))
+                return
             for name, message in results.items():
                 if name not in errors:
                     click.echo(f"{name}: {one_line(message or 'nothing to do')}")

@@ -20,7 +20,10 @@ The same guarantees as the SQLite file, by the server's means:
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import threading
+from collections.abc import Iterator
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -34,6 +37,7 @@ WRITER_LOCK = 0x534D5354  # "SMST": held by the one write transaction at a time
 MIGRATE_LOCK = 0x534D534D  # "SMSM": held while the schema is created or upgraded
 SCHEDULER_LOCK = 0x534D5353  # "SMSS": held by the one scheduler that raises reviews
 CONNECT_TIMEOUT_S = 10
+log = logging.getLogger(__name__)
 INSTALL_HINT = "pip install 'sms-tui[postgres]'"
 
 
@@ -257,34 +261,130 @@ def notify_change(session) -> None:
     session.execute(text(f"SELECT pg_notify('{CHANGES_CHANNEL}', '')"))
 
 
-class Leadership:
-    """One process at a time holds the scheduler's advisory lock, on a connection of its own.
+LEASE_S = 30.0  # a leader that stops renewing its lead (ctrl+z, SIGSTOP) loses it after this
 
-    ``held()`` tries to take it (never waits) and keeps it while the connection
-    lives: the leader stays leader; when its process ends the server frees the
-    lock and the next ``held()`` elsewhere takes over.
+
+class Leadership:
+    """The scheduler's lead: an advisory lock on a connection of its own, held as a lease.
+
+    ``held()`` takes the lock if it is free (never waits) and the role may write the desk;
+    a role that may only read never leads (it could run no check). The leader keeps it:
+
+    * **a lease.** The connection has ``idle_session_timeout`` set to ``lease_s``, and a
+      thread pings it four times per lease. A process that no longer runs (stopped with
+      ctrl+z) stops pinging: the server ends its session after ``lease_s`` and frees the
+      lock, and the next ``held()`` elsewhere takes over. A process that ends frees it at once.
+    * **a check in progress keeps it.** :meth:`checking` opens a transaction on the lead's
+      connection for the time of one check; the idle timeout does not apply inside one, so a
+      leader stopped in the middle of a check keeps the lead until it resumes and finishes:
+      two checks never run at once. A stopped leader that resumes after losing the lead
+      finds its session gone at its next check and runs nothing.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, url: str = "", who: str = "",
+                 lease_s: float = LEASE_S) -> None:
         self.engine = engine
+        self.url = url
+        self.who = who  # shown to the others: "another scheduler leads: <who>"
+        self.lease_s = lease_s
+        self.refused: str | None = None  # why this program may not lead (read-only), once known
         self._con = None
+        self._lock = threading.Lock()  # the connection is used by the checks and the pings
+        self._stop_pinging: threading.Event | None = None
 
     def held(self) -> bool:
-        if self._con is not None:
+        with self._lock:
+            if self._con is not None:
+                try:
+                    self._con.exec_driver_sql("SELECT 1")
+                    return True
+                except Exception:  # the lease ran out (the session was ended) or the server went
+                    self._release()
+            if self.refused is not None:
+                return False
+            con = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT",
+                                                          **{READ_ONLY: True})
             try:
-                self._con.exec_driver_sql("SELECT 1")
-                return True
+                self.refused = read_only_reason(con, self.url)
+                if self.refused is None and con.execute(text(
+                        "SELECT set_config('application_name', :who, false), "
+                        "set_config('idle_session_timeout', :lease, false), "
+                        "set_config('idle_in_transaction_session_timeout', '0', false), "
+                        f"pg_try_advisory_lock({SCHEDULER_LOCK})"),
+                        {"who": f"sms-tui scheduler: {self.who}"[:63],
+                         "lease": str(max(1, int(self.lease_s * 1000)))}).one()[3]:
+                    self._con = con
+                    self._start_pinging()
+                    return True
             except Exception:
-                self.release()
-        con = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT",
-                                                      **{READ_ONLY: True})
-        if con.exec_driver_sql(f"SELECT pg_try_advisory_lock({SCHEDULER_LOCK})").scalar():
-            self._con = con
-            return True
-        con.close()
-        return False
+                log.debug("taking the scheduler's lead failed", exc_info=True)
+            with contextlib.suppress(Exception):
+                con.invalidate()  # its settings are the lead's: not back to the pool
+                con.close()
+            return False
+
+    @contextlib.contextmanager
+    def checking(self) -> Iterator[bool]:
+        """For one check: True while this program leads (then the lead is kept, even while
+        this process is stopped, until the check is done); False when another does."""
+        leads = self.held() and self._in_transaction("BEGIN")
+        try:
+            yield leads
+        finally:
+            if leads:
+                self._in_transaction("COMMIT")
+
+    def _in_transaction(self, statement: str) -> bool:
+        with self._lock:
+            if self._con is None:
+                return False
+            try:
+                self._con.exec_driver_sql(statement)
+                return True
+            except Exception:  # the lease ran out just now: another may lead
+                self._release()
+                return False
+
+    def leader(self) -> str:
+        """Who holds the lead (as it named itself), or "another program"."""
+        try:
+            with self.engine.connect().execution_options(**{READ_ONLY: True}) as con:
+                name = con.execute(text(
+                    "SELECT a.application_name FROM pg_locks l "
+                    "JOIN pg_stat_activity a ON a.pid = l.pid "
+                    "WHERE l.locktype = 'advisory' AND l.granted AND l.objid = :lock "
+                    "AND l.database = (SELECT oid FROM pg_database "
+                    "WHERE datname = current_database())"),
+                    {"lock": SCHEDULER_LOCK}).scalar()
+        except Exception:
+            name = None
+        prefix = "sms-tui scheduler: "
+        return name[len(prefix):] if name and name.startswith(prefix) else "another program"
+
+    def _start_pinging(self) -> None:
+        stop = self._stop_pinging = threading.Event()
+
+        def ping() -> None:
+            while not stop.wait(self.lease_s / 4):
+                with self._lock:
+                    if stop.is_set() or self._con is None:
+                        return
+                    try:
+                        self._con.exec_driver_sql("SELECT 1")
+                    except Exception:  # the session is gone: so is the lead
+                        self._release()
+                        return
+
+        threading.Thread(target=ping, name="scheduler lead", daemon=True).start()
 
     def release(self) -> None:
+        with self._lock:
+            self._release()
+
+    def _release(self) -> None:
+        if self._stop_pinging is not None:
+            self._stop_pinging.set()
+            self._stop_pinging = None
         con, self._con = self._con, None
         if con is not None:
             with contextlib.suppress(Exception):  # let go now, not when the session ends

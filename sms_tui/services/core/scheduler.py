@@ -40,6 +40,7 @@ chunks of work, and returns a short message for the UI or None.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -135,6 +136,12 @@ def raise_due_reviews(ctx: CheckContext) -> str | None:
     return f"{len(result.raised)} review(s) raised{late}{which}"
 
 
+def _read_only(exc: BaseException) -> bool:
+    from ...storage.engine import ReadOnlyDesk
+
+    return isinstance(exc, ReadOnlyDesk)
+
+
 class DeskScheduler:
     """The review job plus every registered check, on an APScheduler BackgroundScheduler.
 
@@ -150,7 +157,8 @@ class DeskScheduler:
                  on_result: Callable[[str, str], None] | None = None,
                  on_error: Callable[[str, BaseException], None] | None = None,
                  review_seconds: float | None = None,
-                 before_check: Callable[[], None] | None = None) -> None:
+                 before_check: Callable[[], None] | None = None,
+                 lease_s: float | None = None) -> None:
         from ..reviews.settings import review_settings
 
         load_checks()
@@ -166,12 +174,20 @@ class DeskScheduler:
         self._scheduler: Any = None
         self._busy = threading.Lock()  # run_once and the background jobs never overlap
         # Team mode: any number of TUIs and cron jobs run a scheduler; one leads (an advisory
-        # lock) and runs the checks. The unique constraint still makes each review once.
+        # lock held as a lease, see Leadership) and runs the checks, one at a time. The unique
+        # constraint still makes each review once.
         self._leader: Any = None
+        self.not_run: str | None = None  # why the last check did not run here (another leads)
         if getattr(store, "on_server", False):
+            import os
+            import socket
+
             from ...storage.server import Leadership
 
-            self._leader = Leadership(store.engine)
+            self._leader = Leadership(store.engine, store.url or "",
+                                      who=f"{store.actor} on {socket.gethostname()}, "
+                                          f"pid {os.getpid()}",
+                                      **({"lease_s": lease_s} if lease_s else {}))
 
     @property
     def leads(self) -> bool:
@@ -188,13 +204,19 @@ class DeskScheduler:
         if self.stop.is_set():
             return None
         timing.tick(f"scheduler: {check.name}")
-        with self._busy:
-            if not self.leads:
+        with self._busy, self._leading() as leads:
+            if not leads:
+                self.not_run = self._why_not()
                 return None  # another process leads: it runs the checks
+            self.not_run = None
             ctx = CheckContext(self.store, self.clock(), self.stop)
             try:
                 message = check.fn(ctx)
             except Exception as exc:  # one failing check must not stop the scheduler
+                if self._leader is not None and _read_only(exc):
+                    # this program cannot do the work: another one that can should lead
+                    self._leader.refused = str(exc)
+                    self._leader.release()
                 if self.on_error is not None:
                     # the owner reports it (one line); the traceback only for debugging
                     log.debug("periodic check %s failed", check.name, exc_info=True)
@@ -208,10 +230,28 @@ class DeskScheduler:
             self.on_result(check.name, message)
         return message
 
+    @property
+    def refused(self) -> bool:
+        """True when this program may not lead at all (its role cannot write the desk)."""
+        return self._leader is not None and self._leader.refused is not None
+
+    def _leading(self) -> contextlib.AbstractContextManager[bool]:
+        """True for the time of one check if this scheduler runs it (always on SQLite)."""
+        if self._leader is None:
+            return contextlib.nullcontext(True)
+        return self._leader.checking()
+
+    def _why_not(self) -> str:
+        if self._leader.refused is not None:
+            return f"{self._leader.refused}; checks not run here"
+        return f"another scheduler leads: {self._leader.leader()}, checks not run here"
+
     def run_once(self) -> dict[str, str | None]:
         """Run every check now, in this thread (cron's ``--once``, and tests).
 
-        In team mode only if no other scheduler leads; the lead is let go after."""
+        In team mode only if no other scheduler leads (:attr:`not_run` then says which
+        does); the lead is let go after."""
+        self.not_run = None
         try:
             return {check.name: self._run(check) for check in self.checks}
         finally:
