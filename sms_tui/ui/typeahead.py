@@ -202,6 +202,11 @@ class TypeAhead:
             self._queue.extendleft(reversed(keys[1:]))
         if isinstance(event, events.Paste) and _is_one_line_field(focused):
             event = self._one_line(event)
+        elif _invisible_typed(event) and _is_text_field(focused):
+            # a joiner, a direction mark, a no-break space typed (not pasted): Textual's text
+            # fields take only what Python calls printable, and dropped them -- "nbsp y" became
+            # "nbspy", 👩‍💻 two emoji; pasted, they were kept
+            event = events.Paste(event.character or "")
         log.debug("key %r to %r", getattr(event, "key", "paste"), focused)
         self.handed += 1
         self.handed_at = time.monotonic()
@@ -312,6 +317,16 @@ class TypeAhead:
 
 def _typed(event: events.Event) -> bool:
     return isinstance(event, events.Key) and event.is_printable
+
+
+def _invisible_typed(event: events.Event) -> bool:
+    """A key whose character is text Python does not call printable but that is no control
+    character: format characters (U+200D, U+200F) and spaces other than ' ' (U+00A0)."""
+    if not isinstance(event, events.Key) or event.is_printable or not event.character:
+        return False
+    import unicodedata
+
+    return len(event.character) == 1 and unicodedata.category(event.character) in ("Cf", "Zs")
 
 
 def _is_one_line_field(widget: Any) -> bool:

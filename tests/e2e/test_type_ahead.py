@@ -456,3 +456,20 @@ def test_lines_pasted_into_a_title_are_joined_into_it_and_said(desk):
     term.wait_for("INC-000002")
     record = json.loads(desk.cli("show", "INC-000002", "--format", "json"))
     assert record["title"] == "Printer on floor 2 jams on tray 3"
+
+
+def test_a_joiner_a_direction_mark_and_a_no_break_space_typed_are_kept(desk):
+    """Typed (not pasted), U+200D, U+200F and U+00A0 were dropped by the text field: Textual
+    takes only what Python calls printable. The README says such text is kept exactly."""
+    _incident(desk, "there already")
+    term = desk.tui()
+    term.wait_for("there already")
+    term.burst("n")
+    term.wait_for("New incident")
+    title = "a\u200db rlm\u200f x nbsp\u00a0y"
+    term.burst(title)
+    term.settle(0.5)
+    term.burst("ctrl+s")
+    term.wait_for("INC-000002")
+    record = json.loads(desk.cli("show", "INC-000002", "--format", "json"))
+    assert record["title"] == title
