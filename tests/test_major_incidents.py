@@ -10,6 +10,8 @@ from sms_tui.services.reviews.service import ReviewService
 
 from .incident_helpers import Desk
 
+TOLD = "told the CIO by phone at 09:10"
+
 
 @pytest.fixture
 def desk(tmp_path, clock, db_path):
@@ -152,11 +154,25 @@ def test_ticking_a_step_is_journaled_with_time_and_who(desk, clock):
 
 def test_a_step_cannot_be_ticked_twice_and_can_be_reopened(desk):
     inc = desk.records.create("incident", title="Down", impact="high", urgency="high")
-    desk.major.tick_step(inc.ref, 3)
+    desk.major.tick_step(inc.ref, 3, note=TOLD)
     with pytest.raises(ValidationError, match="already done"):
         desk.major.tick_step(inc.ref, "3")
     view = desk.major.tick_step(inc.ref, 3, undo=True)
     assert not view.steps[2].done
+
+
+def test_informing_management_is_not_ticked_by_hand_when_no_message_went_to_anyone(desk):
+    """No contacts configured: every message about the incident went to nobody, and a tick
+    alone said management was informed while the evidence report said nobody was. A note
+    saying how they were told is the record of it."""
+    inc = desk.records.create("incident", title="Down", impact="high", urgency="high")
+    with pytest.raises(ValidationError, match=r"step 3 \(Inform top management\): no message "
+                                              r"about INC-\d+ went to top management.*say in a "
+                                              r"note how they were told"):
+        desk.major.tick_step(inc.ref, 3)
+    assert not desk.major.get(inc.ref).steps[2].done
+    view = desk.major.tick_step(inc.ref, 3, note=TOLD)
+    assert view.steps[2].done and TOLD in desk.records.get(inc.ref).journal[0].note
 
 
 def test_unknown_or_ambiguous_step_is_refused_clearly(desk):
@@ -231,8 +247,8 @@ def test_a_major_incident_cannot_close_until_its_review_is_done(desk):
 
 def _follow_the_procedure(desk, ref: str) -> None:
     for step in desk.major.get(ref).steps:
-        if not step.done:
-            desk.major.tick_step(ref, step.position)
+        if not step.done:  # no contacts on this desk: management told by phone
+            desk.major.tick_step(ref, step.position, note=TOLD if step.position == 3 else "")
 
 
 def test_a_major_incident_cannot_close_with_steps_of_its_procedure_open(desk):
@@ -252,7 +268,7 @@ def test_a_major_incident_cannot_close_with_steps_of_its_procedure_open(desk):
         desk.records.transition(inc.ref, "closed")
     assert desk.records.get(inc.ref).status == "resolved"  # nothing written
     for position in (2, 3, 4):
-        desk.major.tick_step(inc.ref, position)
+        desk.major.tick_step(inc.ref, position, note=TOLD if position == 3 else "")
     with pytest.raises(ValidationError, match=r"step 5 \(Confirm resolution with the affected "
                                               r"users\) open"):
         desk.records.transition(inc.ref, "closed")

@@ -417,3 +417,27 @@ async def test_the_outbox_keeps_the_cursor_and_the_preview_on_the_same_message(a
         assert "Failover to site B started" not in screen_text(app)
         await press(pilot, "up")  # the preview follows the cursor
         assert "Failover to site B started" in screen_text(app)
+
+
+async def test_informing_management_with_no_contacts_asks_how_they_were_told(make_app, records):
+    """No contacts: no message went to anyone, and Enter on "Inform top management" ticked
+    it as done. It now asks how they were told, and the tick carries the answer."""
+    from sms_tui.ui.screens.informed_dialog import InformedDialog
+
+    ref = records.create("incident", title="Payroll down", impact="high", urgency="high").ref
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "m")
+        assert isinstance(app.screen, MajorScreen)
+        app.screen.query_one("#steps").highlighted = 2
+        await press(pilot, "enter")
+        assert isinstance(app.screen, InformedDialog)
+        await press(pilot, "enter")
+        assert "say how top management was told" in screen_text(app)
+        await type_text(pilot, "Called the CIO")
+        await press(pilot, "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, MajorScreen)
+        assert app.screen.view.steps[2].done
+    assert "Called the CIO" in records.get(ref).journal[0].note

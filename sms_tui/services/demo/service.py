@@ -304,8 +304,10 @@ class _Planner:
         rec.actions.append(Action(start, "major_manager", desk,
                                   {"name": rng.choice(text.ANALYSTS[2:])[0]}))
         for position in (2, 3):  # bridge, top management informed (appointing ticked step 1)
+            # how management was told: a demo desk has no contacts to mail
+            how = {"note": "told the CIO by phone"} if position == 3 else {}
             rec.actions.append(Action(start + timedelta(minutes=2 * position), "major_step", desk,
-                                      {"step": position}))
+                                      {"step": position, **how}))
         resolved = [a.at for a in rec.actions
                     if a.verb == "transition" and a.args["status"] in ("resolved", "closed")]
         end = min(resolved[0] if resolved else self.now, start + timedelta(hours=12))

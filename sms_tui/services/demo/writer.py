@@ -104,7 +104,7 @@ class _Writer:
                 # ticked by hand (told by phone), as the close needs every step done
                 if not any(s.position == args["step"] and s.done
                            for s in major.get(row.ref).steps):
-                    major.tick_step(row.ref, args["step"])
+                    major.tick_step(row.ref, args["step"], note=args.get("note", ""))
             elif action.verb == "major_update":
                 major.send_update(row.ref, args["message"])
 

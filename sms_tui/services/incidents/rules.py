@@ -65,6 +65,16 @@ def _facts(session: Session, row: Incident) -> IncidentFacts:
                          service.name if service else "", service.criticality if service else "")
 
 
+def informed_in(session: Session, ref: str) -> bool:
+    """Whether a message about incident ``ref`` was addressed to top management (one
+    recorded to nobody, with no contacts configured, informs nobody)."""
+    from ...domain.comms import MAJOR_PURPOSES
+
+    sent = session.exec(select(Communication.recipients).where(
+        Communication.record_ref == ref, col(Communication.purpose).in_(MAJOR_PURPOSES))).all()
+    return any((recipients or "").strip() for recipients in sent)
+
+
 def _steps(session: Session, ref: str) -> list[MajorStep]:
     stmt = select(MajorStep).where(MajorStep.incident_ref == ref).order_by(col(MajorStep.position))
     return list(session.exec(stmt))
@@ -440,6 +450,14 @@ class MajorIncidentService:
                 raise ValidationError(f"step {target.position} ({target.title}) is {state}")
             if step_role(target.title) == "review":
                 self._check_review_step(session, row, undo)
+            if (step_role(target.title) == "inform" and not undo and not note.strip()
+                    and not informed_in(session, row.ref)):
+                # ticked by hand with no message to anyone, the procedure said management was
+                # told while the evidence report (rightly) said nobody was
+                raise ValidationError(
+                    f"step {target.position} ({target.title}): no message about "
+                    f"{row.ref} went to top management (no [major_incident] contacts); say in a "
+                    "note how they were told (a call, a meeting)")
             now = self.store.now()
             old = "done" if target.done_at else "open"
             target.done_at, target.done_by = (None, "") if undo else (now, self.store.actor)

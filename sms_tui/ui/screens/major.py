@@ -169,9 +169,23 @@ class MajorScreen(FollowsChanges, DeskModal):
             return
         index = steps.highlighted
         step = self.view.steps[index]
+        if not step.done and self._untold(step.title):
+            from .informed_dialog import InformedDialog
+
+            self._dialog(lambda record: InformedDialog(record, step.position, step.title))
+            return
         self.ticks.toggle(step.position, step.done)
         # on to the next step, as the request steps and the review checklist do
         steps.highlighted = min(index + 1, len(self.view.steps) - 1)
+
+    def _untold(self, title: str) -> bool:
+        """Whether ``title`` is the step of informing top management while no message about
+        the incident went to anyone: ticking it asks how they were told."""
+        from ...domain.comms import MAJOR_PURPOSES
+        from ...domain.major import step_role
+
+        return step_role(title) == "inform" and self.view is not None and not any(
+            c.recipients.strip() for c in self.view.communications if c.purpose in MAJOR_PURPOSES)
 
     def _ticked(self, result: tuple[MajorView, RecordView]) -> None:
         self._show(result)
