@@ -623,6 +623,23 @@ def _forged(written: Path, tmp_path) -> Path:
     return path
 
 
+def test_a_desk_holding_only_the_seeded_schedules_is_refused_naming_the_scheduler(tmp_path,
+                                                                                   clock, new_db):
+    """A cron job's `scheduler run` (or a desk opened on it for a moment) seeds the review
+    schedules; a restore or a move was then refused with only "journal_entry has rows"."""
+    from tests.cli_helpers import Cli, one_error_line
+
+    path = _sqlite_desk(tmp_path, clock)
+    backup = Path(Cli(path).ok("backup", str(tmp_path)).strip())
+    url = _pg_url(new_db)
+    Cli(url).ok("scheduler", "run", "--once")
+    said = "only the review schedules a scheduler seeded -- 'sms-tui scheduler run'"
+    restore = one_error_line(Cli(url)("restore", str(backup)))
+    assert "is not empty" in restore and said in restore and "nothing was" in restore
+    move = one_error_line(Cli(path)("migrate", "--to", url))
+    assert said in move and "nothing was copied" in move
+
+
 def test_a_forged_backup_is_refused_whole_and_force_restores_it_journaled(tmp_path, new_db,
                                                                           pg_desk):
     from tests.cli_helpers import Cli

@@ -435,15 +435,28 @@ class Importer:
         for name in specs:
             if conn.execute(text(f'SELECT 1 FROM "{name}" LIMIT 1')).first() is not None:
                 raise ValidationError(
-                    f"this desk is not empty ({name} has rows): a server desk is restored into an "
-                    "empty database (createdb NAME, then --db postgresql://…/NAME restore FILE); "
-                    "nothing was restored")
+                    f"this desk is not empty ({name} has rows{seeded_by_scheduler(conn)}): a "
+                    "server desk is restored into an empty database (createdb NAME, then --db "
+                    "postgresql://…/NAME restore FILE); nothing was restored")
 
     def _note_import(self, conn) -> None:
         now = self.store.now()
         value = json.dumps({"at": now.isoformat(), "by": self.store.actor,
                             "source": str(self.path), "counts": self.state.counts})
         put_meta(conn, f"import:{now.isoformat()}", value)
+
+
+def seeded_by_scheduler(conn) -> str:
+    """``: only the review schedules …`` when the desk holds nothing but the schedules a
+    scheduler seeded on it (a cron job, a desk opened on it for a moment), else "": the
+    refusal named only "journal_entry has rows", and nothing pointed to the cause."""
+    others = conn.execute(text(
+        "SELECT 1 FROM journal_entry WHERE record_ref NOT LIKE 'SCH:%' LIMIT 1")).first()
+    records = conn.execute(text("SELECT 1 FROM incident LIMIT 1")).first()
+    if others is not None or records is not None:
+        return ""
+    return (": only the review schedules a scheduler seeded -- 'sms-tui scheduler run', or a "
+            "desk opened on it")
 
 
 def _where(where: int | str) -> str:

@@ -63,9 +63,11 @@ def move_to_server(source: Store, url: str,
                          for t in tables}
                 busy = sorted(name for name, n in found.items() if n)
                 if busy:
+                    from .importer import seeded_by_scheduler
+
                     raise ValidationError(
-                        f"{where} is not empty ({', '.join(busy[:3])}…); migrate --to needs an "
-                        "empty database (createdb NAME); nothing was copied")
+                        f"{where} is not empty ({', '.join(busy[:3])}…{seeded_by_scheduler(target)}); "
+                        "migrate --to needs an empty database (createdb NAME); nothing was copied")
                 for table in tables:
                     summary.counts[table.name] = _copy(session, target, table)
                     if progress is not None:
