@@ -73,6 +73,9 @@ def test_change_gaps(evidence):
         # it started, and the failed one closed without remedial actions
         "changes.unverified": ("CHG-000002", "CHG-000003", "CHG-000004"),
         "changes.unremedied": ("CHG-000004",),
+        # the month's only RFC trend analysis was skipped ("no changes team"): a recorded
+        # decision, but the analysis did not happen
+        "changes.rfc_review_skipped": ("REV-000005",),
     }
     assert evidence.clause("8.5.1").summary == (
         "4 changes recorded and classified (1 emergency), 3 implemented, 33 % successful, "
@@ -98,6 +101,7 @@ def test_overdue_and_paused_reviews_are_gaps(evidence):
         "reviews.overdue": ("REV-000004",),
         "reviews.no_outcome": ("REV-000003",),
         "reviews.paused": ("continuity_test",),
+        "reviews.skipped": ("REV-000005",),  # rfc_trends: its only review of the month skipped
     }
     assert evidence.clause("8.2.6–9.3").summary == (
         "5 reviews due: 2 done on time, 1 late, 1 skipped, 1 overdue")

@@ -78,12 +78,48 @@ class EvCtx:
         return self.gap(key, f"{what} overdue (due in the period, not done)", "review_task",
                         f"activity IN ({names}) AND {OPEN_REVIEW} AND due < :now", column="due")
 
+    def skipped_reviews(self, key: str, activities: tuple[str, ...] | None, what: str) -> Gap | None:
+        """Scheduled reviews of ``activities`` (None: every activity) due in the period and
+        skipped, where no review of the same activity due in the period was done.
+
+        A skip with its reason is a recorded decision, and beside a review of the same
+        activity that was done it is no gap; but when every review of an activity due in the
+        period was skipped, the activity did not happen at its planned interval: that is a
+        gap, not evidence. Event reviews are left out (their own clause lists a record
+        whose review was not done)."""
+        if not self.probe.has("review_task", "activity", "due", "status", "source"):
+            return None
+        only = ("" if activities is None else
+                f"activity IN ({_names(activities)}) AND ")
+        return self.gap(key, f"{what}: every one due in the period was skipped, none done "
+                        "(the reasons are listed above)", "review_task",
+                        f"{only}status = 'skipped' AND source <> 'event' AND NOT EXISTS ("
+                        "SELECT 1 FROM review_task d WHERE d.activity = review_task.activity "
+                        "AND d.status = 'done' AND d.due >= :s AND d.due < :e)", column="due")
+
+    def skip_facts(self, activities: tuple[str, ...] | None) -> list[Fact]:
+        """Each review of ``activities`` due in the period and skipped, with its reason."""
+        if not self.probe.has("review_task", "activity", "due", "status", "skip_reason"):
+            return []
+        only = ("" if activities is None else
+                f"AND activity IN ({_names(activities)}) ")
+        found = rows(self.session, "SELECT ref, activity, skip_reason FROM review_task WHERE "
+                     f"due >= :s AND due < :e AND status = 'skipped' {only}ORDER BY due, ref",
+                     **self.params)
+        return [Fact(f"Skipped: {ref} ({activity})", reason or "(no reason recorded)")
+                for ref, activity, reason in found]
+
     def reviews_done(self, activities: tuple[str, ...]) -> int | None:
         if not self.probe.has("review_task", "activity", "completed_at", "status"):
             return None
         names = ", ".join(f"'{a}'" for a in activities)
         return self.count("review_task", f"activity IN ({names}) AND status = 'done'",
                           column="completed_at")
+
+
+def _names(activities: tuple[str, ...]) -> str:
+    """Activity names (fixed identifiers, never user text) as an SQL list."""
+    return ", ".join(f"'{a}'" for a in activities)
 
 
 def share(part: int, whole: int, what: str) -> str:
@@ -267,6 +303,7 @@ def problems(ev: EvCtx) -> ClauseEvidence:
     ]
     if done is not None:
         facts.append(Fact("Problem-effectiveness reviews done", str(done)))
+    facts += ev.skip_facts(("problem_effectiveness",))
     summary = (f"{plural(total, 'problem')}, {with_cause} with a root cause, {resolved} resolved "
                "by the time of the report; "
                f"{plural(kes, 'known error')}, {share(with_workaround, kes, 'with a workaround')}")
@@ -287,6 +324,8 @@ def problems(ev: EvCtx) -> ClauseEvidence:
         ev.gap("known_errors.no_workaround", "known errors without a workaround",
                "known_error", "workaround = ''"),
         ev.overdue_reviews("problems.review_overdue", ("problem_effectiveness",),
+                           "problem-effectiveness reviews"),
+        ev.skipped_reviews("problems.review_skipped", ("problem_effectiveness",),
                            "problem-effectiveness reviews"),
     )
     return ClauseEvidence("8.6.3", "Problem management", summary, tuple(facts), _keep(*gaps),
@@ -349,6 +388,9 @@ def changes(ev: EvCtx) -> ClauseEvidence:
                            "change", f"NOT {review_sql}", column="resolved_at"))
     gaps.append(ev.overdue_reviews("changes.rfc_review_overdue", ("rfc_trends",),
                                    "RFC trend analyses"))
+    gaps.append(ev.skipped_reviews("changes.rfc_review_skipped", ("rfc_trends",),
+                                   "RFC trend analyses"))
+    facts += ev.skip_facts(("rfc_trends",))
     _change_record(ev, facts, gaps)
     _planned_ci_updates(ev, facts, gaps)
     return ClauseEvidence("8.5.1", "Change management", summary, tuple(facts), _keep(*gaps),

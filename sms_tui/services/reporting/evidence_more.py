@@ -18,7 +18,10 @@ def _reviews(ev: EvCtx, activities: tuple[str, ...], label: str, key: str
              ) -> tuple[int, list[Fact], list[Gap | None]]:
     done = ev.reviews_done(activities)
     facts = [] if done is None else [Fact(f"{label} done in the period", str(done))]
-    return done or 0, facts, [ev.overdue_reviews(key, activities, label.lower())]
+    facts += ev.skip_facts(activities)
+    return done or 0, facts, [ev.overdue_reviews(key, activities, label.lower()),
+                              ev.skipped_reviews(key.replace("overdue", "skipped"), activities,
+                                                 label.lower())]
 
 
 # --------------------------------------------------------------------- 8.3.4

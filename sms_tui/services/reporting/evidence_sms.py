@@ -60,6 +60,7 @@ def configuration(ev: EvCtx) -> ClauseEvidence:
         Fact("CIs changed in the period (journaled)", str(changed)),
         Fact("Incidents of the period naming a CI", f"{with_ci} ({pct(with_ci, incidents)})"),
         *_review_facts(ev, ("config_verification",), "Configuration verifications"),
+        *ev.skip_facts(("config_verification",)),
     ]
     # A CI with no service of its own may still serve one through a relationship (a switch
     # under the mail servers); only CIs tied to nothing at all are a gap.
@@ -74,6 +75,8 @@ def configuration(ev: EvCtx) -> ClauseEvidence:
         Gap("ci.orphaned", "active configuration items tied to no service and no other CI",
             count, listed),
         ev.overdue_reviews("ci.verification_overdue", ("config_verification",),
+                           "configuration verifications"),
+        ev.skipped_reviews("ci.verification_skipped", ("config_verification",),
                            "configuration verifications"),
     ]
     if total and ev.probe.has("review_task", "activity", "status", "completed_at"):
@@ -102,10 +105,14 @@ def service_trends(ev: EvCtx) -> ClauseEvidence:
     facts = [
         *_review_facts(ev, ("service_trends",), "Service trend reviews"),
         *_review_facts(ev, ("customer_satisfaction",), "Customer satisfaction reviews"),
+        *ev.skip_facts(("service_trends", "customer_satisfaction")),
     ]
     gaps: list[Gap | None] = [
         ev.overdue_reviews("trends.review_overdue", ("service_trends",), "service trend reviews"),
         ev.overdue_reviews("satisfaction.review_overdue", ("customer_satisfaction",),
+                           "customer satisfaction reviews"),
+        ev.skipped_reviews("trends.review_skipped", ("service_trends",), "service trend reviews"),
+        ev.skipped_reviews("satisfaction.review_skipped", ("customer_satisfaction",),
                            "customer satisfaction reviews"),
     ]
     if score:
@@ -245,9 +252,11 @@ def planned_reviews(ev: EvCtx) -> ClauseEvidence:
         Fact("Skipped with a reason", str(skipped)),
         Fact("Overdue (not done, past due)", str(overdue)),
         Fact("Event reviews raised in the period", str(events)),
+        *ev.skip_facts(None),
     ]
     gaps: list[Gap | None] = [
         ev.gap("reviews.overdue", "overdue reviews", "review_task", overdue_sql, column="due"),
+        ev.skipped_reviews("reviews.skipped", None, "scheduled reviews of an activity"),
     ]
     if ev.probe.has("review_task", "outcome"):
         gaps.append(ev.gap("reviews.no_outcome", "reviews done without outcome notes",
@@ -263,8 +272,10 @@ def planned_reviews(ev: EvCtx) -> ClauseEvidence:
                         count, listed))
     summary = (f"{plural(due, 'review')} due: {on_time} done on time, {late} late, "
                f"{skipped} skipped, {overdue} overdue")
+    # Evidence is a review done: a skip is a recorded decision, shown as such, but not
+    # evidence that the activity happened (an activity with every review skipped is a gap).
     return ClauseEvidence("8.2.6–9.3", title, summary, tuple(facts), _keep(*gaps),
-                          evidence=on_time + late + skipped)
+                          evidence=on_time + late)
 
 
 # --------------------------------------------------------------------- 9.4
@@ -285,6 +296,8 @@ def reporting(ev: EvCtx) -> ClauseEvidence:
     ]
     gaps: list[Gap | None] = [
         ev.overdue_reviews("reporting.management_review_overdue", ("management_review",),
+                           "management reviews"),
+        ev.skipped_reviews("reporting.management_review_skipped", ("management_review",),
                            "management reviews"),
     ]
     if issued and not decided:

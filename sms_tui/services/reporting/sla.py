@@ -148,10 +148,13 @@ def sla_evidence(ev) -> ClauseEvidence:
     review_facts = _review_facts(ev, ("sla_performance",), "SLA performance reviews")
     overdue = ev.overdue_reviews("sla.review_overdue", ("sla_performance",),
                                  "SLA performance reviews")
+    skipped = ev.skipped_reviews("sla.review_skipped", ("sla_performance",),
+                                 "SLA performance reviews")
+    review_facts += ev.skip_facts(("sla_performance",))
     done = ev.reviews_done(("sla_performance",)) or 0
     if not ev.probe.has("incident", *CLOCK_COLUMNS):
         return ClauseEvidence("8.3.3", title, "SLA clocks are not recorded by this database",
-                              tuple(review_facts), _keep(overdue), note=NO_CLOCKS, evidence=done)
+                              tuple(review_facts), _keep(overdue, skipped), note=NO_CLOCKS, evidence=done)
     policy = policy_of(ev.config)
     params = dict(ev.params)
     resolve = target_case(policy, "resolve", params)
@@ -192,7 +195,7 @@ def sla_evidence(ev) -> ClauseEvidence:
                         "type's target (investigate in the SLA review)", count, listed))
     summary = (f"{plural(resolved, 'incident')} resolved, {pct(met, resolved)} within the resolution "
                f"target, {pct(r_met, responded)} of first responses within target")
-    return ClauseEvidence("8.3.3", title, summary, tuple(facts), _keep(*gaps, overdue),
+    return ClauseEvidence("8.3.3", title, summary, tuple(facts), _keep(*gaps, overdue, skipped),
                           evidence=resolved + done)
 
 
