@@ -82,3 +82,26 @@ def test_a_skip_beside_a_review_of_the_same_activity_done_is_a_recorded_decision
     assert clause.status == "met"
     assert "budget.review_skipped" not in gaps(report, "8.4")
     assert facts(report, "8.4")[f"Skipped: {august} (budget_costs)"] == REASON
+
+
+def test_a_nonconformity_raised_after_the_period_does_not_change_its_status(store, clock):
+    clock.set(TODAY)
+    assert evidence(store).clause("10.1").status == "not_applicable"
+    clock.set(d(2026, 12, 10))
+    ReviewService(store).new_nonconformity("Backups never restored", clause="8.7.2")
+    report = evidence(store)
+    assert report.clause("10.1").status == "not_applicable"
+    assert facts(report, "10.1")["Open at the end of the period"] == "0"
+    assert facts(report, "10.1")["Open now (whenever raised; context, not the period's status)"] == "1"
+
+
+def test_a_nonconformity_still_open_at_the_end_of_the_period_makes_it_applicable(store, clock):
+    clock.set(d(2026, 6, 20))
+    findings = ReviewService(store)
+    ref = findings.new_nonconformity("Backups never restored", clause="8.7.2").ref
+    clock.set(d(2026, 10, 5))  # closed after the period: it was open at its end
+    findings.move_nonconformity(ref, "cancelled", note="raised twice")
+    clock.set(TODAY)
+    report = evidence(store)
+    assert report.clause("10.1").status != "not_applicable"
+    assert facts(report, "10.1")["Open at the end of the period"] == "1"

@@ -317,6 +317,11 @@ def nonconformities(ev: EvCtx) -> ClauseEvidence:
         return _no_data("10.1", title, "nonconformities are not recorded yet")
     raised = ev.count("nonconformity")
     closed = ev.count("nonconformity", "status = 'closed'", column="closed_at")
+    # Open at the period's end (raised before it ended, not closed or cancelled by then): what
+    # the period's status rests on. "Open now" is context only: a nonconformity raised after
+    # the period must not change a past period's evidence.
+    open_at_end = int(scalar(ev.session, "SELECT COUNT(*) FROM nonconformity WHERE created_at < :e "
+                             "AND (closed_at IS NULL OR closed_at >= :e)", e=ev.params["e"]) or 0)
     open_now = int(scalar(ev.session, "SELECT COUNT(*) FROM nonconformity WHERE status NOT IN "
                           "('closed', 'cancelled')") or 0)
     actions = ev.probe.has("corrective_action", "nonconformity_id", "done", "due")
@@ -325,7 +330,8 @@ def nonconformities(ev: EvCtx) -> ClauseEvidence:
     facts = [
         Fact("Nonconformities raised in the period", str(raised)),
         Fact("Closed in the period (effectiveness verified)", str(closed)),
-        Fact("Open now", str(open_now)),
+        Fact("Open at the end of the period", str(open_at_end)),
+        Fact("Open now (whenever raised; context, not the period's status)", str(open_now)),
     ]
     gaps: list[Gap | None] = []
     if actions:
@@ -344,7 +350,7 @@ def nonconformities(ev: EvCtx) -> ClauseEvidence:
                            "nonconformity", "status = 'closed' AND effectiveness_note = ''",
                            column="closed_at"))
     summary = f"{plural(raised, 'nonconformity', 'nonconformities')} raised, {closed} closed"
-    applicable = bool(raised or closed or open_now)
+    applicable = bool(raised or closed or open_at_end)
     return ClauseEvidence("10.1", title, summary, tuple(facts), _keep(*gaps),
                           evidence=raised + closed, applicable=applicable,
                           note="" if applicable else
