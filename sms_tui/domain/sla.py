@@ -50,7 +50,18 @@ from .errors import ValidationError
 ZERO = timedelta(0)
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Clock states a row can be in, worst last (the queue shows the worst of both clocks).
-STATES = ("none", "met", "ok", "paused", "near", "breached")
+# "cancelled": the record ended without being resolved (cancelled, or a request rejected),
+# so a target still counting then was neither met nor breached.
+STATES = ("none", "cancelled", "met", "ok", "paused", "near", "breached")
+# The final states in which a record ends without the work its resolution clock times.
+UNRESOLVED_ENDS = frozenset({"cancelled", "rejected"})
+
+
+def ended_unresolved(status: str) -> bool:
+    """True when a record in ``status`` ended without being resolved (or fulfilled): its
+    resolution target, and a response target it never reached, are neither met nor
+    breached. The one rule every SLA reading and figure follows."""
+    return status in UNRESOLVED_ENDS
 
 
 def aware(value: datetime) -> datetime:
@@ -261,6 +272,7 @@ class Reading:
     elapsed: timedelta
     done: bool  # responded / resolved: the clock no longer counts
     near_threshold: float = 0.75
+    void: bool = False  # the record ended unresolved before this clock's event: no verdict
 
     @property
     def remaining(self) -> timedelta:
@@ -268,7 +280,10 @@ class Reading:
 
     @property
     def state(self) -> str:
-        """met | ok | near | breached (a finished clock over target stays breached)."""
+        """met | ok | near | breached (a finished clock over target stays breached);
+        cancelled when the record ended unresolved before this clock's event happened."""
+        if self.void:
+            return "cancelled"
         if self.done:
             return "met" if self.elapsed <= self.target else "breached"
         if self.elapsed >= self.target:
@@ -287,8 +302,17 @@ class SlaStatus:
     paused: bool = False
 
     @property
+    def cancelled(self) -> bool:
+        """The record ended unresolved: its resolution target was neither met nor breached."""
+        return self.resolve.void
+
+    @property
     def state(self) -> str:
-        """The worst state of the clocks still counting (breached > near > paused > ok > met)."""
+        """The worst state of the clocks still counting (breached > near > paused > ok > met);
+        cancelled for a record that ended unresolved (a late first response stays in its
+        response clock's reading)."""
+        if self.cancelled:
+            return "cancelled"
         states = [r.state for r in (self.respond, self.resolve)]
         for worst in ("breached", "near"):
             if worst in states:
@@ -313,8 +337,8 @@ class SlaStatus:
         """The SLA in words (detail, CLI); meaning never relies on colour. Names the
         response clock when only it breached, as :func:`short_label` does in the queue."""
         state = self.state
-        if state == "met":
-            return "met"
+        if state in ("met", "cancelled"):
+            return state
         if state == "breached" and self.resolve.state != "breached":
             # only the first response was late: the resolution clock still runs
             return f"response BREACHED, {format_duration(self.resolve.remaining)} left to resolve"
@@ -339,10 +363,10 @@ SHORT_WIDTH = 9  # the queue's SLA column
 def short_label(status: SlaStatus) -> str:
     """At most 9 cells: 'BREACHED' (resolution), 'resp.BRCH' (only the first response
     was late: the resolution clock still runs, as the detail says), '!2h05m' (near),
-    '2h05m', '(2h05m)' (on hold), 'met'."""
+    '2h05m', '(2h05m)' (on hold), 'met', 'cancelled' (ended unresolved: no verdict)."""
     state = status.state
-    if state == "met":
-        return "met"
+    if state in ("met", "cancelled"):
+        return state
     if state == "breached":
         return "BREACHED" if status.resolve.state == "breached" else "resp.BRCH"
     left = compact_duration(status.remaining)
@@ -351,10 +375,13 @@ def short_label(status: SlaStatus) -> str:
 
 def reading_pair(target: Target, respond_elapsed: timedelta, responded: bool,
                  resolve_elapsed: timedelta, resolved: bool, near_threshold: float,
-                 paused: bool) -> SlaStatus:
+                 paused: bool, unresolved: bool = False) -> SlaStatus:
+    """Both clocks of a record; ``unresolved``: it ended unresolved (:func:`ended_unresolved`),
+    so its resolution clock, and a response clock that never stopped, get no verdict."""
     return SlaStatus(
-        Reading(target.respond, respond_elapsed, responded, near_threshold),
-        Reading(target.resolve, resolve_elapsed, resolved, near_threshold),
+        Reading(target.respond, respond_elapsed, responded, near_threshold,
+                void=unresolved and not responded),
+        Reading(target.resolve, resolve_elapsed, resolved, near_threshold, void=unresolved),
         paused,
     )
 
@@ -366,7 +393,7 @@ def crossings(status: SlaStatus) -> list[str]:
     """
     out: list[str] = []
     for name, reading in (("respond", status.respond), ("resolve", status.resolve)):
-        if reading.done:
+        if reading.done or reading.void:
             continue
         if reading.elapsed >= reading.target * reading.near_threshold:
             out.append(f"{name}_near")

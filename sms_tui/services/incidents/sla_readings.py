@@ -51,7 +51,8 @@ def status_of(row: Any, service: str, policy: sla.SlaPolicy, now: datetime) -> s
                        if responded and row.sla_response_s is not None else elapsed)
     return sla.reading_pair(target, respond_elapsed, responded, elapsed,
                             not LIFECYCLE.is_open(row.status), policy.near_threshold,
-                            row.status in LIFECYCLE.paused_states)
+                            row.status in LIFECYCLE.paused_states,
+                            sla.ended_unresolved(row.status))
 
 
 def request_status_of(row: Any, policy: sla.SlaPolicy, now: datetime) -> sla.SlaStatus | None:
@@ -61,16 +62,18 @@ def request_status_of(row: Any, policy: sla.SlaPolicy, now: datetime) -> sla.Sla
         return None
     elapsed = clock_of(row).elapsed(now, policy.calendar)
     resolved = not REQUEST_LIFECYCLE.is_open(row.status)
+    unresolved = sla.ended_unresolved(row.status)  # cancelled or rejected: no verdict
     if row.sla_respond_target_s is None:  # not tracked: shown as met, never breached
-        respond = sla.Reading(sla.ZERO, sla.ZERO, True, policy.near_threshold)
+        respond = sla.Reading(sla.ZERO, sla.ZERO, True, policy.near_threshold, void=unresolved)
     else:
         responded = row.first_response_at is not None
         respond_elapsed = (timedelta(seconds=row.sla_response_s)
                            if responded and row.sla_response_s is not None else elapsed)
         respond = sla.Reading(timedelta(seconds=row.sla_respond_target_s), respond_elapsed,
-                              responded or resolved, policy.near_threshold)
+                              responded or resolved, policy.near_threshold,
+                              void=unresolved and not responded)
     resolve = sla.Reading(timedelta(seconds=row.sla_resolve_target_s), elapsed, resolved,
-                          policy.near_threshold)
+                          policy.near_threshold, void=unresolved)
     return sla.SlaStatus(respond, resolve, row.status in REQUEST_LIFECYCLE.paused_states)
 
 
