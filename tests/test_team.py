@@ -256,6 +256,29 @@ def test_down_to_nothing_and_up_again_on_the_server(new_db):
         store.close()
 
 
+def test_a_desk_whose_tables_went_away_under_it_says_so_in_one_line(new_db):
+    """The database dropped and made again under a running desk: the next save showed the
+    driver's error with its SQL, taller than the screen, as an unexpected error."""
+    import psycopg
+
+    url = _pg_url(new_db)
+    store = Store(url, actor="ann")
+    try:
+        RecordService(store).create("incident", title="before")
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute("DROP SCHEMA public CASCADE")
+            admin.execute("CREATE SCHEMA public")
+        for attempt in (lambda: RecordService(store).create("incident", title="after"),
+                        lambda: RecordService(store).list("incident")):
+            with pytest.raises(DeskError) as refused:
+                attempt()
+            said = str(refused.value)
+            assert "the desk's tables are gone from database" in said and "\n" not in said
+            assert "SQL" not in said and "INSERT" not in said
+    finally:
+        store.close()
+
+
 def test_a_database_holding_other_tables_is_refused(new_db):
     url = _pg_url(new_db)
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))

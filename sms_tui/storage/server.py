@@ -69,6 +69,7 @@ def check_driver() -> None:
 
 
 INSUFFICIENT_PRIVILEGE = "42501"  # SQLSTATE: the role lacks a privilege (GRANT SELECT only)
+UNDEFINED_TABLE = "42P01"  # SQLSTATE: no such table (the database dropped and made again)
 
 
 def refused_privilege(exc: BaseException) -> bool:
@@ -117,6 +118,10 @@ def explain_server(exc: BaseException, url: str, writing: bool = False) -> str:
             or "could not translate host" in low or "name or service not known" in low
             or "connection failed" in low or "no route" in low):
         return f"cannot reach the PostgreSQL server at {host}:{port} ({where}); is it running?"
+    if getattr(orig, "sqlstate", None) == UNDEFINED_TABLE:
+        return (f"the desk's tables are gone from database {db!r} on {host}:{port} (dropped or "
+                "replaced since the desk opened); nothing was written: restore a backup into it, "
+                "or quit and open it again for a new, empty desk")
     if writing and refused_privilege(exc):  # a role granted SELECT only, as a read-only file
         return (f"the desk on {host}:{port} is read-only for role {user!r} "
                 f"({_masked(first, url)}); nothing was written")

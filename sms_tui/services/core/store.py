@@ -55,9 +55,12 @@ def _database_error(exc: OperationalError | InternalError | ProgrammingError, pa
 
 
 def _refused_privilege(exc: ProgrammingError) -> bool:
-    from ...storage.server import refused_privilege
+    """A role refused a privilege, or the desk's tables gone (the database dropped and made
+    again under a running desk): said in one line, not as an internal error with its SQL."""
+    from ...storage.server import UNDEFINED_TABLE, refused_privilege
 
-    return refused_privilege(exc)
+    orig = getattr(exc, "orig", None) or exc
+    return refused_privilege(exc) or getattr(orig, "sqlstate", None) == UNDEFINED_TABLE
 
 
 class DeskSession(Session):
