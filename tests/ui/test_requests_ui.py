@@ -132,6 +132,7 @@ async def test_the_catalogue_opens_from_the_queue_and_a_type_gets_new_instructio
         await press(pilot, "2", "T")
         assert isinstance(app.screen, RequestTypesScreen)
         assert "Password reset" in screen_text(app) and "SLA 4 h" in screen_text(app)
+        assert "Enter raises a request" in screen_text(app)  # whole at 80 columns (was cut)
         await press(pilot, "n")
         await type_text(pilot, "vpn-token")
         await press(pilot, "tab")

@@ -63,7 +63,7 @@ class RequestTypesScreen(DeskScreen):
     def compose(self):
         yield Header()
         yield SectionBar(self.app.current_mode)
-        yield Static(Text.assemble(("Request catalogue: types, SLAs and fulfilment instructions",
+        yield Static(Text.assemble(("Request catalogue: types, SLAs, fulfilment steps",
                                     "bold"), ("  Enter raises a request", "italic")), id="types-title")
         yield MarkedOptionList(id="types")
         yield Footer(compact=True)
