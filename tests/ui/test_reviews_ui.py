@@ -242,6 +242,7 @@ async def test_schedule_editor_changes_interval_and_pauses_with_the_journal_kept
         assert isinstance(app.screen, ScheduleScreen)
         await press(pilot, "p")
         assert "‖ PAUSED" in screen_text(app)
+        assert "2 weeks " in screen_text(app)  # whole at 80 columns ("every 2 week" was cut)
 
     schedule = reviews.get_schedule("sla_performance")
     assert (schedule.interval, schedule.owner, schedule.paused) == ("every 2 weeks", "dana", True)

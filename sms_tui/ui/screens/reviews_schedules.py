@@ -87,7 +87,9 @@ class ScheduleScreen(DeskScreen):
         for s in schedules:
             table.add_row(
                 Text("‖ PAUSED", style="bold") if s.paused else Text("active"),
-                Text(s.clause), display.line(s.title, limit=title_width - 1), display.line(s.interval),
+                Text(s.clause), display.line(s.title, limit=title_width - 1),
+                # the column says "Interval": "every 2 weeks" was cut to "every 2 week"
+                display.line(s.interval.removeprefix("every ")),
                 Text(display.when(s.next_due)[:10]), display.line(s.owner or "–"), key=s.activity)
         if schedules:
             table.move_cursor(row=min(cursor, len(schedules) - 1))
