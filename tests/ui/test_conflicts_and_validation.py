@@ -499,3 +499,29 @@ async def test_enter_on_the_kind_of_an_escalation_saves_as_the_hint_says(make_ap
         await press(pilot, "enter")  # on the kind, nothing filled in: refused, with the reason
         assert isinstance(app.screen, EscalateDialog)
         assert "say who to escalate to" in screen_text(app)
+
+
+async def test_a_record_purged_while_shown_leaves_the_screen_and_says_so(make_app, records, store):
+    """Purged by another analyst (an erasure request): the record stayed on the screen, fields
+    and all, under a "Not found" toast, and a note typed on it was refused only at ctrl+s."""
+    from sms_tui.services.admin.purge import purge
+
+    records.create("incident", title="Keep me")
+    gone = records.create("incident", title="Dana's home address in the notes")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        app.screen.action_open_record(gone.ref)
+        await settle(pilot)
+        assert isinstance(app.screen, RecordScreen) and app.screen.view.ref == gone.ref
+        purge(store, gone.ref, reason="erasure request")
+        for _ in range(50):  # the desk's poll notices the write (the CLI's, another analyst's)
+            app.check_for_changes()
+            await settle(pilot)
+            if not isinstance(app.screen, RecordScreen):
+                break
+        await settle(pilot)
+        assert not isinstance(app.screen, RecordScreen), [n.message for n in app._notifications]
+        said = [n.message for n in app._notifications]
+        assert f"{gone.ref} is no longer on the desk (purged since it was opened)." in said
+        assert "home address" not in screen_text(app)

@@ -771,5 +771,15 @@ class RecordService:
 
         The TUI polls it to refresh queues when the CLI or the scheduler wrote.
         """
+        # The newest entry's id and hash: a purge of the record holding the newest entries
+        # deletes them and its tombstone takes the same id again (SQLite reuses the highest
+        # id), so the id alone did not change and no other window noticed the purge
+        import zlib
+
+        entry = journal.JournalEntry
         with self.store.read() as session:
-            return session.exec(select(func.max(journal.JournalEntry.id))).one() or 0
+            newest = session.exec(select(entry.id, entry.hash)
+                                  .order_by(col(entry.id).desc()).limit(1)).first()
+        if newest is None:
+            return 0
+        return (int(newest[0]) << 32) | zlib.crc32((newest[1] or "").encode())

@@ -166,6 +166,15 @@ class DeskScreen(FocusWithoutRepaint, KeptStyles, ServiceMixin, Screen):
             self.app.notify(str(exc), severity="error", markup=False)
             self.dismiss()
             return True
+        if isinstance(exc, NotFound) and self.app.screen is self:
+            # the record shown went away (purged, an erasure request, by another analyst or
+            # the command line): its data left the screen too -- it stayed, fields and all,
+            # under a "Not found" toast, and a note typed on it was refused only at ctrl+s
+            ref = getattr(getattr(self, "view", None), "ref", "") or "the record"
+            self.app.notify(f"{ref} is no longer on the desk (purged since it was opened).",
+                            severity="warning", markup=False)
+            self.dismiss()
+            return True
         return False
 
     def on_data_changed(self, message: DataChanged) -> None:
