@@ -16,9 +16,14 @@ analyst's account: nothing of them reaches the database or its journal.
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import json
 import logging
-from collections.abc import Callable
+import os
+import stat
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,14 +34,26 @@ MAX_DRAFTS = 200  # the oldest go first; a draft is a safety net, not an archive
 
 
 class DraftStore:
-    """Drafts of one desk (``desk`` names it: the database path)."""
+    """Drafts of one desk (``desk`` names it: the database path).
+
+    Several desks may be open at once (two SSH or tmux windows, on one database or on
+    two), all with the same file. Each writes only what it changed itself -- the keys it
+    staged or dropped since its last write -- into the file as it is at that moment, under
+    a lock next to it: a draft another desk kept is never dropped, and one it dropped (saved,
+    or taken back) does not come back from this desk's memory. The file is read again when it
+    changed, so a form opened here offers the draft as the other desk last left it.
+    """
 
     def __init__(self, desk: str, path: Path | None = None,
                  on_failure: Callable[[str], None] | None = None) -> None:
         self.desk = desk
         self._path = path
-        self._drafts: dict[str, dict[str, Any]] | None = None
-        self._dirty = False  # staged in memory, not yet on disk
+        # this desk's changes not yet on disk, oldest first: an entry, or None (dropped)
+        self._pending: dict[str, dict[str, Any] | None] = {}
+        self._disk: dict[str, Any] = {}  # the file as last read or written here
+        self._disk_seen: tuple[int, int, int] | None = None  # its inode, mtime, size then
+        self._read_once = False
+        self._drafts: dict[str, dict[str, Any]] | None = None  # the file with _pending on it
         # told once, the first time a draft cannot be written (a read-only or full disk)
         self.on_failure = on_failure
         self._told = False  # the failing writes were said (once, through on_failure)
@@ -51,12 +68,15 @@ class DraftStore:
         return self._path
 
     def _all(self) -> dict[str, dict[str, Any]]:
+        """Every desk's drafts: the file (read again if another desk wrote it since) with
+        this desk's changes not yet written on top."""
+        seen = _identity(self.path)
+        if not self._read_once or seen != self._disk_seen:
+            self._disk, self._disk_seen = _read(self.path, seen), seen
+            self._read_once = True
+            self._drafts = None
         if self._drafts is None:
-            try:
-                data = json.loads(self.path.read_text(encoding="utf-8"))
-                self._drafts = data if isinstance(data, dict) else {}
-            except (OSError, ValueError):  # none yet, or unreadable: start afresh
-                self._drafts = {}
+            self._drafts = _merged(self._disk, self._pending)
         return self._drafts
 
     def _key(self, key: str) -> str:
@@ -77,30 +97,29 @@ class DraftStore:
                 and isinstance(entry.get("fields"), dict) and any(entry["fields"].values())]
 
     def stage(self, key: str, fields: dict[str, str]) -> None:
-        """Keep ``fields`` as the draft of ``key`` in memory; :meth:`flush` writes it."""
-        self._set(key, fields)
-        self._dirty = True
+        """Keep ``fields`` as the draft of ``key`` in memory; :meth:`flush` writes it.
+
+        Called on every key typed: it touches no file (not even to see whether it changed)."""
+        entry = {"saved_at": datetime.now(UTC).isoformat(timespec="seconds"), "fields": fields}
+        self._change(self._key(key), entry)
+
+    def _change(self, full_key: str, entry: dict[str, Any] | None) -> None:
+        self._pending.pop(full_key, None)  # re-inserted last: the newest
+        self._pending[full_key] = entry
+        if self._drafts is not None:
+            _apply(self._drafts, full_key, entry)
 
     def flush(self) -> None:
         """Write staged drafts (typing paused, the form closed, or the app is crashing), and
         again those a failed write left in memory only: the disk may take them now (a form
         said "lost" on Esc once the folder was writable again, the draft still unwritten)."""
-        if self._dirty or self._last_failed:
-            self._dirty = False
+        if self._pending:
             self._write()
-
-    def _set(self, key: str, fields: dict[str, str]) -> None:
-        drafts = self._all()
-        drafts.pop(self._key(key), None)  # re-inserted last: the newest
-        drafts[self._key(key)] = {"saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                                  "fields": fields}
-        while len(drafts) > MAX_DRAFTS:
-            drafts.pop(next(iter(drafts)))
 
     @property
     def unwritten(self) -> bool:
         """Drafts are kept that could not be written: quitting would lose them."""
-        return self._last_failed and bool(self._drafts)
+        return self._last_failed and any(entry is not None for entry in self._pending.values())
 
     @property
     def failing(self) -> bool:
@@ -109,18 +128,30 @@ class DraftStore:
         return self._last_failed
 
     def drop(self, key: str) -> None:
-        """Forget the draft of ``key`` (saved, or discarded on purpose)."""
-        if self._all().pop(self._key(key), None) is not None:
+        """Forget the draft of ``key`` (saved, or discarded on purpose) -- here and on disk,
+        where another desk may have kept it since this one last read the file."""
+        full_key = self._key(key)
+        if full_key in self._pending or full_key in self._all():
+            self._change(full_key, None)
             self._write()
 
     def _write(self) -> None:
+        """This desk's changes merged into the file as it is now, under the lock: read,
+        merge, replace whole (0600, atomically), then the lock let go."""
         from ..domain.errors import DeskError
         from ..files import write_text
         from ..paths import private_dir
 
         try:
             private_dir(self.path.parent)
-            write_text(self.path, json.dumps(self._drafts))  # whole, 0600, never over a non-file
+            with _locked(self.path.with_name(self.path.name + ".lock")):
+                seen = _identity(self.path)
+                merged = _merged(_read(self.path, seen), self._pending)
+                write_text(self.path, json.dumps(merged))  # whole, 0600, never over a non-file
+                self._disk, self._disk_seen = merged, _identity(self.path)
+            self._read_once = True
+            self._pending.clear()
+            self._drafts = None  # the file as written (other desks' drafts in it too)
             self._last_failed = self._told = False  # a later failure is said again
         except (OSError, DeskError) as exc:  # a full or read-only disk must not stop the typing
             self._last_failed = True
@@ -130,6 +161,73 @@ class DraftStore:
                 why = (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
                 self.on_failure(f"drafts cannot be kept in {self.path.parent} ({why}): what "
                                 "is typed in a form is kept only once it is saved")
+
+
+LOCK_WAIT_S = 2.0  # another desk holds the lock only for a read, a merge and a write
+
+
+@contextlib.contextmanager
+def _locked(lock: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``lock`` (made 0600 if absent, never through a symlink).
+    A desk that holds it longer than :data:`LOCK_WAIT_S` (stopped mid-write) makes this
+    write fail like a full disk would: the drafts stay in memory and the next flush tries
+    again."""
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
+                 0o600)
+    try:
+        deadline = time.monotonic() + LOCK_WAIT_S
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise OSError(errno.EAGAIN, "another sms-tui holds the drafts' lock",
+                                  str(lock)) from None
+                time.sleep(0.01)
+        yield  # closing the descriptor lets the lock go
+    finally:
+        os.close(fd)
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    """What changes when the file is written (each write is a new file renamed over it)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_ino, info.st_mtime_ns, info.st_size)
+
+
+def _read(path: Path, seen: tuple[int, int, int] | None) -> dict[str, Any]:
+    """The drafts of every desk in ``path``; none if absent, unreadable or not a JSON object
+    (a file edited by hand is replaced at the next write), or not a regular file (a FIFO
+    would block the desk)."""
+    if seen is None:
+        return {}
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return {}
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _apply(drafts: dict[str, Any], key: str, entry: dict[str, Any] | None) -> None:
+    drafts.pop(key, None)
+    if entry is not None:
+        drafts[key] = entry  # the newest last
+        while len(drafts) > MAX_DRAFTS:
+            drafts.pop(next(iter(drafts)))
+
+
+def _merged(disk: dict[str, Any], pending: dict[str, dict[str, Any] | None]) -> dict[str, Any]:
+    """``disk`` with ``pending`` (this desk's changes, oldest first) applied, in a new dict."""
+    drafts = dict(disk)
+    for key, entry in pending.items():
+        _apply(drafts, key, entry)
+    return drafts
 
 
 _DRAFT_FIELDS = "Input, TextArea, Select, ChoicePicker, OptionList"
