@@ -441,6 +441,15 @@ class DraftMixin:
         if not offer:
             return
         widgets = self._draft_fields()
+        # the draft as it is now: another desk (a second window) may have saved it since this
+        # form opened -- put back, it would be kept again and saved twice -- or typed more
+        kept = self.app.drafts.get(self.draft_key())
+        if kept is None:
+            self._show_draft_line("The draft was saved or discarded in another window: "
+                                  "nothing to put back.")
+            self.refresh_bindings()  # type: ignore[attr-defined]
+            return
+        offer = {k: v for k, v in kept["fields"].items() if isinstance(v, str) and k in widgets}
         put = [wid for wid, text in offer.items()
                if (widget := widgets.get(wid)) is not None and _put_value(widget, text)]
         if not put:  # "Draft restored" was said over empty fields

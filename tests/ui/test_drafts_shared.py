@@ -16,6 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sms_tui.ui.drafts import DraftStore
+from sms_tui.ui.screens.form import RecordForm
+
+from .conftest import press, screen_text, settle
 
 DESK = "/srv/demo.db"
 
@@ -139,6 +142,46 @@ def test_two_processes_writing_at_once_lose_no_draft(tmp_path):
     kept = on_disk(path)
     assert len(kept) == 80, sorted(set(f"{d}|form:incident:{n}" for d in ("/srv/a.db", "/srv/b.db")
                                        for n in range(40)) - set(kept))
+
+
+def _other_window(app) -> DraftStore:
+    """A second desk on the same database and drafts file, as another tmux window runs."""
+    return DraftStore(app.drafts.desk, app.drafts.path)
+
+
+async def test_f2_puts_back_the_draft_as_another_window_last_left_it(make_app, desk):
+    # this desk read the drafts at start; the other window typed (and typed more) after it
+    app = make_app()
+    other = _other_window(app)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        other.stage("form:incident:new", {"f-title": "Scanner offline"})
+        other.flush()
+        await press(pilot, "n")
+        assert isinstance(app.screen, RecordForm)
+        assert "A draft typed here was kept" in screen_text(app)
+        other.stage("form:incident:new", {"f-title": "Scanner offline on floor 3"})
+        other.flush()
+        await press(pilot, "f2")
+        assert app.screen.query_one("#f-title").value == "Scanner offline on floor 3"
+
+
+async def test_f2_does_not_bring_back_a_draft_another_window_saved(make_app, desk):
+    app = make_app()
+    other = _other_window(app)
+    other.stage("form:incident:new", {"f-title": "Scanner offline"})
+    other.flush()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await press(pilot, "n")
+        assert "A draft typed here was kept" in screen_text(app)
+        other.drop("form:incident:new")  # saved there: an incident now
+        await press(pilot, "f2")
+        assert app.screen.query_one("#f-title").value == ""
+        assert "saved or discarded in another window" in screen_text(app)
+        await press(pilot, "escape")
+    assert other.get("form:incident:new") is None
+    assert _other_window(app).kept() == []
 
 
 KEYS = ("form:incident:new", "form:problem:new", "dialog:NoteDialog:INC-000001")
