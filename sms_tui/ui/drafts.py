@@ -9,7 +9,9 @@ puts it back; nothing is restored behind the analyst's back.
 
 The file is ``drafts.json`` in the state folder (:func:`sms_tui.paths.
 state_dir`), 0600, rewritten whole through a temporary file and a rename, so
-a kill mid-write leaves the previous version. Drafts are local to the
+a kill mid-write leaves the previous version. It is shared by every desk the
+analyst has open (two windows, two databases): each writes only its own
+changes into the file as it is then, under a lock (:class:`DraftStore`). Drafts are local to the
 analyst's account: nothing of them reaches the database or its journal.
 """
 
