@@ -74,11 +74,15 @@ def test_a_major_incident_from_first_report_to_closure_after_its_review(desk):
     term.burst("escape")
     term.wait_gone("Change status")
     # no top-management contacts on this desk: the updates went to nobody, so informing them
-    # is open too (done by phone, say); m opens on the first step still to do
+    # is open too, and ticking it asks how they were told; m opens on the first step still
+    # to do
     for step in (2, 3, 4, 5):
         term.burst("m")
         term.wait_for("Appoint a major incident manager")
         term.burst(" ")
+        if step == 3:
+            term.wait_for("How was top management told?")
+            term.burst("Called the CIO at 10:05", "enter")
         term.wait_for(f"[x] {step}.")
         term.burst("escape")
         term.wait_gone("Appoint a major incident manager")
@@ -89,6 +93,7 @@ def test_a_major_incident_from_first_report_to_closure_after_its_review(desk):
     incident = _record(desk, "INC-000001")
     assert incident["status"] == "closed"
     actions = [entry["action"] for entry in incident["journal"]]
+    assert any("Called the CIO at 10:05" in (entry["note"] or "") for entry in incident["journal"])
     assert "major_manager" in " ".join(actions) or any("manager" in a for a in actions)
     assert term.child.isalive()
     term.burst("q")
