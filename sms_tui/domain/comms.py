@@ -39,6 +39,12 @@ PURPOSES = {
 # The messages to top management about a major incident (the others go to the security
 # manager, the CAB, or a requester): what "top management informed" is counted from.
 MAJOR_PURPOSES = ("declared", "update", "resolved", "undeclared", "reopened")
+
+
+def informs_management(purpose: str, recipients: str | None) -> bool:
+    """Whether a message informed top management: one about the major incident, addressed to
+    someone (recorded "to nobody", with no contacts configured, it informed nobody)."""
+    return purpose in MAJOR_PURPOSES and bool((recipients or "").strip())
 SECURITY = ("none", "starttls", "ssl")
 
 

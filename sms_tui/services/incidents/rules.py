@@ -68,11 +68,11 @@ def _facts(session: Session, row: Incident) -> IncidentFacts:
 def informed_in(session: Session, ref: str) -> bool:
     """Whether a message about incident ``ref`` was addressed to top management (one
     recorded to nobody, with no contacts configured, informs nobody)."""
-    from ...domain.comms import MAJOR_PURPOSES
+    from ...domain.comms import MAJOR_PURPOSES, informs_management
 
-    sent = session.exec(select(Communication.recipients).where(
+    sent = session.exec(select(Communication.purpose, Communication.recipients).where(
         Communication.record_ref == ref, col(Communication.purpose).in_(MAJOR_PURPOSES))).all()
-    return any((recipients or "").strip() for recipients in sent)
+    return any(informs_management(purpose, recipients) for purpose, recipients in sent)
 
 
 def _steps(session: Session, ref: str) -> list[MajorStep]:

@@ -19,9 +19,9 @@ class InformedDialog(MajorAction):
     heading = "How was top management told?"
     hint = "No message went to them (no contacts) · Enter ticks the step · Esc cancels"
 
-    def __init__(self, record: Any, position: int, title: str) -> None:
+    def __init__(self, record: Any, position: int) -> None:
         super().__init__(record)
-        self.position, self.step_title = position, title
+        self.position = position
 
     def compose_fields(self):
         yield field("How", Input(id="how", compact=True, placeholder="a call, a meeting: who, when"))

@@ -172,7 +172,7 @@ class MajorScreen(FollowsChanges, DeskModal):
         if not step.done and self._untold(step.title):
             from .informed_dialog import InformedDialog
 
-            self._dialog(lambda record: InformedDialog(record, step.position, step.title))
+            self._dialog(lambda record: InformedDialog(record, step.position))
             return
         self.ticks.toggle(step.position, step.done)
         # on to the next step, as the request steps and the review checklist do
@@ -181,11 +181,11 @@ class MajorScreen(FollowsChanges, DeskModal):
     def _untold(self, title: str) -> bool:
         """Whether ``title`` is the step of informing top management while no message about
         the incident went to anyone: ticking it asks how they were told."""
-        from ...domain.comms import MAJOR_PURPOSES
+        from ...domain.comms import informs_management
         from ...domain.major import step_role
 
         return step_role(title) == "inform" and self.view is not None and not any(
-            c.recipients.strip() for c in self.view.communications if c.purpose in MAJOR_PURPOSES)
+            informs_management(c.purpose, c.recipients) for c in self.view.communications)
 
     def _ticked(self, result: tuple[MajorView, RecordView]) -> None:
         self._show(result)
