@@ -37,6 +37,13 @@ def open_record(node: Any, ref: str) -> None:
         app.push_screen(screen)
         return
     screen, reused = app.detail_screen_for(ref)
+    if reused and screen.ready_for == ref:
+        # read, filled and laid out while the cursor rested on its row (ui/ahead.py): shown
+        # now; anything written since its refill is read again as it is shown (on_screen_resume)
+        # and the database is asked now, not at the next poll, whether anyone wrote since
+        app.push_screen(screen)
+        app.check_for_changes()
+        return
 
     def opened(data: Any) -> None:
         if reused:

@@ -36,6 +36,7 @@ from .. import timing
 from ..config import Config
 from ..domain.errors import ConflictError, DeskError, NotFound, ValidationError
 from ..domain.text import one_line
+from .ahead import RecordAhead
 from .backend import Backend
 from .commands import DeskCommands
 from .drafts import DraftStore
@@ -142,6 +143,7 @@ class DeskApp(App[None]):
         self.review_scheduler = TuiScheduler(self)  # raises due reviews in the background
         self.type_ahead = TypeAhead(self, lambda event: App.on_event(self, event))
         self.warmer = Warmer(self)  # screens built at idle, before their key is pressed
+        self.record_ahead = RecordAhead(self)  # the record on the queue's cursor, at rest
         self.drafts = DraftStore(self.backend.desk_name if self.backend.on_server
                                  else str(Path(db_path).expanduser().absolute()),
                                  on_failure=self._drafts_failed)
@@ -349,6 +351,7 @@ class DeskApp(App[None]):
 
     def on_unmount(self) -> None:
         self.warmer.stop()
+        self.record_ahead.stop()
         self.review_scheduler.stop()  # before the store it uses is closed
         self.backend.close()
 
@@ -393,6 +396,7 @@ class DeskApp(App[None]):
         # Keys and pastes from the terminal go through the type-ahead gate, in order.
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
             self.warmer.input_seen()
+            self.record_ahead.poke()
             if left_out := getattr(event, "left_out", 0):  # see driver.PasteFilter
                 self.notify(f"The pasted text held {left_out} terminal control "
                             f"{'sequence' if left_out == 1 else 'sequences'} (colours, cursor "

@@ -68,6 +68,9 @@ class RecordScreen(RecordActions, DeskScreen):
         self._preview: RecordRow | None = None
         self._until_shown: Any = None  # keys held until the record is shown (opened early)
         self._early: RecordView | None = None  # what the file read showed before the services
+        # the record it was filled with and laid out for ahead, off screen (ui/ahead.py):
+        # Enter on that record's queue row shows it at once
+        self.ready_for: str | None = None
 
     def compose(self):
         yield Header()
@@ -149,6 +152,11 @@ class RecordScreen(RecordActions, DeskScreen):
     def on_unmount(self) -> None:
         self._shown()
 
+    def on_screen_resume(self) -> None:
+        # shown (then scrolled, focused, written from): filled again before the next fast open;
+        # (DeskScreen's handler runs after this one, as Textual calls each class's)
+        self.ready_for = None
+
     def _load_failed(self, exc: DeskError) -> bool:
         self._shown()  # keys held for the record go on
         return super()._load_failed(exc)
@@ -164,7 +172,7 @@ class RecordScreen(RecordActions, DeskScreen):
         (widgets, styles, layout) cost more than reading the record (issue 9). The
         app keeps one detail screen of each kind and refills it (:meth:`DeskApp.detail_screen_for`).
         """
-        self.ref, self.view = ref, None
+        self.ref, self.view, self.ready_for = ref, None, None
         self.query_one("#links", OptionList).highlighted = None
         self.present(data)
         self.seen_version = self.app.data_version

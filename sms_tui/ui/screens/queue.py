@@ -41,6 +41,7 @@ class QueueScreen(RecordActions, DeskScreen):
     """Records of one kind, by priority then age, paged from the database."""
 
     CSS_PATH = "queue.tcss"
+    READS_AHEAD = True  # the record on the cursor is read ahead when it rests (ui/ahead.py)
 
     BINDINGS = [
         Binding("enter", "open_record", "Open", id="queue.open", show=False),
@@ -186,6 +187,12 @@ class QueueScreen(RecordActions, DeskScreen):
     def on_queue_table_loaded(self, message: QueueTable.Loaded) -> None:
         self.query_one(FilterBar).show(self.flt, message.total)
         self.refresh_bindings()
+        self.app.record_ahead.poke()  # the rows under the cursor may be others now
+
+    def on_screen_resume(self) -> None:
+        # back from a record (or another section): the row the cursor rests on is read ahead
+        # again once it rests (DeskScreen's handler, which may reload, runs after this one)
+        self.app.record_ahead.poke()
 
     def on_queue_table_selected(self, message: QueueTable.Selected) -> None:
         self.action_open_record(message.row.ref)
