@@ -109,8 +109,8 @@ class RecordAhead:
         if target is None:
             return
         queue, ref, kept = target
-        if kept.ready_for == ref:
-            return  # filled already, and nothing written since (a write clears it)
+        if kept.ready_for == ref and kept.seen_version == self.app.data_version:
+            return  # filled already, and nothing written since
         moved, app = self._moved, self.app
         fetch = kept.fetcher(app.backend, ref)
 
@@ -142,6 +142,9 @@ class RecordAhead:
             return
         started = time.perf_counter()
         kept.reuse_for(ref, data)
+        # Enter on it shows it from now on: laid out already, or (a key that came before the
+        # layouts below) laid out as it is shown, as any screen is, without reading it again
+        kept.ready_for = ref
         log.debug("filled %s ahead (%.1f ms)", ref, (time.perf_counter() - started) * 1000)
         # its widgets take their new content (their messages), then it is laid out
         self._later(lambda: self._lay_out(moved, ref, 0))
@@ -158,7 +161,6 @@ class RecordAhead:
             # the first layout (JournalList.show): laid out again until nothing is left
             self._later(lambda: self._lay_out(moved, ref, rounds + 1))
             return
-        kept.ready_for = ref
         self.filled.append(ref)
         log.debug("%s ready ahead (%d layouts)", ref, rounds)
 

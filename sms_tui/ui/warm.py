@@ -7,7 +7,7 @@ only slow open left was the first. :class:`Warmer` moves that first build to
 idle moments after start-up: once the services are open it builds, one at a
 time, the record screen Enter would open on the queue (with that record read
 first), the new incident form, the help and the kept dialogs about one record
-(note, status, assign, escalate: built for the record read ahead, refilled for
+(note, status, assign, escalate, link: built for the record read ahead, refilled for
 the one they open on, as every later open is), then every section's screen (off
 screen, in its own stack, exactly as Textual's first switch to the section
 would), the new-record form of the other kinds
@@ -145,7 +145,7 @@ class Warmer:
         self._jobs.append(("record screen", self._build_detail))
         self._jobs.append(("new incident form", lambda: self._build_form("incident")))
         self._jobs.append(("help", self._build_help))
-        for name in ("note", "status", "assign", "escalate"):
+        for name in ("note", "status", "assign", "escalate", "link"):
             self._jobs.append((f"{name} dialog", lambda name=name: self._build_dialog(name)))
         for section in SECTIONS:
             self._jobs.append((f"section {section.name}",
@@ -347,15 +347,16 @@ class Warmer:
         return screen  # settled once built (or given up: _building None)
 
     def _build_dialog(self, name: str) -> Any:
-        """A kept dialog about one record (note, status, assign, escalate), built for the record
+        """A kept dialog about one record (note, status, assign, escalate, link), built for the record
         the record screen built ahead shows; it is refilled for the record it opens on."""
         from .screens.assign_dialog import AssignDialog
         from .screens.escalate_dialog import EscalateDialog
+        from .screens.link_dialog import LinkDialog
         from .screens.note_dialog import NoteDialog
         from .screens.transition_dialog import TransitionDialog
 
         cls = {"note": NoteDialog, "status": TransitionDialog, "assign": AssignDialog,
-               "escalate": EscalateDialog}[name]
+               "escalate": EscalateDialog, "link": LinkDialog}[name]
         app = self.app
         views = [screen.current_view() for screen in app._detail_screens.values()]
         view = next((v for v in views if v is not None), None)

@@ -18,8 +18,8 @@ async def _until_ready(pilot, ref: str) -> RecordScreen:
     for _ in range(200):
         await pilot.pause(0.05)
         kept = next(iter(app._detail_screens.values()), None)
-        if kept is not None and kept.ready_for == ref:
-            return kept
+        if kept is not None and kept.ready_for == ref and app.record_ahead.filled[-1:] == [ref]:
+            return kept  # filled, and laid out
     raise AssertionError(f"{ref} never read ahead: filled {app.record_ahead.filled}")
 
 
