@@ -262,6 +262,10 @@ SMS_KEYS = [
     Key("queue: Esc (leave search box)", ESC, gone("search title, reference")),
     Key("queue: Enter (open record)", ENTER, shows("Next status")),
     Key("record: Esc (back to queue)", ESC, gone("Next status")),
+    # Enter the moment the cursor gets to a row (no rest: the record is read when asked, not
+    # ahead, ui/ahead.py): the two keys written at once, timed to the record's frame
+    Key("queue: Down Enter at once (no rest)", DOWN + ENTER, shows("Next status")),
+    Key("record: Esc (back to queue), again", ESC, gone("Next status")),
     Key("record: c (note dialog)", "c", shows("Add a note"), setup=(RECORD,)),
     Key("note dialog: Esc", ESC, gone("Add a note")),
     Key("record: x (escalate dialog)", "x", shows("picks the kind")),
