@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -74,6 +75,46 @@ def main() -> None:
 
         cli_main(prog_name="sms-tui")
         return
+    restore_flow_keys = _take_flow_keys()
+    try:
+        _run_tui(options)
+    finally:
+        restore_flow_keys()
+
+
+def _take_flow_keys() -> Callable[[], None]:
+    """ctrl+s and ctrl+q typed before the desk is up reach it as keys (a save, a quit), not
+    as the terminal's XOFF and XON: the terminal took a ctrl+s typed the moment after
+    ``sms-tui`` Enter (output stopped, the key lost: the form typed ahead was not saved)
+    until Textual, ~0.3 s later, put it in raw mode. Flow control (IXON) is turned off as
+    the process starts, and the terminal's settings as they were are put back as it ends
+    (Textual puts back those it found: these). Returns what puts them back."""
+    try:
+        import termios
+    except ImportError:  # not a POSIX system
+        return lambda: None
+    try:
+        fd = sys.stdin.fileno()
+        if not sys.stdin.isatty():
+            return lambda: None
+        before = termios.tcgetattr(fd)
+        if not before[0] & termios.IXON:
+            return lambda: None
+        changed = list(before)
+        changed[0] &= ~termios.IXON
+        termios.tcsetattr(fd, termios.TCSANOW, changed)
+    except (OSError, ValueError, AttributeError, termios.error):  # no terminal to speak of
+        return lambda: None
+
+    def restore() -> None:
+        with contextlib.suppress(OSError, termios.error):  # a hung-up terminal: nothing to restore
+            termios.tcsetattr(fd, termios.TCSANOW, before)
+
+    return restore
+
+
+def _run_tui(options: SimpleNamespace) -> None:
+    from .domain.errors import DeskError
     from .domain.text import one_line
     from .ui.run import DeskStopped, run_tui
 

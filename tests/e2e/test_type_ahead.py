@@ -473,3 +473,34 @@ def test_a_joiner_a_direction_mark_and_a_no_break_space_typed_are_kept(desk):
     term.wait_for("INC-000002")
     record = json.loads(desk.cli("show", "INC-000002", "--format", "json"))
     assert record["title"] == title
+
+
+def test_ctrl_s_typed_before_the_desk_is_up_saves_and_the_terminal_is_left_as_it_was(desk):
+    """ctrl+s typed the moment after ``sms-tui`` Enter was the terminal's XOFF (flow control)
+    until the desk put the terminal in raw mode: output stopped and the key was lost, so the
+    form typed ahead was not saved. The desk turns flow control off as it starts and puts the
+    terminal's settings back as it ends."""
+    import termios
+    import time
+
+    _incident(desk, "Something else")
+    term = desk.tui()
+    fd = term.child.child_fd  # Linux: the master side reads and sets the terminal's settings
+    before = termios.tcgetattr(fd)
+    assert before[0] & termios.IXON and before[3] & termios.ICANON  # as the shell left it
+    deadline = time.monotonic() + 20
+    while termios.tcgetattr(fd)[0] & termios.IXON and time.monotonic() < deadline:
+        time.sleep(0.001)
+    now = termios.tcgetattr(fd)
+    assert not now[0] & termios.IXON
+    assert now[3] & termios.ICANON  # still the shell's line mode: the desk is not up yet
+    term.burst("n", "Typed before the desk was up", "ctrl+s")
+    term.wait_for("INC-000002")
+    assert "Typed before the desk was up" in desk.cli("list", "incidents", "--format", "json")
+    term.burst("q")
+    term.pump(0.5)
+    deadline = time.monotonic() + 20
+    while term.child.isalive() and time.monotonic() < deadline:
+        term.pump(0.1)
+    assert termios.tcgetattr(fd)[:4] == before[:4]  # flow control and line mode back
+    assert term.wait_exit() == 0
