@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.cli_helpers import Cli
+from tests.cli_helpers import Cli, one_error_line
 
 
 @pytest.fixture
@@ -331,8 +331,67 @@ def test_a_link_that_moves_a_record_says_where_from_in_either_order(cli):
     first = cli.ok("new", "problem", "--title", "Relay disk full").strip()
     second = cli.ok("new", "problem", "--title", "Relay certificate").strip()
     assert cli.ok("link", incident, first) == f"{incident}: linked to {first}\n"
-    assert cli.ok("link", second, incident) == f"{second}: linked to {incident} (moved from {first})\n"
+    assert cli.ok("link", second, incident, "--move") == (
+        f"{second}: linked to {incident} (moved from {first})\n")
     assert cli.ok("link", incident, first) == f"{incident}: linked to {first} (moved from {second})\n"
+
+
+def _shown(cli: Cli, ref: str) -> dict:
+    return json.loads(cli.ok("show", ref, "--format", "json"))
+
+
+def test_link_from_a_problem_does_not_move_an_incident_off_its_problem_unless_told(cli):
+    """`link PRB INC` took the incident off the problem it was linked to, and said so only
+    afterwards: from the problem's side the incident's link is not in sight. It is refused,
+    naming that problem, and nothing is written; --move moves it."""
+    incident = new(cli, "incident", "Mail bounces")
+    first = new(cli, "problem", "Relay disk full")
+    second = new(cli, "problem", "Relay certificate")
+    cli.ok("link", incident, first)
+    before = [_shown(cli, ref) for ref in (incident, first, second)]
+
+    result = cli("link", second, incident)
+    assert result.exit_code == 1
+    line = one_error_line(result)
+    assert f"{incident} is linked to {first}: linking it to {second} would move it off {first}" in line
+    assert "--move" in line
+    assert [_shown(cli, ref) for ref in (incident, first, second)] == before
+
+    assert cli.ok("link", second, incident, "--move") == (
+        f"{second}: linked to {incident} (moved from {first})\n")
+
+
+def test_problems_link_checks_the_problems_expected_version(cli):
+    problem = new(cli, "problem", "Relay disk full")
+    incident = new(cli, "incident", "Mail bounces")
+    cli.ok("note", problem, "someone else was here")  # version 2 now
+    before = [_shown(cli, ref) for ref in (problem, incident)]
+
+    result = cli("problems", "link", problem, incident, "--expected-version", "1")
+    assert result.exit_code == 1
+    assert "now version 2, you had 1" in one_error_line(result)
+    assert [_shown(cli, ref) for ref in (problem, incident)] == before
+
+    assert cli.ok("problems", "link", problem, incident, "--expected-version", "2") == (
+        f"{problem}: 1 incidents linked\n")
+
+
+def test_problems_link_move_is_journaled_on_the_problem_the_incident_left(cli):
+    incident = new(cli, "incident", "Mail bounces")
+    first = new(cli, "problem", "Relay disk full")
+    second = new(cli, "problem", "Relay certificate")
+    cli.ok("problems", "link", first, incident)
+    left_at = _shown(cli, first)["version"]
+
+    cli.ok("problems", "link", second, incident, "--move", "--note", "same relay")
+    left = _shown(cli, first)
+    assert left["version"] == left_at + 1
+    entry = left["journal"][0]
+    assert (entry["action"], entry["changes"]) == (
+        "unlink", {"linked_incident": [incident, None]})
+    assert entry["note"] == f"moved to {second}; same relay"
+    assert entry["actor"] and entry["at"]
+    assert [link["ref"] for link in left["links"]] == []
 
 
 def test_a_change_linked_to_a_problem_is_said_to_be_its_fix_in_either_order(cli):
@@ -346,6 +405,6 @@ def test_a_change_linked_to_a_problem_is_said_to_be_its_fix_in_either_order(cli)
     fix = "is resolved with it once it is implemented successfully"
     assert cli.ok("link", problem, first) == (
         f"{problem}: linked to {first}; {first} is {problem}'s fix: {problem} {fix}\n")
-    assert cli.ok("link", second, problem) == (
+    assert cli.ok("link", second, problem, "--move") == (
         f"{second}: linked to {problem} (moved from {first}); {second} is {problem}'s fix: "
         f"{problem} {fix}\n")

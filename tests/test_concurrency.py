@@ -159,3 +159,94 @@ def test_a_link_from_the_problems_side_checks_the_problems_version(two_analysts)
     with pytest.raises(ConflictError):
         bob.link(problem.ref, second.ref, expected_version=bobs_copy.version)
     assert [link.ref for link in alice.get(problem.ref).links] == [first.ref]
+
+
+def test_a_link_from_the_problems_side_does_not_move_an_incident_off_another_problem(two_analysts):
+    """Bob has the problem open, fresh, and links an incident to it: the incident was linked
+    meanwhile to alice's problem, which bob never saw (his problem's version still matched).
+    The link would take the incident off her problem unseen: it is refused as a conflict that
+    names her link, and nothing is written."""
+    alice, bob = two_analysts
+    incident = alice.create("incident", title="VPN drops every 10 min")
+    hers = alice.create("problem", title="Concentrator firmware leaks sessions")
+    his = bob.create("problem", title="ISP line flaps")
+    alice.link(incident.ref, hers.ref)
+
+    with pytest.raises(ConflictError) as info:
+        bob.link(his.ref, incident.ref, expected_version=his.version)
+    message = str(info.value)
+    assert f"{incident.ref} is linked to {hers.ref}" in message
+    assert info.value.holder_ref == incident.ref
+    assert info.value.linked_to == hers.ref
+    assert info.value.holder_version == alice.get(incident.ref).version
+
+    assert [link.ref for link in alice.get(incident.ref).links] == [hers.ref]
+    assert [e.action for e in alice.get(his.ref).journal] == ["create"]
+    assert [e.actor for e in alice.get(hers.ref).journal] == ["alice", "alice"]
+
+
+def test_a_move_confirmed_from_the_problems_side_is_refused_if_the_incident_changed_since(
+        two_analysts):
+    """Bob confirms moving the incident off alice's problem, as it was when he was told; it
+    moved on since (alice linked it elsewhere): his confirmation is not for that, refused."""
+    alice, bob = two_analysts
+    incident = alice.create("incident", title="VPN drops")
+    hers = alice.create("problem", title="Firmware")
+    third = alice.create("problem", title="Power")
+    his = bob.create("problem", title="ISP line")
+    alice.link(incident.ref, hers.ref)
+    seen = bob.get(incident.ref).version
+    alice.link(incident.ref, third.ref)  # meanwhile
+
+    with pytest.raises(ConflictError) as info:
+        bob.link(his.ref, incident.ref, move=True, target_version=seen)
+    assert f"now version {seen + 1}, you had {seen}" in str(info.value)
+    assert [link.ref for link in alice.get(incident.ref).links] == [third.ref]
+
+
+def test_a_move_confirmed_from_the_problems_side_is_journaled_on_all_three_records(
+        two_analysts, clock):
+    alice, bob = two_analysts
+    incident = alice.create("incident", title="VPN drops")
+    hers = alice.create("problem", title="Firmware")
+    his = bob.create("problem", title="ISP line")
+    alice.link(incident.ref, hers.ref)
+    seen = bob.get(incident.ref).version
+
+    moved = bob.link(his.ref, incident.ref, expected_version=his.version, move=True,
+                     target_version=seen)
+    assert [link.ref for link in moved.links] == [incident.ref]
+    now = clock()
+    for ref, action, changes in (
+            (incident.ref, "link", {"problem": (hers.ref, his.ref)}),
+            (his.ref, "link", {"linked_incident": (None, incident.ref)}),
+            (hers.ref, "unlink", {"linked_incident": (incident.ref, None)})):
+        entry = bob.get(ref).journal[0]
+        assert (entry.actor, entry.at, entry.action, entry.changes) == (
+            "bob", now, action, changes), ref
+    assert f"moved to {his.ref}" in bob.get(hers.ref).journal[0].note
+
+
+@pytest.mark.parametrize(("holder_kind", "far_kind", "relation"), [
+    ("incident", "change", "linked_incident"),
+    ("problem", "change", "linked_problem"),
+    ("known_error", "problem", "linked_known_error"),
+])
+def test_no_link_made_from_the_far_side_moves_a_record_unasked(two_analysts, holder_kind,
+                                                                far_kind, relation):
+    """The same holds for every link a record holds to one other (an incident's change, a
+    problem's change, a known error's problem) when it is made from the other side."""
+    alice, bob = two_analysts
+    extra = {"change": {"change_type": "normal", "backout_plan": "undo"}}
+    holder = alice.create(holder_kind, title="Held", **extra.get(holder_kind, {}))
+    first = alice.create(far_kind, title="First", **extra.get(far_kind, {}))
+    second = bob.create(far_kind, title="Second", **extra.get(far_kind, {}))
+    alice.link(holder.ref, first.ref)
+
+    with pytest.raises(ConflictError):
+        bob.link(second.ref, holder.ref, expected_version=second.version)
+    assert [e.action for e in bob.get(second.ref).journal] == ["create"]
+    moved = bob.link(second.ref, holder.ref, move=True,
+                     target_version=bob.get(holder.ref).version)
+    assert [(e.action, e.changes) for e in moved.journal[:1]] == [
+        ("link", {relation: (None, holder.ref)})]

@@ -19,6 +19,7 @@ import click
 from ..domain.kinds import format_ref, parse_ref
 from ..domain.text import one_line
 from .common import FORMATS, AppContext, Int, emit_rows, pass_app
+from .records import EXPECTED_VERSION
 
 HIT_COLUMNS = ["ref", "score", "title", "workaround", "problem", "applied"]
 
@@ -92,10 +93,13 @@ def register(main: click.Group) -> None:
     @click.argument("incidents", nargs=-1, required=True)
     @click.option("--move", is_flag=True, help="Also move incidents linked to another problem.")
     @click.option("--note", default="")
+    @EXPECTED_VERSION
     @pass_app
-    def link(app: AppContext, problem, incidents, move, note):
-        """Link INCIDENTS to PROBLEM (journaled on both sides)."""
-        view = _problems(app).link_incidents(problem, list(incidents), note=note, move=move)
+    def link(app: AppContext, problem, incidents, move, note, expected_version):
+        """Link INCIDENTS to PROBLEM (journaled on both sides, and on the problem an
+        incident moved off)."""
+        view = _problems(app).link_incidents(problem, list(incidents), note=note, move=move,
+                                             expected_version=expected_version)
         count = sum(1 for item in view.links if item.relation == "incident")
         click.echo(f"{view.ref}: {count} incidents linked")
 

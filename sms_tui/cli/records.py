@@ -405,12 +405,21 @@ def _register_actions(main: click.Group) -> None:
     @click.argument("ref")
     @click.argument("other")
     @click.option("--note", default="", help="Kept in both journals.")
+    @click.option("--move", is_flag=True,
+                  help="Linked from the problem (or change), move OTHER off the one it is "
+                       "linked to; without it that is refused.")
     @EXPECTED_VERSION
     @pass_app
-    def link(app: AppContext, ref, other, note, expected_version):
-        """Link two records: incident→problem, incident/problem→change, known error→problem."""
+    def link(app: AppContext, ref, other, note, move, expected_version):
+        """Link two records: incident→problem, incident/problem→change, known error→problem.
+
+        REF may be either side. Linked from the problem's (or the change's) side, an
+        OTHER already linked to another problem (or change) is not moved off it unless
+        --move is given.
+        """
         records = _records(app)
-        record = records.link(ref, other, note=note, expected_version=expected_version)
+        record = records.link(ref, other, note=note, expected_version=expected_version,
+                              move=move)
         # the record that moved holds the link: REF (link INC PRB) or OTHER (link PRB INC)
         moved = _moved_from(record) or _moved_from(records.get(other))
         refs = {parse_ref(r)[0]: r for r in (record.ref, _canonical(other))}

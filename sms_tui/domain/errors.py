@@ -57,6 +57,20 @@ class ConflictError(DeskError):
     """A write made against a stale version of a record (optimistic concurrency)."""
 
 
+class LinkWouldMove(ConflictError):
+    """A link made from the far side (a problem taking an incident) would move the record
+    that holds the link off the one it is linked to, which the caller has not seen.
+
+    ``holder_ref`` and ``holder_version`` say which record, at which version it was
+    refused, and ``linked_to`` what it is linked to: a front end shows them and, once the
+    analyst confirms, makes the link again with ``move`` and that version."""
+
+    def __init__(self, message: str, *, holder_ref: str, holder_version: int,
+                 linked_to: str) -> None:
+        super().__init__(message)
+        self.holder_ref, self.holder_version, self.linked_to = holder_ref, holder_version, linked_to
+
+
 class ConfigError(DeskError):
     """A configuration file that cannot be used; the message names the file and key."""
 

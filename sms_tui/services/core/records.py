@@ -15,7 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from ...domain.bounds import check_date
-from ...domain.errors import ConflictError, NotFound, ValidationError
+from ...domain.errors import ConflictError, LinkWouldMove, NotFound, ValidationError, hinted
 from ...domain.fields import MAX_NAME, MAX_TITLE, clean_name, clean_title  # noqa: F401 - re-exported
 from ...domain.kinds import EXTRA_FIELDS, KINDS, Kind, format_ref, parse_kind, parse_ref
 from ...domain.lifecycle import lifecycle_for, next_statuses
@@ -525,7 +525,8 @@ class RecordService:
         return holder is Kind.INCIDENT and column == "problem_id"
 
     def link(self, ref: str, target_ref: str, *, note: str = "", unlink: bool = False,
-             expected_version: int | None = None) -> RecordView:
+             expected_version: int | None = None, move: bool = False,
+             target_version: int | None = None) -> RecordView:
         """Link two records (incident→problem, incident/problem→change, known error→problem,
         incident→incident: ``ref`` becomes the child of ``target_ref``).
 
@@ -533,19 +534,30 @@ class RecordService:
         ``ref``'s version as the analyst saw it, checked as every other write does: a link
         made since (which this one would replace, or which an unlink would remove unseen)
         moved it on, and the write is refused as a conflict.
+
+        Made from the far side (``link PRB INC``: the incident holds the link), a link that
+        would move ``target_ref`` off the record it is linked to is refused with
+        :class:`LinkWouldMove` unless ``move``: the analyst has the problem in front of them,
+        not the incident, and its version says nothing of the incident's link.
+        ``target_version`` is ``target_ref``'s version when the move was shown and confirmed:
+        a link made to it since is not replaced unseen either.
         """
         with self.store.write() as session:
             kind, row = self._load(session, ref)
             self._check_version(row, expected_version)
             tkind, target = self._load(session, target_ref)
+            self._check_version(target, target_version)
             self.link_in(session, kind, row, tkind, target, note=note, unlink=unlink,
-                         now=self.store.now())
+                         now=self.store.now(), move=move)
             return self._view(session, kind, row)
 
     def link_in(self, session: Session, kind: Kind, row: RecordBase, tkind: Kind,
                 target: RecordBase, *, note: str = "", unlink: bool = False,
-                now: datetime) -> None:
-        """Link (or unlink) within the caller's transaction (used by demo data and imports)."""
+                now: datetime, move: bool = True) -> None:
+        """Link (or unlink) within the caller's transaction (used by demo data and imports).
+
+        ``move=False``: a link made from the far side that would move ``target`` off the
+        record it is linked to is refused with :class:`LinkWouldMove` (see :meth:`link`)."""
         spec = self._LINKS.get((kind, tkind))
         if spec is None:
             raise ValidationError(
@@ -587,6 +599,14 @@ class RecordService:
         if old_id is not None:
             old_row = session.get(table_for(other_kind), old_id)
             old_ref = old_row.ref if old_row else ""
+        if old_id is not None and not unlink and not move and holder == "target":
+            # the analyst has ``row`` in front of them, not the link it would end
+            said = old_ref or f"another {KINDS[other_kind].label.lower()}"
+            raise hinted(LinkWouldMove(
+                f"{target.ref} is linked to {said}: linking it to {row.ref} would move it off "
+                f"{said}; nothing was written", holder_ref=target.ref,
+                holder_version=target.version, linked_to=said),
+                cli=f"--move moves it; or link it from {target.ref}", tui="Enter again moves it")
         setattr(holder_row, column, new_id)
         action = "unlink" if unlink else "link"
         field = KINDS[other_kind].label.lower().replace(" ", "_")

@@ -145,6 +145,10 @@ class ProblemService:
                     {"problem": (old.ref if old else None, problem.ref)}, note)
         write_entry(session, self.store, Kind.PROBLEM, problem, "link", now,
                     {"linked_incident": (None, incident.ref)}, note)
+        if old is not None:  # moved: the problem it left says so too, as RecordService.link_in
+            write_entry(session, self.store, Kind.PROBLEM, old, "unlink", now,
+                        {"linked_incident": (incident.ref, None)},
+                        f"moved to {problem.ref}" + (f"; {note}" if note else ""))
 
     def _to_investigating(self, session: Session, row: Problem, now: datetime, note: str) -> None:
         if row.status == "new":
@@ -152,15 +156,18 @@ class ProblemService:
 
     # ---------------------------------------------------------- links
     def link_incidents(self, problem_ref: str, incident_refs: list[str], *, note: str = "",
-                       move: bool = False) -> RecordView:
-        """Link incidents to a problem in one step (both journals get an entry each).
+                       move: bool = False, expected_version: int | None = None) -> RecordView:
+        """Link incidents to a problem in one step (both journals get an entry each, and the
+        problem an incident moved off gets one too).
 
         An incident already linked to another problem is refused unless ``move``.
+        ``expected_version`` is the problem's, as the caller saw it (a stale one is refused).
         """
         if not incident_refs:
             raise ValidationError("name at least one incident to link")
         with self.store.write() as session:
             problem = self._load(session, problem_ref, Kind.PROBLEM)
+            self.records._check_version(problem, expected_version)
             self.records._check_editable(Kind.PROBLEM, problem)
             now = self.store.now()
             linked = 0
