@@ -357,6 +357,77 @@ async def test_reload_in_the_link_dialog_marks_the_link_made_meanwhile(make_app,
         assert app.screen._highlighted() == highlighted  # where it was
 
 
+def _dialog_error(app) -> str:
+    return " ".join(str(app.screen.query_one("#dialog-error").render()).split())
+
+
+async def _link_from(pilot, app, ref: str, target: str) -> None:
+    from sms_tui.ui.screens.link_dialog import LinkDialog
+
+    app.screen.action_open_record(ref)
+    await settle(pilot)
+    await press(pilot, "l")
+    assert isinstance(app.screen, LinkDialog)
+    await type_text(pilot, target)
+
+
+async def test_a_link_from_a_problem_that_would_move_an_incident_off_another_asks_first(
+        make_app, records):
+    # bob pressed l on his problem and picked an incident anna had just linked to hers: the
+    # link took it off her problem, said nowhere (his problem's version still matched)
+    from sms_tui.ui.screens.link_dialog import LinkDialog
+
+    incident = records.create("incident", title="Mail queue stuck on the relay")
+    hers = records.create("problem", title="Mail relay runs out of disk")
+    his = records.create("problem", title="Mail relay certificate expired")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await _link_from(pilot, app, his.ref, incident.ref)
+        records.link(incident.ref, hers.ref)  # anna, meanwhile
+        await press(pilot, "enter")
+        assert isinstance(app.screen, LinkDialog)  # still open, nothing moved
+        said = _dialog_error(app)
+        assert f"{incident.ref} is linked to {hers.ref}: linking it to {his.ref} would move " \
+               f"it off {hers.ref}" in said
+        assert "Enter again moves it" in said and "ctrl+r" not in said
+        assert [link.ref for link in records.get(incident.ref).links] == [hers.ref]
+        assert [e.action for e in records.get(his.ref).journal] == ["create"]
+
+        await press(pilot, "enter")  # he has read it, and moves it
+        assert not isinstance(app.screen, LinkDialog)
+    assert [link.ref for link in records.get(incident.ref).links] == [his.ref]
+    left = records.get(hers.ref).journal[0]
+    assert (left.action, left.changes) == ("unlink", {"linked_incident": (incident.ref, None)})
+    assert left.note == f"moved to {his.ref}"
+
+
+async def test_a_move_confirmed_after_the_incident_changed_again_is_refused_as_a_conflict(
+        make_app, records):
+    from sms_tui.ui.screens.link_dialog import LinkDialog
+
+    incident = records.create("incident", title="Mail queue stuck on the relay")
+    hers = records.create("problem", title="Mail relay runs out of disk")
+    third = records.create("problem", title="Relay power supply")
+    his = records.create("problem", title="Mail relay certificate expired")
+    records.link(incident.ref, hers.ref)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await _link_from(pilot, app, his.ref, incident.ref)
+        await press(pilot, "enter")
+        assert "Enter again moves it" in _dialog_error(app)
+        records.link(incident.ref, third.ref)  # anna moves it on, meanwhile
+        await press(pilot, "enter")
+        assert isinstance(app.screen, LinkDialog)
+        assert f"{incident.ref} was changed by someone else" in _dialog_error(app)
+        assert [link.ref for link in records.get(incident.ref).links] == [third.ref]
+
+        await press(pilot, "ctrl+r", "enter")  # asked again, about the link it has now
+        assert f"{incident.ref} is linked to {third.ref}" in _dialog_error(app)
+    assert [link.ref for link in records.get(incident.ref).links] == [third.ref]
+
+
 @pytest.mark.parametrize("from_", ["problem", "change"])
 async def test_a_change_linked_to_a_problem_is_said_to_be_its_fix(make_app, records, from_):
     """Linking a change to a problem makes it the problem's fix: the problem was resolved with

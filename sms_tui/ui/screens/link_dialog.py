@@ -6,6 +6,10 @@ as the analyst types words or a reference, the ones that match (those it is link
 to already say so). Enter, ↓ or Tab goes to the list; Enter there links the
 highlighted record. A full reference typed in the
 search box still links that record directly.
+
+Linked from the far side (a problem taking an incident), a record linked to another one
+already is not moved off it at once: the dialog says where it is linked and Enter again
+moves it, checked against the version it had when that was said (services: LinkWouldMove).
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ from rich.text import Text
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...domain.errors import DeskError, ValidationError
+from ...domain.errors import DeskError, LinkWouldMove, ValidationError
 from ...domain.kinds import KINDS, Kind, format_ref, parse_ref
 from .. import display
 from ..field_errors import FieldError
+from ..hints import error_message
 from ..widgets.marked_option_list import MarkedOptionList
 from .action_dialog import ActionDialog, field
 
@@ -59,6 +64,8 @@ class LinkDialog(ActionDialog):
         self.candidates: list[Any] = []
         self._timer: Any = None
         self._listed_for: str | None = None  # the text the list shows the candidates of
+        # (ref, version) of a record linked elsewhere whose move was shown: Enter again moves it
+        self._move: tuple[str, int] | None = None
 
     def compose_fields(self):
         yield Static(self._targets_line(), id="links-to")
@@ -79,6 +86,7 @@ class LinkDialog(ActionDialog):
         return Text(f"{self.record.ref} links to: {names}")
 
     def refill(self) -> None:
+        self._move = None
         if self._timer is not None:
             self._timer.stop()
         self.candidates = []
@@ -177,16 +185,38 @@ class LinkDialog(ActionDialog):
                                        "then pick it from the list")
         if target == self.record.ref:
             raise FieldError("target", "a record cannot be linked to itself")
-        return {"target": target, "note": self.query_one("#note", Input).value.strip()}
+        # the move said in the dialog, for this very record: Enter again confirms it
+        move = self._move if self._move is not None and self._move[0] == target else None
+        return {"target": target, "note": self.query_one("#note", Input).value.strip(),
+                "move_version": move[1] if move else None}
 
     def perform(self, records, record, values):
-        # the version the analyst saw: a link made since is not replaced unseen
+        # the version the analyst saw: a link made since is not replaced unseen; nor is the
+        # link of the record picked (a problem's incident on another problem), unless the
+        # move was said and confirmed, at the version it was said for
+        moving = values["move_version"] is not None
         return records.link(record.ref, values["target"], note=values["note"],
-                            expected_version=record.version)
+                            expected_version=record.version, move=moving,
+                            target_version=values["move_version"])
+
+    def show_error(self, exc: DeskError) -> bool:
+        """A link that would move the record picked off another one is said, not a conflict
+        to reload: the next Enter on the same record moves it."""
+        if not isinstance(exc, LinkWouldMove):
+            self._move = None
+            return super().show_error(exc)
+        self._move = (exc.holder_ref, exc.holder_version)
+        self.conflict = False
+        error = self.query_one("#dialog-error", Static)
+        error.update(display.line(error_message(exc) + " · Esc cancels"))
+        error.add_class("-shown")
+        self.refresh_bindings()
+        return True
 
     def record_reloaded(self, view: Any) -> None:
         """After ctrl+r the list says which records it is linked to *now* (the link made
         meanwhile, that this one would replace), the highlight where it was."""
+        self._move = None  # a move said before the reload is asked again
         if not self.candidates:
             return
         options = self.query_one("#candidates", OptionList)
