@@ -250,3 +250,37 @@ def test_no_link_made_from_the_far_side_moves_a_record_unasked(two_analysts, hol
                      target_version=bob.get(holder.ref).version)
     assert [(e.action, e.changes) for e in moved.journal[:1]] == [
         ("link", {relation: (None, holder.ref)})]
+
+
+def test_a_note_needs_no_version_and_lands_on_a_record_changed_meanwhile(two_analysts, clock):
+    """What the desk's note dialog does: bob writes his note on the record as he opened it;
+    alice changes it meanwhile. A note changes none of its fields, so his lands, journaled
+    (who, when, what) in its own transaction, and the version moves on."""
+    alice, bob = two_analysts
+    rec = alice.create("incident", title="Shared screen")
+    bobs_copy = bob.get(rec.ref)
+    alice.assign(rec.ref, "alice", expected_version=rec.version)
+
+    saved = bob.add_note(rec.ref, "Called the user back")
+    assert saved.version == bobs_copy.version + 2
+    assert saved.assignee == "alice"
+    entry = saved.journal[0]
+    assert (entry.actor, entry.at, entry.action, entry.note) == (
+        "bob", clock(), "note", "Called the user back")
+
+
+def test_a_note_on_a_record_purged_meanwhile_is_refused_and_writes_nothing(two_analysts, store):
+    from sms_tui.domain.errors import NotFound
+    from sms_tui.services.admin.purge import purge
+    from sms_tui.services.core.journal import entries_for
+
+    alice, bob = two_analysts
+    rec = alice.create("incident", title="Erase me")
+    purge(store, rec.ref, reason="erasure request")
+    with store.read() as session:
+        before = [e.action for e in entries_for(session, rec.ref)]
+
+    with pytest.raises(NotFound, match=f"no record {rec.ref}"):
+        bob.add_note(rec.ref, "Called the user back")
+    with store.read() as session:
+        assert [e.action for e in entries_for(session, rec.ref)] == before == ["purge"]

@@ -534,3 +534,23 @@ async def test_an_outcome_left_with_esc_is_offered_back_after_a_tick(make_app, r
         assert "F2" in screen_text(app)
         await press(pilot, "f2")
         assert "Emergency changes up" in screen_text(app)
+
+
+async def test_a_note_on_a_review_changed_elsewhere_is_saved_at_once(make_app, reviews):
+    """A note only adds to the review's journal: another analyst's tick meanwhile refused it
+    as 'changed by someone else', to reload and type again."""
+    ref = first_ref(reviews, "rfc_trends")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "6", "enter")
+        assert isinstance(app.screen, ReviewScreen) and app.screen.ref == ref
+        await press(pilot, "m")
+        assert isinstance(app.screen, ReviewDialog)
+        await type_text(pilot, "Asked the CAB for the minutes")
+        reviews.tick(ref, 1)  # another analyst, meanwhile
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, ReviewScreen)
+    view = reviews.get(ref)
+    assert [(e.action, e.note) for e in view.journal[:2]] == [
+        ("note", "Asked the CAB for the minutes"), ("tick", view.journal[1].note)]

@@ -376,7 +376,12 @@ class RecordService:
         return row
 
     def add_note(self, ref: str, note: str, *, expected_version: int | None = None) -> RecordView:
-        """Add a work-log note (an action taken) to the record's journal."""
+        """Add a work-log note (an action taken) to the record's journal.
+
+        A note changes none of the record's fields, only appends to its journal (and bumps
+        the version): the desk adds it without ``expected_version``, so two analysts' notes
+        at the same moment both land. Given, it is checked, for a script that wants a note
+        only on the record as it read it."""
         text = (note or "").strip()
         if not text:
             raise ValidationError("note must not be empty")

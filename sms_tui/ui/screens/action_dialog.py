@@ -88,7 +88,8 @@ class ActionDialog(DraftMixin, DeskModal):
         return {}
 
     def perform(self, records: RecordService, record: RecordView, values: dict[str, Any]) -> RecordView:
-        """The write (worker thread); must pass ``record.version`` as expected_version."""
+        """The write (worker thread); must pass ``record.version`` as expected_version
+        (a note, which changes nothing the analyst saw, need not)."""
         raise NotImplementedError
 
     def record_reloaded(self, view: RecordView) -> None:

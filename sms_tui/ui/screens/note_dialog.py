@@ -29,5 +29,15 @@ class NoteDialog(ActionDialog):
             raise ValidationError("write the note first (it must not be empty)")
         return {"note": text}
 
+    def closed_saved(self, result: Any) -> None:
+        """Saved over another analyst's change: said, as the record screen now shows it."""
+        if result is not None and result.version > self.record.version + 1:
+            self.app.notify(f"{result.ref} was changed by someone else while you wrote: "
+                            "its screen shows it as it is now", title="Note added", timeout=6,
+                            markup=False)
+        super().closed_saved(result)
+
     def perform(self, records, record, values):
-        return records.add_note(record.ref, values["note"], expected_version=record.version)
+        # no expected_version: a note only adds to the journal, so a record another analyst
+        # changed meanwhile still takes it (a purged one is not found, a closed one refuses)
+        return records.add_note(record.ref, values["note"])

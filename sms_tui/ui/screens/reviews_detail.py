@@ -259,9 +259,10 @@ class ReviewScreen(DeskScreen):
                      lambda v: review_service(backend).assign(ref, v["owner"], expected_version=version))
 
     def action_note(self) -> None:
-        backend, ref, version = self.backend, self.view.ref, self.view.version
+        # no expected_version: a note only adds to the journal (a tick meanwhile refused it)
+        backend, ref = self.backend, self.view.ref
         self._dialog("Add a note", [Field("note", "Note", multiline=True, required=True)],
-                     lambda v: review_service(backend).add_note(ref, v["note"], expected_version=version))
+                     lambda v: review_service(backend).add_note(ref, v["note"]))
 
     def action_evidence(self) -> None:
         backend, ref, version = self.backend, self.view.ref, self.view.version
