@@ -408,3 +408,14 @@ def test_a_change_linked_to_a_problem_is_said_to_be_its_fix_in_either_order(cli)
     assert cli.ok("link", second, problem, "--move") == (
         f"{second}: linked to {problem} (moved from {first}); {second} is {problem}'s fix: "
         f"{problem} {fix}\n")
+
+
+def test_a_note_needs_no_version_and_checks_one_given(cli):
+    ref = new(cli, "incident", "Mail bounces")
+    cli.ok("assign", ref, "anna")  # someone else, meanwhile: version 2
+    assert cli.ok("note", ref, "Called the user back") == f"{ref}: note added\n"
+    before = _shown(cli, ref)
+    result = cli("note", ref, "Only on version 1", "--expected-version", "1")
+    assert "now version 3, you had 1" in one_error_line(result)
+    assert _shown(cli, ref) == before
+    assert "a note needs no version" in " ".join(cli.ok("note", "--help").split()).lower()

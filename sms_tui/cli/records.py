@@ -356,7 +356,11 @@ def _register_actions(main: click.Group) -> None:
     @EXPECTED_VERSION
     @pass_app
     def note(app: AppContext, ref, text, expected_version):
-        """Add a work-log note (an action taken) to REF's journal; TEXT '-' reads stdin."""
+        """Add a work-log note (an action taken) to REF's journal; TEXT '-' reads stdin.
+
+        A note needs no version: it changes no field, so it is added to a record someone
+        changed meanwhile. --expected-version refuses it unless REF is still at that version.
+        """
         if text == "-":
             text = sys.stdin.read()
         record = _records(app).add_note(ref, text, expected_version=expected_version)
