@@ -551,7 +551,12 @@ class RecordService:
             kind, row = self._load(session, ref)
             self._check_version(row, expected_version)
             tkind, target = self._load(session, target_ref)
-            self._check_version(target, target_version)
+            if target_version is not None and target.version != target_version:
+                # the analyst never opened it: what they saw of it was the move they confirmed
+                raise ConflictError(
+                    f"{target.ref} was changed by someone else since its link was shown to you "
+                    f"(now version {target.version}, you had {target_version}); reload and "
+                    "try again")
             self.link_in(session, kind, row, tkind, target, note=note, unlink=unlink,
                          now=self.store.now(), move=move)
             return self._view(session, kind, row)
