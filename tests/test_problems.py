@@ -223,3 +223,21 @@ def test_a_closed_incident_is_linked_to_a_problem_as_trend_detection_links_it(re
     with pytest.raises(ValidationError, match=f"{closed.ref} and {problem.ref} are both final"):
         records.link(closed.ref, problem.ref)
     assert problem.ref in [row.ref for row in records.link_candidates(open_one.ref, "email")]
+
+
+def test_link_candidates_from_a_problem_say_which_incidents_are_linked_elsewhere(records):
+    """The link list on a problem showed an incident linked to another problem as any other:
+    picking it was the first the analyst heard of that link. Each candidate says it."""
+    mine = records.create("problem", title="Mail relay certificate")
+    other = records.create("problem", title="Mail relay disk")
+    elsewhere = records.create("incident", title="Mail bounces")
+    free = records.create("incident", title="Mail slow")
+    here = records.create("incident", title="Mail queue stuck")
+    records.link(elsewhere.ref, other.ref)
+    records.link(here.ref, mine.ref)
+
+    offered = {row.ref: row.linked_to for row in records.link_candidates(mine.ref, "mail")}
+    assert {ref: offered[ref] for ref in (elsewhere.ref, free.ref, here.ref)} == {
+        elsewhere.ref: other.ref, free.ref: "", here.ref: ""}
+    # from the incident's side its own link is on its screen: not repeated
+    assert {row.linked_to for row in records.link_candidates(free.ref, "mail")} == {""}

@@ -418,6 +418,23 @@ async def test_a_link_from_a_problem_that_would_move_an_incident_off_another_ask
     assert left.note == f"moved to {his.ref}"
 
 
+async def test_the_link_list_on_a_problem_says_which_incidents_are_linked_elsewhere(
+        make_app, records):
+    incident = records.create("incident", title="Mail queue stuck on the relay")
+    free = records.create("incident", title="Mail relay slow")
+    hers = records.create("problem", title="Mail relay runs out of disk")
+    his = records.create("problem", title="Mail relay certificate expired")
+    records.link(incident.ref, hers.ref)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await _link_from(pilot, app, his.ref, "relay")
+        await press(pilot, "down")
+        lines = screen_text(app).splitlines()
+        assert any(incident.ref in line and f"linked to {hers.ref}" in line for line in lines)
+        assert not any(free.ref in line and "linked to" in line for line in lines)
+
+
 async def test_a_move_confirmed_after_the_incident_changed_again_is_refused_as_a_conflict(
         make_app, records):
     from sms_tui.ui.screens.link_dialog import LinkDialog

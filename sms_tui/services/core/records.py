@@ -8,6 +8,7 @@ since the caller read it, the write is refused with :class:`ConflictError`.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -516,10 +517,29 @@ class RecordService:
             holder, column = self._LINKS.get((kind, target), ("source", ""))
             holds = holder == "target" and not self._final_takes_link(target, column)
             final = lifecycle_for(target).is_final
-            found += [row for row in self.list(target, flt, limit=limit)
-                      if row.ref != ref and not (holds and final(row.status))]
+            rows = [row for row in self.list(target, flt, limit=limit)
+                    if row.ref != ref and not (holds and final(row.status))]
+            if holder == "target":  # picking one linked elsewhere would move it: say so first
+                rows = self._linked_elsewhere(rows, target, column, kind, ref)
+            found += rows
         found.sort(key=lambda row: (not row.is_open, -row.updated_at.timestamp()))  # open first
         return found[:limit]
+
+    def _linked_elsewhere(self, rows: list[RecordRow], holder: Kind, column: str, kind: Kind,
+                          ref: str) -> list[RecordRow]:
+        """``rows`` (records of ``holder``) with ``linked_to`` set on those linked, by
+        ``column``, to a record of ``kind`` other than ``ref``."""
+        if not rows:
+            return rows
+        table = table_for(holder)
+        numbers = [parse_ref(row.ref)[1] for row in rows]
+        own = parse_ref(ref)[1]
+        with self.store.read() as session:
+            held = dict(session.exec(select(table.id, getattr(table, column))
+                                     .where(col(table.id).in_(numbers))).all())
+        return [replace(row, linked_to=format_ref(kind, held[number]))
+                if held.get(number) not in (None, own) else row
+                for row, number in zip(rows, numbers, strict=True)]
 
     @staticmethod
     def _final_takes_link(holder: Kind, column: str) -> bool:

@@ -58,6 +58,9 @@ class RecordRow:
     is_open: bool = True
     requester: str = ""  # the requester's name (incidents, requests, complaints)
     planned_start: datetime | None = None  # a change's window (None: not planned yet)
+    # a link candidate held by another record already (an incident's problem, offered to
+    # another problem): its reference; set by RecordService.link_candidates only
+    linked_to: str = ""
 
 
 def queue_row(kind: str, row: Any, service: str | None, lifecycle: Any,

@@ -3,9 +3,9 @@
 The list offers the records this one can be linked to (the link rules of
 :meth:`RecordService.link_targets`): the open ones most recently updated, or,
 as the analyst types words or a reference, the ones that match (those it is linked
-to already say so). Enter, ↓ or Tab goes to the list; Enter there links the
-highlighted record. A full reference typed in the
-search box still links that record directly.
+to already say so, and those linked to another record: 'linked to PRB-…'). Enter, ↓ or
+Tab goes to the list; Enter there links the highlighted record. A full reference typed in
+the search box still links that record directly.
 
 Linked from the far side (a problem taking an incident), a record linked to another one
 already is not moved off it at once: the dialog says where it is linked and Enter again
@@ -41,9 +41,12 @@ def _as_ref(text: str) -> str | None:
 
 def candidate_prompt(row: Any, linked: bool = False) -> Text:
     """'PRB-000003  investigating  Recurring VPN disconnects…' (the cursor's › left of it);
-    'linked' before the title of one this record is linked to already."""
+    'linked already' before the title of one this record is linked to already, 'linked to
+    PRB-…' before that of one linked to another record (picked, it would move)."""
+    elsewhere = "" if linked else getattr(row, "linked_to", "")
     return Text.assemble((row.ref, "bold"), f"  {display.status_label(row.status)}  ",
                          ("linked already  ", "bold") if linked else "",
+                         (f"linked to {elsewhere}  ", "italic") if elsewhere else "",
                          display.line(row.title), no_wrap=True, overflow="ellipsis")
 
 
