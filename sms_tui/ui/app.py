@@ -243,6 +243,30 @@ class DeskApp(App[None]):
         except Exception:  # the drafts' own state unreadable: do not promise them
             return False
 
+    def drafts_left(self) -> str | None:
+        """What the desk says on the terminal as it ends on q or ctrl+q (after ``sms-tui: ``)
+        when text typed in a form this session was not saved: ctrl+q from a form quit without
+        a word, and the analyst did not know the draft was kept, nor how to get it back."""
+        from .drafts import describe
+
+        try:
+            self.drafts.flush()
+            typed = [key for key in self.drafts.kept() if key in self.drafts.typed]  # oldest first
+            lost = self.drafts.unwritten
+        except Exception:  # the drafts' own state unreadable: do not promise them
+            log.debug("reading the drafts as the desk ends failed", exc_info=True)
+            return None
+        if not typed:
+            return None
+        shown = [describe(key) for key in reversed(typed[-3:])]  # the newest first
+        more = f" and {len(typed) - 3} more" if len(typed) > 3 else ""
+        what = f"what was typed in {'; '.join(shown)}{more}"
+        if lost:
+            return f"{what} is lost: the draft could not be written (see SMS_TUI_STATE_DIR)"
+        if len(typed) == 1:
+            return f"{what} is kept as a draft: open the same form again and press F2 to put it back"
+        return f"{what} is kept as drafts: open the same forms again and press F2 to put each back"
+
     def first_page_shown(self) -> None:
         """The start screen has painted its first rows (or has none to show): open the services."""
         self._first_page.set()

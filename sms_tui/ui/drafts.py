@@ -60,6 +60,7 @@ class DraftStore:
         self.on_failure = on_failure
         self._told = False  # the failing writes were said (once, through on_failure)
         self._last_failed = False  # the last write failed: what is kept is in memory only
+        self.typed: set[str] = set()  # keys staged by this desk since it started, not dropped
 
     @property
     def path(self) -> Path:
@@ -104,6 +105,7 @@ class DraftStore:
         Called on every key typed: it touches no file (not even to see whether it changed)."""
         entry = {"saved_at": datetime.now(UTC).isoformat(timespec="seconds"), "fields": fields}
         self._change(self._key(key), entry)
+        self.typed.add(key)
 
     def _change(self, full_key: str, entry: dict[str, Any] | None) -> None:
         self._pending.pop(full_key, None)  # re-inserted last: the newest
@@ -132,6 +134,7 @@ class DraftStore:
     def drop(self, key: str) -> None:
         """Forget the draft of ``key`` (saved, or discarded on purpose) -- here and on disk,
         where another desk may have kept it since this one last read the file."""
+        self.typed.discard(key)
         full_key = self._key(key)
         if full_key in self._pending or full_key in self._all():
             self._change(full_key, None)

@@ -45,6 +45,11 @@ def run_tui(app_ctx: AppContext | Any) -> None:
         raise DeskError(app.startup_error)
     if app.return_code:  # Textual ended it with an error we did not see: never exit 0
         raise DeskError(f"the desk stopped with status {app.return_code}")
+    left = app.drafts_left()  # quit (q, ctrl+q) with text typed and not saved: said, and where
+    if left:
+        import sys
+
+        print(f"sms-tui: {left}", file=sys.stderr)
 
 
 class DeskStopped(DeskError):

@@ -26,6 +26,7 @@ KEYS = {
     "enter": "\r",
     "escape": "\x1b",
     "ctrl+s": "\x13",
+    "ctrl+q": "\x11",
     "f2": "\x1bOQ",
     "down": "\x1b[B",
     "up": "\x1b[A",

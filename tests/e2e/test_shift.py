@@ -229,6 +229,41 @@ def test_a_desk_whose_ending_hangs_still_ends_on_a_stop_signal(desk, tmp_path):
     _the_draft_is_offered_and_saved(desk, "Scanner on floor 3 offline")
 
 
+def _said_after_the_desk(term) -> list[str]:
+    """The lines the program wrote on the terminal after leaving its screen, prompts aside."""
+    after = term.raw.decode(errors="replace").rsplit("\x1b[?1049l", 1)[-1]
+    after = re.sub(r"\x1b\[[0-9;?<>=$]*[A-Za-z~]", "", after)
+    return [line for line in after.replace("\r", "").splitlines() if line.startswith("sms-tui:")]
+
+
+def test_ctrl_q_from_a_form_with_text_says_the_draft_is_kept_and_how_to_get_it_back(desk):
+    # ctrl+q quit from a form without a word: the draft was kept, but the analyst did not know
+    desk.cli("new", "incident", "--title", "Mail bounces")
+    term = desk.tui()
+    term.wait_for("INC-000001")
+    term.burst("n")
+    term.wait_for("New incident")
+    term.burst("Scanner on floor 3 offline")
+    term.wait_for("Scanner on floor 3 offline")
+    term.burst("ctrl+q")
+    assert term.wait_exit() == 0
+    assert _said_after_the_desk(term) == [
+        "sms-tui: what was typed in a new incident is kept as a draft: open the same form "
+        "again and press F2 to put it back"]
+    _the_draft_is_offered_and_saved(desk, "Scanner on floor 3 offline")
+
+
+def test_quitting_with_nothing_typed_says_nothing(desk):
+    desk.cli("new", "incident", "--title", "Mail bounces")
+    term = desk.tui()
+    term.wait_for("INC-000001")
+    term.burst("n")
+    term.wait_for("New incident")
+    term.burst("ctrl+q")
+    assert term.wait_exit() == 0
+    assert _said_after_the_desk(term) == []
+
+
 def test_a_dumb_terminal_is_told_in_one_line(desk):
     # TERM=dumb was ignored: the desk wrote its escape sequences to a terminal without them
     term = desk.tui(TERM="dumb")
