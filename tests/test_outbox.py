@@ -224,3 +224,17 @@ def test_a_secure_connection_gives_no_warning(desk, smtp_server):
     desk.records.create("incident", title="Mail down", impact="high", urgency="high")
     report = desk.outbox.deliver()
     assert report.sent == 1 and report.warnings == ()
+
+
+@pytest.mark.parametrize(("statuses", "said"), [
+    ([], "none"),
+    (["recorded"] * 4, "none sent, 4 recorded only"),
+    (["sent", "sent", "pending"], "2 sent, 1 to send"),
+    (["pending", "sending"], "none sent, 2 to send"),
+    (["sent", "recorded", "pending"], "1 sent, 1 to send, 1 recorded only"),
+])
+def test_how_far_messages_got_is_said_as_it_is(statuses, said):
+    # "0 not sent yet" over messages only recorded (no mail set up) read as if all had gone
+    from sms_tui.domain.comms import sending_tally
+
+    assert sending_tally(statuses) == said

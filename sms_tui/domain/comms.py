@@ -17,7 +17,8 @@ Without ``[smtp]`` (or without a host) communications are only recorded.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import getaddresses
@@ -45,6 +46,23 @@ def informs_management(purpose: str, recipients: str | None) -> bool:
     """Whether a message informed top management: one about the major incident, addressed to
     someone (recorded "to nobody", with no contacts configured, it informed nobody)."""
     return purpose in MAJOR_PURPOSES and bool((recipients or "").strip())
+def sending_tally(statuses: Iterable[str]) -> str:
+    """How far messages got, by their statuses (recorded | pending | sending | sent), in words
+    true whatever is configured: '2 sent, 1 to send', 'none sent, 4 recorded only'. Without
+    mail set up, messages are only recorded: "0 not sent yet" read as if all had gone."""
+    counts = Counter(statuses)
+    sent, recorded = counts["sent"], counts["recorded"]
+    waiting = counts["pending"] + counts["sending"]
+    if not (sent or recorded or waiting):
+        return "none"
+    parts = [f"{sent} sent" if sent else "none sent"]
+    if waiting:
+        parts.append(f"{waiting} to send")
+    if recorded:
+        parts.append(f"{recorded} recorded only")
+    return ", ".join(parts)
+
+
 SECURITY = ("none", "starttls", "ssl")
 
 

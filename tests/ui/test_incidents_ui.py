@@ -441,3 +441,20 @@ async def test_informing_management_with_no_contacts_asks_how_they_were_told(mak
         assert isinstance(app.screen, MajorScreen)
         assert app.screen.view.steps[2].done
     assert "Called the CIO" in records.get(ref).journal[0].note
+
+
+async def test_without_mail_set_up_the_outbox_says_none_was_sent_not_zero_unsent(make_app,
+                                                                                  db_path, clock):
+    # "0 not sent yet" over messages only recorded (no SMTP): read as if every one had gone
+    store = Store(db_path, load_config(None), actor="tester", clock=clock)
+    ref = RecordService(store).create("incident", title="Mail down", impact="high",
+                                      urgency="high").ref
+    MajorIncidentService(store).tick_step(ref, 2, note="bridge 555-0100")
+    store.close()
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "8")
+        title = screen_text(app).splitlines()[2]
+    assert "not sent yet" not in title
+    assert title.strip() == "Outbox — 1 shown (all): none sent, 1 recorded only"

@@ -17,6 +17,7 @@ from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...domain.comms import sending_tally
 from ...domain.errors import ConflictError
 from .. import display
 from ..ticks import TickQueue
@@ -139,11 +140,11 @@ class MajorScreen(FollowsChanges, DeskModal):
             return Text("Not a major incident. d declares it major (with a reason).", style="italic")
         manager = display.line(view.manager) if view.manager else Text("NONE (a appoints)", style="bold")
         nxt = f" · next update by {display.when(view.next_update_due)}" if view.next_update_due else ""
-        unsent = sum(1 for c in view.communications if c.status in ("pending", "sending"))
         lines = [
             Text.assemble(("▲ MAJOR ", "bold reverse"), " ", display.line(view.reason)),
             Text.assemble(("Manager: ", "bold"), manager, nxt),
-            Text(f"Messages to management: {len(view.communications)}, {unsent} not sent yet"
+            Text(f"Messages to management: {len(view.communications)} "
+                 f"({sending_tally(c.status for c in view.communications)})"
                  + (f" · review {view.review}" if view.review else "")),
             *(Text.assemble(("→ ", "bold"), display.line(nag)) for nag in view.nags
               if "no responsible manager" not in nag),  # already said on the manager line

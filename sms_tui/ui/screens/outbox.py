@@ -16,6 +16,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...domain.comms import sending_tally
 from .. import display
 from ..widgets.marked_option_list import MarkedOptionList
 from ..widgets.section_bar import SectionBar
@@ -72,11 +73,12 @@ class OutboxScreen(DeskScreen):
         listing = self.query_one("#messages", OptionList)
         highlighted = listing.highlighted
         listing.clear_options()
-        unsent = sum(1 for m in messages if m.status in ("pending", "sending"))
         which = "unsent only" if self.unsent_only else "all"
+        # what was sent, is to send, or was only recorded (no mail set up, no recipient): one
+        # line at 80 columns (what the outbox holds is said in its help)
         self.query_one("#outbox-title", Static).update(Text(
-            f"Outbox: mail to top management and to requesters — {len(messages)} shown ({which}), "
-            f"{unsent} not sent yet"))
+            f"Outbox — {len(messages)} shown ({which}): "
+            f"{sending_tally(m.status for m in messages)}"))
         if not messages:
             listing.add_option(Option(Text("No communications yet.", style="dim"), disabled=True))
             return

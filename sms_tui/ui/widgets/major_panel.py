@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual.widgets import Static
 
+from ...domain.comms import sending_tally
 from ...domain.errors import DeskError
 from ...domain.kinds import Kind, parse_ref
 from ...domain.sla import format_duration
@@ -70,9 +71,8 @@ def major_text(view: MajorView, key: str = "m") -> Text:
                                            display.line(step.done_by), ")", style="dim"))
         out.append_text(line)
         out.append("\n")
-    unsent = sum(1 for c in view.communications if c.status in ("pending", "sending"))
-    out.append(f"Communications: {len(view.communications)} recorded, {unsent} not sent yet "
-               "(8: outbox)\n")
+    out.append(f"Communications: {len(view.communications)} "
+               f"({sending_tally(c.status for c in view.communications)}; 8: outbox)\n")
     for nag in view.nags:
         out.append_text(Text.assemble(("→ ", "bold"), display.line(nag), "\n"))
     out.rstrip()
