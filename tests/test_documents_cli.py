@@ -81,3 +81,17 @@ def test_evidence_sample_is_reproducible_from_the_command_line(cli):
 
     assert len(incidents(first)) == 2 and incidents(first) == incidents(second)
     # the first run was recorded as a report issued, so the second one can sample it (9.1)
+
+
+def test_the_reports_issued_say_the_period_as_the_report_does_with_its_last_day(cli, tmp_path):
+    # listed "from 2026-03-01 to 2026-04-01" for a report on March, whose heading says
+    # "2026-03-01 – 2026-03-31": one label, the last day inclusive, as on the report
+    cli.ok("report", "--from", "2026-03-01", "--to", "2026-04-01", "-o", str(tmp_path / "r.md"))
+    table = cli.ok("reports-issued", "list")
+    assert "2026-03-01 – 2026-03-31" in table and "2026-04-01" not in table
+    csv_text = cli.ok("reports-issued", "list", "--format", "csv")
+    assert csv_text.splitlines()[0].startswith("ref,report,period,")
+    assert "2026-03-01 – 2026-03-31" in csv_text and "2026-04-01" not in csv_text
+    (run,) = json.loads(cli.ok("reports-issued", "list", "--format", "json"))
+    assert run["period"] == {"from": "2026-03-01T00:00:00+00:00", "to": "2026-04-01T00:00:00+00:00",
+                             "label": "2026-03-01 – 2026-03-31"}

@@ -10,7 +10,8 @@ from .common import FORMATS, AppContext, emit_rows, pass_app
 
 DOC_COLUMNS = ["ref", "kind", "title", "doc_version", "owner", "approved_on", "next_review",
                "review_overdue", "location"]
-RUN_COLUMNS = ["ref", "report", "from", "to", "format", "by", "at", "decision"]
+# the period as the report's heading says it (its last day inclusive); JSON keeps its instants
+RUN_COLUMNS = ["ref", "report", "period", "format", "by", "at", "decision"]
 
 
 def _doc_options(command):
@@ -150,11 +151,9 @@ def register(main: click.Group) -> None:
         """The reports issued, newest first."""
         from ..services.reporting.runs import ReportRunService
 
-        rows = []
-        for run in ReportRunService(app.store()).list(limit):
-            data = run.to_dict()
-            data["from"], data["to"] = data["period"]["from"][:10], data["period"]["to"][:10]
-            rows.append(data)
+        rows = [run.to_dict() for run in ReportRunService(app.store()).list(limit)]
+        if fmt != "json":
+            rows = [{**row, "period": row["period"]["label"]} for row in rows]
         emit_rows(rows, fmt, RUN_COLUMNS)
 
     @reports_issued.command("decide")

@@ -20,6 +20,7 @@ from ...domain.errors import NotFound, ValidationError
 from ...storage.evidence import ReportRun
 from ..core import journal
 from ..core.store import Store
+from .model import Period
 
 JOURNAL_KIND = "report"
 PREFIX = "RPT"
@@ -43,7 +44,7 @@ class ReportRunView:
 
     def to_dict(self) -> dict[str, Any]:
         return {"ref": self.ref, "report": self.report,
-                "period": {"from": self.period_start.isoformat(), "to": self.period_end.isoformat()},
+                "period": Period(self.period_start, self.period_end).to_dict(),
                 "format": self.format, "output": self.output, "by": self.actor,
                 "at": self.at.isoformat(timespec="seconds"), "decision": self.decision,
                 "decided_by": self.decided_by,
@@ -90,7 +91,7 @@ class ReportRunService:
             journal.append(session, ref=row.ref, kind=JOURNAL_KIND, actor=self.store.actor, at=now,
                            action="issued", changes={
                                "report": (None, report), "format": (None, fmt),
-                               "period": (None, f"{start.isoformat()} – {end.isoformat()}"),
+                               "period": (None, Period(start, end).label()),
                                "output": (None, output)})
             session.flush()
             if issue is not None:
