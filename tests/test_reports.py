@@ -88,7 +88,7 @@ def test_mean_and_90th_percentile_time_to_resolve(report):
     # hours: 2, 3, 10, 24, 318 -> mean 71.4; nearest rank ceil(0.9 * 5) = 5th -> 318
     assert values(report, "incidents.resolve_mean") == (71.4, 4.0)
     assert values(report, "incidents.resolve_p90") == (318.0, 4.0)
-    assert report.figure("incidents.resolve_mean").trend_text() == "▲ +67.4 h"
+    assert report.figure("incidents.resolve_mean").trend_text() == "▲ +2d 19h"
 
 
 def test_time_to_resolve_by_priority(report):
@@ -277,3 +277,13 @@ def test_a_period_of_centuries_on_an_empty_desk_lists_no_weeks(store, clock):
     clock.set(REPORT_NOW)
     wide = Period(datetime(1900, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC))
     assert ReportService(store).service_report(wide).weekly == ()
+
+
+def test_a_time_to_resolve_under_an_hour_is_said_in_minutes():
+    # MTTR read "0 h" for incidents resolved in a minute: hours to one decimal said nothing
+    from sms_tui.services.reporting.figures import fig
+
+    quick = fig("incidents.resolve_mean", "Mean time to resolve", 1 / 60, 2.5, "h", "down")
+    assert quick.value_text() == "1m" and quick.value_text("previous") == "2h 30m"
+    assert quick.trend_text() == "▼ −2h 29m"
+    assert fig("x", "x", 30.0, None, "h").value_text() == "1d 6h"

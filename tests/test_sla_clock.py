@@ -111,7 +111,7 @@ def test_a_late_first_response_alone_is_not_called_breached_in_the_queue(respond
     status = SlaStatus(respond, Reading(4 * H, H, False))
     assert status.state == "breached"
     assert short_label(status) == "resp.BRCH"  # the queue and the detail say the same
-    assert status.label() == "response BREACHED, 3h 00m left to resolve"
+    assert status.label() == "response BREACHED, 3h left to resolve"
     assert len(short_label(status)) <= SHORT_WIDTH
 
 
@@ -125,8 +125,8 @@ def test_a_missed_resolution_is_breached_in_queue_and_detail():
 def test_queue_label_shows_time_left_and_pause():
     running = SlaStatus(Reading(15 * M, 5 * M, True), Reading(4 * H, H, False))
     paused = SlaStatus(Reading(15 * M, 5 * M, True), Reading(4 * H, H, False), paused=True)
-    assert running.label() == "3h 00m left"
-    assert paused.label() == "paused 3h 00m"
+    assert running.label() == "3h left"
+    assert paused.label() == "paused, 3h left"
 
 
 def test_crossings_name_each_clock_and_threshold():
@@ -144,6 +144,18 @@ def test_durations_are_read_as_people_write_them(text, expected):
 def test_format_duration_is_compact():
     assert [format_duration(d) for d in (45 * M, 2 * H + 5 * M, timedelta(days=3, hours=4), -10 * M)] == \
         ["45m", "2h 05m", "3d 4h", "-10m"]
+
+
+def test_a_whole_number_of_hours_or_days_is_said_without_a_zero_beside_it():
+    # "SLA paused 4h 00m" read like a clock, not a time left
+    assert [format_duration(d) for d in (4 * H, timedelta(days=3), -2 * H, 20 * M // 60)] == \
+        ["4h", "3d", "-2h", "<1m"]
+    assert format_duration(timedelta(0)) == "0m"
+
+
+def test_a_paused_clock_says_the_time_left():
+    paused = SlaStatus(Reading(15 * M, 5 * M, True), Reading(4 * H, H, False), paused=True)
+    assert paused.label() == "paused, 3h left"
 
 
 # ------------------------------------------------------------------ config

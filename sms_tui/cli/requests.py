@@ -17,6 +17,7 @@ from datetime import UTC
 
 import click
 
+from ..domain.sla import format_hours
 from ..domain.text import one_line
 from .common import FORMATS, AppContext, Int, When, emit_rows, pass_app
 
@@ -105,8 +106,8 @@ def register(main: click.Group) -> None:
         for key, value in (("name", t.name), ("title", t.title), ("category", t.category),
                            ("service", t.service or "–"),
                            ("priority", f"P{t.priority} ({t.impact} impact, {t.urgency} urgency)"),
-                           ("SLA", f"resolve {t.sla_hours} h, respond "
-                                   + (f"{t.respond_minutes} min" if t.respond_minutes
+                           ("SLA", f"resolve {format_hours(t.sla_hours)}, respond "
+                                   + (format_hours(t.respond_minutes / 60) if t.respond_minutes
                                       else "[sla.requests] default")),
                            ("approval", f"needed ({t.approver or 'approver not named'})"
                             if t.needs_approval else "not needed"),
@@ -147,7 +148,7 @@ def register(main: click.Group) -> None:
             sla_hours=sla_hours, needs_approval=needs_approval, approver=approver,
             steps=list(steps) if steps else None, active=None if retire is None else not retire,
             respond_minutes=respond_minutes)
-        click.echo(f"{t.name}: P{t.priority}, SLA {t.sla_hours} h, {len(t.steps)} steps, "
+        click.echo(f"{t.name}: P{t.priority}, SLA {format_hours(t.sla_hours)}, {len(t.steps)} steps, "
                    f"approval {'needed' if t.needs_approval else 'not needed'} (version {t.version})")
 
     @requests.command("new")

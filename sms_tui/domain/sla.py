@@ -101,18 +101,29 @@ def parse_duration(value: Any, key: str = "duration") -> timedelta:
 
 
 def format_duration(value: timedelta) -> str:
-    """Compact and readable: '45m', '2h 05m', '3d 4h' ('-' prefix when negative)."""
+    """The one way a span of time is shown (SLA clocks, targets, report times): '45m',
+    '2h 05m', '3d 4h'; a whole number of hours or days without the zero beside it ('4h',
+    '3d': "paused 4h 00m" read like a clock); '<1m' for a few seconds; '-' prefix when
+    negative."""
     seconds = int(value.total_seconds())
     sign = "-" if seconds < 0 else ""
     seconds = abs(seconds)
+    if 0 < seconds < 60:
+        return f"{sign}<1m"
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
     if days:
-        return f"{sign}{days}d {hours}h"
+        return f"{sign}{days}d {hours}h" if hours else f"{sign}{days}d"
     if hours:
-        return f"{sign}{hours}h {minutes:02d}m"
+        return f"{sign}{hours}h {minutes:02d}m" if minutes else f"{sign}{hours}h"
     return f"{sign}{minutes}m"
+
+
+def format_hours(hours: float) -> str:
+    """Hours (a request type's SLA, a report's time to resolve) as any other span: '4h', '2d',
+    '1m' -- to the minute."""
+    return format_duration(timedelta(minutes=round(hours * 60)))
 
 
 # --------------------------------------------------------------------- calendar
@@ -346,7 +357,7 @@ class SlaStatus:
             return f"BREACHED {format_duration(-self.urgent.remaining)}"
         left = format_duration(self.remaining)
         if state == "paused":
-            return f"paused {left}"
+            return f"paused, {left} left"
         if state == "near":
             return f"{left} left!"
         return f"{left} left"

@@ -13,7 +13,7 @@ The module is pure formatting: no Textual imports, no services.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from rich.text import Text
 
@@ -113,13 +113,3 @@ def when(moment: datetime | None) -> str:
     return aware(moment).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-def duration(delta: timedelta) -> str:
-    """'2d 3h', '45m' -- for spans shown in the detail view."""
-    minutes = int(delta.total_seconds() // 60)
-    days, rest = divmod(minutes, 1440)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {mins}m"
-    return f"{mins}m"

@@ -131,7 +131,7 @@ async def test_the_catalogue_opens_from_the_queue_and_a_type_gets_new_instructio
         await settle(pilot)
         await press(pilot, "2", "T")
         assert isinstance(app.screen, RequestTypesScreen)
-        assert "Password reset" in screen_text(app) and "SLA 4 h" in screen_text(app)
+        assert "Password reset" in screen_text(app) and "SLA 4h" in screen_text(app)
         assert "Enter raises a request" in screen_text(app)  # whole at 80 columns (was cut)
         await press(pilot, "n")
         await type_text(pilot, "vpn-token")
@@ -191,7 +191,7 @@ async def test_enter_on_a_catalogue_type_raises_a_request_with_its_priority_and_
         names = [t.name for t in app.screen.types]
         await press(pilot, *["down"] * names.index("password-reset"), "enter")
         assert isinstance(app.screen, RequestForm)
-        assert "Password reset" in screen_text(app) and "fulfil within 4 h" in screen_text(app)
+        assert "Password reset" in screen_text(app) and "fulfil within 4h" in screen_text(app)
         assert "Priority P2" in screen_text(app)  # the catalogue's P2, not the form's P3
         await type_text(pilot, "Locked out: Dana")
         await press(pilot, "ctrl+s")
@@ -219,7 +219,7 @@ async def test_the_request_form_picks_its_type_from_the_catalogue_and_takes_its_
         assert "Priority P3" in screen_text(app)
         picker.value = "password-reset"  # as picked from the list
         await settle(pilot)
-        assert "Priority P2" in screen_text(app) and "fulfil within 4 h" in screen_text(app)
+        assert "Priority P2" in screen_text(app) and "fulfil within 4h" in screen_text(app)
         assert app.screen.query_one("#f-category").value == "access"
         app.screen.query_one("#f-title").focus()
         await type_text(pilot, "Locked out: Eve")

@@ -95,8 +95,8 @@ class IncidentRow(RecordRow):
     """An incident queue row with its SLA reading and major-incident reminder."""
 
     sla_state: str = ""
-    sla_label: str = ""  # "2h 05m left", "BREACHED 10m", "paused 1h 00m"
-    sla_short: str = ""  # "2h05m", "BREACHED", "resp.BRCH", "(1h00m)"
+    sla_label: str = ""  # "2h 05m left", "BREACHED 10m", "paused, 1h left"
+    sla_short: str = ""  # "2h05m", "BREACHED", "resp.BRCH", "(1h)"
     needs_manager: bool = False
 
 

@@ -91,7 +91,7 @@ class RowSla:
 
     ref: str
     state: str  # ok | near | breached | paused | met
-    label: str  # e.g. "2h 05m left", "BREACHED 10m", "paused 1h 00m"
+    label: str  # e.g. "2h 05m left", "BREACHED 10m", "paused, 1h left"
     remaining_s: int
     major: bool = False
     needs_manager: bool = False  # a major incident with no responsible manager yet

@@ -105,8 +105,8 @@ def open_at(ctx: Ctx, table: str, when: datetime) -> int:
 
 
 def fig(key: str, label: str, cur, prev, unit: str = "", better: str = "", note: str = "") -> Figure:
-    def num(v):
-        return None if v is None else round(float(v), 1) if unit else v
+    def num(v):  # hours to the minute or so (a tenth of an hour made a minute "0 h")
+        return None if v is None else round(float(v), 2 if unit == "h" else 1) if unit else v
 
     return Figure(key, label, num(cur), num(prev), unit, better, note)
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from ...domain.bounds import check_date
 from ...domain.errors import ValidationError
+from ...domain.sla import format_hours  # MTTR read "0 h" for a minute
 
 PERIOD_KINDS = ("week", "month", "quarter")
 
@@ -168,8 +169,10 @@ class Figure:
             return "n/a"
         if d == 0:
             return f"{SAME} 0"
-        unit = " pp" if self.unit == "%" else (f" {self.unit}" if self.unit == "h" else "")
         sign = "+" if d > 0 else "−"
+        if self.unit == "h":
+            return f"{self.arrow} {sign}{format_hours(abs(d))}"
+        unit = " pp" if self.unit == "%" else ""
         return f"{self.arrow} {sign}{_number(abs(d))}{unit}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -193,12 +196,12 @@ def _number(value: float) -> str:
 
 
 def format_value(value: float | None, unit: str = "") -> str:
-    """'12', '3.5 h', '97.5 %', '4.2/5'; '–' when there is nothing to measure."""
+    """'12', '2h 30m' (hours), '97.5 %', '4.2/5'; '–' when there is nothing to measure."""
     if value is None:
         return "–"
-    text = _number(value)
     if unit == "h":
-        return f"{text} h"
+        return format_hours(value)
+    text = _number(value)
     if unit == "%":
         return f"{text} %"
     if unit == "/5":

@@ -142,8 +142,8 @@ class RequestDetail:
     overdue: bool = False
     # the SLA clocks (8.6.2 with 8.3.3): "" when it has none (raised before requests had one)
     sla_state: str = ""  # met | ok | paused | near | breached
-    sla_label: str = ""  # e.g. "3h 10m left", "paused 2h 00m", "BREACHED 1h 05m"
-    sla_targets: str = ""  # e.g. "respond 4h 00m (met), resolve 1d 0h"
+    sla_label: str = ""  # e.g. "3h 10m left", "paused, 2h left", "BREACHED 1h 05m"
+    sla_targets: str = ""  # e.g. "respond 4h (met), resolve 1d"
 
     @property
     def steps_done(self) -> int:
@@ -295,7 +295,7 @@ def _copy_type_onto(session: Session, row: ServiceRequest, rtype: RequestType) -
 
 
 def _sla_changes(row: ServiceRequest) -> dict[str, Any]:
-    """The SLA targets a request took, for its journal ('4h 00m')."""
+    """The SLA targets a request took, for its journal ('4h')."""
     def shown(seconds: float | None) -> str | None:
         return None if seconds is None else sla.format_duration(timedelta(seconds=seconds))
     return {"sla_respond": (None, shown(row.sla_respond_target_s)),

@@ -20,6 +20,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...domain.sla import format_hours
 from .. import display
 from ..ticks import TickQueue
 from ..widgets.marked_option_list import MarkedOptionList
@@ -56,7 +57,7 @@ def request_summary(detail: RequestDetail) -> Text:
     rtype = detail.request_type
     if rtype is not None:
         out.append_text(Text.assemble(("Request type ", "bold"), display.line(rtype.title),
-                                      f" ({rtype.name}, SLA {rtype.sla_hours} h)\n"))
+                                      f" ({rtype.name}, SLA {format_hours(rtype.sla_hours)})\n"))
     if detail.due_at is not None:
         out.append_text(Text.assemble(("Fulfil by ", "bold"), display.when(detail.due_at),
                                       ("  OVERDUE" if detail.overdue else "", "bold reverse"), "\n"))

@@ -20,6 +20,7 @@ from rich.text import Text
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, Select, Static
 
+from ...domain.sla import format_hours
 from .. import display
 from ..widgets.choice_picker import ChoicePicker
 from .form import RecordForm, kept_form
@@ -62,7 +63,7 @@ def type_summary(rtype: RequestTypeView | None) -> Text:
     approval = f"approval by {rtype.approver or 'an approver'}" if rtype.needs_approval else "no approval"
     service = Text.assemble(" · ", display.line(rtype.service, limit=24)) if rtype.service else ""
     return Text.assemble(("From the catalogue: ", "dim"), f"P{rtype.priority}", service,
-                         f" · fulfil within {rtype.sla_hours} h · ", display.line(approval),
+                         f" · fulfil within {format_hours(rtype.sla_hours)} · ", display.line(approval),
                          f" · {len(rtype.steps)} step{'s' if len(rtype.steps) != 1 else ''}")
 
 
@@ -126,7 +127,7 @@ class RequestForm(RecordForm):
             (Text("(choose a type)", style="dim"), NO_TYPE)]
         for t in types:
             if t.active or t.name == current:  # a retired type stays on the requests raised from it
-                options.append((Text.assemble(display.line(t.title), f"  P{t.priority} · {t.sla_hours} h",
+                options.append((Text.assemble(display.line(t.title), f"  P{t.priority} · {format_hours(t.sla_hours)}",
                                               "" if t.active else "  (retired)"), t.name))
         if "other" not in self.types:  # fits no type: classified as other, explicitly (8.6.2)
             options.append((Text("other (no type of the catalogue fits)"), "other"))

@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...domain.sla import format_hours
 from .. import display
 from ..widgets.marked_option_list import MarkedOptionList
 from ..widgets.section_bar import SectionBar
@@ -29,10 +30,10 @@ if TYPE_CHECKING:
 
 
 def type_prompt(rtype: RequestTypeView) -> Text:
-    """'Password reset  P2  SLA 4 h  no approval  4 steps' then the steps, numbered."""
+    """'Password reset  P2  SLA 4h  no approval  4 steps' then the steps, numbered."""
     approval = f"approval: {rtype.approver or 'needed'}" if rtype.needs_approval else "no approval"
     out = Text.assemble(display.line(rtype.title, style="bold", limit=36), f"  ({rtype.name})",
-                        f"  P{rtype.priority}  SLA {rtype.sla_hours} h  {approval}",
+                        f"  P{rtype.priority}  SLA {format_hours(rtype.sla_hours)}  {approval}",
                         Text.assemble("  ", display.line(rtype.service, limit=24)) if rtype.service else "",
                         ("" if rtype.active else "  RETIRED", "bold"))
     for number, step in enumerate(rtype.steps, start=1):

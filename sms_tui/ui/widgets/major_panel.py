@@ -34,7 +34,7 @@ def is_incident(ref: str) -> bool:
 
 
 def sla_text(sla: SlaView) -> Text:
-    """'SLA  2h 05m left  respond met (5m of 15m) · resolve 1h 55m of 4h 00m, due …'."""
+    """'SLA  2h 05m left  respond met (5m of 15m) · resolve 1h 55m of 4h, due …'."""
     out = Text.assemble(("SLA ", "bold"), (sla.label, "bold" if sla.state in ("near", "breached") else ""),
                         f"  [{sla.calendar}]\n")
     for name, clock in (("respond", sla.respond), ("resolve", sla.resolve)):
