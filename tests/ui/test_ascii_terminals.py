@@ -38,7 +38,7 @@ def test_every_glyph_becomes_one_ascii_character():
     assert len(ascii) == len(drawn)  # columns do not move
     assert ascii.isascii()
     assert to_ascii("╭──╮") == "+--+" and to_ascii("│x│") == "|x|"
-    assert to_ascii("▲MAJ ‼ OVERDUE") == "^MAJ ! OVERDUE"
+    assert to_ascii("▲MAJ ‼ OVERDUE") == "^MAJ # OVERDUE"  # not "!": that is "due soon"
     # a title cut short ends in "~", never in "." that reads as its own full stop
     assert to_ascii("Payroll export fai…") == "Payroll export fai~"
 

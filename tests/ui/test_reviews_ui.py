@@ -138,6 +138,30 @@ async def test_queue_marks_each_state_with_a_word_not_only_a_colour(make_app, re
         assert {r.state for r in app.screen.rows} == {"done", "skipped"}
 
 
+
+async def test_overdue_and_due_soon_keep_distinct_markers_on_an_ascii_terminal(make_app, reviews,
+                                                                                 monkeypatch):
+    # TERM=vt100: "‼ OVERDUE" became "! OVERDUE", the marker of "! due soon"
+    monkeypatch.setenv("TERM", "vt100")
+    monkeypatch.delenv("SMS_TUI_ASCII", raising=False)
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "6")
+        text = screen_text(app)
+    assert "# 1 overdue" in text and "! 11 due soon" in text
+    assert "# OVERDUE" in text and "! due soon" in text
+
+
+def test_each_marker_of_the_help_means_one_thing_on_an_ascii_terminal_too():
+    from sms_tui.ui.glyphs import to_ascii
+    from sms_tui.ui.screens.help import MARKERS
+
+    shown = [to_ascii(marker).split()[0] for marker, _ in MARKERS]
+    assert len(set(shown)) == len(shown), shown
+    meaning = {to_ascii(marker): what for marker, what in MARKERS}
+    assert "past its due date" in meaning["# OVERDUE"] and "due soon" in meaning["!"]
+
 async def test_work_a_review_with_the_keyboard_tick_then_complete(make_app, reviews):
     ref = first_ref(reviews, "rfc_trends")
     app = make_app()
