@@ -358,7 +358,7 @@ def test_a_new_request_typed_and_closed_by_esc_is_offered_back(desk):
     term.wait_for("New service request")
     term.settle(1.0)  # the catalogue read
     term.burst("enter", "down", "down", "enter")  # a type from the catalogue
-    term.wait_for("From the catalogue")
+    term.wait_for("fulfil within")
     term.burst("tab", "Reset the password for Wei")
     term.wait_for("Reset the password for Wei")
 

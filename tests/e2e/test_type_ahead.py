@@ -143,7 +143,7 @@ def test_steps_ticked_in_the_burst_that_saves_a_request_from_the_catalogue_are_t
     term.burst("T")
     term.wait_for("Password reset")
     term.burst("down", "down", "down", "down", "enter")
-    term.wait_for("From the catalogue: P2")
+    term.wait_for("fulfil within 4h")
     term.burst("Cannot log in after the holiday", "ctrl+s", " ", " ", " ")
     term.wait_for_re(r"Version +5")
     request = json.loads(desk.cli("show", "REQ-000001", "--format", "json"))

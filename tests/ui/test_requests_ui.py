@@ -409,3 +409,26 @@ async def test_a_key_handed_as_the_catalogue_arrives_keeps_the_draft_and_its_off
         await press(pilot, "f2")
         assert form.query_one("#f-title").value == "Locked out: Eve"
         assert form.query_one("#f-request_type", Select).value == "password-reset"
+
+
+async def test_the_request_forms_type_line_is_whole_at_80_columns(make_app, requests):
+    # "From the catalogue: P3 · fulfil within 48 h · approval by line" -- manager cut off
+    from sms_tui.ui.screens.request_form import RequestForm
+    from sms_tui.ui.screens.request_types import RequestTypesScreen
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "2", "n")
+        assert isinstance(app.screen, RequestForm)
+        await settle(pilot)
+        assert "its SLA, approval and steps come with it." in screen_text(app)
+        await press(pilot, "escape", "T")
+        assert isinstance(app.screen, RequestTypesScreen)
+        types = {t.name: t for t in app.screen.types}
+        await press(pilot, *["down"] * list(types).index("new-account"), "enter")
+        assert isinstance(app.screen, RequestForm)
+        await settle(pilot)
+        text = " ".join(screen_text(app).split())
+    steps = len(types["new-account"].steps)
+    assert f"approval by {types['new-account'].approver} · {steps} steps" in text

@@ -56,13 +56,14 @@ def type_preset(rtype: RequestTypeView) -> dict[str, Any]:
 
 
 def type_summary(rtype: RequestTypeView | None) -> Text:
-    """'P2 · fulfil within 4 h · no approval · 4 steps' (or how to pick one)."""
+    """'P2 · fulfil within 4h · no approval · 4 steps' (or how to pick one): under the type
+    picker, so without "From the catalogue: ", which cut "approval by line manager" at 80
+    columns (a long service or approver name wraps to a second line)."""
     if rtype is None:
-        return Text("Pick the type from the catalogue: its SLA, approval and steps come with it.",
-                    style="dim")
+        return Text("Pick a type: its SLA, approval and steps come with it.", style="dim")
     approval = f"approval by {rtype.approver or 'an approver'}" if rtype.needs_approval else "no approval"
     service = Text.assemble(" · ", display.line(rtype.service, limit=24)) if rtype.service else ""
-    return Text.assemble(("From the catalogue: ", "dim"), f"P{rtype.priority}", service,
+    return Text.assemble(f"P{rtype.priority}", service,
                          f" · fulfil within {format_hours(rtype.sla_hours)} · ", display.line(approval),
                          f" · {len(rtype.steps)} step{'s' if len(rtype.steps) != 1 else ''}")
 
