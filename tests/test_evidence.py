@@ -121,6 +121,18 @@ def test_sla_review_gets_targets_met_and_missed_per_service(store, desk):
         ["Email", 2, 1, 1, "50 %", 1, 1], ["VPN", 1, 1, 0, "100 %", 1, 0]]
 
 
+def test_the_sla_reviews_table_fits_80_columns_with_every_column_named(store, desk):
+    # its header ran to "... COMPLIANCE  RESPOND ME" at 80 columns, the last column out of sight
+    ref = desk.new("incident", d(3, 3), service="Email")
+    desk.set("incident", ref, status="resolved", resolved_at=d(3, 10), sla_counted_s=3600,
+             sla_response_s=600)
+    text = render_text(period_evidence(store, "sla_performance"))
+    lines = text.split("\n")
+    header = lines[lines.index("Resolution and response targets per service") + 1]
+    assert "RESP. MISSED" in header
+    assert max(len(line) for line in lines if not line.startswith("Note: ")) <= 76
+
+
 def test_sla_review_without_sla_data_says_so_and_still_lists_resolutions(store, desk, monkeypatch):
     ref = desk.new("incident", d(3, 3), service="Email")
     desk.set("incident", ref, status="resolved", resolved_at=d(3, 3, 15))

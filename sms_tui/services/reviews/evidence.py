@@ -222,9 +222,9 @@ def _sla_performance(session: Session, ev: Evidence, start: datetime, end: datet
     ev.figure("Resolution targets met", total_met)
     ev.figure("Resolution targets missed", total - total_met)
     ev.figure("Resolution compliance", _pct(total_met, total))
+    # short headers: the table fits 80 columns (it ran to "RESPOND ME" there, cut)
     ev.table("Resolution and response targets per service",
-             ["service", "resolved", "resolve met", "resolve missed", "compliance",
-              "respond met", "respond missed"],
+             ["service", "resolved", "met", "missed", "compliance", "resp. met", "resp. missed"],
              [[s, n, m or 0, n - (m or 0), _pct(m or 0, n), rm or 0, (r or 0) - (rm or 0)]
               for s, n, m, r, rm in rows])
     # open at the end = as the service report's backlog: neither resolved nor closed (a
