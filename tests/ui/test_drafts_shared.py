@@ -229,3 +229,21 @@ def test_the_file_is_what_each_desk_last_said_of_each_key(tmp_path_factory, step
 def _written(said: dict[str, str | None], expected: dict) -> None:
     expected.update(said)
     said.clear()
+
+
+async def test_the_desk_says_as_it_ends_only_the_drafts_typed_in_it(make_app, tmp_path):
+    # kept from an earlier session: said at start, not again at each quit; typed here and
+    # left with Esc: said as the desk ends, with F2
+    app = make_app()
+    earlier = DraftStore(app.drafts.desk)
+    earlier.stage("form:change:new", {"f-title": "Typed yesterday"})
+    earlier.flush()
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert app.drafts_left() is None
+        await press(pilot, "n")
+        await pilot.press(*"Scanner offline")
+        await press(pilot, "escape", "escape")
+        said = app.drafts_left()
+    assert said == ("what was typed in a new incident is kept as a draft: open the same form "
+                    "again and press F2 to put it back")
