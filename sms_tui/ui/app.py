@@ -259,8 +259,9 @@ class DeskApp(App[None]):
         if not typed:
             return None
         shown = [describe(key) for key in reversed(typed[-3:])]  # the newest first
-        more = f" and {len(typed) - 3} more" if len(typed) > 3 else ""
-        what = f"what was typed in {'; '.join(shown)}{more}"
+        more = f", and {len(typed) - 3} more" if len(typed) > 3 else ""
+        what = (f"what was typed in {shown[0]}" if len(typed) == 1 else
+                f"what was typed in {len(typed)} forms ({'; '.join(shown)}{more})")
         if lost:
             return f"{what} is lost: the draft could not be written (see SMS_TUI_STATE_DIR)"
         if len(typed) == 1:

@@ -247,3 +247,20 @@ async def test_the_desk_says_as_it_ends_only_the_drafts_typed_in_it(make_app, tm
         said = app.drafts_left()
     assert said == ("what was typed in a new incident is kept as a draft: open the same form "
                     "again and press F2 to put it back")
+
+
+
+async def test_drafts_typed_in_several_forms_are_counted_and_named_as_the_desk_ends(make_app):
+    app = make_app()
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await press(pilot, "n")
+        await pilot.press(*"Scanner offline")
+        await press(pilot, "escape", "escape", "2", "n")
+        await settle(pilot)
+        await press(pilot, "tab")
+        await pilot.press(*"New monitor")
+        await press(pilot, "escape", "escape")
+        said = app.drafts_left()
+    assert said == ("what was typed in 2 forms (a new request; a new incident) is kept as "
+                    "drafts: open the same forms again and press F2 to put each back")
