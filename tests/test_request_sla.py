@@ -140,6 +140,6 @@ def test_cli_lists_shows_and_checks_request_clocks(db_path, clock, monkeypatch):
     assert "SLA: " in shown and "respond 30m" in shown and "resolve 4h" in shown
     assert "respond:" in cli.ok("sla", "show", ref)
     assert cli.ok("requests", "type-set", "password-reset", "--respond-minutes", "15")
-    assert "respond 15 min" in cli.ok("requests", "type", "password-reset")
+    assert "respond 15m" in cli.ok("requests", "type", "password-reset")
     bad = cli("requests", "type-set", "password-reset", "--respond-minutes", "-3")
     assert bad.exit_code != 0 and "Traceback" not in bad.output
