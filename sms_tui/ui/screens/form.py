@@ -115,7 +115,9 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
         yield Static(self._title(), id="form-title")
         yield Static(id="form-error", classes="error-line")
         yield self.draft_line()
-        with VerticalScroll(id="form-body"):
+        # not a focus stop itself: Shift+Tab from the title landed on it, where nothing
+        # visible had the focus (the fields scroll it into view as they take the focus)
+        with VerticalScroll(id="form-body", can_focus=False):
             # the security risk sits under impact and urgency: all three make the priority
             risk = [spec for spec in self.specs if spec.name == "security_risk"]
             for spec in self._head():
