@@ -39,3 +39,46 @@ async def test_every_focus_stop_of_the_form_is_a_field_and_shift_tab_from_the_ti
         assert app.focused.id == "f-title"
         await press(pilot, "shift+tab")
         assert app.focused is form.focus_chain[-1] and app.focused.id.startswith("f-")
+
+
+def _implemented(changes, outcome: str | None = None) -> str:
+    """A normal change under way (or, with ``outcome``, implemented and in review)."""
+    ref = changes.create(title="Replace the VPN concentrator", backout_plan="Swap it back",
+                         implementation_plan="Rack the new unit, move the cables",
+                         verification_results="Config diffed", backout_tested="yes").ref
+    changes.assess(ref, likelihood=2, impact=2)
+    changes.approve(ref, "CAB agreed", approver="cab")
+    changes.start(ref)
+    if outcome:
+        changes.record_outcome(ref, outcome)
+    return ref
+
+
+async def test_the_outcome_is_shown_in_the_form_not_offered_to_edit(make_app, changes):
+    """The outcome picker took a choice that the save then refused: it is recorded by o on
+    the change (as the status dialog says), and the form shows it, read-only."""
+    ref = _implemented(changes, "successful")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        form = await _edit_form(app, pilot, ref)
+        assert "f-outcome" not in [w.id for w in form.focus_chain]
+        row = form.query_one("#row-outcome")
+        assert "successful" in str(row.query_one("#f-outcome").render())
+        form.query_one("#f-test_results").text = "All green"
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, ChangeScreen), "the edit was refused"
+        view = app.backend.records.get(ref)
+        assert (view.extra["test_results"], view.extra["outcome"]) == ("All green", "successful")
+
+
+async def test_before_the_outcome_the_form_says_how_it_is_recorded(make_app, changes):
+    ref = _implemented(changes)
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        form = await _edit_form(app, pilot, ref)
+        shown = str(form.query_one("#f-outcome").render())
+        assert "not recorded yet" in shown and "o on the change" in shown
+        await press(pilot, "ctrl+s")  # nothing changed: nothing to refuse either
+        assert isinstance(app.screen, ChangeScreen)

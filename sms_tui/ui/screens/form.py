@@ -33,10 +33,12 @@ from ..hints import error_message
 from ..typeahead import hold_keys
 from ..widgets.choice_picker import LEVEL_CHOICES, ChoicePicker
 from ..widgets.desk_footer import DeskFooter
+from ..widgets.read_only_value import ReadOnlyValue
 from .base import FieldFocusMixin, KeptStyles, ServiceMixin
 from .form_fields import (
     SCALE_CHOICES,
     FieldSpec,
+    editable,
     field_for_error,
     from_widget_value,
     specs_for,
@@ -183,6 +185,8 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
             # n/s/e for a change type, s/f/b for an outcome
             widget = ChoicePicker([(o, o.replace("_", " ") if o else "(not set)")
                                    for o in spec.options], value, id=wid)
+        elif spec.widget == "shown":  # recorded by another action: shown, no focus stop
+            widget = ReadOnlyValue(value or "", empty=spec.placeholder, note=spec.note, id=wid)
         elif spec.widget == "scale":  # 1..5: a digit picks it, the meaning of the ends beside it
             widget = ChoicePicker(SCALE_CHOICES, value or "", id=wid)
             return Horizontal(Label(spec.label, classes="field-label"), widget,
@@ -300,7 +304,7 @@ class RecordForm(KeptStyles, DraftMixin, FieldFocusMixin, ServiceMixin, Screen[R
 
     def _values(self) -> dict[str, Any]:
         values: dict[str, Any] = {}
-        for spec in self.specs:
+        for spec in filter(editable, self.specs):
             try:
                 values[spec.name] = from_widget_value(spec, self._raw(spec))
             except ValidationError as exc:

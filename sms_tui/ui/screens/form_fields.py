@@ -17,8 +17,9 @@ from .. import display
 
 # "scale": 1..5 or not set, picked with the digit or the arrows (a ChoicePicker)
 # "picker": one of ``options`` by its first letter or the arrows (a ChoicePicker)
+# "shown": read-only, recorded by another action (``placeholder`` while empty, ``note`` once set)
 Widget = Literal["input", "text", "select", "check", "datetime", "int", "scale", "contact", "picker",
-                 "named"]
+                 "named", "shown"]
 
 
 SCALE = ("1", "2", "3", "4", "5")
@@ -33,6 +34,7 @@ class FieldSpec:
     options: tuple[str, ...] = ()  # for selects; "" means "not set"
     placeholder: str = ""
     when: Literal["always", "create", "edit"] = "always"
+    note: str = ""
 
 
 # Common fields (impact and urgency have their own row, with the live priority).
@@ -61,8 +63,12 @@ KNOWN: dict[str, FieldSpec] = {
     "backout_tested": FieldSpec("backout_tested", "Back-out tested", "picker", ("", "yes", "no")),
     "service_change": FieldSpec("service_change", "Service change", "picker",
                                 ("", "add_service", "remove_service", "transfer_service")),
-    "outcome": FieldSpec("outcome", "Outcome", "picker", ("", "successful", "failed", "backed_out"),
-                         when="edit"),
+    # recorded when the implementation ends, with the investigation of a failure (o on the
+    # change, where the status dialog sends it too): shown here, never edited (a picker
+    # here took a choice that the save refused)
+    "outcome": FieldSpec("outcome", "Outcome", "shown", when="edit",
+                         placeholder="not recorded yet: o on the change, when implementation ends",
+                         note="recorded with o on the change"),
     "planned_start": FieldSpec("planned_start", "Planned start", "datetime",
                                placeholder="YYYY-MM-DD HH:MM (local time)"),
     "planned_end": FieldSpec("planned_end", "Planned end", "datetime",
@@ -106,6 +112,11 @@ def specs_for(kind: str, editing: bool, extra_fields: tuple[str, ...]) -> list[F
         if spec.when in ("always", wanted):
             specs.append(spec)
     return specs
+
+
+def editable(spec: FieldSpec) -> bool:
+    """Whether the form edits ``spec`` (a "shown" field it only displays)."""
+    return spec.widget != "shown"
 
 
 def to_widget_value(spec: FieldSpec, value: Any) -> Any:
