@@ -82,3 +82,22 @@ async def test_before_the_outcome_the_form_says_how_it_is_recorded(make_app, cha
         assert "not recorded yet" in shown and "o on the change" in shown
         await press(pilot, "ctrl+s")  # nothing changed: nothing to refuse either
         assert isinstance(app.screen, ChangeScreen)
+
+
+@pytest.mark.parametrize("editing", [False, True])
+def test_the_plans_follow_the_description_before_risk_cost_and_impacts(editing):
+    """The plans came after cost and six impacts, 70 lines down the form: an RFC says what,
+    why and how (with its test and back-out) before what it costs and touches."""
+    from sms_tui.domain.kinds import EXTRA_FIELDS, Kind
+    from sms_tui.ui.screens.form_fields import specs_for
+
+    names = [s.name for s in specs_for("change", editing, EXTRA_FIELDS[Kind.CHANGE])]
+    plans = ["reason", "implementation_plan", "test_plan", "backout_plan"]
+    at = names.index("description")
+    assert names[at + 1:at + 1 + len(["change_type", "service_change", *plans])] == \
+        ["change_type", "service_change", *plans]
+    later = [n for n in names if n.startswith(("impact_", "risk_")) or n in ("cost", "business_benefit")]
+    assert later and min(map(names.index, later)) > names.index("backout_plan")
+    # every field of the record is still asked for, once
+    wanted = {n for n in EXTRA_FIELDS[Kind.CHANGE] if editing or n != "outcome"}
+    assert sorted(n for n in names if n in EXTRA_FIELDS[Kind.CHANGE]) == sorted(wanted)

@@ -100,13 +100,33 @@ REQUESTER = FieldSpec("requester", "Requester", "contact",
 COMPLAINT_OUTCOME = FieldSpec("outcome", "Outcome", "text", when="edit")
 
 
+# The order a kind's own fields are asked in, where the service's (the order they were
+# added to the record) is not the order an analyst works in; fields not named here follow,
+# in the service's order. A change: what kind of change, why and how (with its test and its
+# back-out) right under the description, then its risk, benefit, cost and impacts, then its
+# window and what was prepared before it is deployed, and last what happened.
+FORM_ORDER: dict[str, tuple[str, ...]] = {
+    "change": ("change_type", "service_change", "reason", "implementation_plan", "test_plan",
+               "backout_plan", "risk_likelihood", "risk_impact", "business_benefit", "cost",
+               "feasibility", "impact_capacity", "impact_availability", "impact_continuity",
+               "impact_security", "impact_customers", "impact_policies", "planned_start",
+               "planned_end", "verification_results", "test_results", "backout_tested",
+               "backout_untested_reason", "outcome", "investigation_note"),
+}
+
+
+def _form_order(kind: str, extra_fields: tuple[str, ...]) -> list[str]:
+    order = FORM_ORDER.get(kind, ())
+    return sorted(extra_fields, key=lambda n: (order.index(n) if n in order else len(order)))
+
+
 def specs_for(kind: str, editing: bool, extra_fields: tuple[str, ...]) -> list[FieldSpec]:
-    """Every field of the form for ``kind``, common first, in the service's order."""
+    """Every field of the form for ``kind``, common first, then its own (:data:`FORM_ORDER`)."""
     wanted = "edit" if editing else "create"
     specs = [s for s in COMMON if s.when in ("always", wanted)]
     if kind in REQUESTER_KINDS:
         specs.insert(1, REQUESTER)  # after the title: who asked comes right after what
-    for spec in map(spec_for, extra_fields):
+    for spec in map(spec_for, _form_order(kind, extra_fields)):
         if kind == "complaint" and spec.name == "outcome":
             spec = COMPLAINT_OUTCOME
         if spec.when in ("always", wanted):
