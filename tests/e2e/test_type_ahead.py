@@ -58,6 +58,7 @@ def test_a_dialog_opened_from_the_queue_gets_the_keys_typed_while_the_record_is_
 
 def test_an_approval_typed_in_one_burst_keeps_rationale_and_approver_apart(desk):
     ref = desk.cli("changes", "new", "--title", "Patch the mail relay",
+                   "--implementation-plan", "Upgrade the package, restart the relay",
                    "--backout-plan", "Reinstall the previous package").strip()
     desk.cli("changes", "assess", ref, "--likelihood", "unlikely", "--impact", "minor")
     term = desk.tui()
@@ -256,12 +257,13 @@ def test_a_requester_completed_with_right_arrow_in_the_same_burst_is_the_contact
 def test_a_long_form_typed_in_one_burst_keeps_every_field_below_the_first_screenful(desk):
     """The change form (31 fields) shows its first fields at once and mounts the rest after
     the first paint: keys typed meanwhile wait for them, so Tab goes through every field in
-    order and the text lands in the 17th, as typed slowly into a form built whole."""
+    order and the text lands in the 21st (impact on capacity, after the plans, the risk, the
+    benefit, the cost and the feasibility), as typed slowly into a form built whole."""
     term = desk.tui(SMS_TUI_WARM="0")  # opened on demand, not built at idle
     term.wait_for("filter: open")
     term.burst("5")
     term.wait_for("Changes")
-    term.burst("n", "Patch the mail relay", *(["tab"] * 18), "1200 more mailboxes", "ctrl+s")
+    term.burst("n", "Patch the mail relay", *(["tab"] * 20), "1200 more mailboxes", "ctrl+s")
     term.wait_for("CHG-000001")
     record = json.loads(desk.cli("show", "CHG-000001", "--format", "json"))
     assert record["title"] == "Patch the mail relay"
