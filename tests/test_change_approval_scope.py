@@ -32,6 +32,7 @@ def catalogue(store):
 
 def _scheduled(changes, change_type="normal"):
     ref = changes.create(title="Patch the mail server", change_type=change_type, services=["mail"],
+                         implementation_plan="Patch and reboot",
                          backout_plan="Restore the VM snapshot", verification_results="Staging clean",
                          backout_tested="yes").ref
     if change_type != "standard":

@@ -41,6 +41,7 @@ def _approved_normal(changes, **kw):
     kw.setdefault("services", ["mail"])
     kw.setdefault("verification_results", "Staging run clean")  # ready to deploy (8.5.1.3)
     kw.setdefault("backout_tested", "yes")
+    kw.setdefault("implementation_plan", "Patch in the maintenance window, then reboot")
     detail = changes.create(title="Patch the mail server", backout_plan="Restore the VM snapshot", **kw)
     changes.assess(detail.ref, likelihood="unlikely", impact="moderate")
     return changes.approve(detail.ref, "Low risk, tested on staging", approver="cab")
@@ -125,12 +126,75 @@ def test_a_standard_change_is_pre_approved_when_raised(changes):
 
 
 def test_a_normal_change_cannot_be_approved_without_a_back_out_plan(changes):
-    ref = changes.create(title="Patch", services=["mail"]).ref
+    ref = changes.create(title="Patch", services=["mail"], implementation_plan="Patch, reboot").ref
     changes.assess(ref, likelihood=2, impact=2)
     with pytest.raises(ValidationError, match="needs a back-out plan"):
         changes.approve(ref, "fine")
     assert changes.detail(ref).record.status == "assessing"
     assert changes.detail(ref).approvals == []
+
+
+def test_a_normal_change_is_not_approved_without_its_plans_and_the_refusal_names_them(changes):
+    """Approved and implemented with neither plan (a trial at 80×24): the approval decides on
+    how the change is done and how it is undone (8.5.1.3)."""
+    ref = changes.create(title="Patch", services=["mail"]).ref
+    changes.assess(ref, likelihood=2, impact=2)
+    journal = len(changes.detail(ref).record.journal)
+    with pytest.raises(ValidationError) as refused:
+        changes.approve(ref, "fine")
+    assert str(refused.value) == (f"{ref} cannot be approved: a normal change needs an "
+                                  "implementation plan and a back-out plan before it can be approved")
+    assert refused.value.tui_hint == "e opens its form: Implementation plan, Back-out plan"
+    assert refused.value.cli_hint == \
+        f"sms-tui changes assess {ref} --implementation-plan … --backout-plan …"
+    detail = changes.detail(ref)
+    assert (detail.record.status, detail.approvals, len(detail.record.journal)) == \
+        ("assessing", [], journal)
+    changes.assess(ref, implementation_plan="Apply the patch, restart the service")
+    with pytest.raises(ValidationError, match="needs a back-out plan before") as refused:
+        changes.approve(ref, "fine")
+    assert "implementation plan" not in str(refused.value)
+
+
+def _blank_plan_in_the_database(store, ref, field):
+    """What an approval given before plans were required left (or an import brought)."""
+    from sms_tui.domain.kinds import parse_ref
+    from sms_tui.storage.models import Change
+
+    with store.write() as session:
+        setattr(session.get(Change, parse_ref(ref)[1]), field, "")
+
+
+@pytest.mark.parametrize("change_type, field, refused", [
+    ("normal", "implementation_plan", True), ("normal", "backout_plan", True),
+    ("emergency", "implementation_plan", False), ("emergency", "backout_plan", True)])
+def test_a_change_approved_without_the_plans_its_category_needs_does_not_start(
+        changes, store, change_type, field, refused):
+    ref = changes.create(title="Patch", services=["mail"], change_type=change_type,
+                         implementation_plan="Apply the patch", backout_plan="Restore the VM snapshot",
+                         verification_results="Staging clean", backout_tested="yes").ref
+    if change_type == "normal":
+        changes.assess(ref, likelihood=1, impact=2)
+    changes.approve(ref, "fine")
+    _blank_plan_in_the_database(store, ref, field)
+    if not refused:  # an emergency change's how is worked out on the spot, reviewed after
+        assert changes.start(ref).record.status == "implementing"
+        return
+    words = {"implementation_plan": "an implementation plan", "backout_plan": "a back-out plan"}
+    article = "an" if change_type == "emergency" else "a"
+    with pytest.raises(ValidationError) as stopped:
+        changes.start(ref)
+    assert str(stopped.value) == (f"{ref}: {article} {change_type} change needs {words[field]} "
+                                  "before it is implemented; its approval did not cover one")
+    assert stopped.value.tui_hint == "t → assessing withdraws the approval; then e and A"
+    assert changes.detail(ref).record.status == "approved"
+
+
+def test_a_standard_change_starts_with_no_plans_written_on_it(changes):
+    # pre-approved: its procedure is the standard change's own, on the policy's list
+    ref = changes.create(title="Add a user to a mailing list", change_type="standard",
+                         verification_results="List checked", backout_tested="yes").ref
+    assert changes.start(ref).record.status == "implementing"
 
 
 def test_a_normal_change_cannot_be_approved_before_its_risk_is_assessed(changes, records):
@@ -374,7 +438,8 @@ def test_a_problem_fixed_by_a_change_hears_of_its_outcome(changes, records, stor
     fixed = problems.resolve(problem, permanent_fix="Raise the timeout", needs_change=True)
     change = next(link.ref for link in fixed.links if link.relation == "change")
     changes.set_targets(change, services=["mail"])
-    records.update(change, backout_plan="Lower it again", verification_results="Tried on a test relay",
+    records.update(change, backout_plan="Lower it again", implementation_plan="Raise it to 500",
+                   verification_results="Tried on a test relay",
                    backout_tested="yes")
     changes.assess(change, likelihood=1, impact=2)
     changes.approve(change, "ok")

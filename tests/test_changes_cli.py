@@ -19,6 +19,7 @@ def cli(db_path):
 
 def _approved(cli, *extra):
     ref = cli.ok("changes", "new", "--title", "Patch mail", "--service", "mail",
+                 "--implementation-plan", "Patch and reboot",
                  "--backout-plan", "Restore the snapshot", "--verification", "staging clean",
                  "--backout-tested", "yes", *extra).strip()
     cli.ok("changes", "assess", ref, "--likelihood", "unlikely", "--impact", "minor")
@@ -60,12 +61,26 @@ def test_assess_checks_back_out_tested_as_new_and_edit_do(cli, db_path):
 
 
 def test_approval_without_a_back_out_plan_is_refused_and_writes_nothing(cli, db_path):
-    ref = cli.ok("changes", "new", "--title", "Patch", "--service", "web").strip()
+    ref = cli.ok("changes", "new", "--title", "Patch", "--service", "web",
+                 "--implementation-plan", "Patch, reboot").strip()
     cli.ok("changes", "assess", ref, "--likelihood", "1", "--impact", "1")
     before = dump(db_path)
     result = cli("changes", "approve", ref, "--rationale", "fine")
     assert result.exit_code == 1
     assert "needs a back-out plan" in one_error_line(result)
+    assert dump(db_path) == before
+
+
+def test_approval_without_the_plans_names_them_in_one_line_and_writes_nothing(cli, db_path):
+    ref = cli.ok("changes", "new", "--title", "Patch", "--service", "web").strip()
+    cli.ok("changes", "assess", ref, "--likelihood", "1", "--impact", "1")
+    before = dump(db_path)
+    result = cli("changes", "approve", ref, "--rationale", "fine")
+    assert result.exit_code == 1
+    assert one_error_line(result) == (
+        f"sms-tui: error: {ref} cannot be approved: a normal change needs an implementation plan "
+        f"and a back-out plan before it can be approved (sms-tui changes assess {ref} "
+        "--implementation-plan … --backout-plan …)")
     assert dump(db_path) == before
 
 

@@ -18,6 +18,7 @@ from sms_tui.domain.changes import (
     outcome_refusal,
     parse_likelihood,
     parse_risk_impact,
+    plans_missing,
     policy_from_config,
     risk_level,
 )
@@ -60,9 +61,9 @@ def test_more_likely_or_more_harmful_never_means_less_risk(likelihood, impact, m
 
 # ------------------------------------------------------------------ approval rules per category
 def _refusal(change_type, status="assessing", backout="Restore the snapshot", risk=True,
-             expedited=False):
+             expedited=False, plan="Install the update in the maintenance window"):
     return approval_refusal(change_type=change_type, status=status, backout_plan=backout,
-                            risk_assessed=risk, expedited=expedited)
+                            implementation_plan=plan, risk_assessed=risk, expedited=expedited)
 
 
 def test_a_normal_change_with_risk_and_back_out_plan_can_be_approved_while_assessing():
@@ -71,6 +72,46 @@ def test_a_normal_change_with_risk_and_back_out_plan_can_be_approved_while_asses
 
 def test_a_normal_change_needs_a_back_out_plan():
     assert "back-out plan" in _refusal("normal", backout="  ")
+
+
+def test_a_normal_change_needs_an_implementation_plan():
+    assert _refusal("normal", plan=" \n") == \
+        "a normal change needs an implementation plan before it can be approved"
+
+
+def test_a_normal_change_without_either_plan_is_told_both_in_one_line():
+    assert _refusal("normal", plan="", backout="") == \
+        "a normal change needs an implementation plan and a back-out plan before it can be approved"
+
+
+def test_an_emergency_change_may_be_approved_before_its_implementation_plan_is_written():
+    # expedited: how is worked out on the spot and reviewed after; the way back is not optional
+    assert _refusal("emergency", status="new", plan="", risk=False, expedited=True) is None
+
+
+TEXT = st.text(alphabet=" \t\nab", max_size=4)
+
+
+@given(st.sampled_from(["standard", "normal", "emergency"]), TEXT, TEXT)
+def test_the_plans_missing_are_the_blank_ones_the_category_needs(change_type, plan, backout):
+    needed = {"normal": ["implementation_plan", "backout_plan"], "emergency": ["backout_plan"],
+              "standard": []}[change_type]
+    given_ = {"implementation_plan": plan, "backout_plan": backout}
+    assert plans_missing(change_type=change_type, implementation_plan=plan, backout_plan=backout) \
+        == [f for f in needed if not given_[f].strip()]
+
+
+@given(st.sampled_from(["standard", "normal", "emergency"]), TEXT, TEXT)
+def test_a_change_otherwise_ready_is_approved_exactly_when_its_plans_are_there(change_type, plan,
+                                                                              backout):
+    refusal = _refusal(change_type, status="assessing", plan=plan, backout=backout,
+                       expedited=change_type == "emergency")
+    missing = plans_missing(change_type=change_type, implementation_plan=plan, backout_plan=backout)
+    assert (refusal is None) == (not missing)
+    if missing:  # one line, naming each plan missing and no other
+        assert "\n" not in refusal
+        assert ("implementation plan" in refusal) == ("implementation_plan" in missing)
+        assert ("back-out plan" in refusal) == ("backout_plan" in missing)
 
 
 def test_a_normal_change_needs_a_risk_assessment():
@@ -93,8 +134,9 @@ def test_only_emergency_changes_take_the_expedited_path():
     assert "only emergency" in _refusal("normal", expedited=True)
 
 
-def test_a_standard_change_needs_no_back_out_plan_to_be_approved():
-    assert _refusal("standard", status="new", backout="", risk=False) is None
+def test_a_standard_change_needs_no_plans_to_be_approved():
+    # pre-approved: its procedure is the standard change's, on the policy's list
+    assert _refusal("standard", status="new", backout="", plan="", risk=False) is None
 
 
 @pytest.mark.parametrize("status", ["approved", "scheduled", "implementing", "closed"])

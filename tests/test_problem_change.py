@@ -20,7 +20,8 @@ def setup(store, records):
 
 
 def _implement(changes, records, change, outcome="successful", **kw):
-    records.update(change, backout_plan="Lower it again", verification_results="checked",
+    records.update(change, backout_plan="Lower it again", implementation_plan="Raise the limit",
+                   verification_results="checked",
                    backout_tested="yes")
     changes.assess(change, likelihood=1, impact=2)
     changes.approve(change, "ok")

@@ -33,7 +33,8 @@ RFC_FIELDS = (
     ("impact-availability", "impact_availability", "Impact on availability."),
     ("impact-continuity", "impact_continuity", "Impact on service continuity."),
     ("impact-security", "impact_security", "Impact on information security."),
-    ("implementation-plan", "implementation_plan", "How it will be done."),
+    ("implementation-plan", "implementation_plan", "How it will be done (required before approval "
+                                                   "of normal changes)."),
     ("backout-plan", "backout_plan", "How to undo it (required before approval of normal and "
                                      "emergency changes)."),
     ("test-plan", "test_plan", "How it will be verified."),
@@ -262,9 +263,10 @@ def register(main: click.Group) -> None:
     def approve(app: AppContext, ref, rationale, approver, expedited):
         """Approve REF, recording approver, date and rationale.
 
-        Normal changes are approved while assessing, with a risk assessment and a
-        back-out plan; emergency changes need a back-out plan and take the
-        expedited path; standard changes are pre-approved when raised.
+        Normal changes are approved while assessing, with a risk assessment, an
+        implementation plan and a back-out plan; emergency changes need a back-out
+        plan and take the expedited path; standard changes are pre-approved when
+        raised.
         """
         detail = _changes(app).approve(ref, rationale, approver=approver, expedited=expedited or None)
         decision = detail.approvals[-1]
@@ -441,8 +443,8 @@ def register(main: click.Group) -> None:
         if current.major_categories:
             click.echo(f"  category {one_line(', '.join(current.major_categories))}")
         click.echo("Approval: standard pre-approved; normal approved while assessing with a risk "
-                   "assessment and a back-out plan; emergency on an expedited approval with a "
-                   "back-out plan, reviewed after implementation.")
+                   "assessment, an implementation plan and a back-out plan; emergency on an "
+                   "expedited approval with a back-out plan, reviewed after implementation.")
         click.echo(f"Risk: {_risk_help()}")
 
 

@@ -106,6 +106,8 @@ def register(main: click.Group) -> None:
         click.option("--type", "change_type", type=click.Choice(["standard", "normal", "emergency"]),
                      default=None, help="Change category (default normal)."),
         click.option("--reason", default=None, help="Why the change is needed."),
+        click.option("--implementation-plan", default=None,
+                     help="How it will be done (required before approval of normal changes)."),
         click.option("--backout-plan", default=None, help="How to undo it if it goes wrong."),
         click.option("--service-change", "--change-type", "service_change", default=None,
                      metavar="TYPE",

@@ -5,10 +5,12 @@
   under change control, and the criteria that make a change "major impact"
   (those go through service design and transition, 8.5.2). It is read from
   the ``[changes]`` section of the config file.
-* Approval rules per category: a standard change is pre-approved; a normal
-  change is assessed (risk recorded) and needs a back-out plan before it can
-  be approved; an emergency change needs a back-out plan too, but may be
-  approved on an expedited path straight from ``new`` and is reviewed after.
+* Approval rules per category: a standard change is pre-approved (its procedure
+  is the standard change's, on the policy's list); a normal change is assessed
+  (risk recorded) and needs its implementation plan and back-out plan before it
+  can be approved; an emergency change needs a back-out plan too, but may be
+  approved on an expedited path straight from ``new``, its implementation worked
+  out on the spot and reviewed after.
 * Schedule conflicts: two changes that touch the same service or CI in
   overlapping windows.
 """
@@ -342,11 +344,39 @@ def policy_from_config(section: Mapping[str, Any], where: str = "config") -> Cha
 
 
 # ------------------------------------------------------------------ approval
-def approval_refusal(*, change_type: str, status: str, backout_plan: str,
+# The plans an approval decides on, per category (8.5.1.3: how it is done, and its back-out
+# planned). A normal change is approved on both. An emergency change is approved on the
+# expedited path before the how can always be written down, and reviewed after; the way
+# back is never optional. A standard change is pre-approved: its procedure is the standard
+# change's own, on the policy's list, not written on each one.
+PLANS_NEEDED: dict[str, tuple[str, ...]] = {
+    "normal": ("implementation_plan", "backout_plan"),
+    "emergency": ("backout_plan",),
+    "standard": (),
+}
+PLAN_WORDS = {"implementation_plan": "an implementation plan", "backout_plan": "a back-out plan"}
+
+
+def plans_missing(*, change_type: str, implementation_plan: str, backout_plan: str) -> list[str]:
+    """The plans (of :data:`PLANS_NEEDED`) this category of change needs and has not got
+    (blank counts as not got), in the order they are named."""
+    given = {"implementation_plan": implementation_plan or "", "backout_plan": backout_plan or ""}
+    return [name for name in PLANS_NEEDED[parse_change_type(change_type)] if not given[name].strip()]
+
+
+def plans_words(change_type: str, missing: Sequence[str], when: str = "it can be approved") -> str:
+    """'a normal change needs an implementation plan and a back-out plan before ``when``'."""
+    article = "an" if change_type == "emergency" else "a"
+    return (f"{article} {change_type} change needs "
+            f"{' and '.join(PLAN_WORDS[name] for name in missing)} before {when}")
+
+
+def approval_refusal(*, change_type: str, status: str, backout_plan: str, implementation_plan: str,
                      risk_assessed: bool, expedited: bool) -> str | None:
     """Why this change cannot be approved now (None: it can).
 
-    * normal: only while ``assessing``, with a risk assessment and a back-out plan;
+    * normal: only while ``assessing``, with a risk assessment, an implementation plan
+      and a back-out plan;
     * emergency: from ``new`` or ``assessing``, with a back-out plan; approving
       an emergency change is always the expedited path;
     * standard: pre-approved by policy (approving it records that).
@@ -361,9 +391,10 @@ def approval_refusal(*, change_type: str, status: str, backout_plan: str,
             return "assess the risk first (likelihood and impact) before approving a normal change"
     elif status not in ("new", "assessing"):
         return f"only a new or assessing change can be approved; this one is {status}"
-    if change_type in ("normal", "emergency") and not backout_plan.strip():
-        article = "an" if change_type == "emergency" else "a"
-        return f"{article} {change_type} change needs a back-out plan before it can be approved"
+    missing = plans_missing(change_type=change_type, implementation_plan=implementation_plan,
+                            backout_plan=backout_plan)
+    if missing:
+        return plans_words(change_type, missing)
     return None
 
 
@@ -410,10 +441,11 @@ _FIELD_WORDS = {"backout_plan": "back-out plan", "ci_updates": "planned CI updat
 
 def approval_open(*, change_type: str, status: str) -> str | None:
     """Why a change of this category cannot be approved in this status, whatever else is
-    recorded on it (None: it can be, once assessed and with a back-out plan as its
-    category needs). The screens offer approval only where this is None."""
+    recorded on it (None: it can be, once assessed and with the plans its category needs).
+    The screens offer approval only where this is None."""
     return approval_refusal(change_type=change_type, status=status, backout_plan="(any)",
-                            risk_assessed=True, expedited=parse_change_type(change_type) == "emergency")
+                            implementation_plan="(any)", risk_assessed=True,
+                            expedited=parse_change_type(change_type) == "emergency")
 
 
 def fix_said(change_ref: str, problem_ref: str) -> str:

@@ -144,6 +144,7 @@ def test_a_problem_becomes_a_known_error_and_a_change_that_is_planned_done_and_r
     term.burst("v", "Raise the queue limit", "tab", "y", "enter")
     term.wait_for("CHG-000001")
     desk.cli("changes", "assess", "CHG-000001", "--likelihood", "unlikely", "--impact", "minor",
+             "--implementation-plan", "Raise the queue limit to 500, restart the queue",
              "--backout-plan", "Put the old limit back", "--verification", "Limit checked on staging",
              "--backout-tested", "yes")
     tomorrow = datetime.now(UTC).date() + timedelta(days=1)

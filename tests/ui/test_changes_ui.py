@@ -29,7 +29,8 @@ def planned(changes):
     """Two changes on mail in overlapping windows (a conflict), one the week after."""
     from datetime import timedelta
 
-    first = changes.create(title="Patch the mail server", services=["mail"], backout_plan="Snapshot")
+    first = changes.create(title="Patch the mail server", services=["mail"], backout_plan="Snapshot",
+                           implementation_plan="Patch, reboot")
     changes.assess(first.ref, likelihood=2, impact=3)
     changes.approve(first.ref, "CAB agreed", approver="cab")
     changes.schedule(first.ref, WINDOW, WINDOW + timedelta(hours=2))
@@ -71,9 +72,10 @@ async def test_the_calendar_moves_by_weeks_and_opens_a_change(make_app, planned)
         assert f"{planned[1]} also touches mail" in screen_text(app)
 
 
-async def test_approval_of_a_normal_change_without_back_out_plan_is_refused_before_its_dialog(
+async def test_approval_of_a_normal_change_without_its_plans_is_refused_before_its_dialog(
         make_app, changes):
-    """The dialog took the approver and the rationale, then refused: A says why at once."""
+    """The dialog took the approver and the rationale, then refused: A says why at once,
+    naming each plan missing (as the service and the command line do)."""
     from sms_tui.ui.screens.decision_dialog import DecisionDialog
 
     ref = changes.create(title="Move mail to new storage", services=["mail"]).ref
@@ -83,8 +85,9 @@ async def test_approval_of_a_normal_change_without_back_out_plan_is_refused_befo
         await settle(pilot)
         await press(pilot, "5", "enter", "A")
         assert not isinstance(app.screen, DecisionDialog)
-        assert any("cannot be approved yet" in n.message and "needs a back-out plan" in n.message
-                   for n in app._notifications)
+        assert [n.message for n in app._notifications if "cannot be approved" in n.message] == [
+            f"{ref} cannot be approved yet: a normal change needs an implementation plan and a "
+            "back-out plan before it can be approved"]
         assert isinstance(app.screen, ChangeScreen)
         assert app.screen.view.status == "assessing"
 

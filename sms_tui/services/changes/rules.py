@@ -25,6 +25,8 @@ from ...domain.changes import (
     outcome_refusal,
     parse_likelihood,
     parse_risk_impact,
+    plans_missing,
+    plans_words,
     policy_from_config,
     risk_level,
     substance_refusal,
@@ -63,6 +65,9 @@ DEPLOYMENT_FLAGS = {"verification_results": "--verification …",
 DEPLOYMENT_LABELS = {"verification_results": "Verification results",
                      "backout_tested": "Back-out tested",
                      "backout_untested_reason": "Why back-out untested"}
+# ... and the plans an approval decides on (domain.changes.PLANS_NEEDED)
+PLAN_FLAGS = {"implementation_plan": "--implementation-plan …", "backout_plan": "--backout-plan …"}
+PLAN_LABELS = {"implementation_plan": "Implementation plan", "backout_plan": "Back-out plan"}
 
 # Changes whose windows still matter for conflicts (planned or under way).
 ACTIVE_STATES = ("new", "assessing", "approved", "scheduled", "implementing")
@@ -273,6 +278,17 @@ def _change_transition_rules(ctx: hooks.HookContext, old: str, new: str, note: s
         check_window(row.planned_start, row.planned_end)
     if new == "implementing" and latest_decision(ctx.session, row.ref) != "approved":
         raise ValidationError(f"{row.ref} has no recorded approval")
+    if new == "implementing":
+        # approved before the plans were required (or imported so): what the approval did not
+        # cover is not implemented; the plans are part of what is approved, so it is decided again
+        missing = plans_missing(change_type=row.change_type, backout_plan=row.backout_plan,
+                                implementation_plan=row.implementation_plan)
+        if missing:
+            raise hinted(ValidationError(
+                f"{row.ref}: {plans_words(row.change_type, missing, 'it is implemented')}; its "
+                f"approval did not cover {'one' if len(missing) == 1 else 'them'}"),
+                cli=f"sms-tui transition {row.ref} assessing, then changes assess and approve",
+                tui="t → assessing withdraws the approval; then e and A")
     if new == "implementing":
         missing = deployment_missing(verification_results=row.verification_results,
                                      backout_tested=row.backout_tested,

@@ -8,9 +8,9 @@ RecordService), and :class:`ChangeService` offers the use cases:
 * **targets**: the services and CIs a change affects, any number of each;
 * **approve / reject**: a recorded decision (approver, date, rationale).
   Standard changes are pre-approved when raised; normal changes are approved
-  while assessing, with a risk assessment and a back-out plan; emergency
-  changes need a back-out plan and are approved on the expedited path, then
-  reviewed after implementation;
+  while assessing, with a risk assessment, an implementation plan and a back-out
+  plan; emergency changes need a back-out plan and are approved on the expedited
+  path, then reviewed after implementation;
 * **schedule**: the planned window, with a warning for every other change
   touching the same service or CI in an overlapping window; a change
   calendar and a list of conflicts;
@@ -42,6 +42,8 @@ from ...domain.changes import (
     parse_likelihood,
     parse_outcome,
     parse_risk_impact,
+    plans_missing,
+    plans_words,
     rejection_refusal,
     risk_score,
     window_warning,
@@ -61,6 +63,8 @@ from ..core.store import Store
 from .remedial import remedial_views
 from .rules import (
     ACTIVE_STATES,
+    PLAN_FLAGS,
+    PLAN_LABELS,
     announce_dates_in,
     aware,
     change_policy,
@@ -237,13 +241,22 @@ class ChangeService:
                 expedited = row.change_type == "emergency"
             refusal = approval_refusal(
                 change_type=row.change_type, status=row.status, backout_plan=row.backout_plan,
+                implementation_plan=row.implementation_plan,
                 risk_assessed=row.risk_likelihood is not None and row.risk_impact is not None,
                 expedited=expedited)
             if refusal:
                 refused = ValidationError(f"{row.ref} cannot be approved: {refusal}")
+                missing = plans_missing(change_type=row.change_type,
+                                        implementation_plan=row.implementation_plan,
+                                        backout_plan=row.backout_plan)
                 if row.change_type == "normal" and row.status == "new":  # assessed first
                     refused = hinted(refused, cli=f"sms-tui transition {row.ref} assessing",
                                      tui="t moves it to assessing")
+                elif missing and refusal == plans_words(row.change_type, missing):
+                    refused = hinted(refused, cli=f"sms-tui changes assess {row.ref} "
+                                     + " ".join(PLAN_FLAGS[f] for f in missing),
+                                     tui="e opens its form: "
+                                     + ", ".join(PLAN_LABELS[f] for f in missing))
                 raise refused
             if row.change_type == "emergency" and not expedited:
                 raise ValidationError(f"{row.ref} is an emergency change: its approval is the "

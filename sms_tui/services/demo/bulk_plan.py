@@ -339,12 +339,12 @@ class BulkPlanner:
 
     def change(self, rec: Planned, created: int) -> None:
         rng, now = self.rng, self.now
-        title, reason, backout, ctype, service, ci = rng.choice(text.CHANGES)
+        title, reason, plan, backout, ctype, service, ci = rng.choice(text.CHANGES)
         desk = rng.choice(DESK)
         start = created + 86400 * rng.randint(2, 10)
         self.create(rec, created, desk, title, service, ci, "medium",
                     "high" if ctype == "emergency" else "medium", description=reason,
-                    reason=reason, backout_plan=backout, change_type=ctype,
+                    reason=reason, implementation_plan=plan, backout_plan=backout, change_type=ctype,
                     planned_start=when(start)[0], planned_end=when(start + 7200)[0])
         worker = self.assign(rec, created + 600, desk, service) if created + 600 < now else desk
         steps: list[tuple[int, str, dict]] = []

@@ -235,19 +235,20 @@ PROBLEMS: list[tuple[str, str, str, str, str, str]] = [
      "Worn sensor in tray 3.", "Use tray 1 and 2 only."),
 ]
 
-# Changes: (title, reason, backout plan, change type, service, ci)
-CHANGES: list[tuple[str, str, str, str, str, str]] = [
-    ("Upgrade VPN concentrator firmware to 9.18", "Fixes the idle-timeout default behind the VPN drops.", "Re-flash 9.16 from the backup image (15 min).", "normal", "VPN", "vpn-gw-01"),
-    ("Add index on payroll history period", "Month-end export times out.", "Drop the index.", "normal", "Payroll", "db-payroll"),
-    ("Replace access point in meeting room 2", "Recurring Wi-Fi drops during video calls.", "Re-install the old access point.", "standard", "Wi-Fi", "ap-floor2"),
-    ("Renew website TLS certificate", "Certificate expires in 3 days.", "Keep the old certificate until expiry.", "standard", "Website", "web-01"),
-    ("Apply Exchange cumulative update", "Security fixes.", "Uninstall the update from the maintenance window.", "normal", "Email", "srv-mail-01"),
-    ("Add marketing platform to SPF record", "External bounces for marketing mail.", "Restore the previous DNS record.", "standard", "Email", "mx-gateway"),
-    ("Migrate file shares to the new NAS", "nas-01 is at 85% capacity.", "Point the shares back to nas-01.", "normal", "File shares", "nas-01"),
-    ("Enable conditional access for SSO", "Audit finding: MFA not enforced off-site.", "Disable the policy.", "normal", "Identity & SSO", "app-sso"),
-    ("Emergency patch of edge firewall", "Vendor advisory: actively exploited vulnerability.", "Roll back to the previous firmware.", "emergency", "VPN", "fw-edge-01"),
-    ("Extend backup snapshot timeout", "Nightly backup failures.", "Set the timeout back to 30 min.", "standard", "Backup", "srv-backup-01"),
-    ("Separate ERP stock sync from invoice run", "Invoice run deadlocks.", "Restore the old job schedule.", "normal", "ERP", "app-erp"),
+# Changes: (title, reason, implementation plan, backout plan, change type, service, ci). Normal
+# changes are approved on both plans, emergency ones on their back-out plan at least.
+CHANGES: list[tuple[str, str, str, str, str, str, str]] = [
+    ("Upgrade VPN concentrator firmware to 9.18", "Fixes the idle-timeout default behind the VPN drops.", "Save the config, load 9.18 on the standby unit, fail over, then upgrade the primary.", "Re-flash 9.16 from the backup image (15 min).", "normal", "VPN", "vpn-gw-01"),
+    ("Add index on payroll history period", "Month-end export times out.", "Create the index online outside payroll hours; check the export plan uses it.", "Drop the index.", "normal", "Payroll", "db-payroll"),
+    ("Replace access point in meeting room 2", "Recurring Wi-Fi drops during video calls.", "Swap the unit, adopt it in the controller, test a video call.", "Re-install the old access point.", "standard", "Wi-Fi", "ap-floor2"),
+    ("Renew website TLS certificate", "Certificate expires in 3 days.", "Install the new certificate on web-01 and reload the web server.", "Keep the old certificate until expiry.", "standard", "Website", "web-01"),
+    ("Apply Exchange cumulative update", "Security fixes.", "Put the server in maintenance mode, run the update, reboot, check mail flow.", "Uninstall the update from the maintenance window.", "normal", "Email", "srv-mail-01"),
+    ("Add marketing platform to SPF record", "External bounces for marketing mail.", "Add the platform's include to the SPF record; check it with an SPF lookup.", "Restore the previous DNS record.", "standard", "Email", "mx-gateway"),
+    ("Migrate file shares to the new NAS", "nas-01 is at 85% capacity.", "Sync the shares to nas-02, freeze writes, final sync, repoint the DFS links.", "Point the shares back to nas-01.", "normal", "File shares", "nas-01"),
+    ("Enable conditional access for SSO", "Audit finding: MFA not enforced off-site.", "Enable the policy in report-only mode for a week, then enforce it.", "Disable the policy.", "normal", "Identity & SSO", "app-sso"),
+    ("Emergency patch of edge firewall", "Vendor advisory: actively exploited vulnerability.", "Apply the vendor hotfix on the standby unit, fail over, patch the primary.", "Roll back to the previous firmware.", "emergency", "VPN", "fw-edge-01"),
+    ("Extend backup snapshot timeout", "Nightly backup failures.", "Set the snapshot timeout to 60 min in the backup policy.", "Set the timeout back to 30 min.", "standard", "Backup", "srv-backup-01"),
+    ("Separate ERP stock sync from invoice run", "Invoice run deadlocks.", "Move the stock sync job to 02:00, after the invoice run ends.", "Restore the old job schedule.", "normal", "ERP", "app-erp"),
 ]
 
 NOTES = {

@@ -388,11 +388,12 @@ class _Planner:
         for target in self.targets(Kind.CHANGE, n):
             # a standard change is approved the moment it is raised
             pool = [c for c in text.CHANGES
-                    if not (target in ("new", "assessing", "rejected") and c[3] == "standard")]
-            title, reason, backout, ctype, service, ci = rng.choice(pool)
+                    if not (target in ("new", "assessing", "rejected") and c[4] == "standard")]
+            title, reason, plan, backout, ctype, service, ci = rng.choice(pool)
             start = self.now + timedelta(days=self.rng.randint(1, 14), hours=self.rng.randint(0, 8))
             rec = self.record(Kind.CHANGE, target, title, pace=CHANGE_PACES.get(target), fields={
-                "description": reason, "reason": reason, "backout_plan": backout,
+                "description": reason, "reason": reason, "implementation_plan": plan,
+                "backout_plan": backout,
                 "change_type": ctype, "service": service, "ci": ci, "impact": "medium",
                 "urgency": "high" if ctype == "emergency" else "medium",
             })

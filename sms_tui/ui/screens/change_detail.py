@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 CATEGORY_RULES = {
     "standard": "pre-approved by the change policy",
-    "normal": "assessed, then approved with a back-out plan",
+    "normal": "assessed; approved with implementation and back-out plans",
     "emergency": "expedited approval, back-out plan, reviewed after implementation",
 }
 
@@ -200,6 +200,7 @@ class ChangeScreen(RecordScreen):
             reason = approval_refusal(
                 change_type=detail.change_type, status=detail.record.status,
                 backout_plan=str(detail.record.extra.get("backout_plan") or ""),
+                implementation_plan=str(detail.record.extra.get("implementation_plan") or ""),
                 risk_assessed=detail.risk_likelihood is not None and detail.risk_impact is not None,
                 expedited=detail.change_type == "emergency")
             if reason is not None:

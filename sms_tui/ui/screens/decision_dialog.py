@@ -55,4 +55,5 @@ def _change_approval_rule(record: RecordView) -> str:
         return "Emergency: expedited approval; needs a back-out plan; reviewed after implementation."
     if kind == "standard":
         return "Standard: pre-approved by the change policy."
-    return "Normal: approved while assessing, with a risk assessment and a back-out plan."
+    return ("Normal: approved while assessing, with a risk assessment, an implementation plan "
+            "and a back-out plan.")
