@@ -94,10 +94,53 @@ def test_withdrawing_the_approval_lets_the_change_be_rewritten_and_decided_again
 
 def test_nothing_approved_is_rewritten_once_the_change_is_under_way(changes, records):
     ref = _scheduled(changes, change_type="standard")
-    records.update(ref, description="also the relay")  # a standard change is completed until it starts
+    changes.set_targets(ref, services=["web"])  # what a standard change is applied to: until it starts
     changes.start(ref)
     with pytest.raises(ValidationError, match="under way; record what differed in a note"):
         records.update(ref, title="Something else")
+    with pytest.raises(ValidationError, match="under way"):
+        changes.set_targets(ref, services=["mail"], remove=True)
+
+
+@pytest.mark.parametrize("fields", [
+    {"title": "Patch and migrate the mail server"},
+    {"implementation_plan": "Also move the mailboxes"}, {"description": "and the relay"},
+    {"backout_plan": "none"}])
+def test_a_standard_change_is_not_rewritten_after_its_pre_approval(changes, records, fields):
+    """It stayed editable after the approval, with no trace of a new decision: its
+    pre-approval covers what it does and how, as raised."""
+    ref = _scheduled(changes, change_type="standard")
+    journal = len(records.get(ref).journal)
+    with pytest.raises(ValidationError, match="pre-approval as a standard change covers its .* as "
+                                              "raised; withdraw the approval first") as refused:
+        records.update(ref, **fields)
+    assert refused.value.tui_hint == "t → assessing withdraws it"
+    view = records.get(ref)
+    assert all(view.extra.get(k, getattr(view, k, None)) != v for k, v in fields.items())
+    assert len(view.journal) == journal
+    with pytest.raises(ValidationError, match="pre-approval"):
+        changes.assess(ref, likelihood=5, impact=5)  # nor is its risk re-assessed
+
+
+def test_a_standard_change_rewritten_is_approved_again_by_someone(changes, records):
+    ref = _scheduled(changes, change_type="standard")
+    records.transition(ref, "assessing", note="the mailboxes move too")
+    records.update(ref, implementation_plan="Patch, then move the mailboxes")
+    with pytest.raises(DeskError, match="from 'assessing'"):
+        changes.start(ref)
+    changes.approve(ref, "Mailbox move is on the standard list too", approver="change manager")
+    detail = changes.detail(ref)
+    assert [(a.decision, a.approver) for a in detail.approvals] == [
+        ("approved", "change policy"), ("withdrawn", "tester"), ("approved", "change manager")]
+    assert changes.start(ref).record.status == "implementing"
+
+
+def test_a_standard_change_plans_its_ci_updates_after_it_is_raised(changes, store):
+    from sms_tui.services.changes.ci_updates import ChangeCIUpdates
+
+    ref = _scheduled(changes, change_type="standard")
+    ChangeCIUpdates(store).plan(ref, "srv-mail-01", description="v2")
+    assert [u.ci for u in changes.detail(ref).planned_updates] == ["srv-mail-01"]
 
 
 def test_the_next_statuses_offer_approval_only_where_the_category_allows_it(changes, records):

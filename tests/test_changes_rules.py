@@ -9,6 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sms_tui.domain.changes import (
+    APPROVAL_ACTED_ON,
+    APPROVAL_IN_FORCE,
+    APPROVED_SUBSTANCE,
+    STANDARD_INSTANCE,
     ChangePolicy,
     ChangeWindow,
     RiskLevel,
@@ -21,6 +25,7 @@ from sms_tui.domain.changes import (
     plans_missing,
     policy_from_config,
     risk_level,
+    substance_refusal,
 )
 from sms_tui.domain.errors import ConfigError, ValidationError
 
@@ -142,6 +147,39 @@ def test_a_standard_change_needs_no_plans_to_be_approved():
 @pytest.mark.parametrize("status", ["approved", "scheduled", "implementing", "closed"])
 def test_a_change_past_the_decision_cannot_be_approved_again(status):
     assert _refusal("emergency", status=status, expedited=True) is not None
+
+
+# ------------------------------------------------------------------ what an approval covers
+FIELDS = sorted(APPROVED_SUBSTANCE | {"assignee", "planned_start", "test_results", "category"})
+
+
+@given(st.sampled_from(["standard", "normal", "emergency"]),
+       st.sampled_from(["new", "assessing", *APPROVAL_IN_FORCE, *APPROVAL_ACTED_ON, "closed"]),
+       st.sets(st.sampled_from(FIELDS), min_size=1))
+def test_what_an_approval_in_force_covers_is_not_rewritten_whatever_the_category(
+        change_type, status, changed):
+    """A standard change stayed editable after its pre-approval, with no trace of a new
+    decision: what it does and how (title, description, plans, risk...) is fixed from the
+    approval on, for every category. A standard change is pre-approved for its procedure, not
+    for which services and CIs it is applied to: those (and the CI updates it plans) are
+    filled in until it starts."""
+    refusal = substance_refusal(ref="CHG-000001", change_type=change_type, status=status,
+                                changed=changed)
+    fixed = set(changed) & APPROVED_SUBSTANCE
+    if change_type == "standard" and status in APPROVAL_IN_FORCE:
+        fixed -= STANDARD_INSTANCE
+    assert (refusal is None) == (not fixed or status not in APPROVAL_IN_FORCE + APPROVAL_ACTED_ON)
+    if refusal is not None:
+        assert "\n" not in refusal
+        assert ("withdraw the approval first" in refusal) == (status in APPROVAL_IN_FORCE)
+
+
+def test_a_standard_change_is_told_its_pre_approval_covers_what_it_says():
+    assert substance_refusal(ref="CHG-000007", change_type="standard", status="approved",
+                             changed=["implementation_plan", "title"]) == (
+        "CHG-000007 is approved: its pre-approval as a standard change covers its implementation "
+        "plan, title as raised; withdraw the approval first (back to assessing), edit, and have "
+        "it approved again")
 
 
 @pytest.mark.parametrize("outcome", ["failed", "backed_out"])

@@ -407,6 +407,10 @@ APPROVED_SUBSTANCE: frozenset[str] = frozenset({
     "cost", "feasibility", "impact_capacity", "impact_availability", "impact_continuity",
     "impact_security", "impact_customers", "impact_policies", "service_change", "service", "ci",
     "services", "cis", "ci_updates"})
+# A standard change is pre-approved for what it does and how (the procedure on the policy's
+# list), not for which services and CIs it is applied to: those, and the CI updates it plans
+# on them, are filled in until it starts.
+STANDARD_INSTANCE: frozenset[str] = frozenset({"service", "ci", "services", "cis", "ci_updates"})
 # Statuses in which an approval is in force (withdrawn by moving back to assessing) ...
 APPROVAL_IN_FORCE: tuple[str, ...] = ("approved", "scheduled")
 # ... and in which it was acted on: what was approved is now the record of what was done.
@@ -417,20 +421,25 @@ def substance_refusal(*, ref: str, change_type: str, status: str,
                       changed: Iterable[str]) -> str | None:
     """Why ``changed`` fields of a change cannot change now (None: they can).
 
-    The approval covers what is implemented: once a normal or emergency change is
-    approved, its substance (:data:`APPROVED_SUBSTANCE`) changes only after the approval
-    is withdrawn (the change goes back to assessing and is decided again). A standard
-    change is pre-approved by the policy for its category, not by a decision on what it
-    says, so it is completed until it is under way. Once under way, no change's is.
+    The approval covers what is implemented: once a change is approved, its substance
+    (:data:`APPROVED_SUBSTANCE`) changes only after the approval is withdrawn (the change
+    goes back to assessing and is decided again, by someone). That holds for a standard
+    change too, from its pre-approval when it is raised: rewriting what it does and how
+    makes it another change than the one on the policy's list. Only what it is applied to
+    (:data:`STANDARD_INSTANCE`) is filled in until it starts. Once under way, nothing
+    approved changes, whatever the category.
     """
-    fields = sorted(set(changed) & APPROVED_SUBSTANCE)
-    locked = APPROVAL_ACTED_ON if change_type == "standard" else APPROVAL_IN_FORCE + APPROVAL_ACTED_ON
-    if not fields or status not in locked:
+    fields = set(changed) & APPROVED_SUBSTANCE
+    if change_type == "standard" and status in APPROVAL_IN_FORCE:
+        fields -= STANDARD_INSTANCE
+    if not fields or status not in APPROVAL_IN_FORCE + APPROVAL_ACTED_ON:
         return None
-    what = ", ".join(_FIELD_WORDS.get(f, f.replace("_", " ")) for f in fields)
+    what = ", ".join(_FIELD_WORDS.get(f, f.replace("_", " ")) for f in sorted(fields))
     if status in APPROVAL_IN_FORCE:
-        return (f"{ref} is {status}: the approval covers its {what} as assessed; withdraw "
-                "the approval first (back to assessing), edit, and have it approved again")
+        covers = "its pre-approval as a standard change covers its {} as raised" \
+            if change_type == "standard" else "the approval covers its {} as assessed"
+        return (f"{ref} is {status}: {covers.format(what)}; withdraw the approval first (back "
+                "to assessing), edit, and have it approved again")
     return (f"{ref} is {status}: the approval covered its {what} as assessed, and the change "
             "is under way; record what differed in a note")
 

@@ -101,3 +101,22 @@ def test_the_plans_follow_the_description_before_risk_cost_and_impacts(editing):
     # every field of the record is still asked for, once
     wanted = {n for n in EXTRA_FIELDS[Kind.CHANGE] if editing or n != "outcome"}
     assert sorted(n for n in names if n in EXTRA_FIELDS[Kind.CHANGE]) == sorted(wanted)
+
+
+async def test_the_form_does_not_rewrite_a_standard_change_after_its_pre_approval(make_app, changes):
+    """Its title and plans were saved over after the approval with no new decision: the form
+    says so in one line, names the key that withdraws the approval, and writes nothing."""
+    ref = changes.create(title="Renew the TLS certificate", change_type="standard",
+                         implementation_plan="Install the new certificate, reload").ref
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        form = await _edit_form(app, pilot, ref)
+        form.query_one("#f-implementation_plan").text = "Also move the site to a new host"
+        await press(pilot, "ctrl+s")
+        assert app.screen is form
+        shown = str(form.query_one("#form-error").render())
+        assert f"{ref} is approved: its pre-approval as a standard change covers its " \
+               "implementation plan as raised" in shown and "t → assessing withdraws it" in shown
+        assert app.backend.records.get(ref).extra["implementation_plan"] == \
+            "Install the new certificate, reload"
