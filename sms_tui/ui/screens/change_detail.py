@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 CATEGORY_RULES = {
     "standard": "pre-approved by the change policy",
-    "normal": "assessed; approved with implementation and back-out plans",
+    "normal": "assessed; approved on implementation + back-out plans",  # one line at 80×24
     "emergency": "expedited approval, back-out plan, reviewed after implementation",
 }
 
