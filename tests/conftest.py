@@ -72,7 +72,7 @@ BOTH_BACKENDS = {
     "test_reviews", "test_reviews_cli", "test_reviews_events", "test_scheduler",
     "test_migrations", "test_server_desk", "test_team", "test_requests", "test_problems",
     "test_changes", "test_known_errors", "test_major_incidents", "test_reports",
-    "test_evidence", "test_transfer", "test_demo", "test_sla_incidents", "test_mail_attachments",
+    "test_evidence", "test_evidence_as_at", "test_transfer", "test_demo", "test_sla_incidents", "test_mail_attachments",
     "test_mail_imap", "test_request_sla", "test_ci_graph", "test_change_ci_updates", "test_nul_text",
 }
 PG_ADMIN_URL = os.environ.get("SMS_TUI_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -80,26 +80,32 @@ def test_what_the_desk_does_not_hold_is_outside_until_registered(store, clock):
     before = evidence(store).clause("8.5.1")
     assert before.status == "outside" and before.outside == ("change management policy",)
 
+    clock.set(at(20))  # registered during the period: the period's register holds it
     DocumentService(store).add(title="Change management policy", kind="change_management_policy",
                                doc_version="3", owner="CIO", approved_on="2026-01-10",
                                next_review="2027-01-10", location="intranet/policies/change.pdf")
+    clock.set(NOW)
     after = evidence(store).clause("8.5.1")
     assert after.status == "met" and after.outside == ()
     assert after.documents == ("DOC-000001 Change management policy (version 3)",)
 
 
 def test_a_document_past_its_review_date_is_a_gap(store, clock):
-    clock.set(NOW)
+    clock.set(at(5))
     docs = DocumentService(store)
     docs.add(title="Major incident procedure", kind="major_incident_procedure",
              approved_on="2025-01-01", next_review="2026-03-01")
+    clock.set(NOW)
     clause = evidence(store).clause("8.6.1")
     assert clause.status == "gap"
     [gap] = [g for g in clause.gaps if g.key == "documents.review_overdue"]
     assert gap.refs == ("DOC-000001",)
     assert [d.ref for d in docs.list(overdue_only=True)] == ["DOC-000001"]
     docs.edit("DOC-000001", next_review="2027-03-01", doc_version="2", note="reviewed")
-    assert "documents.review_overdue" not in gap_keys(evidence(store), "8.6.1")
+    # reviewed after March: overdue at March's end, as it was; not in April's
+    assert "documents.review_overdue" in gap_keys(evidence(store), "8.6.1")
+    april = Period(MARCH.end, datetime(2026, 5, 1, tzinfo=UTC))
+    assert "documents.review_overdue" not in gap_keys(evidence(store, april), "8.6.1")
 
 
 def test_a_trigger_that_did_not_happen_is_not_applicable(store, clock):
@@ -285,7 +291,7 @@ def test_sampled_records_are_printed_with_their_journal_in_markdown_too(store, c
 
 
 def test_a_documentary_clause_is_met_by_its_current_documents(store, clock):
-    clock.set(NOW)
+    clock.set(at(10))
     docs = DocumentService(store)
     assert evidence(store).clause("8.4").status == "outside"
     docs.add(title="IT budget 2026", kind="budget", approved_on="2026-01-05",

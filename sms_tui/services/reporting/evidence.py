@@ -51,10 +51,37 @@ class EvCtx:
     now: datetime
     max_refs: int | None
     config: Any = None  # the store's Config (SLA targets)
+    _documents: list[tuple] | None = None
+
+    @property
+    def as_of(self) -> datetime:
+        """The moment the period's state is read at: its end, or now while it runs. Whatever
+        is "past due" or "in force" is judged here, never against today for a past period."""
+        return min(self.period.end, self.now)
+
+    @property
+    def past(self) -> bool:
+        """The period is over: what the desk holds now is not its state."""
+        return self.period.end <= self.now
+
+    def existed(self, column: str = "created_at") -> str:
+        """SQL: the row existed at the end of a past period (any row, while it runs)."""
+        return f"{column} < :e" if self.past else "1=1"
+
+    def rolled_back(self, current: dict[str, dict[str, Any]], kinds: tuple[str, ...],
+                    fields: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+        """``current`` as it stood at the end of a past period (see :mod:`.as_at`); as it is,
+        while the period runs."""
+        from .as_at import rolled_back
+
+        if not self.past:
+            return current
+        return rolled_back(self.session, current, kinds, self.params["e"], fields)
 
     @property
     def params(self) -> dict[str, str]:
-        return {"s": ts(self.period.start), "e": ts(self.period.end), "now": ts(self.now)}
+        return {"s": ts(self.period.start), "e": ts(self.period.end), "now": ts(self.now),
+                "asof": ts(self.as_of)}
 
     def count(self, table: str, where: str = "1=1", column: str = "created_at") -> int:
         """Rows of ``table`` whose ``column`` is in the period and that match ``where``."""
@@ -76,7 +103,7 @@ class EvCtx:
             return None
         names = ", ".join(f"'{a}'" for a in activities)
         return self.gap(key, f"{what} overdue (due in the period, not done)", "review_task",
-                        f"activity IN ({names}) AND {OPEN_REVIEW} AND due < :now", column="due")
+                        f"activity IN ({names}) AND {OPEN_REVIEW} AND due < :asof", column="due")
 
     def skipped_reviews(self, key: str, activities: tuple[str, ...] | None, what: str) -> Gap | None:
         """Scheduled reviews of ``activities`` (None: every activity) due in the period and
@@ -464,16 +491,15 @@ def attach_documents(ev: EvCtx, clause: ClauseEvidence) -> ClauseEvidence:
         return clause
     if not ev.probe.has("document", "kind", "status", "next_review", "approved_on"):
         return replace(clause, outside=tuple(k.label for k in kinds))
-    names = ", ".join(f"'{k.key}'" for k in kinds)
-    found = rows(ev.session, "SELECT ref, title, doc_version, kind, next_review < :now, "
-                 f"approved_on IS NULL FROM document WHERE status = 'current' AND kind IN ({names}) "
-                 "ORDER BY kind, id", now=ev.params["now"])
+    keys = {k.key for k in kinds}
+    found = [r for r in _register(ev) if r[3] in keys]
     held = {r[3] for r in found}
     overdue = tuple(r[0] for r in found if r[4])
     unapproved = tuple(r[0] for r in found if r[5])
     gaps = list(clause.gaps)
     if overdue:
-        gaps.append(Gap("documents.review_overdue", "documents whose review date has passed",
+        gaps.append(Gap("documents.review_overdue", "documents whose review date had passed at "
+                        "the end of the period" if ev.past else "documents whose review date has passed",
                         len(overdue), overdue[: ev.max_refs] if ev.max_refs else overdue))
     if unapproved:
         gaps.append(Gap("documents.unapproved", "documents with no approval date",
@@ -485,6 +511,33 @@ def attach_documents(ev: EvCtx, clause: ClauseEvidence) -> ClauseEvidence:
     return replace(clause, facts=facts, gaps=tuple(gaps), documents=listed,
                    evidence=clause.evidence + good,
                    outside=tuple(k.label for k in kinds if k.key not in held))
+
+
+def _register(ev: EvCtx) -> list[tuple]:
+    """The current documents of the register as it stood at the end of the period (read once
+    per report): (ref, title, version, kind, overdue for review, unapproved), by kind.
+
+    A document registered after the period was not in it, one withdrawn since was; its
+    title, version, kind, approval and next review are those it had then (undone from its
+    journal), and its review was overdue when its date had passed by the period's end."""
+    if ev._documents is not None:
+        return ev._documents
+    from .as_at import when
+
+    fields = ("title", "doc_version", "kind", "status", "next_review", "approved_on")
+    now = {ref: dict(zip(fields, values, strict=True)) | {"id": id_}
+           for id_, ref, *values in rows(ev.session, f"SELECT id, ref, {', '.join(fields)} FROM "
+                                         f"document WHERE {ev.existed()}", **ev.params)}
+    then = ev.rolled_back(now, ("document",), fields)
+    found = []
+    for ref, doc in sorted(then.items(), key=lambda item: (str(item[1]["kind"]), item[1]["id"])):
+        if doc["status"] != "current":
+            continue
+        review = when(doc["next_review"])
+        found.append((ref, doc["title"] or "", doc["doc_version"] or "", doc["kind"],
+                      review is not None and review < ev.as_of, when(doc["approved_on"]) is None))
+    ev._documents = found
+    return found
 
 
 def build_clauses(session: Session, probe: Probe, period: Period, now: datetime,

@@ -1,0 +1,93 @@
+"""Records as they stood at a moment in the past, read back from their journals.
+
+The register of documents, the CIs, the organisations and the review schedules
+keep only their current values; every change to them is journaled with its old
+and new value (``changes``: ``{field: [old, new]}``). A past period's evidence
+reads them as they were at the period's end: the current values with every
+change journaled at or after that moment undone, newest first. Only the
+journal entries since that moment are read, so a recent period costs little,
+and a record whose early history was imported without a journal is still read
+right for any moment after its import.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from .sql import rows
+
+
+def rolled_back(session: Session, current: dict[str, dict[str, Any]], kinds: tuple[str, ...],
+                at: str, fields: tuple[str, ...], *,
+                actions: tuple[str, ...] | None = None) -> dict[str, dict[str, Any]]:
+    """``current`` (journal reference -> {field: value now}) as it stood at ``at`` (a stored
+    timestamp): each change of ``fields`` journaled on ``kinds`` at or after ``at`` undone.
+
+    Values come back as the journal wrote them (dates as ISO text, see :func:`when`).
+    """
+    state = {ref: dict(values) for ref, values in current.items()}
+    if not state:
+        return state
+    names = ", ".join(f"'{k}'" for k in kinds)  # fixed identifiers, never user text
+    only = "" if actions is None else f"AND action IN ({', '.join(repr(a) for a in actions)}) "
+    for ref, changes in rows(session, "SELECT record_ref, changes FROM journal_entry WHERE "
+                             f"record_kind IN ({names}) {only}AND at >= :at ORDER BY id DESC", at=at):
+        values = state.get(ref)
+        if values is None:
+            continue
+        for field, pair in _changes(changes).items():
+            if field in fields and isinstance(pair, list) and len(pair) == 2:
+                values[field] = pair[0]
+    return state
+
+
+def journaled_since(session: Session, kinds: tuple[str, ...], at: str, field: str
+                    ) -> list[tuple[str, str, Any, Any]]:
+    """(reference, action, old, new) of each change of ``field`` journaled on ``kinds`` at or
+    after ``at``, newest first."""
+    names = ", ".join(f"'{k}'" for k in kinds)
+    found = []
+    for ref, action, changes in rows(session, "SELECT record_ref, action, changes FROM "
+                                     f"journal_entry WHERE record_kind IN ({names}) AND at >= :at "
+                                     "ORDER BY id DESC", at=at):
+        pair = _changes(changes).get(field)
+        if isinstance(pair, list) and len(pair) == 2:
+            found.append((ref, action, pair[0], pair[1]))
+    return found
+
+
+def _changes(raw: Any) -> dict[str, Any]:
+    try:
+        found = json.loads(raw or "{}")
+    except (TypeError, ValueError):  # an entry damaged by hand says nothing
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def when(value: Any) -> datetime | None:
+    """A time as a column or the journal gives it (a datetime, stored text, an ISO date) in
+    UTC; None when there is none or it cannot be read."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    try:
+        text = str(value)
+        parsed = (datetime.combine(date.fromisoformat(text), datetime.min.time()) if len(text) == 10
+                  else datetime.fromisoformat(text))
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def flag(value: Any) -> bool:
+    """A boolean as a column or the journal gives it (True, 1, 't', 'true'...)."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "t", "true", "yes")
+    return bool(value)
