@@ -6,9 +6,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
+from sms_tui.services.configuration.catalogue import CatalogueService
 from sms_tui.services.reporting.model import Period
 from sms_tui.services.reporting.service import ReportService
 from sms_tui.services.reviews.documents import DocumentService
+
+from .incident_helpers import Desk
 
 
 def d(y, m, day, h=9):
@@ -85,3 +90,85 @@ def test_a_document_approved_after_the_period_was_unapproved_in_it(store, clock)
     clock.set(AFTER)
     DocumentService(store).edit(ref, approved_on="2026-11-02")
     assert gaps(evidence(store, clock), "8.5.1")["documents.unapproved"].refs == (ref,)
+
+
+# ------------------------------------------------------------------ configuration (8.2.6)
+@pytest.fixture
+def cis(tmp_path, clock, db_path):
+    """A desk whose applications are not under change control, and its catalogue."""
+    desk = Desk(tmp_path, clock, '[changes.control]\nci_types = ["server"]\nservices = ["Payroll"]\n', db=db_path)
+    yield desk.store, _Catalogue(CatalogueService(desk.store))
+    desk.close()
+
+
+class _Catalogue:
+    """The catalogue, adding applications (not under change control here)."""
+
+    def __init__(self, catalogue: CatalogueService) -> None:
+        self.catalogue = catalogue
+
+    def add_ci(self, name, **fields):
+        return self.catalogue.add_ci(name, ci_type="application", **fields)
+
+    def __getattr__(self, name):
+        return getattr(self.catalogue, name)
+
+
+def test_a_ci_added_after_the_period_is_not_counted_in_it(cis, clock):
+    store, catalogue = cis
+    clock.set(BEFORE)
+    catalogue.add_service("Mail")
+    catalogue.add_ci("srv-mail-01", service="Mail")
+    clock.set(AFTER)
+    catalogue.add_ci("srv-new")  # tied to nothing: an orphan today, absent in Q3
+    report = evidence(store, clock)
+    assert facts(report, "8.2.6")["Configuration items recorded"] == "1 (1 active)"
+    assert facts(report, "8.2.6")["Linked to a service"] == "1 (100 %)"
+    assert "ci.orphaned" not in gaps(report, "8.2.6")
+
+
+def test_a_ci_retired_or_related_after_the_period_is_read_as_it_was(cis, clock):
+    store, catalogue = cis
+    clock.set(BEFORE)
+    catalogue.add_service("Mail")
+    for name in ("app-01", "srv-01", "old-01"):
+        catalogue.add_ci(name)
+    catalogue.add_ci("srv-02", service="Mail")
+    clock.set(AFTER)
+    catalogue.relate("app-01", "srv-01", "runs_on")
+    catalogue.update_ci("old-01", status="retired")
+    catalogue.update_ci("srv-02", service="")
+    report = evidence(store, clock)
+    assert facts(report, "8.2.6")["Configuration items recorded"] == "4 (4 active)"
+    assert facts(report, "8.2.6")["Linked to a service"] == "1 (25 %)"
+    assert facts(report, "8.2.6")["Relationships between CIs"] == "0"
+    assert gaps(report, "8.2.6")["ci.orphaned"].refs == ("app-01", "old-01", "srv-01")
+
+
+def test_a_relationship_removed_after_the_period_still_tied_its_cis(cis, clock):
+    store, catalogue = cis
+    clock.set(BEFORE)
+    catalogue.add_ci("app-01")
+    catalogue.add_ci("srv-01")
+    catalogue.relate("app-01", "srv-01", "runs_on")
+    clock.set(AFTER)
+    catalogue.unrelate("app-01", "srv-01")
+    report = evidence(store, clock)
+    assert facts(report, "8.2.6")["Relationships between CIs"] == "1"
+    assert "ci.orphaned" not in gaps(report, "8.2.6")
+
+
+def test_a_service_linked_to_a_ci_after_the_period_did_not_tie_it_then(cis, clock):
+    from sms_tui.services.configuration.ci_graph import CIGraph
+
+    store, catalogue = cis
+    clock.set(BEFORE)
+    catalogue.add_service("Mail")
+    catalogue.add_ci("app-01")
+    clock.set(AFTER)
+    CIGraph(store).relate("Mail", "app-01", "depends_on")
+    report = evidence(store, clock)
+    assert facts(report, "8.2.6")["Services in the relationship graph (linked to CIs)"] == (
+        "0 (0 relationships)")
+    assert facts(report, "8.2.6")["Relationships between CIs"] == "0"
+    assert gaps(report, "8.2.6")["ci.orphaned"].refs == ("app-01",)

@@ -11,9 +11,10 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
+from .as_at import journaled_since
 from .evidence import OPEN_REVIEW, EvCtx, _keep, pct, plural
 from .model import ClauseEvidence, Fact, Gap
-from .sql import refs, scalar, ts
+from .sql import refs, rows, scalar, ts
 
 
 def _no_data(clause: str, title: str, what: str) -> ClauseEvidence:
@@ -27,26 +28,71 @@ def _review_facts(ev: EvCtx, activities: tuple[str, ...], label: str) -> list[Fa
 
 # --------------------------------------------------------------------- 8.2.6
 def _service_graph_facts(ev: EvCtx) -> list[Fact]:
-    """Services in the relationship graph (issue 18): how many are linked to CIs."""
+    """Services in the relationship graph (issue 18): how many are linked to CIs, at the end
+    of a past period (links made since undone from the services' journals)."""
     if not ev.probe.has("service_ci_relationship"):
         return []
-    links = int(scalar(ev.session, "SELECT COUNT(*) FROM service_ci_relationship") or 0)
-    services = int(scalar(ev.session, "SELECT COUNT(DISTINCT service_id) FROM service_ci_relationship")
-                   or 0)
+    per_service = {f"SVC:{name}": int(n) for name, n in rows(
+        ev.session, "SELECT s.name, COUNT(*) FROM service_ci_relationship g JOIN service s "
+        "ON s.id = g.service_id GROUP BY s.name")}
+    if ev.past:
+        for ref, _action, old, new in journaled_since(ev.session, ("service",), ev.params["e"],
+                                                      "relationship"):
+            per_service[ref] = per_service.get(ref, 0) + _undone(old, new)
+    links = sum(n for n in per_service.values() if n > 0)
+    services = sum(1 for n in per_service.values() if n > 0)
     return [Fact("Services in the relationship graph (linked to CIs)",
                  f"{services} ({links} relationship{'s' if links != 1 else ''})")]
+
+
+def _undone(old: object, new: object) -> int:
+    """What undoing a journaled relationship change does to a count: a link made since was
+    not there (-1), one removed since was (+1)."""
+    return -1 if old is None and new is not None else 1 if new is None and old is not None else 0
+
+
+def _cis_then(ev: EvCtx) -> tuple[list[tuple[str, str, bool, int]], int]:
+    """The CIs as they stood at the end of a past period, as they are while it runs:
+    (name, status, linked to a service, relationships to CIs or services), and how many
+    relationships between CIs there were.
+
+    A CI recorded after the period is left out; its status, service and relationships are
+    those it had then (each change journaled on it since undone)."""
+    ties = ["(SELECT COUNT(*) FROM ci_relationship r WHERE r.source_id = c.id OR "
+            "r.target_id = c.id)" if ev.probe.has("ci_relationship") else "0"]
+    if ev.probe.has("service_ci_relationship"):  # a service in the graph ties it too
+        ties.append("(SELECT COUNT(*) FROM service_ci_relationship g WHERE g.ci_id = c.id)")
+    now = {f"CI:{name}": {"name": name, "status": status, "service": service, "ties": int(n)}
+           for name, status, service, n in rows(
+               ev.session, f"SELECT c.name, c.status, c.service_id, {' + '.join(ties)} "
+               f"FROM configuration_item c WHERE {ev.existed('c.created_at')}", **ev.params)}
+    relations = (int(scalar(ev.session, "SELECT COUNT(*) FROM ci_relationship") or 0)
+                 if ev.probe.has("ci_relationship") else 0)
+    then = ev.rolled_back(now, ("ci",), ("status", "service"))
+    if ev.past:
+        on_cis = on_services = 0
+        for ref, _action, old, new in journaled_since(ev.session, ("ci", "service"),
+                                                      ev.params["e"], "relationship"):
+            step = _undone(old, new)
+            if ref.startswith("SVC:"):
+                on_services += step
+                continue
+            on_cis += step
+            if ref in then:
+                then[ref]["ties"] += step
+        # a link between two CIs is journaled on both, a CI's link to a service on it once
+        relations += (on_cis - on_services) // 2
+    found = [(c["name"], c["status"], c["service"] is not None, c["ties"]) for c in then.values()]
+    return sorted(found, key=lambda c: c[0]), relations
 
 
 def configuration(ev: EvCtx) -> ClauseEvidence:
     if not ev.probe.has("configuration_item", "status", "service_id"):
         return _no_data("8.2.6", "Configuration information", "no configuration items table")
-    total = int(scalar(ev.session, "SELECT COUNT(*) FROM configuration_item") or 0)
-    active = int(scalar(ev.session,
-                        "SELECT COUNT(*) FROM configuration_item WHERE status = 'active'") or 0)
-    with_service = int(scalar(
-        ev.session, "SELECT COUNT(*) FROM configuration_item WHERE service_id IS NOT NULL") or 0)
-    relations = (int(scalar(ev.session, "SELECT COUNT(*) FROM ci_relationship") or 0)
-                 if ev.probe.has("ci_relationship") else 0)
+    cis, relations = _cis_then(ev)
+    total = len(cis)
+    active = sum(1 for c in cis if c[1] == "active")
+    with_service = sum(1 for c in cis if c[2])
     changed = int(scalar(
         ev.session, "SELECT COUNT(DISTINCT record_ref) FROM journal_entry WHERE record_kind = 'ci' "
         "AND at >= :s AND at < :e", **ev.params) or 0)
@@ -63,14 +109,9 @@ def configuration(ev: EvCtx) -> ClauseEvidence:
         *ev.skip_facts(("config_verification",)),
     ]
     # A CI with no service of its own may still serve one through a relationship (a switch
-    # under the mail servers); only CIs tied to nothing at all are a gap.
-    related = ("EXISTS (SELECT 1 FROM ci_relationship r WHERE r.source_id = c.id "
-               "OR r.target_id = c.id)") if ev.probe.has("ci_relationship") else "1=0"
-    if ev.probe.has("service_ci_relationship"):  # a service in the graph ties it too
-        related = f"({related} OR EXISTS (SELECT 1 FROM service_ci_relationship g WHERE g.ci_id = c.id))"
-    count, listed = refs(
-        ev.session, "SELECT c.name FROM configuration_item c WHERE c.status = 'active' "
-        f"AND c.service_id IS NULL AND NOT {related} ORDER BY c.name", ev.max_refs)
+    # under the mail servers, or a service in the graph); only CIs tied to nothing are a gap.
+    orphans = [c[0] for c in cis if c[1] == "active" and not c[2] and c[3] <= 0]
+    count, listed = len(orphans), tuple(orphans[:ev.max_refs] if ev.max_refs else orphans)
     gaps = [
         Gap("ci.orphaned", "active configuration items tied to no service and no other CI",
             count, listed),
