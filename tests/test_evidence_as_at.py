@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from sms_tui.services.configuration.catalogue import CatalogueService
+from sms_tui.services.customers.contacts import ContactService
 from sms_tui.services.reporting.model import Period
 from sms_tui.services.reporting.service import ReportService
 from sms_tui.services.reviews.documents import DocumentService
@@ -158,17 +159,33 @@ def test_a_relationship_removed_after_the_period_still_tied_its_cis(cis, clock):
     assert "ci.orphaned" not in gaps(report, "8.2.6")
 
 
-def test_a_service_linked_to_a_ci_after_the_period_did_not_tie_it_then(cis, clock):
-    from sms_tui.services.configuration.ci_graph import CIGraph
+# ------------------------------------------------------------------ relationship managers (8.3.2)
+def _customer(store, clock, at, org, email):
+    clock.set(at)
+    ContactService(store).add(name=email.split("@")[0], email=email, organisation=org,
+                              role="customer")
 
-    store, catalogue = cis
-    clock.set(BEFORE)
-    catalogue.add_service("Mail")
-    catalogue.add_ci("app-01")
+
+def test_a_relationship_manager_named_after_the_period_leaves_its_gap(store, clock):
+    _customer(store, clock, BEFORE, "Acme", "ann@acme.test")
     clock.set(AFTER)
-    CIGraph(store).relate("Mail", "app-01", "depends_on")
+    ContactService(store).set_manager("Acme", "Bea Manager")
     report = evidence(store, clock)
-    assert facts(report, "8.2.6")["Services in the relationship graph (linked to CIs)"] == (
-        "0 (0 relationships)")
-    assert facts(report, "8.2.6")["Relationships between CIs"] == "0"
-    assert gaps(report, "8.2.6")["ci.orphaned"].refs == ("app-01",)
+    assert gaps(report, "8.3.2")["customers.no_manager"].refs == ("Acme",)
+    key = "Customer organisations with a designated relationship manager"
+    assert facts(report, "8.3.2")[key] == "0 of 1"
+
+
+def test_a_manager_removed_after_the_period_was_designated_in_it(store, clock):
+    _customer(store, clock, BEFORE, "Acme", "ann@acme.test")
+    ContactService(store).set_manager("Acme", "Bea Manager")
+    clock.set(AFTER)
+    ContactService(store).set_manager("Acme", "")
+    assert "customers.no_manager" not in gaps(evidence(store, clock), "8.3.2")
+
+
+def test_a_customer_registered_after_the_period_is_not_one_of_its_customers(store, clock):
+    _customer(store, clock, AFTER, "Newco", "ned@newco.test")
+    report = evidence(store, clock)
+    assert "customers.no_manager" not in gaps(report, "8.3.2")
+    assert facts(report, "8.3.2")["Contacts registered (customers, users, interested parties)"] == "0"

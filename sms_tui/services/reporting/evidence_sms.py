@@ -246,17 +246,25 @@ def _surveys(ev: EvCtx, facts: list[Fact], gaps: list[Gap | None]) -> int:
 
 
 def _customers(ev: EvCtx, facts: list[Fact], gaps: list[Gap | None]) -> None:
-    """The contact register: customers identified, and a relationship manager for each."""
+    """The contact register: customers identified, and a relationship manager for each, as
+    they stood at the end of a past period (contacts registered before it ended, with their
+    organisation and role then; managers as designated then, each later change undone from
+    the journals); as they are while it runs."""
     if not ev.probe.has("contact", "organisation") or not ev.probe.has("organisation"):
         return
-    contacts = int(scalar(ev.session, "SELECT COUNT(*) FROM contact") or 0)
-    orgs = [name for (name,) in ev.session.execute(text(
-        "SELECT DISTINCT organisation FROM contact WHERE role = 'customer' AND organisation <> '' "
-        "ORDER BY organisation")).all()]
-    managed = {name for (name,) in ev.session.execute(text(
-        "SELECT name FROM organisation WHERE relationship_manager <> ''")).all()}
+    contacts = ev.rolled_back(
+        {ref: {"organisation": org, "role": role} for ref, org, role in rows(
+            ev.session, f"SELECT ref, organisation, role FROM contact WHERE {ev.existed()}",
+            **ev.params)}, ("contact",), ("organisation", "role"))
+    managers = ev.rolled_back(
+        {f"ORG:{name}": {"name": name, "relationship_manager": manager} for name, manager in rows(
+            ev.session, f"SELECT name, relationship_manager FROM organisation WHERE {ev.existed()}",
+            **ev.params)}, ("organisation",), ("relationship_manager",))
+    orgs = sorted({c["organisation"] for c in contacts.values()
+                   if c["role"] == "customer" and c["organisation"]})
+    managed = {m["name"] for m in managers.values() if m["relationship_manager"]}
     facts += [
-        Fact("Contacts registered (customers, users, interested parties)", str(contacts)),
+        Fact("Contacts registered (customers, users, interested parties)", str(len(contacts))),
         Fact("Customer organisations with a designated relationship manager",
              f"{len([o for o in orgs if o in managed])} of {len(orgs)}"),
     ]
