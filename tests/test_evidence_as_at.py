@@ -13,6 +13,7 @@ from sms_tui.services.customers.contacts import ContactService
 from sms_tui.services.reporting.model import Period
 from sms_tui.services.reporting.service import ReportService
 from sms_tui.services.reviews.documents import DocumentService
+from sms_tui.services.reviews.service import ReviewService
 
 from .incident_helpers import Desk
 
@@ -189,3 +190,30 @@ def test_a_customer_registered_after_the_period_is_not_one_of_its_customers(stor
     report = evidence(store, clock)
     assert "customers.no_manager" not in gaps(report, "8.3.2")
     assert facts(report, "8.3.2")["Contacts registered (customers, users, interested parties)"] == "0"
+
+
+# ------------------------------------------------------------------ schedules
+def _schedules(store, clock):
+    clock.set(BEFORE)
+    reviews = ReviewService(store)
+    reviews.ensure_schedules()
+    return reviews
+
+
+def test_a_schedule_paused_after_the_period_was_in_force_during_it(store, clock):
+    reviews = _schedules(store, clock)
+    in_force = facts(evidence(store, clock), "8.2.6–9.3")["Schedules in force at the end of the period"]
+    clock.set(AFTER)
+    reviews.update_schedule("budget_costs", paused=True, note="finance moved")
+    report = evidence(store, clock)
+    assert "reviews.paused" not in gaps(report, "8.2.6–9.3")
+    assert facts(report, "8.2.6–9.3")["Schedules in force at the end of the period"] == in_force
+
+
+def test_a_schedule_paused_during_the_period_and_resumed_since_is_a_gap_of_it(store, clock):
+    reviews = _schedules(store, clock)
+    clock.set(DURING)
+    reviews.update_schedule("budget_costs", paused=True, note="finance moved")
+    clock.set(AFTER)
+    reviews.update_schedule("budget_costs", paused=False)
+    assert gaps(evidence(store, clock), "8.2.6–9.3")["reviews.paused"].refs == ("budget_costs",)

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
-from .as_at import journaled_since
+from .as_at import flag, journaled_since
 from .evidence import OPEN_REVIEW, EvCtx, _keep, pct, plural
 from .model import ClauseEvidence, Fact, Gap
 from .sql import refs, rows, scalar, ts
@@ -311,20 +311,33 @@ def planned_reviews(ev: EvCtx) -> ClauseEvidence:
         gaps.append(ev.gap("reviews.no_outcome", "reviews done without outcome notes",
                            "review_task", "status = 'done' AND outcome = ''",
                            column="completed_at"))
-    if ev.probe.has("review_schedule", "paused", "activity"):
-        active = int(scalar(ev.session,
-                            "SELECT COUNT(*) FROM review_schedule WHERE paused = FALSE") or 0)
-        facts.insert(0, Fact("Schedules in force", str(active)))
-        count, listed = refs(ev.session, "SELECT activity FROM review_schedule WHERE paused = TRUE "
-                             "ORDER BY clause, activity", ev.max_refs)
-        gaps.append(Gap("reviews.paused", "schedules paused (no review will be raised)",
-                        count, listed))
+    if ev.probe.has("review_schedule", "paused", "activity", "clause"):
+        schedules = _schedules_then(ev)
+        paused = [activity for _clause, activity, is_paused in schedules if is_paused]
+        facts.insert(0, Fact("Schedules in force" + (" at the end of the period" if ev.past else ""),
+                             str(len(schedules) - len(paused))))
+        gaps.append(Gap("reviews.paused", "schedules paused at the end of the period (no review "
+                        "raised while paused)" if ev.past else
+                        "schedules paused (no review will be raised)",
+                        len(paused), tuple(paused[:ev.max_refs] if ev.max_refs else paused)))
     summary = (f"{plural(due, 'review')} due: {on_time} done on time, {late} late, "
                f"{skipped} skipped, {overdue} overdue")
     # Evidence is a review done: a skip is a recorded decision, shown as such, but not
     # evidence that the activity happened (an activity with every review skipped is a gap).
     return ClauseEvidence("8.2.6–9.3", title, summary, tuple(facts), _keep(*gaps),
                           evidence=on_time + late)
+
+
+def _schedules_then(ev: EvCtx) -> list[tuple[str, str, bool]]:
+    """(clause, activity, paused) of each review schedule at the end of a past period: those
+    set up before it ended, paused or not as they were then (pauses and resumptions journaled
+    on SCH:… since undone); as they are while it runs."""
+    now = {f"SCH:{activity}": {"clause": clause, "activity": activity, "paused": paused}
+           for clause, activity, paused in rows(
+               ev.session, f"SELECT clause, activity, paused FROM review_schedule WHERE "
+               f"{ev.existed()}", **ev.params)}
+    then = ev.rolled_back(now, ("schedule",), ("paused",))
+    return sorted((s["clause"], s["activity"], flag(s["paused"])) for s in then.values())
 
 
 # --------------------------------------------------------------------- 9.4
