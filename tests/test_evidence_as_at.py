@@ -217,3 +217,39 @@ def test_a_schedule_paused_during_the_period_and_resumed_since_is_a_gap_of_it(st
     clock.set(AFTER)
     reviews.update_schedule("budget_costs", paused=False)
     assert gaps(evidence(store, clock), "8.2.6–9.3")["reviews.paused"].refs == ("budget_costs",)
+
+
+# ------------------------------------------------------------------ past due at the period's end
+def test_a_corrective_action_due_after_the_period_is_not_past_due_in_it(store, clock):
+    clock.set(DURING)
+    findings = ReviewService(store)
+    ref = findings.new_nonconformity("Backups never restored", clause="8.7.2").ref
+    findings.add_corrective_action(ref, "Restore test monthly", due=d(2026, 11, 1))
+    assert "nc.actions_overdue" not in gaps(evidence(store, clock), "10.1")
+
+
+def test_a_corrective_action_past_due_at_the_period_end_and_done_since_is_a_gap(store, clock):
+    clock.set(DURING)
+    findings = ReviewService(store)
+    ref = findings.new_nonconformity("Backups never restored", clause="8.7.2").ref
+    findings.add_corrective_action(ref, "Restore test monthly", due=d(2026, 9, 1))
+    clock.set(AFTER)
+    findings.complete_corrective_action(ref, 1, note="restored")
+    assert gaps(evidence(store, clock), "10.1")["nc.actions_overdue"].refs == (ref,)
+
+
+def test_an_improvement_due_after_the_period_is_not_past_due_in_it(store, clock):
+    clock.set(DURING)
+    ReviewService(store).new_improvement("Self-service resets", owner="kim", due=d(2026, 11, 1))
+    assert "ofi.past_due" not in gaps(evidence(store, clock), "10.2")
+
+
+def test_a_complaint_open_long_at_the_period_end_and_resolved_since_is_a_gap(store, clock, records):
+    from sms_tui.services.customers.complaints import ComplaintService
+
+    _customer(store, clock, BEFORE, "Acme", "ann@acme.test")
+    clock.set(DURING)
+    ref = records.create("complaint", title="Rude answer", requester="ann@acme.test").ref
+    clock.set(AFTER)
+    ComplaintService(store).resolve(ref, "Apologised")
+    assert gaps(evidence(store, clock), "8.3.2")["complaints.open_long"].refs == (ref,)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from .evidence import EvCtx, _keep, plural
 from .model import ClauseEvidence, Fact, Gap
-from .sql import scalar
 
 
 def _reviews(ev: EvCtx, activities: tuple[str, ...], label: str, key: str
@@ -73,7 +72,7 @@ def design_and_transition(ev: EvCtx) -> ClauseEvidence:
                            "change", f"major_impact = TRUE AND NOT {retest_sql} AND EXISTS (SELECT 1 "
                            "FROM review_task r WHERE r.activity = 'continuity_retest' AND "
                            "r.source_ref = \"change\".ref AND r.status NOT IN ('done', 'skipped') "
-                           "AND r.due < :now)", column="resolved_at"))
+                           "AND r.due < :asof)", column="resolved_at"))
     applicable = bool(flagged or implemented)
     summary = (f"{plural(flagged, 'change')} flagged for design and transition, {implemented} "
                f"implemented, {retested} re-tested for continuity")
@@ -209,10 +208,3 @@ def management_review(ev: EvCtx) -> ClauseEvidence:
     return ClauseEvidence("9.3", "Management review", summary, tuple(facts), _keep(*gaps),
                           evidence=done)
 
-
-def documents_overdue(ev: EvCtx) -> int:
-    """Documents of the register whose review date has passed (for the summary line)."""
-    if not ev.probe.has("document", "next_review", "status"):
-        return 0
-    return int(scalar(ev.session, "SELECT COUNT(*) FROM document WHERE status = 'current' "
-                      "AND next_review < :now", now=ev.params["now"]) or 0)

@@ -215,11 +215,13 @@ def _complaints(ev: EvCtx, facts: list[Fact], gaps: list[Gap | None]) -> int:
     if categories:
         facts.append(Fact("Complaints by category",
                           ", ".join(f"{cat}: {n}" for cat, n in categories)))
-    # open for more than 30 days at the end of the period: not managed to closure
-    cutoff = ts(min(ev.period.end, ev.now) - timedelta(days=30))
-    count, listed = refs(ev.session, "SELECT ref FROM complaint WHERE status IN "
-                         "('received', 'investigating', 'escalated') AND created_at < :c "
-                         "ORDER BY ref", ev.max_refs, c=cutoff)
+    # open for more than 30 days at the end of the period: not managed to closure. Open then =
+    # open now, or resolved or closed since (its status now says nothing of the period's end)
+    cutoff = ts(ev.as_of - timedelta(days=30))
+    count, listed = refs(ev.session, "SELECT ref FROM complaint WHERE (status IN "
+                         "('received', 'investigating', 'escalated') OR COALESCE(resolved_at, "
+                         "closed_at) >= :asof) AND created_at < :c ORDER BY ref", ev.max_refs,
+                         c=cutoff, asof=ev.params["asof"])
     gaps.append(Gap("complaints.open_long", "complaints open for more than 30 days", count, listed))
     return received + resolved
 
@@ -290,7 +292,7 @@ def planned_reviews(ev: EvCtx) -> ClauseEvidence:
     on_time = ev.count("review_task", "status = 'done' AND completed_at <= due", column="due")
     late = ev.count("review_task", "status = 'done' AND completed_at > due", column="due")
     skipped = ev.count("review_task", "status = 'skipped'", column="due")
-    overdue_sql = f"{OPEN_REVIEW} AND due < :now"
+    overdue_sql = f"{OPEN_REVIEW} AND due < :asof"
     overdue = ev.count("review_task", overdue_sql, column="due")
     events = ev.count("review_task", "source = 'event'") if ev.probe.has(
         "review_task", "source") else 0
@@ -402,9 +404,13 @@ def nonconformities(ev: EvCtx) -> ClauseEvidence:
         gaps += [
             ev.gap("nc.no_actions", "nonconformities without any corrective action",
                    "nonconformity", f"status <> 'cancelled' AND NOT {has_actions}"),
-            ev.gap("nc.actions_overdue", "nonconformities with corrective actions past due",
+            # past due at the end of the period: due before it, not done by then (one done
+            # since was still past due then; one due after it was not yet)
+            ev.gap("nc.actions_overdue", "nonconformities with corrective actions past due"
+                   + (" at the end of the period" if ev.past else ""),
                    "nonconformity", "EXISTS (SELECT 1 FROM corrective_action a WHERE "
-                   "a.nonconformity_id = nonconformity.id AND a.done = FALSE AND a.due < :now)"),
+                   "a.nonconformity_id = nonconformity.id AND a.due < :asof AND (a.done = FALSE "
+                   "OR a.done_at >= :asof))"),
         ]
     if ev.probe.has("nonconformity", "effectiveness_note"):
         gaps.append(ev.gap("nc.closed_unverified",
@@ -440,8 +446,11 @@ def improvements(ev: EvCtx) -> ClauseEvidence:
         gaps.append(ev.gap("ofi.no_owner", "open improvement opportunities without an owner",
                            table, f"{open_states} AND owner = ''"))
     if ev.probe.has(table, "due"):
-        gaps.append(ev.gap("ofi.past_due", "open improvement opportunities past their due date",
-                           table, f"{open_states} AND due IS NOT NULL AND due < :now"))
+        # open at the end of the period (open now, or closed or rejected since) and due before it
+        gaps.append(ev.gap("ofi.past_due", "open improvement opportunities past their due date"
+                           + (" at the end of the period" if ev.past else ""), table,
+                           f"({open_states} OR closed_at >= :asof) AND due IS NOT NULL "
+                           "AND due < :asof"))
     if ev.probe.has(table, "criteria", "target", "measurement"):
         gaps.append(ev.gap("ofi.approved_without_criteria",
                            "improvement opportunities approved without evaluation criteria or a "
