@@ -12,6 +12,7 @@ from sms_tui.services.configuration.catalogue import CatalogueService
 from sms_tui.services.customers.contacts import ContactService
 from sms_tui.services.reporting.model import Period
 from sms_tui.services.reporting.service import ReportService
+from sms_tui.services.requests.service import RequestService
 from sms_tui.services.reviews.documents import DocumentService
 from sms_tui.services.reviews.service import ReviewService
 
@@ -253,3 +254,46 @@ def test_a_complaint_open_long_at_the_period_end_and_resolved_since_is_a_gap(sto
     clock.set(AFTER)
     ComplaintService(store).resolve(ref, "Apologised")
     assert gaps(evidence(store, clock), "8.3.2")["complaints.open_long"].refs == (ref,)
+
+
+# ------------------------------------------------------------------ rejected requests (8.6.2)
+def test_a_rejected_request_is_recorded_and_closed_not_fulfilled_and_no_gap(store, clock):
+    clock.set(DURING)
+    requests = RequestService(store)
+    requests.save_type("laptop", title="New laptop", needs_approval=True, approver="cfo")
+    ref = requests.create("laptop", title="A second laptop").record.ref
+    clock.set(d(2026, 8, 4))
+    requests.reject(ref, "One laptop per person", approver="cfo")
+    report = evidence(store, clock)
+    found = facts(report, "8.6.2")
+    assert found["Service requests recorded"] == "1"
+    assert found["Classified (request type)"] == "1 (100 %)"
+    assert found["Of these, fulfilled by the time of the report"] == "0"
+    assert found["Requests fulfilled in the period, whenever raised"] == "0"
+    # the decision's rationale is the action logged
+    assert found["With actions logged in the journal"] == "1 (100 %)"
+    assert found["Needing approval / approved"] == "1 / 0"
+    assert not report.clause("8.6.2").gaps
+    # a rejection closes it: it is no closed request asking for a satisfaction score
+    assert facts(report, "8.3.2")["Requests closed in the period"] == "0"
+    assert "satisfaction.none" not in gaps(report, "8.3.2")
+
+
+def test_a_service_linked_to_a_ci_after_the_period_did_not_tie_it_then(cis, clock):
+    from sms_tui.services.configuration.ci_graph import CIGraph
+
+    store, catalogue = cis
+    clock.set(BEFORE)
+    catalogue.add_service("Mail")
+    catalogue.add_ci("app-01")
+    clock.set(AFTER)
+    CIGraph(store).relate("Mail", "app-01", "depends_on")
+    report = evidence(store, clock)
+    assert facts(report, "8.2.6")["Services in the relationship graph (linked to CIs)"] == (
+        "0 (0 relationships)")
+    assert facts(report, "8.2.6")["Relationships between CIs"] == "0"
+    assert gaps(report, "8.2.6")["ci.orphaned"].refs == ("app-01",)
+    # the service report agrees: raised, not fulfilled, and no longer open at the period's end
+    service = ReportService(store).service_report(Q3)
+    assert [service.figure(k).current for k in ("requests.opened", "requests.fulfilled",
+                                                "requests.backlog")] == [1, 0, 0]
