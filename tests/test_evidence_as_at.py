@@ -298,3 +298,12 @@ def test_a_service_linked_to_a_ci_after_the_period_did_not_tie_it_then(cis, cloc
     assert facts(report, "8.2.6")["Relationships between CIs"] == "0"
     assert gaps(report, "8.2.6")["ci.orphaned"].refs == ("app-01",)
 
+
+# ------------------------------------------------------------------ settings kept without history
+def test_settings_the_desk_keeps_no_history_of_are_said_to_be_todays(store, clock):
+    past = evidence(store, clock)
+    assert "Incident targets (as configured today)" in facts(past, "8.3.3")
+    assert ("Priority rule for security risk (config [security_incident]) (as configured today)"
+            in facts(past, "8.7"))
+    running = evidence(store, clock, Period(d(2026, 12, 1, 0), d(2027, 1, 1, 0)))
+    assert "Incident targets" in facts(running, "8.3.3")

@@ -64,6 +64,11 @@ class EvCtx:
         """The period is over: what the desk holds now is not its state."""
         return self.period.end <= self.now
 
+    def today(self, text: str) -> str:
+        """``text`` about a setting the desk keeps no history of (the config): said to be
+        today's in a past period's report, never passed off as the period's."""
+        return f"{text} (as configured today)" if self.past else text
+
     def existed(self, column: str = "created_at") -> str:
         """SQL: the row existed at the end of a past period (any row, while it runs)."""
         return f"{column} < :e" if self.past else "1=1"
@@ -253,7 +258,8 @@ def _uninformed_text(ev: EvCtx) -> str:
     # the config was checked when it was loaded: this cannot raise
     section = ev.config.section("major_incident") if ev.config is not None else None
     if not policy_from_config(section or None).contacts:
-        return (f"{what}: no top-management contacts configured ([major_incident] contacts), "
+        configured = ("are configured today" if ev.past else "configured")
+        return (f"{what}: no top-management contacts {configured} ([major_incident] contacts), "
                 "nobody was informed")
     return f"{what} (none recorded, or each recorded to nobody)"
 

@@ -112,7 +112,8 @@ def _security_incidents(ev: EvCtx) -> tuple[int, list[Fact], list[Gap | None]]:
     by_risk = ", ".join(f"{risk} {n}" for risk, n in counts if n) or "none"
     facts = [Fact("Information security incidents (8.7.3.3, security risk not none)", str(total)),
              Fact("Security incidents by risk", by_risk),
-             Fact("Priority rule for security risk (config [security_incident])", policy.rule_text())]
+             Fact(ev.today("Priority rule for security risk (config [security_incident])"),
+                  policy.rule_text())]
     gaps: list[Gap | None] = []
     below = " OR ".join(f"(security_risk = '{risk}' AND priority > {floor})"
                         for risk, floor in policy.floors.items() if risk in RISKS)

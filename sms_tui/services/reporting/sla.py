@@ -167,8 +167,10 @@ def sla_evidence(ev) -> ClauseEvidence:
         **params)
     overrides = len(policy.services)
     facts = [
-        Fact("Targets", "per priority" + (f", with overrides for {overrides} service(s)"
-                                          if overrides else " (the same for every service)")),
+        # the targets are the config's today (it keeps no history); requests carry their own
+        Fact(ev.today("Incident targets"), "per priority" + (
+            f", with overrides for {overrides} service(s)" if overrides
+            else " (the same for every service)")),
         Fact("Incidents resolved in the period", str(resolved)),
         Fact("Within the resolution target", f"{met} ({pct(met, resolved)})"),
         Fact("First response within target", f"{r_met} of {responded} ({pct(r_met, responded)})"),
