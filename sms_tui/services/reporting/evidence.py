@@ -3,9 +3,12 @@
 For each clause the product serves, :func:`build_clauses` counts the records
 of the period (created in ``[from, to)``) that show the requirement is met,
 and lists the GAPS an auditor would raise -- each with the references
-involved (cut to ``max_refs``; the count is always complete). Everything is
-SQL (counts, EXISTS sub-queries on indexed columns); only the listed
-references leave the database.
+involved (cut to ``max_refs``; the count is always complete). The records are
+counted in SQL (counts, EXISTS sub-queries on indexed columns); only the listed
+references leave the database. The small registers (documents, CIs, contacts and
+organisations, review schedules) are read as they stood at the end of a past
+period: their rows, with the changes journaled since undone in Python
+(:mod:`.as_at`); whatever is past due is judged at that moment (:attr:`EvCtx.as_of`).
 
 Record clauses (8.5.1, 8.6.x) are here; the management-system clauses (8.2.6,
 8.3.x, planned reviews, 9.4, 10.x) are in :mod:`.report_evidence_sms`.
