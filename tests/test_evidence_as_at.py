@@ -256,6 +256,28 @@ def test_a_complaint_open_long_at_the_period_end_and_resolved_since_is_a_gap(sto
     assert gaps(evidence(store, clock), "8.3.2")["complaints.open_long"].refs == (ref,)
 
 
+
+def test_a_continuity_retest_falling_due_after_the_period_was_not_overdue_in_it(store, clock,
+                                                                                records):
+    from sqlmodel import select
+
+    from sms_tui.services.reviews.service import raise_event_review_in
+    from sms_tui.storage.models import Change
+
+    clock.set(DURING)
+    ref = records.create("change", title="Move the data centre", change_type="normal").ref
+    implemented = d(2026, 9, 25)
+    with store.write() as session:  # implemented late in Q3; its re-test due in October
+        row = session.exec(select(Change).where(Change.ref == ref)).one()
+        row.major_impact, row.status, row.resolved_at = True, "review", implemented
+        raise_event_review_in(session, activity="continuity_retest", source_ref=ref,
+                              title=f"Re-test after {ref}", clause="8.7.2",
+                              due=d(2026, 10, 9), now=implemented, actor="tester")
+    assert "transition.no_retest" not in gaps(evidence(store, clock), "8.5.2")
+    # the same read in October, just after the re-test fell due, as in December
+    clock.set(d(2026, 10, 12))
+    assert "transition.no_retest" not in gaps(ReportService(store).evidence_report(Q3), "8.5.2")
+
 # ------------------------------------------------------------------ rejected requests (8.6.2)
 def test_a_rejected_request_is_recorded_and_closed_not_fulfilled_and_no_gap(store, clock):
     clock.set(DURING)
