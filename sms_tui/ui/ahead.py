@@ -112,6 +112,14 @@ class RecordAhead:
         if kept.ready_for == ref and kept.seen_version == self.app.data_version:
             return  # filled already, and nothing written since
         moved, app = self._moved, self.app
+        view = kept.current_view()
+        if view is not None and view.ref == ref and kept.seen_version == app.data_version:
+            # it shows this record already, as it is (the analyst came back from it): back
+            # to its top, without reading and filling it again
+            kept.back_to_top()
+            kept.ready_for = ref
+            self._later(lambda: self._lay_out(moved, ref, 0))
+            return
         fetch = kept.fetcher(app.backend, ref)
 
         def read() -> None:

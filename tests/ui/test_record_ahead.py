@@ -87,9 +87,11 @@ async def test_down_and_enter_in_one_burst_open_the_row_moved_to_not_the_one_rea
         assert screen_text(app).splitlines()[2].lstrip().startswith(opened)
 
 
-async def test_back_on_the_queue_the_record_opens_again_at_its_top(make_app, desk) -> None:
-    """Scrolled to the journal's end, then Esc: the screen is filled again for the next
-    Enter, which shows the record from its top, not where the analyst left it."""
+async def test_back_on_the_queue_the_record_opens_again_at_its_top(
+        make_app, desk, monkeypatch) -> None:
+    """Scrolled to the journal's end, then Esc: the screen is made ready again for the next
+    Enter -- without reading the record again, nothing having been written -- which shows
+    the record from its top, not where the analyst left it."""
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         ref, kept = await _rested_on_the_second_row(pilot)
@@ -97,7 +99,9 @@ async def test_back_on_the_queue_the_record_opens_again_at_its_top(make_app, des
         assert kept.query_one("#body").scroll_y > 0
         assert kept.ready_for is None  # shown: no longer as it was laid out ahead
         await press(pilot, "escape")
+        reads = _count_reads(monkeypatch, app)
         await _until_ready(pilot, ref)
+        assert reads == []
         await pilot.press("enter")
         assert app.screen is kept
         await settle(pilot)

@@ -176,6 +176,16 @@ class RecordScreen(RecordActions, DeskScreen):
         self.query_one("#links", OptionList).highlighted = None
         self.present(data)
         self.seen_version = self.app.data_version
+        self._to_top()
+
+    def back_to_top(self) -> None:
+        """As it would be opened again on the record it shows (the analyst came back from it
+        to the queue and nothing was written since): at its top, its first link highlighted."""
+        links = self.query_one("#links", OptionList)
+        links.highlighted = 0 if self.view is not None and self.view.links else None
+        self._to_top()
+
+    def _to_top(self) -> None:
         body = self.query_one("#body")
         body.scroll_home(animate=False, immediate=True)
         self.set_focus(body)
