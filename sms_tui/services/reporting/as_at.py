@@ -5,14 +5,18 @@ keep only their current values; every change to them is journaled with its old
 and new value (``changes``: ``{field: [old, new]}``). A past period's evidence
 reads them as they were at the period's end: the current values with every
 change journaled at or after that moment undone, newest first. Only the
-journal entries since that moment are read, so a recent period costs little,
-and a record whose early history was imported without a journal is still read
-right for any moment after its import.
+journal entries of those records since that moment are read, looked up by
+reference (the journal's index on it): a period of 2023 on the million-record
+desk costs what last month's does -- read through the index on time, the
+entries of every record since 2023 were read to find the few of these kinds
+(14-24 s a query). A record whose early history was imported without a journal
+is still read right for any moment after its import.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -32,7 +36,7 @@ def rolled_back(session: Session, current: dict[str, dict[str, Any]], kinds: tup
     if not state:
         return state
     names = ", ".join(f"'{k}'" for k in kinds)  # fixed identifiers, never user text
-    for ref, changes in _since(session, "record_ref, changes", names, at):
+    for ref, changes in _since(session, "record_ref, changes", names, at, state):
         values = state.get(ref)
         if values is None:
             continue
@@ -42,25 +46,37 @@ def rolled_back(session: Session, current: dict[str, dict[str, Any]], kinds: tup
     return state
 
 
-def journaled_since(session: Session, kinds: tuple[str, ...], at: str, field: str
-                    ) -> list[tuple[str, str, Any, Any]]:
+def journaled_since(session: Session, kinds: tuple[str, ...], at: str, field: str,
+                    refs: Iterable[str]) -> list[tuple[str, str, Any, Any]]:
     """(reference, action, old, new) of each change of ``field`` journaled on ``kinds`` at or
-    after ``at``, newest first."""
+    after ``at`` on the records ``refs`` (every record of those kinds: they are never
+    deleted), newest first."""
     names = ", ".join(f"'{k}'" for k in kinds)
     found = []
-    for ref, action, changes in _since(session, "record_ref, action, changes", names, at):
+    for ref, action, changes in _since(session, "record_ref, action, changes", names, at, refs):
         pair = _changes(changes).get(field)
         if isinstance(pair, list) and len(pair) == 2:
             found.append((ref, action, pair[0], pair[1]))
     return found
 
 
-def _since(session: Session, columns: str, names: str, at: str) -> list[tuple]:
-    """``columns`` of the entries journaled on ``names`` at or after ``at``, newest first.
-    Sorted here, not by SQL: ORDER BY id made SQLite scan the whole journal in id order
-    rather than search its index on ``at`` for the few entries since."""
-    found = rows(session, f"SELECT id, {columns} FROM journal_entry WHERE record_kind IN "
-                 f"({names}) AND at >= :at", at=at)
+REFS_PER_QUERY = 500  # well under SQLite's and psycopg's limits on bound parameters
+
+
+def _since(session: Session, columns: str, names: str, at: str, refs: Iterable[str]
+           ) -> list[tuple]:
+    """``columns`` of the entries journaled on ``names`` at or after ``at`` about the records
+    ``refs``, newest first: found by reference (the index on ``record_ref``), not by time --
+    the index on ``at`` read every record's entries since ``at`` (millions for a period two
+    years back) to keep the few of these kinds. Sorted here, not by SQL."""
+    wanted = sorted(set(refs))
+    found: list[tuple] = []
+    for start in range(0, len(wanted), REFS_PER_QUERY):
+        chunk = wanted[start:start + REFS_PER_QUERY]
+        params = {f"r{i}": ref for i, ref in enumerate(chunk)}
+        marks = ", ".join(f":r{i}" for i in range(len(chunk)))
+        found += rows(session, f"SELECT id, {columns} FROM journal_entry WHERE record_ref IN "
+                      f"({marks}) AND record_kind IN ({names}) AND at >= :at", at=at, **params)
     return [row[1:] for row in sorted(found, key=lambda row: row[0], reverse=True)]
 
 

@@ -36,8 +36,9 @@ def _service_graph_facts(ev: EvCtx) -> list[Fact]:
         ev.session, "SELECT s.name, COUNT(*) FROM service_ci_relationship g JOIN service s "
         "ON s.id = g.service_id GROUP BY s.name")}
     if ev.past:
+        services = [f"SVC:{name}" for (name,) in rows(ev.session, "SELECT name FROM service")]
         for ref, _action, old, new in journaled_since(ev.session, ("service",), ev.params["e"],
-                                                      "relationship"):
+                                                      "relationship", services):
             per_service[ref] = per_service.get(ref, 0) + _undone(old, new)
     links = sum(n for n in per_service.values() if n > 0)
     services = sum(1 for n in per_service.values() if n > 0)
@@ -71,8 +72,11 @@ def _cis_then(ev: EvCtx) -> tuple[list[tuple[str, str, bool, int]], int]:
     then = ev.rolled_back(now, ("ci",), ("status", "service"))
     if ev.past:
         on_cis = on_services = 0
+        every = [f"CI:{name}" for (name,) in rows(ev.session, "SELECT name FROM configuration_item")]
+        if ev.probe.has("service"):
+            every += [f"SVC:{name}" for (name,) in rows(ev.session, "SELECT name FROM service")]
         for ref, _action, old, new in journaled_since(ev.session, ("ci", "service"),
-                                                      ev.params["e"], "relationship"):
+                                                      ev.params["e"], "relationship", every):
             step = _undone(old, new)
             if ref.startswith("SVC:"):
                 on_services += step
