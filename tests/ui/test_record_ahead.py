@@ -15,7 +15,7 @@ from .test_warm import _until_built
 async def _until_ready(pilot, ref: str) -> RecordScreen:
     """Until the kept record screen is filled and laid out ahead for ``ref``."""
     app = pilot.app
-    for _ in range(200):
+    for _ in range(400):  # 20 s and more: a loaded machine
         await pilot.pause(0.05)
         kept = next(iter(app._detail_screens.values()), None)
         if kept is not None and kept.ready_for == ref and app.record_ahead.filled[-1:] == [ref]:
@@ -108,14 +108,16 @@ async def test_back_on_the_queue_the_record_opens_again_at_its_top(
         assert kept.query_one("#body").scroll_y == 0
 
 
-async def test_nothing_is_read_ahead_while_keys_keep_coming(make_app, desk) -> None:
+async def test_nothing_is_read_ahead_while_keys_keep_coming(make_app, desk, monkeypatch) -> None:
+    # a rest long enough that a loaded machine's gaps between the test's keys stay under it
+    monkeypatch.setattr(ahead, "REST_S", 1.0)
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await _until_built(pilot, "record screen")
         for key in ("down", "down", "up", "down"):
             await pilot.press(key)
-            await pilot.pause(ahead.REST_S / 4)
+            await pilot.pause(0.05)
         assert app.record_ahead.filled == []
         ref = app.screen.current_ref()
         await _until_ready(pilot, ref)
