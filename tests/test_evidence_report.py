@@ -66,6 +66,9 @@ def test_a_major_incident_with_a_completed_review_is_no_gap(store, clock):
 def test_change_gaps(evidence):
     assert gaps(evidence, "8.5.1") == {
         "changes.no_backout": ("CHG-000003",),  # emergency, implemented without a back-out plan
+        # normal, approved with only the way back (written straight to the tables: the desk's
+        # approval now asks for both plans); CHG-000001 is February's
+        "changes.no_implementation_plan": ("CHG-000002",),
         "changes.no_approval": ("CHG-000003",),  # CHG-000002 has the CAB's decision
         "changes.failed_uninvestigated": ("CHG-000003", "CHG-000004"),
         "changes.unreviewed": ("CHG-000003", "CHG-000004"),  # CHG-000002's review is done

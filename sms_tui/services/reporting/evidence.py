@@ -384,8 +384,8 @@ def changes(ev: EvCtx) -> ClauseEvidence:
                   "'change_effectiveness_review' AND r.source_ref = \"change\".ref "
                   "AND r.status = 'done')")
     reviewed = (ev.count("change", review_sql, column="resolved_at") if has_reviews else None)
-    needs_backout = ("change_type IN ('normal', 'emergency') AND status IN "
-                     "('approved', 'scheduled', 'implementing', 'review', 'closed')")
+    past_approval = "status IN ('approved', 'scheduled', 'implementing', 'review', 'closed')"
+    needs_backout = f"change_type IN ('normal', 'emergency') AND {past_approval}"
     facts = [
         Fact("Changes recorded", str(total)),
         Fact("By category", ", ".join(f"{n} {t}" for t, n in by_type.items())),
@@ -405,6 +405,13 @@ def changes(ev: EvCtx) -> ClauseEvidence:
         ev.gap("changes.no_outcome", "implemented changes without an outcome", "change",
                "outcome = ''", column="resolved_at"),
     ]
+    if ev.probe.has("change", "implementation_plan"):
+        # the desk's approval rule (domain.changes.PLANS_NEEDED): a normal change is approved
+        # with how it is to be done, not only with the way back
+        gaps.insert(1, ev.gap(
+            "changes.no_implementation_plan",
+            "approved normal changes without an implementation plan", "change",
+            f"change_type = 'normal' AND {past_approval} AND implementation_plan = ''"))
     if ev.probe.has("approval", "record_ref", "decision"):
         approved_sql = ("EXISTS (SELECT 1 FROM approval a WHERE a.record_ref = \"change\".ref "
                         "AND a.decision = 'approved')")
