@@ -28,9 +28,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
-from .warm import enabled
+from .warm import enabled, lay_out_off_screen, layout_pending
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 # a moment with no key waiting, and a key that comes meanwhile puts it off again.
 REST_S = 0.1
 LAYOUT_ROUNDS = 6
+FILLED_KEPT = 100  # references kept in RecordAhead.filled (the log's and the tests')
 STEP_S = 0.01  # between two steps: the widgets handle what the last one posted, keys go first
 
 
@@ -109,17 +111,18 @@ class RecordAhead:
         if target is None:
             return
         queue, ref, kept = target
-        if kept.ready_for == ref and kept.seen_version == self.app.data_version:
-            return  # filled already, and nothing written since
         moved, app = self._moved, self.app
-        view = kept.current_view()
-        if view is not None and view.ref == ref and kept.seen_version == app.data_version:
-            # it shows this record already, as it is (the analyst came back from it): back
-            # to its top, without reading and filling it again
-            kept.back_to_top()
-            kept.ready_for = ref
-            self._later(lambda: self._lay_out(moved, ref, 0))
-            return
+        if kept.seen_version == app.data_version:  # nothing written since it was filled
+            if kept.ready_for == ref:
+                return  # filled for this record already
+            view = kept.current_view()
+            if view is not None and view.ref == ref:
+                # it shows this record already, as it is (the analyst came back from it):
+                # back to its top, without reading and filling it again
+                kept.back_to_top()
+                kept.ready_for = ref
+                self._later(lambda: self._lay_out(moved, ref, 0))
+                return
         fetch = kept.fetcher(app.backend, ref)
 
         def read() -> None:
@@ -134,18 +137,20 @@ class RecordAhead:
         app.run_worker(read, thread=True, group="record ahead", exclusive=True,
                        exit_on_error=False, name="read the record ahead")
 
-    def _still(self, moved: int, ref: str) -> Any:
-        """The kept screen to fill for ``ref`` if nothing moved since the rest began."""
+    def _kept_now(self, moved: int, ref: str, step: Callable[[], None]) -> Any:
+        """The kept screen for the next step of the work for ``ref``, if nothing moved since
+        the rest began and no key is at work; None otherwise: the step is moot (moved), or
+        put off and ``step`` tried again shortly (a key is at work: it goes first)."""
         if moved != self._moved:
+            return None
+        if self._keys_pending():
+            self._later(step)
             return None
         target = self._target()
         return target[2] if target is not None and target[1] == ref else None
 
     def _fill(self, moved: int, ref: str, data: Any) -> None:
-        if moved == self._moved and self._keys_pending():
-            self._later(lambda: self._fill(moved, ref, data))
-            return
-        kept = self._still(moved, ref)
+        kept = self._kept_now(moved, ref, lambda: self._fill(moved, ref, data))
         if kept is None:
             return
         started = time.perf_counter()
@@ -158,33 +163,16 @@ class RecordAhead:
         self._later(lambda: self._lay_out(moved, ref, 0))
 
     def _lay_out(self, moved: int, ref: str, rounds: int) -> None:
-        if moved == self._moved and self._keys_pending():
-            self._later(lambda: self._lay_out(moved, ref, rounds))
-            return
-        kept = self._still(moved, ref)
+        kept = self._kept_now(moved, ref, lambda: self._lay_out(moved, ref, rounds))
         if kept is None:
             return
-        if rounds < LAYOUT_ROUNDS and lay_out_off_screen(self.app, kept, force=rounds == 0):
+        size = self.app.size
+        if rounds < LAYOUT_ROUNDS and (rounds == 0 or layout_pending(kept, size)):
+            lay_out_off_screen(kept, size)
             # its widgets handle their Resize and Show, and the journal's rest is drawn after
             # the first layout (JournalList.show): laid out again until nothing is left
             self._later(lambda: self._lay_out(moved, ref, rounds + 1))
             return
         self.filled.append(ref)
+        del self.filled[:-FILLED_KEPT]  # a day of rests: the last ones only
         log.debug("%s ready ahead (%d layouts)", ref, rounds)
-
-
-def lay_out_off_screen(app: Any, screen: Any, *, force: bool = False) -> bool:
-    """Lay ``screen`` (not shown) out at the terminal's size and render its widgets' lines,
-    as Textual would when it is shown (see :meth:`Warmer._lay_out`, for a screen never shown
-    yet); True if there was anything to do (``force``: do it whatever Textual has noted)."""
-    if screen.is_current or not screen.is_attached:
-        return False
-    size = app.size
-    if not force and screen._size == size and not (
-            screen._layout_required or screen._dirty_widgets or screen._scroll_required):
-        return False
-    screen._refresh_layout(size)  # not current: reflow only, nothing is drawn
-    screen._layout_required = screen._scroll_required = False
-    screen._dirty_widgets.clear()
-    screen._compositor.render_strips()  # each widget renders its lines into its cache
-    return True

@@ -257,16 +257,12 @@ class Warmer:
             return False  # shown meanwhile: Textual laid it out
         size = app.size
         rounds = getattr(screen, "_warm_layouts", 0)
-        if rounds >= LAYOUT_ROUNDS or (rounds and screen._size == size and not (
-                screen._layout_required or screen._dirty_widgets or screen._scroll_required
-                or getattr(screen, "_load_when_shown", False))):
+        if rounds >= LAYOUT_ROUNDS or (rounds and not layout_pending(screen, size)
+                                       and not getattr(screen, "_load_when_shown", False)):
             return False
         screen._warm_layouts = rounds + 1
         started = time.perf_counter()
-        screen._refresh_layout(size)  # not current: reflow only, nothing is drawn
-        screen._layout_required = screen._scroll_required = False
-        screen._dirty_widgets.clear()
-        screen._compositor.render_strips()  # each widget renders its lines into its cache
+        lay_out_off_screen(screen, size)
         load_ahead = getattr(screen, "load_ahead", None)
         if load_ahead is not None:  # a section: its data, now that its size is known
             load_ahead()
@@ -432,3 +428,21 @@ class Warmer:
             return None
         help_screen, reused = app.kept_screen(HelpScreen, lambda: HelpScreen(app.screen))
         return None if reused else self._register(help_screen)
+
+
+def layout_pending(screen: Any, size: Any) -> bool:
+    """Whether ``screen`` (not shown) has anything for :func:`lay_out_off_screen` to do at
+    ``size``: a size it was not laid out at, or a widget whose content or size changed."""
+    return screen._size != size or bool(
+        screen._layout_required or screen._dirty_widgets or screen._scroll_required)
+
+
+def lay_out_off_screen(screen: Any, size: Any) -> None:
+    """Lay ``screen`` (not current) out at ``size`` and render every widget's lines into its
+    cache, as Textual does when it shows a screen: shown later, it composites what is ready
+    (for a screen built ahead, :meth:`Warmer._lay_out`; for the record read ahead,
+    :mod:`sms_tui.ui.ahead`)."""
+    screen._refresh_layout(size)  # not current: reflow only, nothing is drawn
+    screen._layout_required = screen._scroll_required = False
+    screen._dirty_widgets.clear()
+    screen._compositor.render_strips()  # each widget renders its lines into its cache
