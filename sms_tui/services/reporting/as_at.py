@@ -35,8 +35,7 @@ def rolled_back(session: Session, current: dict[str, dict[str, Any]], kinds: tup
     state = {ref: dict(values) for ref, values in current.items()}
     if not state:
         return state
-    names = ", ".join(f"'{k}'" for k in kinds)  # fixed identifiers, never user text
-    for ref, changes in _since(session, "record_ref, changes", names, at, state):
+    for ref, changes in _since(session, "record_ref, changes", kinds, at, state):
         values = state.get(ref)
         if values is None:
             continue
@@ -51,9 +50,8 @@ def journaled_since(session: Session, kinds: tuple[str, ...], at: str, field: st
     """(reference, action, old, new) of each change of ``field`` journaled on ``kinds`` at or
     after ``at`` on the records ``refs`` (every record of those kinds: they are never
     deleted), newest first."""
-    names = ", ".join(f"'{k}'" for k in kinds)
     found = []
-    for ref, action, changes in _since(session, "record_ref, action, changes", names, at, refs):
+    for ref, action, changes in _since(session, "record_ref, action, changes", kinds, at, refs):
         pair = _changes(changes).get(field)
         if isinstance(pair, list) and len(pair) == 2:
             found.append((ref, action, pair[0], pair[1]))
@@ -63,12 +61,13 @@ def journaled_since(session: Session, kinds: tuple[str, ...], at: str, field: st
 REFS_PER_QUERY = 500  # well under SQLite's and psycopg's limits on bound parameters
 
 
-def _since(session: Session, columns: str, names: str, at: str, refs: Iterable[str]
-           ) -> list[tuple]:
-    """``columns`` of the entries journaled on ``names`` at or after ``at`` about the records
+def _since(session: Session, columns: str, kinds: tuple[str, ...], at: str,
+           refs: Iterable[str]) -> list[tuple]:
+    """``columns`` of the entries journaled on ``kinds`` at or after ``at`` about the records
     ``refs``, newest first: found by reference (the index on ``record_ref``), not by time --
     the index on ``at`` read every record's entries since ``at`` (millions for a period two
     years back) to keep the few of these kinds. Sorted here, not by SQL."""
+    names = ", ".join(f"'{k}'" for k in kinds)  # fixed identifiers, never user text
     wanted = sorted(set(refs))
     found: list[tuple] = []
     for start in range(0, len(wanted), REFS_PER_QUERY):

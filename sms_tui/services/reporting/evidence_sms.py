@@ -36,14 +36,18 @@ def _service_graph_facts(ev: EvCtx) -> list[Fact]:
         ev.session, "SELECT s.name, COUNT(*) FROM service_ci_relationship g JOIN service s "
         "ON s.id = g.service_id GROUP BY s.name")}
     if ev.past:
-        services = [f"SVC:{name}" for (name,) in rows(ev.session, "SELECT name FROM service")]
         for ref, _action, old, new in journaled_since(ev.session, ("service",), ev.params["e"],
-                                                      "relationship", services):
+                                                      "relationship", _service_refs(ev)):
             per_service[ref] = per_service.get(ref, 0) + _undone(old, new)
     links = sum(n for n in per_service.values() if n > 0)
     services = sum(1 for n in per_service.values() if n > 0)
     return [Fact("Services in the relationship graph (linked to CIs)",
                  f"{services} ({links} relationship{'s' if links != 1 else ''})")]
+
+
+def _service_refs(ev: EvCtx) -> list[str]:
+    """The journal references of every service (never deleted: renamed at most)."""
+    return [f"SVC:{name}" for (name,) in rows(ev.session, "SELECT name FROM service")]
 
 
 def _undone(old: object, new: object) -> int:
@@ -74,7 +78,7 @@ def _cis_then(ev: EvCtx) -> tuple[list[tuple[str, str, bool, int]], int]:
         on_cis = on_services = 0
         every = [f"CI:{name}" for (name,) in rows(ev.session, "SELECT name FROM configuration_item")]
         if ev.probe.has("service"):
-            every += [f"SVC:{name}" for (name,) in rows(ev.session, "SELECT name FROM service")]
+            every += _service_refs(ev)
         for ref, _action, old, new in journaled_since(ev.session, ("ci", "service"),
                                                       ev.params["e"], "relationship", every):
             step = _undone(old, new)
